@@ -1,0 +1,16 @@
+/** Opens a backend for the bench by name, turning start-up failures into a reportable reason. */
+import type { FusionBackend } from '../src/core/types.js';
+import { cpuBackend } from '../src/cpu/backend.js';
+import { openGpuRuntime, type GpuRuntimeName } from '../src/runtimes.js';
+
+export type BenchBackendName = 'cpu' | GpuRuntimeName;
+
+export async function openBenchBackend(name: BenchBackendName): Promise<{ backend: FusionBackend; close: () => Promise<void> } | { error: string }> {
+  if (name === 'cpu') return { backend: cpuBackend, close: async () => {} };
+  try {
+    const backend = await openGpuRuntime(name);
+    return { backend, close: () => backend.close() };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}

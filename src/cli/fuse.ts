@@ -1,0 +1,179 @@
+/**
+ * `focusfuse fuse`: one Z-stack in, fused image and maps out. Order of work is fixed so bad input
+ * never leaves files behind: check options and output names, load and decode every plane, fuse,
+ * and only then write (atomically).
+ */
+import { expected } from '../core/errors.js';
+import { resolveOptions } from '../core/options.js';
+import type { FuseOptions, FuseResult } from '../core/types.js';
+import { fuse } from '../fuse.js';
+import { PLANE_ORDERS } from '../io/cccid.js';
+import { loadStack } from '../io/load-stack.js';
+import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
+import { GPU_RUNTIMES, useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { numberFlag, parseCommandArgs, type Command } from './args.js';
+
+const FALLBACKS = ['none', 'cpu'] as const;
+
+const FLAGS = {
+  output: { type: 'string', short: 'o' },
+  depth: { type: 'string' },
+  confidence: { type: 'string' },
+  'depth-color': { type: 'string' },
+  json: { type: 'string' },
+  measure: { type: 'string' },
+  window: { type: 'string' },
+  sigma: { type: 'string' },
+  composite: { type: 'string' },
+  tau: { type: 'string' },
+  backend: { type: 'string' },
+  runtime: { type: 'string' },
+  fallback: { type: 'string' },
+  order: { type: 'string' },
+  fov: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+const HELP = `Usage: focusfuse fuse <folder | image files...> -o fused.png [options]
+
+Fuses one Z-stack (a folder of planes, or the plane files in focal order) into an
+all-in-focus image, a sub-plane depth map and a confidence map.
+
+Input:
+  A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
+  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes.
+  CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);
+  other names by natural sort (z2 before z10).
+  --order <auto|cccid|natural|given>  plane order (default auto: cccid when every
+                                      name is a CCCID name, else natural; given
+                                      keeps the order of the file arguments)
+  --fov <serial>_(<cx>,<cy>)          pick one field of view from a CCCID folder
+                                      that holds several
+
+Outputs (at least one):
+  -o, --output <file>        all-in-focus image: .png, .jpg/.jpeg (quality 95) or .tif/.tiff
+  --depth <file.png>         depth, 16-bit gray PNG: value = round(depth * 1000), in
+                             planes, plane 0 = first plane (scale 100 above 66 planes)
+  --confidence <file.png>    confidence, 16-bit gray PNG: value = round(confidence * 65535)
+  --depth-color <file>       depth through the viridis colormap over the fixed range
+                             0..Z-1 (plane 0 dark purple, last plane yellow)
+  --json <file.json>         statistics, options, timings and the encodings above
+
+Fusion:
+  --measure <lapv|teng|wavelet>    focus measure (default lapv)
+  --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
+  --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
+  --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
+  --tau <value>                    confidence noise floor (default depends on the measure)
+  --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu when an adapter
+                                   is found, else cpu, and the summary says which)
+  --runtime <headless|node>        where webgpu runs in Node (default headless: headless
+                                   Chromium; node: Dawn's bindings in a child process)
+  --fallback <none|cpu>            when webgpu fails on this stack (device lost, out of
+                                   memory, no adapter), redo it on the cpu (default none)
+
+Other:
+  -q, --quiet    print nothing but errors
+  -h, --help     this text
+
+Every output is written atomically (temp file + rename). Bad input exits with code 2,
+names the file and the problem, and writes nothing.
+
+Examples:
+  focusfuse fuse "NILM/1. Superficial-Intermediate Cells" --fov "001_(3059,11012)" -o fused.png
+  focusfuse fuse stack/ -o fused.png --depth depth.png --confidence conf.png \\
+      --depth-color depth-color.png --json stats.json
+  focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
+  focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu`;
+
+function choiceFlag<T extends string>(flag: string, choices: readonly T[], value: string | undefined, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) expected(`one of ${choices.map((c) => `'${c}'`).join(', ')}`, flag, value);
+  return value as T;
+}
+
+/** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
+async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseOptions, runtime: GpuRuntimeName, fallback: 'none' | 'cpu', warn: (m: string) => void): Promise<FuseResult> {
+  if ((options.backend ?? 'cpu') === 'cpu') return fuse(stack, options);
+  const closeGpu = useGpuRuntime(runtime, { warn });
+  try {
+    return await fuse(stack, options);
+  } catch (error) {
+    if (fallback !== 'cpu') throw error;
+    warn(`webgpu failed on ${stack.meta?.name ?? 'the stack'} (${(error as Error).message}); redoing it on the cpu (--fallback cpu)`);
+    return fuse(stack, { ...options, backend: 'cpu' });
+  } finally {
+    await closeGpu();
+  }
+}
+
+function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
+  const { options: o, stats: s, backend } = result;
+  const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
+  const written = Object.values(outputs).filter(Boolean).join(', ');
+  return [
+    `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${result.planeCount} planes; ` +
+      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite} on ${engine}`,
+    `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
+      `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
+    `  load ${ms.load.toFixed(0)} ms, fuse ${ms.fuse.toFixed(0)} ms, write ${ms.write.toFixed(0)} ms -> ${written}`,
+  ].join('\n');
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseCommandArgs(argv, FLAGS);
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length === 0) expected('a folder or image files', 'input', undefined);
+  const outputs: ResultOutputs = {
+    fused: v.output,
+    depth: v.depth,
+    confidence: v.confidence,
+    depthColor: v['depth-color'],
+    json: v.json,
+  };
+  if (Object.values(outputs).every((path) => path === undefined)) {
+    expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
+  }
+  const fuseOptions: FuseOptions = {
+    measure: v.measure as FuseOptions['measure'],
+    window: numberFlag('--window', v.window),
+    sigma: numberFlag('--sigma', v.sigma),
+    composite: v.composite as FuseOptions['composite'],
+    tau: numberFlag('--tau', v.tau),
+    backend: v.backend as FuseOptions['backend'],
+  };
+  // Validate everything cheap before touching a single image.
+  resolveOptions(fuseOptions);
+  checkOutputs(outputs);
+  const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
+  const runtime = choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless');
+  const fallback = choiceFlag('--fallback', FALLBACKS, v.fallback, 'none');
+
+  const warnings: string[] = [];
+  const onWarning = (message: string) => {
+    warnings.push(message);
+    if (!v.quiet) console.error(`focusfuse: warning: ${message}`);
+  };
+  const started = performance.now();
+  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning });
+  checkOutputs(outputs, stack.meta?.files);
+  const loaded = performance.now();
+  const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
+  result.meta ??= stack.meta;
+  const fused = performance.now();
+  const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
+  await writeResult(result, outputs, { warnings, timings: { load: ms.load } });
+  ms.write = performance.now() - fused;
+  if (!v.quiet) console.log(summary(result, outputs, ms));
+  return 0;
+}
+
+export const fuseCommand: Command = {
+  name: 'fuse',
+  summary: 'fuse one Z-stack (folder or files) into an all-in-focus image, depth and confidence maps',
+  help: HELP,
+  run,
+};

@@ -1,0 +1,118 @@
+/**
+ * Public data types shared by every backend, the CLI, the batch runner and the bench.
+ * Browser-safe: no Node imports here.
+ */
+
+/** Focus measures of maths version 1 (see README "The maths"). */
+export type Measure = 'lapv' | 'teng' | 'wavelet';
+
+/** How the all-in-focus image is built from the smoothed depth map. */
+export type CompositeMode = 'interpolate' | 'nearest';
+
+/** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
+export type BackendName = 'cpu' | 'webgpu' | 'auto';
+
+/** Where a stack came from: filled in by the loaders, optional for library users. */
+export interface StackMeta {
+  /** Human-readable name used in errors and reports, e.g. `NILM/1. Superficial.../001_(3059,11012)`. */
+  name?: string;
+  /** One source path per plane, in plane order. */
+  files?: string[];
+  /** Set when the files follow the CCCID naming `<serial>_(<cx>,<cy>,<z>).jpg`. */
+  cccid?: { serial: string; cx: number; cy: number; z: number[] };
+  /** Distance between planes in micrometres, when known (CCCID: 1.0). */
+  zStepUm?: number;
+}
+
+/**
+ * A Z-stack: `planes.length` images of `width` x `height` pixels, RGBA8, row-major,
+ * plane 0 first (plane order is focal order).
+ */
+export interface ZStack {
+  width: number;
+  height: number;
+  planes: Uint8Array[];
+  meta?: StackMeta;
+}
+
+/** Options for {@link fuse}. Every field is optional; see {@link DEFAULT_OPTIONS}. */
+export interface FuseOptions {
+  /** Focus measure. Default `lapv`. */
+  measure?: Measure;
+  /** Window radius r of the focus measure's box mean ((2r+1)^2 pixels). Default 4. */
+  window?: number;
+  /** Sigma in pixels of the confidence-weighted depth smoothing; 0 turns smoothing off. Default 3. */
+  sigma?: number;
+  /** Composite mode. Default `interpolate`. */
+  composite?: CompositeMode;
+  /** Engine. Default `cpu`. */
+  backend?: BackendName;
+  /** Noise floor tau of the confidence `(Fmax - Fmean) / (Fmax + tau)`. Default depends on the measure. */
+  tau?: number;
+  /** Also return the raw per-plane focus measures (Z float images). Default false. */
+  keepFocus?: boolean;
+}
+
+/** Options after validation and defaults: every field is present. */
+export interface ResolvedOptions {
+  measure: Measure;
+  window: number;
+  sigma: number;
+  composite: CompositeMode;
+  backend: BackendName;
+  tau: number;
+  keepFocus: boolean;
+}
+
+/** Per-stack statistics. */
+export interface StackStats {
+  /** Mean focus measure of each plane over the whole image (length Z). */
+  focusCurve: number[];
+  /** Plane with the highest mean focus measure: the best single plane. */
+  bestPlane: number;
+  /** Pixel count per plane of the smoothed depth rounded to the nearest plane (length Z). */
+  depthHistogram: number[];
+  /** Mean and standard deviation of the smoothed depth, in planes. */
+  depthMean: number;
+  depthStd: number;
+  /** Mean confidence over the image. */
+  confidenceMean: number;
+}
+
+/** What {@link fuse} returns. */
+export interface FuseResult {
+  width: number;
+  height: number;
+  /** Number of planes Z of the input. */
+  planeCount: number;
+  /** All-in-focus image, RGBA8. */
+  image: Uint8Array;
+  /** Smoothed sub-plane depth Ds in plane units (0 = first plane). */
+  depth: Float32Array;
+  /** Unsmoothed sub-plane depth D in plane units. */
+  rawDepth: Float32Array;
+  /** Confidence in [0, 1). */
+  confidence: Float32Array;
+  /** Per-plane focus measures, only with `keepFocus: true`. */
+  focus?: Float32Array[];
+  stats: StackStats;
+  /** The options actually used. */
+  options: ResolvedOptions;
+  /** Which engine ran, and on what adapter. */
+  backend: { name: 'cpu' | 'webgpu'; runtime?: string; adapter?: string };
+  /** Wall-clock milliseconds per stage, for the bench. */
+  timings: Record<string, number>;
+  meta?: StackMeta;
+}
+
+/**
+ * One engine of the maths. The CLI, batch runner and bench only talk to this interface,
+ * so they never branch on the backend.
+ */
+export interface FusionBackend {
+  readonly name: 'cpu' | 'webgpu';
+  /** One line saying what runs the work, e.g. `cpu (reference, 1 thread)`. */
+  describe(): string;
+  fuse(stack: ZStack, options: ResolvedOptions): Promise<FuseResult>;
+  dispose?(): Promise<void> | void;
+}

@@ -1,0 +1,111 @@
+/**
+ * The CPU engine: runs every stage of maths version 1 on one thread and times each stage. It is the
+ * reference the WebGPU engine is tested against, and the fallback where no adapter exists.
+ */
+import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { validateStack } from '../core/stack.js';
+import { composite } from './composite.js';
+import { depthFromFocus } from './depth.js';
+import { luma } from './luma.js';
+import { focusMeasure } from './measures.js';
+import type { CpuScratch } from './scratch.js';
+import { createCpuScratch } from './scratch.js';
+import { smoothDepth } from './smooth.js';
+import { stackStats } from './stats.js';
+
+/**
+ * Buffers reused across stacks of the same size: luma (one plane at a time), the focus planes (all Z
+ * are needed at once for the depth stage) and the f64 scratch. Not safe to share between concurrent
+ * calls, which cannot happen: fuseCpu is synchronous.
+ */
+export interface CpuWorkspace {
+  width: number;
+  height: number;
+  luma: Float32Array;
+  focus: Float32Array[];
+  scratch: CpuScratch;
+}
+
+/** An empty workspace; {@link fuseCpu} sizes it on first use and whenever the stack size changes. */
+export function createCpuWorkspace(): CpuWorkspace {
+  return { width: 0, height: 0, luma: new Float32Array(0), focus: [], scratch: createCpuScratch(1, 1) };
+}
+
+function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCount: number): void {
+  const n = width * height;
+  if (ws.width !== width || ws.height !== height) {
+    ws.width = width;
+    ws.height = height;
+    ws.luma = new Float32Array(n);
+    ws.focus = [];
+    ws.scratch = createCpuScratch(width, height);
+  }
+  while (ws.focus.length < planeCount) ws.focus.push(new Float32Array(n));
+}
+
+/**
+ * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are luma, measure, depth, smooth,
+ * composite, stats and total; luma and measure are summed over the planes.
+ * @param stack validated here too, so direct callers get the same errors as fuse().
+ * @param options resolved options (see resolveOptions).
+ * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
+ * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
+ */
+export function fuseCpu(stack: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+  const t0 = performance.now();
+  validateStack(stack);
+  const { width, height, planes } = stack;
+  const Z = planes.length;
+  const n = width * height;
+  fitWorkspace(workspace, width, height, options.keepFocus ? 0 : Z);
+  // With keepFocus the focus planes are handed to the caller, so they cannot be the workspace's.
+  const focus = options.keepFocus ? planes.map(() => new Float32Array(n)) : workspace.focus.slice(0, Z);
+  let tLuma = 0;
+  let tMeasure = 0;
+  for (let z = 0; z < Z; z++) {
+    const a = performance.now();
+    luma(planes[z], width, height, workspace.luma);
+    const b = performance.now();
+    focusMeasure(options.measure, workspace.luma, width, height, options.window, focus[z], workspace.scratch);
+    tLuma += b - a;
+    tMeasure += performance.now() - b;
+  }
+  const t1 = performance.now();
+  const rawDepth = new Float32Array(n);
+  const confidence = new Float32Array(n);
+  depthFromFocus(focus, width, height, options.tau, { depth: rawDepth, confidence });
+  const t2 = performance.now();
+  const depth = smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
+  const t3 = performance.now();
+  const image = composite(planes, depth, width, height, options.composite);
+  const t4 = performance.now();
+  const stats = stackStats(focus, depth, confidence, Z);
+  const t5 = performance.now();
+  const result: FuseResult = {
+    width,
+    height,
+    planeCount: Z,
+    image,
+    depth,
+    rawDepth,
+    confidence,
+    stats,
+    options,
+    backend: { name: 'cpu' },
+    timings: { luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
+  };
+  if (options.keepFocus) result.focus = focus;
+  if (stack.meta !== undefined) result.meta = stack.meta;
+  return result;
+}
+
+// One workspace for the backend object: CCCID stacks all have one size, so after the first stack
+// only the outputs are allocated.
+const sharedWorkspace = createCpuWorkspace();
+
+/** The CPU engine as a {@link FusionBackend}. */
+export const cpuBackend: FusionBackend = {
+  name: 'cpu',
+  describe: () => 'cpu (TypeScript reference)',
+  fuse: async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
+};

@@ -1,0 +1,63 @@
+/** Stage 5: the all-in-focus image from the planes and the smoothed depth. */
+import { FocusFuseError, expected } from '../core/errors.js';
+import { COMPOSITE_MODES } from '../core/options.js';
+import type { CompositeMode } from '../core/types.js';
+import { checkLength, checkSize } from './scratch.js';
+
+/**
+ * `interpolate`: z0 = floor(Ds) clamped into [0, Z-1], t = Ds - z0 clamped into [0, 1],
+ * z1 = min(z0 + 1, Z-1), out = floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels (alpha too).
+ * `nearest`: out = P_z, z = floor(Ds + 0.5) clamped into [0, Z-1]. NaN depth reads as plane 0.
+ * Rounding is half-up (floor(x + 0.5)), pinned: WGSL round() is half-to-even.
+ * @param planes Z RGBA8 planes, width * height * 4 bytes each.
+ * @param depth Ds, width * height, in planes.
+ * @param dst optional RGBA8 output (width * height * 4).
+ * @example composite(stack.planes, Ds, w, h, 'interpolate')
+ */
+export function composite(planes: Uint8Array[], depth: Float32Array, width: number, height: number, mode: CompositeMode, dst?: Uint8Array): Uint8Array {
+  checkSize(width, height);
+  if (!Array.isArray(planes) || planes.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected at least one plane but received none');
+  if (mode !== 'interpolate' && mode !== 'nearest') expected(`one of ${COMPOSITE_MODES.map((m) => `'${m}'`).join(', ')}`, 'composite', mode);
+  const n = width * height;
+  const Z = planes.length;
+  for (let z = 0; z < Z; z++) checkLength(planes[z], n * 4, `plane ${z}`);
+  checkLength(depth, n, 'depth');
+  let out: Uint8Array;
+  if (dst === undefined) out = new Uint8Array(n * 4);
+  else {
+    checkLength(dst, n * 4, 'dst');
+    out = dst;
+  }
+  const last = Z - 1;
+  if (mode === 'nearest') {
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      let z = Math.floor(depth[i] + 0.5);
+      if (!(z >= 0)) z = 0;
+      else if (z > last) z = last;
+      const p = planes[z];
+      out[j] = p[j];
+      out[j + 1] = p[j + 1];
+      out[j + 2] = p[j + 2];
+      out[j + 3] = p[j + 3];
+    }
+    return out;
+  }
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const ds = depth[i];
+    let z0 = Math.floor(ds);
+    if (!(z0 >= 0)) z0 = 0;
+    else if (z0 > last) z0 = last;
+    let t = ds - z0;
+    if (!(t > 0)) t = 0;
+    else if (t > 1) t = 1;
+    const z1 = z0 < last ? z0 + 1 : last;
+    const a = planes[z0];
+    const b = planes[z1];
+    const u = 1 - t;
+    out[j] = Math.floor(u * a[j] + t * b[j] + 0.5);
+    out[j + 1] = Math.floor(u * a[j + 1] + t * b[j + 1] + 0.5);
+    out[j + 2] = Math.floor(u * a[j + 2] + t * b[j + 2] + 0.5);
+    out[j + 3] = Math.floor(u * a[j + 3] + t * b[j + 3] + 0.5);
+  }
+  return out;
+}

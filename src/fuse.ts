@@ -1,0 +1,51 @@
+/**
+ * The one entry point apps call. It validates, picks a backend and hands the stack over; it never
+ * branches on the backend beyond choosing it.
+ */
+import { resolveOptions } from './core/options.js';
+import { validateStack } from './core/stack.js';
+import type { FuseOptions, FuseResult, FusionBackend, ZStack } from './core/types.js';
+import { cpuBackend } from './cpu/backend.js';
+import { FocusFuseError } from './core/errors.js';
+
+/**
+ * Resolves a backend name to an engine. `webgpu`/`auto` are provided by the GPU module when present;
+ * callers can also pass a ready backend (e.g. one bound to a GPUDevice or a headless runtime).
+ */
+export type BackendResolver = (name: 'webgpu' | 'auto') => Promise<FusionBackend | undefined>;
+
+let webgpuResolver: BackendResolver | undefined;
+
+/** Installs how `backend: 'webgpu' | 'auto'` finds a GPU engine (the browser and Node entries do this). */
+export function setWebGpuResolver(resolver: BackendResolver | undefined): void {
+  webgpuResolver = resolver;
+}
+
+async function pickBackend(name: 'cpu' | 'webgpu' | 'auto'): Promise<FusionBackend> {
+  if (name === 'cpu') return cpuBackend;
+  const gpu = webgpuResolver ? await webgpuResolver(name) : undefined;
+  if (gpu) return gpu;
+  if (name === 'auto') return cpuBackend;
+  throw new FocusFuseError('BACKEND', "backend 'webgpu' was asked for but no WebGPU adapter is available here (try backend 'auto' or 'cpu')");
+}
+
+/**
+ * Fuses a Z-stack into an all-in-focus image, a sub-plane depth map and a confidence map.
+ *
+ * @example
+ * import { fuse } from 'focusfuse';
+ * const result = await fuse({ width, height, planes }, { measure: 'lapv', window: 4, sigma: 3 });
+ * result.image;      // Uint8Array RGBA8, width*height*4
+ * result.depth;      // Float32Array, plane units (0 = first plane)
+ * result.confidence; // Float32Array in [0, 1)
+ *
+ * @param stack Z planes of RGBA8 pixels, all width x height, in focal order.
+ * @param options Measure, window, sigma, composite mode, backend; all optional.
+ * @param backend Optional engine to use instead of resolving `options.backend`.
+ */
+export async function fuse(stack: ZStack, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
+  const resolved = resolveOptions(options);
+  validateStack(stack);
+  const engine = backend ?? (await pickBackend(resolved.backend));
+  return engine.fuse(stack, resolved);
+}

@@ -1,0 +1,220 @@
+/**
+ * The WebGPU engine as a FusionBackend. It runs in any WebGPU implementation (browser, headless
+ * Chromium, Dawn in Node): it only needs a GPUDevice. Stacks are planned into band jobs (one per
+ * stack unless a stack must be tiled), jobs are packed into submissions under a memory budget, and
+ * each submission is one command buffer: upload, compute, readback.
+ */
+import { validateStack } from '../core/stack.js';
+import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { FocusFuseError } from '../core/errors.js';
+import type { BufferPool, BufferPoolOptions } from './buffer-pool.js';
+import { createBufferPool } from './buffer-pool.js';
+import type { EncodedJob, JobPipelines } from './band-job.js';
+import { STAGES, bandJobBytes, encodeBandJob, loadJobPipelines } from './band-job.js';
+import { describeGpuError, gpuFault, messageOf } from './faults.js';
+import { SMOOTH_ACROSS, TILE, measureKernelFor } from './kernels.js';
+import type { Band } from './plan.js';
+import { planBands } from './plan.js';
+import type { StackState } from './stack-state.js';
+import { addTime, createStackState, finishStack } from './stack-state.js';
+import type { StageTimer } from './timer.js';
+import { MAX_QUERIES, createStageTimer } from './timer.js';
+
+export interface WebGpuBackendOptions {
+  /** What hosts the device, e.g. `browser`, `node (dawn)`, `headless chromium`. Default `browser`. */
+  runtime?: string;
+  /** Adapter summary for reports (see describeAdapter). */
+  adapter?: string;
+  /**
+   * Largest storage binding a band may use, in bytes; bigger stacks are tiled into bands.
+   * Default: the device's maxStorageBufferBindingSize, at most 256 MiB (it bounds memory per band).
+   */
+  maxBindingBytes?: number;
+  /** GPU memory budget of one submission (several stacks per submission). Default 512 MiB. */
+  maxBatchBytes?: number;
+  /** Time stages with timestamp queries when the device has them. Default true. */
+  timestamps?: boolean;
+  /** Buffer pool settings. */
+  pool?: BufferPoolOptions;
+}
+
+export interface WebGpuBackend extends FusionBackend {
+  readonly name: 'webgpu';
+  readonly device: GPUDevice;
+  /** Fuses several stacks with the same options, packing them into as few submissions as the budget allows. */
+  fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+}
+
+interface Job {
+  state: StackState;
+  band: Band;
+  bytes: number;
+}
+
+/** Stacks per submission are also bounded by the timestamp query set (2 queries per stage pass). */
+const MAX_JOBS_PER_SUBMISSION = Math.floor(MAX_QUERIES / (2 * STAGES.length));
+
+/** Groups jobs in order into submissions of at most `budget` bytes (a bigger job goes alone). */
+export function packSubmissions<T extends { bytes: number }>(jobs: T[], budget: number, maxJobs = MAX_JOBS_PER_SUBMISSION): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    if (current.length > 0 && (bytes + job.bytes > budget || current.length >= maxJobs)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(job);
+    bytes += job.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * A FusionBackend on a GPUDevice. Pipelines are cached per device and buffers are pooled, so fusing
+ * many stacks of one size compiles and allocates nothing after the first.
+ * @param device a device from requestFusionDevice (or any device; limits then are the defaults).
+ * @param options runtime/adapter names for reports, tiling and batching budgets.
+ * @example
+ * const adapter = await navigator.gpu.requestAdapter();
+ * const device = await requestFusionDevice(adapter);
+ * const gpu = createWebGpuBackend(device, { runtime: 'browser', adapter: describeAdapter(adapter).summary });
+ * const result = await fuse(stack, { measure: 'teng' }, gpu);
+ */
+export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOptions = {}): WebGpuBackend {
+  const runtime = options.runtime ?? 'browser';
+  const adapter = options.adapter ?? adapterFromDevice(device);
+  const limits = device.limits;
+  const maxBindingBytes = Math.min(
+    options.maxBindingBytes ?? 256 * 2 ** 20,
+    limits.maxStorageBufferBindingSize,
+    limits.maxBufferSize,
+  );
+  const maxBatchBytes = options.maxBatchBytes ?? 512 * 2 ** 20;
+  const timestamps = (options.timestamps ?? true) && device.features.has('timestamp-query');
+  const pool: BufferPool = createBufferPool(device, options.pool);
+  const backendInfo: FuseResult['backend'] = { name: 'webgpu', runtime, adapter };
+  let lost: GPUDeviceLostInfo | undefined;
+  device.lost.then((info) => {
+    lost = info;
+  });
+  // One submission at a time: error scopes and the pool stay simple, and the GPU serialises anyway.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const lostError = (names: string[]): FocusFuseError =>
+    gpuFault(names, `device was lost (${lost?.reason ?? 'unknown'})`, lost?.message?.trim() || undefined);
+
+  function planJobs(state: StackState): Job[] {
+    const { width, height, planes } = state.stack;
+    const maxWidth = limits.maxComputeWorkgroupsPerDimension * Math.min(TILE, SMOOTH_ACROSS);
+    if (width > maxWidth) {
+      throw gpuFault([state.name], `cannot fuse an image wider than ${maxWidth} pixels`, `received ${width}`);
+    }
+    const bands = planBands({
+      width,
+      height,
+      planes: planes.length,
+      channels: measureKernelFor(state.options.measure).channels,
+      window: state.options.window,
+      sigma: state.options.sigma,
+      maxBindingBytes,
+    });
+    return bands.map((band) => ({ state, band, bytes: bandJobBytes(state, band) }));
+  }
+
+  async function runSubmission(jobs: Job[], pipelines: JobPipelines): Promise<void> {
+    const names = [...new Set(jobs.map((j) => j.state.name))];
+    if (lost) throw lostError(names);
+    const t0 = performance.now();
+    const encoded: EncodedJob[] = [];
+    let timer: StageTimer | undefined;
+    let thrown: unknown;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    try {
+      const encoder = device.createCommandEncoder({ label: 'focusfuse.submission' });
+      timer = timestamps ? createStageTimer(device, pool, jobs.length, STAGES.length) : undefined;
+      jobs.forEach((job, i) => encoded.push(encodeBandJob(device, pool, pipelines, job.state, job.band, encoder, timer, i)));
+      timer?.resolve(encoder);
+      device.queue.submit([encoder.finish({ label: 'focusfuse.submission' })]);
+    } catch (error) {
+      thrown = error;
+    }
+    const validation = device.popErrorScope();
+    const memory = device.popErrorScope();
+    const release = (): void => {
+      for (const job of encoded) job.release();
+      timer?.release();
+    };
+    try {
+      const gpuError = (await validation) ?? (await memory);
+      if (gpuError) throw gpuFault(names, describeGpuError(gpuError));
+      if (thrown !== undefined) throw gpuFault(names, 'failed to encode the work', messageOf(thrown));
+      const t1 = performance.now();
+      await device.queue.onSubmittedWorkDone();
+      const t2 = performance.now();
+      await Promise.all(encoded.map((job) => job.readback.mapAsync(GPUMapMode.READ, 0, job.readbackBytes)));
+      encoded.forEach((job) => {
+        job.collect(job.readback.getMappedRange(0, job.readbackBytes));
+        job.readback.unmap();
+      });
+      const stageTimes = timer ? await timer.read() : [];
+      const t3 = performance.now();
+      jobs.forEach((job, i) => {
+        for (const [stage, ms] of Object.entries(stageTimes[i] ?? {})) addTime(job.state.gpuTimes, stage, ms);
+        addTime(job.state.wallTimes, 'upload', (t1 - t0) / jobs.length);
+        addTime(job.state.wallTimes, 'compute', (t2 - t1) / jobs.length);
+        addTime(job.state.wallTimes, 'readback', (t3 - t2) / jobs.length);
+      });
+      release();
+    } catch (error) {
+      // Buffers of a failed submission may be invalid or still mapped: drop them, and free the pool
+      // too (an out-of-memory error is the likely cause).
+      for (const job of encoded) job.readback.mapState === 'mapped' && job.readback.unmap();
+      release();
+      pool.clear();
+      if (lost) throw lostError(names);
+      if (error instanceof FocusFuseError) throw error;
+      throw gpuFault(names, 'failed while fusing', messageOf(error));
+    }
+  }
+
+  async function fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+    stacks.forEach(validateStack);
+    const states = stacks.map((stack) => createStackState(stack, options));
+    const jobs = states.flatMap(planJobs);
+    await serial(async () => {
+      let pipelines: JobPipelines;
+      try {
+        pipelines = await loadJobPipelines(device, options.measure);
+      } catch (error) {
+        throw gpuFault(states.map((s) => s.name), 'could not build its kernels', messageOf(error));
+      }
+      for (const chunk of packSubmissions(jobs, maxBatchBytes)) await runSubmission(chunk, pipelines);
+    });
+    return states.map((state) => finishStack(state, backendInfo));
+  }
+
+  return {
+    name: 'webgpu',
+    device,
+    describe: () => `webgpu (${runtime}${adapter ? `, ${adapter}` : ''})`,
+    fuse: async (stack, options) => (await fuseBatch([stack], options))[0],
+    fuseBatch,
+    dispose: () => pool.clear(),
+  };
+}
+
+/** Adapter summary from GPUDevice.adapterInfo where the implementation has it. */
+function adapterFromDevice(device: GPUDevice): string | undefined {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  if (!info) return undefined;
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || undefined;
+}

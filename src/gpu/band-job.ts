@@ -1,0 +1,250 @@
+/**
+ * One band of one stack on the GPU: its buffers (from the pool), uploads, the passes
+ * luma -> measure (+ box mean) -> depth -> smooth -> composite -> stats, and the copy of the kept rows
+ * into one mappable readback buffer. Several jobs (stacks) can be encoded into one command encoder
+ * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
+ */
+import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { DispatchShape, KernelName } from './kernels.js';
+import { KERNELS, measureKernelFor, statsGroups } from './kernels.js';
+import { packParams } from './params.js';
+import type { KernelPipelines } from './pipelines.js';
+import { kernelPipelines } from './pipelines.js';
+import type { Band } from './plan.js';
+import type { StackState } from './stack-state.js';
+import type { StageTimer } from './timer.js';
+
+/** Stages timed separately, with the CPU engine's names so the bench can put them side by side. */
+export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
+export type Stage = (typeof STAGES)[number];
+
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'stats';
+export type JobPipelines = Record<PipelineRole, { kernel: KernelName; pipelines: KernelPipelines }>;
+
+/**
+ * The pipelines a stack with this measure needs (cached per device, see pipelines.ts).
+ * @example const pipelines = await loadJobPipelines(device, 'lapv');
+ */
+export async function loadJobPipelines(device: GPUDevice, measure: StackState['options']['measure']): Promise<JobPipelines> {
+  const roles: Record<PipelineRole, KernelName> = {
+    luma: 'luma',
+    measure: measureKernelFor(measure).kernel,
+    boxMean: 'boxMean',
+    depth: 'depth',
+    smooth: 'smooth',
+    composite: 'composite',
+    stats: 'stats',
+  };
+  const entries = await Promise.all(
+    Object.entries(roles).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel) }] as const),
+  );
+  return Object.fromEntries(entries) as JobPipelines;
+}
+
+/** Bytes of GPU memory a band job holds while it runs (for batching under a memory budget). */
+export function bandJobBytes(state: StackState, band: Band): number {
+  const { width } = state.stack;
+  const planes = state.stack.planes.length;
+  const { channels } = measureKernelFor(state.options.measure);
+  const n = width * band.rows;
+  const kept = width * (band.keptEnd - band.keptStart);
+  // planes + luma/focus + energy + box temp + 6 single-layer images + readback.
+  return 4 * n * (2 * planes + 2 * channels * planes + 6) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0));
+}
+
+export interface EncodedJob {
+  readback: GPUBuffer;
+  readbackBytes: number;
+  /** Copies the mapped readback into the stack's result arrays and sums. */
+  collect(mapped: ArrayBuffer): void;
+  /** Gives every buffer back to the pool. */
+  release(): void;
+}
+
+interface Binding {
+  buffer: GPUBuffer;
+  size: number;
+}
+
+const align4 = (bytes: number): number => Math.ceil(bytes / 4) * 4;
+
+/**
+ * Uploads a band and encodes its passes and readback copies into `encoder` (nothing is submitted).
+ * @param timer stamps each stage's pass when timestamps are available.
+ * @example
+ * const job = encodeBandJob(device, pool, pipelines, state, band, encoder, timer, 0);
+ * device.queue.submit([encoder.finish()]);
+ * await job.readback.mapAsync(GPUMapMode.READ); job.collect(job.readback.getMappedRange());
+ */
+export function encodeBandJob(
+  device: GPUDevice,
+  pool: BufferPool,
+  pipelines: JobPipelines,
+  state: StackState,
+  band: Band,
+  encoder: GPUCommandEncoder,
+  timer: StageTimer | undefined,
+  jobIndex: number,
+): EncodedJob {
+  const { stack, options } = state;
+  const width = stack.width;
+  const planes = stack.planes.length;
+  const { channels } = measureKernelFor(options.measure);
+  const rows = band.rows;
+  const n = width * rows;
+  const keptRows = band.keptEnd - band.keptStart;
+  const kept = width * keptRows;
+  const keptOffset = band.keptStart * width * 4;
+  const groups = statsGroups(kept);
+  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const acquired: GPUBuffer[] = [];
+  const allocate = (role: string, bytes: number, usage: GPUBufferUsageFlags = storage): Binding => {
+    const size = align4(Math.max(4, bytes));
+    const buffer = pool.acquire(`focusfuse.${role}`, size, usage);
+    acquired.push(buffer);
+    return { buffer, size };
+  };
+
+  // Buffers. luma becomes the focus planes once the measure has read it; energy holds the box means.
+  const params = allocate('params', 48, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const rgba = allocate('planes', 4 * n * planes);
+  const luma = allocate('luma-focus', 4 * n * planes);
+  const energy = allocate('energy', 4 * n * planes * channels);
+  const boxTemp = allocate('box-rows', 4 * n * planes * channels);
+  const rawDepth = allocate('raw-depth', 4 * n);
+  const confidence = allocate('confidence', 4 * n);
+  const sums = allocate('smooth-rows', 8 * n);
+  const depth = allocate('depth', 4 * n);
+  const image = allocate('image', 4 * n);
+  const taps = options.sigma > 0 ? gaussianKernel(options.sigma) : new Float32Array(1);
+  const weights = allocate('gaussian', taps.byteLength);
+  const partials = allocate('stats-partials', 12 * (planes + 1) * groups);
+  const histogram = allocate('stats-histogram', 4 * planes);
+
+  const focusBytes = options.keepFocus ? 4 * kept * planes : 0;
+  const layout = {
+    image: 0,
+    depth: 4 * kept,
+    rawDepth: 8 * kept,
+    confidence: 12 * kept,
+    focus: 16 * kept,
+    partials: 16 * kept + focusBytes,
+    histogram: 16 * kept + focusBytes + partials.size,
+  };
+  const readbackBytes = layout.histogram + histogram.size;
+  const readback = allocate('readback', readbackBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+
+  // Uploads (queued before the submit that uses them; this job's buffers are its own).
+  device.queue.writeBuffer(
+    params.buffer,
+    0,
+    packParams({
+      width,
+      height: rows,
+      planes,
+      window: options.window,
+      smooth_radius: gaussianRadius(options.sigma),
+      kept_start: band.keptStart,
+      kept_end: band.keptEnd,
+      variance: channels === 2 ? 1 : 0,
+      nearest: options.composite === 'nearest' ? 1 : 0,
+      tau: options.tau,
+      log_eps: FIT_EPS,
+      weight_floor: MIN_SMOOTH_WEIGHT,
+    }),
+  );
+  // (Typed arrays of an ArrayBufferLike: writeBuffer's types want a plain ArrayBuffer behind them.)
+  stack.planes.forEach((plane, z) =>
+    device.queue.writeBuffer(rgba.buffer, 4 * n * z, plane as Uint8Array<ArrayBuffer>, band.start * width * 4, 4 * n),
+  );
+  device.queue.writeBuffer(weights.buffer, 0, taps as Float32Array<ArrayBuffer>);
+  encoder.clearBuffer(histogram.buffer, 0, histogram.size);
+
+  const bindGroup = (role: PipelineRole, label: string, ...bindings: Binding[]): GPUBindGroup => {
+    const { kernel, pipelines: kp } = pipelines[role];
+    return device.createBindGroup({
+      label: `${KERNELS[kernel].label}.${label}`,
+      layout: kp.layout,
+      entries: [params, ...bindings].map((b, binding) => ({ binding, resource: { buffer: b.buffer, offset: 0, size: b.size } })),
+    });
+  };
+  const dispatch = (pass: GPUComputePassEncoder, role: PipelineRole, entryPoint: string, group: GPUBindGroup, shape: DispatchShape): void => {
+    const { kernel, pipelines: kp } = pipelines[role];
+    pass.setPipeline(kp.pipelines[entryPoint]);
+    pass.setBindGroup(0, group);
+    const [x, y, z] = KERNELS[kernel].dispatch(shape, entryPoint);
+    pass.dispatchWorkgroups(x, y, z);
+  };
+  const stage = (name: Stage, body: (pass: GPUComputePassEncoder) => void): void => {
+    const pass = encoder.beginComputePass({ label: `focusfuse.${name}`, timestampWrites: timer?.pass(jobIndex, name) });
+    body(pass);
+    pass.end();
+  };
+
+  const planeShape = { width, height: rows, layers: planes };
+  const energyShape = { width, height: rows, layers: planes * channels };
+  const imageShape = { width, height: rows, layers: 1 };
+  stage('luma', (pass) => dispatch(pass, 'luma', 'main', bindGroup('luma', 'main', rgba, luma), planeShape));
+  stage('measure', (pass) => {
+    dispatch(pass, 'measure', 'main', bindGroup('measure', 'main', luma, energy), planeShape);
+    dispatch(pass, 'boxMean', 'horizontal', bindGroup('boxMean', 'rows', energy, boxTemp), energyShape);
+    dispatch(pass, 'boxMean', 'vertical', bindGroup('boxMean', 'columns', boxTemp, energy), energyShape);
+  });
+  stage('depth', (pass) => dispatch(pass, 'depth', 'main', bindGroup('depth', 'main', energy, luma, rawDepth, confidence), imageShape));
+  if (options.sigma > 0) {
+    const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);
+    stage('smooth', (pass) => {
+      dispatch(pass, 'smooth', 'horizontal', group, imageShape);
+      dispatch(pass, 'smooth', 'vertical', group, imageShape);
+    });
+  } else {
+    encoder.copyBufferToBuffer(rawDepth.buffer, 0, depth.buffer, 0, 4 * n);
+  }
+  stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
+  stage('stats', (pass) =>
+    dispatch(pass, 'stats', 'main', bindGroup('stats', 'main', luma, depth, confidence, partials, histogram), {
+      width,
+      height: keptRows,
+      layers: planes + 1,
+    }),
+  );
+
+  // Kept rows only: the halo rows of a band are someone else's output.
+  const rb = readback.buffer;
+  encoder.copyBufferToBuffer(image.buffer, keptOffset, rb, layout.image, 4 * kept);
+  encoder.copyBufferToBuffer(depth.buffer, keptOffset, rb, layout.depth, 4 * kept);
+  encoder.copyBufferToBuffer(rawDepth.buffer, keptOffset, rb, layout.rawDepth, 4 * kept);
+  encoder.copyBufferToBuffer(confidence.buffer, keptOffset, rb, layout.confidence, 4 * kept);
+  if (options.keepFocus) {
+    for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
+  }
+  encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);
+  encoder.copyBufferToBuffer(histogram.buffer, 0, rb, layout.histogram, histogram.size);
+
+  return {
+    readback: rb,
+    readbackBytes,
+    collect(mapped) {
+      const at = (band.start + band.keptStart) * width;
+      state.image.set(new Uint8Array(mapped, layout.image, 4 * kept), 4 * at);
+      state.depth.set(new Float32Array(mapped, layout.depth, kept), at);
+      state.rawDepth.set(new Float32Array(mapped, layout.rawDepth, kept), at);
+      state.confidence.set(new Float32Array(mapped, layout.confidence, kept), at);
+      state.focus?.forEach((plane, z) => plane.set(new Float32Array(mapped, layout.focus + 4 * kept * z, kept), at));
+      const sumsOf = new Float32Array(mapped, layout.partials, 3 * (planes + 1) * groups);
+      for (let g = 0; g < groups; g++) {
+        for (let z = 0; z < planes; z++) state.focusSums[z] += sumsOf[3 * (z * groups + g)];
+        const o = 3 * (planes * groups + g);
+        state.depthSum += sumsOf[o];
+        state.depthSquares += sumsOf[o + 1];
+        state.confidenceSum += sumsOf[o + 2];
+      }
+      const counts = new Uint32Array(mapped, layout.histogram, planes);
+      counts.forEach((count, z) => (state.histogram[z] += count));
+    },
+    release() {
+      for (const buffer of acquired) pool.release(buffer);
+    },
+  };
+}

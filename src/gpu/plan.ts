@@ -1,0 +1,70 @@
+/**
+ * Tiling of large stacks into horizontal bands. A band is processed as an image of its own, so its
+ * artificial top and bottom edges clamp where the real image would not; the halo rows around the
+ * kept rows absorb exactly that: measure stencil (up to 3 rows for the Haar levels) + window radius r
+ * + smoothing radius. Every kept row then sees the same neighbourhood as in the untiled image, and
+ * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
+ */
+import { gaussianRadius } from '../core/maths.js';
+import { FocusFuseError } from '../core/errors.js';
+import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
+
+/** Rows [start, start + rows) of the image; rows [keptStart, keptEnd) of the band go to the output. */
+export interface Band {
+  start: number;
+  rows: number;
+  keptStart: number;
+  keptEnd: number;
+}
+
+export interface BandPlanInput {
+  width: number;
+  height: number;
+  planes: number;
+  /** Energy channels of the measure (lapv 2, else 1): the largest binding is channels x planes layers. */
+  channels: number;
+  window: number;
+  sigma: number;
+  /** Largest storage binding allowed, in bytes (device limit, or smaller to bound memory). */
+  maxBindingBytes: number;
+  /** Largest number of rows per band (dispatch-size limits). */
+  maxRows?: number;
+}
+
+/** Halo rows a band needs on each artificial edge for a given window and sigma. */
+export function haloRows(window: number, sigma: number): number {
+  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma);
+}
+
+/** Most workgroups per dispatch dimension every WebGPU device allows. */
+const MAX_WORKGROUPS = 65535;
+
+/**
+ * Splits an image into as few bands as the binding limit allows.
+ * @example planBands({ width: 384, height: 384, planes: 11, channels: 2, window: 4, sigma: 3, maxBindingBytes: 2 ** 27 })
+ * // => [{ start: 0, rows: 384, keptStart: 0, keptEnd: 384 }]
+ * @throws FocusFuseError (BACKEND) when even one row plus its halo does not fit.
+ */
+export function planBands(input: BandPlanInput): Band[] {
+  const { width, height, planes, channels, maxBindingBytes } = input;
+  const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
+  const rowBytes = width * planes * channels * 4;
+  const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
+  if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
+  const halo = haloRows(input.window, input.sigma);
+  const keptPerBand = fit - 2 * halo;
+  if (keptPerBand < 1) {
+    throw new FocusFuseError(
+      'BACKEND',
+      `Expected a band of at least ${2 * halo + 1} rows (halo ${halo}) to fit in ${maxBindingBytes} bytes per binding but received rows of ${rowBytes} bytes (${width} px x ${planes} planes x ${channels} channels): the image is too wide for the WebGPU engine`,
+    );
+  }
+  const bands: Band[] = [];
+  for (let kept = 0; kept < height; kept += keptPerBand) {
+    const keptEndImage = Math.min(height, kept + keptPerBand);
+    const start = Math.max(0, kept - halo);
+    const end = Math.min(height, keptEndImage + halo);
+    bands.push({ start, rows: end - start, keptStart: kept - start, keptEnd: keptEndImage - start });
+  }
+  return bands;
+}

@@ -1,0 +1,99 @@
+/**
+ * What the engine accumulates for one stack while its bands come back from the GPU, and how that
+ * becomes a FuseResult shaped exactly like the CPU engine's.
+ */
+import type { FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
+
+export interface StackState {
+  stack: ZStack;
+  options: ResolvedOptions;
+  /** Name used in errors: meta.name, or `stack` like validateStack. */
+  name: string;
+  image: Uint8Array;
+  depth: Float32Array;
+  rawDepth: Float32Array;
+  confidence: Float32Array;
+  focus?: Float32Array[];
+  /** Sums over all kept pixels, from the statistics kernel's partials (added in f64). */
+  focusSums: Float64Array;
+  depthSum: number;
+  depthSquares: number;
+  confidenceSum: number;
+  histogram: number[];
+  /** GPU milliseconds per stage, summed over bands. */
+  gpuTimes: Record<string, number>;
+  /** Wall-clock milliseconds (upload, compute, readback), this stack's share of its submissions. */
+  wallTimes: Record<string, number>;
+}
+
+/** @example const state = createStackState(stack, options); */
+export function createStackState(stack: ZStack, options: ResolvedOptions): StackState {
+  const n = stack.width * stack.height;
+  const planes = stack.planes.length;
+  return {
+    stack,
+    options,
+    name: stack.meta?.name ?? 'stack',
+    image: new Uint8Array(n * 4),
+    depth: new Float32Array(n),
+    rawDepth: new Float32Array(n),
+    confidence: new Float32Array(n),
+    focus: options.keepFocus ? stack.planes.map(() => new Float32Array(n)) : undefined,
+    focusSums: new Float64Array(planes),
+    depthSum: 0,
+    depthSquares: 0,
+    confidenceSum: 0,
+    histogram: new Array<number>(planes).fill(0),
+    gpuTimes: {},
+    wallTimes: {},
+  };
+}
+
+/** Statistics from the accumulated sums, with the CPU's definitions (see src/cpu/stats.ts). */
+export function finishStats(state: StackState): StackStats {
+  const n = state.stack.width * state.stack.height;
+  const focusCurve = Array.from(state.focusSums, (sum) => sum / n);
+  let bestPlane = 0;
+  focusCurve.forEach((mean, z) => {
+    if (mean > focusCurve[bestPlane]) bestPlane = z;
+  });
+  const depthMean = state.depthSum / n;
+  return {
+    focusCurve,
+    bestPlane,
+    depthHistogram: state.histogram,
+    depthMean,
+    depthStd: Math.sqrt(Math.max(0, state.depthSquares / n - depthMean * depthMean)),
+    confidenceMean: state.confidenceSum / n,
+  };
+}
+
+/** Adds `ms` to `times[key]`. */
+export function addTime(times: Record<string, number>, key: string, ms: number): void {
+  times[key] = (times[key] ?? 0) + ms;
+}
+
+/**
+ * The FuseResult of a finished stack. Timings: GPU time per stage (luma, measure, depth, smooth,
+ * composite, stats; only with timestamp queries), wall-clock upload / compute / readback and their
+ * sum `total`.
+ */
+export function finishStack(state: StackState, backend: FuseResult['backend']): FuseResult {
+  const { stack } = state;
+  const result: FuseResult = {
+    width: stack.width,
+    height: stack.height,
+    planeCount: stack.planes.length,
+    image: state.image,
+    depth: state.depth,
+    rawDepth: state.rawDepth,
+    confidence: state.confidence,
+    stats: finishStats(state),
+    options: state.options,
+    backend,
+    timings: { ...state.gpuTimes, ...state.wallTimes, total: Object.values(state.wallTimes).reduce((a, b) => a + b, 0) },
+  };
+  if (state.focus) result.focus = state.focus;
+  if (stack.meta !== undefined) result.meta = stack.meta;
+  return result;
+}

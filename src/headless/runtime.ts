@@ -1,0 +1,307 @@
+/**
+ * The headless-Chromium WebGPU runtime: one browser and one page kept for many stacks, driven by
+ * puppeteer-core, implementing the same FusionBackend interface as the CPU engine.
+ *
+ * Why a browser: Dawn's Node bindings crash the whole Node process now and then on software
+ * adapters (see README "Headless WebGPU"); in Chromium the GPU runs in its own process, so a crash
+ * there costs one job, which this runtime reports, and never the batch driving it.
+ */
+import type { Page } from 'puppeteer-core';
+import { FocusFuseError } from '../core/errors.js';
+import { resolveOptions } from '../core/options.js';
+import { validateStack } from '../core/stack.js';
+import type { FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { launchChromium, type LaunchedChromium } from './chromium.js';
+import { loadPageBundle } from './page-bundle.js';
+import type { PageApi, PageEngineName } from './page.js';
+import {
+  inputJobParts,
+  maxResultBytes,
+  readResultJob,
+  stackName,
+  type HeadlessAdapter,
+  type JobSummary,
+  type StackFailure,
+} from './protocol.js';
+import { startJobServer, type JobServer } from './server.js';
+
+export interface HeadlessRuntimeOptions {
+  /** Chromium to launch; else env `FOCUSFUSE_CHROMIUM`, /usr/bin/chromium, /usr/bin/chromium-browser. */
+  executablePath?: string;
+  /** Receives one line per event: launch, adapter, page console output, crashes. */
+  log?: (line: string) => void;
+  /**
+   * Engine inside the page. `webgpu` (default) is the point of the runtime; `cpu` runs the CPU
+   * reference in the page, to test or measure the transport where no adapter exists.
+   */
+  engine?: PageEngineName;
+  /** A job (one fuseBatch call) running longer than this is treated as a hung browser. Default 10 minutes. */
+  jobTimeoutMs?: number;
+}
+
+export interface HeadlessRuntime extends FusionBackend {
+  readonly name: PageEngineName;
+  /** The WebGPU adapter the page got (null with `engine: 'cpu'`). Updated by relaunch(). */
+  readonly adapter: HeadlessAdapter | null;
+  /** False after a browser crash, page crash, lost device, hung job or close(); relaunch() revives it. */
+  readonly alive: boolean;
+  /** Process id of the browser, for logs (and for tests that simulate a crash). */
+  readonly browserPid: number | undefined;
+  /** The local server's base URL, `http://127.0.0.1:<port>/`. */
+  readonly url: string;
+  fuse(stack: ZStack, options?: FuseOptions): Promise<FuseResult>;
+  /** Fuses several stacks in one job (one transfer each way); results in input order. */
+  fuseBatch(stacks: ZStack[], options?: FuseOptions): Promise<FuseResult[]>;
+  /** Closes whatever is left of the current browser and launches a fresh one. */
+  relaunch(): Promise<void>;
+  close(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const DEFAULT_JOB_TIMEOUT_MS = 10 * 60_000;
+
+/** One launched browser with its page and server; a relaunch replaces the whole session. */
+interface Session {
+  chromium: LaunchedChromium;
+  page: Page;
+  server: JobServer;
+  adapter: HeadlessAdapter | null;
+  /** Why the session can no longer run jobs; undefined while it can. */
+  broken?: string;
+  /** Rejects the moment the session breaks, so a job waiting on the page stops waiting. */
+  breakage: Promise<never>;
+  /** Marks the session broken (first reason wins) and rejects `breakage`. */
+  fail(reason: string): void;
+}
+
+/**
+ * An error about some stacks. One stack: its name becomes the error's `file` (the message's
+ * prefix); several: they are listed at the end, so a batch runner can tell what to redo.
+ */
+function runtimeError(message: string, stacks: ZStack[]): FocusFuseError {
+  if (stacks.length === 1) return new FocusFuseError('BACKEND', message, stackName(stacks[0], 0));
+  const names = stacks.slice(0, 5).map((stack, i) => `"${stackName(stack, i)}"`);
+  const more = stacks.length > 5 ? ` and ${stacks.length - 5} more` : '';
+  return new FocusFuseError('BACKEND', `${message} (stacks ${names.join(', ')}${more})`);
+}
+
+async function openSession(options: HeadlessRuntimeOptions, log: (line: string) => void): Promise<Session> {
+  const jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+  const engine = options.engine ?? 'webgpu';
+  const server = await startJobServer({ pageScript: await loadPageBundle() });
+  let chromium: LaunchedChromium;
+  try {
+    // The CDP call that runs a job lasts as long as the job; let the job timeout govern instead.
+    chromium = await launchChromium({ executablePath: options.executablePath, protocolTimeoutMs: jobTimeoutMs + 60_000 });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const { browser } = chromium;
+  const version = await browser.version();
+  log(`launched ${chromium.executablePath} (${version}, pid ${browser.process()?.pid}), serving ${server.url}`);
+
+  let markBroken: (reason: string) => void = () => undefined;
+  const breakage = new Promise<never>((_, reject) => {
+    markBroken = (reason) => reject(new Error(reason));
+  });
+  breakage.catch(() => undefined);
+
+  try {
+    const page = await browser.newPage();
+    const session: Session = {
+      chromium,
+      page,
+      server,
+      adapter: null,
+      breakage,
+      fail(reason) {
+        if (session.broken) return;
+        session.broken = reason;
+        log(`runtime stopped: ${reason}`);
+        markBroken(reason);
+      },
+    };
+    const fail = session.fail;
+    browser.on('disconnected', () => fail('headless Chromium exited or crashed (browser disconnected)'));
+    page.on('error', (error) => fail(`the headless page crashed (${error.message})`));
+    page.on('close', () => fail('the headless page was closed'));
+    page.on('console', (message) => log(`[page] ${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => log(`[page] uncaught: ${(error as Error).message}`));
+
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => 'focusfuse' in globalThis);
+    try {
+      const adapter = await page.evaluate(
+        (name, runtime) => (globalThis as unknown as { focusfuse: PageApi }).focusfuse.init(name, runtime),
+        engine,
+        `headless chromium (${version})`,
+      );
+      // The browser's version comes from Node: the page's user agent is reduced to `Chrome/156.0.0.0`.
+      session.adapter = adapter && { ...adapter, browser: version };
+    } catch (error) {
+      const detail = (error as Error).message.replace(/^Error: /, '');
+      throw new FocusFuseError('BACKEND', `WebGPU is not usable in headless Chromium (${version}): ${detail}`);
+    }
+    if (session.adapter) log(`adapter: ${session.adapter.summary} in ${session.adapter.browser}`);
+    return session;
+  } catch (error) {
+    await chromium.close();
+    await server.close();
+    throw error;
+  }
+}
+
+async function closeSession(session: Session, reason: string): Promise<void> {
+  session.fail(reason);
+  await session.chromium.close();
+  await session.server.close();
+}
+
+/** Runs one job on a session: hand the page the job id, wait for its posted result, decode it. */
+async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptions, timeoutMs: number): Promise<FuseResult[]> {
+  const { server, page } = session;
+  const job = server.addJob(inputJobParts(stacks, options), maxResultBytes(stacks, options));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs} ms (hung browser?)`)), timeoutMs);
+  });
+  const started = performance.now();
+  try {
+    const summary = await Promise.race([
+      page.evaluate((id) => (globalThis as unknown as { focusfuse: PageApi }).focusfuse.runJob(id), job.id) as Promise<JobSummary>,
+      session.breakage,
+      timeout,
+    ]);
+    if (summary.fatal) throw new Error(summary.fatal);
+    const body = await Promise.race([job.result, session.breakage, timeout]);
+    const roundTripMs = performance.now() - started;
+    const { outcomes, page: pageTimings } = readResultJob(body, options, stacks.map((stack) => stack.meta));
+    const share = (ms: number) => ms / stacks.length;
+    return outcomes.map((outcome, i) => {
+      if ('message' in outcome) throw runtimeError((outcome as StackFailure).message, [stacks[i]]);
+      outcome.timings = {
+        ...outcome.timings,
+        jobInputMs: share(pageTimings.fetchMs + pageTimings.decodeMs),
+        jobOverheadMs: share(roundTripMs - pageTimings.fuseMs),
+        jobTotalMs: share(roundTripMs),
+      };
+      return outcome;
+    });
+  } finally {
+    clearTimeout(timer);
+    server.dropJob(job.id);
+  }
+}
+
+/**
+ * Launches headless Chromium with WebGPU and returns a backend that fuses stacks in it. Keep one
+ * runtime for many stacks: launching costs about a second, a job only the fusing and transfer.
+ *
+ * @example
+ * const runtime = await launchHeadlessRuntime({ log: console.error });
+ * try {
+ *   console.log(runtime.describe()); // webgpu (headless Chrome/156..., google swiftshader (fallback adapter))
+ *   const [a, b] = await runtime.fuseBatch([stackA, stackB], { measure: 'lapv' });
+ * } finally {
+ *   await runtime.close();
+ * }
+ * @throws FocusFuseError (code BACKEND) when Chromium is missing, fails to start, or has no WebGPU adapter.
+ */
+export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}): Promise<HeadlessRuntime> {
+  const log = options.log ?? (() => undefined);
+  const engine = options.engine ?? 'webgpu';
+  const jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+  let session: Session | undefined = await openSession(options, log);
+  let closed = false;
+  // Jobs run one at a time: the page has one device and one queue, and a crash should cost the
+  // job it interrupts, not several interleaved ones.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function fuseBatch(stacks: ZStack[], fuseOptions: FuseOptions = {}): Promise<FuseResult[]> {
+    const resolved = resolveOptions(fuseOptions);
+    stacks.forEach(validateStack);
+    if (stacks.length === 0) return [];
+    const run = queue.then(async () => {
+      const current = session;
+      if (closed || !current) throw runtimeError('the headless runtime is closed', stacks);
+      if (current.broken) throw runtimeError(`the headless runtime is not usable (${current.broken}); relaunch it`, stacks);
+      try {
+        return await runJob(current, stacks, resolved, jobTimeoutMs);
+      } catch (error) {
+        if (error instanceof FocusFuseError) throw error;
+        // Anything but a per-stack failure leaves the page in an unknown state: stop this browser
+        // so nothing half-finished can answer a later job, and say how to recover.
+        current.fail((error as Error).message);
+        const reason = current.broken;
+        await current.chromium.close().catch(() => undefined);
+        throw runtimeError(`the headless runtime failed: ${reason}; relaunch it`, stacks);
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  const runtime: HeadlessRuntime = {
+    name: engine,
+    get adapter() {
+      return session?.adapter ?? null;
+    },
+    get alive() {
+      return !closed && session !== undefined && session.broken === undefined;
+    },
+    get browserPid() {
+      return session?.chromium.browser.process()?.pid;
+    },
+    get url() {
+      return session?.server.url ?? '';
+    },
+    describe() {
+      const adapter = session?.adapter;
+      if (!adapter) return `${engine} (headless Chromium, CPU reference inside the page)`;
+      return `webgpu (headless ${adapter.browser}, ${adapter.summary})`;
+    },
+    async fuse(stack, fuseOptions) {
+      const [result] = await fuseBatch([stack], fuseOptions);
+      return result;
+    },
+    fuseBatch,
+    async relaunch() {
+      if (closed) throw new FocusFuseError('BACKEND', 'the headless runtime is closed; launch a new one');
+      const old = session;
+      session = undefined;
+      if (old) await closeSession(old, 'relaunched');
+      session = await openSession(options, log);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop the browser first: a job still running is rejected now instead of holding close() up.
+      if (session) await closeSession(session, 'the runtime was closed');
+      await queue;
+    },
+    dispose() {
+      return runtime.close();
+    },
+  };
+  return runtime;
+}
+
+/**
+ * Launches the runtime once to report its adapter, for `focusfuse info`; never throws.
+ * @example
+ * const probe = await probeHeadless();
+ * console.log('error' in probe ? `headless: ${probe.error}` : `headless: ${probe.summary}`);
+ */
+export async function probeHeadless(
+  options: Pick<HeadlessRuntimeOptions, 'executablePath' | 'log'> = {},
+): Promise<HeadlessAdapter | { error: string }> {
+  try {
+    const runtime = await launchHeadlessRuntime({ ...options, engine: 'webgpu' });
+    const adapter = runtime.adapter;
+    await runtime.close();
+    return adapter ?? { error: 'no adapter reported' };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}

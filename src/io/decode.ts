@@ -1,0 +1,93 @@
+/**
+ * Decodes one JPEG, PNG or TIFF plane to RGBA8 with sharp. Every input shape (8/16-bit, gray/RGB,
+ * with or without alpha) comes out the same, so the engines only ever see RGBA8.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { FocusFuseError } from '../core/errors.js';
+
+/** Formats the loader accepts: what microscopes and CCCID write. */
+export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export interface DecodedPlane {
+  width: number;
+  height: number;
+  /** RGBA8, row-major, width*height*4 bytes. */
+  data: Uint8Array;
+  format: InputFormat;
+  /** Bits per sample of the source (8 or 16; others are converted as 16). */
+  bitDepth: number;
+}
+
+/**
+ * Reads and decodes one image file.
+ * @example const plane = await decodePlane('stack/001_(3059,11012,0).jpg'); // { width: 384, height: 384, data, ... }
+ * @throws FocusFuseError NOT_FOUND (missing file) or DECODE (empty, not an image, unsupported format,
+ *   truncated or corrupt), naming the file.
+ */
+export async function decodePlane(path: string): Promise<DecodedPlane> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FocusFuseError('NOT_FOUND', 'no such file', path);
+    if (code === 'EISDIR') throw new FocusFuseError('DECODE', 'is a folder, not an image file', path);
+    throw new FocusFuseError('DECODE', `cannot read the file (${(error as Error).message})`, path);
+  }
+  return decodeImage(bytes, path);
+}
+
+/**
+ * Decodes image bytes already in memory; `name` is used in error messages.
+ * @example const plane = await decodeImage(await readFile('z00.png'), 'z00.png');
+ */
+export async function decodeImage(bytes: Uint8Array, name: string): Promise<DecodedPlane> {
+  if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
+  try {
+    // 'truncated' rejects cut-off files but still accepts the harmless warnings real JPEGs often carry.
+    const input = () => sharp(bytes, { failOn: 'truncated' });
+    const { format, depth } = await input().metadata();
+    if (!INPUT_FORMATS.includes(format as InputFormat)) {
+      throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
+    }
+    const wide = depth !== 'uchar' && depth !== 'char';
+    // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are and
+    // scaled here with rounding (v / 257), which libvips' own cast (v >> 8) does not do.
+    const { data, info } = wide
+      ? await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+      : await input().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const samples = wide ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
+    const rgba = toRgba8(samples, info.width * info.height, info.channels, wide ? 257 : 1);
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: wide ? 16 : 8 };
+  } catch (error) {
+    if (error instanceof FocusFuseError) throw error;
+    throw new FocusFuseError('DECODE', describeSharpError((error as Error).message), name);
+  }
+}
+
+/** Expands 3- or 4-channel samples to RGBA8, dividing by `divisor` with rounding (257 for 16-bit). */
+function toRgba8(samples: ArrayLike<number>, pixels: number, channels: number, divisor: number): Uint8Array {
+  if (channels !== 3 && channels !== 4) throw new Error(`sharp returned ${channels} channels after sRGB conversion`);
+  const out = new Uint8Array(pixels * 4);
+  for (let p = 0; p < pixels; p++) {
+    const s = p * channels;
+    const o = p * 4;
+    out[o] = Math.round(samples[s] / divisor);
+    out[o + 1] = Math.round(samples[s + 1] / divisor);
+    out[o + 2] = Math.round(samples[s + 2] / divisor);
+    out[o + 3] = channels === 4 ? Math.round(samples[s + 3] / divisor) : 255;
+  }
+  return out;
+}
+
+/** Turns libvips messages into something a microscope user can act on, keeping the original. */
+function describeSharpError(message: string): string {
+  const first = message.split('\n')[0].trim();
+  if (/unsupported image format/i.test(first)) return 'not a JPEG, PNG or TIFF image (cannot decode it)';
+  if (/premature end|end of stream|truncat|short read|unexpected end/i.test(message)) {
+    return `the file is truncated or corrupt (${first})`;
+  }
+  return `cannot decode the image (${first})`;
+}

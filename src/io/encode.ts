@@ -1,0 +1,118 @@
+/**
+ * Encodes result images with sharp: the fused image (PNG, JPEG or TIFF by extension), the depth and
+ * confidence maps as 16-bit gray PNGs with documented scales, and the viridis depth picture.
+ */
+import sharp from 'sharp';
+import { expected } from '../core/errors.js';
+import { depthToColor } from './colormap.js';
+
+export type OutputFormat = 'png' | 'jpeg' | 'tiff';
+
+const FORMAT_BY_EXTENSION: Readonly<Record<string, OutputFormat>> = {
+  png: 'png',
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  tif: 'tiff',
+  tiff: 'tiff',
+};
+
+/** Depth PNG value = round(depth * scale); 1000 gives 0.001-plane steps up to 65 planes. */
+export const DEPTH_SCALE = 1000;
+/** Used instead of {@link DEPTH_SCALE} when (Z-1)*1000 would not fit in 16 bits (Z > 66). */
+export const DEPTH_SCALE_DEEP = 100;
+/** Confidence PNG value = round(confidence * 65535). */
+export const CONFIDENCE_SCALE = 65535;
+/** JPEG quality of the fused image: high, because it is a measurement, not a thumbnail. */
+export const JPEG_QUALITY = 95;
+
+/**
+ * The image format an output path asks for, by its extension.
+ * @example outputFormatFor('out/fused.tif') // => 'tiff'
+ * @param allowed Formats this output may take (depth and confidence maps must be PNG).
+ * @throws FocusFuseError BAD_OPTION naming the flag, before any work is done.
+ */
+export function outputFormatFor(path: string, flag = 'output', allowed: readonly OutputFormat[] = ['png', 'jpeg', 'tiff']): OutputFormat {
+  const dot = path.lastIndexOf('.');
+  const extension = dot > path.lastIndexOf('/') ? path.slice(dot + 1).toLowerCase() : '';
+  const format = FORMAT_BY_EXTENSION[extension];
+  if (!format || !allowed.includes(format)) {
+    const names = Object.keys(FORMAT_BY_EXTENSION).filter((e) => allowed.includes(FORMAT_BY_EXTENSION[e]));
+    expected(`a file name ending in ${names.map((e) => `.${e}`).join(', ')}`, flag, path);
+  }
+  return format;
+}
+
+/**
+ * The depth scale used for a stack of `planeCount` planes: {@link DEPTH_SCALE} unless the deepest
+ * plane would overflow 16 bits.
+ * @example depthScaleFor(11) // => 1000
+ */
+export function depthScaleFor(planeCount: number): number {
+  return (planeCount - 1) * DEPTH_SCALE <= 65535 ? DEPTH_SCALE : DEPTH_SCALE_DEEP;
+}
+
+/**
+ * round(value * scale), clamped to 0..65535 (NaN becomes 0).
+ * @example quantize16(new Float32Array([0, 1.2345, 10]), 1000) // => Uint16Array [0, 1235, 10000]
+ * @param dst Optional output of values.length entries, reused to avoid allocating.
+ */
+export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint16Array): Uint16Array {
+  const out = dst ?? new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.round(values[i] * scale);
+    out[i] = v > 0 ? Math.min(v, 65535) : 0;
+  }
+  return out;
+}
+
+/**
+ * Encodes an RGBA8 image. The alpha channel is dropped when fully opaque (and always for JPEG).
+ * @example const png = await encodeRgba(result.image, result.width, result.height, 'png');
+ */
+export async function encodeRgba(rgba: Uint8Array, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
+  let image = sharp(rgba, { raw: { width, height, channels: 4 } });
+  if (format === 'jpeg' || isOpaque(rgba)) image = image.removeAlpha();
+  if (format === 'png') image = image.png();
+  // 4:4:4 keeps full colour resolution: stained nuclei edges are exactly what the fusion is for.
+  else if (format === 'jpeg') image = image.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' });
+  // sharp's TIFF default is lossy JPEG compression; a fused measurement wants lossless.
+  else image = image.tiff({ compression: 'lzw', predictor: 'horizontal' });
+  return image.toBuffer();
+}
+
+function isOpaque(rgba: Uint8Array): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
+/**
+ * Encodes 16-bit gray samples as a 16-bit grayscale PNG.
+ * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h);
+ */
+export async function encodeGray16Png(values: Uint16Array, width: number, height: number): Promise<Uint8Array> {
+  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+}
+
+/**
+ * Depth map as a 16-bit gray PNG holding round(depth * scale), plane 0 = first plane.
+ * @example const png = await encodeDepth16(result.depth, w, h, depthScaleFor(result.planeCount));
+ */
+export function encodeDepth16(depth: Float32Array, width: number, height: number, scale = DEPTH_SCALE): Promise<Uint8Array> {
+  return encodeGray16Png(quantize16(depth, scale), width, height);
+}
+
+/**
+ * Confidence map as a 16-bit gray PNG holding round(confidence * 65535).
+ * @example const png = await encodeConfidence16(result.confidence, w, h);
+ */
+export function encodeConfidence16(confidence: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height);
+}
+
+/**
+ * Depth through viridis over the fixed range 0..planeCount-1 (see {@link depthToColor}).
+ * @example const png = await encodeDepthColor(result.depth, result.planeCount, w, h, 'png');
+ */
+export function encodeDepthColor(depth: Float32Array, planeCount: number, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
+  return encodeRgba(depthToColor(depth, planeCount), width, height, format);
+}

@@ -1,0 +1,39 @@
+/**
+ * Node-side input/output: loading stacks from files, decoding and encoding with sharp, atomic
+ * writes. The browser-safe parts (cccid.ts, colormap.ts) can also be imported on their own.
+ */
+export { writeFileAtomic } from './atomic.js';
+export {
+  baseName,
+  describeFovs,
+  fovKey,
+  groupByFov,
+  naturalCompare,
+  orderPlanes,
+  parseCccidName,
+  parseFovKey,
+  PLANE_ORDERS,
+} from './cccid.js';
+export type { CccidName, FovGroup, OrderedPlanes, PlaneOrder } from './cccid.js';
+export { COLORMAP_SIZE, depthToColor, viridisLut } from './colormap.js';
+export { decodeImage, decodePlane, INPUT_FORMATS } from './decode.js';
+export type { DecodedPlane, InputFormat } from './decode.js';
+export {
+  CONFIDENCE_SCALE,
+  DEPTH_SCALE,
+  DEPTH_SCALE_DEEP,
+  depthScaleFor,
+  encodeConfidence16,
+  encodeDepth16,
+  encodeDepthColor,
+  encodeGray16Png,
+  encodeRgba,
+  JPEG_QUALITY,
+  outputFormatFor,
+  quantize16,
+} from './encode.js';
+export type { OutputFormat } from './encode.js';
+export { IMAGE_EXTENSIONS, loadStack } from './load-stack.js';
+export type { LoadStackOptions } from './load-stack.js';
+export { checkOutputs, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
+export type { ResultOutputs, WriteResultOptions } from './write-result.js';

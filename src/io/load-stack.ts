@@ -1,0 +1,149 @@
+/**
+ * Turns a folder or a list of files into a validated ZStack: list, order, decode, check sizes.
+ * Every problem is found before anything is fused or written, and each error names its file.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { FocusFuseError } from '../core/errors.js';
+import { MAX_PLANES } from '../core/options.js';
+import type { StackMeta, ZStack } from '../core/types.js';
+import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
+import { decodePlane, type DecodedPlane } from './decode.js';
+
+export interface LoadStackOptions {
+  /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
+  order?: PlaneOrder;
+  /** Which CCCID field of view to take from a folder holding several, as `<serial>_(<cx>,<cy>)`. */
+  fov?: string;
+  /** Called with each non-fatal problem (single plane, skipped files). */
+  onWarning?: (message: string) => void;
+}
+
+/** Extensions a folder scan picks up; explicit file arguments are decoded whatever their name. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.tif', '.tiff'];
+
+/** Editor backups, partial downloads and our own atomic-write temp files: never planes. */
+function isHiddenOrTemp(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~') || /\.(tmp|temp|part|crdownload|swp)$/i.test(name);
+}
+
+/**
+ * Loads a Z-stack from a folder (its image files, not recursive) or a list of image files.
+ * @example
+ * const stack = await loadStack('NILM/1. Superficial-Intermediate Cells', { fov: '001_(3059,11012)' });
+ * stack.planes.length; // 11, ordered z = 0..10
+ * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE or
+ *   SIZE_MISMATCH, each naming the file or folder and the problem.
+ */
+export async function loadStack(input: string | readonly string[], options: LoadStackOptions = {}): Promise<ZStack> {
+  const warn = options.onWarning ?? (() => {});
+  const { files: listed, folder } = await listInput(input, warn);
+  const candidates = options.fov === undefined ? listed : selectFov(listed, options.fov, folder);
+  const ordered = orderPlanes(candidates, options.order ?? 'auto');
+  const name = stackName(ordered.files, folder, ordered.cccid);
+  if (ordered.files.length > MAX_PLANES) {
+    throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
+  }
+  const planes = await decodeAll(ordered.files);
+  checkSizes(planes, ordered.files);
+  if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
+  const meta: StackMeta = { name, files: ordered.files };
+  if (ordered.cccid) {
+    meta.cccid = ordered.cccid;
+    meta.zStepUm = 1; // CCCID planes are 1.0 µm apart
+  }
+  return { width: planes[0].width, height: planes[0].height, planes: planes.map((p) => p.data), meta };
+}
+
+/** Resolves the input to image paths; `folder` is set when a folder was given. */
+async function listInput(input: string | readonly string[], warn: (message: string) => void): Promise<{ files: string[]; folder?: string }> {
+  const paths = typeof input === 'string' ? [input] : [...input];
+  if (paths.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected a folder or image files but received none');
+  const kinds = await Promise.all(paths.map(kindOf));
+  if (paths.length === 1 && kinds[0] === 'folder') return { files: await listFolder(paths[0], warn), folder: paths[0] };
+  paths.forEach((path, i) => {
+    if (kinds[i] === 'missing') throw new FocusFuseError('NOT_FOUND', 'no such file or folder', path);
+    if (kinds[i] === 'folder') throw new FocusFuseError('BAD_OPTION', 'is a folder; give either one folder or a list of image files', path);
+  });
+  return { files: paths };
+}
+
+async function kindOf(path: string): Promise<'file' | 'folder' | 'missing'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'folder' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+async function listFolder(folder: string, warn: (message: string) => void): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  const images: string[] = [];
+  const skipped: string[] = [];
+  let subfolders = 0;
+  for (const entry of entries) {
+    if (isHiddenOrTemp(entry.name)) continue;
+    if (entry.isDirectory()) subfolders += 1;
+    else if (IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) images.push(join(folder, entry.name));
+    else skipped.push(entry.name);
+  }
+  if (images.length === 0) {
+    const hint = subfolders > 0 ? ` (it has ${subfolders} subfolder${subfolders > 1 ? 's' : ''}; give the folder of one stack, or use focusfuse batch for a dataset tree)` : '';
+    throw new FocusFuseError('NO_IMAGES', `no JPEG, PNG or TIFF images in this folder${hint}`, folder);
+  }
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : '');
+    warn(`${folder}: ignored ${skipped.length} file${skipped.length > 1 ? 's' : ''} that are not JPEG, PNG or TIFF: ${shown}`);
+  }
+  return images;
+}
+
+function selectFov(files: string[], fov: string, folder: string | undefined): string[] {
+  const wanted = parseFovKey(fov);
+  if (!wanted) {
+    throw new FocusFuseError('BAD_OPTION', `Expected <serial>_(<cx>,<cy>) for --fov but received '${fov}' (string)`);
+  }
+  const { fovs } = groupByFov(files);
+  const matches = fovs.filter((group) => group.key === fovKey(wanted));
+  if (matches.length === 0) {
+    const available = fovs.length > 0 ? `; available: ${describeFovs(fovs)}` : '; no file has a CCCID name <serial>_(<cx>,<cy>,<z>)';
+    throw new FocusFuseError('NOT_FOUND', `no field of view ${fovKey(wanted)}${available}`, folder);
+  }
+  return matches.flatMap((group) => group.files);
+}
+
+/** A readable name for errors and reports: `<folder>/<serial>_(<cx>,<cy>)` for CCCID, else the folder or files. */
+function stackName(files: readonly string[], folder: string | undefined, cccid: OrderedPlanes['cccid']): string {
+  if (cccid) return join(dirname(files[0]), fovKey(cccid));
+  if (folder !== undefined) return folder;
+  return files.length === 1 ? files[0] : `${baseName(files[0])} .. ${baseName(files[files.length - 1])} (${files.length} files)`;
+}
+
+/** Decodes every plane concurrently (sharp's thread pool), then reports the first failure in plane order. */
+async function decodeAll(files: readonly string[]): Promise<DecodedPlane[]> {
+  const settled = await Promise.allSettled(files.map((file) => decodePlane(file)));
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (failures.length > 0) {
+    const first = failures[0];
+    if (failures.length > 1 && first instanceof FocusFuseError) {
+      const detail = first.file ? first.message.slice(first.file.length + 2) : first.message;
+      const others = failures.length - 1;
+      throw new FocusFuseError(first.code, `${detail} (and ${others} more file${others > 1 ? 's' : ''} failed)`, first.file);
+    }
+    throw first;
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<DecodedPlane>).value);
+}
+
+function checkSizes(planes: readonly DecodedPlane[], files: readonly string[]): void {
+  const [first] = planes;
+  planes.forEach((plane, z) => {
+    if (plane.width !== first.width || plane.height !== first.height) {
+      throw new FocusFuseError(
+        'SIZE_MISMATCH',
+        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size`,
+        files[z],
+      );
+    }
+  });
+}
