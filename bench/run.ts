@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fuse } from '../src/fuse.js';
-import { MEASURES } from '../src/core/options.js';
+import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FusionBackend, ZStack } from '../src/core/types.js';
 import { decodePlane } from '../src/io/decode.js';
 import { loadStack } from '../src/io/load-stack.js';
@@ -26,11 +26,16 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
     backends: { type: 'string', default: 'cpu,headless,node' },
+    batches: { type: 'string', default: '1,8,64' },
     json: { type: 'string' },
   },
 });
 const runs = Math.max(1, Number(values.runs));
 const backendNames = values.backends.split(',').map((s) => s.trim()) as BenchBackendName[];
+const batchSizes = values.batches.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+
+/** Timing columns shown, in pipeline order; a backend shows the ones it reports. */
+const COLUMNS = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats', 'upload', 'compute', 'readback', 'total', 'jobOverheadMs', 'wall'];
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -71,6 +76,23 @@ async function benchBackend(backend: FusionBackend, stack: ZStack) {
   return rows;
 }
 
+type BatchCapable = FusionBackend & { fuseBatch?(stacks: ZStack[], options: ReturnType<typeof resolveOptions>): Promise<unknown[]> };
+
+/** Stacks per second when `size` stacks go in one call (fuseBatch where the backend has it). */
+async function benchBatches(backend: BatchCapable, stack: ZStack) {
+  const options = resolveOptions({ measure: 'lapv' });
+  const out: Record<number, number> = {};
+  for (const size of batchSizes) {
+    const stacks = Array.from({ length: size }, () => stack);
+    const once = () => (backend.fuseBatch ? backend.fuseBatch(stacks, options) : Promise.all(stacks.map((s) => backend.fuse(s, options))));
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(1, Math.min(runs, Math.ceil(64 / size))); i++) times.push(await timeIt(once));
+    out[size] = (1000 * size) / median(times);
+  }
+  return out;
+}
+
 async function main() {
   const root = await mkdtemp(join(tmpdir(), 'focusfuse-bench-'));
   try {
@@ -100,10 +122,13 @@ async function main() {
       try {
         const rows = await benchBackend(opened.backend, stack);
         console.log(`\n## ${name}: ${opened.backend.describe()}\n`);
-        const stages = Object.keys(rows[MEASURES[0]]);
+        const stages = COLUMNS.filter((c) => c in rows[MEASURES[0]]);
         const fmt = (s: { median: number; p25: number; p75: number }) => `${s.median.toFixed(1)} (${s.p25.toFixed(1)}..${s.p75.toFixed(1)})`;
-        console.log(markdownTable(['measure', ...stages.map((s) => `${s} ms`)], MEASURES.map((m) => [m, ...stages.map((s) => fmt(rows[m][s]))])));
-        (report.backends as Record<string, unknown>)[name] = { describe: opened.backend.describe(), rows };
+        const label = (c: string) => (c === 'jobOverheadMs' ? 'transport' : c);
+        console.log(markdownTable(['measure', ...stages.map((c) => `${label(c)} ms`)], MEASURES.map((m) => [m, ...stages.map((c) => fmt(rows[m][c]))])));
+        const batches = await benchBatches(opened.backend, stack);
+        console.log(`\nlapv, stacks per second by batch size: ${Object.entries(batches).map(([n, r]) => `${n}: ${r.toFixed(1)}`).join(', ')}`);
+        (report.backends as Record<string, unknown>)[name] = { describe: opened.backend.describe(), rows, stacksPerSecond: batches };
       } finally {
         await opened.close();
       }

@@ -4,12 +4,12 @@
 // Layout: energy channel 0 (layers 0..Z-1) = L, channel 1 (layers Z..2Z-1) = L^2.
 // Halo: 1 pixel on each side (4-neighbour stencil).
 
-fn write_energy(p: vec2u, z: u32, local: vec2u) {
-  let c = at(local, 0, 0);
+fn write_energy(site: Site) {
+  let c = at(site, 0, 0);
   // Differences to the centre first: neighbouring luma values are close, so each difference is
   // exact in f32 and L keeps its relative precision where it is small (flat regions), which is
   // where Box[L^2] - Box[L]^2 cancels.
-  let l = ((at(local, -1, 0) - c) + (at(local, 1, 0) - c)) + ((at(local, 0, -1) - c) + (at(local, 0, 1) - c));
-  energy[pixel_index(p.x, p.y, z)] = l;
-  energy[pixel_index(p.x, p.y, params.planes + z)] = l * l;
+  let l = ((at(site, -1, 0) - c) + (at(site, 1, 0) - c)) + ((at(site, 0, -1) - c) + (at(site, 0, 1) - c));
+  energy[pixel_index(site.pixel.x, site.pixel.y, site.layer)] = l;
+  energy[pixel_index(site.pixel.x, site.pixel.y, params.planes + site.layer)] = l * l;
 }

@@ -5,10 +5,10 @@
 // as differences of neighbours (exact in f32 when they are close), so a weak gradient keeps its
 // relative precision instead of losing it to the two large partial sums.
 
-fn write_energy(p: vec2u, z: u32, local: vec2u) {
-  let gx = (at(local, 1, -1) - at(local, -1, -1)) + 2.0 * (at(local, 1, 0) - at(local, -1, 0))
-         + (at(local, 1, 1) - at(local, -1, 1));
-  let gy = (at(local, -1, 1) - at(local, -1, -1)) + 2.0 * (at(local, 0, 1) - at(local, 0, -1))
-         + (at(local, 1, 1) - at(local, 1, -1));
-  energy[pixel_index(p.x, p.y, z)] = gx * gx + gy * gy;
+fn write_energy(site: Site) {
+  let gx = (at(site, 1, -1) - at(site, -1, -1)) + 2.0 * (at(site, 1, 0) - at(site, -1, 0))
+         + (at(site, 1, 1) - at(site, -1, 1));
+  let gy = (at(site, -1, 1) - at(site, -1, -1)) + 2.0 * (at(site, 0, 1) - at(site, 0, -1))
+         + (at(site, 1, 1) - at(site, 1, -1));
+  energy[pixel_index(site.pixel.x, site.pixel.y, site.layer)] = gx * gx + gy * gy;
 }

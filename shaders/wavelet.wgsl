@@ -20,12 +20,12 @@ fn haar(a: f32, b: f32, c: f32, d: f32) -> Haar {
 }
 
 // Level-1 Haar at offset (dx, dy): its approximation is A1 there.
-fn level1(local: vec2u, dx: i32, dy: i32) -> Haar {
-  return haar(at(local, dx, dy), at(local, dx + 1, dy), at(local, dx, dy + 1), at(local, dx + 1, dy + 1));
+fn level1(site: Site, dx: i32, dy: i32) -> Haar {
+  return haar(at(site, dx, dy), at(site, dx + 1, dy), at(site, dx, dy + 1), at(site, dx + 1, dy + 1));
 }
 
-fn write_energy(p: vec2u, z: u32, local: vec2u) {
-  let here = level1(local, 0, 0);
-  let level2 = haar(here.approx, level1(local, 2, 0).approx, level1(local, 0, 2).approx, level1(local, 2, 2).approx);
-  energy[pixel_index(p.x, p.y, z)] = here.energy + level2.energy;
+fn write_energy(site: Site) {
+  let here = level1(site, 0, 0);
+  let level2 = haar(here.approx, level1(site, 2, 0).approx, level1(site, 0, 2).approx, level1(site, 2, 2).approx);
+  energy[pixel_index(site.pixel.x, site.pixel.y, site.layer)] = here.energy + level2.energy;
 }

@@ -7,6 +7,7 @@ import { validateStack } from './core/stack.js';
 import type { FuseOptions, FuseResult, FusionBackend, ZStack } from './core/types.js';
 import { cpuBackend } from './cpu/backend.js';
 import { FocusFuseError } from './core/errors.js';
+import { navigatorGpuBackend } from './navigator-gpu.js';
 
 /**
  * Resolves a backend name to an engine. `webgpu`/`auto` are provided by the GPU module when present;
@@ -16,17 +17,24 @@ export type BackendResolver = (name: 'webgpu' | 'auto') => Promise<FusionBackend
 
 let webgpuResolver: BackendResolver | undefined;
 
-/** Installs how `backend: 'webgpu' | 'auto'` finds a GPU engine (the browser and Node entries do this). */
+/**
+ * Installs how `backend: 'webgpu' | 'auto'` finds a GPU engine; `undefined` restores the default,
+ * which is the page's navigator.gpu where there is one. In Node, `useGpuRuntime()` installs one.
+ * @example setWebGpuResolver(async () => createWebGpuBackend(myDevice));
+ */
 export function setWebGpuResolver(resolver: BackendResolver | undefined): void {
   webgpuResolver = resolver;
 }
 
 async function pickBackend(name: 'cpu' | 'webgpu' | 'auto'): Promise<FusionBackend> {
   if (name === 'cpu') return cpuBackend;
-  const gpu = webgpuResolver ? await webgpuResolver(name) : undefined;
+  const gpu = webgpuResolver ? await webgpuResolver(name) : await navigatorGpuBackend();
   if (gpu) return gpu;
   if (name === 'auto') return cpuBackend;
-  throw new FocusFuseError('BACKEND', "backend 'webgpu' was asked for but no WebGPU adapter is available here (try backend 'auto' or 'cpu')");
+  throw new FocusFuseError(
+    'BACKEND',
+    "backend 'webgpu' was asked for but no WebGPU adapter is available here (in Node, start a runtime with useGpuRuntime('headless' | 'node'); or use backend 'auto' or 'cpu')",
+  );
 }
 
 /**

@@ -10,10 +10,8 @@
  */
 export * from './index.js';
 export * from './io/index.js';
-export { generateStack, SYNTH_DEFAULTS } from './synth/generate.js';
-export type { SynthOptions, SynthStack, SynthTruth } from './synth/generate.js';
 export { writeSynthTree } from './synth/write-tree.js';
-export { readSynthTruth } from './synth/truth.js';
+export { readSynthManifest, readSynthTruth } from './synth/truth.js';
 export { launchHeadlessRuntime, probeHeadless } from './headless/index.js';
 export type { HeadlessRuntime, HeadlessRuntimeOptions } from './headless/index.js';
 export { openGpuRuntime, useGpuRuntime, GPU_RUNTIMES } from './runtimes.js';

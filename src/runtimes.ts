@@ -24,8 +24,7 @@ export type OpenedRuntime = FusionBackend & { close(): Promise<void> };
  */
 export async function openGpuRuntime(name: GpuRuntimeName, options: { log?: (line: string) => void } = {}): Promise<OpenedRuntime> {
   if (name === 'headless') {
-    const runtime = await launchHeadlessRuntime({ log: options.log });
-    return Object.assign(runtime, { close: () => runtime.close() });
+    return launchHeadlessRuntime({ log: options.log });
   }
   if (name === 'node') {
     const backend = await createNodeWebGpuBackend();

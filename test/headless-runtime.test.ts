@@ -304,6 +304,19 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: crashes', () => {
       await runtime.close();
     }
   }, 120_000);
+
+  it('stops a browser whose job outlives the timeout, and relaunches', async () => {
+    // 1 ms per stack: no real job finishes that fast, so the timeout path is taken every time.
+    const runtime = await launchHeadlessRuntime({ engine: 'cpu', stackTimeoutMs: 1 });
+    try {
+      await expect(runtime.fuse(texturedStack(384, 384, 11, 9))).rejects.toThrow(/^generated 384x384x11 #9: .*took longer than 1 ms.*relaunch/);
+      expect(runtime.alive).toBe(false);
+      await runtime.relaunch();
+      expect(runtime.alive).toBe(true);
+    } finally {
+      await runtime.close();
+    }
+  }, 120_000);
 });
 
 describe('headless runtime: setup errors', () => {

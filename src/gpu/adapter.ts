@@ -25,7 +25,8 @@ export interface AdapterDescription {
   summary: string;
 }
 
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
+/** Names of software rasterisers in adapter info. */
+export const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 
 /**
  * Describes an adapter: vendor, architecture, device, software or not, key limits.
@@ -40,7 +41,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const architecture = info.architecture ?? '';
   const device = info.device ?? '';
   const description = info.description ?? '';
-  const software = info.isFallbackAdapter === true || legacyFallback === true || SOFTWARE.test(`${vendor} ${architecture} ${device} ${description}`);
+  const software = info.isFallbackAdapter === true || legacyFallback === true || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${device} ${description}`);
   const l = adapter.limits;
   const name = [vendor, architecture].filter(Boolean).join(' ') || 'unknown adapter';
   const detail = description || device;

@@ -11,6 +11,7 @@ import type { BufferPool, BufferPoolOptions } from './buffer-pool.js';
 import { createBufferPool } from './buffer-pool.js';
 import type { EncodedJob, JobPipelines } from './band-job.js';
 import { STAGES, bandJobBytes, encodeBandJob, loadJobPipelines } from './band-job.js';
+import { SOFTWARE_ADAPTER } from './adapter.js';
 import { describeGpuError, gpuFault, messageOf } from './faults.js';
 import { SMOOTH_ACROSS, TILE, measureKernelFor } from './kernels.js';
 import type { Band } from './plan.js';
@@ -34,6 +35,14 @@ export interface WebGpuBackendOptions {
   maxBatchBytes?: number;
   /** Time stages with timestamp queries when the device has them. Default true. */
   timestamps?: boolean;
+  /**
+   * Stage the windowed passes in workgroup memory (the kernels' `SHARED` constant). Default: true,
+   * except on software adapters (SwiftShader, lavapipe, as told by `software` or device.adapterInfo),
+   * where workgroup barriers cost 10-50x.
+   */
+  workgroupMemory?: boolean;
+  /** Whether the adapter is a software rasteriser (see describeAdapter); decides workgroupMemory. */
+  software?: boolean;
   /** Buffer pool settings. */
   pool?: BufferPoolOptions;
 }
@@ -94,6 +103,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
   );
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 2 ** 20;
   const timestamps = (options.timestamps ?? true) && device.features.has('timestamp-query');
+  const shared = options.workgroupMemory ?? !(options.software ?? softwareFromDevice(device));
   const pool: BufferPool = createBufferPool(device, options.pool);
   const backendInfo: FuseResult['backend'] = { name: 'webgpu', runtime, adapter };
   let lost: GPUDeviceLostInfo | undefined;
@@ -117,15 +127,21 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     if (width > maxWidth) {
       throw gpuFault([state.name], `cannot fuse an image wider than ${maxWidth} pixels`, `received ${width}`);
     }
-    const bands = planBands({
-      width,
-      height,
-      planes: planes.length,
-      channels: measureKernelFor(state.options.measure).channels,
-      window: state.options.window,
-      sigma: state.options.sigma,
-      maxBindingBytes,
-    });
+    let bands: Band[];
+    try {
+      bands = planBands({
+        width,
+        height,
+        planes: planes.length,
+        channels: measureKernelFor(state.options.measure).channels,
+        window: state.options.window,
+        sigma: state.options.sigma,
+        maxBindingBytes,
+      });
+    } catch (error) {
+      throw gpuFault([state.name], 'cannot tile this stack', messageOf(error));
+    }
+    state.bands = bands.length;
     return bands.map((band) => ({ state, band, bytes: bandJobBytes(state, band) }));
   }
 
@@ -193,7 +209,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     await serial(async () => {
       let pipelines: JobPipelines;
       try {
-        pipelines = await loadJobPipelines(device, options.measure);
+        pipelines = await loadJobPipelines(device, options.measure, shared);
       } catch (error) {
         throw gpuFault(states.map((s) => s.name), 'could not build its kernels', messageOf(error));
       }
@@ -210,6 +226,13 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     fuseBatch,
     dispose: () => pool.clear(),
   };
+}
+
+/** Whether GPUDevice.adapterInfo (where the implementation has it) names a software adapter. */
+function softwareFromDevice(device: GPUDevice): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  if (!info) return false;
+  return info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
 }
 
 /** Adapter summary from GPUDevice.adapterInfo where the implementation has it. */

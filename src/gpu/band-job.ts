@@ -7,7 +7,7 @@
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
-import { KERNELS, measureKernelFor, statsGroups } from './kernels.js';
+import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
 import { packParams } from './params.js';
 import type { KernelPipelines } from './pipelines.js';
 import { kernelPipelines } from './pipelines.js';
@@ -24,9 +24,10 @@ export type JobPipelines = Record<PipelineRole, { kernel: KernelName; pipelines:
 
 /**
  * The pipelines a stack with this measure needs (cached per device, see pipelines.ts).
- * @example const pipelines = await loadJobPipelines(device, 'lapv');
+ * @param shared stage windows in workgroup memory (hardware) or read storage directly (software).
+ * @example const pipelines = await loadJobPipelines(device, 'lapv', true);
  */
-export async function loadJobPipelines(device: GPUDevice, measure: StackState['options']['measure']): Promise<JobPipelines> {
+export async function loadJobPipelines(device: GPUDevice, measure: StackState['options']['measure'], shared: boolean): Promise<JobPipelines> {
   const roles: Record<PipelineRole, KernelName> = {
     luma: 'luma',
     measure: measureKernelFor(measure).kernel,
@@ -37,7 +38,7 @@ export async function loadJobPipelines(device: GPUDevice, measure: StackState['o
     stats: 'stats',
   };
   const entries = await Promise.all(
-    Object.entries(roles).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel) }] as const),
+    Object.entries(roles).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
   );
   return Object.fromEntries(entries) as JobPipelines;
 }
@@ -56,7 +57,7 @@ export function bandJobBytes(state: StackState, band: Band): number {
 export interface EncodedJob {
   readback: GPUBuffer;
   readbackBytes: number;
-  /** Copies the mapped readback into the stack's result arrays and sums. */
+  /** Copies the mapped readback into the stack's result arrays and focus sums. */
   collect(mapped: ArrayBuffer): void;
   /** Gives every buffer back to the pool. */
   release(): void;
@@ -96,7 +97,7 @@ export function encodeBandJob(
   const keptRows = band.keptEnd - band.keptStart;
   const kept = width * keptRows;
   const keptOffset = band.keptStart * width * 4;
-  const groups = statsGroups(kept);
+  const lanes = statsGroups(kept) * STATS_GROUP;
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const acquired: GPUBuffer[] = [];
   const allocate = (role: string, bytes: number, usage: GPUBufferUsageFlags = storage): Binding => {
@@ -119,8 +120,7 @@ export function encodeBandJob(
   const image = allocate('image', 4 * n);
   const taps = options.sigma > 0 ? gaussianKernel(options.sigma) : new Float32Array(1);
   const weights = allocate('gaussian', taps.byteLength);
-  const partials = allocate('stats-partials', 12 * (planes + 1) * groups);
-  const histogram = allocate('stats-histogram', 4 * planes);
+  const partials = allocate('stats-partials', 4 * planes * lanes);
 
   const focusBytes = options.keepFocus ? 4 * kept * planes : 0;
   const layout = {
@@ -130,9 +130,8 @@ export function encodeBandJob(
     confidence: 12 * kept,
     focus: 16 * kept,
     partials: 16 * kept + focusBytes,
-    histogram: 16 * kept + focusBytes + partials.size,
   };
-  const readbackBytes = layout.histogram + histogram.size;
+  const readbackBytes = layout.partials + partials.size;
   const readback = allocate('readback', readbackBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
   // Uploads (queued before the submit that uses them; this job's buffers are its own).
@@ -159,7 +158,6 @@ export function encodeBandJob(
     device.queue.writeBuffer(rgba.buffer, 4 * n * z, plane as Uint8Array<ArrayBuffer>, band.start * width * 4, 4 * n),
   );
   device.queue.writeBuffer(weights.buffer, 0, taps as Float32Array<ArrayBuffer>);
-  encoder.clearBuffer(histogram.buffer, 0, histogram.size);
 
   const bindGroup = (role: PipelineRole, label: string, ...bindings: Binding[]): GPUBindGroup => {
     const { kernel, pipelines: kp } = pipelines[role];
@@ -203,11 +201,7 @@ export function encodeBandJob(
   }
   stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
   stage('stats', (pass) =>
-    dispatch(pass, 'stats', 'main', bindGroup('stats', 'main', luma, depth, confidence, partials, histogram), {
-      width,
-      height: keptRows,
-      layers: planes + 1,
-    }),
+    dispatch(pass, 'stats', 'main', bindGroup('stats', 'main', luma, partials), { width, height: keptRows, layers: planes }),
   );
 
   // Kept rows only: the halo rows of a band are someone else's output.
@@ -220,7 +214,6 @@ export function encodeBandJob(
     for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
   }
   encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);
-  encoder.copyBufferToBuffer(histogram.buffer, 0, rb, layout.histogram, histogram.size);
 
   return {
     readback: rb,
@@ -232,16 +225,10 @@ export function encodeBandJob(
       state.rawDepth.set(new Float32Array(mapped, layout.rawDepth, kept), at);
       state.confidence.set(new Float32Array(mapped, layout.confidence, kept), at);
       state.focus?.forEach((plane, z) => plane.set(new Float32Array(mapped, layout.focus + 4 * kept * z, kept), at));
-      const sumsOf = new Float32Array(mapped, layout.partials, 3 * (planes + 1) * groups);
-      for (let g = 0; g < groups; g++) {
-        for (let z = 0; z < planes; z++) state.focusSums[z] += sumsOf[3 * (z * groups + g)];
-        const o = 3 * (planes * groups + g);
-        state.depthSum += sumsOf[o];
-        state.depthSquares += sumsOf[o + 1];
-        state.confidenceSum += sumsOf[o + 2];
+      const sums = new Float32Array(mapped, layout.partials, planes * lanes);
+      for (let z = 0; z < planes; z++) {
+        for (let lane = 0; lane < lanes; lane++) state.focusSums[z] += sums[z * lanes + lane];
       }
-      const counts = new Uint32Array(mapped, layout.histogram, planes);
-      counts.forEach((count, z) => (state.histogram[z] += count));
     },
     release() {
       for (const buffer of acquired) pool.release(buffer);

@@ -16,7 +16,7 @@ import smoothWgsl from '../../shaders/smooth.wgsl';
 import statsWgsl from '../../shaders/stats.wgsl';
 import tengWgsl from '../../shaders/teng.wgsl';
 import waveletWgsl from '../../shaders/wavelet.wgsl';
-import { MAX_PLANES, MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
+import { MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
 import { gaussianRadius } from '../core/maths.js';
 import type { Measure } from '../core/types.js';
 
@@ -24,15 +24,17 @@ import type { Measure } from '../core/types.js';
 export const TILE = 16;
 /** Largest box radius the box-mean strips are sized for (WGSL box_mean.wgsl MAX_RADIUS). */
 export const BOX_MAX_RADIUS = MAX_WINDOW;
+/** Consecutive outputs per box-mean invocation along the pass direction (WGSL box_mean.wgsl RUN). */
+export const BOX_RUN = 8;
 /** Smoothing strips: pixels along the pass direction and across it (WGSL smooth.wgsl ALONG, ACROSS). */
 export const SMOOTH_ALONG = 64;
 export const SMOOTH_ACROSS = 4;
 /** Largest Gaussian radius the smoothing strips are sized for (WGSL smooth.wgsl MAX_RADIUS). */
 export const SMOOTH_MAX_RADIUS = gaussianRadius(MAX_SIGMA);
 /** Invocations per statistics workgroup (WGSL stats.wgsl GROUP). */
-export const STATS_GROUP = 256;
-/** Histogram bins the statistics kernel holds in workgroup memory (WGSL stats.wgsl MAX_PLANES). */
-export const STATS_MAX_PLANES = MAX_PLANES;
+export const STATS_GROUP = 64;
+/** Most partial sums per plane the statistics kernel writes. */
+export const STATS_MAX_LANES = 1024;
 /** Halo of the measure tile: before and after the block (WGSL measure_tile.wgsl HALO_BEFORE, HALO_AFTER). */
 export const MEASURE_HALO_BEFORE = 1;
 export const MEASURE_HALO_AFTER = 3;
@@ -57,6 +59,11 @@ export interface KernelDescriptor {
   workgroupSize: readonly [number, number, number];
   /** Binding kinds in binding order (index = binding number). */
   bindings: readonly BindingKind[];
+  /**
+   * Whether the kernel has the `SHARED` override: stage windows in workgroup memory (true) or read
+   * storage directly (false, for software adapters where barriers are slow).
+   */
+  shared: boolean;
   /** Workgroup counts for an entry point over a shape. */
   dispatch(shape: DispatchShape, entryPoint: string): [number, number, number];
 }
@@ -77,6 +84,7 @@ function measureKernel(measure: Measure, source: string): KernelDescriptor {
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW], // params, luma, energy
+    shared: true,
     dispatch: perPixel,
   };
 }
@@ -88,6 +96,7 @@ export const KERNELS = {
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW], // params, planes, luma
+    shared: false,
     dispatch: perPixel,
   },
   lapv: measureKernel('lapv', lapvWgsl),
@@ -99,7 +108,11 @@ export const KERNELS = {
     entryPoints: ['horizontal', 'vertical'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW], // params, src, dst
-    dispatch: perPixel,
+    shared: true,
+    dispatch: (shape, entryPoint) =>
+      entryPoint === 'horizontal'
+        ? [ceilDiv(shape.width, TILE * BOX_RUN), ceilDiv(shape.height, TILE), shape.layers]
+        : [ceilDiv(shape.width, TILE), ceilDiv(shape.height, TILE * BOX_RUN), shape.layers],
   },
   depth: {
     label: 'focusfuse.depth',
@@ -107,6 +120,7 @@ export const KERNELS = {
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW, RW, RW], // params, means, focus, raw_depth, confidence
+    shared: false,
     dispatch: perPixel,
   },
   smooth: {
@@ -115,6 +129,7 @@ export const KERNELS = {
     entryPoints: ['horizontal', 'vertical'],
     workgroupSize: [SMOOTH_ALONG, SMOOTH_ACROSS, 1], // vertical: [SMOOTH_ACROSS, SMOOTH_ALONG, 1]
     bindings: [U, RO, RO, RO, RW, RW], // params, raw_depth, confidence, weights, sums, depth
+    shared: true,
     dispatch: (shape, entryPoint) =>
       entryPoint === 'horizontal'
         ? [ceilDiv(shape.width, SMOOTH_ALONG), ceilDiv(shape.height, SMOOTH_ACROSS), 1]
@@ -126,6 +141,7 @@ export const KERNELS = {
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RO, RW], // params, planes, depth, image
+    shared: false,
     dispatch: perPixel,
   },
   stats: {
@@ -133,8 +149,9 @@ export const KERNELS = {
     code: commonWgsl + statsWgsl,
     entryPoints: ['main'],
     workgroupSize: [STATS_GROUP, 1, 1],
-    bindings: [U, RO, RO, RO, RW, RW], // params, focus, depth, confidence, partials, histogram
-    // Shape: the kept rows of the band, layers = Z + 1 (one dispatch row per plane, one for Ds and C).
+    bindings: [U, RO, RW], // params, focus, partials
+    shared: false,
+    // Shape: the kept rows of the band, layers = Z (one dispatch row per plane).
     dispatch: (shape) => [statsGroups(shape.width * shape.height), shape.layers, 1],
   },
 } satisfies Record<string, KernelDescriptor>;
@@ -147,9 +164,10 @@ export function measureKernelFor(measure: Measure): { kernel: KernelName; channe
 }
 
 /**
- * Workgroups of the statistics pass: enough to keep a GPU busy, few enough that the partial sums
- * stay a small readback (each invocation then adds ~pixels / (groups * 256) values in f32).
+ * Workgroups of the statistics pass: at most STATS_MAX_LANES invocations per plane, so the partial
+ * sums stay a small readback (each invocation adds ~pixels / 1024 values in f32; the host adds the
+ * partials in f64).
  */
 export function statsGroups(pixels: number): number {
-  return Math.max(1, Math.min(64, ceilDiv(pixels, STATS_GROUP)));
+  return ceilDiv(Math.min(pixels, STATS_MAX_LANES), STATS_GROUP);
 }

@@ -86,7 +86,7 @@ export async function openDawnDevice(options: DawnDeviceOptions = {}): Promise<D
       tried.push(`${label}: no adapter`);
       continue;
     }
-    pinned.add(gpu);
+    // pinned.add(gpu);
     try {
       const device = await requestFusionDevice(adapter);
       const description = describeAdapter(adapter);

@@ -11,7 +11,7 @@ import type { WebGpuBackendOptions } from './backend.js';
 /** What the parent passes to a worker on its command line (JSON). */
 export interface WorkerConfig {
   icd?: string;
-  backend?: Pick<WebGpuBackendOptions, 'maxBindingBytes' | 'maxBatchBytes' | 'timestamps' | 'pool'>;
+  backend?: Pick<WebGpuBackendOptions, 'maxBindingBytes' | 'maxBatchBytes' | 'timestamps' | 'pool' | 'workgroupMemory'>;
 }
 
 export type ParentMessage = { type: 'fuse'; id: number; stacks: ZStack[]; options: ResolvedOptions } | { type: 'close' };

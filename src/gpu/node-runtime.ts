@@ -42,6 +42,8 @@ export interface NodeWebGpuBackend extends FusionBackend {
   readonly runtime: string;
   /** Worker restarts after crashes, so far. */
   readonly restarts: number;
+  /** Process id of the current worker (undefined between a crash and the restart). */
+  readonly workerPid: number | undefined;
   fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
   dispose(): Promise<void>;
 }
@@ -239,6 +241,9 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
     runtime,
     get restarts() {
       return restarts;
+    },
+    get workerPid() {
+      return worker?.child.pid;
     },
     describe: () => `webgpu (${runtime}, ${adapter.summary})`,
     fuse: async (stack, fuseOptions) => (await fuseBatch([stack], fuseOptions))[0],

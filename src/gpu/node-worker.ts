@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     ...config.backend,
     runtime: dawn.runtime,
     adapter: dawn.description.summary,
+    software: dawn.description.software,
   });
   const close = (): void => {
     closing = true;

@@ -11,14 +11,14 @@ export interface KernelPipelines {
   pipelines: Record<string, GPUComputePipeline>;
 }
 
-const cache = new WeakMap<GPUDevice, Map<KernelName, Promise<KernelPipelines>>>();
+const cache = new WeakMap<GPUDevice, Map<string, Promise<KernelPipelines>>>();
 
 function layoutEntry(kind: BindingKind, binding: number): GPUBindGroupLayoutEntry {
   const buffer: GPUBufferBindingLayout = { type: kind };
   return { binding, visibility: GPUShaderStage.COMPUTE, buffer };
 }
 
-async function build(device: GPUDevice, name: KernelName): Promise<KernelPipelines> {
+async function build(device: GPUDevice, name: KernelName, shared: boolean): Promise<KernelPipelines> {
   const kernel = KERNELS[name];
   const module = device.createShaderModule({ label: kernel.label, code: kernel.code });
   const layout = device.createBindGroupLayout({
@@ -31,7 +31,7 @@ async function build(device: GPUDevice, name: KernelName): Promise<KernelPipelin
     pipelines[entryPoint] = await device.createComputePipelineAsync({
       label: `${kernel.label}.${entryPoint}`,
       layout: pipelineLayout,
-      compute: { module, entryPoint },
+      compute: { module, entryPoint, constants: kernel.shared ? { SHARED: shared ? 1 : 0 } : undefined },
     });
   }
   return { layout, pipelines };
@@ -40,19 +40,21 @@ async function build(device: GPUDevice, name: KernelName): Promise<KernelPipelin
 /**
  * The pipelines of a kernel on a device, built on first request and shared afterwards.
  * A failed build is not cached, so a later call can retry (e.g. after a transient OOM).
- * @example const { layout, pipelines } = await kernelPipelines(device, 'luma');
+ * @param shared the `SHARED` pipeline constant of kernels that have it (workgroup-memory tiles).
+ * @example const { layout, pipelines } = await kernelPipelines(device, 'luma', true);
  */
-export function kernelPipelines(device: GPUDevice, name: KernelName): Promise<KernelPipelines> {
+export function kernelPipelines(device: GPUDevice, name: KernelName, shared = true): Promise<KernelPipelines> {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
     cache.set(device, perDevice);
   }
-  let entry = perDevice.get(name);
+  const key = `${name}:${KERNELS[name].shared && shared}`;
+  let entry = perDevice.get(key);
   if (!entry) {
-    entry = build(device, name);
-    perDevice.set(name, entry);
-    entry.catch(() => perDevice.delete(name));
+    entry = build(device, name, shared);
+    perDevice.set(key, entry);
+    entry.catch(() => perDevice.delete(key));
   }
   return entry;
 }

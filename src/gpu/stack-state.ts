@@ -14,16 +14,14 @@ export interface StackState {
   rawDepth: Float32Array;
   confidence: Float32Array;
   focus?: Float32Array[];
-  /** Sums over all kept pixels, from the statistics kernel's partials (added in f64). */
+  /** Sum of F_z over all pixels, from the statistics kernel's partials (added in f64). */
   focusSums: Float64Array;
-  depthSum: number;
-  depthSquares: number;
-  confidenceSum: number;
-  histogram: number[];
   /** GPU milliseconds per stage, summed over bands. */
   gpuTimes: Record<string, number>;
   /** Wall-clock milliseconds (upload, compute, readback), this stack's share of its submissions. */
   wallTimes: Record<string, number>;
+  /** Bands the stack was tiled into (1: untiled). */
+  bands: number;
 }
 
 /** @example const state = createStackState(stack, options); */
@@ -40,31 +38,45 @@ export function createStackState(stack: ZStack, options: ResolvedOptions): Stack
     confidence: new Float32Array(n),
     focus: options.keepFocus ? stack.planes.map(() => new Float32Array(n)) : undefined,
     focusSums: new Float64Array(planes),
-    depthSum: 0,
-    depthSquares: 0,
-    confidenceSum: 0,
-    histogram: new Array<number>(planes).fill(0),
     gpuTimes: {},
     wallTimes: {},
+    bands: 0,
   };
 }
 
-/** Statistics from the accumulated sums, with the CPU's definitions (see src/cpu/stats.ts). */
+/**
+ * Statistics with the CPU's definitions (src/cpu/stats.ts): the focus curve from the GPU's partial
+ * sums; depth mean, standard deviation (two-pass), histogram of floor(Ds + 0.5) and confidence
+ * mean in f64 from the read-back maps.
+ */
 export function finishStats(state: StackState): StackStats {
-  const n = state.stack.width * state.stack.height;
+  const { depth, confidence } = state;
+  const n = depth.length;
+  const planes = state.focusSums.length;
   const focusCurve = Array.from(state.focusSums, (sum) => sum / n);
   let bestPlane = 0;
   focusCurve.forEach((mean, z) => {
     if (mean > focusCurve[bestPlane]) bestPlane = z;
   });
-  const depthMean = state.depthSum / n;
+  const depthHistogram = new Array<number>(planes).fill(0);
+  let depthSum = 0;
+  let confidenceSum = 0;
+  for (let i = 0; i < n; i++) {
+    const z = Math.floor(depth[i] + 0.5);
+    depthHistogram[z >= 0 ? Math.min(z, planes - 1) : 0]++;
+    depthSum += depth[i];
+    confidenceSum += confidence[i];
+  }
+  const depthMean = depthSum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (depth[i] - depthMean) ** 2;
   return {
     focusCurve,
     bestPlane,
-    depthHistogram: state.histogram,
+    depthHistogram,
     depthMean,
-    depthStd: Math.sqrt(Math.max(0, state.depthSquares / n - depthMean * depthMean)),
-    confidenceMean: state.confidenceSum / n,
+    depthStd: Math.sqrt(squares / n),
+    confidenceMean: confidenceSum / n,
   };
 }
 
@@ -76,7 +88,8 @@ export function addTime(times: Record<string, number>, key: string, ms: number):
 /**
  * The FuseResult of a finished stack. Timings: GPU time per stage (luma, measure, depth, smooth,
  * composite, stats; only with timestamp queries), wall-clock upload / compute / readback and their
- * sum `total`.
+ * sum `total` (a stack's share where several stacks shared a submission), and `bands`, the number
+ * of bands the stack was tiled into (1 = untiled; a count, not milliseconds).
  */
 export function finishStack(state: StackState, backend: FuseResult['backend']): FuseResult {
   const { stack } = state;
@@ -91,7 +104,12 @@ export function finishStack(state: StackState, backend: FuseResult['backend']): 
     stats: finishStats(state),
     options: state.options,
     backend,
-    timings: { ...state.gpuTimes, ...state.wallTimes, total: Object.values(state.wallTimes).reduce((a, b) => a + b, 0) },
+    timings: {
+      ...state.gpuTimes,
+      ...state.wallTimes,
+      total: Object.values(state.wallTimes).reduce((a, b) => a + b, 0),
+      bands: state.bands,
+    },
   };
   if (state.focus) result.focus = state.focus;
   if (stack.meta !== undefined) result.meta = stack.meta;

@@ -21,7 +21,6 @@ import {
   stackName,
   type HeadlessAdapter,
   type JobSummary,
-  type StackFailure,
 } from './protocol.js';
 import { startJobServer, type JobServer } from './server.js';
 
@@ -35,8 +34,11 @@ export interface HeadlessRuntimeOptions {
    * reference in the page, to test or measure the transport where no adapter exists.
    */
   engine?: PageEngineName;
-  /** A job (one fuseBatch call) running longer than this is treated as a hung browser. Default 10 minutes. */
-  jobTimeoutMs?: number;
+  /**
+   * Time allowed per stack; a job (one fuseBatch call) gets this times its stack count before the
+   * browser is treated as hung and stopped. Default 5 minutes: software adapters are slow.
+   */
+  stackTimeoutMs?: number;
 }
 
 export interface HeadlessRuntime extends FusionBackend {
@@ -58,7 +60,22 @@ export interface HeadlessRuntime extends FusionBackend {
   dispose(): Promise<void>;
 }
 
-const DEFAULT_JOB_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_STACK_TIMEOUT_MS = 5 * 60_000;
+/** Startup (page load, adapter and device) taking longer than this means a broken browser or GPU process. */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** Races `promise` against a timer; the timer never outlives the race. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** One launched browser with its page and server; a relaunch replaces the whole session. */
 interface Session {
@@ -86,21 +103,16 @@ function runtimeError(message: string, stacks: ZStack[]): FocusFuseError {
 }
 
 async function openSession(options: HeadlessRuntimeOptions, log: (line: string) => void): Promise<Session> {
-  const jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   const engine = options.engine ?? 'webgpu';
   const server = await startJobServer({ pageScript: await loadPageBundle() });
   let chromium: LaunchedChromium;
   try {
-    // The CDP call that runs a job lasts as long as the job; let the job timeout govern instead.
-    chromium = await launchChromium({ executablePath: options.executablePath, protocolTimeoutMs: jobTimeoutMs + 60_000 });
+    chromium = await launchChromium({ executablePath: options.executablePath });
   } catch (error) {
     await server.close();
     throw error;
   }
   const { browser } = chromium;
-  const version = await browser.version();
-  log(`launched ${chromium.executablePath} (${version}, pid ${browser.process()?.pid}), serving ${server.url}`);
-
   let markBroken: (reason: string) => void = () => undefined;
   const breakage = new Promise<never>((_, reject) => {
     markBroken = (reason) => reject(new Error(reason));
@@ -108,6 +120,8 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
   breakage.catch(() => undefined);
 
   try {
+    const version = await browser.version();
+    log(`launched ${chromium.executablePath} (${version}, pid ${browser.process()?.pid}), serving ${server.url}`);
     const page = await browser.newPage();
     const session: Session = {
       chromium,
@@ -129,14 +143,15 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
     page.on('console', (message) => log(`[page] ${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => log(`[page] uncaught: ${(error as Error).message}`));
 
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => 'focusfuse' in globalThis);
+    await page.goto(server.url, { waitUntil: 'load', timeout: STARTUP_TIMEOUT_MS });
+    await page.waitForFunction(() => 'focusfuse' in globalThis, { timeout: STARTUP_TIMEOUT_MS });
     try {
-      const adapter = await page.evaluate(
+      const init = page.evaluate(
         (name, runtime) => (globalThis as unknown as { focusfuse: PageApi }).focusfuse.init(name, runtime),
         engine,
         `headless chromium (${version})`,
       );
+      const adapter = await withTimeout(init, STARTUP_TIMEOUT_MS, 'acquiring the WebGPU adapter and device');
       // The browser's version comes from Node: the page's user agent is reduced to `Chrome/156.0.0.0`.
       session.adapter = adapter && { ...adapter, browser: version };
     } catch (error) {
@@ -162,24 +177,20 @@ async function closeSession(session: Session, reason: string): Promise<void> {
 async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptions, timeoutMs: number): Promise<FuseResult[]> {
   const { server, page } = session;
   const job = server.addJob(inputJobParts(stacks, options), maxResultBytes(stacks, options));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs} ms (hung browser?)`)), timeoutMs);
-  });
   const started = performance.now();
   try {
-    const summary = await Promise.race([
-      page.evaluate((id) => (globalThis as unknown as { focusfuse: PageApi }).focusfuse.runJob(id), job.id) as Promise<JobSummary>,
-      session.breakage,
-      timeout,
-    ]);
-    if (summary.fatal) throw new Error(summary.fatal);
-    const body = await Promise.race([job.result, session.breakage, timeout]);
+    const run = page.evaluate((id) => (globalThis as unknown as { focusfuse: PageApi }).focusfuse.runJob(id), job.id) as Promise<JobSummary>;
+    // The page answers only after its result was posted, so by then the body is in (or never comes).
+    const done = run.then(async (summary) => {
+      if (summary.fatal) throw new Error(summary.fatal);
+      return job.result;
+    });
+    const body = await withTimeout(Promise.race([done, session.breakage]), timeoutMs, 'the job (hung browser?)');
     const roundTripMs = performance.now() - started;
     const { outcomes, page: pageTimings } = readResultJob(body, options, stacks.map((stack) => stack.meta));
     const share = (ms: number) => ms / stacks.length;
     return outcomes.map((outcome, i) => {
-      if ('message' in outcome) throw runtimeError((outcome as StackFailure).message, [stacks[i]]);
+      if ('message' in outcome) throw runtimeError(outcome.message, [stacks[i]]);
       outcome.timings = {
         ...outcome.timings,
         jobInputMs: share(pageTimings.fetchMs + pageTimings.decodeMs),
@@ -189,7 +200,6 @@ async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptio
       return outcome;
     });
   } finally {
-    clearTimeout(timer);
     server.dropJob(job.id);
   }
 }
@@ -211,7 +221,7 @@ async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptio
 export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}): Promise<HeadlessRuntime> {
   const log = options.log ?? (() => undefined);
   const engine = options.engine ?? 'webgpu';
-  const jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+  const stackTimeoutMs = options.stackTimeoutMs ?? DEFAULT_STACK_TIMEOUT_MS;
   let session: Session | undefined = await openSession(options, log);
   let closed = false;
   // Jobs run one at a time: the page has one device and one queue, and a crash should cost the
@@ -227,7 +237,7 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
       if (closed || !current) throw runtimeError('the headless runtime is closed', stacks);
       if (current.broken) throw runtimeError(`the headless runtime is not usable (${current.broken}); relaunch it`, stacks);
       try {
-        return await runJob(current, stacks, resolved, jobTimeoutMs);
+        return await runJob(current, stacks, resolved, stackTimeoutMs * stacks.length);
       } catch (error) {
         if (error instanceof FocusFuseError) throw error;
         // Anything but a per-stack failure leaves the page in an unknown state: stop this browser

@@ -1,0 +1,124 @@
+/**
+ * The host side of the WebGPU engine without a GPU: WGSL constants and struct layout mirror the
+ * TypeScript descriptors, band planning and submission packing.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_SIGMA, MAX_WINDOW } from '../src/core/options.js';
+import { gaussianRadius } from '../src/core/maths.js';
+import { packSubmissions } from '../src/gpu/backend.js';
+import {
+  BOX_MAX_RADIUS,
+  BOX_RUN,
+  KERNELS,
+  MEASURE_HALO_AFTER,
+  MEASURE_HALO_BEFORE,
+  SMOOTH_ACROSS,
+  SMOOTH_ALONG,
+  SMOOTH_MAX_RADIUS,
+  STATS_GROUP,
+  TILE,
+} from '../src/gpu/kernels.js';
+import type { KernelName } from '../src/gpu/kernels.js';
+import { PARAMS_BYTES, PARAMS_FIELDS, packParams } from '../src/gpu/params.js';
+import { haloRows, planBands } from '../src/gpu/plan.js';
+
+/** Value of `const NAME: u32 = Nu;` in a kernel's WGSL. */
+function wgslConst(kernel: KernelName, name: string): number {
+  const match = KERNELS[kernel].code.match(new RegExp(`const ${name}: u32 = (\\d+)u;`));
+  if (!match) throw new Error(`${kernel}: no const ${name}`);
+  return Number(match[1]);
+}
+
+describe('kernel descriptors mirror the WGSL', () => {
+  it('has the tile, run, radius and group constants the host plans with', () => {
+    expect(wgslConst('lapv', 'TILE')).toBe(TILE);
+    expect(wgslConst('lapv', 'HALO_BEFORE')).toBe(MEASURE_HALO_BEFORE);
+    expect(wgslConst('wavelet', 'HALO_AFTER')).toBe(MEASURE_HALO_AFTER);
+    expect(wgslConst('boxMean', 'TILE')).toBe(TILE);
+    expect(wgslConst('boxMean', 'RUN')).toBe(BOX_RUN);
+    expect(wgslConst('boxMean', 'MAX_RADIUS')).toBe(BOX_MAX_RADIUS);
+    expect(BOX_MAX_RADIUS).toBe(MAX_WINDOW);
+    expect(wgslConst('smooth', 'ALONG')).toBe(SMOOTH_ALONG);
+    expect(wgslConst('smooth', 'ACROSS')).toBe(SMOOTH_ACROSS);
+    expect(wgslConst('smooth', 'MAX_RADIUS')).toBe(SMOOTH_MAX_RADIUS);
+    expect(SMOOTH_MAX_RADIUS).toBe(gaussianRadius(MAX_SIGMA));
+    expect(wgslConst('stats', 'GROUP')).toBe(STATS_GROUP);
+  });
+
+  it('declares each entry point with the descriptor workgroup size', () => {
+    for (const [name, kernel] of Object.entries(KERNELS)) {
+      for (const entry of kernel.entryPoints) {
+        const match = kernel.code.match(new RegExp(`@workgroup_size\\((\\d+), (\\d+), (\\d+)\\)\\s*fn ${entry}\\(`));
+        expect(match, `${name}.${entry}`).not.toBeNull();
+        const size = match!.slice(1).map(Number);
+        const expected = name === 'smooth' && entry === 'vertical' ? [SMOOTH_ACROSS, SMOOTH_ALONG, 1] : kernel.workgroupSize;
+        expect(size, `${name}.${entry}`).toEqual([...expected]);
+      }
+    }
+  });
+
+  it('declares exactly the descriptor bindings, with matching access', () => {
+    for (const [name, kernel] of Object.entries(KERNELS)) {
+      const declared = [...kernel.code.matchAll(/@binding\((\d+)\) var<([^>]+)>/g)].map((m) => [Number(m[1]), m[2]] as const);
+      expect(declared.map(([b]) => b).sort((a, b) => a - b), name).toEqual(kernel.bindings.map((_, i) => i));
+      for (const [binding, space] of declared) {
+        const kind = kernel.bindings[binding];
+        const expected = kind === 'uniform' ? 'uniform' : kind === 'storage' ? 'storage, read_write' : 'storage, read';
+        expect(space, `${name} binding ${binding}`).toBe(expected);
+      }
+      expect(kernel.shared, `${name} SHARED override`).toBe(/override SHARED: bool/.test(kernel.code));
+    }
+  });
+
+  it('lays out struct Params in PARAMS_FIELDS order', () => {
+    const body = KERNELS.luma.code.match(/struct Params \{([^}]*)\}/)![1];
+    const fields = [...body.matchAll(/(\w+): (u32|f32)/g)].map((m) => [m[1], m[2]]);
+    expect(fields).toEqual(PARAMS_FIELDS.map(([n, t]) => [n, t]));
+    const bytes = packParams({
+      width: 7, height: 5, planes: 3, window: 2, smooth_radius: 9, kept_start: 1, kept_end: 4,
+      variance: 1, nearest: 0, tau: 0.5, log_eps: 1e-9, weight_floor: 1e-6,
+    });
+    expect(bytes.byteLength).toBe(PARAMS_BYTES);
+    const view = new DataView(bytes);
+    expect([view.getUint32(0, true), view.getUint32(4, true), view.getUint32(24, true)]).toEqual([7, 5, 4]);
+    expect(view.getFloat32(36, true)).toBe(0.5);
+  });
+});
+
+describe('planBands', () => {
+  const base = { width: 100, height: 1000, planes: 5, channels: 2, window: 4, sigma: 3 };
+  const rowBytes = base.width * base.planes * base.channels * 4;
+
+  it('keeps a stack that fits in one band', () => {
+    expect(planBands({ ...base, maxBindingBytes: rowBytes * 1000 })).toEqual([{ start: 0, rows: 1000, keptStart: 0, keptEnd: 1000 }]);
+  });
+
+  it('tiles with a halo of measure stencil + window + smoothing radius and covers every row once', () => {
+    const halo = haloRows(4, 3);
+    expect(halo).toBe(MEASURE_HALO_AFTER + 4 + 9);
+    const bands = planBands({ ...base, maxBindingBytes: rowBytes * 200 });
+    expect(bands.length).toBeGreaterThan(1);
+    let next = 0;
+    for (const band of bands) {
+      expect(band.rows).toBeLessThanOrEqual(200);
+      expect(band.start + band.keptStart).toBe(next);
+      // Every artificial edge has the full halo; real edges need none.
+      if (band.start > 0) expect(band.keptStart).toBe(halo);
+      if (band.start + band.rows < base.height) expect(band.rows - band.keptEnd).toBe(halo);
+      next = band.start + band.keptEnd;
+    }
+    expect(next).toBe(base.height);
+  });
+
+  it('refuses an image too wide for one row plus halo', () => {
+    expect(() => planBands({ ...base, maxBindingBytes: rowBytes * 10 })).toThrow(/too wide/);
+  });
+});
+
+describe('packSubmissions', () => {
+  it('packs jobs in order under the byte budget, a too-big job alone', () => {
+    const jobs = [5, 5, 5, 20, 1, 1].map((bytes, id) => ({ id, bytes }));
+    expect(packSubmissions(jobs, 10).map((c) => c.map((j) => j.id))).toEqual([[0, 1], [2], [3], [4, 5]]);
+    expect(packSubmissions(jobs, 100, 2).map((c) => c.length)).toEqual([2, 2, 2]);
+  });
+});
