@@ -17,14 +17,19 @@ const MEASURES: Measure[] = ['lapv', 'teng', 'wavelet'];
 
 let gpu: NodeWebGpuBackend | undefined;
 let tiledGpu: NodeWebGpuBackend | undefined;
+let unguardedGpu: NodeWebGpuBackend | undefined;
 beforeAll(async () => {
   gpu = await startGpu();
+  if (!gpu) return;
   // Same engine with workgroup-memory tiles forced on (what hardware GPUs run); slow on SwiftShader.
-  if (gpu) tiledGpu = await startGpu({ backend: { workgroupMemory: true } });
+  tiledGpu = await startGpu({ backend: { workgroupMemory: true } });
+  // Without Dawn's bounds clamping: any out-of-range index in a kernel would show at the odd shapes.
+  unguardedGpu = await startGpu({ disableRobustness: true });
 });
 afterAll(async () => {
   await gpu?.dispose();
   await tiledGpu?.dispose();
+  await unguardedGpu?.dispose();
 });
 
 /** Fuses on both engines and returns the results (GPU result checked against the bar). */
@@ -81,6 +86,13 @@ describe('odd shapes, every measure', () => {
         expect(result.planeCount).toBe(z);
         expect(result.image.length).toBe(w * h * 4);
         expectStatsClose(cpu, result);
+      }
+    });
+    it(`${measure}, Dawn robustness off`, { timeout: 120_000 }, async (ctx) => {
+      if (!unguardedGpu) return ctx.skip();
+      expect(unguardedGpu.runtime).toMatch(/robustness off/);
+      for (const [w, h, z] of shapes) {
+        await check(unguardedGpu, testStack(w, h, z, { seed: w * 31 + h * 7 + z }), { measure, window: 1 + (w % 5), sigma: (h % 4) * 1.5 });
       }
     });
   }

@@ -28,6 +28,15 @@ async function nextWorker(backend: NodeWebGpuBackend, previous: number | undefin
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('Node WebGPU runtime', () => {
   it('describes the adapter and runtime it found', (ctx) => {
     if (!gpu) return ctx.skip();
@@ -77,6 +86,17 @@ describe('Node WebGPU runtime', () => {
     // The next request gets a fresh worker and works.
     const stack2 = testStack(20, 10, 3);
     expect((await gpu.fuse(stack2, resolveOptions({}))).image.length).toBe(20 * 10 * 4);
+  });
+
+  it('restarts a worker that died while idle', { timeout: 60_000 }, async (ctx) => {
+    if (!gpu) return ctx.skip();
+    const pid = gpu.workerPid!;
+    const before = gpu.restarts;
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const result = await gpu.fuse(testStack(20, 10, 3), resolveOptions({}));
+    expect(result.image.length).toBe(20 * 10 * 4);
+    expect(gpu.restarts).toBe(before + 1);
   });
 
   it('says why when Dawn finds no adapter, and probe reports it', { timeout: 60_000 }, async () => {

@@ -37,8 +37,8 @@ export interface WebGpuBackendOptions {
   timestamps?: boolean;
   /**
    * Stage the windowed passes in workgroup memory (the kernels' `SHARED` constant). Default: true,
-   * except on software adapters (SwiftShader, lavapipe, as told by `software` or device.adapterInfo),
-   * where workgroup barriers cost 10-50x.
+   * except on software adapters (SwiftShader, lavapipe: as told by `software`, else by
+   * device.adapterInfo or the `adapter` summary), where workgroup barriers cost 10-50x.
    */
   workgroupMemory?: boolean;
   /** Whether the adapter is a software rasteriser (see describeAdapter); decides workgroupMemory. */
@@ -103,7 +103,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
   );
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 2 ** 20;
   const timestamps = (options.timestamps ?? true) && device.features.has('timestamp-query');
-  const shared = options.workgroupMemory ?? !(options.software ?? softwareFromDevice(device));
+  const shared = options.workgroupMemory ?? !(options.software ?? (softwareFromDevice(device) || SOFTWARE_ADAPTER.test(adapter ?? '')));
   const pool: BufferPool = createBufferPool(device, options.pool);
   const backendInfo: FuseResult['backend'] = { name: 'webgpu', runtime, adapter };
   let lost: GPUDeviceLostInfo | undefined;
@@ -149,6 +149,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     const names = [...new Set(jobs.map((j) => j.state.name))];
     if (lost) throw lostError(names);
     const t0 = performance.now();
+    let t1 = t0;
     const encoded: EncodedJob[] = [];
     let timer: StageTimer | undefined;
     let thrown: unknown;
@@ -160,6 +161,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
       jobs.forEach((job, i) => encoded.push(encodeBandJob(device, pool, pipelines, job.state, job.band, encoder, timer, i)));
       timer?.resolve(encoder);
       device.queue.submit([encoder.finish({ label: 'focusfuse.submission' })]);
+      t1 = performance.now();
     } catch (error) {
       thrown = error;
     }
@@ -173,7 +175,6 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
       const gpuError = (await validation) ?? (await memory);
       if (gpuError) throw gpuFault(names, describeGpuError(gpuError));
       if (thrown !== undefined) throw gpuFault(names, 'failed to encode the work', messageOf(thrown));
-      const t1 = performance.now();
       await device.queue.onSubmittedWorkDone();
       const t2 = performance.now();
       await Promise.all(encoded.map((job) => job.readback.mapAsync(GPUMapMode.READ, 0, job.readbackBytes)));
@@ -193,7 +194,9 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     } catch (error) {
       // Buffers of a failed submission may be invalid or still mapped: drop them, and free the pool
       // too (an out-of-memory error is the likely cause).
-      for (const job of encoded) job.readback.mapState === 'mapped' && job.readback.unmap();
+      for (const job of encoded) {
+        if (job.readback.mapState === 'mapped') job.readback.unmap();
+      }
       release();
       pool.clear();
       if (lost) throw lostError(names);

@@ -44,6 +44,12 @@ export interface DawnDeviceOptions {
   icd?: string;
   /** Candidate ICD files when the default has no adapter. */
   candidates?: string[];
+  /**
+   * Turn off Dawn's robust buffer access (bounds clamping on every storage access). 1.5-2x faster
+   * on SwiftShader (measured); safe only because every kernel clamps its own indices and the
+   * parity tests cover odd shapes. Default false.
+   */
+  disableRobustness?: boolean;
 }
 
 // Instances with a live device. Never let one be collected before its device is closed.
@@ -80,13 +86,13 @@ export async function openDawnDevice(options: DawnDeviceOptions = {}): Promise<D
     if (icd !== undefined && !existsSync(icd)) continue;
     if (icd !== undefined) process.env.VK_ICD_FILENAMES = icd;
     const label = icd ? `VK_ICD_FILENAMES=${icd}` : `default${process.env.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : ''}`;
-    const gpu = create([]);
+    const gpu = create(options.disableRobustness ? ['enable-dawn-features=allow_unsafe_apis,disable_robustness'] : []);
     const adapter = await gpu.requestAdapter();
     if (!adapter) {
       tried.push(`${label}: no adapter`);
       continue;
     }
-    // pinned.add(gpu);
+    pinned.add(gpu);
     try {
       const device = await requestFusionDevice(adapter);
       const description = describeAdapter(adapter);
@@ -95,7 +101,7 @@ export async function openDawnDevice(options: DawnDeviceOptions = {}): Promise<D
         adapter,
         device,
         description,
-        runtime: `node dawn (webgpu ${webgpuVersion()})${icd ? ` via ${label}` : ''}`,
+        runtime: `node dawn (webgpu ${webgpuVersion()}${options.disableRobustness ? ', robustness off' : ''})${icd ? ` via ${label}` : ''}`,
         icd,
         tried,
         close() {

@@ -11,6 +11,7 @@ import type { WebGpuBackendOptions } from './backend.js';
 /** What the parent passes to a worker on its command line (JSON). */
 export interface WorkerConfig {
   icd?: string;
+  disableRobustness?: boolean;
   backend?: Pick<WebGpuBackendOptions, 'maxBindingBytes' | 'maxBatchBytes' | 'timestamps' | 'pool' | 'workgroupMemory'>;
 }
 

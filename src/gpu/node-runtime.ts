@@ -33,6 +33,8 @@ export interface NodeWebGpuOptions {
   env?: NodeJS.ProcessEnv;
   /** Engine settings inside the worker (tiling, batching, timestamps, pool). */
   backend?: WorkerConfig['backend'];
+  /** Turn off Dawn's robust buffer access in the worker (see node-dawn.ts): faster, default false. */
+  disableRobustness?: boolean;
 }
 
 export interface NodeWebGpuBackend extends FusionBackend {
@@ -77,6 +79,7 @@ class DawnWorker {
   private pending?: { id: number; resolve: (r: FuseResult[]) => void; reject: (e: Error) => void };
   private nextId = 1;
   private exitReason?: string;
+  private exited = false;
 
   constructor(script: string, config: WorkerConfig, options: NodeWebGpuOptions) {
     this.child = fork(script, [JSON.stringify(config)], {
@@ -111,6 +114,7 @@ class DawnWorker {
         }
       });
       this.child.on('exit', (code, signal) => {
+        this.exited = true;
         clearTimeout(timer);
         const why = this.exitReason ?? (code === EXIT_DEVICE_LOST ? 'its GPU device was lost' : signal ? `it was killed by ${signal}` : `it exited with code ${code}`);
         const error = new WorkerDied(`${why}${this.logTail()}`);
@@ -125,6 +129,8 @@ class DawnWorker {
 
   fuse(stacks: ZStack[], options: ResolvedOptions, timeoutMs: number): Promise<FuseResult[]> {
     return new Promise<FuseResult[]>((resolve, reject) => {
+      // A worker that died while idle (OOM killer, ...) is restarted like one that died mid-request.
+      if (this.exited || !this.child.connected) return reject(new WorkerDied(`it had exited${this.logTail()}`));
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.exitReason = `it did not answer within ${timeoutMs} ms`;
@@ -137,7 +143,13 @@ class DawnWorker {
       this.pending = { id, resolve: settle(resolve), reject: settle(reject) };
       this.busy();
       const message: ParentMessage = { type: 'fuse', id, stacks, options };
-      this.child.send(message);
+      this.child.send(message, (error) => {
+        if (!error || this.pending?.id !== id) return;
+        const failed = this.pending;
+        this.pending = undefined;
+        this.child.kill('SIGKILL');
+        failed.reject(new WorkerDied(`sending the request failed: ${error.message}`));
+      });
     });
   }
 
@@ -189,7 +201,7 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
   }
   const retries = options.retries ?? 2;
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
-  const config: WorkerConfig = { icd: options.icd, backend: options.backend };
+  const config: WorkerConfig = { icd: options.icd, backend: options.backend, disableRobustness: options.disableRobustness };
   let worker: DawnWorker | undefined;
   let restarts = 0;
   let disposed = false;

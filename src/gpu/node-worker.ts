@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
   let dawn: DawnDevice;
   try {
-    dawn = await openDawnDevice({ icd: config.icd });
+    dawn = await openDawnDevice({ icd: config.icd, disableRobustness: config.disableRobustness });
   } catch (error) {
     await send({ type: 'unavailable', error: error instanceof Error ? error.message : String(error) });
     process.exit(0);
