@@ -238,6 +238,33 @@ describe('pipeline invariants', () => {
     }
   });
 
+  it('a flat region beside texture gives exactly F = 0 there (no summation residue picks a plane)', () => {
+    // Left 24 columns: random texture per plane; right 24 columns: the same flat gray in every plane.
+    // Residue of sums that crossed the texture must not leak into windows that lie wholly in the flat part.
+    const w = 48;
+    const h = 10;
+    const r = 2;
+    const next = rng(7);
+    const planes = Array.from({ length: 4 }, () => {
+      const p = new Uint8Array(w * h * 4);
+      for (let i = 0; i < w * h; i++) {
+        const v = i % w < w / 2 ? Math.floor(next() * 256) : 128;
+        p.set([v, v, v, 255], 4 * i);
+      }
+      return p;
+    });
+    for (const measure of MEASURES) {
+      const result = fuseCpu({ width: w, height: h, planes }, resolveOptions({ measure, window: r, sigma: 0, keepFocus: true }));
+      for (let y = 0; y < h; y++) {
+        // Columns whose window (and the 3x3 / Haar footprint) stays in the flat half.
+        for (let x = w / 2 + r + 4; x < w; x++) {
+          for (const F of result.focus!) expect(F[y * w + x], `${measure} F at ${x},${y}`).toBe(0);
+          expect(result.rawDepth[y * w + x], `${measure} D at ${x},${y}`).toBe(0);
+        }
+      }
+    }
+  });
+
   for (const measure of MEASURES) {
     it(`transposing every plane transposes F, depth, confidence and the image (${measure})`, () => {
       const w = 19;

@@ -125,10 +125,10 @@ describe('laplacianVariance (lapv)', () => {
     expect(F[22]).toBeCloseTo(F[2], 6);
   });
 
-  it('is never negative: running-sum residue over a constant-L region clamps to 0', () => {
+  it('is never negative: the Box[L^2] - Box[L]^2 cancellation over a constant-L region clamps to 0', () => {
     // Left: 5 rough values; right: the exact quadratic 18 (x-5)^2 / 4096, so L = 36/4096 at x = 6..10 and
-    // the true variance in the window around x = 7 is 0. The running sums still carry rounding residue
-    // from the rough part; without the clamp this input gives F[7] = -7.9e-17 (found by a search).
+    // the true variance in the window around x = 7 is 0; rounding in the cancellation can still go below 0
+    // (with running sums this input gave F[7] = -7.9e-17, found by a search), hence the clamp.
     const Y = f32([0.16650719940662384, 0.48651736974716187, 0.897656261920929, 0.9092081189155579, 0.060564327985048294,
       0, 0.00439453125, 0.017578125, 0.03955078125, 0.0703125, 0.10986328125, 0.158203125]);
     const F = laplacianVariance(Y, 12, 1, 1);

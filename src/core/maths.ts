@@ -14,8 +14,9 @@
  *   f32 lands within WGSL's 2.5 ULP, i.e. within ~2e-7 relative.
  * - Focus measures: the per-pixel images (Laplacian L, Sobel energy Gx^2+Gy^2, Haar energy E and the
  *   level-1 Haar approximation A1) are computed in f64 from the f32 Y and kept in f64 scratch. The box
- *   means are separable running sums in f64 (add the pixel entering the window, subtract the one
- *   leaving), whose drift is ~1e-16 of the largest sum in the row, i.e. nil. F is rounded once to f32.
+ *   means are separable direct window sums in f64. Not running sums: their residue (~1e-17) turned
+ *   windows of exact zeros (flat or saturated background, where F must be exactly 0) into tiny
+ *   positive F that picked an arbitrary plane. F is rounded once to f32.
  * - lapv's `Box[L^2] - Box[L]^2` cancels: its absolute error is about (unit roundoff) x (terms summed)
  *   x Box[L^2], so F's relative error is that times Box[L^2] / F. Box[L^2] / F is large only where L is
  *   nearly constant but non-zero over the whole window (a smooth curved ramp). On 8-bit input L always
@@ -27,8 +28,8 @@
  *   lapv 1.1e-4, teng 1.1e-5, wavelet 1.4e-5. f32 running sums were about as good at these widths, but
  *   their error grows with the row length, so the GPU should sum windows directly. Forming L as above
  *   gives exactly 0 on a flat region; the GPU must clamp F to >= 0 as the CPU does (a tiny negative
- *   from rounding would make ln(F + FIT_EPS) wrong). The CPU's clamp is not only theoretical: running-sum
- *   residue gives e.g. -7.9e-17 over an exact quadratic (see test/cpu-stages.test.ts).
+ *   from rounding would make ln(F + FIT_EPS) wrong). The CPU clamps too: the cancellation itself can
+ *   round below 0 (see test/cpu-stages.test.ts).
  * - teng and wavelet are sums of squares: no cancellation; f32 stays within ~1e-5 relative (the
  *   rounding of 81 summed terms), as measured above.
  * - Depth and confidence: argmax, ln, the fit and the confidence in f64; D and C stored as f32.

@@ -1,5 +1,5 @@
 /**
- * Box mean Box_r[f]: mean of f over the (2r+1)^2 window with clamp-to-edge reads. Separable running
+ * Box mean Box_r[f]: mean of f over the (2r+1)^2 window with clamp-to-edge reads. Separable direct
  * sums in f64: a border pixel counts as many times as clamping repeats it, exactly as a direct
  * window loop over clamped reads would. r = 0 is the identity.
  */
@@ -8,45 +8,43 @@ import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scrat
 
 /**
  * Horizontal pass: out[y][x] = sum_{k=-r..r} src[y][clamp(x+k)] (not divided), f64.
+ * Each window is summed directly, not as a running sum: a running sum carries the rounding residue of
+ * every value that ever entered it, so a window of exact zeros (flat background, where F must be 0)
+ * would come out as ~1e-17 and pick an arbitrary plane. Direct sums give exactly 0 there.
  * @internal
  */
 export function boxSumRows(src: FloatImage, width: number, height: number, radius: number, out: Float64Array): void {
   const last = width - 1;
   for (let y = 0; y < height; y++) {
     const o = y * width;
-    let s = 0;
-    for (let k = -radius; k <= radius; k++) s += src[o + (k < 0 ? 0 : k > last ? last : k)];
     for (let x = 0; x < width; x++) {
+      let s = 0;
+      if (x >= radius && x + radius <= last) {
+        for (let i = o + x - radius, end = o + x + radius; i <= end; i++) s += src[i];
+      } else {
+        for (let k = x - radius; k <= x + radius; k++) s += src[o + (k < 0 ? 0 : k > last ? last : k)];
+      }
       out[o + x] = s;
-      const xin = x + radius + 1;
-      const xout = x - radius;
-      s += src[o + (xin > last ? last : xin)] - src[o + (xout < 0 ? 0 : xout)];
     }
   }
 }
 
 /**
  * Vertical pass over the row sums, row by row (cache-friendly): dst[y][x] = (sum_{k=-r..r}
- * rows[clamp(y+k)][x]) / area. `acc` is a row of f64 working memory.
+ * rows[clamp(y+k)][x]) / area, summed directly for the same reason as boxSumRows. `acc` is a row of
+ * f64 working memory.
  * @internal
  */
 export function boxSumCols(rows: Float64Array, width: number, height: number, radius: number, acc: Float64Array, dst: FloatImage, area: number): void {
   const last = height - 1;
-  for (let x = 0; x < width; x++) acc[x] = 0;
-  for (let k = -radius; k <= radius; k++) {
-    const o = (k < 0 ? 0 : k > last ? last : k) * width;
-    for (let x = 0; x < width; x++) acc[x] += rows[o + x];
-  }
   for (let y = 0; y < height; y++) {
-    const o = y * width;
-    const yin = y + radius + 1;
-    const yout = y - radius;
-    const oin = (yin > last ? last : yin) * width;
-    const oout = (yout < 0 ? 0 : yout) * width;
-    for (let x = 0; x < width; x++) {
-      dst[o + x] = acc[x] / area;
-      acc[x] += rows[oin + x] - rows[oout + x];
+    acc.fill(0, 0, width);
+    for (let k = y - radius; k <= y + radius; k++) {
+      const o = (k < 0 ? 0 : k > last ? last : k) * width;
+      for (let x = 0; x < width; x++) acc[x] += rows[o + x];
     }
+    const o = y * width;
+    for (let x = 0; x < width; x++) dst[o + x] = acc[x] / area;
   }
 }
 

@@ -1,4 +1,5 @@
 /** Focus measure `lapv`: variance of the Laplacian over the (2r+1)^2 window. */
+import { boxSumCols, boxSumRows } from './box-mean.js';
 import type { CpuScratch } from './scratch.js';
 import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
 
@@ -23,7 +24,7 @@ export function laplacianImage(Y: Float32Array, width: number, height: number, o
 
 /**
  * F = Box_r[L^2] - Box_r[L]^2, clamped to >= 0 (see src/core/maths.ts on the cancellation).
- * Both box means are separable running sums in f64, done together.
+ * Both box means are separable direct sums in f64 (boxSumRows / boxSumCols).
  * @param Y luma, width * height.
  * @param radius window radius r >= 0.
  * @param dst optional output (width * height).
@@ -42,62 +43,19 @@ export function laplacianVariance(Y: Float32Array, width: number, height: number
     return out;
   }
   const s = useScratch(scratch, width, height);
-  const L = s.a;
-  laplacianImage(Y, width, height, L);
-  // Horizontal running sums of L (into b) and L^2 (into c).
-  const h1 = s.b;
-  const h2 = s.c;
-  const lastX = width - 1;
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    let s1 = 0;
-    let s2 = 0;
-    for (let k = -radius; k <= radius; k++) {
-      const v = L[o + (k < 0 ? 0 : k > lastX ? lastX : k)];
-      s1 += v;
-      s2 += v * v;
-    }
-    for (let x = 0; x < width; x++) {
-      h1[o + x] = s1;
-      h2[o + x] = s2;
-      const xin = x + radius + 1;
-      const xout = x - radius;
-      const vi = L[o + (xin > lastX ? lastX : xin)];
-      const vo = L[o + (xout < 0 ? 0 : xout)];
-      s1 += vi - vo;
-      s2 += vi * vi - vo * vo;
-    }
-  }
-  // Vertical running sums, row by row, and F.
-  const a1 = s.rowA;
-  const a2 = s.rowB;
-  const lastY = height - 1;
   const side = 2 * radius + 1;
   const area = side * side;
-  for (let x = 0; x < width; x++) {
-    a1[x] = 0;
-    a2[x] = 0;
-  }
-  for (let k = -radius; k <= radius; k++) {
-    const o = (k < 0 ? 0 : k > lastY ? lastY : k) * width;
-    for (let x = 0; x < width; x++) {
-      a1[x] += h1[o + x];
-      a2[x] += h2[o + x];
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    const yin = y + radius + 1;
-    const yout = y - radius;
-    const oin = (yin > lastY ? lastY : yin) * width;
-    const oout = (yout < 0 ? 0 : yout) * width;
-    for (let x = 0; x < width; x++) {
-      const m1 = a1[x] / area;
-      const f = a2[x] / area - m1 * m1;
-      out[o + x] = f > 0 ? f : 0;
-      a1[x] += h1[oin + x] - h1[oout + x];
-      a2[x] += h2[oin + x] - h2[oout + x];
-    }
+  // L in a; row sums of L in b; then a holds L^2 and its row sums go to c.
+  laplacianImage(Y, width, height, s.a);
+  boxSumRows(s.a, width, height, radius, s.b);
+  for (let i = 0; i < n; i++) s.a[i] *= s.a[i];
+  boxSumRows(s.a, width, height, radius, s.c);
+  // Column pass: Box[L] into a, Box[L^2] into b (both f64), then F.
+  boxSumCols(s.b, width, height, radius, s.rowA, s.a, area);
+  boxSumCols(s.c, width, height, radius, s.rowA, s.b, area);
+  for (let i = 0; i < n; i++) {
+    const f = s.b[i] - s.a[i] * s.a[i];
+    out[i] = f > 0 ? f : 0;
   }
   return out;
 }
