@@ -45,7 +45,7 @@ async function init(engineName: PageEngineName, runtime: string): Promise<Adapte
     console.error(`WebGPU device lost (${lostReason})`);
   });
   device.addEventListener('uncapturederror', (event) => console.error(`WebGPU error: ${event.error.message}`));
-  engine = createWebGpuBackend(device, { runtime, adapter: description.summary });
+  engine = createWebGpuBackend(device, { runtime, adapter: description.summary, software: description.software });
   return description;
 }
 
