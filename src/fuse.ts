@@ -55,5 +55,9 @@ export async function fuse(stack: ZStack, options: FuseOptions = {}, backend?: F
   const resolved = resolveOptions(options);
   validateStack(stack);
   const engine = backend ?? (await pickBackend(resolved.backend));
+  if (resolved.align !== 'none' && !engine.aligns) {
+    // Refuse rather than fuse unaligned planes (the headless-Chromium transport does not carry them yet).
+    throw new FocusFuseError('BAD_OPTION', `align '${resolved.align}' is not supported by ${engine.describe()}; use backend 'cpu', runtime 'node', or align 'none'`, stack.meta?.name);
+  }
   return engine.fuse(stack, resolved);
 }

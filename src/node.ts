@@ -17,3 +17,4 @@ export type { HeadlessRuntime, HeadlessRuntimeOptions } from './headless/index.j
 export { openGpuRuntime, useGpuRuntime, GPU_RUNTIMES } from './runtimes.js';
 export type { GpuRuntimeName, OpenedRuntime } from './runtimes.js';
 export { createNodeWebGpuBackend, probeNodeWebGpu } from './gpu/node-runtime.js';
+export * from './batch/index.js';

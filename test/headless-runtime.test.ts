@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { resolveOptions } from '../src/core/options.js';
 import type { CompositeMode, FuseResult, Measure, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
+import { GPU_MEASURES } from '../src/gpu/kernels.js';
 import { findChromium } from '../src/headless/chromium.js';
 import { launchHeadlessRuntime, probeHeadless, type HeadlessRuntime } from '../src/headless/runtime.js';
 
@@ -363,9 +364,12 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: WebGPU', () => {
   });
 
   const sizes: Array<[number, number, number]> = [[1, 1, 1], [1, 1, 11], [7, 5, 2], [7, 5, 3], [1001, 3, 3], [23, 19, 11], [64, 48, 11]];
-  const modes: Array<[Measure, CompositeMode]> = (['lapv', 'teng', 'wavelet'] as Measure[]).flatMap((m) =>
-    (['interpolate', 'nearest'] as CompositeMode[]).map((c): [Measure, CompositeMode] => [m, c]),
-  );
+  const FIRST_MEASURES: Measure[] = ['lapv', 'teng', 'wavelet'];
+  const modes: Array<[Measure, CompositeMode]> = [
+    ...FIRST_MEASURES.flatMap((m) => (['interpolate', 'nearest'] as CompositeMode[]).map((c): [Measure, CompositeMode] => [m, c])),
+    // The later measures: the composite does not depend on the measure, so one mode each keeps this lean.
+    ...GPU_MEASURES.filter((m) => !FIRST_MEASURES.includes(m)).map((m): [Measure, CompositeMode] => [m, 'interpolate']),
+  ];
   it.for(modes)('meets the parity bar against fuseCpu: %s, %s, odd sizes and Z = 1, 2, 3, 11', { timeout: 180_000 }, async ([measure, composite], context) => {
     const rt = gpu(context);
     const options = resolveOptions({ measure, composite, keepFocus: true });

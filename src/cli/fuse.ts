@@ -31,6 +31,9 @@ const FLAGS = {
   fallback: { type: 'string' },
   order: { type: 'string' },
   fov: { type: 'string' },
+  align: { type: 'string' },
+  'align-reference': { type: 'string' },
+  crop: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -71,6 +74,15 @@ Fusion:
                                    Chromium; node: Dawn's bindings in a child process)
   --fallback <none|cpu>            when webgpu fails on this stack (device lost, out of
                                    memory, no adapter), redo it on the cpu (default none)
+
+Alignment (see docs/alignment.md):
+  --align <none|translation|similarity|affine|auto>
+                             register the planes into the reference plane's frame
+                             before fusing (default none; auto = similarity, applied
+                             only to planes that move more than 0.5 px RMS). Planes of
+                             different sizes need an --align other than none.
+  --align-reference <middle|sharpest>  reference plane (default middle)
+  --crop                     crop the output to the area every aligned plane covers
 
 Other:
   -q, --quiet    print nothing but errors
@@ -144,9 +156,12 @@ async function run(argv: string[]): Promise<number> {
     composite: v.composite as FuseOptions['composite'],
     tau: numberFlag('--tau', v.tau),
     backend: v.backend as FuseOptions['backend'],
+    align: v.align as FuseOptions['align'],
+    alignReference: v['align-reference'] as FuseOptions['alignReference'],
+    alignCrop: v.crop,
   };
   // Validate everything cheap before touching a single image.
-  resolveOptions(fuseOptions);
+  const resolved = resolveOptions(fuseOptions);
   checkOutputs(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
   const runtime = choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless');
@@ -158,11 +173,12 @@ async function run(argv: string[]): Promise<number> {
     if (!v.quiet) console.error(`focusfuse: warning: ${message}`);
   };
   const started = performance.now();
-  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning });
+  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning, allowMixedSizes: resolved.align !== 'none' });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();
   const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
   result.meta ??= stack.meta;
+  result.alignment?.warnings.forEach(onWarning);
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
   await writeResult(result, outputs, { warnings, timings: { load: ms.load } });

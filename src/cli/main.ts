@@ -5,11 +5,15 @@
  */
 import { FocusFuseError } from '../core/errors.js';
 import type { Command } from './args.js';
+import { batchCommand } from './batch.js';
+import { benchCommand } from './bench.js';
 import { fuseCommand } from './fuse.js';
 import { infoCommand } from './info.js';
+import { manifestCommand } from './manifest.js';
 import { synthCommand } from './synth.js';
+import { viewCommand } from './view.js';
 
-const commands: Command[] = [fuseCommand, synthCommand, infoCommand];
+const commands: Command[] = [fuseCommand, batchCommand, manifestCommand, synthCommand, infoCommand, viewCommand, benchCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

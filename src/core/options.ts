@@ -3,11 +3,13 @@
  * so a bad option reads the same wherever it was given.
  */
 import { expected } from './errors.js';
-import type { BackendName, CompositeMode, FuseOptions, Measure, ResolvedOptions } from './types.js';
+import type { AlignMode, AlignReference, BackendName, CompositeMode, FuseOptions, Measure, ResolvedOptions } from './types.js';
 
-export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet'];
+export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
 export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'webgpu', 'auto'];
+export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
+export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];
 
 export const MAX_WINDOW = 32;
 export const MAX_SIGMA = 64;
@@ -32,11 +34,19 @@ export const MAX_PLANES = 256;
  * textured 0.832 / 0.747 / 0.748; blur only 0.5 px per plane: textured 0.792 / 0.562 / 0.574
  * (neighbour planes are then nearly as sharp, whatever tau). lapv is the most noise-sensitive; raise
  * tau (option `tau`) for noisier data.
+ * The five extra measures, same set-up (re-measured by bench/calibrate-tau.ts, which reproduces the
+ * three above): median background Fmax dlap 2.5e-2, sml 1.2e-2, glv 2.6e-5, brenner 9.0e-5,
+ * tenv 2.6e-4; tau is again about 10x that.
  */
 export const DEFAULT_TAU: Readonly<Record<Measure, number>> = {
   lapv: 2e-3,
   teng: 1e-2,
   wavelet: 1e-3,
+  dlap: 0.25,
+  sml: 0.12,
+  glv: 2.5e-4,
+  brenner: 1e-3,
+  tenv: 2.5e-3,
 };
 
 export const DEFAULT_OPTIONS = {
@@ -46,6 +56,9 @@ export const DEFAULT_OPTIONS = {
   composite: 'interpolate' as CompositeMode,
   backend: 'cpu' as BackendName,
   keepFocus: false,
+  align: 'none' as AlignMode,
+  alignReference: 'middle' as AlignReference,
+  alignCrop: false,
 };
 
 function oneOf<T extends string>(values: readonly T[], name: string, value: unknown): T {
@@ -76,13 +89,15 @@ function numberIn(min: number, max: number, name: string, value: unknown): numbe
  */
 export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
-  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus']);
+  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
   const measure = oneOf(MEASURES, 'measure', options.measure ?? DEFAULT_OPTIONS.measure);
   const keepFocus = options.keepFocus ?? DEFAULT_OPTIONS.keepFocus;
   if (typeof keepFocus !== 'boolean') expected('a boolean', 'keepFocus', keepFocus);
+  const alignCrop = options.alignCrop ?? DEFAULT_OPTIONS.alignCrop;
+  if (typeof alignCrop !== 'boolean') expected('a boolean', 'alignCrop', alignCrop);
   return {
     measure,
     window: integerIn(0, MAX_WINDOW, 'window', options.window ?? DEFAULT_OPTIONS.window),
@@ -91,5 +106,8 @@ export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
     backend: oneOf(BACKENDS, 'backend', options.backend ?? DEFAULT_OPTIONS.backend),
     tau: numberIn(0, 1e6, 'tau', options.tau ?? DEFAULT_TAU[measure]),
     keepFocus,
+    align: oneOf(ALIGN_MODES, 'align', options.align ?? DEFAULT_OPTIONS.align),
+    alignReference: oneOf(ALIGN_REFERENCES, 'alignReference', options.alignReference ?? DEFAULT_OPTIONS.alignReference),
+    alignCrop,
   };
 }

@@ -2,15 +2,26 @@
  * Public data types shared by every backend, the CLI, the batch runner and the bench.
  * Browser-safe: no Node imports here.
  */
+import type { AlignmentReport } from '../align/types.js';
 
-/** Focus measures of maths version 1 (see README "The maths"). */
-export type Measure = 'lapv' | 'teng' | 'wavelet';
+/**
+ * Focus measures: the three of maths version 1 (see README "The maths") and five more from the
+ * shape-from-focus literature (diagonal Laplacian, sum-modified Laplacian, gray-level variance,
+ * Brenner, Tenengrad variance; see src/cpu/measures-extra).
+ */
+export type Measure = 'lapv' | 'teng' | 'wavelet' | 'dlap' | 'sml' | 'glv' | 'brenner' | 'tenv';
 
 /** How the all-in-focus image is built from the smoothed depth map. */
 export type CompositeMode = 'interpolate' | 'nearest';
 
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'webgpu' | 'auto';
+
+/** Plane alignment (see docs/alignment.md): `none`, a motion model, or `auto` (similarity, applied only where significant). */
+export type AlignMode = 'none' | 'translation' | 'similarity' | 'affine' | 'auto';
+
+/** Which plane's frame the others are aligned into. */
+export type AlignReference = 'middle' | 'sharpest';
 
 /** Where a stack came from: filled in by the loaders, optional for library users. */
 export interface StackMeta {
@@ -32,6 +43,12 @@ export interface ZStack {
   width: number;
   height: number;
   planes: Uint8Array[];
+  /**
+   * Planes of different sizes (only accepted when aligning): plane z's pixels are the top-left
+   * planeSizes[z] of its width x height buffer (rows still `width` pixels apart; the rest is padding).
+   * Absent means every plane fills the whole buffer.
+   */
+  planeSizes?: { width: number; height: number }[];
   meta?: StackMeta;
 }
 
@@ -51,6 +68,12 @@ export interface FuseOptions {
   tau?: number;
   /** Also return the raw per-plane focus measures (Z float images). Default false. */
   keepFocus?: boolean;
+  /** Plane alignment before the focus measures. Default `none`. */
+  align?: AlignMode;
+  /** Reference plane of the alignment. Default `middle`. */
+  alignReference?: AlignReference;
+  /** With alignment: crop the output to the area every plane covers. Default false. */
+  alignCrop?: boolean;
 }
 
 /** Options after validation and defaults: every field is present. */
@@ -62,6 +85,9 @@ export interface ResolvedOptions {
   backend: BackendName;
   tau: number;
   keepFocus: boolean;
+  align: AlignMode;
+  alignReference: AlignReference;
+  alignCrop: boolean;
 }
 
 /** Per-stack statistics. */
@@ -103,6 +129,8 @@ export interface FuseResult {
   /** Wall-clock milliseconds per stage, for the bench. */
   timings: Record<string, number>;
   meta?: StackMeta;
+  /** The alignment stage's transforms, when `align` is not `none`. */
+  alignment?: AlignmentReport;
 }
 
 /**
@@ -111,6 +139,8 @@ export interface FuseResult {
  */
 export interface FusionBackend {
   readonly name: 'cpu' | 'webgpu';
+  /** Whether fuse() honours `align` (runs the alignment stage); engines without it are refused aligning work. */
+  readonly aligns?: boolean;
   /** One line saying what runs the work, e.g. `cpu (reference, 1 thread)`. */
   describe(): string;
   fuse(stack: ZStack, options: ResolvedOptions): Promise<FuseResult>;

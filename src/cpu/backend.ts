@@ -4,6 +4,7 @@
  */
 import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { validateStack } from '../core/stack.js';
+import { alignStack } from '../align/align-stack.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
 import { luma } from './luma.js';
@@ -44,16 +45,19 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
 }
 
 /**
- * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are luma, measure, depth, smooth,
- * composite, stats and total; luma and measure are summed over the planes.
- * @param stack validated here too, so direct callers get the same errors as fuse().
+ * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are align (only when aligning), luma,
+ * measure, depth, smooth, composite, stats and total; luma and measure are summed over the planes.
+ * @param input validated here too, so direct callers get the same errors as fuse(); aligned first unless options.align is none.
  * @param options resolved options (see resolveOptions).
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
-export function fuseCpu(stack: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   const t0 = performance.now();
-  validateStack(stack);
+  validateStack(input);
+  // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
+  const { stack, report: alignment } = alignStack(input, { mode: options.align, reference: options.alignReference, crop: options.alignCrop });
+  const tAligned = performance.now();
   const { width, height, planes } = stack;
   const Z = planes.length;
   const n = width * height;
@@ -92,10 +96,11 @@ export function fuseCpu(stack: ZStack, options: ResolvedOptions, workspace: CpuW
     stats,
     options,
     backend: { name: 'cpu' },
-    timings: { luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
+    timings: { ...(alignment ? { align: tAligned - t0 } : {}), luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
   };
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
+  if (alignment) result.alignment = alignment;
   return result;
 }
 
@@ -106,6 +111,7 @@ const sharedWorkspace = createCpuWorkspace();
 /** The CPU engine as a {@link FusionBackend}. */
 export const cpuBackend: FusionBackend = {
   name: 'cpu',
+  aligns: true,
   describe: () => 'cpu (TypeScript reference)',
   fuse: async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
 };

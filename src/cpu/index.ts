@@ -5,6 +5,7 @@ export { laplacianVariance } from './lapv.js';
 export { tenengrad } from './teng.js';
 export { waveletEnergy, WAVELET_LEVELS } from './wavelet.js';
 export { focusMeasure } from './measures.js';
+export { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance } from './measures-extra/index.js';
 export { depthFromFocus } from './depth.js';
 export type { DepthMaps } from './depth.js';
 export { smoothDepth } from './smooth.js';

@@ -3,6 +3,7 @@ import { expected } from '../core/errors.js';
 import { MEASURES } from '../core/options.js';
 import type { Measure } from '../core/types.js';
 import { laplacianVariance } from './lapv.js';
+import { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance } from './measures-extra/index.js';
 import type { CpuScratch } from './scratch.js';
 import { tenengrad } from './teng.js';
 import { waveletEnergy } from './wavelet.js';
@@ -20,6 +21,16 @@ export function focusMeasure(measure: Measure, Y: Float32Array, width: number, h
       return tenengrad(Y, width, height, radius, dst, scratch);
     case 'wavelet':
       return waveletEnergy(Y, width, height, radius, dst, scratch);
+    case 'dlap':
+      return diagonalLaplacian(Y, width, height, radius, dst, scratch);
+    case 'sml':
+      return sumModifiedLaplacian(Y, width, height, radius, dst, scratch);
+    case 'glv':
+      return grayLevelVariance(Y, width, height, radius, dst, scratch);
+    case 'brenner':
+      return brenner(Y, width, height, radius, dst, scratch);
+    case 'tenv':
+      return tenengradVariance(Y, width, height, radius, dst, scratch);
     default:
       return expected(`one of ${MEASURES.map((m) => `'${m}'`).join(', ')}`, 'measure', measure);
   }

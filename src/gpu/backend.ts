@@ -20,6 +20,7 @@ import type { StackState } from './stack-state.js';
 import { addTime, createStackState, finishStack } from './stack-state.js';
 import type { StageTimer } from './timer.js';
 import { MAX_QUERIES, createStageTimer } from './timer.js';
+import { alignOnGpu, withAlignment, type GpuAligned } from './warp-pass.js';
 
 export interface WebGpuBackendOptions {
   /** What hosts the device, e.g. `browser`, `node (dawn)`, `headless chromium`. Default `browser`. */
@@ -207,7 +208,14 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
 
   async function fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
     stacks.forEach(validateStack);
-    const states = stacks.map((stack) => createStackState(stack, options));
+    measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
+    // Alignment first (CPU estimate, GPU warp): the band jobs then see registered planes.
+    const aligned: GpuAligned[] = [];
+    await serial(async () => {
+      if (lost) throw lostError(stacks.map((s) => s.meta?.name ?? 'stack'));
+      for (const stack of stacks) aligned.push(await alignOnGpu(device, stack, options));
+    });
+    const states = aligned.map((a) => createStackState(a.stack, options));
     const jobs = states.flatMap(planJobs);
     await serial(async () => {
       let pipelines: JobPipelines;
@@ -218,11 +226,12 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
       }
       for (const chunk of packSubmissions(jobs, maxBatchBytes)) await runSubmission(chunk, pipelines);
     });
-    return states.map((state) => finishStack(state, backendInfo));
+    return states.map((state, i) => withAlignment(finishStack(state, backendInfo), aligned[i]));
   }
 
   return {
     name: 'webgpu',
+    aligns: true,
     device,
     describe: () => `webgpu (${runtime}${adapter ? `, ${adapter}` : ''})`,
     fuse: async (stack, options) => (await fuseBatch([stack], options))[0],

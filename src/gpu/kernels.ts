@@ -6,18 +6,24 @@
  * checks that they agree).
  */
 import boxMeanWgsl from '../../shaders/box_mean.wgsl';
+import brennerWgsl from '../../shaders/brenner.wgsl';
 import commonWgsl from '../../shaders/common.wgsl';
 import compositeWgsl from '../../shaders/composite.wgsl';
 import depthWgsl from '../../shaders/depth.wgsl';
+import dlapWgsl from '../../shaders/dlap.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
 import measureTileWgsl from '../../shaders/measure_tile.wgsl';
+import smlWgsl from '../../shaders/sml.wgsl';
 import smoothWgsl from '../../shaders/smooth.wgsl';
 import statsWgsl from '../../shaders/stats.wgsl';
 import tengWgsl from '../../shaders/teng.wgsl';
+import tenvWgsl from '../../shaders/tenv.wgsl';
+import warpWgsl from '../../shaders/warp.wgsl';
 import waveletWgsl from '../../shaders/wavelet.wgsl';
 import { MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
 import { gaussianRadius } from '../core/maths.js';
+import { FocusFuseError } from '../core/errors.js';
 import type { Measure } from '../core/types.js';
 
 /** Side of the square pixel tile of the 2-D kernels (luma, measures, box mean, depth, composite). */
@@ -90,6 +96,15 @@ function measureKernel(measure: Measure, source: string): KernelDescriptor {
 }
 
 export const KERNELS = {
+  warp: {
+    label: 'focusfuse.warp',
+    code: commonWgsl + warpWgsl,
+    entryPoints: ['main'],
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, RO, RO, RW], // params, warps, source, warped
+    shared: false,
+    dispatch: perPixel,
+  },
   luma: {
     label: 'focusfuse.luma',
     code: commonWgsl + lumaWgsl,
@@ -102,6 +117,10 @@ export const KERNELS = {
   lapv: measureKernel('lapv', lapvWgsl),
   teng: measureKernel('teng', tengWgsl),
   wavelet: measureKernel('wavelet', waveletWgsl),
+  dlap: measureKernel('dlap', dlapWgsl),
+  sml: measureKernel('sml', smlWgsl),
+  brenner: measureKernel('brenner', brennerWgsl),
+  tenv: measureKernel('tenv', tenvWgsl),
   boxMean: {
     label: 'focusfuse.box_mean',
     code: commonWgsl + boxMeanWgsl,
@@ -158,9 +177,41 @@ export const KERNELS = {
 
 export type KernelName = keyof typeof KERNELS;
 
-/** Measure kernel and how many energy channels it writes (lapv: L and L^2). */
+/**
+ * The kernel of each measure and how many energy channels it writes: 2 for the window variances
+ * (the value and its square; depth.wgsl forms Box[v^2] - Box[v]^2), 1 for the window means. A
+ * Record over every Measure, so a new measure is a type error here until it has a kernel or says
+ * why it has none.
+ */
+const MEASURE_KERNELS: Readonly<Record<Measure, { kernel: KernelName; channels: 1 | 2 } | { none: string }>> = {
+  lapv: { kernel: 'lapv', channels: 2 },
+  teng: { kernel: 'teng', channels: 1 },
+  wavelet: { kernel: 'wavelet', channels: 1 },
+  dlap: { kernel: 'dlap', channels: 1 },
+  sml: { kernel: 'sml', channels: 1 },
+  brenner: { kernel: 'brenner', channels: 1 },
+  tenv: { kernel: 'tenv', channels: 2 },
+  // Measured: Box[Y^2] - Box[Y]^2 of raw luma cancels in f32 (both means ~0.1..0.8, the variance of
+  // flat background ~3e-5), missing the CPU parity bar by up to 1e-2 relative even with the
+  // compensated box sums and luma centred on 0.8. Unlike lapv's L, luma has no difference to centre on.
+  glv: { none: 'its window variance of raw luma cancels in f32 and misses the CPU parity bar' },
+};
+
+/** Measures the WebGPU engine runs (the rest are CPU only, see MEASURE_KERNELS). */
+export const GPU_MEASURES: readonly Measure[] = (Object.keys(MEASURE_KERNELS) as Measure[]).filter((m) => 'kernel' in MEASURE_KERNELS[m]);
+
+/**
+ * Measure kernel and how many energy channels it writes (lapv: L and L^2).
+ * @throws FocusFuseError BACKEND for a measure without a WebGPU kernel, saying to use the CPU.
+ * @example measureKernelFor('tenv') // => { kernel: 'tenv', channels: 2 }
+ */
 export function measureKernelFor(measure: Measure): { kernel: KernelName; channels: number } {
-  return { kernel: measure, channels: measure === 'lapv' ? 2 : 1 };
+  const entry = MEASURE_KERNELS[measure];
+  if (entry === undefined || 'none' in entry) {
+    const why = entry === undefined ? 'it is unknown' : entry.none;
+    throw new FocusFuseError('BACKEND', `measure '${measure}' has no WebGPU kernel (${why}); use backend 'cpu' for it`);
+  }
+  return entry;
 }
 
 /**

@@ -249,6 +249,8 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
 
   return {
     name: 'webgpu',
+    // Stacks cross to the worker by structured clone, planeSizes included; its engine aligns.
+    aligns: true,
     adapter,
     runtime,
     get restarts() {

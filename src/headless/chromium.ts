@@ -85,9 +85,10 @@ export interface LaunchedChromium {
 /**
  * Launches Chromium with a fresh temporary profile. The DevTools connection is a pipe, not a
  * TCP port: a debugging port would let any local process drive the browser.
+ * `extraArgs` go after the standard flags (e.g. the viewer's screenshot tests add SwiftShader GL).
  * @example const { browser, close } = await launchChromium();
  */
-export async function launchChromium(options: { executablePath?: string } = {}): Promise<LaunchedChromium> {
+export async function launchChromium(options: { executablePath?: string; extraArgs?: readonly string[] } = {}): Promise<LaunchedChromium> {
   const executablePath = findChromium(options.executablePath);
   const userDataDir = mkdtempSync(join(tmpdir(), 'focusfuse-chromium-'));
   const removeProfile = () => {
@@ -104,7 +105,7 @@ export async function launchChromium(options: { executablePath?: string } = {}):
       pipe: true,
       userDataDir,
       // A copy: puppeteer edits the array it is given (it merges --enable-features into its own).
-      args: [...CHROMIUM_FLAGS],
+      args: [...CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
       // No per-call CDP timeout: a job's call lasts as long as the job, and the runtime times jobs itself.
       protocolTimeout: 0,
       // The runtime handles termination itself; puppeteer's signal handlers would race ours.

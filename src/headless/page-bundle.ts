@@ -17,7 +17,7 @@ export const PAGE_BUNDLE_FILE = 'headless/focusfuse-page.js';
  * @throws FocusFuseError (code BACKEND) when the prebuilt script is missing (run `npm run build`).
  */
 export async function loadPageBundle(): Promise<string> {
-  if (import.meta.url.endsWith('.ts')) return buildPageBundle(fileURLToPath(new URL('./page.ts', import.meta.url)));
+  if (import.meta.url.endsWith('.ts')) return bundleForBrowser(fileURLToPath(new URL('./page.ts', import.meta.url)));
   const file = new URL(PAGE_BUNDLE_FILE, import.meta.url);
   try {
     return await readFile(file, 'utf8');
@@ -26,8 +26,12 @@ export async function loadPageBundle(): Promise<string> {
   }
 }
 
-/** Bundles the page entry for the browser with esbuild (a dev dependency, only needed from sources). */
-async function buildPageBundle(entry: string): Promise<string> {
+/**
+ * Bundles a browser entry the way the `build` script does (ESM, es2022, WGSL inlined), in memory.
+ * esbuild is a dev dependency: only runs from the sources (tests, development) need this.
+ * @example const script = await bundleForBrowser('src/headless/page.ts');
+ */
+export async function bundleForBrowser(entry: string): Promise<string> {
   const esbuild = await import('esbuild');
   const built = await esbuild.build({
     entryPoints: [entry],

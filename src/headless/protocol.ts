@@ -28,7 +28,8 @@ const PREFIX_BYTES = 8;
 export interface InputHeader {
   kind: 'input';
   options: ResolvedOptions;
-  stacks: Array<{ name: string; width: number; height: number; planeCount: number }>;
+  /** planeSizes: each plane's own size inside the padded buffer (mixed-size stacks, for alignment). */
+  stacks: Array<{ name: string; width: number; height: number; planeCount: number; planeSizes?: ZStack['planeSizes'] }>;
   sections: number[];
 }
 
@@ -43,6 +44,7 @@ export type WireOutcome =
       stats: StackStats;
       timings: Record<string, number>;
       backend: FuseResult['backend'];
+      alignment?: FuseResult['alignment'];
     }
   | { ok: false; name: string; message: string };
 
@@ -141,7 +143,13 @@ export function inputJobParts(stacks: ZStack[], options: ResolvedOptions): Uint8
   const header: Omit<InputHeader, 'sections'> = {
     kind: 'input',
     options,
-    stacks: stacks.map((stack, i) => ({ name: stackName(stack, i), width: stack.width, height: stack.height, planeCount: stack.planes.length })),
+    stacks: stacks.map((stack, i) => ({
+      name: stackName(stack, i),
+      width: stack.width,
+      height: stack.height,
+      planeCount: stack.planes.length,
+      planeSizes: stack.planeSizes,
+    })),
   };
   return containerParts<InputHeader>(header, stacks.flatMap((stack) => stack.planes));
 }
@@ -153,10 +161,10 @@ export function inputJobParts(stacks: ZStack[], options: ResolvedOptions): Uint8
 export function readInputJob(bytes: Uint8Array): { options: ResolvedOptions; stacks: ZStack[] } {
   const { header, sections } = readContainer<InputHeader>(bytes);
   let next = 0;
-  const stacks = header.stacks.map(({ name, width, height, planeCount }) => {
+  const stacks = header.stacks.map(({ name, width, height, planeCount, planeSizes }): ZStack => {
     const planes = sections.slice(next, next + planeCount);
     next += planeCount;
-    return { width, height, planes, meta: { name } };
+    return planeSizes ? { width, height, planes, planeSizes, meta: { name } } : { width, height, planes, meta: { name } };
   });
   return { options: header.options, stacks };
 }
@@ -179,6 +187,7 @@ export function resultJobParts(outcomes: Array<FuseResult | StackFailure>, page:
       stats: outcome.stats,
       timings: outcome.timings,
       backend: outcome.backend,
+      alignment: outcome.alignment,
     };
   });
   return containerParts<ResultHeader>({ kind: 'result', outcomes: wire, page }, sections);
@@ -215,6 +224,7 @@ export function readResultJob(
       backend: wire.backend,
       timings: wire.timings,
     };
+    if (wire.alignment) result.alignment = wire.alignment;
     if (wire.hasFocus) result.focus = Array.from({ length: wire.planeCount }, () => floatsOf(take()));
     if (metas[i] !== undefined) result.meta = metas[i];
     return result;
@@ -224,13 +234,14 @@ export function readResultJob(
 
 /**
  * Upper bound of a result container's size for a batch, so the server can refuse anything larger
- * before reading it. The JSON allowance covers stats (two arrays of Z numbers) and timings.
+ * before reading it. The JSON allowance covers stats (two arrays of Z numbers), timings and the
+ * alignment report (a 3x3 transform and a few fields per plane).
  */
 export function maxResultBytes(stacks: ZStack[], options: ResolvedOptions): number {
   return stacks.reduce((total, stack) => {
     const pixels = stack.width * stack.height;
     const maps = 4 + (options.keepFocus ? stack.planes.length : 0);
-    return total + maps * (pixels * 4 + ALIGN) + 4096 + 64 * stack.planes.length;
+    return total + maps * (pixels * 4 + ALIGN) + 4096 + 1024 * stack.planes.length;
   }, 65_536);
 }
 

@@ -254,6 +254,8 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
 
   const runtime: HeadlessRuntime = {
     name: engine,
+    // Plane sizes cross to the page and the alignment report comes back (protocol.ts); both engines align.
+    aligns: true,
     get adapter() {
       return session?.adapter ?? null;
     },

@@ -15,6 +15,15 @@ function tempPathFor(path: string): string {
 }
 
 /**
+ * Whether a file name is one of our temp files (what a kill in the middle of a write leaves behind),
+ * so a resumed run can clean them up without touching anything else.
+ * @example isAtomicTempName('.fused.png.4242.7.tmp') // => true
+ */
+export function isAtomicTempName(name: string): boolean {
+  return /^\..+\.\d+\.\d+\.tmp$/.test(name);
+}
+
+/**
  * Writes `data` to `path` atomically, creating parent folders.
  * @example await writeFileAtomic('out/fused.png', pngBytes);
  */

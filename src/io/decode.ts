@@ -55,12 +55,17 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
     const wide = depth !== 'uchar' && depth !== 'char';
     // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are and
     // scaled here with rounding (v / 257), which libvips' own cast (v >> 8) does not do.
-    const { data, info } = wide
-      ? await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
-      : await input().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const samples = wide ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
-    const rgba = toRgba8(samples, info.width * info.height, info.channels, wide ? 257 : 1);
-    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: wide ? 16 : 8 };
+    if (!wide) {
+      // 8-bit: libvips adds the alpha on its own threads, so decoding takes no JavaScript time (batch throughput).
+      const { data, info } = await input().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
+      const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8 };
+    }
+    const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    const rgba = toRgba8(samples, info.width * info.height, info.channels, 257);
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16 };
   } catch (error) {
     if (error instanceof FocusFuseError) throw error;
     throw new FocusFuseError('DECODE', describeSharpError((error as Error).message), name);

@@ -2,7 +2,7 @@
  * Node-side input/output: loading stacks from files, decoding and encoding with sharp, atomic
  * writes. The browser-safe parts (cccid.ts, colormap.ts) can also be imported on their own.
  */
-export { writeFileAtomic } from './atomic.js';
+export { isAtomicTempName, writeFileAtomic } from './atomic.js';
 export {
   baseName,
   describeFovs,

@@ -15,6 +15,11 @@ export interface LoadStackOptions {
   order?: PlaneOrder;
   /** Which CCCID field of view to take from a folder holding several, as `<serial>_(<cx>,<cy>)`. */
   fov?: string;
+  /**
+   * Accept planes of different sizes (for alignment): they are padded to the largest width and height,
+   * top-left, with each plane's own size in `planeSizes`. Default false: SIZE_MISMATCH.
+   */
+  allowMixedSizes?: boolean;
   /** Called with each non-fatal problem (single plane, skipped files). */
   onWarning?: (message: string) => void;
 }
@@ -22,8 +27,11 @@ export interface LoadStackOptions {
 /** Extensions a folder scan picks up; explicit file arguments are decoded whatever their name. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.tif', '.tiff'];
 
-/** Editor backups, partial downloads and our own atomic-write temp files: never planes. */
-function isHiddenOrTemp(name: string): boolean {
+/**
+ * Editor backups, partial downloads and our own atomic-write temp files: never planes.
+ * @example isHiddenOrTemp('.fused.png.123.4.tmp') // => true
+ */
+export function isHiddenOrTemp(name: string): boolean {
   return name.startsWith('.') || name.endsWith('~') || /\.(tmp|temp|part|crdownload|swp)$/i.test(name);
 }
 
@@ -45,14 +53,28 @@ export async function loadStack(input: string | readonly string[], options: Load
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
   const planes = await decodeAll(ordered.files);
-  checkSizes(planes, ordered.files);
+  const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
+  if (!options.allowMixedSizes || !mixed) checkSizes(planes, ordered.files);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
   const meta: StackMeta = { name, files: ordered.files };
   if (ordered.cccid) {
     meta.cccid = ordered.cccid;
     meta.zStepUm = 1; // CCCID planes are 1.0 µm apart
   }
+  if (mixed) return padToLargest(planes, meta);
   return { width: planes[0].width, height: planes[0].height, planes: planes.map((p) => p.data), meta };
+}
+
+/** Planes of different sizes in one buffer size (see ZStack.planeSizes): each top-left, zero padding. */
+function padToLargest(planes: readonly DecodedPlane[], meta: StackMeta): ZStack {
+  const width = Math.max(...planes.map((p) => p.width));
+  const height = Math.max(...planes.map((p) => p.height));
+  const padded = planes.map((p) => {
+    const out = new Uint8Array(width * height * 4);
+    for (let y = 0; y < p.height; y++) out.set(p.data.subarray(y * p.width * 4, (y + 1) * p.width * 4), y * width * 4);
+    return out;
+  });
+  return { width, height, planes: padded, planeSizes: planes.map((p) => ({ width: p.width, height: p.height })), meta };
 }
 
 /** Resolves the input to image paths; `folder` is set when a folder was given. */
@@ -141,7 +163,7 @@ function checkSizes(planes: readonly DecodedPlane[], files: readonly string[]): 
     if (plane.width !== first.width || plane.height !== first.height) {
       throw new FocusFuseError(
         'SIZE_MISMATCH',
-        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size`,
+        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size (unregistered stacks: fuse with --align similarity, which accepts mixed sizes)`,
         files[z],
       );
     }

@@ -37,6 +37,11 @@ export interface WriteResultOptions {
   warnings?: string[];
   /** Extra timings to record next to the engine's (e.g. `load`), in milliseconds. */
   timings?: Record<string, number>;
+  /**
+   * The output paths the JSON records; default the paths written. The batch records them relative
+   * to the JSON, so an output tree stays valid when moved or mounted elsewhere.
+   */
+  recordedOutputs?: ResultOutputs;
 }
 
 /** The flag each output is given with on the command line, used in error messages. */
@@ -102,6 +107,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
     backend: result.backend,
     timings: roundedTimings({ ...result.timings, ...options.timings }),
     stats: result.stats,
+    alignment: result.alignment,
     warnings: options.warnings ?? [],
     outputs,
     format: {
@@ -146,7 +152,7 @@ export async function writeResult(result: FuseResult, outputs: ResultOutputs, op
     encoded.push([outputs.depthColor, encodeDepthColor(result.depth, planeCount, width, height, outputFormatFor(outputs.depthColor))]);
   }
   if (outputs.json) {
-    encoded.push([outputs.json, Promise.resolve(`${JSON.stringify(statsDocument(result, outputs, options), null, 2)}\n`)]);
+    encoded.push([outputs.json, Promise.resolve(`${JSON.stringify(statsDocument(result, options.recordedOutputs ?? outputs, options), null, 2)}\n`)]);
   }
   const files = await Promise.all(encoded.map(async ([path, bytes]) => [path, await bytes] as const));
   for (const [path, bytes] of files) await writeFileAtomic(path, bytes);

@@ -1,0 +1,307 @@
+/**
+ * `focusfuse bench speed` (and `npm run bench`): per backend and runtime, per stage and end to end,
+ * median and inter-quartile spread over repeated runs, across image sizes, plane counts and batch
+ * sizes, with the JPEG decode floor and the peers timed in the same run on the same files.
+ * Backends that cannot start here (no Chromium, no adapter) are reported with the reason, never
+ * silently dropped. Timings on a software adapter say nothing about a real GPU: the adapter is
+ * recorded with every result.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fuse } from '../src/fuse.js';
+import { FocusFuseError } from '../src/core/errors.js';
+import { MEASURES, resolveOptions } from '../src/core/options.js';
+import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/core/types.js';
+import { decodePlane } from '../src/io/decode.js';
+import { loadStack } from '../src/io/load-stack.js';
+import { openBenchBackend, type BenchBackendName } from './backends.js';
+import { runPeer, type Peer } from './peers.js';
+import type { BenchReport } from './report.js';
+import { markdownTable, median, quartiles } from './stats.js';
+import { lineplot, type Series } from './svg-plot.js';
+import { synthCase } from './synth-cases.js';
+
+export interface SpeedGrid {
+  runs: number;
+  /** Square image sides of the size sweep (at basePlanes planes). */
+  sizes: number[];
+  /** Plane counts of the plane sweep (at baseSize). */
+  planeCounts: number[];
+  baseSize: number;
+  basePlanes: number;
+  /** Stacks per call of the batch sweep (at the base stack). */
+  batches: number[];
+}
+
+export const QUICK_SPEED_GRID: SpeedGrid = { runs: 5, sizes: [128, 256], planeCounts: [3, 11], baseSize: 128, basePlanes: 7, batches: [1, 4] };
+
+export const FULL_SPEED_GRID: SpeedGrid = { runs: 7, sizes: [256, 512, 1024, 2048, 4096], planeCounts: [3, 11, 21, 41], baseSize: 384, basePlanes: 11, batches: [1, 8, 64] };
+
+/** Largest side the synth generator renders for the speed bench; bigger stacks are upscaled (content does not matter for timing). */
+const MAX_RENDERED_SIZE = 1024;
+
+/** Timing columns shown, in pipeline order; a backend shows the ones it reports. */
+const STAGE_COLUMNS = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats', 'upload', 'compute', 'readback', 'total', 'jobOverheadMs', 'wall'];
+
+export interface Spread {
+  median: number;
+  p25: number;
+  p75: number;
+}
+
+export interface BackendSpeed {
+  name: string;
+  describe?: string;
+  error?: string;
+  /** measure -> stage -> ms, at the base stack; the reason for a measure the backend refuses. */
+  stages?: Record<string, Record<string, Spread> | { error: string }>;
+  /** Wall ms per stack by side (lapv, basePlanes). */
+  bySize?: Record<number, Spread | { error: string }>;
+  /** Wall ms per stack by plane count (lapv, baseSize). */
+  byPlanes?: Record<number, Spread | { error: string }>;
+  /** Stacks per second by batch size. */
+  stacksPerSecond?: Record<number, number>;
+}
+
+export interface SpeedRun {
+  grid: SpeedGrid;
+  measures: Measure[];
+  /** Decode floor by side: ms per plane, whole stack sequential, whole stack with loadStack. */
+  decode: Record<number, { perPlaneMs: number; sequentialMs: number; loadStackMs: number }>;
+  backends: BackendSpeed[];
+  peers: { name: string; available: boolean; reason?: string; bySize?: Record<number, Spread | { error: string }> }[];
+}
+
+function spread(samples: number[]): Spread {
+  const [p25, p75] = quartiles(samples);
+  return { median: median(samples), p25, p75 };
+}
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** Writes a synthetic stack of `size`^2 x `planes` as JPEG files into `dir`; returns the paths. */
+async function writeStackFiles(dir: string, size: number, planes: number): Promise<string[]> {
+  const sharp = (await import('sharp')).default;
+  const rendered = Math.min(size, MAX_RENDERED_SIZE);
+  const c = await synthCase({ noise: 2, quality: 90, defocus: 1.2 }, { seed: 7, size: rendered, planes });
+  await mkdir(dir, { recursive: true });
+  return Promise.all(
+    c.jpegs.map(async (jpeg, z) => {
+      const path = join(dir, `plane_${String(z).padStart(3, '0')}.jpg`);
+      const bytes = rendered === size ? jpeg : await sharp(jpeg).resize(size, size).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
+      await writeFile(path, bytes);
+      return path;
+    }),
+  );
+}
+
+async function benchDecode(files: string[], runs: number) {
+  await Promise.all(files.map((f) => readFile(f))); // warm the page cache: the figure is decode, not disk
+  const sequential: number[] = [];
+  const parallel: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    sequential.push(await timeIt(async () => { for (const f of files) await decodePlane(f); }));
+    parallel.push(await timeIt(() => loadStack(files)));
+  }
+  return { sequentialMs: median(sequential), loadStackMs: median(parallel), perPlaneMs: median(sequential) / files.length };
+}
+
+/**
+ * Per-stage timings of every measure on one stack (one warm-up per measure: pipelines, JIT, buffers).
+ * A measure the backend refuses (glv on WebGPU) gets the reason instead of timings.
+ */
+async function benchStages(backend: FusionBackend, stack: ZStack, measures: readonly Measure[], runs: number) {
+  const rows: Record<string, Record<string, Spread> | { error: string }> = {};
+  for (const measure of measures) {
+    try {
+      await fuse(stack, { measure }, backend);
+    } catch (error) {
+      if (!(error instanceof FocusFuseError)) throw error;
+      rows[measure] = { error: error.message };
+      continue;
+    }
+    const samples: Record<string, number[]> = {};
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const result = await fuse(stack, { measure }, backend);
+      const wall = performance.now() - t0;
+      for (const [stage, ms] of Object.entries({ ...result.timings, wall })) (samples[stage] ??= []).push(ms);
+    }
+    rows[measure] = Object.fromEntries(Object.entries(samples).map(([stage, list]) => [stage, spread(list)]));
+  }
+  return rows;
+}
+
+/** Wall ms of one lapv fuse, warm. Failures (e.g. out of memory at 4096^2) are recorded, not fatal. */
+async function benchWall(backend: FusionBackend, stack: ZStack, runs: number): Promise<Spread | { error: string }> {
+  try {
+    await fuse(stack, {}, backend);
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) samples.push(await timeIt(() => fuse(stack, {}, backend)));
+    return spread(samples);
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+type BatchCapable = FusionBackend & { fuseBatch?(stacks: ZStack[], options: ResolvedOptions): Promise<unknown[]> };
+
+/** Stacks per second when `size` stacks go in one call (fuseBatch where the backend has it). */
+async function benchBatches(backend: BatchCapable, stack: ZStack, batches: number[], runs: number) {
+  const options = resolveOptions({});
+  const out: Record<number, number> = {};
+  for (const size of batches) {
+    const stacks = Array.from({ length: size }, () => stack);
+    const once = () => (backend.fuseBatch ? backend.fuseBatch(stacks, options) : Promise.all(stacks.map((s) => backend.fuse(s, options))));
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(1, Math.min(runs, Math.ceil(64 / size))); i++) times.push(await timeIt(once));
+    out[size] = (1000 * size) / median(times);
+  }
+  return out;
+}
+
+/**
+ * Runs the speed bench.
+ * @example const run = await runSpeedBench(QUICK_SPEED_GRID, { backends: ['cpu'], peers: [] });
+ */
+export async function runSpeedBench(
+  grid: SpeedGrid,
+  options: { backends: readonly BenchBackendName[]; peers: readonly Peer[]; measures?: readonly Measure[]; log?: (line: string) => void },
+): Promise<SpeedRun> {
+  const log = options.log ?? (() => {});
+  const measures = [...(options.measures ?? MEASURES)];
+  const root = await mkdtemp(join(tmpdir(), 'focusfuse-bench-'));
+  try {
+    // Every stack is written once as JPEG files and decoded with loadStack, as a user's would be.
+    const files = new Map<string, string[]>();
+    const filesFor = async (size: number, planes: number) => {
+      const key = `${size}x${planes}`;
+      if (!files.has(key)) files.set(key, await writeStackFiles(join(root, key), size, planes));
+      return files.get(key)!;
+    };
+    const stackFor = async (size: number, planes: number) => loadStack(await filesFor(size, planes));
+
+    const decode: SpeedRun['decode'] = {};
+    for (const size of grid.sizes) {
+      log(`speed: decode floor ${size}^2`);
+      decode[size] = await benchDecode(await filesFor(size, grid.basePlanes), grid.runs);
+    }
+
+    const backends: BackendSpeed[] = [];
+    for (const name of options.backends) {
+      const opened = await openBenchBackend(name);
+      if ('error' in opened) {
+        backends.push({ name, error: opened.error });
+        continue;
+      }
+      try {
+        const backend = opened.backend;
+        log(`speed: ${name} stages`);
+        const entry: BackendSpeed = { name, describe: backend.describe() };
+        entry.stages = await benchStages(backend, await stackFor(grid.baseSize, grid.basePlanes), measures, grid.runs);
+        entry.bySize = {};
+        for (const size of grid.sizes) {
+          log(`speed: ${name} ${size}^2`);
+          entry.bySize[size] = await benchWall(backend, await stackFor(size, grid.basePlanes), grid.runs);
+        }
+        entry.byPlanes = {};
+        for (const planes of grid.planeCounts) {
+          log(`speed: ${name} ${planes} planes`);
+          entry.byPlanes[planes] = await benchWall(backend, await stackFor(grid.baseSize, planes), grid.runs);
+        }
+        entry.stacksPerSecond = await benchBatches(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.batches, grid.runs);
+        backends.push(entry);
+      } finally {
+        await opened.close();
+      }
+    }
+
+    const peers: SpeedRun['peers'] = [];
+    for (const peer of options.peers) {
+      if (!peer.available) {
+        peers.push({ name: peer.name, available: false, reason: peer.reason });
+        continue;
+      }
+      const bySize: Record<number, Spread | { error: string }> = {};
+      for (const size of grid.sizes) {
+        log(`speed: peer ${peer.name} ${size}^2`);
+        const jpegs = await Promise.all((await filesFor(size, grid.basePlanes)).map((f) => readFile(f)));
+        try {
+          const samples: number[] = [];
+          // Peers start a process per stack: fewer runs, their spread is dominated by start-up anyway.
+          for (let i = 0; i < Math.min(grid.runs, 3); i++) samples.push((await runPeer(peer, jpegs, size, size)).ms);
+          bySize[size] = spread(samples);
+        } catch (error) {
+          bySize[size] = { error: (error as Error).message };
+        }
+      }
+      peers.push({ name: peer.name, available: true, bySize });
+    }
+    return { grid, measures, decode, backends, peers };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+const fmtSpread = (s: Spread | { error: string } | undefined) => (s === undefined ? '-' : 'error' in s ? 'failed' : `${s.median.toFixed(1)} (${s.p25.toFixed(1)}..${s.p75.toFixed(1)})`);
+
+function seriesOf(name: string, by: Record<number, Spread | { error: string }> | undefined): Series {
+  return { name, points: Object.entries(by ?? {}).flatMap(([k, s]) => ('error' in s ? [] : [[Number(k), s.median] as const])) };
+}
+
+/**
+ * Tables, plots and data of a speed run, ready for writeReport.
+ * @example await writeReport('bench-results', speedReport(run));
+ */
+export function speedReport(run: SpeedRun): BenchReport {
+  const g = run.grid;
+  const ok = run.backends.filter((b) => !b.error);
+  const parts: string[] = [
+    `Median ms (p25..p75) over ${g.runs} warm runs. Stacks are synthetic JPEG q90 planes decoded with loadStack; stages at ${g.basePlanes} x ${g.baseSize}^2, lapv for the sweeps.`,
+    '',
+    '## Backends',
+    '',
+    ...run.backends.map((b) => `- ${b.name}: ${b.error ? `not available (${b.error})` : b.describe}`),
+    '',
+    '## Decode floor (sharp, JPEG q90, ' + g.basePlanes + ' planes)',
+    '',
+    markdownTable(['side', 'one plane ms', 'stack, sequential ms', 'stack, loadStack (parallel) ms'], g.sizes.map((s) => [s, run.decode[s].perPlaneMs.toFixed(2), run.decode[s].sequentialMs.toFixed(1), run.decode[s].loadStackMs.toFixed(1)])),
+  ];
+  for (const b of ok) {
+    const timed = Object.values(b.stages ?? {}).find((row) => !('error' in row)) ?? {};
+    const stages = STAGE_COLUMNS.filter((c) => c in timed);
+    const label = (c: string) => (c === 'jobOverheadMs' ? 'transport' : c);
+    const cells = (m: string) => {
+      const row = b.stages![m];
+      return 'error' in row ? stages.map((_, i) => (i === 0 ? 'not on this backend' : '-')) : stages.map((c) => fmtSpread(row[c] as Spread));
+    };
+    parts.push('', `## ${b.name}: per stage, ${g.basePlanes} x ${g.baseSize}^2`, '', markdownTable(['measure', ...stages.map((c) => `${label(c)} ms`)], run.measures.map((m) => [m, ...cells(m)])));
+  }
+  const wallRows = (key: 'bySize' | 'byPlanes', values: number[]) => [
+    ...ok.map((b) => [b.name, ...values.map((v) => fmtSpread(b[key]![v]))]),
+    ...(key === 'bySize' ? run.peers.filter((p) => p.available).map((p) => [`${p.name} (peer, process)`, ...values.map((v) => fmtSpread(p.bySize![v]))]) : []),
+    ...(key === 'bySize' ? [['decode floor (loadStack)', ...values.map((v) => run.decode[v].loadStackMs.toFixed(1))]] : []),
+  ];
+  parts.push('', `## End to end vs image side (${g.basePlanes} planes), ms per stack`, '', markdownTable(['backend \\ side', ...g.sizes.map(String)], wallRows('bySize', g.sizes)));
+  parts.push('', `## End to end vs plane count (${g.baseSize}^2), ms per stack`, '', markdownTable(['backend \\ planes', ...g.planeCounts.map(String)], wallRows('byPlanes', g.planeCounts)));
+  parts.push('', `## Throughput by batch size (${g.basePlanes} x ${g.baseSize}^2), stacks per second`, '', markdownTable(['backend \\ batch', ...g.batches.map(String)], ok.map((b) => [b.name, ...g.batches.map((n) => b.stacksPerSecond![n].toFixed(1))])));
+  const unavailablePeers = run.peers.filter((p) => !p.available);
+  if (unavailablePeers.length) parts.push('', ...unavailablePeers.map((p) => `Peer ${p.name}: ${p.reason}`));
+  const sizeSeries = [
+    ...ok.map((b) => seriesOf(b.name, b.bySize)),
+    ...run.peers.filter((p) => p.available).map((p) => seriesOf(p.name, p.bySize)),
+    { name: 'decode floor', points: g.sizes.map((s) => [s, run.decode[s].loadStackMs] as const) },
+  ];
+  const plots = {
+    'speed-vs-size': lineplot(sizeSeries, { title: `ms per stack vs image side (${g.basePlanes} planes)`, xLabel: 'image side (px)', yLabel: 'ms per stack (median)', xLog: true, yLog: true }),
+    'speed-vs-planes': lineplot(ok.map((b) => seriesOf(b.name, b.byPlanes)), { title: `ms per stack vs planes (${g.baseSize}^2)`, xLabel: 'planes', yLabel: 'ms per stack (median)' }),
+  };
+  const adapters = ok.filter((b) => b.name !== 'cpu').map((b) => b.describe ?? b.name);
+  return { kind: 'speed', markdown: parts.join('\n'), plots, data: run, adapters };
+}

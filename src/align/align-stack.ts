@@ -1,0 +1,284 @@
+/**
+ * The alignment stage: estimates one transform per plane into the reference plane's frame and warps
+ * the planes there, before any focus measure. Neighbours are registered to each other and the
+ * transforms chained outwards from the reference, because planes far apart in focus share little
+ * detail while neighbours share almost all of it.
+ */
+import { FocusFuseError } from '../core/errors.js';
+import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
+import { luma } from '../cpu/luma.js';
+import { MIN_CORRELATION, registerPair, type MotionModel } from './estimate.js';
+import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
+import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Pyramid } from './pyramid.js';
+import type { AlignmentReport, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
+import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
+
+/**
+ * `auto` applies a plane's transform only when it moves the frame's pixels by more than this, RMS.
+ * Registered scanner stacks estimate at about 0.01 px; 0.5 px is where a misregistration starts to
+ * soften edges visibly, and below it resampling would cost more sharpness than it gains.
+ */
+export const AUTO_THRESHOLD_PX = 0.5;
+
+/**
+ * Plausible motion between NEIGHBOURING planes; an estimate outside is rejected as a failed
+ * registration. Wide enough for independent per-plane errors of +-6 % scale, +-2 degrees and
+ * +-30 px (differences of neighbours double them), narrow enough to reject a wrong match.
+ */
+export const PAIR_LIMITS = { minScale: 0.85, maxScale: 1.18, maxRotationDeg: 6, maxAnisotropy: 0.06, maxShiftFraction: 0.45 } as const;
+
+/** A plane whose band-passed luma has less RMS than this (luma units, 0..1) is too flat to register. */
+export const MIN_TEXTURE = 1.5e-3;
+
+export interface AlignOptions {
+  mode: AlignMode;
+  reference?: AlignReference;
+  crop?: boolean;
+  /** Called with each plane that could not be registered. */
+  onWarning?: (message: string) => void;
+}
+
+export interface AlignedStack {
+  /** The aligned stack (the input itself when nothing had to change). */
+  stack: ZStack;
+  /** Undefined for `none`. */
+  report?: AlignmentReport;
+}
+
+/** Each plane's valid size (see ZStack.planeSizes). */
+export function planeSizesOf(stack: ZStack): { width: number; height: number }[] {
+  return stack.planes.map((_, z) => stack.planeSizes?.[z] ?? { width: stack.width, height: stack.height });
+}
+
+function planeName(stack: ZStack, z: number): string {
+  const file = stack.meta?.files?.[z];
+  return file ? `plane ${z} (${file})` : `plane ${z}`;
+}
+
+/**
+ * Aligns a stack's planes into its reference plane's frame.
+ * @example
+ * const { stack: aligned, report } = alignStack(stack, { mode: 'similarity' });
+ * report.planes[0].matrix; // rows of plane 0's 3x3 transform
+ * @throws FocusFuseError SIZE_MISMATCH for planes of different sizes with mode `none`.
+ */
+export function alignStack(stack: ZStack, options: AlignOptions): AlignedStack {
+  const { report, warp } = planAlignment(stack, options);
+  if (!report) return { stack };
+  const t0 = performance.now();
+  const aligned = warp ? warpStackCpu(stack, warp) : stack;
+  report.timings.warp = performance.now() - t0;
+  return { stack: aligned, report };
+}
+
+/** How to warp a stack into the reference frame: what any engine's warp pass needs. */
+export interface WarpPlan {
+  /** Size of the aligned planes (reference plane or crop). */
+  width: number;
+  height: number;
+  /** Per plane: aligned-frame pixel -> source pixel (crop offset included). */
+  transforms: Mat3[];
+  /** Per plane: its valid size in the (padded) source buffer of stack.width pixels per row. */
+  sizes: { width: number; height: number }[];
+  /** Per plane: true where the source plane is already the aligned plane (no resampling). */
+  keep: boolean[];
+}
+
+/**
+ * The estimation half of {@link alignStack}: the report (timings.warp still 0) and, when planes must
+ * be resampled, the warp plan; the WebGPU engine runs the plan with shaders/warp.wgsl.
+ * @example const { report, warp } = planAlignment(stack, { mode: 'auto' }); // warp undefined: untouched
+ */
+export function planAlignment(stack: ZStack, options: AlignOptions): { report?: AlignmentReport; warp?: WarpPlan } {
+  const sizes = planeSizesOf(stack);
+  if (options.mode === 'none') {
+    sizes.forEach((size, z) => {
+      if (size.width !== stack.width || size.height !== stack.height) {
+        throw new FocusFuseError(
+          'SIZE_MISMATCH',
+          `is ${size.width}x${size.height} but the stack is ${stack.width}x${stack.height}; planes of different sizes need alignment (align/--align other than none)`,
+          stack.meta?.files?.[z] ?? planeName(stack, z),
+        );
+      }
+    });
+    return {};
+  }
+  const t0 = performance.now();
+  const model: MotionModel = options.mode === 'auto' ? 'similarity' : options.mode;
+  const auto = options.mode === 'auto';
+  const fullPyramids = () => stack.planes.map((plane, z) => buildPyramid(planeLuma(plane, stack.width, sizes[z]), sizes[z].width, sizes[z].height));
+  // auto first takes a quick look on a quarter-size luma, enough to tell "registered" from "moving".
+  const pyramids = auto ? quickPyramids(stack, sizes) : fullPyramids();
+  const reference = options.reference === 'sharpest' ? argMax(pyramids.map((p) => p.texture)) : Math.floor((stack.planes.length - 1) / 2);
+  const { width, height } = sizes[reference];
+  const mixed = sizes.some((s) => s.width !== width || s.height !== height);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  // The quick look's warnings are dropped: when it finds nothing to apply, there is nothing to warn about.
+  let estimate = estimateChain(stack, pyramids, reference, model, 0, auto ? undefined : warn);
+  if (auto && (mixed || estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX))) {
+    estimate = estimateChain(stack, fullPyramids(), reference, model, 0, warn);
+  }
+  const statuses = estimate.statuses;
+  const transforms = estimate.transforms.map((t, z) => {
+    if (options.mode !== 'auto' || z === reference || rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) return t;
+    statuses[z] = 'below-threshold';
+    return identity();
+  });
+  const untouched = !mixed && !options.crop && transforms.every((t, z) => statuses[z] === 'below-threshold' || z === reference);
+  let warp: WarpPlan | undefined;
+  let crop: Rect | undefined;
+  if (!untouched) {
+    crop = options.crop ? coveredRect(transforms, sizes, width, height) : undefined;
+    if (crop && crop.width === 0) {
+      throw new FocusFuseError('BAD_OPTION', 'no part of the reference frame is covered by every plane; fuse without --crop', stack.meta?.name);
+    }
+    warp = warpPlan(stack, sizes, transforms, statuses, crop ?? { x: 0, y: 0, width, height });
+  }
+  const t1 = performance.now();
+  const planes: PlaneAlignment[] = transforms.map((t, z) => {
+    const parts = decompose(t);
+    const entry: PlaneAlignment = {
+      plane: z,
+      matrix: toRows(t),
+      displacementPx: rmsDifference(t, identity(), width, height),
+      scale: parts.scale,
+      rotationDeg: parts.rotationDeg,
+      status: statuses[z],
+    };
+    const file = stack.meta?.files?.[z];
+    if (file !== undefined) entry.file = file;
+    if (z !== reference) entry.correlation = estimate.correlations[z];
+    return entry;
+  });
+  const report: AlignmentReport = {
+    mode: options.mode,
+    model,
+    reference,
+    applied: !untouched,
+    thresholdPx: AUTO_THRESHOLD_PX,
+    width: warp?.width ?? stack.width,
+    height: warp?.height ?? stack.height,
+    planes,
+    warnings,
+    timings: { estimate: t1 - t0, warp: 0 },
+  };
+  if (crop) report.crop = crop;
+  return { report, warp };
+}
+
+/** Shrink factor of auto's quick look: 4, or less where the planes are small. */
+function quickPyramids(stack: ZStack, sizes: { width: number; height: number }[]): Pyramid[] {
+  const short = Math.min(...sizes.map((s) => Math.min(s.width, s.height)));
+  const factor = short >= 16 * MIN_LEVEL_SIZE ? 4 : short >= 8 * MIN_LEVEL_SIZE ? 2 : 1;
+  return stack.planes.map((plane, z) => {
+    const small = shrinkLuma(plane, stack.width, sizes[z].width, sizes[z].height, factor);
+    return buildPyramid(small.data, small.width, small.height, 8, factor);
+  });
+}
+
+/** Luma of the valid part of a (possibly padded) plane. */
+function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Float32Array {
+  if (size.width === stride) return luma(rgba.subarray(0, size.width * size.height * 4), size.width, size.height);
+  const compact = new Uint8Array(size.width * size.height * 4);
+  for (let y = 0; y < size.height; y++) compact.set(rgba.subarray(y * stride * 4, (y * stride + size.width) * 4), y * size.width * 4);
+  return luma(compact, size.width, size.height);
+}
+
+function argMax(values: number[]): number {
+  return values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
+}
+
+interface Chain {
+  transforms: Mat3[];
+  statuses: PlaneAlignmentStatus[];
+  correlations: number[];
+}
+
+/** Registers each plane to its neighbour towards the reference and chains the transforms outwards. */
+function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, finestLevel: number, onWarning?: (m: string) => void): Chain {
+  const Z = pyramids.length;
+  const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0) };
+  chain.transforms[reference] = identity();
+  chain.statuses[reference] = 'reference';
+  const order = [...Array.from({ length: Z - reference - 1 }, (_, i) => reference + 1 + i), ...Array.from({ length: reference }, (_, i) => reference - 1 - i)];
+  for (const z of order) {
+    const near = z > reference ? z - 1 : z + 1;
+    const { matrix, correlation, problem } = registerChecked(pyramids[near], pyramids[z], model, finestLevel);
+    chain.correlations[z] = correlation;
+    if (problem) {
+      onWarning?.(`${planeName(stack, z)}: cannot be aligned (${problem}); it keeps the transform of plane ${near}`);
+      chain.transforms[z] = chain.transforms[near];
+      chain.statuses[z] = 'kept-neighbour';
+    } else {
+      chain.transforms[z] = compose(matrix, chain.transforms[near]);
+      chain.statuses[z] = 'estimated';
+    }
+  }
+  return chain;
+}
+
+/** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */
+function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, finestLevel: number): { matrix: Mat3; correlation: number; problem?: string } {
+  const flat = Math.min(a.texture, b.texture);
+  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
+  const { matrix, correlation } = registerPair(a, b, model, finestLevel);
+  if (!(correlation >= MIN_CORRELATION)) return { matrix, correlation, problem: `no match with its neighbour: correlation ${correlation.toFixed(2)}` };
+  const parts = decompose(matrix);
+  const a0 = a.levels[0];
+  const centre = apply(matrix, (a0.width - 1) / 2, (a0.height - 1) / 2);
+  const b0 = b.levels[0];
+  const shift = Math.hypot(centre[0] - (b0.width - 1) / 2, centre[1] - (b0.height - 1) / 2);
+  const L = PAIR_LIMITS;
+  if (!Number.isFinite(parts.scale) || parts.scale < L.minScale || parts.scale > L.maxScale) return { matrix, correlation, problem: `implausible scale ${parts.scale.toFixed(3)}` };
+  if (Math.abs(parts.rotationDeg) > L.maxRotationDeg) return { matrix, correlation, problem: `implausible rotation ${parts.rotationDeg.toFixed(2)} degrees` };
+  if (parts.anisotropy > L.maxAnisotropy) return { matrix, correlation, problem: `implausible shear ${parts.anisotropy.toFixed(3)}` };
+  if (shift > L.maxShiftFraction * Math.min(a0.width, a0.height)) return { matrix, correlation, problem: `implausible shift ${shift.toFixed(1)} px` };
+  return { matrix, correlation };
+}
+
+/** The part of the reference frame inside every plane. */
+function coveredRect(transforms: Mat3[], sizes: { width: number; height: number }[], width: number, height: number): Rect {
+  const mask = new Uint8Array(width * height).fill(1);
+  const pt: [number, number] = [0, 0];
+  transforms.forEach((t, z) => {
+    const { width: w, height: h } = sizes[z];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        apply(t, x, y, pt);
+        if (!(pt[0] >= -0.5 && pt[1] >= -0.5 && pt[0] <= w - 0.5 && pt[1] <= h - 0.5)) mask[y * width + x] = 0;
+      }
+    }
+  });
+  return largestCoveredRect(mask, width, height);
+}
+
+function warpPlan(stack: ZStack, sizes: { width: number; height: number }[], transforms: Mat3[], statuses: PlaneAlignmentStatus[], frame: Rect): WarpPlan {
+  const shift = affine(1, 0, frame.x, 0, 1, frame.y);
+  const whole = frame.x === 0 && frame.y === 0 && frame.width === stack.width && frame.height === stack.height;
+  return {
+    width: frame.width,
+    height: frame.height,
+    transforms: transforms.map((t) => compose(t, shift)),
+    sizes,
+    keep: statuses.map((status, z) => whole && sizes[z].width === stack.width && sizes[z].height === stack.height && (status === 'below-threshold' || status === 'reference')),
+  };
+}
+
+/**
+ * The CPU warp pass: every plane of `stack` resampled by the plan (kept planes shared, not copied).
+ * @example const aligned = warpStackCpu(stack, planAlignment(stack, { mode: 'similarity' }).warp!);
+ */
+export function warpStackCpu(stack: ZStack, plan: WarpPlan): ZStack {
+  const planes = stack.planes.map((rgba, z) => {
+    if (plan.keep[z]) return rgba;
+    const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };
+    return warpPlane(view, plan.transforms[z], plan.width, plan.height);
+  });
+  const aligned: ZStack = { width: plan.width, height: plan.height, planes };
+  if (stack.meta !== undefined) aligned.meta = stack.meta;
+  return aligned;
+}

@@ -1,0 +1,280 @@
+/**
+ * Registers one plane onto its neighbour: a coarse exhaustive normalised-cross-correlation search for
+ * the shift (robust to blur and brightness, cheap on the coarsest level), then inverse-compositional
+ * Lucas-Kanade (Gauss-Newton) from coarse to fine for the chosen motion model.
+ */
+import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
+import { gaussianBlur } from '../synth/blur.js';
+import { BORDER_MARGIN, sampleBilinear, type Level, type Pyramid } from './pyramid.js';
+
+/** Motion models, from the most to the least constrained. */
+export type MotionModel = 'translation' | 'similarity' | 'affine';
+
+const PARAMS: Readonly<Record<MotionModel, number>> = { translation: 2, similarity: 4, affine: 6 };
+
+/** Shift search range on the coarsest level, as a fraction of its short side. */
+export const SEARCH_FRACTION = 0.4;
+/** Below this coarse correlation the planes are taken as not matching. */
+export const MIN_CORRELATION = 0.2;
+/** Gauss-Newton stops when an update moves no frame corner by more than this (level pixels). */
+const CONVERGED_PX = 1e-3;
+const MAX_ITERATIONS = 40;
+/** Residuals beyond this many RMS count linearly, not squared (Huber). */
+const HUBER_K = 1.0;
+
+export interface PairEstimate {
+  /** Maps a pixel of plane A (the one nearer the reference) to the pixel of plane B it shows. */
+  matrix: Mat3;
+  /** Correlation of the coarse shift search, -1..1. */
+  correlation: number;
+  /** Whether Gauss-Newton converged on the finest level used. */
+  converged: boolean;
+  /** Extra blur (full-size px) given to the sharper plane: > 0 on A, < 0 on B. */
+  blurSigma: number;
+}
+
+/**
+ * Estimates the transform from plane A's full-size pixels to plane B's (both pyramids of one scale).
+ * @param finestLevel the finest pyramid level refined (0 = full size; `auto` first checks on level 1).
+ * @example const { matrix } = registerPair(pyramidA, pyramidB, 'similarity');
+ */
+export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, finestLevel = 0): PairEstimate {
+  const top = Math.min(a.levels.length, b.levels.length) - 1;
+  const finest = Math.min(finestLevel, top);
+  const la = a.levels[top];
+  const lb = b.levels[top];
+  // Start from the frame centres on top of each other: planes of different sizes differ mostly by
+  // magnification about the centre.
+  const centred = affine(1, 0, (lb.width - la.width) / 2, 0, 1, (lb.height - la.height) / 2);
+  const { shift, correlation } = searchShift(la, lb, centred);
+  let m = compose(affine(1, 0, shift[0], 0, 1, shift[1]), centred);
+  let converged = false;
+  // Levels above `matched` see both planes about equally sharp; from there down, the sharper plane is
+  // blurred to the other's defocus first (see matchBlur).
+  const matched = Math.max(finest, Math.min(1, top));
+  let blur: BlurMatch = { sigma: 0, blurA: true };
+  for (let level = top; level >= finest; level--) {
+    if (level !== top) m = rescale(m, 2);
+    const pixel = a.scale * 2 ** level; // full-size pixels per pixel of this level
+    if (level === matched) {
+      converged = refine(a.levels[level], b.levels[level], model, m, Math.max(1, BORDER_MARGIN / pixel));
+      blur = matchBlur(a.levels[level], b.levels[level], m, pixel);
+    }
+    const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
+    converged = refine(la, lb, model, m, Math.max(1, BORDER_MARGIN / pixel));
+  }
+  return { matrix: rescale(m, a.scale * 2 ** finest), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma };
+}
+
+/** Extra Gaussian blur (full-size pixels) given to plane A (blurA) or to plane B before comparing. */
+interface BlurMatch {
+  sigma: number;
+  blurA: boolean;
+}
+
+/** Candidate extra blurs, full-size pixels. */
+const BLUR_STEPS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
+
+/**
+ * Defocus makes every blob look bigger to a gradient-based fit (its band-passed edges move outwards),
+ * which reads as magnification: a registered stack would drift by ~0.2 % scale per defocused plane.
+ * Blurring the sharper plane to the other's defocus removes that bias. The blur is the one of
+ * BLUR_STEPS, on either plane, that best correlates the two planes under the current transform.
+ */
+function matchBlur(a: Level, b: Level, m: Mat3, pixel: number): BlurMatch {
+  let best: BlurMatch = { sigma: 0, blurA: true };
+  let bestScore = -Infinity;
+  for (const sigma of BLUR_STEPS) {
+    for (const blurA of sigma === 0 ? [true] : [true, false]) {
+      const [la, lb] = blurred(a, b, { sigma, blurA }, pixel);
+      const score = correlationUnder(la, lb, m);
+      if (score > bestScore) [best, bestScore] = [{ sigma, blurA }, score];
+    }
+  }
+  return best;
+}
+
+function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number): [Level, Level] {
+  const sigma = blur.sigma / pixel;
+  if (sigma < 0.05) return [a, b];
+  const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma) });
+  return blur.blurA ? [soften(a), b] : [a, soften(b)];
+}
+
+/** Correlation of A with B warped by `m` over their overlap. */
+function correlationUnder(a: Level, b: Level, m: Mat3): number {
+  const pt: [number, number] = [0, 0];
+  let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      apply(m, x, y, pt);
+      const vb = sampleBilinear(b, pt[0], pt[1]);
+      if (Number.isNaN(vb)) continue;
+      const va = a.data[y * a.width + x];
+      n++; sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+    }
+  }
+  if (n < 16) return -1;
+  return (sab - (sa * sb) / n) / Math.sqrt(Math.max(saa - (sa * sa) / n, 1e-12) * Math.max(sbb - (sb * sb) / n, 1e-12));
+}
+
+/** Integer shift (on top of `start`) that maximises the normalised cross-correlation. */
+function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]; correlation: number } {
+  const range = Math.max(2, Math.ceil(SEARCH_FRACTION * Math.min(a.width, a.height)));
+  const ox = Math.round(start[8]);
+  const oy = Math.round(start[9]);
+  let best: { shift: [number, number]; correlation: number } = { shift: [0, 0], correlation: -2 };
+  const minOverlap = 0.5 * a.width * a.height;
+  for (let sy = -range; sy <= range; sy++) {
+    for (let sx = -range; sx <= range; sx++) {
+      const dx = ox + sx;
+      const dy = oy + sy;
+      const x0 = Math.max(0, -dx);
+      const x1 = Math.min(a.width, b.width - dx);
+      const y0 = Math.max(0, -dy);
+      const y1 = Math.min(a.height, b.height - dy);
+      const count = (x1 - x0) * (y1 - y0);
+      if (x1 <= x0 || y1 <= y0 || count < minOverlap) continue;
+      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      for (let y = y0; y < y1; y++) {
+        const ra = y * a.width;
+        const rb = (y + dy) * b.width + dx;
+        for (let x = x0; x < x1; x++) {
+          const va = a.data[ra + x];
+          const vb = b.data[rb + x];
+          sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+        }
+      }
+      const cov = sab - (sa * sb) / count;
+      const den = Math.sqrt(Math.max(saa - (sa * sa) / count, 1e-12) * Math.max(sbb - (sb * sb) / count, 1e-12));
+      const c = cov / den;
+      if (c > best.correlation) best = { shift: [dx - start[8], dy - start[9]], correlation: c };
+    }
+  }
+  return best;
+}
+
+/** The update transform of parameters `p`, in coordinates centred on (cx, cy). */
+function updateMatrix(model: MotionModel, p: Float64Array, cx: number, cy: number): Mat3 {
+  let centred: Mat3;
+  if (model === 'translation') centred = affine(1, 0, p[0], 0, 1, p[1]);
+  else if (model === 'similarity') centred = affine(1 + p[0], -p[1], p[2], p[1], 1 + p[0], p[3]);
+  else centred = affine(1 + p[0], p[2], p[4], p[1], 1 + p[3], p[5]);
+  const toCentre = affine(1, 0, -cx, 0, 1, -cy);
+  return compose(invert(toCentre), compose(centred, toCentre));
+}
+
+/** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel. */
+function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: number, out: Float64Array): void {
+  if (model === 'translation') {
+    out[0] = gx; out[1] = gy;
+  } else if (model === 'similarity') {
+    out[0] = gx * xc + gy * yc; out[1] = -gx * yc + gy * xc; out[2] = gx; out[3] = gy;
+  } else {
+    out[0] = gx * xc; out[1] = gy * xc; out[2] = gx * yc; out[3] = gy * yc; out[4] = gx; out[5] = gy;
+  }
+}
+
+/**
+ * Inverse-compositional Gauss-Newton on one level; updates `m` (A pixel -> B pixel) in place.
+ * Pixels within `margin` of either plane's border, or whose match falls outside B, are left out of
+ * every sum, so planes of different sizes and large shifts do not drag the estimate.
+ */
+function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number): boolean {
+  const k = PARAMS[model];
+  const { width, height, data } = a;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const sd = new Float64Array(k);
+  const h = new Float64Array(k * k);
+  const g = new Float64Array(k);
+  const p = new Float64Array(k);
+  const pt: [number, number] = [0, 0];
+  // Contrast differs between planes (defocus) and across the overlap, so B is compared with
+  // gain * A + offset, refitted on the overlap each iteration; a plain difference would bias the scale.
+  let gain = 1;
+  let offset = 0;
+  let huber = Infinity;
+  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    h.fill(0);
+    g.fill(0);
+    let used = 0;
+    let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
+    const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
+    const edge = Math.ceil(margin);
+    for (let y = edge; y < height - edge; y++) {
+      for (let x = edge; x < width - edge; x++) {
+        apply(m, x, y, pt);
+        if (!(pt[0] >= margin && pt[1] >= margin && pt[0] <= bx1 && pt[1] <= by1)) continue;
+        const vb = sampleBilinear(b, pt[0], pt[1]);
+        const i = y * width + x;
+        const gx = 0.5 * (data[i + 1] - data[i - 1]);
+        const gy = 0.5 * (data[i + width] - data[i - width]);
+        steepest(model, gx, gy, x - cx, y - cy, sd);
+        const va = data[i];
+        sa += va; sb += vb; saa += va * va; sab += va * vb;
+        const e = (vb - offset) / gain - va;
+        see += e * e;
+        // Huber weight: detail in focus on one plane only must not pull the fit.
+        const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
+        for (let r = 0; r < k; r++) {
+          g[r] += w * sd[r] * e;
+          for (let c = r; c < k; c++) h[r * k + c] += w * sd[r] * sd[c];
+        }
+        used++;
+      }
+    }
+    if (used < 4 * k) return false;
+    const varA = saa - (sa * sa) / used;
+    if (varA > 0) {
+      gain = Math.max(0.1, (sab - (sa * sb) / used) / varA);
+      offset = (sb - gain * sa) / used;
+    }
+    huber = HUBER_K * Math.sqrt(see / used);
+    for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) h[r * k + c] = h[c * k + r];
+    if (!solve(h, g, k, p)) return false;
+    const delta = updateMatrix(model, p, cx, cy);
+    m.set(compose(m, invert(delta)));
+    if (maxCornerMove(delta, width, height) < CONVERGED_PX) return true;
+  }
+  return false;
+}
+
+/** Largest distance a transform moves any corner of a width x height frame. */
+function maxCornerMove(m: Mat3, width: number, height: number): number {
+  const pt: [number, number] = [0, 0];
+  let worst = 0;
+  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]]) {
+    apply(m, x, y, pt);
+    worst = Math.max(worst, Math.hypot(pt[0] - x, pt[1] - y));
+  }
+  return worst;
+}
+
+/** Solves the k x k system h p = g by Gaussian elimination with partial pivoting; false if singular. */
+function solve(h: Float64Array, g: Float64Array, k: number, p: Float64Array): boolean {
+  const a = Float64Array.from(h);
+  const v = Float64Array.from(g);
+  let scale = 0;
+  for (let i = 0; i < k; i++) scale = Math.max(scale, Math.abs(a[i * k + i]));
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
+    if (Math.abs(a[pivot * k + col]) <= 1e-12 * scale || scale === 0) return false;
+    if (pivot !== col) {
+      for (let c = 0; c < k; c++) [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
+      [v[col], v[pivot]] = [v[pivot], v[col]];
+    }
+    for (let r = col + 1; r < k; r++) {
+      const f = a[r * k + col] / a[col * k + col];
+      for (let c = col; c < k; c++) a[r * k + c] -= f * a[col * k + c];
+      v[r] -= f * v[col];
+    }
+  }
+  for (let r = k - 1; r >= 0; r--) {
+    let s = v[r];
+    for (let c = r + 1; c < k; c++) s -= a[r * k + c] * p[c];
+    p[r] = s / a[r * k + r];
+  }
+  return true;
+}

@@ -1,0 +1,124 @@
+/**
+ * What registration looks at: a band-passed, contrast-normalised luma over a coarse-to-fine pyramid.
+ * The band-pass (Gaussian sigma 1.5 minus Gaussian sigma 6) drops noise and slow illumination or
+ * brightness drift between planes; normalising by its RMS makes neighbouring planes with different
+ * defocus comparable in contrast. Defocus is symmetric, so it changes how sharp the bands are, not
+ * where they are.
+ */
+import { gaussianBlur } from '../synth/blur.js';
+
+/** One pyramid level: a float image and its size. */
+export interface Level {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
+
+export interface Pyramid {
+  /** levels[0] is the given image, each next one half the size (2x2 mean). */
+  levels: Level[];
+  /** Full-size pixels per levels[0] pixel: 1, or the factor the luma was shrunk by (auto's quick look). */
+  scale: number;
+  /** RMS of the band-passed luma before normalisation, in luma units (0..1): the texture measure. */
+  texture: number;
+}
+
+/** Band-pass inner and outer sigmas in full-size pixels. */
+export const BAND_SIGMAS = [1.5, 6] as const;
+
+/**
+ * Full-size pixels along each border where the band-pass is distorted by the blur's replicated edge;
+ * registration leaves them out of its sums (on both planes), or a large shift would bias it.
+ */
+export const BORDER_MARGIN = 2 * BAND_SIGMAS[1];
+
+/** The coarsest level is the last one whose short side is at least this many pixels. */
+export const MIN_LEVEL_SIZE = 24;
+
+/**
+ * Band-passes and normalises a luma image, then halves it down to about MIN_LEVEL_SIZE pixels.
+ * @param maxLevels cap on the number of levels (1 = full size only).
+ * @param scale full-size pixels per pixel of `luma` when it was already shrunk (see shrinkLuma).
+ * @example const pyr = buildPyramid(lumaPlane, 384, 384); pyr.levels.length // 5 (384 .. 24)
+ */
+export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1): Pyramid {
+  const n = width * height;
+  const fine = gaussianBlur(luma, width, height, BAND_SIGMAS[0] / scale);
+  const coarse = gaussianBlur(luma, width, height, BAND_SIGMAS[1] / scale);
+  let energy = 0;
+  for (let i = 0; i < n; i++) {
+    fine[i] -= coarse[i];
+    energy += fine[i] * fine[i];
+  }
+  const texture = Math.sqrt(energy / n);
+  const gain = 1 / Math.max(texture, 1e-9);
+  for (let i = 0; i < n; i++) fine[i] *= gain;
+  const levels: Level[] = [{ data: fine, width, height }];
+  while (levels.length < maxLevels) {
+    const last = levels[levels.length - 1];
+    if (Math.min(last.width, last.height) < 2 * MIN_LEVEL_SIZE) break;
+    levels.push(halve(last));
+  }
+  return { levels, texture, scale };
+}
+
+/**
+ * Luma of a (padded) RGBA8 plane averaged over factor x factor blocks, without the full-size luma:
+ * auto's quick look at a registered stack then costs a small fraction of a fusion.
+ * @example shrinkLuma(rgba, 384, 384, 384, 4) // { data, width: 96, height: 96 }
+ */
+export function shrinkLuma(rgba: Uint8Array, stride: number, width: number, height: number, factor: number): Level {
+  const w = Math.floor(width / factor);
+  const h = Math.floor(height / factor);
+  const data = new Float32Array(w * h);
+  const norm = 1 / (factor * factor * 255000);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        let j = ((y * factor + dy) * stride + x * factor) * 4;
+        for (let dx = 0; dx < factor; dx++, j += 4) sum += 299 * rgba[j] + 587 * rgba[j + 1] + 114 * rgba[j + 2];
+      }
+      data[y * w + x] = sum * norm;
+    }
+  }
+  return { data, width: w, height: h };
+}
+
+/** 2x2 mean; an odd last row or column is dropped (pixel-centre mapping x_small = (x + 0.5) / 2 - 0.5). */
+function halve(level: Level): Level {
+  const width = level.width >> 1;
+  const height = level.height >> 1;
+  const src = level.data;
+  const w = level.width;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const r0 = 2 * y * w;
+    const r1 = r0 + w;
+    for (let x = 0; x < width; x++) {
+      const i = 2 * x;
+      data[y * width + x] = 0.25 * (src[r0 + i] + src[r0 + i + 1] + src[r1 + i] + src[r1 + i + 1]);
+    }
+  }
+  return { data, width, height };
+}
+
+/**
+ * Bilinear sample of a float image at (x, y), pixel centres at integers; NaN outside
+ * [0, width-1] x [0, height-1], so callers can leave such pixels out of their sums.
+ * @example sampleBilinear(level, 1.5, 2) // mean of pixels (1,2) and (2,2)
+ */
+export function sampleBilinear(level: Level, x: number, y: number): number {
+  const { data, width, height } = level;
+  if (!(x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1)) return NaN;
+  const x0 = Math.min(Math.floor(x), width - 2 < 0 ? 0 : width - 2);
+  const y0 = Math.min(Math.floor(y), height - 2 < 0 ? 0 : height - 2);
+  const fx = x - x0;
+  const fy = y - y0;
+  const i = y0 * width + x0;
+  const x1 = width > 1 ? 1 : 0;
+  const y1 = height > 1 ? width : 0;
+  const top = data[i] + fx * (data[i + x1] - data[i]);
+  const bottom = data[i + y1] + fx * (data[i + y1 + x1] - data[i + y1]);
+  return top + fy * (bottom - top);
+}

@@ -1,0 +1,50 @@
+/** What the alignment stage reports: per plane, the transform used and how it was obtained. */
+import type { MatrixRows } from './matrix.js';
+import type { MotionModel } from './estimate.js';
+import type { Rect } from './warp.js';
+
+/** How a plane's transform came about. */
+export type PlaneAlignmentStatus =
+  /** The reference plane: identity by definition. */
+  | 'reference'
+  /** Registered to its neighbour and chained. */
+  | 'estimated'
+  /** Registration failed (too little texture, no match, implausible result): the neighbour's transform, with a warning. */
+  | 'kept-neighbour'
+  /** `auto`: the estimated motion was below the threshold, so identity was used. */
+  | 'below-threshold';
+
+export interface PlaneAlignment {
+  plane: number;
+  file?: string;
+  /** Reference-frame pixel (x, y, 1) -> this plane's pixel, rows of a 3x3 matrix (pixel centres at integers). */
+  matrix: MatrixRows;
+  /** RMS over the reference frame of how far the transform moves pixels, in pixels. */
+  displacementPx: number;
+  scale: number;
+  rotationDeg: number;
+  status: PlaneAlignmentStatus;
+  /** Coarse correlation with the neighbour it was registered to (not for the reference). */
+  correlation?: number;
+}
+
+export interface AlignmentReport {
+  mode: 'translation' | 'similarity' | 'affine' | 'auto';
+  model: MotionModel;
+  /** Index of the reference plane, whose frame (and size) the output has. */
+  reference: number;
+  /** False when `auto` found nothing to correct and the stack went on untouched. */
+  applied: boolean;
+  /** `auto` applies a plane's transform only above this displacement (pixels RMS over the frame). */
+  thresholdPx: number;
+  /** The aligned stack's size: the reference plane's, or the crop's. */
+  width: number;
+  height: number;
+  /** With crop: the part of the reference frame every plane covers. */
+  crop?: Rect;
+  planes: PlaneAlignment[];
+  /** One line per plane that could not be registered, naming the plane. */
+  warnings: string[];
+  /** Milliseconds: estimation (luma, pyramids, registration) and warping. */
+  timings: { estimate: number; warp: number };
+}

@@ -1,0 +1,111 @@
+/**
+ * Batch progress on stderr: a bar with counts, rate and ETA on a terminal; a plain line every few
+ * seconds otherwise (CI, logs, Kubernetes); and the end-of-run summary.
+ */
+import cliProgress from 'cli-progress';
+import type { BatchProgress, BatchSummary } from './run.js';
+
+export interface ProgressReporter {
+  update(progress: BatchProgress): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  /** Draw a bar (a terminal) or print lines. Default: whether the stream is a TTY. */
+  tty?: boolean;
+  /** Seconds between plain lines. Default 10. */
+  everySeconds?: number;
+  stream?: NodeJS.WriteStream;
+  /** Label in front of each line, e.g. the shard. */
+  label?: string;
+}
+
+/**
+ * Seconds as `1h 02m`, `3m 05s` or `42s`.
+ * @example formatDuration(185) // => '3m 05s'
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/**
+ * A progress reporter for a batch run.
+ * @example const progress = createProgress({ label: 'shard 2/8' }); runBatch({ ..., onProgress: (p) => progress.update(p) });
+ */
+export function createProgress(options: ProgressOptions = {}): ProgressReporter {
+  const stream = options.stream ?? process.stderr;
+  const tty = options.tty ?? Boolean(stream.isTTY);
+  const label = options.label ? `${options.label}: ` : '';
+  const started = performance.now();
+  const rate = (done: number) => done / Math.max(1e-3, (performance.now() - started) / 1000);
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      { stream, format: `${label}{bar} {value}/{total} FOVs | {rate} FOV/s | ETA {eta_formatted} | failed {failed}`, hideCursor: true, etaBuffer: 50 },
+      cliProgress.Presets.shades_classic,
+    );
+    let barStarted = false;
+    return {
+      update(p) {
+        if (!barStarted) {
+          bar.start(p.total, p.done, { rate: '0.0', failed: p.failed });
+          barStarted = true;
+        }
+        bar.update(p.done, { rate: rate(p.done).toFixed(1), failed: p.failed });
+      },
+      stop: () => barStarted && bar.stop(),
+    };
+  }
+  const every = (options.everySeconds ?? 10) * 1000;
+  let last = -Infinity;
+  let latest: BatchProgress | undefined;
+  const print = (p: BatchProgress) => {
+    const r = rate(p.done);
+    const eta = p.done > 0 ? formatDuration((p.total - p.done) / r) : '?';
+    stream.write(`${label}${p.done}/${p.total} FOVs, ${p.failed} failed, ${r.toFixed(1)} FOV/s, ETA ${eta}\n`);
+    last = performance.now();
+  };
+  return {
+    update(p) {
+      latest = p;
+      if (performance.now() - last >= every || p.done === p.total) print(p);
+    },
+    stop() {
+      if (latest && latest.done !== latest.total) print(latest);
+    },
+  };
+}
+
+/**
+ * The end-of-run summary: counts, time, rate, and every failure and reported file with its reason.
+ * @example console.error(summaryText(summary));
+ */
+export function summaryText(summary: BatchSummary, options: { maxListed?: number } = {}): string {
+  const max = options.maxListed ?? 50;
+  const seconds = summary.elapsedMs / 1000;
+  const lines = [
+    `${summary.fused} fused, ${summary.failed} failed, ${summary.resumed} skipped (done before, --resume)` +
+      `${summary.notReached > 0 ? `, ${summary.notReached} not reached` : ''} of ${summary.selected} FOVs ` +
+      `in ${formatDuration(seconds)} (${(summary.fused / Math.max(seconds, 1e-3)).toFixed(2)} FOV/s) on ${summary.engine}`,
+  ];
+  const failures = summary.rows.filter((r) => r.status === 'error');
+  if (failures.length > 0) {
+    lines.push(`failed FOVs:`);
+    // Most reasons already start with the FOV or file they are about.
+    for (const row of failures.slice(0, max)) lines.push(`  ${row.error.startsWith(row.fov) ? row.error : `${row.fov}: ${row.error}`}`);
+    if (failures.length > max) lines.push(`  ... and ${failures.length - max} more (see the manifest)`);
+  }
+  const errors = summary.problems.filter((p) => p.level === 'error');
+  const warnings = summary.problems.filter((p) => p.level === 'warning');
+  for (const [title, list] of [['files not fused', errors], ['ignored', warnings]] as const) {
+    if (list.length === 0) continue;
+    lines.push(`${title}:`);
+    for (const p of list.slice(0, max)) lines.push(`  ${p.path}: ${p.reason}`);
+    if (list.length > max) lines.push(`  ... and ${list.length - max} more (see manifest.json "problems")`);
+  }
+  lines.push(`manifest: ${summary.manifest.join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * What makes a batch resumable: a per-FOV done marker written (atomically) after all of the FOV's
+ * outputs, and a sweep of the temp files a killed run leaves behind. Node only.
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isAtomicTempName, writeFileAtomic } from '../io/atomic.js';
+import type { ResultOutputs } from '../io/write-result.js';
+import type { ManifestRow, ManifestSettings } from './manifest.js';
+
+interface DoneMarker {
+  /** The settings the outputs were made with; a resume with other settings redoes the FOV. */
+  settings: string;
+  row: ManifestRow;
+}
+
+/** The part of the settings that changes a FOV's outputs (not the dataset root: a moved tree is the same data). */
+export function settingsFingerprint(settings: ManifestSettings): string {
+  const { options, outputs, format } = settings;
+  return JSON.stringify({ options, outputs, format });
+}
+
+/**
+ * Marks a FOV done. Call only after every output was written.
+ * @example await writeDoneMarker('out/NILM/1. A/001_(1,2).done.json', fingerprint, row);
+ */
+export async function writeDoneMarker(path: string, fingerprint: string, row: ManifestRow): Promise<void> {
+  const marker: DoneMarker = { settings: fingerprint, row };
+  await writeFileAtomic(path, `${JSON.stringify(marker)}\n`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The manifest row of a FOV finished earlier with the same settings, or undefined when it must be
+ * (re)done: no marker, a marker from other settings, or an output missing since.
+ * @example const row = await readDoneMarker(markerPath, fingerprint, outputs); if (row) skip();
+ */
+export async function readDoneMarker(path: string, fingerprint: string, outputs: ResultOutputs): Promise<ManifestRow | undefined> {
+  let marker: DoneMarker;
+  try {
+    marker = JSON.parse(await readFile(path, 'utf8')) as DoneMarker;
+  } catch {
+    return undefined;
+  }
+  if (marker?.settings !== fingerprint || marker.row?.status !== 'ok') return undefined;
+  const present = await Promise.all(Object.values(outputs).map((p) => exists(p as string)));
+  return present.every(Boolean) ? marker.row : undefined;
+}
+
+/**
+ * Deletes the temp files that interrupted atomic writes left for these FOVs; returns how many.
+ * Only the given FOVs' files are touched, so shards sharing an output folder never delete each
+ * other's writes in progress.
+ * @example await removeStaleTempFiles(fovs.map((fov) => fovStem('out', fov))); // after a SIGKILL
+ */
+export async function removeStaleTempFiles(stems: readonly string[]): Promise<number> {
+  const byFolder = new Map<string, Set<string>>();
+  for (const stem of stems) {
+    const folder = dirname(stem);
+    if (!byFolder.has(folder)) byFolder.set(folder, new Set());
+    byFolder.get(folder)!.add(basename(stem));
+  }
+  let removed = 0;
+  for (const [folder, keys] of byFolder) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      // `.<target name>.<pid>.<n>.tmp`, and every target name of a FOV starts with `<key>.`
+      const target = name.slice(1);
+      if (!isAtomicTempName(name) || ![...keys].some((key) => target.startsWith(`${key}.`))) continue;
+      await rm(join(folder, name), { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}

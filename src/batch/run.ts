@@ -1,0 +1,298 @@
+/**
+ * `runBatch`: every FOV of a CCCID tree, fused and written, with a manifest. Node only.
+ *
+ * Throughput: planes are decoded ahead (sharp's thread pool, several FOVs in flight) while the engine
+ * fuses, GPU jobs carry several stacks, outputs are encoded and written while the next FOVs fuse,
+ * and each plane is decoded exactly once. Robustness: a bad FOV becomes an `error` row and the run
+ * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
+ * run resumes (`resume: true`) where it stopped.
+ */
+import { basename, resolve, sep } from 'node:path';
+import { FocusFuseError } from '../core/errors.js';
+import { resolveOptions } from '../core/options.js';
+import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
+import { orderPlanes } from '../io/cccid.js';
+import type { OutputFormat } from '../io/encode.js';
+import { loadStack } from '../io/load-stack.js';
+import { writeResult } from '../io/write-result.js';
+import type { GpuRuntimeName } from '../runtimes.js';
+import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
+import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
+import { errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
+import { readDoneMarker, removeStaleTempFiles, settingsFingerprint, writeDoneMarker } from './resume.js';
+import { scanDataset, type BatchFov, type ScanProblem } from './scan.js';
+import { globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
+
+export interface BatchOptions {
+  /** The dataset: `<root>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg`. */
+  root: string;
+  /** Output folder; the input tree is mirrored under it. */
+  out: string;
+  /** Fusion options; `backend` defaults to `auto` here. */
+  fuse?: FuseOptions;
+  /** GPU runtime for `webgpu`/`auto`. Default `headless`. */
+  runtime?: GpuRuntimeName;
+  /** `cpu`: redo on the CPU what the GPU fails on. Default `none`. */
+  fallback?: 'none' | 'cpu';
+  /** FOVs decoded ahead and written behind at once. Default 4. */
+  concurrency?: number;
+  /** Stacks per GPU job. Default 8. */
+  gpuBatch?: number;
+  /** CPU fusion threads; 1 = the main thread. Default: the core count less one. */
+  cpuThreads?: number;
+  /** Skip FOVs a previous run finished with the same settings. */
+  resume?: boolean;
+  /** Globs on `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`; a FOV is taken when any matches. */
+  only?: readonly string[];
+  /** Take only this shard of the (filtered) FOV list. */
+  shard?: Shard;
+  /** Outputs per FOV. Default fused, depth, confidence, json. */
+  outputs?: readonly OutputKind[];
+  /** Format of the fused and depth-color images. Default png. */
+  format?: OutputFormat;
+  /** Planes every FOV must have; default the most common count in the tree. */
+  planes?: number;
+  /** Aborting stops taking new FOVs; finished ones are kept and the manifest written. */
+  signal?: AbortSignal;
+  /** Called once the FOVs to do are known, and after each FOV finishes (ok or error). */
+  onProgress?(progress: BatchProgress): void;
+  warn?(message: string): void;
+  log?(line: string): void;
+  /** Replaces openGpuRuntime (tests use a runtime that crashes on cue). */
+  openRuntime?(name: GpuRuntimeName): Promise<BatchGpuRuntime>;
+}
+
+export interface BatchProgress {
+  /** FOVs this run fuses (after resume). */
+  total: number;
+  done: number;
+  failed: number;
+  /** The FOV just finished; undefined on the first call. */
+  row?: ManifestRow;
+}
+
+export interface BatchSummary {
+  /** FOVs selected (after --only and --shard), resumed ones included. */
+  selected: number;
+  /** Fused by this run. */
+  fused: number;
+  /** Done by an earlier run and kept (resume). */
+  resumed: number;
+  failed: number;
+  /** Selected FOVs not reached because the run was stopped. */
+  notReached: number;
+  problems: ScanProblem[];
+  interrupted: boolean;
+  elapsedMs: number;
+  engine: string;
+  /** The manifest files written. */
+  manifest: string[];
+  rows: ManifestRow[];
+}
+
+interface Loaded {
+  fov: BatchFov;
+  stack?: ZStack;
+  error?: string;
+  ms: number;
+}
+
+/** The plane count most FOVs have (ties: the larger), the default for `planes`. */
+function commonPlaneCount(fovs: readonly BatchFov[]): number | null {
+  const counts = new Map<number, number>();
+  for (const fov of fovs) counts.set(fov.files.length, (counts.get(fov.files.length) ?? 0) + 1);
+  let best: number | null = null;
+  for (const [planes, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best)! && planes > best)) best = planes;
+  return best;
+}
+
+/** Checks z runs 0..planes-1 (orderPlanes already rejects gaps and duplicates inside). Cheap: names only. */
+function checkPlaneNames(fov: BatchFov, planes: number | null): void {
+  const { cccid } = orderPlanes(fov.files, 'cccid');
+  const z = cccid!.z;
+  if (z[0] !== 0) throw new FocusFuseError('Z_ORDER', `z starts at ${z[0]}: z=0${z[0] > 1 ? `..${z[0] - 1}` : ''} missing`, fov.id);
+  if (planes !== null && z.length < planes) {
+    const missing = z.length === planes - 1 ? `z=${z.length}` : `z=${z.length}..${planes - 1}`;
+    throw new FocusFuseError('Z_ORDER', `${z.length} planes but the dataset's fields of view have ${planes}: ${missing} missing`, fov.id);
+  }
+  if (planes !== null && z.length > planes) {
+    throw new FocusFuseError('Z_ORDER', `${z.length} planes but the dataset's fields of view have ${planes} (set the count with --planes)`, fov.id);
+  }
+}
+
+/** An error as one manifest line, with paths relative to the dataset root. */
+function reasonOf(error: unknown, root: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(`${root}${sep}`).join('').split('\n')[0];
+}
+
+function validatePositiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new FocusFuseError('BAD_OPTION', `Expected an integer between 1 and 1024 for ${name} but received ${n}`);
+  return n;
+}
+
+/**
+ * Fuses every FOV of a CCCID tree into `out`, writing `manifest.csv` and `manifest.json`.
+ * @example
+ * const summary = await runBatch({ root: '/data/CCCID', out: '/data/fused', fuse: { backend: 'cpu' }, resume: true });
+ * console.log(`${summary.fused} fused, ${summary.failed} failed`);
+ * @throws FocusFuseError for bad options, a missing root, or a GPU that cannot start without fallback.
+ */
+export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const started = performance.now();
+  const warn = options.warn ?? (() => undefined);
+  const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' });
+  const concurrency = validatePositiveInteger('--concurrency', options.concurrency, 4);
+  const root = resolve(options.root);
+  const out = resolve(options.out);
+  if (out === root) throw new FocusFuseError('BAD_OPTION', `--out ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
+  const outputs = [...(options.outputs ?? DEFAULT_OUTPUT_KINDS)];
+  const format = options.format ?? 'png';
+
+  const scan = await scanDataset(root, { skip: [out] });
+  const planes = options.planes ?? commonPlaneCount(scan.fovs);
+  const globs = (options.only ?? []).map(globToRegExp);
+  const selected = takeShard(scan.fovs.filter((fov) => matchesOnly(fov.id, globs)), options.shard);
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop } = resolved;
+  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop }, outputs, format, planes };
+  const fingerprint = settingsFingerprint(settings);
+
+  await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));
+  const rows = new Map<string, ManifestRow>();
+  if (options.resume) {
+    const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
+    previous.forEach((row, i) => row && rows.set(selected[i].id, row));
+  }
+  const resumed = rows.size;
+  const todo = selected.filter((fov) => !rows.has(fov.id));
+  const progress: BatchProgress = { total: todo.length, done: 0, failed: 0 };
+  options.onProgress?.({ ...progress });
+  const finish = (row: ManifestRow) => {
+    rows.set(row.fov, row);
+    progress.done += 1;
+    if (row.status === 'error') progress.failed += 1;
+    options.onProgress?.({ ...progress, row });
+  };
+
+  let engine: BatchEngine | undefined;
+  let interrupted = false;
+  try {
+    if (todo.length > 0) {
+      engine = await openBatchEngine({
+        backend: resolved.backend,
+        runtime: options.runtime ?? 'headless',
+        fallback: options.fallback ?? 'none',
+        gpuBatch: options.gpuBatch,
+        cpuThreads: options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1),
+        warn,
+        log: options.log,
+        openRuntime: options.openRuntime,
+      });
+      interrupted = await fuseAll(todo, engine, { root, out, resolved, outputs, format, planes, fingerprint, concurrency, signal: options.signal, finish });
+    }
+  } finally {
+    await engine?.close();
+  }
+
+  const elapsedMs = performance.now() - started;
+  const engineName = engine?.describe() ?? 'none (nothing to fuse)';
+  const finished = [...rows.values()];
+  const fused = finished.length - resumed;
+  const failed = finished.filter((r) => r.status === 'error').length;
+  const run = {
+    started: new Date(Date.now() - elapsedMs).toISOString(),
+    engine: engineName,
+    elapsedMs: Math.round(elapsedMs),
+    fused,
+    resumed,
+    failed,
+    interrupted,
+  };
+  const doc = manifestDocument(settings, options.shard ?? null, finished, scan.problems, [run]);
+  const manifest = await writeManifest(out, doc);
+  return {
+    selected: selected.length,
+    fused: fused - failed,
+    resumed,
+    failed,
+    notReached: selected.length - finished.length,
+    problems: scan.problems,
+    interrupted,
+    elapsedMs,
+    engine: engineName,
+    manifest,
+    rows: doc.rows,
+  };
+}
+
+interface FuseAllContext {
+  root: string;
+  out: string;
+  resolved: ResolvedOptions;
+  outputs: OutputKind[];
+  format: OutputFormat;
+  planes: number | null;
+  fingerprint: string;
+  concurrency: number;
+  signal?: AbortSignal;
+  finish(row: ManifestRow): void;
+}
+
+/** The pipeline: decode ahead, fuse in engine-sized batches, write behind. Resolves true when stopped early. */
+async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContext): Promise<boolean> {
+  const loads: Promise<Loaded>[] = [];
+  const ahead = ctx.concurrency * engine.batchSize;
+  const writes = new Set<Promise<void>>();
+  const load = async (fov: BatchFov): Promise<Loaded> => {
+    const t0 = performance.now();
+    try {
+      checkPlaneNames(fov, ctx.planes);
+      const stack = await loadStack(fov.files, { order: 'cccid' });
+      return { fov, stack, ms: performance.now() - t0 };
+    } catch (error) {
+      return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };
+    }
+  };
+  const write = async (fov: BatchFov, result: FuseResult, ms: number): Promise<void> => {
+    const t0 = performance.now();
+    const paths = fovOutputs(ctx.out, fov, ctx.outputs, ctx.format);
+    try {
+      // Names relative to the stats file: the output tree stays valid wherever it is mounted.
+      const recordedOutputs = Object.fromEntries(Object.entries(paths).map(([kind, path]) => [kind, basename(path as string)]));
+      await writeResult(result, paths, { recordedOutputs });
+      const row = okRow(fov, result, ms + performance.now() - t0);
+      await writeDoneMarker(donePath(ctx.out, fov), ctx.fingerprint, row);
+      ctx.finish(row);
+    } catch (error) {
+      ctx.finish(errorRow(fov, `writing the outputs failed: ${reasonOf(error, ctx.out)}`));
+    }
+  };
+
+  let next = 0;
+  while (next < todo.length && !ctx.signal?.aborted) {
+    for (let i = loads.length; i < Math.min(todo.length, next + ahead); i++) loads.push(load(todo[i]));
+    const batch = await Promise.all(loads.slice(next, next + engine.batchSize));
+    for (let i = next; i < next + batch.length; i++) delete loads[i]; // let decoded planes go once fused
+    next += batch.length;
+    const ready = batch.filter((item) => item.stack);
+    for (const item of batch) if (item.error) ctx.finish(errorRow(item.fov, item.error));
+    if (ready.length === 0) continue;
+    const t0 = performance.now();
+    const results = await engine.fuseMany(ready.map((item) => item.stack!), ctx.resolved);
+    const fuseMs = (performance.now() - t0) / ready.length;
+    ready.forEach((item, i) => {
+      const result = results[i];
+      if (result instanceof Error) {
+        ctx.finish(errorRow(item.fov, reasonOf(result, ctx.root)));
+        return;
+      }
+      result.meta ??= item.stack!.meta;
+      const pending = write(item.fov, result, item.ms + fuseMs).finally(() => writes.delete(pending));
+      writes.add(pending);
+    });
+    while (writes.size >= ctx.concurrency) await Promise.race(writes);
+  }
+  await Promise.all(writes);
+  return next < todo.length;
+}

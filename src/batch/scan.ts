@@ -1,0 +1,142 @@
+/**
+ * Finds every field of view in a CCCID tree `<root>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg`
+ * and reports everything else it meets instead of guessing what it is. Node only.
+ *
+ * Quietly skipped (never data): hidden and temp files, the synth generator's `ground-truth/` folder
+ * and `synth.json` at the root, and the batch output folder when it lies inside the root.
+ * Reported: stray files and folders, images whose names do not follow the CCCID convention, empty
+ * class or subtype folders. Checks that need the pixels (decoding, sizes, z order) happen per FOV.
+ */
+import { readdir } from 'node:fs/promises';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { FocusFuseError } from '../core/errors.js';
+import { fovKey, groupByFov, naturalCompare } from '../io/cccid.js';
+import { IMAGE_EXTENSIONS, isHiddenOrTemp } from '../io/load-stack.js';
+
+/** One field of view found in the tree. */
+export interface BatchFov {
+  /** `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`: unique, stable, what `--only` matches. */
+  id: string;
+  className: string;
+  subtype: string;
+  serial: string;
+  cx: number;
+  cy: number;
+  /** `<serial>_(<cx>,<cy>)`. */
+  key: string;
+  /** Absolute plane paths, not yet ordered (ordering checks z per FOV). */
+  files: string[];
+}
+
+/** Something in the tree that is not a usable plane, with why. */
+export interface ScanProblem {
+  /** Path relative to the root, forward slashes. */
+  path: string;
+  /** `error`: possible data left unfused (an image we cannot place); `warning`: ignored clutter. */
+  level: 'error' | 'warning';
+  reason: string;
+}
+
+export interface ScanResult {
+  root: string;
+  /** In a stable order: class, subtype, then serial/position, all natural order. */
+  fovs: BatchFov[];
+  problems: ScanProblem[];
+}
+
+/** Root entries written by `focusfuse synth` next to the data: never planes, never reported. */
+const SYNTH_ROOT_ENTRIES = new Set(['ground-truth', 'synth.json']);
+
+/**
+ * Orders FOV ids (and manifest rows) the same way everywhere: class, subtype, then key, natural order.
+ * @example ['HSIL/1. A/002_(1,2)', 'HSIL/1. A/001_(5,6)'].sort(compareFovIds) // 001 first
+ */
+export function compareFovIds(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const order = naturalCompare(x[i], y[i]);
+    if (order !== 0) return order;
+  }
+  return x.length - y.length;
+}
+
+async function entriesOf(folder: string) {
+  const entries = await readdir(folder, { withFileTypes: true });
+  return entries.filter((e) => !isHiddenOrTemp(e.name)).sort((a, b) => naturalCompare(a.name, b.name));
+}
+
+function isImageName(name: string): boolean {
+  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
+/**
+ * Scans a CCCID dataset tree.
+ * @example
+ * const { fovs, problems } = await scanDataset('/data/CCCID', { skip: ['/data/CCCID/fused'] });
+ * fovs[0].id; // 'HSIL/1. Moderate Dysplasia/001_(3059,11012)'
+ * @param options.skip Absolute folders to leave out quietly (the batch output, when inside the root).
+ * @throws FocusFuseError NOT_FOUND when the root is missing or not a folder.
+ */
+export async function scanDataset(root: string, options: { skip?: readonly string[] } = {}): Promise<ScanResult> {
+  const top = resolve(root);
+  const skip = new Set((options.skip ?? []).map((p) => resolve(p)));
+  const rel = (path: string) => relative(top, path).split(sep).join('/');
+  let rootEntries;
+  try {
+    rootEntries = await entriesOf(top);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOTDIR' ? 'is not a folder' : code === 'ENOENT' ? 'no such dataset folder' : `cannot read the dataset folder (${code ?? (error as Error).message})`;
+    throw new FocusFuseError('NOT_FOUND', reason, root);
+  }
+  const fovs: BatchFov[] = [];
+  const problems: ScanProblem[] = [];
+  const warn = (path: string, reason: string) => problems.push({ path: rel(path), level: 'warning', reason });
+
+  for (const classEntry of rootEntries) {
+    const classPath = join(top, classEntry.name);
+    if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip.has(classPath)) continue;
+    if (!classEntry.isDirectory()) {
+      warn(classPath, 'stray file at the dataset root (expected only <CLASS> folders); ignored');
+      continue;
+    }
+    const subtypes = await entriesOf(classPath);
+    let classFovs = 0;
+    for (const subEntry of subtypes) {
+      const subPath = join(classPath, subEntry.name);
+      if (skip.has(subPath)) continue;
+      if (!subEntry.isDirectory()) {
+        if (isImageName(subEntry.name)) problems.push({ path: rel(subPath), level: 'error', reason: 'image directly in a class folder (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg); not fused' });
+        else warn(subPath, 'stray file in a class folder; ignored');
+        continue;
+      }
+      const found = await scanSubtype(subPath, classEntry.name, subEntry.name, rel, problems);
+      fovs.push(...found);
+      classFovs += found.length;
+    }
+    if (classFovs === 0) warn(classPath, subtypes.length === 0 ? 'empty class folder' : 'class folder without any field of view');
+  }
+  fovs.sort((a, b) => compareFovIds(a.id, b.id));
+  return { root: top, fovs, problems };
+}
+
+async function scanSubtype(folder: string, className: string, subtype: string, rel: (p: string) => string, problems: ScanProblem[]): Promise<BatchFov[]> {
+  const entries = await entriesOf(folder);
+  const images: string[] = [];
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) problems.push({ path: rel(path), level: 'warning', reason: 'unexpected folder inside a subtype folder; ignored' });
+    else if (isImageName(entry.name)) images.push(path);
+    else problems.push({ path: rel(path), level: 'warning', reason: 'not an image (JPEG, PNG or TIFF); ignored' });
+  }
+  const { fovs, other } = groupByFov(images);
+  for (const path of other) {
+    problems.push({ path: rel(path), level: 'error', reason: 'name does not follow <serial>_(<cx>,<cy>,<z>).jpg; not fused (rename it to include its FOV and z)' });
+  }
+  if (entries.length === 0) problems.push({ path: rel(folder), level: 'warning', reason: 'empty subtype folder' });
+  return fovs.map((group) => {
+    const key = fovKey(group);
+    return { id: `${className}/${subtype}/${key}`, className, subtype, serial: group.serial, cx: group.cx, cy: group.cy, key, files: group.files };
+  });
+}

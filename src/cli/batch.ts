@@ -1,0 +1,169 @@
+/**
+ * `focusfuse batch`: every FOV of a CCCID tree, fused into a mirrored output tree with a manifest.
+ * Exit codes: 0 all FOVs fused, 3 some FOVs failed or image files could not be placed, 2 bad
+ * options or dataset folder, 130 stopped by Ctrl-C (rerun with --resume to finish).
+ */
+import { runBatch } from '../batch/run.js';
+import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
+import { createProgress, summaryText } from '../batch/progress.js';
+import { parseShard } from '../batch/select.js';
+import { expected } from '../core/errors.js';
+import type { FuseOptions } from '../core/types.js';
+import type { OutputFormat } from '../io/encode.js';
+import { GPU_RUNTIMES } from '../runtimes.js';
+import { numberFlag, parseCommandArgs, type Command } from './args.js';
+
+const FLAGS = {
+  out: { type: 'string', short: 'o' },
+  measure: { type: 'string' },
+  window: { type: 'string' },
+  sigma: { type: 'string' },
+  composite: { type: 'string' },
+  tau: { type: 'string' },
+  backend: { type: 'string' },
+  runtime: { type: 'string' },
+  fallback: { type: 'string' },
+  concurrency: { type: 'string' },
+  'gpu-batch': { type: 'string' },
+  threads: { type: 'string' },
+  resume: { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+  outputs: { type: 'string' },
+  format: { type: 'string' },
+  planes: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+const HELP = `Usage: focusfuse batch <dataset> --out <dir> [options]
+
+Fuses every field of view (FOV) of a CCCID tree
+  <dataset>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg
+into <dir>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>).<kind>.<ext>, with one row per FOV
+in <dir>/manifest.csv and <dir>/manifest.json. Bad FOVs are reported (manifest,
+summary) and the rest fused. See docs/batch.md.
+
+Selection:
+  --only <glob>            FOVs whose <CLASS>/<subtype>/<serial>_(<cx>,<cy>) matches
+                           (* ? within a part, ** across, {a,b}); a glob of fewer parts
+                           takes whole folders: --only HSIL, --only 'NILM/2. *'. Repeatable
+  --shard <i/n>            shard i (0-based) of n: FOV j of the sorted list goes to
+                           shard j mod n; writes manifest.shard-<i>-of-<n>.{csv,json};
+                           join them with focusfuse manifest merge <dir>
+  --planes <n>             planes every FOV must have (default: the most common count)
+
+Outputs:
+  --outputs <list>         any of fused,depth,confidence,depth-color,json
+                           (default fused,depth,confidence,json)
+  --format <png|jpeg|tiff> fused and depth-color images (default png; the depth and
+                           confidence maps are always 16-bit PNG)
+  --resume                 keep FOVs a previous run finished with the same settings
+
+Fusion (as focusfuse fuse):
+  --measure <lapv|teng|wavelet>  --window <r>  --sigma <px>  --tau <value>
+  --composite <interpolate|nearest>
+  --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts, else cpu
+  --runtime <headless|node>      GPU runtime, launched once per run (default headless)
+  --fallback <none|cpu>          redo on the cpu what webgpu fails on (default none)
+
+Throughput:
+  --concurrency <n>        FOVs decoded ahead and written behind at once (default 4)
+  --gpu-batch <n>          stacks per GPU job (default 8)
+  --threads <n>            cpu fusion worker threads (default: the core count less one,
+                           left for decoding; 1 = fuse on the main thread)
+
+Other:
+  -q, --quiet              only the summary and errors
+  -h, --help               this text
+
+Exit code: 0 all fused; 3 some FOVs failed or images could not be placed;
+2 bad options or dataset; 130 stopped (Ctrl-C): rerun the same command with --resume.
+
+Examples:
+  focusfuse batch /data/CCCID --out /data/fused --resume
+  focusfuse batch /data/CCCID --out /data/fused --only HSIL --backend cpu --outputs fused,json
+  focusfuse batch /data/CCCID --out /shared/fused --shard 3/8 --resume && focusfuse manifest merge /shared/fused`;
+
+function choiceFlag<T extends string>(flag: string, choices: readonly T[], value: string | undefined, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) expected(`one of ${choices.map((c) => `'${c}'`).join(', ')}`, flag, value);
+  return value as T;
+}
+
+/** The same command line with --resume, for the "how to finish" hint. */
+function resumeCommand(argv: string[]): string {
+  const quoted = argv.map((a) => (/^[\w./,=:@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  return `focusfuse batch ${quoted.join(' ')}${argv.includes('--resume') ? '' : ' --resume'}`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseCommandArgs(argv, FLAGS);
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) expected('one dataset folder', 'input', positionals.length === 0 ? undefined : positionals);
+  if (!v.out) expected('an output folder', '--out', undefined);
+  const fuse: FuseOptions = {
+    measure: v.measure as FuseOptions['measure'],
+    window: numberFlag('--window', v.window),
+    sigma: numberFlag('--sigma', v.sigma),
+    composite: v.composite as FuseOptions['composite'],
+    tau: numberFlag('--tau', v.tau),
+    backend: (v.backend ?? 'auto') as FuseOptions['backend'],
+  };
+  const shard = v.shard === undefined ? undefined : parseShard(v.shard);
+  const planes = numberFlag('--planes', v.planes);
+  if (planes !== undefined && (!Number.isInteger(planes) || planes < 1)) expected('a positive integer', '--planes', planes);
+
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
+    controller.abort();
+    console.error('\nfocusfuse: stopping after the FOVs in progress (Ctrl-C again to quit at once)...');
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const progress = v.quiet ? undefined : createProgress({ label: shard ? `shard ${shard.index}/${shard.count}` : undefined });
+  const warn = (message: string) => console.error(`focusfuse: warning: ${message}`);
+  try {
+    const summary = await runBatch({
+      root: positionals[0],
+      out: v.out,
+      fuse,
+      runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),
+      fallback: choiceFlag('--fallback', ['none', 'cpu'] as const, v.fallback, 'none'),
+      concurrency: numberFlag('--concurrency', v.concurrency),
+      gpuBatch: numberFlag('--gpu-batch', v['gpu-batch']),
+      cpuThreads: numberFlag('--threads', v.threads),
+      resume: v.resume,
+      only: v.only,
+      shard,
+      outputs: v.outputs === undefined ? undefined : parseOutputKinds(v.outputs),
+      format: choiceFlag('--format', IMAGE_FORMATS, v.format, 'png'),
+      planes,
+      signal: controller.signal,
+      onProgress: (p) => progress?.update(p),
+      warn,
+    });
+    progress?.stop();
+    console.error(summaryText(summary));
+    if (summary.interrupted) {
+      console.error(`focusfuse: stopped; finished FOVs are kept. To finish the job run:\n  ${resumeCommand(argv)}`);
+      return 130;
+    }
+    if (summary.selected === 0) console.error('focusfuse: warning: no field of view selected (check the dataset folder, --only and --shard)');
+    return summary.failed > 0 || summary.problems.some((p) => p.level === 'error') ? 3 : 0;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
+
+export const batchCommand: Command = {
+  name: 'batch',
+  summary: 'fuse every field of view of a CCCID dataset tree, with a manifest (resumable, shardable)',
+  help: HELP,
+  run,
+};

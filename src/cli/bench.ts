@@ -1,0 +1,139 @@
+/**
+ * `focusfuse bench metrics|speed`: the accuracy and speed benchmarks (the harness lives in bench/).
+ * Every subcommand prints its Markdown report and, with --out, writes the report folder
+ * (report.md, SVG plots, results.json) named by date, machine and adapter.
+ */
+import { expected } from '../core/errors.js';
+import { MEASURES } from '../core/options.js';
+import type { Measure } from '../core/types.js';
+import { GPU_RUNTIMES } from '../runtimes.js';
+import { openBenchBackend, type BenchBackendName } from '../../bench/backends.js';
+import { FULL_METRICS_GRID, QUICK_METRICS_GRID, metricsReport, runMetricsBench } from '../../bench/metrics.js';
+import { enfusePeer, parsePeer, type Peer } from '../../bench/peers.js';
+import { realReport, runRealBench } from '../../bench/real.js';
+import { writeReport, type BenchReport } from '../../bench/report.js';
+import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
+import { numberFlag, parseCommandArgs, type Command } from './args.js';
+
+const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', ...GPU_RUNTIMES];
+
+const FLAGS = {
+  out: { type: 'string', short: 'o' },
+  quick: { type: 'boolean' },
+  backend: { type: 'string' },
+  backends: { type: 'string' },
+  measures: { type: 'string' },
+  peer: { type: 'string', multiple: true },
+  'no-enfuse': { type: 'boolean' },
+  runs: { type: 'string' },
+  sizes: { type: 'string' },
+  limit: { type: 'string' },
+  window: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+const HELP = `Usage: focusfuse bench metrics [<folder>] [options]
+       focusfuse bench speed [options]
+
+metrics            accuracy of every focus measure (and peer) on generated stacks with
+                   ground truth: depth RMSE and share within 0.5 / 1 plane on objects,
+                   all-in-focus PSNR and SSIM, halo score; swept over noise, JPEG
+                   quality, defocus and window radius 1..8
+metrics <folder>   the same measures on real stacks (a stack folder or a CCCID tree),
+                   no-reference: gradient share, depth agreement between measures,
+                   focus curve per FOV, per-class summary
+speed              per backend and runtime, per stage and end to end, median and
+                   spread, image sides 256..4096, 3..41 planes, batches, decode floor
+
+Options:
+  -o, --out <dir>       write report.md, SVG plots and results.json into
+                        <dir>/<date>_<kind>_<machine>_<adapter>/
+  --quick               CI size (about a minute on two cores) instead of the full run
+  --backend <name>      metrics: engine that fuses: ${BACKEND_NAMES.join(', ')} (default cpu)
+  --backends <list>     speed: engines to time (default cpu,headless,node; those that
+                        cannot start are reported with the reason)
+  --measures <list>     focus measures (default all: ${MEASURES.join(', ')})
+  --peer 'name=cmd {in} {out}'
+                        also run this program on every stack ({in}: the plane files,
+                        {out}: a .tif to write); repeatable
+  --no-enfuse           skip enfuse (run by default when installed)
+  --runs <n>            speed: timed runs per point (default 7, quick 5)
+  --sizes <list>        speed: image sides of the size sweep (default 256,512,1024,2048,4096;
+                        software adapters take minutes per 4096^2 stack)
+  --limit <n>           metrics <folder>: at most n FOVs, spread over the classes
+  --window <r>          metrics <folder>: window radius (default 4)
+  -q, --quiet           no progress lines
+  -h, --help            this text
+
+Examples:
+  focusfuse bench metrics --quick --out bench-results
+  focusfuse bench metrics data/CCCID --limit 40 --out bench-results
+  focusfuse bench speed --backends cpu,node --out bench-results
+  focusfuse bench metrics --peer 'mytool=mytool -o {out} {in}'`;
+
+function listFlag<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) expected(`a comma-separated list of ${allowed.join(', ')}`, flag, value);
+  if (items.length === 0) expected(`a comma-separated list of ${allowed.join(', ')}`, flag, value);
+  return items as T[];
+}
+
+function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  const n = numberFlag(flag, value);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) expected('a positive integer', flag, value);
+  return n;
+}
+
+async function peersFrom(values: { peer?: string[]; 'no-enfuse'?: boolean }): Promise<Peer[]> {
+  const custom = (values.peer ?? []).map(parsePeer);
+  return values['no-enfuse'] ? custom : [await enfusePeer(), ...custom];
+}
+
+async function finish(report: BenchReport, out: string | undefined): Promise<number> {
+  console.log(report.markdown);
+  if (out !== undefined) console.log(`\nReport: ${await writeReport(out, report)}`);
+  return 0;
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmark focus measures (accuracy, real stacks) and backends (speed), with peers',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, FLAGS);
+    const [sub, ...rest] = positionals;
+    if (sub !== 'metrics' && sub !== 'speed') expected("'metrics' or 'speed'", 'bench subcommand', sub);
+    if (values.out !== undefined && values.out.trim() === '') expected('a folder path', '--out', values.out);
+    const measures = listFlag<Measure>('--measures', values.measures, MEASURES, MEASURES);
+    const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+    const peers = await peersFrom(values);
+
+    if (sub === 'speed') {
+      if (rest.length > 0) expected('no folder (speed runs on generated stacks)', 'bench speed', rest.join(' '));
+      const grid = { ...(values.quick ? QUICK_SPEED_GRID : FULL_SPEED_GRID) };
+      grid.runs = positiveInteger('--runs', values.runs) ?? grid.runs;
+      if (values.sizes !== undefined) grid.sizes = values.sizes.split(',').map((size) => positiveInteger('--sizes', size.trim()) ?? expected('a comma-separated list of image sides', '--sizes', values.sizes));
+      const backends = listFlag('--backends', values.backends, BACKEND_NAMES, values.quick ? ['cpu'] : BACKEND_NAMES);
+      return finish(speedReport(await runSpeedBench(grid, { backends, peers, measures, log })), values.out);
+    }
+
+    if (rest.length > 1) expected('at most one folder', 'bench metrics', rest.join(' '));
+    const [backendName] = listFlag('--backend', values.backend, BACKEND_NAMES, ['cpu']);
+    const opened = await openBenchBackend(backendName);
+    if ('error' in opened) expected(`a backend that starts here (${opened.error})`, '--backend', backendName);
+    try {
+      const adapters = backendName === 'cpu' ? [] : [opened.backend.describe()];
+      if (rest.length === 1) {
+        const limit = positiveInteger('--limit', values.limit) ?? (values.quick ? 4 : undefined);
+        const window = numberFlag('--window', values.window);
+        const run = await runRealBench(rest[0], { backend: opened.backend, peers, measures, window, limit, log });
+        return await finish(realReport(run, adapters), values.out);
+      }
+      const grid = values.quick ? QUICK_METRICS_GRID : FULL_METRICS_GRID;
+      return await finish(metricsReport(await runMetricsBench(grid, { backend: opened.backend, peers, measures, log }), adapters), values.out);
+    } finally {
+      await opened.close();
+    }
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * `focusfuse view [dir] [--port N] [--no-open]`: serves the viewer (and the stacks under `dir`) from
+ * 127.0.0.1, prints the URL and opens it in the default browser; runs until Ctrl+C.
+ */
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FocusFuseError } from '../core/errors.js';
+import { loadViewerAssets, samplesFolder } from '../viewer/assets.js';
+import { startViewerServer } from '../viewer/server.js';
+import { numberFlag, parseCommandArgs, type Command } from './args.js';
+
+const HELP = `Usage: focusfuse view [dir] [--port N] [--no-open]
+
+Opens the focusfuse viewer in the browser: turn the fine focus through the planes, see the fused
+image, the depth map and the confidence map, click a pixel for its focus curve, orbit the 3D relief.
+The stacks under dir (a stack or a dataset folder, searched recursively; JPEG and PNG) and the
+bundled samples are listed in the page; files can also be dropped onto it.
+Serves on http://127.0.0.1 only, and nothing but the viewer's own files and the images under dir.
+
+  --port N     port to listen on (default: a free one)
+  --no-open    print the URL but do not open a browser
+
+Examples:
+  focusfuse view "NILM/1. Superficial-Intermediate Cells"
+  focusfuse view data/cccid --port 8080 --no-open`;
+
+/** Opens a URL with the desktop's handler; failing to is not an error (the URL is printed anyway). */
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => console.error(`focusfuse: could not open a browser (${command}); open ${url} yourself`));
+    child.unref();
+  } catch {
+    console.error(`focusfuse: could not open a browser; open ${url} yourself`);
+  }
+}
+
+async function checkFolder(folder: string): Promise<string> {
+  const path = resolve(folder);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new FocusFuseError('NOT_FOUND', 'no such folder', folder);
+  if (!info.isDirectory()) throw new FocusFuseError('BAD_OPTION', 'is not a folder; give the folder that holds the stack', folder);
+  return path;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
+  if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected at most one folder but received ${positionals.length}: ${positionals.join(', ')}`);
+  const port = numberFlag('--port', values.port) ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new FocusFuseError('BAD_OPTION', `Expected an integer between 0 and 65535 for --port but received '${values.port}' (string)`);
+  }
+  const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
+  const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
+  const first = server.stacks.find((s) => s.source === 'folder');
+  if (folder && !first) console.error(`focusfuse: no JPEG or PNG images under ${folder}; the page lists the samples only`);
+  const url = first ? server.stackUrl(first.id) : server.url;
+  console.log(`focusfuse viewer: ${url}  (${server.stacks.length} stacks; Ctrl+C to stop)`);
+  if (!values['no-open']) openInBrowser(url);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export const viewCommand: Command = {
+  name: 'view',
+  summary: 'open the browser viewer on a stack or dataset folder (planes, fusion, depth, 3D relief)',
+  help: HELP,
+  run,
+};

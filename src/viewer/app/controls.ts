@@ -1,0 +1,135 @@
+/**
+ * The page's controls wired to the store: view layers and blending, the focus slider with keyboard
+ * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
+ * dropping them. Controls only write the state; rendering reads it back (see main.ts).
+ */
+import type { CompositeMode, Measure } from '../../core/types.js';
+import { filesFromDrop } from './load.js';
+import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
+
+const LAYER_LABELS: Record<ViewLayer, string> = { plane: 'focal plane', fused: 'fused', depth: 'depth', confidence: 'confidence', relief: '3D relief' };
+
+/**
+ * Looks an element up by id, failing loudly if the HTML and the script disagree.
+ * @example byId<HTMLInputElement>('plane').value = '3';
+ */
+export function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`viewer page is missing #${id}`);
+  return element as T;
+}
+
+function fillSelect(select: HTMLSelectElement, values: readonly string[], labels: Record<string, string>, selected: string): void {
+  select.replaceChildren(...values.map((value) => new Option(labels[value] ?? value, value, false, value === selected)));
+}
+
+/**
+ * Moves the focus by `delta` planes, clamped to the stack.
+ * @example stepPlane(store, +1);
+ */
+export function stepPlane(store: Store, delta: number): void {
+  const { stack, plane } = store.get();
+  if (!stack || delta === 0) return;
+  const next = Math.min(stack.planes.length - 1, Math.max(0, plane + delta));
+  if (next !== plane) store.update({ plane: next });
+}
+
+/** The layer, overlay and opacity controls of each view. */
+function wireViews(store: Store): void {
+  document.querySelectorAll<HTMLElement>('figure.view').forEach((figure) => {
+    const index = Number(figure.dataset.view) as 0 | 1;
+    const spec = store.get().views[index];
+    const layer = figure.querySelector<HTMLSelectElement>('select.layer')!;
+    const overlay = figure.querySelector<HTMLSelectElement>('select.overlay')!;
+    const opacity = figure.querySelector<HTMLInputElement>('input.opacity')!;
+    const layers: ViewLayer[] = ['plane', 'fused', 'depth', 'confidence', ...(index === 1 ? (['relief'] as const) : [])];
+    fillSelect(layer, layers, LAYER_LABELS, spec.layer);
+    fillSelect(overlay, ['none', 'plane', 'fused', 'depth', 'confidence'], { none: 'nothing', ...LAYER_LABELS }, spec.overlay);
+    opacity.value = String(spec.opacity);
+    const write = (patch: Partial<ViewSpec>) => {
+      const views = [...store.get().views] as [ViewSpec, ViewSpec];
+      views[index] = { ...views[index], ...patch };
+      store.update({ views });
+    };
+    layer.addEventListener('change', () => write({ layer: layer.value as ViewLayer }));
+    overlay.addEventListener('change', () => write({ overlay: overlay.value as LayerName | 'none' }));
+    opacity.addEventListener('input', () => write({ opacity: Number(opacity.value) }));
+  });
+}
+
+/** The focus slider, arrow/page keys anywhere but in a text field, and the wheel over the slider. */
+function wireFocus(store: Store): void {
+  const slider = byId<HTMLInputElement>('plane');
+  slider.addEventListener('input', () => store.update({ plane: Number(slider.value) }));
+  slider.addEventListener(
+    'wheel',
+    (event) => {
+      event.preventDefault();
+      stepPlane(store, Math.sign(event.deltaY));
+    },
+    { passive: false },
+  );
+  document.addEventListener('keydown', (event) => {
+    const target = event.target as HTMLElement;
+    // The slider steps itself on arrow keys; selects and number fields own theirs.
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+    const delta = { ArrowUp: 1, ArrowRight: 1, PageUp: 1, ArrowDown: -1, ArrowLeft: -1, PageDown: -1 }[event.key];
+    if (delta === undefined) return;
+    event.preventDefault();
+    stepPlane(store, delta);
+  });
+}
+
+/** Measure, window, sigma and composite: written to the state; `changed` re-fuses. */
+function wireFusion(store: Store, changed: () => void): void {
+  const measure = byId<HTMLSelectElement>('measure');
+  const composite = byId<HTMLSelectElement>('composite');
+  const window = byId<HTMLInputElement>('window');
+  const sigma = byId<HTMLInputElement>('sigma');
+  const write = () => {
+    byId('window-value').textContent = window.value;
+    byId('sigma-value').textContent = sigma.value;
+    store.update({
+      options: { measure: measure.value as Measure, composite: composite.value as CompositeMode, window: Number(window.value), sigma: Number(sigma.value) },
+    });
+    changed();
+  };
+  for (const control of [measure, composite, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
+  const zstep = byId<HTMLInputElement>('zstep');
+  zstep.addEventListener('input', () => {
+    const value = Number(zstep.value);
+    store.update({ zStepUm: zstep.value !== '' && value > 0 ? value : undefined });
+  });
+}
+
+/** File and folder pickers, and drops anywhere on the page. */
+function wireOpening(open: (files: File[]) => void): void {
+  for (const id of ['open-files', 'open-folder']) {
+    const input = byId<HTMLInputElement>(id);
+    input.addEventListener('change', () => {
+      if (input.files?.length) open(Array.from(input.files));
+      input.value = '';
+    });
+  }
+  document.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    document.body.classList.add('dragging');
+  });
+  document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    document.body.classList.remove('dragging');
+    if (event.dataTransfer) void filesFromDrop(event.dataTransfer).then(open);
+  });
+}
+
+/**
+ * Wires every control.
+ * @example wireControls(store, { refuse: () => scheduleFuse(), openFiles: (files) => openLocal(files) });
+ */
+export function wireControls(store: Store, actions: { refuse(): void; openFiles(files: File[]): void }): void {
+  wireViews(store);
+  wireFocus(store);
+  wireFusion(store, actions.refuse);
+  wireOpening(actions.openFiles);
+}

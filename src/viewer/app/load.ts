@@ -1,0 +1,154 @@
+/**
+ * Turning files into a ZStack in the page: decoding with createImageBitmap and a canvas (exact
+ * bytes: no colour conversion, no premultiplied alpha), ordering with the library's CCCID and
+ * natural-order rules (groupStacks), and reading dropped folders.
+ */
+import { FocusFuseError } from '../../core/errors.js';
+import type { ZStack } from '../../core/types.js';
+import { groupStacks, type StackGroup } from '../stacks.js';
+
+/** A stack the page can load: planes as blobs to fetch or files already in hand. */
+export interface StackSource {
+  name: string;
+  /** File names in plane order (for labels and errors). */
+  files: string[];
+  /** Returns plane z's bytes. */
+  read(z: number): Promise<Blob>;
+  zStepUm?: number;
+  error?: string;
+}
+
+/**
+ * Decodes one image to RGBA8. Throws a FocusFuseError naming the file when it is not an image.
+ * @example const { width, height, data } = await decodeImageBlob(file, 'z01.png');
+ */
+export async function decodeImageBlob(blob: Blob, name: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new FocusFuseError('DECODE', 'could not be decoded as an image (is it a complete JPEG or PNG?)', name);
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+  return { width: canvas.width, height: canvas.height, data: new Uint8Array(pixels.data.buffer) };
+}
+
+/**
+ * Fetches and decodes every plane of a source into a ZStack; planes must all have one size.
+ * @example const stack = await loadStackSource(source, (done, total) => console.log(done, total));
+ */
+export async function loadStackSource(source: StackSource, onProgress?: (done: number, total: number) => void): Promise<ZStack> {
+  if (source.error) throw new FocusFuseError('Z_ORDER', source.error, source.name);
+  if (source.files.length === 0) throw new FocusFuseError('NO_IMAGES', 'holds no JPEG or PNG images', source.name);
+  const planes: Uint8Array[] = [];
+  let width = 0;
+  let height = 0;
+  for (let z = 0; z < source.files.length; z++) {
+    const image = await decodeImageBlob(await source.read(z), source.files[z]);
+    if (z === 0) [width, height] = [image.width, image.height];
+    else if (image.width !== width || image.height !== height) {
+      throw new FocusFuseError('SIZE_MISMATCH', `is ${image.width}x${image.height} but ${source.files[0]} is ${width}x${height}`, source.files[z]);
+    }
+    planes.push(image.data);
+    onProgress?.(z + 1, source.files.length);
+  }
+  return { width, height, planes, meta: { name: source.name, files: source.files, zStepUm: source.zStepUm } };
+}
+
+/** The path a chosen or dropped file is known by: its place in the chosen folder, else its name. */
+function pathOf(file: File): string {
+  return (file as File & { relativePath?: string }).relativePath || file.webkitRelativePath || file.name;
+}
+
+/**
+ * Finds the stacks among local files (CCCID fields of view by z, other names in natural order).
+ * @example const sources = sourcesFromFiles(Array.from(input.files));
+ */
+export function sourcesFromFiles(files: readonly File[]): StackSource[] {
+  const byPath = new Map(files.map((file) => [pathOf(file), file]));
+  return groupStacks([...byPath.keys()]).map((group: StackGroup) => ({
+    // Loose files (no folder) are named after the file when there is one, else as a group.
+    name: group.name !== '.' ? group.name : group.files.length === 1 ? group.files[0] : 'opened files',
+    files: group.files.map((path) => path.slice(path.lastIndexOf('/') + 1)),
+    read: async (z: number) => byPath.get(group.files[z])!,
+    zStepUm: group.zStepUm,
+    error: group.error,
+  }));
+}
+
+/** Every file under a dropped entry, with its path inside the drop kept for grouping. */
+async function filesOfEntry(entry: FileSystemEntry, prefix: string, out: File[]): Promise<void> {
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    out.push(Object.assign(file, { relativePath: `${prefix}${file.name}` }));
+    return;
+  }
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  // readEntries returns the folder in batches; an empty batch means the end.
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) break;
+    for (const child of batch) await filesOfEntry(child, `${prefix}${entry.name}/`, out);
+  }
+}
+
+/**
+ * The files of a drop, folders included (read recursively).
+ * @example const files = await filesFromDrop(event.dataTransfer);
+ */
+export async function filesFromDrop(transfer: DataTransfer): Promise<File[]> {
+  const entries = Array.from(transfer.items)
+    .map((item) => item.webkitGetAsEntry())
+    .filter((entry): entry is FileSystemEntry => entry !== null);
+  if (entries.length === 0) return Array.from(transfer.files);
+  const files: File[] = [];
+  for (const entry of entries) await filesOfEntry(entry, '', files);
+  return files;
+}
+
+/** One stack of the server's `/stacks.json`. */
+export interface ServedStack {
+  id: string;
+  source: 'folder' | 'sample';
+  name: string;
+  planes: string[];
+  files: string[];
+  zStepUm?: number;
+  error?: string;
+}
+
+/**
+ * The stacks the `focusfuse view` server offers; none when the page is served some other way.
+ * @example const served = await fetchServedStacks();
+ */
+export async function fetchServedStacks(): Promise<ServedStack[]> {
+  try {
+    const response = await fetch('stacks.json');
+    if (!response.ok) return [];
+    return ((await response.json()) as { stacks: ServedStack[] }).stacks;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A served stack as a source: each plane fetched from its URL.
+ * @example await loadStackSource(servedSource(served[0]));
+ */
+export function servedSource(stack: ServedStack): StackSource {
+  return {
+    name: stack.name,
+    files: stack.files,
+    zStepUm: stack.zStepUm,
+    error: stack.error,
+    async read(z) {
+      const response = await fetch(stack.planes[z]);
+      if (!response.ok) throw new FocusFuseError('NOT_FOUND', `HTTP ${response.status} fetching the plane`, stack.files[z]);
+      return response.blob();
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * The focusfuse viewer page: opens a stack, fuses it with the library (WebGPU in the page, else
+ * the CPU reference), and keeps every view in step with one state. Also the showcase of the
+ * browser API: everything here goes through `fuse`, `depthToColor` and the CCCID ordering rules.
+ */
+import { FocusFuseError } from '../../core/errors.js';
+import type { FuseResult, ZStack } from '../../core/types.js';
+import { fuse } from '../../fuse.js';
+import { byId, stepPlane, wireControls } from './controls.js';
+import { pickEngine, type PageEngine } from './engine.js';
+import { downloadResultPng } from './export.js';
+import { createLayerCache } from './layers.js';
+import { drawDepthLegend } from './legend.js';
+import { fetchServedStacks, loadStackSource, servedSource, sourcesFromFiles, type StackSource } from './load.js';
+import { drawFocusCurve, focusCurveAt } from './plot.js';
+import { createStore, type ViewerState } from './state.js';
+import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
+import { createReliefView, type ReliefView } from './view3d.js';
+import { exposeTestApi } from './test-api.js';
+
+/** Re-fusing waits this long after the last option change, so dragging a slider fuses once. */
+const REFUSE_DELAY_MS = 200;
+
+const store = createStore();
+const layers = createLayerCache();
+const views2d = [byId<HTMLCanvasElement>('view-0'), byId<HTMLCanvasElement>('view-1')];
+const canvas3d = byId<HTMLCanvasElement>('view-3d');
+const stackSelect = byId<HTMLSelectElement>('stack-select');
+const sources = new Map<string, StackSource>();
+let engine: PageEngine | undefined;
+let relief: ReliefView | string | undefined;
+/** Bumped by every load and fusion: a late answer of an older one is dropped. */
+let generation = 0;
+let refuseTimer: ReturnType<typeof setTimeout> | undefined;
+
+function messageOf(error: unknown): string {
+  return error instanceof FocusFuseError || error instanceof Error ? error.message : String(error);
+}
+
+function showError(error: unknown): void {
+  store.update({ status: 'error', error: messageOf(error) });
+}
+
+async function fuseCurrent(): Promise<void> {
+  const { stack, options } = store.get();
+  if (!stack || !engine) return;
+  const mine = ++generation;
+  store.update({ status: 'fusing', error: undefined });
+  try {
+    const t0 = performance.now();
+    const result = await fuse(stack, { ...options, keepFocus: true }, engine.backend).catch(async (error: unknown) => {
+      // A lost GPU device (driver reset, tab in the background too long) is not the stack's fault:
+      // ask for a fresh engine once, and only then report the error.
+      if (engine?.backend.name !== 'webgpu') throw error;
+      engine = await pickEngine();
+      byId('engine').textContent = engine.label;
+      return fuse(stack, { ...options, keepFocus: true }, engine.backend);
+    });
+    if (mine !== generation) return;
+    byId('timing').textContent = `fused in ${Math.round(performance.now() - t0)} ms on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+    store.update({ result, status: 'fused' });
+  } catch (error) {
+    if (mine === generation) showError(error);
+  }
+}
+
+function scheduleFuse(): void {
+  clearTimeout(refuseTimer);
+  refuseTimer = setTimeout(() => void fuseCurrent(), REFUSE_DELAY_MS);
+}
+
+async function openSource(source: StackSource): Promise<void> {
+  const mine = ++generation;
+  store.update({ status: 'loading', error: undefined });
+  let stack: ZStack;
+  try {
+    stack = await loadStackSource(source, (done, total) => (byId('plane-label').textContent = `loading plane ${done} of ${total}…`));
+  } catch (error) {
+    if (mine === generation) showError(error);
+    return;
+  }
+  if (mine !== generation) return;
+  const box = views2d[0];
+  byId<HTMLInputElement>('zstep').value = source.zStepUm ? String(source.zStepUm) : '';
+  store.update({
+    stack,
+    result: undefined,
+    probe: undefined,
+    plane: Math.floor((stack.planes.length - 1) / 2),
+    zStepUm: source.zStepUm,
+    camera: fitCamera(stack.width, stack.height, box.clientWidth, box.clientHeight),
+  });
+  await fuseCurrent();
+}
+
+function addSources(group: string, entries: Array<[string, StackSource]>): void {
+  const optgroup = document.createElement('optgroup');
+  optgroup.label = group;
+  for (const [key, source] of entries) {
+    sources.set(key, source);
+    optgroup.append(new Option(`${source.name} (${source.files.length} planes)${source.error ? ' — cannot be ordered' : ''}`, key));
+  }
+  if (entries.length) stackSelect.append(optgroup);
+}
+
+let localCount = 0;
+function openFiles(files: File[]): void {
+  const found = sourcesFromFiles(files);
+  if (found.length === 0) return showError(new FocusFuseError('NO_IMAGES', `none of the ${files.length} files is a JPEG or PNG image`));
+  const entries = found.map((source): [string, StackSource] => [`local:${localCount++}`, source]);
+  addSources('opened here', entries);
+  stackSelect.value = entries[0][0];
+  void openSource(entries[0][1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering: every state change redraws what depends on it.
+
+let shownStack: ZStack | undefined;
+let shownResult: FuseResult | undefined;
+
+function render(state: ViewerState): void {
+  if (state.stack !== shownStack) {
+    shownStack = state.stack;
+    layers.setStack(state.stack);
+    const slider = byId<HTMLInputElement>('plane');
+    slider.max = String(state.stack ? state.stack.planes.length - 1 : 0);
+  }
+  if (state.result !== shownResult) {
+    shownResult = state.result;
+    layers.setResult(state.result);
+    if (typeof relief === 'object') relief.setResult(state.result);
+  }
+  const showRelief = state.views[1].layer === 'relief';
+  views2d[1].hidden = showRelief;
+  canvas3d.hidden = !showRelief || typeof relief !== 'object';
+  const note = document.querySelector<HTMLElement>('.view3d-note')!;
+  note.hidden = !showRelief || typeof relief === 'object';
+  note.textContent = typeof relief === 'string' ? relief : '';
+  views2d.forEach((canvas, i) => drawView2d(canvas, state, state.views[i], layers));
+  if (typeof relief === 'object') relief.setPlane(state.plane);
+  if (showRelief && typeof relief === 'object') relief.requestDraw();
+
+  const planeCount = state.stack?.planes.length ?? 0;
+  byId<HTMLInputElement>('plane').value = String(state.plane);
+  if (state.status !== 'loading') {
+    const um = state.zStepUm ? ` · ${+(state.plane * state.zStepUm).toFixed(2)} µm` : '';
+    byId('plane-label').textContent = planeCount ? `plane ${state.plane} of 0–${planeCount - 1}${um}` : 'no stack';
+  }
+  drawDepthLegend(byId<HTMLCanvasElement>('legend'), planeCount, state.zStepUm);
+  const curve = state.result && state.probe ? focusCurveAt(state.result, state.probe.x, state.probe.y) : undefined;
+  drawFocusCurve(byId<HTMLCanvasElement>('plot'), curve, state.plane);
+  byId('probe').textContent =
+    curve && state.probe
+      ? `(${state.probe.x}, ${state.probe.y}): depth ${curve.depth.toFixed(2)} (raw ${curve.rawDepth.toFixed(2)}), confidence ${curve.confidence.toFixed(2)}`
+      : 'click a pixel for its focus curve';
+  for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
+  const error = byId('error');
+  error.hidden = !state.error;
+  error.textContent = state.error ?? '';
+  document.body.dataset.status = state.status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up.
+
+async function start(): Promise<void> {
+  store.subscribe(render);
+  wireControls(store, { refuse: scheduleFuse, openFiles });
+  views2d.forEach((canvas) => attachView2dInput(canvas, store, (delta) => stepPlane(store, delta)));
+  for (const kind of ['fused', 'depth'] as const) {
+    byId(`export-${kind}`).addEventListener('click', () => {
+      const { result, stack } = store.get();
+      if (result) void downloadResultPng(result, kind, stack?.meta?.name).catch(showError);
+    });
+  }
+  stackSelect.addEventListener('change', () => {
+    const source = sources.get(stackSelect.value);
+    if (source) void openSource(source);
+  });
+  window.addEventListener('resize', () => render(store.get()));
+
+  engine = await pickEngine();
+  byId('engine').textContent = engine.label;
+  const notice = byId('notice');
+  notice.hidden = !engine.notice;
+  notice.textContent = engine.notice ?? '';
+  relief = await createReliefView(canvas3d).catch((error: unknown) => `The 3D relief could not start: ${messageOf(error)}`);
+  render(store.get());
+
+  const served = await fetchServedStacks();
+  addSources('folder', served.filter((s) => s.source === 'folder').map((s) => [`served:${s.id}`, servedSource(s)]));
+  addSources('samples', served.filter((s) => s.source === 'sample').map((s) => [`served:${s.id}`, servedSource(s)]));
+  const wanted = new URLSearchParams(location.search).get('stack');
+  const first = wanted !== null ? `served:${wanted}` : served[0] && `served:${served[0].id}`;
+  const source = first ? sources.get(first) : undefined;
+  if (wanted !== null && !source) showError(new FocusFuseError('NOT_FOUND', `no stack '${wanted}' is served here`));
+  if (source) {
+    stackSelect.value = first!;
+    await openSource(source);
+  }
+}
+
+exposeTestApi(store);
+start().catch(showError);

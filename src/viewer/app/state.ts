@@ -1,0 +1,80 @@
+/**
+ * The viewer's state: one plain object and a list of listeners. Every control writes through
+ * `update`, every view redraws from the state it is handed, so the views cannot drift apart.
+ */
+import type { CompositeMode, FuseResult, Measure, ZStack } from '../../core/types.js';
+
+/** What a 2D view can show: a focal plane, the fused image, the depth map, the confidence map. */
+export type LayerName = 'plane' | 'fused' | 'depth' | 'confidence';
+/** The right-hand view can also show the 3D relief. */
+export type ViewLayer = LayerName | 'relief';
+
+export interface ViewSpec {
+  layer: ViewLayer;
+  /** Drawn over the layer with `opacity`, to blend two layers. */
+  overlay: LayerName | 'none';
+  opacity: number;
+}
+
+/** Zoom and pan shared by the 2D views: screen = image * scale + offset (CSS pixels). */
+export interface Camera2d {
+  scale: number;
+  x: number;
+  y: number;
+  /** False until the first stack is fitted into the views. */
+  fitted: boolean;
+}
+
+export interface ViewerState {
+  stack?: ZStack;
+  result?: FuseResult;
+  /** The focal plane shown by `plane` layers. */
+  plane: number;
+  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode };
+  views: [ViewSpec, ViewSpec];
+  camera: Camera2d;
+  /** The clicked pixel whose focus curve is plotted. */
+  probe?: { x: number; y: number };
+  /** Micrometres between planes, when known. */
+  zStepUm?: number;
+  /** `idle` (no stack), `loading`, `fusing`, `fused` or `error`. */
+  status: 'idle' | 'loading' | 'fusing' | 'fused' | 'error';
+  error?: string;
+}
+
+export type Listener = (state: ViewerState) => void;
+
+export interface Store {
+  get(): ViewerState;
+  /** Merges a patch into the state and notifies every listener once. */
+  update(patch: Partial<ViewerState>): void;
+  subscribe(listener: Listener): void;
+}
+
+/**
+ * Creates the store with the viewer's starting state.
+ * @example const store = createStore(); store.subscribe(render); store.update({ plane: 3 });
+ */
+export function createStore(): Store {
+  let state: ViewerState = {
+    plane: 0,
+    options: { measure: 'lapv', window: 4, sigma: 3, composite: 'interpolate' },
+    views: [
+      { layer: 'plane', overlay: 'none', opacity: 0.5 },
+      { layer: 'fused', overlay: 'none', opacity: 0.5 },
+    ],
+    camera: { scale: 1, x: 0, y: 0, fitted: false },
+    status: 'idle',
+  };
+  const listeners: Listener[] = [];
+  return {
+    get: () => state,
+    update(patch) {
+      state = { ...state, ...patch };
+      for (const listener of listeners) listener(state);
+    },
+    subscribe(listener) {
+      listeners.push(listener);
+    },
+  };
+}

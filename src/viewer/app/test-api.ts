@@ -1,0 +1,85 @@
+/**
+ * `globalThis.focusfuseViewer`: what a test (or a curious user in the console) can read from the
+ * page without scraping pixels: the status and the last result's arrays as base64, so a Node test
+ * can compare them with the CPU reference.
+ */
+import { resultPng, type ExportKind } from './export.js';
+import type { Store } from './state.js';
+
+/** Base64 of any typed array's bytes (chunked: String.fromCharCode takes a bounded argument list). */
+function base64(array: ArrayBufferView): string {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+export interface ViewerSummary {
+  status: string;
+  error?: string;
+  plane: number;
+  planeCount: number;
+  backend?: string;
+  /** The focus measure of the shown result. */
+  measure?: string;
+  name?: string;
+  camera: { scale: number; x: number; y: number };
+}
+
+export interface ViewerReadBack {
+  width: number;
+  height: number;
+  planeCount: number;
+  backend: string;
+  /** Base64 of the RGBA8 planes as decoded in the page, the fused image, and the float32 maps. */
+  planes: string[];
+  image: string;
+  depth: string;
+  rawDepth: string;
+  confidence: string;
+  focus: string[];
+}
+
+/**
+ * Installs the API on globalThis.
+ * @example exposeTestApi(store); // then in DevTools: focusfuseViewer.summary()
+ */
+export function exposeTestApi(store: Store): void {
+  const api = {
+    summary(): ViewerSummary {
+      const { status, error, plane, stack, result, camera } = store.get();
+      return {
+        status,
+        error,
+        plane,
+        planeCount: stack?.planes.length ?? 0,
+        backend: result?.backend.name,
+        measure: result?.options.measure,
+        name: stack?.meta?.name,
+        camera: { scale: camera.scale, x: camera.x, y: camera.y },
+      };
+    },
+    /** The PNG an export button would download, as base64. */
+    async exportPng(kind: ExportKind): Promise<string | undefined> {
+      const { result } = store.get();
+      return result && base64(new Uint8Array(await (await resultPng(result, kind)).arrayBuffer()));
+    },
+    readBack(): ViewerReadBack | undefined {
+      const { stack, result } = store.get();
+      if (!stack || !result) return undefined;
+      return {
+        width: result.width,
+        height: result.height,
+        planeCount: result.planeCount,
+        backend: result.backend.name,
+        planes: stack.planes.map(base64),
+        image: base64(result.image),
+        depth: base64(result.depth),
+        rawDepth: base64(result.rawDepth),
+        confidence: base64(result.confidence),
+        focus: (result.focus ?? []).map(base64),
+      };
+    },
+  };
+  (globalThis as unknown as { focusfuseViewer: typeof api }).focusfuseViewer = api;
+}

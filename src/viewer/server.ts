@@ -1,0 +1,117 @@
+/**
+ * The HTTP server behind `focusfuse view`. It binds 127.0.0.1 only (navigator.gpu needs a secure
+ * context, which http://127.0.0.1 is) and answers a fixed allow-list of exact paths: the page's
+ * three files, `/stacks.json`, and one opaque URL per plane of the catalogued stacks. No URL is ever
+ * turned into a filesystem path, so `..`, encoded or not, cannot reach anything else. The Host
+ * header is checked against DNS rebinding.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { buildCatalog, type Catalog, type CatalogStack } from './catalog.js';
+import type { ViewerAssets } from './assets.js';
+
+export interface ViewerServerOptions {
+  /** The page's files (see loadViewerAssets). */
+  assets: ViewerAssets;
+  /** A stack or dataset folder to offer, if any. */
+  folder?: string;
+  /** The samples folder (each subfolder is one sample), if any. */
+  samples?: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+}
+
+export interface ViewerServer {
+  /** `http://127.0.0.1:<port>/` */
+  readonly url: string;
+  readonly port: number;
+  readonly stacks: readonly CatalogStack[];
+  /** The page's URL opening one stack: `http://127.0.0.1:<port>/?stack=<id>`. */
+  stackUrl(id: string): string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // blob: images are the exported PNGs; nothing is ever fetched from another origin.
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'",
+};
+
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+
+async function sampleRoots(samples: string | undefined): Promise<Array<{ root: string; source: 'sample' }>> {
+  if (!samples) return [];
+  const entries = await readdir(samples, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => ({ root: join(samples, e.name), source: 'sample' as const }));
+}
+
+/**
+ * Catalogues the folder and the samples, then serves the viewer on 127.0.0.1.
+ * @example
+ * const server = await startViewerServer({ assets: await loadViewerAssets(), folder: 'data/cccid' });
+ * console.log(server.url); // http://127.0.0.1:40123/
+ */
+export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
+  const roots = [...(options.folder ? [{ root: options.folder, source: 'folder' as const }] : []), ...(await sampleRoots(options.samples))];
+  const catalog: Catalog = await buildCatalog(roots);
+  const listing = JSON.stringify({ stacks: catalog.stacks.map(({ id, source, name, planes, files, zStepUm, error }) => ({ id, source, name, planes, files, zStepUm, error })) });
+  const fixed = new Map<string, { type: string; body: string }>([
+    ['/', { type: 'text/html; charset=utf-8', body: options.assets.html }],
+    ['/index.html', { type: 'text/html; charset=utf-8', body: options.assets.html }],
+    ['/viewer.css', { type: 'text/css; charset=utf-8', body: options.assets.css }],
+    ['/viewer.js', { type: 'text/javascript; charset=utf-8', body: options.assets.script }],
+    ['/stacks.json', { type: 'application/json; charset=utf-8', body: listing }],
+  ]);
+
+  let host = '';
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.headers.host !== host) return reply(response, 404, 'text/plain', 'not found');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'text/plain', 'method not allowed');
+    // The query (?stack=...) is the page's business; only the path selects what is served.
+    const path = (request.url ?? '').split('?')[0];
+    const page = fixed.get(path);
+    if (page) return reply(response, 200, page.type, page.body);
+    const file = catalog.files.get(path);
+    if (!file) return reply(response, 404, 'text/plain', 'not found');
+    let body: Uint8Array;
+    try {
+      body = await readFile(file);
+    } catch {
+      return reply(response, 404, 'text/plain', 'not found');
+    }
+    reply(response, 200, IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', body);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) reply(response, 500, 'text/plain', 'internal error');
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  host = `127.0.0.1:${port}`;
+  const url = `http://${host}/`;
+  return {
+    url,
+    port,
+    stacks: catalog.stacks,
+    stackUrl: (id) => `${url}?stack=${encodeURIComponent(id)}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function reply(response: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
+  response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,165 @@
+/**
+ * Batch on GPU runtimes: through headless Chromium for real (a few tiny FOVs, including a browser
+ * killed mid-run), and crash / per-stack failure handling with scripted runtimes around the CPU
+ * engine. Without chromium the headless suite skips locally but FAILS under CI=true.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchGpuRuntime } from '../src/batch/engine.js';
+import { runBatch } from '../src/batch/run.js';
+import type { FuseResult, ResolvedOptions, ZStack } from '../src/core/types.js';
+import { cpuBackend } from '../src/cpu/backend.js';
+import { findChromium } from '../src/headless/chromium.js';
+import { launchHeadlessRuntime } from '../src/headless/runtime.js';
+import { makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
+
+const IN_CI = process.env.CI === 'true';
+const HAS_CHROMIUM = (() => {
+  try {
+    return Boolean(findChromium());
+  } catch {
+    return false;
+  }
+})();
+
+let work: string;
+let root: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'focusfuse-batch-gpu-'));
+  root = join(work, 'cccid');
+  await makeTree(root, { n: 5, size: 48 });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A runtime around the CPU engine that fails as scripted: the test of the batch's recovery, not of a GPU. */
+function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZStack) => boolean }) {
+  const calls = { jobs: 0, relaunches: 0 };
+  let alive = true;
+  const fuseOne = async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => {
+    if (!alive) throw new Error('runtime is down');
+    if (script.failStack?.(stack)) throw new Error('out of memory on this stack');
+    const result = await cpuBackend.fuse(stack, options);
+    return { ...result, backend: { name: 'webgpu', runtime: 'scripted', adapter: 'test adapter' } };
+  };
+  const runtime: BatchGpuRuntime = {
+    name: 'webgpu',
+    describe: () => 'webgpu (scripted)',
+    get alive() {
+      return alive;
+    },
+    async fuseBatch(stacks, options) {
+      calls.jobs += 1;
+      if (calls.jobs === script.crashOnJob) {
+        alive = false;
+        throw new Error('browser disconnected');
+      }
+      const results: FuseResult[] = [];
+      for (const stack of stacks) results.push(await fuseOne(stack, options));
+      return results;
+    },
+    fuse: fuseOne,
+    async relaunch() {
+      calls.relaunches += 1;
+      alive = true;
+    },
+    close: async () => undefined,
+  };
+  return { runtime, calls };
+}
+
+describe('batch GPU recovery (scripted runtime)', () => {
+  it('a runtime crash loses no work: relaunch, redo the job, carry on', async () => {
+    const { runtime, calls } = scriptedRuntime({ crashOnJob: 2 });
+    const warnings: string[] = [];
+    const summary = await runBatch({
+      root, out: join(work, 'crash'), fuse: { backend: 'webgpu' }, gpuBatch: 2, outputs: ['json'],
+      openRuntime: async () => runtime, warn: (m) => warnings.push(m),
+    });
+    expect(summary.rows.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(summary.rows.every((r) => r.adapter === 'test adapter')).toBe(true);
+    expect(calls.relaunches).toBe(1);
+    expect(warnings.join('\n')).toMatch(/crashed; relaunching/);
+  });
+
+  it('a stack the GPU fails on alone is an error row, or redone on the cpu with fallback cpu', async () => {
+    const failStack = (stack: ZStack) => stack.meta?.name?.includes('LSIL') ?? false;
+    const strict = await runBatch({
+      root, out: join(work, 'strict'), fuse: { backend: 'webgpu' }, outputs: ['json'],
+      openRuntime: async () => scriptedRuntime({ failStack }).runtime,
+    });
+    const lsil = strict.rows.filter((r) => r.class === 'LSIL');
+    expect(lsil.length).toBeGreaterThan(0);
+    expect(lsil.every((r) => r.status === 'error' && /out of memory/.test(r.error))).toBe(true);
+    expect(strict.rows.filter((r) => r.class !== 'LSIL').every((r) => r.status === 'ok')).toBe(true);
+
+    const lenient = await runBatch({
+      root, out: join(work, 'lenient'), fuse: { backend: 'webgpu' }, fallback: 'cpu', outputs: ['json'],
+      openRuntime: async () => scriptedRuntime({ failStack }).runtime, warn: () => undefined,
+    });
+    expect(lenient.rows.every((r) => r.status === 'ok')).toBe(true);
+    expect(lenient.rows.filter((r) => r.class === 'LSIL').every((r) => r.backend === 'cpu')).toBe(true);
+  });
+
+  it('backend auto falls back to the cpu when no runtime starts; webgpu without fallback refuses', async () => {
+    const broken = async (): Promise<BatchGpuRuntime> => {
+      throw new Error('no adapter');
+    };
+    const auto = await runBatch({ root, out: join(work, 'auto'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: broken, warn: () => undefined });
+    expect(auto.rows.every((r) => r.status === 'ok' && r.backend === 'cpu')).toBe(true);
+    await expect(runBatch({ root, out: join(work, 'refused'), fuse: { backend: 'webgpu' }, outputs: ['json'], openRuntime: broken })).rejects.toThrow(/no adapter/);
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM && !IN_CI)('batch through headless Chromium', () => {
+  it('fuses the FOVs on WebGPU in the browser, close to the cpu reference', async () => {
+    requireBuiltCli();
+    const gpu = join(work, 'headless');
+    const run = await runCli(['batch', root, '--out', gpu, '--backend', 'webgpu', '--runtime', 'headless', '--only', '{NILM,HSIL}', '--outputs', 'fused,json']);
+    expect(run.stderr).not.toContain('failed FOVs');
+    expect(run.code).toBe(0);
+    const cpu = await runBatch({ root, out: join(work, 'headless-cpu'), fuse: { backend: 'cpu' }, only: ['{NILM,HSIL}'], outputs: ['json'] });
+    const rows = JSON.parse(await readFile(join(gpu, 'manifest.json'), 'utf8')).rows;
+    expect(rows).toHaveLength(cpu.rows.length);
+    rows.forEach((row: (typeof cpu.rows)[number], i: number) => {
+      const reference = cpu.rows[i];
+      expect(row.backend).toContain('webgpu');
+      expect(row.adapter).not.toBe('');
+      expect(row.best_plane).toBe(reference.best_plane);
+      expect(Math.abs(row.depth_mean! - reference.depth_mean!)).toBeLessThan(0.02);
+      expect(Math.abs(row.confidence_mean! - reference.confidence_mean!)).toBeLessThan(0.01);
+    });
+  });
+
+  it('a browser killed mid-run is relaunched and every FOV still fused', async () => {
+    let jobs = 0;
+    let relaunched = 0;
+    const summary = await runBatch({
+      root, out: join(work, 'headless-crash'), fuse: { backend: 'webgpu' }, gpuBatch: 2, outputs: ['json'], warn: () => undefined,
+      openRuntime: async () => {
+        const runtime = await launchHeadlessRuntime();
+        const fuseBatch = runtime.fuseBatch;
+        const relaunch = runtime.relaunch;
+        return Object.assign(runtime, {
+          fuseBatch(stacks: ZStack[], options: ResolvedOptions) {
+            jobs += 1;
+            if (jobs === 2) process.kill(runtime.browserPid!, 'SIGKILL'); // a real crash of the browser
+            return fuseBatch(stacks, options);
+          },
+          async relaunch() {
+            relaunched += 1;
+            await relaunch();
+          },
+        });
+      },
+    });
+    expect(relaunched).toBe(1);
+    expect(summary.rows.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(summary.rows.every((r) => r.backend.includes('webgpu'))).toBe(true);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Interrupting `focusfuse batch`: SIGKILL in the middle, then `--resume`, must end with exactly the
+ * files of an uninterrupted run and no partial ones; Ctrl-C (SIGINT) stops cleanly, keeps the
+ * finished FOVs and says how to resume.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameOutputs, listFiles, makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
+
+const FOVS = 24;
+let work: string;
+let root: string;
+
+beforeAll(async () => {
+  requireBuiltCli();
+  work = await mkdtemp(join(tmpdir(), 'focusfuse-batch-resume-'));
+  root = join(work, 'cccid');
+  await makeTree(root, { n: FOVS, size: 128 });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const doneMarkers = async (out: string) => (await listFiles(out).catch(() => [] as string[])).filter((f) => f.endsWith('.done.json'));
+
+/** Sends `signal` to the child once `count` FOVs are done; resolves how many were done then. */
+function signalAfter(child: ChildProcess, out: string, count: number, signal: NodeJS.Signals): Promise<number> {
+  return new Promise((resolve) => {
+    const poll = async () => {
+      const done = (await doneMarkers(out)).length;
+      if (done >= count || child.exitCode !== null) {
+        child.kill(signal);
+        resolve(done);
+      } else setTimeout(poll, 2);
+    };
+    void poll();
+  });
+}
+
+describe('batch interrupted and resumed', () => {
+  const args = (out: string) => ['batch', root, '--out', out, '--backend', 'cpu', '--concurrency', '1', '--outputs', 'fused,depth,confidence,depth-color,json'];
+
+  it('after SIGKILL, --resume finishes with outputs identical to an uninterrupted run and nothing partial', async () => {
+    const whole = join(work, 'whole');
+    const first = await runCli(args(whole));
+    expect(first.code).toBe(0);
+
+    const killed = join(work, 'killed');
+    let doneAtKill: Promise<number> | undefined;
+    const run = await runCli(args(killed), { onSpawn: (child) => (doneAtKill = signalAfter(child, killed, 3, 'SIGKILL')) });
+    expect(run.signal).toBe('SIGKILL');
+    const done = await doneAtKill!;
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(FOVS);
+    // Killed before the end: no manifest yet, and whatever image it left must be whole.
+    expect(await listFiles(killed)).not.toContain('manifest.json');
+    for (const file of (await listFiles(killed)).filter((f) => f.endsWith('.png') && !f.split('/').pop()!.startsWith('.'))) {
+      await expect(sharp(join(killed, file)).stats(), file).resolves.toBeDefined();
+    }
+
+    const resumed = await runCli([...args(killed), '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`${FOVS - done} fused, 0 failed, ${done} skipped`));
+    await expectSameOutputs(whole, killed, expect);
+    expect((await listFiles(killed)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('Ctrl-C stops cleanly: finished FOVs kept, manifest written, exit 130 with the resume command', async () => {
+    const out = join(work, 'interrupted');
+    let doneAtSignal: Promise<number> | undefined;
+    const run = await runCli(args(out), { onSpawn: (child) => (doneAtSignal = signalAfter(child, out, 2, 'SIGINT')) });
+    expect(await doneAtSignal!).toBeLessThan(FOVS);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('--resume');
+    const doc = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(doc.runs[0].interrupted).toBe(true);
+    expect(doc.rows.length).toBeLessThan(FOVS);
+    expect(doc.rows.length).toBe((await doneMarkers(out)).length);
+    const names = (await readdir(out, { recursive: true })).map(String);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});

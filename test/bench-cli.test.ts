@@ -1,0 +1,120 @@
+/**
+ * `focusfuse bench` end to end through dist/cli.js: the quick runs CI uses as a smoke test, a peer
+ * given with --peer, the real-stack mode on a small CCCID tree, and bad flags.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEASURES } from '../src/core/options.js';
+import { writeSynthTree } from '../src/synth/write-tree.js';
+
+const CLI = resolve('dist/cli.js');
+let dir: string;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 32 << 20 }, (error, stdout, stderr) => {
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function onlyReport(out: string): Promise<{ dir: string; files: string[]; json: Record<string, unknown> }> {
+  const [name] = await readdir(out);
+  const reportDir = join(out, name);
+  return { dir: reportDir, files: (await readdir(reportDir)).sort(), json: JSON.parse(await readFile(join(reportDir, 'results.json'), 'utf8')) };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'focusfuse-bench-test-'));
+  // A peer that returns the middle plane unchanged: the "best single plane" baseline every fusion must beat.
+  const script = join(dir, 'middle-plane.mjs');
+  await writeFile(
+    script,
+    `import { createRequire } from 'node:module';
+const sharp = createRequire(${JSON.stringify(resolve('package.json'))})('sharp');
+const files = process.argv.slice(2, -1);
+await sharp(files[files.length >> 1]).tiff().toFile(process.argv.at(-1));\n`,
+  );
+  await writeFile(join(dir, 'peer.txt'), `middle=${process.execPath} ${script} {in} {out}`);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('focusfuse bench metrics --quick', () => {
+  it('scores every measure and a --peer on ground truth and writes the report', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'metrics');
+    const peer = await readFile(join(dir, 'peer.txt'), 'utf8');
+    const run = await cli('bench', 'metrics', '--quick', '--no-enfuse', '--quiet', '--peer', peer, '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('## Headline (base condition)');
+    const report = await onlyReport(out);
+    expect(report.dir).toMatch(/_metrics_\d+x-.*_cpu$/);
+    expect(report.files).toEqual(['depth-rmse-vs-noise.svg', 'depth-rmse-vs-window.svg', 'psnr-vs-noise.svg', 'report.md', 'results.json']);
+    const rows = report.json.rows as { method: string; kind: string; noise: number; quality: number; window?: number; scores: { psnr: number; depthRmse?: number; within1?: number } }[];
+    expect(new Set(rows.filter((r) => r.kind === 'measure').map((r) => r.method))).toEqual(new Set(MEASURES));
+    // Every measure is a real focus measure: at the base condition, depth within 1 plane on most object pixels.
+    const base = rows.filter((r) => r.noise === 2 && r.quality === 90 && (r.kind === 'peer' || r.window === 4));
+    for (const r of base.filter((r) => r.kind === 'measure')) expect(r.scores.within1, r.method).toBeGreaterThan(0.8);
+    const middle = base.find((r) => r.method === 'middle');
+    expect(middle?.scores.depthRmse).toBeUndefined();
+    for (const r of base.filter((r) => r.kind === 'measure')) expect(r.scores.psnr, r.method).toBeGreaterThan(middle!.scores.psnr + 1);
+  });
+});
+
+describe('focusfuse bench speed --quick', () => {
+  it('times the CPU per stage, by size, planes and batch, with the decode floor', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'speed');
+    const run = await cli('bench', 'speed', '--quick', '--no-enfuse', '--quiet', '--measures', 'lapv,sml', '--out', out);
+    expect(run.code).toBe(0);
+    const report = await onlyReport(out);
+    expect(report.files).toEqual(['report.md', 'results.json', 'speed-vs-planes.svg', 'speed-vs-size.svg']);
+    const json = report.json as { machine: { cores: number }; decode: Record<string, { loadStackMs: number }>; backends: { name: string; stages: Record<string, Record<string, { median: number }>>; bySize: Record<string, { median: number }> }[] };
+    expect(json.machine.cores).toBeGreaterThan(0);
+    const [cpu] = json.backends;
+    expect(cpu.name).toBe('cpu');
+    expect(Object.keys(cpu.stages)).toEqual(['lapv', 'sml']);
+    expect(cpu.stages.sml.measure.median).toBeGreaterThan(0);
+    expect(Object.keys(cpu.bySize)).toEqual(Object.keys(json.decode));
+    // Four times the pixels cannot be faster (a loose check: ordering only, no timing threshold).
+    expect(cpu.bySize['256'].median).toBeGreaterThan(cpu.bySize['128'].median);
+  });
+});
+
+describe('focusfuse bench metrics <CCCID tree>', () => {
+  it('reports no-reference figures per class', { timeout: 120_000 }, async () => {
+    const tree = join(dir, 'tree');
+    await writeSynthTree(tree, { n: 4, seed: 3, size: 64, planes: 5 });
+    const out = join(dir, 'real');
+    const run = await cli('bench', 'metrics', tree, '--quiet', '--no-enfuse', '--limit', '2', '--measures', 'lapv,teng,glv', '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('## Gradient share');
+    const report = await onlyReport(out);
+    const json = report.json as { fovs: { className: string; gradientShare: Record<string, number>; focusCurve: Record<string, number[]>; depthDisagreement: Record<string, number> }[] };
+    expect(json.fovs).toHaveLength(2);
+    expect(new Set(json.fovs.map((f) => f.className)).size).toBe(2); // spread over classes
+    for (const fov of json.fovs) {
+      expect(Object.keys(fov.depthDisagreement)).toEqual(['lapv|teng', 'lapv|glv', 'teng|glv']);
+      expect(fov.focusCurve.lapv).toHaveLength(5);
+      for (const share of Object.values(fov.gradientShare)) expect(share).toBeGreaterThan(0.3);
+    }
+  });
+});
+
+describe('focusfuse bench: bad input', () => {
+  it.each([
+    [['bench'], /Expected 'metrics' or 'speed' for bench subcommand/],
+    [['bench', 'speed', '--measures', 'lapv,nope'], /Expected a comma-separated list of .* for --measures but received 'lapv,nope'/],
+    [['bench', 'metrics', '--peer', 'broken'], /Expected 'name=command \{in\} \{out\}'/],
+    [['bench', 'speed', '--runs', '0'], /Expected a positive integer for --runs/],
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const run = await cli(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});

@@ -1,0 +1,110 @@
+/** The bench's building blocks: truth scores, the SVG plot, peer specs, results folder names. */
+import { describe, expect, it } from 'vitest';
+import { depthErrors, edgeBand, psnr, meanSsim, scoreAgainstTruth } from '../bench/score.js';
+import { lineplot } from '../bench/svg-plot.js';
+import { parsePeer } from '../bench/peers.js';
+import { resultsFolderName } from '../bench/machine.js';
+import { generateStack } from '../src/synth/generate.js';
+
+function rgba(width: number, height: number, value: (i: number) => number): Uint8Array {
+  const out = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) out.set([value(i), value(i), value(i), 255], i * 4);
+  return out;
+}
+
+describe('depthErrors', () => {
+  it('scores object pixels only, with tolerances inclusive', () => {
+    const truth = new Float32Array([1, 1, 1, 1]);
+    const depth = new Float32Array([1.5, 2, 4, 9]);
+    const mask = new Uint8Array([1, 1, 1, 0]); // the 8-plane error is background: ignored
+    const d = depthErrors(depth, truth, mask);
+    expect(d.rmse).toBeCloseTo(Math.sqrt((0.25 + 1 + 9) / 3), 12);
+    expect(d.within05).toBeCloseTo(1 / 3, 12);
+    expect(d.within1).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('falls back to every pixel when there are no objects', () => {
+    expect(depthErrors(new Float32Array([0, 2]), new Float32Array([0, 0]), new Uint8Array(2)).rmse).toBeCloseTo(Math.SQRT2, 12);
+  });
+});
+
+describe('image scores', () => {
+  it('psnr follows 10 log10(255^2 / MSE) and is infinite for identical images', () => {
+    const a = rgba(4, 4, () => 100);
+    expect(psnr(a, a)).toBe(Infinity);
+    expect(psnr(a, rgba(4, 4, () => 110))).toBeCloseTo(10 * Math.log10((255 * 255) / 100), 10);
+  });
+
+  it('ssim is 1 for identical images and drops with noise', () => {
+    const { truth } = generateStack({ seed: 2, size: 48, planes: 3 });
+    expect(meanSsim(truth.image, truth.image, 48, 48)).toBeCloseTo(1, 6);
+    const noisy = truth.image.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.max(0, v + ((i * 7919) % 41) - 20))));
+    expect(meanSsim(noisy, truth.image, 48, 48)).toBeLessThan(0.95);
+  });
+
+  it('edgeBand marks a ring around an object and nothing far from it', () => {
+    const [w, h] = [20, 20];
+    const mask = new Uint8Array(w * h);
+    for (let y = 8; y < 12; y++) for (let x = 8; x < 12; x++) mask[y * w + x] = 1;
+    const band = edgeBand(mask, w, h, 2);
+    expect(band[10 * w + 10]).toBe(1); // inside but within 2 px of the edge
+    expect(band[10 * w + 6]).toBe(1);
+    expect(band[0]).toBe(0);
+    expect(band[10 * w + 3]).toBe(0);
+  });
+
+  it('the halo score rises when the error sits at object edges', () => {
+    const [w, h] = [32, 32];
+    const mask = new Uint8Array(w * h);
+    for (let y = 10; y < 22; y++) for (let x = 10; x < 22; x++) mask[y * w + x] = 1;
+    const truth = { width: w, height: h, image: rgba(w, h, () => 128), depth: new Float32Array(w * h), mask };
+    const band = edgeBand(mask, w, h);
+    const atEdges = scoreAgainstTruth({ image: rgba(w, h, (i) => (band[i] ? 148 : 128)) }, truth);
+    const everywhere = scoreAgainstTruth({ image: rgba(w, h, () => 138) }, truth);
+    expect(atEdges.halo).toBeGreaterThan(2);
+    expect(everywhere.halo).toBeCloseTo(1, 10);
+    expect(everywhere.depthRmse).toBeUndefined();
+  });
+});
+
+describe('lineplot', () => {
+  it('draws one polyline and legend entry per series, escaping names', () => {
+    const svg = lineplot(
+      [
+        { name: 'a<b', points: [[1, 2], [2, 3], [4, 1]] },
+        { name: 'c', points: [[1, 5], [4, 6]] },
+      ],
+      { title: 'T & t', xLabel: 'x', yLabel: 'y' },
+    );
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg.match(/<circle/g)).toHaveLength(5);
+    expect(svg).toContain('a&lt;b');
+    expect(svg).toContain('T &amp; t');
+  });
+
+  it('drops non-positive points on log axes instead of drawing NaN', () => {
+    const svg = lineplot([{ name: 's', points: [[0, 1], [10, 100], [100, 1000]] }], { title: 't', xLabel: 'x', yLabel: 'y', xLog: true, yLog: true });
+    expect(svg).not.toContain('NaN');
+    expect(svg.match(/<circle/g)).toHaveLength(2);
+  });
+});
+
+describe('parsePeer', () => {
+  it('reads name=command with both placeholders', () => {
+    expect(parsePeer('mine=tool -o {out} {in}')).toMatchObject({ name: 'mine', command: 'tool -o {out} {in}', available: true });
+  });
+
+  it.each(['tool {in} {out}', 'x=tool {in}', 'x=tool {out}', 'bad name=tool {in} {out}'])('rejects %s', (spec) => {
+    expect(() => parsePeer(spec)).toThrow(/Expected 'name=command \{in\} \{out\}'/);
+  });
+});
+
+describe('resultsFolderName', () => {
+  it('has date, kind, machine and adapter, file-name safe', () => {
+    const machine = { cpu: 'Intel(R) Xeon(R) CPU @ 2.20GHz', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20' };
+    const name = resultsFolderName('speed', machine, ['webgpu (node, NVIDIA H100 / Vulkan)'], new Date('2026-01-02T03:04:05Z'));
+    expect(name).toMatch(/^2026-01-02_speed_2x-Intel-Xeon_webgpu-node-NVIDIA-H100-Vulkan$/);
+    expect(resultsFolderName('metrics', machine, [], new Date('2026-01-02T00:00:00Z'))).toBe('2026-01-02_metrics_2x-Intel-Xeon_cpu');
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The viewer page in real headless Chromium (Debian's chromium, SwiftShader WebGPU), served by the
+ * `focusfuse view` server from the sources:
+ * - a generated stack (PNG planes, CCCID names with z 0..10) is decoded in the page exactly as in
+ *   Node, fused on the page's WebGPU, and read back: it must meet the DESIGN.md parity bar against
+ *   fuseCpu in Node;
+ * - the focus slider, view switching, blending, pixel picking and the 3D relief change what is
+ *   drawn (screenshot checks that fail on a blank or unchanged canvas);
+ * - a file that is not an image shows an error and the page keeps working;
+ * - without navigator.gpu the page says so and fuses with the CPU reference (bit-identical to Node).
+ * Where chromium is missing the suite skips locally but FAILS under CI=true.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveOptions } from '../src/core/options.js';
+import type { FuseResult, ZStack } from '../src/core/types.js';
+import { fuseCpu } from '../src/cpu/index.js';
+import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
+import { loadStack } from '../src/io/load-stack.js';
+import { viridisLut } from '../src/io/colormap.js';
+import { generateStack } from '../src/synth/generate.js';
+import { bundleForBrowser, loadViewerAssets } from '../src/viewer/assets.js';
+import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
+import type { ViewerReadBack, ViewerSummary } from '../src/viewer/app/test-api.js';
+import { assertParity, parity } from './gpu-harness.js';
+
+const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+const HAS_CHROMIUM = (() => {
+  try {
+    return Boolean(findChromium());
+  } catch {
+    return false;
+  }
+})();
+const SIZE = 80;
+const PLANES = 11;
+
+let folder: string;
+let nodeStack: ZStack;
+let server: ViewerServer;
+let browser: Browser;
+let chromium: LaunchedChromium;
+
+/**
+ * The headless runtime's Chromium and flags, plus SwiftShader GL for the compositor: with the
+ * default GL, 2D canvases are drawn (getImageData sees them) but never reach a screenshot.
+ */
+function launchForScreenshots(): Promise<LaunchedChromium> {
+  return launchChromium({ extraArgs: ['--use-gl=angle', '--use-angle=swiftshader'] });
+}
+
+declare const focusfuseViewer: { summary(): ViewerSummary; readBack(): ViewerReadBack | undefined; exportPng(kind: 'fused' | 'depth'): Promise<string | undefined> };
+
+async function writeStack(dir: string): Promise<void> {
+  const { stack } = generateStack({ seed: 11, size: SIZE, planes: PLANES });
+  await mkdir(dir, { recursive: true });
+  await Promise.all(
+    stack.planes.map(async (plane, z) => {
+      const png = await sharp(plane, { raw: { width: SIZE, height: SIZE, channels: 4 } }).removeAlpha().png().toBuffer();
+      writeFileSync(join(dir, `007_(120,340,${z}).png`), png);
+    }),
+  );
+}
+
+function floats(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function bytes(b64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+/** The page's result as a FuseResult-shaped object for the parity measures. */
+function pageResult(read: ViewerReadBack, cpu: FuseResult): FuseResult {
+  return { ...cpu, image: bytes(read.image), depth: floats(read.depth), rawDepth: floats(read.rawDepth), confidence: floats(read.confidence), focus: read.focus.map(floats) };
+}
+
+/** Waits for the page's status; an unexpected error fails at once, with the page's message. */
+async function waitForStatus(page: Page, status: string): Promise<ViewerSummary> {
+  await page.waitForFunction(
+    (want) => {
+      const now = (globalThis as { focusfuseViewer?: typeof focusfuseViewer }).focusfuseViewer?.summary().status;
+      return now === want || now === 'error';
+    },
+    { timeout: 45_000 },
+    status,
+  );
+  const summary = await page.evaluate(() => focusfuseViewer.summary());
+  expect(summary.status, summary.error).toBe(status);
+  return summary;
+}
+
+/** An element's screenshot as RGB pixels. */
+async function shot(element: ElementHandle): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const png = await element.screenshot({ type: 'png' });
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+function stdDev(pixels: Uint8Array): number {
+  let sum = 0;
+  let sum2 = 0;
+  for (const v of pixels) {
+    sum += v;
+    sum2 += v * v;
+  }
+  const mean = sum / pixels.length;
+  return Math.sqrt(Math.max(0, sum2 / pixels.length - mean * mean));
+}
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+/** Share of non-black pixels within a few levels of some viridis entry. */
+function viridisShare(rgb: Uint8Array): number {
+  const lut = viridisLut();
+  let lit = 0;
+  let near = 0;
+  for (let i = 0; i < rgb.length; i += 3) {
+    if (rgb[i] + rgb[i + 1] + rgb[i + 2] < 30) continue;
+    lit++;
+    for (let l = 0; l < lut.length; l += 4) {
+      if (Math.abs(rgb[i] - lut[l]) + Math.abs(rgb[i + 1] - lut[l + 1]) + Math.abs(rgb[i + 2] - lut[l + 2]) <= 12) {
+        near++;
+        break;
+      }
+    }
+  }
+  return lit ? near / lit : 0;
+}
+
+describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () => {
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-'));
+    await writeStack(join(folder, 'NILM', 'cells'));
+    writeFileSync(join(folder, 'broken.png'), Buffer.from('this is not a PNG at all'));
+    nodeStack = await loadStack(join(folder, 'NILM', 'cells'));
+    server = await startViewerServer({ assets: await loadViewerAssets(), folder });
+    chromium = await launchForScreenshots();
+    browser = chromium.browser;
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  const pageErrors: string[] = [];
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
+  });
+
+  async function openPage(options: { withoutWebGpu?: boolean } = {}): Promise<Page> {
+    const page = await browser.newPage();
+    // An uncaught exception in the page fails the test that caused it (see afterEach).
+    page.on('pageerror', (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
+    // FOCUSFUSE_VIEWER_DEBUG=1 echoes the page's console, for debugging a failure.
+    page.on('console', (message) => process.env.FOCUSFUSE_VIEWER_DEBUG && console.log(`page: ${message.text()}`));
+    await page.setViewport({ width: 1100, height: 640 });
+    if (options.withoutWebGpu) {
+      await page.evaluateOnNewDocument(() => {
+        delete (Navigator.prototype as { gpu?: unknown }).gpu;
+      });
+    }
+    const stack = server.stacks.find((s) => s.source === 'folder' && s.name.startsWith('NILM/cells'));
+    expect(stack, JSON.stringify(server.stacks.map((s) => s.name))).toBeDefined();
+    await page.goto(server.stackUrl(stack!.id));
+    return page;
+  }
+
+  it('fuses the stack on WebGPU and matches the CPU reference within the parity bar', async () => {
+    const page = await openPage();
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.backend).toBe('webgpu');
+    expect(summary.planeCount).toBe(PLANES);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    // Decoding in the page (createImageBitmap + canvas) gives the bytes sharp gives, plane by plane in z order.
+    read.planes.forEach((plane, z) => expect(Buffer.compare(Buffer.from(bytes(plane)), Buffer.from(nodeStack.planes[z])), `plane ${z}`).toBe(0));
+    const cpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
+    assertParity(parity(cpu, pageResult(read, cpu)), 'page WebGPU vs Node CPU');
+    await page.close();
+  });
+
+  it('re-fuses live when the measure changes, and exports the PNGs it shows', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    await page.select('#measure', 'teng');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.measure === 'teng';
+    });
+    const cpu = fuseCpu(nodeStack, resolveOptions({ measure: 'teng', keepFocus: true }));
+    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'teng after a live change');
+    const fusedPng = Buffer.from((await page.evaluate(() => focusfuseViewer.exportPng('fused')))!, 'base64');
+    const { data, info } = await sharp(fusedPng).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([SIZE, SIZE]);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    expect(Buffer.compare(data, Buffer.from(bytes(read.image))), 'exported PNG = the fused image').toBe(0);
+    const depthPng = await sharp(Buffer.from((await page.evaluate(() => focusfuseViewer.exportPng('depth')))!, 'base64')).metadata();
+    expect([depthPng.format, depthPng.width]).toEqual(['png', SIZE]);
+    await page.close();
+  });
+
+  it('redraws on the focus slider, view switching, blending, pixel picking and in the 3D relief', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const left = (await page.$('#view-0'))!;
+    const planeShot = await shot(left);
+    expect(stdDev(planeShot.data), 'the plane view is blank').toBeGreaterThan(8);
+
+    await page.focus('body');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    const before = (await page.evaluate(() => focusfuseViewer.summary())).plane;
+    await page.keyboard.press('PageDown');
+    expect((await page.evaluate(() => focusfuseViewer.summary())).plane).toBe(before - 1);
+    await page.$eval('#plane', (el) => {
+      (el as HTMLInputElement).value = '0';
+      el.dispatchEvent(new Event('input'));
+    });
+    const planeZero = await shot(left);
+    expect(meanAbsDiff(planeShot.data, planeZero.data), 'moving the focus did not change the plane view').toBeGreaterThan(0.5);
+
+    await page.select('figure[data-view="0"] select.layer', 'depth');
+    const depthShot = await shot(left);
+    expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
+    expect(viridisShare(depthShot.data), 'the depth view is not drawn through viridis').toBeGreaterThan(0.95);
+
+    await page.select('figure[data-view="0"] select.overlay', 'fused');
+    const blendShot = await shot(left);
+    expect(meanAbsDiff(depthShot.data, blendShot.data), 'blending in the fused image changed nothing').toBeGreaterThan(2);
+
+    // Panning the left view moves the right one too: one camera for both.
+    const right = (await page.$('#view-1'))!;
+    const rightBefore = await shot(right);
+    const box = (await left.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 30, { steps: 4 });
+    await page.mouse.up();
+    expect(meanAbsDiff(rightBefore.data, (await shot(right)).data), 'panning the left view did not move the right one').toBeGreaterThan(1);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel({ deltaY: -300 });
+    expect((await page.evaluate(() => focusfuseViewer.summary())).camera.scale).toBeGreaterThan(1);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction(() => document.getElementById('probe')!.textContent!.includes('depth'));
+    expect(stdDev((await shot((await page.$('#plot'))!)).data), 'the focus curve is blank').toBeGreaterThan(8);
+
+    await page.select('figure[data-view="1"] select.layer', 'relief');
+    const relief = (await page.$('#view-3d'))!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const reliefShot = await shot(relief);
+    expect(stdDev(reliefShot.data), 'the 3D view is blank').toBeGreaterThan(8);
+    const rbox = (await relief.boundingBox())!;
+    await page.mouse.move(rbox.x + rbox.width / 2, rbox.y + rbox.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(rbox.x + rbox.width / 2 + 120, rbox.y + rbox.height / 2 + 40, { steps: 5 });
+    await page.mouse.up();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const orbited = await shot(relief);
+    expect(meanAbsDiff(reliefShot.data, orbited.data), 'orbiting did not move the 3D view').toBeGreaterThan(1);
+    // The focal plane is drawn in the relief: moving the focus moves it.
+    await page.$eval('#plane', (el) => {
+      (el as HTMLInputElement).value = String(Number((el as HTMLInputElement).max));
+      el.dispatchEvent(new Event('input'));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(meanAbsDiff(orbited.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
+    await page.close();
+  });
+
+  it('shows an error for a file that is not an image and keeps working', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const input = (await page.$('#open-files')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(join(folder, 'broken.png'));
+    const summary = await waitForStatus(page, 'error');
+    expect(summary.error).toMatch(/broken\.png: could not be decoded/);
+    expect(await page.$eval('#error', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/broken\.png/);
+    const optionFor = (label: string) =>
+      page.$$eval('#stack-select option', (options, want) => options.find((o) => o.textContent!.startsWith(want))?.getAttribute('value'), label);
+    await page.select('#stack-select', (await optionFor('NILM/cells'))!);
+    expect((await waitForStatus(page, 'fused')).planeCount).toBe(PLANES);
+    // The same bad file served from the folder: the page says which file, and still works after.
+    await page.select('#stack-select', (await optionFor(basename(folder)))!);
+    expect((await waitForStatus(page, 'error')).error).toMatch(/broken\.png: could not be decoded/);
+    await page.close();
+  });
+
+  it('says plainly when WebGPU is missing and fuses with the CPU reference', async () => {
+    const page = await openPage({ withoutWebGpu: true });
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.backend).toBe('cpu');
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/WebGPU is not available/);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    const cpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
+    expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image))).toBe(0);
+    expect(floats(read.depth)).toEqual(cpu.depth);
+    await page.close();
+  });
+
+  it('examples/browser fuses a chosen stack with the library bundle', async () => {
+    // The example page as written, with the library bundled from the sources at the path it imports.
+    const files = new Map<string, { type: string; body: string | Buffer }>([
+      ['/examples/browser/', { type: 'text/html', body: readFileSync('examples/browser/index.html') }],
+      ['/examples/browser/main.js', { type: 'text/javascript', body: readFileSync('examples/browser/main.js') }],
+      ['/dist/browser/focusfuse.js', { type: 'text/javascript', body: await bundleForBrowser('src/index.ts') }],
+    ]);
+    const site = createServer((request, response) => {
+      const file = files.get(request.url ?? '');
+      response.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
+      response.end(file?.body ?? 'not found');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => pageErrors.push(String(error)));
+      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/examples/browser/`);
+      const stackDir = join(folder, 'NILM', 'cells');
+      const input = (await page.$('#files')) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(...readdirSync(stackDir).map((name) => join(stackDir, name)));
+      await page.waitForFunction(() => /fused on|error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^fused on webgpu/);
+      const fused = await page.$eval('#fused', (canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+      });
+      const cpu = fuseCpu(nodeStack, resolveOptions({}));
+      expect(fused.length).toBe(cpu.image.length);
+      const close = fused.filter((v, i) => Math.abs(v - cpu.image[i]) <= 1).length / fused.length;
+      expect(close, 'example fused image vs fuseCpu, share within 1 level').toBeGreaterThanOrEqual(0.999);
+      await page.close();
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+});
