@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FuseResult, ZStack } from '../src/core/types.js';
+import type { FuseResult } from '../src/core/types.js';
 import type { NodeWebGpuBackend, NodeWebGpuOptions } from '../src/gpu/node-runtime.js';
 import { createNodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 

@@ -8,21 +8,11 @@ import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected } from '../core/errors.js';
-import type { FuseOptions } from '../core/types.js';
-import type { OutputFormat } from '../io/encode.js';
-import { GPU_RUNTIMES } from '../runtimes.js';
-import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, parseCommandArgs, type Command } from './args.js';
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
-  measure: { type: 'string' },
-  window: { type: 'string' },
-  sigma: { type: 'string' },
-  composite: { type: 'string' },
-  tau: { type: 'string' },
-  backend: { type: 'string' },
-  runtime: { type: 'string' },
-  fallback: { type: 'string' },
+  ...FUSION_FLAGS,
   concurrency: { type: 'string' },
   'gpu-batch': { type: 'string' },
   threads: { type: 'string' },
@@ -84,12 +74,6 @@ Examples:
   focusfuse batch /data/CCCID --out /data/fused --only HSIL --backend cpu --outputs fused,json
   focusfuse batch /data/CCCID --out /shared/fused --shard 3/8 --resume && focusfuse manifest merge /shared/fused`;
 
-function choiceFlag<T extends string>(flag: string, choices: readonly T[], value: string | undefined, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) expected(`one of ${choices.map((c) => `'${c}'`).join(', ')}`, flag, value);
-  return value as T;
-}
-
 /** The same command line with --resume, for the "how to finish" hint. */
 function resumeCommand(argv: string[]): string {
   const quoted = argv.map((a) => (/^[\w./,=:@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
@@ -104,14 +88,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) expected('one dataset folder', 'input', positionals.length === 0 ? undefined : positionals);
   if (!v.out) expected('an output folder', '--out', undefined);
-  const fuse: FuseOptions = {
-    measure: v.measure as FuseOptions['measure'],
-    window: numberFlag('--window', v.window),
-    sigma: numberFlag('--sigma', v.sigma),
-    composite: v.composite as FuseOptions['composite'],
-    tau: numberFlag('--tau', v.tau),
-    backend: (v.backend ?? 'auto') as FuseOptions['backend'],
-  };
+  const { options: fuse, runtime, fallback } = fusionFromFlags(v, 'auto');
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   const planes = numberFlag('--planes', v.planes);
   if (planes !== undefined && (!Number.isInteger(planes) || planes < 1)) expected('a positive integer', '--planes', planes);
@@ -131,8 +108,8 @@ async function run(argv: string[]): Promise<number> {
       root: positionals[0],
       out: v.out,
       fuse,
-      runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),
-      fallback: choiceFlag('--fallback', ['none', 'cpu'] as const, v.fallback, 'none'),
+      runtime,
+      fallback,
       concurrency: numberFlag('--concurrency', v.concurrency),
       gpuBatch: numberFlag('--gpu-batch', v['gpu-batch']),
       cpuThreads: numberFlag('--threads', v.threads),

@@ -113,7 +113,7 @@ export const benchCommand: Command = {
       if (rest.length > 0) expected('no folder (speed runs on generated stacks)', 'bench speed', rest.join(' '));
       const grid = { ...(values.quick ? QUICK_SPEED_GRID : FULL_SPEED_GRID) };
       grid.runs = positiveInteger('--runs', values.runs) ?? grid.runs;
-      if (values.sizes !== undefined) grid.sizes = values.sizes.split(',').map((size) => positiveInteger('--sizes', size.trim()) ?? expected('a comma-separated list of image sides', '--sizes', values.sizes));
+      if (values.sizes !== undefined) grid.sizes = values.sizes.split(',').map((size) => positiveInteger('--sizes', size) as number);
       const backends = listFlag('--backends', values.backends, BACKEND_NAMES, values.quick ? ['cpu'] : BACKEND_NAMES);
       return finish(speedReport(await runSpeedBench(grid, { backends, peers, measures, log })), values.out);
     }

@@ -10,10 +10,9 @@ import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
-import { GPU_RUNTIMES, useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
 
-const FALLBACKS = ['none', 'cpu'] as const;
 
 const FLAGS = {
   output: { type: 'string', short: 'o' },
@@ -21,19 +20,9 @@ const FLAGS = {
   confidence: { type: 'string' },
   'depth-color': { type: 'string' },
   json: { type: 'string' },
-  measure: { type: 'string' },
-  window: { type: 'string' },
-  sigma: { type: 'string' },
-  composite: { type: 'string' },
-  tau: { type: 'string' },
-  backend: { type: 'string' },
-  runtime: { type: 'string' },
-  fallback: { type: 'string' },
+  ...FUSION_FLAGS,
   order: { type: 'string' },
   fov: { type: 'string' },
-  align: { type: 'string' },
-  'align-reference': { type: 'string' },
-  crop: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -98,12 +87,6 @@ Examples:
   focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
   focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu`;
 
-function choiceFlag<T extends string>(flag: string, choices: readonly T[], value: string | undefined, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) expected(`one of ${choices.map((c) => `'${c}'`).join(', ')}`, flag, value);
-  return value as T;
-}
-
 /** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
 async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseOptions, runtime: GpuRuntimeName, fallback: 'none' | 'cpu', warn: (m: string) => void): Promise<FuseResult> {
   if ((options.backend ?? 'cpu') === 'cpu') return fuse(stack, options);
@@ -149,23 +132,11 @@ async function run(argv: string[]): Promise<number> {
   if (Object.values(outputs).every((path) => path === undefined)) {
     expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
   }
-  const fuseOptions: FuseOptions = {
-    measure: v.measure as FuseOptions['measure'],
-    window: numberFlag('--window', v.window),
-    sigma: numberFlag('--sigma', v.sigma),
-    composite: v.composite as FuseOptions['composite'],
-    tau: numberFlag('--tau', v.tau),
-    backend: v.backend as FuseOptions['backend'],
-    align: v.align as FuseOptions['align'],
-    alignReference: v['align-reference'] as FuseOptions['alignReference'],
-    alignCrop: v.crop,
-  };
+  const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
   // Validate everything cheap before touching a single image.
   const resolved = resolveOptions(fuseOptions);
   checkOutputs(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
-  const runtime = choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless');
-  const fallback = choiceFlag('--fallback', FALLBACKS, v.fallback, 'none');
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {

@@ -61,21 +61,24 @@ export const DEFAULT_OPTIONS = {
   alignCrop: false,
 };
 
-function oneOf<T extends string>(values: readonly T[], name: string, value: unknown): T {
+/** Checks `value` is one of `values` ("Expected one of 'a', 'b' for name but received ..."). */
+export function oneOf<T extends string>(values: readonly T[], name: string, value: unknown): T {
   if (typeof value !== 'string' || !values.includes(value as T)) {
     expected(`one of ${values.map((v) => `'${v}'`).join(', ')}`, name, value);
   }
   return value as T;
 }
 
-function integerIn(min: number, max: number, name: string, value: unknown): number {
+/** Checks an integer in [min, max], with the uniform message. @example integerIn(0, 32, 'window', 4) */
+export function integerIn(min: number, max: number, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     expected(`an integer between ${min} and ${max}`, name, value);
   }
   return value;
 }
 
-function numberIn(min: number, max: number, name: string, value: unknown): number {
+/** Checks a finite number in [min, max], with the uniform message. @example numberIn(0, 64, 'sigma', 3) */
+export function numberIn(min: number, max: number, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     expected(`a number between ${min} and ${max}`, name, value);
   }

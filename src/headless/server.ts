@@ -8,7 +8,7 @@
  * (against DNS rebinding) and refuses result bodies larger than the job can produce.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FocusFuseError } from '../core/errors.js';
 

@@ -9,7 +9,7 @@
  */
 import { expected } from '../core/errors.js';
 import type { ZStack } from '../core/types.js';
-import { MAX_PLANES } from '../core/options.js';
+import { integerIn, MAX_PLANES, numberIn } from '../core/options.js';
 import { backgroundTransmittance, createBackground, type Background } from './background.js';
 import { gaussianBlur } from './blur.js';
 import { PROFILES, type ProfileName } from './profiles.js';
@@ -63,20 +63,6 @@ export interface SynthStack {
   stack: ZStack;
   truth: SynthTruth;
   options: ResolvedSynthOptions;
-}
-
-function integerIn(min: number, max: number, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    expected(`an integer between ${min} and ${max}`, name, value);
-  }
-  return value;
-}
-
-function numberIn(min: number, max: number, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    expected(`a number between ${min} and ${max}`, name, value);
-  }
-  return value;
 }
 
 /**

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { expected, FocusFuseError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { depthPngScale, encodeDepthPng } from './depth-png.js';
-import { generateStack, resolveSynthOptions, SYNTH_DEFAULTS, type SynthStack } from './generate.js';
+import { generateStack, resolveSynthOptions, type SynthStack } from './generate.js';
 import {
   MANIFEST_GENERATOR,
   MANIFEST_NAME,
