@@ -33,6 +33,12 @@ export interface ManifestRow {
   adapter: string;
   /** Milliseconds spent on this FOV: decode + fuse + write. */
   time_ms: number | null;
+  /** Alignment: `none`, or the mode plus whether it was applied (`similarity`, `auto (not applied)`). */
+  align: string;
+  /** Largest per-plane displacement of the alignment, pixels RMS over the frame (null without alignment). */
+  align_max_px: number | null;
+  /** Per-plane transforms, reference pixel -> plane pixel, row-major 3x3: planes `;`-separated, entries space-separated. */
+  align_transforms: string;
   status: 'ok' | 'error';
   /** Why the FOV failed; empty when ok. */
   error: string;
@@ -40,7 +46,7 @@ export interface ManifestRow {
 
 export const MANIFEST_COLUMNS: readonly (keyof ManifestRow)[] = [
   'fov', 'class', 'subtype', 'serial', 'cx', 'cy', 'planes', 'width', 'height', 'best_plane', 'depth_mean', 'depth_std',
-  'confidence_mean', 'focus_curve', 'backend', 'adapter', 'time_ms', 'status', 'error',
+  'confidence_mean', 'focus_curve', 'backend', 'adapter', 'time_ms', 'align', 'align_max_px', 'align_transforms', 'status', 'error',
 ];
 
 /** What a run was asked to do: shards of one dataset must agree on it to be merged. */
@@ -90,8 +96,20 @@ export function okRow(fov: BatchFov, result: FuseResult, timeMs: number): Manife
     backend: [backend.name, backend.runtime].filter(Boolean).join(' '),
     adapter: backend.adapter ?? '',
     time_ms: Math.round(timeMs * 10) / 10,
+    ...alignmentColumns(result),
     status: 'ok',
     error: '',
+  };
+}
+
+/** The alignment's columns: what ran, how far planes moved, and the transforms themselves. */
+function alignmentColumns(result: FuseResult): Pick<ManifestRow, 'align' | 'align_max_px' | 'align_transforms'> {
+  const report = result.alignment;
+  if (!report) return { align: 'none', align_max_px: null, align_transforms: '' };
+  return {
+    align: report.applied ? report.mode : `${report.mode} (not applied)`,
+    align_max_px: round6(Math.max(0, ...report.planes.map((p) => p.displacementPx))),
+    align_transforms: report.planes.map((p) => p.matrix.flat().map(round6).join(' ')).join(';'),
   };
 }
 
@@ -113,6 +131,9 @@ export function errorRow(fov: BatchFov, reason: string): ManifestRow {
     backend: '',
     adapter: '',
     time_ms: null,
+    align: '',
+    align_max_px: null,
+    align_transforms: '',
     status: 'error',
     error: reason,
   };
