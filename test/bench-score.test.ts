@@ -104,7 +104,9 @@ describe('resultsFolderName', () => {
   it('has date, kind, machine and adapter, file-name safe', () => {
     const machine = { cpu: 'Intel(R) Xeon(R) CPU @ 2.20GHz', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20' };
     const name = resultsFolderName('speed', machine, ['webgpu (node, NVIDIA H100 / Vulkan)'], new Date('2026-01-02T03:04:05Z'));
-    expect(name).toMatch(/^2026-01-02_speed_2x-Intel-Xeon_webgpu-node-NVIDIA-H100-Vulkan$/);
+    const two = ['webgpu (headless Chrome/1.2, google swiftshader, software)', 'webgpu (node dawn (webgpu 0.6.2) via x, google swiftshader (driver 5), software)'];
+    expect(resultsFolderName('speed', machine, two, new Date('2026-01-02T00:00:00Z'))).toBe('2026-01-02_speed_2x-Intel-Xeon_headless-google-swiftshader+node-google-swiftshader-driver-5');
+    expect(name).toBe('2026-01-02_speed_2x-Intel-Xeon_node-NVIDIA-H100-Vulkan');
     expect(resultsFolderName('metrics', machine, [], new Date('2026-01-02T00:00:00Z'))).toBe('2026-01-02_metrics_2x-Intel-Xeon_cpu');
   });
 });

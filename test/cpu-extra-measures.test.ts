@@ -5,6 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance, type CpuMeasure } from '../src/cpu/measures-extra/index.js';
 import { createCpuScratch } from '../src/cpu/scratch.js';
+import { focusMeasure } from '../src/cpu/measures.js';
+import { DEFAULT_TAU, MEASURES, resolveOptions } from '../src/core/options.js';
+import type { Measure } from '../src/core/types.js';
 import { createRandom } from '../src/synth/random.js';
 
 type PixelOp = (at: (x: number, y: number) => number, x: number, y: number) => number;
@@ -127,5 +130,14 @@ describe.each(CASES)('%s', (name, measure, op, statistic) => {
     const b = measure(soft, w, h, 3);
     const wins = a.filter((v, i) => v > b[i]).length;
     expect(wins / a.length).toBeGreaterThan(0.95);
+  });
+});
+
+describe('wiring', () => {
+  it.each(CASES)('focusMeasure(%s) dispatches to it, and resolveOptions knows it with its own tau', (name, measure) => {
+    const Y = randomImage(11, 9, 4);
+    expect(Array.from(focusMeasure(name as Measure, Y, 11, 9, 2))).toEqual(Array.from(measure(Y, 11, 9, 2)));
+    expect(MEASURES).toContain(name);
+    expect(resolveOptions({ measure: name as Measure }).tau).toBe(DEFAULT_TAU[name as Measure]);
   });
 });

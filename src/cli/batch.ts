@@ -50,7 +50,7 @@ Outputs:
   --resume                 keep FOVs a previous run finished with the same settings
 
 Fusion (as focusfuse fuse):
-  --measure <lapv|teng|wavelet>  --window <r>  --sigma <px>  --tau <value>
+  --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
   --composite <interpolate|nearest>
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts, else cpu
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)

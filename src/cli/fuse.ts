@@ -52,7 +52,8 @@ Outputs (at least one):
   --json <file.json>         statistics, options, timings and the encodings above
 
 Fusion:
-  --measure <lapv|teng|wavelet>    focus measure (default lapv)
+  --measure <name>                 focus measure (default lapv): lapv, teng, wavelet
+                                   (maths version 1), dlap, sml, glv, brenner, tenv
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
   --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
   --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
