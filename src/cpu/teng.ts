@@ -1,7 +1,6 @@
 /** Focus measure `teng` (Tenengrad): box mean of the squared 3x3 Sobel gradient. */
-import { boxSumCols, boxSumRows } from './box-mean.js';
 import type { CpuScratch } from './scratch.js';
-import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
+import { windowedMeasure } from './windowed.js';
 
 /**
  * Gx^2 + Gy^2 of the standard 3x3 Sobel operator (clamped reads) into `out`, f64:
@@ -33,6 +32,8 @@ export function sobelEnergyImage(Y: Float32Array, width: number, height: number,
   }
 }
 
+const tenengradMeasure = windowedMeasure(sobelEnergyImage, 'mean');
+
 /**
  * F = Box_r[Gx^2 + Gy^2].
  * @param Y luma, width * height.
@@ -42,19 +43,5 @@ export function sobelEnergyImage(Y: Float32Array, width: number, height: number,
  * @example tenengrad(Y, 384, 384, 4, F, scratch)
  */
 export function tenengrad(Y: Float32Array, width: number, height: number, radius: number, dst?: Float32Array, scratch?: CpuScratch): Float32Array {
-  checkSize(width, height);
-  checkRadius(radius);
-  const n = width * height;
-  checkLength(Y, n, 'Y');
-  const out = useDst(dst, n);
-  const s = useScratch(scratch, width, height);
-  sobelEnergyImage(Y, width, height, s.a);
-  if (radius === 0) {
-    for (let i = 0; i < n; i++) out[i] = s.a[i];
-    return out;
-  }
-  boxSumRows(s.a, width, height, radius, s.b);
-  const side = 2 * radius + 1;
-  boxSumCols(s.b, width, height, radius, s.rowA, out, side * side);
-  return out;
+  return tenengradMeasure(Y, width, height, radius, dst, scratch);
 }

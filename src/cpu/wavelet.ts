@@ -1,7 +1,6 @@
 /** Focus measure `wavelet`: box mean of the undecimated 2-level Haar detail energy. */
-import { boxSumCols, boxSumRows } from './box-mean.js';
 import type { CpuScratch, FloatImage } from './scratch.js';
-import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
+import { windowedMeasure } from './windowed.js';
 
 /** Levels of the undecimated Haar transform in maths version 1 (steps 1 and 2). */
 export const WAVELET_LEVELS = 2;
@@ -46,6 +45,8 @@ export function waveletEnergyImage(Y: Float32Array, width: number, height: numbe
   haarLevel(approx, width, height, 2, energy, false, null);
 }
 
+const waveletEnergyMeasure = windowedMeasure((Y, width, height, out, scratch) => waveletEnergyImage(Y, width, height, out, scratch.b), 'mean');
+
 /**
  * F = Box_r[E], E the 2-level undecimated Haar detail energy.
  * @param Y luma, width * height.
@@ -55,19 +56,5 @@ export function waveletEnergyImage(Y: Float32Array, width: number, height: numbe
  * @example waveletEnergy(Y, 384, 384, 4, F, scratch)
  */
 export function waveletEnergy(Y: Float32Array, width: number, height: number, radius: number, dst?: Float32Array, scratch?: CpuScratch): Float32Array {
-  checkSize(width, height);
-  checkRadius(radius);
-  const n = width * height;
-  checkLength(Y, n, 'Y');
-  const out = useDst(dst, n);
-  const s = useScratch(scratch, width, height);
-  waveletEnergyImage(Y, width, height, s.a, s.b);
-  if (radius === 0) {
-    for (let i = 0; i < n; i++) out[i] = s.a[i];
-    return out;
-  }
-  boxSumRows(s.a, width, height, radius, s.c);
-  const side = 2 * radius + 1;
-  boxSumCols(s.c, width, height, radius, s.rowA, out, side * side);
-  return out;
+  return waveletEnergyMeasure(Y, width, height, radius, dst, scratch);
 }

@@ -4,7 +4,7 @@
  * operator takes Y(x+2) - Y(x); we take the centred Y(x+1) - Y(x-1), the same difference shifted by
  * one pixel, so the depth map is not shifted against the image.
  */
-import { stencilImage, windowedMeasure } from './windowed.js';
+import { stencilImage, windowedMeasure } from '../windowed.js';
 
 /**
  * max((Y(x+1) - Y(x-1))^2, (Y(y+1) - Y(y-1))^2) of every pixel into `out` (f64).

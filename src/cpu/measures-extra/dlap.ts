@@ -3,7 +3,7 @@
  * modified Laplacian plus the two diagonal second differences, weighted 1/sqrt(2) for their longer
  * step, so edges at 45 degrees count like axis-aligned ones. F = Box_r[|Lx| + |Ly| + |Ld1| + |Ld2|].
  */
-import { stencilImage, windowedMeasure } from './windowed.js';
+import { stencilImage, windowedMeasure } from '../windowed.js';
 
 const DIAGONAL_WEIGHT = Math.SQRT1_2;
 

@@ -3,7 +3,7 @@
  * The oldest statistical measure: no derivative at all, so it is the least noise-sensitive and the
  * least selective (large smooth gradients count as much as fine texture).
  */
-import { windowedMeasure } from './windowed.js';
+import { windowedMeasure } from '../windowed.js';
 
 function copyLuma(Y: Float32Array, width: number, height: number, out: Float64Array): void {
   const n = width * height;

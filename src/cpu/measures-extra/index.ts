@@ -8,5 +8,5 @@ export { sumModifiedLaplacian, modifiedLaplacianImage } from './sml.js';
 export { grayLevelVariance } from './glv.js';
 export { brenner, brennerImage } from './brenner.js';
 export { tenengradVariance, sobelMagnitudeImage } from './tenv.js';
-export { windowedMeasure, stencilImage } from './windowed.js';
-export type { CpuMeasure, OperatorImage, Stencil3x3, WindowStatistic } from './windowed.js';
+export { windowedMeasure, stencilImage } from '../windowed.js';
+export type { CpuMeasure, OperatorImage, Stencil3x3, WindowStatistic } from '../windowed.js';

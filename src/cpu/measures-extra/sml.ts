@@ -4,7 +4,7 @@
  * ML = |2Y - Y(x-1) - Y(x+1)| + |2Y - Y(y-1) - Y(y+1)|; F = Box_r[ML] (step 1, no threshold: the
  * confidence's tau is the noise floor instead).
  */
-import { stencilImage, windowedMeasure } from './windowed.js';
+import { stencilImage, windowedMeasure } from '../windowed.js';
 
 /**
  * ML of every pixel into `out` (f64).

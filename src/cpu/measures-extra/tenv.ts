@@ -4,7 +4,7 @@
  * (the mean of G^2) a uniform ramp scores 0: only gradient contrast inside the window counts.
  */
 import { sobelEnergyImage } from '../teng.js';
-import { windowedMeasure } from './windowed.js';
+import { windowedMeasure } from '../windowed.js';
 
 /**
  * Sobel gradient magnitude of every pixel into `out` (f64), the same Sobel operator as `teng`.
