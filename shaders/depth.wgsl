@@ -1,7 +1,7 @@
 // depth.wgsl: focus measure F per plane, depth from focus with the sub-plane Gaussian fit, and
 // confidence, in one pass over the planes of each pixel.
-//   F_z = mean_z (teng, wavelet, dlap, sml, brenner) or Box[v^2]_z - Box[v]_z^2 (lapv, glv, tenv:
-//   params.variance = 1);
+//   F_z = mean_z (teng, wavelet, dlap, sml, brenner; glv, whose kernel forms its variance itself) or
+//   Box[v^2]_z - Box[v]_z^2 (lapv, tenv: params.variance = 1);
 //   k = argmax_z F_z (ties: lowest z); l_i = ln(F_i + eps); den = l_{k-1} - 2 l_k + l_{k+1};
 //   D = k + clamp((l_{k-1} - l_{k+1}) / (2 den), -0.5, 0.5) when 0 < k < Z-1 and den < 0, else k;
 //   C = max(0, (F_max - F_mean) / (F_max + tau)), and 0 where F_max + tau = 0 (as the CPU).

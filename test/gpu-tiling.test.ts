@@ -8,6 +8,7 @@ import { resolveOptions } from '../src/core/options.js';
 import type { FuseOptions } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
+import { measureKernelFor } from '../src/gpu/kernels.js';
 import { haloRows, planBands } from '../src/gpu/plan.js';
 import { assertParity, parity, startGpu, testStack } from './gpu-harness.js';
 
@@ -31,6 +32,8 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     { measure: 'teng', window: 1, sigma: 0 },
     { measure: 'wavelet', window: 6, sigma: 5, composite: 'nearest' },
     { measure: 'lapv', window: 9, sigma: 2 },
+    { measure: 'glv', window: 4, sigma: 2 },
+    { measure: 'tenv', window: 3, sigma: 1 },
   ];
   for (const options of cases) {
     it(JSON.stringify(options), { timeout: 120_000 }, async (ctx) => {
@@ -41,7 +44,7 @@ describe('tiled stacks equal the untiled CPU reference', () => {
         width: WIDTH,
         height: HEIGHT,
         planes: PLANES,
-        channels: resolved.measure === 'lapv' ? 2 : 1,
+        channels: measureKernelFor(resolved.measure).channels,
         window: resolved.window,
         sigma: resolved.sigma,
         maxBindingBytes: MAX_BINDING_BYTES,

@@ -91,7 +91,7 @@ export function encodeBandJob(
   const { stack, options } = state;
   const width = stack.width;
   const planes = stack.planes.length;
-  const { channels } = measureKernelFor(options.measure);
+  const { channels, ownWindow } = measureKernelFor(options.measure);
   const rows = band.rows;
   const n = width * rows;
   const keptRows = band.keptEnd - band.keptStart;
@@ -146,7 +146,7 @@ export function encodeBandJob(
       smooth_radius: gaussianRadius(options.sigma),
       kept_start: band.keptStart,
       kept_end: band.keptEnd,
-      variance: channels === 2 ? 1 : 0,
+      variance: channels === 2 && !ownWindow ? 1 : 0,
       nearest: options.composite === 'nearest' ? 1 : 0,
       tau: options.tau,
       log_eps: FIT_EPS,
@@ -185,6 +185,12 @@ export function encodeBandJob(
   const imageShape = { width, height: rows, layers: 1 };
   stage('luma', (pass) => dispatch(pass, 'luma', 'main', bindGroup('luma', 'main', rgba, luma), planeShape));
   stage('measure', (pass) => {
+    if (ownWindow) {
+      // The kernel forms F over the window itself (glv): luma -> box scratch -> energy, no box mean.
+      const group = bindGroup('measure', 'main', luma, boxTemp, energy);
+      for (const entryPoint of KERNELS[pipelines.measure.kernel].entryPoints) dispatch(pass, 'measure', entryPoint, group, planeShape);
+      return;
+    }
     dispatch(pass, 'measure', 'main', bindGroup('measure', 'main', luma, energy), planeShape);
     dispatch(pass, 'boxMean', 'horizontal', bindGroup('boxMean', 'rows', energy, boxTemp), energyShape);
     dispatch(pass, 'boxMean', 'vertical', bindGroup('boxMean', 'columns', boxTemp, energy), energyShape);

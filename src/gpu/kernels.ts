@@ -11,6 +11,7 @@ import commonWgsl from '../../shaders/common.wgsl';
 import compositeWgsl from '../../shaders/composite.wgsl';
 import depthWgsl from '../../shaders/depth.wgsl';
 import dlapWgsl from '../../shaders/dlap.wgsl';
+import glvWgsl from '../../shaders/glv.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
 import measureTileWgsl from '../../shaders/measure_tile.wgsl';
@@ -121,6 +122,15 @@ export const KERNELS = {
   sml: measureKernel('sml', smlWgsl),
   brenner: measureKernel('brenner', brennerWgsl),
   tenv: measureKernel('tenv', tenvWgsl),
+  glv: {
+    label: 'focusfuse.glv',
+    code: commonWgsl + glvWgsl,
+    entryPoints: ['horizontal', 'vertical'], // run in this order: row statistics, then F
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, RO, RW, RW], // params, luma, row statistics (the box-mean scratch), energy
+    shared: false,
+    dispatch: perPixel,
+  },
   boxMean: {
     label: 'focusfuse.box_mean',
     code: commonWgsl + boxMeanWgsl,
@@ -177,13 +187,22 @@ export const KERNELS = {
 
 export type KernelName = keyof typeof KERNELS;
 
+/** A measure's kernel, its energy channels and whether it forms the window statistic itself (see MEASURE_KERNELS). */
+export interface MeasureKernel {
+  kernel: KernelName;
+  channels: 1 | 2;
+  ownWindow?: boolean;
+}
+
 /**
  * The kernel of each measure and how many energy channels it writes: 2 for the window variances
  * (the value and its square; depth.wgsl forms Box[v^2] - Box[v]^2), 1 for the window means. A
- * Record over every Measure, so a new measure is a type error here until it has a kernel or says
- * why it has none.
+ * measure with `ownWindow` forms F over the window itself (its entry points run in order, luma ->
+ * box-mean scratch -> energy, with `channels` layers per plane of scratch) instead of the box-mean
+ * pass, and depth.wgsl reads F as is. A Record over every Measure, so a new measure is a type error
+ * here until it has a kernel or says why it has none.
  */
-const MEASURE_KERNELS: Readonly<Record<Measure, { kernel: KernelName; channels: 1 | 2 } | { none: string }>> = {
+const MEASURE_KERNELS: Readonly<Record<Measure, MeasureKernel | { none: string }>> = {
   lapv: { kernel: 'lapv', channels: 2 },
   teng: { kernel: 'teng', channels: 1 },
   wavelet: { kernel: 'wavelet', channels: 1 },
@@ -191,10 +210,10 @@ const MEASURE_KERNELS: Readonly<Record<Measure, { kernel: KernelName; channels: 
   sml: { kernel: 'sml', channels: 1 },
   brenner: { kernel: 'brenner', channels: 1 },
   tenv: { kernel: 'tenv', channels: 2 },
-  // Measured: Box[Y^2] - Box[Y]^2 of raw luma cancels in f32 (both means ~0.1..0.8, the variance of
-  // flat background ~3e-5), missing the CPU parity bar by up to 1e-2 relative even with the
-  // compensated box sums and luma centred on 0.8. Unlike lapv's L, luma has no difference to centre on.
-  glv: { none: 'its window variance of raw luma cancels in f32 and misses the CPU parity bar' },
+  // Box[Y^2] - Box[Y]^2 of raw luma cancels in f32 (both means ~0.1..0.8, flat background's variance
+  // ~3e-5): glv.wgsl computes the variance from centred row and column statistics instead, which
+  // need the 2 scratch channels (row mean, row M2).
+  glv: { kernel: 'glv', channels: 2, ownWindow: true },
 };
 
 /** Measures the WebGPU engine runs (the rest are CPU only, see MEASURE_KERNELS). */
@@ -205,7 +224,7 @@ export const GPU_MEASURES: readonly Measure[] = (Object.keys(MEASURE_KERNELS) as
  * @throws FocusFuseError BACKEND for a measure without a WebGPU kernel, saying to use the CPU.
  * @example measureKernelFor('tenv') // => { kernel: 'tenv', channels: 2 }
  */
-export function measureKernelFor(measure: Measure): { kernel: KernelName; channels: number } {
+export function measureKernelFor(measure: Measure): MeasureKernel {
   const entry = MEASURE_KERNELS[measure];
   if (entry === undefined || 'none' in entry) {
     const why = entry === undefined ? 'it is unknown' : entry.none;
