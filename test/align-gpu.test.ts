@@ -35,7 +35,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): { off: number; worst: numbe
 }
 
 describe('alignment on WebGPU', () => {
-  it('warps like the CPU reference: every channel within 1 level, >= 99.9 % equal', { timeout: 120_000 }, async (ctx) => {
+  it('warps like the CPU reference: every channel within 1 level, >= 99.99 % equal', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
     const m = movedStack({ seed: 3, kind: 'affine' });
     // sigma 0, nearest: the composite copies warped pixels, so the image shows the warp itself.
@@ -45,8 +45,10 @@ describe('alignment on WebGPU', () => {
     expect(result.alignment?.planes.map((p) => p.matrix)).toEqual(cpu.alignment?.planes.map((p) => p.matrix));
     const { off, worst } = compareBytes(result.image, cpu.image);
     console.log(`warp parity: ${(100 * off).toFixed(3)} % of channel values differ, worst ${worst}`);
+    // Bicubic warp: measured 0 of 512,000 channel values differ (SwiftShader); f32 against f64 may
+    // still round a value that lies within ~1e-4 of .5 the other way.
     expect(worst).toBeLessThanOrEqual(1);
-    expect(off).toBeLessThanOrEqual(0.001);
+    expect(off).toBeLessThanOrEqual(0.0001);
     // F itself is held to the fusion bar by gpu-parity.test.ts on identical planes; here a warped plane
     // one level off at a few pixels moves F of near-flat windows by more than 1e-3 relative, so the
     // end-to-end check is on what the fusion delivers: argmax, depth and image.

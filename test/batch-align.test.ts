@@ -15,8 +15,8 @@ let root: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'focusfuse-batch-align-'));
   root = join(work, 'cccid');
-  // CCCID size: on tiny, nearly textureless fields (96 px) `auto` was seen to pick up spurious scale
-  // on far-out-of-focus planes (see docs/alignment.md); the claim is for CCCID-like stacks.
+  // CCCID size, the size the claim is about (tiny textureless fields have their own test in
+  // test/align-recovery.test.ts).
   await makeTree(root, { n: 2, size: 384 });
 });
 

@@ -7,7 +7,7 @@
 import { FocusFuseError } from '../core/errors.js';
 import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma } from '../cpu/luma.js';
-import { MIN_CORRELATION, registerPair, type MotionModel } from './estimate.js';
+import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
@@ -19,6 +19,23 @@ import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
  * soften edges visibly, and below it resampling would cost more sharpness than it gains.
  */
 export const AUTO_THRESHOLD_PX = 0.5;
+
+/**
+ * `auto` counts a neighbour registration whose standard error (px RMS over the frame) exceeds this
+ * as no motion: it cannot tell a 0.5 px motion from none at 3 standard errors. Tiny, nearly
+ * textureless fields (96 px, a few cells near the centre) estimate at 0.2 .. 2 px and pick up
+ * spurious scale from defocus there; moved 160 px fixtures and CCCID-size fields estimate at <= 0.08 px.
+ */
+export const AUTO_MAX_UNCERTAINTY_PX = AUTO_THRESHOLD_PX / 3;
+
+/**
+ * `auto` counts a neighbour registration as motion only when its displacement exceeds this many
+ * standard errors (and, at full size, the standard error is at most AUTO_MAX_UNCERTAINTY_PX).
+ * The quick look (quarter size, 0.15 .. 0.35 px per pair) on registered CCCID-like stacks stays
+ * below 1.2 standard errors; without the test half of them looked moved (chained noise above
+ * 0.5 px) and paid for a full estimation (~1.2 s) that then found nothing.
+ */
+export const AUTO_SIGNIFICANCE = 2;
 
 /**
  * Plausible motion between NEIGHBOURING planes; an estimate outside is rejected as a failed
@@ -107,24 +124,39 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const model: MotionModel = options.mode === 'auto' ? 'similarity' : options.mode;
   const auto = options.mode === 'auto';
   const fullPyramids = () => stack.planes.map((plane, z) => buildPyramid(planeLuma(plane, stack.width, sizes[z]), sizes[z].width, sizes[z].height));
-  // auto first takes a quick look on a quarter-size luma, enough to tell "registered" from "moving".
-  const pyramids = auto ? quickPyramids(stack, sizes) : fullPyramids();
+  // auto first takes a quick look on a quarter-size luma, enough to tell "registered" from "moving";
+  // planes under 384 px are looked at at half or full size, and at full size the look is the estimate.
+  const mixed = mixedSizes(sizes);
+  const quickFactor = auto && !mixed ? quickLookFactor(sizes) : 1;
+  const pyramids = quickFactor > 1 ? quickPyramids(stack, sizes, quickFactor) : fullPyramids();
   const reference = options.reference === 'sharpest' ? argMax(pyramids.map((p) => p.texture)) : Math.floor((stack.planes.length - 1) / 2);
   const { width, height } = sizes[reference];
-  const mixed = sizes.some((s) => s.width !== width || s.height !== height);
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
-  // The quick look's warnings are dropped: when it finds nothing to apply, there is nothing to warn about.
-  let estimate = estimateChain(stack, pyramids, reference, model, 0, auto ? undefined : warn);
-  if (auto && (mixed || estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX))) {
-    estimate = estimateChain(stack, fullPyramids(), reference, model, 0, warn);
+  const significant: CountsAsMotion = (displacement, uncertainty) => displacement > AUTO_SIGNIFICANCE * uncertainty;
+  const reliable: CountsAsMotion = (displacement, uncertainty) => uncertainty <= AUTO_MAX_UNCERTAINTY_PX && significant(displacement, uncertainty);
+  let estimate: Chain;
+  if (quickFactor > 1) {
+    // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
+    // finds nothing to apply, there is nothing to warn about.
+    estimate = estimateChain(stack, pyramids, reference, model, { convergedPx: 1e-2, fineBlurMatch: false }, undefined, significant);
+    if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) {
+      estimate = estimateChain(stack, fullPyramids(), reference, model, {}, warn, reliable);
+    }
+  } else {
+    estimate = estimateChain(stack, pyramids, reference, model, {}, warn, auto ? reliable : undefined);
   }
   const statuses = estimate.statuses;
   const transforms = estimate.transforms.map((t, z) => {
-    if (options.mode !== 'auto' || z === reference || rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) return t;
+    if (options.mode !== 'auto' || z === reference) return t;
+    if (rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) {
+      // Its own registration may have been too uncertain to count, while its neighbour's moves it.
+      if (statuses[z] === 'below-threshold') statuses[z] = 'estimated';
+      return t;
+    }
     statuses[z] = 'below-threshold';
     return identity();
   });
@@ -152,6 +184,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     const file = stack.meta?.files?.[z];
     if (file !== undefined) entry.file = file;
     if (z !== reference) entry.correlation = estimate.correlations[z];
+    if (Number.isFinite(estimate.uncertainties[z])) entry.uncertaintyPx = estimate.uncertainties[z];
     return entry;
   });
   const report: AlignmentReport = {
@@ -170,10 +203,19 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   return { report, warp };
 }
 
+/** Whether the planes differ in size. */
+function mixedSizes(sizes: { width: number; height: number }[]): boolean {
+  return sizes.some((s) => s.width !== sizes[0].width || s.height !== sizes[0].height);
+}
+
 /** Shrink factor of auto's quick look: 4, or less where the planes are small. */
-function quickPyramids(stack: ZStack, sizes: { width: number; height: number }[]): Pyramid[] {
+function quickLookFactor(sizes: { width: number; height: number }[]): number {
   const short = Math.min(...sizes.map((s) => Math.min(s.width, s.height)));
-  const factor = short >= 16 * MIN_LEVEL_SIZE ? 4 : short >= 8 * MIN_LEVEL_SIZE ? 2 : 1;
+  return short >= 16 * MIN_LEVEL_SIZE ? 4 : short >= 8 * MIN_LEVEL_SIZE ? 2 : 1;
+}
+
+/** Pyramids of the planes' luma shrunk by `factor` (block means): auto's quick look. */
+function quickPyramids(stack: ZStack, sizes: { width: number; height: number }[], factor: number): Pyramid[] {
   return stack.planes.map((plane, z) => {
     const small = shrinkLuma(plane, stack.width, sizes[z].width, sizes[z].height, factor);
     return buildPyramid(small.data, small.width, small.height, 8, factor);
@@ -196,20 +238,35 @@ interface Chain {
   transforms: Mat3[];
   statuses: PlaneAlignmentStatus[];
   correlations: number[];
+  /** Per plane: standard error of its registration to its neighbour (px RMS; NaN where none). */
+  uncertainties: number[];
 }
 
-/** Registers each plane to its neighbour towards the reference and chains the transforms outwards. */
-function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, finestLevel: number, onWarning?: (m: string) => void): Chain {
+/** Whether a neighbour registration (its displacement and standard error, px RMS) counts as motion. */
+type CountsAsMotion = (displacementPx: number, uncertaintyPx: number) => boolean;
+
+/**
+ * Registers each plane to its neighbour towards the reference and chains the transforms outwards.
+ * @param countsAsMotion without it every registration counts; one that does not is taken as no motion
+ *   (the plane keeps its neighbour's transform, status below-threshold): auto's reliability gate.
+ */
+function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, onWarning?: (m: string) => void, countsAsMotion?: CountsAsMotion): Chain {
   const Z = pyramids.length;
-  const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0) };
+  const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
   const order = [...Array.from({ length: Z - reference - 1 }, (_, i) => reference + 1 + i), ...Array.from({ length: reference }, (_, i) => reference - 1 - i)];
   for (const z of order) {
     const near = z > reference ? z - 1 : z + 1;
-    const { matrix, correlation, problem } = registerChecked(pyramids[near], pyramids[z], model, finestLevel);
+    const { matrix, correlation, uncertaintyPx, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
     chain.correlations[z] = correlation;
-    if (problem) {
+    chain.uncertainties[z] = uncertaintyPx;
+    const size = pyramids[near].levels[0];
+    const displacement = () => rmsDifference(matrix, identity(), size.width * pyramids[near].scale, size.height * pyramids[near].scale);
+    if (!problem && countsAsMotion && !countsAsMotion(displacement(), uncertaintyPx)) {
+      chain.transforms[z] = chain.transforms[near];
+      chain.statuses[z] = 'below-threshold';
+    } else if (problem) {
       onWarning?.(`${planeName(stack, z)}: cannot be aligned (${problem}); it keeps the transform of plane ${near}`);
       chain.transforms[z] = chain.transforms[near];
       chain.statuses[z] = 'kept-neighbour';
@@ -222,22 +279,23 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
 }
 
 /** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */
-function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, finestLevel: number): { matrix: Mat3; correlation: number; problem?: string } {
+function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; problem?: string } {
   const flat = Math.min(a.texture, b.texture);
-  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
-  const { matrix, correlation } = registerPair(a, b, model, finestLevel);
-  if (!(correlation >= MIN_CORRELATION)) return { matrix, correlation, problem: `no match with its neighbour: correlation ${correlation.toFixed(2)}` };
+  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, uncertaintyPx: NaN, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
+  const { matrix, correlation, uncertaintyPx } = registerPair(a, b, model, registration);
+  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, ...(problem ? { problem } : {}) });
+  if (!(correlation >= MIN_CORRELATION)) return checked(`no match with its neighbour: correlation ${correlation.toFixed(2)}`);
   const parts = decompose(matrix);
   const a0 = a.levels[0];
   const centre = apply(matrix, (a0.width - 1) / 2, (a0.height - 1) / 2);
   const b0 = b.levels[0];
   const shift = Math.hypot(centre[0] - (b0.width - 1) / 2, centre[1] - (b0.height - 1) / 2);
   const L = PAIR_LIMITS;
-  if (!Number.isFinite(parts.scale) || parts.scale < L.minScale || parts.scale > L.maxScale) return { matrix, correlation, problem: `implausible scale ${parts.scale.toFixed(3)}` };
-  if (Math.abs(parts.rotationDeg) > L.maxRotationDeg) return { matrix, correlation, problem: `implausible rotation ${parts.rotationDeg.toFixed(2)} degrees` };
-  if (parts.anisotropy > L.maxAnisotropy) return { matrix, correlation, problem: `implausible shear ${parts.anisotropy.toFixed(3)}` };
-  if (shift > L.maxShiftFraction * Math.min(a0.width, a0.height)) return { matrix, correlation, problem: `implausible shift ${shift.toFixed(1)} px` };
-  return { matrix, correlation };
+  if (!Number.isFinite(parts.scale) || parts.scale < L.minScale || parts.scale > L.maxScale) return checked(`implausible scale ${parts.scale.toFixed(3)}`);
+  if (Math.abs(parts.rotationDeg) > L.maxRotationDeg) return checked(`implausible rotation ${parts.rotationDeg.toFixed(2)} degrees`);
+  if (parts.anisotropy > L.maxAnisotropy) return checked(`implausible shear ${parts.anisotropy.toFixed(3)}`);
+  if (shift > L.maxShiftFraction * Math.min(a0.width, a0.height)) return checked(`implausible shift ${shift.toFixed(1)} px`);
+  return checked();
 }
 
 /** The part of the reference frame inside every plane. */

@@ -11,7 +11,7 @@ export type PlaneAlignmentStatus =
   | 'estimated'
   /** Registration failed (too little texture, no match, implausible result): the neighbour's transform, with a warning. */
   | 'kept-neighbour'
-  /** `auto`: the estimated motion was below the threshold, so identity was used. */
+  /** `auto`: the estimated motion was below the threshold, or too uncertain to count, so identity was used. */
   | 'below-threshold';
 
 export interface PlaneAlignment {
@@ -26,6 +26,11 @@ export interface PlaneAlignment {
   status: PlaneAlignmentStatus;
   /** Coarse correlation with the neighbour it was registered to (not for the reference). */
   correlation?: number;
+  /**
+   * Standard error of the registration to that neighbour, as px RMS over the frame (not for the
+   * reference, nor where registration failed). `auto` counts an estimate above AUTO_MAX_UNCERTAINTY_PX as no motion.
+   */
+  uncertaintyPx?: number;
 }
 
 export interface AlignmentReport {
