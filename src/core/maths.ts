@@ -14,9 +14,10 @@
  *   f32 lands within WGSL's 2.5 ULP, i.e. within ~2e-7 relative.
  * - Focus measures: the per-pixel images (Laplacian L, Sobel energy Gx^2+Gy^2, Haar energy E and the
  *   level-1 Haar approximation A1) are computed in f64 from the f32 Y and kept in f64 scratch. The box
- *   means are separable direct window sums in f64. Not running sums: their residue (~1e-17) turned
+ *   means are separable running sums in f64. Their residue (~1e-16 of the row's largest sum) would turn
  *   windows of exact zeros (flat or saturated background, where F must be exactly 0) into tiny
- *   positive F that picked an arbitrary plane. F is rounded once to f32.
+ *   positive F that picks an arbitrary plane, so each pass also keeps an exact count of the window's
+ *   non-zero values and writes exactly 0 where it is 0 (src/cpu/box-mean.ts). F is rounded once to f32.
  * - lapv's `Box[L^2] - Box[L]^2` cancels: its absolute error is about (unit roundoff) x (terms summed)
  *   x Box[L^2], so F's relative error is that times Box[L^2] / F. Box[L^2] / F is large only where L is
  *   nearly constant but non-zero over the whole window (a smooth curved ramp). On 8-bit input L always

@@ -25,7 +25,7 @@ const laplacianVarianceMeasure = windowedMeasure(laplacianImage, 'variance');
 
 /**
  * F = Box_r[L^2] - Box_r[L]^2, clamped to >= 0 (see src/core/maths.ts on the cancellation).
- * Both box means are separable direct sums in f64 (boxSumRows / boxSumCols).
+ * Both box means are separable running sums in f64 (boxSumRows / boxSumCols, via windowedMeasure).
  * @param Y luma, width * height.
  * @param radius window radius r >= 0.
  * @param dst optional output (width * height).

@@ -5,8 +5,21 @@ import type { Measure } from '../core/types.js';
 import { laplacianVariance } from './lapv.js';
 import { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance } from './measures-extra/index.js';
 import type { CpuScratch } from './scratch.js';
+import type { CpuMeasure } from './windowed.js';
 import { tenengrad } from './teng.js';
 import { waveletEnergy } from './wavelet.js';
+
+/** Every measure's CPU implementation, by name (a Record, so a new Measure must be added here to compile). */
+export const CPU_MEASURES: Readonly<Record<Measure, CpuMeasure>> = {
+  lapv: laplacianVariance,
+  teng: tenengrad,
+  wavelet: waveletEnergy,
+  dlap: diagonalLaplacian,
+  sml: sumModifiedLaplacian,
+  glv: grayLevelVariance,
+  brenner,
+  tenv: tenengradVariance,
+};
 
 /**
  * Focus measure F of one plane's luma.
@@ -14,24 +27,7 @@ import { waveletEnergy } from './wavelet.js';
  * @throws FocusFuseError (BAD_OPTION) for an unknown measure.
  */
 export function focusMeasure(measure: Measure, Y: Float32Array, width: number, height: number, radius: number, dst?: Float32Array, scratch?: CpuScratch): Float32Array {
-  switch (measure) {
-    case 'lapv':
-      return laplacianVariance(Y, width, height, radius, dst, scratch);
-    case 'teng':
-      return tenengrad(Y, width, height, radius, dst, scratch);
-    case 'wavelet':
-      return waveletEnergy(Y, width, height, radius, dst, scratch);
-    case 'dlap':
-      return diagonalLaplacian(Y, width, height, radius, dst, scratch);
-    case 'sml':
-      return sumModifiedLaplacian(Y, width, height, radius, dst, scratch);
-    case 'glv':
-      return grayLevelVariance(Y, width, height, radius, dst, scratch);
-    case 'brenner':
-      return brenner(Y, width, height, radius, dst, scratch);
-    case 'tenv':
-      return tenengradVariance(Y, width, height, radius, dst, scratch);
-    default:
-      return expected(`one of ${MEASURES.map((m) => `'${m}'`).join(', ')}`, 'measure', measure);
-  }
+  const run = Object.hasOwn(CPU_MEASURES, measure) ? CPU_MEASURES[measure] : undefined;
+  if (!run) return expected(`one of ${MEASURES.map((m) => `'${m}'`).join(', ')}`, 'measure', measure);
+  return run(Y, width, height, radius, dst, scratch);
 }

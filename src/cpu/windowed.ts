@@ -32,8 +32,8 @@ function windowVariance(width: number, height: number, radius: number, out: Floa
   for (let i = 0; i < n; i++) s.a[i] *= s.a[i];
   boxSumRows(s.a, width, height, radius, s.c);
   // Column pass: Box[O] into a, Box[O^2] into b (both f64), then the variance.
-  boxSumCols(s.b, width, height, radius, s.rowA, s.a, area);
-  boxSumCols(s.c, width, height, radius, s.rowA, s.b, area);
+  boxSumCols(s.b, width, height, radius, s.rowA, s.rowB, s.a, area);
+  boxSumCols(s.c, width, height, radius, s.rowA, s.rowB, s.b, area);
   for (let i = 0; i < n; i++) {
     const f = s.b[i] - s.a[i] * s.a[i];
     out[i] = f > 0 ? f : 0;
@@ -44,7 +44,7 @@ function windowVariance(width: number, height: number, radius: number, out: Floa
 function windowMean(width: number, height: number, radius: number, out: Float32Array, s: CpuScratch): void {
   const side = 2 * radius + 1;
   boxSumRows(s.a, width, height, radius, s.c);
-  boxSumCols(s.c, width, height, radius, s.rowA, out, side * side);
+  boxSumCols(s.c, width, height, radius, s.rowA, s.rowB, out, side * side);
 }
 
 /**

@@ -5,21 +5,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { groupStacks, isViewerImage } from './stacks.js';
+import { groupStacks, isViewerImage, type CatalogStack } from './stacks.js';
 
-/** What the page gets from `/stacks.json` for one stack. */
-export interface CatalogStack {
-  id: string;
-  /** Where it comes from: the folder given on the command line, or a bundled sample. */
-  source: 'folder' | 'sample';
-  name: string;
-  /** One URL per plane, in focal order. */
-  planes: string[];
-  /** File names, for the page's labels and errors. */
-  files: string[];
-  zStepUm?: number;
-  error?: string;
-}
+export type { CatalogStack };
 
 export interface Catalog {
   stacks: CatalogStack[];

@@ -62,3 +62,17 @@ export function groupStacks(paths: readonly string[]): StackGroup[] {
   for (const [folder, files] of byFolder) stacks.push(ordered(folder || '.', files));
   return stacks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/** What the page gets from `/stacks.json` for one stack. */
+export interface CatalogStack {
+  id: string;
+  /** Where it comes from: the folder given on the command line, or a bundled sample. */
+  source: 'folder' | 'sample';
+  name: string;
+  /** One URL per plane, in focal order. */
+  planes: string[];
+  /** File names, for the page's labels and errors. */
+  files: string[];
+  zStepUm?: number;
+  error?: string;
+}

@@ -5,7 +5,7 @@
  */
 import { FocusFuseError } from '../../core/errors.js';
 import type { ZStack } from '../../core/types.js';
-import { groupStacks, type StackGroup } from '../stacks.js';
+import { groupStacks, type CatalogStack, type StackGroup } from '../stacks.js';
 
 /** A stack the page can load: planes as blobs to fetch or files already in hand. */
 export interface StackSource {
@@ -111,15 +111,7 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<File[]> {
 }
 
 /** One stack of the server's `/stacks.json`. */
-export interface ServedStack {
-  id: string;
-  source: 'folder' | 'sample';
-  name: string;
-  planes: string[];
-  files: string[];
-  zStepUm?: number;
-  error?: string;
-}
+export type ServedStack = CatalogStack;
 
 /**
  * The stacks the `focusfuse view` server offers; none when the page is served some other way.
