@@ -9,25 +9,12 @@
 import sharp from 'sharp';
 import { luma } from '../src/cpu/luma.js';
 import { createCpuScratch } from '../src/cpu/scratch.js';
-import { laplacianVariance } from '../src/cpu/lapv.js';
-import { tenengrad } from '../src/cpu/teng.js';
-import { waveletEnergy } from '../src/cpu/wavelet.js';
-import { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance, type CpuMeasure } from '../src/cpu/measures-extra/index.js';
+import { CPU_MEASURES } from '../src/cpu/measures.js';
 import { createRandom } from '../src/synth/random.js';
 import { median } from './stats.js';
 
 const SIZE = 384;
 const PLANES = 11;
-const measures: Record<string, CpuMeasure> = {
-  lapv: laplacianVariance,
-  teng: tenengrad,
-  wavelet: waveletEnergy,
-  dlap: diagonalLaplacian,
-  sml: sumModifiedLaplacian,
-  glv: grayLevelVariance,
-  brenner,
-  tenv: tenengradVariance,
-};
 
 async function noisyPlane(seed: number): Promise<Float32Array> {
   const random = createRandom(seed);
@@ -45,7 +32,7 @@ async function noisyPlane(seed: number): Promise<Float32Array> {
 
 const planes = await Promise.all(Array.from({ length: PLANES }, (_, z) => noisyPlane(1000 + z)));
 const scratch = createCpuScratch(SIZE, SIZE);
-for (const [name, measure] of Object.entries(measures)) {
+for (const [name, measure] of Object.entries(CPU_MEASURES)) {
   const fmax = new Float32Array(SIZE * SIZE);
   const f = new Float32Array(SIZE * SIZE);
   for (const Y of planes) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
 import type { Measure, ZStack } from '../src/core/types.js';
+import { random } from './gpu-stacks.js';
 import {
   boxMean,
   createCpuScratch,
@@ -19,17 +20,8 @@ import {
 const MEASURES: Measure[] = ['lapv', 'teng', 'wavelet'];
 const SIZES: Array<[number, number]> = [[7, 5], [1, 1], [13, 1], [1, 9], [5, 7], [16, 3]];
 
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded PRNG (mulberry32) so failures reproduce; shared with the GPU suites. */
+const rng = random;
 
 function randomImage(w: number, h: number, seed: number): Float32Array {
   const r = rng(seed);
