@@ -226,6 +226,15 @@ export function metricsReport(run: MetricsRun, adapters: string[]): BenchReport 
   const defocuses = [...new Set([g.base.defocus, ...g.defocuses])].sort((a, b) => a - b);
   const windows = [...new Set([g.base.window, ...g.windows])].sort((a, b) => a - b);
   const peerLines = run.peers.map((p) => `- ${p.name}: ${p.available ? (p.error ? `failed: ${p.error}` : `\`${p.command}\``) : p.reason}`);
+  // One report section per sweep: heading, axis, its values, score, digits, whether peers have a row.
+  const sweeps: [string, 'noise' | 'quality' | 'defocus' | 'window', number[], ScoreName, number, boolean][] = [
+    ['Depth RMSE (planes) vs noise (8-bit levels)', 'noise', noises, 'depthRmse', 3, false],
+    ['All-in-focus PSNR (dB) vs noise', 'noise', noises, 'psnr', 2, true],
+    ['Depth RMSE (planes) vs JPEG quality', 'quality', qualities, 'depthRmse', 3, false],
+    ['Depth RMSE (planes) vs defocus (px per plane)', 'defocus', defocuses, 'depthRmse', 3, false],
+    ['Depth RMSE (planes) vs window radius', 'window', windows, 'depthRmse', 3, false],
+    ['Halo score vs window radius', 'window', windows, 'halo', 2, false],
+  ];
   const markdown = [
     `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend}.`,
     `Base condition: noise ${g.base.noise} levels, JPEG quality ${g.base.quality}, defocus ${g.base.defocus} px/plane, window r = ${g.base.window}; each sweep varies one of them. Figures are means over the scenes.`,
@@ -239,29 +248,7 @@ export function metricsReport(run: MetricsRun, adapters: string[]): BenchReport 
     ...(peerLines.length ? peerLines : ['- none']),
     ...Object.entries(run.refused).map(([m, why]) => `\nNot run: ${m}: ${why}`),
     '',
-    '## Depth RMSE (planes) vs noise (8-bit levels)',
-    '',
-    sweepTable(run, 'noise', noises, 'depthRmse', 3, false),
-    '',
-    '## All-in-focus PSNR (dB) vs noise',
-    '',
-    sweepTable(run, 'noise', noises, 'psnr', 2, true),
-    '',
-    '## Depth RMSE (planes) vs JPEG quality',
-    '',
-    sweepTable(run, 'quality', qualities, 'depthRmse', 3, false),
-    '',
-    '## Depth RMSE (planes) vs defocus (px per plane)',
-    '',
-    sweepTable(run, 'defocus', defocuses, 'depthRmse', 3, false),
-    '',
-    '## Depth RMSE (planes) vs window radius',
-    '',
-    sweepTable(run, 'window', windows, 'depthRmse', 3, false),
-    '',
-    '## Halo score vs window radius',
-    '',
-    sweepTable(run, 'window', windows, 'halo', 2, false),
+    ...sweeps.flatMap(([heading, axis, values, score, digits, withPeers]) => [`## ${heading}`, '', sweepTable(run, axis, values, score, digits, withPeers), '']),
   ].join('\n');
   const plots = {
     'depth-rmse-vs-noise': lineplot(sweepSeries(run, 'noise', noises, 'depthRmse', false), { title: 'Depth RMSE vs noise', xLabel: 'sensor noise sigma (8-bit levels)', yLabel: 'depth RMSE (planes)' }),
