@@ -6,7 +6,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { FocusFuseError } from '../core/errors.js';
 
 /** Places tried, in order, after an explicit path and `FOCUSFUSE_CHROMIUM`. */
@@ -99,6 +99,9 @@ export async function launchChromium(options: { executablePath?: string; extraAr
   process.once('exit', removeProfile);
   let browser: Browser;
   try {
+    // Loaded here, not at the top: puppeteer costs ~110 ms to import, which every CPU-only CLI run
+    // and batch would otherwise pay at start-up.
+    const { default: puppeteer } = await import('puppeteer-core');
     browser = await puppeteer.launch({
       executablePath,
       headless: true,
