@@ -13,6 +13,8 @@ import { fuse } from '../src/fuse.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/core/types.js';
+import { affine } from '../src/align/matrix.js';
+import { warpPlane } from '../src/align/warp.js';
 import { decodePlane } from '../src/io/decode.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { openBenchBackend, type BenchBackendName } from './backends.js';
@@ -62,6 +64,16 @@ export interface BackendSpeed {
   byPlanes?: Record<number, Spread | { error: string }>;
   /** Stacks per second by batch size. */
   stacksPerSecond?: Record<number, number>;
+  /** Alignment cost at the base stack, by case (see ALIGN_CASES). */
+  alignment?: Record<string, AlignSpeed | { error: string }>;
+}
+
+/** One alignment case: wall ms of the whole fuse, and the alignment stage's estimate and warp. */
+export interface AlignSpeed {
+  wall: Spread;
+  estimate: Spread;
+  warp: Spread;
+  applied: boolean;
 }
 
 export interface SpeedRun {
@@ -149,6 +161,67 @@ async function benchWall(backend: FusionBackend, stack: ZStack, runs: number): P
   }
 }
 
+/**
+ * The alignment cases of the speed bench: `none` and `auto` on the registered base stack (auto must
+ * cost next to nothing there and leave it untouched), then each model on the same stack moved like a
+ * breathing, drifting camera (movedBenchStack).
+ */
+const ALIGN_CASES = [
+  { name: 'none, registered', align: 'none', moved: false },
+  { name: 'auto, registered', align: 'auto', moved: false },
+  { name: 'auto, moved', align: 'auto', moved: true },
+  { name: 'translation, moved', align: 'translation', moved: true },
+  { name: 'similarity, moved', align: 'similarity', moved: true },
+  { name: 'affine, moved', align: 'affine', moved: true },
+] as const;
+
+/**
+ * The stack with each plane seen through a known motion: 0.4 % magnification, 0.1 degree and
+ * (0.6, -0.4) px drift per plane away from the middle one (a breathing lens on a drifting stage).
+ */
+function movedBenchStack(stack: ZStack): ZStack {
+  const reference = Math.floor((stack.planes.length - 1) / 2);
+  const [cx, cy] = [(stack.width - 1) / 2, (stack.height - 1) / 2];
+  const planes = stack.planes.map((rgba, z) => {
+    const d = z - reference;
+    if (d === 0) return rgba;
+    const [s, r] = [1 + 0.004 * d, (0.1 * d * Math.PI) / 180];
+    const [a, b] = [s * Math.cos(r), -s * Math.sin(r)];
+    // Rotation and scale about the centre, then the drift: x' = A (x - c) + c + t.
+    const m = affine(a, b, cx - a * cx - b * cy + 0.6 * d, -b, a, cy + b * cx - a * cy - 0.4 * d);
+    return warpPlane({ rgba, width: stack.width, height: stack.height, stride: stack.width }, m, stack.width, stack.height);
+  });
+  return { ...stack, planes };
+}
+
+/** Alignment cost per case (lapv), warm; a case the backend cannot run records why. */
+async function benchAlignment(backend: FusionBackend, stack: ZStack, runs: number): Promise<Record<string, AlignSpeed | { error: string }>> {
+  const moved = movedBenchStack(stack);
+  const out: Record<string, AlignSpeed | { error: string }> = {};
+  for (const c of ALIGN_CASES) {
+    const input = c.moved ? moved : stack;
+    try {
+      await fuse(input, { align: c.align }, backend);
+      const wall: number[] = [];
+      const estimate: number[] = [];
+      const warp: number[] = [];
+      let applied = false;
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        const result = await fuse(input, { align: c.align }, backend);
+        wall.push(performance.now() - t0);
+        estimate.push(result.alignment?.timings.estimate ?? 0);
+        warp.push(result.alignment?.timings.warp ?? 0);
+        applied = result.alignment?.applied ?? false;
+      }
+      out[c.name] = { wall: spread(wall), estimate: spread(estimate), warp: spread(warp), applied };
+    } catch (error) {
+      out[c.name] = { error: (error as Error).message };
+    }
+  }
+  return out;
+}
+
 type BatchCapable = FusionBackend & { fuseBatch?(stacks: ZStack[], options: ResolvedOptions): Promise<unknown[]> };
 
 /** Stacks per second when `size` stacks go in one call (fuseBatch where the backend has it). */
@@ -216,6 +289,8 @@ export async function runSpeedBench(
           entry.byPlanes[planes] = await benchWall(backend, await stackFor(grid.baseSize, planes), grid.runs);
         }
         entry.stacksPerSecond = await benchBatches(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.batches, grid.runs);
+        log(`speed: ${name} alignment`);
+        entry.alignment = await benchAlignment(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.runs);
         backends.push(entry);
       } finally {
         await opened.close();
@@ -291,6 +366,21 @@ export function speedReport(run: SpeedRun): BenchReport {
   parts.push('', `## End to end vs image side (${g.basePlanes} planes), ms per stack`, '', markdownTable(['backend \\ side', ...g.sizes.map(String)], wallRows('bySize', g.sizes)));
   parts.push('', `## End to end vs plane count (${g.baseSize}^2), ms per stack`, '', markdownTable(['backend \\ planes', ...g.planeCounts.map(String)], wallRows('byPlanes', g.planeCounts)));
   parts.push('', `## Throughput by batch size (${g.basePlanes} x ${g.baseSize}^2), stacks per second`, '', markdownTable(['backend \\ batch', ...g.batches.map(String)], ok.map((b) => [b.name, ...g.batches.map((n) => b.stacksPerSecond![n].toFixed(1))])));
+  const alignRows = ok.flatMap((b) =>
+    ALIGN_CASES.map((c) => {
+      const row = b.alignment?.[c.name];
+      if (!row || 'error' in row) return [b.name, c.name, row ? `failed: ${row.error}` : '-', '-', '-', '-'];
+      return [b.name, c.name, fmtSpread(row.wall), fmtSpread(row.estimate), fmtSpread(row.warp), row.applied ? 'yes' : 'no'];
+    }),
+  );
+  parts.push(
+    '',
+    `## Alignment cost (${g.basePlanes} x ${g.baseSize}^2, lapv), ms per stack`,
+    '',
+    'Registered: the base stack. Moved: the same planes through 0.4 % magnification, 0.1 degree and (0.6, -0.4) px drift per plane. The estimate runs on the CPU for every backend; the warp runs on the backend.',
+    '',
+    markdownTable(['backend', 'case', 'wall ms', 'estimate ms', 'warp ms', 'applied'], alignRows),
+  );
   const unavailablePeers = run.peers.filter((p) => !p.available);
   if (unavailablePeers.length) parts.push('', ...unavailablePeers.map((p) => `Peer ${p.name}: ${p.reason}`));
   const sizeSeries = [

@@ -1,8 +1,9 @@
-// warp.wgsl: resamples each plane into the reference frame through its 3x3 transform, bicubic
-// (Keys a = -0.5, Catmull-Rom); the GPU twin of warpPlane() in src/align/warp.ts, computed the same
-// way: source point m * (x, y, 1) clamped to the plane's valid pixels, 4x4 taps clamped to them too
+// warp.wgsl: resamples each plane into the reference frame through its 3x3 transform with a
+// Lanczos-3 kernel; the GPU twin of warpPlane() in src/align/warp.ts, computed the same way: source
+// point m * (x, y, 1) clamped to the plane's valid pixels, 6x6 taps at -2 .. 3 clamped to them too
 // (clamp to edge: replicated edges carry no texture, so the focus measure ignores them), weights in
-// keysWeights' Horner form, each row along x then the rows along y, clamp to 0..255 and
+// lanczos3Weights' form (sin and cos by the same Taylor polynomials, not WGSL's sin/cos, whose
+// accuracy varies by GPU), each row along x then the rows along y, clamp to 0..255 and
 // floor(v + 0.5) rounding (Math.round, not WGSL's round-half-to-even).
 // Layout: `source` = Z layers of packed RGBA8 (u32), each `rows` rows of `stride` pixels of which
 //         the top-left size.x x size.y are valid (planes of different sizes are padded);
@@ -27,9 +28,40 @@ fn texel(w: PlaneWarp, layer: u32, p: vec2u) -> vec4f {
   return vec4f(f32(rgba & 0xffu), f32((rgba >> 8u) & 0xffu), f32((rgba >> 16u) & 0xffu), f32(rgba >> 24u));
 }
 
-// Keys' cubic convolution weights of the taps at -1, 0, 1, 2 for a fraction t in [0, 1).
-fn keys_weights(t: f32) -> vec4f {
-  return vec4f(((-0.5 * t + 1.0) * t - 0.5) * t, (1.5 * t - 2.5) * t * t + 1.0, ((-1.5 * t + 2.0) * t + 0.5) * t, (0.5 * t - 0.5) * t * t);
+const TAPS: i32 = 6; // mirrors WARP_TAPS in src/align/warp.ts
+const ROOT3_2: f32 = 0.8660254037844386;
+const PI_3: f32 = 1.0471975511965976;
+
+// sin and cos of x in [0, pi/3]: the Taylor polynomials of warp.ts's sinCos.
+fn sin_cos_third(x: f32) -> vec2f {
+  let x2 = x * x;
+  let s = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0)))));
+  let c = 1.0 + x2 * (-1.0 / 2.0 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0)))));
+  return vec2f(s, c);
+}
+
+// Lanczos-3 weights of the taps at -2 .. 3 for a fraction t in [0, 1), normalised to sum 1; the
+// common factor sin(pi t) cancels (see lanczos3Weights).
+fn lanczos3_weights(t: f32) -> array<f32, 6> {
+  if (t < 1e-6) {
+    return array<f32, 6>(0.0, 0.0, 1.0, 0.0, 0.0, 0.0);
+  }
+  let sc = sin_cos_third(PI_3 * t);
+  let ha = 0.5 * sc.x;
+  let hb = ROOT3_2 * sc.y;
+  var w = array<f32, 6>(
+    (hb - ha) / ((t + 2.0) * (t + 2.0)),
+    -(ha + hb) / ((t + 1.0) * (t + 1.0)),
+    sc.x / (t * t),
+    -(ha - hb) / ((t - 1.0) * (t - 1.0)),
+    -(ha + hb) / ((t - 2.0) * (t - 2.0)),
+    sc.x / ((t - 3.0) * (t - 3.0)),
+  );
+  let sum = w[0] + w[1] + w[2] + w[3] + w[4] + w[5];
+  for (var k = 0; k < TAPS; k++) {
+    w[k] = w[k] / sum;
+  }
+  return w;
 }
 
 @compute @workgroup_size(16, 16, 1)
@@ -42,14 +74,15 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let c = clamp((w.m * vec3f(f32(id.x), f32(id.y), 1.0)).xy, vec2f(0.0), vec2f(last));
   let p0 = vec2i(floor(c));
   let f = c - vec2f(p0);
-  let wx = keys_weights(f.x);
-  let wy = keys_weights(f.y);
-  let x = clamp(vec4i(p0.x - 1, p0.x, p0.x + 1, p0.x + 2), vec4i(0), vec4i(last.x));
+  let wx = lanczos3_weights(f.x);
+  let wy = lanczos3_weights(f.y);
   var sum = vec4f(0.0);
-  for (var j = 0; j < 4; j++) {
-    let y = u32(clamp(p0.y - 1 + j, 0, last.y));
-    let row = wx[0] * texel(w, id.z, vec2u(u32(x[0]), y)) + wx[1] * texel(w, id.z, vec2u(u32(x[1]), y))
-      + wx[2] * texel(w, id.z, vec2u(u32(x[2]), y)) + wx[3] * texel(w, id.z, vec2u(u32(x[3]), y));
+  for (var j = 0; j < TAPS; j++) {
+    let y = u32(clamp(p0.y - 2 + j, 0, last.y));
+    var row = vec4f(0.0);
+    for (var k = 0; k < TAPS; k++) {
+      row += wx[k] * texel(w, id.z, vec2u(u32(clamp(p0.x - 2 + k, 0, last.x)), y));
+    }
     sum += wy[j] * row;
   }
   let v = vec4u(floor(clamp(sum, vec4f(0.0), vec4f(255.0)) + 0.5));

@@ -9,17 +9,16 @@ import { movedStack } from './align-fixtures.js';
 
 /**
  * Recovery bars, px RMS over the frame (see docs/alignment.md): `rms` over every moved plane of the
- * three seeds together (the issue's "0.1 px RMS"), `worst` for any single plane; each is what was
- * measured plus a small margin. Affine (6 parameters on sparse cells) with CCCID-like defocus (1.2 px
- * blur sigma per plane) misses 0.1 px (0.169, worst 0.48) and has its own, measured bar.
+ * seeds together (the issue's "0.1 px RMS"), `worst` for any single plane; each is what was measured
+ * plus a margin. CCCID-like defocus (1.2 px blur sigma per plane) is the hard case: 8 seeds there.
  */
 const BARS = [
-  { kind: 'similarity', defocus: 0.6, rms: 0.04, worst: 0.06 },
-  { kind: 'similarity', defocus: 1.2, rms: 0.08, worst: 0.15 },
-  { kind: 'affine', defocus: 0.6, rms: 0.07, worst: 0.15 },
-  { kind: 'affine', defocus: 1.2, rms: 0.2, worst: 0.55 },
+  { kind: 'similarity', defocus: 0.6, seeds: 4, rms: 0.03, worst: 0.05 },
+  { kind: 'similarity', defocus: 1.2, seeds: 8, rms: 0.065, worst: 0.15 },
+  { kind: 'affine', defocus: 0.6, seeds: 4, rms: 0.045, worst: 0.08 },
+  { kind: 'affine', defocus: 1.2, seeds: 8, rms: 0.1, worst: 0.2 },
 ] as const;
-const SEEDS = [1, 2, 3];
+const PSNR_SEEDS = [1, 2, 3];
 
 /** PSNR (RGB) over the pixels where `keep` is set. */
 function psnrWhere(image: Uint8Array, truth: Uint8Array, keep: (i: number) => boolean, pixels: number): number {
@@ -34,10 +33,10 @@ function psnrWhere(image: Uint8Array, truth: Uint8Array, keep: (i: number) => bo
 }
 
 describe('alignment recovers known motion', () => {
-  for (const { kind, defocus, rms, worst } of BARS) {
-    it(`${kind}, defocus ${defocus} px/plane: ${rms} px RMS, every plane within ${worst} px`, () => {
+  for (const { kind, defocus, seeds, rms, worst } of BARS) {
+    it(`${kind}, defocus ${defocus} px/plane, ${seeds} seeds: ${rms} px RMS, every plane within ${worst} px`, { timeout: 60_000 }, () => {
       const errors: number[] = [];
-      for (const seed of SEEDS) {
+      for (let seed = 1; seed <= seeds; seed++) {
         const m = movedStack({ seed, kind, defocus });
         const { report } = alignStack(m.moved, { mode: kind });
         expect(report!.planes.every((p) => p.status === 'estimated' || p.status === 'reference')).toBe(true);
@@ -56,7 +55,7 @@ describe('alignment recovers known motion', () => {
 
   it('the fused moved stack is about as good inside cells as the fused still stack', () => {
     const gaps: number[] = [];
-    for (const seed of SEEDS) {
+    for (const seed of PSNR_SEEDS) {
       const m = movedStack({ seed, kind: 'similarity' });
       const size = m.moved.width;
       // Inside cells, where every moved plane has data (2 px inside its frame, the warp's taps): a
@@ -69,7 +68,7 @@ describe('alignment recovers known motion', () => {
       const still = fuseCpu(m.still, resolveOptions({}));
       const aligned = fuseCpu(m.moved, resolveOptions({ align: 'similarity' }));
       const unaligned = fuseCpu(m.moved, resolveOptions({}));
-      // Warped by the true transforms: what resampling alone costs (the fixture's and the warp's).
+      // Warped by the true transforms: what the warp's resampling alone costs.
       const sizes = m.truth.map(() => ({ width: size, height: size }));
       const trueAligned = fuseCpu(warpStackCpu(m.moved, { width: size, height: size, transforms: m.truth, sizes, keep: m.truth.map((_, z) => z === m.reference) }), resolveOptions({}));
       const [ps, pa, pu, pt] = [still, aligned, unaligned, trueAligned].map((r) => psnrWhere(r.image, m.truthImage, covered, size * size));
@@ -81,10 +80,9 @@ describe('alignment recovers known motion', () => {
     }
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     console.log(`mean gap ${mean.toFixed(2)} dB`);
-    // Measured (bicubic warp): gaps 1.56, 0.39, 0.07 dB, mean 0.67 (bilinear: 3.01, 4.10, 0.21): all of
-    // it resampling, twice (fixture and warp) against none for the still stack.
-    expect(mean).toBeLessThan(0.75);
-    expect(Math.max(...gaps)).toBeLessThan(1.7);
+    // The issue's bar, per stack: within 0.5 dB. Measured (Lanczos-3 warp, planes sensed once like a
+    // camera's): 0.33, 0.20, 0.08 dB; Keys' bicubic warp: 0.58, 0.33, 0.20.
+    for (const gap of gaps) expect(gap).toBeLessThan(0.5);
   });
 });
 

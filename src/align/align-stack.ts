@@ -8,6 +8,7 @@ import { FocusFuseError } from '../core/errors.js';
 import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma } from '../cpu/luma.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
+import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
@@ -142,12 +143,12 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   if (quickFactor > 1) {
     // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
     // finds nothing to apply, there is nothing to warn about.
-    estimate = estimateChain(stack, pyramids, reference, model, { convergedPx: 1e-2, fineBlurMatch: false }, undefined, significant);
+    estimate = estimateChain(stack, pyramids, reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false }, { countsAsMotion: significant });
     if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) {
-      estimate = estimateChain(stack, fullPyramids(), reference, model, {}, warn, reliable);
+      estimate = estimateChain(stack, fullPyramids(), reference, model, {}, { onWarning: warn, countsAsMotion: reliable, skipOne: true });
     }
   } else {
-    estimate = estimateChain(stack, pyramids, reference, model, {}, warn, auto ? reliable : undefined);
+    estimate = estimateChain(stack, pyramids, reference, model, {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
   }
   const statuses = estimate.statuses;
   const transforms = estimate.transforms.map((t, z) => {
@@ -245,20 +246,40 @@ interface Chain {
 /** Whether a neighbour registration (its displacement and standard error, px RMS) counts as motion. */
 type CountsAsMotion = (displacementPx: number, uncertaintyPx: number) => boolean;
 
+/** What estimateChain does besides registering neighbours. */
+interface ChainOptions {
+  onWarning?: (message: string) => void;
+  /**
+   * Without it every registration counts; one that does not is taken as no motion (the plane keeps
+   * its neighbour's transform, status below-threshold): auto's reliability gate.
+   */
+  countsAsMotion?: CountsAsMotion;
+  /** Also register every plane to the plane two away and refine all transforms jointly (see joint.ts). */
+  skipOne?: boolean;
+}
+
 /**
- * Registers each plane to its neighbour towards the reference and chains the transforms outwards.
- * @param countsAsMotion without it every registration counts; one that does not is taken as no motion
- *   (the plane keeps its neighbour's transform, status below-threshold): auto's reliability gate.
+ * A skip-one registration whose squared Mahalanobis distance from the chain exceeds this is a wrong
+ * match, not a second opinion, and is left out. Good ones measure 0.1 .. 140 on the moved fixtures
+ * (their standard errors, ~0.05 px, ignore the defocus bias); 400 is ~1 px off at such an error,
+ * and a wrong match is off by several pixels.
  */
-function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, onWarning?: (m: string) => void, countsAsMotion?: CountsAsMotion): Chain {
+export const MAX_SKIP_MISFIT = 400;
+
+/**
+ * Registers each plane to its neighbour towards the reference and chains the transforms outwards;
+ * with `skipOne`, then refines them against the skip-one registrations too.
+ */
+function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, options: ChainOptions = {}): Chain {
+  const { onWarning, countsAsMotion } = options;
   const Z = pyramids.length;
   const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
-  const order = [...Array.from({ length: Z - reference - 1 }, (_, i) => reference + 1 + i), ...Array.from({ length: reference }, (_, i) => reference - 1 - i)];
-  for (const z of order) {
+  const neighbours: PairMeasurement[] = [];
+  for (const z of outwards(Z, reference)) {
     const near = z > reference ? z - 1 : z + 1;
-    const { matrix, correlation, uncertaintyPx, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
+    const { matrix, correlation, uncertaintyPx, information, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
     const size = pyramids[near].levels[0];
@@ -273,17 +294,56 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
     } else {
       chain.transforms[z] = compose(matrix, chain.transforms[near]);
       chain.statuses[z] = 'estimated';
+      if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
     }
   }
+  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours);
   return chain;
 }
 
+/** The planes other than the reference, outwards from it: the order in which the chain is built. */
+function outwards(planes: number, reference: number): number[] {
+  return [...Array.from({ length: planes - reference - 1 }, (_, i) => reference + 1 + i), ...Array.from({ length: reference }, (_, i) => reference - 1 - i)];
+}
+
+/** Centre of a pyramid's full-size frame, in full-size pixels. */
+function centreOf(p: Pyramid): [number, number] {
+  const { width, height } = p.levels[0];
+  return [(width * p.scale - 1) / 2, (height * p.scale - 1) / 2];
+}
+
+/**
+ * Registers each plane to the plane two away (the one nearer the reference as A) and replaces the
+ * chained transforms of the estimated planes by the joint fit of all registrations; planes that kept
+ * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
+ * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
+ */
+function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[]): void {
+  const Z = pyramids.length;
+  const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
+  const skips: PairMeasurement[] = [];
+  for (let i = 0; i + 2 < Z; i++) {
+    const [from, to] = Math.abs(i - reference) <= Math.abs(i + 2 - reference) ? [i, i + 2] : [i + 2, i];
+    if (!estimated(from) || !estimated(to)) continue;
+    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, registration);
+    if (problem || !information) continue;
+    const measurement = { from, to, matrix, information, centre: centreOf(pyramids[from]) };
+    if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips.push(measurement);
+  }
+  if (skips.length === 0) return;
+  const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skips], centreOf(pyramids[reference]));
+  for (const z of outwards(Z, reference)) {
+    const near = z > reference ? z - 1 : z + 1;
+    chain.transforms[z] = chain.statuses[z] === 'estimated' ? refined[z] : chain.transforms[near];
+  }
+}
+
 /** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */
-function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; problem?: string } {
+function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; information?: Float64Array; problem?: string } {
   const flat = Math.min(a.texture, b.texture);
   if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, uncertaintyPx: NaN, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
-  const { matrix, correlation, uncertaintyPx } = registerPair(a, b, model, registration);
-  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, ...(problem ? { problem } : {}) });
+  const { matrix, correlation, uncertaintyPx, information } = registerPair(a, b, model, registration);
+  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, ...(information ? { information } : {}), ...(problem ? { problem } : {}) });
   if (!(correlation >= MIN_CORRELATION)) return checked(`no match with its neighbour: correlation ${correlation.toFixed(2)}`);
   const parts = decompose(matrix);
   const a0 = a.levels[0];

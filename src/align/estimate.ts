@@ -5,6 +5,7 @@
  */
 import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
 import { gaussianBlur } from '../synth/blur.js';
+import { solve } from './linear.js';
 import { BORDER_MARGIN, sampleBilinear, type Level, type Pyramid } from './pyramid.js';
 
 /** Motion models, from the most to the least constrained. */
@@ -36,6 +37,12 @@ export interface PairEstimate {
    * Gauss-Newton covariance on the finest level used; Infinity when that fit failed.
    */
   uncertaintyPx: number;
+  /**
+   * Inverse covariance of the model's parameters (see updateMatrix) about the centre of plane A's
+   * full-size frame, for combining several registrations (src/align/joint.ts); only where the finest
+   * level fitted is the full size one, else undefined.
+   */
+  information?: Float64Array;
 }
 
 export interface RegisterOptions {
@@ -52,6 +59,8 @@ export interface RegisterOptions {
    * similarity error on defocused synthetic stacks for ~20 % more time; auto's quick look skips it.
    */
   fineBlurMatch?: boolean;
+  /** Fit local blur terms (BLUR_TILE_PX) with the motion from the blur-matched levels down (default true). */
+  localBlur?: boolean;
 }
 
 /**
@@ -86,10 +95,13 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
       blur = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
     }
     const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
-    converged = refine(la, lb, model, m, Math.max(1, BORDER_MARGIN / pixel), convergedPx, level === finest ? fit : undefined);
+    const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
+    converged = refine(la, lb, model, m, Math.max(1, BORDER_MARGIN / pixel), convergedPx, level === finest ? fit : undefined, tile);
   }
   const uncertaintyPx = fit.uncertainty * a.scale * 2 ** finest;
-  return { matrix: rescale(m, a.scale * 2 ** finest), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx };
+  const estimate: PairEstimate = { matrix: rescale(m, a.scale * 2 ** finest), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx };
+  if (fit.information && a.scale * 2 ** finest === 1) estimate.information = fit.information;
+  return estimate;
 }
 
 /** Extra Gaussian blur (full-size pixels) given to plane A (blurA) or to plane B before comparing. */
@@ -186,14 +198,36 @@ function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]
   return best;
 }
 
-/** The update transform of parameters `p`, in coordinates centred on (cx, cy). */
-function updateMatrix(model: MotionModel, p: Float64Array, cx: number, cy: number): Mat3 {
+/**
+ * The update transform of parameters `p`, in coordinates centred on (cx, cy): translation (dx, dy);
+ * similarity (s - 1, rotation-ish, dx, dy); affine (a - 1, d, b, e - 1, dx, dy) of x' = a x + b y.
+ */
+export function updateMatrix(model: MotionModel, p: Float64Array, cx: number, cy: number): Mat3 {
   let centred: Mat3;
   if (model === 'translation') centred = affine(1, 0, p[0], 0, 1, p[1]);
   else if (model === 'similarity') centred = affine(1 + p[0], -p[1], p[2], p[1], 1 + p[0], p[3]);
   else centred = affine(1 + p[0], p[2], p[4], p[1], 1 + p[3], p[5]);
   const toCentre = affine(1, 0, -cx, 0, 1, -cy);
   return compose(invert(toCentre), compose(centred, toCentre));
+}
+
+/**
+ * The parameters of `m` as an update about (cx, cy): the inverse of updateMatrix (for a similarity
+ * or translation model, of the nearest one in the least-squares sense).
+ */
+export function modelParams(model: MotionModel, m: Mat3, cx: number, cy: number, dst: Float64Array = new Float64Array(PARAMS[model])): Float64Array {
+  const toCentre = affine(1, 0, -cx, 0, 1, -cy);
+  const c = compose(toCentre, compose(m, invert(toCentre)));
+  const [a, d, b, e, tx, ty] = [c[0], c[1], c[4], c[5], c[8], c[9]];
+  if (model === 'translation') dst.set([tx, ty]);
+  else if (model === 'similarity') dst.set([(a + e) / 2 - 1, (d - b) / 2, tx, ty]);
+  else dst.set([a - 1, d, b, e - 1, tx, ty]);
+  return dst;
+}
+
+/** Number of parameters of a motion model. */
+export function modelSize(model: MotionModel): number {
+  return PARAMS[model];
 }
 
 /** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel. */
@@ -207,9 +241,13 @@ function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: nu
   }
 }
 
-/** What refine reports about its last iteration: the estimate's standard error (level px RMS). */
+/**
+ * What refine reports about its last iteration: the estimate's standard error (level px RMS) and
+ * the parameters' inverse covariance (see PairEstimate.information).
+ */
 interface Fit {
   uncertainty: number;
+  information?: Float64Array;
 }
 
 /**
@@ -252,15 +290,50 @@ function displacementError(model: MotionModel, h: Float64Array, variance: number
 }
 
 /**
+ * Defocus left over after the global blur match differs from object to object (each sits at its
+ * own depth), and a blob blurred more on one plane than on the other looks magnified about its own
+ * centre: the fit reads that as motion. To first order, blurring by a Gaussian of variance v adds
+ * (v / 2) times the Laplacian (the heat equation), so B is compared with A + c_t * laplacian(A), one
+ * coefficient c_t (either sign) per tile of this many full-size pixels, fitted with the motion.
+ */
+export const BLUR_TILE_PX = 32;
+/** Ridge on each tile's coefficient, relative to the mean tile curvature: flat tiles stay at c = 0. */
+const BLUR_RIDGE = 1e-3;
+
+/** Five-point Laplacian of a level (0 on its outer pixels). */
+function laplacian(level: Level): Float32Array {
+  const { width, height, data } = level;
+  const out = new Float32Array(width * height);
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      out[i] = data[i - 1] + data[i + 1] + data[i - width] + data[i + width] - 4 * data[i];
+    }
+  }
+  return out;
+}
+
+/**
  * Inverse-compositional Gauss-Newton on one level; updates `m` (A pixel -> B pixel) in place.
  * Pixels within `margin` of either plane's border, or whose match falls outside B, are left out of
  * every sum, so planes of different sizes and large shifts do not drag the estimate.
+ * @param tile when given, the side (level pixels) of the tiles of local blur terms (BLUR_TILE_PX);
+ *   they are nuisance parameters: the reported information is the motion's, with them profiled out.
  */
-function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number, convergedPx: number, fit?: Fit): boolean {
+function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number, convergedPx: number, fit?: Fit, tile?: number): boolean {
   const k = PARAMS[model];
   const { width, height, data } = a;
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
+  const tilesX = tile ? Math.max(1, Math.round(width / tile)) : 0;
+  const tilesY = tile ? Math.max(1, Math.round(height / tile)) : 0;
+  const tiles = tilesX * tilesY;
+  const lap = tiles > 0 ? laplacian(a) : undefined;
+  const blur = new Float64Array(tiles); // c_t
+  // Per tile: sum w L^2, sum w L e, and the motion cross terms sum w L sd (k each).
+  const tt = new Float64Array(tiles);
+  const tg = new Float64Array(tiles);
+  const tp = new Float64Array(tiles * k);
   const sd = new Float64Array(k);
   const h = new Float64Array(k * k);
   const g = new Float64Array(k);
@@ -274,11 +347,15 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
     h.fill(0);
     g.fill(0);
+    tt.fill(0);
+    tg.fill(0);
+    tp.fill(0);
     let used = 0;
     let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
     const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
     const edge = Math.ceil(margin);
     for (let y = edge; y < height - edge; y++) {
+      const rowTile = tiles > 0 ? Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX : 0;
       for (let x = edge; x < width - edge; x++) {
         apply(m, x, y, pt);
         if (!(pt[0] >= margin && pt[1] >= margin && pt[0] <= bx1 && pt[1] <= by1)) continue;
@@ -289,7 +366,9 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
         steepest(model, gx, gy, x - cx, y - cy, sd);
         const va = data[i];
         sa += va; sb += vb; saa += va * va; sab += va * vb;
-        const e = (vb - offset) / gain - va;
+        const t = lap ? rowTile + Math.min(tilesX - 1, Math.floor((x * tilesX) / width)) : 0;
+        const l = lap ? lap[i] : 0;
+        const e = (vb - offset) / gain - va - (lap ? blur[t] * l : 0);
         see += e * e;
         // Huber weight: detail in focus on one plane only must not pull the fit.
         const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
@@ -297,10 +376,15 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
           g[r] += w * sd[r] * e;
           for (let c = r; c < k; c++) h[r * k + c] += w * sd[r] * sd[c];
         }
+        if (lap) {
+          tt[t] += w * l * l;
+          tg[t] += w * l * e;
+          for (let r = 0; r < k; r++) tp[t * k + r] += w * l * sd[r];
+        }
         used++;
       }
     }
-    if (used < 4 * k) return false;
+    if (used < 4 * k + tiles) return false;
     const varA = saa - (sa * sa) / used;
     if (varA > 0) {
       gain = Math.max(0.1, (sab - (sa * sb) / used) / varA);
@@ -308,11 +392,32 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
     }
     huber = HUBER_K * Math.sqrt(see / used);
     for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) h[r * k + c] = h[c * k + r];
+    // The tile terms are each tied to their own pixels only (a diagonal block): profile them out of
+    // the motion's system (Schur complement), solve for the motion, then back-substitute each tile.
+    let ridge = 0;
+    for (let t = 0; t < tiles; t++) ridge += tt[t];
+    ridge = (BLUR_RIDGE * ridge) / Math.max(tiles, 1) + 1e-12;
+    for (let t = 0; t < tiles; t++) {
+      const d = tt[t] + ridge;
+      for (let r = 0; r < k; r++) {
+        g[r] -= (tp[t * k + r] * tg[t]) / d;
+        for (let c = 0; c < k; c++) h[r * k + c] -= (tp[t * k + r] * tp[t * k + c]) / d;
+      }
+    }
     if (!solve(h, g, k, p)) return false;
+    for (let t = 0; t < tiles; t++) {
+      let s = tg[t];
+      for (let r = 0; r < k; r++) s -= tp[t * k + r] * p[r];
+      blur[t] += s / (tt[t] + ridge);
+    }
     const delta = updateMatrix(model, p, cx, cy);
     m.set(compose(m, invert(delta)));
     const done = maxCornerMove(delta, width, height) < convergedPx;
-    if (fit && (done || iteration === MAX_ITERATIONS - 1)) fit.uncertainty = displacementError(model, h, see / used, width, height);
+    if (fit && (done || iteration === MAX_ITERATIONS - 1)) {
+      const variance = see / used;
+      fit.uncertainty = displacementError(model, h, variance, width, height);
+      fit.information = h.map((v) => v / (variance * PIXELS_PER_SAMPLE));
+    }
     if (done) return true;
   }
   return false;
@@ -327,32 +432,4 @@ function maxCornerMove(m: Mat3, width: number, height: number): number {
     worst = Math.max(worst, Math.hypot(pt[0] - x, pt[1] - y));
   }
   return worst;
-}
-
-/** Solves the k x k system h p = g by Gaussian elimination with partial pivoting; false if singular. */
-function solve(h: Float64Array, g: Float64Array, k: number, p: Float64Array): boolean {
-  const a = Float64Array.from(h);
-  const v = Float64Array.from(g);
-  let scale = 0;
-  for (let i = 0; i < k; i++) scale = Math.max(scale, Math.abs(a[i * k + i]));
-  for (let col = 0; col < k; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
-    if (Math.abs(a[pivot * k + col]) <= 1e-12 * scale || scale === 0) return false;
-    if (pivot !== col) {
-      for (let c = 0; c < k; c++) [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
-      [v[col], v[pivot]] = [v[pivot], v[col]];
-    }
-    for (let r = col + 1; r < k; r++) {
-      const f = a[r * k + col] / a[col * k + col];
-      for (let c = col; c < k; c++) a[r * k + c] -= f * a[col * k + c];
-      v[r] -= f * v[col];
-    }
-  }
-  for (let r = k - 1; r >= 0; r--) {
-    let s = v[r];
-    for (let c = r + 1; c < k; c++) s -= a[r * k + c] * p[c];
-    p[r] = s / a[r * k + r];
-  }
-  return true;
 }

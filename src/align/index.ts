@@ -7,6 +7,6 @@ export { affine, identity, compose, invert, apply, toRows, fromRows, rescale, rm
 export type { Mat3, MatrixRows } from './matrix.js';
 export { buildPyramid, sampleBilinear, BAND_SIGMAS } from './pyramid.js';
 export type { Level, Pyramid } from './pyramid.js';
-export { warpPlane, largestCoveredRect, keysWeights } from './warp.js';
+export { warpPlane, largestCoveredRect, lanczos3Weights, WARP_TAPS } from './warp.js';
 export type { PlaneView, Rect } from './warp.js';
 export type { AlignmentReport, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
