@@ -45,8 +45,9 @@ describe('alignment on WebGPU', () => {
     expect(result.alignment?.planes.map((p) => p.matrix)).toEqual(cpu.alignment?.planes.map((p) => p.matrix));
     const { off, worst } = compareBytes(result.image, cpu.image);
     console.log(`warp parity: ${(100 * off).toFixed(3)} % of channel values differ, worst ${worst}`);
-    // Bicubic warp: measured 0 of 512,000 channel values differ (SwiftShader); f32 against f64 may
-    // still round a value that lies within ~1e-4 of .5 the other way.
+    // Lanczos-3 warp: 0 of the composite's 102,400 channel values differ here (SwiftShader); over every
+    // warped plane 5 .. 8 of 512,000 do, by 1 level: f32 against f64 rounds a value within ~1e-4 of .5
+    // the other way.
     expect(worst).toBeLessThanOrEqual(1);
     expect(off).toBeLessThanOrEqual(0.0001);
     // F itself is held to the fusion bar by gpu-parity.test.ts on identical planes; here a warped plane
@@ -62,10 +63,16 @@ describe('alignment on WebGPU', () => {
 
   it('recovers the synthetic motion and fuses planes of different sizes', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
-    const m = movedStack({ seed: 1, kind: 'similarity' });
-    const result = await gpu.fuse(m.moved, resolveOptions({ align: 'similarity' }));
-    const errors = result.alignment!.planes.map((p, z) => rmsDifference(fromRows(p.matrix), m.truth[z], 160, 160));
-    for (const e of errors) expect(e).toBeLessThan(0.2);
+    for (const kind of ['similarity', 'affine'] as const) {
+      const m = movedStack({ seed: 1, kind });
+      const result = await gpu.fuse(m.moved, resolveOptions({ align: kind }));
+      const errors = result.alignment!.planes.map((p, z) => rmsDifference(fromRows(p.matrix), m.truth[z], 160, 160));
+      const rms = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / (errors.length - 1));
+      console.log(`WebGPU engine, ${kind}: ${rms.toFixed(3)} px RMS over the moved planes`);
+      // The issue's bar; the estimate is the CPU code's, so the transforms are the CPU's too.
+      expect(rms).toBeLessThan(0.1);
+      expect(result.alignment!.planes.map((p) => p.matrix)).toEqual(alignStack(m.moved, { mode: kind }).report!.planes.map((p) => p.matrix));
+    }
     // Mixed sizes: the stack crosses to the worker with its planeSizes.
     const { stack } = generateStack({ seed: 5, size: 96, planes: 3 });
     const mixed: ZStack = { ...stack, planeSizes: [{ width: 96, height: 96 }, { width: 90, height: 92 }, { width: 96, height: 96 }] };

@@ -15,6 +15,8 @@ import { resolveOptions } from '../src/core/options.js';
 import type { CompositeMode, FuseResult, Measure, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import { GPU_MEASURES } from '../src/gpu/kernels.js';
+import { generateStack } from '../src/synth/generate.js';
+import { movedStack } from './align-fixtures.js';
 import { findChromium } from '../src/headless/chromium.js';
 import { launchHeadlessRuntime, probeHeadless, type HeadlessRuntime } from '../src/headless/runtime.js';
 
@@ -262,6 +264,22 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: transport (CPU engine 
     });
   });
 
+  it('aligns in the page exactly as fuseCpu does: planes of different sizes there, the report back', { timeout: 120_000 }, async () => {
+    const m = movedStack({ seed: 2, kind: 'similarity' });
+    const { stack } = generateStack({ seed: 5, size: 96, planes: 3 });
+    const mixed: ZStack = { ...stack, planeSizes: [{ width: 96, height: 96 }, { width: 90, height: 92 }, { width: 96, height: 96 }] };
+    const cases: Array<[ZStack, ReturnType<typeof resolveOptions>]> = [
+      [m.moved, resolveOptions({ align: 'similarity' })],
+      [mixed, resolveOptions({ align: 'translation', alignCrop: true })],
+    ];
+    for (const [input, options] of cases) {
+      const [inPage, inNode] = [await runtime.fuse(input, options), fuseCpu(input, options)];
+      expectIdentical(inPage, inNode);
+      expect(inPage.alignment!.planes.map((p) => p.matrix)).toEqual(inNode.alignment!.planes.map((p) => p.matrix));
+      expect([inPage.width, inPage.height, inPage.alignment!.crop]).toEqual([inNode.width, inNode.height, inNode.alignment!.crop]);
+    }
+  });
+
   it('validates options and stacks before anything reaches the page', async () => {
     const stack = texturedStack(4, 4, 2, 1);
     await expect(runtime.fuse(stack, { measure: 'sharpest' as Measure })).rejects.toThrow(/Expected one of .* for measure/);
@@ -379,6 +397,22 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: WebGPU', () => {
       expect(result.backend.name).toBe('webgpu');
       expectParity(result, fuseCpu(stacks[i], options), `${measure}/${composite} ${sizes[i].join('x')}`);
     });
+  });
+
+  it('aligns a moved stack on the GPU: the CPU estimate, the warp within the parity bar', { timeout: 180_000 }, async (context) => {
+    const rt = gpu(context);
+    const m = movedStack({ seed: 1, kind: 'affine' });
+    const options = resolveOptions({ align: 'affine', keepFocus: true });
+    const [result, cpu] = [await rt.fuse(m.moved, options), fuseCpu(m.moved, options)];
+    expect(result.alignment!.applied).toBe(true);
+    expect(result.alignment!.planes.map((p) => p.matrix)).toEqual(cpu.alignment!.planes.map((p) => p.matrix));
+    // As in align-gpu.test.ts: a handful of warped values differ by 1 level (f32 against f64 rounding
+    // near .5; 5 of the 512,000 here), and each moves F of the ~120 windows around it, by more than the
+    // 1e-3 relative bar where F is small (0.3 % of F values here): the check is on what the fusion delivers.
+    const p = parity(result, cpu);
+    expect(p.focusBad / p.focusChecked).toBeLessThan(0.005);
+    for (const share of [p.argmaxShare, p.depthShare, p.confidenceShare, p.imageShare]) expect(share).toBeGreaterThanOrEqual(0.999);
+    expect(p.imageMaxDiff).toBeLessThanOrEqual(8);
   });
 
   it('fuses a batch of 8 stacks in one job', async (context) => {

@@ -61,6 +61,11 @@ export interface RegisterOptions {
   fineBlurMatch?: boolean;
   /** Fit local blur terms (BLUR_TILE_PX) with the motion from the blur-matched levels down (default true). */
   localBlur?: boolean;
+  /**
+   * Gauss-Newton iterations per level at most (default 40). auto's quick look uses 2: on a
+   * registered stack it starts at the answer, and 2 steps are enough to tell motion from none.
+   */
+  maxIterations?: number;
 }
 
 /**
@@ -71,6 +76,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
   const top = Math.min(a.levels.length, b.levels.length) - 1;
   const finest = Math.min(options.finestLevel ?? 0, top);
   const convergedPx = options.convergedPx ?? CONVERGED_PX;
+  const maxIterations = options.maxIterations ?? MAX_ITERATIONS;
   const la = a.levels[top];
   const lb = b.levels[top];
   // Start from the frame centres on top of each other: planes of different sizes differ mostly by
@@ -88,7 +94,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     if (level !== top) m = rescale(m, 2);
     const pixel = a.scale * 2 ** level; // full-size pixels per pixel of this level
     if (level === matched) {
-      converged = refine(a.levels[level], b.levels[level], model, m, Math.max(1, BORDER_MARGIN / pixel), convergedPx);
+      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx, maxIterations });
       blur = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS);
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
@@ -96,7 +102,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     }
     const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
     const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
-    converged = refine(la, lb, model, m, Math.max(1, BORDER_MARGIN / pixel), convergedPx, level === finest ? fit : undefined, tile);
+    converged = refine(la, lb, model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
   }
   const uncertaintyPx = fit.uncertainty * a.scale * 2 ** finest;
   const estimate: PairEstimate = { matrix: rescale(m, a.scale * 2 ** finest), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx };
@@ -313,14 +319,29 @@ function laplacian(level: Level): Float32Array {
   return out;
 }
 
+/** How refine runs on one level. */
+interface RefineOptions {
+  /** Pixels within this distance of either plane's border are left out (level pixels). */
+  margin: number;
+  /** Stop when an update moves no frame corner by more than this (level pixels). */
+  convergedPx: number;
+  maxIterations: number;
+  /** Filled in from the last iteration. */
+  fit?: Fit;
+  /**
+   * Side (level pixels) of the tiles of local blur terms (BLUR_TILE_PX); they are nuisance
+   * parameters: the reported information is the motion's, with them profiled out.
+   */
+  tile?: number;
+}
+
 /**
  * Inverse-compositional Gauss-Newton on one level; updates `m` (A pixel -> B pixel) in place.
  * Pixels within `margin` of either plane's border, or whose match falls outside B, are left out of
  * every sum, so planes of different sizes and large shifts do not drag the estimate.
- * @param tile when given, the side (level pixels) of the tiles of local blur terms (BLUR_TILE_PX);
- *   they are nuisance parameters: the reported information is the motion's, with them profiled out.
  */
-function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number, convergedPx: number, fit?: Fit, tile?: number): boolean {
+function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: RefineOptions): boolean {
+  const { margin, convergedPx, maxIterations, fit, tile } = options;
   const k = PARAMS[model];
   const { width, height, data } = a;
   const cx = (width - 1) / 2;
@@ -344,7 +365,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
   let gain = 1;
   let offset = 0;
   let huber = Infinity;
-  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
     h.fill(0);
     g.fill(0);
     tt.fill(0);
@@ -413,7 +434,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, margin: number,
     const delta = updateMatrix(model, p, cx, cy);
     m.set(compose(m, invert(delta)));
     const done = maxCornerMove(delta, width, height) < convergedPx;
-    if (fit && (done || iteration === MAX_ITERATIONS - 1)) {
+    if (fit && (done || iteration === maxIterations - 1)) {
       const variance = see / used;
       fit.uncertainty = displacementError(model, h, variance, width, height);
       fit.information = h.map((v) => v / (variance * PIXELS_PER_SAMPLE));
