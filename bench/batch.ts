@@ -4,7 +4,7 @@
  * floor measured in the same run: the time just to read and decode every plane, with the same
  * concurrency. Prints a Markdown table; `--json FILE` writes it as JSON.
  *
- *   node dist/batch-bench.js [--n 639] [--size 384] [--backends cpu,headless,node] [--threads N] [--tree DIR] [--json FILE]
+ *   node dist/batch-bench.js [--n 639] [--size 384] [--backends cpu,headless,node] [--align none,auto] [--threads N] [--tree DIR] [--json FILE]
  *
  * The tree is generated once into --tree (default: $TMPDIR/focusfuse-batch-bench-<n>-<size>) and
  * reused while its synth.json matches. Backends that cannot start are reported, never dropped.
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { runBatch, type BatchSummary } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
 import { loadStack } from '../src/io/load-stack.js';
+import type { AlignMode } from '../src/core/types.js';
 import type { GpuRuntimeName } from '../src/runtimes.js';
 import { readSynthManifest } from '../src/synth/truth.js';
 import { plantBadFovs } from '../test/batch-fixtures.js';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'cpu,headless,node' },
     concurrency: { type: 'string', default: '4' },
     threads: { type: 'string' },
+    align: { type: 'string', default: 'none' },
     tree: { type: 'string' },
     json: { type: 'string' },
   },
@@ -37,6 +39,8 @@ const n = Number(values.n);
 const size = Number(values.size);
 const concurrency = Number(values.concurrency);
 const backends = values.backends.split(',').map((s) => s.trim()) as ('cpu' | GpuRuntimeName)[];
+// Each backend runs once per align mode: `none,auto` shows what auto's quick look costs a registered dataset.
+const alignModes = values.align.split(',').map((s) => s.trim()) as AlignMode[];
 const tree = values.tree ?? join(tmpdir(), `focusfuse-batch-bench-${n}-${size}`);
 
 /** Generates the tree (and plants bad FOVs) unless a complete one of this shape is already there. */
@@ -72,13 +76,13 @@ async function decodeFloor(fovs: BatchFov[]): Promise<number> {
   return performance.now() - t0;
 }
 
-async function benchBackend(name: 'cpu' | GpuRuntimeName): Promise<BatchSummary | { error: string }> {
+async function benchBackend(name: 'cpu' | GpuRuntimeName, align: AlignMode): Promise<BatchSummary | { error: string }> {
   const out = await mkdtemp(join(tmpdir(), `focusfuse-batch-bench-out-${name}-`));
   try {
     return await runBatch({
       root: tree,
       out,
-      fuse: { backend: name === 'cpu' ? 'cpu' : 'webgpu' },
+      fuse: { backend: name === 'cpu' ? 'cpu' : 'webgpu', align },
       runtime: name === 'cpu' ? undefined : name,
       concurrency,
       cpuThreads: values.threads === undefined ? undefined : Number(values.threads),
@@ -100,19 +104,20 @@ const floorRate = fovs.length / (floorMs / 1000);
 console.error(`decode floor: ${fovs.length} FOVs in ${(floorMs / 1000).toFixed(1)} s (${floorRate.toFixed(1)} FOV/s)`);
 
 const rows: Record<string, string | number>[] = [
-  { backend: 'decode floor (read + decode only)', engine: 'sharp', fovs: fovs.length, ok: '', failed: '', seconds: +(floorMs / 1000).toFixed(2), 'FOV/s': +floorRate.toFixed(2), 'x floor': 1 },
+  { backend: 'decode floor (read + decode only)', align: '', engine: 'sharp', fovs: fovs.length, ok: '', failed: '', seconds: +(floorMs / 1000).toFixed(2), 'FOV/s': +floorRate.toFixed(2), 'x floor': 1 },
 ];
-for (const name of backends) {
-  console.error(`${name}: fusing ${fovs.length} FOVs...`);
-  const result = await benchBackend(name);
+for (const name of backends) for (const align of alignModes) {
+  console.error(`${name}, align ${align}: fusing ${fovs.length} FOVs...`);
+  const result = await benchBackend(name, align);
   if ('error' in result) {
-    rows.push({ backend: name, engine: `unavailable: ${result.error}`, fovs: '', ok: '', failed: '', seconds: '', 'FOV/s': '', 'x floor': '' });
+    rows.push({ backend: name, align, engine: `unavailable: ${result.error}`, fovs: '', ok: '', failed: '', seconds: '', 'FOV/s': '', 'x floor': '' });
     continue;
   }
   const seconds = result.elapsedMs / 1000;
   const rate = result.selected / seconds;
   rows.push({
     backend: name,
+    align,
     engine: result.engine,
     fovs: result.selected,
     ok: result.fused,
