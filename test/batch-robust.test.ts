@@ -53,6 +53,14 @@ describe('batch over a tree with planted bad FOVs', () => {
     expect(summary.fused).toBe(fovs.length - planted.expectedErrors.size);
   });
 
+  it('with --align, still reports the FOV whose plane is far off in size (mixed sizes are for breathing)', async () => {
+    const aligned = await runBatch({ root, out: join(work, 'out-align'), fuse: { backend: 'cpu', align: 'translation' }, outputs: ['json'] });
+    const errors = new Map(aligned.rows.filter((row) => row.status === 'error').map((row) => [row.fov, row.error]));
+    expect([...errors.keys()].sort()).toEqual([...planted.expectedErrors.keys()].sort());
+    const mismatch = [...planted.expectedErrors].find(([, pattern]) => String(pattern).includes('32x32'))!;
+    expect(errors.get(mismatch[0])).toMatch(/is 32x32 .* more than 25 % apart/);
+  });
+
   it('reports stray files, unconventional names and the empty class folder, and nothing of ground-truth/ or synth.json', () => {
     const reported = summary.problems.map(({ path, level }) => ({ path, level }));
     expect(reported.sort((a, b) => a.path.localeCompare(b.path))).toEqual(

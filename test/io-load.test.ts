@@ -250,6 +250,23 @@ describe('loadStack', () => {
     expect(error.message).toContain(`${first} is 8x8`);
   });
 
+  it('accepts mixed sizes for alignment, padded, but not a plane far off in size', async () => {
+    const dir = await folder();
+    await writeCccidPlanes(dir, [0, 1], { size: 40 });
+    const near = join(dir, '001_(3059,11012,2).png');
+    await writeImage(near, new Uint8Array(44 * 38 * 3), 44, 38, 3, 'png');
+    const stack = await loadStack(dir, { allowMixedSizes: true });
+    expect([stack.width, stack.height]).toEqual([44, 40]);
+    expect(stack.planeSizes).toEqual([{ width: 40, height: 40 }, { width: 40, height: 40 }, { width: 44, height: 38 }]);
+    // A 32 px plane among 40 px ones (x 1.25 and more) is a broken file, not focus breathing.
+    const far = join(dir, '001_(3059,11012,3).png');
+    await writeImage(far, new Uint8Array(31 * 40 * 3), 31, 40, 3, 'png');
+    const error = await loadError(dir, { allowMixedSizes: true });
+    expect(error.code).toBe('SIZE_MISMATCH');
+    expect(error.file).toBe(far);
+    expect(error.message).toMatch(/31x40 .* more than 25 % apart/);
+  });
+
   it('reports gaps and duplicates in z before decoding anything', async () => {
     const gap = await folder();
     await writeCccidPlanes(gap, [0, 1, 3]);

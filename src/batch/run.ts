@@ -248,7 +248,8 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     const t0 = performance.now();
     try {
       checkPlaneNames(fov, ctx.planes);
-      const stack = await loadStack(fov.files, { order: 'cccid' });
+      // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
+      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none' });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };

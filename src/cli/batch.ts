@@ -52,6 +52,10 @@ Outputs:
 Fusion (as focusfuse fuse):
   --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
   --composite <interpolate|nearest>
+  --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
+                           none; auto only where they move; see docs/alignment.md); the
+                           manifest records the transforms
+  --align-reference <middle|sharpest>  --crop
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts, else cpu
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)
   --fallback <none|cpu>          redo on the cpu what webgpu fails on (default none)

@@ -17,7 +17,9 @@ export interface LoadStackOptions {
   fov?: string;
   /**
    * Accept planes of different sizes (for alignment): they are padded to the largest width and height,
-   * top-left, with each plane's own size in `planeSizes`. Default false: SIZE_MISMATCH.
+   * top-left, with each plane's own size in `planeSizes`. Default false: SIZE_MISMATCH. Even then a
+   * plane whose width or height differs from the first plane's by more than MIXED_SIZE_LIMIT is
+   * SIZE_MISMATCH: that is a broken file, not focus breathing.
    */
   allowMixedSizes?: boolean;
   /** Called with each non-fatal problem (single plane, skipped files). */
@@ -54,7 +56,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   }
   const planes = await decodeAll(ordered.files);
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
-  if (!options.allowMixedSizes || !mixed) checkSizes(planes, ordered.files);
+  checkSizes(planes, ordered.files, options.allowMixedSizes ? MIXED_SIZE_LIMIT : 1);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
   const meta: StackMeta = { name, files: ordered.files };
   if (ordered.cccid) {
@@ -157,13 +159,30 @@ async function decodeAll(files: readonly string[]): Promise<DecodedPlane[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<DecodedPlane>).value);
 }
 
-function checkSizes(planes: readonly DecodedPlane[], files: readonly string[]): void {
+/**
+ * The most a plane's width or height may differ from the first plane's (as a ratio) when mixed sizes
+ * are accepted: focus breathing and cameras that crop per plane differ by a few percent; alignment
+ * bounds a neighbour's scale to 0.85 .. 1.18 (PAIR_LIMITS) anyway.
+ */
+export const MIXED_SIZE_LIMIT = 1.25;
+
+/** Every plane as large as the first, or (`limit` > 1) within that ratio of it in each dimension. */
+function checkSizes(planes: readonly DecodedPlane[], files: readonly string[], limit: number): void {
   const [first] = planes;
+  const within = (a: number, b: number) => Math.max(a, b) <= limit * Math.min(a, b);
   planes.forEach((plane, z) => {
-    if (plane.width !== first.width || plane.height !== first.height) {
+    if (plane.width === first.width && plane.height === first.height) return;
+    if (limit === 1) {
       throw new FocusFuseError(
         'SIZE_MISMATCH',
         `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size (unregistered stacks: fuse with --align similarity, which accepts mixed sizes)`,
+        files[z],
+      );
+    }
+    if (!within(plane.width, first.width) || !within(plane.height, first.height)) {
+      throw new FocusFuseError(
+        'SIZE_MISMATCH',
+        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}: more than ${Math.round((limit - 1) * 100)} % apart, which alignment does not take for focus breathing (a truncated or wrong file?)`,
         files[z],
       );
     }
