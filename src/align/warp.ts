@@ -2,9 +2,9 @@
  * The CPU reference of the warp: resamples one RGBA8 plane into the reference frame through its
  * transform with a Lanczos-3 kernel (6 x 6 taps). It is what shaders/warp.wgsl must match.
  * Why Lanczos-3: every resampling is a low-pass filter, and the fused image keeps what the warp
- * keeps. On the moved synthetic stacks (docs/alignment.md) the fused image inside cells lost
- * 2.4 dB to a bilinear warp, 0.37 dB to Keys' bicubic and 0.09 dB to Lanczos-3, against the
- * still stack; the cost is ~2x the bicubic's time.
+ * keeps. On the moved synthetic stacks the fused image inside cells lost 0.37 dB to Keys' bicubic
+ * and 0.09 dB to Lanczos-3 against the still stack (mean of 3 seeds; a bilinear warp lost 2.4 dB
+ * on an earlier fixture), see docs/alignment.md; the cost is ~3x the bicubic's time.
  *
  * Edges: a reference pixel whose source point lies outside the plane takes the plane's nearest edge
  * pixel (clamp to edge) and is marked uncovered. Replicated edges carry no texture, so the focus
