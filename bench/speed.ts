@@ -13,7 +13,6 @@ import { fuse } from '../src/fuse.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/core/types.js';
-import { affine } from '../src/align/matrix.js';
 import { warpPlane } from '../src/align/warp.js';
 import { decodePlane } from '../src/io/decode.js';
 import { loadStack } from '../src/io/load-stack.js';
@@ -23,6 +22,7 @@ import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
 import { lineplot, type Series } from './svg-plot.js';
 import { synthCase } from './synth-cases.js';
+import { motionAbout } from '../test/align-fixtures.js';
 
 export interface SpeedGrid {
   runs: number;
@@ -185,10 +185,7 @@ function movedBenchStack(stack: ZStack): ZStack {
   const planes = stack.planes.map((rgba, z) => {
     const d = z - reference;
     if (d === 0) return rgba;
-    const [s, r] = [1 + 0.004 * d, (0.1 * d * Math.PI) / 180];
-    const [a, b] = [s * Math.cos(r), -s * Math.sin(r)];
-    // Rotation and scale about the centre, then the drift: x' = A (x - c) + c + t.
-    const m = affine(a, b, cx - a * cx - b * cy + 0.6 * d, -b, a, cy + b * cx - a * cy - 0.4 * d);
+    const m = motionAbout(cx, cy, { scale: 1 + 0.004 * d, rotationDeg: 0.1 * d, dx: 0.6 * d, dy: -0.4 * d });
     return warpPlane({ rgba, width: stack.width, height: stack.height, stride: stack.width }, m, stack.width, stack.height);
   });
   return { ...stack, planes };
