@@ -17,4 +17,4 @@ export type { SynthOptions, SynthStack, SynthTruth } from './synth/generate.js';
 export { depthToColor, viridisLut } from './io/colormap.js';
 export { parseCccidName, naturalCompare, groupByFov, orderPlanes } from './io/cccid.js';
 export { alignStack, registerPair, warpPlane, AUTO_THRESHOLD_PX } from './align/index.js';
-export type { AlignmentReport, PlaneAlignment, MotionModel, AlignOptions, AlignedStack } from './align/index.js';
+export type { AlignmentReport, AutoStep, PlaneAlignment, MotionModel, AlignOptions, AlignedStack } from './align/index.js';

@@ -82,12 +82,33 @@ describe('alignment on WebGPU', () => {
     expect(compareBytes(onGpu.image, cpu.image).worst).toBeLessThanOrEqual(8);
   });
 
+  it('auto in a batch: a registered stack fused as given, a moving one warped and fused again', { timeout: 180_000 }, async (ctx) => {
+    if (!gpu) return ctx.skip();
+    // The engine fuses the planes as given while the CPU decides; only the moving stack is redone.
+    const { stack } = generateStack({ seed: 4, size: 384, planes: 3 });
+    const m = movedStack({ seed: 2, kind: 'similarity', render: 448, frame: 384, planes: 3 });
+    const options = resolveOptions({ align: 'auto', keepFocus: true });
+    const [still, moved] = await gpu.fuseBatch([stack, m.moved], options);
+    expect(still.alignment).toMatchObject({ applied: false, decidedBy: 'glance' });
+    expect(Buffer.from(still.image).equals(Buffer.from((await gpu.fuse(stack, resolveOptions({ keepFocus: true }))).image))).toBe(true);
+    const cpu = fuseCpu(m.moved, options);
+    expect(moved.alignment).toMatchObject({ applied: true, decidedBy: 'estimate' });
+    expect(moved.alignment!.planes.map((p) => p.matrix)).toEqual(cpu.alignment!.planes.map((p) => p.matrix));
+    const p = parity(cpu, moved);
+    expect(p.argmaxEqual).toBeGreaterThanOrEqual(0.999);
+    expect(p.depthClose).toBeGreaterThanOrEqual(0.999);
+    expect(p.imageClose).toBeGreaterThanOrEqual(0.999);
+  });
+
   it('auto leaves a registered stack byte-identical to none', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
-    const { stack } = generateStack({ seed: 5, size: 128, planes: 5 });
+    const { stack } = generateStack({ seed: 5, size: 384, planes: 11 });
     const none = await gpu.fuse(stack, resolveOptions({}));
     const auto = await gpu.fuse(stack, resolveOptions({ align: 'auto' }));
     expect(auto.alignment?.applied).toBe(false);
+    // The engine's preview comes from shrinkLuma, the CPU engine's from its luma pass: same decision.
+    expect(auto.alignment?.decidedBy).toBe('glance');
+    expect(fuseCpu(stack, resolveOptions({ align: 'auto' })).alignment).toMatchObject({ decidedBy: 'glance', planes: auto.alignment!.planes });
     expect(Buffer.from(auto.image).equals(Buffer.from(none.image))).toBe(true);
     expect(alignStack(stack, { mode: 'auto' }).stack).toBe(stack);
   });

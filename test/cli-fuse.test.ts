@@ -109,6 +109,13 @@ afterAll(async () => {
 });
 
 describe('focusfuse fuse', () => {
+  it('says what alignment did: auto on the bundled registered sample is cleared by the glance', async () => {
+    const sample = join('examples', 'samples', 'cccid-synth', 'NILM', '1. Superficial-Intermediate Cells');
+    const run = await cli('fuse', sample, '-o', join(outDir(), 'fused.png'), '--align', 'auto');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/align auto: nothing applied, decided by the glance \(estimate \d+ ms, warp 0 ms\)/);
+  });
+
   it('fuses a CCCID folder into all outputs with the documented encodings', async () => {
     const out = outDir();
     const files = {

@@ -415,6 +415,15 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: WebGPU', () => {
     expect(p.imageMaxDiff).toBeLessThanOrEqual(8);
   });
 
+  it('auto in the page: a registered stack cleared by the glance while the GPU fuses, none\'s image', { timeout: 120_000 }, async (context) => {
+    const rt = gpu(context);
+    const { stack } = generateStack({ seed: 4, size: 384, planes: 3 });
+    const [auto, none] = [await rt.fuse(stack, resolveOptions({ align: 'auto' })), await rt.fuse(stack, resolveOptions({}))];
+    expect(auto.alignment).toMatchObject({ applied: false, decidedBy: 'glance' });
+    expect(auto.timings.align).toBeGreaterThan(0);
+    expect(Buffer.from(auto.image).equals(Buffer.from(none.image))).toBe(true);
+  });
+
   it('fuses a batch of 8 stacks in one job', async (context) => {
     const rt = gpu(context);
     const options = resolveOptions({ keepFocus: true });

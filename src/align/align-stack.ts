@@ -10,33 +10,14 @@ import { luma } from '../cpu/luma.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Pyramid } from './pyramid.js';
-import type { AlignmentReport, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
+import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX } from './auto-gates.js';
+import { outwards, towardsReference } from './chain.js';
+import { glanceStack } from './glance.js';
+import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
+import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
 
-/**
- * `auto` applies a plane's transform only when it moves the frame's pixels by more than this, RMS.
- * Registered scanner stacks estimate at about 0.01 px; 0.5 px is where a misregistration starts to
- * soften edges visibly, and below it resampling would cost more sharpness than it gains.
- */
-export const AUTO_THRESHOLD_PX = 0.5;
-
-/**
- * `auto` counts a neighbour registration whose standard error (px RMS over the frame) exceeds this
- * as no motion: it cannot tell a 0.5 px motion from none at 3 standard errors. Tiny, nearly
- * textureless fields (96 px, a few cells near the centre) estimate at 0.2 .. 2 px and pick up
- * spurious scale from defocus there; moved 160 px fixtures and CCCID-size fields estimate at <= 0.08 px.
- */
-export const AUTO_MAX_UNCERTAINTY_PX = AUTO_THRESHOLD_PX / 3;
-
-/**
- * `auto` counts a neighbour registration as motion only when its displacement exceeds this many
- * standard errors (and, at full size, the standard error is at most AUTO_MAX_UNCERTAINTY_PX).
- * The quick look (quarter size, 0.15 .. 0.35 px per pair) on registered CCCID-like stacks stays
- * below 1.2 standard errors; without the test half of them looked moved (chained noise above
- * 0.5 px) and paid for a full estimation (~1.2 s) that then found nothing.
- */
-export const AUTO_SIGNIFICANCE = 2;
+export { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX };
 
 /**
  * auto registers without the local blur terms. They take part of the defocus bias away but also
@@ -70,6 +51,11 @@ export interface AlignOptions {
   crop?: boolean;
   /** Called with each plane that could not be registered. */
   onWarning?: (message: string) => void;
+  /**
+   * auto only: each plane's luma block means at previewFactor(stack), as shrinkLuma gives them, when
+   * the caller has them already (the CPU engine gathers them with its own luma); made here otherwise.
+   */
+  preview?: Level[];
 }
 
 export interface AlignedStack {
@@ -141,13 +127,8 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const model: MotionModel = options.mode === 'auto' ? 'similarity' : options.mode;
   const auto = options.mode === 'auto';
   const fullPyramids = () => stack.planes.map((plane, z) => buildPyramid(planeLuma(plane, stack.width, sizes[z]), sizes[z].width, sizes[z].height));
-  // auto first takes a quick look on a quarter-size luma, enough to tell "registered" from "moving";
-  // planes under 384 px are looked at at half or full size, and at full size the look is the estimate.
-  const mixed = mixedSizes(sizes);
-  const quickFactor = auto && !mixed ? quickLookFactor(sizes) : 1;
-  const pyramids = quickFactor > 1 ? quickPyramids(stack, sizes, quickFactor) : fullPyramids();
-  const reference = options.reference === 'sharpest' ? argMax(pyramids.map((p) => p.texture)) : Math.floor((stack.planes.length - 1) / 2);
-  const { width, height } = sizes[reference];
+  const middle = Math.floor((stack.planes.length - 1) / 2);
+  const sharpest = (pyramids: Pyramid[]) => argMax(pyramids.map((p) => p.texture));
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -155,17 +136,39 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   };
   const significant: CountsAsMotion = (displacement, uncertainty) => displacement > AUTO_SIGNIFICANCE * uncertainty;
   const reliable: CountsAsMotion = (displacement, uncertainty) => uncertainty <= AUTO_MAX_UNCERTAINTY_PX && significant(displacement, uncertainty);
-  let estimate: Chain;
-  if (quickFactor > 1) {
-    // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
-    // finds nothing to apply, there is nothing to warn about.
-    estimate = estimateChain(stack, pyramids, reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });
-    if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) {
-      estimate = estimateChain(stack, fullPyramids(), reference, model, AUTO_REGISTRATION, { onWarning: warn, countsAsMotion: reliable, skipOne: true });
+  const fullEstimate = (pyramids: Pyramid[], reference: number) =>
+    estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
+  const mixed = mixedSizes(sizes);
+  let reference = middle;
+  let estimate: Chain | undefined;
+  let decidedBy: AutoStep | undefined;
+  if (auto && !mixed) {
+    // auto first glances at the preview (luma block means), then takes a quick look at it, and only a
+    // stack that the quick look sees moving pays for the full estimate. Planes under 384 px are looked
+    // at at half or full size, and at full size the look is the full estimate.
+    const factor = previewFactor(stack);
+    const preview = options.preview ? checkedPreview(stack, options.preview, factor) : stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, factor));
+    let built: Pyramid[] | undefined;
+    const quickPyramids = () => (built ??= factor > 1 ? preview.map((level) => buildPyramid(level.data, level.width, level.height, 8, factor)) : fullPyramids());
+    if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
+    estimate = glanceChain(preview, reference, factor);
+    decidedBy = estimate ? 'glance' : undefined;
+    if (!estimate && factor > 1) {
+      // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
+      // finds nothing to apply, there is nothing to warn about.
+      estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });
+      const { width, height } = sizes[reference];
+      decidedBy = 'quick-look';
+      if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
     }
+    if (!estimate) [estimate, decidedBy] = [fullEstimate(quickPyramids(), reference), 'estimate'];
   } else {
-    estimate = estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
+    const pyramids = fullPyramids();
+    if (options.reference === 'sharpest') reference = sharpest(pyramids);
+    estimate = fullEstimate(pyramids, reference);
+    if (auto) decidedBy = 'estimate';
   }
+  const { width, height } = sizes[reference];
   const statuses = estimate.statuses;
   const transforms = estimate.transforms.map((t, z) => {
     if (options.mode !== 'auto' || z === reference) return t;
@@ -210,6 +213,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     reference,
     applied: !untouched,
     thresholdPx: AUTO_THRESHOLD_PX,
+    ...(decidedBy ? { decidedBy } : {}),
     width: warp?.width ?? stack.width,
     height: warp?.height ?? stack.height,
     planes,
@@ -225,18 +229,36 @@ function mixedSizes(sizes: { width: number; height: number }[]): boolean {
   return sizes.some((s) => s.width !== sizes[0].width || s.height !== sizes[0].height);
 }
 
-/** Shrink factor of auto's quick look: 4, or less where the planes are small. */
-function quickLookFactor(sizes: { width: number; height: number }[]): number {
-  const short = Math.min(...sizes.map((s) => Math.min(s.width, s.height)));
+/**
+ * Block size of auto's preview (the glance and the quick look look at luma block means): 4, or less
+ * where the planes are small; 0 where they differ in size (auto then estimates at full size).
+ * The CPU engine gathers the preview while it computes the luma (see AlignOptions.preview).
+ * @example previewFactor(cccidStack) // 4 (384 x 384 planes)
+ */
+export function previewFactor(stack: ZStack): number {
+  const sizes = planeSizesOf(stack);
+  if (mixedSizes(sizes)) return 0;
+  const short = Math.min(stack.width, stack.height);
   return short >= 16 * MIN_LEVEL_SIZE ? 4 : short >= 8 * MIN_LEVEL_SIZE ? 2 : 1;
 }
 
-/** Pyramids of the planes' luma shrunk by `factor` (block means): auto's quick look. */
-function quickPyramids(stack: ZStack, sizes: { width: number; height: number }[], factor: number): Pyramid[] {
-  return stack.planes.map((plane, z) => {
-    const small = shrinkLuma(plane, stack.width, sizes[z].width, sizes[z].height, factor);
-    return buildPyramid(small.data, small.width, small.height, 8, factor);
-  });
+/** A caller's preview, checked against the stack (see AlignOptions.preview). */
+function checkedPreview(stack: ZStack, preview: Level[], factor: number): Level[] {
+  const width = Math.floor(stack.width / factor);
+  const height = Math.floor(stack.height / factor);
+  const wrong = preview.length !== stack.planes.length ? `${preview.length} planes` : preview.find((l) => l.width !== width || l.height !== height || l.data.length !== width * height);
+  if (wrong) {
+    const got = typeof wrong === 'string' ? wrong : `a ${wrong.width}x${wrong.height} plane`;
+    throw new FocusFuseError('BAD_OPTION', `Expected ${stack.planes.length} planes of ${width}x${height} for preview but received ${got}`, stack.meta?.name);
+  }
+  return preview;
+}
+
+/** auto's glance (glance.ts) as a chain: every plane below the threshold; undefined unless it clears the stack. */
+function glanceChain(preview: Level[], reference: number, factor: number): Chain | undefined {
+  const seen = glanceStack(preview, reference, factor);
+  if (!seen) return undefined;
+  return { ...seen, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
 }
 
 /** Luma of the valid part of a (possibly padded) plane. */
@@ -294,7 +316,7 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   chain.statuses[reference] = 'reference';
   const neighbours: PairMeasurement[] = [];
   for (const z of outwards(Z, reference)) {
-    const near = z > reference ? z - 1 : z + 1;
+    const near = towardsReference(z, reference);
     const { matrix, correlation, uncertaintyPx, information, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
@@ -315,11 +337,6 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   }
   if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours);
   return chain;
-}
-
-/** The planes other than the reference, outwards from it: the order in which the chain is built. */
-function outwards(planes: number, reference: number): number[] {
-  return [...Array.from({ length: planes - reference - 1 }, (_, i) => reference + 1 + i), ...Array.from({ length: reference }, (_, i) => reference - 1 - i)];
 }
 
 /** Centre of a pyramid's full-size frame, in full-size pixels. */
@@ -349,7 +366,7 @@ function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number,
   if (skips.length === 0) return;
   const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skips], centreOf(pyramids[reference]));
   for (const z of outwards(Z, reference)) {
-    const near = z > reference ? z - 1 : z + 1;
+    const near = towardsReference(z, reference);
     chain.transforms[z] = chain.statuses[z] === 'estimated' ? refined[z] : chain.transforms[near];
   }
 }

@@ -266,8 +266,9 @@ const PIXELS_PER_SAMPLE = 14;
 /**
  * RMS over a width x height frame (sampled on an 8 x 8 grid) of the displacement's standard error,
  * for parameters with covariance variance * h^-1 (h: the Gauss-Newton normal matrix).
+ * @example displacementError('translation', Float64Array.of(100, 0, 0, 100), 1e-2, 96, 96) // ~0.053
  */
-function displacementError(model: MotionModel, h: Float64Array, variance: number, width: number, height: number): number {
+export function displacementError(model: MotionModel, h: Float64Array, variance: number, width: number, height: number): number {
   const k = PARAMS[model];
   const inverse = new Float64Array(k * k);
   const unit = new Float64Array(k);

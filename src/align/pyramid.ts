@@ -5,6 +5,7 @@
  * defocus comparable in contrast. Defocus is symmetric, so it changes how sharp the bands are, not
  * where they are.
  */
+import { LUMA_DIVISOR, LUMA_INT_WEIGHTS } from '../core/maths.js';
 import { gaussianBlur } from '../synth/blur.js';
 
 /** One pyramid level: a float image and its size. */
@@ -64,25 +65,37 @@ export function buildPyramid(luma: Float32Array, width: number, height: number, 
 
 /**
  * Luma of a (padded) RGBA8 plane averaged over factor x factor blocks, without the full-size luma:
- * auto's quick look at a registered stack then costs a small fraction of a fusion.
+ * auto's preview (glance and quick look). The CPU engine gathers the same block sums while it
+ * computes the luma (cpu/luma.ts LumaBlockSums); both end in blockMeans, so they agree bit for bit.
  * @example shrinkLuma(rgba, 384, 384, 384, 4) // { data, width: 96, height: 96 }
  */
 export function shrinkLuma(rgba: Uint8Array, stride: number, width: number, height: number, factor: number): Level {
   const w = Math.floor(width / factor);
   const h = Math.floor(height / factor);
-  const data = new Float32Array(w * h);
-  const norm = 1 / (factor * factor * 255000);
+  const sums = new Float64Array(w * h);
+  const [wr, wg, wb] = LUMA_INT_WEIGHTS;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let sum = 0;
       for (let dy = 0; dy < factor; dy++) {
         let j = ((y * factor + dy) * stride + x * factor) * 4;
-        for (let dx = 0; dx < factor; dx++, j += 4) sum += 299 * rgba[j] + 587 * rgba[j + 1] + 114 * rgba[j + 2];
+        for (let dx = 0; dx < factor; dx++, j += 4) sum += wr * rgba[j] + wg * rgba[j + 1] + wb * rgba[j + 2];
       }
-      data[y * w + x] = sum * norm;
+      sums[y * w + x] = sum;
     }
   }
-  return { data, width: w, height: h };
+  return blockMeans(sums, w, h, factor);
+}
+
+/**
+ * Block sums of luma numerators (exact integers) as block-mean luma in [0, 1].
+ * @example blockMeans(Float64Array.of(16 * 255000), 1, 1, 4).data // Float32Array [1]
+ */
+export function blockMeans(sums: Float64Array, width: number, height: number, factor: number): Level {
+  const data = new Float32Array(width * height);
+  const norm = 1 / (factor * factor * LUMA_DIVISOR);
+  for (let i = 0; i < data.length; i++) data[i] = sums[i] * norm;
+  return { data, width, height };
 }
 
 /** 2x2 mean; an odd last row or column is dropped (pixel-centre mapping x_small = (x + 0.5) / 2 - 0.5). */

@@ -33,6 +33,9 @@ export interface PlaneAlignment {
   uncertaintyPx?: number;
 }
 
+/** The steps of `auto`, cheapest first. */
+export type AutoStep = 'glance' | 'quick-look' | 'estimate';
+
 export interface AlignmentReport {
   mode: 'translation' | 'similarity' | 'affine' | 'auto';
   model: MotionModel;
@@ -42,6 +45,12 @@ export interface AlignmentReport {
   applied: boolean;
   /** `auto` applies a plane's transform only above this displacement (pixels RMS over the frame). */
   thresholdPx: number;
+  /**
+   * `auto` only: the step that decided. `glance` (one linear fit per neighbour pair on the preview)
+   * and `quick-look` (a Gauss-Newton look at the preview) can only clear a stack; `estimate` is the
+   * full estimation, which ran because neither could (docs/alignment.md, auto).
+   */
+  decidedBy?: AutoStep;
   /** The aligned stack's size: the reference plane's, or the crop's. */
   width: number;
   height: number;

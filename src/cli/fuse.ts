@@ -3,6 +3,7 @@
  * never leaves files behind: check options and output names, load and decode every plane, fuse,
  * and only then write (atomically).
  */
+import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult } from '../core/types.js';
@@ -112,8 +113,18 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
       `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
+    ...(result.alignment ? [alignmentLine(result.alignment)] : []),
     `  load ${ms.load.toFixed(0)} ms, fuse ${ms.fuse.toFixed(0)} ms, write ${ms.write.toFixed(0)} ms -> ${written}`,
   ].join('\n');
+}
+
+/** One summary line on the alignment: what was applied, how far planes moved, and what it cost. */
+function alignmentLine(report: AlignmentReport): string {
+  const by = report.decidedBy ? `, decided by the ${report.decidedBy.replace('-', ' ')}` : '';
+  const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
+  if (!report.applied) return `  align ${report.mode}: nothing applied${by} (${ms})`;
+  const widest = report.planes.reduce((a, b) => (b.displacementPx > a.displacementPx ? b : a));
+  return `  align ${report.mode}: applied, reference plane ${report.reference}, largest move ${widest.displacementPx.toFixed(2)} px (plane ${widest.plane})${by} (${ms})`;
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -4,10 +4,12 @@
  */
 import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { validateStack } from '../core/stack.js';
-import { alignStack } from '../align/align-stack.js';
+import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
+import { blockMeans } from '../align/pyramid.js';
+import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
-import { luma } from './luma.js';
+import { luma, type LumaBlockSums } from './luma.js';
 import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
 import { createCpuScratch } from './scratch.js';
@@ -55,25 +57,38 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
 export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   const t0 = performance.now();
   validateStack(input);
-  // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
-  const { stack, report: alignment } = alignStack(input, { mode: options.align, reference: options.alignReference, crop: options.alignCrop });
-  const tAligned = performance.now();
+  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop };
+  // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
+  // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
+  const factor = options.align === 'auto' ? previewFactor(input) : 0;
+  let stack = input;
+  let alignment: AlignmentReport | undefined;
+  let measured: MeasurePass | undefined;
+  let tAlign = 0;
+  if (factor > 0) {
+    const columns = Math.floor(input.width / factor);
+    const rows = Math.floor(input.height / factor);
+    const sums = input.planes.map(() => new Float64Array(columns * rows));
+    measured = measurePlanes(input, options, workspace, sums.map((s) => ({ factor, sums: s })));
+    const ta = performance.now();
+    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)) });
+    alignment = report;
+    if (warp) {
+      stack = warpStackCpu(input, warp);
+      report!.timings.warp = performance.now() - ta - report!.timings.estimate;
+      measured = undefined; // measured before alignment: measure the aligned planes instead
+    }
+    tAlign = performance.now() - ta;
+  } else {
+    // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
+    ({ stack, report: alignment } = alignStack(input, alignOptions));
+    tAlign = performance.now() - t0;
+  }
+  measured ??= measurePlanes(stack, options, workspace);
   const { width, height, planes } = stack;
   const Z = planes.length;
   const n = width * height;
-  fitWorkspace(workspace, width, height, options.keepFocus ? 0 : Z);
-  // With keepFocus the focus planes are handed to the caller, so they cannot be the workspace's.
-  const focus = options.keepFocus ? planes.map(() => new Float32Array(n)) : workspace.focus.slice(0, Z);
-  let tLuma = 0;
-  let tMeasure = 0;
-  for (let z = 0; z < Z; z++) {
-    const a = performance.now();
-    luma(planes[z], width, height, workspace.luma);
-    const b = performance.now();
-    focusMeasure(options.measure, workspace.luma, width, height, options.window, focus[z], workspace.scratch);
-    tLuma += b - a;
-    tMeasure += performance.now() - b;
-  }
+  const { focus, luma: tLuma, measure: tMeasure } = measured;
   const t1 = performance.now();
   const rawDepth = new Float32Array(n);
   const confidence = new Float32Array(n);
@@ -96,12 +111,39 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
     stats,
     options,
     backend: { name: 'cpu' },
-    timings: { ...(alignment ? { align: tAligned - t0 } : {}), luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
+    timings: { ...(alignment ? { align: tAlign } : {}), luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
   };
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
   if (alignment) result.alignment = alignment;
   return result;
+}
+
+/** The focus planes of a stack and what their luma and measure stages took (ms). */
+interface MeasurePass {
+  focus: Float32Array[];
+  luma: number;
+  measure: number;
+}
+
+/** Stages 1 and 2 over every plane; `blocks` (one per plane) gathers auto's preview on the way. */
+function measurePlanes(stack: ZStack, options: ResolvedOptions, workspace: CpuWorkspace, blocks?: LumaBlockSums[]): MeasurePass {
+  const { width, height, planes } = stack;
+  const n = width * height;
+  fitWorkspace(workspace, width, height, options.keepFocus ? 0 : planes.length);
+  // With keepFocus the focus planes are handed to the caller, so they cannot be the workspace's.
+  const focus = options.keepFocus ? planes.map(() => new Float32Array(n)) : workspace.focus.slice(0, planes.length);
+  let tLuma = 0;
+  let tMeasure = 0;
+  for (let z = 0; z < planes.length; z++) {
+    const a = performance.now();
+    luma(planes[z], width, height, workspace.luma, blocks?.[z]);
+    const b = performance.now();
+    focusMeasure(options.measure, workspace.luma, width, height, options.window, focus[z], workspace.scratch);
+    tLuma += b - a;
+    tMeasure += performance.now() - b;
+  }
+  return { focus, luma: tLuma, measure: tMeasure };
 }
 
 // One workspace for the backend object: CCCID stacks all have one size, so after the first stack

@@ -7,19 +7,60 @@ const WG = LUMA_INT_WEIGHTS[1];
 const WB = LUMA_INT_WEIGHTS[2];
 
 /**
+ * Luma numerators (299 R + 587 G + 114 B, exact integers) summed over factor x factor blocks; rows and
+ * columns past the last whole block are left out. It is what alignment's `auto` looks at first (its
+ * preview, see src/align/pyramid.ts blockMeans), gathered while the luma is computed anyway.
+ */
+export interface LumaBlockSums {
+  factor: number;
+  /** floor(width / factor) * floor(height / factor) sums, row-major; added to, not overwritten. */
+  sums: Float64Array;
+}
+
+/**
  * Y = (0.299 R + 0.587 G + 0.114 B) / 255, computed as (299 R + 587 G + 114 B) / 255000 (exact integer
  * numerator) and rounded once to f32. Alpha is ignored.
  * @param rgba width * height * 4 bytes, row-major RGBA8.
  * @param dst optional output of width * height values (reused across planes).
+ * @param blocks optional block sums to add this plane's numerators to (see LumaBlockSums).
  * @example luma(new Uint8Array([255, 255, 255, 255]), 1, 1) // Float32Array [1]
  */
-export function luma(rgba: Uint8Array, width: number, height: number, dst?: Float32Array): Float32Array {
+export function luma(rgba: Uint8Array, width: number, height: number, dst?: Float32Array, blocks?: LumaBlockSums): Float32Array {
   checkSize(width, height);
   const n = width * height;
   checkLength(rgba, n * 4, 'rgba');
   const out = useDst(dst, n);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    out[i] = (WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2]) / LUMA_DIVISOR;
+  if (!blocks) {
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      out[i] = (WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2]) / LUMA_DIVISOR;
+    }
+    return out;
+  }
+  const { factor, sums } = blocks;
+  const columns = Math.floor(width / factor);
+  const rows = Math.floor(height / factor);
+  checkLength(sums, columns * rows, 'blocks.sums');
+  for (let y = 0; y < height; y++) {
+    const row = y < rows * factor ? Math.floor(y / factor) * columns : -1;
+    let i = y * width;
+    let x = 0;
+    // Block by block along the row, each block's sum added once: ~3x cheaper than per pixel.
+    if (row >= 0) {
+      for (let block = 0; block < columns; block++) {
+        let sum = 0;
+        for (let end = x + factor; x < end; x++, i++) {
+          const j = i * 4;
+          const numerator = WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2];
+          out[i] = numerator / LUMA_DIVISOR;
+          sum += numerator;
+        }
+        sums[row + block] += sum;
+      }
+    }
+    for (; x < width; x++, i++) {
+      const j = i * 4;
+      out[i] = (WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2]) / LUMA_DIVISOR;
+    }
   }
   return out;
 }

@@ -20,7 +20,9 @@ import type { StackState } from './stack-state.js';
 import { addTime, createStackState, finishStack } from './stack-state.js';
 import type { StageTimer } from './timer.js';
 import { MAX_QUERIES, createStageTimer } from './timer.js';
-import { alignOnGpu, withAlignment, type GpuAligned } from './warp-pass.js';
+import { planAlignment, previewFactor, type WarpPlan } from '../align/align-stack.js';
+import type { AlignmentReport } from '../align/types.js';
+import { alignOnGpu, warpOnGpu, withAlignment, type GpuAligned } from './warp-pass.js';
 
 export interface WebGpuBackendOptions {
   /** What hosts the device, e.g. `browser`, `node (dawn)`, `headless chromium`. Default `browser`. */
@@ -206,16 +208,9 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     }
   }
 
-  async function fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
-    stacks.forEach(validateStack);
-    measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
-    // Alignment first (CPU estimate, GPU warp): the band jobs then see registered planes.
-    const aligned: GpuAligned[] = [];
-    await serial(async () => {
-      if (lost) throw lostError(stacks.map((s) => s.meta?.name ?? 'stack'));
-      for (const stack of stacks) aligned.push(await alignOnGpu(device, stack, options));
-    });
-    const states = aligned.map((a) => createStackState(a.stack, options));
+  /** Fuses stacks as they are: band jobs packed into submissions under the memory budget. */
+  async function fuseStacks(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+    const states = stacks.map((stack) => createStackState(stack, options));
     const jobs = states.flatMap(planJobs);
     await serial(async () => {
       let pipelines: JobPipelines;
@@ -226,7 +221,58 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
       }
       for (const chunk of packSubmissions(jobs, maxBatchBytes)) await runSubmission(chunk, pipelines);
     });
-    return states.map((state, i) => withAlignment(finishStack(state, backendInfo), aligned[i]));
+    return states.map((state) => finishStack(state, backendInfo));
+  }
+
+  async function fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+    stacks.forEach(validateStack);
+    measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
+    if (options.align === 'auto' && !options.alignCrop && stacks.every((s) => previewFactor(s) > 0)) return fuseAuto(stacks, options);
+    // Alignment first (CPU estimate, GPU warp): the band jobs then see registered planes.
+    const aligned: GpuAligned[] = [];
+    await serial(async () => {
+      if (lost) throw lostError(stacks.map((s) => s.meta?.name ?? 'stack'));
+      for (const stack of stacks) aligned.push(await alignOnGpu(device, stack, options));
+    });
+    const results = await fuseStacks(aligned.map((a) => a.stack), options);
+    return results.map((result, i) => withAlignment(result, aligned[i]));
+  }
+
+  /**
+   * auto, overlapped with the GPU: the planes as given are fused while the CPU decides
+   * (planAlignment) whether any must move, so on a registered stack, the usual case, auto adds no
+   * wall time wherever the GPU rather than the CPU is the bottleneck. A stack that must move is
+   * warped and fused again, and its first result dropped.
+   */
+  async function fuseAuto(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+    const speculative = fuseStacks(stacks, options);
+    speculative.catch(() => undefined); // awaited below, also when the estimate throws first
+    // Let the submission reach the GPU before the CPU is busy with the estimate.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const plans: { report: AlignmentReport; warp?: WarpPlan; ms: number }[] = [];
+    try {
+      for (const stack of stacks) {
+        const t0 = performance.now();
+        const { report, warp } = planAlignment(stack, { mode: 'auto', reference: options.alignReference });
+        plans.push({ report: report!, ...(warp ? { warp } : {}), ms: performance.now() - t0 });
+      }
+    } catch (error) {
+      await speculative.catch(() => undefined);
+      throw error;
+    }
+    const results = await speculative;
+    for (const [i, { report, warp, ms }] of plans.entries()) {
+      if (!warp) {
+        results[i] = withAlignment(results[i], { stack: stacks[i], report, ms, overlapped: true });
+        continue;
+      }
+      const t1 = performance.now();
+      const moved = await serial(() => warpOnGpu(device, stacks[i], warp));
+      report.timings.warp = performance.now() - t1;
+      [results[i]] = await fuseStacks([moved], options);
+      results[i] = withAlignment(results[i], { stack: moved, report, ms: ms + report.timings.warp });
+    }
+    return results;
   }
 
   return {

@@ -68,7 +68,7 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
     return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16 };
   } catch (error) {
     if (error instanceof FocusFuseError) throw error;
-    throw new FocusFuseError('DECODE', describeSharpError((error as Error).message), name);
+    throw new FocusFuseError('DECODE', describeSharpError((error as Error).message, bytes), name);
   }
 }
 
@@ -88,11 +88,22 @@ function toRgba8(samples: ArrayLike<number>, pixels: number, channels: number, d
 }
 
 /** Turns libvips messages into something a microscope user can act on, keeping the original. */
-function describeSharpError(message: string): string {
+function describeSharpError(message: string, bytes: Uint8Array): string {
   const first = message.split('\n')[0].trim();
   if (/unsupported image format/i.test(first)) return 'not a JPEG, PNG or TIFF image (cannot decode it)';
-  if (/premature end|end of stream|truncat|short read|unexpected end/i.test(message)) {
+  // libvips' message is sometimes only "Unknown error" when decodes run on several threads at
+  // once, so a JPEG or PNG that lacks its end marker is called truncated whatever the message says.
+  if (/premature end|end of stream|truncat|short read|unexpected end/i.test(message) || lacksEndMarker(bytes)) {
     return `the file is truncated or corrupt (${first})`;
   }
   return `cannot decode the image (${first})`;
+}
+
+/** A JPEG without its EOI marker (FF D9) or a PNG without its IEND chunk near the end of the file. */
+function lacksEndMarker(bytes: Uint8Array): boolean {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 64));
+  const has = (marker: number[]) => tail.some((_, i) => marker.every((m, k) => tail[i + k] === m));
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return !has([0xff, 0xd9]);
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return !has([0x49, 0x45, 0x4e, 0x44]);
+  return false;
 }
