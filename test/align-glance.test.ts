@@ -70,20 +70,21 @@ describe('auto preview', () => {
     }
   });
 
-  it('previewFactor: 4 for CCCID planes, less for small ones, 0 for mixed sizes', () => {
+  it('previewFactor: 8 for CCCID planes (a 48 px preview), less for small ones, 0 for mixed sizes', () => {
     const { stack } = generateStack({ seed: 1, size: 96, planes: 3 });
-    expect(previewFactor({ ...stack, width: 384, height: 384 })).toBe(4);
-    expect(previewFactor({ ...stack, width: 200, height: 384 })).toBe(2);
-    expect(previewFactor(stack)).toBe(1);
+    expect(previewFactor({ ...stack, width: 384, height: 384 })).toBe(8);
+    expect(previewFactor({ ...stack, width: 200, height: 384 })).toBe(4);
+    expect(previewFactor(stack)).toBe(2);
+    expect(previewFactor({ ...stack, width: 40, height: 40 })).toBe(1);
     expect(previewFactor({ ...stack, planeSizes: [{ width: 96, height: 96 }, { width: 90, height: 96 }, { width: 96, height: 96 }] })).toBe(0);
   });
 
   it('a preview of the wrong size is refused with a clear message', () => {
     const stack = registered(1);
     const small = preview(stack);
-    expect(() => planAlignment(stack, { mode: 'auto', preview: small.slice(1) })).toThrow(/Expected 11 planes of 96x96 for preview but received 10 planes/);
-    const wrong = [...small.slice(0, 10), { data: new Float32Array(48 * 48), width: 48, height: 48 }];
-    expect(() => planAlignment(stack, { mode: 'auto', preview: wrong })).toThrow(/received a 48x48 plane/);
+    expect(() => planAlignment(stack, { mode: 'auto', preview: small.slice(1) })).toThrow(/Expected 11 planes of 48x48 for preview but received 10 planes/);
+    const wrong = [...small.slice(0, 10), { data: new Float32Array(96 * 96), width: 96, height: 96 }];
+    expect(() => planAlignment(stack, { mode: 'auto', preview: wrong })).toThrow(/received a 96x96 plane/);
   });
 });
 
@@ -93,16 +94,17 @@ describe('auto glance', () => {
     const c = (stack.width - 1) / 2;
     const truth = motionAbout(c, c, { scale: 1.002, rotationDeg: 0.1, dx: 0.4, dy: -0.3 });
     const [a, b] = preview({ ...stack, planes: [stack.planes[5], warpPlane({ rgba: stack.planes[5], width: 384, height: 384, stride: 384 }, truth, 384, 384)] });
-    const pair = glancePair(a, b, 4, 1);
-    // One linearised step reads it to within a few tenths, high rather than low: central differences
-    // understate the preview's sharpest gradients, and a too-large reading only sends a stack on to
-    // the quick look.
+    const factor = previewFactor(stack);
+    const pair = glancePair(a, b, factor, 1);
+    // One linearised step reads it high rather than low (here by ~40 %): central differences
+    // understate the 48 px preview's sharpest gradients, and a too-large reading only sends a stack
+    // on to the quick look.
     const moved = rmsDifference(truth, identity(), 384, 384);
     expect(pair.displacementPx).toBeGreaterThan(moved * 0.9);
-    expect(pair.displacementPx).toBeLessThan(moved * 1.4);
-    expect(pair.displacementPx / pair.uncertaintyPx).toBeGreaterThan(10);
+    expect(pair.displacementPx).toBeLessThan(moved * 1.6);
+    expect(pair.displacementPx / pair.uncertaintyPx).toBeGreaterThan(5);
     expect(pair.correlation).toBeGreaterThan(0.95);
-    const still = glancePair(a, a, 4, 1);
+    const still = glancePair(a, a, factor, 1);
     expect(still.displacementPx).toBeLessThan(1e-9);
     expect(still.correlation).toBeCloseTo(1, 12);
   });
@@ -138,7 +140,7 @@ describe('auto glance', () => {
     for (const [label, motion] of motions) {
       for (const seed of [1, 4, 6]) {
         const stack = moving(registered(seed), motion);
-        expect(glanceStack(preview(stack), 5, 4), `${label}, seed ${seed}`).toBeUndefined();
+        expect(glanceStack(preview(stack), 5, previewFactor(stack)), `${label}, seed ${seed}`).toBeUndefined();
       }
     }
   });

@@ -1,25 +1,25 @@
 /**
  * auto's first glance: one linear least-squares fit per neighbour pair at the identity, on the
- * preview (luma block means) halved once: an eighth of the size for CCCID's 384 px planes. No
+ * preview (luma block means, an eighth of the size for CCCID's 384 px planes: previewFactor). No
  * band-pass: the gain and offset terms take the brightness change, and the preview's wide
- * structures keep large motions visible to the correlation check. A registered stack (the common case: scanner stacks
- * like CCCID) is at the answer already, so a fit linearised there tells motion from none at the
- * cost of one pass over each pair; only a stack the glance cannot clear pays for the quick look's
- * pyramid search and Gauss-Newton iterations.
+ * structures keep large motions visible to the correlation check. A registered stack (the common
+ * case: scanner stacks like CCCID) is at the answer already, so a fit linearised there tells motion
+ * from none at the cost of one pass over each pair; only a stack the glance cannot clear pays for
+ * the quick look's pyramid search and Gauss-Newton iterations.
  *
  * Per pixel, B = (1 + gain) A + offset + c * laplacian(A) + steepest(A) . p, where p is the
  * similarity update of the inverse-compositional fit (see estimate.ts), gain and offset absorb the
  * contrast change between planes and c the defocus difference, which to first order is a multiple
  * of the Laplacian (the heat equation): without it a defocus difference reads as magnification.
- * Between neighbours at an eighth of the size the defocus difference is a fraction of a pixel, well inside
- * that first order. The nuisance terms are profiled out of the motion's covariance.
+ * Between neighbours at an eighth of the size the defocus difference is a fraction of a pixel,
+ * inside that first order. The nuisance terms are profiled out of the motion's covariance.
  */
 import { displacementError, updateMatrix } from './estimate.js';
 import { solve } from './linear.js';
 import { AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { compose, identity, invert, rescale, rmsDifference, type Mat3 } from './matrix.js';
-import { halve, MIN_LEVEL_SIZE, type Level } from './pyramid.js';
+import type { Level } from './pyramid.js';
 
 /**
  * Below this correlation at the identity a pair may have moved beyond the reach of a fit linearised
@@ -28,15 +28,6 @@ import { halve, MIN_LEVEL_SIZE, type Level } from './pyramid.js';
  * neighbours drop to <= 0.3, of 8 px to 0.5 .. 0.76.
  */
 export const GLANCE_MIN_CORRELATION = 0.9;
-
-/**
- * The glance looks at the preview halved once (where that leaves at least MIN_LEVEL_SIZE px): its
- * standard errors are then still below the quick look's on the full preview (0.08 .. 0.2 against
- * 0.15 .. 0.35 px per pair on registered 384 px stacks), so it clears no more than the quick look. On the full preview
- * it saw the outer planes' defocus bias (0.15 .. 0.45 px per pair) at 2 .. 3.5 standard errors and
- * sent 4 of 118 registered synthetic CCCID FOVs on to the quick look (0 halved), at 4x the cost.
- */
-const GLANCE_SHRINK = 2;
 
 /** Unknowns of the glance's fit: similarity (4), gain, offset, blur. */
 const UNKNOWNS = 7;
@@ -170,14 +161,11 @@ export function glanceStack(preview: Level[], reference: number, factor: number)
   const Z = preview.length;
   const width = preview[0].width * factor;
   const height = preview[0].height * factor;
-  const shrink = Math.min(preview[0].width, preview[0].height) >= GLANCE_SHRINK * MIN_LEVEL_SIZE;
-  const levels = shrink ? preview.map(halve) : preview;
-  const scale = shrink ? GLANCE_SHRINK * factor : factor;
   const seen: StackGlance = { correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
   const chained: Mat3[] = preview.map(() => identity());
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
-    const pair = glancePair(levels[near], levels[z], scale, 1);
+    const pair = glancePair(preview[near], preview[z], factor, 1);
     if (!(pair.correlation >= GLANCE_MIN_CORRELATION) || !Number.isFinite(pair.uncertaintyPx)) return undefined;
     seen.correlations[z] = pair.correlation;
     seen.uncertainties[z] = pair.uncertaintyPx;

@@ -98,11 +98,8 @@ export function blockMeans(sums: Float64Array, width: number, height: number, fa
   return { data, width, height };
 }
 
-/**
- * 2x2 mean; an odd last row or column is dropped (pixel-centre mapping x_small = (x + 0.5) / 2 - 0.5).
- * @example halve({ data: Float32Array.of(1, 2, 3, 4), width: 2, height: 2 }).data // Float32Array [2.5]
- */
-export function halve(level: Level): Level {
+/** 2x2 mean; an odd last row or column is dropped (pixel-centre mapping x_small = (x + 0.5) / 2 - 0.5). */
+function halve(level: Level): Level {
   const width = level.width >> 1;
   const height = level.height >> 1;
   const src = level.data;
