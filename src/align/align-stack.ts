@@ -156,7 +156,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
     estimate = glanceChain(preview, reference, factor);
     decidedBy = estimate ? 'glance' : undefined;
-    if (!estimate && factor > 1) {
+    if (!estimate && quick > 1) {
       // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
       // finds nothing to apply, there is nothing to warn about.
       estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });

@@ -60,7 +60,8 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
   const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
-  const factor = options.align === 'auto' ? previewFactor(input) : 0;
+  // With a crop the planes are always resampled, so there is nothing to gain.
+  const factor = options.align === 'auto' && !options.alignCrop ? previewFactor(input) : 0;
   let stack = input;
   let alignment: AlignmentReport | undefined;
   let measured: MeasurePass | undefined;
