@@ -1,10 +1,13 @@
 /**
- * The five extra focus measures against a direct, slow reference written from their definitions
- * (explicit clamped stencils, explicit window loops), plus the properties a focus measure must have.
+ * The windowed focus measures (the five extra ones, and lapv and teng of maths version 1) against a
+ * direct, slow reference written from their definitions (explicit clamped stencils, explicit window
+ * loops), plus the properties a focus measure must have.
  */
 import { describe, expect, it } from 'vitest';
 import { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, tenengradVariance, type CpuMeasure } from '../src/cpu/measures-extra/index.js';
+import { laplacianVariance } from '../src/cpu/lapv.js';
 import { createCpuScratch } from '../src/cpu/scratch.js';
+import { tenengrad } from '../src/cpu/teng.js';
 import { focusMeasure } from '../src/cpu/measures.js';
 import { DEFAULT_TAU, MEASURES, resolveOptions } from '../src/core/options.js';
 import type { Measure } from '../src/core/types.js';
@@ -13,14 +16,17 @@ import { createRandom } from '../src/synth/random.js';
 type PixelOp = (at: (x: number, y: number) => number, x: number, y: number) => number;
 
 const SQRT1_2 = Math.SQRT1_2;
-const sobel = (at: (x: number, y: number) => number, x: number, y: number) => {
+const sobelEnergy: PixelOp = (at, x, y) => {
   const gx = at(x + 1, y - 1) + 2 * at(x + 1, y) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x - 1, y) - at(x - 1, y + 1);
   const gy = at(x - 1, y + 1) + 2 * at(x, y + 1) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x, y - 1) - at(x + 1, y - 1);
-  return Math.sqrt(gx * gx + gy * gy);
+  return gx * gx + gy * gy;
 };
+const sobel: PixelOp = (at, x, y) => Math.sqrt(sobelEnergy(at, x, y));
 
 /** name, implementation, per-pixel operator from the literature, window statistic. */
 const CASES: [string, CpuMeasure, PixelOp, 'mean' | 'variance'][] = [
+  ['lapv', laplacianVariance, (at, x, y) => at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4 * at(x, y), 'variance'],
+  ['teng', tenengrad, sobelEnergy, 'mean'],
   ['sml', sumModifiedLaplacian, (at, x, y) => Math.abs(2 * at(x, y) - at(x - 1, y) - at(x + 1, y)) + Math.abs(2 * at(x, y) - at(x, y - 1) - at(x, y + 1)), 'mean'],
   [
     'dlap',

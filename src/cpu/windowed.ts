@@ -3,7 +3,7 @@
  * window statistic of O over the (2r+1)^2 window: its mean Box_r[O] (teng, wavelet, ...) or its
  * variance Box_r[O^2] - Box_r[O]^2 (lapv, ...). Each measure file only defines its operator.
  */
-import { boxSumCols, boxSumRows } from './box-mean.js';
+import { boxSumCols, boxSumRows, boxVariance } from './box-mean.js';
 import type { CpuScratch } from './scratch.js';
 import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
 
@@ -18,27 +18,6 @@ export type WindowStatistic = 'mean' | 'variance';
 
 /** Signature of every CPU focus measure (same as laplacianVariance, tenengrad, waveletEnergy). */
 export type CpuMeasure = (Y: Float32Array, width: number, height: number, radius: number, dst?: Float32Array, scratch?: CpuScratch) => Float32Array;
-
-/**
- * Variance over the window of s.a (overwritten with its square), clamped to >= 0. Both box means stay
- * in f64 until the subtraction, for the cancellation maths.ts describes.
- */
-function windowVariance(width: number, height: number, radius: number, out: Float32Array, s: CpuScratch): void {
-  const n = width * height;
-  const side = 2 * radius + 1;
-  const area = side * side;
-  // Row sums of O into b; then a holds O^2 and its row sums go to c.
-  boxSumRows(s.a, width, height, radius, s.b);
-  for (let i = 0; i < n; i++) s.a[i] *= s.a[i];
-  boxSumRows(s.a, width, height, radius, s.c);
-  // Column pass: Box[O] into a, Box[O^2] into b (both f64), then the variance.
-  boxSumCols(s.b, width, height, radius, s.rowA, s.rowB, s.a, area);
-  boxSumCols(s.c, width, height, radius, s.rowA, s.rowB, s.b, area);
-  for (let i = 0; i < n; i++) {
-    const f = s.b[i] - s.a[i] * s.a[i];
-    out[i] = f > 0 ? f : 0;
-  }
-}
 
 /** Mean over the window of s.a. */
 function windowMean(width: number, height: number, radius: number, out: Float32Array, s: CpuScratch): void {
@@ -66,7 +45,7 @@ export function windowedMeasure(operator: OperatorImage, statistic: WindowStatis
       if (statistic === 'variance') out.fill(0);
       else for (let i = 0; i < n; i++) out[i] = s.a[i];
     } else if (statistic === 'variance') {
-      windowVariance(width, height, radius, out, s);
+      boxVariance(s.a, width, height, radius, out, s);
     } else {
       windowMean(width, height, radius, out, s);
     }
