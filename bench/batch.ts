@@ -33,8 +33,26 @@ const { values } = parseArgs({
     align: { type: 'string', default: 'none' },
     tree: { type: 'string' },
     json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.help) {
+  console.log(`Usage: node dist/batch-bench.js [options]
+
+Fuses a synthetic CCCID tree (bad FOVs planted) end to end per backend and align mode, next to the
+decode-only floor measured in the same run, and prints FOVs per second as a Markdown table.
+
+  --n <count>           FOVs in the generated tree (default 639)
+  --size <px>           plane side (default 384)
+  --backends <list>     cpu, headless, node (default cpu,headless,node)
+  --align <list>        align modes, each run per backend (default none; e.g. none,auto)
+  --concurrency <n>     FOVs in flight (default 4)
+  --threads <n>         CPU worker threads (default: cores - 1)
+  --tree <dir>          where the tree is generated and reused (default $TMPDIR/focusfuse-batch-bench-<n>-<size>)
+  --json <file>         also write the results as JSON
+  -h, --help            this text`);
+  process.exit(0);
+}
 const n = Number(values.n);
 const size = Number(values.size);
 const concurrency = Number(values.concurrency);
