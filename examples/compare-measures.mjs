@@ -3,8 +3,10 @@
 import { fuse, loadStack, MEASURES, readSynthTruth } from 'focusfuse';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = process.argv[2] ?? 'examples/samples/cccid-synth';
+// The bundled sample tree, found from this file so the example runs from any folder.
+const root = process.argv[2] ?? fileURLToPath(new URL('samples/cccid-synth', import.meta.url));
 const manifest = JSON.parse(await readFile(join(root, 'synth.json'), 'utf8'));
 
 for (const fov of manifest.fovs) {

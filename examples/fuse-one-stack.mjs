@@ -1,8 +1,11 @@
 // Fuse one Z-stack from Node and write every output.
 //   npm run build && node examples/fuse-one-stack.mjs [folder] [out-dir]
+import { fileURLToPath } from 'node:url';
 import { fuse, loadStack, writeResult } from 'focusfuse';
 
-const folder = process.argv[2] ?? 'examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells';
+// The bundled sample, found from this file so the example runs from any folder.
+const sample = fileURLToPath(new URL('samples/cccid-synth/NILM/1. Superficial-Intermediate Cells', import.meta.url));
+const folder = process.argv[2] ?? sample;
 const outDir = process.argv[3] ?? 'out/example';
 
 const stack = await loadStack(folder, { onWarning: (message) => console.warn(`warning: ${message}`) });
