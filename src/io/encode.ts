@@ -24,6 +24,13 @@ export const DEPTH_SCALE_DEEP = 100;
 export const CONFIDENCE_SCALE = 65535;
 /** JPEG quality of the fused image: high, because it is a measurement, not a thumbnail. */
 export const JPEG_QUALITY = 95;
+/**
+ * zlib level of every PNG written (lossless at any level). Measured on a fused 11 x 384^2 CCCID-like
+ * result, one libvips thread: level 6 (sharp's default) took 14.1 / 8.9 / 10.0 ms for the fused RGB,
+ * 16-bit depth and 16-bit confidence PNGs; level 3 takes 7.0 / 6.8 / 7.2 ms for files 4 % / 0 % / 0 %
+ * larger. A batch spends as much time encoding as decoding, so this is throughput for free.
+ */
+export const PNG_COMPRESSION_LEVEL = 3;
 
 /**
  * The image format an output path asks for, by its extension.
@@ -72,7 +79,7 @@ export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint1
 export async function encodeRgba(rgba: Uint8Array, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
   let image = sharp(rgba, { raw: { width, height, channels: 4 } });
   if (format === 'jpeg' || isOpaque(rgba)) image = image.removeAlpha();
-  if (format === 'png') image = image.png();
+  if (format === 'png') image = image.png({ compressionLevel: PNG_COMPRESSION_LEVEL });
   // 4:4:4 keeps full colour resolution: stained nuclei edges are exactly what the fusion is for.
   else if (format === 'jpeg') image = image.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' });
   // sharp's TIFF default is lossy JPEG compression; a fused measurement wants lossless.
@@ -90,7 +97,7 @@ function isOpaque(rgba: Uint8Array): boolean {
  * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h);
  */
 export async function encodeGray16Png(values: Uint16Array, width: number, height: number): Promise<Uint8Array> {
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: PNG_COMPRESSION_LEVEL }).toBuffer();
 }
 
 /**
