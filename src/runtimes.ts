@@ -34,8 +34,20 @@ export async function openGpuRuntime(name: GpuRuntimeName, options: { log?: (lin
 }
 
 /**
+ * Why backend `auto` leaves a started GPU engine for the CPU engine, or undefined when it should use
+ * it. A software adapter runs the kernels on the same CPU cores, slower than the CPU engine itself
+ * (2 cores, 11 x 384^2, lapv: SwiftShader 226 ms through headless Chromium and 302 ms through Dawn,
+ * against 74 ms on the CPU engine; docs/bench). `webgpu` still uses it: the user asked for it.
+ * @example autoDeclines(gpu) // "the WebGPU adapter is a software one (webgpu (...)), slower than the cpu engine"
+ */
+export function autoDeclines(gpu: FusionBackend): string | undefined {
+  return gpu.software ? `the WebGPU adapter is a software one (${gpu.describe()}), slower than the cpu engine` : undefined;
+}
+
+/**
  * Makes `fuse(stack, { backend: 'webgpu' | 'auto' })` start `runtime` on first use and reuse it.
- * With `auto`, a runtime that cannot start means the CPU (the caller can read result.backend).
+ * With `auto`, a runtime that cannot start, or that found only a software adapter ({@link autoDeclines}),
+ * means the CPU (said once through `warn`; the caller can read result.backend).
  * Returns a function that closes the runtime if it was started.
  * @example
  * const close = useGpuRuntime('headless');
@@ -47,17 +59,23 @@ export function useGpuRuntime(
   options: { log?: (line: string) => void; warn?: (message: string) => void } = {},
 ): () => Promise<void> {
   let opening: Promise<OpenedRuntime> | undefined;
+  let warned = false;
+  const useCpu = (why: string) => {
+    if (!warned) options.warn?.(`${why}; using the cpu`);
+    warned = true;
+    return undefined;
+  };
   setWebGpuResolver(async (backend) => {
     opening ??= openGpuRuntime(runtime, { log: options.log });
+    let gpu: OpenedRuntime;
     try {
-      return await opening;
+      gpu = await opening;
     } catch (error) {
-      if (backend === 'auto') {
-        options.warn?.(`webgpu unavailable (${(error as Error).message}); using the cpu`);
-        return undefined;
-      }
+      if (backend === 'auto') return useCpu(`webgpu unavailable (${(error as Error).message})`);
       throw error;
     }
+    const declined = backend === 'auto' ? autoDeclines(gpu) : undefined;
+    return declined ? useCpu(declined) : gpu;
   });
   return async () => {
     setWebGpuResolver(undefined);

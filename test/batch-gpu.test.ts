@@ -38,8 +38,8 @@ afterAll(async () => {
 });
 
 /** A runtime around the CPU engine that fails as scripted: the test of the batch's recovery, not of a GPU. */
-function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZStack) => boolean }) {
-  const calls = { jobs: 0, relaunches: 0 };
+function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZStack) => boolean; software?: boolean }) {
+  const calls = { jobs: 0, relaunches: 0, closes: 0 };
   let alive = true;
   const fuseOne = async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => {
     if (!alive) throw new Error('runtime is down');
@@ -49,6 +49,7 @@ function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZSta
   };
   const runtime: BatchGpuRuntime = {
     name: 'webgpu',
+    software: script.software,
     describe: () => 'webgpu (scripted)',
     get alive() {
       return alive;
@@ -68,7 +69,9 @@ function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZSta
       calls.relaunches += 1;
       alive = true;
     },
-    close: async () => undefined,
+    close: async () => {
+      calls.closes += 1;
+    },
   };
   return { runtime, calls };
 }
@@ -113,6 +116,27 @@ describe('batch GPU recovery (scripted runtime)', () => {
     const auto = await runBatch({ root, out: join(work, 'auto'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: broken, warn: () => undefined });
     expect(auto.rows.every((r) => r.status === 'ok' && r.backend === 'cpu')).toBe(true);
     await expect(runBatch({ root, out: join(work, 'refused'), fuse: { backend: 'webgpu' }, outputs: ['json'], openRuntime: broken })).rejects.toThrow(/no adapter/);
+  });
+
+  it('backend auto closes a runtime on a software adapter and fuses on the cpu; webgpu uses it', async () => {
+    const software = scriptedRuntime({ software: true });
+    const warnings: string[] = [];
+    const auto = await runBatch({
+      root, out: join(work, 'auto-software'), fuse: { backend: 'auto' }, outputs: ['json'],
+      openRuntime: async () => software.runtime, warn: (m) => warnings.push(m),
+    });
+    expect(auto.rows.every((r) => r.status === 'ok' && r.backend === 'cpu')).toBe(true);
+    expect(software.calls).toMatchObject({ jobs: 0, closes: 1 });
+    expect(warnings.join('\n')).toMatch(/software one \(webgpu \(scripted\)\), slower than the cpu engine; fusing on the cpu/);
+
+    const forced = scriptedRuntime({ software: true });
+    const webgpu = await runBatch({ root, out: join(work, 'webgpu-software'), fuse: { backend: 'webgpu' }, outputs: ['json'], openRuntime: async () => forced.runtime });
+    expect(webgpu.rows.every((r) => r.status === 'ok' && r.backend === 'webgpu scripted')).toBe(true);
+
+    const hardware = scriptedRuntime({ software: false });
+    const onGpu = await runBatch({ root, out: join(work, 'auto-hardware'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: async () => hardware.runtime });
+    expect(onGpu.rows.every((r) => r.status === 'ok' && r.backend === 'webgpu scripted')).toBe(true);
+    expect(hardware.calls.jobs).toBeGreaterThan(0);
   });
 });
 

@@ -9,6 +9,7 @@ import { fuse } from '../src/fuse.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { createNodeWebGpuBackend, probeNodeWebGpu } from '../src/gpu/node-runtime.js';
+import { useGpuRuntime } from '../src/runtimes.js';
 import { assertParity, parity, startGpu, testStack, workerBundle } from './gpu-harness.js';
 
 let gpu: NodeWebGpuBackend | undefined;
@@ -119,6 +120,29 @@ describe('Node WebGPU runtime', () => {
 
   it('rejects a missing worker bundle with a hint', async () => {
     await expect(createNodeWebGpuBackend({ workerScript: '/nonexistent/gpu-worker.js' })).rejects.toThrow(/npm run build/);
+  });
+
+  it('says whether its adapter is software, and backend auto fuses on the cpu when it is', { timeout: 60_000 }, async (ctx) => {
+    if (!gpu) return ctx.skip();
+    expect(gpu.software).toBe(gpu.adapter.software);
+    const before = process.env.FOCUSFUSE_GPU_WORKER;
+    process.env.FOCUSFUSE_GPU_WORKER = await workerBundle();
+    const warnings: string[] = [];
+    const close = useGpuRuntime('node', { warn: (message) => warnings.push(message) });
+    try {
+      const stack = testStack(17, 13, 3);
+      const auto = await fuse(stack, { backend: 'auto' });
+      await fuse(stack, { backend: 'auto' });
+      const forced = await fuse(stack, { backend: 'webgpu' });
+      expect(forced.backend.name).toBe('webgpu');
+      // SwiftShader here and in CI; on a machine with a GPU the runtime is used.
+      expect(auto.backend.name).toBe(gpu.software ? 'cpu' : 'webgpu');
+      expect(warnings).toEqual(gpu.software ? [expect.stringMatching(/^the WebGPU adapter is a software one \(webgpu \(node dawn .*slower than the cpu engine; using the cpu$/)] : []);
+    } finally {
+      await close();
+      if (before === undefined) delete process.env.FOCUSFUSE_GPU_WORKER;
+      else process.env.FOCUSFUSE_GPU_WORKER = before;
+    }
   });
 
   it('refuses work after dispose', { timeout: 60_000 }, async (ctx) => {

@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
 import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { cpuBackend } from '../cpu/backend.js';
-import { openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { autoDeclines, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { openCpuPool } from './cpu-pool.js';
 
 /** What the batch needs of a GPU runtime; the headless one has all of it, the Dawn one restarts itself. */
@@ -93,7 +93,8 @@ async function openCpuEngine(threads: number): Promise<BatchEngine> {
 }
 
 /**
- * Opens the engine a batch runs on. `auto` means the GPU runtime when it starts, else the CPU.
+ * Opens the engine a batch runs on. `auto` means the GPU runtime when it starts on a hardware
+ * adapter, else the CPU (a software adapter is slower than the CPU engine: {@link autoDeclines}).
  * @example
  * const engine = await openBatchEngine({ backend: 'webgpu', runtime: 'headless', fallback: 'cpu', warn: console.error });
  * const [result] = await engine.fuseMany([stack], resolveOptions({}));
@@ -112,6 +113,12 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
       return openCpuEngine(options.cpuThreads ?? defaultCpuThreads());
     }
     throw error;
+  }
+  const declined = options.backend === 'auto' ? autoDeclines(gpu) : undefined;
+  if (declined) {
+    options.warn(`${declined}; fusing on the cpu (--backend webgpu uses it anyway)`);
+    await gpu.close();
+    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads());
   }
   return gpuEngine(gpu, options);
 }

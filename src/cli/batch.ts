@@ -56,7 +56,8 @@ Fusion (as focusfuse fuse):
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms
   --align-reference <middle|sharpest>  --crop
-  --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts, else cpu
+  --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
+                                 adapter, else cpu (software adapters are slower than it)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)
   --fallback <none|cpu>          redo on the cpu what webgpu fails on (default none)
 

@@ -59,8 +59,9 @@ Fusion:
   --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
   --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
   --tau <value>                    confidence noise floor (default depends on the measure)
-  --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu when an adapter
-                                   is found, else cpu, and the summary says which)
+  --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu on a hardware
+                                   adapter, else cpu: a software one such as SwiftShader
+                                   is slower than the cpu; the summary says which)
   --runtime <headless|node>        where webgpu runs in Node (default headless: headless
                                    Chromium; node: Dawn's bindings in a child process)
   --fallback <none|cpu>            when webgpu fails on this stack (device lost, out of

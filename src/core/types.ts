@@ -141,6 +141,11 @@ export interface FusionBackend {
   readonly name: 'cpu' | 'webgpu';
   /** Whether fuse() honours `align` (runs the alignment stage); engines without it are refused aligning work. */
   readonly aligns?: boolean;
+  /**
+   * True when a WebGPU engine runs on a software adapter (SwiftShader, lavapipe, WARP...): the same
+   * kernels, at CPU speed or below. In Node, backend `auto` then fuses on the CPU engine instead.
+   */
+  readonly software?: boolean;
   /** One line saying what runs the work, e.g. `cpu (reference, 1 thread)`. */
   describe(): string;
   fuse(stack: ZStack, options: ResolvedOptions): Promise<FuseResult>;

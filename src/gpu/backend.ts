@@ -106,7 +106,8 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
   );
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 2 ** 20;
   const timestamps = (options.timestamps ?? true) && device.features.has('timestamp-query');
-  const shared = options.workgroupMemory ?? !(options.software ?? (softwareFromDevice(device) || SOFTWARE_ADAPTER.test(adapter ?? '')));
+  const software = options.software ?? (softwareFromDevice(device) || SOFTWARE_ADAPTER.test(adapter ?? ''));
+  const shared = options.workgroupMemory ?? !software;
   const pool: BufferPool = createBufferPool(device, options.pool);
   const backendInfo: FuseResult['backend'] = { name: 'webgpu', runtime, adapter };
   let lost: GPUDeviceLostInfo | undefined;
@@ -278,6 +279,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
   return {
     name: 'webgpu',
     aligns: true,
+    software,
     device,
     describe: () => `webgpu (${runtime}${adapter ? `, ${adapter}` : ''})`,
     fuse: async (stack, options) => (await fuseBatch([stack], options))[0],

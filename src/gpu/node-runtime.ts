@@ -252,6 +252,7 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
     // Stacks cross to the worker by structured clone, planeSizes included; its engine aligns.
     aligns: true,
     adapter,
+    software: adapter.software,
     runtime,
     get restarts() {
       return restarts;

@@ -259,6 +259,9 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
     get adapter() {
       return session?.adapter ?? null;
     },
+    get software() {
+      return session?.adapter?.software ?? false;
+    },
     get alive() {
       return !closed && session !== undefined && session.broken === undefined;
     },
