@@ -18,6 +18,7 @@ import {
   resultJobParts,
 } from '../src/headless/protocol.js';
 import { PAGE_SCRIPT_PATH, startJobServer, type JobServer } from '../src/headless/server.js';
+import { expectSameMaps } from './expect-helpers.js';
 
 const PAGE_SCRIPT = 'globalThis.marker = 42;';
 
@@ -174,13 +175,7 @@ describe('binary container', () => {
     expect(decoded.outcomes[1]).toEqual(failure);
     for (const i of [0, 2]) {
       const got = decoded.outcomes[i] as FuseResult;
-      const want = results[i];
-      expect(got.image).toEqual(want.image);
-      expect(got.depth).toEqual(want.depth);
-      expect(got.rawDepth).toEqual(want.rawDepth);
-      expect(got.confidence).toEqual(want.confidence);
-      expect(got.focus).toEqual(want.focus);
-      expect(got.stats).toEqual(want.stats);
+      expectSameMaps(got, results[i]);
       expect(got.meta).toBe(stacks[i].meta);
     }
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FocusFuseError } from '../src/core/errors.js';
 import { baseName, groupByFov, naturalCompare, orderPlanes, parseCccidName, parseFovKey } from '../src/io/cccid.js';
+import { errorOf } from './expect-helpers.js';
 
 const FOLDER = 'NILM/1. Superficial-Intermediate Cells';
 const plane = (z: number, serial = '001', cx = 3059, cy = 11012, folder = FOLDER) => `${folder}/${serial}_(${cx},${cy},${z}).jpg`;
@@ -8,16 +8,6 @@ const plane = (z: number, serial = '001', cx = 3059, cy = 11012, folder = FOLDER
 /** Shuffles deterministically so the tests do not depend on the listing order. */
 function shuffled<T>(items: readonly T[]): T[] {
   return items.map((item, i) => ({ item, key: (i * 7919) % 13 })).sort((a, b) => a.key - b.key).map((x) => x.item);
-}
-
-function errorOf(fn: () => unknown): FocusFuseError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FocusFuseError);
-    return error as FocusFuseError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('parseCccidName', () => {

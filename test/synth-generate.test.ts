@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FocusFuseError } from '../src/core/errors.js';
 import { parseCccidName } from '../src/io/cccid.js';
 import { gaussianBlur } from '../src/synth/blur.js';
 import { generateStack, resolveSynthOptions, type SynthStack } from '../src/synth/generate.js';
 import { CCCID_CLASSES, planePath, SYNTH_SUBTYPES, synthFovPlace, truthStem } from '../src/synth/layout.js';
 import { createRandom, hashSeed } from '../src/synth/random.js';
 import { surfaceDepth, type Nucleus, type SceneObject, type Shape } from '../src/synth/scene.js';
+import { errorOf } from './expect-helpers.js';
 
 function luma(plane: Uint8Array, n: number): Float32Array {
   const y = new Float32Array(n);
@@ -18,16 +18,6 @@ function sameBytes(a: SynthStack, b: SynthStack): boolean {
   const x = buffers(a);
   const y = buffers(b);
   return x.length === y.length && x.every((buf, i) => buf.length === y[i].length && buf.every((v, j) => v === y[i][j]));
-}
-
-function errorOf(fn: () => unknown): FocusFuseError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FocusFuseError);
-    return error as FocusFuseError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('random', () => {
