@@ -24,7 +24,7 @@ function adapterLines(adapter: AdapterDescription): string[] {
   return [
     `  adapter: ${adapter.summary}`,
     `  vendor ${adapter.vendor || '?'}, architecture ${adapter.architecture || '?'}, device ${adapter.device || '?'}${adapter.description ? `, ${adapter.description}` : ''}`,
-    `  software: ${adapter.software ? 'yes (expect CPU-like speed)' : 'no'}, timestamp queries: ${adapter.timestamps ? 'yes' : 'no'}`,
+    `  software: ${adapter.software ? 'yes (slower than the cpu engine: backend auto fuses on the cpu)' : 'no'}, timestamp queries: ${adapter.timestamps ? 'yes' : 'no'}`,
     `  limits: maxBufferSize ${l.maxBufferSize}, maxStorageBufferBindingSize ${l.maxStorageBufferBindingSize}, ` +
       `workgroup storage ${l.maxComputeWorkgroupStorageSize} B, invocations/workgroup ${l.maxComputeInvocationsPerWorkgroup}`,
   ];
