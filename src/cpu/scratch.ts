@@ -8,7 +8,7 @@ import { FocusFuseError, expected } from '../core/errors.js';
 export type FloatImage = Float32Array | Float64Array;
 
 /**
- * Working memory of the focus measures, the box mean and the smoothing: three f64 images and four
+ * Working memory of the focus measures, the box mean and the smoothing: three f64 images and two
  * f64 rows. One scratch serves any image with at most `capacity` pixels and rows of at most `rowCapacity`.
  */
 export interface CpuScratch {
@@ -17,8 +17,6 @@ export interface CpuScratch {
   c: Float64Array;
   rowA: Float64Array;
   rowB: Float64Array;
-  rowC: Float64Array;
-  rowD: Float64Array;
 }
 
 /**
@@ -34,8 +32,6 @@ export function createCpuScratch(width: number, height: number): CpuScratch {
     c: new Float64Array(n),
     rowA: new Float64Array(width),
     rowB: new Float64Array(width),
-    rowC: new Float64Array(width),
-    rowD: new Float64Array(width),
   };
 }
 
@@ -43,7 +39,7 @@ export function createCpuScratch(width: number, height: number): CpuScratch {
 export function useScratch(scratch: CpuScratch | undefined, width: number, height: number): CpuScratch {
   if (scratch === undefined) return createCpuScratch(width, height);
   const n = width * height;
-  if (scratch.a.length < n || scratch.b.length < n || scratch.c.length < n || [scratch.rowA, scratch.rowB, scratch.rowC, scratch.rowD].some((row) => row.length < width)) {
+  if (scratch.a.length < n || scratch.b.length < n || scratch.c.length < n || scratch.rowA.length < width || scratch.rowB.length < width) {
     throw new FocusFuseError('SIZE_MISMATCH', `Expected scratch for at least ${width}x${height} but received one for ${scratch.a.length} pixels and rows of ${scratch.rowA.length}`);
   }
   return scratch;
