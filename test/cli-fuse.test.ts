@@ -302,7 +302,7 @@ describe('focusfuse fuse', () => {
     it('no input, no output, or an output over an input plane', async () => {
       const none = await cli('fuse', '-o', join(outDir(), 'f.png'));
       expect(none.code).toBe(2);
-      expect(none.stderr).toContain('for input but received undefined');
+      expect(none.stderr).toContain('for input but received nothing');
       const noOutput = await cli('fuse', stackDir);
       expect(noOutput.code).toBe(2);
       expect(noOutput.stderr).toContain('at least one output');

@@ -178,7 +178,7 @@ describe('focusfuse synth', () => {
   it('rejects bad flags with the uniform message', async () => {
     const out = join(scratch, 'cli-bad');
     const cases: [string[], string][] = [
-      [['--n', '2'], "Expected a folder path for --out but received undefined"],
+      [['--n', '2'], "Expected a folder path for --out but received nothing"],
       [['--out', out, '--n', 'abc'], "Expected a number for --n but received 'abc' (string)"],
       [['--out', out, '--n', '0'], "Expected an integer between 1 and 100000 for --n but received '0' (string)"],
       [['--out', out, '--seed', '1.5'], "Expected an integer between 0 and 9007199254740991 for --seed but received '1.5' (string)"],

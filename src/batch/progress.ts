@@ -3,6 +3,7 @@
  * seconds otherwise (CI, logs, Kubernetes); and the end-of-run summary.
  */
 import cliProgress from 'cli-progress';
+import { countOf } from '../core/text.js';
 import type { BatchProgress, BatchSummary } from './run.js';
 
 export interface ProgressReporter {
@@ -42,19 +43,21 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
   const label = options.label ? `${options.label}: ` : '';
   const started = performance.now();
   const rate = (done: number) => done / Math.max(1e-3, (performance.now() - started) / 1000);
+  // Our own ETA: cli-progress prints its 'INF' for "unknown" cut to 'NFs'.
+  const eta = (p: BatchProgress) => (p.done > 0 ? formatDuration((p.total - p.done) / rate(p.done)) : '?');
   if (tty) {
     const bar = new cliProgress.SingleBar(
-      { stream, format: `${label}{bar} {value}/{total} FOVs | {rate} FOV/s | ETA {eta_formatted} | failed {failed}`, hideCursor: true, etaBuffer: 50 },
+      { stream, format: `${label}{bar} {value}/{total} FOVs | {rate} FOV/s | ETA {remaining} | failed {failed}`, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     let barStarted = false;
     return {
       update(p) {
         if (!barStarted) {
-          bar.start(p.total, p.done, { rate: '0.0', failed: p.failed });
+          bar.start(p.total, p.done, { rate: '0.0', failed: p.failed, remaining: '?' });
           barStarted = true;
         }
-        bar.update(p.done, { rate: rate(p.done).toFixed(1), failed: p.failed });
+        bar.update(p.done, { rate: rate(p.done).toFixed(1), failed: p.failed, remaining: eta(p) });
       },
       stop: () => barStarted && bar.stop(),
     };
@@ -63,9 +66,7 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
   let last = -Infinity;
   let latest: BatchProgress | undefined;
   const print = (p: BatchProgress) => {
-    const r = rate(p.done);
-    const eta = p.done > 0 ? formatDuration((p.total - p.done) / r) : '?';
-    stream.write(`${label}${p.done}/${p.total} FOVs, ${p.failed} failed, ${r.toFixed(1)} FOV/s, ETA ${eta}\n`);
+    stream.write(`${label}${p.done}/${p.total} FOVs, ${p.failed} failed, ${rate(p.done).toFixed(1)} FOV/s, ETA ${eta(p)}\n`);
     last = performance.now();
   };
   return {
@@ -80,15 +81,35 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
 }
 
 /**
- * The end-of-run summary: counts, time, rate, and every failure and reported file with its reason.
+ * The one line on everything in the tree that is not part of a FOV (the scan's problems), or ''.
+ * The details are in manifest.json "problems": a tree with a notes folder or thumbnails must not
+ * bury the run's outcome under hundreds of lines.
+ * @example problemsLine(summary) // => "12 files or folders in the tree are not part of any FOV and were left out (2 images among them, e.g. 'NILM/1. A/IMG_1.jpg'): ..."
+ */
+export function problemsLine(summary: Pick<BatchSummary, 'problems' | 'manifest'>): string {
+  const { problems } = summary;
+  if (problems.length === 0) return '';
+  const images = problems.filter((p) => p.level === 'error');
+  const example = images[0] ?? problems[0];
+  const kinds = images.length > 0 ? `${countOf(images.length, 'image')} among them, e.g. '${example.path}'` : `e.g. '${example.path}'`;
+  const where = summary.manifest.find((path) => path.endsWith('.json')) ?? 'manifest.json';
+  return (
+    `${countOf(problems.length, 'file or folder', 'files or folders')} in the tree ${problems.length === 1 ? 'is' : 'are'} not part of any FOV and ` +
+    `${problems.length === 1 ? 'was' : 'were'} left out (${kinds}): listed with the reasons in ${where} "problems"; --exclude GLOB leaves them out quietly`
+  );
+}
+
+/**
+ * The end-of-run summary: counts, time, rate, the failed FOVs with their reasons, one line on the
+ * files that are not part of any FOV, and the manifest's path.
  * @example console.error(summaryText(summary));
  */
 export function summaryText(summary: BatchSummary, options: { maxListed?: number } = {}): string {
-  const max = options.maxListed ?? 50;
+  const max = options.maxListed ?? 20;
   const seconds = summary.elapsedMs / 1000;
   const lines = [
     `${summary.fused} fused, ${summary.failed} failed, ${summary.resumed} skipped (done before, --resume)` +
-      `${summary.notReached > 0 ? `, ${summary.notReached} not reached` : ''} of ${summary.selected} FOVs ` +
+      `${summary.notReached > 0 ? `, ${summary.notReached} not reached` : ''} of ${countOf(summary.selected, 'FOV')} ` +
       `in ${formatDuration(seconds)} (${(summary.fused / Math.max(seconds, 1e-3)).toFixed(2)} FOV/s) on ${summary.engine}`,
   ];
   const failures = summary.rows.filter((r) => r.status === 'error');
@@ -98,14 +119,8 @@ export function summaryText(summary: BatchSummary, options: { maxListed?: number
     for (const row of failures.slice(0, max)) lines.push(`  ${row.error.startsWith(row.fov) ? row.error : `${row.fov}: ${row.error}`}`);
     if (failures.length > max) lines.push(`  ... and ${failures.length - max} more (see the manifest)`);
   }
-  const errors = summary.problems.filter((p) => p.level === 'error');
-  const warnings = summary.problems.filter((p) => p.level === 'warning');
-  for (const [title, list] of [['files not fused', errors], ['ignored', warnings]] as const) {
-    if (list.length === 0) continue;
-    lines.push(`${title}:`);
-    for (const p of list.slice(0, max)) lines.push(`  ${p.path}: ${p.reason}`);
-    if (list.length > max) lines.push(`  ... and ${list.length - max} more (see manifest.json "problems")`);
-  }
+  const problems = problemsLine(summary);
+  if (problems) lines.push(`warning: ${problems}`);
   lines.push(`manifest: ${summary.manifest.join(', ')}`);
   return lines.join('\n');
 }

@@ -37,21 +37,48 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What an earlier run left for one FOV. */
+export type PreviousFov =
+  /** Finished with the same settings, every output still there: keep it. */
+  | { state: 'done'; row: ManifestRow }
+  /** Finished with other settings (the marker's fingerprint): resuming it would mix two runs. */
+  | { state: 'other-settings'; settings: string }
+  /** Nothing usable (no marker, failed, an output missing since): (re)do it. */
+  | { state: 'todo' };
+
 /**
- * The manifest row of a FOV finished earlier with the same settings, or undefined when it must be
- * (re)done: no marker, a marker from other settings, or an output missing since.
- * @example const row = await readDoneMarker(markerPath, fingerprint, outputs); if (row) skip();
+ * What an earlier run left for a FOV, from its done marker and outputs.
+ * @example const previous = await readDoneMarker(markerPath, fingerprint, outputs); if (previous.state === 'done') skip();
  */
-export async function readDoneMarker(path: string, fingerprint: string, outputs: ResultOutputs): Promise<ManifestRow | undefined> {
+export async function readDoneMarker(path: string, fingerprint: string, outputs: ResultOutputs): Promise<PreviousFov> {
   let marker: DoneMarker;
   try {
     marker = JSON.parse(await readFile(path, 'utf8')) as DoneMarker;
   } catch {
-    return undefined;
+    return { state: 'todo' };
   }
-  if (marker?.settings !== fingerprint || marker.row?.status !== 'ok') return undefined;
+  if (typeof marker?.settings === 'string' && marker.settings !== fingerprint) return { state: 'other-settings', settings: marker.settings };
+  if (marker?.row?.status !== 'ok') return { state: 'todo' };
   const present = await Promise.all(Object.values(outputs).map((p) => exists(p as string)));
-  return present.every(Boolean) ? marker.row : undefined;
+  return present.every(Boolean) ? { state: 'done', row: marker.row } : { state: 'todo' };
+}
+
+/**
+ * The settings that differ between an earlier run's fingerprint and this one's, in words.
+ * @example settingsChange(old, now) // => "measure 'teng' there, 'lapv' now; outputs fused,json there, fused,depth now"
+ */
+export function settingsChange(previous: string, current: string): string {
+  const flatten = (fingerprint: string): Record<string, unknown> => {
+    const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
+    return { ...options, ...rest };
+  };
+  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : typeof value === 'string' ? `'${value}'` : String(value));
+  const [was, now] = [flatten(previous), flatten(current)];
+  const keys = [...new Set([...Object.keys(now), ...Object.keys(was)])];
+  return keys
+    .filter((key) => JSON.stringify(was[key]) !== JSON.stringify(now[key]))
+    .map((key) => `${key} ${show(was[key])} there, ${show(now[key])} now`)
+    .join('; ');
 }
 
 /**

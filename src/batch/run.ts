@@ -7,21 +7,22 @@
  * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
  * run resumes (`resume: true`) where it stopped.
  */
-import { basename, resolve, sep } from 'node:path';
+import { basename, extname, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import type { OutputFormat } from '../io/encode.js';
-import { loadStack } from '../io/load-stack.js';
+import { IMAGE_EXTENSIONS, loadStack } from '../io/load-stack.js';
+import { countOf } from '../core/text.js';
 import { writeResult } from '../io/write-result.js';
 import type { GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
-import { readDoneMarker, removeStaleTempFiles, settingsFingerprint, writeDoneMarker } from './resume.js';
-import { scanDataset, type BatchFov, type ScanProblem } from './scan.js';
-import { globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
+import { readDoneMarker, removeStaleTempFiles, settingsChange, settingsFingerprint, writeDoneMarker } from './resume.js';
+import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
+import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
 export interface BatchOptions {
   /** The dataset: `<root>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg`. */
@@ -44,6 +45,11 @@ export interface BatchOptions {
   resume?: boolean;
   /** Globs on `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`; a FOV is taken when any matches. */
   only?: readonly string[];
+  /**
+   * Globs of files, folders or FOV ids to leave out quietly (a `_truth/` folder, `*.txt`, thumbnails):
+   * without a slash a glob matches a name at any level, with one it matches from the root.
+   */
+  exclude?: readonly string[];
   /** Take only this shard of the (filtered) FOV list. */
   shard?: Shard;
   /** Outputs per FOV. Default fused, depth, confidence, json. */
@@ -132,12 +138,48 @@ function validatePositiveInteger(name: string, value: number | undefined, fallba
   return n;
 }
 
+/** Images lying directly in `root` or in its class folders: a hint that batch was pointed one level too low. */
+function misplacedImages(problems: readonly ScanProblem[]): string {
+  const atRoot = problems.filter((p) => !p.path.includes('/') && IMAGE_EXTENSIONS.includes(extname(p.path).toLowerCase())).length;
+  if (atRoot > 0) return `; it holds ${countOf(atRoot, 'image')} itself: for one stack folder use focusfuse fuse, or give batch the dataset root two levels up`;
+  const inClass = problems.filter((p) => p.reason.startsWith('image directly in a class folder')).length;
+  if (inClass > 0) return `; its class folders hold ${countOf(inClass, 'image')} directly: is it one level too low?`;
+  return '';
+}
+
+/**
+ * The FOVs a run takes (`exclude`, then `only`, then `shard`).
+ * @throws FocusFuseError when nothing is left, saying which step left nothing.
+ */
+function selectFovs(scan: ScanResult, options: Pick<BatchOptions, 'exclude' | 'only' | 'shard'>): BatchFov[] {
+  const quote = (globs: readonly string[] = []) => globs.map((g) => `'${g}'`).join(', ');
+  if (scan.fovs.length === 0) {
+    const excluded = scan.excluded > 0 ? `; --exclude ${quote(options.exclude)} left out ${countOf(scan.excluded, 'file or folder', 'files and folders')}` : '';
+    throw new FocusFuseError('NOT_FOUND', `no field of view found (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg below it)${excluded}${misplacedImages(scan.problems)}`, scan.root);
+  }
+  const excludedIds = excludeGlobs(options.exclude);
+  const kept = scan.fovs.filter((fov) => !excludes(fov.id, excludedIds));
+  if (kept.length === 0) throw new FocusFuseError('BAD_OPTION', `--exclude ${quote(options.exclude)} left out all ${countOf(scan.fovs.length, 'field of view', 'fields of view')}; nothing to fuse`);
+  const globs = (options.only ?? []).map((glob) => globToRegExp(glob));
+  const matching = kept.filter((fov) => matchesOnly(fov.id, globs));
+  if (matching.length === 0) {
+    throw new FocusFuseError('BAD_OPTION', `--only ${quote(options.only)} matched none of the ${countOf(kept.length, 'field of view', 'fields of view')} (ids look like '${kept[0].id}'); nothing to fuse`);
+  }
+  const selected = takeShard(matching, options.shard);
+  if (selected.length === 0) {
+    const { index, count } = options.shard!;
+    throw new FocusFuseError('BAD_OPTION', `--shard ${index}/${count} is empty: only ${countOf(matching.length, 'field of view is', 'fields of view are')} selected, so use at most ${matching.length} shards`);
+  }
+  return selected;
+}
+
 /**
  * Fuses every FOV of a CCCID tree into `out`, writing `manifest.csv` and `manifest.json`.
  * @example
  * const summary = await runBatch({ root: '/data/CCCID', out: '/data/fused', fuse: { backend: 'cpu' }, resume: true });
  * console.log(`${summary.fused} fused, ${summary.failed} failed`);
- * @throws FocusFuseError for bad options, a missing root, or a GPU that cannot start without fallback.
+ * @throws FocusFuseError for bad options, a missing root, a selection without any FOV, or a GPU that
+ * cannot start without fallback.
  */
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
@@ -150,10 +192,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const outputs = [...(options.outputs ?? DEFAULT_OUTPUT_KINDS)];
   const format = options.format ?? 'png';
 
-  const scan = await scanDataset(root, { skip: [out] });
+  const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
-  const globs = (options.only ?? []).map(globToRegExp);
-  const selected = takeShard(scan.fovs.filter((fov) => matchesOnly(fov.id, globs)), options.shard);
+  const selected = selectFovs(scan, options);
   const { measure, window, sigma, composite, tau, align, alignReference, alignCrop } = resolved;
   const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
@@ -162,7 +203,18 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const rows = new Map<string, ManifestRow>();
   if (options.resume) {
     const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
-    previous.forEach((row, i) => row && rows.set(selected[i].id, row));
+    const other = previous.filter((p) => p.state === 'other-settings');
+    if (other.length > 0) {
+      // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
+      // with other options is never what a rerun of a changed command line wants.
+      throw new FocusFuseError(
+        'BAD_OPTION',
+        `--resume: ${countOf(other.length, 'field of view was', 'fields of view were')} fused here with other settings (${settingsChange(other[0].settings, fingerprint)}); ` +
+          `rerun with the earlier options to finish that run, or without --resume to redo every FOV with these, or pick another --out`,
+        options.out,
+      );
+    }
+    previous.forEach((p, i) => p.state === 'done' && rows.set(selected[i].id, p.row));
   }
   const resumed = rows.size;
   const todo = selected.filter((fov) => !rows.has(fov.id));

@@ -3,15 +3,18 @@
  * and reports everything else it meets instead of guessing what it is. Node only.
  *
  * Quietly skipped (never data): hidden and temp files, the synth generator's `ground-truth/` folder
- * and `synth.json` at the root, and the batch output folder when it lies inside the root.
+ * and `synth.json` at the root, the batch output folder when it lies inside the root, and whatever
+ * the `exclude` globs match. Symbolic links are followed (datasets are often assembled from links).
  * Reported: stray files and folders, images whose names do not follow the CCCID convention, empty
- * class or subtype folders. Checks that need the pixels (decoding, sizes, z order) happen per FOV.
+ * class or subtype folders, broken links. Checks that need the pixels (decoding, sizes, z order)
+ * happen per FOV.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fovKey, groupByFov, naturalCompare } from '../io/cccid.js';
 import { IMAGE_EXTENSIONS, isHiddenOrTemp } from '../io/load-stack.js';
+import { excludeGlobs, excludes } from './select.js';
 
 /** One field of view found in the tree. */
 export interface BatchFov {
@@ -42,7 +45,11 @@ export interface ScanResult {
   /** In a stable order: class, subtype, then serial/position, all natural order. */
   fovs: BatchFov[];
   problems: ScanProblem[];
+  /** Files and folders the `exclude` globs left out (not counting what lies inside an excluded folder). */
+  excluded: number;
 }
+
+const BROKEN_LINK = 'symbolic link to nothing (its target is missing); ignored';
 
 /** Root entries written by `focusfuse synth` next to the data: never planes, never reported. */
 const SYNTH_ROOT_ENTRIES = new Set(['ground-truth', 'synth.json']);
@@ -61,9 +68,25 @@ export function compareFovIds(a: string, b: string): number {
   return x.length - y.length;
 }
 
-async function entriesOf(folder: string) {
+/** A folder entry with links resolved: `broken` is a link whose target is gone. */
+interface Entry {
+  name: string;
+  kind: 'folder' | 'file' | 'broken';
+}
+
+async function entriesOf(folder: string): Promise<Entry[]> {
   const entries = await readdir(folder, { withFileTypes: true });
-  return entries.filter((e) => !isHiddenOrTemp(e.name)).sort((a, b) => naturalCompare(a.name, b.name));
+  const kept = entries.filter((e) => !isHiddenOrTemp(e.name)).sort((a, b) => naturalCompare(a.name, b.name));
+  return Promise.all(
+    kept.map(async (e): Promise<Entry> => {
+      if (!e.isSymbolicLink()) return { name: e.name, kind: e.isDirectory() ? 'folder' : 'file' };
+      try {
+        return { name: e.name, kind: (await stat(join(folder, e.name))).isDirectory() ? 'folder' : 'file' };
+      } catch {
+        return { name: e.name, kind: 'broken' };
+      }
+    }),
+  );
 }
 
 function isImageName(name: string): boolean {
@@ -76,12 +99,21 @@ function isImageName(name: string): boolean {
  * const { fovs, problems } = await scanDataset('/data/CCCID', { skip: ['/data/CCCID/fused'] });
  * fovs[0].id; // 'HSIL/1. Moderate Dysplasia/001_(3059,11012)'
  * @param options.skip Absolute folders to leave out quietly (the batch output, when inside the root).
+ * @param options.exclude `--exclude` globs on paths relative to the root (see `excludes`).
  * @throws FocusFuseError NOT_FOUND when the root is missing or not a folder.
  */
-export async function scanDataset(root: string, options: { skip?: readonly string[] } = {}): Promise<ScanResult> {
+export async function scanDataset(root: string, options: { skip?: readonly string[]; exclude?: readonly string[] } = {}): Promise<ScanResult> {
   const top = resolve(root);
-  const skip = new Set((options.skip ?? []).map((p) => resolve(p)));
+  const skipped = new Set((options.skip ?? []).map((p) => resolve(p)));
+  const globs = excludeGlobs(options.exclude);
   const rel = (path: string) => relative(top, path).split(sep).join('/');
+  let excluded = 0;
+  const skip = (path: string) => {
+    if (skipped.has(path)) return true;
+    if (!excludes(rel(path), globs)) return false;
+    excluded += 1;
+    return true;
+  };
   let rootEntries;
   try {
     rootEntries = await entriesOf(top);
@@ -96,37 +128,47 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
 
   for (const classEntry of rootEntries) {
     const classPath = join(top, classEntry.name);
-    if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip.has(classPath)) continue;
-    if (!classEntry.isDirectory()) {
-      warn(classPath, 'stray file at the dataset root (expected only <CLASS> folders); ignored');
+    if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip(classPath)) continue;
+    if (classEntry.kind !== 'folder') {
+      warn(classPath, classEntry.kind === 'broken' ? BROKEN_LINK : 'stray file at the dataset root (expected only <CLASS> folders); ignored');
       continue;
     }
     const subtypes = await entriesOf(classPath);
     let classFovs = 0;
     for (const subEntry of subtypes) {
       const subPath = join(classPath, subEntry.name);
-      if (skip.has(subPath)) continue;
-      if (!subEntry.isDirectory()) {
-        if (isImageName(subEntry.name)) problems.push({ path: rel(subPath), level: 'error', reason: 'image directly in a class folder (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg); not fused' });
+      if (skip(subPath)) continue;
+      if (subEntry.kind !== 'folder') {
+        if (subEntry.kind === 'broken') warn(subPath, BROKEN_LINK);
+        else if (isImageName(subEntry.name)) problems.push({ path: rel(subPath), level: 'error', reason: 'image directly in a class folder (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg); not fused' });
         else warn(subPath, 'stray file in a class folder; ignored');
         continue;
       }
-      const found = await scanSubtype(subPath, classEntry.name, subEntry.name, rel, problems);
+      const found = await scanSubtype(subPath, classEntry.name, subEntry.name, rel, skip, problems);
       fovs.push(...found);
       classFovs += found.length;
     }
     if (classFovs === 0) warn(classPath, subtypes.length === 0 ? 'empty class folder' : 'class folder without any field of view');
   }
   fovs.sort((a, b) => compareFovIds(a.id, b.id));
-  return { root: top, fovs, problems };
+  return { root: top, fovs, problems, excluded };
 }
 
-async function scanSubtype(folder: string, className: string, subtype: string, rel: (p: string) => string, problems: ScanProblem[]): Promise<BatchFov[]> {
+async function scanSubtype(
+  folder: string,
+  className: string,
+  subtype: string,
+  rel: (p: string) => string,
+  skip: (p: string) => boolean,
+  problems: ScanProblem[],
+): Promise<BatchFov[]> {
   const entries = await entriesOf(folder);
   const images: string[] = [];
   for (const entry of entries) {
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) problems.push({ path: rel(path), level: 'warning', reason: 'unexpected folder inside a subtype folder; ignored' });
+    if (skip(path)) continue;
+    // A broken link named like a plane stays a plane: its FOV then fails with "no such file".
+    if (entry.kind === 'folder') problems.push({ path: rel(path), level: 'warning', reason: 'unexpected folder inside a subtype folder; ignored' });
     else if (isImageName(entry.name)) images.push(path);
     else problems.push({ path: rel(path), level: 'warning', reason: 'not an image (JPEG, PNG or TIFF); ignored' });
   }

@@ -30,7 +30,7 @@ export function parseShard(text: string): Shard {
  * `{a,b}` is either; everything else is literal (brackets and dots in CCCID names included).
  * @example globToRegExp('HSIL/*\/001_*').test('HSIL/1. Moderate Dysplasia/001_(1,2)') // => true
  */
-export function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string, flag = '--only'): RegExp {
   let source = '';
   let inBraces = false;
   for (let i = 0; i < glob.length; i++) {
@@ -49,7 +49,7 @@ export function globToRegExp(glob: string): RegExp {
     } else if (c === ',' && inBraces) source += '|';
     else source += c.replace(/[.+^$()|[\]\\{}]/g, '\\$&');
   }
-  if (inBraces) throw new FocusFuseError('BAD_OPTION', `Expected a glob with matching braces for --only but received '${glob}' (string)`);
+  if (inBraces) throw new FocusFuseError('BAD_OPTION', `Expected a glob with matching braces for ${flag} but received '${glob}' (string)`);
   return new RegExp(`^${source}$`);
 }
 
@@ -62,6 +62,27 @@ export function matchesOnly(id: string, globs: readonly RegExp[]): boolean {
   if (globs.length === 0) return true;
   const parts = id.split('/');
   return globs.some((glob) => parts.some((_, i) => glob.test(parts.slice(0, i + 1).join('/'))));
+}
+
+/**
+ * Whether `--exclude` globs leave out a path of the tree (relative to the root, forward slashes).
+ * A glob without a slash matches a name at any level (`notes.txt`, `*.thumb.jpg`, `_truth`); one
+ * with a slash matches from the root, and its leading parts take whole folders (`NILM/3. *`).
+ * @example excludes('HSIL/1. A/thumbs/x.jpg', [globToRegExp('thumbs', '--exclude')]) // => true
+ */
+export function excludes(path: string, globs: readonly { glob: string; regexp: RegExp }[]): boolean {
+  const parts = path.split('/');
+  return globs.some(({ glob, regexp }) =>
+    glob.includes('/') ? parts.some((_, i) => regexp.test(parts.slice(0, i + 1).join('/'))) : parts.some((part) => regexp.test(part)),
+  );
+}
+
+/**
+ * Compiles `--exclude` globs for `excludes`.
+ * @example excludeGlobs(['_truth', '*.txt'])
+ */
+export function excludeGlobs(globs: readonly string[] = []): { glob: string; regexp: RegExp }[] {
+  return globs.map((glob) => ({ glob, regexp: globToRegExp(glob.replace(/\/+$/, ''), '--exclude') }));
 }
 
 /**

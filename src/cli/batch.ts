@@ -1,13 +1,14 @@
 /**
  * `focusfuse batch`: every FOV of a CCCID tree, fused into a mirrored output tree with a manifest.
- * Exit codes: 0 all FOVs fused, 3 some FOVs failed or image files could not be placed, 2 bad
- * options or dataset folder, 130 stopped by Ctrl-C (rerun with --resume to finish).
+ * Exit codes: 0 every selected FOV fused, 3 some FOV failed, 2 bad options, a missing dataset folder
+ * or nothing selected, 130 stopped by Ctrl-C (rerun with --resume to finish). Files in the tree that
+ * are not part of any FOV are one warning line (details in the manifest), never a failure.
  */
-import { runBatch } from '../batch/run.js';
+import { runBatch, type BatchSummary } from '../batch/run.js';
 import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
-import { expected } from '../core/errors.js';
+import { expected, FocusFuseError } from '../core/errors.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, parseCommandArgs, type Command } from './args.js';
 
 const FLAGS = {
@@ -18,6 +19,8 @@ const FLAGS = {
   threads: { type: 'string' },
   resume: { type: 'boolean' },
   only: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  'json-summary': { type: 'boolean' },
   shard: { type: 'string' },
   outputs: { type: 'string' },
   format: { type: 'string' },
@@ -37,6 +40,9 @@ Selection:
   --only <glob>            FOVs whose <CLASS>/<subtype>/<serial>_(<cx>,<cy>) matches
                            (* ? within a part, ** across, {a,b}); a glob of fewer parts
                            takes whole folders: --only HSIL, --only 'NILM/2. *'. Repeatable
+  --exclude <glob>         leave out files, folders or FOVs quietly (not reported): without a
+                           slash it matches a name at any level (--exclude _truth,
+                           --exclude '*.txt'), with one it matches from the root. Repeatable
   --shard <i/n>            shard i (0-based) of n: FOV j of the sorted list goes to
                            shard j mod n; writes manifest.shard-<i>-of-<n>.{csv,json};
                            join them with focusfuse manifest merge <dir>
@@ -47,7 +53,8 @@ Outputs:
                            (default fused,depth,confidence,json)
   --format <png|jpeg|tiff> fused and depth-color images (default png; the depth and
                            confidence maps are always 16-bit PNG)
-  --resume                 keep FOVs a previous run finished with the same settings
+  --resume                 keep the FOVs a previous run into <dir> finished; refused (exit 2)
+                           when it ran with other fusion options, outputs or format
 
 Fusion (as focusfuse fuse):
   --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
@@ -69,10 +76,16 @@ Throughput:
 
 Other:
   -q, --quiet              only the summary and errors
+  --json-summary           print the run's summary as one JSON object on stdout (counts,
+                           failed FOVs, manifest paths); everything else goes to stderr
   -h, --help               this text
 
-Exit code: 0 all fused; 3 some FOVs failed or images could not be placed;
-2 bad options or dataset; 130 stopped (Ctrl-C): rerun the same command with --resume.
+Files in the tree that are not part of any FOV (notes, thumbnails, a truth folder) are
+one warning line with a count; manifest.json "problems" lists them with the reasons.
+
+Exit code: 0 every selected FOV fused; 3 some FOV failed; 2 bad options, no dataset
+folder, or no FOV selected (the message says why); 130 stopped (Ctrl-C): rerun the
+same command with --resume.
 
 Examples:
   focusfuse batch /data/CCCID --out /data/fused --resume
@@ -85,13 +98,33 @@ function resumeCommand(argv: string[]): string {
   return `focusfuse batch ${quoted.join(' ')}${argv.includes('--resume') ? '' : ' --resume'}`;
 }
 
+/** `--json-summary`: what a pipeline needs from a run, as one JSON object. */
+function jsonSummary(summary: BatchSummary, out: string, exitCode: number) {
+  return {
+    exitCode,
+    out,
+    manifest: { json: summary.manifest.find((p) => p.endsWith('.json')), csv: summary.manifest.find((p) => p.endsWith('.csv')) },
+    selected: summary.selected,
+    fused: summary.fused,
+    resumed: summary.resumed,
+    failed: summary.failed,
+    notReached: summary.notReached,
+    interrupted: summary.interrupted,
+    notPartOfAnyFov: summary.problems.length,
+    elapsedMs: Math.round(summary.elapsedMs),
+    engine: summary.engine,
+    failures: summary.rows.filter((r) => r.status === 'error').map((r) => ({ fov: r.fov, error: r.error })),
+  };
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs(argv, FLAGS);
   if (v.help) {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length !== 1) expected('one dataset folder', 'input', positionals.length === 0 ? undefined : positionals);
+  if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected one dataset folder but received ${positionals.length}: ${positionals.map((p) => `'${p}'`).join(', ')}`);
+  if (positionals.length === 0) expected('a dataset folder', 'focusfuse batch', undefined);
   if (!v.out) expected('an output folder', '--out', undefined);
   const { options: fuse, runtime, fallback } = fusionFromFlags(v, 'auto');
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
@@ -120,6 +153,7 @@ async function run(argv: string[]): Promise<number> {
       cpuThreads: numberFlag('--threads', v.threads),
       resume: v.resume,
       only: v.only,
+      exclude: v.exclude,
       shard,
       outputs: v.outputs === undefined ? undefined : parseOutputKinds(v.outputs),
       format: choiceFlag('--format', IMAGE_FORMATS, v.format, 'png'),
@@ -130,12 +164,10 @@ async function run(argv: string[]): Promise<number> {
     });
     progress?.stop();
     console.error(summaryText(summary));
-    if (summary.interrupted) {
-      console.error(`focusfuse: stopped; finished FOVs are kept. To finish the job run:\n  ${resumeCommand(argv)}`);
-      return 130;
-    }
-    if (summary.selected === 0) console.error('focusfuse: warning: no field of view selected (check the dataset folder, --only and --shard)');
-    return summary.failed > 0 || summary.problems.some((p) => p.level === 'error') ? 3 : 0;
+    const code = summary.interrupted ? 130 : summary.failed > 0 ? 3 : 0;
+    if (v['json-summary']) console.log(JSON.stringify(jsonSummary(summary, v.out, code)));
+    if (summary.interrupted) console.error(`focusfuse: stopped; finished FOVs are kept. To finish the job run:\n  ${resumeCommand(argv)}`);
+    return code;
   } finally {
     progress?.stop();
     process.off('SIGINT', onInterrupt);

@@ -28,9 +28,10 @@ export class FocusFuseError extends Error {
   }
 }
 
-/** Describes a received value for error messages: `3 (number)`, `'x' (string)`, `undefined`. */
+/** Describes a received value for error messages: `3 (number)`, `'x' (string)`, `nothing` (undefined). */
 export function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
   if (typeof value === 'string') return `'${value}' (string)`;
   if (Array.isArray(value)) return `array of length ${value.length}`;
   if (typeof value === 'object') return value.constructor?.name ?? 'object';
