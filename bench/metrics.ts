@@ -7,7 +7,7 @@
 import { fuse } from '../src/fuse.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import { MEASURES } from '../src/core/options.js';
-import type { FusionBackend, Measure } from '../src/core/types.js';
+import type { AlignMode, FusionBackend, Measure } from '../src/core/types.js';
 import { runPeer, type Peer } from './peers.js';
 import { edgeBand, scoreAgainstTruth, type Scores } from './score.js';
 import { markdownTable } from './stats.js';
@@ -64,6 +64,8 @@ export interface MetricsRow extends SynthCondition {
 export interface MetricsRun {
   grid: MetricsGrid;
   backend: string;
+  /** `--align` the measures fused with (`none` by default). */
+  align: AlignMode;
   measures: Measure[];
   /** Measures the backend refused, with its reason. */
   refused: Record<string, string>;
@@ -93,8 +95,11 @@ function conditions(grid: MetricsGrid): SynthCondition[] {
  */
 export async function runMetricsBench(
   grid: MetricsGrid,
-  options: { backend: FusionBackend; peers: Peer[]; measures?: readonly Measure[]; log?: (line: string) => void },
+  options: { backend: FusionBackend; peers: Peer[]; measures?: readonly Measure[]; align?: AlignMode; log?: (line: string) => void },
 ): Promise<MetricsRun> {
+  // `--align`: every measure registers the (already registered) planes first: what it costs and
+  // whether it changes the accuracy. Peers get the planes as they are.
+  const align = options.align ?? 'none';
   const measures = [...(options.measures ?? MEASURES)];
   const log = options.log ?? (() => {});
   const rows: MetricsRow[] = [];
@@ -106,7 +111,7 @@ export async function runMetricsBench(
   const refused: Record<string, string> = {};
   for (const measure of [...measures]) {
     try {
-      await fuse(warm.stack, { measure, window: grid.base.window }, options.backend);
+      await fuse(warm.stack, { measure, window: grid.base.window, align }, options.backend);
     } catch (error) {
       if (!(error instanceof FocusFuseError)) throw error;
       refused[measure] = error.message;
@@ -122,7 +127,7 @@ export async function runMetricsBench(
       for (const measure of measures) {
         for (const window of windows) {
           const t0 = performance.now();
-          const result = await fuse(c.stack, { measure, window }, options.backend);
+          const result = await fuse(c.stack, { measure, window, align }, options.backend);
           const ms = performance.now() - t0;
           rows.push({ ...condition, method: measure, kind: 'measure', window, seed, ms, scores: scoreAgainstTruth(result, c.truth, band) });
         }
@@ -142,6 +147,7 @@ export async function runMetricsBench(
   return {
     grid,
     backend: options.backend.describe(),
+    align,
     measures,
     refused,
     peers: options.peers.map((p) => ({ ...p, ...(peerErrors.has(p.name) ? { error: peerErrors.get(p.name) } : {}) })),
@@ -236,7 +242,7 @@ export function metricsReport(run: MetricsRun, adapters: string[]): BenchReport 
     ['Halo score vs window radius', 'window', windows, 'halo', 2, false],
   ];
   const markdown = [
-    `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend}.`,
+    `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend}${run.align !== 'none' ? `, every measure with --align ${run.align} (peers without)` : ''}.`,
     `Base condition: noise ${g.base.noise} levels, JPEG quality ${g.base.quality}, defocus ${g.base.defocus} px/plane, window r = ${g.base.window}; each sweep varies one of them. Figures are means over the scenes.`,
     `Depth scores cover object pixels (truth mask); halo = mean |error| within ${3} px of object edges / mean |error| over the image.`,
     '',

@@ -13,7 +13,10 @@ import { FocusFuseError } from '../src/core/errors.js';
 import { naturalCompare } from '../src/io/cccid.js';
 import { fuse } from '../src/fuse.js';
 import { MEASURES } from '../src/core/options.js';
-import type { FusionBackend, Measure, ZStack } from '../src/core/types.js';
+import type { AlignMode, FusionBackend, Measure, ZStack } from '../src/core/types.js';
+import { alignStack } from '../src/align/align-stack.js';
+import { countOf } from '../src/core/text.js';
+import sharp from 'sharp';
 import { luma } from '../src/cpu/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { scanDataset } from '../src/batch/scan.js';
@@ -29,6 +32,8 @@ export interface RealFovResult {
   planes: number;
   width: number;
   height: number;
+  /** With `--align`: what the registration did. */
+  alignment?: { mode: AlignMode; applied: boolean; maxDisplacementPx: number };
   /** measure or peer -> gradient share. */
   gradientShare: Record<string, number>;
   /** measure -> mean focus per plane. */
@@ -43,6 +48,8 @@ export interface RealRun {
   root: string;
   backend: string;
   window: number;
+  /** `--align`: each stack registered (on the CPU) before the measures run; `none` otherwise. */
+  align: AlignMode;
   measures: Measure[];
   peers: { name: string; available: boolean; reason?: string; error?: string }[];
   fovs: RealFovResult[];
@@ -95,27 +102,42 @@ async function stackFolders(root: string, depth = 0): Promise<string[]> {
 }
 
 /**
+ * Up to `limit` items taken in turns from each group (in the groups' first-seen order), so a
+ * limited run covers every class or source instead of the first one only.
+ * @example spreadOver(['a1', 'a2', 'b1'], (x) => x[0], 2) // => ['a1', 'b1']
+ */
+export function spreadOver<T>(items: readonly T[], groupOf: (item: T) => string, limit: number): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(groupOf(item), [...(groups.get(groupOf(item)) ?? []), item]);
+  const picked: T[] = [];
+  for (let i = 0; picked.length < Math.min(limit, items.length); i++) {
+    for (const list of groups.values()) if (i < list.length && picked.length < limit) picked.push(list[i]);
+  }
+  return picked;
+}
+
+/**
  * The stacks under `root`: every FOV of a CCCID tree; else every folder of planes under it (the
- * folder itself when it holds the planes), classed by their parent folder.
+ * folder itself when it holds the planes), classed by their parent folder (the source). A limited
+ * run takes them in turns from each class or source.
  */
 async function findStacks(root: string, limit: number): Promise<{ id: string; className: string; files: string[] | string }[]> {
   const scan = await scanDataset(root);
   if (scan.fovs.length === 0) {
     const folders = await stackFolders(root);
     if (folders.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected a CCCID tree or folders of image planes but found no images', root);
-    return folders.slice(0, limit).map((folder) => {
+    const stacks = folders.map((folder) => {
       const id = relative(root, folder) || basename(root);
       return { id, className: folder === root ? '-' : dirname(id) === '.' ? '-' : dirname(id), files: folder };
     });
+    return spreadOver(stacks, (s) => s.className, limit);
   }
-  // Spread a limited run over the classes instead of taking the first class only.
-  const byClass = new Map<string, typeof scan.fovs>();
-  for (const fov of scan.fovs) byClass.set(fov.className, [...(byClass.get(fov.className) ?? []), fov]);
-  const picked: typeof scan.fovs = [];
-  for (let i = 0; picked.length < Math.min(limit, scan.fovs.length); i++) {
-    for (const list of byClass.values()) if (i < list.length && picked.length < limit) picked.push(list[i]);
-  }
-  return picked.map((f) => ({ id: f.id, className: f.className, files: f.files }));
+  return spreadOver(scan.fovs, (f) => f.className, limit).map((f) => ({ id: f.id, className: f.className, files: f.files }));
+}
+
+/** Planes as JPEG (quality 100) files for a peer, when it must see the registered planes. */
+async function planesAsJpeg(stack: ZStack): Promise<Buffer[]> {
+  return Promise.all(stack.planes.map((rgba) => sharp(rgba, { raw: { width: stack.width, height: stack.height, channels: 4 } }).removeAlpha().jpeg({ quality: 100 }).toBuffer()));
 }
 
 /**
@@ -124,8 +146,9 @@ async function findStacks(root: string, limit: number): Promise<{ id: string; cl
  */
 export async function runRealBench(
   root: string,
-  options: { backend: FusionBackend; peers: Peer[]; measures?: readonly Measure[]; window?: number; limit?: number; log?: (line: string) => void },
+  options: { backend: FusionBackend; peers: Peer[]; measures?: readonly Measure[]; window?: number; limit?: number; align?: AlignMode; log?: (line: string) => void },
 ): Promise<RealRun> {
+  const align = options.align ?? 'none';
   const measures = [...(options.measures ?? MEASURES)];
   const window = options.window ?? 4;
   const log = options.log ?? (() => {});
@@ -135,8 +158,17 @@ export async function runRealBench(
   for (const entry of await findStacks(root, options.limit ?? Infinity)) {
     log(`metrics: ${entry.id}`);
     let stack: ZStack;
+    let alignment: RealFovResult['alignment'];
     try {
-      stack = await loadStack(entry.files);
+      stack = await loadStack(entry.files, { allowMixedSizes: align !== 'none' });
+      if (align !== 'none') {
+        // Registered once, on the CPU: every measure and peer then fuses the same planes, and the
+        // gradient share compares against the registered planes' best.
+        const aligned = alignStack(stack, { mode: align });
+        stack = aligned.stack;
+        const report = aligned.report!;
+        alignment = { mode: align, applied: report.applied, maxDisplacementPx: Math.max(0, ...report.planes.map((p) => p.displacementPx)) };
+      }
     } catch (error) {
       // One unreadable stack (e.g. planes of different sizes) is reported, not the end of the run.
       if (!(error instanceof FocusFuseError)) throw error;
@@ -145,7 +177,7 @@ export async function runRealBench(
       continue;
     }
     const maxEnergy = maxPlaneEnergy(stack);
-    const fov: RealFovResult = { id: entry.id, className: entry.className, planes: stack.planes.length, width: stack.width, height: stack.height, gradientShare: {}, focusCurve: {}, depthDisagreement: {}, ms: {} };
+    const fov: RealFovResult = { id: entry.id, className: entry.className, planes: stack.planes.length, width: stack.width, height: stack.height, ...(alignment ? { alignment } : {}), gradientShare: {}, focusCurve: {}, depthDisagreement: {}, ms: {} };
     const depths: Record<string, Float32Array> = {};
     for (const measure of measures) {
       const t0 = performance.now();
@@ -168,7 +200,8 @@ export async function runRealBench(
       try {
         // The peer reads the FOV's own files, in the plane order loadStack found.
         const ordered = stack.meta?.files ?? (Array.isArray(entry.files) ? entry.files : []);
-        const out = await runPeer(peer, await Promise.all(ordered.map((f) => readFile(f))), stack.width, stack.height);
+        const planes = alignment ? await planesAsJpeg(stack) : await Promise.all(ordered.map((f) => readFile(f)));
+        const out = await runPeer(peer, planes, stack.width, stack.height);
         fov.ms[peer.name] = out.ms;
         fov.gradientShare[peer.name] = gradientShare(out.image, stack, maxEnergy);
       } catch (error) {
@@ -182,6 +215,7 @@ export async function runRealBench(
     root,
     backend: options.backend.describe(),
     window,
+    align,
     measures,
     peers: options.peers.map((p) => ({ name: p.name, available: p.available, reason: p.reason, ...(peerErrors.has(p.name) ? { error: peerErrors.get(p.name) } : {}) })),
     fovs,
@@ -210,7 +244,14 @@ export function realReport(run: RealRun, adapters: string[]): BenchReport {
     return { name: f.id.split('/').pop() ?? f.id, points: curve.map((v, z) => [z, v / top] as const) };
   });
   const markdown = [
-    `${run.fovs.length} stack(s) under ${run.root}, window r = ${run.window}, fused by ${run.backend}. No ground truth: no-reference figures only.`,
+    `${countOf(run.fovs.length, 'stack')} under ${run.root}, window r = ${run.window}, fused by ${run.backend}. No ground truth: no-reference figures only.`,
+    ...(run.align !== 'none'
+      ? [
+          '',
+          `Aligned (--align ${run.align}, CPU) before fusing; every measure and peer fused the registered planes (peers as JPEG q100). ` +
+            `Applied to ${run.fovs.filter((f) => f.alignment?.applied).length} of ${run.fovs.length}; largest move ${Math.max(0, ...run.fovs.map((f) => f.alignment?.maxDisplacementPx ?? 0)).toFixed(1)} px.`,
+        ]
+      : []),
     '',
     '## Gradient share (fused gradient energy / per-pixel best plane), by class',
     '',

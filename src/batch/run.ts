@@ -119,10 +119,10 @@ function checkPlaneNames(fov: BatchFov, planes: number | null): void {
   if (z[0] !== 0) throw new FocusFuseError('Z_ORDER', `z starts at ${z[0]}: z=0${z[0] > 1 ? `..${z[0] - 1}` : ''} missing`, fov.id);
   if (planes !== null && z.length < planes) {
     const missing = z.length === planes - 1 ? `z=${z.length}` : `z=${z.length}..${planes - 1}`;
-    throw new FocusFuseError('Z_ORDER', `${z.length} planes but the dataset's fields of view have ${planes}: ${missing} missing`, fov.id);
+    throw new FocusFuseError('Z_ORDER', `${countOf(z.length, 'plane')} but the dataset's fields of view have ${planes}: ${missing} missing`, fov.id);
   }
   if (planes !== null && z.length > planes) {
-    throw new FocusFuseError('Z_ORDER', `${z.length} planes but the dataset's fields of view have ${planes} (set the count with --planes)`, fov.id);
+    throw new FocusFuseError('Z_ORDER', `${countOf(z.length, 'plane')} but the dataset's fields of view have ${planes} (set the count with --planes)`, fov.id);
   }
 }
 

@@ -26,12 +26,40 @@ export type ParsedCommandArgs<T extends Options> = ReturnType<typeof parseArgs<C
  * @example const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' } });
  */
 export function parseCommandArgs<T extends Options>(argv: string[], options: T): ParsedCommandArgs<T> {
+  let parsed: ParsedCommandArgs<T>;
   try {
     const config: CommandArgsConfig<T> = { args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true };
-    return parseArgs(config);
+    parsed = parseArgs(config);
   } catch (error) {
     throw new FocusFuseError('BAD_OPTION', (error as Error).message);
   }
+  rejectRepeatedFlags(argv, options);
+  return parsed;
+}
+
+/**
+ * A value flag given twice (`-o a.png -o b.png`) would silently keep the last one: refuse it,
+ * unless the flag is meant to repeat (`multiple`).
+ */
+function rejectRepeatedFlags(argv: string[], options: Options): void {
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const seen = new Map<string, string[]>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec || spec.type !== 'string' || spec.multiple) continue;
+    seen.set(token.name, [...(seen.get(token.name) ?? []), token.value ?? '']);
+  }
+  for (const [name, values] of seen) {
+    if (values.length < 2) continue;
+    const short = options[name].short ? `-${options[name].short}/` : '';
+    throw new FocusFuseError('BAD_OPTION', `${short}--${name} was given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}); give it once`);
+  }
+}
+
+/** The error for a flag that would change nothing in this combination of flags. */
+export function pointlessFlag(flag: string, why: string): never {
+  throw new FocusFuseError('BAD_OPTION', `${flag} does nothing ${why}`);
 }
 
 /**
@@ -85,6 +113,16 @@ export function fusionFromFlags(
   v: FusionFlagValues,
   defaultBackend: NonNullable<FuseOptions['backend']>,
 ): { options: FuseOptions; runtime: GpuRuntimeName; fallback: (typeof FALLBACKS)[number] } {
+  if (v.align === undefined || v.align === 'none') {
+    const without = `without --align (it ${v.align === 'none' ? 'is none' : 'defaults to none'}): add --align <translation|similarity|affine|auto>, or leave the flag out`;
+    if (v.crop) pointlessFlag('--crop', without);
+    if (v['align-reference'] !== undefined) pointlessFlag('--align-reference', without);
+  }
+  if ((v.backend ?? defaultBackend) === 'cpu') {
+    const onCpu = `with --backend cpu${v.backend === undefined ? ' (the default)' : ''}: it is for webgpu; add --backend webgpu or auto, or leave the flag out`;
+    if (v.runtime !== undefined) pointlessFlag('--runtime', onCpu);
+    if (v.fallback !== undefined) pointlessFlag('--fallback', onCpu);
+  }
   return {
     options: {
       measure: v.measure as FuseOptions['measure'],

@@ -4,7 +4,7 @@
  * (report.md, SVG plots, results.json) named by date, machine and adapter.
  */
 import { expected } from '../core/errors.js';
-import { MEASURES } from '../core/options.js';
+import { ALIGN_MODES, MEASURES } from '../core/options.js';
 import type { Measure } from '../core/types.js';
 import { GPU_RUNTIMES } from '../runtimes.js';
 import { openBenchBackend, type BenchBackendName } from '../../bench/backends.js';
@@ -13,7 +13,7 @@ import { enfusePeer, parsePeer, type Peer } from '../../bench/peers.js';
 import { realReport, runRealBench } from '../../bench/real.js';
 import { writeReport, type BenchReport } from '../../bench/report.js';
 import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
-import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { choiceFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
 
 const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', ...GPU_RUNTIMES];
 
@@ -29,6 +29,7 @@ const FLAGS = {
   sizes: { type: 'string' },
   limit: { type: 'string' },
   window: { type: 'string' },
+  align: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -60,8 +61,13 @@ Options:
   --runs <n>            speed: timed runs per point (default 7, quick 5)
   --sizes <list>        speed: image sides of the size sweep (default 256,512,1024,2048,4096;
                         software adapters take minutes per 4096^2 stack)
-  --limit <n>           metrics <folder>: at most n FOVs, spread over the classes
+  --limit <n>           metrics <folder>: at most n stacks, taken in turns from each
+                        class (CCCID tree) or source folder (other trees)
   --window <r>          metrics <folder>: window radius (default 4)
+  --align <mode>        metrics: register the planes first (${ALIGN_MODES.join(', ')};
+                        default none). On a folder each stack is registered once, on the
+                        CPU, and every measure and peer fuses the registered planes: what
+                        unregistered real stacks (focus breathing) need
   -q, --quiet           no progress lines
   -h, --help            this text
 
@@ -109,6 +115,17 @@ export const benchCommand: Command = {
     const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
     const peers = await peersFrom(values);
 
+    // Flags of one mode given to another would be silently ignored: refuse them.
+    const given = (names: (keyof typeof values)[]) => names.filter((name) => values[name] !== undefined);
+    const onlyFor = { speed: ['backends', 'runs', 'sizes'], metrics: ['backend', 'align'], folder: ['limit', 'window'] } as const;
+    const misplaced =
+      sub === 'speed' ? given([...onlyFor.metrics, ...onlyFor.folder]) : rest.length === 0 ? given([...onlyFor.speed, ...onlyFor.folder]) : given([...onlyFor.speed]);
+    if (misplaced.length > 0) {
+      const mode = sub === 'speed' ? 'bench speed' : rest.length === 0 ? 'bench metrics without a folder' : 'bench metrics <folder>';
+      const owner = (name: string) => ((onlyFor.speed as readonly string[]).includes(name) ? 'bench speed' : (onlyFor.folder as readonly string[]).includes(name) ? 'bench metrics <folder>' : 'bench metrics');
+      pointlessFlag(`--${misplaced[0]}`, `in ${mode}: it is an option of ${owner(misplaced[0])} (see focusfuse help bench)`);
+    }
+
     if (sub === 'speed') {
       if (rest.length > 0) expected('no folder (speed runs on generated stacks)', 'bench speed', rest.join(' '));
       const grid = { ...(values.quick ? QUICK_SPEED_GRID : FULL_SPEED_GRID) };
@@ -120,6 +137,7 @@ export const benchCommand: Command = {
 
     if (rest.length > 1) expected('at most one folder', 'bench metrics', rest.join(' '));
     const [backendName] = listFlag('--backend', values.backend, BACKEND_NAMES, ['cpu']);
+    const align = choiceFlag('--align', ALIGN_MODES, values.align, 'none');
     const opened = await openBenchBackend(backendName);
     if ('error' in opened) expected(`a backend that starts here (${opened.error})`, '--backend', backendName);
     try {
@@ -127,11 +145,11 @@ export const benchCommand: Command = {
       if (rest.length === 1) {
         const limit = positiveInteger('--limit', values.limit) ?? (values.quick ? 4 : undefined);
         const window = numberFlag('--window', values.window);
-        const run = await runRealBench(rest[0], { backend: opened.backend, peers, measures, window, limit, log });
+        const run = await runRealBench(rest[0], { backend: opened.backend, peers, measures, window, limit, align, log });
         return await finish(realReport(run, adapters), values.out);
       }
       const grid = values.quick ? QUICK_METRICS_GRID : FULL_METRICS_GRID;
-      return await finish(metricsReport(await runMetricsBench(grid, { backend: opened.backend, peers, measures, log }), adapters), values.out);
+      return await finish(metricsReport(await runMetricsBench(grid, { backend: opened.backend, peers, measures, align, log }), adapters), values.out);
     } finally {
       await opened.close();
     }

@@ -5,12 +5,13 @@
  */
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
+import { countOf } from '../core/text.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
-import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
+import { checkOutputs, statsDocument, writeResult, type ResultOutputs } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
 
@@ -50,7 +51,8 @@ Outputs (at least one):
   --confidence <file.png>    confidence, 16-bit gray PNG: value = round(confidence * 65535)
   --depth-color <file>       depth through the viridis colormap over the fixed range
                              0..Z-1 (plane 0 dark purple, last plane yellow)
-  --json <file.json>         statistics, options, timings and the encodings above
+  --json <file.json | ->     statistics, options, timings and the encodings above;
+                             - writes them to stdout (the summary then goes to stderr)
 
 Fusion:
   --measure <name>                 focus measure (default lapv): lapv, teng, wavelet
@@ -75,20 +77,23 @@ Alignment (see docs/alignment.md):
                              different sizes need an --align other than none.
   --align-reference <middle|sharpest>  reference plane (default middle)
   --crop                     crop the output to the area every aligned plane covers
+  (--align-reference and --crop without --align are errors: they would do nothing)
 
 Other:
   -q, --quiet    print nothing but errors
   -h, --help     this text
 
 Every output is written atomically (temp file + rename). Bad input exits with code 2,
-names the file and the problem, and writes nothing.
+names the file and the problem, and writes nothing. So do flags given twice (-o a -o b)
+and flags that would do nothing here (--runtime or --fallback with --backend cpu).
 
 Examples:
   focusfuse fuse "NILM/1. Superficial-Intermediate Cells" --fov "001_(3059,11012)" -o fused.png
   focusfuse fuse stack/ -o fused.png --depth depth.png --confidence conf.png \\
       --depth-color depth-color.png --json stats.json
   focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
-  focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu`;
+  focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu
+  focusfuse fuse stack/ --json - -q | jq .stats.bestPlane`;
 
 /** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
 async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseOptions, runtime: GpuRuntimeName, fallback: 'none' | 'cpu', warn: (m: string) => void): Promise<FuseResult> {
@@ -110,7 +115,7 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
   const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
-    `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${result.planeCount} planes; ` +
+    `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}; ` +
       `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
@@ -135,14 +140,16 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) expected('a folder or image files', 'input', undefined);
+  // `--json -`: the stats document goes to stdout, so nothing else may (the summary goes to stderr).
+  const jsonToStdout = v.json === '-';
   const outputs: ResultOutputs = {
     fused: v.output,
     depth: v.depth,
     confidence: v.confidence,
     depthColor: v['depth-color'],
-    json: v.json,
+    json: jsonToStdout ? undefined : v.json,
   };
-  if (Object.values(outputs).every((path) => path === undefined)) {
+  if (!jsonToStdout && Object.values(outputs).every((path) => path === undefined)) {
     expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
   }
   const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
@@ -165,9 +172,11 @@ async function run(argv: string[]): Promise<number> {
   result.alignment?.warnings.forEach(onWarning);
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
-  await writeResult(result, outputs, { warnings, timings: { load: ms.load } });
+  const recorded = { warnings, timings: { load: ms.load } };
+  await writeResult(result, outputs, recorded);
   ms.write = performance.now() - fused;
-  if (!v.quiet) console.log(summary(result, outputs, ms));
+  if (jsonToStdout) process.stdout.write(`${JSON.stringify(statsDocument(result, outputs, recorded), null, 2)}\n`);
+  if (!v.quiet) (jsonToStdout ? console.error : console.log)(summary(result, { ...outputs, json: jsonToStdout ? '(stdout)' : outputs.json }, ms));
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * `focusfuse` command line: dispatches to one small module per command.
  * Exit codes: 0 ok, 1 unexpected failure (a bug: the stack trace is printed), 2 bad input or options.
  */
+import { readFileSync } from 'node:fs';
 import { FocusFuseError } from '../core/errors.js';
 import type { Command } from './args.js';
 import { batchCommand } from './batch.js';
@@ -20,7 +21,8 @@ function usage(): string {
   return [
     'focusfuse: focus fusion (extended depth of field) for microscope Z-stacks',
     '',
-    'Usage: focusfuse <command> [options]    (focusfuse <command> --help for details)',
+    'Usage: focusfuse <command> [options]    (focusfuse help <command> for details)',
+    '       focusfuse --version',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -30,21 +32,39 @@ function usage(): string {
   ].join('\n');
 }
 
+/** The package's version, from the package.json next to dist/ (the CLI is dist/cli.js). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown (package.json not found next to dist/)';
+  }
+}
+
+function unknownCommand(name: string): number {
+  console.error(`focusfuse: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')})\n\n${usage()}`);
+  return 2;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-v') {
-    console.log(process.env.npm_package_version ?? '0.1.0');
+  if (name === '--version' || name === '-V' || name === '-v' || name === 'version') {
+    console.log(version());
+    return 0;
+  }
+  if (name === 'help') {
+    // `focusfuse help fuse` is `focusfuse fuse --help`.
+    const command = commands.find((c) => c.name === rest[0]);
+    if (!command) return unknownCommand(rest[0]);
+    console.log(command.help);
     return 0;
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) {
-    console.error(`focusfuse: unknown command '${name}'\n\n${usage()}`);
-    return 2;
-  }
+  if (!command) return unknownCommand(name);
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

@@ -9,6 +9,7 @@ import { MAX_SYNTH_SIZE, SYNTH_DEFAULTS } from '../synth/generate.js';
 import { MANIFEST_NAME, TRUTH_FOLDER } from '../synth/layout.js';
 import { MAX_SYNTH_FOVS, writeSynthTree, type SynthTreeOptions } from '../synth/write-tree.js';
 import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { countOf } from '../core/text.js';
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
@@ -115,10 +116,10 @@ export const synthCommand: Command = {
       perFolder.set(key, (perFolder.get(key) ?? 0) + 1);
     }
     console.log(
-      `Wrote ${manifest.fovs.length} FOV${manifest.fovs.length === 1 ? '' : 's'} of ${planes} planes ${width}x${height} ` +
+      `Wrote ${countOf(manifest.fovs.length, 'FOV')} of ${countOf(planes, 'plane')} ${width}x${height} ` +
         `(JPEG quality ${quality}, seed ${manifest.options.seed}) to ${out} in ${seconds} s`,
     );
-    for (const [folder, count] of perFolder) console.log(`  ${folder}: ${count} FOV${count === 1 ? '' : 's'}`);
+    for (const [folder, count] of perFolder) console.log(`  ${folder}: ${countOf(count, 'FOV')}`);
     console.log(`Ground truth: ${resolve(out, TRUTH_FOLDER)} (.aif.png, .depth.png, .mask.png per FOV)`);
     console.log(`Manifest:     ${resolve(out, MANIFEST_NAME)}`);
     return 0;

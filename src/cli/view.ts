@@ -9,6 +9,7 @@ import { FocusFuseError } from '../core/errors.js';
 import { loadViewerAssets, samplesFolder } from '../viewer/assets.js';
 import { startViewerServer } from '../viewer/server.js';
 import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { countOf } from '../core/text.js';
 
 const HELP = `Usage: focusfuse view [dir] [--port N] [--no-open]
 
@@ -58,7 +59,7 @@ async function run(argv: string[]): Promise<number> {
   const first = server.stacks.find((s) => s.source === 'folder');
   if (folder && !first) console.error(`focusfuse: no JPEG or PNG images under ${folder}; the page lists the samples only`);
   const url = first ? server.stackUrl(first.id) : server.url;
-  console.log(`focusfuse viewer: ${url}  (${server.stacks.length} stacks; Ctrl+C to stop)`);
+  console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}; Ctrl+C to stop)`);
   if (!values['no-open']) openInBrowser(url);
   await new Promise<void>((done) => {
     const stop = () => {

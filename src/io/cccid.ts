@@ -4,6 +4,7 @@
  * runner and a web page all order planes the same way.
  */
 import { expected, FocusFuseError } from '../core/errors.js';
+import { countOf } from '../core/text.js';
 
 /** The parts of a CCCID file name. cx, cy are micrometres on the slide; z is the plane index. */
 export interface CccidName {
@@ -148,7 +149,7 @@ export function groupByFov(fileNames: readonly string[]): { fovs: FovGroup[]; ot
 /** One line per field of view for error messages, e.g. `001_(3059,11012) (11 planes)`. */
 export function describeFovs(fovs: readonly FovGroup[]): string {
   const folders = new Set(fovs.map((f) => f.folder)).size;
-  return fovs.map((f) => `${folders > 1 && f.folder ? `${f.folder}/` : ''}${f.key} (${f.files.length} planes)`).join(', ');
+  return fovs.map((f) => `${folders > 1 && f.folder ? `${f.folder}/` : ''}${f.key} (${countOf(f.files.length, 'plane')})`).join(', ');
 }
 
 /**

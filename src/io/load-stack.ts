@@ -5,6 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
+import { countOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
 import type { StackMeta, ZStack } from '../core/types.js';
 import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
@@ -117,7 +118,7 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
   }
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : '');
-    warn(`${folder}: ignored ${skipped.length} file${skipped.length > 1 ? 's' : ''} that are not JPEG, PNG or TIFF: ${shown}`);
+    warn(`${folder}: ignored ${countOf(skipped.length, 'file that is', 'files that are')} not JPEG, PNG or TIFF: ${shown}`);
   }
   return images;
 }
