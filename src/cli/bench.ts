@@ -49,7 +49,10 @@ speed              per backend and runtime, per stage and end to end, median and
 Options:
   -o, --out <dir>       write report.md, SVG plots and results.json into
                         <dir>/<date>_<kind>_<machine>_<adapter>/
-  --quick               CI size (about a minute on two cores) instead of the full run
+  --quick               CI size instead of the full grid (which takes minutes to hours):
+                        metrics: 7 planes of 128^2, one scene (about 5-10 s on two
+                        cores); metrics <folder>: at most 4 stacks; speed: cpu only,
+                        sides 128 and 256, 3 and 11 planes, 5 runs (about 20-40 s)
   --backend <name>      metrics: engine that fuses: ${BACKEND_NAMES.join(', ')} (default cpu)
   --backends <list>     speed: engines to time (default cpu,headless,node; those that
                         cannot start are reported with the reason)
@@ -74,6 +77,7 @@ Options:
 Examples:
   focusfuse bench metrics --quick --out bench-results
   focusfuse bench metrics data/CCCID --limit 40 --out bench-results
+  focusfuse bench metrics real-stacks/ --align similarity --limit 4
   focusfuse bench speed --backends cpu,node --out bench-results
   focusfuse bench metrics --peer 'mytool=mytool -o {out} {in}'`;
 
