@@ -5,7 +5,7 @@ export { runBatch } from './run.js';
 export type { BatchOptions, BatchProgress, BatchSummary } from './run.js';
 export { scanDataset, compareFovIds } from './scan.js';
 export type { BatchFov, ScanProblem, ScanResult } from './scan.js';
-export { parseShard, takeShard, globToRegExp, matchesOnly } from './select.js';
+export { parseShard, takeShard, globToRegExp, matchesOnly, excludes, excludeGlobs } from './select.js';
 export type { Shard } from './select.js';
 export { OUTPUT_KINDS, DEFAULT_OUTPUT_KINDS, parseOutputKinds, fovOutputs, donePath } from './layout.js';
 export type { OutputKind } from './layout.js';
@@ -13,4 +13,4 @@ export { manifestCsv, mergeManifests, writeManifest, MANIFEST_COLUMNS } from './
 export type { ManifestDocument, ManifestRow } from './manifest.js';
 export { openBatchEngine } from './engine.js';
 export type { BatchEngine, BatchGpuRuntime } from './engine.js';
-export { createProgress, summaryText } from './progress.js';
+export { createProgress, problemsLine, summaryText } from './progress.js';

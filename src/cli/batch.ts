@@ -34,7 +34,8 @@ Fuses every field of view (FOV) of a CCCID tree
   <dataset>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg
 into <dir>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>).<kind>.<ext>, with one row per FOV
 in <dir>/manifest.csv and <dir>/manifest.json. Bad FOVs are reported (manifest,
-summary) and the rest fused. See docs/batch.md.
+summary) and the rest fused. Class and subtype folders may be symbolic links.
+See docs/batch.md.
 
 Selection:
   --only <glob>            FOVs whose <CLASS>/<subtype>/<serial>_(<cx>,<cy>) matches
@@ -62,7 +63,7 @@ Fusion (as focusfuse fuse):
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms
-  --align-reference <middle|sharpest>  --crop
+  --align-reference <middle|sharpest>  --crop     (only with --align: errors without it)
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
                                  adapter, else cpu (software adapters are slower than it)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)
