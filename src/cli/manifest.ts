@@ -3,6 +3,7 @@
  */
 import { mergeManifests, writeManifest } from '../batch/manifest.js';
 import { expected } from '../core/errors.js';
+import { countOf } from '../core/text.js';
 import { parseCommandArgs, type Command } from './args.js';
 
 const HELP = `Usage: focusfuse manifest merge <dir> [shard manifests...]
@@ -31,7 +32,7 @@ async function run(argv: string[]): Promise<number> {
   const doc = await mergeManifests({ outDir: dir, files });
   const written = await writeManifest(dir, doc);
   const s = doc.summary;
-  console.log(`merged ${doc.runs.length} shard manifests: ${s.fovs} FOVs, ${s.ok} ok, ${s.failed} failed -> ${written.join(', ')}`);
+  console.log(`merged ${countOf(doc.runs.length, 'shard manifest')}: ${countOf(s.fovs, 'FOV')}, ${s.ok} ok, ${s.failed} failed -> ${written.join(', ')}`);
   // Files in the tree outside any FOV (s.errors, s.warnings) are listed in the manifest, never a failure.
   return s.failed > 0 ? 3 : 0;
 }
