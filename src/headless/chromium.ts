@@ -3,15 +3,31 @@
  * browser here; we drive Debian's `chromium`, whose bundled SwiftShader gives a software WebGPU
  * adapter on machines without a GPU (see README "Headless WebGPU").
  */
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { FocusFuseError } from '../core/errors.js';
 
-/** Places tried, in order, after an explicit path and `FOCUSFUSE_CHROMIUM`. */
-export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/** Executable names searched for on PATH, in this order. */
+export const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 
+/**
+ * Places tried after PATH: the usual install locations, for a PATH that lacks them (a service's or
+ * cron's minimal PATH, macOS app bundles).
+ */
+export const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/snap/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/opt/google/chrome/chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+
+/** Environment variables naming the executable, in order of precedence (puppeteer's own second). */
+export const CHROMIUM_ENV_VARS = ['FOCUSFUSE_CHROMIUM', 'PUPPETEER_EXECUTABLE_PATH'] as const;
 /**
  * Flags that give a software WebGPU adapter in headless mode and keep the browser from reaching
  * the network (background updates, sync, QUIC probing) during a batch.
@@ -30,8 +46,10 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
 ];
 
+/** A regular file we may execute (a folder passes the X_OK check too, so it is ruled out first). */
 function isExecutable(path: string): boolean {
   try {
+    if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
@@ -40,27 +58,46 @@ function isExecutable(path: string): boolean {
 }
 
 /**
- * Picks the Chromium executable: the given path, then env `FOCUSFUSE_CHROMIUM`, then the Debian paths.
- * A path given explicitly must exist; we never silently fall back from it.
+ * Every absolute folder on `pathVariable` joined with every name, names first: `chromium` anywhere on
+ * PATH wins over `google-chrome` earlier on it. Empty and relative entries are skipped: they mean
+ * "the current folder", which must not decide what we launch.
+ */
+function pathCandidates(pathVariable: string | undefined): string[] {
+  const folders = (pathVariable ?? '').split(delimiter).filter((folder) => folder !== '' && isAbsolute(folder));
+  return CHROMIUM_NAMES.flatMap((name) => folders.map((folder) => join(folder, name)));
+}
+
+/**
+ * Picks the Chromium (or Chrome) executable, first match wins:
+ * 1. `executablePath`, 2. env `FOCUSFUSE_CHROMIUM`, 3. env `PUPPETEER_EXECUTABLE_PATH`,
+ * 4. {@link CHROMIUM_NAMES} on PATH, 5. the install locations in `fallbacks` ({@link CHROMIUM_CANDIDATES}).
+ * A path given explicitly (1-3) must be an executable file; we never silently fall back from it.
  * @example findChromium() // => '/usr/bin/chromium'
- * @throws FocusFuseError (code BACKEND) naming what was tried.
+ * @example findChromium(undefined, { PATH: '/opt/bin' }) // => '/opt/bin/google-chrome' (if that is all there is)
+ * @throws FocusFuseError (code BACKEND) listing everything that was tried.
  */
 export function findChromium(
   executablePath?: string,
   env: Record<string, string | undefined> = process.env,
-  candidates: readonly string[] = CHROMIUM_CANDIDATES,
+  fallbacks: readonly string[] = CHROMIUM_CANDIDATES,
 ): string {
-  const explicit = executablePath ?? env.FOCUSFUSE_CHROMIUM;
-  if (explicit) {
-    if (isExecutable(explicit)) return explicit;
-    const source = executablePath ? 'executablePath' : 'FOCUSFUSE_CHROMIUM';
-    throw new FocusFuseError('BACKEND', `Chromium not found: ${source} is '${explicit}', which is not an executable file`);
+  const explicit: [string, string | undefined][] = [
+    ['executablePath', executablePath],
+    ...CHROMIUM_ENV_VARS.map((name): [string, string | undefined] => [name, env[name]]),
+  ];
+  for (const [source, path] of explicit) {
+    if (!path) continue;
+    if (isExecutable(path)) return path;
+    throw new FocusFuseError('BACKEND', `Chromium not found: ${source} is '${path}', which is not an executable file`);
   }
-  const found = candidates.find(isExecutable);
+  const searched = pathCandidates(env.PATH);
+  const found = [...searched, ...fallbacks].find(isExecutable);
   if (found) return found;
+  const onPath = env.PATH ? `on PATH (${env.PATH})` : 'on PATH (PATH is empty)';
   throw new FocusFuseError(
     'BACKEND',
-    `Chromium not found (tried ${candidates.join(', ')}); install Debian's chromium: apt-get install chromium, ` +
+    `Chromium not found: tried ${CHROMIUM_ENV_VARS.join(' and ')} (both unset), ${CHROMIUM_NAMES.join(', ')} ${onPath}, ` +
+      `then ${fallbacks.join(', ')}; install Debian's chromium (apt-get install chromium) or Google Chrome, ` +
       'or set FOCUSFUSE_CHROMIUM to a Chromium executable',
   );
 }

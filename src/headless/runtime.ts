@@ -25,7 +25,10 @@ import {
 import { startJobServer, type JobServer } from './server.js';
 
 export interface HeadlessRuntimeOptions {
-  /** Chromium to launch; else env `FOCUSFUSE_CHROMIUM`, /usr/bin/chromium, /usr/bin/chromium-browser. */
+  /**
+   * Chromium to launch; else env `FOCUSFUSE_CHROMIUM`, env `PUPPETEER_EXECUTABLE_PATH`, then chromium,
+   * chromium-browser, google-chrome, google-chrome-stable or chrome on PATH (findChromium).
+   */
   executablePath?: string;
   /** Receives one line per event: launch, adapter, page console output, crashes. */
   log?: (line: string) => void;
