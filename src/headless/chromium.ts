@@ -3,11 +3,12 @@
  * browser here; we drive Debian's `chromium`, whose bundled SwiftShader gives a software WebGPU
  * adapter on machines without a GPU (see README "Headless WebGPU").
  */
-import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { FocusFuseError } from '../core/errors.js';
+import { registerLeftover, type Leftover } from './cleanup.js';
 
 /** Executable names searched for on PATH, in this order. */
 export const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
@@ -111,10 +112,38 @@ async function killAndWait(browser: Browser): Promise<void> {
   await exited;
 }
 
+/**
+ * Chromium's own temporary folder (`$TMPDIR/org.chromium.Chromium.*`, holding its singleton socket),
+ * which the profile names through its SingletonSocket link and a killed browser leaves behind. (It
+ * cannot be moved into the profile: the socket's path would outgrow the 108-byte Unix limit.)
+ */
+function singletonFolder(profile: string): string[] {
+  const folder = dirname(readlinkSync(join(profile, 'SingletonSocket')));
+  return basename(folder).startsWith('org.chromium.Chromium.') ? [folder] : [];
+}
+
+/**
+ * Refs or unrefs the browser's process and pipes: unref'd, they do not keep Node's event loop alive,
+ * so a script that forgets close() still ends (and the exit cleanup in cleanup.ts takes the browser).
+ */
+function setKeepsNodeAlive(browser: Browser, keep: boolean): void {
+  const child = browser.process();
+  if (!child) return;
+  for (const handle of [child, ...child.stdio] as ({ ref?(): void; unref?(): void } | null)[]) {
+    if (keep) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
 /** A launched browser and the temporary profile it owns. */
 export interface LaunchedChromium {
   browser: Browser;
   executablePath: string;
+  /**
+   * Whether the browser keeps Node running: true from launch until set false. The runtime sets it
+   * false when idle and true while a job runs, so an idle runtime never holds a finished script open.
+   */
+  keepNodeAlive(keep: boolean): void;
   /** Closes the browser (or kills it if it does not answer) and removes the temporary profile. */
   close(): Promise<void>;
 }
@@ -123,17 +152,15 @@ export interface LaunchedChromium {
  * Launches Chromium with a fresh temporary profile. The DevTools connection is a pipe, not a
  * TCP port: a debugging port would let any local process drive the browser.
  * `extraArgs` go after the standard flags (e.g. the viewer's screenshot tests add SwiftShader GL).
+ * The profile and the process are removed by close(), and also if Node exits or is interrupted
+ * (SIGINT, SIGTERM, SIGHUP) first; see keepNodeAlive for what keeps Node running.
  * @example const { browser, close } = await launchChromium();
  */
 export async function launchChromium(options: { executablePath?: string; extraArgs?: readonly string[] } = {}): Promise<LaunchedChromium> {
   const executablePath = findChromium(options.executablePath);
   const userDataDir = mkdtempSync(join(tmpdir(), 'focusfuse-chromium-'));
-  const removeProfile = () => {
-    process.off('exit', removeProfile);
-    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3 });
-  };
-  // puppeteer kills the browser when Node exits without close(); this takes the profile with it.
-  process.once('exit', removeProfile);
+  const leftover: Leftover = { folder: userDataDir, related: () => singletonFolder(userDataDir) };
+  const removeProfile = registerLeftover(leftover);
   let browser: Browser;
   try {
     // Loaded here, not at the top: puppeteer costs ~110 ms to import, which every CPU-only CLI run
@@ -148,7 +175,7 @@ export async function launchChromium(options: { executablePath?: string; extraAr
       args: [...CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
       // No per-call CDP timeout: a job's call lasts as long as the job, and the runtime times jobs itself.
       protocolTimeout: 0,
-      // The runtime handles termination itself; puppeteer's signal handlers would race ours.
+      // cleanup.ts handles termination; puppeteer's signal handlers would race it.
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
@@ -157,10 +184,14 @@ export async function launchChromium(options: { executablePath?: string; extraAr
     removeProfile();
     throw new FocusFuseError('BACKEND', `could not launch Chromium (${executablePath}): ${(error as Error).message}`);
   }
+  leftover.process = browser.process() ?? undefined;
   return {
     browser,
     executablePath,
+    keepNodeAlive: (keep) => setKeepsNodeAlive(browser, keep),
     async close() {
+      // Held until closed: an unref'd pipe would let Node exit halfway through an awaited close().
+      setKeepsNodeAlive(browser, true);
       try {
         if (browser.connected) await browser.close();
       } catch {

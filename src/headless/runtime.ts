@@ -162,6 +162,8 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
       throw new FocusFuseError('BACKEND', `WebGPU is not usable in headless Chromium (${version}): ${detail}`);
     }
     if (session.adapter) log(`adapter: ${session.adapter.summary} in ${session.adapter.browser}`);
+    // Idle from here: a script that forgets close() still ends (cleanup.ts then takes the browser).
+    chromium.keepNodeAlive(false);
     return session;
   } catch (error) {
     await chromium.close();
@@ -239,6 +241,7 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
       const current = session;
       if (closed || !current) throw runtimeError('the headless runtime is closed', stacks);
       if (current.broken) throw runtimeError(`the headless runtime is not usable (${current.broken}); relaunch it`, stacks);
+      current.chromium.keepNodeAlive(true);
       try {
         return await runJob(current, stacks, resolved, stackTimeoutMs * stacks.length);
       } catch (error) {
@@ -249,6 +252,8 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
         const reason = current.broken;
         await current.chromium.close().catch(() => undefined);
         throw runtimeError(`the headless runtime failed: ${reason}; relaunch it`, stacks);
+      } finally {
+        current.chromium.keepNodeAlive(false);
       }
     });
     queue = run.catch(() => undefined);
