@@ -212,6 +212,9 @@ async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptio
 /**
  * Launches headless Chromium with WebGPU and returns a backend that fuses stacks in it. Keep one
  * runtime for many stacks: launching costs about a second, a job only the fusing and transfer.
+ * Call close() when done. Forgetting it costs nothing lasting: an idle runtime does not keep Node
+ * running, and the browser and its temporary profile are removed when Node exits or is stopped by
+ * SIGINT, SIGTERM or SIGHUP (see cleanup.ts).
  *
  * @example
  * const runtime = await launchHeadlessRuntime({ log: console.error });
