@@ -84,6 +84,7 @@ describe('npm pack, install, compile, run', () => {
     }
     expect(packed.some((file) => file.startsWith(`${SAMPLE}/NILM/`))).toBe(true);
     expect(packed.some((file) => file.startsWith('src/') || file.startsWith('test/'))).toBe(false);
+    expect(packed).not.toContain('dist/types/.tsbuildinfo');
   });
 
   it("compiles the README's Node example with tsc --strict (nodenext) and runs it", async () => {
