@@ -1,3 +1,5 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// Kept in the emitted index.d.ts (preserve): the public types name GPUDevice and friends, so a consumer needs them too.
 /**
  * focusfuse: browser-safe public API. Nothing here imports from `node:`.
  */

@@ -340,7 +340,7 @@ describe('headless runtime: setup errors', () => {
       /executablePath is '\/nonexistent\/chromium'/,
     );
     expect(() => findChromium(undefined, {}, ['/nonexistent/a', '/nonexistent/b'])).toThrow(
-      /tried \/nonexistent\/a, \/nonexistent\/b.*apt-get install chromium/,
+      /then \/nonexistent\/a, \/nonexistent\/b.*apt-get install chromium/,
     );
     expect(() => findChromium(undefined, { FOCUSFUSE_CHROMIUM: '/nonexistent/c' })).toThrow(/FOCUSFUSE_CHROMIUM is '\/nonexistent\/c'/);
   });

@@ -19,7 +19,7 @@ import { basename, join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveOptions } from '../src/core/options.js';
+import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
@@ -58,13 +58,14 @@ function launchForScreenshots(): Promise<LaunchedChromium> {
 
 declare const focusfuseViewer: { summary(): ViewerSummary; readBack(): ViewerReadBack | undefined; exportPng(kind: 'fused' | 'depth'): Promise<string | undefined> };
 
-async function writeStack(dir: string): Promise<void> {
+async function writeStack(dir: string, format: 'png' | 'tiff' = 'png'): Promise<void> {
   const { stack } = generateStack({ seed: 11, size: SIZE, planes: PLANES });
   await mkdir(dir, { recursive: true });
   await Promise.all(
     stack.planes.map(async (plane, z) => {
-      const png = await sharp(plane, { raw: { width: SIZE, height: SIZE, channels: 4 } }).removeAlpha().png().toBuffer();
-      writeFileSync(join(dir, `007_(120,340,${z}).png`), png);
+      const rgb = sharp(plane, { raw: { width: SIZE, height: SIZE, channels: 4 } }).removeAlpha();
+      const file = await (format === 'png' ? rgb.png() : rgb.tiff({ compression: 'lzw' })).toBuffer();
+      writeFileSync(join(dir, `007_(120,340,${z}).${format === 'png' ? 'png' : 'tif'}`), file);
     }),
   );
 }
@@ -145,7 +146,10 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-'));
     await writeStack(join(folder, 'NILM', 'cells'));
+    await writeStack(join(folder, 'TIFF', 'cells'), 'tiff');
+    // Two files: a single image is not offered as a stack.
     writeFileSync(join(folder, 'broken.png'), Buffer.from('this is not a PNG at all'));
+    writeFileSync(join(folder, 'broken2.png'), Buffer.from('nor is this'));
     nodeStack = await loadStack(join(folder, 'NILM', 'cells'));
     server = await startViewerServer({ assets: await loadViewerAssets(), folder });
     chromium = await launchForScreenshots();
@@ -163,7 +167,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
   });
 
-  async function openPage(options: { withoutWebGpu?: boolean } = {}): Promise<Page> {
+  async function openPage(options: { withoutWebGpu?: boolean; stack?: string } = {}): Promise<Page> {
     const page = await browser.newPage();
     // An uncaught exception in the page fails the test that caused it (see afterEach).
     page.on('pageerror', (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
@@ -175,7 +179,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
         delete (Navigator.prototype as { gpu?: unknown }).gpu;
       });
     }
-    const stack = server.stacks.find((s) => s.source === 'folder' && s.name.startsWith('NILM/cells'));
+    const stack = server.stacks.find((s) => s.source === 'folder' && s.name.startsWith(options.stack ?? 'NILM/cells'));
     expect(stack, JSON.stringify(server.stacks.map((s) => s.name))).toBeDefined();
     await page.goto(server.stackUrl(stack!.id));
     return page;
@@ -194,16 +198,21 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
-  it('re-fuses live when the measure changes, and exports the PNGs it shows', async () => {
+  it('offers every measure and re-fuses live when the measure changes, and exports the PNGs it shows', async () => {
     const page = await openPage();
     await waitForStatus(page, 'fused');
-    await page.select('#measure', 'teng');
-    await page.waitForFunction(() => {
-      const s = focusfuseViewer.summary();
-      return s.status === 'fused' && s.measure === 'teng';
-    });
-    const cpu = fuseCpu(nodeStack, resolveOptions({ measure: 'teng', keepFocus: true }));
-    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'teng after a live change');
+    expect(await page.$$eval('#measure option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...MEASURES]);
+    expect(await page.$eval('#measure', (select) => (select as HTMLSelectElement).value)).toBe('lapv');
+    // teng, and one of the five measures beyond maths version 1's three.
+    for (const measure of ['brenner', 'teng'] as const) {
+      await page.select('#measure', measure);
+      await page.waitForFunction((want) => {
+        const s = focusfuseViewer.summary();
+        return s.status === 'fused' && s.measure === want;
+      }, {}, measure);
+      const cpu = fuseCpu(nodeStack, resolveOptions({ measure, keepFocus: true }));
+      assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), `${measure} after a live change`);
+    }
     const fusedPng = Buffer.from((await page.evaluate(() => focusfuseViewer.exportPng('fused')))!, 'base64');
     const { data, info } = await sharp(fusedPng).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([SIZE, SIZE]);
@@ -282,6 +291,15 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
+  it('opens a TIFF stack (served as PNG) with the same planes and result as the PNG one', async () => {
+    const page = await openPage({ stack: 'TIFF/cells' });
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.planeCount).toBe(PLANES);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    read.planes.forEach((plane, z) => expect(Buffer.compare(Buffer.from(bytes(plane)), Buffer.from(nodeStack.planes[z])), `plane ${z}`).toBe(0));
+    await page.close();
+  });
+
   it('shows an error for a file that is not an image and keeps working', async () => {
     const page = await openPage();
     await waitForStatus(page, 'fused');
@@ -296,7 +314,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect((await waitForStatus(page, 'fused')).planeCount).toBe(PLANES);
     // The same bad file served from the folder: the page says which file, and still works after.
     await page.select('#stack-select', (await optionFor(basename(folder)))!);
-    expect((await waitForStatus(page, 'error')).error).toMatch(/broken\.png: could not be decoded/);
+    expect((await waitForStatus(page, 'error')).error).toMatch(/broken2?\.png: could not be decoded/);
     await page.close();
   });
 

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { viewCommand } from '../src/cli/view.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
-import { groupStacks } from '../src/viewer/stacks.js';
+import sharp from 'sharp';
+import { isLoopbackHost } from '../src/viewer/loopback-host.js';
+import { findStacks, groupStacks } from '../src/viewer/stacks.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -38,9 +40,50 @@ describe('groupStacks', () => {
     expect(stacks[2].zStepUm).toBeUndefined();
   });
 
+  it('leaves out focusfuse outputs, ground truth, strays next to CCCID planes and single images, saying why', () => {
+    const cccid = [0, 1, 2].map((z) => `A/001_(5,6,${z}).jpg`);
+    const { stacks, hidden } = findStacks([
+      ...cccid,
+      'A/fused.png',
+      'A/001_(5,6).depth-color.png',
+      'A/thumb.jpg',
+      'T/001_(5,6).aif.png',
+      'T/001_(5,6).depth.png',
+      'T/001_(5,6).mask.png',
+      'one/only.png',
+      'B/z1.png',
+      'B/z2.png',
+      'B/x-confidence.tif',
+    ]);
+    expect(stacks.map((stack) => [stack.name, stack.files])).toEqual([
+      ['A/001_(5,6)', cccid],
+      ['B', ['B/z1.png', 'B/z2.png']],
+    ]);
+    expect(hidden).toEqual([
+      { name: 'A', files: ['A/fused.png', 'A/001_(5,6).depth-color.png'], reason: 'focusfuse outputs or ground truth, not planes' },
+      { name: 'A', files: ['A/thumb.jpg'], reason: 'not CCCID planes, next to CCCID fields of view' },
+      { name: 'T', files: ['T/001_(5,6).aif.png', 'T/001_(5,6).depth.png', 'T/001_(5,6).mask.png'], reason: 'focusfuse outputs or ground truth, not planes' },
+      { name: 'one', files: ['one/only.png'], reason: 'a single image is not a focal stack' },
+    ]);
+    // TIFF only where asked for (the server converts it; the page cannot decode it).
+    expect(findStacks(['C/z1.tif', 'C/z2.tif']).stacks).toEqual([]);
+    expect(findStacks(['C/z1.tif', 'C/z2.tif'], ['.tif']).stacks).toEqual([{ name: 'C', files: ['C/z1.tif', 'C/z2.tif'] }]);
+  });
+
   it('reports a gap in z instead of ordering around it', () => {
     const [stack] = groupStacks(['s_(1,2,0).jpg', 's_(1,2,1).jpg', 's_(1,2,3).jpg']);
     expect(stack.error).toMatch(/gap in z: z=2 is missing/);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('accepts loopback names on any port and nothing else', () => {
+    for (const host of ['127.0.0.1:8080', '127.0.0.1', 'localhost:9000', 'LocalHost:1', 'localhost', '[::1]:9000', '[::1]']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+    for (const host of [undefined, '', 'evil.example', 'evil.example:8080', 'localhost.evil.example', '127.0.0.1.nip.io:80', 'a.localhost', '[::2]:80', '127.0.0.2:80', 'localhost:0', 'localhost:65536', 'localhost:', 'localhost:80:80', '0.0.0.0:80']) {
+      expect(isLoopbackHost(host), String(host)).toBe(false);
+    }
   });
 });
 
@@ -92,7 +135,20 @@ describe('viewer server', () => {
       '/src/viewer/server.ts',
     ];
     for (const path of attempts) expect((await get(server.port, path)).status, path).toBe(404);
-    expect((await get(server.port, '/', `evil.example:${server.port}`)).status, 'foreign Host header').toBe(404);
+    for (const host of [`evil.example:${server.port}`, `localhost.evil.example:${server.port}`, '127.0.0.1.nip.io']) {
+      expect((await get(server.port, '/', host)).status, `Host: ${host}`).toBe(404);
+    }
+  });
+
+  it('answers under localhost and [::1], and through a port forward (another port in Host), bound to 127.0.0.1 only', async () => {
+    for (const host of [`localhost:${server.port}`, 'localhost:9000', `[::1]:${server.port}`, '127.0.0.1:9000', 'localhost']) {
+      const page = await get(server.port, '/', host);
+      expect([page.status, page.body.toString()], host).toEqual([200, ASSETS.html]);
+      expect((await get(server.port, '/stacks.json', host)).status, host).toBe(200);
+    }
+    await expect(new Promise((resolve, reject) => request({ host: '::1', port: server.port, path: '/' }, resolve).on('error', reject).end())).rejects.toThrow(
+      /ECONNREFUSED|EADDRNOTAVAIL|ENETUNREACH/,
+    );
   });
 
   it('the view command rejects bad arguments before serving anything', async () => {
@@ -100,5 +156,67 @@ describe('viewer server', () => {
     await expect(viewCommand.run([join(root, 'secret.txt'), '--no-open'])).rejects.toThrow(/is not a folder/);
     await expect(viewCommand.run(['--port', '70000', '--no-open'])).rejects.toThrow(/Expected an integer between 0 and 65535 for --port/);
     await expect(viewCommand.run(['a', 'b'])).rejects.toThrow(/at most one folder/);
+  });
+});
+
+describe('viewer server: what it offers', () => {
+  let root: string;
+  let server: ViewerServer;
+  let tiffPlanes: Buffer[];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'focusfuse-view-offer-'));
+    const cells = join(root, 'NILM', 'cells');
+    mkdirSync(cells, { recursive: true });
+    for (const z of [0, 1, 2]) writeFileSync(join(cells, `001_(1,2,${z}).jpg`), `plane ${z}`);
+    // A fused run's outputs and a thumbnail next to the planes, truth under another folder name, a lone image.
+    for (const name of ['fused.png', 'depth.png', '001_(1,2).depth-color.png', 'thumbnail.jpg']) writeFileSync(join(cells, name), 'not a plane');
+    mkdirSync(join(root, '_truth', 'NILM', 'cells'), { recursive: true });
+    for (const kind of ['aif', 'depth', 'mask']) writeFileSync(join(root, '_truth', 'NILM', 'cells', `001_(1,2).${kind}.png`), 'truth');
+    mkdirSync(join(root, 'notes'));
+    writeFileSync(join(root, 'notes', 'figure.png'), 'figure');
+    // A TIFF stack: 16-bit grey, as microscope cameras write it.
+    mkdirSync(join(root, 'tiff'));
+    tiffPlanes = [];
+    for (const z of [0, 1]) {
+      const pixels = Buffer.alloc(6 * 4 * 2);
+      for (let i = 0; i < 24; i++) pixels.writeUInt16LE((i * 2000 + z * 700) % 65536, i * 2);
+      const tiff = await sharp(pixels, { raw: { width: 6, height: 4, channels: 1 } }).toColourspace('grey16').tiff().toBuffer();
+      writeFileSync(join(root, 'tiff', `z${z}.tif`), tiff);
+      tiffPlanes.push(tiff);
+    }
+    server = await startViewerServer({ assets: ASSETS, folder: root });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('lists only the stacks it can fuse, and what it left out with the reason', async () => {
+    const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
+    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'tiff']);
+    expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
+    expect(listing.hidden).toEqual([
+      { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
+      { source: 'folder', name: 'NILM/cells', files: 1, reason: 'not CCCID planes, next to CCCID fields of view' },
+      { source: 'folder', name: '_truth/NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
+      { source: 'folder', name: 'notes', files: 1, reason: 'a single image is not a focal stack' },
+    ]);
+  });
+
+  it('sends TIFF planes as PNG with the same pixels', async () => {
+    const stack = server.stacks.find((s) => s.name === 'tiff')!;
+    expect(stack.files).toEqual(['z0.tif', 'z1.tif']);
+    for (const [z, url] of stack.planes.entries()) {
+      const plane = await get(server.port, url);
+      expect([plane.status, plane.type]).toEqual([200, 'image/png']);
+      expect((await sharp(plane.body).metadata()).format, 'a PNG body, which browsers decode').toBe('png');
+      const png = await sharp(plane.body).raw().toBuffer({ resolveWithObject: true });
+      const tiff = await sharp(tiffPlanes[z]).raw().toBuffer({ resolveWithObject: true });
+      expect([png.info.width, png.info.height, png.info.channels]).toEqual([tiff.info.width, tiff.info.height, tiff.info.channels]);
+      expect((await sharp(plane.body).metadata()).depth, 'bit depth kept').toBe((await sharp(tiffPlanes[z]).metadata()).depth);
+      expect(Buffer.compare(png.data, tiff.data), `plane ${z}`).toBe(0);
+    }
   });
 });

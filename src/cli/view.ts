@@ -15,9 +15,13 @@ const HELP = `Usage: focusfuse view [dir] [--port N] [--no-open]
 
 Opens the focusfuse viewer in the browser: turn the fine focus through the planes, see the fused
 image, the depth map and the confidence map, click a pixel for its focus curve, orbit the 3D relief.
-The stacks under dir (a stack or a dataset folder, searched recursively; JPEG and PNG) and the
-bundled samples are listed in the page; files can also be dropped onto it.
-Serves on http://127.0.0.1 only, and nothing but the viewer's own files and the images under dir.
+The stacks under dir (a stack or a dataset folder, searched recursively; JPEG, PNG and TIFF) and
+the bundled samples are listed in the page; files can also be dropped onto it (JPEG and PNG).
+Left out, with a note: focusfuse outputs and ground truth, other images next to CCCID planes,
+and single images. Binds 127.0.0.1 only and serves nothing but the viewer's own files and the
+images under dir. Open it as http://127.0.0.1:PORT/ or http://localhost:PORT/, or through a port
+forward (ssh -L 9000:127.0.0.1:PORT host, then http://localhost:9000/): any loopback host name
+and port is answered, any other host name is refused (DNS rebinding).
 
   --port N     port to listen on (default: a free one)
   --no-open    print the URL but do not open a browser
@@ -57,7 +61,12 @@ async function run(argv: string[]): Promise<number> {
   const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
   const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
   const first = server.stacks.find((s) => s.source === 'folder');
-  if (folder && !first) console.error(`focusfuse: no JPEG or PNG images under ${folder}; the page lists the samples only`);
+  if (folder && !first) console.error(`focusfuse: no JPEG, PNG or TIFF stacks under ${folder}; the page lists the samples only`);
+  const hidden = server.hidden.filter((group) => group.source === 'folder');
+  if (hidden.length > 0) {
+    const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
+    console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of images that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+  }
   const url = first ? server.stackUrl(first.id) : server.url;
   console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}; Ctrl+C to stop)`);
   if (!values['no-open']) openInBrowser(url);

@@ -25,7 +25,10 @@ import {
 import { startJobServer, type JobServer } from './server.js';
 
 export interface HeadlessRuntimeOptions {
-  /** Chromium to launch; else env `FOCUSFUSE_CHROMIUM`, /usr/bin/chromium, /usr/bin/chromium-browser. */
+  /**
+   * Chromium to launch; else env `FOCUSFUSE_CHROMIUM`, env `PUPPETEER_EXECUTABLE_PATH`, then chromium,
+   * chromium-browser, google-chrome, google-chrome-stable or chrome on PATH (findChromium).
+   */
   executablePath?: string;
   /** Receives one line per event: launch, adapter, page console output, crashes. */
   log?: (line: string) => void;
@@ -159,6 +162,8 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
       throw new FocusFuseError('BACKEND', `WebGPU is not usable in headless Chromium (${version}): ${detail}`);
     }
     if (session.adapter) log(`adapter: ${session.adapter.summary} in ${session.adapter.browser}`);
+    // Idle from here: a script that forgets close() still ends (cleanup.ts then takes the browser).
+    chromium.keepNodeAlive(false);
     return session;
   } catch (error) {
     await chromium.close();
@@ -207,6 +212,9 @@ async function runJob(session: Session, stacks: ZStack[], options: ResolvedOptio
 /**
  * Launches headless Chromium with WebGPU and returns a backend that fuses stacks in it. Keep one
  * runtime for many stacks: launching costs about a second, a job only the fusing and transfer.
+ * Call close() when done. Forgetting it costs nothing lasting: an idle runtime does not keep Node
+ * running, and the browser and its temporary profile are removed when Node exits or is stopped by
+ * SIGINT, SIGTERM or SIGHUP (see cleanup.ts).
  *
  * @example
  * const runtime = await launchHeadlessRuntime({ log: console.error });
@@ -236,6 +244,7 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
       const current = session;
       if (closed || !current) throw runtimeError('the headless runtime is closed', stacks);
       if (current.broken) throw runtimeError(`the headless runtime is not usable (${current.broken}); relaunch it`, stacks);
+      current.chromium.keepNodeAlive(true);
       try {
         return await runJob(current, stacks, resolved, stackTimeoutMs * stacks.length);
       } catch (error) {
@@ -246,6 +255,8 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
         const reason = current.broken;
         await current.chromium.close().catch(() => undefined);
         throw runtimeError(`the headless runtime failed: ${reason}; relaunch it`, stacks);
+      } finally {
+        current.chromium.keepNodeAlive(false);
       }
     });
     queue = run.catch(() => undefined);

@@ -88,6 +88,10 @@ export async function startJobServer(options: { pageScript: string | Uint8Array;
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // The server and the browser's connections never keep Node running by themselves: the browser
+  // process does while a job runs (LaunchedChromium.keepNodeAlive), and an idle runtime must not.
+  server.unref();
+  server.on('connection', (socket) => socket.unref());
   const address = server.address() as AddressInfo;
   host = `127.0.0.1:${address.port}`;
 

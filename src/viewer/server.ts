@@ -3,13 +3,15 @@
  * context, which http://127.0.0.1 is) and answers a fixed allow-list of exact paths: the page's
  * three files, `/stacks.json`, and one opaque URL per plane of the catalogued stacks. No URL is ever
  * turned into a filesystem path, so `..`, encoded or not, cannot reach anything else. The Host
- * header is checked against DNS rebinding.
+ * header must be a loopback name (127.0.0.1, localhost, [::1], any port), against DNS rebinding.
+ * TIFF planes, which browsers cannot decode, are sent as PNG.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import { buildCatalog, type Catalog, type CatalogStack } from './catalog.js';
+import { isLoopbackHost } from './loopback-host.js';
+import { buildCatalog, type Catalog, type CatalogHidden, type CatalogStack } from './catalog.js';
 import type { ViewerAssets } from './assets.js';
 
 export interface ViewerServerOptions {
@@ -28,6 +30,8 @@ export interface ViewerServer {
   readonly url: string;
   readonly port: number;
   readonly stacks: readonly CatalogStack[];
+  /** Image groups left out because they cannot be fused (outputs, ground truth, strays, single images). */
+  readonly hidden: readonly CatalogHidden[];
   /** The page's URL opening one stack: `http://127.0.0.1:<port>/?stack=<id>`. */
   stackUrl(id: string): string;
   close(): Promise<void>;
@@ -42,6 +46,16 @@ const SECURITY_HEADERS = {
 };
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+const TIFF_EXTENSIONS = ['.tif', '.tiff'];
+
+/**
+ * A TIFF plane as PNG, which every browser decodes (lossless, same bit depth; fast compression: it
+ * only crosses the loopback). sharp is loaded on the first TIFF only.
+ */
+async function tiffAsPng(file: string): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
+  return sharp(file).png({ compressionLevel: 1 }).toBuffer();
+}
 
 async function sampleRoots(samples: string | undefined): Promise<Array<{ root: string; source: 'sample' }>> {
   if (!samples) return [];
@@ -58,7 +72,10 @@ async function sampleRoots(samples: string | undefined): Promise<Array<{ root: s
 export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
   const roots = [...(options.folder ? [{ root: options.folder, source: 'folder' as const }] : []), ...(await sampleRoots(options.samples))];
   const catalog: Catalog = await buildCatalog(roots);
-  const listing = JSON.stringify({ stacks: catalog.stacks.map(({ id, source, name, planes, files, zStepUm, error }) => ({ id, source, name, planes, files, zStepUm, error })) });
+  const listing = JSON.stringify({
+    stacks: catalog.stacks.map(({ id, source, name, planes, files, zStepUm, error }) => ({ id, source, name, planes, files, zStepUm, error })),
+    hidden: catalog.hidden,
+  });
   const fixed = new Map<string, { type: string; body: string }>([
     ['/', { type: 'text/html; charset=utf-8', body: options.assets.html }],
     ['/index.html', { type: 'text/html; charset=utf-8', body: options.assets.html }],
@@ -67,9 +84,8 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     ['/stacks.json', { type: 'application/json; charset=utf-8', body: listing }],
   ]);
 
-  let host = '';
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (request.headers.host !== host) return reply(response, 404, 'text/plain', 'not found');
+    if (!isLoopbackHost(request.headers.host)) return reply(response, 404, 'text/plain', 'not found');
     if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'text/plain', 'method not allowed');
     // The query (?stack=...) is the page's business; only the path selects what is served.
     const path = (request.url ?? '').split('?')[0];
@@ -77,13 +93,14 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     if (page) return reply(response, 200, page.type, page.body);
     const file = catalog.files.get(path);
     if (!file) return reply(response, 404, 'text/plain', 'not found');
+    const tiff = TIFF_EXTENSIONS.includes(extname(file).toLowerCase());
     let body: Uint8Array;
     try {
-      body = await readFile(file);
+      body = tiff ? await tiffAsPng(file) : await readFile(file);
     } catch {
       return reply(response, 404, 'text/plain', 'not found');
     }
-    reply(response, 200, IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', body);
+    reply(response, 200, tiff ? 'image/png' : (IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'), body);
   }
 
   const server = createServer((request, response) => {
@@ -97,12 +114,12 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  host = `127.0.0.1:${port}`;
-  const url = `http://${host}/`;
+  const url = `http://127.0.0.1:${port}/`;
   return {
     url,
     port,
     stacks: catalog.stacks,
+    hidden: catalog.hidden,
     stackUrl: (id) => `${url}?stack=${encodeURIComponent(id)}`,
     async close() {
       server.closeAllConnections();

@@ -9,6 +9,21 @@ import { baseName, groupByFov, orderPlanes } from '../io/cccid.js';
 /** Extensions a browser can decode with createImageBitmap (TIFF is not among them). */
 export const VIEWER_IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
 
+/**
+ * Images focusfuse itself writes, which are results and never planes: `fuse`'s and `batch`'s outputs
+ * (`fused.png`, `001_(1,2).depth-color.png`, `x-confidence.tif`) and `synth`'s ground truth (`.aif`,
+ * `.mask`, `.depth`).
+ */
+const DERIVED_IMAGE = /(^|[._-])(fused|depth|depth-color|confidence|aif|mask)\.(png|jpe?g|tiff?)$/i;
+
+/** A group of images the viewer leaves out, and why (listed, so nothing disappears silently). */
+export interface HiddenGroup {
+  /** Folder (or folder plus field of view). */
+  name: string;
+  files: string[];
+  reason: string;
+}
+
 /** One stack found among the paths: its planes in focal order, or why they cannot be ordered. */
 export interface StackGroup {
   /** Folder plus field of view, e.g. `NILM/1. Superficial-Intermediate Cells/001_(34165,1221)`. */
@@ -25,9 +40,9 @@ export interface StackGroup {
  * Whether a path names an image the viewer can decode (hidden files and other extensions are not).
  * @example isViewerImage('a/z01.png') // => true; isViewerImage('a/.z01.png') // => false
  */
-export function isViewerImage(path: string): boolean {
+export function isViewerImage(path: string, extensions: readonly string[] = VIEWER_IMAGE_EXTENSIONS): boolean {
   const name = baseName(path).toLowerCase();
-  return !name.startsWith('.') && VIEWER_IMAGE_EXTENSIONS.some((ext) => name.endsWith(ext));
+  return !name.startsWith('.') && extensions.some((ext) => name.endsWith(ext));
 }
 
 function folderOf(path: string): string {
@@ -43,24 +58,61 @@ function ordered(name: string, files: string[], zStepUm?: number): StackGroup {
   }
 }
 
+function byFolder(paths: readonly string[]): Map<string, string[]> {
+  const folders = new Map<string, string[]>();
+  for (const path of paths) {
+    const folder = folderOf(path) || '.';
+    folders.set(folder, [...(folders.get(folder) ?? []), path]);
+  }
+  return folders;
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
- * Groups image paths (`/`-separated, relative) into stacks: each CCCID field of view of a folder,
- * ordered by z, and the remaining images of each folder, in natural order (z2 before z10).
- * @example groupStacks(['a/001_(1,2,1).jpg', 'a/001_(1,2,0).jpg', 'b/z10.png', 'b/z2.png'])
- * // => [{ name: 'a/001_(1,2)', files: ['a/001_(1,2,0).jpg', 'a/001_(1,2,1).jpg'], zStepUm: 1 },
- * //     { name: 'b', files: ['b/z2.png', 'b/z10.png'] }]
+ * Finds the stacks among image paths (`/`-separated, relative): each CCCID field of view of a folder,
+ * ordered by z, and the other images of a folder without CCCID planes, in natural order (z2 before
+ * z10). Left out, with the reason: focusfuse's own outputs and ground truth (DERIVED_IMAGE), other
+ * images in a folder of CCCID planes (thumbnails, notes), and single images (one plane is no stack).
+ * `extensions`: the images to consider (the server adds TIFF, which it sends to the page as PNG);
+ * `minPlanes` (default 2): fewer planes is not a stack.
+ * @example findStacks(['a/001_(1,2,1).jpg', 'a/001_(1,2,0).jpg', 'a/fused.png', 'b/z10.png', 'b/z2.png'])
+ * // => { stacks: [{ name: 'a/001_(1,2)', files: ['a/001_(1,2,0).jpg', 'a/001_(1,2,1).jpg'], zStepUm: 1 },
+ * //               { name: 'b', files: ['b/z2.png', 'b/z10.png'] }],
+ * //      hidden: [{ name: 'a', files: ['a/fused.png'], reason: 'focusfuse outputs or ground truth, not planes' }] }
+ */
+export function findStacks(
+  paths: readonly string[],
+  extensions: readonly string[] = VIEWER_IMAGE_EXTENSIONS,
+  options: { minPlanes?: number } = {},
+): { stacks: StackGroup[]; hidden: HiddenGroup[] } {
+  const minPlanes = options.minPlanes ?? 2;
+  const images = paths.filter((path) => isViewerImage(path, extensions));
+  const derived = images.filter((path) => DERIVED_IMAGE.test(baseName(path)));
+  const { fovs, other } = groupByFov(images.filter((path) => !DERIVED_IMAGE.test(baseName(path))));
+  const stacks: StackGroup[] = [];
+  const hidden: HiddenGroup[] = [];
+  for (const [name, files] of byFolder(derived)) hidden.push({ name, files, reason: 'focusfuse outputs or ground truth, not planes' });
+  const cccidFolders = new Set(fovs.map((fov) => fov.folder || '.'));
+  const candidates = [
+    ...fovs.map((fov) => ({ name: fov.folder ? `${fov.folder}/${fov.key}` : fov.key, files: fov.files, zStepUm: 1 })),
+    ...[...byFolder(other)].map(([name, files]) => ({ name, files, zStepUm: undefined })),
+  ];
+  for (const { name, files, zStepUm } of candidates) {
+    if (zStepUm === undefined && cccidFolders.has(name)) hidden.push({ name, files, reason: 'not CCCID planes, next to CCCID fields of view' });
+    else if (files.length < minPlanes) hidden.push({ name, files, reason: 'a single image is not a focal stack' });
+    else stacks.push(ordered(name, files, zStepUm));
+  }
+  return { stacks: stacks.sort(byName), hidden: hidden.sort(byName) };
+}
+
+/**
+ * The stacks among files the user picked or dropped in the page: those of {@link findStacks}, except
+ * that a single image is kept (it was chosen by hand: the page tries it and says what is wrong).
+ * @example groupStacks(['b/z10.png', 'b/z2.png']) // => [{ name: 'b', files: ['b/z2.png', 'b/z10.png'] }]
  */
 export function groupStacks(paths: readonly string[]): StackGroup[] {
-  const images = paths.filter(isViewerImage);
-  const { fovs, other } = groupByFov(images);
-  const stacks = fovs.map((fov) => ordered(fov.folder ? `${fov.folder}/${fov.key}` : fov.key, fov.files, 1));
-  const byFolder = new Map<string, string[]>();
-  for (const path of other) {
-    const folder = folderOf(path);
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), path]);
-  }
-  for (const [folder, files] of byFolder) stacks.push(ordered(folder || '.', files));
-  return stacks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return findStacks(paths, VIEWER_IMAGE_EXTENSIONS, { minPlanes: 1 }).stacks;
 }
 
 /** What the page gets from `/stacks.json` for one stack. */

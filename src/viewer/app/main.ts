@@ -9,6 +9,7 @@ import { fuse } from '../../fuse.js';
 import { byId, stepPlane, wireControls } from './controls.js';
 import { pickEngine, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
+import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
 import { fetchServedStacks, loadStackSource, servedSource, sourcesFromFiles, type StackSource } from './load.js';
@@ -166,6 +167,7 @@ function render(state: ViewerState): void {
 
 async function start(): Promise<void> {
   store.subscribe(render);
+  fillMeasureSelect(byId<HTMLSelectElement>('measure'));
   wireControls(store, { refuse: scheduleFuse, openFiles });
   views2d.forEach((canvas) => attachView2dInput(canvas, store, (delta) => stepPlane(store, delta)));
   for (const kind of ['fused', 'depth'] as const) {
