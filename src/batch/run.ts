@@ -7,12 +7,13 @@
  * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
  * run resumes (`resume: true`) where it stopped.
  */
-import { basename, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import type { OutputFormat } from '../io/encode.js';
+import { checkWritable } from '../io/atomic.js';
 import { loadStack } from '../io/load-stack.js';
 import { writeResult } from '../io/write-result.js';
 import type { GpuRuntimeName } from '../runtimes.js';
@@ -150,6 +151,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const outputs = [...(options.outputs ?? DEFAULT_OUTPUT_KINDS)];
   const format = options.format ?? 'png';
 
+  // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
+  await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out] });
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const globs = (options.only ?? []).map(globToRegExp);

@@ -10,7 +10,7 @@ import type { FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
-import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
+import { checkOutputs, checkOutputsWritable, writeResult, type ResultOutputs } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
 
@@ -36,7 +36,10 @@ Input:
   A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
   JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes.
   CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);
-  other names by natural sort (z2 before z10).
+  other names by natural sort (z2 before z10). Earlier focusfuse outputs (tagged in
+  their metadata) are never planes; beside CCCID planes, other images are left out
+  with a warning; a mix that cannot be ordered safely is an error (README: "Which
+  files are planes").
   --order <auto|cccid|natural|given>  plane order (default auto: cccid when every
                                       name is a CCCID name, else natural; given
                                       keeps the order of the file arguments)
@@ -80,8 +83,9 @@ Other:
   -q, --quiet    print nothing but errors
   -h, --help     this text
 
-Every output is written atomically (temp file + rename). Bad input exits with code 2,
-names the file and the problem, and writes nothing.
+Every output's folder is checked before any work, and the outputs are written all or
+nothing (temp files, renamed once all are written). Bad input or an unwritable output
+exits with code 2, names the file and the problem, and writes nothing.
 
 Examples:
   focusfuse fuse "NILM/1. Superficial-Intermediate Cells" --fov "001_(3059,11012)" -o fused.png
@@ -149,6 +153,7 @@ async function run(argv: string[]): Promise<number> {
   // Validate everything cheap before touching a single image.
   const resolved = resolveOptions(fuseOptions);
   checkOutputs(outputs);
+  await checkOutputsWritable(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
 
   const warnings: string[] = [];

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FocusFuseError } from '../core/errors.js';
+import { outputTagOf } from './output-tag.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
 export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
@@ -18,6 +19,8 @@ export interface DecodedPlane {
   format: InputFormat;
   /** Bits per sample of the source (8 or 16; others are converted as 16). */
   bitDepth: number;
+  /** Set when the file is a focusfuse output (its metadata tag, see output-tag.ts): the output's kind. */
+  outputTag?: string;
 }
 
 /**
@@ -48,7 +51,9 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
   try {
     // 'truncated' rejects cut-off files but still accepts the harmless warnings real JPEGs often carry.
     const input = () => sharp(bytes, { failOn: 'truncated' });
-    const { format, depth } = await input().metadata();
+    const metadata = await input().metadata();
+    const { format, depth } = metadata;
+    const outputTag = outputTagOf(metadata);
     if (!INPUT_FORMATS.includes(format as InputFormat)) {
       throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
     }
@@ -60,12 +65,12 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
       const { data, info } = await input().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
       const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
-      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8 };
+      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, outputTag };
     }
     const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
     const rgba = toRgba8(samples, info.width * info.height, info.channels, 257);
-    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16 };
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, outputTag };
   } catch (error) {
     if (error instanceof FocusFuseError) throw error;
     throw new FocusFuseError('DECODE', describeSharpError((error as Error).message, bytes), name);

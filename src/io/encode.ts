@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { expected } from '../core/errors.js';
 import { depthToColor } from './colormap.js';
+import { outputTagXmp, type OutputTagKind } from './output-tag.js';
 
 export type OutputFormat = 'png' | 'jpeg' | 'tiff';
 
@@ -73,11 +74,12 @@ export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint1
 }
 
 /**
- * Encodes an RGBA8 image. The alpha channel is dropped when fully opaque (and always for JPEG).
+ * Encodes an RGBA8 image, tagged as a focusfuse output (see output-tag.ts). The alpha channel is
+ * dropped when fully opaque (and always for JPEG).
  * @example const png = await encodeRgba(result.image, result.width, result.height, 'png');
  */
-export async function encodeRgba(rgba: Uint8Array, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
-  let image = sharp(rgba, { raw: { width, height, channels: 4 } });
+export async function encodeRgba(rgba: Uint8Array, width: number, height: number, format: OutputFormat, tag: OutputTagKind = 'fused'): Promise<Uint8Array> {
+  let image = sharp(rgba, { raw: { width, height, channels: 4 } }).withXmp(outputTagXmp(tag));
   if (format === 'jpeg' || isOpaque(rgba)) image = image.removeAlpha();
   if (format === 'png') image = image.png({ compressionLevel: PNG_COMPRESSION_LEVEL });
   // 4:4:4 keeps full colour resolution: stained nuclei edges are exactly what the fusion is for.
@@ -93,11 +95,15 @@ function isOpaque(rgba: Uint8Array): boolean {
 }
 
 /**
- * Encodes 16-bit gray samples as a 16-bit grayscale PNG.
- * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h);
+ * Encodes 16-bit gray samples as a 16-bit grayscale PNG, tagged as the focusfuse output `tag`.
+ * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h, 'confidence');
  */
-export async function encodeGray16Png(values: Uint16Array, width: number, height: number): Promise<Uint8Array> {
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: PNG_COMPRESSION_LEVEL }).toBuffer();
+export async function encodeGray16Png(values: Uint16Array, width: number, height: number, tag: OutputTagKind): Promise<Uint8Array> {
+  return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('grey16')
+    .withXmp(outputTagXmp(tag))
+    .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
+    .toBuffer();
 }
 
 /**
@@ -105,7 +111,7 @@ export async function encodeGray16Png(values: Uint16Array, width: number, height
  * @example const png = await encodeDepth16(result.depth, w, h, depthScaleFor(result.planeCount));
  */
 export function encodeDepth16(depth: Float32Array, width: number, height: number, scale = DEPTH_SCALE): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(depth, scale), width, height);
+  return encodeGray16Png(quantize16(depth, scale), width, height, 'depth');
 }
 
 /**
@@ -113,7 +119,7 @@ export function encodeDepth16(depth: Float32Array, width: number, height: number
  * @example const png = await encodeConfidence16(result.confidence, w, h);
  */
 export function encodeConfidence16(confidence: Float32Array, width: number, height: number): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height);
+  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height, 'confidence');
 }
 
 /**
@@ -121,5 +127,5 @@ export function encodeConfidence16(confidence: Float32Array, width: number, heig
  * @example const png = await encodeDepthColor(result.depth, result.planeCount, w, h, 'png');
  */
 export function encodeDepthColor(depth: Float32Array, planeCount: number, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
-  return encodeRgba(depthToColor(depth, planeCount), width, height, format);
+  return encodeRgba(depthToColor(depth, planeCount), width, height, format, 'depth-color');
 }

@@ -2,7 +2,7 @@
  * Node-side input/output: loading stacks from files, decoding and encoding with sharp, atomic
  * writes. The browser-safe parts (cccid.ts, colormap.ts) can also be imported on their own.
  */
-export { isAtomicTempName, writeFileAtomic } from './atomic.js';
+export { checkWritable, isAtomicTempName, writeFileAtomic, writeFilesAtomic } from './atomic.js';
 export {
   baseName,
   describeFovs,
@@ -35,5 +35,7 @@ export {
 export type { OutputFormat } from './encode.js';
 export { IMAGE_EXTENSIONS, loadStack } from './load-stack.js';
 export type { LoadStackOptions } from './load-stack.js';
-export { checkOutputs, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
+export { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
+export { OUTPUT_TAG_NAMESPACE, outputTagOf, outputTagXmp, readOutputTag } from './output-tag.js';
+export type { OutputTagKind } from './output-tag.js';
 export type { ResultOutputs, WriteResultOptions } from './write-result.js';

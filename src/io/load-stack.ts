@@ -7,8 +7,9 @@ import { dirname, extname, join } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { MAX_PLANES } from '../core/options.js';
 import type { StackMeta, ZStack } from '../core/types.js';
-import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
+import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
 import { decodePlane, type DecodedPlane } from './decode.js';
+import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
   /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
@@ -47,7 +48,8 @@ export function isHiddenOrTemp(name: string): boolean {
  */
 export async function loadStack(input: string | readonly string[], options: LoadStackOptions = {}): Promise<ZStack> {
   const warn = options.onWarning ?? (() => {});
-  const { files: listed, folder } = await listInput(input, warn);
+  const { files: all, folder } = await listInput(input, warn);
+  const listed = folder === undefined ? all : await leaveOutNonPlanes(all, folder, options.order ?? 'auto', warn);
   const candidates = options.fov === undefined ? listed : selectFov(listed, options.fov, folder);
   const ordered = orderPlanes(candidates, options.order ?? 'auto');
   const name = stackName(ordered.files, folder, ordered.cccid);
@@ -55,6 +57,10 @@ export async function loadStack(input: string | readonly string[], options: Load
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
   const planes = await decodeAll(ordered.files);
+  const output = planes.findIndex((p) => p.outputTag !== undefined);
+  if (output >= 0) {
+    throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
+  }
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
   checkSizes(planes, ordered.files, options.allowMixedSizes ? MIXED_SIZE_LIMIT : 1);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
@@ -120,6 +126,42 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
     warn(`${folder}: ignored ${skipped.length} file${skipped.length > 1 ? 's' : ''} that are not JPEG, PNG or TIFF: ${shown}`);
   }
   return images;
+}
+
+/** `a.png, b.png` or `a.png, ..., e.png, and 3 more`, for warnings that name files. */
+function listNames(files: readonly string[]): string {
+  const names = files.map(baseName);
+  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The rule for what in a folder is a plane (README "Which files are planes"): focusfuse outputs
+ * (tagged in their metadata) never are; beside CCCID-named planes, other images are left out with a
+ * warning, unless they are so many (as many as the CCCID planes or more) that either set could be
+ * the stack: then it is an error saying what to do. Only names are read in a CCCID folder, except
+ * for the few non-CCCID files, so a subtype folder of a thousand planes costs no extra file reads.
+ */
+async function leaveOutNonPlanes(files: string[], folder: string, order: PlaneOrder, warn: (message: string) => void): Promise<string[]> {
+  const cccid = files.filter((f) => parseCccidName(f));
+  const byName = order !== 'natural' && order !== 'given' && cccid.length > 0;
+  const suspects = byName ? files.filter((f) => !parseCccidName(f)) : files;
+  const tags = await Promise.all(suspects.map(readOutputTag));
+  const outputs = suspects.filter((_, i) => tags[i] !== undefined);
+  const strays = byName ? suspects.filter((_, i) => tags[i] === undefined) : [];
+  if (outputs.length > 0) warn(`${folder}: left out ${plural(outputs.length, 'focusfuse output')} (never planes): ${listNames(outputs)}`);
+  if (strays.length >= cccid.length && strays.length > 0) {
+    throw new FocusFuseError(
+      'AMBIGUOUS_INPUT',
+      `holds ${plural(cccid.length, 'CCCID-named plane')} <serial>_(<cx>,<cy>,<z>) and ${plural(strays.length, 'other image')} (${listNames(strays)}), so which are the planes is unclear: move the other images out of the folder, or give the planes as files (with --order natural or given for non-CCCID names)`,
+      folder,
+    );
+  }
+  if (strays.length > 0) warn(`${folder}: left out ${plural(strays.length, 'image')} without a CCCID name beside the CCCID planes: ${listNames(strays)}`);
+  const planes = files.filter((f) => !outputs.includes(f) && !strays.includes(f));
+  if (planes.length === 0) throw new FocusFuseError('NO_IMAGES', `holds only focusfuse outputs (${listNames(outputs)}), no planes`, folder);
+  return planes;
 }
 
 function selectFov(files: string[], fov: string, folder: string | undefined): string[] {

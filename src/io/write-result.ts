@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { expected, FocusFuseError } from '../core/errors.js';
 import type { FuseResult } from '../core/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { checkWritable, writeFilesAtomic } from './atomic.js';
 import {
   CONFIDENCE_SCALE,
   depthScaleFor,
@@ -137,9 +137,11 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
 }
 
 /**
- * Encodes every requested output, then writes each atomically (temp file + rename).
+ * Encodes every requested output, then writes them all or nothing: each to a temp file, renamed
+ * into place only once every one is written.
  * @example await writeResult(result, { fused: 'fused.png', depth: 'depth.png', json: 'stats.json' });
  * @returns The paths written.
+ * @throws FocusFuseError WRITE `cannot write <path>: <reason>`, with none of the outputs written.
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
   checkOutputs(outputs, result.meta?.files);
@@ -155,12 +157,17 @@ export async function writeResult(result: FuseResult, outputs: ResultOutputs, op
     encoded.push([outputs.json, Promise.resolve(`${JSON.stringify(statsDocument(result, options.recordedOutputs ?? outputs, options), null, 2)}\n`)]);
   }
   const files = await Promise.all(encoded.map(async ([path, bytes]) => [path, await bytes] as const));
-  // Each file is atomic on its own, so they go out together: each of a file's ~5 file-system round
-  // trips waits for a turn of the event loop, which a batch fusing on the main thread gives about
-  // once per FOV, so writing the files in turn made a FOV's write take several FOVs' time.
-  // Settled, not raced: the caller hears of a failure only once no write is left running.
-  const written = await Promise.allSettled(files.map(([path, bytes]) => writeFileAtomic(path, bytes)));
-  const failed = written.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  // All or nothing: a stats JSON must never list an image that could not be written.
+  await writeFilesAtomic(files);
   return files.map(([path]) => path);
+}
+
+/**
+ * Checks, before any work, that every output could be written (see {@link checkWritable}).
+ * @example await checkOutputsWritable({ fused: '/proc/x.png' }); // throws `cannot write /proc/x.png: ...`
+ * @throws FocusFuseError WRITE `cannot write <path>: <reason>`.
+ */
+export async function checkOutputsWritable(outputs: ResultOutputs): Promise<void> {
+  // In turn, so the error names the first bad output in flag order whatever the timing.
+  for (const path of Object.values(outputs)) if (typeof path === 'string') await checkWritable(path);
 }
