@@ -315,7 +315,7 @@ describe('focusfuse fuse', () => {
       await expectRefused([stackDir, '--measure', 'sobel'], "for measure but received 'sobel'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
-      await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png for --depth');
+      await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');
       await expectRefused([stackDir, '--depth-color', '$OUT/c.bmp'], 'for --depth-color');
       await expectRefused([stackDir, '--bogus'], "Unknown option '--bogus'");
       await expectRefused([stackDir, '--fov', '009_(1,1)'], 'no field of view 009_(1,1); available: 001_(3059,11012) (11 planes)');

@@ -49,14 +49,14 @@ function pattern16(channels: number): Uint16Array {
   return Uint16Array.from({ length: 8 * channels }, (_, i) => WIDE[i % WIDE.length]);
 }
 
-/** The RGBA8 the decoder must produce from samples with `channels` channels (gray expands to RGB). */
-function expectedRgba(samples: ArrayLike<number>, channels: number, divisor: number): number[] {
+/** The RGBA the decoder must produce from samples with `channels` channels (gray expands to RGB). */
+function expectedRgba(samples: ArrayLike<number>, channels: number, divisor: number, opaque = 255): number[] {
   const out: number[] = [];
   for (let p = 0; p < samples.length / channels; p++) {
     const s = (c: number) => Math.round(samples[p * channels + c] / divisor);
     const gray = channels <= 2;
     out.push(s(0), gray ? s(0) : s(1), gray ? s(0) : s(2));
-    out.push(channels === 2 ? s(1) : channels === 4 ? s(3) : 255);
+    out.push(channels === 2 ? s(1) : channels === 4 ? s(3) : opaque);
   }
   return out;
 }
@@ -94,13 +94,20 @@ describe('decodePlane', () => {
         expect([...plane.data]).toEqual(expectedRgba(samples, channels, 1));
       });
 
-      it(`decodes 16-bit ${format} with ${channels} channel(s) to RGBA8 by round(v / 257)`, async () => {
+      it(`decodes 16-bit ${format} with ${channels} channel(s) exactly to RGBA16, or to RGBA8 by round(v / 257)`, async () => {
         const path = join(await folder(), `p.${format}`);
         const samples = pattern16(channels);
         await writeImage(path, samples, 4, 2, channels, format);
         const plane = await decodePlane(path);
-        expect(plane).toMatchObject({ width: 4, height: 2, format, bitDepth: 16 });
-        expect([...plane.data]).toEqual(expectedRgba(samples, channels, 257));
+        expect(plane).toMatchObject({ width: 4, height: 2, format, bitDepth: 16, grey: channels <= 2 });
+        expect(plane.data).toBeInstanceOf(Uint16Array);
+        expect([...plane.data]).toEqual(expectedRgba(samples, channels, 1, 65535));
+        // The samples reach 16 bits, so the 8-bit stack (loadStack's default) is round(v / 257).
+        const stack = await loadStack([path]);
+        expect([...stack.planes[0]]).toEqual(expectedRgba(samples, channels, 257));
+        const wide = await loadStack([path], { highBitDepth: true });
+        expect(wide.bitDepth).toBe(16);
+        expect([...wide.planes[0]]).toEqual([...plane.data]);
       });
     }
   }

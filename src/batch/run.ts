@@ -10,7 +10,7 @@
 import { basename, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
-import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import type { OutputFormat } from '../io/encode.js';
 import { checkWritable } from '../io/atomic.js';
@@ -93,7 +93,7 @@ export interface BatchSummary {
 
 interface Loaded {
   fov: BatchFov;
-  stack?: ZStack;
+  stack?: AnyZStack;
   error?: string;
   ms: number;
 }
@@ -252,7 +252,7 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     try {
       checkPlaneNames(fov, ctx.planes);
       // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
-      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none' });
+      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };

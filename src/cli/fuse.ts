@@ -5,10 +5,12 @@
  */
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
+import { isWideStack } from '../core/stack.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
+import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, checkOutputsWritable, writeResult, type ResultOutputs } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
@@ -21,6 +23,8 @@ const FLAGS = {
   confidence: { type: 'string' },
   'depth-color': { type: 'string' },
   json: { type: 'string' },
+  'bit-depth': { type: 'string' },
+  normalize: { type: 'boolean' },
   ...FUSION_FLAGS,
   order: { type: 'string' },
   fov: { type: 'string' },
@@ -34,7 +38,9 @@ all-in-focus image, a sub-plane depth map and a confidence map.
 
 Input:
   A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
-  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes.
+  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes. 16-bit
+  planes keep their precision (on the cpu engine without --align; webgpu and
+  alignment fuse them at 8 bits, with a warning; README "High bit depth").
   CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);
   other names by natural sort (z2 before z10). Earlier focusfuse outputs (tagged in
   their metadata) are never planes; beside CCCID planes, other images are left out
@@ -47,10 +53,18 @@ Input:
                                       that holds several
 
 Outputs (at least one):
-  -o, --output <file>        all-in-focus image: .png, .jpg/.jpeg (quality 95) or .tif/.tiff
-  --depth <file.png>         depth, 16-bit gray PNG: value = round(depth * 1000), in
-                             planes, plane 0 = first plane (scale 100 above 66 planes)
-  --confidence <file.png>    confidence, 16-bit gray PNG: value = round(confidence * 65535)
+  -o, --output <file>        all-in-focus image: .png, .jpg/.jpeg (quality 95) or .tif/.tiff;
+                             grey when the planes are grey
+  --depth <file.png|.tif>    depth, 16-bit gray PNG: value = round(depth * 1000), in
+                             planes, plane 0 = first plane (scale 100 above 66 planes);
+                             .tif: 32-bit float TIFF holding the depth in planes itself
+  --confidence <file.png|.tif>  confidence, 16-bit gray PNG: value = round(confidence *
+                             65535); .tif: 32-bit float TIFF
+  --bit-depth <8|16|auto>    bits of the fused image (default auto: 16 when the planes
+                             are 16-bit and the output is .png or .tif)
+  --normalize                stretch the fused image from the stack's sample range to
+                             the full 8- or 16-bit range (e.g. a 12-bit camera's 0..4095);
+                             the JSON records the mapping. Default: values as fused
   --depth-color <file>       depth through the viridis colormap over the fixed range
                              0..Z-1 (plane 0 dark purple, last plane yellow)
   --json <file.json>         statistics, options, timings and the encodings above
@@ -92,6 +106,7 @@ Examples:
   focusfuse fuse stack/ -o fused.png --depth depth.png --confidence conf.png \\
       --depth-color depth-color.png --json stats.json
   focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
+  focusfuse fuse camera-12bit/ -o fused.tif --bit-depth 16 --normalize --depth depth.tif
   focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu`;
 
 /** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
@@ -155,6 +170,11 @@ async function run(argv: string[]): Promise<number> {
   checkOutputs(outputs);
   await checkOutputsWritable(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
+  const bitDepthFlag = choiceFlag('--bit-depth', ['8', '16', 'auto'], v['bit-depth'], 'auto');
+  const bitDepth = bitDepthFlag === 'auto' ? 'auto' : (Number(bitDepthFlag) as 8 | 16);
+  if (bitDepth === 16 && outputs.fused && outputFormatFor(outputs.fused) === 'jpeg') {
+    expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
+  }
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {
@@ -162,15 +182,24 @@ async function run(argv: string[]): Promise<number> {
     if (!v.quiet) console.error(`focusfuse: warning: ${message}`);
   };
   const started = performance.now();
-  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning, allowMixedSizes: resolved.align !== 'none' });
+  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, {
+    order,
+    fov: v.fov,
+    onWarning,
+    allowMixedSizes: resolved.align !== 'none',
+    highBitDepth: true,
+  });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();
   const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
   result.meta ??= stack.meta;
   result.alignment?.warnings.forEach(onWarning);
+  if (isWideStack(stack) && !result.image16) {
+    onWarning(`${stack.meta?.name ?? 'the stack'}: its 16-bit planes were fused at 8 bits (${result.backend.name === 'webgpu' ? 'the webgpu engine takes' : 'alignment resamples'} 8-bit planes; --backend cpu without --align keeps 16 bits)`);
+  }
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
-  await writeResult(result, outputs, { warnings, timings: { load: ms.load } });
+  await writeResult(result, outputs, { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize });
   ms.write = performance.now() - fused;
   if (!v.quiet) console.log(summary(result, outputs, ms));
   return 0;

@@ -24,7 +24,9 @@ export {
   DEPTH_SCALE_DEEP,
   depthScaleFor,
   encodeConfidence16,
+  encodeConfidenceFloat,
   encodeDepth16,
+  encodeDepthFloat,
   encodeDepthColor,
   encodeGray16Png,
   encodeRgba,
@@ -33,7 +35,10 @@ export {
   quantize16,
 } from './encode.js';
 export type { OutputFormat } from './encode.js';
-export { IMAGE_EXTENSIONS, loadStack } from './load-stack.js';
+export { BIT_DEPTH_CHOICES, fusedEncoding, fusedPixels } from './fused-pixels.js';
+export type { BitDepthChoice, FusedEncoding } from './fused-pixels.js';
+export { IMAGE_EXTENSIONS, loadStack, significantBits } from './load-stack.js';
+export { encodeFloatTiff } from './tiff-float.js';
 export type { LoadStackOptions } from './load-stack.js';
 export { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
 export { OUTPUT_TAG_NAMESPACE, outputTagOf, outputTagXmp, readOutputTag } from './output-tag.js';
