@@ -168,6 +168,18 @@ describe('writeResult', () => {
     await writeResult(fakeResult(4, 3, 5), outputs);
     const tags = await Promise.all(Object.values(outputs).map(async (path) => outputTagOf(await sharp(path).metadata())));
     expect(tags).toEqual(['fused', 'depth', 'confidence', 'depth-color']);
+    // The 32-bit float TIFF maps too, which are written without sharp.
+    const floats = { depth: join(dir, 'd.tif'), confidence: join(dir, 'c.tiff') };
+    const result = fakeResult(4, 3, 5);
+    await writeResult(result, floats);
+    for (const [kind, path] of Object.entries(floats)) {
+      const meta = await sharp(path).metadata();
+      expect(meta).toMatchObject({ format: 'tiff', depth: 'float', channels: 1, width: 4, height: 3 });
+      expect(outputTagOf(meta)).toBe(kind);
+      const data = await sharp(path).extractChannel(0).toColourspace('b-w').raw({ depth: 'float' }).toBuffer();
+      const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+      expect([...values]).toEqual([...(kind === 'depth' ? result.depth : result.confidence)]);
+    }
   });
 
   it('writes all outputs or none: an unwritable one leaves no other output, temp file or new folder', async () => {
