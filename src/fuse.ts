@@ -4,7 +4,7 @@
  */
 import { resolveOptions } from './core/options.js';
 import { validateStack } from './core/stack.js';
-import type { FuseOptions, FuseResult, FusionBackend, ZStack } from './core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend } from './core/types.js';
 import { cpuBackend } from './cpu/backend.js';
 import { FocusFuseError } from './core/errors.js';
 import { navigatorGpuBackend } from './navigator-gpu.js';
@@ -47,11 +47,13 @@ async function pickBackend(name: 'cpu' | 'webgpu' | 'auto'): Promise<FusionBacke
  * result.depth;      // Float32Array, plane units (0 = first plane)
  * result.confidence; // Float32Array in [0, 1)
  *
- * @param stack Z planes of RGBA8 pixels, all width x height, in focal order.
+ * @param stack Z planes of RGBA8 pixels (Uint8Array), or RGBA16 (Uint16Array, with `bitDepth` when the
+ *   samples use fewer than 16 bits), all width x height, in focal order. 16-bit planes keep their
+ *   precision on the CPU engine without alignment (`result.image16`); see README "High bit depth".
  * @param options Measure, window, sigma, composite mode, backend; all optional.
  * @param backend Optional engine to use instead of resolving `options.backend`.
  */
-export async function fuse(stack: ZStack, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
+export async function fuse(stack: AnyZStack, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
   const resolved = resolveOptions(options);
   validateStack(stack);
   const engine = backend ?? (await pickBackend(resolved.backend));

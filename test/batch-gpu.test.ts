@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchGpuRuntime } from '../src/batch/engine.js';
 import { runBatch } from '../src/batch/run.js';
-import type { FuseResult, ResolvedOptions, ZStack } from '../src/core/types.js';
+import type { FuseResult, ResolvedOptions, AnyZStack } from '../src/core/types.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { findChromium } from '../src/headless/chromium.js';
 import { launchHeadlessRuntime } from '../src/headless/runtime.js';
@@ -38,10 +38,10 @@ afterAll(async () => {
 });
 
 /** A runtime around the CPU engine that fails as scripted: the test of the batch's recovery, not of a GPU. */
-function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: ZStack) => boolean; software?: boolean }) {
+function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: AnyZStack) => boolean; software?: boolean }) {
   const calls = { jobs: 0, relaunches: 0, closes: 0 };
   let alive = true;
-  const fuseOne = async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => {
+  const fuseOne = async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => {
     if (!alive) throw new Error('runtime is down');
     if (script.failStack?.(stack)) throw new Error('out of memory on this stack');
     const result = await cpuBackend.fuse(stack, options);
@@ -91,7 +91,7 @@ describe('batch GPU recovery (scripted runtime)', () => {
   });
 
   it('a stack the GPU fails on alone is an error row, or redone on the cpu with fallback cpu', async () => {
-    const failStack = (stack: ZStack) => stack.meta?.name?.includes('LSIL') ?? false;
+    const failStack = (stack: AnyZStack) => stack.meta?.name?.includes('LSIL') ?? false;
     const strict = await runBatch({
       root, out: join(work, 'strict'), fuse: { backend: 'webgpu' }, outputs: ['json'],
       openRuntime: async () => scriptedRuntime({ failStack }).runtime,
@@ -170,7 +170,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('batch through headless Chromium', () =
         const fuseBatch = runtime.fuseBatch;
         const relaunch = runtime.relaunch;
         return Object.assign(runtime, {
-          fuseBatch(stacks: ZStack[], options: ResolvedOptions) {
+          fuseBatch(stacks: AnyZStack[], options: ResolvedOptions) {
             jobs += 1;
             if (jobs === 2) process.kill(runtime.browserPid!, 'SIGKILL'); // a real crash of the browser
             return fuseBatch(stacks, options);

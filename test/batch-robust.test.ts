@@ -34,6 +34,21 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+describe('batch --out', () => {
+  it('is checked before anything is fused: an unwritable one is `cannot write`, exit 2', async () => {
+    let opened = false;
+    const error = await runBatch({ root, out: '/proc/focusfuse-out', fuse: { backend: 'webgpu' }, openRuntime: async () => {
+      opened = true;
+      throw new Error('no engine should be started');
+    } }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('cannot write /proc/focusfuse-out/manifest.json: the folder does not accept new files (ENOENT)');
+    expect(opened).toBe(false);
+    const cli = await runCli(['batch', root, '--out', join(root, 'synth.json', 'out'), '--backend', 'cpu', '-q']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toBe(`focusfuse: cannot write ${join(root, 'synth.json', 'out', 'manifest.json')}: ${join(root, 'synth.json')} is a file, not a folder\n`);
+  });
+});
+
 describe('batch over a tree with planted bad FOVs', () => {
   it('reports every bad FOV with its reason and fuses all the good ones', () => {
     expect(summary.rows.length).toBe(fovs.length);

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -212,6 +212,28 @@ describe('focusfuse fuse', () => {
     }
   });
 
+  it('leaves earlier outputs saved beside the planes out of the stack, with a warning naming them', async () => {
+    const dir = join(root, 'with-outputs');
+    await mkdir(dir);
+    for (const name of await readdir(stackDir)) await copyFile(join(stackDir, name), join(dir, name));
+    const before = await cli('fuse', dir, '-o', join(dir, 'fused.png'), '--depth-color', join(dir, 'depth-color.png'), '-q');
+    expect(before.code, before.stderr).toBe(0);
+    const again = await cli('fuse', dir, '-o', join(dir, 'fused-again.png'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe(`focusfuse: warning: ${dir}: left out 2 focusfuse outputs (never planes): depth-color.png, fused.png\n`);
+    expect(again.stdout).toContain('11 planes');
+    expect(Buffer.compare(await sharp(join(dir, 'fused-again.png')).raw().toBuffer(), await sharp(join(dir, 'fused.png')).raw().toBuffer())).toBe(0);
+  });
+
+  it('checks every output can be written before any work, and then writes none (exit 2)', async () => {
+    const out = outDir();
+    const run = await cli('fuse', stackDir, '-o', '/proc/focusfuse-x.png', '--depth', join(out, 'd.png'), '--json', join(out, 's.json'));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('focusfuse: cannot write /proc/focusfuse-x.png: the folder does not accept new files (ENOENT)\n');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('prints help with examples', async () => {
     const run = await cli('fuse', '--help');
     expect(run.code).toBe(0);
@@ -293,7 +315,7 @@ describe('focusfuse fuse', () => {
       await expectRefused([stackDir, '--measure', 'sobel'], "for measure but received 'sobel'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
-      await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png for --depth');
+      await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');
       await expectRefused([stackDir, '--depth-color', '$OUT/c.bmp'], 'for --depth-color');
       await expectRefused([stackDir, '--bogus'], "Unknown option '--bogus'");
       await expectRefused([stackDir, '--fov', '009_(1,1)'], 'no field of view 009_(1,1); available: 001_(3059,11012) (11 planes)');

@@ -84,11 +84,15 @@ describe('orderPlanes', () => {
     expect(error.message).toContain('--fov');
   });
 
-  it('uses natural order for other names and when names are mixed', () => {
+  it('uses natural order for other names; mixed names only when asked, never silently under auto', () => {
     const files = ['s/z10.png', 's/z2.png', 's/z1.png'];
     expect(orderPlanes(files, 'auto')).toEqual({ files: ['s/z1.png', 's/z2.png', 's/z10.png'] });
     const mixed = [plane(1), 'x/a.jpg', plane(0)];
-    expect(orderPlanes(mixed, 'auto').cccid).toBeUndefined();
+    const error = errorOf(() => orderPlanes(mixed, 'auto'));
+    expect(error.code).toBe('AMBIGUOUS_INPUT');
+    expect(error.message).toContain('2 of 3 files have CCCID names');
+    expect(error.message).toContain('a.jpg does not');
+    expect(error.message).toContain('--order natural');
     expect(orderPlanes(mixed, 'natural').files.map(baseName)).toEqual(['001_(3059,11012,0).jpg', '001_(3059,11012,1).jpg', 'a.jpg']);
   });
 

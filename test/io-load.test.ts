@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FocusFuseError } from '../src/core/errors.js';
 import { decodePlane } from '../src/io/decode.js';
+import { encodeDepthColor, encodeRgba } from '../src/io/encode.js';
 import { loadStack } from '../src/io/load-stack.js';
 
 let root: string;
@@ -48,14 +49,14 @@ function pattern16(channels: number): Uint16Array {
   return Uint16Array.from({ length: 8 * channels }, (_, i) => WIDE[i % WIDE.length]);
 }
 
-/** The RGBA8 the decoder must produce from samples with `channels` channels (gray expands to RGB). */
-function expectedRgba(samples: ArrayLike<number>, channels: number, divisor: number): number[] {
+/** The RGBA the decoder must produce from samples with `channels` channels (gray expands to RGB). */
+function expectedRgba(samples: ArrayLike<number>, channels: number, divisor: number, opaque = 255): number[] {
   const out: number[] = [];
   for (let p = 0; p < samples.length / channels; p++) {
     const s = (c: number) => Math.round(samples[p * channels + c] / divisor);
     const gray = channels <= 2;
     out.push(s(0), gray ? s(0) : s(1), gray ? s(0) : s(2));
-    out.push(channels === 2 ? s(1) : channels === 4 ? s(3) : 255);
+    out.push(channels === 2 ? s(1) : channels === 4 ? s(3) : opaque);
   }
   return out;
 }
@@ -93,13 +94,20 @@ describe('decodePlane', () => {
         expect([...plane.data]).toEqual(expectedRgba(samples, channels, 1));
       });
 
-      it(`decodes 16-bit ${format} with ${channels} channel(s) to RGBA8 by round(v / 257)`, async () => {
+      it(`decodes 16-bit ${format} with ${channels} channel(s) exactly to RGBA16, or to RGBA8 by round(v / 257)`, async () => {
         const path = join(await folder(), `p.${format}`);
         const samples = pattern16(channels);
         await writeImage(path, samples, 4, 2, channels, format);
         const plane = await decodePlane(path);
-        expect(plane).toMatchObject({ width: 4, height: 2, format, bitDepth: 16 });
-        expect([...plane.data]).toEqual(expectedRgba(samples, channels, 257));
+        expect(plane).toMatchObject({ width: 4, height: 2, format, bitDepth: 16, grey: channels <= 2 });
+        expect(plane.data).toBeInstanceOf(Uint16Array);
+        expect([...plane.data]).toEqual(expectedRgba(samples, channels, 1, 65535));
+        // The samples reach 16 bits, so the 8-bit stack (loadStack's default) is round(v / 257).
+        const stack = await loadStack([path]);
+        expect([...stack.planes[0]]).toEqual(expectedRgba(samples, channels, 257));
+        const wide = await loadStack([path], { highBitDepth: true });
+        expect(wide.bitDepth).toBe(16);
+        expect([...wide.planes[0]]).toEqual([...plane.data]);
       });
     }
   }
@@ -193,6 +201,63 @@ describe('loadStack', () => {
     expect(stack.planes).toHaveLength(2);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('notes.txt');
+  });
+
+  describe('which files are planes (README "Which files are planes")', () => {
+    /** Writes a real focusfuse output (tagged in its metadata) of the given kind. */
+    async function writeOutput(path: string, kind: 'fused' | 'depth-color', size = 8): Promise<void> {
+      const bytes = kind === 'fused' ? await encodeRgba(new Uint8Array(size * size * 4).fill(200), size, size, 'png') : await encodeDepthColor(new Float32Array(size * size).fill(3), 11, size, size, 'png');
+      await writeFile(path, bytes);
+    }
+
+    it('leaves earlier outputs and stray images out of a CCCID folder, naming them', async () => {
+      const dir = await folder();
+      await writeCccidPlanes(dir, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await writeOutput(join(dir, 'fused.png'), 'fused');
+      await writeOutput(join(dir, 'depth-color.png'), 'depth-color');
+      await writeImage(join(dir, 'thumbnail.png'), new Uint8Array(8 * 8 * 3).fill(7), 8, 8, 3, 'png');
+      const warnings: string[] = [];
+      const stack = await loadStack(dir, { onWarning: (m) => warnings.push(m) });
+      expect(stack.planes.map((p) => p[0])).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+      expect(stack.meta?.cccid?.z).toHaveLength(11);
+      expect(warnings).toEqual([
+        `${dir}: left out 2 focusfuse outputs (never planes): depth-color.png, fused.png`,
+        `${dir}: left out 1 image without a CCCID name beside the CCCID planes: thumbnail.png`,
+      ]);
+    });
+
+    it('never takes a tagged output as a plane, in a natural-order folder or as a given file', async () => {
+      const dir = await folder();
+      const planes = await Promise.all(
+        [0, 1, 2].map(async (z) => {
+          const path = join(dir, `z${z}.png`);
+          await writeImage(path, new Uint8Array(8 * 8 * 3).fill(z + 1), 8, 8, 3, 'png');
+          return path;
+        }),
+      );
+      const fused = join(dir, 'z3-fused.png'); // a name that natural sort would put after the planes
+      await writeOutput(fused, 'fused');
+      const warnings: string[] = [];
+      const stack = await loadStack(dir, { onWarning: (m) => warnings.push(m) });
+      expect(stack.meta?.files).toEqual(planes);
+      expect(warnings).toEqual([`${dir}: left out 1 focusfuse output (never planes): z3-fused.png`]);
+      const given = await loadError([...planes, fused], { order: 'given' });
+      expect(given.code).toBe('AMBIGUOUS_INPUT');
+      expect(given.message).toBe(`${fused}: is a focusfuse output (fused), not a plane; leave it out of the planes`);
+    });
+
+    it('refuses a mix that cannot be ordered safely, saying what to do', async () => {
+      const dir = await folder();
+      await writeCccidPlanes(dir, [0, 1]);
+      for (const name of ['a.png', 'b.png']) await writeImage(join(dir, name), new Uint8Array(8 * 8 * 3), 8, 8, 3, 'png');
+      const error = await loadError(dir);
+      expect(error.code).toBe('AMBIGUOUS_INPUT');
+      expect(error.message).toBe(
+        `${dir}: holds 2 CCCID-named planes <serial>_(<cx>,<cy>,<z>) and 2 other images (a.png, b.png), so which are the planes is unclear: move the other images out of the folder, or give the planes as files (with --order natural or given for non-CCCID names)`,
+      );
+      // Asked for explicitly, natural order takes them all.
+      expect((await loadStack(dir, { order: 'natural' })).planes).toHaveLength(4);
+    });
   });
 
   it('selects one field of view with fov, and refuses several without it', async () => {

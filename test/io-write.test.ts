@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -8,7 +8,8 @@ import { resolveOptions } from '../src/core/options.js';
 import type { FuseResult } from '../src/core/types.js';
 import { depthToColor, viridisLut } from '../src/io/colormap.js';
 import { depthScaleFor, outputFormatFor, quantize16 } from '../src/io/encode.js';
-import { checkOutputs, writeResult } from '../src/io/write-result.js';
+import { outputTagOf } from '../src/io/output-tag.js';
+import { checkOutputs, checkOutputsWritable, writeResult } from '../src/io/write-result.js';
 
 let root: string;
 beforeAll(async () => {
@@ -159,6 +160,44 @@ describe('writeResult', () => {
     expect([...depth.samples]).toEqual([...result.depth].map((d) => Math.round(d * 100)));
     const json = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(json.format.depth).toMatchObject({ scale: 100, range: [0, 19_900] });
+  });
+
+  it('tags every image output so a later run never takes it for a plane', async () => {
+    const dir = join(root, 'tagged');
+    const outputs = { fused: join(dir, 'f.jpg'), depth: join(dir, 'd.png'), confidence: join(dir, 'c.png'), depthColor: join(dir, 'dc.tif') };
+    await writeResult(fakeResult(4, 3, 5), outputs);
+    const tags = await Promise.all(Object.values(outputs).map(async (path) => outputTagOf(await sharp(path).metadata())));
+    expect(tags).toEqual(['fused', 'depth', 'confidence', 'depth-color']);
+    // The 32-bit float TIFF maps too, which are written without sharp.
+    const floats = { depth: join(dir, 'd.tif'), confidence: join(dir, 'c.tiff') };
+    const result = fakeResult(4, 3, 5);
+    await writeResult(result, floats);
+    for (const [kind, path] of Object.entries(floats)) {
+      const meta = await sharp(path).metadata();
+      expect(meta).toMatchObject({ format: 'tiff', depth: 'float', channels: 1, width: 4, height: 3 });
+      expect(outputTagOf(meta)).toBe(kind);
+      const data = await sharp(path).extractChannel(0).toColourspace('b-w').raw({ depth: 'float' }).toBuffer();
+      const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+      expect([...values]).toEqual([...(kind === 'depth' ? result.depth : result.confidence)]);
+    }
+  });
+
+  it('writes all outputs or none: an unwritable one leaves no other output, temp file or new folder', async () => {
+    const dir = join(root, 'all-or-none');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a-file'), 'x');
+    const outputs = { fused: '/proc/focusfuse-x.png', depth: join(dir, 'new', 'd.png'), json: join(dir, 's.json') };
+    const error = await writeResult(fakeResult(4, 3, 5), outputs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FocusFuseError);
+    expect((error as FocusFuseError).code).toBe('WRITE');
+    expect((error as Error).message).toMatch(/^cannot write \/proc\/focusfuse-x\.png: /);
+    expect(await readdir(dir)).toEqual(['a-file']);
+
+    // The same problems are found before any work, without creating anything.
+    await expect(checkOutputsWritable(outputs)).rejects.toThrow(/^cannot write \/proc\/focusfuse-x\.png: the folder does not accept new files/);
+    await expect(checkOutputsWritable({ fused: join(dir, 'a-file', 'x.png') })).rejects.toThrow(`cannot write ${join(dir, 'a-file', 'x.png')}: ${join(dir, 'a-file')} is a file, not a folder`);
+    await expect(checkOutputsWritable({ depth: join(dir, 'deep', 'er', 'd.png'), json: join(dir, 's.json') })).resolves.toBeUndefined();
+    expect(await readdir(dir)).toEqual(['a-file']);
   });
 
   it('refuses bad output names before writing anything', async () => {

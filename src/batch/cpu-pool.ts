@@ -9,11 +9,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
+import type { FuseResult, ResolvedOptions, AnyZStack } from '../core/types.js';
 
 export interface CpuPool {
   readonly threads: number;
-  fuse(stack: ZStack, options: ResolvedOptions): Promise<FuseResult>;
+  fuse(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult>;
   close(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ import(workerData.module).then(({ fuseCpu, createCpuWorkspace }) => {
   parentPort.on('message', ({ id, stack, options }) => {
     try {
       const result = fuseCpu(stack, options, workspace);
-      parentPort.postMessage({ id, result }, [result.image.buffer, result.depth.buffer, result.rawDepth.buffer, result.confidence.buffer]);
+      parentPort.postMessage({ id, result }, [result.image.buffer, ...(result.image16 ? [result.image16.buffer] : []), result.depth.buffer, result.rawDepth.buffer, result.confidence.buffer]);
     } catch (error) {
       parentPort.postMessage({ id, error: String((error && error.message) || error) });
     }

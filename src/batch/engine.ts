@@ -7,14 +7,14 @@
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
-import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
 import { cpuBackend } from '../cpu/backend.js';
 import { autoDeclines, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { openCpuPool } from './cpu-pool.js';
 
 /** What the batch needs of a GPU runtime; the headless one has all of it, the Dawn one restarts itself. */
 export interface BatchGpuRuntime extends FusionBackend {
-  fuseBatch?(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  fuseBatch?(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
   /** False once the runtime crashed; then relaunch() (when present) starts a fresh one. */
   readonly alive?: boolean;
   relaunch?(): Promise<void>;
@@ -44,11 +44,11 @@ export interface BatchEngine {
   /** Stacks worth handing over per call. */
   readonly batchSize: number;
   /** Fuses each stack; a stack that cannot be fused gets its Error, the others their results. */
-  fuseMany(stacks: ZStack[], options: ResolvedOptions): Promise<(FuseResult | Error)[]>;
+  fuseMany(stacks: AnyZStack[], options: ResolvedOptions): Promise<(FuseResult | Error)[]>;
   close(): Promise<void>;
 }
 
-async function fuseOnCpu(stack: ZStack, options: ResolvedOptions): Promise<FuseResult | Error> {
+async function fuseOnCpu(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult | Error> {
   try {
     return await cpuBackend.fuse(stack, { ...options, backend: 'cpu' });
   } catch (error) {
@@ -146,7 +146,7 @@ function gpuEngine(gpu: BatchGpuRuntime, options: BatchEngineOptions): BatchEngi
     }
   }
 
-  async function fuseOne(stack: ZStack, resolved: ResolvedOptions): Promise<FuseResult | Error> {
+  async function fuseOne(stack: AnyZStack, resolved: ResolvedOptions): Promise<FuseResult | Error> {
     await ensureAlive();
     let failure: Error;
     if (lost) failure = new FocusFuseError('BACKEND', lost);

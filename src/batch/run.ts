@@ -7,14 +7,15 @@
  * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
  * run resumes (`resume: true`) where it stopped.
  */
-import { basename, extname, resolve, sep } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
-import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import type { OutputFormat } from '../io/encode.js';
 import { IMAGE_EXTENSIONS, loadStack } from '../io/load-stack.js';
 import { countOf } from '../core/text.js';
+import { checkWritable } from '../io/atomic.js';
 import { writeResult } from '../io/write-result.js';
 import type { GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
@@ -98,7 +99,7 @@ export interface BatchSummary {
 
 interface Loaded {
   fov: BatchFov;
-  stack?: ZStack;
+  stack?: AnyZStack;
   error?: string;
   ms: number;
 }
@@ -192,6 +193,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const outputs = [...(options.outputs ?? DEFAULT_OUTPUT_KINDS)];
   const format = options.format ?? 'png';
 
+  // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
+  await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
@@ -301,7 +304,7 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     try {
       checkPlaneNames(fov, ctx.planes);
       // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
-      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none' });
+      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };

@@ -6,12 +6,14 @@
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
+import { isWideStack } from '../core/stack.js';
 import { resolveOptions } from '../core/options.js';
 import type { FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
+import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
-import { checkOutputs, statsDocument, writeResult, type ResultOutputs } from '../io/write-result.js';
+import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
 
@@ -22,6 +24,8 @@ const FLAGS = {
   confidence: { type: 'string' },
   'depth-color': { type: 'string' },
   json: { type: 'string' },
+  'bit-depth': { type: 'string' },
+  normalize: { type: 'boolean' },
   ...FUSION_FLAGS,
   order: { type: 'string' },
   fov: { type: 'string' },
@@ -35,9 +39,14 @@ all-in-focus image, a sub-plane depth map and a confidence map.
 
 Input:
   A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
-  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes.
+  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes. 16-bit
+  planes keep their precision (on the cpu engine without --align; webgpu and
+  alignment fuse them at 8 bits, with a warning; README "High bit depth").
   CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);
-  other names by natural sort (z2 before z10).
+  other names by natural sort (z2 before z10). Earlier focusfuse outputs (tagged in
+  their metadata) are never planes; beside CCCID planes, other images are left out
+  with a warning; a mix that cannot be ordered safely is an error (README: "Which
+  files are planes").
   --order <auto|cccid|natural|given>  plane order (default auto: cccid when every
                                       name is a CCCID name, else natural; given
                                       keeps the order of the file arguments)
@@ -45,10 +54,18 @@ Input:
                                       that holds several
 
 Outputs (at least one):
-  -o, --output <file>        all-in-focus image: .png, .jpg/.jpeg (quality 95) or .tif/.tiff
-  --depth <file.png>         depth, 16-bit gray PNG: value = round(depth * 1000), in
-                             planes, plane 0 = first plane (scale 100 above 66 planes)
-  --confidence <file.png>    confidence, 16-bit gray PNG: value = round(confidence * 65535)
+  -o, --output <file>        all-in-focus image: .png, .jpg/.jpeg (quality 95) or .tif/.tiff;
+                             grey when the planes are grey
+  --depth <file.png|.tif>    depth, 16-bit gray PNG: value = round(depth * 1000), in
+                             planes, plane 0 = first plane (scale 100 above 66 planes);
+                             .tif: 32-bit float TIFF holding the depth in planes itself
+  --confidence <file.png|.tif>  confidence, 16-bit gray PNG: value = round(confidence *
+                             65535); .tif: 32-bit float TIFF
+  --bit-depth <8|16|auto>    bits of the fused image (default auto: 16 when the planes
+                             are 16-bit and the output is .png or .tif)
+  --normalize                stretch the fused image from the stack's sample range to
+                             the full 8- or 16-bit range (e.g. a 12-bit camera's 0..4095);
+                             the JSON records the mapping. Default: values as fused
   --depth-color <file>       depth through the viridis colormap over the fixed range
                              0..Z-1 (plane 0 dark purple, last plane yellow)
   --json <file.json | ->     statistics, options, timings and the encodings above;
@@ -83,15 +100,18 @@ Other:
   -q, --quiet    print nothing but errors
   -h, --help     this text
 
-Every output is written atomically (temp file + rename). Bad input exits with code 2,
-names the file and the problem, and writes nothing. So do flags given twice (-o a -o b)
-and flags that would do nothing here (--runtime or --fallback with --backend cpu).
+Every output's folder is checked before any work, and the outputs are written all or
+nothing (temp files, renamed once all are written). Bad input or an unwritable output
+exits with code 2, names the file and the problem, and writes nothing. So do flags given
+twice (-o a -o b) and flags that would do nothing here (--runtime or --fallback with
+--backend cpu).
 
 Examples:
   focusfuse fuse "NILM/1. Superficial-Intermediate Cells" --fov "001_(3059,11012)" -o fused.png
   focusfuse fuse stack/ -o fused.png --depth depth.png --confidence conf.png \\
       --depth-color depth-color.png --json stats.json
   focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
+  focusfuse fuse camera-12bit/ -o fused.tif --bit-depth 16 --normalize --depth depth.tif
   focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu
   focusfuse fuse stack/ --json - -q | jq .stats.bestPlane`;
 
@@ -156,7 +176,13 @@ async function run(argv: string[]): Promise<number> {
   // Validate everything cheap before touching a single image.
   const resolved = resolveOptions(fuseOptions);
   checkOutputs(outputs);
+  await checkOutputsWritable(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
+  const bitDepthFlag = choiceFlag('--bit-depth', ['8', '16', 'auto'], v['bit-depth'], 'auto');
+  const bitDepth = bitDepthFlag === 'auto' ? 'auto' : (Number(bitDepthFlag) as 8 | 16);
+  if (bitDepth === 16 && outputs.fused && outputFormatFor(outputs.fused) === 'jpeg') {
+    expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
+  }
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {
@@ -164,15 +190,24 @@ async function run(argv: string[]): Promise<number> {
     if (!v.quiet) console.error(`focusfuse: warning: ${message}`);
   };
   const started = performance.now();
-  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning, allowMixedSizes: resolved.align !== 'none' });
+  const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, {
+    order,
+    fov: v.fov,
+    onWarning,
+    allowMixedSizes: resolved.align !== 'none',
+    highBitDepth: true,
+  });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();
   const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
   result.meta ??= stack.meta;
   result.alignment?.warnings.forEach(onWarning);
+  if (isWideStack(stack) && !result.image16) {
+    onWarning(`${stack.meta?.name ?? 'the stack'}: its 16-bit planes were fused at 8 bits (${result.backend.name === 'webgpu' ? 'the webgpu engine takes' : 'alignment resamples'} 8-bit planes; --backend cpu without --align keeps 16 bits)`);
+  }
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
-  const recorded = { warnings, timings: { load: ms.load } };
+  const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize };
   await writeResult(result, outputs, recorded);
   ms.write = performance.now() - fused;
   if (jsonToStdout) process.stdout.write(`${JSON.stringify(statsDocument(result, outputs, recorded), null, 2)}\n`);

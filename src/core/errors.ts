@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'TOO_MANY_PLANES'
   | 'AMBIGUOUS_INPUT'
   | 'NOT_FOUND'
+  | 'WRITE'
   | 'BACKEND';
 
 export class FocusFuseError extends Error {

@@ -33,16 +33,31 @@ export interface StackMeta {
   cccid?: { serial: string; cx: number; cy: number; z: number[] };
   /** Distance between planes in micrometres, when known (CCCID: 1.0). */
   zStepUm?: number;
+  /** Every plane was a grey image (R = G = B): the fused image is written grey. */
+  grey?: boolean;
+  /** Smallest and largest R, G, B sample over the stack (for `normalize`, see writeResult). */
+  sampleRange?: [number, number];
 }
 
+/** One plane's samples: RGBA8 bytes, or RGBA16 for high-bit-depth cameras. */
+export type PlaneArray = Uint8Array | Uint16Array;
+
 /**
- * A Z-stack: `planes.length` images of `width` x `height` pixels, RGBA8, row-major,
- * plane 0 first (plane order is focal order).
+ * A Z-stack: `planes.length` images of `width` x `height` pixels, RGBA, row-major, plane 0 first
+ * (plane order is focal order). `ZStack` alone is the 8-bit stack (RGBA8 planes) that every stage
+ * takes; `ZStack<Uint16Array>` holds RGBA16 planes of `bitDepth`-bit samples, which {@link fuse}
+ * and the CPU engine take too ({@link AnyZStack}).
  */
-export interface ZStack {
+export interface ZStack<Plane extends PlaneArray = Uint8Array> {
   width: number;
   height: number;
-  planes: Uint8Array[];
+  planes: Plane[];
+  /**
+   * Significant bits of the samples: 8 for Uint8Array planes; 8..16 for Uint16Array planes (default 16),
+   * e.g. 12 for a 12-bit camera whose values run to 4095. The focus measures see samples / (2^bitDepth - 1)
+   * in [0, 1], so a 12-bit stack is measured like a full-range one (the confidence's τ stays meaningful).
+   */
+  bitDepth?: number;
   /**
    * Planes of different sizes (only accepted when aligning): plane z's pixels are the top-left
    * planeSizes[z] of its width x height buffer (rows still `width` pixels apart; the rest is padding).
@@ -51,6 +66,9 @@ export interface ZStack {
   planeSizes?: { width: number; height: number }[];
   meta?: StackMeta;
 }
+
+/** A stack of 8-bit or of 16-bit planes: what {@link fuse}, the engines and loadStack deal in. */
+export type AnyZStack = ZStack<Uint8Array> | ZStack<Uint16Array>;
 
 /** Options for {@link fuse}. Every field is optional; see {@link DEFAULT_OPTIONS}. */
 export interface FuseOptions {
@@ -111,8 +129,13 @@ export interface FuseResult {
   height: number;
   /** Number of planes Z of the input. */
   planeCount: number;
-  /** All-in-focus image, RGBA8. */
+  /** All-in-focus image, RGBA8 (from 16-bit planes: scaled from `bitDepth` bits, for display). */
   image: Uint8Array;
+  /**
+   * The all-in-focus image at full precision, RGBA16 holding the planes' own sample values: present
+   * when the planes were Uint16Array and the engine kept them (the CPU engine without alignment).
+   */
+  image16?: Uint16Array;
   /** Smoothed sub-plane depth Ds in plane units (0 = first plane). */
   depth: Float32Array;
   /** Unsmoothed sub-plane depth D in plane units. */
@@ -148,6 +171,7 @@ export interface FusionBackend {
   readonly software?: boolean;
   /** One line saying what runs the work, e.g. `cpu (reference, 1 thread)`. */
   describe(): string;
-  fuse(stack: ZStack, options: ResolvedOptions): Promise<FuseResult>;
+  /** Engines that only take 8 bits convert 16-bit planes with toRgba8Stack (their result has no image16). */
+  fuse(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult>;
   dispose?(): Promise<void> | void;
 }

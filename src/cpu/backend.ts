@@ -2,8 +2,8 @@
  * The CPU engine: runs every stage of maths version 1 on one thread and times each stage. It is the
  * reference the WebGPU engine is tested against, and the fallback where no adapter exists.
  */
-import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
-import { validateStack } from '../core/stack.js';
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions } from '../core/types.js';
+import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
 import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
 import { blockMeans } from '../align/pyramid.js';
 import type { AlignmentReport } from '../align/types.js';
@@ -54,9 +54,12 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
-export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   const t0 = performance.now();
-  validateStack(input);
+  validateStack(given);
+  // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
+  if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
+  const input = toRgba8Stack(given);
   const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
@@ -86,6 +89,14 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
     tAlign = performance.now() - t0;
   }
   measured ??= measurePlanes(stack, options, workspace);
+  return fuseMeasured(stack, measured, options, workspace, t0, alignment && { alignment, ms: tAlign });
+}
+
+/**
+ * Stages 3 to 6 (depth, smoothing, composite, stats) on measured planes, and the result. A 16-bit
+ * stack composites its 16-bit samples (`image16`); `image` is that scaled to 8 bits for display.
+ */
+function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: ResolvedOptions, workspace: CpuWorkspace, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
   const { width, height, planes } = stack;
   const Z = planes.length;
   const n = width * height;
@@ -97,7 +108,9 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
   const t2 = performance.now();
   const depth = smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
   const t3 = performance.now();
-  const image = composite(planes, depth, width, height, options.composite);
+  const fused = composite<Uint8Array | Uint16Array>(planes, depth, width, height, options.composite);
+  const image16 = fused instanceof Uint16Array ? fused : undefined;
+  const image = image16 ? toRgba8Stack({ width, height, planes: [image16], bitDepth: stack.bitDepth }).planes[0] : (fused as Uint8Array);
   const t4 = performance.now();
   const stats = stackStats(focus, depth, confidence, Z);
   const t5 = performance.now();
@@ -106,17 +119,18 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
     height,
     planeCount: Z,
     image,
+    ...(image16 ? { image16 } : {}),
     depth,
     rawDepth,
     confidence,
     stats,
     options,
     backend: { name: 'cpu' },
-    timings: { ...(alignment ? { align: tAlign } : {}), luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
+    timings: { ...(aligned ? { align: aligned.ms } : {}), luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4, total: t5 - t0 },
   };
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
-  if (alignment) result.alignment = alignment;
+  if (aligned) result.alignment = aligned.alignment;
   return result;
 }
 
@@ -128,7 +142,7 @@ interface MeasurePass {
 }
 
 /** Stages 1 and 2 over every plane; `blocks` (one per plane) gathers auto's preview on the way. */
-function measurePlanes(stack: ZStack, options: ResolvedOptions, workspace: CpuWorkspace, blocks?: LumaBlockSums[]): MeasurePass {
+function measurePlanes(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, blocks?: LumaBlockSums[]): MeasurePass {
   const { width, height, planes } = stack;
   const n = width * height;
   fitWorkspace(workspace, width, height, options.keepFocus ? 0 : planes.length);
@@ -138,7 +152,7 @@ function measurePlanes(stack: ZStack, options: ResolvedOptions, workspace: CpuWo
   let tMeasure = 0;
   for (let z = 0; z < planes.length; z++) {
     const a = performance.now();
-    luma(planes[z], width, height, workspace.luma, blocks?.[z]);
+    luma(planes[z], width, height, workspace.luma, blocks?.[z], sampleMax(stack));
     const b = performance.now();
     focusMeasure(options.measure, workspace.luma, width, height, options.window, focus[z], workspace.scratch);
     tLuma += b - a;
@@ -156,5 +170,5 @@ export const cpuBackend: FusionBackend = {
   name: 'cpu',
   aligns: true,
   describe: () => 'cpu (TypeScript reference)',
-  fuse: async (stack: ZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
+  fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
 };

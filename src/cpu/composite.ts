@@ -9,12 +9,13 @@ import { checkLength, checkSize } from './scratch.js';
  * z1 = min(z0 + 1, Z-1), out = floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels (alpha too).
  * `nearest`: out = P_z, z = floor(Ds + 0.5) clamped into [0, Z-1]. NaN depth reads as plane 0.
  * Rounding is half-up (floor(x + 0.5)), pinned: WGSL round() is half-to-even.
- * @param planes Z RGBA8 planes, width * height * 4 bytes each.
+ * The output has the planes' type: RGBA16 planes give an RGBA16 image of the same sample values.
+ * @param planes Z RGBA8 (or RGBA16) planes, width * height * 4 samples each.
  * @param depth Ds, width * height, in planes.
- * @param dst optional RGBA8 output (width * height * 4).
+ * @param dst optional output of the planes' type (width * height * 4).
  * @example composite(stack.planes, Ds, w, h, 'interpolate')
  */
-export function composite(planes: Uint8Array[], depth: Float32Array, width: number, height: number, mode: CompositeMode, dst?: Uint8Array): Uint8Array {
+export function composite<P extends Uint8Array | Uint16Array>(planes: P[], depth: Float32Array, width: number, height: number, mode: CompositeMode, dst?: P): P {
   checkSize(width, height);
   if (!Array.isArray(planes) || planes.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected at least one plane but received none');
   if (mode !== 'interpolate' && mode !== 'nearest') expected(`one of ${COMPOSITE_MODES.map((m) => `'${m}'`).join(', ')}`, 'composite', mode);
@@ -22,8 +23,8 @@ export function composite(planes: Uint8Array[], depth: Float32Array, width: numb
   const Z = planes.length;
   for (let z = 0; z < Z; z++) checkLength(planes[z], n * 4, `plane ${z}`);
   checkLength(depth, n, 'depth');
-  let out: Uint8Array;
-  if (dst === undefined) out = new Uint8Array(n * 4);
+  let out: P;
+  if (dst === undefined) out = (planes[0] instanceof Uint16Array ? new Uint16Array(n * 4) : new Uint8Array(n * 4)) as P;
   else {
     checkLength(dst, n * 4, 'dst');
     out = dst;

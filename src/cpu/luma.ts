@@ -1,5 +1,6 @@
 /** Stage 1: luma of an RGBA8 plane, in [0, 1]. */
 import { LUMA_DIVISOR, LUMA_INT_WEIGHTS } from '../core/maths.js';
+import { FocusFuseError } from '../core/errors.js';
 import { checkLength, checkSize, useDst } from './scratch.js';
 
 const WR = LUMA_INT_WEIGHTS[0];
@@ -19,20 +20,28 @@ export interface LumaBlockSums {
 
 /**
  * Y = (0.299 R + 0.587 G + 0.114 B) / 255, computed as (299 R + 587 G + 114 B) / 255000 (exact integer
- * numerator) and rounded once to f32. Alpha is ignored.
- * @param rgba width * height * 4 bytes, row-major RGBA8.
+ * numerator) and rounded once to f32. Alpha is ignored. 16-bit planes divide by 1000 * sampleMax
+ * instead (sampleMax = 2^bitDepth - 1), so Y is in [0, 1] at any bit depth; the numerator stays an
+ * exact integer (below 2^26).
+ * @param rgba width * height * 4 samples, row-major RGBA8 (or RGBA16).
  * @param dst optional output of width * height values (reused across planes).
- * @param blocks optional block sums to add this plane's numerators to (see LumaBlockSums).
+ * @param blocks optional block sums to add this plane's numerators to (see LumaBlockSums; 8-bit only).
+ * @param sampleMax the largest sample value: 255 for RGBA8, 2^bitDepth - 1 for RGBA16.
  * @example luma(new Uint8Array([255, 255, 255, 255]), 1, 1) // Float32Array [1]
+ * @example luma(new Uint16Array([4095, 4095, 4095, 4095]), 1, 1, undefined, undefined, 4095) // Float32Array [1]
  */
-export function luma(rgba: Uint8Array, width: number, height: number, dst?: Float32Array, blocks?: LumaBlockSums): Float32Array {
+export function luma(rgba: Uint8Array | Uint16Array, width: number, height: number, dst?: Float32Array, blocks?: LumaBlockSums, sampleMax = 255): Float32Array {
   checkSize(width, height);
   const n = width * height;
   checkLength(rgba, n * 4, 'rgba');
   const out = useDst(dst, n);
+  // Alignment's preview (the only user of blocks) works on 8-bit planes: 16-bit ones are converted first.
+  if (blocks && sampleMax !== 255) throw new FocusFuseError('BAD_STACK', 'luma block sums are only gathered from 8-bit planes');
   if (!blocks) {
+    // 8-bit keeps the literal constant (exactly the expression the GPU kernel mirrors).
+    const divisor = sampleMax === 255 ? LUMA_DIVISOR : (LUMA_DIVISOR / 255) * sampleMax;
     for (let i = 0, j = 0; i < n; i++, j += 4) {
-      out[i] = (WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2]) / LUMA_DIVISOR;
+      out[i] = (WR * rgba[j] + WG * rgba[j + 1] + WB * rgba[j + 2]) / divisor;
     }
     return out;
   }

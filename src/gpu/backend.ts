@@ -4,8 +4,8 @@
  * stack unless a stack must be tiled), jobs are packed into submissions under a memory budget, and
  * each submission is one command buffer: upload, compute, readback.
  */
-import { validateStack } from '../core/stack.js';
-import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { toRgba8Stack, validateStack } from '../core/stack.js';
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { FocusFuseError } from '../core/errors.js';
 import type { BufferPool, BufferPoolOptions } from './buffer-pool.js';
 import { createBufferPool } from './buffer-pool.js';
@@ -54,7 +54,7 @@ export interface WebGpuBackend extends FusionBackend {
   readonly name: 'webgpu';
   readonly device: GPUDevice;
   /** Fuses several stacks with the same options, packing them into as few submissions as the budget allows. */
-  fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  fuseBatch(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
 }
 
 interface Job {
@@ -225,8 +225,10 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     return states.map((state) => finishStack(state, backendInfo));
   }
 
-  async function fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
-    stacks.forEach(validateStack);
+  async function fuseBatch(input: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+    input.forEach(validateStack);
+    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
+
     measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
     if (options.align === 'auto' && !options.alignCrop && stacks.every((s) => previewFactor(s) > 0)) return fuseAuto(stacks, options);
     // Alignment first (CPU estimate, GPU warp): the band jobs then see registered planes.

@@ -9,8 +9,8 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FocusFuseError } from '../core/errors.js';
-import { validateStack } from '../core/stack.js';
-import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { toRgba8Stack, validateStack } from '../core/stack.js';
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import type { AdapterDescription } from './adapter.js';
 import { stackNames } from './faults.js';
 import type { ParentMessage, WorkerConfig, WorkerMessage } from './node-protocol.js';
@@ -46,7 +46,7 @@ export interface NodeWebGpuBackend extends FusionBackend {
   readonly restarts: number;
   /** Process id of the current worker (undefined between a crash and the restart). */
   readonly workerPid: number | undefined;
-  fuseBatch(stacks: ZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  fuseBatch(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
   dispose(): Promise<void>;
 }
 
@@ -224,9 +224,10 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
   const { adapter, runtime } = first.ready;
 
   let tail: Promise<unknown> = Promise.resolve();
-  async function fuseBatch(stacks: ZStack[], fuseOptions: ResolvedOptions): Promise<FuseResult[]> {
+  async function fuseBatch(input: AnyZStack[], fuseOptions: ResolvedOptions): Promise<FuseResult[]> {
     if (disposed) throw new FocusFuseError('BACKEND', 'this WebGPU backend was disposed');
-    stacks.forEach(validateStack);
+    input.forEach(validateStack);
+    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
     const names = stacks.map((s) => s.meta?.name ?? 'stack');
     const run = tail.then(async () => {
       for (let attempt = 0; ; attempt++) {

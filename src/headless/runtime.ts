@@ -9,8 +9,8 @@
 import type { Page } from 'puppeteer-core';
 import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
-import { validateStack } from '../core/stack.js';
-import type { FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { toRgba8Stack, validateStack } from '../core/stack.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { launchChromium, type LaunchedChromium } from './chromium.js';
 import { loadPageBundle } from './page-bundle.js';
 import type { PageApi, PageEngineName } from './page.js';
@@ -54,9 +54,9 @@ export interface HeadlessRuntime extends FusionBackend {
   readonly browserPid: number | undefined;
   /** The local server's base URL, `http://127.0.0.1:<port>/`. */
   readonly url: string;
-  fuse(stack: ZStack, options?: FuseOptions): Promise<FuseResult>;
+  fuse(stack: AnyZStack, options?: FuseOptions): Promise<FuseResult>;
   /** Fuses several stacks in one job (one transfer each way); results in input order. */
-  fuseBatch(stacks: ZStack[], options?: FuseOptions): Promise<FuseResult[]>;
+  fuseBatch(stacks: AnyZStack[], options?: FuseOptions): Promise<FuseResult[]>;
   /** Closes whatever is left of the current browser and launches a fresh one. */
   relaunch(): Promise<void>;
   close(): Promise<void>;
@@ -236,9 +236,10 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
   // job it interrupts, not several interleaved ones.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function fuseBatch(stacks: ZStack[], fuseOptions: FuseOptions = {}): Promise<FuseResult[]> {
+  async function fuseBatch(input: AnyZStack[], fuseOptions: FuseOptions = {}): Promise<FuseResult[]> {
     const resolved = resolveOptions(fuseOptions);
-    stacks.forEach(validateStack);
+    input.forEach(validateStack);
+    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
     if (stacks.length === 0) return [];
     const run = queue.then(async () => {
       const current = session;

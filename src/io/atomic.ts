@@ -1,10 +1,12 @@
 /**
  * Atomic file output: write to a temp file in the same folder, then rename over the target.
  * A crash or kill mid-write leaves either the old file or the new one, never a partial file,
- * which is what lets batch runs resume safely.
+ * which is what lets batch runs resume safely. A set of outputs goes out all or nothing
+ * ({@link writeFilesAtomic}), and {@link checkWritable} finds an unwritable folder before any work.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { FocusFuseError } from '../core/errors.js';
 
 let counter = 0;
 
@@ -23,18 +25,105 @@ export function isAtomicTempName(name: string): boolean {
   return /^\..+\.\d+\.\d+\.tmp$/.test(name);
 }
 
+/** A file-system failure in words a user can act on (the code stays for searching). */
+function reasonOf(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOENT: 'the folder does not accept new files',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder',
+  };
+  return code && reasons[code] ? `${reasons[code]} (${code})` : message;
+}
+
+/** The uniform write error: `cannot write <path>: <reason>` (exit code 2 on the command line). */
+function cannotWrite(path: string, error: unknown): FocusFuseError {
+  if (error instanceof FocusFuseError && error.code === 'WRITE') return error;
+  return new FocusFuseError('WRITE', `cannot write ${path}: ${reasonOf(error)}`);
+}
+
+/**
+ * Checks, before any work, that `path` could be written: its nearest existing ancestor folder must be
+ * a folder in which a file can be created (tried with a probe file, removed at once: permission
+ * bits alone do not tell, e.g. for root or on /proc). Creates nothing that stays.
+ * @example await checkWritable('out/fused.png'); // throws WRITE `cannot write out/fused.png: ...`
+ * @throws FocusFuseError WRITE naming the path and the reason.
+ */
+export async function checkWritable(path: string): Promise<void> {
+  let folder = dirname(resolve(path));
+  for (;;) {
+    const info = await stat(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw cannotWrite(path, error);
+    });
+    if (info?.isDirectory()) break;
+    if (info) throw new FocusFuseError('WRITE', `cannot write ${path}: ${folder} is a file, not a folder`);
+    const parent = dirname(folder);
+    if (parent === folder) throw new FocusFuseError('WRITE', `cannot write ${path}: no existing folder on its path`);
+    folder = parent;
+  }
+  if (resolve(path) !== folder && (await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw cannotWrite(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
+  }
+  const probe = join(folder, `.focusfuse-probe.${process.pid}.${++counter}.tmp`);
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+  await rm(probe, { force: true });
+}
+
 /**
  * Writes `data` to `path` atomically, creating parent folders.
  * @example await writeFileAtomic('out/fused.png', pngBytes);
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = tempPathFor(path);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+  await writeFilesAtomic([[path, data]]);
+}
+
+/**
+ * Writes several files all or nothing: every one goes to a temp file first, and only when all of
+ * them are written are they renamed into place. A failure removes the temps (and folders this call
+ * created), leaving the targets as they were.
+ * @example await writeFilesAtomic([['out/fused.png', png], ['out/stats.json', json]]);
+ * @throws FocusFuseError WRITE `cannot write <path>: <reason>` for the first file that failed.
+ */
+export async function writeFilesAtomic(files: readonly (readonly [string, Uint8Array | string])[]): Promise<void> {
+  const created: string[] = [];
+  const temps = files.map(([path]) => tempPathFor(path));
+  const undo = async () => {
+    await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+    // Deepest first; a folder another writer has put files in meanwhile is kept (rmdir fails on it).
+    for (const folder of created.sort((a, b) => b.length - a.length)) await rmdir(folder).catch(() => undefined);
+  };
+  // Settled, not raced: a failure is reported only once no write is left running, so undo sees every temp.
+  const written = await Promise.allSettled(
+    files.map(async ([path, data], i) => {
+      try {
+        const first = await mkdir(dirname(path), { recursive: true });
+        if (first) created.push(first);
+        await writeFile(temps[i], data);
+      } catch (error) {
+        throw cannotWrite(path, error);
+      }
+    }),
+  );
+  const failed = written.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
+    await undo();
+    throw failed.reason;
+  }
+  // Renames go out together too (a batch writes behind its fusing, one event-loop turn per step).
+  const renamed = await Promise.allSettled(files.map(([path], i) => rename(temps[i], path)));
+  const index = renamed.findIndex((outcome) => outcome.status === 'rejected');
+  if (index >= 0) {
+    await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+    throw cannotWrite(files[index][0], (renamed[index] as PromiseRejectedResult).reason);
   }
 }

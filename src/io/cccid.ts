@@ -158,17 +158,26 @@ export function describeFovs(fovs: readonly FovGroup[]): string {
  *   must run without gaps or duplicates.
  * - `natural`: natural sort of the file names (`z2` before `z10`).
  * - `given`: the order given.
- * - `auto`: `cccid` when every name is a CCCID name, else `natural`.
+ * - `auto`: `cccid` when every name is a CCCID name, `natural` when none is; a mix of both is
+ *   AMBIGUOUS_INPUT (natural sort would put a stray `fused.png` among the planes without a word).
  * @example orderPlanes(['s_(1,2,10).jpg', 's_(1,2,2).jpg', ...], 'auto').files // z = 0, 1, 2, ..., 10
  * @throws FocusFuseError Z_ORDER (gap, duplicate, non-CCCID name under `cccid`) or AMBIGUOUS_INPUT
- *   (several fields of view).
+ *   (several fields of view, or CCCID and other names mixed under `auto`).
  */
 export function orderPlanes(files: readonly string[], order: PlaneOrder = 'auto'): OrderedPlanes {
   if (!PLANE_ORDERS.includes(order)) {
     expected(`one of ${PLANE_ORDERS.map((o) => `'${o}'`).join(', ')}`, 'order', order);
   }
   if (order === 'given') return { files: [...files] };
-  const useCccid = order === 'cccid' || (order === 'auto' && files.length > 0 && files.every((f) => parseCccidName(f)));
+  const named = files.filter((f) => parseCccidName(f)).length;
+  if (order === 'auto' && named > 0 && named < files.length) {
+    const other = files.find((f) => !parseCccidName(f))!;
+    throw new FocusFuseError(
+      'AMBIGUOUS_INPUT',
+      `${named} of ${files.length} files have CCCID names <serial>_(<cx>,<cy>,<z>) but ${baseName(other)}${files.length - named > 1 ? ` and ${files.length - named - 1} more do` : ' does'} not, so the plane order is unclear: leave the other files out, or give --order natural (or given) to fuse them all in that order`,
+    );
+  }
+  const useCccid = order === 'cccid' || (order === 'auto' && files.length > 0 && named === files.length);
   if (!useCccid) return { files: [...files].sort((a, b) => naturalCompare(baseName(a), baseName(b)) || naturalCompare(a, b)) };
   return orderByCccidZ(files);
 }

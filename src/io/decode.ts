@@ -1,10 +1,12 @@
 /**
- * Decodes one JPEG, PNG or TIFF plane to RGBA8 with sharp. Every input shape (8/16-bit, gray/RGB,
- * with or without alpha) comes out the same, so the engines only ever see RGBA8.
+ * Decodes one JPEG, PNG or TIFF plane with sharp: 8-bit images to RGBA8, 16-bit ones to RGBA16 at
+ * full precision. Every input shape (gray/RGB, with or without alpha) comes out as RGBA, so the
+ * engines only ever see RGBA.
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FocusFuseError } from '../core/errors.js';
+import { outputTagOf } from './output-tag.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
 export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
@@ -13,11 +15,15 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export interface DecodedPlane {
   width: number;
   height: number;
-  /** RGBA8, row-major, width*height*4 bytes. */
-  data: Uint8Array;
+  /** RGBA8 (8-bit sources) or RGBA16 (16-bit sources), row-major, width*height*4 samples. */
+  data: Uint8Array | Uint16Array;
   format: InputFormat;
   /** Bits per sample of the source (8 or 16; others are converted as 16). */
   bitDepth: number;
+  /** The source is a grey image (one channel, or grey + alpha): R = G = B in `data`. */
+  grey: boolean;
+  /** Set when the file is a focusfuse output (its metadata tag, see output-tag.ts): the output's kind. */
+  outputTag?: string;
 }
 
 /**
@@ -48,41 +54,42 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
   try {
     // 'truncated' rejects cut-off files but still accepts the harmless warnings real JPEGs often carry.
     const input = () => sharp(bytes, { failOn: 'truncated' });
-    const { format, depth } = await input().metadata();
+    const metadata = await input().metadata();
+    const { format, depth } = metadata;
+    const grey = (metadata.channels ?? 3) <= 2;
+    const outputTag = outputTagOf(metadata);
     if (!INPUT_FORMATS.includes(format as InputFormat)) {
       throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
     }
     const wide = depth !== 'uchar' && depth !== 'char';
-    // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are and
-    // scaled here with rounding (v / 257), which libvips' own cast (v >> 8) does not do.
+    // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are.
     if (!wide) {
       // 8-bit: libvips adds the alpha on its own threads, so decoding takes no JavaScript time (batch throughput).
       const { data, info } = await input().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
       const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
-      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8 };
+      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
     }
     const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
-    const rgba = toRgba8(samples, info.width * info.height, info.channels, 257);
-    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16 };
+    const rgba = toRgba16(samples, info.width * info.height, info.channels);
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
   } catch (error) {
     if (error instanceof FocusFuseError) throw error;
     throw new FocusFuseError('DECODE', describeSharpError((error as Error).message, bytes), name);
   }
 }
 
-/** Expands 3- or 4-channel samples to RGBA8, dividing by `divisor` with rounding (257 for 16-bit). */
-function toRgba8(samples: ArrayLike<number>, pixels: number, channels: number, divisor: number): Uint8Array {
+/** Expands 3- or 4-channel 16-bit samples to RGBA16 (opaque alpha when there is none). */
+function toRgba16(samples: Uint16Array, pixels: number, channels: number): Uint16Array {
   if (channels !== 3 && channels !== 4) throw new Error(`sharp returned ${channels} channels after sRGB conversion`);
-  const out = new Uint8Array(pixels * 4);
-  for (let p = 0; p < pixels; p++) {
-    const s = p * channels;
-    const o = p * 4;
-    out[o] = Math.round(samples[s] / divisor);
-    out[o + 1] = Math.round(samples[s + 1] / divisor);
-    out[o + 2] = Math.round(samples[s + 2] / divisor);
-    out[o + 3] = channels === 4 ? Math.round(samples[s + 3] / divisor) : 255;
+  if (channels === 4) return samples;
+  const out = new Uint16Array(pixels * 4);
+  for (let p = 0, s = 0, o = 0; p < pixels; p++, s += 3, o += 4) {
+    out[o] = samples[s];
+    out[o + 1] = samples[s + 1];
+    out[o + 2] = samples[s + 2];
+    out[o + 3] = 65535;
   }
   return out;
 }

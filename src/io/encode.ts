@@ -5,6 +5,8 @@
 import sharp from 'sharp';
 import { expected } from '../core/errors.js';
 import { depthToColor } from './colormap.js';
+import { outputTagXmp, type OutputTagKind } from './output-tag.js';
+import { encodeFloatTiff } from './tiff-float.js';
 
 export type OutputFormat = 'png' | 'jpeg' | 'tiff';
 
@@ -73,12 +75,23 @@ export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint1
 }
 
 /**
- * Encodes an RGBA8 image. The alpha channel is dropped when fully opaque (and always for JPEG).
+ * Encodes an RGBA8 (Uint8Array) or RGBA16 (Uint16Array: a 16-bit PNG or TIFF) image, tagged as a
+ * focusfuse output (see output-tag.ts). The alpha channel is dropped when fully opaque (and always
+ * for JPEG); `grey` writes one grey channel (R; for images whose R = G = B).
  * @example const png = await encodeRgba(result.image, result.width, result.height, 'png');
+ * @example const tif = await encodeRgba(result.image16!, w, h, 'tiff', 'fused', true); // 16-bit grey TIFF
  */
-export async function encodeRgba(rgba: Uint8Array, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
-  let image = sharp(rgba, { raw: { width, height, channels: 4 } });
-  if (format === 'jpeg' || isOpaque(rgba)) image = image.removeAlpha();
+export async function encodeRgba(rgba: Uint8Array | Uint16Array, width: number, height: number, format: OutputFormat, tag: OutputTagKind = 'fused', grey = false): Promise<Uint8Array> {
+  const wide = rgba instanceof Uint16Array;
+  if (wide && format === 'jpeg') expected('a PNG or TIFF file for 16-bit output (JPEG has 8 bits)', 'format', format);
+  const alpha = format !== 'jpeg' && !isOpaque(rgba);
+  // libvips drops channels on its own threads (no JavaScript time in a batch); only grey + alpha is packed here.
+  const pixels = grey && alpha ? selectChannels(rgba, [0, 3]) : rgba;
+  let image = sharp(pixels, { raw: { width, height, channels: grey && alpha ? 2 : 4 } }).withXmp(outputTagXmp(tag));
+  if (grey && !alpha) image = image.extractChannel(0);
+  else if (!alpha) image = image.removeAlpha();
+  if (wide) image = image.toColourspace(grey ? 'grey16' : 'rgb16');
+  else if (grey) image = image.toColourspace('b-w');
   if (format === 'png') image = image.png({ compressionLevel: PNG_COMPRESSION_LEVEL });
   // 4:4:4 keeps full colour resolution: stained nuclei edges are exactly what the fusion is for.
   else if (format === 'jpeg') image = image.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' });
@@ -87,17 +100,30 @@ export async function encodeRgba(rgba: Uint8Array, width: number, height: number
   return image.toBuffer();
 }
 
-function isOpaque(rgba: Uint8Array): boolean {
-  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+/** The given channels (indices into RGBA) of every pixel, packed. */
+function selectChannels<T extends Uint8Array | Uint16Array>(rgba: T, keep: readonly number[]): T {
+  const pixels = rgba.length / 4;
+  const out = (rgba instanceof Uint16Array ? new Uint16Array(pixels * keep.length) : new Uint8Array(pixels * keep.length)) as T;
+  for (let p = 0, o = 0; p < pixels; p++) for (const c of keep) out[o++] = rgba[p * 4 + c];
+  return out;
+}
+
+function isOpaque(rgba: Uint8Array | Uint16Array): boolean {
+  const opaque = rgba instanceof Uint16Array ? 65535 : 255;
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== opaque) return false;
   return true;
 }
 
 /**
- * Encodes 16-bit gray samples as a 16-bit grayscale PNG.
- * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h);
+ * Encodes 16-bit gray samples as a 16-bit grayscale PNG, tagged as the focusfuse output `tag`.
+ * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h, 'confidence');
  */
-export async function encodeGray16Png(values: Uint16Array, width: number, height: number): Promise<Uint8Array> {
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: PNG_COMPRESSION_LEVEL }).toBuffer();
+export async function encodeGray16Png(values: Uint16Array, width: number, height: number, tag: OutputTagKind): Promise<Uint8Array> {
+  return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('grey16')
+    .withXmp(outputTagXmp(tag))
+    .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
+    .toBuffer();
 }
 
 /**
@@ -105,7 +131,7 @@ export async function encodeGray16Png(values: Uint16Array, width: number, height
  * @example const png = await encodeDepth16(result.depth, w, h, depthScaleFor(result.planeCount));
  */
 export function encodeDepth16(depth: Float32Array, width: number, height: number, scale = DEPTH_SCALE): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(depth, scale), width, height);
+  return encodeGray16Png(quantize16(depth, scale), width, height, 'depth');
 }
 
 /**
@@ -113,7 +139,23 @@ export function encodeDepth16(depth: Float32Array, width: number, height: number
  * @example const png = await encodeConfidence16(result.confidence, w, h);
  */
 export function encodeConfidence16(confidence: Float32Array, width: number, height: number): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height);
+  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height, 'confidence');
+}
+
+/**
+ * Depth map as a 32-bit float grey TIFF holding the depth itself (plane units), as ImageJ's EDF writes it.
+ * @example const tif = encodeDepthFloat(result.depth, w, h);
+ */
+export async function encodeDepthFloat(depth: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  return encodeFloatTiff(depth, width, height, 'focusfuse depth: smoothed sub-plane depth in planes, 0 = the first plane', outputTagXmp('depth'));
+}
+
+/**
+ * Confidence map as a 32-bit float grey TIFF holding the confidence itself, in [0, 1).
+ * @example const tif = encodeConfidenceFloat(result.confidence, w, h);
+ */
+export async function encodeConfidenceFloat(confidence: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  return encodeFloatTiff(confidence, width, height, 'focusfuse confidence in [0, 1)', outputTagXmp('confidence'));
 }
 
 /**
@@ -121,5 +163,5 @@ export function encodeConfidence16(confidence: Float32Array, width: number, heig
  * @example const png = await encodeDepthColor(result.depth, result.planeCount, w, h, 'png');
  */
 export function encodeDepthColor(depth: Float32Array, planeCount: number, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
-  return encodeRgba(depthToColor(depth, planeCount), width, height, format);
+  return encodeRgba(depthToColor(depth, planeCount), width, height, format, 'depth-color');
 }

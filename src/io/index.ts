@@ -2,7 +2,7 @@
  * Node-side input/output: loading stacks from files, decoding and encoding with sharp, atomic
  * writes. The browser-safe parts (cccid.ts, colormap.ts) can also be imported on their own.
  */
-export { isAtomicTempName, writeFileAtomic } from './atomic.js';
+export { checkWritable, isAtomicTempName, writeFileAtomic, writeFilesAtomic } from './atomic.js';
 export {
   baseName,
   describeFovs,
@@ -24,7 +24,9 @@ export {
   DEPTH_SCALE_DEEP,
   depthScaleFor,
   encodeConfidence16,
+  encodeConfidenceFloat,
   encodeDepth16,
+  encodeDepthFloat,
   encodeDepthColor,
   encodeGray16Png,
   encodeRgba,
@@ -33,7 +35,12 @@ export {
   quantize16,
 } from './encode.js';
 export type { OutputFormat } from './encode.js';
-export { IMAGE_EXTENSIONS, loadStack } from './load-stack.js';
+export { BIT_DEPTH_CHOICES, fusedEncoding, fusedPixels } from './fused-pixels.js';
+export type { BitDepthChoice, FusedEncoding } from './fused-pixels.js';
+export { IMAGE_EXTENSIONS, loadStack, significantBits } from './load-stack.js';
+export { encodeFloatTiff } from './tiff-float.js';
 export type { LoadStackOptions } from './load-stack.js';
-export { checkOutputs, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
+export { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
+export { OUTPUT_TAG_NAMESPACE, outputTagOf, outputTagXmp, readOutputTag } from './output-tag.js';
+export type { OutputTagKind } from './output-tag.js';
 export type { ResultOutputs, WriteResultOptions } from './write-result.js';

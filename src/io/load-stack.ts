@@ -7,9 +7,11 @@ import { dirname, extname, join } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
-import type { StackMeta, ZStack } from '../core/types.js';
-import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
+import { toRgba8Stack } from '../core/stack.js';
+import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
+import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
 import { decodePlane, type DecodedPlane } from './decode.js';
+import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
   /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
@@ -25,6 +27,12 @@ export interface LoadStackOptions {
   allowMixedSizes?: boolean;
   /** Called with each non-fatal problem (single plane, skipped files). */
   onWarning?: (message: string) => void;
+  /**
+   * Keep 16-bit files at full precision: RGBA16 (Uint16Array) planes with `bitDepth` (see README
+   * "High bit depth"). Default false: such planes are scaled to RGBA8 from the bits they use
+   * (round(v * 255 / (2^bitDepth - 1))), which every engine and stage takes.
+   */
+  highBitDepth?: boolean;
 }
 
 /** Extensions a folder scan picks up; explicit file arguments are decoded whatever their name. */
@@ -43,12 +51,16 @@ export function isHiddenOrTemp(name: string): boolean {
  * @example
  * const stack = await loadStack('NILM/1. Superficial-Intermediate Cells', { fov: '001_(3059,11012)' });
  * stack.planes.length; // 11, ordered z = 0..10
+ * // 16-bit files give Uint16Array (RGBA16) planes with their full precision and `bitDepth`.
  * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE or
  *   SIZE_MISMATCH, each naming the file or folder and the problem.
  */
-export async function loadStack(input: string | readonly string[], options: LoadStackOptions = {}): Promise<ZStack> {
+export async function loadStack(input: string | readonly string[], options?: LoadStackOptions & { highBitDepth?: false }): Promise<ZStack>;
+export async function loadStack(input: string | readonly string[], options: LoadStackOptions): Promise<AnyZStack>;
+export async function loadStack(input: string | readonly string[], options: LoadStackOptions = {}): Promise<AnyZStack> {
   const warn = options.onWarning ?? (() => {});
-  const { files: listed, folder } = await listInput(input, warn);
+  const { files: all, folder } = await listInput(input, warn);
+  const listed = folder === undefined ? all : await leaveOutNonPlanes(all, folder, options.order ?? 'auto', warn);
   const candidates = options.fov === undefined ? listed : selectFov(listed, options.fov, folder);
   const ordered = orderPlanes(candidates, options.order ?? 'auto');
   const name = stackName(ordered.files, folder, ordered.cccid);
@@ -56,6 +68,10 @@ export async function loadStack(input: string | readonly string[], options: Load
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
   const planes = await decodeAll(ordered.files);
+  const output = planes.findIndex((p) => p.outputTag !== undefined);
+  if (output >= 0) {
+    throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
+  }
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
   checkSizes(planes, ordered.files, options.allowMixedSizes ? MIXED_SIZE_LIMIT : 1);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
@@ -64,20 +80,56 @@ export async function loadStack(input: string | readonly string[], options: Load
     meta.cccid = ordered.cccid;
     meta.zStepUm = 1; // CCCID planes are 1.0 µm apart
   }
-  if (mixed) return padToLargest(planes, meta);
-  return { width: planes[0].width, height: planes[0].height, planes: planes.map((p) => p.data), meta };
-}
-
-/** Planes of different sizes in one buffer size (see ZStack.planeSizes): each top-left, zero padding. */
-function padToLargest(planes: readonly DecodedPlane[], meta: StackMeta): ZStack {
+  if (planes.every((p) => p.grey)) meta.grey = true;
+  const wide = planes.some((p) => p.data instanceof Uint16Array);
   const width = Math.max(...planes.map((p) => p.width));
   const height = Math.max(...planes.map((p) => p.height));
-  const padded = planes.map((p) => {
-    const out = new Uint8Array(width * height * 4);
-    for (let y = 0; y < p.height; y++) out.set(p.data.subarray(y * p.width * 4, (y + 1) * p.width * 4), y * width * 4);
-    return out;
-  });
-  return { width, height, planes: padded, planeSizes: planes.map((p) => ({ width: p.width, height: p.height })), meta };
+  const sizes = mixed ? { planeSizes: planes.map((p) => ({ width: p.width, height: p.height })) } : {};
+  if (!wide) return { width, height, planes: planes.map((p) => padded(p, width, height, Uint8Array)), ...sizes, meta };
+  const widePlanes = planes.map((p) => padded(p, width, height, Uint16Array));
+  const range = sampleRange(widePlanes);
+  const stack = { width, height, planes: widePlanes, bitDepth: significantBits(range[1]), ...sizes, meta };
+  if (!options.highBitDepth) return toRgba8Stack(stack);
+  meta.sampleRange = range;
+  return stack;
+}
+
+/**
+ * A plane in a buffer of `width` x `height` and the given type: itself when it already is one; an
+ * 8-bit plane in a 16-bit stack scaled by 257 (255 -> 65535); a smaller plane top-left with zero
+ * padding (see ZStack.planeSizes).
+ */
+function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: number, height: number, Type: { new (length: number): T }): T {
+  const data = plane.data instanceof Type ? plane.data : Uint16Array.from(plane.data, (v) => v * 257);
+  if (plane.width === width && plane.height === height) return data as T;
+  const out = new Type(width * height * 4);
+  for (let y = 0; y < plane.height; y++) out.set(data.subarray(y * plane.width * 4, (y + 1) * plane.width * 4), y * width * 4);
+  return out;
+}
+
+/** Smallest and largest R, G, B sample over the planes (alpha left out). */
+function sampleRange(planes: readonly Uint16Array[]): [number, number] {
+  let min = 65535;
+  let max = 0;
+  for (const plane of planes) {
+    for (let i = 0; i < plane.length; i += 4) {
+      for (let c = i; c < i + 3; c++) {
+        const v = plane[c];
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+  }
+  return [min, max];
+}
+
+/**
+ * The bits a 16-bit stack's samples use (8..16): a 12-bit camera's values up to 4095 give 12, so its
+ * focus measures see the same [0, 1] range as a full-range stack (README "High bit depth").
+ * @example significantBits(4000) // => 12
+ */
+export function significantBits(max: number): number {
+  return Math.min(16, Math.max(8, Math.ceil(Math.log2(max + 1))));
 }
 
 /** Resolves the input to image paths; `folder` is set when a folder was given. */
@@ -121,6 +173,42 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
     warn(`${folder}: ignored ${countOf(skipped.length, 'file that is', 'files that are')} not JPEG, PNG or TIFF: ${shown}`);
   }
   return images;
+}
+
+/** `a.png, b.png` or `a.png, ..., e.png, and 3 more`, for warnings that name files. */
+function listNames(files: readonly string[]): string {
+  const names = files.map(baseName);
+  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The rule for what in a folder is a plane (README "Which files are planes"): focusfuse outputs
+ * (tagged in their metadata) never are; beside CCCID-named planes, other images are left out with a
+ * warning, unless they are so many (as many as the CCCID planes or more) that either set could be
+ * the stack: then it is an error saying what to do. Only names are read in a CCCID folder, except
+ * for the few non-CCCID files, so a subtype folder of a thousand planes costs no extra file reads.
+ */
+async function leaveOutNonPlanes(files: string[], folder: string, order: PlaneOrder, warn: (message: string) => void): Promise<string[]> {
+  const cccid = files.filter((f) => parseCccidName(f));
+  const byName = order !== 'natural' && order !== 'given' && cccid.length > 0;
+  const suspects = byName ? files.filter((f) => !parseCccidName(f)) : files;
+  const tags = await Promise.all(suspects.map(readOutputTag));
+  const outputs = suspects.filter((_, i) => tags[i] !== undefined);
+  const strays = byName ? suspects.filter((_, i) => tags[i] === undefined) : [];
+  if (outputs.length > 0) warn(`${folder}: left out ${plural(outputs.length, 'focusfuse output')} (never planes): ${listNames(outputs)}`);
+  if (strays.length >= cccid.length && strays.length > 0) {
+    throw new FocusFuseError(
+      'AMBIGUOUS_INPUT',
+      `holds ${plural(cccid.length, 'CCCID-named plane')} <serial>_(<cx>,<cy>,<z>) and ${plural(strays.length, 'other image')} (${listNames(strays)}), so which are the planes is unclear: move the other images out of the folder, or give the planes as files (with --order natural or given for non-CCCID names)`,
+      folder,
+    );
+  }
+  if (strays.length > 0) warn(`${folder}: left out ${plural(strays.length, 'image')} without a CCCID name beside the CCCID planes: ${listNames(strays)}`);
+  const planes = files.filter((f) => !outputs.includes(f) && !strays.includes(f));
+  if (planes.length === 0) throw new FocusFuseError('NO_IMAGES', `holds only focusfuse outputs (${listNames(outputs)}), no planes`, folder);
+  return planes;
 }
 
 function selectFov(files: string[], fov: string, folder: string | undefined): string[] {

@@ -6,12 +6,15 @@
 import { resolve } from 'node:path';
 import { expected, FocusFuseError } from '../core/errors.js';
 import type { FuseResult } from '../core/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { checkWritable, writeFilesAtomic } from './atomic.js';
+import { fusedEncoding, fusedPixels, type BitDepthChoice } from './fused-pixels.js';
 import {
   CONFIDENCE_SCALE,
   depthScaleFor,
   encodeConfidence16,
+  encodeConfidenceFloat,
   encodeDepth16,
+  encodeDepthFloat,
   encodeDepthColor,
   encodeRgba,
   JPEG_QUALITY,
@@ -20,11 +23,11 @@ import {
 
 /** Where each output goes; leave a field out to skip that output. */
 export interface ResultOutputs {
-  /** All-in-focus image: .png, .jpg/.jpeg or .tif/.tiff. */
+  /** All-in-focus image: .png, .jpg/.jpeg or .tif/.tiff (8 or 16 bits, see WriteResultOptions.bitDepth). */
   fused?: string;
-  /** Smoothed depth, 16-bit gray PNG, value round(depth * 1000). */
+  /** Smoothed depth: .png, 16-bit gray, value round(depth * 1000); or .tif/.tiff, 32-bit float, the depth itself. */
   depth?: string;
-  /** Confidence, 16-bit gray PNG, value round(confidence * 65535). */
+  /** Confidence: .png, 16-bit gray, value round(confidence * 65535); or .tif/.tiff, 32-bit float. */
   confidence?: string;
   /** Depth through viridis over 0..Z-1: .png, .jpg or .tif. */
   depthColor?: string;
@@ -42,6 +45,10 @@ export interface WriteResultOptions {
    * to the JSON, so an output tree stays valid when moved or mounted elsewhere.
    */
   recordedOutputs?: ResultOutputs;
+  /** Bits of the fused image: 8, 16, or `auto` (default: 16 when the result has `image16` and the format is PNG or TIFF). */
+  bitDepth?: BitDepthChoice;
+  /** Stretch the fused image's samples from the stack's range (16-bit stacks; else the image's own) to the full range. Default false. */
+  normalize?: boolean;
 }
 
 /** The flag each output is given with on the command line, used in error messages. */
@@ -70,7 +77,7 @@ export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string
     if (key === 'json') {
       if (!path.toLowerCase().endsWith('.json')) expected('a file name ending in .json', flag, path);
     } else {
-      outputFormatFor(path, flag, key === 'depth' || key === 'confidence' ? ['png'] : undefined);
+      outputFormatFor(path, flag, key === 'depth' || key === 'confidence' ? ['png', 'tiff'] : undefined);
     }
     const full = resolve(path);
     const other = seen.get(full);
@@ -92,6 +99,8 @@ function roundedTimings(timings: Record<string, number>): Record<string, number>
 export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, options: WriteResultOptions = {}) {
   const { width, height, planeCount, meta } = result;
   const depthScale = depthScaleFor(planeCount);
+  const float = (path: string | undefined) => path !== undefined && outputFormatFor(path) === 'tiff';
+  const fused = outputs.fused === undefined ? undefined : fusedEncoding(result, outputFormatFor(outputs.fused), options.bitDepth, options.normalize);
   return {
     formatVersion: 1,
     input: {
@@ -102,6 +111,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
       files: meta?.files,
       cccid: meta?.cccid,
       zStepUm: meta?.zStepUm,
+      ...(result.image16 && meta?.sampleRange ? { sampleRange: meta.sampleRange } : {}),
     },
     options: result.options,
     backend: result.backend,
@@ -112,42 +122,60 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
     outputs,
     format: {
       depth: {
-        encoding: '16-bit grayscale PNG',
-        value: `round(D * ${depthScale})`,
-        scale: depthScale,
+        ...(float(outputs.depth)
+          ? { encoding: '32-bit float grayscale TIFF', value: 'D', scale: 1, range: [0, planeCount - 1] }
+          : { encoding: '16-bit grayscale PNG', value: `round(D * ${depthScale})`, scale: depthScale, range: [0, (planeCount - 1) * depthScale] }),
         unit: 'plane (multiply by zStepUm for micrometres)',
         origin: 'plane 0 = the first plane, input.files[0]',
-        range: [0, (planeCount - 1) * depthScale],
         note: 'D is the smoothed sub-plane depth Ds',
       },
-      confidence: {
-        encoding: '16-bit grayscale PNG',
-        value: `round(C * ${CONFIDENCE_SCALE})`,
-        scale: CONFIDENCE_SCALE,
-        range: [0, CONFIDENCE_SCALE],
-      },
+      confidence: float(outputs.confidence)
+        ? { encoding: '32-bit float grayscale TIFF', value: 'C', scale: 1, range: [0, 1] }
+        : { encoding: '16-bit grayscale PNG', value: `round(C * ${CONFIDENCE_SCALE})`, scale: CONFIDENCE_SCALE, range: [0, CONFIDENCE_SCALE] },
       depthColor: {
         colormap: 'viridis',
         range: [0, planeCount - 1],
         note: 'fixed range: plane 0 is dark purple, plane Z-1 yellow, whatever the data',
       },
-      fused: { jpegQuality: JPEG_QUALITY, tiffCompression: 'lzw', alpha: 'kept only when not fully opaque' },
+      fused: {
+        jpegQuality: JPEG_QUALITY,
+        tiffCompression: 'lzw',
+        alpha: 'kept only when not fully opaque',
+        ...(fused && {
+          bitDepth: fused.bitDepth,
+          channels: fused.grey ? 'grey (the planes were grey)' : 'RGB',
+          normalize: fused.normalizedFrom ? { from: fused.normalizedFrom, to: [0, 2 ** fused.bitDepth - 1], value: 'round((v - from[0]) * to[1] / (from[1] - from[0]))' } : null,
+        }),
+      },
     },
   };
 }
 
 /**
- * Encodes every requested output, then writes each atomically (temp file + rename).
+ * Encodes every requested output, then writes them all or nothing: each to a temp file, renamed
+ * into place only once every one is written.
  * @example await writeResult(result, { fused: 'fused.png', depth: 'depth.png', json: 'stats.json' });
  * @returns The paths written.
+ * @throws FocusFuseError WRITE `cannot write <path>: <reason>`, with none of the outputs written.
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
   checkOutputs(outputs, result.meta?.files);
   const { width, height, planeCount } = result;
   const encoded: [string, Promise<Uint8Array | string>][] = [];
-  if (outputs.fused) encoded.push([outputs.fused, encodeRgba(result.image, width, height, outputFormatFor(outputs.fused))]);
-  if (outputs.depth) encoded.push([outputs.depth, encodeDepth16(result.depth, width, height, depthScaleFor(planeCount))]);
-  if (outputs.confidence) encoded.push([outputs.confidence, encodeConfidence16(result.confidence, width, height)]);
+  if (outputs.fused) {
+    const format = outputFormatFor(outputs.fused);
+    const encoding = fusedEncoding(result, format, options.bitDepth, options.normalize);
+    encoded.push([outputs.fused, encodeRgba(fusedPixels(result, encoding), width, height, format, 'fused', encoding.grey)]);
+  }
+  const float = (path: string) => outputFormatFor(path) === 'tiff';
+  if (outputs.depth) {
+    const depth = float(outputs.depth) ? encodeDepthFloat(result.depth, width, height) : encodeDepth16(result.depth, width, height, depthScaleFor(planeCount));
+    encoded.push([outputs.depth, depth]);
+  }
+  if (outputs.confidence) {
+    const confidence = float(outputs.confidence) ? encodeConfidenceFloat(result.confidence, width, height) : encodeConfidence16(result.confidence, width, height);
+    encoded.push([outputs.confidence, confidence]);
+  }
   if (outputs.depthColor) {
     encoded.push([outputs.depthColor, encodeDepthColor(result.depth, planeCount, width, height, outputFormatFor(outputs.depthColor))]);
   }
@@ -155,12 +183,17 @@ export async function writeResult(result: FuseResult, outputs: ResultOutputs, op
     encoded.push([outputs.json, Promise.resolve(`${JSON.stringify(statsDocument(result, options.recordedOutputs ?? outputs, options), null, 2)}\n`)]);
   }
   const files = await Promise.all(encoded.map(async ([path, bytes]) => [path, await bytes] as const));
-  // Each file is atomic on its own, so they go out together: each of a file's ~5 file-system round
-  // trips waits for a turn of the event loop, which a batch fusing on the main thread gives about
-  // once per FOV, so writing the files in turn made a FOV's write take several FOVs' time.
-  // Settled, not raced: the caller hears of a failure only once no write is left running.
-  const written = await Promise.allSettled(files.map(([path, bytes]) => writeFileAtomic(path, bytes)));
-  const failed = written.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  // All or nothing: a stats JSON must never list an image that could not be written.
+  await writeFilesAtomic(files);
   return files.map(([path]) => path);
+}
+
+/**
+ * Checks, before any work, that every output could be written (see {@link checkWritable}).
+ * @example await checkOutputsWritable({ fused: '/proc/x.png' }); // throws `cannot write /proc/x.png: ...`
+ * @throws FocusFuseError WRITE `cannot write <path>: <reason>`.
+ */
+export async function checkOutputsWritable(outputs: ResultOutputs): Promise<void> {
+  // In turn, so the error names the first bad output in flag order whatever the timing.
+  for (const path of Object.values(outputs)) if (typeof path === 'string') await checkWritable(path);
 }
