@@ -6,7 +6,7 @@
 import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
 import { gaussianBlur } from '../synth/blur.js';
 import { solve } from './linear.js';
-import { BORDER_MARGIN, sampleBilinear, type Level, type Pyramid } from './pyramid.js';
+import { sampleBilinear, type Level, type Pyramid } from './pyramid.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -120,7 +120,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     const pixel = a.scale * 2 ** level; // full-size pixels per pixel of this level
     const stop = level === finest ? convergedPx : Math.max(convergedPx, COARSE_CONVERGED_PX);
     if (level === matched) {
-      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx: stop, maxIterations });
+      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations });
       blur = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
@@ -128,7 +128,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     }
     const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
     const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
-    converged = refine(la, lb, model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
+    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
   }
   const pixel = a.scale * 2 ** finest;
   const estimate: PairEstimate = { matrix: rescale(m, pixel), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx: fit.uncertainty * pixel };
