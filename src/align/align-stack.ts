@@ -10,7 +10,7 @@ import { luma } from '../cpu/luma.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX } from './auto-gates.js';
+import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { glanceStack } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
@@ -56,6 +56,13 @@ export interface AlignOptions {
    * the caller has them already (the CPU engine gathers them with its own luma); made here otherwise.
    */
   preview?: Level[];
+  /**
+   * auto only: each plane's share of the fused image (planeShares of the focus maps), when the caller
+   * has measured focus already (the CPU engine). auto then applies motion only when the fused
+   * image's pixels would move by more than AUTO_THRESHOLD_PX RMS (fusedDisplacement); without it,
+   * when any plane would.
+   */
+  planeShares?: number[];
 }
 
 export interface AlignedStack {
@@ -139,6 +146,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const fullEstimate = (pyramids: Pyramid[], reference: number) =>
     estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
   const mixed = mixedSizes(sizes);
+  const shares = auto && options.planeShares?.length === stack.planes.length ? options.planeShares : undefined;
   let reference = middle;
   let estimate: Chain | undefined;
   let decidedBy: AutoStep | undefined;
@@ -154,7 +162,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     const quickPyramids = () =>
       (built ??= quick > 1 ? stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, quick)).map((l) => buildPyramid(l.data, l.width, l.height, 8, quick)) : fullPyramids());
     if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
-    estimate = glanceChain(preview, reference, factor);
+    estimate = glanceChain(preview, reference, factor, shares);
     decidedBy = estimate ? 'glance' : undefined;
     if (!estimate && quick > 1) {
       // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
@@ -162,7 +170,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
       estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });
       const { width, height } = sizes[reference];
       decidedBy = 'quick-look';
-      if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
+      if (motionMatters(estimate.transforms, shares, width, height)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
     }
     if (!estimate) [estimate, decidedBy] = [fullEstimate(quickPyramids(), reference), 'estimate'];
   } else {
@@ -173,9 +181,12 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   }
   const { width, height } = sizes[reference];
   const statuses = estimate.statuses;
-  const transforms = estimate.transforms.map((t, z) => {
+  const estimated = estimate.estimated ?? estimate.transforms;
+  // auto: when the fused image would not move enough to matter, no plane is applied.
+  const matters = !auto || !shares || motionMatters(estimated, shares, width, height);
+  const transforms = estimated.map((t, z) => {
     if (options.mode !== 'auto' || z === reference) return t;
-    if (rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) {
+    if (matters && rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) {
       // Its own registration may have been too uncertain to count, while its neighbour's moves it.
       if (statuses[z] === 'below-threshold') statuses[z] = 'estimated';
       return t;
@@ -208,6 +219,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     if (file !== undefined) entry.file = file;
     if (z !== reference) entry.correlation = estimate.correlations[z];
     if (Number.isFinite(estimate.uncertainties[z])) entry.uncertaintyPx = estimate.uncertainties[z];
+    if (auto && z !== reference) entry.estimatedPx = rmsDifference(estimated[z], identity(), width, height);
     return entry;
   });
   const report: AlignmentReport = {
@@ -224,6 +236,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     timings: { estimate: t1 - t0, warp: 0 },
   };
   if (crop) report.crop = crop;
+  if (auto && shares) report.fusedDisplacementPx = fusedDisplacement(estimated, shares, width, height);
   return { report, warp };
 }
 
@@ -268,10 +281,10 @@ function checkedPreview(stack: ZStack, preview: Level[], factor: number): Level[
 }
 
 /** auto's glance (glance.ts) as a chain: every plane below the threshold; undefined unless it clears the stack. */
-function glanceChain(preview: Level[], reference: number, factor: number): Chain | undefined {
-  const seen = glanceStack(preview, reference, factor);
+function glanceChain(preview: Level[], reference: number, factor: number, shares: readonly number[] | undefined): Chain | undefined {
+  const seen = glanceStack(preview, reference, factor, shares);
   if (!seen) return undefined;
-  return { ...seen, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
+  return { ...seen, estimated: seen.transforms, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
 }
 
 /**
@@ -319,6 +332,8 @@ interface Chain {
   correlations: number[];
   /** Per plane: standard error of its registration to its neighbour (px RMS; NaN where none). */
   uncertainties: number[];
+  /** What was estimated, where `transforms` already dropped it (the glance clears a stack with identities). */
+  estimated?: Mat3[];
 }
 
 /** Whether a neighbour registration (its displacement and standard error, px RMS) counts as motion. */

@@ -31,6 +31,8 @@ export interface PlaneAlignment {
    * reference, nor where registration failed). `auto` counts an estimate above AUTO_MAX_UNCERTAINTY_PX as no motion.
    */
   uncertaintyPx?: number;
+  /** `auto`: RMS displacement of the transform it estimated, applied or not (`displacementPx` is the applied one). */
+  estimatedPx?: number;
 }
 
 /** The steps of `auto`, cheapest first. */
@@ -59,6 +61,12 @@ export interface AlignmentReport {
   planes: PlaneAlignment[];
   /** One line per plane that could not be registered, naming the plane. */
   warnings: string[];
+  /**
+   * `auto` on the CPU engine: how far the fused image's pixels would move under the estimated
+   * transforms, RMS (each plane's displacement weighted by its share of the sharpest pixels); motion
+   * is applied only above thresholdPx.
+   */
+  fusedDisplacementPx?: number;
   /** Milliseconds: estimation (luma, pyramids, registration) and warping. */
   timings: { estimate: number; warp: number };
 }

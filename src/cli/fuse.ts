@@ -123,9 +123,14 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
 function alignmentLine(report: AlignmentReport): string {
   const by = report.decidedBy ? `, decided by the ${report.decidedBy.replace('-', ' ')}` : '';
   const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
-  if (!report.applied) return `  align ${report.mode}: nothing applied${by} (${ms})`;
-  const widest = report.planes.reduce((a, b) => (b.displacementPx > a.displacementPx ? b : a));
-  return `  align ${report.mode}: applied, reference plane ${report.reference}, largest move ${widest.displacementPx.toFixed(2)} px (plane ${widest.plane})${by} (${ms})`;
+  // auto says why: the largest move it estimated with its standard error, and how far that moves the fused image.
+  const moved = (p: AlignmentReport['planes'][number]) => p.estimatedPx ?? p.displacementPx;
+  const widest = report.planes.reduce((a, b) => (moved(b) > moved(a) ? b : a));
+  const error = widest.uncertaintyPx !== undefined ? ` ± ${widest.uncertaintyPx.toFixed(2)}` : '';
+  const fused = report.fusedDisplacementPx !== undefined ? `, fused image ${report.fusedDisplacementPx.toFixed(2)} px RMS (threshold ${report.thresholdPx})` : '';
+  const why = `largest move ${moved(widest).toFixed(2)}${error} px (plane ${widest.plane})${fused}`;
+  if (!report.applied) return `  align ${report.mode}: nothing applied, ${why}${by} (${ms})`;
+  return `  align ${report.mode}: applied, reference plane ${report.reference}, ${why}${by} (${ms})`;
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import type { FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core
 import { validateStack } from '../core/stack.js';
 import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
 import { blockMeans } from '../align/pyramid.js';
+import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
@@ -72,7 +73,8 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
     const sums = input.planes.map(() => new Float64Array(columns * rows));
     measured = measurePlanes(input, options, workspace, sums.map((s) => ({ factor, sums: s })));
     const ta = performance.now();
-    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)) });
+    const planeShares = sharesOf(measured.focus);
+    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares });
     alignment = report;
     if (warp) {
       stack = warpStackCpu(input, warp);
