@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
+import { estimationFactor, planAlignment } from '../src/align/align-stack.js';
+import { fusedDisplacement, planeShares } from '../src/align/auto-gates.js';
+import { affine, fromRows, identity, rmsDifference } from '../src/align/matrix.js';
+import { resolveOptions } from '../src/core/options.js';
+import { fuseCpu } from '../src/cpu/backend.js';
+import { loadStack } from '../src/io/load-stack.js';
+
+describe('alignment at camera scale', () => {
+  it('estimates a 7 x 2048x1536 sweep on 512 px planes and recovers its similarity motion', { timeout: 240_000 }, () => {
+    const c = CAMERA_CASES.find((k) => k.name === 'camera')!;
+    const { planes, truth } = cameraStack(c, 1);
+    expect(estimationFactor(c)).toBe(4);
+    const { report } = planAlignment({ width: c.width, height: c.height, planes }, { mode: 'similarity' });
+    expect(report!.warnings).toEqual([]);
+    const errors = report!.planes.map((p, z) => rmsDifference(fromRows(p.matrix), truth[z], c.width, c.height));
+    console.log(`camera: errors ${errors.map((e) => e.toFixed(3)).join(' ')} px, estimate ${report!.timings.estimate.toFixed(0)} ms`);
+    // Unaligned, planes are tens of pixels off; the estimate on quarter-size planes within 0.1 px.
+    expect(Math.max(...truth.map((t) => rmsDifference(t, identity(), c.width, c.height)))).toBeGreaterThan(20);
+    for (const e of errors) expect(e).toBeLessThan(0.1);
+  });
+});
+
+describe('auto applies motion only where it matters for the fused image', () => {
+  it("weights each plane's displacement by its share of the sharpest pixels", () => {
+    const moved = affine(1, 0, 1, 0, 1, 0); // 1 px to the right
+    expect(fusedDisplacement([identity(), moved], [0.9, 0.1], 100, 100)).toBeCloseTo(Math.sqrt(0.1), 6);
+    expect(fusedDisplacement([identity(), moved], [0, 3], 100, 100)).toBeCloseTo(1, 6);
+    const sharp = Float32Array.of(5, 0, 1, 0);
+    const soft = Float32Array.of(1, 3, 0, 0);
+    // Pixel 3 is flat on both planes and counts for nothing; plane 0 holds 6 of the 9 focus units.
+    expect(planeShares([sharp, soft])).toEqual([6 / 9, 3 / 9]);
+  });
+
+  it('leaves the ECC-registered smear sweep untouched although its defocused planes read as moves', async () => {
+    const stack = await loadStack('examples/samples/smear-registered');
+    const result = fuseCpu(stack, resolveOptions({ align: 'auto' }));
+    const report = result.alignment!;
+    const largest = Math.max(...report.planes.map((p) => p.estimatedPx ?? 0));
+    console.log(`smear-registered: largest estimated move ${largest.toFixed(2)} px, fused image ${report.fusedDisplacementPx?.toFixed(3)} px`);
+    // Far from focus, planes move by more than the 0.5 px a plane-by-plane rule would apply ...
+    expect(largest).toBeGreaterThan(0.5);
+    // ... but they hold almost none of the sharpest pixels: the fused image would not move.
+    expect(report.fusedDisplacementPx).toBeLessThan(0.5);
+    expect(report.applied).toBe(false);
+    expect(report.decidedBy).toBe('glance');
+  });
+});
