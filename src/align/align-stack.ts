@@ -16,6 +16,7 @@ import { glanceStack } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
+import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
 
 export { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX };
 
@@ -63,6 +64,11 @@ export interface AlignOptions {
    * when any plane would.
    */
   planeShares?: number[];
+  /**
+   * Match each plane's brightness and colour balance to the reference plane (photometric.ts) when
+   * planes are resampled anyway. Default true.
+   */
+  matchBrightness?: boolean;
 }
 
 export interface AlignedStack {
@@ -109,6 +115,8 @@ export interface WarpPlan {
   sizes: { width: number; height: number }[];
   /** Per plane: true where the source plane is already the aligned plane (no resampling). */
   keep: boolean[];
+  /** Per plane: the brightness match applied to the source plane before the warp (photometric.ts). */
+  brightness?: (BrightnessMatch | undefined)[];
 }
 
 /**
@@ -203,6 +211,11 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
       throw new FocusFuseError('BAD_OPTION', 'no part of the reference frame is covered by every plane; fuse without --crop', stack.meta?.name);
     }
     warp = warpPlan(stack, sizes, transforms, statuses, crop ?? { x: 0, y: 0, width, height });
+    if (options.matchBrightness !== false) {
+      const views = stack.planes.map((rgba, z) => ({ rgba, width: sizes[z].width, height: sizes[z].height, stride: stack.width }));
+      const brightness = estimateBrightness(views, transforms, reference, width, height);
+      if (brightness.some(Boolean)) warp.brightness = brightness;
+    }
   }
   const t1 = performance.now();
   const planes: PlaneAlignment[] = transforms.map((t, z) => {
@@ -220,6 +233,8 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     if (z !== reference) entry.correlation = estimate.correlations[z];
     if (Number.isFinite(estimate.uncertainties[z])) entry.uncertaintyPx = estimate.uncertainties[z];
     if (auto && z !== reference) entry.estimatedPx = rmsDifference(estimated[z], identity(), width, height);
+    const match = warp?.brightness?.[z];
+    if (match) entry.brightness = { gain: match.gain.map(round4) as Triple, offset: match.offset.map(round4) as Triple };
     return entry;
   });
   const report: AlignmentReport = {
@@ -313,6 +328,24 @@ function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: numb
   while (Math.min(shrunk.width, shrunk.height) >> levels >= 2 * MIN_LEVEL_SIZE) levels++;
   return buildPyramid(shrunk.data, shrunk.width, shrunk.height, levels, factor, factor);
 }
+
+/**
+ * The stack with the plan's brightness matches applied to its source planes (copies; the others
+ * shared): what every engine's warp resamples. The warp's weights sum to 1, so matching before the
+ * warp is matching after it.
+ * @example const aligned = warpOnGpu(device, brightnessMatched(stack, plan), plan);
+ */
+export function brightnessMatched(stack: ZStack, plan: WarpPlan): ZStack {
+  if (!plan.brightness) return stack;
+  const planes = stack.planes.map((rgba, z) => {
+    const match = plan.brightness?.[z];
+    return match ? applyBrightness(rgba, match) : rgba;
+  });
+  return { ...stack, planes };
+}
+
+type Triple = [number, number, number];
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /** Luma of the valid part of a (possibly padded) plane. */
 function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Float32Array {
@@ -480,7 +513,8 @@ function warpPlan(stack: ZStack, sizes: { width: number; height: number }[], tra
  * The CPU warp pass: every plane of `stack` resampled by the plan (kept planes shared, not copied).
  * @example const aligned = warpStackCpu(stack, planAlignment(stack, { mode: 'similarity' }).warp!);
  */
-export function warpStackCpu(stack: ZStack, plan: WarpPlan): ZStack {
+export function warpStackCpu(input: ZStack, plan: WarpPlan): ZStack {
+  const stack = brightnessMatched(input, plan);
   const planes = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };

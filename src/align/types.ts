@@ -33,6 +33,11 @@ export interface PlaneAlignment {
   uncertaintyPx?: number;
   /** `auto`: RMS displacement of the transform it estimated, applied or not (`displacementPx` is the applied one). */
   estimatedPx?: number;
+  /**
+   * Brightness match applied before the focus measures (`--match-brightness`): each RGB value v of
+   * the plane became gain[c] * v + offset[c]; absent where it changed no value by a level.
+   */
+  brightness?: { gain: [number, number, number]; offset: [number, number, number] };
 }
 
 /** The steps of `auto`, cheapest first. */

@@ -154,8 +154,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const globs = (options.only ?? []).map(globToRegExp);
   const selected = takeShard(scan.fovs.filter((fov) => matchesOnly(fov.id, globs)), options.shard);
-  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop } = resolved;
-  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop }, outputs, format, planes };
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness } = resolved;
+  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));

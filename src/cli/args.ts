@@ -70,6 +70,8 @@ export const FUSION_FLAGS = {
   align: { type: 'string' },
   'align-reference': { type: 'string' },
   crop: { type: 'boolean' },
+  'match-brightness': { type: 'boolean' },
+  'no-match-brightness': { type: 'boolean' },
 } as const;
 
 export const FALLBACKS = ['none', 'cpu'] as const;
@@ -96,6 +98,7 @@ export function fusionFromFlags(
       align: v.align as FuseOptions['align'],
       alignReference: v['align-reference'] as FuseOptions['alignReference'],
       alignCrop: v.crop,
+      alignMatchBrightness: v['no-match-brightness'] ? false : v['match-brightness'],
     },
     runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),
     fallback: choiceFlag('--fallback', FALLBACKS, v.fallback, 'none'),

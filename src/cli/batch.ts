@@ -55,7 +55,7 @@ Fusion (as focusfuse fuse):
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms
-  --align-reference <middle|sharpest>  --crop
+  --align-reference <middle|sharpest>  --crop  --no-match-brightness
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
                                  adapter, else cpu (software adapters are slower than it)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)

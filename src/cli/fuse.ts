@@ -71,10 +71,14 @@ Alignment (see docs/alignment.md):
   --align <none|translation|similarity|affine|auto>
                              register the planes into the reference plane's frame
                              before fusing (default none; auto = similarity, applied
-                             only to planes that move more than 0.5 px RMS). Planes of
-                             different sizes need an --align other than none.
+                             only where the motion is significant and moves the fused
+                             image by more than 0.5 px RMS). Planes of different sizes
+                             need an --align other than none.
   --align-reference <middle|sharpest>  reference plane (default middle)
   --crop                     crop the output to the area every aligned plane covers
+  --no-match-brightness      with --align: do not match each resampled plane's brightness
+                             and colour balance to the reference plane (on by default:
+                             --match-brightness)
 
 Other:
   -q, --quiet    print nothing but errors

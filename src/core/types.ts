@@ -74,6 +74,8 @@ export interface FuseOptions {
   alignReference?: AlignReference;
   /** With alignment: crop the output to the area every plane covers. Default false. */
   alignCrop?: boolean;
+  /** With alignment: match each plane's brightness and colour balance to the reference plane. Default true. */
+  alignMatchBrightness?: boolean;
 }
 
 /** Options after validation and defaults: every field is present. */
@@ -88,6 +90,7 @@ export interface ResolvedOptions {
   align: AlignMode;
   alignReference: AlignReference;
   alignCrop: boolean;
+  alignMatchBrightness: boolean;
 }
 
 /** Per-stack statistics. */

@@ -58,7 +58,7 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
 export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   const t0 = performance.now();
   validateStack(input);
-  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop };
+  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
   // With a crop the planes are always resampled, so there is nothing to gain.
