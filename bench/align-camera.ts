@@ -133,7 +133,8 @@ async function main(args: string[]): Promise<void> {
         const moved = errors.filter((_, z) => z !== Math.floor((c.planes - 1) / 2));
         const rms = Math.sqrt(moved.reduce((s, e) => s + e * e, 0) / Math.max(moved.length, 1));
         const med = (pick: (r: RunResult) => number) => median(list.map(pick)).toFixed(0);
-        rows.push([`${c.planes} x ${c.width}x${c.height}`, label, String(list.length), med((r) => r.wall), med((r) => r.load), med((r) => r.estimate), med((r) => r.warp), med((r) => r.fuse), `${rms.toFixed(3)} / ${Math.max(...moved).toFixed(3)}`]);
+        const recovery = align === 'none' ? '-' : `${rms.toFixed(3)} / ${Math.max(...moved).toFixed(3)}`;
+        rows.push([`${c.planes} x ${c.width}x${c.height}`, label, String(list.length), med((r) => r.wall), med((r) => r.load), med((r) => r.estimate), med((r) => r.warp), med((r) => r.fuse), recovery]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

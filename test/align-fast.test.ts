@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { decodePlane } from '../src/io/decode.js';
 import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
 import { estimationFactor, planAlignment } from '../src/align/align-stack.js';
 import { fusedDisplacement, planeShares } from '../src/align/auto-gates.js';
@@ -45,5 +51,24 @@ describe('auto applies motion only where it matters for the fused image', () => 
     expect(report.fusedDisplacementPx).toBeLessThan(0.5);
     expect(report.applied).toBe(false);
     expect(report.decidedBy).toBe('glance');
+  });
+});
+
+describe('--save-aligned', () => {
+  it('writes the planes the focus measures saw, one PNG per plane named after its source', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'focusfuse-save-aligned-'));
+    try {
+      const out = join(dir, 'aligned');
+      const run = promisify(execFile);
+      await run(process.execPath, [resolve('dist/cli.js'), 'fuse', 'test/fixtures/real/smear', '--align', 'similarity', '--save-aligned', out, '--json', join(dir, 'stats.json'), '-q']);
+      const files = (await readdir(out)).sort();
+      expect(files).toEqual(Array.from({ length: 19 }, (_, z) => `z${String(z).padStart(2, '0')}.png`));
+      // Every plane in the reference frame (352x307 for this stack), not its own size.
+      const sizes = await Promise.all(files.map(async (f) => decodePlane(join(out, f))));
+      for (const plane of sizes) expect([plane.width, plane.height]).toEqual([352, 307]);
+      await expect(run(process.execPath, [resolve('dist/cli.js'), 'fuse', 'test/fixtures/real/smear', '--save-aligned', out])).rejects.toThrow(/Expected --align other than none for --save-aligned/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
+import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
@@ -21,6 +22,7 @@ const FLAGS = {
   confidence: { type: 'string' },
   'depth-color': { type: 'string' },
   json: { type: 'string' },
+  'save-aligned': { type: 'string' },
   ...FUSION_FLAGS,
   order: { type: 'string' },
   fov: { type: 'string' },
@@ -76,6 +78,8 @@ Alignment (see docs/alignment.md):
                              need an --align other than none.
   --align-reference <middle|sharpest>  reference plane (default middle)
   --crop                     crop the output to the area every aligned plane covers
+  --save-aligned <dir>       with --align: also write the aligned planes (as the focus
+                             measures saw them) into <dir>, one PNG per plane
   --no-match-brightness      with --align: do not match each resampled plane's brightness
                              and colour balance to the reference plane (on by default:
                              --match-brightness)
@@ -151,7 +155,7 @@ async function run(argv: string[]): Promise<number> {
     depthColor: v['depth-color'],
     json: v.json,
   };
-  if (Object.values(outputs).every((path) => path === undefined)) {
+  if (Object.values(outputs).every((path) => path === undefined) && v['save-aligned'] === undefined) {
     expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
   }
   const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
@@ -159,6 +163,7 @@ async function run(argv: string[]): Promise<number> {
   const resolved = resolveOptions(fuseOptions);
   checkOutputs(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
+  if (v['save-aligned'] !== undefined && resolved.align === 'none') expected('--align other than none', '--save-aligned', v['save-aligned']);
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {
@@ -175,6 +180,10 @@ async function run(argv: string[]): Promise<number> {
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
   await writeResult(result, outputs, { warnings, timings: { load: ms.load } });
+  if (v['save-aligned'] !== undefined) {
+    if (result.aligned) await saveAlignedPlanes(result.aligned, v['save-aligned']);
+    else onWarning(`--save-aligned: this engine (${result.backend.name}) does not hand the aligned planes back; use --backend cpu`);
+  }
   ms.write = performance.now() - fused;
   if (!v.quiet) console.log(summary(result, outputs, ms));
   return 0;

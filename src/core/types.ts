@@ -122,6 +122,12 @@ export interface FuseResult {
   rawDepth: Float32Array;
   /** Confidence in [0, 1). */
   confidence: Float32Array;
+  /**
+   * With alignment: the planes the focus measures saw (registered into the reference frame and
+   * brightness-matched; the input planes when `auto` left them untouched), for `--save-aligned`.
+   * Not carried across the GPU runtimes' process boundaries.
+   */
+  aligned?: ZStack;
   /** Per-plane focus measures, only with `keepFocus: true`. */
   focus?: Float32Array[];
   stats: StackStats;

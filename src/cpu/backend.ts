@@ -118,7 +118,10 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
   };
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
-  if (alignment) result.alignment = alignment;
+  if (alignment) {
+    result.alignment = alignment;
+    result.aligned = stack;
+  }
   return result;
 }
 

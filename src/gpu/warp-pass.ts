@@ -133,6 +133,7 @@ export async function alignOnGpu(device: GPUDevice, stack: ZStack, options: Reso
 export function withAlignment(result: FuseResult, aligned: GpuAligned): FuseResult {
   if (!aligned.report) return result;
   result.alignment = aligned.report;
+  result.aligned = aligned.stack;
   result.timings = { align: aligned.ms, ...result.timings, total: (result.timings.total ?? 0) + (aligned.overlapped ? 0 : aligned.ms) };
   return result;
 }
