@@ -33,10 +33,12 @@ describe('auto applies motion only where it matters for the fused image', () => 
     const moved = affine(1, 0, 1, 0, 1, 0); // 1 px to the right
     expect(fusedDisplacement([identity(), moved], [0.9, 0.1], 100, 100)).toBeCloseTo(Math.sqrt(0.1), 6);
     expect(fusedDisplacement([identity(), moved], [0, 3], 100, 100)).toBeCloseTo(1, 6);
-    const sharp = Float32Array.of(5, 0, 1, 0);
-    const soft = Float32Array.of(1, 3, 0, 0);
-    // Pixel 3 is flat on both planes and counts for nothing; plane 0 holds 6 of the 9 focus units.
-    expect(planeShares([sharp, soft])).toEqual([6 / 9, 3 / 9]);
+    // A 4-pixel pattern, repeated: its fourth pixel is flat on both planes and counts for nothing;
+    // plane 0 holds 6 of the 9 focus units.
+    const repeat = (pattern: number[]) => Float32Array.from({ length: 48 }, (_, i) => pattern[i % 4]);
+    const shares = planeShares([repeat([5, 0, 1, 0]), repeat([1, 3, 0, 0])]);
+    expect(shares[0]).toBeCloseTo(6 / 9, 9);
+    expect(shares[1]).toBeCloseTo(3 / 9, 9);
   });
 
   it('leaves the ECC-registered smear sweep untouched although its defocused planes read as moves', async () => {
