@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { decodePlane } from '../src/io/decode.js';
 import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
 import { estimationFactor, planAlignment } from '../src/align/align-stack.js';
+import { setAlignProgress } from '../src/align/progress.js';
+import { generateStack } from '../src/synth/generate.js';
 import { fusedDisplacement, planeShares } from '../src/align/auto-gates.js';
 import { affine, fromRows, identity, rmsDifference } from '../src/align/matrix.js';
 import { resolveOptions } from '../src/core/options.js';
@@ -72,5 +74,20 @@ describe('--save-aligned', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('alignment progress', () => {
+  it('reports every registration of the stack, neighbours then skip-one, to the listener', () => {
+    const { stack } = generateStack({ seed: 2, size: 96, planes: 5 });
+    const seen: string[] = [];
+    setAlignProgress((done, total) => seen.push(`${done}/${total}`));
+    try {
+      planAlignment(stack, { mode: 'translation' });
+    } finally {
+      setAlignProgress(undefined);
+    }
+    // 4 neighbour pairs and 3 skip-one pairs.
+    expect(seen).toEqual(['1/7', '2/7', '3/7', '4/7', '5/7', '6/7', '7/7']);
   });
 });

@@ -12,6 +12,7 @@ import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
+import { reportAlignProgress } from './progress.js';
 import { glanceStack } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
@@ -403,9 +404,13 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
   const neighbours: PairMeasurement[] = [];
+  // Neighbour registrations, then (with skipOne) as many skip-one ones.
+  const total = (Z - 1) + (options.skipOne ? Math.max(0, Z - 2) : 0);
+  let done = 0;
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
     const { matrix, correlation, uncertaintyPx, information, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
+    reportAlignProgress(++done, total);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
     const size = pyramids[near].levels[0];
@@ -423,7 +428,7 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
       if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
     }
   }
-  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours);
+  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, (i) => reportAlignProgress(done + i, total));
   return chain;
 }
 
@@ -439,11 +444,12 @@ function centreOf(p: Pyramid): [number, number] {
  * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
  * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
  */
-function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[]): void {
+function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], progress: (done: number) => void): void {
   const Z = pyramids.length;
   const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
   const skips: PairMeasurement[] = [];
   for (let i = 0; i + 2 < Z; i++) {
+    progress(i + 1);
     const [from, to] = Math.abs(i - reference) <= Math.abs(i + 2 - reference) ? [i, i + 2] : [i + 2, i];
     if (!estimated(from) || !estimated(to)) continue;
     // The chain predicts this pair closely: start there instead of searching.

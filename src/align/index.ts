@@ -14,4 +14,6 @@ export type { PairGlance, StackGlance } from './glance.js';
 export type { Level, Pyramid } from './pyramid.js';
 export { warpPlane, largestCoveredRect, lanczos3Weights, WARP_TAPS } from './warp.js';
 export type { PlaneView, Rect } from './warp.js';
+export { setAlignProgress } from './progress.js';
+export type { AlignProgressListener } from './progress.js';
 export type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';

@@ -11,6 +11,7 @@ import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
+import { setAlignProgress } from '../align/progress.js';
 import { checkOutputs, writeResult, type ResultOutputs } from '../io/write-result.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
@@ -174,7 +175,10 @@ async function run(argv: string[]): Promise<number> {
   const stack = await loadStack(positionals.length === 1 ? positionals[0] : positionals, { order, fov: v.fov, onWarning, allowMixedSizes: resolved.align !== 'none' });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();
-  const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
+  // Long alignments show how far they are, per registered plane, on a terminal only.
+  const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';
+  if (progress) setAlignProgress((done, total) => process.stderr.write(`\r  aligning: ${done}/${total} registrations${done === total ? '\n' : ''}`));
+  const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning).finally(() => setAlignProgress(undefined));
   result.meta ??= stack.meta;
   result.alignment?.warnings.forEach(onWarning);
   const fused = performance.now();
