@@ -9,13 +9,15 @@ import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma } from '../cpu/luma.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
-import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX } from './auto-gates.js';
+import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
+import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
+import { reportAlignProgress } from './progress.js';
 import { glanceStack } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
+import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
 
 export { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX };
 
@@ -56,6 +58,18 @@ export interface AlignOptions {
    * the caller has them already (the CPU engine gathers them with its own luma); made here otherwise.
    */
   preview?: Level[];
+  /**
+   * auto only: each plane's share of the fused image (planeShares of the focus maps), when the caller
+   * has measured focus already (the CPU engine). auto then applies motion only when the fused
+   * image's pixels would move by more than AUTO_THRESHOLD_PX RMS (fusedDisplacement); without it,
+   * when any plane would.
+   */
+  planeShares?: number[];
+  /**
+   * Match each plane's brightness and colour balance to the reference plane (photometric.ts) when
+   * planes are resampled anyway. Default true.
+   */
+  matchBrightness?: boolean;
 }
 
 export interface AlignedStack {
@@ -102,6 +116,8 @@ export interface WarpPlan {
   sizes: { width: number; height: number }[];
   /** Per plane: true where the source plane is already the aligned plane (no resampling). */
   keep: boolean[];
+  /** Per plane: the brightness match applied to the source plane before the warp (photometric.ts). */
+  brightness?: (BrightnessMatch | undefined)[];
 }
 
 /**
@@ -126,7 +142,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const t0 = performance.now();
   const model: MotionModel = options.mode === 'auto' ? 'similarity' : options.mode;
   const auto = options.mode === 'auto';
-  const fullPyramids = () => stack.planes.map((plane, z) => buildPyramid(planeLuma(plane, stack.width, sizes[z]), sizes[z].width, sizes[z].height));
+  const fullPyramids = () => stack.planes.map((plane, z) => estimationPyramid(plane, stack.width, sizes[z]));
   const middle = Math.floor((stack.planes.length - 1) / 2);
   const sharpest = (pyramids: Pyramid[]) => argMax(pyramids.map((p) => p.texture));
   const warnings: string[] = [];
@@ -139,6 +155,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const fullEstimate = (pyramids: Pyramid[], reference: number) =>
     estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
   const mixed = mixedSizes(sizes);
+  const shares = auto && options.planeShares?.length === stack.planes.length ? options.planeShares : undefined;
   let reference = middle;
   let estimate: Chain | undefined;
   let decidedBy: AutoStep | undefined;
@@ -154,7 +171,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     const quickPyramids = () =>
       (built ??= quick > 1 ? stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, quick)).map((l) => buildPyramid(l.data, l.width, l.height, 8, quick)) : fullPyramids());
     if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
-    estimate = glanceChain(preview, reference, factor);
+    estimate = glanceChain(preview, reference, factor, shares);
     decidedBy = estimate ? 'glance' : undefined;
     if (!estimate && quick > 1) {
       // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
@@ -162,7 +179,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
       estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });
       const { width, height } = sizes[reference];
       decidedBy = 'quick-look';
-      if (estimate.transforms.some((t) => rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
+      if (motionMatters(estimate.transforms, shares, width, height)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
     }
     if (!estimate) [estimate, decidedBy] = [fullEstimate(quickPyramids(), reference), 'estimate'];
   } else {
@@ -173,9 +190,12 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   }
   const { width, height } = sizes[reference];
   const statuses = estimate.statuses;
-  const transforms = estimate.transforms.map((t, z) => {
+  const estimated = estimate.estimated ?? estimate.transforms;
+  // auto: when the fused image would not move enough to matter, no plane is applied.
+  const matters = !auto || !shares || motionMatters(estimated, shares, width, height);
+  const transforms = estimated.map((t, z) => {
     if (options.mode !== 'auto' || z === reference) return t;
-    if (rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) {
+    if (matters && rmsDifference(t, identity(), width, height) > AUTO_THRESHOLD_PX) {
       // Its own registration may have been too uncertain to count, while its neighbour's moves it.
       if (statuses[z] === 'below-threshold') statuses[z] = 'estimated';
       return t;
@@ -192,6 +212,11 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
       throw new FocusFuseError('BAD_OPTION', 'no part of the reference frame is covered by every plane; fuse without --crop', stack.meta?.name);
     }
     warp = warpPlan(stack, sizes, transforms, statuses, crop ?? { x: 0, y: 0, width, height });
+    if (options.matchBrightness !== false) {
+      const views = stack.planes.map((rgba, z) => ({ rgba, width: sizes[z].width, height: sizes[z].height, stride: stack.width }));
+      const brightness = estimateBrightness(views, transforms, reference, width, height);
+      if (brightness.some(Boolean)) warp.brightness = brightness;
+    }
   }
   const t1 = performance.now();
   const planes: PlaneAlignment[] = transforms.map((t, z) => {
@@ -208,6 +233,9 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     if (file !== undefined) entry.file = file;
     if (z !== reference) entry.correlation = estimate.correlations[z];
     if (Number.isFinite(estimate.uncertainties[z])) entry.uncertaintyPx = estimate.uncertainties[z];
+    if (auto && z !== reference) entry.estimatedPx = rmsDifference(estimated[z], identity(), width, height);
+    const match = warp?.brightness?.[z];
+    if (match) entry.brightness = { gain: match.gain.map(round4) as Triple, offset: match.offset.map(round4) as Triple };
     return entry;
   });
   const report: AlignmentReport = {
@@ -224,6 +252,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     timings: { estimate: t1 - t0, warp: 0 },
   };
   if (crop) report.crop = crop;
+  if (auto && shares) report.fusedDisplacementPx = fusedDisplacement(estimated, shares, width, height);
   return { report, warp };
 }
 
@@ -268,11 +297,56 @@ function checkedPreview(stack: ZStack, preview: Level[], factor: number): Level[
 }
 
 /** auto's glance (glance.ts) as a chain: every plane below the threshold; undefined unless it clears the stack. */
-function glanceChain(preview: Level[], reference: number, factor: number): Chain | undefined {
-  const seen = glanceStack(preview, reference, factor);
+function glanceChain(preview: Level[], reference: number, factor: number, shares: readonly number[] | undefined): Chain | undefined {
+  const seen = glanceStack(preview, reference, factor, shares);
   if (!seen) return undefined;
-  return { ...seen, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
+  return { ...seen, estimated: seen.transforms, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
 }
+
+/**
+ * The full estimate looks at planes of at most this many pixels along their longer side: larger
+ * planes are shrunk first (luma block means, a power of 2). A camera's 2048 x 1536 plane is
+ * estimated at 512 x 384, where its standard error is still ~0.05 full-size px (docs/alignment.md,
+ * Cost), for a sixteenth of the work of the full size.
+ */
+export const ESTIMATE_MAX_PX = 512;
+
+/** Block size (a power of 2) that brings a plane's longer side down to ESTIMATE_MAX_PX. */
+export function estimationFactor(size: { width: number; height: number }): number {
+  let factor = 1;
+  while (Math.max(size.width, size.height) / factor > ESTIMATE_MAX_PX) factor *= 2;
+  return factor;
+}
+
+/** The pyramid the full estimate registers a plane on (see ESTIMATE_MAX_PX). */
+function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Pyramid {
+  const factor = estimationFactor(size);
+  if (factor === 1) return buildPyramid(planeLuma(rgba, stride, size), size.width, size.height);
+  const shrunk = shrinkLuma(rgba, stride, size.width, size.height, factor);
+  // The shift search on the coarsest level needs some structure there: stop at twice MIN_LEVEL_SIZE
+  // (a 2048 x 1536 plane at 24 px showed 0.2 .. 0.5 correlation and wrong matches, at 48 px 0.6 .. 0.98).
+  let levels = 1;
+  while (Math.min(shrunk.width, shrunk.height) >> levels >= 2 * MIN_LEVEL_SIZE) levels++;
+  return buildPyramid(shrunk.data, shrunk.width, shrunk.height, levels, factor, factor);
+}
+
+/**
+ * The stack with the plan's brightness matches applied to its source planes (copies; the others
+ * shared): what every engine's warp resamples. The warp's weights sum to 1, so matching before the
+ * warp is matching after it.
+ * @example const aligned = warpOnGpu(device, brightnessMatched(stack, plan), plan);
+ */
+export function brightnessMatched(stack: ZStack, plan: WarpPlan): ZStack {
+  if (!plan.brightness) return stack;
+  const planes = stack.planes.map((rgba, z) => {
+    const match = plan.brightness?.[z];
+    return match ? applyBrightness(rgba, match) : rgba;
+  });
+  return { ...stack, planes };
+}
+
+type Triple = [number, number, number];
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /** Luma of the valid part of a (possibly padded) plane. */
 function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Float32Array {
@@ -292,6 +366,8 @@ interface Chain {
   correlations: number[];
   /** Per plane: standard error of its registration to its neighbour (px RMS; NaN where none). */
   uncertainties: number[];
+  /** What was estimated, where `transforms` already dropped it (the glance clears a stack with identities). */
+  estimated?: Mat3[];
 }
 
 /** Whether a neighbour registration (its displacement and standard error, px RMS) counts as motion. */
@@ -328,9 +404,13 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
   const neighbours: PairMeasurement[] = [];
+  // Neighbour registrations, then (with skipOne) as many skip-one ones.
+  const total = (Z - 1) + (options.skipOne ? Math.max(0, Z - 2) : 0);
+  let done = 0;
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
     const { matrix, correlation, uncertaintyPx, information, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
+    reportAlignProgress(++done, total);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
     const size = pyramids[near].levels[0];
@@ -348,7 +428,7 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
       if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
     }
   }
-  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours);
+  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, (i) => reportAlignProgress(done + i, total));
   return chain;
 }
 
@@ -364,14 +444,17 @@ function centreOf(p: Pyramid): [number, number] {
  * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
  * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
  */
-function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[]): void {
+function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], progress: (done: number) => void): void {
   const Z = pyramids.length;
   const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
   const skips: PairMeasurement[] = [];
   for (let i = 0; i + 2 < Z; i++) {
+    progress(i + 1);
     const [from, to] = Math.abs(i - reference) <= Math.abs(i + 2 - reference) ? [i, i + 2] : [i + 2, i];
     if (!estimated(from) || !estimated(to)) continue;
-    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, registration);
+    // The chain predicts this pair closely: start there instead of searching.
+    const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
+    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial });
     if (problem || !information) continue;
     const measurement = { from, to, matrix, information, centre: centreOf(pyramids[from]) };
     if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips.push(measurement);
@@ -436,7 +519,8 @@ function warpPlan(stack: ZStack, sizes: { width: number; height: number }[], tra
  * The CPU warp pass: every plane of `stack` resampled by the plan (kept planes shared, not copied).
  * @example const aligned = warpStackCpu(stack, planAlignment(stack, { mode: 'similarity' }).warp!);
  */
-export function warpStackCpu(stack: ZStack, plan: WarpPlan): ZStack {
+export function warpStackCpu(input: ZStack, plan: WarpPlan): ZStack {
+  const stack = brightnessMatched(input, plan);
   const planes = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };

@@ -6,7 +6,7 @@
 import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
 import { gaussianBlur } from '../synth/blur.js';
 import { solve } from './linear.js';
-import { BORDER_MARGIN, sampleBilinear, type Level, type Pyramid } from './pyramid.js';
+import { sampleBilinear, type Level, type Pyramid } from './pyramid.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -17,8 +17,23 @@ const PARAMS: Readonly<Record<MotionModel, number>> = { translation: 2, similari
 export const SEARCH_FRACTION = 0.4;
 /** Below this coarse correlation the planes are taken as not matching. */
 export const MIN_CORRELATION = 0.2;
-/** Gauss-Newton stops by default when an update moves no frame corner by more than this (level pixels). */
-const CONVERGED_PX = 1e-3;
+/**
+ * Gauss-Newton stops by default when an update moves no frame corner by more than this (level
+ * pixels) on the finest level. A tenth of the smallest standard errors seen (~0.1 px on defocused
+ * neighbours); 1e-3 took twice the iterations for no measurable change (docs/alignment.md, Cost).
+ */
+const CONVERGED_PX = 1e-2;
+/**
+ * On the levels above the finest one the estimate only has to land within the next level's reach:
+ * stop there at this update (level pixels), or at the finest level's, whichever is larger.
+ */
+const COARSE_CONVERGED_PX = 0.05;
+/**
+ * Gauss-Newton on a level of more pixels than this uses a subsample: the best-textured pixel of
+ * every k x k block (largest gradient, the pixels that carry the motion), k the smallest that keeps
+ * it within budget. Flat pixels add work but next to no information.
+ */
+export const REFINE_PIXEL_BUDGET = 32_768;
 const MAX_ITERATIONS = 40;
 /** Residuals beyond this many RMS count linearly, not squared (Huber). */
 const HUBER_K = 1.0;
@@ -49,9 +64,8 @@ export interface RegisterOptions {
   /** The finest pyramid level refined (0, the default: the pyramid's full size). */
   finestLevel?: number;
   /**
-   * Gauss-Newton stops when an update moves no frame corner by more than this (level pixels).
-   * Default 1e-3; auto's quick look, whose own standard error is ~0.05 level px, uses 1e-2 and
-   * halves its cost.
+   * Gauss-Newton stops when an update moves no frame corner by more than this (level pixels) on
+   * the finest level (default 1e-2; coarser levels stop at COARSE_CONVERGED_PX).
    */
   convergedPx?: number;
   /**
@@ -66,6 +80,8 @@ export interface RegisterOptions {
    * registered stack it starts at the answer, and 2 steps are enough to tell motion from none.
    */
   maxIterations?: number;
+  /** A starting transform (full-size A pixel -> B pixel) instead of the coarse shift search. */
+  initial?: Mat3;
 }
 
 /**
@@ -82,8 +98,17 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
   // Start from the frame centres on top of each other: planes of different sizes differ mostly by
   // magnification about the centre.
   const centred = affine(1, 0, (lb.width - la.width) / 2, 0, 1, (lb.height - la.height) / 2);
-  const { shift, correlation } = searchShift(la, lb, centred);
-  let m = compose(affine(1, 0, shift[0], 0, 1, shift[1]), centred);
+  let m: Mat3;
+  let correlation: number;
+  if (options.initial) {
+    // A prediction (e.g. two chained neighbour registrations) replaces the coarse search.
+    m = rescale(options.initial, 1 / (a.scale * 2 ** top));
+    correlation = correlationUnder(la, lb, m);
+  } else {
+    const found = searchShift(la, lb, centred);
+    m = compose(affine(1, 0, found.shift[0], 0, 1, found.shift[1]), centred);
+    correlation = found.correlation;
+  }
   let converged = false;
   // Levels above `matched` see both planes about equally sharp; from there down, the sharper plane is
   // blurred to the other's defocus first (see matchBlur).
@@ -93,21 +118,34 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
   for (let level = top; level >= finest; level--) {
     if (level !== top) m = rescale(m, 2);
     const pixel = a.scale * 2 ** level; // full-size pixels per pixel of this level
+    const stop = level === finest ? convergedPx : Math.max(convergedPx, COARSE_CONVERGED_PX);
     if (level === matched) {
-      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx, maxIterations });
-      blur = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS);
+      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations });
+      blur = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
       blur = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
     }
     const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
     const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
-    converged = refine(la, lb, model, m, { margin: Math.max(1, BORDER_MARGIN / pixel), convergedPx, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
+    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
   }
-  const uncertaintyPx = fit.uncertainty * a.scale * 2 ** finest;
-  const estimate: PairEstimate = { matrix: rescale(m, a.scale * 2 ** finest), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx };
-  if (fit.information && a.scale * 2 ** finest === 1) estimate.information = fit.information;
+  const pixel = a.scale * 2 ** finest;
+  const estimate: PairEstimate = { matrix: rescale(m, pixel), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx: fit.uncertainty * pixel };
+  if (fit.information) estimate.information = fullSizeInformation(model, fit.information, pixel);
   return estimate;
+}
+
+/**
+ * The information of parameters fitted on a level of `pixel` full-size pixels per pixel, as that of
+ * the full-size parameters (updateMatrix about the frame centre, which both frames share): the
+ * shifts are `pixel` times larger at full size, the linear parts the same.
+ */
+function fullSizeInformation(model: MotionModel, information: Float64Array, pixel: number): Float64Array {
+  if (pixel === 1) return information;
+  const k = PARAMS[model];
+  const factor = (i: number) => (i >= k - 2 ? 1 / pixel : 1); // the shifts are the last two parameters
+  return information.map((v, i) => v * factor(Math.floor(i / k)) * factor(i % k));
 }
 
 /** Extra Gaussian blur (full-size pixels) given to plane A (blurA) or to plane B before comparing. */
@@ -132,22 +170,76 @@ function neighbourSteps(blur: BlurMatch): number[] {
  * Blurring the sharper plane to the other's defocus removes that bias. The blur is the one of
  * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current transform.
  */
-function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[]): BlurMatch {
-  let best: BlurMatch = { sigma: 0, blurA: true };
-  let bestScore = -Infinity;
-  for (const step of steps) {
-    const candidate = { sigma: Math.abs(step), blurA: step >= 0 };
-    const [la, lb] = blurred(a, b, candidate, pixel);
-    const score = correlationUnder(la, lb, m);
-    if (score > bestScore) [best, bestScore] = [candidate, score];
+function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climb = false): BlurMatch {
+  // B is resampled into A's frame once; blurring it there instead of before the warp differs only
+  // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
+  const { warped, inside } = warpInto(a, b, m);
+  const buffers: BlurBuffers = { dst: new Float32Array(a.width * a.height), scratch: new Float32Array(a.width * a.height) };
+  const scores = new Map<number, number>();
+  const score = (i: number): number => {
+    let value = scores.get(i);
+    if (value === undefined) {
+      const [la, lb] = blurred(a, warped, { sigma: Math.abs(steps[i]), blurA: steps[i] >= 0 }, pixel, buffers);
+      value = correlationWhere(la.data, lb.data, inside);
+      scores.set(i, value);
+    }
+    return value;
+  };
+  let best = 0;
+  if (climb) {
+    // The correlation rises to one peak as the blur nears the defocus difference: climb to it from
+    // no blur, instead of trying every step (3 .. 6 blurs instead of 15).
+    best = Math.max(0, steps.indexOf(0));
+    for (;;) {
+      const next = [best - 1, best + 1].filter((i) => i >= 0 && i < steps.length).reduce((p, i) => (score(i) > score(p) ? i : p), best);
+      if (next === best) break;
+      best = next;
+    }
+  } else {
+    for (let i = 1; i < steps.length; i++) if (score(i) > score(best)) best = i;
   }
-  return best;
+  return { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 };
 }
 
-function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number): [Level, Level] {
+/** Reusable output and scratch images of one level's size for gaussianBlur. */
+interface BlurBuffers {
+  dst: Float32Array;
+  scratch: Float32Array;
+}
+
+/** B resampled into A's frame by `m` (bilinear), B's edge value outside it, and where it was inside. */
+function warpInto(a: Level, b: Level, m: Mat3): { warped: Level; inside: Uint8Array } {
+  const data = new Float32Array(a.width * a.height);
+  const inside = new Uint8Array(a.width * a.height);
+  const pt: [number, number] = [0, 0];
+  for (let y = 0, i = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++, i++) {
+      apply(m, x, y, pt);
+      const v = sampleBilinear(b, pt[0], pt[1]);
+      inside[i] = Number.isNaN(v) ? 0 : 1;
+      data[i] = Number.isNaN(v) ? sampleBilinear(b, Math.min(Math.max(pt[0], 0), b.width - 1), Math.min(Math.max(pt[1], 0), b.height - 1)) : v;
+    }
+  }
+  return { warped: { data, width: a.width, height: a.height }, inside };
+}
+
+/** Correlation of two images of one size over the pixels where `inside` is set. */
+function correlationWhere(a: Float32Array, b: Float32Array, inside: Uint8Array): number {
+  let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!inside[i]) continue;
+    const va = a[i];
+    const vb = b[i];
+    n++; sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+  }
+  if (n < 16) return -1;
+  return (sab - (sa * sb) / n) / Math.sqrt(Math.max(saa - (sa * sa) / n, 1e-12) * Math.max(sbb - (sb * sb) / n, 1e-12));
+}
+
+function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number, buffers?: BlurBuffers): [Level, Level] {
   const sigma = blur.sigma / pixel;
   if (sigma < 0.05) return [a, b];
-  const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma) });
+  const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma, buffers?.dst, buffers?.scratch) });
   return blur.blurA ? [soften(a), b] : [a, soften(b)];
 }
 
@@ -268,7 +360,7 @@ const PIXELS_PER_SAMPLE = 14;
  * for parameters with covariance variance * h^-1 (h: the Gauss-Newton normal matrix).
  * @example displacementError('translation', Float64Array.of(100, 0, 0, 100), 1e-2, 96, 96) // ~0.053
  */
-export function displacementError(model: MotionModel, h: Float64Array, variance: number, width: number, height: number): number {
+export function displacementError(model: MotionModel, h: Float64Array, variance: number, width: number, height: number, pixelsPerSample = PIXELS_PER_SAMPLE): number {
   const k = PARAMS[model];
   const inverse = new Float64Array(k * k);
   const unit = new Float64Array(k);
@@ -293,7 +385,7 @@ export function displacementError(model: MotionModel, h: Float64Array, variance:
       for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) sum += (jx[r] * jx[c] + jy[r] * jy[c]) * inverse[r * k + c];
     }
   }
-  return Math.sqrt((variance * PIXELS_PER_SAMPLE * sum) / (grid * grid));
+  return Math.sqrt((variance * pixelsPerSample * sum) / (grid * grid));
 }
 
 /**
@@ -329,6 +421,8 @@ interface RefineOptions {
   maxIterations: number;
   /** Filled in from the last iteration. */
   fit?: Fit;
+  /** At most about this many pixels take part (default REFINE_PIXEL_BUDGET, see texturedPixels). */
+  budget?: number;
   /**
    * Side (level pixels) of the tiles of local blur terms (BLUR_TILE_PX); they are nuisance
    * parameters: the reported information is the motion's, with them profiled out.
@@ -351,7 +445,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const tilesY = tile ? Math.max(1, Math.round(height / tile)) : 0;
   const tiles = tilesX * tilesY;
   const lap = tiles > 0 ? laplacian(a) : undefined;
-  const blur = new Float64Array(tiles); // c_t
+  const blur = new Float64Array(Math.max(tiles, 1)); // c_t (one unused 0 without tiles)
   // Per tile: sum w L^2, sum w L e, and the motion cross terms sum w L sd (k each).
   const tt = new Float64Array(tiles);
   const tg = new Float64Array(tiles);
@@ -360,12 +454,38 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const h = new Float64Array(k * k);
   const g = new Float64Array(k);
   const p = new Float64Array(k);
-  const pt: [number, number] = [0, 0];
   // Contrast differs between planes (defocus) and across the overlap, so B is compared with
   // gain * A + offset, refitted on the overlap each iteration; a plain difference would bias the scale.
   let gain = 1;
   let offset = 0;
   let huber = Infinity;
+  const { pixels, block } = texturedPixels(a, Math.ceil(margin), options.budget ?? REFINE_PIXEL_BUDGET);
+  const pixelsPerSample = Math.max(1, PIXELS_PER_SAMPLE / (block * block));
+  // What does not change between iterations (inverse compositional): A's values, steepest-descent
+  // rows, tiles and Laplacian at each pixel taken.
+  const count = pixels.length;
+  const px = new Float64Array(count);
+  const py = new Float64Array(count);
+  const values = new Float64Array(count);
+  const rows = new Float64Array(count * k);
+  const tileOf = new Int32Array(count);
+  const laps = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    const i = pixels[n];
+    const y = Math.floor(i / width);
+    const x = i - y * width;
+    px[n] = x;
+    py[n] = y;
+    values[n] = data[i];
+    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, sd);
+    rows.set(sd, n * k);
+    if (lap) {
+      tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
+      laps[n] = lap[i];
+    }
+  }
+  const bd = b.data;
+  const bw = b.width;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     h.fill(0);
     g.fill(0);
@@ -375,36 +495,41 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     let used = 0;
     let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
     const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
-    const edge = Math.ceil(margin);
-    for (let y = edge; y < height - edge; y++) {
-      const rowTile = tiles > 0 ? Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX : 0;
-      for (let x = edge; x < width - edge; x++) {
-        apply(m, x, y, pt);
-        if (!(pt[0] >= margin && pt[1] >= margin && pt[0] <= bx1 && pt[1] <= by1)) continue;
-        const vb = sampleBilinear(b, pt[0], pt[1]);
-        const i = y * width + x;
-        const gx = 0.5 * (data[i + 1] - data[i - 1]);
-        const gy = 0.5 * (data[i + width] - data[i - width]);
-        steepest(model, gx, gy, x - cx, y - cy, sd);
-        const va = data[i];
-        sa += va; sb += vb; saa += va * va; sab += va * vb;
-        const t = lap ? rowTile + Math.min(tilesX - 1, Math.floor((x * tilesX) / width)) : 0;
-        const l = lap ? lap[i] : 0;
-        const e = (vb - offset) / gain - va - (lap ? blur[t] * l : 0);
-        see += e * e;
-        // Huber weight: detail in focus on one plane only must not pull the fit.
-        const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
-        for (let r = 0; r < k; r++) {
-          g[r] += w * sd[r] * e;
-          for (let c = r; c < k; c++) h[r * k + c] += w * sd[r] * sd[c];
-        }
-        if (lap) {
-          tt[t] += w * l * l;
-          tg[t] += w * l * e;
-          for (let r = 0; r < k; r++) tp[t * k + r] += w * l * sd[r];
-        }
-        used++;
+    const [m0, m1, m4, m5, m8, m9] = [m[0], m[1], m[4], m[5], m[8], m[9]];
+    for (let n = 0; n < count; n++) {
+      const x = px[n];
+      const y = py[n];
+      const u = m0 * x + m4 * y + m8;
+      const v = m1 * x + m5 * y + m9;
+      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) continue;
+      // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
+      const x0 = Math.floor(u);
+      const y0 = Math.floor(v);
+      const fx = u - x0;
+      const fy = v - y0;
+      const j = y0 * bw + x0;
+      const top = bd[j] + fx * (bd[j + 1] - bd[j]);
+      const vb = top + fy * (bd[j + bw] + fx * (bd[j + bw + 1] - bd[j + bw]) - top);
+      const va = values[n];
+      sa += va; sb += vb; saa += va * va; sab += va * vb;
+      const t = tileOf[n];
+      const l = laps[n];
+      const e = (vb - offset) / gain - va - blur[t] * l;
+      see += e * e;
+      // Huber weight: detail in focus on one plane only must not pull the fit.
+      const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
+      const row = n * k;
+      for (let r = 0; r < k; r++) {
+        const wr = w * rows[row + r];
+        g[r] += wr * e;
+        for (let c = r; c < k; c++) h[r * k + c] += wr * rows[row + c];
       }
+      if (tiles > 0) {
+        tt[t] += w * l * l;
+        tg[t] += w * l * e;
+        for (let r = 0; r < k; r++) tp[t * k + r] += w * l * rows[row + r];
+      }
+      used++;
     }
     if (used < 4 * k + tiles) return false;
     const varA = saa - (sa * sa) / used;
@@ -436,13 +561,46 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     m.set(compose(m, invert(delta)));
     const done = maxCornerMove(delta, width, height) < convergedPx;
     if (fit && (done || iteration === maxIterations - 1)) {
-      const variance = see / used;
-      fit.uncertainty = displacementError(model, h, variance, width, height);
-      fit.information = h.map((v) => v / (variance * PIXELS_PER_SAMPLE));
+      const variance = (see / used) * pixelsPerSample;
+      fit.uncertainty = displacementError(model, h, variance, width, height, 1);
+      fit.information = h.map((v) => v / variance);
     }
     if (done) return true;
   }
   return false;
+}
+
+/**
+ * The pixels Gauss-Newton sums over: every pixel at least `edge` from the border, or where that is
+ * more than `budget`, the one with the largest gradient in each block x block square (block the
+ * smallest that fits the budget). Returned as indices into the level, with the block size.
+ */
+function texturedPixels(level: Level, edge: number, budget: number): { pixels: Int32Array; block: number } {
+  const { width, height, data } = level;
+  const w = Math.max(0, width - 2 * edge);
+  const h = Math.max(0, height - 2 * edge);
+  const block = Math.max(1, Math.ceil(Math.sqrt((w * h) / budget)));
+  const bw = Math.ceil(w / block);
+  const bh = Math.ceil(h / block);
+  const pixels = new Int32Array(bw * bh);
+  let n = 0;
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      let best = -1;
+      let bestEnergy = -1;
+      for (let y = edge + by * block; y < Math.min(edge + (by + 1) * block, height - edge); y++) {
+        for (let x = edge + bx * block; x < Math.min(edge + (bx + 1) * block, width - edge); x++) {
+          const i = y * width + x;
+          const gx = data[i + 1] - data[i - 1];
+          const gy = data[i + width] - data[i - width];
+          const energy = gx * gx + gy * gy;
+          if (energy > bestEnergy) [best, bestEnergy] = [i, energy];
+        }
+      }
+      if (best >= 0) pixels[n++] = best;
+    }
+  }
+  return { pixels: pixels.subarray(0, n), block };
 }
 
 /** Largest distance a transform moves any corner of a width x height frame. */

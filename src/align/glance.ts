@@ -16,7 +16,7 @@
  */
 import { displacementError, updateMatrix } from './estimate.js';
 import { solve } from './linear.js';
-import { AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX } from './auto-gates.js';
+import { AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { compose, identity, invert, rescale, rmsDifference, type Mat3 } from './matrix.js';
 import type { Level } from './pyramid.js';
@@ -146,23 +146,26 @@ export interface StackGlance {
   correlations: number[];
   /** Standard error of the pair's fit (px RMS over the frame). */
   uncertainties: number[];
+  /** The chained motion it saw (reference pixel -> plane pixel), pairs within their noise left out. */
+  transforms: Mat3[];
 }
 
 /**
  * auto's glance at a whole stack: each neighbour pair fitted once at the identity (glancePair), a
  * pair counted as motion only beyond AUTO_SIGNIFICANCE standard errors, as in the quick look, and the
  * counted ones chained outwards from the reference. The glance clears the stack only when every pair
- * correlates at the identity (GLANCE_MIN_CORRELATION) and no chained transform moves the frame by
- * more than AUTO_THRESHOLD_PX; otherwise (undefined) it is the quick look's to decide.
+ * correlates at the identity (GLANCE_MIN_CORRELATION) and the chained motion does not matter
+ * (motionMatters: with `shares`, the fused image's pixels move by at most AUTO_THRESHOLD_PX RMS;
+ * without, no plane does); otherwise (undefined) it is the quick look's to decide.
  * @param preview each plane's luma block means (shrinkLuma), `factor` full-size pixels per pixel.
  * @example glanceStack(preview, 5, 4) // { correlations, uncertainties } for a registered CCCID stack
  */
-export function glanceStack(preview: Level[], reference: number, factor: number): StackGlance | undefined {
+export function glanceStack(preview: Level[], reference: number, factor: number, shares?: readonly number[]): StackGlance | undefined {
   const Z = preview.length;
   const width = preview[0].width * factor;
   const height = preview[0].height * factor;
-  const seen: StackGlance = { correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
-  const chained: Mat3[] = preview.map(() => identity());
+  const seen: StackGlance = { correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN), transforms: preview.map(() => identity()) };
+  const chained: Mat3[] = seen.transforms;
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
     const pair = glancePair(preview[near], preview[z], factor, 1);
@@ -170,7 +173,7 @@ export function glanceStack(preview: Level[], reference: number, factor: number)
     seen.correlations[z] = pair.correlation;
     seen.uncertainties[z] = pair.uncertaintyPx;
     chained[z] = pair.displacementPx > AUTO_SIGNIFICANCE * pair.uncertaintyPx ? compose(pair.matrix, chained[near]) : chained[near];
-    if (rmsDifference(chained[z], identity(), width, height) > AUTO_THRESHOLD_PX) return undefined;
+    if (!shares && rmsDifference(chained[z], identity(), width, height) > AUTO_THRESHOLD_PX) return undefined;
   }
-  return seen;
+  return motionMatters(chained, shares, width, height) ? undefined : seen;
 }

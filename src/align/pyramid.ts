@@ -22,6 +22,8 @@ export interface Pyramid {
   scale: number;
   /** RMS of the band-passed luma before normalisation, in luma units (0..1): the texture measure. */
   texture: number;
+  /** Full-size pixels along each border where the band-pass is distorted (BORDER_MARGIN, scaled with it). */
+  border: number;
 }
 
 /** Band-pass inner and outer sigmas in full-size pixels. */
@@ -40,12 +42,15 @@ export const MIN_LEVEL_SIZE = 24;
  * Band-passes and normalises a luma image, then halves it down to about MIN_LEVEL_SIZE pixels.
  * @param maxLevels cap on the number of levels (1 = full size only).
  * @param scale full-size pixels per pixel of `luma` when it was already shrunk (see shrinkLuma).
+ * @param bandScale the band-pass's sigmas are BAND_SIGMAS times this, in full-size pixels: planes
+ *   estimated shrunk (ESTIMATE_MAX_PX) pass `scale`, so that the band keeps the structures a plane of
+ *   ESTIMATE_MAX_PX would show; at 1 the coarse levels of a 2048 px plane average the band to nothing.
  * @example const pyr = buildPyramid(lumaPlane, 384, 384); pyr.levels.length // 5 (384 .. 24)
  */
-export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1): Pyramid {
+export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1, bandScale = 1): Pyramid {
   const n = width * height;
-  const fine = gaussianBlur(luma, width, height, BAND_SIGMAS[0] / scale);
-  const coarse = gaussianBlur(luma, width, height, BAND_SIGMAS[1] / scale);
+  const fine = gaussianBlur(luma, width, height, (BAND_SIGMAS[0] * bandScale) / scale);
+  const coarse = gaussianBlur(luma, width, height, (BAND_SIGMAS[1] * bandScale) / scale);
   let energy = 0;
   for (let i = 0; i < n; i++) {
     fine[i] -= coarse[i];
@@ -60,7 +65,7 @@ export function buildPyramid(luma: Float32Array, width: number, height: number, 
     if (Math.min(last.width, last.height) < 2 * MIN_LEVEL_SIZE) break;
     levels.push(halve(last));
   }
-  return { levels, texture, scale };
+  return { levels, texture, scale, border: BORDER_MARGIN * bandScale };
 }
 
 /**

@@ -31,6 +31,13 @@ export interface PlaneAlignment {
    * reference, nor where registration failed). `auto` counts an estimate above AUTO_MAX_UNCERTAINTY_PX as no motion.
    */
   uncertaintyPx?: number;
+  /** `auto`: RMS displacement of the transform it estimated, applied or not (`displacementPx` is the applied one). */
+  estimatedPx?: number;
+  /**
+   * Brightness match applied before the focus measures (`--match-brightness`): each RGB value v of
+   * the plane became gain[c] * v + offset[c]; absent where it changed no value by a level.
+   */
+  brightness?: { gain: [number, number, number]; offset: [number, number, number] };
 }
 
 /** The steps of `auto`, cheapest first. */
@@ -59,6 +66,12 @@ export interface AlignmentReport {
   planes: PlaneAlignment[];
   /** One line per plane that could not be registered, naming the plane. */
   warnings: string[];
+  /**
+   * `auto` on the CPU engine: how far the fused image's pixels would move under the estimated
+   * transforms, RMS (each plane's displacement weighted by its share of the sharpest pixels); motion
+   * is applied only above thresholdPx.
+   */
+  fusedDisplacementPx?: number;
   /** Milliseconds: estimation (luma, pyramids, registration) and warping. */
   timings: { estimate: number; warp: number };
 }

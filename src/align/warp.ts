@@ -78,7 +78,8 @@ export function warpPlane(plane: PlaneView, transform: Mat3, dstWidth: number, d
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
   const wx = new Float64Array(WARP_TAPS);
   const wy = new Float64Array(WARP_TAPS);
-  const cols = new Int32Array(WARP_TAPS);
+  const offsets = new Int32Array(2 * WARP_TAPS); // byte offsets of the six columns, then the six rows
+  const opaque = isOpaque(rgba, width, height, stride);
   for (let y = 0; y < dstHeight; y++) {
     for (let x = 0; x < dstWidth; x++) {
       const u = a * x + b * y + c;
@@ -91,33 +92,40 @@ export function warpPlane(plane: PlaneView, transform: Mat3, dstWidth: number, d
       const y0 = Math.floor(vc);
       lanczos3Weights(uc - x0, wx);
       lanczos3Weights(vc - y0, wy);
-      for (let k = 0; k < WARP_TAPS; k++) cols[k] = Math.min(Math.max(x0 - 2 + k, 0), width - 1) * 4;
+      for (let k = 0; k < WARP_TAPS; k++) {
+        offsets[k] = Math.min(Math.max(x0 - 2 + k, 0), width - 1) * 4;
+        offsets[WARP_TAPS + k] = Math.min(Math.max(y0 - 2 + k, 0), height - 1) * stride * 4;
+      }
+      // Along x within each of the six rows, then along y: the order warp.wgsl uses. Unrolled, in
+      // that order, so the sums round exactly as the loops did.
+      const w0 = wx[0], w1 = wx[1], w2 = wx[2], w3 = wx[3], w4 = wx[4], w5 = wx[5];
+      const c0 = offsets[0], c1 = offsets[1], c2 = offsets[2], c3 = offsets[3], c4 = offsets[4], c5 = offsets[5];
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      // Along x within each of the six rows, then along y: the order warp.wgsl uses.
       for (let j = 0; j < WARP_TAPS; j++) {
-        const r = Math.min(Math.max(y0 - 2 + j, 0), height - 1) * stride * 4;
-        let r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-        for (let k = 0; k < WARP_TAPS; k++) {
-          const i = r + cols[k];
-          const w = wx[k];
-          r0 += w * rgba[i];
-          r1 += w * rgba[i + 1];
-          r2 += w * rgba[i + 2];
-          r3 += w * rgba[i + 3];
-        }
-        const w = wy[j];
-        s0 += w * r0;
-        s1 += w * r1;
-        s2 += w * r2;
-        s3 += w * r3;
+        const r = offsets[WARP_TAPS + j];
+        const wj = wy[j];
+        const i0 = r + c0, i1 = r + c1, i2 = r + c2, i3 = r + c3, i4 = r + c4, i5 = r + c5;
+        s0 += wj * (0 + w0 * rgba[i0] + w1 * rgba[i1] + w2 * rgba[i2] + w3 * rgba[i3] + w4 * rgba[i4] + w5 * rgba[i5]);
+        s1 += wj * (0 + w0 * rgba[i0 + 1] + w1 * rgba[i1 + 1] + w2 * rgba[i2 + 1] + w3 * rgba[i3 + 1] + w4 * rgba[i4 + 1] + w5 * rgba[i5 + 1]);
+        s2 += wj * (0 + w0 * rgba[i0 + 2] + w1 * rgba[i1 + 2] + w2 * rgba[i2 + 2] + w3 * rgba[i3 + 2] + w4 * rgba[i4 + 2] + w5 * rgba[i5 + 2]);
+        if (!opaque) s3 += wj * (0 + w0 * rgba[i0 + 3] + w1 * rgba[i1 + 3] + w2 * rgba[i2 + 3] + w3 * rgba[i3 + 3] + w4 * rgba[i4 + 3] + w5 * rgba[i5 + 3]);
       }
       dst[o] = Math.floor(Math.min(Math.max(s0, 0), 255) + 0.5);
       dst[o + 1] = Math.floor(Math.min(Math.max(s1, 0), 255) + 0.5);
       dst[o + 2] = Math.floor(Math.min(Math.max(s2, 0), 255) + 0.5);
-      dst[o + 3] = Math.floor(Math.min(Math.max(s3, 0), 255) + 0.5);
+      // Weights sum to 1, so an opaque plane stays opaque (255 within rounding): no need to sum it.
+      dst[o + 3] = opaque ? 255 : Math.floor(Math.min(Math.max(s3, 0), 255) + 0.5);
     }
   }
   return dst;
+}
+
+/** Whether every valid pixel of a plane has alpha 255 (the usual case: decoded JPEG and PNG). */
+function isOpaque(rgba: Uint8Array, width: number, height: number, stride: number): boolean {
+  for (let y = 0; y < height; y++) {
+    for (let i = y * stride * 4 + 3, end = i + width * 4; i < end; i += 4) if (rgba[i] !== 255) return false;
+  }
+  return true;
 }
 
 /** An axis-aligned rectangle of the reference frame. */

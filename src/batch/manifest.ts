@@ -39,6 +39,8 @@ export interface ManifestRow {
   align_max_px: number | null;
   /** Per-plane transforms, reference pixel -> plane pixel, row-major 3x3: planes `;`-separated, entries space-separated. */
   align_transforms: string;
+  /** Per-plane brightness match (`--match-brightness`): gains then offsets of R, G, B space-separated, planes `;`-separated, empty where none. */
+  align_brightness: string;
   status: 'ok' | 'error';
   /** Why the FOV failed; empty when ok. */
   error: string;
@@ -46,7 +48,7 @@ export interface ManifestRow {
 
 export const MANIFEST_COLUMNS: readonly (keyof ManifestRow)[] = [
   'fov', 'class', 'subtype', 'serial', 'cx', 'cy', 'planes', 'width', 'height', 'best_plane', 'depth_mean', 'depth_std',
-  'confidence_mean', 'focus_curve', 'backend', 'adapter', 'time_ms', 'align', 'align_max_px', 'align_transforms', 'status', 'error',
+  'confidence_mean', 'focus_curve', 'backend', 'adapter', 'time_ms', 'align', 'align_max_px', 'align_transforms', 'align_brightness', 'status', 'error',
 ];
 
 /** What a run was asked to do: shards of one dataset must agree on it to be merged. */
@@ -103,13 +105,14 @@ export function okRow(fov: BatchFov, result: FuseResult, timeMs: number): Manife
 }
 
 /** The alignment's columns: what ran, how far planes moved, and the transforms themselves. */
-function alignmentColumns(result: FuseResult): Pick<ManifestRow, 'align' | 'align_max_px' | 'align_transforms'> {
+function alignmentColumns(result: FuseResult): Pick<ManifestRow, 'align' | 'align_max_px' | 'align_transforms' | 'align_brightness'> {
   const report = result.alignment;
-  if (!report) return { align: 'none', align_max_px: null, align_transforms: '' };
+  if (!report) return { align: 'none', align_max_px: null, align_transforms: '', align_brightness: '' };
   return {
     align: report.applied ? report.mode : `${report.mode} (not applied)`,
     align_max_px: round6(Math.max(0, ...report.planes.map((p) => p.displacementPx))),
     align_transforms: report.planes.map((p) => p.matrix.flat().map(round6).join(' ')).join(';'),
+    align_brightness: report.planes.some((p) => p.brightness) ? report.planes.map((p) => (p.brightness ? [...p.brightness.gain, ...p.brightness.offset].map(round6).join(' ') : '')).join(';') : '',
   };
 }
 
@@ -134,6 +137,7 @@ export function errorRow(fov: BatchFov, reason: string): ManifestRow {
     align: '',
     align_max_px: null,
     align_transforms: '',
+    align_brightness: '',
     status: 'error',
     error: reason,
   };

@@ -198,8 +198,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
-  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop } = resolved;
-  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop }, outputs, format, planes };
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness } = resolved;
+  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));

@@ -98,6 +98,8 @@ export const FUSION_FLAGS = {
   align: { type: 'string' },
   'align-reference': { type: 'string' },
   crop: { type: 'boolean' },
+  'match-brightness': { type: 'boolean' },
+  'no-match-brightness': { type: 'boolean' },
 } as const;
 
 export const FALLBACKS = ['none', 'cpu'] as const;
@@ -117,6 +119,8 @@ export function fusionFromFlags(
     const without = `without --align (it ${v.align === 'none' ? 'is none' : 'defaults to none'}): add --align <translation|similarity|affine|auto>, or leave the flag out`;
     if (v.crop) pointlessFlag('--crop', without);
     if (v['align-reference'] !== undefined) pointlessFlag('--align-reference', without);
+    if (v['match-brightness']) pointlessFlag('--match-brightness', without);
+    if (v['no-match-brightness']) pointlessFlag('--no-match-brightness', without);
   }
   if ((v.backend ?? defaultBackend) === 'cpu') {
     const onCpu = `with --backend cpu${v.backend === undefined ? ' (the default)' : ''}: it is for webgpu; add --backend webgpu or auto, or leave the flag out`;
@@ -134,6 +138,7 @@ export function fusionFromFlags(
       align: v.align as FuseOptions['align'],
       alignReference: v['align-reference'] as FuseOptions['alignReference'],
       alignCrop: v.crop,
+      alignMatchBrightness: v['no-match-brightness'] ? false : v['match-brightness'],
     },
     runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),
     fallback: choiceFlag('--fallback', FALLBACKS, v.fallback, 'none'),

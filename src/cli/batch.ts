@@ -63,7 +63,8 @@ Fusion (as focusfuse fuse):
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms
-  --align-reference <middle|sharpest>  --crop     (only with --align: errors without it)
+  --align-reference <middle|sharpest>  --crop  --no-match-brightness  (only with --align:
+                           errors without it)
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
                                  adapter, else cpu (software adapters are slower than it)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)

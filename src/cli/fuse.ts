@@ -14,6 +14,8 @@ import { PLANE_ORDERS } from '../io/cccid.js';
 import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
+import { saveAlignedPlanes } from '../io/save-aligned.js';
+import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
 
@@ -26,6 +28,7 @@ const FLAGS = {
   json: { type: 'string' },
   'bit-depth': { type: 'string' },
   normalize: { type: 'boolean' },
+  'save-aligned': { type: 'string' },
   ...FUSION_FLAGS,
   order: { type: 'string' },
   fov: { type: 'string' },
@@ -90,11 +93,18 @@ Alignment (see docs/alignment.md):
   --align <none|translation|similarity|affine|auto>
                              register the planes into the reference plane's frame
                              before fusing (default none; auto = similarity, applied
-                             only to planes that move more than 0.5 px RMS). Planes of
-                             different sizes need an --align other than none.
+                             only where the motion is significant and moves the fused
+                             image by more than 0.5 px RMS). Planes of different sizes
+                             need an --align other than none.
   --align-reference <middle|sharpest>  reference plane (default middle)
   --crop                     crop the output to the area every aligned plane covers
-  (--align-reference and --crop without --align are errors: they would do nothing)
+  --save-aligned <dir>       with --align: also write the aligned planes (as the focus
+                             measures saw them) into <dir>, one PNG per plane
+  --no-match-brightness      with --align: do not match each resampled plane's brightness
+                             and colour balance to the reference plane (on by default:
+                             --match-brightness)
+  (--align-reference, --crop, --save-aligned and --no-match-brightness without --align
+   are errors: they would do nothing)
 
 Other:
   -q, --quiet    print nothing but errors
@@ -148,9 +158,14 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
 function alignmentLine(report: AlignmentReport): string {
   const by = report.decidedBy ? `, decided by the ${report.decidedBy.replace('-', ' ')}` : '';
   const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
-  if (!report.applied) return `  align ${report.mode}: nothing applied${by} (${ms})`;
-  const widest = report.planes.reduce((a, b) => (b.displacementPx > a.displacementPx ? b : a));
-  return `  align ${report.mode}: applied, reference plane ${report.reference}, largest move ${widest.displacementPx.toFixed(2)} px (plane ${widest.plane})${by} (${ms})`;
+  // auto says why: the largest move it estimated with its standard error, and how far that moves the fused image.
+  const moved = (p: AlignmentReport['planes'][number]) => p.estimatedPx ?? p.displacementPx;
+  const widest = report.planes.reduce((a, b) => (moved(b) > moved(a) ? b : a));
+  const error = widest.uncertaintyPx !== undefined ? ` ± ${widest.uncertaintyPx.toFixed(2)}` : '';
+  const fused = report.fusedDisplacementPx !== undefined ? `, fused image ${report.fusedDisplacementPx.toFixed(2)} px RMS (threshold ${report.thresholdPx})` : '';
+  const why = `largest move ${moved(widest).toFixed(2)}${error} px (plane ${widest.plane})${fused}`;
+  if (!report.applied) return `  align ${report.mode}: nothing applied, ${why}${by} (${ms})`;
+  return `  align ${report.mode}: applied, reference plane ${report.reference}, ${why}${by} (${ms})`;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -169,7 +184,7 @@ async function run(argv: string[]): Promise<number> {
     depthColor: v['depth-color'],
     json: jsonToStdout ? undefined : v.json,
   };
-  if (!jsonToStdout && Object.values(outputs).every((path) => path === undefined)) {
+  if (!jsonToStdout && Object.values(outputs).every((path) => path === undefined) && v['save-aligned'] === undefined) {
     expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
   }
   const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
@@ -183,6 +198,7 @@ async function run(argv: string[]): Promise<number> {
   if (bitDepth === 16 && outputs.fused && outputFormatFor(outputs.fused) === 'jpeg') {
     expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
   }
+  if (v['save-aligned'] !== undefined && resolved.align === 'none') expected('--align other than none', '--save-aligned', v['save-aligned']);
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {
@@ -199,7 +215,10 @@ async function run(argv: string[]): Promise<number> {
   });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();
-  const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning);
+  // Long alignments show how far they are, per registered plane, on a terminal only.
+  const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';
+  if (progress) setAlignProgress((done, total) => process.stderr.write(`\r  aligning: ${done}/${total} registrations${done === total ? '\n' : ''}`));
+  const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning).finally(() => setAlignProgress(undefined));
   result.meta ??= stack.meta;
   result.alignment?.warnings.forEach(onWarning);
   if (isWideStack(stack) && !result.image16) {
@@ -209,6 +228,10 @@ async function run(argv: string[]): Promise<number> {
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
   const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize };
   await writeResult(result, outputs, recorded);
+  if (v['save-aligned'] !== undefined) {
+    if (result.aligned) await saveAlignedPlanes(result.aligned, v['save-aligned']);
+    else onWarning(`--save-aligned: this engine (${result.backend.name}) does not hand the aligned planes back; use --backend cpu`);
+  }
   ms.write = performance.now() - fused;
   if (jsonToStdout) process.stdout.write(`${JSON.stringify(statsDocument(result, outputs, recorded), null, 2)}\n`);
   if (!v.quiet) (jsonToStdout ? console.error : console.log)(summary(result, { ...outputs, json: jsonToStdout ? '(stdout)' : outputs.json }, ms));

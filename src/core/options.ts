@@ -59,6 +59,7 @@ export const DEFAULT_OPTIONS = {
   align: 'none' as AlignMode,
   alignReference: 'middle' as AlignReference,
   alignCrop: false,
+  alignMatchBrightness: true,
 };
 
 /** Checks `value` is one of `values` ("Expected one of 'a', 'b' for name but received ..."). */
@@ -92,7 +93,7 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
  */
 export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
-  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop']);
+  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
@@ -101,6 +102,8 @@ export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
   if (typeof keepFocus !== 'boolean') expected('a boolean', 'keepFocus', keepFocus);
   const alignCrop = options.alignCrop ?? DEFAULT_OPTIONS.alignCrop;
   if (typeof alignCrop !== 'boolean') expected('a boolean', 'alignCrop', alignCrop);
+  const alignMatchBrightness = options.alignMatchBrightness ?? DEFAULT_OPTIONS.alignMatchBrightness;
+  if (typeof alignMatchBrightness !== 'boolean') expected('a boolean', 'alignMatchBrightness', alignMatchBrightness);
   return {
     measure,
     window: integerIn(0, MAX_WINDOW, 'window', options.window ?? DEFAULT_OPTIONS.window),
@@ -112,5 +115,6 @@ export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
     align: oneOf(ALIGN_MODES, 'align', options.align ?? DEFAULT_OPTIONS.align),
     alignReference: oneOf(ALIGN_REFERENCES, 'alignReference', options.alignReference ?? DEFAULT_OPTIONS.alignReference),
     alignCrop,
+    alignMatchBrightness,
   };
 }

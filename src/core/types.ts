@@ -92,6 +92,8 @@ export interface FuseOptions {
   alignReference?: AlignReference;
   /** With alignment: crop the output to the area every plane covers. Default false. */
   alignCrop?: boolean;
+  /** With alignment: match each plane's brightness and colour balance to the reference plane. Default true. */
+  alignMatchBrightness?: boolean;
 }
 
 /** Options after validation and defaults: every field is present. */
@@ -106,6 +108,7 @@ export interface ResolvedOptions {
   align: AlignMode;
   alignReference: AlignReference;
   alignCrop: boolean;
+  alignMatchBrightness: boolean;
 }
 
 /** Per-stack statistics. */
@@ -142,6 +145,12 @@ export interface FuseResult {
   rawDepth: Float32Array;
   /** Confidence in [0, 1). */
   confidence: Float32Array;
+  /**
+   * With alignment: the planes the focus measures saw (registered into the reference frame and
+   * brightness-matched; the input planes when `auto` left them untouched), for `--save-aligned`.
+   * Not carried across the GPU runtimes' process boundaries.
+   */
+  aligned?: ZStack;
   /** Per-plane focus measures, only with `keepFocus: true`. */
   focus?: Float32Array[];
   stats: StackStats;

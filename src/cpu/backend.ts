@@ -2,10 +2,11 @@
  * The CPU engine: runs every stage of maths version 1 on one thread and times each stage. It is the
  * reference the WebGPU engine is tested against, and the fallback where no adapter exists.
  */
-import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions } from '../core/types.js';
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
 import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
 import { blockMeans } from '../align/pyramid.js';
+import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
@@ -60,7 +61,7 @@ export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: C
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
   if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
   const input = toRgba8Stack(given);
-  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop };
+  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
   // With a crop the planes are always resampled, so there is nothing to gain.
@@ -75,7 +76,8 @@ export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: C
     const sums = input.planes.map(() => new Float64Array(columns * rows));
     measured = measurePlanes(input, options, workspace, sums.map((s) => ({ factor, sums: s })));
     const ta = performance.now();
-    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)) });
+    const planeShares = sharesOf(measured.focus);
+    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares });
     alignment = report;
     if (warp) {
       stack = warpStackCpu(input, warp);
@@ -130,7 +132,10 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
   };
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
-  if (aligned) result.alignment = aligned.alignment;
+  if (aligned) {
+    result.alignment = aligned.alignment;
+    result.aligned = stack as ZStack;
+  }
   return result;
 }
 

@@ -256,7 +256,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     try {
       for (const stack of stacks) {
         const t0 = performance.now();
-        const { report, warp } = planAlignment(stack, { mode: 'auto', reference: options.alignReference });
+        const { report, warp } = planAlignment(stack, { mode: 'auto', reference: options.alignReference, matchBrightness: options.alignMatchBrightness });
         plans.push({ report: report!, ...(warp ? { warp } : {}), ms: performance.now() - t0 });
       }
     } catch (error) {

@@ -4,7 +4,7 @@
  * the fusion's own: upload, warp, readback. The aligned planes then go through the engine like any
  * registered stack.
  */
-import { planAlignment, type WarpPlan } from '../align/align-stack.js';
+import { brightnessMatched, planAlignment, type WarpPlan } from '../align/align-stack.js';
 import type { AlignmentReport } from '../align/types.js';
 import type { FuseResult, ResolvedOptions, ZStack } from '../core/types.js';
 import { describeGpuError, gpuFault, messageOf } from './faults.js';
@@ -34,7 +34,8 @@ function packWarps(stack: ZStack, plan: WarpPlan, planes: number[]): ArrayBuffer
  * @example const aligned = await warpOnGpu(device, stack, planAlignment(stack, { mode: 'similarity' }).warp!);
  * @throws FocusFuseError BACKEND naming the stack when the GPU fails.
  */
-export async function warpOnGpu(device: GPUDevice, stack: ZStack, plan: WarpPlan): Promise<ZStack> {
+export async function warpOnGpu(device: GPUDevice, input: ZStack, plan: WarpPlan): Promise<ZStack> {
+  const stack = brightnessMatched(input, plan);
   const name = stack.meta?.name ?? 'stack';
   const moved = stack.planes.flatMap((_, z) => (plan.keep[z] ? [] : [z]));
   const aligned: ZStack = { width: plan.width, height: plan.height, planes: stack.planes.slice() };
@@ -120,7 +121,7 @@ export interface GpuAligned {
  */
 export async function alignOnGpu(device: GPUDevice, stack: ZStack, options: ResolvedOptions): Promise<GpuAligned> {
   const t0 = performance.now();
-  const { report, warp } = planAlignment(stack, { mode: options.align, reference: options.alignReference, crop: options.alignCrop });
+  const { report, warp } = planAlignment(stack, { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness });
   if (!report) return { stack, ms: 0 };
   const t1 = performance.now();
   const aligned = warp ? await warpOnGpu(device, stack, warp) : stack;
@@ -132,6 +133,7 @@ export async function alignOnGpu(device: GPUDevice, stack: ZStack, options: Reso
 export function withAlignment(result: FuseResult, aligned: GpuAligned): FuseResult {
   if (!aligned.report) return result;
   result.alignment = aligned.report;
+  result.aligned = aligned.stack;
   result.timings = { align: aligned.ms, ...result.timings, total: (result.timings.total ?? 0) + (aligned.overlapped ? 0 : aligned.ms) };
   return result;
 }

@@ -1,0 +1,34 @@
+/**
+ * `--save-aligned DIR`: writes the planes as the focus measures saw them (registered into the
+ * reference frame and brightness-matched), one PNG per plane, so that users can inspect or reuse
+ * them (like focus-stack's --align-only). Each file is written atomically (temp + rename).
+ */
+import { basename, extname, join } from 'node:path';
+import type { ZStack } from '../core/types.js';
+import { writeFileAtomic } from './atomic.js';
+import { encodeRgba } from './encode.js';
+
+/**
+ * The file name of plane z: its source file's base name as PNG (`z07.jpg` -> `z07.png`), or `z07.png`
+ * without one. Base names only, so no path leaves `dir`.
+ * @example alignedPlaneName({ files: ['a/x.jpg'] }, 0) // 'x.png'
+ */
+export function alignedPlaneName(meta: ZStack['meta'], z: number): string {
+  const file = meta?.files?.[z];
+  const stem = file ? basename(file, extname(file)) : `z${String(z).padStart(2, '0')}`;
+  return `${stem}.png`;
+}
+
+/**
+ * Writes every plane of `stack` as PNG into `dir` (created when missing); returns the paths written.
+ * @example await saveAlignedPlanes(result.aligned!, 'aligned/'); // ['aligned/z00.png', ...]
+ */
+export async function saveAlignedPlanes(stack: ZStack, dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const [z, rgba] of stack.planes.entries()) {
+    const path = join(dir, alignedPlaneName(stack.meta, z));
+    await writeFileAtomic(path, await encodeRgba(rgba.subarray(0, stack.width * stack.height * 4), stack.width, stack.height, 'png'));
+    paths.push(path);
+  }
+  return paths;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { planAlignment } from '../src/align/align-stack.js';
+import { resolveOptions } from '../src/core/options.js';
+import type { ZStack } from '../src/core/types.js';
+import { fuseCpu } from '../src/cpu/backend.js';
+import { generateStack } from '../src/synth/generate.js';
+
+/** Per plane, a planted exposure / colour-balance change: v -> gain[c] * v + offset[c] (plane 2 is the reference). */
+const DRIFT: { gain: [number, number, number]; offset: [number, number, number] }[] = [
+  { gain: [0.92, 0.97, 0.9], offset: [12, 3, 20] },
+  { gain: [0.94, 0.97, 0.93], offset: [9, 3, 14] },
+  { gain: [1, 1, 1], offset: [0, 0, 0] },
+  { gain: [0.97, 1, 0.93], offset: [-6, -8, 5] },
+  { gain: [0.9, 0.95, 0.98], offset: [-10, 0, -12] },
+];
+
+function drifted(stack: ZStack): ZStack {
+  return {
+    ...stack,
+    planes: stack.planes.map((rgba, z) => rgba.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.max(0, Math.round(DRIFT[z].gain[i % 4] * v + DRIFT[z].offset[i % 4])))))),
+  };
+}
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (i % 4 === 3) continue;
+    sum += (a[i] - b[i]) ** 2;
+    n++;
+  }
+  return 10 * Math.log10((255 * 255) / (sum / n));
+}
+
+describe('brightness matching (--match-brightness)', () => {
+  const { stack } = generateStack({ seed: 4, size: 192, planes: 5, noise: 2 });
+
+  it('recovers a planted gain, offset and colour drift per plane and channel', () => {
+    const { report } = planAlignment(drifted(stack), { mode: 'translation' });
+    report!.planes.forEach((p, z) => {
+      if (z === 2) return expect(p.brightness).toBeUndefined();
+      // The match maps the plane back onto the reference, undoing the planted drift over the
+      // stack's range of values (dark cell interiors to the bright background).
+      for (let c = 0; c < 3; c++) {
+        for (const v of [60, 150, 230]) {
+          const back = p.brightness!.gain[c] * (DRIFT[z].gain[c] * v + DRIFT[z].offset[c]) + p.brightness!.offset[c];
+          expect(Math.abs(back - v), `plane ${z} channel ${c} at ${v}`).toBeLessThan(2.5);
+        }
+      }
+    });
+  });
+
+  it('brings the fused image of a drifted stack back towards the undrifted one', () => {
+    const clean = fuseCpu(stack, resolveOptions({ align: 'translation' })).image;
+    const matched = fuseCpu(drifted(stack), resolveOptions({ align: 'translation' })).image;
+    const unmatched = fuseCpu(drifted(stack), resolveOptions({ align: 'translation', alignMatchBrightness: false })).image;
+    const [withMatch, without] = [psnr(matched, clean), psnr(unmatched, clean)];
+    console.log(`fused vs undrifted: ${withMatch.toFixed(2)} dB matched, ${without.toFixed(2)} dB not`);
+    expect(withMatch).toBeGreaterThan(without + 3);
+  });
+
+  it('leaves registered, evenly exposed stacks exactly as they are', () => {
+    for (const seed of [4, 5, 6]) {
+      const registered = generateStack({ seed, size: 192, planes: 5, noise: 2 }).stack;
+      const { report } = planAlignment(registered, { mode: 'similarity' });
+      expect(report!.planes.map((p) => p.brightness)).toEqual(registered.planes.map(() => undefined));
+      const on = fuseCpu(registered, resolveOptions({ align: 'similarity' })).image;
+      const off = fuseCpu(registered, resolveOptions({ align: 'similarity', alignMatchBrightness: false })).image;
+      expect(Buffer.compare(Buffer.from(on), Buffer.from(off))).toBe(0);
+    }
+  });
+});
