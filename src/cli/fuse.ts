@@ -57,7 +57,8 @@ Fusion:
                                    (maths version 1), dlap, sml, glv, brenner, tenv
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
   --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
-  --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
+  --composite <interpolate|nearest|pyramid>  blend the two nearest planes, take one, or blend per
+                           level of a Laplacian pyramid (seamless, sharper; default interpolate)
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader

@@ -6,7 +6,8 @@ import { expected } from './errors.js';
 import type { AlignMode, AlignReference, BackendName, CompositeMode, FuseOptions, Measure, ResolvedOptions } from './types.js';
 
 export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
-export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest'];
+export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
+  'pyramid'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'webgpu', 'auto'];
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
 export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];

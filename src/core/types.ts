@@ -12,7 +12,8 @@ import type { AlignmentReport } from '../align/types.js';
 export type Measure = 'lapv' | 'teng' | 'wavelet' | 'dlap' | 'sml' | 'glv' | 'brenner' | 'tenv';
 
 /** How the all-in-focus image is built from the smoothed depth map. */
-export type CompositeMode = 'interpolate' | 'nearest';
+export type CompositeMode = 'interpolate' | 'nearest'
+  | 'pyramid'; // Laplacian-pyramid blending (src/core/pyramid.ts)
 
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'webgpu' | 'auto';

@@ -141,6 +141,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
         window: state.options.window,
         sigma: state.options.sigma,
         maxBindingBytes,
+        pyramid: state.options.composite === 'pyramid',
       });
     } catch (error) {
       throw gpuFault([state.name], 'cannot tile this stack', messageOf(error));

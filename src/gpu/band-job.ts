@@ -5,6 +5,7 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
+import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
@@ -19,7 +20,7 @@ import type { StageTimer } from './timer.js';
 export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
-type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'stats';
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats';
 export type JobPipelines = Record<PipelineRole, { kernel: KernelName; pipelines: KernelPipelines }>;
 
 /**
@@ -35,6 +36,8 @@ export async function loadJobPipelines(device: GPUDevice, measure: StackState['o
     depth: 'depth',
     smooth: 'smooth',
     composite: 'composite',
+    pyramidReduce: 'pyramidReduce',
+    pyramidBlend: 'pyramidBlend',
     stats: 'stats',
   };
   const entries = await Promise.all(
@@ -50,8 +53,20 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const { channels } = measureKernelFor(state.options.measure);
   const n = width * band.rows;
   const kept = width * (band.keptEnd - band.keptStart);
-  // planes + luma/focus + energy + box temp + 6 single-layer images + readback.
-  return 4 * n * (2 * planes + 2 * channels * planes + 6) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0));
+  // planes + luma/focus + energy + box temp + 6 single-layer images + readback (+ the pyramids).
+  const pyramid = state.options.composite === 'pyramid' ? pyramidBytes(width, band.rows, planes) : 0;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+}
+
+/** Pixels of levels 1..L of one layer of a band's pyramid. */
+function coarsePixels(width: number, rows: number): number {
+  return pyramidPixels(pyramidLevels(width, rows)) - width * rows;
+}
+
+/** The `pyramid` composite's buffers: RGBA (vec4f) and weight pyramids of every plane, the blended pyramid. */
+function pyramidBytes(width: number, rows: number, planes: number): number {
+  const coarse = coarsePixels(width, rows);
+  return 16 * coarse * planes + 4 * coarse * planes + 16 * coarse;
 }
 
 export interface EncodedJob {
@@ -205,7 +220,32 @@ export function encodeBandJob(
   } else {
     encoder.copyBufferToBuffer(rawDepth.buffer, 0, depth.buffer, 0, 4 * n);
   }
-  stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
+  if (options.composite === 'pyramid') {
+    // One uniform per level: which level a reduce / blend dispatch writes (collapse takes level 0's).
+    const coarse = coarsePixels(width, rows);
+    const gauss = allocate('pyramid-colour', 16 * coarse * planes);
+    const pyramidWeights = allocate('pyramid-weights', 4 * coarse * planes);
+    const blended = allocate('pyramid-blended', 16 * coarse);
+    const levels = pyramidLevels(width, rows);
+    const levelParams = levels.map((_, l) => {
+      const uniform = allocate(`pyramid-level-${l}`, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, 0, 0, 0]));
+      return uniform;
+    });
+    const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
+    stage('composite', (pass) => {
+      for (let l = 1; l <= PYRAMID_LEVELS; l++) {
+        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights);
+        dispatch(pass, 'pyramidReduce', 'main', group, { ...levelShape(l), layers: planes });
+      }
+      for (let l = PYRAMID_LEVELS; l >= 0; l--) {
+        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
+        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l));
+      }
+    });
+  } else {
+    stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
+  }
   stage('stats', (pass) =>
     dispatch(pass, 'stats', 'main', bindGroup('stats', 'main', luma, partials), { width, height: keptRows, layers: planes }),
   );

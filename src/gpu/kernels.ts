@@ -15,6 +15,9 @@ import glvWgsl from '../../shaders/glv.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
 import measureTileWgsl from '../../shaders/measure_tile.wgsl';
+import pyramidBlendWgsl from '../../shaders/pyramid_blend.wgsl';
+import pyramidLevelsWgsl from '../../shaders/pyramid_levels.wgsl';
+import pyramidReduceWgsl from '../../shaders/pyramid_reduce.wgsl';
 import smlWgsl from '../../shaders/sml.wgsl';
 import smoothWgsl from '../../shaders/smooth.wgsl';
 import statsWgsl from '../../shaders/stats.wgsl';
@@ -171,6 +174,26 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RO, RW], // params, planes, depth, image
     shared: false,
+    dispatch: perPixel,
+  },
+  pyramidReduce: {
+    label: 'focusfuse.pyramid_reduce',
+    code: commonWgsl + pyramidLevelsWgsl + pyramidReduceWgsl,
+    entryPoints: ['main'],
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, U, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights
+    shared: false,
+    // Shape: the level written (its width and height), layers = Z.
+    dispatch: perPixel,
+  },
+  pyramidBlend: {
+    label: 'focusfuse.pyramid_blend',
+    code: commonWgsl + pyramidLevelsWgsl + pyramidBlendWgsl,
+    entryPoints: ['blend', 'collapse'], // blend: levels L..1, then collapse: level 0
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
+    shared: false,
+    // Shape: the level written, one layer.
     dispatch: perPixel,
   },
   stats: {

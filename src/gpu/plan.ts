@@ -4,8 +4,11 @@
  * kept rows absorb exactly that: measure stencil (up to 3 rows for the Haar levels) + window radius r
  * + smoothing radius. Every kept row then sees the same neighbourhood as in the untiled image, and
  * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
+ * The `pyramid` composite adds PYRAMID_HALO rows and starts each band on a multiple of 2^PYRAMID_LEVELS
+ * rows, so the band's coarse levels sit on the image's decimation grid.
  */
 import { gaussianRadius } from '../core/maths.js';
+import { PYRAMID_HALO, PYRAMID_LEVELS } from '../core/pyramid.js';
 import { FocusFuseError } from '../core/errors.js';
 import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
 
@@ -29,11 +32,16 @@ export interface BandPlanInput {
   maxBindingBytes: number;
   /** Largest number of rows per band (dispatch-size limits). */
   maxRows?: number;
+  /** The `pyramid` composite: more halo, aligned band starts, and its RGBA pyramid is the largest binding. */
+  pyramid?: boolean;
 }
 
+/** Bytes per pixel and plane of the pyramid composite's largest binding (levels 1..L of vec4f: 16 / 3, with room for the rounding up of odd sizes). */
+const PYRAMID_BYTES_PER_PIXEL_PLANE = 8;
+
 /** Halo rows a band needs on each artificial edge for a given window and sigma. */
-export function haloRows(window: number, sigma: number): number {
-  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma);
+export function haloRows(window: number, sigma: number, pyramid = false): number {
+  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma) + (pyramid ? PYRAMID_HALO : 0);
 }
 
 /** Most workgroups per dispatch dimension every WebGPU device allows. */
@@ -48,11 +56,13 @@ const MAX_WORKGROUPS = 65535;
 export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
-  const rowBytes = width * planes * channels * 4;
+  const rowBytes = width * planes * Math.max(channels * 4, input.pyramid ? PYRAMID_BYTES_PER_PIXEL_PLANE : 0);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
-  const halo = haloRows(input.window, input.sigma);
-  const keptPerBand = fit - 2 * halo;
+  const halo = haloRows(input.window, input.sigma, input.pyramid);
+  // Pyramid: the start moves up to the grid, by at most grid - 1 rows more.
+  const grid = input.pyramid ? 2 ** PYRAMID_LEVELS : 1;
+  const keptPerBand = fit - 2 * halo - (grid - 1);
   if (keptPerBand < 1) {
     throw new FocusFuseError(
       'BACKEND',
@@ -62,7 +72,7 @@ export function planBands(input: BandPlanInput): Band[] {
   const bands: Band[] = [];
   for (let kept = 0; kept < height; kept += keptPerBand) {
     const keptEndImage = Math.min(height, kept + keptPerBand);
-    const start = Math.max(0, kept - halo);
+    const start = Math.max(0, Math.floor((kept - halo) / grid) * grid);
     const end = Math.min(height, keptEndImage + halo);
     bands.push({ start, rows: end - start, keptStart: kept - start, keptEnd: keptEndImage - start });
   }
