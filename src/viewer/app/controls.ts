@@ -3,6 +3,7 @@
  * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
  * dropping them. Controls only write the state; rendering reads it back (see main.ts).
  */
+import * as fusionOptions from '../../core/options.js';
 import type { CompositeMode, Measure } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
 import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
@@ -80,21 +81,40 @@ function wireFocus(store: Store): void {
   });
 }
 
-/** Measure, window, sigma and composite: written to the state; `changed` re-fuses. */
+/**
+ * The depth modes the engine offers (DEPTH_MODES of src/core/options.ts), none where it has only
+ * version 1's: the page offers every mode the engine it ships with knows.
+ */
+export function depthModes(): readonly string[] {
+  return ((fusionOptions as unknown as Record<string, unknown>).DEPTH_MODES as readonly string[] | undefined) ?? [];
+}
+
+/** Measure, depth mode, window, sigma and composite: written to the state; `changed` re-fuses. */
 function wireFusion(store: Store, changed: () => void): void {
   const measure = byId<HTMLSelectElement>('measure');
   const composite = byId<HTMLSelectElement>('composite');
+  const depthMode = byId<HTMLSelectElement>('depth-mode');
   const window = byId<HTMLInputElement>('window');
   const sigma = byId<HTMLInputElement>('sigma');
+  const { options } = store.get();
+  fillSelect(composite, fusionOptions.COMPOSITE_MODES, {}, options.composite);
+  fillSelect(depthMode, depthModes(), {}, options.depthMode ?? depthModes()[0] ?? '');
+  byId('depth-mode-label').hidden = depthModes().length === 0;
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;
     store.update({
-      options: { measure: measure.value as Measure, composite: composite.value as CompositeMode, window: Number(window.value), sigma: Number(sigma.value) },
+      options: {
+        measure: measure.value as Measure,
+        composite: composite.value as CompositeMode,
+        window: Number(window.value),
+        sigma: Number(sigma.value),
+        ...(depthModes().length ? { depthMode: depthMode.value } : {}),
+      },
     });
     changed();
   };
-  for (const control of [measure, composite, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
+  for (const control of [measure, composite, depthMode, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
   const zstep = byId<HTMLInputElement>('zstep');
   zstep.addEventListener('input', () => {
     const value = Number(zstep.value);

@@ -30,7 +30,8 @@ export interface ViewerState {
   result?: FuseResult;
   /** The focal plane shown by `plane` layers. */
   plane: number;
-  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode };
+  /** depthMode: one of DEPTH_MODES where the engine has depth modes (see controls.ts depthModes). */
+  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode; depthMode?: string };
   views: [ViewSpec, ViewSpec];
   camera: Camera2d;
   /** The clicked pixel whose focus curve is plotted. */
