@@ -93,7 +93,11 @@ fn collapse(@builtin(global_invocation_id) id: vec3u) {
   let i = pixel_index(p.x, p.y, 0u);
   let dc = clamped_depth(i);
   var sum = vec4f(0.0);
-  for (var z = 0u; z < params.planes; z++) {
+  // w_z > 0 only for |Dc - z| < 0.5 + SOFTNESS / 2: at most two planes.
+  let reach = 0.5 + 0.5 * SOFTNESS;
+  let first = u32(max(0.0, floor(dc - reach)));
+  let last = u32(min(f32(params.planes - 1u), ceil(dc + reach)));
+  for (var z = first; z <= last; z++) {
     let w = plane_weight(dc, z);
     if (w == 0.0) {
       continue;

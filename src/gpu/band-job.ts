@@ -63,10 +63,11 @@ function coarsePixels(width: number, rows: number): number {
   return pyramidPixels(pyramidLevels(width, rows)) - width * rows;
 }
 
-/** The `pyramid` composite's buffers: RGBA (vec4f) and weight pyramids of every plane, the blended pyramid. */
+/** The `pyramid` composite's buffers: RGBA (vec4f) and weight pyramids of every plane, the reduce's rows pass, the blended pyramid. */
 function pyramidBytes(width: number, rows: number, planes: number): number {
   const coarse = coarsePixels(width, rows);
-  return 16 * coarse * planes + 4 * coarse * planes + 16 * coarse;
+  const rowPixels = ((width + 1) >> 1) * rows;
+  return 20 * coarse * planes + 20 * rowPixels * planes + 16 * coarse;
 }
 
 export interface EncodedJob {
@@ -226,6 +227,9 @@ export function encodeBandJob(
     const gauss = allocate('pyramid-colour', 16 * coarse * planes);
     const pyramidWeights = allocate('pyramid-weights', 4 * coarse * planes);
     const blended = allocate('pyramid-blended', 16 * coarse);
+    const rowPixels = ((width + 1) >> 1) * rows; // the largest rows pass, level 0 -> 1
+    const rowColour = allocate('pyramid-row-colour', 16 * rowPixels * planes);
+    const rowWeight = allocate('pyramid-row-weight', 4 * rowPixels * planes);
     const levels = pyramidLevels(width, rows);
     const levelParams = levels.map((_, l) => {
       const uniform = allocate(`pyramid-level-${l}`, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
@@ -235,8 +239,9 @@ export function encodeBandJob(
     const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
     stage('composite', (pass) => {
       for (let l = 1; l <= PYRAMID_LEVELS; l++) {
-        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights);
-        dispatch(pass, 'pyramidReduce', 'main', group, { ...levelShape(l), layers: planes });
+        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
+        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: planes });
+        dispatch(pass, 'pyramidReduce', 'columns', group, { ...levelShape(l), layers: planes });
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
         const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);

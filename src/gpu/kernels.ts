@@ -179,11 +179,11 @@ export const KERNELS = {
   pyramidReduce: {
     label: 'focusfuse.pyramid_reduce',
     code: commonWgsl + pyramidLevelsWgsl + pyramidReduceWgsl,
-    entryPoints: ['main'],
+    entryPoints: ['rows', 'columns'], // run in this order per level
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights
+    bindings: [U, U, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight
     shared: false,
-    // Shape: the level written (its width and height), layers = Z.
+    // Shape: the pass's output (rows: w_{l+1} x h_l; columns: w_{l+1} x h_{l+1}), layers = Z.
     dispatch: perPixel,
   },
   pyramidBlend: {

@@ -36,8 +36,8 @@ export interface BandPlanInput {
   pyramid?: boolean;
 }
 
-/** Bytes per pixel and plane of the pyramid composite's largest binding (levels 1..L of vec4f: 16 / 3, with room for the rounding up of odd sizes). */
-const PYRAMID_BYTES_PER_PIXEL_PLANE = 8;
+/** Bytes per row and plane of the pyramid composite's largest binding: the reduce's rows pass, ceil(w / 2) vec4f. */
+const pyramidRowBytes = (width: number): number => 16 * ((width + 1) >> 1);
 
 /** Halo rows a band needs on each artificial edge for a given window and sigma. */
 export function haloRows(window: number, sigma: number, pyramid = false): number {
@@ -56,7 +56,7 @@ const MAX_WORKGROUPS = 65535;
 export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
-  const rowBytes = width * planes * Math.max(channels * 4, input.pyramid ? PYRAMID_BYTES_PER_PIXEL_PLANE : 0);
+  const rowBytes = planes * Math.max(width * channels * 4, input.pyramid ? pyramidRowBytes(width) : 0);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
   const halo = haloRows(input.window, input.sigma, input.pyramid);
