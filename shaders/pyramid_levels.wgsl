@@ -5,26 +5,20 @@
 const LEVELS: u32 = 4u;     // PYRAMID_LEVELS
 const SOFTNESS: f32 = 0.5;  // PYRAMID_SOFTNESS
 
+// Written by the host (src/gpu/band-job.ts) once per level: the level a dispatch writes and the
+// geometry of every level, so no kernel loops to find sizes and offsets.
 struct Level {
-  level: u32,  // the level this dispatch writes
+  level: u32,                         // the level this dispatch writes
+  geometry: array<vec4u, 5>,          // per level 0..LEVELS: (width, height, offset, 0); offset = pixels of levels 1..l-1
 }
 
 fn level_size(l: u32) -> vec2u {
-  var s = vec2u(params.width, params.height);
-  for (var k = 0u; k < l; k++) {
-    s = (s + 1u) / 2u;
-  }
-  return s;
+  return pass_level.geometry[l].xy;
 }
 
 // Pixels of levels 1..l-1 of one plane (level l's offset in a single-layer pyramid buffer).
 fn level_offset(l: u32) -> u32 {
-  var offset = 0u;
-  for (var k = 1u; k < l; k++) {
-    let s = level_size(k);
-    offset += s.x * s.y;
-  }
-  return offset;
+  return pass_level.geometry[l].z;
 }
 
 fn unpack_rgba(v: u32) -> vec4f {

@@ -231,9 +231,11 @@ export function encodeBandJob(
     const rowColour = allocate('pyramid-row-colour', 16 * rowPixels * planes);
     const rowWeight = allocate('pyramid-row-weight', 4 * rowPixels * planes);
     const levels = pyramidLevels(width, rows);
+    // struct Level of pyramid_levels.wgsl: the level, then (width, height, offset of levels >= 1, 0) per level.
+    const geometry = levels.flatMap((level, l) => [level.width, level.height, l === 0 ? 0 : level.offset - levels[1].offset, 0]);
     const levelParams = levels.map((_, l) => {
-      const uniform = allocate(`pyramid-level-${l}`, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, 0, 0, 0]));
+      const uniform = allocate(`pyramid-level-${l}`, 16 + 16 * levels.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, 0, 0, 0, ...geometry]));
       return uniform;
     });
     const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
