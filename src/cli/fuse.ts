@@ -58,6 +58,9 @@ Fusion:
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
   --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
   --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
+  --depth-mode <gaussian|edge-aware>  depth smoothing: gaussian (version 1, default) or
+                                   edge-aware (halo-aware fill along image edges, falls back
+                                   to one plane on contrast-inverted stacks; docs/fusion-v2.md)
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader
@@ -111,7 +114,7 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${result.planeCount} planes; ` +
-      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite} on ${engine}`,
+      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),

@@ -14,6 +14,9 @@ export type Measure = 'lapv' | 'teng' | 'wavelet' | 'dlap' | 'sml' | 'glv' | 'br
 /** How the all-in-focus image is built from the smoothed depth map. */
 export type CompositeMode = 'interpolate' | 'nearest';
 
+/** How the depth map is smoothed: `gaussian` (version 1) or `edge-aware` (docs/fusion-v2.md). */
+export type DepthMode = 'gaussian' | 'edge-aware';
+
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'webgpu' | 'auto';
 
@@ -62,6 +65,8 @@ export interface FuseOptions {
   sigma?: number;
   /** Composite mode. Default `interpolate`. */
   composite?: CompositeMode;
+  /** Depth mode: `gaussian` (version 1) or `edge-aware` (halo-aware, edge-aware fill). Default `gaussian`. */
+  depthMode?: DepthMode;
   /** Engine. Default `cpu`. */
   backend?: BackendName;
   /** Noise floor tau of the confidence `(Fmax - Fmean) / (Fmax + tau)`. Default depends on the measure. */
@@ -82,6 +87,7 @@ export interface ResolvedOptions {
   window: number;
   sigma: number;
   composite: CompositeMode;
+  depthMode: DepthMode;
   backend: BackendName;
   tau: number;
   keepFocus: boolean;
