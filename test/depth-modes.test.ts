@@ -4,7 +4,8 @@
  * contrast-inverted stack, and shows one plane where there is no focus evidence.
  */
 import { describe, expect, it } from 'vitest';
-import { fallbackPlane, countsLength } from '../src/core/edge-aware.js';
+import { DIP_RATIO, MIN_EVIDENT_DIVISOR, PEAK_RATIO, countsLength, fallbackPlane } from '../src/core/edge-aware.js';
+import { EDGE_LINES_PER_GROUP, KERNELS } from '../src/gpu/kernels.js';
 import { DEPTH_MODES, resolveOptions } from '../src/core/options.js';
 import { composite, depthFromFocus, edgeAwareDepth, fuseCpu, smoothDepth } from '../src/cpu/index.js';
 import type { FuseResult } from '../src/core/types.js';
@@ -144,5 +145,17 @@ describe('fallbackPlane', () => {
 
   it('otherwise -1: per-pixel depth', () => {
     expect(fallbackPlane(counts(100, [0, 50, 0], [50, 0, 50], [300, 400, 300]), 3, 1000)).toBe(-1);
+  });
+});
+
+describe('edge_depth.wgsl mirrors the TypeScript constants', () => {
+  const code = KERNELS.edgeDepth.code;
+  const constant = (name: string, type: 'u32' | 'f32') => Number(code.match(new RegExp(`const ${name}: ${type} = ([\\d.]+)u?;`))?.[1]);
+
+  it('has the same ratios, divisor and lines per workgroup', () => {
+    expect(constant('DIP_RATIO', 'f32')).toBe(DIP_RATIO);
+    expect(constant('PEAK_RATIO', 'f32')).toBe(PEAK_RATIO);
+    expect(constant('MIN_EVIDENT_DIVISOR', 'u32')).toBe(MIN_EVIDENT_DIVISOR);
+    expect(constant('LINES_PER_GROUP', 'u32')).toBe(EDGE_LINES_PER_GROUP);
   });
 });

@@ -35,15 +35,15 @@ export const EDGE_WEIGHT_FLOOR = 1e-20;
 export const DIP_RATIO = 0.5;
 export const PEAK_RATIO = 0.5;
 
-/** A stack is inverted when more than this share of its evident pixels (Fmax > tau) dip. */
-export const INVERTED_SHARE = 0.5;
+/** A stack is inverted when more than half of its evident pixels (Fmax > tau) dip: 2 dipped > evident. */
 
 /**
- * A stack with fewer evident pixels (Fmax > tau) than this share of all pixels has no usable focus
- * evidence (e.g. the sephace stacks: unstained cells whose Laplacian is at the noise floor); a
- * per-pixel choice would be a patchwork of noise, so one plane is shown instead.
+ * A stack with fewer evident pixels (Fmax > tau) than 1 / MIN_EVIDENT_DIVISOR of all pixels
+ * (MIN_EVIDENT_DIVISOR x evident < pixels, in integers) has no usable focus evidence (e.g. the
+ * sephace stacks: unstained cells whose Laplacian is at the noise floor); a per-pixel choice would be
+ * a patchwork of noise, so one plane is shown instead.
  */
-export const MIN_EVIDENT_SHARE = 0.01;
+export const MIN_EVIDENT_DIVISOR = 100;
 
 /** Per-iteration constants of the recursive filter, as the GPU receives them (f32). */
 export interface EdgeIteration {
@@ -92,8 +92,8 @@ function mode(counts: ArrayLike<number>, from: number, length: number): number {
 
 /**
  * The stack-level fallback of the edge-aware mode, from the counts (see countsLength):
- * - inverted (more than INVERTED_SHARE of the evident pixels dip): the most common dip plane;
- * - no evidence (evident < MIN_EVIDENT_SHARE of the pixels): the most common argmax plane of the
+ * - inverted (2 dipped > evident: more than half of the evident pixels dip): the most common dip plane;
+ * - no evidence (MIN_EVIDENT_DIVISOR x evident < pixels): the most common argmax plane of the
  *   evident pixels, or of all pixels when none is evident;
  * - otherwise -1: the per-pixel depth is used. Ties go to the lowest plane.
  * @example fallbackPlane([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => 1 (inverted)
@@ -102,7 +102,8 @@ export function fallbackPlane(counts: ArrayLike<number>, planes: number, pixels:
   const evident = counts[0];
   let dipped = 0;
   for (let z = 0; z < planes; z++) dipped += counts[1 + z];
-  if (evident > 0 && dipped > INVERTED_SHARE * evident) return mode(counts, 1, planes);
-  if (evident < MIN_EVIDENT_SHARE * pixels) return evident > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes);
+  // Integer comparisons (exact in f64 and in the GPU's u32), so both engines decide alike.
+  if (evident > 0 && 2 * dipped > evident) return mode(counts, 1, planes);
+  if (MIN_EVIDENT_DIVISOR * evident < pixels) return evident > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes);
   return -1;
 }

@@ -169,9 +169,9 @@ function recursivePass(
 
 /**
  * The `edge-aware` depth Ds. In order:
- * 1. Safety: if more than INVERTED_SHARE of the pixels with Fmax > tau have a focus curve that
+ * 1. Safety: if more than half of the pixels with Fmax > tau have a focus curve that
  *    dips (two comparable peaks, a valley below DIP_RATIO of the lower one: phase-like contrast
- *    inversion), or fewer than MIN_EVIDENT_SHARE of all pixels have Fmax > tau (no evidence), Ds is
+ *    inversion), or fewer than 1 / MIN_EVIDENT_DIVISOR of all pixels have Fmax > tau (no evidence), Ds is
  *    one plane everywhere (see fallbackPlane: no seams, no patchwork) and nothing else runs.
  * 2. Halo-aware weight: W = C (Fmax / M)^2, M = max of Fmax over the (2 HALO_RADIUS_FACTOR r + 1)^2
  *    square (separable max filter): a pixel whose best plane's energy is a small share of a nearby

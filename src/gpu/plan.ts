@@ -6,6 +6,8 @@
  * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
  */
 import { gaussianRadius } from '../core/maths.js';
+import { EDGE_SPATIAL_FACTOR, haloRadius } from '../core/edge-aware.js';
+import type { DepthMode } from '../core/types.js';
 import { FocusFuseError } from '../core/errors.js';
 import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
 
@@ -25,14 +27,27 @@ export interface BandPlanInput {
   channels: number;
   window: number;
   sigma: number;
+  /** Depth mode (edge-aware needs a taller halo, see haloRows). Default `gaussian`. */
+  depthMode?: DepthMode;
   /** Largest storage binding allowed, in bytes (device limit, or smaller to bound memory). */
   maxBindingBytes: number;
   /** Largest number of rows per band (dispatch-size limits). */
   maxRows?: number;
 }
 
-/** Halo rows a band needs on each artificial edge for a given window and sigma. */
-export function haloRows(window: number, sigma: number): number {
+/**
+ * Rows of the edge-aware mode's band halo per unit of its spatial scale sigma_s: its recursive filter
+ * has no finite support, and at 6 sigma_s the first iteration's weight has decayed below 1e-4.
+ */
+export const EDGE_HALO_SCALES = 6;
+
+/**
+ * Halo rows a band needs on each artificial edge for a given window and sigma. Exact for `gaussian`.
+ * For `edge-aware` approximate: the halo test's max filter (haloRadius) plus EDGE_HALO_SCALES sigma_s
+ * rows of the recursive filter's decay; its one-plane fallback is decided per band (docs/fusion-v2.md).
+ */
+export function haloRows(window: number, sigma: number, depthMode: DepthMode = 'gaussian'): number {
+  if (depthMode === 'edge-aware') return MEASURE_HALO_AFTER + window + haloRadius(window) + Math.ceil(EDGE_HALO_SCALES * EDGE_SPATIAL_FACTOR * sigma);
   return MEASURE_HALO_AFTER + window + gaussianRadius(sigma);
 }
 
@@ -51,7 +66,7 @@ export function planBands(input: BandPlanInput): Band[] {
   const rowBytes = width * planes * channels * 4;
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
-  const halo = haloRows(input.window, input.sigma);
+  const halo = haloRows(input.window, input.sigma, input.depthMode);
   const keptPerBand = fit - 2 * halo;
   if (keptPerBand < 1) {
     throw new FocusFuseError(
