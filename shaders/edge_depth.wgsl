@@ -6,7 +6,8 @@
 //            [evident, dips[Z], argmax of evident pixels[Z], argmax of all pixels[Z]]).
 //   row_max  per pixel: max of Fmax over [x - R, x + R] (clamped), R = edge.halo_radius, into
 //            `depth` (scratch until resolve).
-//   weigh    per pixel: M = max of row_max over [y - R, y + R]; W = C (Fmax / M)^2 (0 where M = 0);
+//   weigh    per pixel: M = max of row_max over [y - R, y + R];
+//            W = C min(1, Fmax / (HALO_SHARE M))^2 (0 where M = 0);
 //            sums = (W D, W).
 //   rows     one invocation per row: the causal then anti-causal recursive pass on both sums
 //            layers, J[k] += w_k (J[k-1] - J[k]), w_k = exp(log_feedback (1 + ratio gH_k)); run
@@ -24,6 +25,7 @@
 
 const DIP_RATIO: f32 = 0.5;
 const PEAK_RATIO: f32 = 0.5;
+const HALO_SHARE: f32 = 0.1;
 const MIN_EVIDENT_DIVISOR: u32 = 100u;
 const LINES_PER_GROUP: u32 = 256u;
 
@@ -140,7 +142,7 @@ fn weigh(@builtin(global_invocation_id) id: vec3u) {
     m = max(m, depth[pixel_index(p.x, clamp_y(i32(p.y) + k), 0u)]);
   }
   let i = pixel_index(p.x, p.y, 0u);
-  let share = select(0.0, guide[pixel_index(p.x, p.y, 2u)] / m, m > 0.0);
+  let share = select(0.0, min(1.0, guide[pixel_index(p.x, p.y, 2u)] / (HALO_SHARE * m)), m > 0.0);
   let w = confidence[i] * share * share;
   sums[i] = w * raw_depth[i];
   sums[pixel_index(p.x, p.y, 1u)] = w;

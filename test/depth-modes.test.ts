@@ -4,7 +4,7 @@
  * contrast-inverted stack, and shows one plane where there is no focus evidence.
  */
 import { describe, expect, it } from 'vitest';
-import { DIP_RATIO, MIN_EVIDENT_DIVISOR, PEAK_RATIO, countsLength, fallbackPlane } from '../src/core/edge-aware.js';
+import { DIP_RATIO, HALO_SHARE, MIN_EVIDENT_DIVISOR, PEAK_RATIO, countsLength, fallbackPlane } from '../src/core/edge-aware.js';
 import { EDGE_LINES_PER_GROUP, KERNELS } from '../src/gpu/kernels.js';
 import { DEPTH_MODES, resolveOptions } from '../src/core/options.js';
 import { composite, depthFromFocus, edgeAwareDepth, fuseCpu, smoothDepth } from '../src/cpu/index.js';
@@ -155,6 +155,7 @@ describe('edge_depth.wgsl mirrors the TypeScript constants', () => {
   it('has the same ratios, divisor and lines per workgroup', () => {
     expect(constant('DIP_RATIO', 'f32')).toBe(DIP_RATIO);
     expect(constant('PEAK_RATIO', 'f32')).toBe(PEAK_RATIO);
+    expect(constant('HALO_SHARE', 'f32')).toBe(HALO_SHARE);
     expect(constant('MIN_EVIDENT_DIVISOR', 'u32')).toBe(MIN_EVIDENT_DIVISOR);
     expect(constant('LINES_PER_GROUP', 'u32')).toBe(EDGE_LINES_PER_GROUP);
   });

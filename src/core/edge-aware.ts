@@ -21,6 +21,14 @@ export const EDGE_ITERATIONS = 3;
 export const HALO_RADIUS_FACTOR = 3;
 
 /**
+ * Halo test: a pixel whose Fmax is below HALO_SHARE of the neighbourhood's largest Fmax M loses
+ * weight as (Fmax / (HALO_SHARE M))^2; at or above it keeps its confidence. A defocused edge spilling
+ * into a flat gap carries a few per cent of the edge's energy; weaker real texture next to a strong
+ * object (cytoplasm by a nucleus) keeps a larger share and keeps its say.
+ */
+export const HALO_SHARE = 0.1;
+
+/**
  * Below this filtered weight a pixel has no evidence within reach and keeps its raw depth. Far
  * below MIN_SMOOTH_WEIGHT: the recursive filter's weights decay exponentially but stay positive,
  * so the ratio J[W D] / J[W] is still well defined where J[W] is 1e-12; far above f32's normal range.

@@ -7,6 +7,7 @@ import { expected } from '../core/errors.js';
 import {
   DIP_RATIO,
   EDGE_WEIGHT_FLOOR,
+  HALO_SHARE,
   PEAK_RATIO,
   countsLength,
   edgeIterations,
@@ -173,9 +174,9 @@ function recursivePass(
  *    dips (two comparable peaks, a valley below DIP_RATIO of the lower one: phase-like contrast
  *    inversion), or fewer than 1 / MIN_EVIDENT_DIVISOR of all pixels have Fmax > tau (no evidence), Ds is
  *    one plane everywhere (see fallbackPlane: no seams, no patchwork) and nothing else runs.
- * 2. Halo-aware weight: W = C (Fmax / M)^2, M = max of Fmax over the (2 HALO_RADIUS_FACTOR r + 1)^2
- *    square (separable max filter): a pixel whose best plane's energy is a small share of a nearby
- *    edge's (a defocused edge spilling into a flat gap) loses its say.
+ * 2. Halo-aware weight: W = C min(1, Fmax / (HALO_SHARE M))^2, M = max of Fmax over the
+ *    (2 HALO_RADIUS_FACTOR r + 1)^2 square (separable max filter): a pixel whose best plane's energy
+ *    is a small share of a nearby edge's (a defocused edge spilling into a flat gap) loses its say.
  * 3. Edge-aware normalised convolution: J[W D] / J[W], J = EDGE_ITERATIONS of the domain-transform
  *    recursive filter (rows then columns), guided by the largest luma step over the planes; where
  *    J[W] < EDGE_WEIGHT_FLOOR the raw D is kept. sigma 0 copies D (after the inversion test).
@@ -207,7 +208,7 @@ export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array): Float
   const num = new Float64Array(n);
   const den = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const share = M[i] > 0 ? fmax[i] / M[i] : 0;
+    const share = M[i] > 0 ? Math.min(1, fmax[i] / (HALO_SHARE * M[i])) : 0;
     const w = confidence[i] * share * share;
     num[i] = w * depth[i];
     den[i] = w;
