@@ -87,23 +87,28 @@ function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float
   return fallbackPlane(counts, Z, n);
 }
 
-/** Separable max filter of radius R with clamped reads (exact: max does not round). */
+/**
+ * Separable max filter of radius R with clamped reads (exact: max does not round). Both passes sweep
+ * whole rows (the column pass takes the max of 2R + 1 rows), so every read is sequential.
+ */
 function maxFilter(src: Float32Array, width: number, height: number, radius: number): Float32Array {
   const rows = new Float32Array(src.length);
   const out = new Float32Array(src.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) {
+      const end = Math.min(width - 1, x + radius);
       let m = src[o + x];
-      for (let k = Math.max(0, x - radius); k <= Math.min(width - 1, x + radius); k++) if (src[o + k] > m) m = src[o + k];
+      for (let k = Math.max(0, x - radius); k <= end; k++) if (src[o + k] > m) m = src[o + k];
       rows[o + x] = m;
     }
   }
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let m = rows[y * width + x];
-      for (let k = Math.max(0, y - radius); k <= Math.min(height - 1, y + radius); k++) if (rows[k * width + x] > m) m = rows[k * width + x];
-      out[y * width + x] = m;
+    const o = y * width;
+    const end = Math.min(height - 1, y + radius);
+    for (let k = Math.max(0, y - radius); k <= end; k++) {
+      const ok = k * width;
+      for (let x = 0; x < width; x++) if (rows[ok + x] > out[o + x]) out[o + x] = rows[ok + x];
     }
   }
   return out;
@@ -133,38 +138,42 @@ function guideSteps(planes: Uint8Array[], width: number, height: number): { gH: 
 }
 
 /**
- * One recursive pass pair (causal then anti-causal) along every line, in place on both channels:
- * J[k] += w_k (J[k-1] - J[k]) forwards, J[k] += w_{k+1} (J[k+1] - J[k]) backwards, where w_k =
- * exp(ln a (1 + ratio g_k)) couples pixel k to the one before it. `stride` steps along a line,
- * `lineStride` from line to line.
+ * One recursive pass pair along every row, in place on both channels: causal J[x] += w_x (J[x-1] -
+ * J[x]), then anti-causal J[x] += w_{x+1} (J[x+1] - J[x]), where w_x = exp(ln a (1 + ratio gH_x))
+ * couples pixel x to the one before it. `weights` is a row of working memory.
  */
-function recursivePass(
-  num: Float64Array,
-  den: Float64Array,
-  steps: Float32Array,
-  lines: number,
-  length: number,
-  stride: number,
-  lineStride: number,
-  logA: number,
-  ratio: number,
-  weights: Float64Array,
-): void {
-  for (let line = 0; line < lines; line++) {
-    const o = line * lineStride;
-    for (let k = 1; k < length; k++) weights[k] = Math.exp(logA * (1 + ratio * steps[o + k * stride]));
-    for (let k = 1; k < length; k++) {
-      const i = o + k * stride;
-      const w = weights[k];
-      num[i] += w * (num[i - stride] - num[i]);
-      den[i] += w * (den[i - stride] - den[i]);
+function filterRows(num: Float64Array, den: Float64Array, gH: Float32Array, width: number, height: number, logA: number, ratio: number, weights: Float64Array): void {
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 1; x < width; x++) weights[x] = Math.exp(logA * (1 + ratio * gH[o + x]));
+    for (let x = 1; x < width; x++) {
+      const i = o + x;
+      num[i] += weights[x] * (num[i - 1] - num[i]);
+      den[i] += weights[x] * (den[i - 1] - den[i]);
     }
-    for (let k = length - 2; k >= 0; k--) {
-      const i = o + k * stride;
-      const w = weights[k + 1];
-      num[i] += w * (num[i + stride] - num[i]);
-      den[i] += w * (den[i + stride] - den[i]);
+    for (let x = width - 2; x >= 0; x--) {
+      const i = o + x;
+      num[i] += weights[x + 1] * (num[i + 1] - num[i]);
+      den[i] += weights[x + 1] * (den[i + 1] - den[i]);
     }
+  }
+}
+
+/**
+ * The same pass pair down every column, gV's steps. It sweeps whole rows (row y from row y - 1 for
+ * all columns at once), so reads stay sequential; `weights` holds w for every pixel (one image).
+ * The arithmetic per pixel is filterRows' (the GPU runs one invocation per column instead).
+ */
+function filterColumns(num: Float64Array, den: Float64Array, gV: Float32Array, width: number, height: number, logA: number, ratio: number, weights: Float64Array): void {
+  for (let i = width; i < width * height; i++) weights[i] = Math.exp(logA * (1 + ratio * gV[i]));
+  for (let i = width; i < width * height; i++) {
+    num[i] += weights[i] * (num[i - width] - num[i]);
+    den[i] += weights[i] * (den[i - width] - den[i]);
+  }
+  for (let i = width * (height - 1) - 1; i >= 0; i--) {
+    const w = weights[i + width];
+    num[i] += w * (num[i + width] - num[i]);
+    den[i] += w * (den[i + width] - den[i]);
   }
 }
 
@@ -215,10 +224,10 @@ export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array): Float
   }
   const { gH, gV } = guideSteps(planes, width, height);
   const ratio = edgeRangeRatio(sigma);
-  const weights = new Float64Array(Math.max(width, height));
+  const weights = new Float64Array(n);
   for (const { logFeedback } of edgeIterations(sigma)) {
-    recursivePass(num, den, gH, height, width, 1, width, logFeedback, ratio, weights);
-    recursivePass(num, den, gV, width, height, width, 1, logFeedback, ratio, weights);
+    filterRows(num, den, gH, width, height, logFeedback, ratio, weights);
+    filterColumns(num, den, gV, width, height, logFeedback, ratio, weights);
   }
   for (let i = 0; i < n; i++) out[i] = den[i] < EDGE_WEIGHT_FLOOR ? depth[i] : num[i] / den[i];
   return out;
