@@ -100,10 +100,13 @@ describe('edge-aware mode', () => {
     expect(new Set(fuseCpu(flat, resolveOptions()).depth).size).toBeGreaterThan(1);
   });
 
-  it('sigma 0 keeps the raw depth (after the safety test)', () => {
+  it('sigma 0 keeps the raw depth, after the safety test', () => {
     const { stack } = haloChart(64, 40);
     const result = fuseCpu(stack, resolveOptions({ depthMode: 'edge-aware', sigma: 0 }));
     expect(result.depth).toEqual(result.rawDepth);
+    const inverted = invertedStack();
+    const fallback = fuseCpu(inverted.stack, resolveOptions({ depthMode: 'edge-aware', sigma: 0 }));
+    expect(Array.from(new Set(fallback.depth))).toEqual([inverted.focusPlane]);
   });
 
   it('handles Z = 1, Z = 2 and 1xN images', () => {
