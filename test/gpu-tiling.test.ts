@@ -60,7 +60,7 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     });
   }
 
-  it('edge-aware: bands with its taller halo stay close to the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
+  it('edge-aware: bands with its taller halo meet the bar against the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
     // The recursive filter has no finite support: the halo (haloRows) bounds the error, it does not remove it.
     const resolved = resolveOptions({ measure: 'teng', window: 4, sigma: 1, depthMode: 'edge-aware', keepFocus: true });
@@ -70,9 +70,8 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     expect(haloRows(4, 1, 'edge-aware')).toBeGreaterThan(haloRows(4, 1));
     const result = await gpu.fuse(stack, resolved);
     expect(result.timings.bands).toBe(bands.length);
-    const p = parity(fuseCpu(stack, resolved), result);
-    expect(p.depthClose).toBeGreaterThanOrEqual(0.99);
-    expect(p.imageClose).toBeGreaterThanOrEqual(0.99);
+    // Measured: Ds within 2.4e-4 plane of the untiled CPU here, so the DESIGN.md bar holds as it is.
+    assertParity(parity(fuseCpu(stack, resolved), result), 'tiled edge-aware');
   });
 
   it('fails clearly when one row plus its halo cannot fit', { timeout: 60_000 }, async (ctx) => {
