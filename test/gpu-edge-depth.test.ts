@@ -29,13 +29,14 @@ async function check(stack: ZStack, options: FuseOptions = {}): Promise<{ cpu: F
 }
 
 describe('edge-aware depth on WebGPU', () => {
-  it('meets the bar on odd sizes and Z = 1, 2, 3, 11', async (ctx) => {
+  it('meets the bar on odd sizes and Z = 1, 2, 3, 11, 21', async (ctx) => {
     if (!gpu) return ctx.skip();
     for (const [w, h, z] of [
       [37, 29, 1],
       [53, 41, 2],
       [67, 45, 3],
       [97, 83, 11],
+      [31, 23, 21],
     ]) {
       await check(testStack(w, h, z, { seed: w }));
     }
