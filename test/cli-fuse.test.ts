@@ -123,6 +123,9 @@ describe('focusfuse fuse', () => {
     expect(run.stdout).toMatch(/lapv r=4 sigma=3 interpolate edge-aware on cpu/);
     const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--depth', join(out, 'v1-depth.png'));
     expect(v1.stdout).not.toMatch(/edge-aware/);
+    // A flat stack has no evidence: one plane, and the summary says why.
+    const flat = await cli('fuse', stackDir, '-o', join(out, 'flat.png'), '--depth-mode', 'edge-aware', '--tau', '1000');
+    expect(flat.stdout).toMatch(/edge-aware depth: no focus evidence above tau, so plane \d+ everywhere/);
     expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
   });
 

@@ -4,7 +4,7 @@
  * contrast-inverted stack, and shows one plane where there is no focus evidence.
  */
 import { describe, expect, it } from 'vitest';
-import { DIP_RATIO, HALO_SHARE, MIN_EVIDENT_DIVISOR, PEAK_RATIO, countsLength, fallbackPlane } from '../src/core/edge-aware.js';
+import { DIP_RATIO, HALO_SHARE, MIN_EVIDENT_DIVISOR, PEAK_RATIO, countsLength, depthFallback, fallbackPlane } from '../src/core/edge-aware.js';
 import { EDGE_LINES_PER_GROUP, KERNELS } from '../src/gpu/kernels.js';
 import { DEPTH_MODES, resolveOptions } from '../src/core/options.js';
 import { composite, depthFromFocus, edgeAwareDepth, fuseCpu, smoothDepth } from '../src/cpu/index.js';
@@ -60,6 +60,7 @@ describe('edge-aware mode', () => {
     const results = fuseBoth(stack);
     expect(shareWithin(results.gaussian.depth, focusPlane)).toBeLessThan(0.95);
     expect(shareWithin(results['edge-aware'].depth, focusPlane)).toBeGreaterThanOrEqual(0.95);
+    expect(results['edge-aware'].depthFallback).toBeUndefined();
     // The fused chart then equals the in-focus plane nearly everywhere (no dark blotches in the gaps).
     const fused = results['edge-aware'].image;
     const truth = stack.planes[focusPlane];
@@ -83,6 +84,8 @@ describe('edge-aware mode', () => {
     expect(best).not.toBe(focusPlane); // max contrast is on a defocused plane here
     const edge = results['edge-aware'];
     expect(Array.from(new Set(edge.depth))).toEqual([focusPlane]); // one plane: no seams
+    expect(edge.depthFallback).toEqual({ reason: 'inverted', plane: focusPlane });
+    expect(results.gaussian.depthFallback).toBeUndefined();
     expect(edge.image).toEqual(stack.planes[focusPlane]);
     expect(meanDistance(edge.depth, focusPlane)).toBeLessThanOrEqual(Math.abs(best - focusPlane));
     expect(meanDistance(results.gaussian.depth, focusPlane)).toBeGreaterThan(0.3); // version 1: a patchwork
@@ -97,6 +100,7 @@ describe('edge-aware mode', () => {
     };
     const result = fuseCpu(flat, resolveOptions({ depthMode: 'edge-aware' }));
     expect(new Set(result.depth).size).toBe(1);
+    expect(result.depthFallback?.reason).toBe('no-evidence');
     expect(new Set(fuseCpu(flat, resolveOptions()).depth).size).toBeGreaterThan(1);
   });
 
@@ -144,6 +148,12 @@ describe('fallbackPlane', () => {
   it('no evidence: the most common argmax of the evident pixels, else of all pixels', () => {
     expect(fallbackPlane(counts(5, [0, 0, 0], [0, 1, 4], [300, 400, 300]), 3, 1000)).toBe(2);
     expect(fallbackPlane(counts(0, [0, 0, 0], [0, 0, 0], [300, 400, 300]), 3, 1000)).toBe(1);
+  });
+
+  it('says why: depthFallback', () => {
+    expect(depthFallback(counts(100, [0, 80, 0], [50, 0, 50], [300, 400, 300]), 3, 1000)).toEqual({ reason: 'inverted', plane: 1 });
+    expect(depthFallback(counts(5, [0, 0, 0], [0, 1, 4], [300, 400, 300]), 3, 1000)).toEqual({ reason: 'no-evidence', plane: 2 });
+    expect(depthFallback(counts(100, [0, 50, 0], [50, 0, 50], [300, 400, 300]), 3, 1000)).toBeUndefined();
   });
 
   it('otherwise -1: per-pixel depth', () => {

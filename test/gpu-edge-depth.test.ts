@@ -70,6 +70,8 @@ describe('edge-aware depth on WebGPU', () => {
     const both = await check(inverted.stack);
     expect(Array.from(new Set(both.gpu.depth))).toEqual([inverted.focusPlane]);
     expect(both.gpu.image).toEqual(inverted.stack.planes[inverted.focusPlane]);
+    expect(both.gpu.depthFallback).toEqual({ reason: 'inverted', plane: inverted.focusPlane });
+    expect(result.depthFallback).toBeUndefined();
   });
 
   it('leaves version 1 byte-identical: gaussian (the default) is unchanged by the mode', async (ctx) => {

@@ -6,7 +6,7 @@
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
-import type { FuseOptions, FuseResult } from '../core/types.js';
+import type { DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { loadStack } from '../io/load-stack.js';
@@ -108,6 +108,12 @@ async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseO
   }
 }
 
+/** Why edge-aware showed one plane everywhere (docs/fusion-v2.md). */
+function depthFallbackLine(fallback: DepthFallback): string {
+  const why = fallback.reason === 'inverted' ? 'contrast inverted (focus curves dip between two peaks)' : 'no focus evidence above tau';
+  return `  edge-aware depth: ${why}, so plane ${fallback.plane} everywhere`;
+}
+
 function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options: o, stats: s, backend } = result;
   const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
@@ -118,6 +124,7 @@ function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number;
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),
+    ...(result.depthFallback ? [depthFallbackLine(result.depthFallback)] : []),
     `  load ${ms.load.toFixed(0)} ms, fuse ${ms.fuse.toFixed(0)} ms, write ${ms.write.toFixed(0)} ms -> ${written}`,
   ].join('\n');
 }

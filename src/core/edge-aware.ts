@@ -3,6 +3,7 @@
  * Both engines import these, so the CPU reference (src/cpu/edge-depth.ts) and the WebGPU kernel
  * (shaders/edge_depth.wgsl) use the same f32 values. Browser-safe: no Node imports.
  */
+import type { DepthFallback } from './types.js';
 
 /** Spatial scale of the edge-aware filter: sigma_s = EDGE_SPATIAL_FACTOR x the `sigma` option (px). */
 export const EDGE_SPATIAL_FACTOR = 4;
@@ -99,19 +100,30 @@ function mode(counts: ArrayLike<number>, from: number, length: number): number {
 }
 
 /**
+ * The stack-level fallback of the edge-aware mode, from the counts (see countsLength), as a plane
+ * (-1: none); {@link depthFallback} says why.
+ * @example fallbackPlane([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => 1 (inverted)
+ */
+export function fallbackPlane(counts: ArrayLike<number>, planes: number, pixels: number): number {
+  return depthFallback(counts, planes, pixels)?.plane ?? -1;
+}
+
+/**
  * The stack-level fallback of the edge-aware mode, from the counts (see countsLength):
  * - inverted (2 dipped > evident: more than half of the evident pixels dip): the most common dip plane;
  * - no evidence (MIN_EVIDENT_DIVISOR x evident < pixels): the most common argmax plane of the
  *   evident pixels, or of all pixels when none is evident;
- * - otherwise -1: the per-pixel depth is used. Ties go to the lowest plane.
- * @example fallbackPlane([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => 1 (inverted)
+ * - otherwise undefined: the per-pixel depth is used. Ties go to the lowest plane.
+ * @example depthFallback([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => { reason: 'inverted', plane: 1 }
  */
-export function fallbackPlane(counts: ArrayLike<number>, planes: number, pixels: number): number {
+export function depthFallback(counts: ArrayLike<number>, planes: number, pixels: number): DepthFallback | undefined {
   const evident = counts[0];
   let dipped = 0;
   for (let z = 0; z < planes; z++) dipped += counts[1 + z];
   // Integer comparisons (exact in f64 and in the GPU's u32), so both engines decide alike.
-  if (evident > 0 && 2 * dipped > evident) return mode(counts, 1, planes);
-  if (MIN_EVIDENT_DIVISOR * evident < pixels) return evident > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes);
-  return -1;
+  if (evident > 0 && 2 * dipped > evident) return { reason: 'inverted', plane: mode(counts, 1, planes) };
+  if (MIN_EVIDENT_DIVISOR * evident < pixels) {
+    return { reason: 'no-evidence', plane: evident > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes) };
+  }
+  return undefined;
 }

@@ -111,6 +111,15 @@ export interface StackStats {
   confidenceMean: number;
 }
 
+/**
+ * Why the `edge-aware` depth mode showed one plane everywhere: `inverted` (contrast inversion: most
+ * evident pixels' focus curves dip between two peaks) or `no-evidence` (too few pixels above tau).
+ */
+export interface DepthFallback {
+  reason: 'inverted' | 'no-evidence';
+  plane: number;
+}
+
 /** What {@link fuse} returns. */
 export interface FuseResult {
   width: number;
@@ -135,6 +144,8 @@ export interface FuseResult {
   /** Wall-clock milliseconds per stage, for the bench. */
   timings: Record<string, number>;
   meta?: StackMeta;
+  /** Set when depth mode `edge-aware` fell back to one plane (on WebGPU: the first band that did). */
+  depthFallback?: DepthFallback;
   /** The alignment stage's transforms, when `align` is not `none`. */
   alignment?: AlignmentReport;
 }

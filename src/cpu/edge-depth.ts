@@ -12,9 +12,10 @@ import {
   countsLength,
   edgeIterations,
   edgeRangeRatio,
-  fallbackPlane,
+  depthFallback,
   haloRadius,
 } from '../core/edge-aware.js';
+import type { DepthFallback } from '../core/types.js';
 import { luma } from './luma.js';
 import { checkLength, checkSize, useDst } from './scratch.js';
 
@@ -40,9 +41,9 @@ export interface EdgeDepthInput {
 
 /**
  * Per pixel: Fmax = max_z F_z; per stack: the integer counts of the safety test (countsLength's
- * layout). Returns the fallback plane, or -1 (see fallbackPlane).
+ * layout). Returns the fallback, if any (see depthFallback).
  */
-function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float32Array): number {
+function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float32Array): DepthFallback | undefined {
   const Z = focus.length;
   const counts = new Float64Array(countsLength(Z));
   for (let i = 0; i < n; i++) {
@@ -84,7 +85,7 @@ function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float
     }
     if (dip >= 0) counts[1 + dip]++;
   }
-  return fallbackPlane(counts, Z, n);
+  return depthFallback(counts, Z, n);
 }
 
 /**
@@ -177,12 +178,18 @@ function filterColumns(num: Float64Array, den: Float64Array, gV: Float32Array, w
   }
 }
 
+/** What {@link edgeAwareDepth} reports besides Ds. */
+export interface EdgeDepthInfo {
+  /** Set when the safety test showed one plane everywhere. */
+  fallback?: DepthFallback;
+}
+
 /**
  * The `edge-aware` depth Ds. In order:
  * 1. Safety: if more than half of the pixels with Fmax > tau have a focus curve that
  *    dips (two comparable peaks, a valley below DIP_RATIO of the lower one: phase-like contrast
  *    inversion), or fewer than 1 / MIN_EVIDENT_DIVISOR of all pixels have Fmax > tau (no evidence), Ds is
- *    one plane everywhere (see fallbackPlane: no seams, no patchwork) and nothing else runs.
+ *    one plane everywhere (see depthFallback: no seams, no patchwork) and nothing else runs.
  * 2. Halo-aware weight: W = C min(1, Fmax / (HALO_SHARE M))^2, M = max of Fmax over the
  *    (2 HALO_RADIUS_FACTOR r + 1)^2 square (separable max filter): a pixel whose best plane's energy
  *    is a small share of a nearby edge's (a defocused edge spilling into a flat gap) loses its say.
@@ -191,9 +198,10 @@ function filterColumns(num: Float64Array, den: Float64Array, gV: Float32Array, w
  *    J[W] < EDGE_WEIGHT_FLOOR the raw D is kept. sigma 0 copies D (after the inversion test).
  * Sums in f64, Ds stored as f32.
  * @param dst optional output (width * height).
+ * @param info filled with the fallback, when there is one.
  * @example const Ds = edgeAwareDepth({ width, height, planes, focus, depth: D, confidence: C, window: 4, sigma: 3, tau: 2e-3 });
  */
-export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array): Float32Array {
+export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array, info?: EdgeDepthInfo): Float32Array {
   const { width, height, planes, focus, depth, confidence, window, sigma, tau } = input;
   checkSize(width, height);
   if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) expected('a finite number >= 0', 'sigma', sigma);
@@ -205,8 +213,9 @@ export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array): Float
   const out = useDst(dst, n);
   const fmax = new Float32Array(n);
   const fallback = focusSummary(focus, n, tau, fmax);
-  if (fallback >= 0) {
-    out.fill(fallback);
+  if (info) info.fallback = fallback;
+  if (fallback) {
+    out.fill(fallback.plane);
     return out;
   }
   if (sigma === 0) {

@@ -5,7 +5,7 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
-import { EDGE_WEIGHT_FLOOR, countsLength, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
+import { EDGE_WEIGHT_FLOOR, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
@@ -143,7 +143,10 @@ export function encodeBandJob(
     focus: 16 * kept,
     partials: 16 * kept + focusBytes,
   };
-  const readbackBytes = layout.partials + partials.size;
+  // The edge-aware mode's safety counts follow the partial sums (the host reports its fallback).
+  const edgeAware = options.depthMode === 'edge-aware';
+  const countsAt = layout.partials + partials.size;
+  const readbackBytes = countsAt + (edgeAware ? 4 * countsLength(planes) : 0);
   const readback = allocate('readback', readbackBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
   // Uploads (queued before the submit that uses them; this job's buffers are its own).
@@ -213,8 +216,9 @@ export function encodeBandJob(
     dispatch(pass, 'boxMean', 'vertical', bindGroup('boxMean', 'columns', boxTemp, energy), energyShape);
   });
   stage('depth', (pass) => dispatch(pass, 'depth', 'main', bindGroup('depth', 'main', energy, luma, rawDepth, confidence), imageShape));
-  if (options.depthMode === 'edge-aware') {
-    encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
+  let counts: Binding | undefined;
+  if (edgeAware) {
+    counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
   } else if (options.sigma > 0) {
     const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);
     stage('smooth', (pass) => {
@@ -239,6 +243,7 @@ export function encodeBandJob(
     for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
   }
   encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);
+  if (counts) encoder.copyBufferToBuffer(counts.buffer, 0, rb, countsAt, 4 * countsLength(planes));
 
   return {
     readback: rb,
@@ -254,6 +259,7 @@ export function encodeBandJob(
       for (let z = 0; z < planes; z++) {
         for (let lane = 0; lane < lanes; lane++) state.focusSums[z] += sums[z * lanes + lane];
       }
+      if (edgeAware) state.depthFallback ??= depthFallback(new Uint32Array(mapped, countsAt, countsLength(planes)), planes, n);
     },
     release() {
       for (const buffer of acquired) pool.release(buffer);
@@ -281,8 +287,9 @@ const EDGE_SLOT_BYTES = 256;
 /**
  * The `edge-aware` depth mode's passes (edge_depth.wgsl), timed as the smooth stage: summary,
  * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, resolve.
+ * Returns the safety counts' buffer (for the readback).
  */
-function encodeEdgeDepth(e: EdgeDepthEncoding): void {
+function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
   const { options, stack } = e.state;
   const planes = stack.planes.length;
   const iterations = edgeIterations(options.sigma);
@@ -316,4 +323,5 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): void {
     }
     e.dispatch(pass, 'edgeDepth', 'resolve', groups[0], e.imageShape);
   });
+  return counts;
 }
