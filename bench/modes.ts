@@ -5,8 +5,7 @@
  * `gaussian` + `interpolate` (or plain `interpolate` where no depth mode exists).
  */
 import sharp from 'sharp';
-import * as optionsModule from '../src/core/options.js';
-import { COMPOSITE_MODES } from '../src/core/options.js';
+import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import type { FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
 import { luma } from '../src/cpu/luma.js';
@@ -20,27 +19,19 @@ import { depthErrors, meanSsim, psnr } from './score.js';
 import { markdownTable, median } from './stats.js';
 import { synthCase, type SynthCondition } from './synth-cases.js';
 
-/** One mode combination. `depthMode` is absent where the options have no depth mode. */
+/** One mode combination. */
 export interface ModeCombo {
   name: string;
   options: FuseOptions;
 }
 
 /**
- * Every depth mode x composite mode the options accept, version 1 first. Depth modes are read from
- * `DEPTH_MODES` of src/core/options.ts when it exists, so the bench covers whatever modes are built.
+ * Every depth mode x composite mode the options accept (DEPTH_MODES x COMPOSITE_MODES, so a new
+ * mode is benched without editing this), version 1 (`gaussian+interpolate`) first.
  * @example modeCombos().map((c) => c.name) // ['gaussian+interpolate', 'gaussian+nearest', ...]
  */
 export function modeCombos(): ModeCombo[] {
-  const depthModes = ((optionsModule as unknown as Record<string, unknown>).DEPTH_MODES as readonly string[] | undefined) ?? [undefined];
-  const combos: ModeCombo[] = [];
-  for (const depthMode of depthModes) {
-    for (const composite of COMPOSITE_MODES) {
-      const options = { composite, ...(depthMode === undefined ? {} : { depthMode }) } as FuseOptions;
-      combos.push({ name: depthMode === undefined ? composite : `${depthMode}+${composite}`, options });
-    }
-  }
-  return combos;
+  return DEPTH_MODES.flatMap((depthMode) => COMPOSITE_MODES.map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })));
 }
 
 export interface ModesGrid {

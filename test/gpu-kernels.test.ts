@@ -122,7 +122,7 @@ describe('planBands', () => {
   });
 
   it('pyramid composite: more halo, band starts on the 2^LEVELS grid, every row kept once', () => {
-    const halo = haloRows(4, 3, true);
+    const halo = haloRows(4, 3, 'gaussian', true);
     expect(halo).toBe(haloRows(4, 3) + PYRAMID_HALO);
     const bands = planBands({ ...base, maxBindingBytes: base.width * base.planes * 8 * 400, pyramid: true });
     expect(bands.length).toBeGreaterThan(2);

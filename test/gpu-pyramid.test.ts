@@ -53,6 +53,8 @@ describe('pyramid composite, GPU against CPU', () => {
     const stack = testStack(384, 384, 11, { seed: 4 });
     await check(gpu, stack);
     await check(gpu, stack, { measure: 'teng', sigma: 0 });
+    // With the edge-aware depth mode: the composite reads whatever depth the mode made.
+    await check(gpu, stack, { depthMode: 'edge-aware' });
   });
 
   it('tiled into bands equals the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {

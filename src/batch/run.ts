@@ -154,8 +154,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const globs = (options.only ?? []).map(globToRegExp);
   const selected = takeShard(scan.fovs.filter((fov) => matchesOnly(fov.id, globs)), options.shard);
-  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop } = resolved;
-  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop }, outputs, format, planes };
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, depthMode } = resolved;
+  // depthMode only when it is not version 1's, so manifests (and resume fingerprints) of earlier runs still match.
+  const depth = depthMode === 'gaussian' ? {} : { depthMode };
+  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, ...depth }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));

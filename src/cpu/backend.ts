@@ -9,6 +9,7 @@ import { blockMeans } from '../align/pyramid.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
+import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
 import { luma, type LumaBlockSums } from './luma.js';
 import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
@@ -95,7 +96,11 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
   const confidence = new Float32Array(n);
   depthFromFocus(focus, width, height, options.tau, { depth: rawDepth, confidence });
   const t2 = performance.now();
-  const depth = smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
+  const edgeInfo: EdgeDepthInfo = {};
+  const depth =
+    options.depthMode === 'edge-aware'
+      ? edgeAwareDepth({ width, height, planes, focus, depth: rawDepth, confidence, window: options.window, sigma: options.sigma, tau: options.tau }, undefined, edgeInfo)
+      : smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
   const t3 = performance.now();
   const image = composite(planes, depth, width, height, options.composite);
   const t4 = performance.now();
@@ -117,6 +122,7 @@ export function fuseCpu(input: ZStack, options: ResolvedOptions, workspace: CpuW
   if (options.keepFocus) result.focus = focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
   if (alignment) result.alignment = alignment;
+  if (edgeInfo.fallback) result.depthFallback = edgeInfo.fallback;
   return result;
 }
 

@@ -140,6 +140,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
         channels: measureKernelFor(state.options.measure).channels,
         window: state.options.window,
         sigma: state.options.sigma,
+        depthMode: state.options.depthMode,
         maxBindingBytes,
         pyramid: state.options.composite === 'pyramid',
       });
@@ -217,7 +218,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     await serial(async () => {
       let pipelines: JobPipelines;
       try {
-        pipelines = await loadJobPipelines(device, options.measure, shared);
+        pipelines = await loadJobPipelines(device, options.measure, shared, options.depthMode);
       } catch (error) {
         throw gpuFault(states.map((s) => s.name), 'could not build its kernels', messageOf(error));
       }

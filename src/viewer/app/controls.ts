@@ -3,8 +3,8 @@
  * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
  * dropping them. Controls only write the state; rendering reads it back (see main.ts).
  */
-import * as fusionOptions from '../../core/options.js';
-import type { CompositeMode, Measure } from '../../core/types.js';
+import { COMPOSITE_MODES, DEPTH_MODES } from '../../core/options.js';
+import type { CompositeMode, DepthMode, Measure } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
 import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
 
@@ -81,14 +81,6 @@ function wireFocus(store: Store): void {
   });
 }
 
-/**
- * The depth modes the engine offers (DEPTH_MODES of src/core/options.ts), none where it has only
- * version 1's: the page offers every mode the engine it ships with knows.
- */
-export function depthModes(): readonly string[] {
-  return ((fusionOptions as unknown as Record<string, unknown>).DEPTH_MODES as readonly string[] | undefined) ?? [];
-}
-
 /** Measure, depth mode, window, sigma and composite: written to the state; `changed` re-fuses. */
 function wireFusion(store: Store, changed: () => void): void {
   const measure = byId<HTMLSelectElement>('measure');
@@ -97,9 +89,9 @@ function wireFusion(store: Store, changed: () => void): void {
   const window = byId<HTMLInputElement>('window');
   const sigma = byId<HTMLInputElement>('sigma');
   const { options } = store.get();
-  fillSelect(composite, fusionOptions.COMPOSITE_MODES, {}, options.composite);
-  fillSelect(depthMode, depthModes(), {}, options.depthMode ?? depthModes()[0] ?? '');
-  byId('depth-mode-label').hidden = depthModes().length === 0;
+  // Every mode the engine knows, so a new one shows up here without editing the page.
+  fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
+  fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;
@@ -109,7 +101,7 @@ function wireFusion(store: Store, changed: () => void): void {
         composite: composite.value as CompositeMode,
         window: Number(window.value),
         sigma: Number(sigma.value),
-        ...(depthModes().length ? { depthMode: depthMode.value } : {}),
+        depthMode: depthMode.value as DepthMode,
       },
     });
     changed();
