@@ -400,6 +400,8 @@ export function modesReport(
   adapters: string[],
 ): BenchReport {
   const markdown = [synthetic ? modesMarkdown(synthetic) : '', real ? realModesMarkdown(real.run, Object.keys(real.files)) : ''].join('\n');
-  return { kind: 'metrics-modes', markdown, plots: {}, data: { synthetic, real: real?.run }, adapters, files: real?.files };
+  // Distinct kinds, so a synthetic and a real run on the same day get folders of their own.
+  const kind = synthetic ? (real ? 'metrics-modes-all' : 'metrics-modes') : 'metrics-modes-real';
+  return { kind, markdown, plots: {}, data: { synthetic, real: real?.run }, adapters, files: real?.files };
 }
 
