@@ -5,7 +5,7 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
-import { EDGE_WEIGHT_FLOOR, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
+import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
@@ -303,7 +303,7 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
     view.setFloat32(at, logFeedback, true);
     view.setFloat32(at + 4, edgeRangeRatio(options.sigma), true);
     view.setUint32(at + 8, haloRadius(options.window), true);
-    view.setFloat32(at + 12, EDGE_WEIGHT_FLOOR, true);
+    view.setFloat32(at + 12, PRIOR_WEIGHT, true);
   });
   e.device.queue.writeBuffer(slots.buffer, 0, data);
   e.encoder.clearBuffer(counts.buffer);
