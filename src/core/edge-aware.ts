@@ -47,8 +47,6 @@ export const PRIOR_WEIGHT = 0.01;
 export const DIP_RATIO = 0.5;
 export const PEAK_RATIO = 0.5;
 
-/** A stack is inverted when more than half of its evident pixels (Fmax > tau) dip: 2 dipped > evident. */
-
 /**
  * A stack with fewer evident pixels (Fmax > tau) than 1 / MIN_EVIDENT_DIVISOR of all pixels
  * (MIN_EVIDENT_DIVISOR x evident < pixels, in integers) has no usable focus evidence (e.g. the
