@@ -14,7 +14,8 @@
 //            once per iteration with that iteration's `edge` block (the host binds slot i).
 //   columns  one invocation per column, the same with gV.
 //   resolve  per pixel: the fallback plane when the counts ask for one (fallbackPlane), else raw D
-//            when smoothing is off (smooth_radius = 0) or sums[1] < weight_floor, else sums[0] / sums[1].
+//            when smoothing is off (smooth_radius = 0), else (sums[0] + prior_weight P) /
+//            (sums[1] + prior_weight), P = priorPlane (the dominant argmax plane).
 // Layout: `planes` = Z packed RGBA8 layers; `focus` = Z f32 layers (written by depth.wgsl);
 //         `guide` = 3 layers; `sums` = 2 layers; `depth` = 1 layer; `counts` = 1 + 3 Z u32.
 // Tiling: 16x16 workgroups everywhere. Per-pixel entries: dispatch (ceil(W/16), ceil(H/16), 1).
@@ -34,7 +35,7 @@ struct Edge {
   log_feedback: f32, // ln a_i = -sqrt(2) / sigma_i
   ratio: f32,        // sigma_s / sigma_r
   halo_radius: u32,  // R of the max filter
-  weight_floor: f32, // EDGE_WEIGHT_FLOOR
+  prior_weight: f32, // PRIOR_WEIGHT
 }
 
 @group(0) @binding(1) var<storage, read> planes: array<u32>;
@@ -196,6 +197,12 @@ fn mode(start: u32) -> i32 {
   return i32(best);
 }
 
+// priorPlane of src/core/edge-aware.ts: the most common argmax of the evident pixels (of all
+// pixels when none is evident).
+fn prior_plane() -> i32 {
+  return select(mode(1u + 2u * params.planes), mode(1u + params.planes), atomicLoad(&counts[0]) > 0u);
+}
+
 // fallbackPlane of src/core/edge-aware.ts, in the same integer comparisons.
 fn fallback_plane() -> i32 {
   let Z = params.planes;
@@ -208,7 +215,7 @@ fn fallback_plane() -> i32 {
     return mode(1u);
   }
   if (MIN_EVIDENT_DIVISOR * evident < params.width * params.height) {
-    return select(mode(1u + 2u * Z), mode(1u + Z), evident > 0u);
+    return prior_plane();
   }
   return -1;
 }
@@ -221,12 +228,12 @@ fn resolve(@builtin(global_invocation_id) id: vec3u) {
   }
   let i = pixel_index(p.x, p.y, 0u);
   let plane = fallback_plane();
-  let weight = sums[pixel_index(p.x, p.y, 1u)];
   if (plane >= 0) {
     depth[i] = f32(plane);
-  } else if (params.smooth_radius == 0u || weight < edge.weight_floor) {
+  } else if (params.smooth_radius == 0u) {
     depth[i] = raw_depth[i];
   } else {
-    depth[i] = sums[i] / weight;
+    let prior = edge.prior_weight;
+    depth[i] = (sums[i] + prior * f32(prior_plane())) / (sums[pixel_index(p.x, p.y, 1u)] + prior);
   }
 }

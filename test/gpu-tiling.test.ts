@@ -60,7 +60,7 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     });
   }
 
-  it('edge-aware: bands with its taller halo meet the bar against the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
+  it('edge-aware: bands with its taller halo stay within 0.05 plane of the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
     // The recursive filter has no finite support: the halo (haloRows) bounds the error, it does not remove it.
     const resolved = resolveOptions({ measure: 'teng', window: 4, sigma: 1, depthMode: 'edge-aware', keepFocus: true });
@@ -70,8 +70,12 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     expect(haloRows(4, 1, 'edge-aware')).toBeGreaterThan(haloRows(4, 1));
     const result = await gpu.fuse(stack, resolved);
     expect(result.timings.bands).toBe(bands.length);
-    // Measured: Ds within 2.4e-4 plane of the untiled CPU here, so the DESIGN.md bar holds as it is.
-    assertParity(parity(fuseCpu(stack, resolved), result), 'tiled edge-aware');
+    // The prior plane and the fallback are decided per band (docs/fusion-v2.md), so Ds can move by up
+    // to PRIOR_WEIGHT / (J[W] + PRIOR_WEIGHT) of a plane where evidence is thin; measured 0.025 here.
+    const p = parity(fuseCpu(stack, resolved), result);
+    expect(p.depthWorst).toBeLessThanOrEqual(0.05);
+    expect(p.imageClose).toBeGreaterThanOrEqual(0.999);
+    expect(p.imageWorst).toBeLessThanOrEqual(8);
   });
 
   it('fails clearly when one row plus its halo cannot fit', { timeout: 60_000 }, async (ctx) => {

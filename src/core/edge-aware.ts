@@ -30,11 +30,14 @@ export const HALO_RADIUS_FACTOR = 3;
 export const HALO_SHARE = 0.1;
 
 /**
- * Below this filtered weight a pixel has no evidence within reach and keeps its raw depth. Far
- * below MIN_SMOOTH_WEIGHT: the recursive filter's weights decay exponentially but stay positive,
- * so the ratio J[W D] / J[W] is still well defined where J[W] is 1e-12; far above f32's normal range.
+ * Weight of the prior in Ds = (J[W D] + PRIOR_WEIGHT P) / (J[W] + PRIOR_WEIGHT), P the stack's
+ * dominant plane (priorPlane). Where the filtered evidence J[W] (a local mean of W in [0, 1)) is well
+ * above it, the data decide; where there is next to none (empty background, far from any object),
+ * Ds goes to P instead of to noise, and no division by ~0 can happen. Measured (docs/fusion-v2.md):
+ * 0.01 helps the real stacks and noisy cytology and costs next to nothing on base cytology; 0.03
+ * and 0.1 help planar scenes more but pull the thick cytology scenes' cells towards one plane.
  */
-export const EDGE_WEIGHT_FLOOR = 1e-20;
+export const PRIOR_WEIGHT = 0.01;
 
 /**
  * Contrast-inversion test: a pixel's focus curve "dips" at plane j when
@@ -43,8 +46,6 @@ export const EDGE_WEIGHT_FLOOR = 1e-20;
  */
 export const DIP_RATIO = 0.5;
 export const PEAK_RATIO = 0.5;
-
-/** A stack is inverted when more than half of its evident pixels (Fmax > tau) dip: 2 dipped > evident. */
 
 /**
  * A stack with fewer evident pixels (Fmax > tau) than 1 / MIN_EVIDENT_DIVISOR of all pixels
@@ -100,6 +101,15 @@ function mode(counts: ArrayLike<number>, from: number, length: number): number {
 }
 
 /**
+ * The stack's dominant plane P: the most common argmax of the evident pixels, or of all pixels when
+ * none is evident (ties: the lowest).
+ * @example priorPlane([5, 0, 0, 0, 0, 1, 4, 300, 400, 300], 3) // => 2
+ */
+export function priorPlane(counts: ArrayLike<number>, planes: number): number {
+  return counts[0] > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes);
+}
+
+/**
  * The stack-level fallback of the edge-aware mode, from the counts (see countsLength), as a plane
  * (-1: none); {@link depthFallback} says why.
  * @example fallbackPlane([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => 1 (inverted)
@@ -111,8 +121,7 @@ export function fallbackPlane(counts: ArrayLike<number>, planes: number, pixels:
 /**
  * The stack-level fallback of the edge-aware mode, from the counts (see countsLength):
  * - inverted (2 dipped > evident: more than half of the evident pixels dip): the most common dip plane;
- * - no evidence (MIN_EVIDENT_DIVISOR x evident < pixels): the most common argmax plane of the
- *   evident pixels, or of all pixels when none is evident;
+ * - no evidence (MIN_EVIDENT_DIVISOR x evident < pixels): priorPlane;
  * - otherwise undefined: the per-pixel depth is used. Ties go to the lowest plane.
  * @example depthFallback([100, 0, 80, 0, 5, 90, 5, 300, 400, 300], 3, 1000) // => { reason: 'inverted', plane: 1 }
  */
@@ -123,7 +132,7 @@ export function depthFallback(counts: ArrayLike<number>, planes: number, pixels:
   // Integer comparisons (exact in f64 and in the GPU's u32), so both engines decide alike.
   if (evident > 0 && 2 * dipped > evident) return { reason: 'inverted', plane: mode(counts, 1, planes) };
   if (MIN_EVIDENT_DIVISOR * evident < pixels) {
-    return { reason: 'no-evidence', plane: evident > 0 ? mode(counts, 1 + planes, planes) : mode(counts, 1 + 2 * planes, planes) };
+    return { reason: 'no-evidence', plane: priorPlane(counts, planes) };
   }
   return undefined;
 }

@@ -6,13 +6,14 @@
 import { expected } from '../core/errors.js';
 import {
   DIP_RATIO,
-  EDGE_WEIGHT_FLOOR,
   HALO_SHARE,
   PEAK_RATIO,
+  PRIOR_WEIGHT,
   countsLength,
   edgeIterations,
   edgeRangeRatio,
   depthFallback,
+  priorPlane,
   haloRadius,
 } from '../core/edge-aware.js';
 import type { DepthFallback } from '../core/types.js';
@@ -41,9 +42,9 @@ export interface EdgeDepthInput {
 
 /**
  * Per pixel: Fmax = max_z F_z; per stack: the integer counts of the safety test (countsLength's
- * layout). Returns the fallback, if any (see depthFallback).
+ * layout). Returns the fallback, if any (see depthFallback), and the prior plane.
  */
-function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float32Array): DepthFallback | undefined {
+function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float32Array): { fallback?: DepthFallback; prior: number } {
   const Z = focus.length;
   const counts = new Float64Array(countsLength(Z));
   for (let i = 0; i < n; i++) {
@@ -85,7 +86,7 @@ function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float
     }
     if (dip >= 0) counts[1 + dip]++;
   }
-  return depthFallback(counts, Z, n);
+  return { fallback: depthFallback(counts, Z, n), prior: priorPlane(counts, Z) };
 }
 
 /**
@@ -193,9 +194,10 @@ export interface EdgeDepthInfo {
  * 2. Halo-aware weight: W = C min(1, Fmax / (HALO_SHARE M))^2, M = max of Fmax over the
  *    (2 HALO_RADIUS_FACTOR r + 1)^2 square (separable max filter): a pixel whose best plane's energy
  *    is a small share of a nearby edge's (a defocused edge spilling into a flat gap) loses its say.
- * 3. Edge-aware normalised convolution: J[W D] / J[W], J = EDGE_ITERATIONS of the domain-transform
- *    recursive filter (rows then columns), guided by the largest luma step over the planes; where
- *    J[W] < EDGE_WEIGHT_FLOOR the raw D is kept. sigma 0 copies D (after the inversion test).
+ * 3. Edge-aware normalised convolution with a prior: (J[W D] + PRIOR_WEIGHT P) / (J[W] + PRIOR_WEIGHT),
+ *    J = EDGE_ITERATIONS of the domain-transform recursive filter (rows then columns), guided by the
+ *    largest luma step over the planes; P = priorPlane (the stack's dominant plane), which takes over
+ *    where there is next to no evidence. sigma 0 copies D (after the safety test).
  * Sums in f64, Ds stored as f32.
  * @param dst optional output (width * height).
  * @param info filled with the fallback, when there is one.
@@ -212,7 +214,7 @@ export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array, info?:
   planes.forEach((p, z) => checkLength(p, 4 * n, `plane ${z}`));
   const out = useDst(dst, n);
   const fmax = new Float32Array(n);
-  const fallback = focusSummary(focus, n, tau, fmax);
+  const { fallback, prior } = focusSummary(focus, n, tau, fmax);
   if (info) info.fallback = fallback;
   if (fallback) {
     out.fill(fallback.plane);
@@ -238,6 +240,6 @@ export function edgeAwareDepth(input: EdgeDepthInput, dst?: Float32Array, info?:
     filterRows(num, den, gH, width, height, logFeedback, ratio, weights);
     filterColumns(num, den, gV, width, height, logFeedback, ratio, weights);
   }
-  for (let i = 0; i < n; i++) out[i] = den[i] < EDGE_WEIGHT_FLOOR ? depth[i] : num[i] / den[i];
+  for (let i = 0; i < n; i++) out[i] = (num[i] + PRIOR_WEIGHT * prior) / (den[i] + PRIOR_WEIGHT);
   return out;
 }

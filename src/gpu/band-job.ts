@@ -6,7 +6,7 @@
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
-import { EDGE_WEIGHT_FLOOR, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
+import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
@@ -350,7 +350,7 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
     view.setFloat32(at, logFeedback, true);
     view.setFloat32(at + 4, edgeRangeRatio(options.sigma), true);
     view.setUint32(at + 8, haloRadius(options.window), true);
-    view.setFloat32(at + 12, EDGE_WEIGHT_FLOOR, true);
+    view.setFloat32(at + 12, PRIOR_WEIGHT, true);
   });
   e.device.queue.writeBuffer(slots.buffer, 0, data);
   e.encoder.clearBuffer(counts.buffer);
