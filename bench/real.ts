@@ -92,7 +92,7 @@ export function maxPlaneEnergy(stack: ZStack): Float64Array {
 }
 
 /** Folders under `root` (itself included, at most 3 levels down) that directly hold image files. */
-async function stackFolders(root: string, depth = 0): Promise<string[]> {
+export async function stackFolders(root: string, depth = 0): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true });
   const hasImages = entries.some((e) => e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) && !isHiddenOrTemp(e.name));
   if (hasImages) return [root];

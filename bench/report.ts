@@ -19,6 +19,8 @@ export interface BenchReport {
   data: unknown;
   /** Adapter descriptions of the GPU backends that ran, for the folder name and header. */
   adapters: string[];
+  /** Other files to write next to the report (e.g. PNG crops), name -> bytes. */
+  files?: Record<string, Uint8Array>;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function writeReport(out: string, report: BenchReport, machine: Mac
     writeFileAtomic(join(dir, 'report.md'), `${header}\n${report.markdown.trim()}\n${plots ? `\n## Plots\n\n${plots}\n` : ''}`),
     writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ kind: report.kind, date: date.toISOString(), machine, adapters: report.adapters, ...(report.data as object) }, replacer, 2)}\n`),
     ...Object.entries(report.plots).map(([stem, svg]) => writeFileAtomic(join(dir, `${stem}.svg`), svg)),
+    ...Object.entries(report.files ?? {}).map(([name, bytes]) => writeFileAtomic(join(dir, name), bytes)),
   ]);
   return dir;
 }

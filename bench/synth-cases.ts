@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { ZStack } from '../src/core/types.js';
 import { generateStack } from '../src/synth/generate.js';
+import type { SynthScene } from '../src/synth/halo-scenes.js';
 import type { Truth } from './score.js';
 
 /** One point of the accuracy grid, without the fusion settings. */
@@ -31,8 +32,8 @@ export interface SynthCase {
  * Generates one case. Same seed, size and planes with another condition gives the very same cells.
  * @example const c = await synthCase({ noise: 2, quality: 90, defocus: 1.2 }, { seed: 1, size: 128, planes: 7 });
  */
-export async function synthCase(condition: SynthCondition, shape: { seed: number; size: number; planes: number }): Promise<SynthCase> {
-  const { stack, truth } = generateStack({ seed: shape.seed, size: shape.size, planes: shape.planes, noise: condition.noise, defocus: condition.defocus });
+export async function synthCase(condition: SynthCondition, shape: { seed: number; size: number; planes: number; scene?: SynthScene }): Promise<SynthCase> {
+  const { stack, truth } = generateStack({ seed: shape.seed, size: shape.size, planes: shape.planes, noise: condition.noise, defocus: condition.defocus, scene: shape.scene });
   const { width, height } = stack;
   const jpegs = await Promise.all(
     stack.planes.map((plane) => sharp(plane, { raw: { width, height, channels: 4 } }).removeAlpha().jpeg({ quality: condition.quality, chromaSubsampling: '4:2:0' }).toBuffer()),

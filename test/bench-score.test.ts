@@ -5,6 +5,7 @@ import { lineplot } from '../bench/svg-plot.js';
 import { parsePeer } from '../bench/peers.js';
 import { resultsFolderName } from '../bench/machine.js';
 import { generateStack } from '../src/synth/generate.js';
+import { random } from './gpu-stacks.js';
 
 function rgba(width: number, height: number, value: (i: number) => number): Uint8Array {
   const out = new Uint8Array(width * height * 4);
@@ -108,5 +109,36 @@ describe('resultsFolderName', () => {
     expect(resultsFolderName('speed', machine, two, new Date('2026-01-02T00:00:00Z'))).toBe('2026-01-02_speed_2x-Intel-Xeon_headless-google-swiftshader+node-google-swiftshader-driver-5');
     expect(name).toBe('2026-01-02_speed_2x-Intel-Xeon_node-NVIDIA-H100-Vulkan');
     expect(resultsFolderName('metrics', machine, [], new Date('2026-01-02T00:00:00Z'))).toBe('2026-01-02_metrics_2x-Intel-Xeon_cpu');
+  });
+});
+
+describe('fusion-mode bench figures (bench/modes.ts)', () => {
+  it('lists every composite mode, version 1 (interpolate) first', async () => {
+    const { modeCombos } = await import('../bench/modes.js');
+    const names = modeCombos().map((c) => c.name);
+    expect(names[0]).toMatch(/interpolate$/);
+    for (const mode of ['interpolate', 'nearest', 'pyramid']) expect(names.some((n) => n.endsWith(mode))).toBe(true);
+  });
+
+  it('estimates noise sigma (Immerkaer) of a noisy flat image, and ~0 for a flat one', async () => {
+    const { noiseSigma } = await import('../bench/modes.js');
+    const rng = random(7);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    const values = Array.from({ length: 200 * 200 }, () => Math.round(128 + 5 * normal()));
+    const noisy = rgba(200, 200, (i) => values[i]); // gray: the same value in R, G and B
+    expect(noiseSigma(noisy, 200, 200)).toBeGreaterThan(4);
+    expect(noiseSigma(noisy, 200, 200)).toBeLessThan(6);
+    expect(noiseSigma(rgba(50, 50, () => 90), 50, 50)).toBe(0);
+  });
+
+  it('counts overshoot beyond 1 level outside the per-pixel plane range only', async () => {
+    const { overshoot } = await import('../bench/modes.js');
+    const stack = { width: 2, height: 1, planes: [rgba(2, 1, () => 100), rgba(2, 1, () => 120)] };
+    const inside = rgba(2, 1, () => 110);
+    expect(overshoot(inside, stack)).toEqual({ share: 0, mean: 0 });
+    const image = rgba(2, 1, (i) => (i === 0 ? 130 : 121)); // 10 over on pixel 0, 1 over (tolerated) on pixel 1
+    const o = overshoot(image, stack);
+    expect(o.share).toBeCloseTo(0.5, 12);
+    expect(o.mean).toBe(10);
   });
 });

@@ -130,6 +130,23 @@ describe('16- and 12-bit stacks on the CPU engine', () => {
     expect(agreement(full.depth, truth, 0.5)).toBeGreaterThan(0.95);
   });
 
+  it('keeps 16 bits with the edge-aware depth and the pyramid composite, at the 8-bit depth', () => {
+    const v2 = resolveOptions({ depthMode: 'edge-aware', composite: 'pyramid' });
+    const eightV2 = fuseCpu(quantised(planes, 255), v2);
+    const twelveV2 = fuseCpu(quantised(planes, 4095), v2);
+    expect(twelveV2.image16).toBeInstanceOf(Uint16Array);
+    expect(distinct(twelveV2.image16!)).toBeGreaterThan(1000);
+    expect(Math.max(...twelveV2.image16!.filter((_, i) => i % 4 !== 3))).toBeLessThanOrEqual(4095);
+    // The guide's luma steps are scaled by the stack's bits: the same edges stop the filter.
+    expect(agreement(twelveV2.depth, eightV2.depth, 0.1)).toBeGreaterThan(0.98);
+    // The pyramid's 16-bit output, scaled to 8 bits, is the 8-bit output within a level or two.
+    let far = 0;
+    twelveV2.image.forEach((v, i) => {
+      if (Math.abs(v - eightV2.image[i]) > 2) far++;
+    });
+    expect(far / twelveV2.image.length).toBeLessThan(0.01);
+  });
+
   it('measures a 12-bit stack like a full-range one: the confidence does not collapse', () => {
     expect(twelve.stats.confidenceMean).toBeGreaterThan(0.9 * full.stats.confidenceMean);
     // What dividing 12-bit samples by 257 did before: 16 grey levels, and a confidence far lower.

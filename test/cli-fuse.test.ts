@@ -116,6 +116,19 @@ describe('focusfuse fuse', () => {
     expect(run.stdout).toMatch(/align auto: nothing applied, largest move \d+\.\d+ ± \d+\.\d+ px \(plane \d+\), fused image \d+\.\d+ px RMS \(threshold 0\.5\), decided by the glance \(estimate \d+ ms, warp 0 ms\)/);
   });
 
+  it('fuses with --depth-mode edge-aware and says so', async () => {
+    const out = outDir();
+    const run = await cli('fuse', stackDir, '-o', join(out, 'fused.png'), '--depth', join(out, 'depth.png'), '--depth-mode', 'edge-aware');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/lapv r=4 sigma=3 interpolate edge-aware on cpu/);
+    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--depth', join(out, 'v1-depth.png'));
+    expect(v1.stdout).not.toMatch(/edge-aware/);
+    // A flat stack has no evidence: one plane, and the summary says why.
+    const flat = await cli('fuse', stackDir, '-o', join(out, 'flat.png'), '--depth-mode', 'edge-aware', '--tau', '1000');
+    expect(flat.stdout).toMatch(/edge-aware depth: no focus evidence above tau, so plane \d+ everywhere/);
+    expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
+  });
+
   it('fuses a CCCID folder into all outputs with the documented encodings', async () => {
     const out = outDir();
     const files = {
@@ -313,6 +326,7 @@ describe('focusfuse fuse', () => {
     it('bad options and output names, before any decoding', async () => {
       await expectRefused([stackDir, '--window', '99'], 'Expected an integer between 0 and 32 for window but received 99 (number)');
       await expectRefused([stackDir, '--measure', 'sobel'], "for measure but received 'sobel'");
+      await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware' for depthMode but received 'bilateral'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
       await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');

@@ -283,7 +283,7 @@ describe('pipeline invariants', () => {
   it('Z = 1 gives that plane back', () => {
     const stack = texturedStack(11, 7, 1, 5);
     for (const measure of MEASURES) {
-      for (const mode of ['interpolate', 'nearest'] as const) {
+      for (const mode of ['interpolate', 'nearest', 'pyramid'] as const) {
         const r = fuseCpu(stack, resolveOptions({ measure, composite: mode }));
         expect(Array.from(r.image)).toEqual(Array.from(stack.planes[0]));
         expect(r.depth.every((v) => v === 0)).toBe(true);

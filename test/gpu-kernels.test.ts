@@ -21,6 +21,7 @@ import {
 import type { KernelName } from '../src/gpu/kernels.js';
 import { PARAMS_BYTES, PARAMS_FIELDS, packParams } from '../src/gpu/params.js';
 import { haloRows, planBands } from '../src/gpu/plan.js';
+import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_HALO, PYRAMID_LEVELS, PYRAMID_SOFTNESS } from '../src/core/pyramid.js';
 
 /** Value of `const NAME: u32 = Nu;` in a kernel's WGSL. */
 function wgslConst(kernel: KernelName, name: string): number {
@@ -43,6 +44,16 @@ describe('kernel descriptors mirror the WGSL', () => {
     expect(wgslConst('smooth', 'MAX_RADIUS')).toBe(SMOOTH_MAX_RADIUS);
     expect(SMOOTH_MAX_RADIUS).toBe(gaussianRadius(MAX_SIGMA));
     expect(wgslConst('stats', 'GROUP')).toBe(STATS_GROUP);
+  });
+
+  it('has the pyramid composite constants of src/core/pyramid.ts', () => {
+    const f32 = (kernel: KernelName, name: string) => Number(KERNELS[kernel].code.match(new RegExp(`const ${name}: f32 = ([\\d.]+);`))?.[1]);
+    for (const kernel of ['pyramidReduce', 'pyramidBlend'] as const) {
+      expect(wgslConst(kernel, 'LEVELS')).toBe(PYRAMID_LEVELS);
+      expect(f32(kernel, 'SOFTNESS')).toBe(PYRAMID_SOFTNESS);
+    }
+    expect(f32('pyramidBlend', 'REACH')).toBe(PYRAMID_CLAMP_REACH);
+    expect(f32('pyramidBlend', 'TOLERANCE')).toBe(PYRAMID_CLAMP_TOLERANCE);
   });
 
   it('declares each entry point with the descriptor workgroup size', () => {
@@ -104,6 +115,23 @@ describe('planBands', () => {
       expect(band.start + band.keptStart).toBe(next);
       // Every artificial edge has the full halo; real edges need none.
       if (band.start > 0) expect(band.keptStart).toBe(halo);
+      if (band.start + band.rows < base.height) expect(band.rows - band.keptEnd).toBe(halo);
+      next = band.start + band.keptEnd;
+    }
+    expect(next).toBe(base.height);
+  });
+
+  it('pyramid composite: more halo, band starts on the 2^LEVELS grid, every row kept once', () => {
+    const halo = haloRows(4, 3, 'gaussian', true);
+    expect(halo).toBe(haloRows(4, 3) + PYRAMID_HALO);
+    const bands = planBands({ ...base, maxBindingBytes: base.width * base.planes * 8 * 400, pyramid: true });
+    expect(bands.length).toBeGreaterThan(2);
+    let next = 0;
+    for (const band of bands) {
+      expect(band.rows).toBeLessThanOrEqual(400);
+      expect(band.start % 2 ** PYRAMID_LEVELS).toBe(0);
+      expect(band.start + band.keptStart).toBe(next);
+      if (band.start > 0) expect(band.keptStart).toBeGreaterThanOrEqual(halo);
       if (band.start + band.rows < base.height) expect(band.rows - band.keptEnd).toBe(halo);
       next = band.start + band.keptEnd;
     }

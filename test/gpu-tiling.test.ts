@@ -60,6 +60,24 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     });
   }
 
+  it('edge-aware: bands with its taller halo stay within 0.05 plane of the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
+    if (!gpu) return ctx.skip();
+    // The recursive filter has no finite support: the halo (haloRows) bounds the error, it does not remove it.
+    const resolved = resolveOptions({ measure: 'teng', window: 4, sigma: 1, depthMode: 'edge-aware', keepFocus: true });
+    const stack = testStack(WIDTH, HEIGHT, PLANES, { seed: 21 });
+    const bands = planBands({ width: WIDTH, height: HEIGHT, planes: PLANES, channels: 1, window: 4, sigma: 1, depthMode: 'edge-aware', maxBindingBytes: MAX_BINDING_BYTES });
+    expect(bands.length).toBeGreaterThan(2);
+    expect(haloRows(4, 1, 'edge-aware')).toBeGreaterThan(haloRows(4, 1));
+    const result = await gpu.fuse(stack, resolved);
+    expect(result.timings.bands).toBe(bands.length);
+    // The prior plane and the fallback are decided per band (docs/fusion-v2.md), so Ds can move by up
+    // to PRIOR_WEIGHT / (J[W] + PRIOR_WEIGHT) of a plane where evidence is thin; measured 0.025 here.
+    const p = parity(fuseCpu(stack, resolved), result);
+    expect(p.depthWorst).toBeLessThanOrEqual(0.05);
+    expect(p.imageClose).toBeGreaterThanOrEqual(0.999);
+    expect(p.imageWorst).toBeLessThanOrEqual(8);
+  });
+
   it('fails clearly when one row plus its halo cannot fit', { timeout: 60_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
     // 60 rows per band (lapv) cannot hold 2 halos of 3 + 32 + 192 rows.

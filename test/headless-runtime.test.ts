@@ -383,6 +383,8 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: WebGPU', () => {
     ...FIRST_MEASURES.flatMap((m) => (['interpolate', 'nearest'] as CompositeMode[]).map((c): [Measure, CompositeMode] => [m, c])),
     // The later measures: the composite does not depend on the measure, so one mode each keeps this lean.
     ...GPU_MEASURES.filter((m) => !FIRST_MEASURES.includes(m)).map((m): [Measure, CompositeMode] => [m, 'interpolate']),
+    // The pyramid composite's kernels in Chromium's WebGPU (they are also held to the bar in Node, test/gpu-pyramid.test.ts).
+    ['lapv', 'pyramid'],
   ];
   it.for(modes)('meets the parity bar against fuseCpu: %s, %s, odd sizes and Z = 1, 2, 3, 11', { timeout: 180_000 }, async ([measure, composite], context) => {
     const rt = gpu(context);

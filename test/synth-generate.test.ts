@@ -281,3 +281,66 @@ describe('CCCID layout', () => {
     expect(synthFovPlace(8, 3)).not.toEqual(places[3]);
   });
 });
+
+describe('halo scenes', () => {
+  const size = 160;
+  it('cytology is the default and gives the same bytes as before the scene option', () => {
+    expect(resolveSynthOptions({ seed: 2 }).scene).toBe('cytology');
+    expect(sameBytes(generateStack({ seed: 2, size: 96 }), generateStack({ seed: 2, size: 96, scene: 'cytology' }))).toBe(true);
+    expect(errorOf(() => resolveSynthOptions({ seed: 1, scene: 'moon' as never })).message).toBe(
+      "Expected one of 'cytology', 'chart', 'nuclei', 'overlap' for scene but received 'moon' (string)",
+    );
+  });
+
+  it('chart: the whole chart is object at the slide depth, with ink bars and flat gaps wider than the blur', () => {
+    const s = generateStack({ seed: 4, size, scene: 'chart', tilt: 2, noise: 0 });
+    const { mask, depth, scene } = s.truth;
+    const inChart = Array.from(mask).filter((m) => m === 1).length;
+    expect(inChart).toBeGreaterThan(0.8 * size * size);
+    // Truth depth follows the tilted surface (blocks of 32 px: within 0.2 plane at a tilt of 2 over 160 px).
+    for (const [x, y] of [[20, 20], [80, 80], [140, 100]]) expect(Math.abs(depth[y * size + x] - surfaceDepth(scene.surface, x, y))).toBeLessThan(0.2);
+    // A row through the first band of vertical bars has ink (dark) and gaps of >= 4 px at the paper level.
+    const image = s.truth.image;
+    const row = Math.round(size * 0.04) + 2;
+    const values = Array.from({ length: size }, (_, x) => image[4 * (row * size + x) + 1]);
+    expect(Math.min(...values)).toBeLessThan(100);
+    let longestGap = 0;
+    let run = 0;
+    for (const v of values.slice(8, -8)) {
+      run = v > 200 ? run + 1 : 0;
+      longestGap = Math.max(longestGap, run);
+    }
+    expect(longestGap).toBeGreaterThanOrEqual(8);
+  });
+
+  it('nuclei: dark nuclei on pale sheets, truth depth at the nucleus centre, several planes thick', () => {
+    const s = generateStack({ seed: 5, size: 384, scene: 'nuclei', noise: 0 });
+    const { image, mask, depth } = s.truth;
+    const n = 384 * 384;
+    let dark = 0;
+    let pale = 0;
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const g = image[4 * i + 1];
+      if (g < 120) dark++;
+      else if (g > 150) pale++;
+    }
+    expect(dark).toBeGreaterThan(500);
+    expect(pale).toBeGreaterThan(3 * dark);
+    // A thick nucleus stays visible (dark) over several planes: at its truth depth +-1 plane the
+    // darkest pixel of the field is still far below the pale sheets.
+    const darkest = (plane: Uint8Array) => {
+      let min = 255;
+      for (let i = 0; i < n; i++) min = Math.min(min, plane[4 * i + 1]);
+      return min;
+    };
+    const mid = Math.round(depth.reduce((a, b) => a + b, 0) / n);
+    for (const z of [mid - 1, mid, mid + 1]) expect(darkest(s.stack.planes[z])).toBeLessThan(110);
+  });
+
+  it('overlap: more cells than the cytology scene, so cells overlap', () => {
+    const cells = (scene: 'cytology' | 'overlap') => generateStack({ seed: 6, size: 384, scene }).truth.scene.objects.filter((o) => o.kind === 'cell').length;
+    expect(cells('overlap')).toBeGreaterThanOrEqual(30);
+    expect(cells('overlap')).toBeGreaterThan(cells('cytology'));
+  });
+});

@@ -19,7 +19,7 @@ import { basename, join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MEASURES, resolveOptions } from '../src/core/options.js';
+import { COMPOSITE_MODES, DEPTH_MODES, MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
@@ -195,6 +195,21 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     read.planes.forEach((plane, z) => expect(Buffer.compare(Buffer.from(bytes(plane)), Buffer.from(nodeStack.planes[z])), `plane ${z}`).toBe(0));
     const cpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
     assertParity(parity(cpu, pageResult(read, cpu)), 'page WebGPU vs Node CPU');
+    await page.close();
+  });
+
+  it('offers every composite and depth mode, and fuses with the pyramid composite like the CPU', async () => {
+    const page = await openPage();
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.offered.composite).toEqual([...COMPOSITE_MODES]);
+    expect(summary.offered.depthMode).toEqual([...DEPTH_MODES]);
+    await page.select('#composite', 'pyramid');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.composite === 'pyramid';
+    });
+    const cpu = fuseCpu(nodeStack, resolveOptions({ composite: 'pyramid', keepFocus: true }));
+    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'pyramid composite in the page');
     await page.close();
   });
 

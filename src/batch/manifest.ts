@@ -54,7 +54,7 @@ export const MANIFEST_COLUMNS: readonly (keyof ManifestRow)[] = [
 /** What a run was asked to do: shards of one dataset must agree on it to be merged. */
 export interface ManifestSettings {
   root: string;
-  options: Omit<ResolvedOptions, 'backend' | 'keepFocus'>;
+  options: Omit<ResolvedOptions, 'backend' | 'keepFocus' | 'depthMode'> & Partial<Pick<ResolvedOptions, 'depthMode'>>;
   outputs: OutputKind[];
   format: OutputFormat;
   planes: number | null;

@@ -198,8 +198,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
-  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness } = resolved;
-  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness }, outputs, format, planes };
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode } = resolved;
+  // depthMode only when it is not version 1's, so manifests (and resume fingerprints) of earlier runs still match.
+  const depth = depthMode === 'gaussian' ? {} : { depthMode };
+  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, ...depth }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));

@@ -10,7 +10,9 @@ import { GPU_RUNTIMES } from '../runtimes.js';
 import { openBenchBackend, type BenchBackendName } from '../../bench/backends.js';
 import { FULL_METRICS_GRID, QUICK_METRICS_GRID, metricsReport, runMetricsBench } from '../../bench/metrics.js';
 import { enfusePeer, parsePeer, type Peer } from '../../bench/peers.js';
-import { realReport, runRealBench } from '../../bench/real.js';
+import { realReport, runRealBench, stackFolders } from '../../bench/real.js';
+import { MODES_GRID, QUICK_MODES_GRID, modesReport, runModesBench, runRealModes } from '../../bench/modes.js';
+import { relative } from 'node:path';
 import { writeReport, type BenchReport } from '../../bench/report.js';
 import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
 import { choiceFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
@@ -30,6 +32,9 @@ const FLAGS = {
   limit: { type: 'string' },
   window: { type: 'string' },
   align: { type: 'string' },
+  modes: { type: 'boolean' },
+  seeds: { type: 'string' },
+  size: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -43,6 +48,13 @@ metrics            accuracy of every focus measure (and peer) on generated stack
 metrics <folder>   the same measures on real stacks (a stack folder or a CCCID tree),
                    no-reference: gradient share, depth agreement between measures,
                    focus curve per FOV, per-class summary
+metrics --modes    every depth mode x composite mode (version 1 first) on the synthetic
+                   scenes cytology, chart, nuclei, overlap, at a base and a noisy
+                   condition: depth RMSE, within 0.5 plane, PSNR (image, cells), SSIM,
+                   halo, sharpness vs truth, ms
+metrics <folder> --modes
+                   the same combinations on real stacks (folders of planes under
+                   <folder>): gradient share, noise, overshoot, PNG crops v1 vs the rest
 speed              per backend and runtime, per stage and end to end, median and
                    spread, image sides 256..4096, 3..41 planes, batches, decode floor
 
@@ -71,6 +83,9 @@ Options:
                         default none). On a folder each stack is registered once, on the
                         CPU, and every measure and peer fuses the registered planes: what
                         unregistered real stacks (focus breathing) need
+  --modes               metrics: compare the fusion modes (see above) instead of measures
+  --seeds <list>        metrics --modes: scene seeds (default 1,2,3; quick 1)
+  --size <px>           metrics --modes: image side of the scenes (default 384; quick 128)
   -q, --quiet           no progress lines
   -h, --help            this text
 
@@ -146,6 +161,17 @@ export const benchCommand: Command = {
     if ('error' in opened) expected(`a backend that starts here (${opened.error})`, '--backend', backendName);
     try {
       const adapters = backendName === 'cpu' ? [] : [opened.backend.describe()];
+      if (values.modes) {
+        if (rest.length === 1) {
+          const folders = (await stackFolders(rest[0])).slice(0, positiveInteger('--limit', values.limit) ?? Infinity);
+          const real = await runRealModes(folders.map((path) => ({ id: relative(rest[0], path) || path, path })), { backend: opened.backend, log });
+          return await finish(modesReport(undefined, real, adapters), values.out);
+        }
+        const grid = { ...(values.quick ? QUICK_MODES_GRID : MODES_GRID) };
+        if (values.seeds !== undefined) grid.seeds = values.seeds.split(',').map((s) => positiveInteger('--seeds', s) as number);
+        grid.size = positiveInteger('--size', values.size) ?? grid.size;
+        return await finish(modesReport(await runModesBench(grid, { backend: opened.backend, log }), undefined, adapters), values.out);
+      }
       if (rest.length === 1) {
         const limit = positiveInteger('--limit', values.limit) ?? (values.quick ? 4 : undefined);
         const window = numberFlag('--window', values.window);

@@ -8,7 +8,7 @@ import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { isWideStack } from '../core/stack.js';
 import { resolveOptions } from '../core/options.js';
-import type { FuseOptions, FuseResult } from '../core/types.js';
+import type { DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { outputFormatFor } from '../io/encode.js';
@@ -79,7 +79,11 @@ Fusion:
                                    (maths version 1), dlap, sml, glv, brenner, tenv
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
   --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
-  --composite <interpolate|nearest>  blend the two nearest planes or take one (default interpolate)
+  --composite <interpolate|nearest|pyramid>  blend the two nearest planes, take one, or blend per
+                           level of a Laplacian pyramid (seamless, sharper; default interpolate)
+  --depth-mode <gaussian|edge-aware>  depth smoothing: gaussian (version 1, default) or
+                                   edge-aware (halo-aware fill along image edges, falls back
+                                   to one plane on contrast-inverted stacks; docs/fusion-v2.md)
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader
@@ -140,16 +144,23 @@ async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseO
   }
 }
 
+/** Why edge-aware showed one plane everywhere (docs/fusion-v2.md). */
+function depthFallbackLine(fallback: DepthFallback): string {
+  const why = fallback.reason === 'inverted' ? 'contrast inverted (focus curves dip between two peaks)' : 'no focus evidence above tau';
+  return `  edge-aware depth: ${why}, so plane ${fallback.plane} everywhere`;
+}
+
 function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options: o, stats: s, backend } = result;
   const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}; ` +
-      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite} on ${engine}`,
+      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),
+    ...(result.depthFallback ? [depthFallbackLine(result.depthFallback)] : []),
     `  load ${ms.load.toFixed(0)} ms, fuse ${ms.fuse.toFixed(0)} ms, write ${ms.write.toFixed(0)} ms -> ${written}`,
   ].join('\n');
 }

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { expected } from '../core/errors.js';
 import { MAX_PLANES } from '../core/options.js';
 import { MAX_SYNTH_SIZE, SYNTH_DEFAULTS } from '../synth/generate.js';
+import { SYNTH_SCENES, type SynthScene } from '../synth/halo-scenes.js';
+import { oneOf } from '../core/options.js';
 import { MANIFEST_NAME, TRUTH_FOLDER } from '../synth/layout.js';
 import { MAX_SYNTH_FOVS, writeSynthTree, type SynthTreeOptions } from '../synth/write-tree.js';
 import { numberFlag, parseCommandArgs, type Command } from './args.js';
@@ -21,6 +23,7 @@ const FLAGS = {
   noise: { type: 'string' },
   defocus: { type: 'string' },
   tilt: { type: 'string' },
+  scene: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -51,6 +54,10 @@ Options:
   --noise <levels>       sensor noise sigma in 8-bit levels (default ${SYNTH_DEFAULTS.noise})
   --defocus <px>         blur sigma growth per plane away from focus (default ${SYNTH_DEFAULTS.defocus})
   --tilt <planes>        slide tilt: depth difference across the field (default ${SYNTH_DEFAULTS.tilt})
+  --scene <name>         what is on the slide (default ${SYNTH_DEFAULTS.scene}); scenes that make focus-
+                         stacking halos: chart (bars and glyphs with flat gaps wider than the
+                         blur, on the tilted surface; all of it is object), nuclei (dark nuclei
+                         several planes thick on pale sheets), overlap (dense overlapping cells)
   -q, --quiet            print nothing but errors
   -h, --help             this text
 
@@ -60,7 +67,8 @@ earlier run is refused, and re-running only replaces or removes files that run l
 Examples:
   focusfuse synth --out data/synth --n 20 --seed 7
   focusfuse synth --out /tmp/tiny --n 4 --size 96 --planes 5 --noise 0
-  focusfuse synth -o data/hard --n 10 --defocus 0.6 --noise 4 --quality 75`;
+  focusfuse synth -o data/hard --n 10 --defocus 0.6 --noise 4 --quality 75
+  focusfuse synth -o data/chart --scene chart --tilt 2`;
 
 function integerFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   const n = numberFlag(flag, value);
@@ -86,6 +94,7 @@ function treeOptions(values: Record<string, string | boolean | undefined>): Synt
     noise: rangeFlag('--noise', text('noise'), 0, 64),
     defocus: rangeFlag('--defocus', text('defocus'), 0, 20),
     tilt: rangeFlag('--tilt', text('tilt'), 0, MAX_PLANES),
+    scene: text('scene') === undefined ? undefined : oneOf<SynthScene>(SYNTH_SCENES, '--scene', text('scene')),
   };
 }
 

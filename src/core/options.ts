@@ -4,9 +4,12 @@
  */
 import { expected } from './errors.js';
 import type { AlignMode, AlignReference, BackendName, CompositeMode, FuseOptions, Measure, ResolvedOptions } from './types.js';
+import type { DepthMode } from './types.js';
 
 export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
-export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest'];
+export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
+  'pyramid'];
+export const DEPTH_MODES: readonly DepthMode[] = ['gaussian', 'edge-aware'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'webgpu', 'auto'];
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
 export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];
@@ -54,6 +57,7 @@ export const DEFAULT_OPTIONS = {
   window: 4,
   sigma: 3,
   composite: 'interpolate' as CompositeMode,
+  depthMode: 'gaussian' as DepthMode,
   backend: 'cpu' as BackendName,
   keepFocus: false,
   align: 'none' as AlignMode,
@@ -93,7 +97,7 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
  */
 export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
-  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness']);
+  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
@@ -109,6 +113,7 @@ export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
     window: integerIn(0, MAX_WINDOW, 'window', options.window ?? DEFAULT_OPTIONS.window),
     sigma: numberIn(0, MAX_SIGMA, 'sigma', options.sigma ?? DEFAULT_OPTIONS.sigma),
     composite: oneOf(COMPOSITE_MODES, 'composite', options.composite ?? DEFAULT_OPTIONS.composite),
+    depthMode: oneOf(DEPTH_MODES, 'depthMode', options.depthMode ?? DEFAULT_OPTIONS.depthMode),
     backend: oneOf(BACKENDS, 'backend', options.backend ?? DEFAULT_OPTIONS.backend),
     tau: numberIn(0, 1e6, 'tau', options.tau ?? DEFAULT_TAU[measure]),
     keepFocus,

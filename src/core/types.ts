@@ -12,7 +12,11 @@ import type { AlignmentReport } from '../align/types.js';
 export type Measure = 'lapv' | 'teng' | 'wavelet' | 'dlap' | 'sml' | 'glv' | 'brenner' | 'tenv';
 
 /** How the all-in-focus image is built from the smoothed depth map. */
-export type CompositeMode = 'interpolate' | 'nearest';
+export type CompositeMode = 'interpolate' | 'nearest'
+  | 'pyramid'; // Laplacian-pyramid blending (src/core/pyramid.ts)
+
+/** How the depth map is smoothed: `gaussian` (version 1) or `edge-aware` (docs/fusion-v2.md). */
+export type DepthMode = 'gaussian' | 'edge-aware';
 
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'webgpu' | 'auto';
@@ -80,6 +84,8 @@ export interface FuseOptions {
   sigma?: number;
   /** Composite mode. Default `interpolate`. */
   composite?: CompositeMode;
+  /** Depth mode: `gaussian` (version 1) or `edge-aware` (halo-aware, edge-aware fill). Default `gaussian`. */
+  depthMode?: DepthMode;
   /** Engine. Default `cpu`. */
   backend?: BackendName;
   /** Noise floor tau of the confidence `(Fmax - Fmean) / (Fmax + tau)`. Default depends on the measure. */
@@ -102,6 +108,7 @@ export interface ResolvedOptions {
   window: number;
   sigma: number;
   composite: CompositeMode;
+  depthMode: DepthMode;
   backend: BackendName;
   tau: number;
   keepFocus: boolean;
@@ -124,6 +131,15 @@ export interface StackStats {
   depthStd: number;
   /** Mean confidence over the image. */
   confidenceMean: number;
+}
+
+/**
+ * Why the `edge-aware` depth mode showed one plane everywhere: `inverted` (contrast inversion: most
+ * evident pixels' focus curves dip between two peaks) or `no-evidence` (too few pixels above tau).
+ */
+export interface DepthFallback {
+  reason: 'inverted' | 'no-evidence';
+  plane: number;
 }
 
 /** What {@link fuse} returns. */
@@ -161,6 +177,8 @@ export interface FuseResult {
   /** Wall-clock milliseconds per stage, for the bench. */
   timings: Record<string, number>;
   meta?: StackMeta;
+  /** Set when depth mode `edge-aware` fell back to one plane (on WebGPU: the first band that did). */
+  depthFallback?: DepthFallback;
   /** The alignment stage's transforms, when `align` is not `none`. */
   alignment?: AlignmentReport;
 }

@@ -10,6 +10,7 @@ import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
+import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
 import { luma, type LumaBlockSums } from './luma.js';
 import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
@@ -108,7 +109,11 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
   const confidence = new Float32Array(n);
   depthFromFocus(focus, width, height, options.tau, { depth: rawDepth, confidence });
   const t2 = performance.now();
-  const depth = smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
+  const edgeInfo: EdgeDepthInfo = {};
+  const depth =
+    options.depthMode === 'edge-aware'
+      ? edgeAwareDepth({ width, height, planes, sampleMax: sampleMax(stack), focus, depth: rawDepth, confidence, window: options.window, sigma: options.sigma, tau: options.tau }, undefined, edgeInfo)
+      : smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
   const t3 = performance.now();
   const fused = composite<Uint8Array | Uint16Array>(planes, depth, width, height, options.composite);
   const image16 = fused instanceof Uint16Array ? fused : undefined;
@@ -136,6 +141,7 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
     result.alignment = aligned.alignment;
     result.aligned = stack as ZStack;
   }
+  if (edgeInfo.fallback) result.depthFallback = edgeInfo.fallback;
   return result;
 }
 

@@ -2,12 +2,14 @@
 import { FocusFuseError, expected } from '../core/errors.js';
 import { COMPOSITE_MODES } from '../core/options.js';
 import type { CompositeMode } from '../core/types.js';
+import { pyramidComposite } from './pyramid-composite.js';
 import { checkLength, checkSize } from './scratch.js';
 
 /**
  * `interpolate`: z0 = floor(Ds) clamped into [0, Z-1], t = Ds - z0 clamped into [0, 1],
  * z1 = min(z0 + 1, Z-1), out = floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels (alpha too).
  * `nearest`: out = P_z, z = floor(Ds + 0.5) clamped into [0, Z-1]. NaN depth reads as plane 0.
+ * `pyramid`: Laplacian-pyramid blending with weights from Ds (src/core/pyramid.ts, src/cpu/pyramid-composite.ts).
  * Rounding is half-up (floor(x + 0.5)), pinned: WGSL round() is half-to-even.
  * The output has the planes' type: RGBA16 planes give an RGBA16 image of the same sample values.
  * @param planes Z RGBA8 (or RGBA16) planes, width * height * 4 samples each.
@@ -18,7 +20,7 @@ import { checkLength, checkSize } from './scratch.js';
 export function composite<P extends Uint8Array | Uint16Array>(planes: P[], depth: Float32Array, width: number, height: number, mode: CompositeMode, dst?: P): P {
   checkSize(width, height);
   if (!Array.isArray(planes) || planes.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected at least one plane but received none');
-  if (mode !== 'interpolate' && mode !== 'nearest') expected(`one of ${COMPOSITE_MODES.map((m) => `'${m}'`).join(', ')}`, 'composite', mode);
+  if (!COMPOSITE_MODES.includes(mode)) expected(`one of ${COMPOSITE_MODES.map((m) => `'${m}'`).join(', ')}`, 'composite', mode);
   const n = width * height;
   const Z = planes.length;
   for (let z = 0; z < Z; z++) checkLength(planes[z], n * 4, `plane ${z}`);
@@ -29,6 +31,7 @@ export function composite<P extends Uint8Array | Uint16Array>(planes: P[], depth
     checkLength(dst, n * 4, 'dst');
     out = dst;
   }
+  if (mode === 'pyramid') return pyramidComposite(planes, depth, width, height, out);
   const last = Z - 1;
   if (mode === 'nearest') {
     for (let i = 0, j = 0; i < n; i++, j += 4) {

@@ -9,6 +9,8 @@ export { brenner, diagonalLaplacian, grayLevelVariance, sumModifiedLaplacian, te
 export { depthFromFocus } from './depth.js';
 export type { DepthMaps } from './depth.js';
 export { smoothDepth } from './smooth.js';
+export { edgeAwareDepth } from './edge-depth.js';
+export type { EdgeDepthInfo, EdgeDepthInput } from './edge-depth.js';
 export { composite } from './composite.js';
 export { stackStats } from './stats.js';
 export { createCpuScratch } from './scratch.js';

@@ -140,7 +140,9 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
         channels: measureKernelFor(state.options.measure).channels,
         window: state.options.window,
         sigma: state.options.sigma,
+        depthMode: state.options.depthMode,
         maxBindingBytes,
+        pyramid: state.options.composite === 'pyramid',
       });
     } catch (error) {
       throw gpuFault([state.name], 'cannot tile this stack', messageOf(error));
@@ -216,7 +218,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     await serial(async () => {
       let pipelines: JobPipelines;
       try {
-        pipelines = await loadJobPipelines(device, options.measure, shared);
+        pipelines = await loadJobPipelines(device, options.measure, shared, options.depthMode);
       } catch (error) {
         throw gpuFault(states.map((s) => s.name), 'could not build its kernels', messageOf(error));
       }

@@ -5,6 +5,8 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
+import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
+import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
@@ -19,26 +21,36 @@ import type { StageTimer } from './timer.js';
 export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
-type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'stats';
-export type JobPipelines = Record<PipelineRole, { kernel: KernelName; pipelines: KernelPipelines }>;
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth';
+type RolePipelines = { kernel: KernelName; pipelines: KernelPipelines };
+/** Every role's pipelines; edgeDepth only when the stacks use depth mode `edge-aware`. */
+export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth'>, RolePipelines> & { edgeDepth?: RolePipelines };
 
 /**
- * The pipelines a stack with this measure needs (cached per device, see pipelines.ts).
+ * The pipelines a stack with this measure and depth mode needs (cached per device, see pipelines.ts).
  * @param shared stage windows in workgroup memory (hardware) or read storage directly (software).
  * @example const pipelines = await loadJobPipelines(device, 'lapv', true);
  */
-export async function loadJobPipelines(device: GPUDevice, measure: StackState['options']['measure'], shared: boolean): Promise<JobPipelines> {
-  const roles: Record<PipelineRole, KernelName> = {
+export async function loadJobPipelines(
+  device: GPUDevice,
+  measure: StackState['options']['measure'],
+  shared: boolean,
+  depthMode: StackState['options']['depthMode'] = 'gaussian',
+): Promise<JobPipelines> {
+  const roles: Partial<Record<PipelineRole, KernelName>> = {
     luma: 'luma',
     measure: measureKernelFor(measure).kernel,
     boxMean: 'boxMean',
     depth: 'depth',
     smooth: 'smooth',
     composite: 'composite',
+    pyramidReduce: 'pyramidReduce',
+    pyramidBlend: 'pyramidBlend',
     stats: 'stats',
+    ...(depthMode === 'edge-aware' ? { edgeDepth: 'edgeDepth' as const } : {}),
   };
   const entries = await Promise.all(
-    Object.entries(roles).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
+    (Object.entries(roles) as [PipelineRole, KernelName][]).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
   );
   return Object.fromEntries(entries) as JobPipelines;
 }
@@ -50,8 +62,22 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const { channels } = measureKernelFor(state.options.measure);
   const n = width * band.rows;
   const kept = width * (band.keptEnd - band.keptStart);
-  // planes + luma/focus + energy + box temp + 6 single-layer images + readback.
-  return 4 * n * (2 * planes + 2 * channels * planes + 6) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0));
+  // planes + luma/focus + energy + box temp + 6 single-layer images (+ the edge-aware guide's 3) + readback (+ the pyramids).
+  const edgeLayers = state.options.depthMode === 'edge-aware' ? 3 : 0;
+  const pyramid = state.options.composite === 'pyramid' ? pyramidBytes(width, band.rows, planes) : 0;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+}
+
+/** Pixels of levels 1..L of one layer of a band's pyramid. */
+function coarsePixels(width: number, rows: number): number {
+  return pyramidPixels(pyramidLevels(width, rows)) - width * rows;
+}
+
+/** The `pyramid` composite's buffers: RGBA (vec4f) and weight pyramids of every plane, the reduce's rows pass, the blended pyramid. */
+function pyramidBytes(width: number, rows: number, planes: number): number {
+  const coarse = coarsePixels(width, rows);
+  const rowPixels = ((width + 1) >> 1) * rows;
+  return 20 * coarse * planes + 20 * rowPixels * planes + 16 * coarse;
 }
 
 export interface EncodedJob {
@@ -66,6 +92,8 @@ export interface EncodedJob {
 interface Binding {
   buffer: GPUBuffer;
   size: number;
+  /** Bytes into the buffer where the binding starts (default 0). */
+  offset?: number;
 }
 
 const align4 = (bytes: number): number => Math.ceil(bytes / 4) * 4;
@@ -131,7 +159,10 @@ export function encodeBandJob(
     focus: 16 * kept,
     partials: 16 * kept + focusBytes,
   };
-  const readbackBytes = layout.partials + partials.size;
+  // The edge-aware mode's safety counts follow the partial sums (the host reports its fallback).
+  const edgeAware = options.depthMode === 'edge-aware';
+  const countsAt = layout.partials + partials.size;
+  const readbackBytes = countsAt + (edgeAware ? 4 * countsLength(planes) : 0);
   const readback = allocate('readback', readbackBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
   // Uploads (queued before the submit that uses them; this job's buffers are its own).
@@ -159,16 +190,21 @@ export function encodeBandJob(
   );
   device.queue.writeBuffer(weights.buffer, 0, taps as Float32Array<ArrayBuffer>);
 
+  const rolePipelines = (role: PipelineRole): RolePipelines => {
+    const entry = pipelines[role];
+    if (!entry) throw new Error(`focusfuse: the ${role} pipelines were not loaded`);
+    return entry;
+  };
   const bindGroup = (role: PipelineRole, label: string, ...bindings: Binding[]): GPUBindGroup => {
-    const { kernel, pipelines: kp } = pipelines[role];
+    const { kernel, pipelines: kp } = rolePipelines(role);
     return device.createBindGroup({
       label: `${KERNELS[kernel].label}.${label}`,
       layout: kp.layout,
-      entries: [params, ...bindings].map((b, binding) => ({ binding, resource: { buffer: b.buffer, offset: 0, size: b.size } })),
+      entries: [params, ...bindings].map((b, binding) => ({ binding, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } })),
     });
   };
   const dispatch = (pass: GPUComputePassEncoder, role: PipelineRole, entryPoint: string, group: GPUBindGroup, shape: DispatchShape): void => {
-    const { kernel, pipelines: kp } = pipelines[role];
+    const { kernel, pipelines: kp } = rolePipelines(role);
     pass.setPipeline(kp.pipelines[entryPoint]);
     pass.setBindGroup(0, group);
     const [x, y, z] = KERNELS[kernel].dispatch(shape, entryPoint);
@@ -196,7 +232,10 @@ export function encodeBandJob(
     dispatch(pass, 'boxMean', 'vertical', bindGroup('boxMean', 'columns', boxTemp, energy), energyShape);
   });
   stage('depth', (pass) => dispatch(pass, 'depth', 'main', bindGroup('depth', 'main', energy, luma, rawDepth, confidence), imageShape));
-  if (options.sigma > 0) {
+  let counts: Binding | undefined;
+  if (edgeAware) {
+    counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
+  } else if (options.sigma > 0) {
     const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);
     stage('smooth', (pass) => {
       dispatch(pass, 'smooth', 'horizontal', group, imageShape);
@@ -205,7 +244,38 @@ export function encodeBandJob(
   } else {
     encoder.copyBufferToBuffer(rawDepth.buffer, 0, depth.buffer, 0, 4 * n);
   }
-  stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
+  if (options.composite === 'pyramid') {
+    // One uniform per level: which level a reduce / blend dispatch writes (collapse takes level 0's).
+    const coarse = coarsePixels(width, rows);
+    const gauss = allocate('pyramid-colour', 16 * coarse * planes);
+    const pyramidWeights = allocate('pyramid-weights', 4 * coarse * planes);
+    const blended = allocate('pyramid-blended', 16 * coarse);
+    const rowPixels = ((width + 1) >> 1) * rows; // the largest rows pass, level 0 -> 1
+    const rowColour = allocate('pyramid-row-colour', 16 * rowPixels * planes);
+    const rowWeight = allocate('pyramid-row-weight', 4 * rowPixels * planes);
+    const levels = pyramidLevels(width, rows);
+    // struct Level of pyramid_levels.wgsl: the level, then (width, height, offset of levels >= 1, 0) per level.
+    const geometry = levels.flatMap((level, l) => [level.width, level.height, l === 0 ? 0 : level.offset - levels[1].offset, 0]);
+    const levelParams = levels.map((_, l) => {
+      const uniform = allocate(`pyramid-level-${l}`, 16 + 16 * levels.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, 0, 0, 0, ...geometry]));
+      return uniform;
+    });
+    const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
+    stage('composite', (pass) => {
+      for (let l = 1; l <= PYRAMID_LEVELS; l++) {
+        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
+        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: planes });
+        dispatch(pass, 'pyramidReduce', 'columns', group, { ...levelShape(l), layers: planes });
+      }
+      for (let l = PYRAMID_LEVELS; l >= 0; l--) {
+        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
+        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l));
+      }
+    });
+  } else {
+    stage('composite', (pass) => dispatch(pass, 'composite', 'main', bindGroup('composite', 'main', rgba, depth, image), imageShape));
+  }
   stage('stats', (pass) =>
     dispatch(pass, 'stats', 'main', bindGroup('stats', 'main', luma, partials), { width, height: keptRows, layers: planes }),
   );
@@ -220,6 +290,7 @@ export function encodeBandJob(
     for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
   }
   encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);
+  if (counts) encoder.copyBufferToBuffer(counts.buffer, 0, rb, countsAt, 4 * countsLength(planes));
 
   return {
     readback: rb,
@@ -235,9 +306,69 @@ export function encodeBandJob(
       for (let z = 0; z < planes; z++) {
         for (let lane = 0; lane < lanes; lane++) state.focusSums[z] += sums[z * lanes + lane];
       }
+      if (edgeAware) state.depthFallback ??= depthFallback(new Uint32Array(mapped, countsAt, countsLength(planes)), planes, n);
     },
     release() {
       for (const buffer of acquired) pool.release(buffer);
     },
   };
+}
+
+/** What encodeEdgeDepth needs from encodeBandJob: its helpers and the band's buffers. */
+interface EdgeDepthEncoding {
+  device: GPUDevice;
+  allocate: (role: string, bytes: number, usage?: GPUBufferUsageFlags) => Binding;
+  bindGroup: (role: PipelineRole, label: string, ...bindings: Binding[]) => GPUBindGroup;
+  dispatch: (pass: GPUComputePassEncoder, role: PipelineRole, entryPoint: string, group: GPUBindGroup, shape: DispatchShape) => void;
+  stage: (name: Stage, body: (pass: GPUComputePassEncoder) => void) => void;
+  encoder: GPUCommandEncoder;
+  state: StackState;
+  n: number;
+  imageShape: DispatchShape;
+  buffers: Record<'rgba' | 'focus' | 'rawDepth' | 'confidence' | 'sums' | 'depth', Binding>;
+}
+
+/** Bytes between the per-iteration `Edge` blocks: WebGPU's minUniformBufferOffsetAlignment default. */
+const EDGE_SLOT_BYTES = 256;
+
+/**
+ * The `edge-aware` depth mode's passes (edge_depth.wgsl), timed as the smooth stage: summary,
+ * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, resolve.
+ * Returns the safety counts' buffer (for the readback).
+ */
+function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
+  const { options, stack } = e.state;
+  const planes = stack.planes.length;
+  const iterations = edgeIterations(options.sigma);
+  const guide = e.allocate('edge-guide', 12 * e.n);
+  const counts = e.allocate('edge-counts', 4 * countsLength(planes));
+  const slots = e.allocate('edge-params', EDGE_SLOT_BYTES * iterations.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const data = new ArrayBuffer(slots.size);
+  const view = new DataView(data);
+  iterations.forEach(({ logFeedback }, i) => {
+    const at = i * EDGE_SLOT_BYTES;
+    view.setFloat32(at, logFeedback, true);
+    view.setFloat32(at + 4, edgeRangeRatio(options.sigma), true);
+    view.setUint32(at + 8, haloRadius(options.window), true);
+    view.setFloat32(at + 12, PRIOR_WEIGHT, true);
+  });
+  e.device.queue.writeBuffer(slots.buffer, 0, data);
+  e.encoder.clearBuffer(counts.buffer);
+  const { rgba, focus, rawDepth, confidence, sums, depth } = e.buffers;
+  const group = (i: number) =>
+    e.bindGroup('edgeDepth', `iteration ${i}`, rgba, focus, rawDepth, confidence, guide, sums, depth, counts, { buffer: slots.buffer, size: 16, offset: i * EDGE_SLOT_BYTES });
+  const groups = iterations.map((_, i) => group(i));
+  e.stage('smooth', (pass) => {
+    e.dispatch(pass, 'edgeDepth', 'summary', groups[0], e.imageShape);
+    if (options.sigma > 0) {
+      e.dispatch(pass, 'edgeDepth', 'row_max', groups[0], e.imageShape);
+      e.dispatch(pass, 'edgeDepth', 'weigh', groups[0], e.imageShape);
+      for (const g of groups) {
+        e.dispatch(pass, 'edgeDepth', 'rows', g, e.imageShape);
+        e.dispatch(pass, 'edgeDepth', 'columns', g, e.imageShape);
+      }
+    }
+    e.dispatch(pass, 'edgeDepth', 'resolve', groups[0], e.imageShape);
+  });
+  return counts;
 }

@@ -11,10 +11,15 @@ import commonWgsl from '../../shaders/common.wgsl';
 import compositeWgsl from '../../shaders/composite.wgsl';
 import depthWgsl from '../../shaders/depth.wgsl';
 import dlapWgsl from '../../shaders/dlap.wgsl';
+import edgeDepthWgsl from '../../shaders/edge_depth.wgsl';
 import glvWgsl from '../../shaders/glv.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
+import lumaOfWgsl from '../../shaders/luma_of.wgsl';
 import measureTileWgsl from '../../shaders/measure_tile.wgsl';
+import pyramidBlendWgsl from '../../shaders/pyramid_blend.wgsl';
+import pyramidLevelsWgsl from '../../shaders/pyramid_levels.wgsl';
+import pyramidReduceWgsl from '../../shaders/pyramid_reduce.wgsl';
 import smlWgsl from '../../shaders/sml.wgsl';
 import smoothWgsl from '../../shaders/smooth.wgsl';
 import statsWgsl from '../../shaders/stats.wgsl';
@@ -45,6 +50,9 @@ export const STATS_MAX_LANES = 1024;
 /** Halo of the measure tile: before and after the block (WGSL measure_tile.wgsl HALO_BEFORE, HALO_AFTER). */
 export const MEASURE_HALO_BEFORE = 1;
 export const MEASURE_HALO_AFTER = 3;
+
+/** Lines (rows or columns) per workgroup of edge_depth.wgsl's recursive passes (WGSL LINES_PER_GROUP). */
+export const EDGE_LINES_PER_GROUP = TILE * TILE;
 
 /** How a kernel sees one binding; binding 0 is always the `Params` uniform of common.wgsl. */
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
@@ -108,7 +116,7 @@ export const KERNELS = {
   },
   luma: {
     label: 'focusfuse.luma',
-    code: commonWgsl + lumaWgsl,
+    code: commonWgsl + lumaOfWgsl + lumaWgsl,
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW], // params, planes, luma
@@ -164,6 +172,22 @@ export const KERNELS = {
         ? [ceilDiv(shape.width, SMOOTH_ALONG), ceilDiv(shape.height, SMOOTH_ACROSS), 1]
         : [ceilDiv(shape.width, SMOOTH_ACROSS), ceilDiv(shape.height, SMOOTH_ALONG), 1],
   },
+  edgeDepth: {
+    label: 'focusfuse.edge_depth',
+    code: commonWgsl + lumaOfWgsl + edgeDepthWgsl,
+    // Run in this order; rows and columns once per iteration (see edge_depth.wgsl).
+    entryPoints: ['summary', 'row_max', 'weigh', 'rows', 'columns', 'resolve'],
+    workgroupSize: [TILE, TILE, 1],
+    // params, planes, focus, raw_depth, confidence, guide, sums, depth, counts, edge (one slot per iteration)
+    bindings: [U, RO, RO, RO, RO, RW, RW, RW, RW, U],
+    shared: false,
+    dispatch: (shape, entryPoint) =>
+      entryPoint === 'rows'
+        ? [ceilDiv(shape.height, EDGE_LINES_PER_GROUP), 1, 1]
+        : entryPoint === 'columns'
+          ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
+          : perPixel(shape),
+  },
   composite: {
     label: 'focusfuse.composite',
     code: commonWgsl + compositeWgsl,
@@ -171,6 +195,26 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RO, RW], // params, planes, depth, image
     shared: false,
+    dispatch: perPixel,
+  },
+  pyramidReduce: {
+    label: 'focusfuse.pyramid_reduce',
+    code: commonWgsl + pyramidLevelsWgsl + pyramidReduceWgsl,
+    entryPoints: ['rows', 'columns'], // run in this order per level
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, U, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight
+    shared: false,
+    // Shape: the pass's output (rows: w_{l+1} x h_l; columns: w_{l+1} x h_{l+1}), layers = Z.
+    dispatch: perPixel,
+  },
+  pyramidBlend: {
+    label: 'focusfuse.pyramid_blend',
+    code: commonWgsl + pyramidLevelsWgsl + pyramidBlendWgsl,
+    entryPoints: ['blend', 'collapse'], // blend: levels L..1, then collapse: level 0
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
+    shared: false,
+    // Shape: the level written, one layer.
     dispatch: perPixel,
   },
   stats: {

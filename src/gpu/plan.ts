@@ -4,8 +4,13 @@
  * kept rows absorb exactly that: measure stencil (up to 3 rows for the Haar levels) + window radius r
  * + smoothing radius. Every kept row then sees the same neighbourhood as in the untiled image, and
  * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
+ * The `pyramid` composite adds PYRAMID_HALO rows and starts each band on a multiple of 2^PYRAMID_LEVELS
+ * rows, so the band's coarse levels sit on the image's decimation grid.
  */
 import { gaussianRadius } from '../core/maths.js';
+import { PYRAMID_HALO, PYRAMID_LEVELS } from '../core/pyramid.js';
+import { EDGE_SPATIAL_FACTOR, haloRadius } from '../core/edge-aware.js';
+import type { DepthMode } from '../core/types.js';
 import { FocusFuseError } from '../core/errors.js';
 import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
 
@@ -25,15 +30,35 @@ export interface BandPlanInput {
   channels: number;
   window: number;
   sigma: number;
+  /** Depth mode (edge-aware needs a taller halo, see haloRows). Default `gaussian`. */
+  depthMode?: DepthMode;
   /** Largest storage binding allowed, in bytes (device limit, or smaller to bound memory). */
   maxBindingBytes: number;
   /** Largest number of rows per band (dispatch-size limits). */
   maxRows?: number;
+  /** The `pyramid` composite: more halo, aligned band starts, and its RGBA pyramid is the largest binding. */
+  pyramid?: boolean;
 }
 
-/** Halo rows a band needs on each artificial edge for a given window and sigma. */
-export function haloRows(window: number, sigma: number): number {
-  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma);
+/** Bytes per row and plane of the pyramid composite's largest binding: the reduce's rows pass, ceil(w / 2) vec4f. */
+const pyramidRowBytes = (width: number): number => 16 * ((width + 1) >> 1);
+
+/**
+ * Rows of the edge-aware mode's band halo per unit of its spatial scale sigma_s: its recursive filter
+ * has no finite support, and at 6 sigma_s the first iteration's weight has decayed below 1e-4.
+ */
+export const EDGE_HALO_SCALES = 6;
+
+/**
+ * Halo rows a band needs on each artificial edge for a given window and sigma. Exact for `gaussian`.
+ * For `edge-aware` approximate: the halo test's max filter (haloRadius) plus EDGE_HALO_SCALES sigma_s
+ * rows of the recursive filter's decay; its one-plane fallback is decided per band (docs/fusion-v2.md).
+ * The `pyramid` composite adds PYRAMID_HALO rows.
+ */
+export function haloRows(window: number, sigma: number, depthMode: DepthMode = 'gaussian', pyramid = false): number {
+  const composite = pyramid ? PYRAMID_HALO : 0;
+  if (depthMode === 'edge-aware') return MEASURE_HALO_AFTER + window + haloRadius(window) + Math.ceil(EDGE_HALO_SCALES * EDGE_SPATIAL_FACTOR * sigma) + composite;
+  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma) + composite;
 }
 
 /** Most workgroups per dispatch dimension every WebGPU device allows. */
@@ -48,11 +73,13 @@ const MAX_WORKGROUPS = 65535;
 export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
-  const rowBytes = width * planes * channels * 4;
+  const rowBytes = planes * Math.max(width * channels * 4, input.pyramid ? pyramidRowBytes(width) : 0);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
-  const halo = haloRows(input.window, input.sigma);
-  const keptPerBand = fit - 2 * halo;
+  const halo = haloRows(input.window, input.sigma, input.depthMode, input.pyramid);
+  // Pyramid: the start moves up to the grid, by at most grid - 1 rows more.
+  const grid = input.pyramid ? 2 ** PYRAMID_LEVELS : 1;
+  const keptPerBand = fit - 2 * halo - (grid - 1);
   if (keptPerBand < 1) {
     throw new FocusFuseError(
       'BACKEND',
@@ -62,7 +89,7 @@ export function planBands(input: BandPlanInput): Band[] {
   const bands: Band[] = [];
   for (let kept = 0; kept < height; kept += keptPerBand) {
     const keptEndImage = Math.min(height, kept + keptPerBand);
-    const start = Math.max(0, kept - halo);
+    const start = Math.max(0, Math.floor((kept - halo) / grid) * grid);
     const end = Math.min(height, keptEndImage + halo);
     bands.push({ start, rows: end - start, keptStart: kept - start, keptEnd: keptEndImage - start });
   }

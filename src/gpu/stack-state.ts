@@ -2,7 +2,7 @@
  * What the engine accumulates for one stack while its bands come back from the GPU, and how that
  * becomes a FuseResult shaped exactly like the CPU engine's.
  */
-import type { FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
+import type { DepthFallback, FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 
 export interface StackState {
   stack: ZStack;
@@ -16,6 +16,8 @@ export interface StackState {
   focus?: Float32Array[];
   /** Sum of F_z over all pixels, from the statistics kernel's partials (added in f64). */
   focusSums: Float64Array;
+  /** The edge-aware mode's fallback, from the first band that took one. */
+  depthFallback?: DepthFallback;
   /** GPU milliseconds per stage, summed over bands. */
   gpuTimes: Record<string, number>;
   /** Wall-clock milliseconds (upload, compute, readback), this stack's share of its submissions. */
@@ -113,5 +115,6 @@ export function finishStack(state: StackState, backend: FuseResult['backend']): 
   };
   if (state.focus) result.focus = state.focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
+  if (state.depthFallback) result.depthFallback = state.depthFallback;
   return result;
 }

@@ -45,6 +45,7 @@ export type WireOutcome =
       timings: Record<string, number>;
       backend: FuseResult['backend'];
       alignment?: FuseResult['alignment'];
+      depthFallback?: FuseResult['depthFallback'];
     }
   | { ok: false; name: string; message: string };
 
@@ -188,6 +189,7 @@ export function resultJobParts(outcomes: Array<FuseResult | StackFailure>, page:
       timings: outcome.timings,
       backend: outcome.backend,
       alignment: outcome.alignment,
+      depthFallback: outcome.depthFallback,
     };
   });
   return containerParts<ResultHeader>({ kind: 'result', outcomes: wire, page }, sections);
@@ -225,6 +227,7 @@ export function readResultJob(
       timings: wire.timings,
     };
     if (wire.alignment) result.alignment = wire.alignment;
+    if (wire.depthFallback) result.depthFallback = wire.depthFallback;
     if (wire.hasFocus) result.focus = Array.from({ length: wire.planeCount }, () => floatsOf(take()));
     if (metas[i] !== undefined) result.meta = metas[i];
     return result;

@@ -118,6 +118,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
     timings: roundedTimings({ ...result.timings, ...options.timings }),
     stats: result.stats,
     alignment: result.alignment,
+    depthFallback: result.depthFallback,
     warnings: options.warnings ?? [],
     outputs,
     format: {

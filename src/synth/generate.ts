@@ -9,7 +9,8 @@
  */
 import { expected } from '../core/errors.js';
 import type { ZStack } from '../core/types.js';
-import { integerIn, MAX_PLANES, numberIn } from '../core/options.js';
+import { integerIn, MAX_PLANES, numberIn, oneOf } from '../core/options.js';
+import { SYNTH_SCENES, chartLayers, nucleiLayers, type SynthScene } from './halo-scenes.js';
 import { backgroundTransmittance, createBackground, type Background } from './background.js';
 import { gaussianBlur } from './blur.js';
 import { PROFILES, type ProfileName } from './profiles.js';
@@ -37,11 +38,19 @@ export interface SynthOptions {
   profile?: ProfileName;
   /** Number of cells [min, max] in this field, overriding the profile's density. */
   cells?: readonly [number, number];
+  /**
+   * What is on the slide (see src/synth/halo-scenes.ts): `cytology` (default), `chart` (bars and glyphs
+   * on the tilted surface), `nuclei` (dark thick nuclei on pale sheets), `overlap` (dense overlapping cells).
+   */
+  scene?: SynthScene;
 }
 
 export type ResolvedSynthOptions = Required<Omit<SynthOptions, 'size' | 'cells'>> & { cells?: readonly [number, number] };
 
-export const SYNTH_DEFAULTS = { size: 384, planes: 11, noise: 2, defocus: 1.2, tilt: 1, profile: 'superficial' as ProfileName };
+export const SYNTH_DEFAULTS = { size: 384, planes: 11, noise: 2, defocus: 1.2, tilt: 1, profile: 'superficial' as ProfileName, scene: 'cytology' as SynthScene };
+
+/** Cells per 384x384 field of the `overlap` scene (dense enough that most cells overlap others). */
+const OVERLAP_CELLS: readonly [number, number] = [30, 40];
 
 export const MAX_SYNTH_SIZE = 8192;
 
@@ -93,6 +102,7 @@ export function resolveSynthOptions(options: SynthOptions): ResolvedSynthOptions
     defocus: numberIn(0, 20, 'defocus', options.defocus ?? SYNTH_DEFAULTS.defocus),
     tilt: numberIn(0, MAX_PLANES, 'tilt', options.tilt ?? SYNTH_DEFAULTS.tilt),
     profile,
+    scene: oneOf(SYNTH_SCENES, 'scene', options.scene ?? SYNTH_DEFAULTS.scene),
     ...(cells ? { cells } : {}),
   };
 }
@@ -180,13 +190,20 @@ export function generateStack(options: SynthOptions): SynthStack {
   const resolved = resolveSynthOptions(options);
   const { seed, width, height, planes, noise, defocus } = resolved;
   // Independent streams per concern: changing the noise level keeps the very same cells.
+  const area = (width * height) / (384 * 384);
+  const cells: readonly [number, number] | undefined =
+    resolved.scene === 'chart' || resolved.scene === 'nuclei'
+      ? [0, 0]
+      : resolved.scene === 'overlap'
+        ? (resolved.cells ?? [Math.round(OVERLAP_CELLS[0] * area), Math.round(OVERLAP_CELLS[1] * area)])
+        : resolved.cells;
   const scene = createScene(createRandom(hashSeed(seed, 1)), {
     width,
     height,
     planes,
     tilt: resolved.tilt,
     profile: PROFILES[resolved.profile],
-    cells: resolved.cells,
+    cells,
   });
   const textures = createTextures(createRandom(hashSeed(seed, 2)), width, height);
   const background = createBackground(createRandom(hashSeed(seed, 3)), scene.surface);
@@ -202,6 +219,9 @@ export function generateStack(options: SynthOptions): SynthStack {
     strength: new Float32Array(n),
   };
   const layers = scene.objects.map((object) => rasterizeObject(object, textures, truth)).filter((l): l is Layer => l !== undefined);
+  const sceneRng = createRandom(hashSeed(seed, 5));
+  if (resolved.scene === 'chart') layers.push(...chartLayers(sceneRng, scene.surface, truth));
+  if (resolved.scene === 'nuclei') layers.push(...nucleiLayers(sceneRng, scene.surface, planes, textures, truth));
 
   const buffers: BlurBuffers = { region: new Float32Array(n), scratch: new Float32Array(n) };
   const transmittance = new Float32Array(3 * n);
@@ -218,7 +238,7 @@ export function generateStack(options: SynthOptions): SynthStack {
   const image = toRgba(background, transmittance, undefined, new Uint8Array(4 * n));
 
   return {
-    stack: { width, height, planes: planeImages, meta: { name: `synth seed ${seed}`, zStepUm: 1 } },
+    stack: { width, height, planes: planeImages, meta: { name: resolved.scene === 'cytology' ? `synth seed ${seed}` : `synth ${resolved.scene} seed ${seed}`, zStepUm: 1 } },
     truth: { width, height, image, depth: truth.depth, mask: truth.mask, scene },
     options: resolved,
   };

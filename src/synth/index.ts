@@ -12,3 +12,5 @@ export { surfaceDepth } from './scene.js';
 export type { Scene, SceneObject, Nucleus, Shape, SlideSurface } from './scene.js';
 export { CCCID_CLASSES, SYNTH_SUBTYPES, synthFovPlace, planePath, truthStem, MANIFEST_NAME, TRUTH_FOLDER, DEPTH_PNG_SCALE } from './layout.js';
 export type { SynthFovPlace, SynthManifest, SynthManifestFov, SynthSubtype, CccidClass } from './layout.js';
+export { SYNTH_SCENES } from './halo-scenes.js';
+export type { SynthScene } from './halo-scenes.js';

@@ -124,6 +124,8 @@ export interface SynthManifest {
     noise: number;
     defocus: number;
     tilt: number;
+    /** The scene, when not the default `cytology`. */
+    scene?: string;
   };
   /** How the truth files are encoded. */
   encoding: { depth: string; mask: string; image: string };

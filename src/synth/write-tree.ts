@@ -5,6 +5,7 @@
  * Safety: it writes only into a missing or empty folder, or into a previous synth output (one with
  * our synth.json), and the only files it ever deletes are ones an earlier manifest listed.
  */
+import type { SynthScene } from './halo-scenes.js';
 import { readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import sharp from 'sharp';
@@ -39,6 +40,8 @@ export interface SynthTreeOptions {
   noise?: number;
   defocus?: number;
   tilt?: number;
+  /** What is on the slide (SYNTH_SCENES). Default `cytology`. */
+  scene?: SynthScene;
 }
 
 export interface SynthProgress {
@@ -202,9 +205,10 @@ export async function writeSynthTree(
     noise: options.noise,
     defocus: options.defocus,
     tilt: options.tilt,
+    scene: options.scene,
   });
-  const { seed, width, height, planes, noise, defocus, tilt } = stackOptions;
-  const runOptions = { n, seed, width, height, planes, quality, noise, defocus, tilt };
+  const { seed, width, height, planes, noise, defocus, tilt, scene } = stackOptions;
+  const runOptions = { n, seed, width, height, planes, quality, noise, defocus, tilt, ...(scene !== 'cytology' ? { scene } : {}) };
 
   const root = resolve(outDir);
   const previous = await checkOutputFolder(root);

@@ -3,7 +3,8 @@
  * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
  * dropping them. Controls only write the state; rendering reads it back (see main.ts).
  */
-import type { CompositeMode, Measure } from '../../core/types.js';
+import { COMPOSITE_MODES, DEPTH_MODES } from '../../core/options.js';
+import type { CompositeMode, DepthMode, Measure } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
 import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
 
@@ -80,21 +81,32 @@ function wireFocus(store: Store): void {
   });
 }
 
-/** Measure, window, sigma and composite: written to the state; `changed` re-fuses. */
+/** Measure, depth mode, window, sigma and composite: written to the state; `changed` re-fuses. */
 function wireFusion(store: Store, changed: () => void): void {
   const measure = byId<HTMLSelectElement>('measure');
   const composite = byId<HTMLSelectElement>('composite');
+  const depthMode = byId<HTMLSelectElement>('depth-mode');
   const window = byId<HTMLInputElement>('window');
   const sigma = byId<HTMLInputElement>('sigma');
+  const { options } = store.get();
+  // Every mode the engine knows, so a new one shows up here without editing the page.
+  fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
+  fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;
     store.update({
-      options: { measure: measure.value as Measure, composite: composite.value as CompositeMode, window: Number(window.value), sigma: Number(sigma.value) },
+      options: {
+        measure: measure.value as Measure,
+        composite: composite.value as CompositeMode,
+        window: Number(window.value),
+        sigma: Number(sigma.value),
+        depthMode: depthMode.value as DepthMode,
+      },
     });
     changed();
   };
-  for (const control of [measure, composite, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
+  for (const control of [measure, composite, depthMode, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
   const zstep = byId<HTMLInputElement>('zstep');
   zstep.addEventListener('input', () => {
     const value = Number(zstep.value);

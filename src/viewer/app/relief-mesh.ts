@@ -1,6 +1,8 @@
 /**
  * The relief's triangle mesh: a grid over the image whose height is the smoothed depth, with
- * texture coordinates into the fused image and per-vertex normals for the lighting.
+ * texture coordinates into the fused image and per-vertex normals for the lighting. Where the depth
+ * has no support (confidence ~0: empty background, flat cytoplasm) its value is noise; such cells
+ * are flattened to the height their supported neighbours give them, so the relief shows no spikes.
  */
 
 /** Floats per vertex: position xyz, uv, normal xyz. */
@@ -10,6 +12,14 @@ export const MAX_GRID = 256;
 
 /** Height of the last plane above the first, in relief widths. */
 export const RELIEF_HEIGHT = 0.18;
+
+/**
+ * Mean confidence below which a grid cell has no support: about what sensor noise alone gives on
+ * flat background (src/core/options.ts DEFAULT_TAU: median background confidence ~0.04).
+ */
+export const MIN_SUPPORT = 0.08;
+/** Fill passes over unsupported cells (each spreads supported heights by one cell). */
+const FILL_PASSES = 64;
 
 /**
  * World height of a depth (in planes) in the relief.
@@ -26,10 +36,12 @@ export interface ReliefMesh {
 
 /**
  * Builds the mesh in a box of width 1 (the longer side), centred on the origin; depth 0..Z-1 maps
- * to height 0..`relief`.
- * @example const mesh = reliefMesh(result.depth, result.width, result.height, result.planeCount);
+ * to height 0..`relief`. With `confidence`, each cell's height is its confidence-weighted mean depth,
+ * and cells whose mean confidence is below MIN_SUPPORT take the mean height of their supported
+ * neighbours (spread cell by cell; where nothing is supported, the supported cells' mean, else the mean).
+ * @example const mesh = reliefMesh(result.depth, result.width, result.height, result.planeCount, result.confidence);
  */
-export function reliefMesh(depth: Float32Array, width: number, height: number, planeCount: number, relief = RELIEF_HEIGHT): ReliefMesh {
+export function reliefMesh(depth: Float32Array, width: number, height: number, planeCount: number, confidence?: Float32Array, relief = RELIEF_HEIGHT): ReliefMesh {
   const step = Math.max(1, Math.ceil(Math.max(width, height) / MAX_GRID));
   const cols = Math.floor((width - 1) / step) + 1;
   const rows = Math.floor((height - 1) / step) + 1;
@@ -38,16 +50,30 @@ export function reliefMesh(depth: Float32Array, width: number, height: number, p
   // Each vertex takes the mean depth of its step x step cell: point samples would alias single
   // noisy pixels into spikes.
   const heights = new Float32Array(cols * rows);
+  const supported = new Uint8Array(cols * rows).fill(1);
   for (let gy = 0; gy < rows; gy++) {
     for (let gx = 0; gx < cols; gx++) {
       let sum = 0;
+      let weighted = 0;
+      let weights = 0;
       let count = 0;
       for (let y = gy * step; y < Math.min(height, (gy + 1) * step); y++) {
-        for (let x = gx * step; x < Math.min(width, (gx + 1) * step); x++, count++) sum += depth[y * width + x];
+        for (let x = gx * step; x < Math.min(width, (gx + 1) * step); x++, count++) {
+          const i = y * width + x;
+          sum += depth[i];
+          if (confidence) {
+            const c = Math.max(0, confidence[i]);
+            weighted += c * depth[i];
+            weights += c;
+          }
+        }
       }
-      heights[gy * cols + gx] = (sum / count) * heightScale;
+      const cell = gy * cols + gx;
+      if (confidence && !(weights / count >= MIN_SUPPORT)) supported[cell] = 0;
+      heights[cell] = (weights > 0 ? weighted / weights : sum / count) * heightScale;
     }
   }
+  if (confidence) fillUnsupported(heights, supported, cols, rows);
   const at = (gx: number, gy: number) => heights[gy * cols + gx];
   const vertices = new Float32Array(cols * rows * VERTEX_FLOATS);
   const cell = step / side;
@@ -77,6 +103,50 @@ export function reliefMesh(depth: Float32Array, width: number, height: number, p
     }
   }
   return { vertices, indices };
+}
+
+/**
+ * Gives unsupported cells the mean height of their already filled 4-neighbours, pass by pass
+ * (FILL_PASSES), so a flat area takes the depth of the objects around it; what no pass reaches takes
+ * the mean of the supported cells (or keeps its own when none is supported).
+ */
+function fillUnsupported(heights: Float32Array, supported: Uint8Array, cols: number, rows: number): void {
+  const known = Uint8Array.from(supported);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < known.length; i++) {
+    if (known[i]) {
+      sum += heights[i];
+      count++;
+    }
+  }
+  if (count === 0) return;
+  const next = new Uint8Array(known.length);
+  for (let pass = 0; pass < FILL_PASSES; pass++) {
+    let changed = false;
+    next.set(known);
+    for (let gy = 0; gy < rows; gy++) {
+      for (let gx = 0; gx < cols; gx++) {
+        const i = gy * cols + gx;
+        if (known[i]) continue;
+        let s = 0;
+        let n = 0;
+        for (const [nx, ny] of [[gx - 1, gy], [gx + 1, gy], [gx, gy - 1], [gx, gy + 1]]) {
+          if (nx < 0 || ny < 0 || nx >= cols || ny >= rows || !known[ny * cols + nx]) continue;
+          s += heights[ny * cols + nx];
+          n++;
+        }
+        if (n > 0) {
+          heights[i] = s / n;
+          next[i] = 1;
+          changed = true;
+        }
+      }
+    }
+    known.set(next);
+    if (!changed) break;
+  }
+  for (let i = 0; i < known.length; i++) if (!known[i]) heights[i] = sum / count;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The viewer's state: one plain object and a list of listeners. Every control writes through
  * `update`, every view redraws from the state it is handed, so the views cannot drift apart.
  */
-import type { CompositeMode, FuseResult, Measure, ZStack } from '../../core/types.js';
+import type { CompositeMode, DepthMode, FuseResult, Measure, ZStack } from '../../core/types.js';
 
 /** What a 2D view can show: a focal plane, the fused image, the depth map, the confidence map. */
 export type LayerName = 'plane' | 'fused' | 'depth' | 'confidence';
@@ -30,7 +30,7 @@ export interface ViewerState {
   result?: FuseResult;
   /** The focal plane shown by `plane` layers. */
   plane: number;
-  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode };
+  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode; depthMode: DepthMode };
   views: [ViewSpec, ViewSpec];
   camera: Camera2d;
   /** The clicked pixel whose focus curve is plotted. */
@@ -58,7 +58,7 @@ export interface Store {
 export function createStore(): Store {
   let state: ViewerState = {
     plane: 0,
-    options: { measure: 'lapv', window: 4, sigma: 3, composite: 'interpolate' },
+    options: { measure: 'lapv', window: 4, sigma: 3, composite: 'interpolate', depthMode: 'gaussian' },
     views: [
       { layer: 'plane', overlay: 'none', opacity: 0.5 },
       { layer: 'fused', overlay: 'none', opacity: 0.5 },

@@ -22,6 +22,10 @@ export interface ViewerSummary {
   backend?: string;
   /** The focus measure of the shown result. */
   measure?: string;
+  /** The composite mode of the shown result. */
+  composite?: string;
+  /** The composite and depth modes the page offers. */
+  offered: { composite: string[]; depthMode: string[] };
   name?: string;
   camera: { scale: number; x: number; y: number };
 }
@@ -55,6 +59,11 @@ export function exposeTestApi(store: Store): void {
         planeCount: stack?.planes.length ?? 0,
         backend: result?.backend.name,
         measure: result?.options.measure,
+        composite: result?.options.composite,
+        offered: {
+          composite: Array.from(document.querySelectorAll<HTMLOptionElement>('#composite option'), (o) => o.value),
+          depthMode: Array.from(document.querySelectorAll<HTMLOptionElement>('#depth-mode option'), (o) => o.value),
+        },
         name: stack?.meta?.name,
         camera: { scale: camera.scale, x: camera.x, y: camera.y },
       };

@@ -110,7 +110,7 @@ export async function createReliefView(canvas: HTMLCanvasElement): Promise<Relie
     destroyScene();
     shown = result && { result, plane: shown?.plane ?? 0 };
     if (!result) return view.requestDraw();
-    const mesh = reliefMesh(result.depth, result.width, result.height, result.planeCount);
+    const mesh = reliefMesh(result.depth, result.width, result.height, result.planeCount, result.confidence);
     const vertices = device.createBuffer({ size: mesh.vertices.byteLength, usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(vertices, 0, mesh.vertices);
     const indices = device.createBuffer({ size: Math.max(4, mesh.indices.byteLength), usage: GPUBufferUsage.INDEX | GPUBufferUsage.COPY_DST });

@@ -1,0 +1,43 @@
+/**
+ * Depth mode in batch runs: the manifest records `depthMode` only when it is not version 1's (so
+ * manifests and resume fingerprints of earlier runs still match), and `--resume` with another mode
+ * is refused (as any other settings change is: docs/batch.md) instead of mixing modes in one tree.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../src/batch/run.js';
+import { makeTree } from './batch-fixtures.js';
+
+let work: string;
+let root: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'focusfuse-batch-depth-'));
+  root = join(work, 'cccid');
+  await makeTree(root, { n: 1, size: 96 });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('batch --depth-mode', () => {
+  it('records edge-aware in the settings, leaves gaussian out, and refuses to resume with another mode', async () => {
+    const out = join(work, 'out');
+    const settings = async () => JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).settings.options as Record<string, unknown>;
+    const v1 = await runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'] });
+    expect(v1.failed).toBe(0);
+    expect(await settings()).not.toHaveProperty('depthMode');
+    await expect(runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'], resume: true })).rejects.toThrow(
+      /--resume: 1 field of view was fused here with other settings \(depthMode undefined there, 'edge-aware' now\)/,
+    );
+    expect(await settings()).not.toHaveProperty('depthMode');
+    const edge = await runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'] });
+    expect(edge.resumed).toBe(0);
+    expect((await settings()).depthMode).toBe('edge-aware');
+    const again = await runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'], resume: true });
+    expect(again.resumed).toBe(1);
+  });
+});
