@@ -185,6 +185,14 @@ export async function launchChromium(options: { executablePath?: string; extraAr
     throw new FocusFuseError('BACKEND', `could not launch Chromium (${executablePath}): ${(error as Error).message}`);
   }
   leftover.process = browser.process() ?? undefined;
+  // Read the singleton folder now, while its link exists: a browser that is closing removes the link
+  // before the folder, and a signal that kills it halfway would otherwise leave the folder unnamed.
+  try {
+    const singleton = singletonFolder(userDataDir);
+    leftover.related = () => singleton;
+  } catch {
+    // Not there yet: looked up again at removal.
+  }
   return {
     browser,
     executablePath,
