@@ -81,6 +81,8 @@ describe('batch over a tree with planted bad FOVs', () => {
     expect(reported.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
       [...planted.expectedProblems].sort((a, b) => a.path.localeCompare(b.path)),
     );
+    const output = summary.problems.find((p) => p.path.endsWith('/fused.png'));
+    expect(output?.reason, 'an earlier output is named as such, not as a misnamed plane').toBe('a focusfuse output (fused), never a plane; ignored');
   });
 
   it('writes a good FOV exactly as fuse + writeResult would', async () => {
@@ -101,7 +103,7 @@ describe('batch over a tree with planted bad FOVs', () => {
   it('writes a manifest with one row per FOV, in both CSV and JSON', async () => {
     const doc = JSON.parse(await readFile(join(work, 'out', 'manifest.json'), 'utf8'));
     expect(doc.rows.map((r: { fov: string }) => r.fov)).toEqual(summary.rows.map((r) => r.fov));
-    expect(doc.summary).toMatchObject({ fovs: 16, ok: 9, failed: 7, errors: 2, warnings: 3 });
+    expect(doc.summary).toMatchObject({ fovs: 16, ok: 9, failed: 7, errors: 2, warnings: 4 });
     const csv = (await readFile(join(work, 'out', 'manifest.csv'), 'utf8')).trimEnd().split('\n');
     expect(csv[0].split(',')).toContain('status');
     expect(csv).toHaveLength(17);
