@@ -3,6 +3,7 @@
  * FOV is an error row with its reason, every stray or unconventional file is reported, the good
  * FOVs are fused exactly as `fuse` would, and the exit code says a FOV failed.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,17 @@ describe('batch --out', () => {
     const cli = await runCli(['batch', root, '--out', join(root, 'synth.json', 'out'), '--backend', 'cpu', '-q']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toBe(`focusfuse: cannot write ${join(root, 'synth.json', 'out', 'manifest.json')}: ${join(root, 'synth.json')} is a file, not a folder\n`);
+  });
+});
+
+describe('batch options', () => {
+  it('refuses a bad thread count before any work or progress (no "0/N FOVs" line first)', async () => {
+    const progress: unknown[] = [];
+    const out = join(work, 'out-threads');
+    const error = await runBatch({ root, out, fuse: { backend: 'cpu' }, cpuThreads: 0, onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('Expected an integer between 1 and 1024 for --threads but received 0');
+    expect(progress).toEqual([]);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -187,6 +187,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const warn = options.warn ?? (() => undefined);
   const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' });
   const concurrency = validatePositiveInteger('--concurrency', options.concurrency, 4);
+  const cpuThreads = options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1);
   const root = resolve(options.root);
   const out = resolve(options.out);
   if (out === root) throw new FocusFuseError('BAD_OPTION', `--out ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
@@ -239,7 +240,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         runtime: options.runtime ?? 'headless',
         fallback: options.fallback ?? 'none',
         gpuBatch: options.gpuBatch,
-        cpuThreads: options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1),
+        cpuThreads,
         warn,
         log: options.log,
         openRuntime: options.openRuntime,
