@@ -59,6 +59,13 @@ describe('batch options', () => {
     expect(progress).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('refuses a GPU batch size that is not a positive integer (0 was taken as 1)', async () => {
+    for (const gpuBatch of [0, -2, 2.5]) {
+      const error = await runBatch({ root, out: join(work, 'out-gpu-batch'), fuse: { backend: 'cpu' }, gpuBatch }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`Expected an integer between 1 and 1024 for --gpu-batch but received ${gpuBatch}`);
+    }
+  });
 });
 
 describe('batch over a tree with planted bad FOVs', () => {
