@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { writeSynthTree } from '../src/synth/write-tree.js';
 import type { SynthManifestFov } from '../src/synth/layout.js';
+import { outputTagXmp } from '../src/io/output-tag.js';
 
 export const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 
@@ -53,6 +54,8 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
   await writeFile(join(subtypeFolder, 'notes.txt'), 'scanner notes');
   await writeFile(join(subtypeFolder, 'IMG_0042.jpg'), await readFile(plane(fovs[8], 0)));
   await writeFile(join(subtypeFolder, '009_(1,2).jpg'), await readFile(plane(fovs[8], 0)));
+  // An earlier run's output saved next to the planes (tagged as every output is): never a plane.
+  await sharp(plane(fovs[8], 0)).withXmp(outputTagXmp('fused')).png().toFile(join(subtypeFolder, 'fused.png'));
   await writeFile(join(root, 'README.md'), 'dataset readme');
   await mkdir(join(root, 'ASC-US'));
   await writeFile(join(root, 'ground-truth', 'extra.txt'), 'never reported: the synth truth folder is skipped');
@@ -71,6 +74,7 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
     { path: rel(join(subtypeFolder, 'notes.txt')), level: 'warning' },
     { path: rel(join(subtypeFolder, 'IMG_0042.jpg')), level: 'error' },
     { path: rel(join(subtypeFolder, '009_(1,2).jpg')), level: 'error' },
+    { path: rel(join(subtypeFolder, 'fused.png')), level: 'warning' },
     { path: 'README.md', level: 'warning' },
     { path: 'ASC-US', level: 'warning' },
   ];

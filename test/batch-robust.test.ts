@@ -3,6 +3,7 @@
  * FOV is an error row with its reason, every stray or unconventional file is reported, the good
  * FOVs are fused exactly as `fuse` would, and the exit code says a FOV failed.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,24 @@ describe('batch --out', () => {
   });
 });
 
+describe('batch options', () => {
+  it('refuses a bad thread count before any work or progress (no "0/N FOVs" line first)', async () => {
+    const progress: unknown[] = [];
+    const out = join(work, 'out-threads');
+    const error = await runBatch({ root, out, fuse: { backend: 'cpu' }, cpuThreads: 0, onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('Expected an integer between 1 and 1024 for --threads but received 0');
+    expect(progress).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a GPU batch size that is not a positive integer (0 was taken as 1)', async () => {
+    for (const gpuBatch of [0, -2, 2.5]) {
+      const error = await runBatch({ root, out: join(work, 'out-gpu-batch'), fuse: { backend: 'cpu' }, gpuBatch }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`Expected an integer between 1 and 1024 for --gpu-batch but received ${gpuBatch}`);
+    }
+  });
+});
+
 describe('batch over a tree with planted bad FOVs', () => {
   it('reports every bad FOV with its reason and fuses all the good ones', () => {
     expect(summary.rows.length).toBe(fovs.length);
@@ -81,6 +100,8 @@ describe('batch over a tree with planted bad FOVs', () => {
     expect(reported.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
       [...planted.expectedProblems].sort((a, b) => a.path.localeCompare(b.path)),
     );
+    const output = summary.problems.find((p) => p.path.endsWith('/fused.png'));
+    expect(output?.reason, 'an earlier output is named as such, not as a misnamed plane').toBe('a focusfuse output (fused), never a plane; ignored');
   });
 
   it('writes a good FOV exactly as fuse + writeResult would', async () => {
@@ -101,7 +122,7 @@ describe('batch over a tree with planted bad FOVs', () => {
   it('writes a manifest with one row per FOV, in both CSV and JSON', async () => {
     const doc = JSON.parse(await readFile(join(work, 'out', 'manifest.json'), 'utf8'));
     expect(doc.rows.map((r: { fov: string }) => r.fov)).toEqual(summary.rows.map((r) => r.fov));
-    expect(doc.summary).toMatchObject({ fovs: 16, ok: 9, failed: 7, errors: 2, warnings: 3 });
+    expect(doc.summary).toMatchObject({ fovs: 16, ok: 9, failed: 7, errors: 2, warnings: 4 });
     const csv = (await readFile(join(work, 'out', 'manifest.csv'), 'utf8')).trimEnd().split('\n');
     expect(csv[0].split(',')).toContain('status');
     expect(csv).toHaveLength(17);

@@ -94,6 +94,8 @@ describe('orderPlanes', () => {
     expect(error.message).toContain('a.jpg does not');
     expect(error.message).toContain('--order natural');
     expect(orderPlanes(mixed, 'natural').files.map(baseName)).toEqual(['001_(3059,11012,0).jpg', '001_(3059,11012,1).jpg', 'a.jpg']);
+    const one = errorOf(() => orderPlanes([plane(0), 'x/a.jpg', 'x/b.jpg'], 'auto'));
+    expect(one.message).toContain('1 of 3 files has a CCCID name <serial>_(<cx>,<cy>,<z>) but a.jpg and 1 more do not');
   });
 
   it('keeps the given order, and insists on CCCID names under cccid', () => {

@@ -303,6 +303,14 @@ describe('loadStack', () => {
     expect(await loadError(missing)).toMatchObject({ code: 'NOT_FOUND', file: missing });
   });
 
+  it('names what came with a folder among several inputs (a flag value taken for an input)', async () => {
+    const dir = await folder();
+    const error = await loadError([dir, '99999']);
+    expect(error.code).toBe('BAD_OPTION');
+    expect(error.file).toBe(dir);
+    expect(error.message).toContain("is a folder, given with 1 other input ('99999'); give either one folder or a list of image files");
+  });
+
   it('reports mixed sizes naming both files and sizes', async () => {
     const dir = await folder();
     const [first] = await writeCccidPlanes(dir, [0, 1]);

@@ -13,6 +13,7 @@ import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
 import sharp from 'sharp';
 import { isLoopbackHost } from '../src/viewer/loopback-host.js';
 import { findStacks, groupStacks } from '../src/viewer/stacks.js';
+import { significantBits } from '../src/io/load-stack.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -163,6 +164,7 @@ describe('viewer server: what it offers', () => {
   let root: string;
   let server: ViewerServer;
   let tiffPlanes: Buffer[];
+  let camera12: Uint16Array[];
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'focusfuse-view-offer-'));
@@ -179,11 +181,19 @@ describe('viewer server: what it offers', () => {
     mkdirSync(join(root, 'tiff'));
     tiffPlanes = [];
     for (const z of [0, 1]) {
-      const pixels = Buffer.alloc(6 * 4 * 2);
-      for (let i = 0; i < 24; i++) pixels.writeUInt16LE((i * 2000 + z * 700) % 65536, i * 2);
-      const tiff = await sharp(pixels, { raw: { width: 6, height: 4, channels: 1 } }).toColourspace('grey16').tiff().toBuffer();
+      // A Uint16Array, so sharp takes 16-bit samples (a Buffer would be read as bytes); the test below recomputes them.
+      const pixels = Uint16Array.from({ length: 24 }, (_, i) => (i * 2000 + z * 700) % 65536);
+      const tiff = await sharp(pixels, { raw: { width: 6, height: 4, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toBuffer(); // sharp's default, JPEG, would make it 8-bit
       writeFileSync(join(root, 'tiff', `z${z}.tif`), tiff);
       tiffPlanes.push(tiff);
+    }
+    // A 12-bit camera's PNG stack: RGB samples up to 4095 in 16-bit files.
+    mkdirSync(join(root, 'camera12'));
+    camera12 = [];
+    for (const z of [0, 1, 2]) {
+      const samples = Uint16Array.from({ length: 8 * 2 * 3 }, (_, i) => (i * 83 + z * 29) % 4096);
+      camera12.push(samples);
+      await sharp(samples, { raw: { width: 8, height: 2, channels: 3 } }).toColourspace('rgb16').png().toFile(join(root, 'camera12', `z${z}.png`));
     }
     server = await startViewerServer({ assets: ASSETS, folder: root });
   });
@@ -193,9 +203,19 @@ describe('viewer server: what it offers', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  /** A served plane decoded as the page sees it: 8-bit samples, `channels` per pixel. */
+  async function servedPlane(url: string): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+    const plane = await get(server.port, url);
+    expect([plane.status, plane.type]).toEqual([200, 'image/png']);
+    const metadata = await sharp(plane.body).metadata();
+    expect([metadata.format, metadata.depth], 'an 8-bit PNG, which browsers decode without losing bits').toEqual(['png', 'uchar']);
+    const { data, info } = await sharp(plane.body).raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  }
+
   it('lists only the stacks it can fuse, and what it left out with the reason', async () => {
     const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
-    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'tiff']);
+    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'tiff']);
     expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
     expect(listing.hidden).toEqual([
       { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
@@ -205,18 +225,27 @@ describe('viewer server: what it offers', () => {
     ]);
   });
 
-  it('sends TIFF planes as PNG with the same pixels', async () => {
+  it('sends 16-bit TIFF planes as 8-bit PNG, scaled from the bits the stack uses', async () => {
     const stack = server.stacks.find((s) => s.name === 'tiff')!;
     expect(stack.files).toEqual(['z0.tif', 'z1.tif']);
+    const samples = tiffPlanes.map((_, z) => Array.from({ length: 24 }, (_, i) => (i * 2000 + z * 700) % 65536)); // as written above
+    const top = 2 ** significantBits(Math.max(...samples.map((plane) => Math.max(...plane)))) - 1;
     for (const [z, url] of stack.planes.entries()) {
-      const plane = await get(server.port, url);
-      expect([plane.status, plane.type]).toEqual([200, 'image/png']);
-      expect((await sharp(plane.body).metadata()).format, 'a PNG body, which browsers decode').toBe('png');
-      const png = await sharp(plane.body).raw().toBuffer({ resolveWithObject: true });
-      const tiff = await sharp(tiffPlanes[z]).raw().toBuffer({ resolveWithObject: true });
-      expect([png.info.width, png.info.height, png.info.channels]).toEqual([tiff.info.width, tiff.info.height, tiff.info.channels]);
-      expect((await sharp(plane.body).metadata()).depth, 'bit depth kept').toBe((await sharp(tiffPlanes[z]).metadata()).depth);
-      expect(Buffer.compare(png.data, tiff.data), `plane ${z}`).toBe(0);
+      const png = await servedPlane(url);
+      expect([png.width, png.height]).toEqual([6, 4]);
+      const grey = Array.from({ length: 24 }, (_, i) => png.data[i * png.channels]);
+      expect(grey, `plane ${z}`).toEqual(samples[z].map((v) => Math.round((v * 255) / top)));
     }
   });
+
+  it('sends a 12-bit PNG stack at full 8-bit range, not as the 16 levels its high bytes hold', async () => {
+    const stack = server.stacks.find((s) => s.name === 'camera12')!;
+    for (const [z, url] of stack.planes.entries()) {
+      const png = await servedPlane(url);
+      const rgb = Array.from({ length: 16 * 3 }, (_, i) => png.data[Math.floor(i / 3) * png.channels + (i % 3)]);
+      expect(rgb, `plane ${z}`).toEqual(Array.from(camera12[z], (v) => Math.round((v * 255) / 4095)));
+      expect(new Set(rgb).size).toBeGreaterThan(16);
+    }
+  });
+
 });

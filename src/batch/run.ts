@@ -38,7 +38,7 @@ export interface BatchOptions {
   fallback?: 'none' | 'cpu';
   /** FOVs decoded ahead and written behind at once. Default 4. */
   concurrency?: number;
-  /** Stacks per GPU job. Default 8. */
+  /** Stacks per GPU job, 1..1024. Default 8. */
   gpuBatch?: number;
   /** CPU fusion threads; 1 = the main thread. Default: the core count less one. */
   cpuThreads?: number;
@@ -187,6 +187,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const warn = options.warn ?? (() => undefined);
   const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' });
   const concurrency = validatePositiveInteger('--concurrency', options.concurrency, 4);
+  const cpuThreads = options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1);
+  const gpuBatch = validatePositiveInteger('--gpu-batch', options.gpuBatch, 8);
   const root = resolve(options.root);
   const out = resolve(options.out);
   if (out === root) throw new FocusFuseError('BAD_OPTION', `--out ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
@@ -240,8 +242,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         backend: resolved.backend,
         runtime: options.runtime ?? 'headless',
         fallback: options.fallback ?? 'none',
-        gpuBatch: options.gpuBatch,
-        cpuThreads: options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1),
+        gpuBatch,
+        cpuThreads,
         warn,
         log: options.log,
         openRuntime: options.openRuntime,

@@ -5,7 +5,8 @@
  * Quietly skipped (never data): hidden and temp files, the synth generator's `ground-truth/` folder
  * and `synth.json` at the root, the batch output folder when it lies inside the root, and whatever
  * the `exclude` globs match. Symbolic links are followed (datasets are often assembled from links).
- * Reported: stray files and folders, images whose names do not follow the CCCID convention, empty
+ * Reported: stray files and folders, images whose names do not follow the CCCID convention (a
+ * focusfuse output, known by its metadata tag, as such: a warning, never a plane), empty
  * class or subtype folders, broken links. Checks that need the pixels (decoding, sizes, z order)
  * happen per FOV.
  */
@@ -14,6 +15,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fovKey, groupByFov, naturalCompare } from '../io/cccid.js';
 import { IMAGE_EXTENSIONS, isHiddenOrTemp } from '../io/load-stack.js';
+import { readOutputTag } from '../io/output-tag.js';
 import { excludeGlobs, excludes } from './select.js';
 
 /** One field of view found in the tree. */
@@ -174,7 +176,10 @@ async function scanSubtype(
   }
   const { fovs, other } = groupByFov(images);
   for (const path of other) {
-    problems.push({ path: rel(path), level: 'error', reason: 'name does not follow <serial>_(<cx>,<cy>,<z>).jpg; not fused (rename it to include its FOV and z)' });
+    // An earlier run's output saved next to the planes is never a plane: renaming it would be wrong advice.
+    const output = await readOutputTag(path);
+    if (output) problems.push({ path: rel(path), level: 'warning', reason: `a focusfuse output (${output}), never a plane; ignored` });
+    else problems.push({ path: rel(path), level: 'error', reason: 'name does not follow <serial>_(<cx>,<cy>,<z>).jpg; not fused (rename it to include its FOV and z)' });
   }
   if (entries.length === 0) problems.push({ path: rel(folder), level: 'warning', reason: 'empty subtype folder' });
   return fovs.map((group) => {

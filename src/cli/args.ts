@@ -26,15 +26,47 @@ export type ParsedCommandArgs<T extends Options> = ReturnType<typeof parseArgs<C
  * @example const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' } });
  */
 export function parseCommandArgs<T extends Options>(argv: string[], options: T): ParsedCommandArgs<T> {
+  const args = checkFlags(argv, { help: { type: 'boolean', short: 'h' }, ...options });
   let parsed: ParsedCommandArgs<T>;
   try {
-    const config: CommandArgsConfig<T> = { args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true };
+    const config: CommandArgsConfig<T> = { args, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true };
     parsed = parseArgs(config);
   } catch (error) {
     throw new FocusFuseError('BAD_OPTION', (error as Error).message);
   }
-  rejectRepeatedFlags(argv, options);
+  rejectRepeatedFlags(args, options);
   return parsed;
+}
+
+/** A flag as the user wrote it, with its other spelling: "-o/--output". */
+function flagName(options: Options, name: string): string {
+  return options[name]?.short ? `-${options[name].short}/--${name}` : `--${name}`;
+}
+
+/**
+ * Catches what parseArgs would report in its own words (unknown flag, missing value) and says it in
+ * the uniform form; a negative number after a value flag (`--shift -2`) is taken as its value, so the
+ * validator, not the parser, judges it. Returns argv with such values attached (`--shift=-2`).
+ */
+function checkFlags(argv: string[], options: Options): string[] {
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const args = [...argv];
+  const attached = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec) throw new FocusFuseError('BAD_OPTION', `Unknown option '${token.rawName}' (--help lists the options)`);
+    if (spec.type !== 'string' || token.inlineValue) continue;
+    const flag = flagName(options, token.name);
+    if (token.value === undefined) throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received nothing`);
+    if (token.value.length < 2 || !token.value.startsWith('-')) continue; // '-' is stdout (--json -)
+    if (!/^-\.?\d/.test(token.value) || argv[token.index] !== token.rawName) {
+      throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received the option '${token.value}' (write --${token.name}=${token.value} if that is the value)`);
+    }
+    args[token.index] = `--${token.name}=${token.value}`;
+    attached.add(token.index + 1);
+  }
+  return args.filter((_, i) => !attached.has(i));
 }
 
 /**

@@ -174,7 +174,7 @@ export function orderPlanes(files: readonly string[], order: PlaneOrder = 'auto'
     const other = files.find((f) => !parseCccidName(f))!;
     throw new FocusFuseError(
       'AMBIGUOUS_INPUT',
-      `${named} of ${files.length} files have CCCID names <serial>_(<cx>,<cy>,<z>) but ${baseName(other)}${files.length - named > 1 ? ` and ${files.length - named - 1} more do` : ' does'} not, so the plane order is unclear: leave the other files out, or give --order natural (or given) to fuse them all in that order`,
+      `${named} of ${files.length} files ${named === 1 ? 'has a CCCID name' : 'have CCCID names'} <serial>_(<cx>,<cy>,<z>) but ${baseName(other)}${files.length - named > 1 ? ` and ${files.length - named - 1} more do` : ' does'} not, so the plane order is unclear: leave the other files out, or give --order natural (or given) to fuse them all in that order`,
     );
   }
   const useCccid = order === 'cccid' || (order === 'auto' && files.length > 0 && named === files.length);

@@ -140,7 +140,11 @@ async function listInput(input: string | readonly string[], warn: (message: stri
   if (paths.length === 1 && kinds[0] === 'folder') return { files: await listFolder(paths[0], warn), folder: paths[0] };
   paths.forEach((path, i) => {
     if (kinds[i] === 'missing') throw new FocusFuseError('NOT_FOUND', 'no such file or folder', path);
-    if (kinds[i] === 'folder') throw new FocusFuseError('BAD_OPTION', 'is a folder; give either one folder or a list of image files', path);
+    if (kinds[i] === 'folder') {
+      const others = paths.filter((_, j) => j !== i);
+      const listed = `${countOf(others.length, 'other input')} (${others.map((p) => `'${p}'`).join(', ')})`;
+      throw new FocusFuseError('BAD_OPTION', `is a folder, given with ${listed}; give either one folder or a list of image files`, path);
+    }
   });
   return { files: paths };
 }

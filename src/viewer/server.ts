@@ -4,14 +4,17 @@
  * three files, `/stacks.json`, and one opaque URL per plane of the catalogued stacks. No URL is ever
  * turned into a filesystem path, so `..`, encoded or not, cannot reach anything else. The Host
  * header must be a loopback name (127.0.0.1, localhost, [::1], any port), against DNS rebinding.
- * TIFF planes, which browsers cannot decode, are sent as PNG.
+ * TIFF planes, which browsers cannot decode, are sent as PNG; 16-bit planes as 8-bit PNGs scaled from
+ * the bits their stack uses (wide-planes.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
+import sharp from 'sharp';
 import { isLoopbackHost } from './loopback-host.js';
 import { buildCatalog, type Catalog, type CatalogHidden, type CatalogStack } from './catalog.js';
+import { createWidePlaneReader, isWidePlane } from './wide-planes.js';
 import type { ViewerAssets } from './assets.js';
 
 export interface ViewerServerOptions {
@@ -49,11 +52,10 @@ const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'imag
 const TIFF_EXTENSIONS = ['.tif', '.tiff'];
 
 /**
- * A TIFF plane as PNG, which every browser decodes (lossless, same bit depth; fast compression: it
- * only crosses the loopback). sharp is loaded on the first TIFF only.
+ * An 8-bit TIFF plane as PNG, which every browser decodes (lossless; fast compression: it only
+ * crosses the loopback).
  */
 async function tiffAsPng(file: string): Promise<Uint8Array> {
-  const { default: sharp } = await import('sharp');
   return sharp(file).png({ compressionLevel: 1 }).toBuffer();
 }
 
@@ -93,14 +95,29 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     if (page) return reply(response, 200, page.type, page.body);
     const file = catalog.files.get(path);
     if (!file) return reply(response, 404, 'text/plain', 'not found');
-    const tiff = TIFF_EXTENSIONS.includes(extname(file).toLowerCase());
-    let body: Uint8Array;
+    let plane: { type: string; body: Uint8Array };
     try {
-      body = tiff ? await tiffAsPng(file) : await readFile(file);
+      plane = await planeBody(path, file);
     } catch {
       return reply(response, 404, 'text/plain', 'not found');
     }
-    reply(response, 200, tiff ? 'image/png' : (IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'), body);
+    reply(response, 200, plane.type, plane.body);
+  }
+
+  // Each stack's files as one array, the key under which widePlane keeps a loaded stack.
+  const stackFiles = new Map(catalog.stacks.map((stack) => [stack.id, stack.planes.map((url) => catalog.files.get(url)!)]));
+  const widePlane = createWidePlaneReader();
+
+  /** The bytes the page gets for a plane's URL (`/stacks/<id>/<z>`) and file. */
+  async function planeBody(url: string, file: string): Promise<{ type: string; body: Uint8Array }> {
+    const extension = extname(file).toLowerCase();
+    const tiff = TIFF_EXTENSIONS.includes(extension);
+    if ((tiff || extension === '.png') && (await isWidePlane(file))) {
+      const [, , id, z] = url.split('/');
+      return { type: 'image/png', body: await widePlane(stackFiles.get(id)!, Number(z)) };
+    }
+    if (tiff) return { type: 'image/png', body: await tiffAsPng(file) };
+    return { type: IMAGE_TYPES[extension] ?? 'application/octet-stream', body: await readFile(file) };
   }
 
   const server = createServer((request, response) => {
