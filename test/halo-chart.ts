@@ -4,18 +4,7 @@
  * contrast (the contrast-inversion case). Deterministic (seeded noise), 8-bit gray RGBA planes.
  */
 import type { ZStack } from '../src/core/types.js';
-
-/** Mulberry32: a tiny seeded PRNG, so the fixtures are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './gpu-stacks.js';
 
 /** Separable Gaussian blur (clamped edges) of a float image; sigma 0 copies. */
 function blur(src: Float64Array, width: number, height: number, sigma: number): Float64Array {
