@@ -116,7 +116,7 @@ async function main(args: string[]): Promise<void> {
     try {
       const { planes, truth } = cameraStack(c, 1);
       await run('mkdir', ['-p', join(dir, 'stack')]);
-      for (const [z, rgba] of planes.entries()) await writeFile(join(dir, 'stack', `z${String(z).padStart(2, '0')}.jpg`), await encodeRgba(rgba, c.width, c.height, 'jpeg'));
+      for (const [z, rgba] of planes.entries()) await writeFile(join(dir, 'stack', `z${String(z).padStart(2, '0')}.jpg`), await encodeRgba(rgba, c.width, c.height, 'jpeg', null));
       const builds = baseline ? [['new', cli], ['old', baseline]] : [['new', cli]];
       const results = new Map<string, RunResult[]>(builds.map(([label]) => [label, []]));
       // Alternate the builds run by run: the machine is shared and its load drifts.

@@ -70,6 +70,9 @@ describe('--save-aligned', () => {
       // Every plane in the reference frame (352x307 for this stack), not its own size.
       const sizes = await Promise.all(files.map(async (f) => decodePlane(join(out, f))));
       for (const plane of sizes) expect([plane.width, plane.height]).toEqual([352, 307]);
+      // They are planes, not focusfuse outputs: the folder fuses again as it is (no --align needed).
+      const again = await run(process.execPath, [resolve('dist/cli.js'), 'fuse', out, '--json', '-', '-q']);
+      expect(JSON.parse(again.stdout).input.planeCount).toBe(19);
       await expect(run(process.execPath, [resolve('dist/cli.js'), 'fuse', 'test/fixtures/real/smear', '--save-aligned', out])).rejects.toThrow(/Expected --align other than none for --save-aligned/);
     } finally {
       await rm(dir, { recursive: true, force: true });

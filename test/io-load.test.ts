@@ -206,7 +206,7 @@ describe('loadStack', () => {
   describe('which files are planes (README "Which files are planes")', () => {
     /** Writes a real focusfuse output (tagged in its metadata) of the given kind. */
     async function writeOutput(path: string, kind: 'fused' | 'depth-color', size = 8): Promise<void> {
-      const bytes = kind === 'fused' ? await encodeRgba(new Uint8Array(size * size * 4).fill(200), size, size, 'png') : await encodeDepthColor(new Float32Array(size * size).fill(3), 11, size, size, 'png');
+      const bytes = kind === 'fused' ? await encodeRgba(new Uint8Array(size * size * 4).fill(200), size, size, 'png', 'fused') : await encodeDepthColor(new Float32Array(size * size).fill(3), 11, size, size, 'png');
       await writeFile(path, bytes);
     }
 

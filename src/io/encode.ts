@@ -75,19 +75,23 @@ export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint1
 }
 
 /**
- * Encodes an RGBA8 (Uint8Array) or RGBA16 (Uint16Array: a 16-bit PNG or TIFF) image, tagged as a
- * focusfuse output (see output-tag.ts). The alpha channel is dropped when fully opaque (and always
- * for JPEG); `grey` writes one grey channel (R; for images whose R = G = B).
- * @example const png = await encodeRgba(result.image, result.width, result.height, 'png');
+ * Encodes an RGBA8 (Uint8Array) or RGBA16 (Uint16Array: a 16-bit PNG or TIFF) image. `tag` marks a
+ * focusfuse output (see output-tag.ts: such files are never read back as planes); `null` writes an
+ * untagged image, for planes meant to be fused again (aligned planes, generated stacks). No default,
+ * so no caller tags (or fails to tag) by accident. The alpha channel is dropped when fully opaque
+ * (and always for JPEG); `grey` writes one grey channel (R; for images whose R = G = B).
+ * @example const png = await encodeRgba(result.image, result.width, result.height, 'png', 'fused');
  * @example const tif = await encodeRgba(result.image16!, w, h, 'tiff', 'fused', true); // 16-bit grey TIFF
+ * @example const plane = await encodeRgba(aligned.planes[0], w, h, 'png', null); // a plane, untagged
  */
-export async function encodeRgba(rgba: Uint8Array | Uint16Array, width: number, height: number, format: OutputFormat, tag: OutputTagKind = 'fused', grey = false): Promise<Uint8Array> {
+export async function encodeRgba(rgba: Uint8Array | Uint16Array, width: number, height: number, format: OutputFormat, tag: OutputTagKind | null, grey = false): Promise<Uint8Array> {
   const wide = rgba instanceof Uint16Array;
   if (wide && format === 'jpeg') expected('a PNG or TIFF file for 16-bit output (JPEG has 8 bits)', 'format', format);
   const alpha = format !== 'jpeg' && !isOpaque(rgba);
   // libvips drops channels on its own threads (no JavaScript time in a batch); only grey + alpha is packed here.
   const pixels = grey && alpha ? selectChannels(rgba, [0, 3]) : rgba;
-  let image = sharp(pixels, { raw: { width, height, channels: grey && alpha ? 2 : 4 } }).withXmp(outputTagXmp(tag));
+  let image = sharp(pixels, { raw: { width, height, channels: grey && alpha ? 2 : 4 } });
+  if (tag !== null) image = image.withXmp(outputTagXmp(tag));
   if (grey && !alpha) image = image.extractChannel(0);
   else if (!alpha) image = image.removeAlpha();
   if (wide) image = image.toColourspace(grey ? 'grey16' : 'rgb16');

@@ -27,7 +27,7 @@ export async function saveAlignedPlanes(stack: ZStack, dir: string): Promise<str
   const paths: string[] = [];
   for (const [z, rgba] of stack.planes.entries()) {
     const path = join(dir, alignedPlaneName(stack.meta, z));
-    await writeFileAtomic(path, await encodeRgba(rgba.subarray(0, stack.width * stack.height * 4), stack.width, stack.height, 'png'));
+    await writeFileAtomic(path, await encodeRgba(rgba.subarray(0, stack.width * stack.height * 4), stack.width, stack.height, 'png', null));
     paths.push(path);
   }
   return paths;
