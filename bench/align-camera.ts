@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { affine, compose, fromRows, invert, rmsDifference, type Mat3 } from '../src/align/matrix.js';
-import { warpPlane } from '../src/align/warp.js';
+import { warpPlane } from '../src/image/warp.js';
 import { encodeRgba } from '../src/io/encode.js';
 import { generateStack } from '../src/synth/generate.js';
 import { createRandom } from '../src/synth/random.js';

@@ -7,7 +7,7 @@
  *   npx esbuild bench/calibrate-tau.ts --bundle --platform=node --format=esm --packages=external --outfile=/tmp/calibrate-tau.mjs && node /tmp/calibrate-tau.mjs
  */
 import sharp from 'sharp';
-import { luma } from '../src/cpu/luma.js';
+import { luma } from '../src/image/luma.js';
 import { createCpuScratch } from '../src/cpu/scratch.js';
 import { CPU_MEASURES } from '../src/cpu/measures.js';
 import { createRandom } from '../src/synth/random.js';

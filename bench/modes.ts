@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import type { FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
-import { luma } from '../src/cpu/luma.js';
+import { luma } from '../src/image/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { fuse } from '../src/fuse.js';
 import { loadStack } from '../src/io/load-stack.js';

@@ -17,7 +17,7 @@ import type { AlignMode, FusionBackend, Measure, ZStack } from '../src/core/type
 import { alignStack } from '../src/align/align-stack.js';
 import { countOf } from '../src/core/text.js';
 import sharp from 'sharp';
-import { luma } from '../src/cpu/luma.js';
+import { luma } from '../src/image/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { scanDataset } from '../src/batch/scan.js';
 import { IMAGE_EXTENSIONS, isHiddenOrTemp, loadStack } from '../src/io/load-stack.js';

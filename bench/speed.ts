@@ -13,7 +13,7 @@ import { fuse } from '../src/fuse.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/core/types.js';
-import { warpPlane } from '../src/align/warp.js';
+import { warpPlane } from '../src/image/warp.js';
 import { decodePlane } from '../src/io/decode.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { openBenchBackend, type BenchBackendName } from './backends.js';

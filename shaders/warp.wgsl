@@ -1,5 +1,5 @@
 // warp.wgsl: resamples each plane into the reference frame through its 3x3 transform with a
-// Lanczos-3 kernel; the GPU twin of warpPlane() in src/align/warp.ts, computed the same way: source
+// Lanczos-3 kernel; the GPU twin of warpPlane() in src/image/warp.ts, computed the same way: source
 // point m * (x, y, 1) clamped to the plane's valid pixels, 6x6 taps at -2 .. 3 clamped to them too
 // (clamp to edge: replicated edges carry no texture, so the focus measure ignores them), weights in
 // lanczos3Weights' form (sin and cos by the same Taylor polynomials, not WGSL's sin/cos, whose
@@ -28,7 +28,7 @@ fn texel(w: PlaneWarp, layer: u32, p: vec2u) -> vec4f {
   return vec4f(f32(rgba & 0xffu), f32((rgba >> 8u) & 0xffu), f32((rgba >> 16u) & 0xffu), f32(rgba >> 24u));
 }
 
-const TAPS: i32 = 6; // mirrors WARP_TAPS in src/align/warp.ts
+const TAPS: i32 = 6; // mirrors WARP_TAPS in src/image/warp.ts
 const ROOT3_2: f32 = 0.8660254037844386;
 const PI_3: f32 = 1.0471975511965976;
 

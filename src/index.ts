@@ -19,5 +19,6 @@ export { generateStack, SYNTH_DEFAULTS } from './synth/generate.js';
 export type { SynthOptions, SynthStack, SynthTruth } from './synth/generate.js';
 export { depthToColor, viridisLut } from './io/colormap.js';
 export { parseCccidName, naturalCompare, groupByFov, orderPlanes } from './io/cccid.js';
-export { alignStack, registerPair, warpPlane, AUTO_THRESHOLD_PX } from './align/index.js';
+export { alignStack, registerPair, AUTO_THRESHOLD_PX } from './align/index.js';
+export { warpPlane } from './image/index.js';
 export type { AlignmentReport, AutoStep, PlaneAlignment, MotionModel, AlignOptions, AlignedStack } from './align/index.js';

@@ -6,7 +6,7 @@
  * and the still stack went through the very same sensing: what separates them is the motion alone.
  */
 import { affine, compose, invert, type Mat3 } from '../src/align/matrix.js';
-import { warpPlane } from '../src/align/warp.js';
+import { warpPlane } from '../src/image/warp.js';
 import type { ZStack } from '../src/core/types.js';
 import { generateStack } from '../src/synth/generate.js';
 import { createRandom } from '../src/synth/random.js';

@@ -9,12 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compose, fromRows, invert, rmsDifference } from '../src/align/matrix.js';
-import { warpPlane } from '../src/align/warp.js';
+import { warpPlane } from '../src/image/warp.js';
 import { buildPyramid } from '../src/align/pyramid.js';
 import { resolveOptions } from '../src/core/options.js';
 import type { ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/backend.js';
-import { luma } from '../src/cpu/luma.js';
+import { luma } from '../src/image/luma.js';
 import { loadStack } from '../src/io/load-stack.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/real/smear');

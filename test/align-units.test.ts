@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { modelParams, updateMatrix, type MotionModel } from '../src/align/estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from '../src/align/joint.js';
 import { affine, compose, identity, invert, rmsDifference, type Mat3 } from '../src/align/matrix.js';
-import { lanczos3Weights, warpPlane, WARP_TAPS } from '../src/align/warp.js';
+import { lanczos3Weights, warpPlane, WARP_TAPS } from '../src/image/warp.js';
 import { motionAbout } from './align-fixtures.js';
 
 /** Lanczos-3 from its definition, normalised: what lanczos3Weights' shortcut must equal. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCccidName } from '../src/io/cccid.js';
-import { gaussianBlur } from '../src/synth/blur.js';
+import { gaussianBlur } from '../src/image/blur.js';
 import { generateStack, resolveSynthOptions, type SynthStack } from '../src/synth/generate.js';
 import { CCCID_CLASSES, planePath, SYNTH_SUBTYPES, synthFovPlace, truthStem } from '../src/synth/layout.js';
 import { createRandom, hashSeed } from '../src/synth/random.js';

@@ -6,7 +6,9 @@
  */
 import { FocusFuseError } from '../core/errors.js';
 import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
-import { luma } from '../cpu/luma.js';
+import { luma, shrinkLuma } from '../image/luma.js';
+import type { Level } from '../image/pyramid.js';
+import { largestCoveredRect, warpPlane, type Rect } from '../image/warp.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
@@ -14,9 +16,8 @@ import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDis
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
 import { glanceStack } from './glance.js';
-import { buildPyramid, MIN_LEVEL_SIZE, shrinkLuma, type Level, type Pyramid } from './pyramid.js';
+import { buildPyramid, MIN_LEVEL_SIZE, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
-import { largestCoveredRect, warpPlane, type Rect } from './warp.js';
 import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
 
 export { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX };

@@ -4,9 +4,10 @@
  * Lucas-Kanade (Gauss-Newton) from coarse to fine for the chosen motion model.
  */
 import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
-import { gaussianBlur } from '../synth/blur.js';
+import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
-import { sampleBilinear, type Level, type Pyramid } from './pyramid.js';
+import { sampleBilinear, type Level } from '../image/pyramid.js';
+import type { Pyramid } from './pyramid.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';

@@ -19,7 +19,7 @@ import { solve } from './linear.js';
 import { AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { compose, identity, invert, rescale, rmsDifference, type Mat3 } from './matrix.js';
-import type { Level } from './pyramid.js';
+import type { Level } from '../image/pyramid.js';
 
 /**
  * Below this correlation at the identity a pair may have moved beyond the reach of a fit linearised

@@ -1,7 +1,7 @@
 /** What the alignment stage reports: per plane, the transform used and how it was obtained. */
 import type { MatrixRows } from './matrix.js';
 import type { MotionModel } from './estimate.js';
-import type { Rect } from './warp.js';
+import type { Rect } from '../image/warp.js';
 
 /** How a plane's transform came about. */
 export type PlaneAlignmentStatus =

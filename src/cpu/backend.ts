@@ -5,13 +5,12 @@
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
 import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
-import { blockMeans } from '../align/pyramid.js';
 import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
 import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
-import { luma, type LumaBlockSums } from './luma.js';
+import { blockMeans, luma, type LumaBlockSums } from '../image/luma.js';
 import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
 import { createCpuScratch } from './scratch.js';

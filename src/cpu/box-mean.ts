@@ -4,7 +4,8 @@
  * window loop over clamped reads would. r = 0 is the identity.
  */
 import type { CpuScratch, FloatImage } from './scratch.js';
-import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
+import { checkLength, checkSize, useDst } from '../image/checks.js';
+import { checkRadius, useScratch } from './scratch.js';
 
 /**
  * Horizontal pass: out[y][x] = sum_{k=-r..r} src[y][clamp(x+k)] (not divided), f64 running sums.

@@ -3,7 +3,7 @@ import { FocusFuseError, expected } from '../core/errors.js';
 import { COMPOSITE_MODES } from '../core/options.js';
 import type { CompositeMode } from '../core/types.js';
 import { pyramidComposite } from './pyramid-composite.js';
-import { checkLength, checkSize } from './scratch.js';
+import { checkLength, checkSize } from '../image/checks.js';
 
 /**
  * `interpolate`: z0 = floor(Ds) clamped into [0, Z-1], t = Ds - z0 clamped into [0, 1],

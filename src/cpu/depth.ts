@@ -1,7 +1,7 @@
 /** Stage 3: depth (argmax plus Gaussian sub-plane fit) and confidence from the per-plane focus measures. */
 import { FocusFuseError, expected } from '../core/errors.js';
 import { FIT_EPS, MAX_FIT_DELTA } from '../core/maths.js';
-import { checkLength, checkSize, useDst } from './scratch.js';
+import { checkLength, checkSize, useDst } from '../image/checks.js';
 
 /** Per-pixel outputs of {@link depthFromFocus}. */
 export interface DepthMaps {

@@ -17,8 +17,8 @@ import {
   haloRadius,
 } from '../core/edge-aware.js';
 import type { DepthFallback } from '../core/types.js';
-import { luma } from './luma.js';
-import { checkLength, checkSize, useDst } from './scratch.js';
+import { luma } from '../image/luma.js';
+import { checkLength, checkSize, useDst } from '../image/checks.js';
 
 /** What {@link edgeAwareDepth} reads: the stack, its focus planes and the depth stage's D and C. */
 export interface EdgeDepthInput {

@@ -1,5 +1,5 @@
 /** The CPU reference engine: every stage of maths version 1 as a plain function, and the backend. */
-export { luma } from './luma.js';
+export { luma } from '../image/luma.js';
 export { boxMean } from './box-mean.js';
 export { laplacianVariance } from './lapv.js';
 export { tenengrad } from './teng.js';

@@ -3,6 +3,7 @@
  * allocates nothing per stack (pass the same scratch and dst arrays every time).
  */
 import { FocusFuseError, expected } from '../core/errors.js';
+import { checkSize } from '../image/checks.js';
 
 /** Any float image the stages read. */
 export type FloatImage = Float32Array | Float64Array;
@@ -45,27 +46,7 @@ export function useScratch(scratch: CpuScratch | undefined, width: number, heigh
   return scratch;
 }
 
-/** Throws unless width and height are positive integers. */
-export function checkSize(width: number, height: number): void {
-  if (!Number.isInteger(width) || width < 1) expected('a positive integer', 'width', width);
-  if (!Number.isInteger(height) || height < 1) expected('a positive integer', 'height', height);
-}
-
 /** Throws unless `radius` is an integer >= 0. */
 export function checkRadius(radius: number, name = 'window'): void {
   if (!Number.isInteger(radius) || radius < 0) expected('an integer >= 0', name, radius);
-}
-
-/** Throws unless `array` holds exactly `length` elements. */
-export function checkLength(array: ArrayLike<number>, length: number, name: string): void {
-  if (array.length !== length) {
-    throw new FocusFuseError('SIZE_MISMATCH', `Expected ${name} to hold ${length} values but received ${array.length}`);
-  }
-}
-
-/** `dst` after checking its length, or a new Float32Array of `length`. */
-export function useDst(dst: Float32Array | undefined, length: number, name = 'dst'): Float32Array {
-  if (dst === undefined) return new Float32Array(length);
-  checkLength(dst, length, name);
-  return dst;
 }

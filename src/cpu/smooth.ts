@@ -2,7 +2,8 @@
 import { expected } from '../core/errors.js';
 import { MIN_SMOOTH_WEIGHT, gaussianKernel } from '../core/maths.js';
 import type { CpuScratch } from './scratch.js';
-import { checkLength, checkSize, useDst, useScratch } from './scratch.js';
+import { checkLength, checkSize, useDst } from '../image/checks.js';
+import { useScratch } from './scratch.js';
 
 // The last kernel built, so a pipeline with a fixed sigma builds it once.
 let cachedSigma = -1;

@@ -1,7 +1,7 @@
 /** Stage 6: per-stack statistics. */
 import { FocusFuseError } from '../core/errors.js';
 import type { StackStats } from '../core/types.js';
-import { checkLength } from './scratch.js';
+import { checkLength } from '../image/checks.js';
 
 /**
  * focusCurve[z] = mean of F_z; bestPlane = argmax of the curve (ties: lowest z);

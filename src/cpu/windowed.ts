@@ -5,7 +5,8 @@
  */
 import { boxSumCols, boxSumRows, boxVariance } from './box-mean.js';
 import type { CpuScratch } from './scratch.js';
-import { checkLength, checkRadius, checkSize, useDst, useScratch } from './scratch.js';
+import { checkLength, checkSize, useDst } from '../image/checks.js';
+import { checkRadius, useScratch } from './scratch.js';
 
 /**
  * Writes the operator image of luma Y into `out` (width * height, f64; it is scratch.a), clamp-to-edge

@@ -4,7 +4,7 @@
  * defocus blur varies across the field; rather than blurring per pixel, the texture is blurred once
  * at a ladder of sigmas and each pixel interpolates between the two rungs around its own sigma.
  */
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '../image/blur.js';
 import type { Rgb } from './profiles.js';
 import type { Random } from './random.js';
 import { surfaceDepth, type SlideSurface } from './scene.js';

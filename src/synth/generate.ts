@@ -12,7 +12,7 @@ import type { ZStack } from '../core/types.js';
 import { integerIn, MAX_PLANES, numberIn, oneOf } from '../core/options.js';
 import { SYNTH_SCENES, chartLayers, nucleiLayers, type SynthScene } from './halo-scenes.js';
 import { backgroundTransmittance, createBackground, type Background } from './background.js';
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '../image/blur.js';
 import { PROFILES, type ProfileName } from './profiles.js';
 import { createRandom, hashSeed, type Random } from './random.js';
 import { rasterizeObject, type Layer, type TruthAccumulator } from './rasterize.js';

@@ -2,7 +2,7 @@
  * Smooth random texture fields (blurred white noise at a few scales) shared by everything drawn in
  * one field of view: chromatin grain in nuclei, thickness variation in cytoplasm, slide background.
  */
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '../image/blur.js';
 import type { Random } from './random.js';
 
 /** Zero-mean, unit-variance noise fields of the field's size, one per spatial scale. */

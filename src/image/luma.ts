@@ -1,7 +1,11 @@
-/** Stage 1: luma of an RGBA8 plane, in [0, 1]. */
+/**
+ * Luma of RGBA planes, in [0, 1]: stage 1 of the CPU engine (shaders/luma.wgsl is its GPU twin) and
+ * what alignment registers, full size or averaged over blocks for auto's preview.
+ */
 import { LUMA_DIVISOR, LUMA_INT_WEIGHTS } from '../core/maths.js';
 import { FocusFuseError } from '../core/errors.js';
-import { checkLength, checkSize, useDst } from './scratch.js';
+import { checkLength, checkSize, useDst } from './checks.js';
+import type { Level } from './pyramid.js';
 
 const WR = LUMA_INT_WEIGHTS[0];
 const WG = LUMA_INT_WEIGHTS[1];
@@ -10,7 +14,7 @@ const WB = LUMA_INT_WEIGHTS[2];
 /**
  * Luma numerators (299 R + 587 G + 114 B, exact integers) summed over factor x factor blocks; rows and
  * columns past the last whole block are left out. It is what alignment's `auto` looks at first (its
- * preview, see src/align/pyramid.ts blockMeans), gathered while the luma is computed anyway.
+ * preview, see blockMeans below), gathered while the luma is computed anyway.
  */
 export interface LumaBlockSums {
   factor: number;
@@ -72,4 +76,39 @@ export function luma(rgba: Uint8Array | Uint16Array, width: number, height: numb
     }
   }
   return out;
+}
+
+/**
+ * Luma of a (padded) RGBA8 plane averaged over factor x factor blocks, without the full-size luma:
+ * auto's preview (glance and quick look). The CPU engine gathers the same block sums while it
+ * computes the luma (LumaBlockSums above); both end in blockMeans, so they agree bit for bit.
+ * @example shrinkLuma(rgba, 384, 384, 384, 4) // { data, width: 96, height: 96 }
+ */
+export function shrinkLuma(rgba: Uint8Array, stride: number, width: number, height: number, factor: number): Level {
+  const w = Math.floor(width / factor);
+  const h = Math.floor(height / factor);
+  const sums = new Float64Array(w * h);
+  const [wr, wg, wb] = LUMA_INT_WEIGHTS;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        let j = ((y * factor + dy) * stride + x * factor) * 4;
+        for (let dx = 0; dx < factor; dx++, j += 4) sum += wr * rgba[j] + wg * rgba[j + 1] + wb * rgba[j + 2];
+      }
+      sums[y * w + x] = sum;
+    }
+  }
+  return blockMeans(sums, w, h, factor);
+}
+
+/**
+ * Block sums of luma numerators (exact integers) as block-mean luma in [0, 1].
+ * @example blockMeans(Float64Array.of(16 * 255000), 1, 1, 4).data // Float32Array [1]
+ */
+export function blockMeans(sums: Float64Array, width: number, height: number, factor: number): Level {
+  const data = new Float32Array(width * height);
+  const norm = 1 / (factor * factor * LUMA_DIVISOR);
+  for (let i = 0; i < data.length; i++) data[i] = sums[i] * norm;
+  return { data, width, height };
 }

@@ -1,8 +1,9 @@
 /**
  * Separable Gaussian blur of one float channel with replicate borders: the defocus model of the
- * generator. Small sigmas (near focus, where focus measures look hardest) use the exact sampled
- * kernel; large ones use three running-sum box passes, whose cost does not grow with sigma, so a
- * far-out-of-focus layer costs no more than a near one.
+ * generator (src/synth) and the band-pass of registration (src/align). Small sigmas (near focus,
+ * where focus measures look hardest) use the exact sampled kernel; large ones use three running-sum
+ * box passes, whose cost does not grow with sigma, so a far-out-of-focus layer costs no more than a
+ * near one.
  */
 
 /** Below this sigma the exact kernel is used; above it the three-box approximation. */

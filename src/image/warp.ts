@@ -12,8 +12,6 @@
  * constant fill would instead draw a sharp false edge along the plane's border that every focus
  * measure would pick.
  */
-import type { Mat3 } from './matrix.js';
-
 /** Where a plane's pixels are: `stride` pixels per row, of which the top-left width x height are valid. */
 export interface PlaneView {
   rgba: Uint8Array;
@@ -69,11 +67,13 @@ export function lanczos3Weights(t: number, dst: Float64Array = new Float64Array(
 /**
  * Warps a plane into a dstWidth x dstHeight frame: dst(x, y) = plane(transform * (x, y)), Lanczos-3,
  * taps clamped to the plane's valid pixels, values clamped to 0..255 and rounded half up.
+ * @param transform a 3x3 transform in wgpu-matrix's mat3d layout (src/align/matrix.ts Mat3): maps a
+ *   pixel of the destination frame to the plane's pixel it is sampled from.
  * @param coverage optional, set to 1 where the source point is inside the plane (within half a pixel
  *   of its outer pixel centres), else left untouched, so one mask can be ANDed over the planes.
  * @example const aligned = warpPlane({ rgba, width: 330, height: 286, stride: 362 }, t, 352, 307);
  */
-export function warpPlane(plane: PlaneView, transform: Mat3, dstWidth: number, dstHeight: number, dst = new Uint8Array(dstWidth * dstHeight * 4), coverage?: Uint8Array): Uint8Array {
+export function warpPlane(plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst = new Uint8Array(dstWidth * dstHeight * 4), coverage?: Uint8Array): Uint8Array {
   const { rgba, width, height, stride } = plane;
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
   const wx = new Float64Array(WARP_TAPS);
