@@ -198,6 +198,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
   await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
+  for (const folder of scan.earlierOutputs) warn(`left out '${folder}': an earlier batch output (it holds a focusfuse manifest), not data`);
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
   const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode } = resolved;
