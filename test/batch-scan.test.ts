@@ -2,10 +2,11 @@
  * The batch scan on trees that hold results next to the data: ground truth and outputs known by
  * their names (the same names the viewer leaves out), and an earlier batch run's output folder.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { problemsLine } from '../src/batch/progress.js';
 import { runBatch } from '../src/batch/run.js';
 import { scanDataset } from '../src/batch/scan.js';
 import { findStacks } from '../src/viewer/stacks.js';
@@ -71,5 +72,32 @@ describe('an earlier batch output folder inside the dataset', () => {
     expect(summary.failed).toBe(0);
     expect(summary.problems.filter((p) => p.path.startsWith('fused'))).toEqual([]);
     expect(warnings.filter((w) => w.includes("'fused'"))).toEqual([expect.stringContaining('an earlier batch output')]);
+  });
+});
+
+describe('--only', () => {
+  it('warns about the problems inside the selection and only counts those elsewhere in the tree', async () => {
+    const root = join(work, 'only');
+    const [fov] = await makeTree(root, { n: 1, size: 32 });
+    await touch(join(root, fov.className, fov.subtype, 'notes.txt'));
+    await mkdir(join(root, 'ZZZ', 'B'), { recursive: true });
+    await symlink(join(root, 'nowhere.jpg'), join(root, 'ZZZ', 'B', 'broken.jpg'));
+    await touch(join(root, 'README.md'));
+    await touch(join(root, 'ZZZ', 'B', 'notes.txt'));
+    const options = { root, fuse: { backend: 'cpu' as const }, outputs: ['fused' as const], cpuThreads: 1 };
+    const all = await runBatch({ ...options, out: join(work, 'only-all') });
+    expect(all.problems.some((p) => p.path.startsWith('ZZZ/'))).toBe(true);
+    expect(all.problemsOutside).toBe(0);
+
+    const only = await runBatch({ ...options, out: join(work, 'only-one'), only: [fov.className] });
+    expect(only.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/notes.txt`]);
+    expect(only.problemsOutside).toBe(all.problems.length - 1);
+    const line = problemsLine(only);
+    expect(line).toContain('1 file or folder in the selection is not part of any FOV');
+    expect(line).toContain(`${only.problemsOutside} files or folders outside the --only selection`);
+    expect(line).not.toContain('ZZZ');
+
+    const subtypeOnly = await runBatch({ ...options, out: join(work, 'only-fov'), only: [`${fov.className}/${fov.subtype}/${fov.serial}_*`] });
+    expect(subtypeOnly.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/notes.txt`]);
   });
 });
