@@ -115,6 +115,8 @@ function jsonSummary(summary: BatchSummary, out: string, exitCode: number) {
     notReached: summary.notReached,
     interrupted: summary.interrupted,
     notPartOfAnyFov: summary.problems.length,
+    /** With --only: those elsewhere in the tree, counted, not listed. */
+    notPartOfAnyFovOutsideSelection: summary.problemsOutside,
     elapsedMs: Math.round(summary.elapsedMs),
     engine: summary.engine,
     failures: summary.rows.filter((r) => r.status === 'error').map((r) => ({ fov: r.fov, error: r.error })),
