@@ -118,10 +118,10 @@ export function spreadOver<T>(items: readonly T[], groupOf: (item: T) => string,
 
 /**
  * The stacks under `root`: every FOV of a CCCID tree; else every folder of planes under it (the
- * folder itself when it holds the planes), classed by their parent folder (the source). A limited
- * run takes them in turns from each class or source.
+ * folder itself when it holds the planes), classed by their parent folder (the source), in turns
+ * from each class or source so that a limited run covers them all.
  */
-async function findStacks(root: string, limit: number): Promise<{ id: string; className: string; files: string[] | string }[]> {
+async function findStacks(root: string): Promise<{ id: string; className: string; files: string[] | string }[]> {
   const scan = await scanDataset(root);
   if (scan.fovs.length === 0) {
     const folders = await stackFolders(root);
@@ -130,9 +130,9 @@ async function findStacks(root: string, limit: number): Promise<{ id: string; cl
       const id = relative(root, folder) || basename(root);
       return { id, className: folder === root ? '-' : dirname(id) === '.' ? '-' : dirname(id), files: folder };
     });
-    return spreadOver(stacks, (s) => s.className, limit);
+    return spreadOver(stacks, (s) => s.className, stacks.length);
   }
-  return spreadOver(scan.fovs, (f) => f.className, limit).map((f) => ({ id: f.id, className: f.className, files: f.files }));
+  return spreadOver(scan.fovs, (f) => f.className, scan.fovs.length).map((f) => ({ id: f.id, className: f.className, files: f.files }));
 }
 
 /** Planes as JPEG (quality 100) files for a peer, when it must see the registered planes. */
@@ -141,7 +141,8 @@ async function planesAsJpeg(stack: ZStack): Promise<Buffer[]> {
 }
 
 /**
- * Runs every measure (and peer) on up to `limit` stacks under `root`.
+ * Runs every measure (and peer) on up to `limit` stacks under `root`; stacks that cannot be loaded
+ * are listed in `skipped` and do not count towards the limit.
  * @example const run = await runRealBench('data/CCCID', { backend: cpuBackend, peers: [], limit: 8 });
  */
 export async function runRealBench(
@@ -155,7 +156,11 @@ export async function runRealBench(
   const peerErrors = new Map<string, string>();
   const fovs: RealFovResult[] = [];
   const skipped: { id: string; reason: string }[] = [];
-  for (const entry of await findStacks(root, options.limit ?? Infinity)) {
+  const limit = options.limit ?? Infinity;
+  // All stacks in spread order, taken until `limit` of them fused: a skipped stack (planes of
+  // different sizes without --align) makes room for the next one instead of shrinking the run.
+  for (const entry of await findStacks(root)) {
+    if (fovs.length >= limit) break;
     log(`metrics: ${entry.id}`);
     let stack: ZStack;
     let alignment: RealFovResult['alignment'];
@@ -172,8 +177,9 @@ export async function runRealBench(
     } catch (error) {
       // One unreadable stack (e.g. planes of different sizes) is reported, not the end of the run.
       if (!(error instanceof FocusFuseError)) throw error;
-      skipped.push({ id: entry.id, reason: error.message });
-      log(`metrics: skipped ${entry.id}: ${error.message}`);
+      const reason = error.code === 'SIZE_MISMATCH' && align === 'none' ? `${error.message} (use --align to include it)` : error.message;
+      skipped.push({ id: entry.id, reason });
+      log(`metrics: skipped ${entry.id}: ${reason}`);
       continue;
     }
     const maxEnergy = maxPlaneEnergy(stack);

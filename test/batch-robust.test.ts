@@ -146,8 +146,12 @@ describe('focusfuse batch on the command line', () => {
     for (const fov of badNilm) expect(cli.stderr).toContain(fovId(fov));
     const problems = cli.stderr.split('\n').filter((line) => line.includes('not part of any FOV'));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain(`${planted.expectedProblems.length} files or folders`);
+    // --only NILM: the problems inside NILM are counted and listed, those elsewhere (README.md, ASC-US) only counted.
+    const inside = planted.expectedProblems.filter((p) => p.path.startsWith('NILM/'));
+    expect(inside.length).toBeGreaterThan(1);
+    expect(problems[0]).toContain(`${inside.length} files or folders in the selection`);
     expect(problems[0]).toContain('2 images among them');
+    expect(problems[0]).toContain(`${planted.expectedProblems.length - inside.length} files or folders outside the --only selection`);
   });
 
   it('writes only the FOVs --only selects, in the format asked for', async () => {

@@ -137,6 +137,11 @@ describe('scripting', () => {
     expect(summary).toMatchObject({ exitCode: 0, selected: fovs.length, fused: fovs.length, failed: 0, failures: [], manifest: { json: join(out, 'manifest.json'), csv: join(out, 'manifest.csv') } });
     expect(summary.notPartOfAnyFov).toBeGreaterThan(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect(summary.notPartOfAnyFovOutsideSelection).toBe(0);
+    // --only: the root's notes.txt lies outside the selection, counted apart.
+    const only = JSON.parse((await runCli(['batch', cluttered, '--out', join(work, 'out-json-only'), ...fast, '--exclude', '_truth', '--only', fovs[0].className, '--json-summary'])).stdout);
+    expect(only.notPartOfAnyFovOutsideSelection).toBeGreaterThan(0);
+    expect(only.notPartOfAnyFov + only.notPartOfAnyFovOutsideSelection).toBe(summary.notPartOfAnyFov + summary.notPartOfAnyFovOutsideSelection);
   });
 
   it('--resume with other options than the run it resumes is refused, naming what changed; the same options resume', async () => {

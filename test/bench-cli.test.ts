@@ -8,6 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES } from '../src/core/options.js';
+import sharp from 'sharp';
+import { runRealBench } from '../bench/real.js';
+import { scanDataset } from '../src/batch/scan.js';
+import { cpuBackend } from '../src/cpu/backend.js';
 import { writeSynthTree } from '../src/synth/write-tree.js';
 
 const CLI = resolve('dist/cli.js');
@@ -103,6 +107,22 @@ describe('focusfuse bench metrics <CCCID tree>', () => {
       expect(fov.focusCurve.lapv).toHaveLength(5);
       for (const share of Object.values(fov.gradientShare)) expect(share).toBeGreaterThan(0.3);
     }
+  });
+});
+
+describe('bench metrics --limit with a stack it cannot fuse', () => {
+  it('skips it, says to use --align, and still reports the number of stacks asked for', { timeout: 120_000 }, async () => {
+    const tree = join(dir, 'tree-mixed');
+    await writeSynthTree(tree, { n: 4, seed: 5, size: 48, planes: 4 });
+    // The first stack a limited run takes gets one plane 8 px narrower: planes of mixed sizes.
+    const [first] = (await scanDataset(tree)).fovs;
+    const plane = [...first.files].sort()[1];
+    const narrower = await sharp(plane).resize(40, 48).jpeg().toBuffer();
+    await writeFile(plane, narrower);
+    const run = await runRealBench(tree, { backend: cpuBackend, peers: [], measures: ['lapv'], limit: 2 });
+    expect(run.skipped).toEqual([{ id: first.id, reason: expect.stringContaining('(use --align to include it)') }]);
+    expect(run.fovs).toHaveLength(2);
+    expect(run.fovs.map((f) => f.id)).not.toContain(first.id);
   });
 });
 

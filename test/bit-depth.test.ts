@@ -225,6 +225,12 @@ describe('focusfuse fuse on 16-bit files', () => {
     expect(json.input.sampleRange[1]).toBeLessThanOrEqual(4095);
   });
 
+  it('says the sample depth in the summary: 16-bit (12 used) for a 12-bit camera', async () => {
+    const run = await cli('fuse', dir, '-o', join(root, 'out-summary', 'fused.png'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n')[0]).toContain(`${W}x${H}, ${Z} planes, 16-bit (12 used); `);
+  });
+
   it('stretches the stack range to 16 bits with --normalize, writes 8 bits on request or to JPEG', async () => {
     const out = join(root, 'out-normalized');
     const run = await cli('fuse', dir, '-o', join(out, 'fused.tif'), '--normalize', '--json', join(out, 's.json'), '-q');

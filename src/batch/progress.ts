@@ -86,16 +86,20 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
  * bury the run's outcome under hundreds of lines.
  * @example problemsLine(summary) // => "12 files or folders in the tree are not part of any FOV and were left out (2 images among them, e.g. 'NILM/1. A/IMG_1.jpg'): ..."
  */
-export function problemsLine(summary: Pick<BatchSummary, 'problems' | 'manifest'>): string {
+export function problemsLine(summary: Pick<BatchSummary, 'problems' | 'manifest'> & Partial<Pick<BatchSummary, 'problemsOutside'>>): string {
   const { problems } = summary;
-  if (problems.length === 0) return '';
+  const outside = summary.problemsOutside ?? 0;
+  // --only: what lies elsewhere in the tree is counted, not listed (it is not this run's concern).
+  const elsewhere = outside > 0 ? `${countOf(outside, 'file or folder', 'files or folders')} outside the --only selection ${outside === 1 ? 'is' : 'are'} not part of any FOV either (not listed)` : '';
+  if (problems.length === 0) return elsewhere;
   const images = problems.filter((p) => p.level === 'error');
   const example = images[0] ?? problems[0];
   const kinds = images.length > 0 ? `${countOf(images.length, 'image')} among them, e.g. '${example.path}'` : `e.g. '${example.path}'`;
   const where = summary.manifest.find((path) => path.endsWith('.json')) ?? 'manifest.json';
   return (
-    `${countOf(problems.length, 'file or folder', 'files or folders')} in the tree ${problems.length === 1 ? 'is' : 'are'} not part of any FOV and ` +
-    `${problems.length === 1 ? 'was' : 'were'} left out (${kinds}): listed with the reasons in ${where} "problems"; --exclude GLOB leaves them out quietly`
+    `${countOf(problems.length, 'file or folder', 'files or folders')} in the ${outside > 0 ? 'selection' : 'tree'} ${problems.length === 1 ? 'is' : 'are'} not part of any FOV and ` +
+    `${problems.length === 1 ? 'was' : 'were'} left out (${kinds}): listed with the reasons in ${where} "problems"; --exclude GLOB leaves them out quietly` +
+    (elsewhere ? `; ${elsewhere}` : '')
   );
 }
 

@@ -88,7 +88,10 @@ export interface BatchSummary {
   failed: number;
   /** Selected FOVs not reached because the run was stopped. */
   notReached: number;
+  /** The scan's problems; with `--only`, those inside the selected class and subtype folders. */
   problems: ScanProblem[];
+  /** With `--only`: problems elsewhere in the tree, counted and left out of `problems` and the manifest. */
+  problemsOutside: number;
   interrupted: boolean;
   elapsedMs: number;
   engine: string;
@@ -149,6 +152,19 @@ function misplacedImages(problems: readonly ScanProblem[]): string {
 }
 
 /**
+ * Splits the scan's problems into those inside the `--only` selection and the rest, so `--only HSIL`
+ * does not warn about a broken link under NILM. Inside: a path the globs take (as FOV ids: a glob of
+ * fewer parts takes whole folders), or one in the subtype folder of a selected FOV.
+ * @example splitProblems(problems, selected, [globToRegExp('HSIL')]) // => { inside: HSIL's problems, outside: the count of the others }
+ */
+function splitProblems(problems: readonly ScanProblem[], selected: readonly BatchFov[], globs: readonly RegExp[]): { inside: ScanProblem[]; outside: number } {
+  const subtypes = new Set(selected.map((fov) => `${fov.className}/${fov.subtype}`));
+  const isInside = (path: string) => matchesOnly(path, globs) || (path.split('/').length > 2 && subtypes.has(path.split('/').slice(0, 2).join('/')));
+  const inside = problems.filter((p) => isInside(p.path));
+  return { inside, outside: problems.length - inside.length };
+}
+
+/**
  * The FOVs a run takes (`exclude`, then `only`, then `shard`).
  * @throws FocusFuseError when nothing is left, saying which step left nothing.
  */
@@ -198,8 +214,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
   await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
+  for (const folder of scan.earlierOutputs) warn(`left out '${folder}': an earlier batch output (it holds a focusfuse manifest), not data`);
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
+  const onlyGlobs = (options.only ?? []).map((glob) => globToRegExp(glob));
+  const { inside: problems, outside: problemsOutside } = onlyGlobs.length > 0 ? splitProblems(scan.problems, selected, onlyGlobs) : { inside: scan.problems, outside: 0 };
   const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode } = resolved;
   // depthMode only when it is not version 1's, so manifests (and resume fingerprints) of earlier runs still match.
   const depth = depthMode === 'gaussian' ? {} : { depthMode };
@@ -268,7 +287,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     failed,
     interrupted,
   };
-  const doc = manifestDocument(settings, options.shard ?? null, finished, scan.problems, [run]);
+  const doc = manifestDocument(settings, options.shard ?? null, finished, problems, [run]);
   const manifest = await writeManifest(out, doc);
   return {
     selected: selected.length,
@@ -276,7 +295,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     resumed,
     failed,
     notReached: selected.length - finished.length,
-    problems: scan.problems,
+    problems,
+    problemsOutside,
     interrupted,
     elapsedMs,
     engine: engineName,

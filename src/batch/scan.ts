@@ -4,16 +4,19 @@
  *
  * Quietly skipped (never data): hidden and temp files, the synth generator's `ground-truth/` folder
  * and `synth.json` at the root, the batch output folder when it lies inside the root, and whatever
- * the `exclude` globs match. Symbolic links are followed (datasets are often assembled from links).
+ * the `exclude` globs match. Left out and listed apart (`earlierOutputs`): folders at the root holding
+ * an earlier batch run's manifest. Symbolic links are followed (datasets are often assembled from links).
  * Reported: stray files and folders, images whose names do not follow the CCCID convention (a
- * focusfuse output, known by its metadata tag, as such: a warning, never a plane), empty
+ * focusfuse output, known by its metadata tag, or an output or ground-truth image known by its name
+ * (`.fused.png`, `.aif.png`: see isDerivedImageName), as such: a warning, never a plane), empty
  * class or subtype folders, broken links. Checks that need the pixels (decoding, sizes, z order)
  * happen per FOV.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fovKey, groupByFov, naturalCompare } from '../io/cccid.js';
+import { DERIVED_IMAGE_REASON, isDerivedImageName } from '../io/derived-image.js';
 import { IMAGE_EXTENSIONS, isHiddenOrTemp } from '../io/load-stack.js';
 import { readOutputTag } from '../io/output-tag.js';
 import { excludeGlobs, excludes } from './select.js';
@@ -49,12 +52,38 @@ export interface ScanResult {
   problems: ScanProblem[];
   /** Files and folders the `exclude` globs left out (not counting what lies inside an excluded folder). */
   excluded: number;
+  /** Folders at the class level holding an earlier `batch` run's manifest, relative: left out, not reported as problems. */
+  earlierOutputs: string[];
 }
 
 const BROKEN_LINK = 'symbolic link to nothing (its target is missing); ignored';
 
 /** Root entries written by `focusfuse synth` next to the data: never planes, never reported. */
 const SYNTH_ROOT_ENTRIES = new Set(['ground-truth', 'synth.json']);
+
+/** `manifest.json`, or a shard's `manifest.shard-<i>-of-<n>.json` (see manifestStem). */
+const MANIFEST_NAME = /^manifest(\.shard-\d+-of-\d+)?\.json$/;
+
+/**
+ * Whether a folder holds the manifest of a `focusfuse batch` run (its `generator` says so): an earlier
+ * run's `--out` inside the dataset, whose fused images and CSV are never data.
+ */
+async function isBatchOutput(folder: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return false;
+  }
+  for (const name of names.filter((n) => MANIFEST_NAME.test(n))) {
+    try {
+      if (JSON.parse(await readFile(join(folder, name), 'utf8'))?.generator === 'focusfuse batch') return true;
+    } catch {
+      // Unreadable or not JSON: not ours, so the folder is scanned (and reported) as any other.
+    }
+  }
+  return false;
+}
 
 /**
  * Orders FOV ids (and manifest rows) the same way everywhere: class, subtype, then key, natural order.
@@ -126,6 +155,7 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
   }
   const fovs: BatchFov[] = [];
   const problems: ScanProblem[] = [];
+  const earlierOutputs: string[] = [];
   const warn = (path: string, reason: string) => problems.push({ path: rel(path), level: 'warning', reason });
 
   for (const classEntry of rootEntries) {
@@ -133,6 +163,10 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
     if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip(classPath)) continue;
     if (classEntry.kind !== 'folder') {
       warn(classPath, classEntry.kind === 'broken' ? BROKEN_LINK : 'stray file at the dataset root (expected only <CLASS> folders); ignored');
+      continue;
+    }
+    if (await isBatchOutput(classPath)) {
+      earlierOutputs.push(rel(classPath));
       continue;
     }
     const subtypes = await entriesOf(classPath);
@@ -153,7 +187,7 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
     if (classFovs === 0) warn(classPath, subtypes.length === 0 ? 'empty class folder' : 'class folder without any field of view');
   }
   fovs.sort((a, b) => compareFovIds(a.id, b.id));
-  return { root: top, fovs, problems, excluded };
+  return { root: top, fovs, problems, excluded, earlierOutputs };
 }
 
 async function scanSubtype(
@@ -179,6 +213,7 @@ async function scanSubtype(
     // An earlier run's output saved next to the planes is never a plane: renaming it would be wrong advice.
     const output = await readOutputTag(path);
     if (output) problems.push({ path: rel(path), level: 'warning', reason: `a focusfuse output (${output}), never a plane; ignored` });
+    else if (isDerivedImageName(basename(path))) problems.push({ path: rel(path), level: 'warning', reason: `${DERIVED_IMAGE_REASON} (by the name); ignored` });
     else problems.push({ path: rel(path), level: 'error', reason: 'name does not follow <serial>_(<cx>,<cy>,<z>).jpg; not fused (rename it to include its FOV and z)' });
   }
   if (entries.length === 0) problems.push({ path: rel(folder), level: 'warning', reason: 'empty subtype folder' });

@@ -83,7 +83,9 @@ Other:
   -h, --help               this text
 
 Files in the tree that are not part of any FOV (notes, thumbnails, a truth folder) are
-one warning line with a count; manifest.json "problems" lists them with the reasons.
+one warning line with a count; manifest.json "problems" lists them with the reasons
+(with --only: those inside the selection; the others are only counted). An earlier
+batch output inside <dataset> (a folder holding its manifest.json) is left out with a note.
 
 Exit code: 0 every selected FOV fused; 3 some FOV failed; 2 bad options, no dataset
 folder, or no FOV selected (the message says why); 130 stopped (Ctrl-C): rerun the
@@ -113,6 +115,8 @@ function jsonSummary(summary: BatchSummary, out: string, exitCode: number) {
     notReached: summary.notReached,
     interrupted: summary.interrupted,
     notPartOfAnyFov: summary.problems.length,
+    /** With --only: those elsewhere in the tree, counted, not listed. */
+    notPartOfAnyFovOutsideSelection: summary.problemsOutside,
     elapsedMs: Math.round(summary.elapsedMs),
     engine: summary.engine,
     failures: summary.rows.filter((r) => r.status === 'error').map((r) => ({ fov: r.fov, error: r.error })),

@@ -77,7 +77,8 @@ Options:
   --sizes <list>        speed: image sides of the size sweep (default 256,512,1024,2048,4096;
                         software adapters take minutes per 4096^2 stack)
   --limit <n>           metrics <folder>: at most n stacks, taken in turns from each
-                        class (CCCID tree) or source folder (other trees)
+                        class (CCCID tree) or source folder (other trees); a stack it
+                        skips (mixed plane sizes without --align) makes room for the next
   --window <r>          metrics <folder>: window radius (default 4)
   --align <mode>        metrics: register the planes first (${ALIGN_MODES.join(', ')};
                         default none). On a folder each stack is registered once, on the

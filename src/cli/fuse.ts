@@ -8,7 +8,7 @@ import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { isWideStack } from '../core/stack.js';
 import { resolveOptions } from '../core/options.js';
-import type { DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
+import type { AnyZStack, DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { outputFormatFor } from '../io/encode.js';
@@ -150,12 +150,22 @@ function depthFallbackLine(fallback: DepthFallback): string {
   return `  edge-aware depth: ${why}, so plane ${fallback.plane} everywhere`;
 }
 
-function summary(result: FuseResult, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
+/**
+ * The sample depth of a 16-bit stack, for the summary (8-bit stacks, the usual JPEG planes, say nothing).
+ * @example sampleDepthText(twelveBitStack) // => ', 16-bit (12 used)'
+ */
+function sampleDepthText(stack: AnyZStack): string {
+  if (!isWideStack(stack)) return '';
+  const bits = stack.bitDepth ?? 16;
+  return bits === 16 ? ', 16-bit' : `, 16-bit (${bits} used)`;
+}
+
+function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options: o, stats: s, backend } = result;
   const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
-    `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}; ` +
+    `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
       `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
@@ -245,7 +255,7 @@ async function run(argv: string[]): Promise<number> {
   }
   ms.write = performance.now() - fused;
   if (jsonToStdout) process.stdout.write(`${JSON.stringify(statsDocument(result, outputs, recorded), null, 2)}\n`);
-  if (!v.quiet) (jsonToStdout ? console.error : console.log)(summary(result, { ...outputs, json: jsonToStdout ? '(stdout)' : outputs.json }, ms));
+  if (!v.quiet) (jsonToStdout ? console.error : console.log)(summary(result, stack, { ...outputs, json: jsonToStdout ? '(stdout)' : outputs.json }, ms));
   return 0;
 }
 

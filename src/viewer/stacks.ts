@@ -5,16 +5,10 @@
  */
 import { FocusFuseError } from '../core/errors.js';
 import { baseName, groupByFov, orderPlanes } from '../io/cccid.js';
+import { DERIVED_IMAGE_REASON, isDerivedImageName } from '../io/derived-image.js';
 
 /** Extensions a browser can decode with createImageBitmap (TIFF is not among them). */
 export const VIEWER_IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
-
-/**
- * Images focusfuse itself writes, which are results and never planes: `fuse`'s and `batch`'s outputs
- * (`fused.png`, `001_(1,2).depth-color.png`, `x-confidence.tif`) and `synth`'s ground truth (`.aif`,
- * `.mask`, `.depth`).
- */
-const DERIVED_IMAGE = /(^|[._-])(fused|depth|depth-color|confidence|aif|mask)\.(png|jpe?g|tiff?)$/i;
 
 /** A group of images the viewer leaves out, and why (listed, so nothing disappears silently). */
 export interface HiddenGroup {
@@ -72,7 +66,7 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 /**
  * Finds the stacks among image paths (`/`-separated, relative): each CCCID field of view of a folder,
  * ordered by z, and the other images of a folder without CCCID planes, in natural order (z2 before
- * z10). Left out, with the reason: focusfuse's own outputs and ground truth (DERIVED_IMAGE), other
+ * z10). Left out, with the reason: focusfuse's own outputs and ground truth (isDerivedImageName), other
  * images in a folder of CCCID planes (thumbnails, notes), and single images (one plane is no stack).
  * `extensions`: the images to consider (the server adds TIFF, which it sends to the page as PNG);
  * `minPlanes` (default 2): fewer planes is not a stack.
@@ -88,11 +82,11 @@ export function findStacks(
 ): { stacks: StackGroup[]; hidden: HiddenGroup[] } {
   const minPlanes = options.minPlanes ?? 2;
   const images = paths.filter((path) => isViewerImage(path, extensions));
-  const derived = images.filter((path) => DERIVED_IMAGE.test(baseName(path)));
-  const { fovs, other } = groupByFov(images.filter((path) => !DERIVED_IMAGE.test(baseName(path))));
+  const derived = images.filter((path) => isDerivedImageName(baseName(path)));
+  const { fovs, other } = groupByFov(images.filter((path) => !isDerivedImageName(baseName(path))));
   const stacks: StackGroup[] = [];
   const hidden: HiddenGroup[] = [];
-  for (const [name, files] of byFolder(derived)) hidden.push({ name, files, reason: 'focusfuse outputs or ground truth, not planes' });
+  for (const [name, files] of byFolder(derived)) hidden.push({ name, files, reason: DERIVED_IMAGE_REASON });
   const cccidFolders = new Set(fovs.map((fov) => fov.folder || '.'));
   const candidates = [
     ...fovs.map((fov) => ({ name: fov.folder ? `${fov.folder}/${fov.key}` : fov.key, files: fov.files, zStepUm: 1 })),

@@ -4,6 +4,7 @@
  * natural-order rules (groupStacks), and reading dropped folders.
  */
 import { FocusFuseError } from '../../core/errors.js';
+import { countOf } from '../../core/text.js';
 import type { ZStack } from '../../core/types.js';
 import { groupStacks, type CatalogStack, type StackGroup } from '../stacks.js';
 
@@ -78,6 +79,24 @@ export function sourcesFromFiles(files: readonly File[]): StackSource[] {
     zStepUm: group.zStepUm,
     error: group.error,
   }));
+}
+
+/**
+ * A stack's line in the page's stack list.
+ * @example sourceLabel({ name: 'a/z1.png', files: ['z1.png'] }) // => 'a/z1.png (1 plane)'
+ */
+export function sourceLabel(source: Pick<StackSource, 'name' | 'files' | 'error'>): string {
+  return `${source.name} (${countOf(source.files.length, 'plane')})${source.error ? ' — cannot be ordered' : ''}`;
+}
+
+/**
+ * The error for opened or dropped files among which there is no image the page can decode.
+ * @example noImagesError(3).message // => 'none of the 3 files is a JPEG or PNG image'
+ * @example noImagesError(1).message // => 'the file opened is not a JPEG or PNG image'
+ */
+export function noImagesError(fileCount: number): FocusFuseError {
+  const what = fileCount === 1 ? 'the file opened is not' : `none of the ${countOf(fileCount, 'file')} is`;
+  return new FocusFuseError('NO_IMAGES', `${what} a JPEG or PNG image`);
 }
 
 /** Every file under a dropped entry, with its path inside the drop kept for grouping. */

@@ -12,7 +12,7 @@ import { downloadResultPng } from './export.js';
 import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
-import { fetchServedStacks, loadStackSource, servedSource, sourcesFromFiles, type StackSource } from './load.js';
+import { fetchServedStacks, loadStackSource, noImagesError, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
 import { drawFocusCurve, focusCurveAt } from './plot.js';
 import { createStore, type ViewerState } from './state.js';
 import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
@@ -99,7 +99,7 @@ function addSources(group: string, entries: Array<[string, StackSource]>): void 
   optgroup.label = group;
   for (const [key, source] of entries) {
     sources.set(key, source);
-    optgroup.append(new Option(`${source.name} (${source.files.length} planes)${source.error ? ' — cannot be ordered' : ''}`, key));
+    optgroup.append(new Option(sourceLabel(source), key));
   }
   if (entries.length) stackSelect.append(optgroup);
 }
@@ -107,7 +107,7 @@ function addSources(group: string, entries: Array<[string, StackSource]>): void 
 let localCount = 0;
 function openFiles(files: File[]): void {
   const found = sourcesFromFiles(files);
-  if (found.length === 0) return showError(new FocusFuseError('NO_IMAGES', `none of the ${files.length} files is a JPEG or PNG image`));
+  if (found.length === 0) return showError(noImagesError(files.length));
   const entries = found.map((source): [string, StackSource] => [`local:${localCount++}`, source]);
   addSources('opened here', entries);
   stackSelect.value = entries[0][0];

@@ -1,0 +1,23 @@
+/**
+ * The viewer page's words for what it lists and refuses (src/viewer/app/load.ts): counts read
+ * as English for one as for many.
+ */
+import { describe, expect, it } from 'vitest';
+import { noImagesError, sourceLabel } from '../src/viewer/app/load.js';
+
+describe('the stack list', () => {
+  it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be ordered', () => {
+    expect(sourceLabel({ name: 'notes/z1.png', files: ['z1.png'] })).toBe('notes/z1.png (1 plane)');
+    const files = Array.from({ length: 11 }, (_, z) => `001_(1,2,${z}).jpg`);
+    expect(sourceLabel({ name: 'NILM/A/001_(1,2)', files })).toBe('NILM/A/001_(1,2) (11 planes)');
+    expect(sourceLabel({ name: 'b', files: ['z1.png', 'z1.jpg'], error: 'duplicate z' })).toBe('b (2 planes) — cannot be ordered');
+  });
+});
+
+describe('opened files without an image', () => {
+  it('says so in the singular for one file and counts several', () => {
+    expect(noImagesError(1).message).toContain('the file opened is not a JPEG or PNG image');
+    expect(noImagesError(1).message).not.toMatch(/1 files/);
+    expect(noImagesError(3).message).toContain('none of the 3 files is a JPEG or PNG image');
+  });
+});
