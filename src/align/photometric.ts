@@ -30,6 +30,12 @@ const SAMPLE_STEP = 4;
 export const MIN_BRIGHTNESS_CHANGE = 5;
 /** Gains outside this range are taken as a failed fit (a different scene, not an exposure change). */
 const GAIN_RANGE = [0.5, 2] as const;
+/**
+ * At most about this many blocks enter a fit: a larger frame takes every 2nd (3rd, ...) block in
+ * both directions. 4,096 blocks pin a gain and offset far below a level; a 2048x1536 frame has
+ * 12,288, whose robust fits (4 sorted rounds per channel) took ~45 ms a plane.
+ */
+export const MAX_BRIGHTNESS_BLOCKS = 4096;
 const ROBUST_ROUNDS = 4;
 
 /** A plane's pixels: `stride` pixels per row, the top-left width x height valid. */
@@ -54,6 +60,7 @@ export function estimateBrightness(planes: readonly PlaneSource[], transforms: r
 function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Mat3, width: number, height: number): BrightnessMatch | undefined {
   const blocksX = Math.floor(width / BRIGHTNESS_BLOCK_PX);
   const blocksY = Math.floor(height / BRIGHTNESS_BLOCK_PX);
+  const step = Math.max(1, Math.ceil(Math.sqrt((blocksX * blocksY) / MAX_BRIGHTNESS_BLOCKS)));
   // Per block and channel: the plane's mean (x) and the reference's (y).
   const xs: number[][] = [[], [], []];
   const ys: number[][] = [[], [], []];
@@ -61,8 +68,8 @@ function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Ma
   const q: [number, number] = [0, 0];
   const sumX = [0, 0, 0];
   const sumY = [0, 0, 0];
-  for (let by = 0; by < blocksY; by++) {
-    blocks: for (let bx = 0; bx < blocksX; bx++) {
+  for (let by = 0; by < blocksY; by += step) {
+    blocks: for (let bx = 0; bx < blocksX; bx += step) {
       sumX.fill(0);
       sumY.fill(0);
       let n = 0;
