@@ -35,6 +35,8 @@ const COARSE_CONVERGED_PX = 0.05;
  * it within budget. Flat pixels add work but next to no information.
  */
 export const REFINE_PIXEL_BUDGET = 32_768;
+/** The budget on levels above the finest: they only start the next level off. */
+export const COARSE_PIXEL_BUDGET = 8_192;
 const MAX_ITERATIONS = 40;
 /** Residuals beyond this many RMS count linearly, not squared (Huber). */
 const HUBER_K = 1.0;
@@ -122,7 +124,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     const stop = level === finest ? convergedPx : Math.max(convergedPx, COARSE_CONVERGED_PX);
     let matchedHere: MatchedBlur | undefined;
     if (level === matched) {
-      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations });
+      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? {} : { budget: COARSE_PIXEL_BUDGET }) });
       matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
@@ -132,7 +134,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     // Plane A blurred to the match was already made while scoring it: the same blur of the same level.
     const [la, lb] = matchedHere?.blurredA ? [matchedHere.blurredA, b.levels[level]] : blurred(a.levels[level], b.levels[level], blur, pixel);
     const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
-    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
+    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : { budget: COARSE_PIXEL_BUDGET }), ...(tile ? { tile } : {}) });
   }
   const pixel = a.scale * 2 ** finest;
   const estimate: PairEstimate = { matrix: rescale(m, pixel), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx: fit.uncertainty * pixel };
