@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { affine, compose, identity, type Mat3 } from '../src/align/matrix.js';
 import { lanczos3Weights, warpPlane, WARP_TAPS, type PlaneView } from '../src/image/warp.js';
-import { separableWarpFits, warpPlaneCpu, warpPlaneSeparable, WARP_PHASES } from '../src/image/warp-separable.js';
+import { SEPARABLE_MIN_PIXELS, separableWarpFits, warpPlaneCpu, warpPlaneSeparable, WARP_PHASES } from '../src/image/warp-separable.js';
 import { motionAbout } from './align-fixtures.js';
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
@@ -116,15 +116,22 @@ describe('separable Lanczos-3 warp', () => {
     expect(off / n).toBeLessThan(0.01);
   });
 
-  it('is chosen for near-axis-aligned transforms only; warpPlaneCpu falls back to the 2-D kernel', () => {
+  it('is chosen for near-axis-aligned transforms of large planes only; warpPlaneCpu falls back to the 2-D kernel', () => {
     expect(separableWarpFits(sweep(100, 100))).toBe(true);
     const turned = motionAbout(30, 20, { scale: 1, rotationDeg: 2, dx: 1, dy: 1 });
     expect(separableWarpFits(turned)).toBe(false);
     expect(separableWarpFits(affine(-1, 0, 60, 0, 1, 0))).toBe(false); // mirrored
-    const plane = testPlane(61, 47, 61, true);
-    expect(Buffer.from(warpPlaneCpu(plane, turned, 61, 47)).equals(Buffer.from(warpPlane(plane, turned, 61, 47)))).toBe(true);
+    expect(() => warpPlaneSeparable(testPlane(61, 47, 61, true), turned, 61, 47)).toThrow(/near-axis-aligned/);
+    // A small plane keeps the 2-D kernel (the WebGPU engine's maths) even where the separable fits.
+    const small = testPlane(61, 47, 61, true);
     const t = sweep(61, 47);
-    expect(Buffer.from(warpPlaneCpu(plane, t, 61, 47)).equals(Buffer.from(warpPlaneSeparable(plane, t, 61, 47)))).toBe(true);
-    expect(() => warpPlaneSeparable(plane, turned, 61, 47)).toThrow(/near-axis-aligned/);
+    expect(Buffer.from(warpPlaneCpu(small, t, 61, 47)).equals(Buffer.from(warpPlane(small, t, 61, 47)))).toBe(true);
+    // A plane of SEPARABLE_MIN_PIXELS: separable for a sweep's similarity, 2-D for a 2 degree turn.
+    const [w, h] = [1024, SEPARABLE_MIN_PIXELS / 1024];
+    const large = testPlane(w, h, w, true);
+    const sweepLarge = sweep(w, h);
+    expect(Buffer.from(warpPlaneCpu(large, sweepLarge, w, h)).equals(Buffer.from(warpPlaneSeparable(large, sweepLarge, w, h)))).toBe(true);
+    const turnedLarge = motionAbout(w / 2, h / 2, { scale: 1, rotationDeg: 2, dx: 1, dy: 1 });
+    expect(Buffer.from(warpPlaneCpu(large, turnedLarge, w, h)).equals(Buffer.from(warpPlane(large, turnedLarge, w, h)))).toBe(true);
   });
 });
