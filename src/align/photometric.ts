@@ -9,7 +9,7 @@
  * reads the lost contrast of a blurred plane as a gain below 1). Blocks across a strong edge still
  * differ; the fit is robust (Huber weights at 2 MADs) so they do not pull it.
  */
-import { apply, type Mat3 } from './matrix.js';
+import type { Mat3 } from './matrix.js';
 import { solve } from './linear.js';
 
 /** Maps a plane's channel values onto the reference's: v' = gain[c] * v + offset[c] (RGB). */
@@ -64,27 +64,13 @@ function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Ma
   // Per block and channel: the plane's mean (x) and the reference's (y).
   const xs: number[][] = [[], [], []];
   const ys: number[][] = [[], [], []];
-  const p: [number, number] = [0, 0];
-  const q: [number, number] = [0, 0];
-  const sumX = [0, 0, 0];
-  const sumY = [0, 0, 0];
+  const sumX = new Float64Array(3);
+  const sumY = new Float64Array(3);
   for (let by = 0; by < blocksY; by += step) {
-    blocks: for (let bx = 0; bx < blocksX; bx += step) {
-      sumX.fill(0);
-      sumY.fill(0);
-      let n = 0;
-      for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
-        for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
-          const i = pixelAt(plane, apply(toPlane, x, y, p));
-          const j = pixelAt(ref, apply(toRef, x, y, q));
-          if (i < 0 || j < 0) continue blocks; // only blocks both cover entirely
-          for (let c = 0; c < 3; c++) {
-            sumX[c] += plane.rgba[i + c];
-            sumY[c] += ref.rgba[j + c];
-          }
-          n++;
-        }
-      }
+    for (let bx = 0; bx < blocksX; bx += step) {
+      // Only blocks both planes cover entirely.
+      const n = blockSums(plane, toPlane, bx, by, sumX);
+      if (n === 0 || blockSums(ref, toRef, bx, by, sumY) === 0) continue;
       for (let c = 0; c < 3; c++) {
         xs[c].push(sumX[c] / n);
         ys[c].push(sumY[c] / n);
@@ -106,12 +92,32 @@ function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Ma
   return change >= MIN_BRIGHTNESS_CHANGE ? match : undefined;
 }
 
-/** Byte index of the nearest pixel to point p in a plane, or -1 outside it. */
-function pixelAt(plane: PlaneSource, p: [number, number]): number {
-  const x = Math.round(p[0]);
-  const y = Math.round(p[1]);
-  if (x < 0 || y < 0 || x >= plane.width || y >= plane.height) return -1;
-  return (y * plane.stride + x) * 4;
+/**
+ * Per-channel sums of block (bx, by)'s samples (every SAMPLE_STEP px of the reference frame, each
+ * the nearest pixel of `source` through `t`) into `sums`; the number of samples, or 0 when one
+ * falls outside the plane. A small function of its own so that it is optimised after a few blocks.
+ */
+function blockSums(source: PlaneSource, t: Mat3, bx: number, by: number, sums: Float64Array): number {
+  const { rgba, width, height, stride } = source;
+  const [t0, t1, t4, t5, t8, t9] = [t[0], t[1], t[4], t[5], t[8], t[9]];
+  let [r, g, b, n] = [0, 0, 0, 0];
+  for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
+    for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
+      // The nearest pixel to apply(t, x, y), as matrix.ts computes it.
+      const px = Math.round(t0 * x + t4 * y + t8);
+      const py = Math.round(t1 * x + t5 * y + t9);
+      if (px < 0 || py < 0 || px >= width || py >= height) return 0;
+      const i = (py * stride + px) * 4;
+      r += rgba[i];
+      g += rgba[i + 1];
+      b += rgba[i + 2];
+      n++;
+    }
+  }
+  sums[0] = r;
+  sums[1] = g;
+  sums[2] = b;
+  return n;
 }
 
 /** y = gain * x + offset by least squares with Huber weights (k = 2 MADs), refitted a few times. */
