@@ -456,7 +456,7 @@ function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number,
     if (!estimated(from) || !estimated(to)) continue;
     // The chain predicts this pair closely: start there instead of searching. No re-match of the
     // blur on the finest level: a second opinion does not need it (recovery errors the same to
-    // 0.001 px on the fixtures, docs/alignment.md), and it was a fifth of the smear's estimate.
+    // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
     const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
     const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial, fineBlurMatch: false });
     if (problem || !information) continue;
