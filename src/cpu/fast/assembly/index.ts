@@ -1,0 +1,423 @@
+// The fast CPU path's kernels (AssemblyScript, compiled to WebAssembly with SIMD by `npm run
+// build:wasm`). Maths version 1 for lapv + gaussian depth + interpolate/nearest composite; the
+// readable reference is src/cpu/*.ts, and test/cpu-fast.test.ts holds these to it.
+//
+// Memory: no allocator. The TypeScript side (src/cpu/fast/layout.ts) lays the buffers out in linear
+// memory, grows it, and passes every pointer to configure(). Per-pixel working images use a row
+// stride S = width rounded up to 4, so every SIMD lane group stays inside its row; lanes past the
+// width hold values nobody reads.
+//
+// Exactness (see docs/cpu-fast-path.md): the luma numerator N = 299 R + 587 G + 114 B is an exact
+// integer; the Laplacian of N is an exact i32 (|L| <= 1.02e6), L^2 an exact i64, and every window
+// sum of L and L^2 is an exact integer, so the sums run in any order with no rounding residue.
+// F = (area S2 - S1^2) / (area^2 255000^2) has an exact integer numerator; only the last
+// conversion rounds. A flat window gives exactly F = 0 without the reference's zero counting.
+
+// Layout, set by configure().
+let width: i32 = 0;
+let height: i32 = 0;
+let stride: i32 = 0; // S: width rounded up to 4
+let radius: i32 = 0;
+let planeCount: i32 = 0;
+let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
+let lPtr: usize = 0; // Laplacian L, i32, height rows of S
+let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r)
+let colSum2Ptr: usize = 0; // column sums of L^2, i64, S + 2 r + 4 (offset r)
+let fRowPtr: usize = 0; // one row of F, f32, S
+let fPrevPtr: usize = 0; // F of the previous plane, f32, height rows of S
+let fMaxPtr: usize = 0; // running max of F, f32
+let kPtr: usize = 0; // running argmax, i32
+let fBeforePtr: usize = 0; // F_{k-1} at the running argmax, f32
+let fAfterPtr: usize = 0; // F_{k+1} at the running argmax, f32
+let fSumPtr: usize = 0; // running sum of F over z, f64
+let depthPtr: usize = 0; // D, f32
+let confPtr: usize = 0; // C, f32
+let smoothPtr: usize = 0; // Ds, f32
+let hNumPtr: usize = 0; // smoothing: horizontal G[C D], f64, height rows of S
+let hDenPtr: usize = 0; // smoothing: horizontal G[C], f64
+let padNumPtr: usize = 0; // smoothing: one padded row of C D, f64, S + 2 R + 4
+let padDenPtr: usize = 0; // smoothing: one padded row of C, f64
+let tapsPtr: usize = 0; // Gaussian taps as f64 (the f32 weights of gaussianKernel, promoted)
+let imagePtr: usize = 0; // composite output, RGBA8, width * height * 4
+let curvePtr: usize = 0; // per-plane sums of F, f64, Z
+
+/** Stores the layout; every later call uses it. */
+export function configure(
+  w: i32, h: i32, s: i32, r: i32, z: i32,
+  planes: usize, n: usize, l: usize, cs1: usize, cs2: usize, fRow: usize, fPrev: usize,
+  fMax: usize, k: usize, fBefore: usize, fAfter: usize, fSum: usize,
+  depth: usize, conf: usize, smooth: usize, hNum: usize, hDen: usize, padNum: usize, padDen: usize,
+  taps: usize, image: usize, curve: usize,
+): void {
+  width = w; height = h; stride = s; radius = r; planeCount = z;
+  planesPtr = planes; nPtr = n; lPtr = l; colSum1Ptr = cs1; colSum2Ptr = cs2; fRowPtr = fRow; fPrevPtr = fPrev;
+  fMaxPtr = fMax; kPtr = k; fBeforePtr = fBefore; fAfterPtr = fAfter; fSumPtr = fSum;
+  depthPtr = depth; confPtr = conf; smoothPtr = smooth; hNumPtr = hNum; hDenPtr = hDen; padNumPtr = padNum; padDenPtr = padDen;
+  tapsPtr = taps; imagePtr = image; curvePtr = curve;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 1 + 2: luma numerators and the Laplacian, one plane.
+
+/** N for one row of RGBA8 into `dst` (i32), 4 pixels per step: N = 299 R + 587 G + 114 B. */
+function lumaRow(src: usize, dst: usize, w: i32): void {
+  const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+  let x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const px = v128.load(src + (<usize>x << 2));
+    const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(px), weights); // [rg0, b0, rg1, b1]
+    const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(px), weights); // [rg2, b2, rg3, b3]
+    const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+    v128.store(dst + (<usize>x << 2), n);
+  }
+  for (; x < w; x++) {
+    const p = src + (<usize>x << 2);
+    store<i32>(dst + (<usize>x << 2), 299 * <i32>load<u8>(p) + 587 * <i32>load<u8>(p, 1) + 114 * <i32>load<u8>(p, 2));
+  }
+}
+
+/**
+ * L = N(x-1) + N(x+1) + N(y-1) + N(y+1) - 4 N with clamped reads, into lPtr (rows of S). The N rows
+ * live in a ring of three padded rows (one each side, a copy of the edge pixel), so the clamped
+ * x reads are plain unaligned loads.
+ */
+function laplacianPlane(plane: usize): void {
+  const w = width;
+  const h = height;
+  const rowBytes = <usize>(stride + 8) << 2;
+  // Ring slot of row y: (y % 3); each slot starts 4 i32 before its pixel 0 (16-byte aligned).
+  for (let y = -1; y < h; y++) {
+    // Make row y + 1 (clamped) available, then emit row y.
+    const next = y + 1 < h ? y + 1 : h - 1;
+    if (y + 1 < h) {
+      const slot = nPtr + <usize>((y + 1) % 3) * rowBytes + 16;
+      lumaRow(plane + (<usize>next * <usize>w << 2), slot, w);
+      store<i32>(slot - 4, load<i32>(slot));
+      store<i32>(slot + (<usize>w << 2), load<i32>(slot + (<usize>(w - 1) << 2)));
+    }
+    if (y < 0) continue;
+    const mid = nPtr + <usize>(y % 3) * rowBytes + 16;
+    const up = y > 0 ? nPtr + <usize>((y - 1) % 3) * rowBytes + 16 : mid;
+    const dn = y + 1 < h ? nPtr + <usize>((y + 1) % 3) * rowBytes + 16 : mid;
+    const out = lPtr + (<usize>y * <usize>stride << 2);
+    for (let x = 0; x < w; x += 4) {
+      const o = <usize>x << 2;
+      const c = v128.load(mid + o);
+      const sides = i32x4.add(i32x4.add(v128.load(mid + o - 4), v128.load(mid + o + 4)), i32x4.add(v128.load(up + o), v128.load(dn + o)));
+      v128.store(out + o, i32x4.sub(sides, i32x4.shl(c, 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Window sums, F, and the streaming depth state.
+
+/** Adds (sign 1) or subtracts (sign -1) row `y` (clamped) of L and L^2 to the column sums. */
+@inline
+function addRow(y: i32, subtract: bool): void {
+  const yy = y < 0 ? 0 : y >= height ? height - 1 : y;
+  const row = lPtr + (<usize>yy * <usize>stride << 2);
+  const c1 = colSum1Ptr + (<usize>radius << 2);
+  const c2 = colSum2Ptr + (<usize>radius << 3);
+  for (let x = 0; x < stride; x += 4) {
+    const l = v128.load(row + (<usize>x << 2));
+    const a = c1 + (<usize>x << 2);
+    const b = c2 + (<usize>x << 3);
+    const lo = i64x2.extmul_low_i32x4_s(l, l);
+    const hi = i64x2.extmul_high_i32x4_s(l, l);
+    if (subtract) {
+      v128.store(a, i32x4.sub(v128.load(a), l));
+      v128.store(b, i64x2.sub(v128.load(b), lo));
+      v128.store(b + 16, i64x2.sub(v128.load(b + 16), hi));
+    } else {
+      v128.store(a, i32x4.add(v128.load(a), l));
+      v128.store(b, i64x2.add(v128.load(b), lo));
+      v128.store(b + 16, i64x2.add(v128.load(b + 16), hi));
+    }
+  }
+}
+
+/**
+ * One row of F from the column sums: horizontal running sums over the window (exact i64; the
+ * column sums are padded with r copies of the edge value on each side, so clamping costs nothing).
+ */
+function focusRow(scale: f64, area: i64): void {
+  const w = width;
+  const r = radius;
+  const c1 = colSum1Ptr;
+  const c2 = colSum2Ptr;
+  // Edge copies for the clamped reads.
+  const first1 = load<i32>(c1 + (<usize>r << 2));
+  const last1 = load<i32>(c1 + (<usize>(r + w - 1) << 2));
+  const first2 = load<i64>(c2 + (<usize>r << 3));
+  const last2 = load<i64>(c2 + (<usize>(r + w - 1) << 3));
+  for (let k = 0; k < r; k++) {
+    store<i32>(c1 + (<usize>k << 2), first1);
+    store<i32>(c1 + (<usize>(r + w + k) << 2), last1);
+    store<i64>(c2 + (<usize>k << 3), first2);
+    store<i64>(c2 + (<usize>(r + w + k) << 3), last2);
+  }
+  let s1: i64 = 0;
+  let s2: i64 = 0;
+  const side = 2 * r + 1;
+  for (let k = 0; k < side; k++) {
+    s1 += <i64>load<i32>(c1 + (<usize>k << 2));
+    s2 += load<i64>(c2 + (<usize>k << 3));
+  }
+  // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 = area^2 1.04e12, which passes
+  // 2^64 only for r = 32: there the wrapped u64 is corrected with an f64 estimate of the value.
+  const big = r > 26;
+  for (let x = 0; x < w; x++) {
+    const num = area * s2 - s1 * s1;
+    let f = <f64>(<u64>num);
+    if (big && <f64>area * <f64>s2 - <f64>s1 * <f64>s1 - f > 9.2e18) f += 18446744073709551616.0;
+    store<f32>(fRowPtr + (<usize>x << 2), <f32>(f * scale));
+    s1 += <i64>(load<i32>(c1 + (<usize>(x + side) << 2)) - load<i32>(c1 + (<usize>x << 2)));
+    s2 += load<i64>(c2 + (<usize>(x + side) << 3)) - load<i64>(c2 + (<usize>x << 3));
+  }
+}
+
+/**
+ * Folds one row of F_z into the per-pixel running state: max, argmax (ties keep the lowest z),
+ * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f64, in z order as the reference sums).
+ * Returns the row's sum of F (for the focus curve).
+ */
+function foldRow(y: i32, z: i32, keep: usize): f64 {
+  const base = <usize>y * <usize>stride;
+  const zv = i32x4.splat(z);
+  const before = i32x4.splat(z - 1);
+  let rowSum = f64x2.splat(0);
+  const w = width;
+  let x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const o4 = (base + <usize>x) << 2;
+    const o8 = (base + <usize>x) << 3;
+    const f = v128.load(fRowPtr + (<usize>x << 2));
+    const fmax = v128.load(fMaxPtr + o4);
+    const k = v128.load(kPtr + o4);
+    const prev = v128.load(fPrevPtr + o4);
+    // F_{k+1}: this plane is the one after the current argmax.
+    v128.store(fAfterPtr + o4, v128.bitselect(f, v128.load(fAfterPtr + o4), i32x4.eq(k, before)));
+    const gt = f32x4.gt(f, fmax);
+    v128.store(fMaxPtr + o4, v128.bitselect(f, fmax, gt));
+    v128.store(kPtr + o4, v128.bitselect(zv, k, gt));
+    v128.store(fBeforePtr + o4, v128.bitselect(prev, v128.load(fBeforePtr + o4), gt));
+    v128.store(fPrevPtr + o4, f);
+    const lo = f64x2.promote_low_f32x4(f);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(f, f, 2, 3, 0, 1));
+    v128.store(fSumPtr + o8, f64x2.add(v128.load(fSumPtr + o8), lo));
+    v128.store(fSumPtr + o8 + 16, f64x2.add(v128.load(fSumPtr + o8 + 16), hi));
+    rowSum = f64x2.add(rowSum, f64x2.add(lo, hi));
+  }
+  let tail: f64 = 0;
+  for (; x < w; x++) {
+    const i = base + <usize>x;
+    const f = load<f32>(fRowPtr + (<usize>x << 2));
+    const k = load<i32>(kPtr + (i << 2));
+    if (k == z - 1) store<f32>(fAfterPtr + (i << 2), f);
+    if (f > load<f32>(fMaxPtr + (i << 2))) {
+      store<f32>(fMaxPtr + (i << 2), f);
+      store<i32>(kPtr + (i << 2), z);
+      store<f32>(fBeforePtr + (i << 2), load<f32>(fPrevPtr + (i << 2)));
+    }
+    store<f32>(fPrevPtr + (i << 2), f);
+    store<f64>(fSumPtr + (i << 3), load<f64>(fSumPtr + (i << 3)) + <f64>f);
+    tail += <f64>f;
+  }
+  if (keep != 0) memory.copy(keep + (<usize>y * <usize>w << 2), fRowPtr, <usize>w << 2);
+  return f64x2.extract_lane(rowSum, 0) + f64x2.extract_lane(rowSum, 1) + tail;
+}
+
+/** Clears the depth state before plane 0 (max -1 so plane 0 always takes it: F >= 0). */
+export function beginStack(): void {
+  const n = <usize>height * <usize>stride;
+  for (let i: usize = 0; i < n; i++) {
+    store<f32>(fMaxPtr + (i << 2), -1);
+    store<i32>(kPtr + (i << 2), -1);
+    store<f32>(fBeforePtr + (i << 2), 0);
+    store<f32>(fAfterPtr + (i << 2), 0);
+    store<f64>(fSumPtr + (i << 3), 0);
+    store<f32>(fPrevPtr + (i << 2), 0);
+  }
+}
+
+/**
+ * Stages 1 and 2 for plane z (lapv), folded into the depth state as each row of F is made; F_z is
+ * also copied to `keep` (width * height f32) when keep is not 0. Stores sum_i F_z[i] in curve[z].
+ */
+export function measurePlane(z: i32, keep: usize): void {
+  const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
+  laplacianPlane(plane);
+  const r = radius;
+  const side = <i64>(2 * r + 1);
+  const area = side * side;
+  const scale = 1.0 / (<f64>area * <f64>area * 65025000000.0);
+  memory.fill(colSum1Ptr, 0, <usize>(stride + 2 * r + 4) << 2);
+  memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
+  for (let k = -r; k <= r; k++) addRow(k, false);
+  let curve: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    focusRow(scale, area);
+    curve += foldRow(y, z, keep);
+    if (y + 1 < height) {
+      addRow(y + r + 1, false);
+      addRow(y - r, true);
+    }
+  }
+  store<f64>(curvePtr + (<usize>z << 3), curve);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 3: depth and confidence from the state (the reference's expressions, in the same order).
+
+export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
+  const last = planeCount - 1;
+  const zf = <f64>planeCount;
+  for (let y = 0; y < height; y++) {
+    const base = <usize>y * <usize>stride;
+    for (let x = 0; x < width; x++) {
+      const i = (base + <usize>x);
+      const k = load<i32>(kPtr + (i << 2));
+      const fmax = <f64>load<f32>(fMaxPtr + (i << 2));
+      let delta: f64 = 0;
+      if (k > 0 && k < last) {
+        const lm = Math.log(<f64>load<f32>(fBeforePtr + (i << 2)) + fitEps);
+        const l0 = Math.log(fmax + fitEps);
+        const lp = Math.log(<f64>load<f32>(fAfterPtr + (i << 2)) + fitEps);
+        const den = lm - 2 * l0 + lp;
+        if (den < 0) {
+          delta = (lm - lp) / (2 * den);
+          if (delta > maxDelta) delta = maxDelta;
+          else if (delta < -maxDelta) delta = -maxDelta;
+        }
+      }
+      store<f32>(depthPtr + (i << 2), <f32>(<f64>k + delta));
+      const d = fmax + tau;
+      const c = d > 0 ? (fmax - load<f64>(fSumPtr + (i << 3)) / zf) / d : 0;
+      store<f32>(confPtr + (i << 2), <f32>(c > 0 ? c : 0));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 4: Ds = G[C D] / G[C], separable, f64, every pixel's terms summed in the reference's order
+// (SIMD runs across x, so each lane adds its taps k = 0..2R in turn: the same sums bit for bit).
+
+export function smooth(taps: i32, minWeight: f64): void {
+  const w = width;
+  const h = height;
+  const R = (taps - 1) >> 1;
+  // Horizontal: a padded row of C D and C, then the taps.
+  for (let y = 0; y < h; y++) {
+    const base = <usize>y * <usize>stride;
+    for (let x = -R; x < w + R + 2; x++) {
+      const xx = x < 0 ? 0 : x >= w ? w - 1 : x;
+      const i = base + <usize>xx;
+      const c = <f64>load<f32>(confPtr + (i << 2));
+      const j = <usize>(x + R) << 3;
+      store<f64>(padNumPtr + j, c * <f64>load<f32>(depthPtr + (i << 2)));
+      store<f64>(padDenPtr + j, c);
+    }
+    const outN = hNumPtr + (base << 3);
+    const outD = hDenPtr + (base << 3);
+    for (let x = 0; x < w; x += 2) {
+      let sn = f64x2.splat(0);
+      let sd = f64x2.splat(0);
+      for (let k = 0; k < taps; k++) {
+        const wk = f64x2.splat(load<f64>(tapsPtr + (<usize>k << 3)));
+        const j = <usize>(x + k) << 3;
+        sn = f64x2.add(sn, f64x2.mul(wk, v128.load(padNumPtr + j)));
+        sd = f64x2.add(sd, f64x2.mul(wk, v128.load(padDenPtr + j)));
+      }
+      v128.store(outN + (<usize>x << 3), sn);
+      v128.store(outD + (<usize>x << 3), sd);
+    }
+  }
+  // Vertical, row by row.
+  for (let y = 0; y < h; y++) {
+    const base = <usize>y * <usize>stride;
+    for (let x = 0; x < w; x += 2) {
+      let sn = f64x2.splat(0);
+      let sd = f64x2.splat(0);
+      for (let k = 0; k < taps; k++) {
+        let yy = y + k - R;
+        yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
+        const j = (<usize>yy * <usize>stride + <usize>x) << 3;
+        const wk = f64x2.splat(load<f64>(tapsPtr + (<usize>k << 3)));
+        sn = f64x2.add(sn, f64x2.mul(wk, v128.load(hNumPtr + j)));
+        sd = f64x2.add(sd, f64x2.mul(wk, v128.load(hDenPtr + j)));
+      }
+      const i = base + <usize>x;
+      storeSmoothed(i, f64x2.extract_lane(sn, 0), f64x2.extract_lane(sd, 0), minWeight);
+      if (x + 1 < w) storeSmoothed(i + 1, f64x2.extract_lane(sn, 1), f64x2.extract_lane(sd, 1), minWeight);
+    }
+  }
+}
+
+@inline
+function storeSmoothed(i: usize, num: f64, den: f64, minWeight: f64): void {
+  store<f32>(smoothPtr + (i << 2), den < minWeight ? load<f32>(depthPtr + (i << 2)) : <f32>(num / den));
+}
+
+/** sigma 0: Ds = D. */
+export function copyDepth(): void {
+  memory.copy(smoothPtr, depthPtr, (<usize>height * <usize>stride) << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 5: composite from the planes and Ds.
+
+/** interpolate: floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels, f64 as the reference. */
+export function compositeInterpolate(): void {
+  const w = width;
+  const planeBytes = <usize>width * <usize>height * 4;
+  const last = planeCount - 1;
+  const half = f64x2.splat(0.5);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < w; x++) {
+      const ds = <f64>load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
+      let z0 = Math.floor(ds);
+      if (!(z0 >= 0)) z0 = 0;
+      else if (z0 > <f64>last) z0 = <f64>last;
+      let t = ds - z0;
+      if (!(t > 0)) t = 0;
+      else if (t > 1) t = 1;
+      const zi = <i32>z0;
+      const z1 = zi < last ? zi + 1 : last;
+      const p = (<usize>y * <usize>w + <usize>x) << 2;
+      const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>zi * planeBytes + p)));
+      const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>z1 * planeBytes + p)));
+      const u = f64x2.splat(1 - t);
+      const tv = f64x2.splat(t);
+      const lo = f64x2.floor(f64x2.add(f64x2.add(f64x2.mul(u, f64x2.convert_low_i32x4_s(a)), f64x2.mul(tv, f64x2.convert_low_i32x4_s(b))), half));
+      const a2 = i32x4.shuffle(a, a, 2, 3, 0, 1);
+      const b2 = i32x4.shuffle(b, b, 2, 3, 0, 1);
+      const hi = f64x2.floor(f64x2.add(f64x2.add(f64x2.mul(u, f64x2.convert_low_i32x4_s(a2)), f64x2.mul(tv, f64x2.convert_low_i32x4_s(b2))), half));
+      const v = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 4, 5);
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.splat(0));
+      v128.store32_lane(imagePtr + p, bytes, 0);
+    }
+  }
+}
+
+/** nearest: P_z, z = floor(Ds + 0.5) clamped. */
+export function compositeNearest(): void {
+  const w = width;
+  const planeBytes = <usize>width * <usize>height * 4;
+  const last = <f64>(planeCount - 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < w; x++) {
+      let z = Math.floor(<f64>load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2)) + 0.5);
+      if (!(z >= 0)) z = 0;
+      else if (z > last) z = last;
+      const p = (<usize>y * <usize>w + <usize>x) << 2;
+      store<u32>(imagePtr + p, load<u32>(planesPtr + <usize>(<i32>z) * planeBytes + p));
+    }
+  }
+}
+
+/** First byte after the module's static data: the TypeScript layout starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
