@@ -46,7 +46,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
   const buffer = k.memory.buffer;
   const bytes = new Uint8Array(buffer);
   for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
-  new Float64Array(buffer, at.taps, taps.length).set(taps);
+  new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian, window sums, F and the running argmax, one sweep per plane; F_z is copied out
   // only when the caller keeps the focus planes.

@@ -105,11 +105,11 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const depth = take(pixels * 4);
   const confidence = take(pixels * 4);
   const smooth = take(pixels * 4);
-  const hNum = take(pixels * 8);
-  const hDen = take(pixels * 8);
-  const padNum = take((stride + 2 * taps + 8) * 8);
-  const padDen = take((stride + 2 * taps + 8) * 8);
-  const tapsAt = take(taps * 8);
+  const hNum = take(pixels * 4);
+  const hDen = take(pixels * 4);
+  const padNum = take((stride + 2 * taps + 8) * 4);
+  const padDen = take((stride + 2 * taps + 8) * 4);
+  const tapsAt = take(taps * 4);
   const image = take(width * height * 4);
   const curve = take(planeCount * 8);
   const keep = take(width * height * 4);

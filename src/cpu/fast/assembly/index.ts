@@ -34,11 +34,11 @@ let fSumPtr: usize = 0; // running sum of F over z, f64
 let depthPtr: usize = 0; // D, f32
 let confPtr: usize = 0; // C, f32
 let smoothPtr: usize = 0; // Ds, f32
-let hNumPtr: usize = 0; // smoothing: horizontal G[C D], f64, height rows of S
-let hDenPtr: usize = 0; // smoothing: horizontal G[C], f64
-let padNumPtr: usize = 0; // smoothing: one padded row of C D, f64, S + 2 R + 4
-let padDenPtr: usize = 0; // smoothing: one padded row of C, f64
-let tapsPtr: usize = 0; // Gaussian taps as f64 (the f32 weights of gaussianKernel, promoted)
+let hNumPtr: usize = 0; // smoothing: horizontal G[C D], f32, height rows of S
+let hDenPtr: usize = 0; // smoothing: horizontal G[C], f32
+let padNumPtr: usize = 0; // smoothing: one padded row of C D, f32, S + 2 R + 8
+let padDenPtr: usize = 0; // smoothing: one padded row of C, f32
+let tapsPtr: usize = 0; // Gaussian taps, f32 (gaussianKernel's)
 let imagePtr: usize = 0; // composite output, RGBA8, width * height * 4
 let curvePtr: usize = 0; // per-plane sums of F, f64, Z
 
@@ -113,9 +113,8 @@ function laplacianPlane(plane: usize): void {
 // ---------------------------------------------------------------------------------------------
 // Window sums, F, and the streaming depth state.
 
-/** Adds (sign 1) or subtracts (sign -1) row `y` (clamped) of L and L^2 to the column sums. */
-@inline
-function addRow(y: i32, subtract: bool): void {
+/** Adds row `y` (clamped) of L and L^2 to the column sums: the window's first rows. */
+function addRow(y: i32): void {
   const yy = y < 0 ? 0 : y >= height ? height - 1 : y;
   const row = lPtr + (<usize>yy * <usize>stride << 2);
   const c1 = colSum1Ptr + (<usize>radius << 2);
@@ -124,17 +123,28 @@ function addRow(y: i32, subtract: bool): void {
     const l = v128.load(row + (<usize>x << 2));
     const a = c1 + (<usize>x << 2);
     const b = c2 + (<usize>x << 3);
-    const lo = i64x2.extmul_low_i32x4_s(l, l);
-    const hi = i64x2.extmul_high_i32x4_s(l, l);
-    if (subtract) {
-      v128.store(a, i32x4.sub(v128.load(a), l));
-      v128.store(b, i64x2.sub(v128.load(b), lo));
-      v128.store(b + 16, i64x2.sub(v128.load(b + 16), hi));
-    } else {
-      v128.store(a, i32x4.add(v128.load(a), l));
-      v128.store(b, i64x2.add(v128.load(b), lo));
-      v128.store(b + 16, i64x2.add(v128.load(b + 16), hi));
-    }
+    v128.store(a, i32x4.add(v128.load(a), l));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(l, l)));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(l, l)));
+  }
+}
+
+/** Slides the window down one row: adds row `enter` and takes row `leave` (both clamped) off. */
+function slideRows(enter: i32, leave: i32): void {
+  const h = height;
+  const rowIn = lPtr + (<usize>(enter >= h ? h - 1 : enter) * <usize>stride << 2);
+  const rowOut = lPtr + (<usize>(leave < 0 ? 0 : leave) * <usize>stride << 2);
+  if (rowIn == rowOut) return; // the same clamped row enters and leaves
+  const c1 = colSum1Ptr + (<usize>radius << 2);
+  const c2 = colSum2Ptr + (<usize>radius << 3);
+  for (let x = 0; x < stride; x += 4) {
+    const li = v128.load(rowIn + (<usize>x << 2));
+    const lo = v128.load(rowOut + (<usize>x << 2));
+    const a = c1 + (<usize>x << 2);
+    const b = c2 + (<usize>x << 3);
+    v128.store(a, i32x4.add(v128.load(a), i32x4.sub(li, lo)));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.sub(i64x2.extmul_low_i32x4_s(li, li), i64x2.extmul_low_i32x4_s(lo, lo))));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.sub(i64x2.extmul_high_i32x4_s(li, li), i64x2.extmul_high_i32x4_s(lo, lo))));
   }
 }
 
@@ -167,12 +177,20 @@ function focusRow(scale: f64, area: i64): void {
   }
   // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 = area^2 1.04e12, which passes
   // 2^64 only for r = 32: there the wrapped u64 is corrected with an f64 estimate of the value.
-  const big = r > 26;
+  if (r > 26) {
+    for (let x = 0; x < w; x++) {
+      const num = area * s2 - s1 * s1;
+      let f = <f64>(<u64>num);
+      if (<f64>area * <f64>s2 - <f64>s1 * <f64>s1 - f > 9.2e18) f += 18446744073709551616.0;
+      store<f32>(fRowPtr + (<usize>x << 2), <f32>(f * scale));
+      s1 += <i64>(load<i32>(c1 + (<usize>(x + side) << 2)) - load<i32>(c1 + (<usize>x << 2)));
+      s2 += load<i64>(c2 + (<usize>(x + side) << 3)) - load<i64>(c2 + (<usize>x << 3));
+    }
+    return;
+  }
   for (let x = 0; x < w; x++) {
-    const num = area * s2 - s1 * s1;
-    let f = <f64>(<u64>num);
-    if (big && <f64>area * <f64>s2 - <f64>s1 * <f64>s1 - f > 9.2e18) f += 18446744073709551616.0;
-    store<f32>(fRowPtr + (<usize>x << 2), <f32>(f * scale));
+    // Below 2^63 here: the signed conversion (one instruction) is exact up to its rounding.
+    store<f32>(fRowPtr + (<usize>x << 2), <f32>(<f64>(area * s2 - s1 * s1) * scale));
     s1 += <i64>(load<i32>(c1 + (<usize>(x + side) << 2)) - load<i32>(c1 + (<usize>x << 2)));
     s2 += load<i64>(c2 + (<usize>(x + side) << 3)) - load<i64>(c2 + (<usize>x << 3));
   }
@@ -255,109 +273,161 @@ export function measurePlane(z: i32, keep: usize): void {
   const scale = 1.0 / (<f64>area * <f64>area * 65025000000.0);
   memory.fill(colSum1Ptr, 0, <usize>(stride + 2 * r + 4) << 2);
   memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
-  for (let k = -r; k <= r; k++) addRow(k, false);
+  for (let k = -r; k <= r; k++) addRow(k);
   let curve: f64 = 0;
   for (let y = 0; y < height; y++) {
     focusRow(scale, area);
     curve += foldRow(y, z, keep);
-    if (y + 1 < height) {
-      addRow(y + r + 1, false);
-      addRow(y - r, true);
-    }
+    if (y + 1 < height) slideRows(y + r + 1, y - r);
   }
   store<f64>(curvePtr + (<usize>z << 3), curve);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: depth and confidence from the state (the reference's expressions, in the same order).
+// Stage 3: depth and confidence from the state, two pixels per step (f64x2). The reference's
+// expressions in the same order; ln is logF64x2 below (within ~1e-15 of Math.log, so D differs from
+// the reference only where a rounding lands differently: far inside the parity bar).
+
+/**
+ * ln x for x > 0 finite (here x >= FIT_EPS): x = 2^e m, m in [sqrt(1/2), sqrt(2)), and
+ * ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, by its series to s^17 (error < 1e-15).
+ */
+@inline
+function logF64x2(x: v128): v128 {
+  let e = i64x2.sub(i64x2.shr_u(x, 52), i64x2.splat(1023));
+  let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const high = f64x2.gt(m, f64x2.splat(1.4142135623730951));
+  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, high);
+  e = i64x2.sub(e, high); // high lanes are -1
+  const ef = f64x2.convert_low_i32x4_s(i32x4.shuffle(e, e, 0, 2, 0, 2));
+  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1)), f64x2.add(m, f64x2.splat(1)));
+  const z = f64x2.mul(s, s);
+  let p = f64x2.splat(1.0 / 17);
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 15));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 13));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 11));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 9));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 7));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 5));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 3));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1));
+  const lnM = f64x2.mul(f64x2.mul(s, f64x2.splat(2)), p);
+  return f64x2.add(f64x2.add(f64x2.mul(ef, f64x2.splat(0.6931471803691238)), lnM), f64x2.mul(ef, f64x2.splat(1.9082149292705877e-10)));
+}
+
+/** f32 pair at p as f64x2. */
+@inline
+function loadF32x2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
 
 export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
-  const last = planeCount - 1;
-  const zf = <f64>planeCount;
+  const last = i32x4.splat(planeCount - 1);
+  const zero = i32x4.splat(0);
+  const eps = f64x2.splat(fitEps);
+  const two = f64x2.splat(2);
+  const hi = f64x2.splat(maxDelta);
+  const lo = f64x2.splat(-maxDelta);
+  const tauv = f64x2.splat(tau);
+  const zf = f64x2.splat(<f64>planeCount);
+  const fz = f64x2.splat(0);
   for (let y = 0; y < height; y++) {
     const base = <usize>y * <usize>stride;
-    for (let x = 0; x < width; x++) {
-      const i = (base + <usize>x);
-      const k = load<i32>(kPtr + (i << 2));
-      const fmax = <f64>load<f32>(fMaxPtr + (i << 2));
-      let delta: f64 = 0;
-      if (k > 0 && k < last) {
-        const lm = Math.log(<f64>load<f32>(fBeforePtr + (i << 2)) + fitEps);
-        const l0 = Math.log(fmax + fitEps);
-        const lp = Math.log(<f64>load<f32>(fAfterPtr + (i << 2)) + fitEps);
-        const den = lm - 2 * l0 + lp;
-        if (den < 0) {
-          delta = (lm - lp) / (2 * den);
-          if (delta > maxDelta) delta = maxDelta;
-          else if (delta < -maxDelta) delta = -maxDelta;
-        }
-      }
-      store<f32>(depthPtr + (i << 2), <f32>(<f64>k + delta));
-      const d = fmax + tau;
-      const c = d > 0 ? (fmax - load<f64>(fSumPtr + (i << 3)) / zf) / d : 0;
-      store<f32>(confPtr + (i << 2), <f32>(c > 0 ? c : 0));
+    // Pairs up to the width rounded up to 2 (S is a multiple of 4: the extra lane is unread).
+    for (let x = 0; x < width; x += 2) {
+      const i = base + <usize>x;
+      const k = v128.load64_zero(kPtr + (i << 2));
+      const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, zero), i32x4.lt_s(k, last)));
+      const fmax = loadF32x2(fMaxPtr + (i << 2));
+      const lm = logF64x2(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps));
+      const l0 = logF64x2(f64x2.add(fmax, eps));
+      const lp = logF64x2(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps));
+      const den = f64x2.add(f64x2.sub(lm, f64x2.mul(two, l0)), lp);
+      let delta = f64x2.div(f64x2.sub(lm, lp), f64x2.mul(two, den));
+      delta = f64x2.pmax(f64x2.pmin(delta, hi), lo);
+      delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
+      const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
+      v128.store64_lane(depthPtr + (i << 2), depth, 0);
+      const d = f64x2.add(fmax, tauv);
+      const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), zf)), d);
+      const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
+      v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 4: Ds = G[C D] / G[C], separable, f64, every pixel's terms summed in the reference's order
-// (SIMD runs across x, so each lane adds its taps k = 0..2R in turn: the same sums bit for bit).
+// Stage 4: Ds = G[C D] / G[C], separable, f32x4 across x. The taps are symmetric, so each pair
+// w_k (a[x-k] + a[x+k]) costs one multiply. f32 sums of at most 2 R + 1 = 193 terms stay within
+// ~1e-6 of the reference's f64 sums, far inside the 0.02-plane parity bar (test/cpu-fast.test.ts).
 
-export function smooth(taps: i32, minWeight: f64): void {
+/** Horizontal: pads one row of C D and C by R copies of the edge each side, then the taps. */
+function smoothRows(R: i32): void {
   const w = width;
   const h = height;
-  const R = (taps - 1) >> 1;
-  // Horizontal: a padded row of C D and C, then the taps.
   for (let y = 0; y < h; y++) {
     const base = <usize>y * <usize>stride;
-    for (let x = -R; x < w + R + 2; x++) {
+    for (let x = -R; x < w + R + 4; x++) {
       const xx = x < 0 ? 0 : x >= w ? w - 1 : x;
       const i = base + <usize>xx;
-      const c = <f64>load<f32>(confPtr + (i << 2));
-      const j = <usize>(x + R) << 3;
-      store<f64>(padNumPtr + j, c * <f64>load<f32>(depthPtr + (i << 2)));
-      store<f64>(padDenPtr + j, c);
+      const c = load<f32>(confPtr + (i << 2));
+      const j = <usize>(x + R) << 2;
+      store<f32>(padNumPtr + j, c * load<f32>(depthPtr + (i << 2)));
+      store<f32>(padDenPtr + j, c);
     }
-    const outN = hNumPtr + (base << 3);
-    const outD = hDenPtr + (base << 3);
-    for (let x = 0; x < w; x += 2) {
-      let sn = f64x2.splat(0);
-      let sd = f64x2.splat(0);
-      for (let k = 0; k < taps; k++) {
-        const wk = f64x2.splat(load<f64>(tapsPtr + (<usize>k << 3)));
-        const j = <usize>(x + k) << 3;
-        sn = f64x2.add(sn, f64x2.mul(wk, v128.load(padNumPtr + j)));
-        sd = f64x2.add(sd, f64x2.mul(wk, v128.load(padDenPtr + j)));
+    const outN = hNumPtr + (base << 2);
+    const outD = hDenPtr + (base << 2);
+    const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
+    for (let x = 0; x < w; x += 4) {
+      const centre = <usize>(x + R) << 2;
+      let sn = f32x4.mul(wc, v128.load(padNumPtr + centre));
+      let sd = f32x4.mul(wc, v128.load(padDenPtr + centre));
+      for (let k = 0; k < R; k++) {
+        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const l = <usize>(x + k) << 2;
+        const r = <usize>(x + 2 * R - k) << 2;
+        sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(padNumPtr + l), v128.load(padNumPtr + r))));
+        sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(padDenPtr + l), v128.load(padDenPtr + r))));
       }
-      v128.store(outN + (<usize>x << 3), sn);
-      v128.store(outD + (<usize>x << 3), sd);
-    }
-  }
-  // Vertical, row by row.
-  for (let y = 0; y < h; y++) {
-    const base = <usize>y * <usize>stride;
-    for (let x = 0; x < w; x += 2) {
-      let sn = f64x2.splat(0);
-      let sd = f64x2.splat(0);
-      for (let k = 0; k < taps; k++) {
-        let yy = y + k - R;
-        yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
-        const j = (<usize>yy * <usize>stride + <usize>x) << 3;
-        const wk = f64x2.splat(load<f64>(tapsPtr + (<usize>k << 3)));
-        sn = f64x2.add(sn, f64x2.mul(wk, v128.load(hNumPtr + j)));
-        sd = f64x2.add(sd, f64x2.mul(wk, v128.load(hDenPtr + j)));
-      }
-      const i = base + <usize>x;
-      storeSmoothed(i, f64x2.extract_lane(sn, 0), f64x2.extract_lane(sd, 0), minWeight);
-      if (x + 1 < w) storeSmoothed(i + 1, f64x2.extract_lane(sn, 1), f64x2.extract_lane(sd, 1), minWeight);
+      v128.store(outN + (<usize>x << 2), sn);
+      v128.store(outD + (<usize>x << 2), sd);
     }
   }
 }
 
-@inline
-function storeSmoothed(i: usize, num: f64, den: f64, minWeight: f64): void {
-  store<f32>(smoothPtr + (i << 2), den < minWeight ? load<f32>(depthPtr + (i << 2)) : <f32>(num / den));
+/** Vertical, row by row, then Ds = num / den (D where den is below minWeight). */
+function smoothCols(R: i32, minWeight: f32): void {
+  const w = width;
+  const h = height;
+  const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
+  const floor = f32x4.splat(minWeight);
+  for (let y = 0; y < h; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < w; x += 4) {
+      const o = <usize>x << 2;
+      let sn = f32x4.mul(wc, v128.load(hNumPtr + row + o));
+      let sd = f32x4.mul(wc, v128.load(hDenPtr + row + o));
+      for (let k = 0; k < R; k++) {
+        let up = y - R + k;
+        let dn = y + R - k;
+        up = up < 0 ? 0 : up;
+        dn = dn >= h ? h - 1 : dn;
+        const a = ((<usize>up * <usize>stride) << 2) + o;
+        const b = ((<usize>dn * <usize>stride) << 2) + o;
+        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(hNumPtr + a), v128.load(hNumPtr + b))));
+        sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(hDenPtr + a), v128.load(hDenPtr + b))));
+      }
+      const d = v128.load(depthPtr + row + o);
+      v128.store(smoothPtr + row + o, v128.bitselect(d, f32x4.div(sn, sd), f32x4.lt(sd, floor)));
+    }
+  }
+}
+
+export function smooth(taps: i32, minWeight: f64): void {
+  const R = (taps - 1) >> 1;
+  smoothRows(R);
+  smoothCols(R, <f32>minWeight);
 }
 
 /** sigma 0: Ds = D. */
