@@ -37,7 +37,7 @@ function check(stack: ZStack, options: FuseOptions, label: string): void {
   const resolved = resolveOptions({ ...options, keepFocus: true });
   const ref = fuseCpu(stack, resolved);
   const fast = fuseCpuFast(stack, resolved);
-  expect(fast.backend).toEqual({ name: 'cpu' });
+  expect(fast.backend).toEqual({ name: 'cpu', runtime: 'wasm simd' });
   assertParity(parity(ref, fast), label);
   expect(fast.stats.bestPlane).toBe(ref.stats.bestPlane);
   expect(fast.stats.depthHistogram.reduce((a, b) => a + b, 0)).toBe(stack.width * stack.height);
@@ -105,6 +105,7 @@ describe('fast CPU path', () => {
       const fast = fuseCpuFast(stack, resolved);
       expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
       expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
+      expect(fast.backend).toEqual({ name: 'cpu' }); // the result says the reference ran
     }
   });
 

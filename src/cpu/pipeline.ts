@@ -76,6 +76,8 @@ export interface FusedStages {
   focus: Float32Array[];
   timings: { luma: number; measure: number; depth: number; smooth: number; composite: number; stats: number };
   depthFallback?: EdgeDepthInfo['fallback'];
+  /** Set by stages other than the reference's: what ran them (the result's backend.runtime). */
+  runtime?: string;
 }
 
 /**
@@ -172,7 +174,7 @@ function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedO
     confidence: fused.confidence,
     stats: fused.stats,
     options,
-    backend: { name: 'cpu' },
+    backend: fused.runtime ? { name: 'cpu', runtime: fused.runtime } : { name: 'cpu' },
     timings: { ...(aligned ? { align: aligned.ms } : {}), ...fused.timings, total: performance.now() - t0 },
   };
   if (options.keepFocus) result.focus = fused.focus;

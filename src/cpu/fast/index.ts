@@ -79,6 +79,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
     confidence,
     stats,
     focus,
+    runtime: 'wasm simd',
     // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.
     timings: { luma: t1 - t0, measure: t2 - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
   };
