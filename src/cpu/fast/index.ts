@@ -107,7 +107,7 @@ const sharedWorkspace = createCpuWorkspace();
 export const cpuBackend: FusionBackend = {
   name: 'cpu',
   aligns: true,
-  describe: () => (fastCpuReady() ? 'cpu (wasm simd)' : 'cpu (TypeScript reference: no WebAssembly SIMD here)'),
+  describe: () => (fastCpuReady() ? 'cpu (wasm simd)' : 'cpu (TypeScript reference: WebAssembly SIMD unavailable here)'),
   fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => {
     await initFastCpu();
     return fuseCpuFast(stack, options, sharedWorkspace);

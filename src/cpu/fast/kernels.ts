@@ -29,16 +29,22 @@ function supported(): boolean {
 }
 
 /**
- * Instantiates the module once; resolves false where WebAssembly SIMD is missing (the reference
- * engine is used then). Call it before {@link fuseCpuFast} in a browser: a main thread may not
+ * Instantiates the module once; resolves false where WebAssembly SIMD is missing or the page may not
+ * compile WebAssembly (Content-Security-Policy without 'wasm-unsafe-eval'): the reference fuses then. Call it before {@link fuseCpuFast} in a browser: a main thread may not
  * compile modules synchronously.
  * @example if (!(await initFastCpu())) console.warn('no wasm SIMD here: the TypeScript reference fuses');
  */
 export async function initFastCpu(): Promise<boolean> {
   if (kernels) return true;
   if (!supported()) return false;
-  const { instance } = await WebAssembly.instantiate(wasmBytes);
-  kernels ??= instance.exports as unknown as FastKernels;
+  try {
+    const { instance } = await WebAssembly.instantiate(wasmBytes);
+    kernels ??= instance.exports as unknown as FastKernels;
+  } catch {
+    // A page whose Content-Security-Policy forbids compiling WebAssembly: the reference fuses.
+    available = false;
+    return false;
+  }
   return true;
 }
 
