@@ -86,6 +86,18 @@ describe('fast CPU path', () => {
     expect(fast.depth.every((d) => d === 0)).toBe(true);
   });
 
+  it('a saturated checkerboard at window 32: the window sums pass 2^64 and are still right', () => {
+    // |L| = 4 x 255000 everywhere, so area S2 - S1^2 is about 1.86e19 > 2^64 at r = 32.
+    const board = (phase: number) => {
+      const p = new Uint8Array(70 * 70 * 4);
+      for (let i = 0; i < 70 * 70; i++) p.fill(((i % 70) + Math.floor(i / 70) + phase) % 2 ? 255 : 0, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
+      return p;
+    };
+    const flat = new Uint8Array(70 * 70 * 4).fill(128);
+    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 32 }, 'checkerboard r=32');
+    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 26 }, 'checkerboard r=26');
+  });
+
   it('synthetic cytology, 384x384 x 11 (the default pipeline)', () => {
     const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
     check(stack, {}, 'synth cytology');
