@@ -284,35 +284,32 @@ export function measurePlane(z: i32, keep: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: depth and confidence from the state, two pixels per step (f64x2). The reference's
-// expressions in the same order; ln is logF64x2 below (within ~1e-15 of Math.log, so D differs from
-// the reference only where a rounding lands differently: far inside the parity bar).
+// Stage 3: depth and confidence from the state, two pixels per step. The reference's fit,
+// rewritten around the peak: with A = (F_{k-1} + eps) / (F_k + eps) and B = (F_{k+1} + eps) /
+// (F_k + eps) (both in (0, 1]), l_{k-1} - l_k = ln A and l_{k+1} - l_k = ln B, so
+// den = ln A + ln B and l_{k-1} - l_{k+1} = ln A - ln B. The ratios are formed in f64 and their
+// logs taken in f32x4 (four at once, ~1e-7 relative): no large logs cancel, and D stays within
+// ~1e-6 plane of the reference's f64 fit on the same F. Confidence as the reference, in f64.
 
 /**
- * ln x for x > 0 finite (here x >= FIT_EPS): x = 2^e m, m in [sqrt(1/2), sqrt(2)), and
- * ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, by its series to s^17 (error < 1e-15).
+ * ln x for x > 0 normal (f32x4): x = 2^e m, m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s),
+ * s = (m - 1) / (m + 1), |s| <= 0.1716, series to s^9 (error < 1e-8).
  */
 @inline
-function logF64x2(x: v128): v128 {
-  let e = i64x2.sub(i64x2.shr_u(x, 52), i64x2.splat(1023));
-  let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
-  const high = f64x2.gt(m, f64x2.splat(1.4142135623730951));
-  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, high);
-  e = i64x2.sub(e, high); // high lanes are -1
-  const ef = f64x2.convert_low_i32x4_s(i32x4.shuffle(e, e, 0, 2, 0, 2));
-  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1)), f64x2.add(m, f64x2.splat(1)));
-  const z = f64x2.mul(s, s);
-  let p = f64x2.splat(1.0 / 17);
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 15));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 13));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 11));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 9));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 7));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 5));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 3));
-  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1));
-  const lnM = f64x2.mul(f64x2.mul(s, f64x2.splat(2)), p);
-  return f64x2.add(f64x2.add(f64x2.mul(ef, f64x2.splat(0.6931471803691238)), lnM), f64x2.mul(ef, f64x2.splat(1.9082149292705877e-10)));
+function logF32x4(x: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  const high = f32x4.gt(m, f32x4.splat(1.4142135));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, high);
+  e = i32x4.sub(e, high); // high lanes are -1
+  const s = f32x4.div(f32x4.sub(m, f32x4.splat(1)), f32x4.add(m, f32x4.splat(1)));
+  const z = f32x4.mul(s, s);
+  let p = f32x4.splat(1.0 / 9);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 7));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 5));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 3));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1));
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(e), f32x4.splat(0.6931472)), f32x4.mul(f32x4.mul(s, f32x4.splat(2)), p));
 }
 
 /** f32 pair at p as f64x2. */
@@ -325,6 +322,7 @@ export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
   const last = i32x4.splat(planeCount - 1);
   const zero = i32x4.splat(0);
   const eps = f64x2.splat(fitEps);
+  const one = f64x2.splat(1);
   const two = f64x2.splat(2);
   const hi = f64x2.splat(maxDelta);
   const lo = f64x2.splat(-maxDelta);
@@ -339,11 +337,14 @@ export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
       const k = v128.load64_zero(kPtr + (i << 2));
       const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, zero), i32x4.lt_s(k, last)));
       const fmax = loadF32x2(fMaxPtr + (i << 2));
-      const lm = logF64x2(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps));
-      const l0 = logF64x2(f64x2.add(fmax, eps));
-      const lp = logF64x2(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps));
-      const den = f64x2.add(f64x2.sub(lm, f64x2.mul(two, l0)), lp);
-      let delta = f64x2.div(f64x2.sub(lm, lp), f64x2.mul(two, den));
+      const inv = f64x2.div(one, f64x2.add(fmax, eps));
+      const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
+      const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
+      const logs = logF32x4(i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5)); // [ln A0, ln A1, ln B0, ln B1]
+      const lnA = f64x2.promote_low_f32x4(logs);
+      const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
+      const den = f64x2.add(lnA, lnB);
+      let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(two, den));
       delta = f64x2.pmax(f64x2.pmin(delta, hi), lo);
       delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
       const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
@@ -438,37 +439,82 @@ export function copyDepth(): void {
 // ---------------------------------------------------------------------------------------------
 // Stage 5: composite from the planes and Ds.
 
-/** interpolate: floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels, f64 as the reference. */
+/**
+ * interpolate: floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels, four pixels per step: z0 and
+ * t as vectors, the 4 x 4 samples of each plane gathered into one v128, the blend in f32 (the
+ * reference uses f64: the floor can differ only where the exact value lies within ~3e-5 of a half
+ * level, i.e. by one level on a few channel values, inside the parity bar).
+ */
 export function compositeInterpolate(): void {
   const w = width;
   const planeBytes = <usize>width * <usize>height * 4;
-  const last = planeCount - 1;
-  const half = f64x2.splat(0.5);
+  const lastF = f32x4.splat(<f32>(planeCount - 1));
+  const zeroF = f32x4.splat(0);
+  const oneF = f32x4.splat(1);
+  const half = f32x4.splat(0.5);
+  const lastI = i32x4.splat(planeCount - 1);
+  const bytes = i32x4.splat(<i32>planeBytes);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < w; x++) {
-      const ds = <f64>load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
-      let z0 = Math.floor(ds);
-      if (!(z0 >= 0)) z0 = 0;
-      else if (z0 > <f64>last) z0 = <f64>last;
-      let t = ds - z0;
-      if (!(t > 0)) t = 0;
-      else if (t > 1) t = 1;
-      const zi = <i32>z0;
-      const z1 = zi < last ? zi + 1 : last;
+    let x = 0;
+    for (; x + 4 <= w; x += 4) {
+      const ds = v128.load(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
+      let z0 = f32x4.floor(ds);
+      z0 = v128.bitselect(z0, zeroF, f32x4.ge(z0, zeroF)); // NaN and negatives read as plane 0
+      z0 = f32x4.pmin(z0, lastF);
+      let t = f32x4.sub(ds, z0);
+      t = v128.bitselect(t, zeroF, f32x4.gt(t, zeroF));
+      t = f32x4.pmin(t, oneF);
+      const u = f32x4.sub(oneF, t);
+      const zi = i32x4.trunc_sat_f32x4_s(z0);
       const p = (<usize>y * <usize>w + <usize>x) << 2;
-      const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>zi * planeBytes + p)));
-      const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>z1 * planeBytes + p)));
-      const u = f64x2.splat(1 - t);
-      const tv = f64x2.splat(t);
-      const lo = f64x2.floor(f64x2.add(f64x2.add(f64x2.mul(u, f64x2.convert_low_i32x4_s(a)), f64x2.mul(tv, f64x2.convert_low_i32x4_s(b))), half));
-      const a2 = i32x4.shuffle(a, a, 2, 3, 0, 1);
-      const b2 = i32x4.shuffle(b, b, 2, 3, 0, 1);
-      const hi = f64x2.floor(f64x2.add(f64x2.add(f64x2.mul(u, f64x2.convert_low_i32x4_s(a2)), f64x2.mul(tv, f64x2.convert_low_i32x4_s(b2))), half));
-      const v = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 4, 5);
-      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.splat(0));
-      v128.store32_lane(imagePtr + p, bytes, 0);
+      // Byte offsets of each pixel's sample in plane z0 and z1 (planes below 4 GiB: wasm32).
+      const offA = i32x4.add(i32x4.mul(zi, bytes), i32x4.splat(<i32>(planesPtr + p)));
+      const offB = i32x4.add(i32x4.mul(i32x4.min_s(i32x4.add(zi, i32x4.splat(1)), lastI), bytes), i32x4.splat(<i32>(planesPtr + p)));
+      let a = v128.load32_zero(<usize>i32x4.extract_lane(offA, 0));
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 1) + 4, a, 1);
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 2) + 8, a, 2);
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 3) + 12, a, 3);
+      let b = v128.load32_zero(<usize>i32x4.extract_lane(offB, 0));
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 1) + 4, b, 1);
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 2) + 8, b, 2);
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 3) + 12, b, 3);
+      const aLo = i16x8.extend_low_i8x16_u(a);
+      const aHi = i16x8.extend_high_i8x16_u(a);
+      const bLo = i16x8.extend_low_i8x16_u(b);
+      const bHi = i16x8.extend_high_i8x16_u(b);
+      const c0 = blendPixel(i32x4.extend_low_i16x8_u(aLo), i32x4.extend_low_i16x8_u(bLo), f32x4.shuffle(u, u, 0, 0, 0, 0), f32x4.shuffle(t, t, 0, 0, 0, 0), half);
+      const c1 = blendPixel(i32x4.extend_high_i16x8_u(aLo), i32x4.extend_high_i16x8_u(bLo), f32x4.shuffle(u, u, 1, 1, 1, 1), f32x4.shuffle(t, t, 1, 1, 1, 1), half);
+      const c2 = blendPixel(i32x4.extend_low_i16x8_u(aHi), i32x4.extend_low_i16x8_u(bHi), f32x4.shuffle(u, u, 2, 2, 2, 2), f32x4.shuffle(t, t, 2, 2, 2, 2), half);
+      const c3 = blendPixel(i32x4.extend_high_i16x8_u(aHi), i32x4.extend_high_i16x8_u(bHi), f32x4.shuffle(u, u, 3, 3, 3, 3), f32x4.shuffle(t, t, 3, 3, 3, 3), half);
+      v128.store(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3)));
     }
+    for (; x < w; x++) compositeOne(y, x, planeBytes);
   }
+}
+
+/** One pixel's four channels: floor(u a + t b + 0.5). */
+@inline
+function blendPixel(a: v128, b: v128, u: v128, t: v128, half: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.add(f32x4.add(f32x4.mul(u, f32x4.convert_i32x4_u(a)), f32x4.mul(t, f32x4.convert_i32x4_u(b))), half)));
+}
+
+/** The row's last pixels (width not a multiple of 4), one at a time, same f32 arithmetic. */
+function compositeOne(y: i32, x: i32, planeBytes: usize): void {
+  const last = planeCount - 1;
+  const ds = load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
+  let z0 = Mathf.floor(ds);
+  if (!(z0 >= 0)) z0 = 0;
+  else if (z0 > <f32>last) z0 = <f32>last;
+  let t = ds - z0;
+  if (!(t > 0)) t = 0;
+  else if (t > 1) t = 1;
+  const zi = <i32>z0;
+  const z1 = zi < last ? zi + 1 : last;
+  const p = (<usize>y * <usize>width + <usize>x) << 2;
+  const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>zi * planeBytes + p)));
+  const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>z1 * planeBytes + p)));
+  const c = blendPixel(a, b, f32x4.splat(1 - t), f32x4.splat(t), f32x4.splat(0.5));
+  v128.store32_lane(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c, c), c), 0);
 }
 
 /** nearest: P_z, z = floor(Ds + 0.5) clamped. */
