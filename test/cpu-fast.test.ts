@@ -101,6 +101,13 @@ describe('fast CPU path', () => {
   it('synthetic cytology, 384x384 x 11 (the default pipeline)', () => {
     const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
     check(stack, {}, 'synth cytology');
+    // align auto on this registered stack applies nothing: exactly align none's result, on the fast path.
+    const none = fuseCpuFast(stack, resolveOptions({}));
+    const auto = fuseCpuFast(stack, resolveOptions({ align: 'auto' }));
+    expect(auto.alignment?.applied).toBe(false);
+    expect(auto.backend.runtime).toBe('wasm simd');
+    expect(Buffer.compare(Buffer.from(auto.image), Buffer.from(none.image))).toBe(0);
+    expect(Array.from(auto.depth)).toEqual(Array.from(none.depth));
   });
 
   it('a real stack (test/fixtures/real/tools, 712x495 x 6), windows 4 and 17', async () => {

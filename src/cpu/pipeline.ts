@@ -122,7 +122,9 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
     tAlign = performance.now() - t0;
   }
   const timedAlignment = alignment && { alignment, ms: tAlign };
-  if (!measured && stages) {
+  if (stages) {
+    // Also when auto's preview pass measured the planes and applied nothing: the stages fuse them
+    // again, so auto on a registered stack gives exactly what align none gives on this engine.
     const fused = stages(stack, options);
     if (fused) return assembleResult(stack, fused, options, t0, timedAlignment);
   }
