@@ -9,7 +9,7 @@ import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../..
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { statsFromCurve } from '../stats.js';
-import { fastKernels, fitLayout, initFastCpu } from './kernels.js';
+import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.js';
 
 export { initFastCpu } from './kernels.js';
 
@@ -42,7 +42,14 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
     tapsSigma = options.sigma;
   }
   const t0 = performance.now();
-  const at = fitLayout(k, width, height, Z, options.window, taps.length);
+  let at: FastLayout;
+  try {
+    at = fitLayout(k, width, height, Z, options.window, taps.length);
+  } catch {
+    // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
+    // reference stages, whose arrays live outside it, fuse such a stack instead.
+    return undefined;
+  }
   const buffer = k.memory.buffer;
   const bytes = new Uint8Array(buffer);
   for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
