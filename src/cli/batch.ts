@@ -132,8 +132,6 @@ async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected one dataset folder but received ${positionals.length}: ${positionals.map((p) => `'${p}'`).join(', ')}`);
   if (positionals.length === 0) expected('a dataset folder', 'focusfuse batch', undefined);
   if (!v.out) expected('an output folder', '--out', undefined);
-  // The batch's cpu engine is the fast path (worker threads); cpu-reference is for `fuse` and tests.
-  choiceFlag('--backend', ['auto', 'webgpu', 'cpu'] as const, v.backend, 'auto');
   const { options: fuse, runtime, fallback } = fusionFromFlags(v, 'auto');
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   const planes = numberFlag('--planes', v.planes);
