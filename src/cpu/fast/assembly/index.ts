@@ -249,14 +249,18 @@ function foldRow(y: i32, z: i32, keep: usize): f64 {
 
 /** Clears the depth state before plane 0 (max -1 so plane 0 always takes it: F >= 0). */
 export function beginStack(): void {
-  const n = <usize>height * <usize>stride;
-  for (let i: usize = 0; i < n; i++) {
-    store<f32>(fMaxPtr + (i << 2), -1);
-    store<i32>(kPtr + (i << 2), -1);
-    store<f32>(fBeforePtr + (i << 2), 0);
-    store<f32>(fAfterPtr + (i << 2), 0);
-    store<f64>(fSumPtr + (i << 3), 0);
-    store<f32>(fPrevPtr + (i << 2), 0);
+  const n = <usize>height * <usize>stride; // a multiple of 4
+  const minusOne = f32x4.splat(-1);
+  const noPlane = i32x4.splat(-1);
+  const zero = i32x4.splat(0);
+  for (let i: usize = 0; i < n; i += 4) {
+    v128.store(fMaxPtr + (i << 2), minusOne);
+    v128.store(kPtr + (i << 2), noPlane);
+    v128.store(fBeforePtr + (i << 2), zero);
+    v128.store(fAfterPtr + (i << 2), zero);
+    v128.store(fPrevPtr + (i << 2), zero);
+    v128.store(fSumPtr + (i << 3), zero);
+    v128.store(fSumPtr + (i << 3) + 16, zero);
   }
 }
 
