@@ -10,6 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuse } from '../src/fuse.js';
+import { cpuBackend, cpuReferenceBackend } from '../src/cpu/backend.js';
+import { generateStack } from '../src/synth/generate.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import { MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/core/types.js';
@@ -34,11 +36,21 @@ export interface SpeedGrid {
   basePlanes: number;
   /** Stacks per call of the batch sweep (at the base stack). */
   batches: number[];
+  /** The large CPU case (planes x side^2 on the fast path, time and peak RSS); none in the quick grid. */
+  large?: { side: number; planes: number; runs: number };
 }
 
 export const QUICK_SPEED_GRID: SpeedGrid = { runs: 5, sizes: [128, 256], planeCounts: [3, 11], baseSize: 128, basePlanes: 7, batches: [1, 4] };
 
-export const FULL_SPEED_GRID: SpeedGrid = { runs: 7, sizes: [256, 512, 1024, 2048, 4096], planeCounts: [3, 11, 21, 41], baseSize: 384, basePlanes: 11, batches: [1, 8, 64] };
+export const FULL_SPEED_GRID: SpeedGrid = {
+  runs: 7,
+  sizes: [256, 512, 1024, 2048, 4096],
+  planeCounts: [3, 11, 21, 41],
+  baseSize: 384,
+  basePlanes: 11,
+  batches: [1, 8, 64],
+  large: { side: 2048, planes: 21, runs: 3 },
+};
 
 /** Largest side the synth generator renders for the speed bench; bigger stacks are upscaled (content does not matter for timing). */
 const MAX_RENDERED_SIZE = 1024;
@@ -82,7 +94,18 @@ export interface SpeedRun {
   /** Decode floor by side: ms per plane, whole stack sequential, whole stack with loadStack. */
   decode: Record<number, { perPlaneMs: number; sequentialMs: number; loadStackMs: number }>;
   backends: BackendSpeed[];
+  /** cpu-reference vs cpu (fast path), when cpu is among the backends. */
+  cpuPaths?: CpuPathsSpeed;
   peers: { name: string; available: boolean; reason?: string; bySize?: Record<number, Spread | { error: string }> }[];
+}
+
+/** The CPU engines side by side: per stage at the base stack, and the large stack on the fast path. */
+export interface CpuPathsSpeed {
+  runs: number;
+  describe: { reference: string; fast: string };
+  reference: Record<string, Spread>;
+  fast: Record<string, Spread>;
+  large?: { side: number; planes: number; wall: Spread | { error: string }; stages?: Record<string, Spread>; peakRssMiB: number; rssBeforeMiB: number };
 }
 
 function spread(samples: number[]): Spread {
@@ -219,6 +242,79 @@ async function benchAlignment(backend: FusionBackend, stack: ZStack, runs: numbe
   return out;
 }
 
+/**
+ * cpu-reference and cpu on the same stack, default options (lapv, the version 1 pipeline), in three
+ * rounds of the grid's runs per engine, the engines taking turns round by round: a busy machine
+ * slows both alike, and each engine is timed in its steady state (run by run, each reference run
+ * evicted the fast path's ~15 MB working set and doubled its time, which a batch never sees).
+ */
+async function benchCpuPaths(stack: ZStack, runs: number): Promise<Pick<CpuPathsSpeed, 'runs' | 'describe' | 'reference' | 'fast'>> {
+  const engines = { reference: cpuReferenceBackend, fast: cpuBackend };
+  const samples = { reference: {} as Record<string, number[]>, fast: {} as Record<string, number[]> };
+  // Warm-up: the wasm tiers up from its baseline compiler after a few calls, as JS functions do.
+  for (let i = 0; i < runs; i++) for (const engine of Object.values(engines)) await fuse(stack, {}, engine);
+  const rounds = 3;
+  for (let round = 0; round < rounds; round++) {
+    for (const key of ['reference', 'fast'] as const) {
+      // Two untimed runs first: the other engine's round left its data in the caches.
+      for (let i = 0; i < 2; i++) await fuse(stack, {}, engines[key]);
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        const result = await fuse(stack, {}, engines[key]);
+        const wall = performance.now() - t0;
+        for (const [stage, ms] of Object.entries({ ...result.timings, wall })) (samples[key][stage] ??= []).push(ms);
+      }
+    }
+  }
+  const n = rounds * runs;
+  const spreads = (s: Record<string, number[]>) => Object.fromEntries(Object.entries(s).map(([stage, list]) => [stage, spread(list)]));
+  return { runs: n, describe: { reference: cpuReferenceBackend.describe(), fast: cpuBackend.describe() }, reference: spreads(samples.reference), fast: spreads(samples.fast) };
+}
+
+/**
+ * The large stack on the fast path: `planes` x side^2, made by repeating each pixel of a 512^2
+ * synthetic stack (content barely matters for the timing), fused `runs` times. Peak RSS is the
+ * process's (process.resourceUsage().maxRSS), so it includes the input planes and everything the
+ * bench held before; the RSS before the stack was made is reported next to it.
+ */
+async function benchLarge(large: NonNullable<SpeedGrid['large']>): Promise<NonNullable<CpuPathsSpeed['large']>> {
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  const rssBeforeMiB = mib(process.memoryUsage().rss);
+  const small = generateStack({ seed: 7, width: 512, height: 512, planes: large.planes }).stack;
+  const k = large.side / 512;
+  const planes = small.planes.map((p) => {
+    const out = new Uint8Array(large.side * large.side * 4);
+    const src = new Uint32Array(p.buffer, p.byteOffset, 512 * 512);
+    const dst = new Uint32Array(out.buffer);
+    for (let y = 0; y < large.side; y++) {
+      const row = Math.floor(y / k) * 512;
+      for (let x = 0; x < large.side; x++) dst[y * large.side + x] = src[row + Math.floor(x / k)];
+    }
+    return out;
+  });
+  const stack: ZStack = { width: large.side, height: large.side, planes };
+  const wall: number[] = [];
+  const stages: Record<string, number[]> = {};
+  try {
+    for (let i = 0; i < large.runs; i++) {
+      const t0 = performance.now();
+      const result = await fuse(stack, {}, cpuBackend);
+      wall.push(performance.now() - t0);
+      for (const [stage, ms] of Object.entries(result.timings)) (stages[stage] ??= []).push(ms);
+    }
+  } catch (error) {
+    return { side: large.side, planes: large.planes, wall: { error: (error as Error).message }, peakRssMiB: process.resourceUsage().maxRSS / 1024, rssBeforeMiB };
+  }
+  return {
+    side: large.side,
+    planes: large.planes,
+    wall: spread(wall),
+    stages: Object.fromEntries(Object.entries(stages).map(([stage, list]) => [stage, spread(list)])),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    rssBeforeMiB,
+  };
+}
+
 type BatchCapable = FusionBackend & { fuseBatch?(stacks: ZStack[], options: ResolvedOptions): Promise<unknown[]> };
 
 /** Stacks per second when `size` stacks go in one call (fuseBatch where the backend has it). */
@@ -261,6 +357,16 @@ export async function runSpeedBench(
     for (const size of grid.sizes) {
       log(`speed: decode floor ${size}^2`);
       decode[size] = await benchDecode(await filesFor(size, grid.basePlanes), grid.runs);
+    }
+
+    let cpuPaths: CpuPathsSpeed | undefined;
+    if (options.backends.includes('cpu')) {
+      log('speed: cpu-reference vs cpu, per stage');
+      cpuPaths = await benchCpuPaths(await stackFor(grid.baseSize, grid.basePlanes), grid.runs);
+      if (grid.large) {
+        log(`speed: cpu, ${grid.large.planes} x ${grid.large.side}^2`);
+        cpuPaths.large = await benchLarge(grid.large);
+      }
     }
 
     const backends: BackendSpeed[] = [];
@@ -315,7 +421,7 @@ export async function runSpeedBench(
       }
       peers.push({ name: peer.name, available: true, bySize });
     }
-    return { grid, measures, decode, backends, peers };
+    return { grid, measures, decode, backends, ...(cpuPaths ? { cpuPaths } : {}), peers };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -325,6 +431,25 @@ const fmtSpread = (s: Spread | { error: string } | undefined) => (s === undefine
 
 function seriesOf(name: string, by: Record<number, Spread | { error: string }> | undefined): Series {
   return { name, points: Object.entries(by ?? {}).flatMap(([k, s]) => ('error' in s ? [] : [[Number(k), s.median] as const])) };
+}
+
+/** The cpu-reference vs cpu table and the large-stack line. */
+function cpuPathsMarkdown(c: CpuPathsSpeed, g: SpeedGrid): string[] {
+  const stages = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats', 'total', 'wall'].filter((s) => s in c.reference && s in c.fast);
+  const rows = stages.map((s) => [s, fmtSpread(c.reference[s]), fmtSpread(c.fast[s]), (c.reference[s].median / c.fast[s].median).toFixed(1) + 'x']);
+  const lines = [
+    `## cpu-reference vs cpu (fast path), per stage, ${g.basePlanes} x ${g.baseSize}^2, default options (lapv r=4, sigma 3, interpolate)`,
+    '',
+    `Median ms (p25..p75) over ${c.runs} runs each, the two engines taking turns in rounds of ${c.runs / 3} runs (after 2 untimed runs each). cpu-reference: ${c.describe.reference}; cpu: ${c.describe.fast}. On the fast path luma is the copy of the planes into wasm memory (the luma itself is fused into measure).`,
+    '',
+    markdownTable(['stage', 'cpu-reference ms', 'cpu ms', 'speed-up'], rows),
+  ];
+  const l = c.large;
+  if (l) {
+    const stagesText = l.stages ? ` (${Object.entries(l.stages).filter(([s]) => s !== 'total').map(([s, v]) => `${s} ${v.median.toFixed(0)}`).join(', ')} ms)` : '';
+    lines.push('', `Large stack, ${l.planes} x ${l.side}^2 on cpu (fast path): ${fmtSpread(l.wall)} ms per stack${stagesText}; peak RSS of the bench process ${l.peakRssMiB.toFixed(0)} MiB (it held ${l.rssBeforeMiB.toFixed(0)} MiB before the stack was made; the input planes alone are ${((l.planes * l.side * l.side * 4) / 2 ** 20).toFixed(0)} MiB).`);
+  }
+  return lines;
 }
 
 /**
@@ -345,6 +470,7 @@ export function speedReport(run: SpeedRun): BenchReport {
     '',
     markdownTable(['side', 'one plane ms', 'stack, sequential ms', 'stack, loadStack (parallel) ms'], g.sizes.map((s) => [s, run.decode[s].perPlaneMs.toFixed(2), run.decode[s].sequentialMs.toFixed(1), run.decode[s].loadStackMs.toFixed(1)])),
   ];
+  if (run.cpuPaths) parts.push('', ...cpuPathsMarkdown(run.cpuPaths, g));
   for (const b of ok) {
     const timed = Object.values(b.stages ?? {}).find((row) => !('error' in row)) ?? {};
     const stages = STAGE_COLUMNS.filter((c) => c in timed);
@@ -389,6 +515,6 @@ export function speedReport(run: SpeedRun): BenchReport {
     'speed-vs-size': lineplot(sizeSeries, { title: `ms per stack vs image side (${g.basePlanes} planes)`, xLabel: 'image side (px)', yLabel: 'ms per stack (median)', xLog: true, yLog: true }),
     'speed-vs-planes': lineplot(ok.map((b) => seriesOf(b.name, b.byPlanes)), { title: `ms per stack vs planes (${g.baseSize}^2)`, xLabel: 'planes', yLabel: 'ms per stack (median)' }),
   };
-  const adapters = ok.filter((b) => b.name !== 'cpu').map((b) => b.describe ?? b.name);
+  const adapters = ok.filter((b) => !b.name.startsWith('cpu')).map((b) => b.describe ?? b.name);
   return { kind: 'speed', markdown: parts.join('\n'), plots, data: run, adapters };
 }

@@ -4,8 +4,9 @@
  */
 import { resolveOptions } from './core/options.js';
 import { validateStack } from './core/stack.js';
-import type { AnyZStack, FuseOptions, FuseResult, FusionBackend } from './core/types.js';
-import { cpuBackend } from './cpu/backend.js';
+import type { AnyZStack, BackendName, FuseOptions, FuseResult, FusionBackend } from './core/types.js';
+import { cpuReferenceBackend } from './cpu/backend.js';
+import { cpuBackend } from './cpu/fast/index.js';
 import { FocusFuseError } from './core/errors.js';
 import { navigatorGpuBackend } from './navigator-gpu.js';
 
@@ -26,8 +27,9 @@ export function setWebGpuResolver(resolver: BackendResolver | undefined): void {
   webgpuResolver = resolver;
 }
 
-async function pickBackend(name: 'cpu' | 'webgpu' | 'auto'): Promise<FusionBackend> {
+async function pickBackend(name: BackendName): Promise<FusionBackend> {
   if (name === 'cpu') return cpuBackend;
+  if (name === 'cpu-reference') return cpuReferenceBackend;
   const gpu = webgpuResolver ? await webgpuResolver(name) : await navigatorGpuBackend();
   if (gpu) return gpu;
   if (name === 'auto') return cpuBackend;

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch, type BatchSummary } from '../src/batch/run.js';
 import { resolveOptions } from '../src/core/options.js';
-import { fuseCpu } from '../src/cpu/backend.js';
+import { fuseCpuFast } from '../src/cpu/backend.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { writeResult } from '../src/io/write-result.js';
 import type { SynthManifestFov } from '../src/synth/layout.js';
@@ -107,7 +107,8 @@ describe('batch over a tree with planted bad FOVs', () => {
   it('writes a good FOV exactly as fuse + writeResult would', async () => {
     const good = fovs.find((fov) => !planted.expectedErrors.has(fovId(fov)))!;
     const stack = await loadStack(join(root, good.className, good.subtype), { fov: `${good.serial}_(${good.cx},${good.cy})` });
-    const result = fuseCpu(stack, resolveOptions({}));
+    // What fuse() does with backend cpu: the fast path (the batch's cpu engine and workers use it).
+    const result = fuseCpuFast(stack, resolveOptions({}));
     const reference = join(work, 'reference');
     await writeResult(result, { fused: join(reference, 'fused.png'), depth: join(reference, 'depth.png') });
     const stem = join(work, 'out', good.className, good.subtype, `${good.serial}_(${good.cx},${good.cy})`);

@@ -129,6 +129,23 @@ describe('focusfuse fuse', () => {
     expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
   });
 
+  it('--backend cpu runs the fast path (wasm simd) and --backend cpu-reference the TypeScript stages, within the parity bar', async () => {
+    const out = outDir();
+    const fast = await cli('fuse', stackDir, '-o', join(out, 'fast.png'), '--depth', join(out, 'fast-depth.tiff'));
+    expect(fast.code).toBe(0);
+    expect(fast.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu, wasm simd\n/);
+    const ref = await cli('fuse', stackDir, '-o', join(out, 'ref.png'), '--depth', join(out, 'ref-depth.tiff'), '--backend', 'cpu-reference');
+    expect(ref.code).toBe(0);
+    expect(ref.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu\n/);
+    const [a, b] = await Promise.all(['fast.png', 'ref.png'].map((f) => sharp(join(out, f)).raw().toBuffer()));
+    let off = 0;
+    for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1) off++;
+    expect(off / a.length).toBeLessThan(0.001);
+    const bad = await cli('fuse', stackDir, '-o', join(out, 'x.png'), '--backend', 'cpu-fast');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Expected one of 'cpu', 'cpu-reference', 'webgpu', 'auto' for backend but received 'cpu-fast'/);
+  });
+
   it('fuses a CCCID folder into all outputs with the documented encodings', async () => {
     const out = outDir();
     const files = {

@@ -10,6 +10,7 @@ import {
   boxMean,
   composite,
   cpuBackend,
+  cpuReferenceBackend,
   createCpuScratch,
   createCpuWorkspace,
   depthFromFocus,
@@ -365,7 +366,7 @@ describe('stackStats', () => {
   });
 });
 
-describe('fuseCpu / cpuBackend', () => {
+describe('fuseCpu / cpuReferenceBackend / cpuBackend', () => {
   // 3x1, Z = 2: plane 0 flat, plane 1 has a pattern, so plane 1 is sharpest where there is contrast.
   const flat = new Uint8Array(12).fill(100);
   const pattern = new Uint8Array([0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255]);
@@ -386,11 +387,16 @@ describe('fuseCpu / cpuBackend', () => {
     expect(r.stats.bestPlane).toBe(1);
     expect(r.confidence.every((c) => c > 0 && c < 1)).toBe(true);
     // Without keepFocus no focus planes are returned, and the backend gives the same maps.
-    const viaBackend = await cpuBackend.fuse(stack, { ...options, keepFocus: false });
+    const viaBackend = await cpuReferenceBackend.fuse(stack, { ...options, keepFocus: false });
     expect(viaBackend.focus).toBeUndefined();
     expect(Array.from(viaBackend.confidence)).toEqual(Array.from(r.confidence));
+    expect(cpuReferenceBackend.name).toBe('cpu');
+    expect(cpuReferenceBackend.describe()).toBe('cpu (TypeScript reference)');
+    // Backend `cpu` is the fast path (teng is not on it: its reference stages give the same maps).
+    const viaFast = await cpuBackend.fuse(stack, { ...options, keepFocus: false });
+    expect(Array.from(viaFast.confidence)).toEqual(Array.from(r.confidence));
     expect(cpuBackend.name).toBe('cpu');
-    expect(cpuBackend.describe()).toBe('cpu (TypeScript reference)');
+    expect(cpuBackend.describe()).toBe('cpu (wasm simd)');
   });
 
   it('reuses a workspace across stacks of different sizes', () => {

@@ -36,7 +36,7 @@ export function bundle(entry: string, name: string): Promise<string> {
         format: 'esm',
         target: 'node20',
         packages: 'external',
-        loader: { '.wgsl': 'text' },
+        loader: { '.wgsl': 'text', '.wasm': 'binary' },
         outfile,
         logLevel: 'warning',
       });

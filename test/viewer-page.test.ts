@@ -7,7 +7,8 @@
  * - the focus slider, view switching, blending, pixel picking and the 3D relief change what is
  *   drawn (screenshot checks that fail on a blank or unchanged canvas);
  * - a file that is not an image shows an error and the page keeps working;
- * - without navigator.gpu the page says so and fuses with the CPU reference (bit-identical to Node).
+ * - without navigator.gpu the page says so and fuses on the CPU fast path (wasm simd, bit-identical to
+ *   fuseCpuFast in Node); examples/browser does too.
  * Where chromium is missing the suite skips locally but FAILS under CI=true.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMPOSITE_MODES, DEPTH_MODES, MEASURES, resolveOptions } from '../src/core/options.js';
 import type { FuseResult, ZStack } from '../src/core/types.js';
-import { fuseCpu } from '../src/cpu/index.js';
+import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { viridisLut } from '../src/io/colormap.js';
@@ -333,13 +334,14 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
-  it('says plainly when WebGPU is missing and fuses with the CPU reference', async () => {
+  it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {
     const page = await openPage({ withoutWebGpu: true });
     const summary = await waitForStatus(page, 'fused');
     expect(summary.backend).toBe('cpu');
-    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/WebGPU is not available/);
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/WebGPU is not available: .*Fusing on the CPU \(WebAssembly SIMD\)/);
     const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
-    const cpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
+    const cpu = fuseCpuFast(nodeStack, resolveOptions({ keepFocus: true }));
+    expect(cpu.backend.runtime).toBe('wasm simd');
     expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image))).toBe(0);
     expect(floats(read.depth)).toEqual(cpu.depth);
     await page.close();
@@ -359,23 +361,29 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     try {
-      const page = await browser.newPage();
-      page.on('pageerror', (error) => pageErrors.push(String(error)));
-      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/examples/browser/`);
-      const stackDir = join(folder, 'NILM', 'cells');
-      const input = (await page.$('#files')) as ElementHandle<HTMLInputElement>;
-      await input.uploadFile(...readdirSync(stackDir).map((name) => join(stackDir, name)));
-      await page.waitForFunction(() => /fused on|error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
-      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^fused on webgpu/);
-      const fused = await page.$eval('#fused', (canvas) => {
-        const c = canvas as HTMLCanvasElement;
-        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
-      });
-      const cpu = fuseCpu(nodeStack, resolveOptions({}));
-      expect(fused.length).toBe(cpu.image.length);
-      const close = fused.filter((v, i) => Math.abs(v - cpu.image[i]) <= 1).length / fused.length;
-      expect(close, 'example fused image vs fuseCpu, share within 1 level').toBeGreaterThanOrEqual(0.999);
-      await page.close();
+      // With the page's WebGPU, then without it: backend 'auto' then fuses on the CPU fast path.
+      for (const withoutWebGpu of [false, true]) {
+        const page = await browser.newPage();
+        page.on('pageerror', (error) => pageErrors.push(String(error)));
+        if (withoutWebGpu) await page.evaluateOnNewDocument(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
+        await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/examples/browser/`);
+        const stackDir = join(folder, 'NILM', 'cells');
+        const input = (await page.$('#files')) as ElementHandle<HTMLInputElement>;
+        await input.uploadFile(...readdirSync(stackDir).map((name) => join(stackDir, name)));
+        await page.waitForFunction(() => /fused on|error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+        expect(await page.$eval('#status', (el) => el.textContent)).toMatch(withoutWebGpu ? /^fused on cpu, wasm simd;/ : /^fused on webgpu/);
+        const fused = await page.$eval('#fused', (canvas) => {
+          const c = canvas as HTMLCanvasElement;
+          return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+        });
+        const cpu = fuseCpu(nodeStack, resolveOptions({}));
+        expect(fused.length).toBe(cpu.image.length);
+        const close = fused.filter((v, i) => Math.abs(v - cpu.image[i]) <= 1).length / fused.length;
+        expect(close, 'example fused image vs fuseCpu, share within 1 level').toBeGreaterThanOrEqual(0.999);
+        // The page's wasm is the very module Node runs: the same bytes as fuseCpuFast.
+        if (withoutWebGpu) expect(Buffer.compare(Buffer.from(fused), Buffer.from(fuseCpuFast(nodeStack, resolveOptions({})).image))).toBe(0);
+        await page.close();
+      }
     } finally {
       site.closeAllConnections();
       await new Promise((resolve) => site.close(resolve));

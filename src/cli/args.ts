@@ -155,8 +155,9 @@ export function fusionFromFlags(
     if (v['match-brightness']) pointlessFlag('--match-brightness', without);
     if (v['no-match-brightness']) pointlessFlag('--no-match-brightness', without);
   }
-  if ((v.backend ?? defaultBackend) === 'cpu') {
-    const onCpu = `with --backend cpu${v.backend === undefined ? ' (the default)' : ''}: it is for webgpu; add --backend webgpu or auto, or leave the flag out`;
+  const backend = v.backend ?? defaultBackend;
+  if (backend === 'cpu' || backend === 'cpu-reference') {
+    const onCpu = `with --backend ${backend}${v.backend === undefined ? ' (the default)' : ''}: it is for webgpu; add --backend webgpu or auto, or leave the flag out`;
     if (v.runtime !== undefined) pointlessFlag('--runtime', onCpu);
     if (v.fallback !== undefined) pointlessFlag('--fallback', onCpu);
   }

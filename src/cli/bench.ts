@@ -17,7 +17,7 @@ import { writeReport, type BenchReport } from '../../bench/report.js';
 import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
 import { choiceFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
 
-const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', ...GPU_RUNTIMES];
+const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', 'cpu-reference', ...GPU_RUNTIMES];
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
@@ -56,7 +56,9 @@ metrics <folder> --modes
                    the same combinations on real stacks (folders of planes under
                    <folder>): gradient share, noise, overshoot, PNG crops v1 vs the rest
 speed              per backend and runtime, per stage and end to end, median and
-                   spread, image sides 256..4096, 3..41 planes, batches, decode floor
+                   spread, image sides 256..4096, 3..41 planes, batches, decode floor;
+                   cpu: the reference and the fast path per stage side by side
+                   (alternating runs) and 21 x 2048^2 on the fast path (time, peak RSS)
 
 Options:
   -o, --out <dir>       write report.md, SVG plots and results.json into
@@ -64,10 +66,12 @@ Options:
   --quick               CI size instead of the full grid (which takes minutes to hours):
                         metrics: 7 planes of 128^2, one scene (about 5-10 s on two
                         cores); metrics <folder>: at most 4 stacks; speed: cpu only,
-                        sides 128 and 256, 3 and 11 planes, 5 runs (about 20-40 s)
+                        sides 128 and 256, 3 and 11 planes, 5 runs, no 21 x 2048^2
+                        case (about 20-40 s)
   --backend <name>      metrics: engine that fuses: ${BACKEND_NAMES.join(', ')} (default cpu)
-  --backends <list>     speed: engines to time (default cpu,headless,node; those that
-                        cannot start are reported with the reason)
+  --backends <list>     speed: engines to time (default cpu,headless,node; also
+                        cpu-reference; those that cannot start are reported with the
+                        reason). With cpu, the cpu-reference vs cpu table is always there
   --measures <list>     focus measures (default all: ${MEASURES.join(', ')})
   --peer 'name=cmd {in} {out}'
                         also run this program on every stack ({in}: the plane files,
@@ -151,7 +155,7 @@ export const benchCommand: Command = {
       const grid = { ...(values.quick ? QUICK_SPEED_GRID : FULL_SPEED_GRID) };
       grid.runs = positiveInteger('--runs', values.runs) ?? grid.runs;
       if (values.sizes !== undefined) grid.sizes = values.sizes.split(',').map((size) => positiveInteger('--sizes', size) as number);
-      const backends = listFlag('--backends', values.backends, BACKEND_NAMES, values.quick ? ['cpu'] : BACKEND_NAMES);
+      const backends = listFlag('--backends', values.backends, BACKEND_NAMES, values.quick ? ['cpu'] : BACKEND_NAMES.filter((name) => name !== 'cpu-reference'));
       return finish(speedReport(await runSpeedBench(grid, { backends, peers, measures, log })), values.out);
     }
 

@@ -85,7 +85,9 @@ Fusion:
                                    edge-aware (halo-aware fill along image edges, falls back
                                    to one plane on contrast-inverted stacks; docs/fusion-v2.md)
   --tau <value>                    confidence noise floor (default depends on the measure)
-  --backend <cpu|webgpu|auto>      engine (default cpu; auto = webgpu on a hardware
+  --backend <cpu|cpu-reference|webgpu|auto>  engine (default cpu: the fast path,
+                                   WebAssembly SIMD; cpu-reference: the plain TypeScript
+                                   stages it is tested against; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader
                                    is slower than the cpu; the summary says which)
   --runtime <headless|node>        where webgpu runs in Node (default headless: headless
@@ -131,7 +133,7 @@ Examples:
 
 /** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
 async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseOptions, runtime: GpuRuntimeName, fallback: 'none' | 'cpu', warn: (m: string) => void): Promise<FuseResult> {
-  if ((options.backend ?? 'cpu') === 'cpu') return fuse(stack, options);
+  if ((options.backend ?? 'cpu').startsWith('cpu')) return fuse(stack, options);
   const closeGpu = useGpuRuntime(runtime, { warn });
   try {
     return await fuse(stack, options);

@@ -7,6 +7,7 @@ import type { AdapterDescription } from '../gpu/adapter.js';
 import { probeNodeWebGpu } from '../gpu/node-runtime.js';
 import { probeHeadless } from '../headless/runtime.js';
 import { parseCommandArgs, type Command } from './args.js';
+import { cpuBackend, initFastCpu } from '../cpu/backend.js';
 
 const HELP = `Usage: focusfuse info [--json]
 
@@ -37,7 +38,8 @@ async function run(argv: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify({ machine, runtimes: { cpu: { available: true }, headless, node } }, null, 2));
   } else {
-    const lines = [`machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}`, '', 'cpu: available (TypeScript reference engine)'];
+    await initFastCpu();
+    const lines = [`machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}`, '', `cpu: available (fast path: ${cpuBackend.describe()}; cpu-reference: the TypeScript reference engine)`];
     for (const [name, probe] of [['headless (Chromium)', headless], ['node (Dawn)', node]] as const) {
       lines.push('', `${name}:`);
       if ('error' in probe) lines.push(`  not available: ${probe.error}`);

@@ -10,7 +10,7 @@ export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 
 export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
   'pyramid'];
 export const DEPTH_MODES: readonly DepthMode[] = ['gaussian', 'edge-aware'];
-export const BACKENDS: readonly BackendName[] = ['cpu', 'webgpu', 'auto'];
+export const BACKENDS: readonly BackendName[] = ['cpu', 'cpu-reference', 'webgpu', 'auto'];
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
 export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];
 

@@ -19,7 +19,7 @@ export type CompositeMode = 'interpolate' | 'nearest'
 export type DepthMode = 'gaussian' | 'edge-aware';
 
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
-export type BackendName = 'cpu' | 'webgpu' | 'auto';
+export type BackendName = 'cpu' | 'cpu-reference' | 'webgpu' | 'auto';
 
 /** Plane alignment (see docs/alignment.md): `none`, a motion model, or `auto` (similarity, applied only where significant). */
 export type AlignMode = 'none' | 'translation' | 'similarity' | 'affine' | 'auto';

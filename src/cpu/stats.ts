@@ -21,16 +21,27 @@ export function stackStats(focus: Float32Array[], depth: Float32Array, confidenc
   const n = depth.length;
   checkLength(confidence, n, 'confidence');
   const focusCurve: number[] = [];
-  let bestPlane = 0;
   for (let z = 0; z < planeCount; z++) {
     const f = focus[z];
     checkLength(f, n, `focus plane ${z}`);
     let s = 0;
     for (let i = 0; i < n; i++) s += f[i];
-    const mean = n > 0 ? s / n : 0;
-    focusCurve.push(mean);
-    if (mean > focusCurve[bestPlane]) bestPlane = z;
+    focusCurve.push(n > 0 ? s / n : 0);
   }
+  return statsFromCurve(focusCurve, depth, confidence);
+}
+
+/**
+ * {@link stackStats} from a focus curve already gathered (the fast path sums each F_z while it makes
+ * it): the best plane, the depth histogram and the depth and confidence means.
+ * @example statsFromCurve([0.1, 0.3], Ds, C).bestPlane // 1
+ */
+export function statsFromCurve(focusCurve: number[], depth: Float32Array, confidence: Float32Array): StackStats {
+  const planeCount = focusCurve.length;
+  const n = depth.length;
+  checkLength(confidence, n, 'confidence');
+  let bestPlane = 0;
+  for (let z = 1; z < planeCount; z++) if (focusCurve[z] > focusCurve[bestPlane]) bestPlane = z;
   const hist = new Array<number>(planeCount).fill(0);
   const last = planeCount - 1;
   let sd = 0;

@@ -39,7 +39,7 @@ export async function bundleForBrowser(entry: string): Promise<string> {
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-    loader: { '.wgsl': 'text' },
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
     write: false,
     logLevel: 'silent',
   });

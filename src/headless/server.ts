@@ -25,7 +25,8 @@ const JOB_PATH = /^\/job\/([0-9a-f]{32})\/(input|result)$/;
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'",
+  // 'wasm-unsafe-eval': the page bundle carries the CPU fast path's WebAssembly module.
+  'content-security-policy': "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'",
 };
 
 interface Job {

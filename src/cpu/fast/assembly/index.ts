@@ -1,0 +1,543 @@
+// The fast CPU path's kernels (AssemblyScript, compiled to WebAssembly with SIMD by `npm run
+// build:wasm`). Maths version 1 for lapv + gaussian depth + interpolate/nearest composite; the
+// readable reference is src/cpu/*.ts, and test/cpu-fast.test.ts holds these to it.
+//
+// Memory: no allocator. The TypeScript side (src/cpu/fast/layout.ts) lays the buffers out in linear
+// memory, grows it, and passes every pointer to configure(). Per-pixel working images use a row
+// stride S = width rounded up to 4, so every SIMD lane group stays inside its row; lanes past the
+// width hold values nobody reads.
+//
+// Exactness (see docs/cpu-fast-path.md): the luma numerator N = 299 R + 587 G + 114 B is an exact
+// integer; the Laplacian of N is an exact i32 (|L| <= 1.02e6), L^2 an exact i64, and every window
+// sum of L and L^2 is an exact integer, so the sums run in any order with no rounding residue.
+// F = (area S2 - S1^2) / (area^2 255000^2) has an exact integer numerator; only the last
+// conversion rounds. A flat window gives exactly F = 0 without the reference's zero counting.
+
+// Layout, set by configure().
+let width: i32 = 0;
+let height: i32 = 0;
+let stride: i32 = 0; // S: width rounded up to 4
+let radius: i32 = 0;
+let planeCount: i32 = 0;
+let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
+let lPtr: usize = 0; // Laplacian L, i32, height rows of S
+let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r)
+let colSum2Ptr: usize = 0; // column sums of L^2, i64, S + 2 r + 4 (offset r)
+let fRowPtr: usize = 0; // one row of F, f32, S
+let fPrevPtr: usize = 0; // F of the previous plane, f32, height rows of S
+let fMaxPtr: usize = 0; // running max of F, f32
+let kPtr: usize = 0; // running argmax, i32
+let fBeforePtr: usize = 0; // F_{k-1} at the running argmax, f32
+let fAfterPtr: usize = 0; // F_{k+1} at the running argmax, f32
+let fSumPtr: usize = 0; // running sum of F over z, f64
+let depthPtr: usize = 0; // D, f32
+let confPtr: usize = 0; // C, f32
+let smoothPtr: usize = 0; // Ds, f32
+let hNumPtr: usize = 0; // smoothing: horizontal G[C D], f32, height rows of S
+let hDenPtr: usize = 0; // smoothing: horizontal G[C], f32
+let padNumPtr: usize = 0; // smoothing: one padded row of C D, f32, S + 2 R + 8
+let padDenPtr: usize = 0; // smoothing: one padded row of C, f32
+let tapsPtr: usize = 0; // Gaussian taps, f32 (gaussianKernel's)
+let imagePtr: usize = 0; // composite output, RGBA8, width * height * 4
+let curvePtr: usize = 0; // per-plane sums of F, f64, Z
+
+/** Stores the layout; every later call uses it. */
+export function configure(
+  w: i32, h: i32, s: i32, r: i32, z: i32,
+  planes: usize, n: usize, l: usize, cs1: usize, cs2: usize, fRow: usize, fPrev: usize,
+  fMax: usize, k: usize, fBefore: usize, fAfter: usize, fSum: usize,
+  depth: usize, conf: usize, smooth: usize, hNum: usize, hDen: usize, padNum: usize, padDen: usize,
+  taps: usize, image: usize, curve: usize,
+): void {
+  width = w; height = h; stride = s; radius = r; planeCount = z;
+  planesPtr = planes; nPtr = n; lPtr = l; colSum1Ptr = cs1; colSum2Ptr = cs2; fRowPtr = fRow; fPrevPtr = fPrev;
+  fMaxPtr = fMax; kPtr = k; fBeforePtr = fBefore; fAfterPtr = fAfter; fSumPtr = fSum;
+  depthPtr = depth; confPtr = conf; smoothPtr = smooth; hNumPtr = hNum; hDenPtr = hDen; padNumPtr = padNum; padDenPtr = padDen;
+  tapsPtr = taps; imagePtr = image; curvePtr = curve;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 1 + 2: luma numerators and the Laplacian, one plane.
+
+/** N for one row of RGBA8 into `dst` (i32), 4 pixels per step: N = 299 R + 587 G + 114 B. */
+function lumaRow(src: usize, dst: usize, w: i32): void {
+  const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+  let x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const px = v128.load(src + (<usize>x << 2));
+    const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(px), weights); // [rg0, b0, rg1, b1]
+    const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(px), weights); // [rg2, b2, rg3, b3]
+    const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+    v128.store(dst + (<usize>x << 2), n);
+  }
+  for (; x < w; x++) {
+    const p = src + (<usize>x << 2);
+    store<i32>(dst + (<usize>x << 2), 299 * <i32>load<u8>(p) + 587 * <i32>load<u8>(p, 1) + 114 * <i32>load<u8>(p, 2));
+  }
+}
+
+/**
+ * L = N(x-1) + N(x+1) + N(y-1) + N(y+1) - 4 N with clamped reads, into lPtr (rows of S). The N rows
+ * live in a ring of three padded rows (one each side, a copy of the edge pixel), so the clamped
+ * x reads are plain unaligned loads.
+ */
+function laplacianPlane(plane: usize): void {
+  const w = width;
+  const h = height;
+  const rowBytes = <usize>(stride + 8) << 2;
+  // Ring slot of row y: (y % 3); each slot starts 4 i32 before its pixel 0 (16-byte aligned).
+  for (let y = -1; y < h; y++) {
+    // Make row y + 1 (clamped) available, then emit row y.
+    const next = y + 1 < h ? y + 1 : h - 1;
+    if (y + 1 < h) {
+      const slot = nPtr + <usize>((y + 1) % 3) * rowBytes + 16;
+      lumaRow(plane + (<usize>next * <usize>w << 2), slot, w);
+      store<i32>(slot - 4, load<i32>(slot));
+      store<i32>(slot + (<usize>w << 2), load<i32>(slot + (<usize>(w - 1) << 2)));
+    }
+    if (y < 0) continue;
+    const mid = nPtr + <usize>(y % 3) * rowBytes + 16;
+    const up = y > 0 ? nPtr + <usize>((y - 1) % 3) * rowBytes + 16 : mid;
+    const dn = y + 1 < h ? nPtr + <usize>((y + 1) % 3) * rowBytes + 16 : mid;
+    const out = lPtr + (<usize>y * <usize>stride << 2);
+    for (let x = 0; x < w; x += 4) {
+      const o = <usize>x << 2;
+      const c = v128.load(mid + o);
+      const sides = i32x4.add(i32x4.add(v128.load(mid + o - 4), v128.load(mid + o + 4)), i32x4.add(v128.load(up + o), v128.load(dn + o)));
+      v128.store(out + o, i32x4.sub(sides, i32x4.shl(c, 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Window sums, F, and the streaming depth state.
+
+/** Adds row `y` (clamped) of L and L^2 to the column sums: the window's first rows. */
+function addRow(y: i32): void {
+  const yy = y < 0 ? 0 : y >= height ? height - 1 : y;
+  const row = lPtr + (<usize>yy * <usize>stride << 2);
+  const c1 = colSum1Ptr + (<usize>radius << 2);
+  const c2 = colSum2Ptr + (<usize>radius << 3);
+  for (let x = 0; x < stride; x += 4) {
+    const l = v128.load(row + (<usize>x << 2));
+    const a = c1 + (<usize>x << 2);
+    const b = c2 + (<usize>x << 3);
+    v128.store(a, i32x4.add(v128.load(a), l));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(l, l)));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(l, l)));
+  }
+}
+
+/** Slides the window down one row: adds row `enter` and takes row `leave` (both clamped) off. */
+function slideRows(enter: i32, leave: i32): void {
+  const h = height;
+  const rowIn = lPtr + (<usize>(enter >= h ? h - 1 : enter) * <usize>stride << 2);
+  const rowOut = lPtr + (<usize>(leave < 0 ? 0 : leave) * <usize>stride << 2);
+  if (rowIn == rowOut) return; // the same clamped row enters and leaves
+  const c1 = colSum1Ptr + (<usize>radius << 2);
+  const c2 = colSum2Ptr + (<usize>radius << 3);
+  for (let x = 0; x < stride; x += 4) {
+    const li = v128.load(rowIn + (<usize>x << 2));
+    const lo = v128.load(rowOut + (<usize>x << 2));
+    const a = c1 + (<usize>x << 2);
+    const b = c2 + (<usize>x << 3);
+    v128.store(a, i32x4.add(v128.load(a), i32x4.sub(li, lo)));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.sub(i64x2.extmul_low_i32x4_s(li, li), i64x2.extmul_low_i32x4_s(lo, lo))));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.sub(i64x2.extmul_high_i32x4_s(li, li), i64x2.extmul_high_i32x4_s(lo, lo))));
+  }
+}
+
+/**
+ * One row of F from the column sums: horizontal running sums over the window (exact i64; the
+ * column sums are padded with r copies of the edge value on each side, so clamping costs nothing).
+ */
+function focusRow(scale: f64, area: i64): void {
+  const w = width;
+  const r = radius;
+  const c1 = colSum1Ptr;
+  const c2 = colSum2Ptr;
+  // Edge copies for the clamped reads.
+  const first1 = load<i32>(c1 + (<usize>r << 2));
+  const last1 = load<i32>(c1 + (<usize>(r + w - 1) << 2));
+  const first2 = load<i64>(c2 + (<usize>r << 3));
+  const last2 = load<i64>(c2 + (<usize>(r + w - 1) << 3));
+  for (let k = 0; k < r; k++) {
+    store<i32>(c1 + (<usize>k << 2), first1);
+    store<i32>(c1 + (<usize>(r + w + k) << 2), last1);
+    store<i64>(c2 + (<usize>k << 3), first2);
+    store<i64>(c2 + (<usize>(r + w + k) << 3), last2);
+  }
+  let s1: i64 = 0;
+  let s2: i64 = 0;
+  const side = 2 * r + 1;
+  for (let k = 0; k < side; k++) {
+    s1 += <i64>load<i32>(c1 + (<usize>k << 2));
+    s2 += load<i64>(c2 + (<usize>k << 3));
+  }
+  // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 = area^2 1.04e12, which passes
+  // 2^64 only for r = 32: there the wrapped u64 is corrected with an f64 estimate of the value.
+  if (r > 26) {
+    for (let x = 0; x < w; x++) {
+      const num = area * s2 - s1 * s1;
+      let f = <f64>(<u64>num);
+      if (<f64>area * <f64>s2 - <f64>s1 * <f64>s1 - f > 9.2e18) f += 18446744073709551616.0;
+      store<f32>(fRowPtr + (<usize>x << 2), <f32>(f * scale));
+      s1 += <i64>(load<i32>(c1 + (<usize>(x + side) << 2)) - load<i32>(c1 + (<usize>x << 2)));
+      s2 += load<i64>(c2 + (<usize>(x + side) << 3)) - load<i64>(c2 + (<usize>x << 3));
+    }
+    return;
+  }
+  for (let x = 0; x < w; x++) {
+    // Below 2^63 here: the signed conversion (one instruction) is exact up to its rounding.
+    store<f32>(fRowPtr + (<usize>x << 2), <f32>(<f64>(area * s2 - s1 * s1) * scale));
+    s1 += <i64>(load<i32>(c1 + (<usize>(x + side) << 2)) - load<i32>(c1 + (<usize>x << 2)));
+    s2 += load<i64>(c2 + (<usize>(x + side) << 3)) - load<i64>(c2 + (<usize>x << 3));
+  }
+}
+
+/**
+ * Folds one row of F_z into the per-pixel running state: max, argmax (ties keep the lowest z),
+ * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f64, in z order as the reference sums).
+ * Returns the row's sum of F (for the focus curve).
+ */
+function foldRow(y: i32, z: i32, keep: usize): f64 {
+  const base = <usize>y * <usize>stride;
+  const zv = i32x4.splat(z);
+  const before = i32x4.splat(z - 1);
+  let rowSum = f64x2.splat(0);
+  const w = width;
+  let x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const o4 = (base + <usize>x) << 2;
+    const o8 = (base + <usize>x) << 3;
+    const f = v128.load(fRowPtr + (<usize>x << 2));
+    const fmax = v128.load(fMaxPtr + o4);
+    const k = v128.load(kPtr + o4);
+    const prev = v128.load(fPrevPtr + o4);
+    // F_{k+1}: this plane is the one after the current argmax.
+    v128.store(fAfterPtr + o4, v128.bitselect(f, v128.load(fAfterPtr + o4), i32x4.eq(k, before)));
+    const gt = f32x4.gt(f, fmax);
+    v128.store(fMaxPtr + o4, v128.bitselect(f, fmax, gt));
+    v128.store(kPtr + o4, v128.bitselect(zv, k, gt));
+    v128.store(fBeforePtr + o4, v128.bitselect(prev, v128.load(fBeforePtr + o4), gt));
+    v128.store(fPrevPtr + o4, f);
+    const lo = f64x2.promote_low_f32x4(f);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(f, f, 2, 3, 0, 1));
+    v128.store(fSumPtr + o8, f64x2.add(v128.load(fSumPtr + o8), lo));
+    v128.store(fSumPtr + o8 + 16, f64x2.add(v128.load(fSumPtr + o8 + 16), hi));
+    rowSum = f64x2.add(rowSum, f64x2.add(lo, hi));
+  }
+  let tail: f64 = 0;
+  for (; x < w; x++) {
+    const i = base + <usize>x;
+    const f = load<f32>(fRowPtr + (<usize>x << 2));
+    const k = load<i32>(kPtr + (i << 2));
+    if (k == z - 1) store<f32>(fAfterPtr + (i << 2), f);
+    if (f > load<f32>(fMaxPtr + (i << 2))) {
+      store<f32>(fMaxPtr + (i << 2), f);
+      store<i32>(kPtr + (i << 2), z);
+      store<f32>(fBeforePtr + (i << 2), load<f32>(fPrevPtr + (i << 2)));
+    }
+    store<f32>(fPrevPtr + (i << 2), f);
+    store<f64>(fSumPtr + (i << 3), load<f64>(fSumPtr + (i << 3)) + <f64>f);
+    tail += <f64>f;
+  }
+  if (keep != 0) memory.copy(keep + (<usize>y * <usize>w << 2), fRowPtr, <usize>w << 2);
+  return f64x2.extract_lane(rowSum, 0) + f64x2.extract_lane(rowSum, 1) + tail;
+}
+
+/** Clears the depth state before plane 0 (max -1 so plane 0 always takes it: F >= 0). */
+export function beginStack(): void {
+  const n = <usize>height * <usize>stride; // a multiple of 4
+  const minusOne = f32x4.splat(-1);
+  const noPlane = i32x4.splat(-1);
+  const zero = i32x4.splat(0);
+  for (let i: usize = 0; i < n; i += 4) {
+    v128.store(fMaxPtr + (i << 2), minusOne);
+    v128.store(kPtr + (i << 2), noPlane);
+    v128.store(fBeforePtr + (i << 2), zero);
+    v128.store(fAfterPtr + (i << 2), zero);
+    v128.store(fPrevPtr + (i << 2), zero);
+    v128.store(fSumPtr + (i << 3), zero);
+    v128.store(fSumPtr + (i << 3) + 16, zero);
+  }
+}
+
+/**
+ * Stages 1 and 2 for plane z (lapv), folded into the depth state as each row of F is made; F_z is
+ * also copied to `keep` (width * height f32) when keep is not 0. Stores sum_i F_z[i] in curve[z].
+ */
+export function measurePlane(z: i32, keep: usize): void {
+  const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
+  laplacianPlane(plane);
+  const r = radius;
+  const side = <i64>(2 * r + 1);
+  const area = side * side;
+  const scale = 1.0 / (<f64>area * <f64>area * 65025000000.0);
+  memory.fill(colSum1Ptr, 0, <usize>(stride + 2 * r + 4) << 2);
+  memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
+  for (let k = -r; k <= r; k++) addRow(k);
+  let curve: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    focusRow(scale, area);
+    curve += foldRow(y, z, keep);
+    if (y + 1 < height) slideRows(y + r + 1, y - r);
+  }
+  store<f64>(curvePtr + (<usize>z << 3), curve);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 3: depth and confidence from the state, two pixels per step. The reference's fit,
+// rewritten around the peak: with A = (F_{k-1} + eps) / (F_k + eps) and B = (F_{k+1} + eps) /
+// (F_k + eps) (both in (0, 1]), l_{k-1} - l_k = ln A and l_{k+1} - l_k = ln B, so
+// den = ln A + ln B and l_{k-1} - l_{k+1} = ln A - ln B. The ratios are formed in f64 and their
+// logs taken in f32x4 (four at once, ~1e-7 relative): no large logs cancel, and D stays within
+// ~1e-6 plane of the reference's f64 fit on the same F. Confidence as the reference, in f64.
+
+/**
+ * ln x for x > 0 normal (f32x4): x = 2^e m, m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s),
+ * s = (m - 1) / (m + 1), |s| <= 0.1716, series to s^9 (error < 1e-8).
+ */
+@inline
+function logF32x4(x: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  const high = f32x4.gt(m, f32x4.splat(1.4142135));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, high);
+  e = i32x4.sub(e, high); // high lanes are -1
+  const s = f32x4.div(f32x4.sub(m, f32x4.splat(1)), f32x4.add(m, f32x4.splat(1)));
+  const z = f32x4.mul(s, s);
+  let p = f32x4.splat(1.0 / 9);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 7));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 5));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.0 / 3));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1));
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(e), f32x4.splat(0.6931472)), f32x4.mul(f32x4.mul(s, f32x4.splat(2)), p));
+}
+
+/** f32 pair at p as f64x2. */
+@inline
+function loadF32x2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
+  const last = i32x4.splat(planeCount - 1);
+  const zero = i32x4.splat(0);
+  const eps = f64x2.splat(fitEps);
+  const one = f64x2.splat(1);
+  const two = f64x2.splat(2);
+  const hi = f64x2.splat(maxDelta);
+  const lo = f64x2.splat(-maxDelta);
+  const tauv = f64x2.splat(tau);
+  const zf = f64x2.splat(<f64>planeCount);
+  const fz = f64x2.splat(0);
+  for (let y = 0; y < height; y++) {
+    const base = <usize>y * <usize>stride;
+    // Pairs up to the width rounded up to 2 (S is a multiple of 4: the extra lane is unread).
+    for (let x = 0; x < width; x += 2) {
+      const i = base + <usize>x;
+      const k = v128.load64_zero(kPtr + (i << 2));
+      const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, zero), i32x4.lt_s(k, last)));
+      const fmax = loadF32x2(fMaxPtr + (i << 2));
+      const inv = f64x2.div(one, f64x2.add(fmax, eps));
+      const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
+      const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
+      const logs = logF32x4(i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5)); // [ln A0, ln A1, ln B0, ln B1]
+      const lnA = f64x2.promote_low_f32x4(logs);
+      const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
+      const den = f64x2.add(lnA, lnB);
+      let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(two, den));
+      delta = f64x2.pmax(f64x2.pmin(delta, hi), lo);
+      delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
+      const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
+      v128.store64_lane(depthPtr + (i << 2), depth, 0);
+      const d = f64x2.add(fmax, tauv);
+      const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), zf)), d);
+      const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
+      v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 4: Ds = G[C D] / G[C], separable, f32x4 across x. The taps are symmetric, so each pair
+// w_k (a[x-k] + a[x+k]) costs one multiply. f32 sums of at most 2 R + 1 = 193 terms stay within
+// ~1e-6 of the reference's f64 sums, far inside the 0.02-plane parity bar (test/cpu-fast.test.ts).
+
+/** Horizontal: pads one row of C D and C by R copies of the edge each side, then the taps. */
+function smoothRows(R: i32): void {
+  const w = width;
+  const h = height;
+  for (let y = 0; y < h; y++) {
+    const base = <usize>y * <usize>stride;
+    for (let x = -R; x < w + R + 4; x++) {
+      const xx = x < 0 ? 0 : x >= w ? w - 1 : x;
+      const i = base + <usize>xx;
+      const c = load<f32>(confPtr + (i << 2));
+      const j = <usize>(x + R) << 2;
+      store<f32>(padNumPtr + j, c * load<f32>(depthPtr + (i << 2)));
+      store<f32>(padDenPtr + j, c);
+    }
+    const outN = hNumPtr + (base << 2);
+    const outD = hDenPtr + (base << 2);
+    const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
+    for (let x = 0; x < w; x += 4) {
+      const centre = <usize>(x + R) << 2;
+      let sn = f32x4.mul(wc, v128.load(padNumPtr + centre));
+      let sd = f32x4.mul(wc, v128.load(padDenPtr + centre));
+      for (let k = 0; k < R; k++) {
+        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const l = <usize>(x + k) << 2;
+        const r = <usize>(x + 2 * R - k) << 2;
+        sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(padNumPtr + l), v128.load(padNumPtr + r))));
+        sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(padDenPtr + l), v128.load(padDenPtr + r))));
+      }
+      v128.store(outN + (<usize>x << 2), sn);
+      v128.store(outD + (<usize>x << 2), sd);
+    }
+  }
+}
+
+/** Vertical, row by row, then Ds = num / den (D where den is below minWeight). */
+function smoothCols(R: i32, minWeight: f32): void {
+  const w = width;
+  const h = height;
+  const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
+  const floor = f32x4.splat(minWeight);
+  for (let y = 0; y < h; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < w; x += 4) {
+      const o = <usize>x << 2;
+      let sn = f32x4.mul(wc, v128.load(hNumPtr + row + o));
+      let sd = f32x4.mul(wc, v128.load(hDenPtr + row + o));
+      for (let k = 0; k < R; k++) {
+        let up = y - R + k;
+        let dn = y + R - k;
+        up = up < 0 ? 0 : up;
+        dn = dn >= h ? h - 1 : dn;
+        const a = ((<usize>up * <usize>stride) << 2) + o;
+        const b = ((<usize>dn * <usize>stride) << 2) + o;
+        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(hNumPtr + a), v128.load(hNumPtr + b))));
+        sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(hDenPtr + a), v128.load(hDenPtr + b))));
+      }
+      const d = v128.load(depthPtr + row + o);
+      v128.store(smoothPtr + row + o, v128.bitselect(d, f32x4.div(sn, sd), f32x4.lt(sd, floor)));
+    }
+  }
+}
+
+export function smooth(taps: i32, minWeight: f64): void {
+  const R = (taps - 1) >> 1;
+  smoothRows(R);
+  smoothCols(R, <f32>minWeight);
+}
+
+/** sigma 0: Ds = D. */
+export function copyDepth(): void {
+  memory.copy(smoothPtr, depthPtr, (<usize>height * <usize>stride) << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 5: composite from the planes and Ds.
+
+/**
+ * interpolate: floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels, four pixels per step: z0 and
+ * t as vectors, the 4 x 4 samples of each plane gathered into one v128, the blend in f32 (the
+ * reference uses f64: the floor can differ only where the exact value lies within ~3e-5 of a half
+ * level, i.e. by one level on a few channel values, inside the parity bar).
+ */
+export function compositeInterpolate(): void {
+  const w = width;
+  const planeBytes = <usize>width * <usize>height * 4;
+  const lastF = f32x4.splat(<f32>(planeCount - 1));
+  const zeroF = f32x4.splat(0);
+  const oneF = f32x4.splat(1);
+  const half = f32x4.splat(0.5);
+  const lastI = i32x4.splat(planeCount - 1);
+  const bytes = i32x4.splat(<i32>planeBytes);
+  for (let y = 0; y < height; y++) {
+    let x = 0;
+    for (; x + 4 <= w; x += 4) {
+      const ds = v128.load(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
+      let z0 = f32x4.floor(ds);
+      z0 = v128.bitselect(z0, zeroF, f32x4.ge(z0, zeroF)); // NaN and negatives read as plane 0
+      z0 = f32x4.pmin(z0, lastF);
+      let t = f32x4.sub(ds, z0);
+      t = v128.bitselect(t, zeroF, f32x4.gt(t, zeroF));
+      t = f32x4.pmin(t, oneF);
+      const u = f32x4.sub(oneF, t);
+      const zi = i32x4.trunc_sat_f32x4_s(z0);
+      const p = (<usize>y * <usize>w + <usize>x) << 2;
+      // Byte offsets of each pixel's sample in plane z0 and z1 (planes below 4 GiB: wasm32).
+      const offA = i32x4.add(i32x4.mul(zi, bytes), i32x4.splat(<i32>(planesPtr + p)));
+      const offB = i32x4.add(i32x4.mul(i32x4.min_s(i32x4.add(zi, i32x4.splat(1)), lastI), bytes), i32x4.splat(<i32>(planesPtr + p)));
+      let a = v128.load32_zero(<usize>i32x4.extract_lane(offA, 0));
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 1) + 4, a, 1);
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 2) + 8, a, 2);
+      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 3) + 12, a, 3);
+      let b = v128.load32_zero(<usize>i32x4.extract_lane(offB, 0));
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 1) + 4, b, 1);
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 2) + 8, b, 2);
+      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 3) + 12, b, 3);
+      const aLo = i16x8.extend_low_i8x16_u(a);
+      const aHi = i16x8.extend_high_i8x16_u(a);
+      const bLo = i16x8.extend_low_i8x16_u(b);
+      const bHi = i16x8.extend_high_i8x16_u(b);
+      const c0 = blendPixel(i32x4.extend_low_i16x8_u(aLo), i32x4.extend_low_i16x8_u(bLo), f32x4.shuffle(u, u, 0, 0, 0, 0), f32x4.shuffle(t, t, 0, 0, 0, 0), half);
+      const c1 = blendPixel(i32x4.extend_high_i16x8_u(aLo), i32x4.extend_high_i16x8_u(bLo), f32x4.shuffle(u, u, 1, 1, 1, 1), f32x4.shuffle(t, t, 1, 1, 1, 1), half);
+      const c2 = blendPixel(i32x4.extend_low_i16x8_u(aHi), i32x4.extend_low_i16x8_u(bHi), f32x4.shuffle(u, u, 2, 2, 2, 2), f32x4.shuffle(t, t, 2, 2, 2, 2), half);
+      const c3 = blendPixel(i32x4.extend_high_i16x8_u(aHi), i32x4.extend_high_i16x8_u(bHi), f32x4.shuffle(u, u, 3, 3, 3, 3), f32x4.shuffle(t, t, 3, 3, 3, 3), half);
+      v128.store(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3)));
+    }
+    for (; x < w; x++) compositeOne(y, x, planeBytes);
+  }
+}
+
+/** One pixel's four channels: floor(u a + t b + 0.5). */
+@inline
+function blendPixel(a: v128, b: v128, u: v128, t: v128, half: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.add(f32x4.add(f32x4.mul(u, f32x4.convert_i32x4_u(a)), f32x4.mul(t, f32x4.convert_i32x4_u(b))), half)));
+}
+
+/** The row's last pixels (width not a multiple of 4), one at a time, same f32 arithmetic. */
+function compositeOne(y: i32, x: i32, planeBytes: usize): void {
+  const last = planeCount - 1;
+  const ds = load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
+  let z0 = Mathf.floor(ds);
+  if (!(z0 >= 0)) z0 = 0;
+  else if (z0 > <f32>last) z0 = <f32>last;
+  let t = ds - z0;
+  if (!(t > 0)) t = 0;
+  else if (t > 1) t = 1;
+  const zi = <i32>z0;
+  const z1 = zi < last ? zi + 1 : last;
+  const p = (<usize>y * <usize>width + <usize>x) << 2;
+  const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>zi * planeBytes + p)));
+  const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>z1 * planeBytes + p)));
+  const c = blendPixel(a, b, f32x4.splat(1 - t), f32x4.splat(t), f32x4.splat(0.5));
+  v128.store32_lane(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c, c), c), 0);
+}
+
+/** nearest: P_z, z = floor(Ds + 0.5) clamped. */
+export function compositeNearest(): void {
+  const w = width;
+  const planeBytes = <usize>width * <usize>height * 4;
+  const last = <f64>(planeCount - 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < w; x++) {
+      let z = Math.floor(<f64>load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2)) + 0.5);
+      if (!(z >= 0)) z = 0;
+      else if (z > last) z = last;
+      const p = (<usize>y * <usize>w + <usize>x) << 2;
+      store<u32>(imagePtr + p, load<u32>(planesPtr + <usize>(<i32>z) * planeBytes + p));
+    }
+  }
+}
+
+/** First byte after the module's static data: the TypeScript layout starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

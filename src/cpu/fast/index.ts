@@ -1,0 +1,122 @@
+/**
+ * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
+ * gaussian depth, smoothing, interpolate/nearest composite) in WebAssembly with SIMD, exact integer
+ * arithmetic where the maths allows (docs/cpu-fast-path.md). Alignment, auto's preview and every
+ * option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
+ * stages swapped, not a second pipeline.
+ */
+import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../../core/maths.js';
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
+import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
+import { statsFromCurve } from '../stats.js';
+import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.js';
+
+export { initFastCpu } from './kernels.js';
+
+// The last kernel built, so a pipeline with a fixed sigma builds it once.
+let tapsSigma = -1;
+let taps: Float32Array = new Float32Array([1]);
+
+/** Whether the fast stages cover these options (the rest run on the reference stages). */
+function covers(options: ResolvedOptions): boolean {
+  return options.measure === 'lapv' && options.depthMode === 'gaussian' && options.composite !== 'pyramid';
+}
+
+/** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
+function unstride(buffer: ArrayBuffer, at: number, width: number, height: number, stride: number): Float32Array {
+  if (stride === width) return new Float32Array(buffer, at, width * height).slice();
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) out.set(new Float32Array(buffer, at + y * stride * 4, width), y * width);
+  return out;
+}
+
+/** The fast stages: every output as fresh arrays, or undefined when they do not cover the options. */
+const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedStages | undefined => {
+  const k = covers(options) ? fastKernels() : undefined;
+  if (!k) return undefined;
+  const { width, height, planes } = stack;
+  const Z = planes.length;
+  const n = width * height;
+  if (options.sigma !== tapsSigma) {
+    taps = gaussianKernel(options.sigma);
+    tapsSigma = options.sigma;
+  }
+  const t0 = performance.now();
+  let at: FastLayout;
+  try {
+    at = fitLayout(k, width, height, Z, options.window, taps.length);
+  } catch {
+    // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
+    // reference stages, whose arrays live outside it, fuse such a stack instead.
+    return undefined;
+  }
+  const buffer = k.memory.buffer;
+  const bytes = new Uint8Array(buffer);
+  for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
+  new Float32Array(buffer, at.taps, taps.length).set(taps);
+  const t1 = performance.now();
+  // Luma, Laplacian, window sums, F and the running argmax, one sweep per plane; F_z is copied out
+  // only when the caller keeps the focus planes.
+  const focus: Float32Array[] = [];
+  k.beginStack();
+  for (let z = 0; z < Z; z++) {
+    k.measurePlane(z, options.keepFocus ? at.keep : 0);
+    if (options.keepFocus) focus.push(new Float32Array(buffer, at.keep, n).slice());
+  }
+  const t2 = performance.now();
+  k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
+  const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
+  const confidence = unstride(buffer, at.confidence, width, height, at.stride);
+  const t3 = performance.now();
+  if (options.sigma > 0) k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
+  else k.copyDepth();
+  const depth = unstride(buffer, at.smooth, width, height, at.stride);
+  const t4 = performance.now();
+  if (options.composite === 'nearest') k.compositeNearest();
+  else k.compositeInterpolate();
+  const image = bytes.slice(at.image, at.image + n * 4);
+  const t5 = performance.now();
+  const curve = new Float64Array(buffer, at.curve, Z);
+  const stats = statsFromCurve(Array.from(curve, (s) => s / n), depth, confidence);
+  const t6 = performance.now();
+  return {
+    image,
+    depth,
+    rawDepth,
+    confidence,
+    stats,
+    focus,
+    runtime: 'wasm simd',
+    // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.
+    timings: { luma: t1 - t0, measure: t2 - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
+  };
+};
+
+/** Whether this runtime fuses on the fast path (WebAssembly SIMD present and the module loaded). */
+export function fastCpuReady(): boolean {
+  return fastKernels() !== undefined;
+}
+
+/**
+ * Fuses a stack on the CPU with the fast stages where they cover the options (lapv, gaussian depth,
+ * interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
+ * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
+ * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
+ * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
+ */
+export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+  return fuseCpuWith(fastStages, stack, options, workspace);
+}
+
+const sharedWorkspace = createCpuWorkspace();
+
+/** The CPU engine as a {@link FusionBackend}: the fast path where WebAssembly SIMD exists, else the reference. */
+export const cpuBackend: FusionBackend = {
+  name: 'cpu',
+  aligns: true,
+  describe: () => (fastCpuReady() ? 'cpu (wasm simd)' : 'cpu (TypeScript reference: WebAssembly SIMD unavailable here)'),
+  fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => {
+    await initFastCpu();
+    return fuseCpuFast(stack, options, sharedWorkspace);
+  },
+};

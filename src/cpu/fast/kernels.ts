@@ -1,0 +1,127 @@
+/**
+ * Loads the fast CPU path's WebAssembly module (src/cpu/fast/assembly, built by `npm run build:wasm`)
+ * and lays its linear memory out per stack size. Browser-safe: the bytes are bundled, nothing is
+ * fetched or read from disk.
+ */
+import wasmBytes from './kernels.wasm';
+
+/** The module's exports (see src/cpu/fast/assembly/index.ts for what each does). */
+export interface FastKernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  configure(...args: number[]): void;
+  beginStack(): void;
+  measurePlane(z: number, keep: number): void;
+  finishDepth(tau: number, fitEps: number, maxDelta: number): void;
+  smooth(taps: number, minWeight: number): void;
+  copyDepth(): void;
+  compositeInterpolate(): void;
+  compositeNearest(): void;
+}
+
+let kernels: FastKernels | undefined;
+// undefined: not tried yet; false: WebAssembly SIMD (or WebAssembly) is missing here.
+let available: boolean | undefined;
+
+function supported(): boolean {
+  if (available === undefined) available = typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes);
+  return available;
+}
+
+/**
+ * Instantiates the module once; resolves false where WebAssembly SIMD is missing or the page may not
+ * compile WebAssembly (Content-Security-Policy without 'wasm-unsafe-eval'): the reference fuses then. Call it before {@link fuseCpuFast} in a browser: a main thread may not
+ * compile modules synchronously.
+ * @example if (!(await initFastCpu())) console.warn('no wasm SIMD here: the TypeScript reference fuses');
+ */
+export async function initFastCpu(): Promise<boolean> {
+  if (kernels) return true;
+  if (!supported()) return false;
+  try {
+    const { instance } = await WebAssembly.instantiate(wasmBytes);
+    kernels ??= instance.exports as unknown as FastKernels;
+  } catch {
+    // A page whose Content-Security-Policy forbids compiling WebAssembly: the reference fuses.
+    available = false;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The kernels, instantiated synchronously when {@link initFastCpu} has not run yet (fine in Node and
+ * in workers); undefined where SIMD is missing or synchronous compiling is refused.
+ */
+export function fastKernels(): FastKernels | undefined {
+  if (kernels || !supported()) return kernels;
+  try {
+    kernels = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes)).exports as unknown as FastKernels;
+  } catch {
+    return undefined;
+  }
+  return kernels;
+}
+
+/** Where each buffer lives in linear memory for one stack shape (byte offsets). */
+export interface FastLayout {
+  key: string;
+  width: number;
+  height: number;
+  stride: number;
+  planeCount: number;
+  planes: number;
+  depth: number;
+  confidence: number;
+  smooth: number;
+  taps: number;
+  image: number;
+  curve: number;
+  keep: number;
+}
+
+let layout: FastLayout | undefined;
+
+/**
+ * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
+ * shrinks it (so a batch of same-size stacks allocates nothing after the first).
+ */
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number): FastLayout {
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}`;
+  if (layout?.key === key) return layout;
+  const stride = (width + 3) & ~3;
+  const pixels = stride * height;
+  let next = k.heapBase();
+  const take = (bytes: number): number => {
+    const at = (next + 15) & ~15;
+    next = at + bytes + 16; // 16 spare bytes: a SIMD read past a row end stays inside the buffer
+    return at;
+  };
+  const planes = take(width * height * 4 * planeCount);
+  const n = take(3 * (stride + 8) * 4);
+  const l = take(pixels * 4);
+  const colSum1 = take((stride + 2 * radius + 4) * 4);
+  const colSum2 = take((stride + 2 * radius + 4) * 8);
+  const fRow = take(stride * 4);
+  const fPrev = take(pixels * 4);
+  const fMax = take(pixels * 4);
+  const argmax = take(pixels * 4);
+  const fBefore = take(pixels * 4);
+  const fAfter = take(pixels * 4);
+  const fSum = take(pixels * 8);
+  const depth = take(pixels * 4);
+  const confidence = take(pixels * 4);
+  const smooth = take(pixels * 4);
+  const hNum = take(pixels * 4);
+  const hDen = take(pixels * 4);
+  const padNum = take((stride + 2 * taps + 8) * 4);
+  const padDen = take((stride + 2 * taps + 8) * 4);
+  const tapsAt = take(taps * 4);
+  const image = take(width * height * 4);
+  const curve = take(planeCount * 8);
+  const keep = take(width * height * 4);
+  const pages = Math.ceil(next / 65536) - k.memory.buffer.byteLength / 65536;
+  if (pages > 0) k.memory.grow(pages);
+  k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve);
+  layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, keep };
+  return layout;
+}

@@ -1,0 +1,232 @@
+/**
+ * The CPU reference engine: runs every stage of maths version 1 on one thread and times each stage.
+ * It is the reference the WebGPU engine and the fast CPU path (src/cpu/fast) are tested against.
+ */
+import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
+import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
+import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
+import { planeShares as sharesOf } from '../align/auto-gates.js';
+import type { AlignmentReport } from '../align/types.js';
+import { composite } from './composite.js';
+import { depthFromFocus } from './depth.js';
+import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
+import { blockMeans, luma, type LumaBlockSums } from '../image/luma.js';
+import { focusMeasure } from './measures.js';
+import type { CpuScratch } from './scratch.js';
+import { createCpuScratch } from './scratch.js';
+import { smoothDepth } from './smooth.js';
+import { stackStats } from './stats.js';
+
+/**
+ * Buffers reused across stacks of the same size: luma (one plane at a time), the focus planes (all Z
+ * are needed at once for the depth stage) and the f64 scratch. Not safe to share between concurrent
+ * calls, which cannot happen: fuseCpu is synchronous.
+ */
+export interface CpuWorkspace {
+  width: number;
+  height: number;
+  luma: Float32Array;
+  focus: Float32Array[];
+  scratch: CpuScratch;
+}
+
+/** An empty workspace; {@link fuseCpu} sizes it on first use and whenever the stack size changes. */
+export function createCpuWorkspace(): CpuWorkspace {
+  return { width: 0, height: 0, luma: new Float32Array(0), focus: [], scratch: createCpuScratch(1, 1) };
+}
+
+function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCount: number): void {
+  const n = width * height;
+  if (ws.width !== width || ws.height !== height) {
+    ws.width = width;
+    ws.height = height;
+    ws.luma = new Float32Array(n);
+    ws.focus = [];
+    ws.scratch = createCpuScratch(width, height);
+  }
+  while (ws.focus.length < planeCount) ws.focus.push(new Float32Array(n));
+}
+
+/**
+ * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are align (only when aligning), luma,
+ * measure, depth, smooth, composite, stats and total; luma and measure are summed over the planes.
+ * @param input validated here too, so direct callers get the same errors as fuse(); aligned first unless options.align is none.
+ * @param options resolved options (see resolveOptions).
+ * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
+ * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
+ */
+export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+  return fuseCpuWith(undefined, given, options, workspace);
+}
+
+/**
+ * Every stage after alignment done another way (the fast path, src/cpu/fast): the outputs, or
+ * undefined when it does not handle this stack or these options (the reference stages run then).
+ */
+export type CpuStages = (stack: ZStack, options: ResolvedOptions) => FusedStages | undefined;
+
+/** What the stages after alignment hand over: outputs and stage timings (ms). */
+export interface FusedStages {
+  image: Uint8Array;
+  image16?: Uint16Array;
+  depth: Float32Array;
+  rawDepth: Float32Array;
+  confidence: Float32Array;
+  stats: StackStats;
+  focus: Float32Array[];
+  timings: { luma: number; measure: number; depth: number; smooth: number; composite: number; stats: number };
+  depthFallback?: EdgeDepthInfo['fallback'];
+  /** Set by stages other than the reference's: what ran them (the result's backend.runtime). */
+  runtime?: string;
+}
+
+/**
+ * {@link fuseCpu} with its stages after alignment swapped for `stages` where it handles the stack
+ * (8-bit planes after alignment; a 16-bit stack without alignment stays on the reference). Alignment,
+ * auto's preview and the result are the reference's, shared.
+ * @internal
+ */
+export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace): FuseResult {
+  const t0 = performance.now();
+  validateStack(given);
+  // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
+  if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
+  const input = toRgba8Stack(given);
+  const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
+  // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
+  // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
+  // With a crop the planes are always resampled, so there is nothing to gain.
+  const factor = options.align === 'auto' && !options.alignCrop ? previewFactor(input) : 0;
+  let stack = input;
+  let alignment: AlignmentReport | undefined;
+  let measured: MeasurePass | undefined;
+  let tAlign = 0;
+  if (factor > 0) {
+    const columns = Math.floor(input.width / factor);
+    const rows = Math.floor(input.height / factor);
+    const sums = input.planes.map(() => new Float64Array(columns * rows));
+    measured = measurePlanes(input, options, workspace, sums.map((s) => ({ factor, sums: s })));
+    const ta = performance.now();
+    const planeShares = sharesOf(measured.focus);
+    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares });
+    alignment = report;
+    if (warp) {
+      stack = warpStackCpu(input, warp);
+      report!.timings.warp = performance.now() - ta - report!.timings.estimate;
+      measured = undefined; // measured before alignment: measure the aligned planes instead
+    }
+    tAlign = performance.now() - ta;
+  } else {
+    // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
+    ({ stack, report: alignment } = alignStack(input, alignOptions));
+    tAlign = performance.now() - t0;
+  }
+  const timedAlignment = alignment && { alignment, ms: tAlign };
+  if (stages) {
+    // Also when auto's preview pass measured the planes and applied nothing: the stages fuse them
+    // again, so auto on a registered stack gives exactly what align none gives on this engine.
+    const fused = stages(stack, options);
+    if (fused) return assembleResult(stack, fused, options, t0, timedAlignment);
+  }
+  measured ??= measurePlanes(stack, options, workspace);
+  return fuseMeasured(stack, measured, options, workspace, t0, timedAlignment);
+}
+
+/**
+ * Stages 3 to 6 (depth, smoothing, composite, stats) on measured planes, and the result. A 16-bit
+ * stack composites its 16-bit samples (`image16`); `image` is that scaled to 8 bits for display.
+ */
+function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: ResolvedOptions, workspace: CpuWorkspace, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
+  const { width, height, planes } = stack;
+  const Z = planes.length;
+  const n = width * height;
+  const { focus, luma: tLuma, measure: tMeasure } = measured;
+  const t1 = performance.now();
+  const rawDepth = new Float32Array(n);
+  const confidence = new Float32Array(n);
+  depthFromFocus(focus, width, height, options.tau, { depth: rawDepth, confidence });
+  const t2 = performance.now();
+  const edgeInfo: EdgeDepthInfo = {};
+  const depth =
+    options.depthMode === 'edge-aware'
+      ? edgeAwareDepth({ width, height, planes, sampleMax: sampleMax(stack), focus, depth: rawDepth, confidence, window: options.window, sigma: options.sigma, tau: options.tau }, undefined, edgeInfo)
+      : smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
+  const t3 = performance.now();
+  const fused = composite<Uint8Array | Uint16Array>(planes, depth, width, height, options.composite);
+  const image16 = fused instanceof Uint16Array ? fused : undefined;
+  const image = image16 ? toRgba8Stack({ width, height, planes: [image16], bitDepth: stack.bitDepth }).planes[0] : (fused as Uint8Array);
+  const t4 = performance.now();
+  const stats = stackStats(focus, depth, confidence, Z);
+  const t5 = performance.now();
+  const timings = { luma: tLuma, measure: tMeasure, depth: t2 - t1, smooth: t3 - t2, composite: t4 - t3, stats: t5 - t4 };
+  return assembleResult(stack, { image, ...(image16 ? { image16 } : {}), depth, rawDepth, confidence, stats, focus, timings, depthFallback: edgeInfo.fallback }, options, t0, aligned);
+}
+
+/** The result of either engine's stages (total time measured from t0). */
+function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedOptions, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
+  const { width, height, planes } = stack;
+  const result: FuseResult = {
+    width,
+    height,
+    planeCount: planes.length,
+    image: fused.image,
+    ...(fused.image16 ? { image16: fused.image16 } : {}),
+    depth: fused.depth,
+    rawDepth: fused.rawDepth,
+    confidence: fused.confidence,
+    stats: fused.stats,
+    options,
+    backend: fused.runtime ? { name: 'cpu', runtime: fused.runtime } : { name: 'cpu' },
+    timings: { ...(aligned ? { align: aligned.ms } : {}), ...fused.timings, total: performance.now() - t0 },
+  };
+  if (options.keepFocus) result.focus = fused.focus;
+  if (stack.meta !== undefined) result.meta = stack.meta;
+  if (aligned) {
+    result.alignment = aligned.alignment;
+    result.aligned = stack as ZStack;
+  }
+  if (fused.depthFallback) result.depthFallback = fused.depthFallback;
+  return result;
+}
+
+/** The focus planes of a stack and what their luma and measure stages took (ms). */
+interface MeasurePass {
+  focus: Float32Array[];
+  luma: number;
+  measure: number;
+}
+
+/** Stages 1 and 2 over every plane; `blocks` (one per plane) gathers auto's preview on the way. */
+function measurePlanes(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, blocks?: LumaBlockSums[]): MeasurePass {
+  const { width, height, planes } = stack;
+  const n = width * height;
+  fitWorkspace(workspace, width, height, options.keepFocus ? 0 : planes.length);
+  // With keepFocus the focus planes are handed to the caller, so they cannot be the workspace's.
+  const focus = options.keepFocus ? planes.map(() => new Float32Array(n)) : workspace.focus.slice(0, planes.length);
+  let tLuma = 0;
+  let tMeasure = 0;
+  for (let z = 0; z < planes.length; z++) {
+    const a = performance.now();
+    luma(planes[z], width, height, workspace.luma, blocks?.[z], sampleMax(stack));
+    const b = performance.now();
+    focusMeasure(options.measure, workspace.luma, width, height, options.window, focus[z], workspace.scratch);
+    tLuma += b - a;
+    tMeasure += performance.now() - b;
+  }
+  return { focus, luma: tLuma, measure: tMeasure };
+}
+
+// One workspace for the backend object: CCCID stacks all have one size, so after the first stack
+// only the outputs are allocated.
+const sharedWorkspace = createCpuWorkspace();
+
+/**
+ * The CPU reference engine as a {@link FusionBackend} (backend `cpu-reference`): the readable
+ * TypeScript stages, for tests and debugging. Backend `cpu` is the fast path (src/cpu/fast).
+ */
+export const cpuReferenceBackend: FusionBackend = {
+  name: 'cpu',
+  aligns: true,
+  describe: () => 'cpu (TypeScript reference)',
+  fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
+};

@@ -1,0 +1,151 @@
+/**
+ * The fast CPU path (src/cpu/fast, WebAssembly SIMD) against the TypeScript reference, under the
+ * parity bar of DESIGN.md: odd sizes, Z = 1..21, windows 0..32 (larger than the image too), sigma 0
+ * and 3, flat planes, synthetic cytology and a real stack. Exact where the fast path claims it: flat
+ * windows give F = 0 exactly, hence the reference's depth (plane 0) and confidence (0).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../src/core/options.js';
+import type { FuseOptions, ZStack } from '../src/core/types.js';
+import { cpuBackend, fastCpuReady, fuseCpu, fuseCpuFast, initFastCpu } from '../src/cpu/backend.js';
+import { generateStack } from '../src/synth/generate.js';
+import { loadStack } from '../src/io/load-stack.js';
+import { assertParity, parity } from './gpu-harness.js';
+
+/** A seeded noisy stack whose sharpness peaks at a different plane in each half (every size works). */
+function noisyStack(width: number, height: number, planes: number, seed = 1): ZStack {
+  let s = seed >>> 0;
+  const rand = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const base = Array.from({ length: width * height * 3 }, () => rand());
+  const out: Uint8Array[] = [];
+  for (let z = 0; z < planes; z++) {
+    const p = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      const x = i % width;
+      const sharpAt = x < width / 2 ? 0 : planes - 1;
+      const gain = 1 / (1 + Math.abs(z - sharpAt));
+      for (let c = 0; c < 3; c++) p[i * 4 + c] = Math.round(128 + 120 * gain * (base[i * 3 + c] - 0.5) + 4 * (rand() - 0.5));
+      p[i * 4 + 3] = 255;
+    }
+    out.push(p);
+  }
+  return { width, height, planes: out };
+}
+
+function check(stack: ZStack, options: FuseOptions, label: string): void {
+  const resolved = resolveOptions({ ...options, keepFocus: true });
+  const ref = fuseCpu(stack, resolved);
+  const fast = fuseCpuFast(stack, resolved);
+  expect(fast.backend).toEqual({ name: 'cpu', runtime: 'wasm simd' });
+  assertParity(parity(ref, fast), label);
+  expect(fast.stats.bestPlane).toBe(ref.stats.bestPlane);
+  expect(fast.stats.depthHistogram.reduce((a, b) => a + b, 0)).toBe(stack.width * stack.height);
+  for (let z = 0; z < stack.planes.length; z++) expect(fast.stats.focusCurve[z]).toBeCloseTo(ref.stats.focusCurve[z], 5);
+  expect(fast.stats.depthMean).toBeCloseTo(ref.stats.depthMean, 2);
+  expect(fast.stats.confidenceMean).toBeCloseTo(ref.stats.confidenceMean, 3);
+}
+
+describe('fast CPU path', () => {
+  it('loads (WebAssembly SIMD is in every supported Node) and backend cpu says it runs on it', async () => {
+    expect(await initFastCpu()).toBe(true);
+    expect(fastCpuReady()).toBe(true);
+    expect(cpuBackend.describe()).toBe('cpu (wasm simd)');
+  });
+
+  it.each([
+    [1, 1, 1],
+    [1, 17, 3],
+    [23, 1, 2],
+    [37, 23, 11],
+    [5, 3, 21],
+  ])('odd size %ix%i, Z = %i, every window 0..32', (w, h, z) => {
+    const stack = noisyStack(w, h, z, w * 31 + h);
+    for (const window of [0, 1, 4, 17, 32]) {
+      for (const sigma of [0, 3]) check(stack, { window, sigma }, `${w}x${h}x${z} window ${window} sigma ${sigma}`);
+    }
+  });
+
+  it('385x383, Z = 3 and 21 x 64x48 (window 4, sigma 3, both composites)', () => {
+    check(noisyStack(385, 383, 3, 7), {}, '385x383x3');
+    check(noisyStack(64, 48, 21, 9), { composite: 'nearest' }, '64x48x21 nearest');
+    check(noisyStack(64, 48, 21, 9), { sigma: 1.5, window: 2 }, '64x48x21');
+  });
+
+  it('flat planes: F exactly 0, so depth is plane 0 and confidence 0, as on the reference', () => {
+    const planes = [10, 200, 90].map((v) => new Uint8Array(19 * 13 * 4).fill(v));
+    const stack = { width: 19, height: 13, planes };
+    const options = resolveOptions({ keepFocus: true });
+    const ref = fuseCpu(stack, options);
+    const fast = fuseCpuFast(stack, options);
+    for (const f of fast.focus!) expect(f.every((v) => v === 0)).toBe(true);
+    expect(Array.from(fast.rawDepth)).toEqual(Array.from(ref.rawDepth));
+    expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
+    expect(Array.from(fast.confidence)).toEqual(Array.from(ref.confidence));
+    expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
+    expect(fast.depth.every((d) => d === 0)).toBe(true);
+  });
+
+  it('a saturated checkerboard at window 32: the window sums pass 2^64 and are still right', () => {
+    // |L| = 4 x 255000 everywhere, so area S2 - S1^2 is about 1.86e19 > 2^64 at r = 32.
+    const board = (phase: number) => {
+      const p = new Uint8Array(70 * 70 * 4);
+      for (let i = 0; i < 70 * 70; i++) p.fill(((i % 70) + Math.floor(i / 70) + phase) % 2 ? 255 : 0, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
+      return p;
+    };
+    const flat = new Uint8Array(70 * 70 * 4).fill(128);
+    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 32 }, 'checkerboard r=32');
+    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 26 }, 'checkerboard r=26');
+  });
+
+  it('synthetic cytology, 384x384 x 11 (the default pipeline)', () => {
+    const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
+    check(stack, {}, 'synth cytology');
+    // align auto on this registered stack applies nothing: exactly align none's result, on the fast path.
+    const none = fuseCpuFast(stack, resolveOptions({}));
+    const auto = fuseCpuFast(stack, resolveOptions({ align: 'auto' }));
+    expect(auto.alignment?.applied).toBe(false);
+    expect(auto.backend.runtime).toBe('wasm simd');
+    expect(Buffer.compare(Buffer.from(auto.image), Buffer.from(none.image))).toBe(0);
+    expect(Array.from(auto.depth)).toEqual(Array.from(none.depth));
+  });
+
+  it('a real stack (test/fixtures/real/tools, 712x495 x 6), windows 4 and 17', async () => {
+    const stack = await loadStack(join(import.meta.dirname, 'fixtures/real/tools'));
+    check(stack as ZStack, {}, 'real tools');
+    check(stack as ZStack, { window: 17, sigma: 0 }, 'real tools, window 17');
+  });
+
+  it('options it does not cover run on the reference stages: the very same result', () => {
+    const stack = noisyStack(29, 17, 5, 3);
+    for (const options of [{ measure: 'teng' as const }, { composite: 'pyramid' as const }, { depthMode: 'edge-aware' as const }]) {
+      const resolved = resolveOptions(options);
+      const ref = fuseCpu(stack, resolved);
+      const fast = fuseCpuFast(stack, resolved);
+      expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
+      expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
+      expect(fast.backend).toEqual({ name: 'cpu' }); // the result says the reference ran
+    }
+  });
+
+  it('a 16-bit stack without alignment keeps its 16 bits (reference stages), one with alignment is fused at 8 bits', () => {
+    const planes = noisyStack(16, 12, 3, 5).planes.map((p) => Uint16Array.from(p, (v) => v * 16));
+    const stack = { width: 16, height: 12, planes, bitDepth: 12 };
+    const options = resolveOptions({});
+    const fast = fuseCpuFast(stack, options);
+    expect(fast.image16).toBeDefined();
+    expect(Array.from(fast.image16!)).toEqual(Array.from(fuseCpu(stack, options).image16!));
+  });
+
+  it('reuses its memory across stacks of different shapes (big, small, big again)', () => {
+    const options = resolveOptions({ keepFocus: true });
+    const a = noisyStack(40, 30, 4, 1);
+    const b = noisyStack(9, 7, 2, 2);
+    const first = fuseCpuFast(a, options);
+    fuseCpuFast(b, options);
+    const again = fuseCpuFast(a, options);
+    expect(Array.from(again.depth)).toEqual(Array.from(first.depth));
+    expect(Array.from(again.image)).toEqual(Array.from(first.image));
+    check(b, {}, 'small after big');
+  });
+});
