@@ -1,36 +1,47 @@
 /**
- * Batch throughput bench: a full-size synthetic CCCID tree (639 FOVs x 11 planes of 384x384 JPEG,
- * a few bad FOVs planted) fused end to end by `runBatch` per backend/runtime, next to the decode
- * floor measured in the same run: the time just to read and decode every plane, with the same
- * concurrency. Prints a Markdown table; `--json FILE` writes it as JSON.
+ * Batch throughput bench: a synthetic CCCID tree (N FOVs x 11 planes of 384x384 JPEG, a few bad
+ * FOVs planted) fused end to end by `runBatch`, next to the decode floor measured in the same run
+ * (every plane read and decoded with sharp, as many in flight as the batch has, nothing else).
+ * The CPU engine runs once per worker count (0 = the main thread, 1, 2, the core count), so the
+ * table shows what the pool buys; then, one FOV at a time on one core, what each stage costs
+ * (decode, fuse, encode of each output, write) and what each PNG level costs and saves.
  *
- *   node dist/batch-bench.js [--n 639] [--size 384] [--backends cpu,headless,node] [--align none,auto] [--threads N] [--tree DIR] [--json FILE]
+ *   node dist/batch-bench.js [--n 100] [--threads 0,1,2,N] [--outputs fused,depth] [--backends cpu] [--tree DIR] [--json FILE]
  *
  * The tree is generated once into --tree (default: $TMPDIR/focusfuse-batch-bench-<n>-<size>) and
  * reused while its synth.json matches. Backends that cannot start are reported, never dropped.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseOutputKinds } from '../src/batch/layout.js';
 import { runBatch, type BatchSummary } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
+import type { AlignMode, AnyZStack, FuseResult } from '../src/core/types.js';
+import { resolveOptions } from '../src/core/options.js';
+import { createCpuWorkspace, fuseCpu } from '../src/cpu/index.js';
+import * as api from '../src/index.js';
+import { writeFilesAtomic } from '../src/io/atomic.js';
+import { depthScaleFor, encodeDepth16, encodeConfidence16, encodeDepthColor, encodeRgba, type EncodeOptions } from '../src/io/encode.js';
 import { loadStack } from '../src/io/load-stack.js';
-import type { AlignMode } from '../src/core/types.js';
+import { statsDocument } from '../src/io/write-result.js';
 import type { GpuRuntimeName } from '../src/runtimes.js';
 import { readSynthManifest } from '../src/synth/truth.js';
 import { plantBadFovs } from '../test/batch-fixtures.js';
-import { markdownTable } from './stats.js';
+import { markdownTable, median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
-    n: { type: 'string', default: '639' },
+    n: { type: 'string', default: '100' },
     size: { type: 'string', default: '384' },
-    backends: { type: 'string', default: 'cpu,headless,node' },
-    concurrency: { type: 'string', default: '4' },
+    backends: { type: 'string', default: 'cpu' },
     threads: { type: 'string' },
+    outputs: { type: 'string', default: 'fused,depth' },
+    concurrency: { type: 'string', default: '4' },
     align: { type: 'string', default: 'none' },
+    sample: { type: 'string', default: '16' },
     tree: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -39,15 +50,18 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`Usage: node dist/batch-bench.js [options]
 
-Fuses a synthetic CCCID tree (bad FOVs planted) end to end per backend and align mode, next to the
-decode-only floor measured in the same run, and prints FOVs per second as a Markdown table.
+Fuses a synthetic CCCID tree (bad FOVs planted) end to end, the cpu engine once per worker count,
+next to the decode-only floor measured in the same run; then the cost of each stage and of each
+PNG level, one FOV at a time on one core. Prints Markdown tables.
 
-  --n <count>           FOVs in the generated tree (default 639)
+  --n <count>           FOVs in the generated tree (default 100; the target is on 639, CCCID's size)
   --size <px>           plane side (default 384)
-  --backends <list>     cpu, headless, node (default cpu,headless,node)
+  --threads <list>      cpu fusion worker counts to run (default 0,1,2,<cores>; 0 = the main thread)
+  --outputs <list>      outputs per FOV (default fused,depth)
+  --backends <list>     cpu, headless, node (default cpu; the GPU runtimes run once each)
   --align <list>        align modes, each run per backend (default none; e.g. none,auto)
-  --concurrency <n>     FOVs in flight (default 4)
-  --threads <n>         CPU worker threads (default: cores - 1)
+  --concurrency <n>     FOVs decoded ahead and written behind (default 4)
+  --sample <n>          FOVs for the per-stage and per-output costs (default 16)
   --tree <dir>          where the tree is generated and reused (default $TMPDIR/focusfuse-batch-bench-<n>-<size>)
   --json <file>         also write the results as JSON
   -h, --help            this text`);
@@ -56,8 +70,10 @@ decode-only floor measured in the same run, and prints FOVs per second as a Mark
 const n = Number(values.n);
 const size = Number(values.size);
 const concurrency = Number(values.concurrency);
+const outputs = parseOutputKinds(values.outputs);
+const cores = availableParallelism();
+const threadCounts = [...new Set((values.threads ?? `0,1,2,${cores}`).split(',').map(Number))];
 const backends = values.backends.split(',').map((s) => s.trim()) as ('cpu' | GpuRuntimeName)[];
-// Each backend runs once per align mode: `none,auto` shows what auto's quick look costs a registered dataset.
 const alignModes = values.align.split(',').map((s) => s.trim()) as AlignMode[];
 const tree = values.tree ?? join(tmpdir(), `focusfuse-batch-bench-${n}-${size}`);
 
@@ -80,21 +96,28 @@ async function ensureTree(): Promise<void> {
   console.error(`generated ${n} FOVs in ${((performance.now() - t0) / 1000).toFixed(0)} s into ${tree}`);
 }
 
-/** Reads and decodes every plane of every FOV, `concurrency` FOVs at a time: the floor a batch cannot beat. */
-async function decodeFloor(fovs: BatchFov[]): Promise<number> {
+/** Wall and CPU (all threads: main, workers, libvips) time of `work`, in ms. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const value = await work();
+  const cpu = process.cpuUsage(cpu0);
+  return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Reads and decodes every plane of every FOV as the batch does, `concurrency` FOVs at a time: the floor a batch cannot beat. */
+async function decodeFloor(fovs: BatchFov[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < fovs.length) {
       const fov = fovs[next++];
-      await loadStack(fov.files, { order: 'cccid' }).catch(() => undefined); // planted bad FOVs fail, as in the batch
+      await loadStack(fov.files, { order: 'cccid', highBitDepth: true }).catch(() => undefined); // planted bad FOVs fail, as in the batch
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return performance.now() - t0;
 }
 
-async function benchBackend(name: 'cpu' | GpuRuntimeName, align: AlignMode): Promise<BatchSummary | { error: string }> {
+async function benchBatch(name: 'cpu' | GpuRuntimeName, align: AlignMode, cpuThreads?: number): Promise<BatchSummary | { error: string }> {
   const out = await mkdtemp(join(tmpdir(), `focusfuse-batch-bench-out-${name}-`));
   try {
     return await runBatch({
@@ -103,7 +126,8 @@ async function benchBackend(name: 'cpu' | GpuRuntimeName, align: AlignMode): Pro
       fuse: { backend: name === 'cpu' ? 'cpu' : 'webgpu', align },
       runtime: name === 'cpu' ? undefined : name,
       concurrency,
-      cpuThreads: values.threads === undefined ? undefined : Number(values.threads),
+      cpuThreads,
+      outputs,
       warn: (m) => console.error(`  ${name}: warning: ${m}`),
     });
   } catch (error) {
@@ -113,42 +137,138 @@ async function benchBackend(name: 'cpu' | GpuRuntimeName, align: AlignMode): Pro
   }
 }
 
+/** The fusion the cpu engine runs: the wasm fast path when this build has one, else the reference. */
+async function cpuFusion(): Promise<{ name: string; fuse(stack: AnyZStack): FuseResult }> {
+  const fast = api as unknown as { initFastCpu?: () => Promise<boolean>; fuseCpuFast?: typeof fuseCpu };
+  const options = resolveOptions({ backend: 'cpu' });
+  const workspace = createCpuWorkspace();
+  if (fast.initFastCpu && fast.fuseCpuFast && (await fast.initFastCpu())) return { name: 'fast path', fuse: (stack) => fast.fuseCpuFast!(stack, options, workspace) };
+  return { name: 'reference', fuse: (stack) => fuseCpu(stack, options, workspace) };
+}
+
+/** Each output's encoder, as writeResult calls it. */
+const ENCODERS: Record<string, (r: FuseResult, o: EncodeOptions) => Promise<Uint8Array | string>> = {
+  'fused PNG': (r, o) => encodeRgba(r.image, r.width, r.height, 'png', 'fused', false, o),
+  'fused JPEG (q95)': (r, o) => encodeRgba(r.image, r.width, r.height, 'jpeg', 'fused', false, o),
+  'fused TIFF (lzw)': (r, o) => encodeRgba(r.image, r.width, r.height, 'tiff', 'fused', false, o),
+  'depth 16-bit PNG': (r, o) => encodeDepth16(r.depth, r.width, r.height, depthScaleFor(r.planeCount), o),
+  'confidence 16-bit PNG': (r, o) => encodeConfidence16(r.confidence, r.width, r.height, o),
+  'depth-color PNG': (r, o) => encodeDepthColor(r.depth, r.planeCount, r.width, r.height, 'png', o),
+  'stats JSON': async (r) => `${JSON.stringify(statsDocument(r, { fused: 'x.png', depth: 'x.depth.png', json: 'x.json' }), null, 2)}\n`,
+};
+const PNG_LEVELS = [0, 1, 3, 6, 9];
+
+/**
+ * One FOV at a time on one core (no overlap): what each stage costs, and each output at each PNG
+ * level with and without adaptive filters. Medians over `sample` FOVs.
+ */
+async function stageCosts(fovs: BatchFov[], sample: number) {
+  const fusion = await cpuFusion();
+  const stages: Record<string, number[]> = { decode: [], fuse: [], 'encode (asked outputs)': [], write: [] };
+  const perOutput = new Map<string, { ms: number[]; bytes: number[] }>();
+  const record = (key: string, ms: number, bytes: number) => {
+    const entry = perOutput.get(key) ?? { ms: [], bytes: [] };
+    entry.ms.push(ms);
+    entry.bytes.push(bytes);
+    perOutput.set(key, entry);
+  };
+  const scratch = await mkdtemp(join(tmpdir(), 'focusfuse-batch-bench-stage-'));
+  let taken = 0;
+  for (const fov of fovs) {
+    if (taken >= sample) break;
+    const t0 = performance.now();
+    const stack = await loadStack(fov.files, { order: 'cccid', highBitDepth: true }).catch(() => undefined);
+    if (!stack) continue;
+    taken += 1;
+    const t1 = performance.now();
+    const result = fusion.fuse(stack);
+    const t2 = performance.now();
+    const asked: [string, Uint8Array | string][] = [];
+    if (outputs.includes('fused')) asked.push([join(scratch, 'fused.png'), await ENCODERS['fused PNG'](result, {})]);
+    if (outputs.includes('depth')) asked.push([join(scratch, 'depth.png'), await ENCODERS['depth 16-bit PNG'](result, {})]);
+    if (outputs.includes('confidence')) asked.push([join(scratch, 'confidence.png'), await ENCODERS['confidence 16-bit PNG'](result, {})]);
+    if (outputs.includes('depth-color')) asked.push([join(scratch, 'depth-color.png'), await ENCODERS['depth-color PNG'](result, {})]);
+    if (outputs.includes('json')) asked.push([join(scratch, 'stats.json'), await ENCODERS['stats JSON'](result, {})]);
+    const t3 = performance.now();
+    await writeFilesAtomic(asked);
+    const t4 = performance.now();
+    stages.decode.push(t1 - t0);
+    stages.fuse.push(t2 - t1);
+    stages['encode (asked outputs)'].push(t3 - t2);
+    stages.write.push(t4 - t3);
+    for (const [name, encode] of Object.entries(ENCODERS)) {
+      const levels = name.includes('PNG') ? PNG_LEVELS : [undefined];
+      for (const level of levels) {
+        for (const pngFilters of level === undefined ? [false] : [false, true]) {
+          const e0 = performance.now();
+          const bytes = await encode(result, { pngLevel: level, pngFilters });
+          record(level === undefined ? name : `${name}, level ${level}${pngFilters ? ', adaptive filters' : ''}`, performance.now() - e0, bytes.length);
+        }
+      }
+    }
+  }
+  await rm(scratch, { recursive: true, force: true });
+  return { fusion: fusion.name, stages, perOutput, taken };
+}
+
 await ensureTree();
 const scan = await scanDataset(tree);
 const fovs = scan.fovs;
 await decodeFloor(fovs); // warm the page cache: the floor is decoding, not the disk
-const floorMs = await decodeFloor(fovs);
-const floorRate = fovs.length / (floorMs / 1000);
-console.error(`decode floor: ${fovs.length} FOVs in ${(floorMs / 1000).toFixed(1)} s (${floorRate.toFixed(1)} FOV/s)`);
 
-const rows: Record<string, string | number>[] = [
-  { backend: 'decode floor (read + decode only)', align: '', engine: 'sharp', fovs: fovs.length, ok: '', failed: '', seconds: +(floorMs / 1000).toFixed(2), 'FOV/s': +floorRate.toFixed(2), 'x floor': 1 },
-];
-for (const name of backends) for (const align of alignModes) {
-  console.error(`${name}, align ${align}: fusing ${fovs.length} FOVs...`);
-  const result = await benchBackend(name, align);
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
+const rate = (ms: number) => fovs.length / (ms / 1000);
+const floor = await timed(() => decodeFloor(fovs));
+const floorRate = rate(floor.ms);
+console.error(`decode floor: ${fovs.length} FOVs in ${(floor.ms / 1000).toFixed(1)} s (${floorRate.toFixed(1)} FOV/s)`);
+rows.push({ run: 'decode floor (read + decode only)', engine: 'sharp', ok: '', failed: '', seconds: +(floor.ms / 1000).toFixed(2), 'FOV/s': +floorRate.toFixed(1), 'x floor': 1, 'CPU ms/FOV': +(floor.cpuMs / fovs.length).toFixed(1) });
+
+type Run = { name: 'cpu' | GpuRuntimeName; align: AlignMode; threads?: number };
+const runs = backends.flatMap((name) => alignModes.flatMap((align): Run[] => (name === 'cpu' ? threadCounts.map((threads) => ({ name, align, threads })) : [{ name, align }])));
+for (const { name, align, threads } of runs) {
+  const label = `${name}${threads === undefined ? '' : threads === 0 ? ', main thread' : `, ${threads} worker${threads === 1 ? '' : 's'}`}${align === 'none' ? '' : `, align ${align}`}`;
+  console.error(`${label}: fusing ${fovs.length} FOVs...`);
+  const run = await timed(() => benchBatch(name, align, threads));
+  const result = run.value;
   if ('error' in result) {
-    rows.push({ backend: name, align, engine: `unavailable: ${result.error}`, fovs: '', ok: '', failed: '', seconds: '', 'FOV/s': '', 'x floor': '' });
+    rows.push({ run: label, engine: `unavailable: ${result.error}`, ok: '', failed: '', seconds: '', 'FOV/s': '', 'x floor': '', 'CPU ms/FOV': '' });
     continue;
   }
-  const seconds = result.elapsedMs / 1000;
-  const rate = result.selected / seconds;
+  const fovRate = result.selected / (result.elapsedMs / 1000);
   rows.push({
-    backend: name,
-    align,
+    run: label,
     engine: result.engine,
-    fovs: result.selected,
     ok: result.fused,
     failed: result.failed,
-    seconds: +seconds.toFixed(2),
-    'FOV/s': +rate.toFixed(2),
-    'x floor': +(floorRate / rate).toFixed(2),
+    seconds: +(result.elapsedMs / 1000).toFixed(2),
+    'FOV/s': +fovRate.toFixed(1),
+    'x floor': +(floorRate / fovRate).toFixed(2),
+    'CPU ms/FOV': +(run.cpuMs / result.selected).toFixed(1),
   });
 }
 
-console.log(`## Batch throughput: ${fovs.length} FOVs x 11 planes of ${size}x${size} JPEG, outputs fused,depth,confidence,json\n`);
-console.log(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, concurrency ${concurrency}, cpu threads ${values.threads ?? 'default (cores - 1)'}.`);
-console.log('"x floor": end-to-end time over the decode-only time of the same FOVs (1 = as fast as decoding alone).\n');
+const sample = Number(values.sample);
+console.error(`stage costs: ${sample} FOVs one at a time...`);
+const costs = await stageCosts(fovs, sample);
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
+console.log(`## Batch throughput: ${fovs.length} FOVs x 11 planes of ${size}x${size} JPEG, outputs ${outputs.join(',')}\n`);
+console.log(`Machine: ${machine}, concurrency ${concurrency}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}.`);
+console.log('"x floor": end-to-end time over the decode-only time of the same FOVs (1 = as fast as decoding alone); "CPU ms/FOV": CPU time of every thread of the process over the FOVs.\n');
 const header = Object.keys(rows[0]);
 console.log(markdownTable(header, rows.map((row) => header.map((key) => row[key]))));
-if (values.json) await writeFile(values.json, `${JSON.stringify({ tree, size, concurrency, rows }, null, 2)}\n`);
+
+const round = (v: number) => +v.toFixed(2);
+console.log(`\n## Stage costs, one FOV at a time (${costs.taken} FOVs, medians, ms; fusion: the ${costs.fusion})\n`);
+const stageRows = Object.entries(costs.stages).map(([stage, ms]) => [stage, round(median(ms))]);
+const perFov = stageRows.reduce((sum, [, ms]) => sum + (ms as number), 0);
+console.log(markdownTable(['stage', 'ms'], [...stageRows, ['total', round(perFov)], [`FOV/s on ${cores} cores if perfectly overlapped`, round((cores * 1000) / perFov)]]));
+console.log(`\n## Output cost per FOV (${costs.taken} FOVs, medians; one libvips thread each)\n`);
+console.log(markdownTable(['output', 'encode ms', 'KiB'], [...costs.perOutput].map(([name, e]) => [name, round(median(e.ms)), round(median(e.bytes) / 1024)])));
+
+if (values.json) {
+  const stageJson = Object.fromEntries(Object.entries(costs.stages).map(([k, v]) => [k, median(v)]));
+  const outputJson = Object.fromEntries([...costs.perOutput].map(([k, e]) => [k, { ms: median(e.ms), bytes: median(e.bytes) }]));
+  await writeFile(values.json, `${JSON.stringify({ tree, size, concurrency, machine, rows, stages: stageJson, outputs: outputJson }, null, 2)}\n`);
+}

@@ -67,11 +67,13 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
       // 8-bit: libvips adds the alpha on its own threads, so decoding takes no JavaScript time (batch throughput).
       const { data, info } = await input().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
-      const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      // Copied once into an ArrayBuffer of its own: sharp's is external memory that cannot be
+      // transferred, and the batch hands planes to its fusion workers by transfer.
+      const rgba = new Uint8Array(data);
       return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
     }
     const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    const samples = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)); // own buffer, as above
     const rgba = toRgba16(samples, info.width * info.height, info.channels);
     return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
   } catch (error) {
