@@ -42,6 +42,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     align: { type: 'string', default: 'none' },
     sample: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '1' },
     tree: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -61,7 +62,8 @@ PNG level, one FOV at a time on one core. Prints Markdown tables.
   --backends <list>     cpu, headless, node (default cpu; the GPU runtimes run once each)
   --align <list>        align modes, each run per backend (default none; e.g. none,auto)
   --concurrency <n>     FOVs decoded ahead and written behind (default 4)
-  --sample <n>          FOVs for the per-stage and per-output costs (default 16)
+  --sample <n>          FOVs for the per-stage and per-output costs (default 16; 0 leaves them out)
+  --rounds <n>          run the floor and every run n times, alternating, and report medians (default 1)
   --tree <dir>          where the tree is generated and reused (default $TMPDIR/focusfuse-batch-bench-<n>-<size>)
   --json <file>         also write the results as JSON
   -h, --help            this text`);
@@ -217,58 +219,99 @@ const fovs = scan.fovs;
 await decodeFloor(fovs); // warm the page cache: the floor is decoding, not the disk
 
 type Row = Record<string, string | number>;
-const rows: Row[] = [];
-const rate = (ms: number) => fovs.length / (ms / 1000);
-const floor = await timed(() => decodeFloor(fovs));
-const floorRate = rate(floor.ms);
-console.error(`decode floor: ${fovs.length} FOVs in ${(floor.ms / 1000).toFixed(1)} s (${floorRate.toFixed(1)} FOV/s)`);
-rows.push({ run: 'decode floor (read + decode only)', engine: 'sharp', ok: '', failed: '', seconds: +(floor.ms / 1000).toFixed(2), 'FOV/s': +floorRate.toFixed(1), 'x floor': 1, 'CPU ms/FOV': +(floor.cpuMs / fovs.length).toFixed(1) });
-
 type Run = { name: 'cpu' | GpuRuntimeName; align: AlignMode; threads?: number };
 const runs = backends.flatMap((name) => alignModes.flatMap((align): Run[] => (name === 'cpu' ? threadCounts.map((threads) => ({ name, align, threads })) : [{ name, align }])));
-for (const { name, align, threads } of runs) {
-  const label = `${name}${threads === undefined ? '' : threads === 0 ? ', main thread' : `, ${threads} worker${threads === 1 ? '' : 's'}`}${align === 'none' ? '' : `, align ${align}`}`;
-  console.error(`${label}: fusing ${fovs.length} FOVs...`);
-  const run = await timed(() => benchBatch(name, align, threads));
-  const result = run.value;
-  if ('error' in result) {
-    rows.push({ run: label, engine: `unavailable: ${result.error}`, ok: '', failed: '', seconds: '', 'FOV/s': '', 'x floor': '', 'CPU ms/FOV': '' });
-    continue;
-  }
-  const fovRate = result.selected / (result.elapsedMs / 1000);
-  rows.push({
-    run: label,
-    engine: result.engine,
-    ok: result.fused,
-    failed: result.failed,
-    seconds: +(result.elapsedMs / 1000).toFixed(2),
-    'FOV/s': +fovRate.toFixed(1),
-    'x floor': +(floorRate / fovRate).toFixed(2),
-    'CPU ms/FOV': +(run.cpuMs / result.selected).toFixed(1),
-  });
+const labelOf = ({ name, align, threads }: Run) =>
+  `${name}${threads === undefined ? '' : threads === 0 ? ', main thread' : `, ${threads} worker${threads === 1 ? '' : 's'}`}${align === 'none' ? '' : `, align ${align}`}`;
+
+interface Measured {
+  engine: string;
+  ok: number | string;
+  failed: number | string;
+  seconds: number[];
+  rate: number[];
+  xFloor: number[];
+  cpuMs: number[];
 }
+const measured = new Map<string, Measured>();
+const measure = (label: string) => measured.get(label) ?? measured.set(label, { engine: '', ok: '', failed: '', seconds: [], rate: [], xFloor: [], cpuMs: [] }).get(label)!;
+
+// Rounds alternate the floor and every run, so a busy spell of a shared machine hits them alike;
+// each run's "x floor" is against the floor of its own round.
+const rounds = Number(values.rounds);
+for (let round = 1; round <= rounds; round++) {
+  const floor = await timed(() => decodeFloor(fovs));
+  const floorRate = fovs.length / (floor.ms / 1000);
+  console.error(`round ${round}/${rounds}: decode floor ${fovs.length} FOVs in ${(floor.ms / 1000).toFixed(1)} s (${floorRate.toFixed(1)} FOV/s)`);
+  Object.assign(measure('decode floor (read + decode only)'), { engine: 'sharp' });
+  measure('decode floor (read + decode only)').seconds.push(floor.ms / 1000);
+  measure('decode floor (read + decode only)').rate.push(floorRate);
+  measure('decode floor (read + decode only)').xFloor.push(1);
+  measure('decode floor (read + decode only)').cpuMs.push(floor.cpuMs / fovs.length);
+  for (const run of runs) {
+    const label = labelOf(run);
+    console.error(`round ${round}/${rounds}: ${label}: fusing ${fovs.length} FOVs...`);
+    const { value: result, cpuMs } = await timed(() => benchBatch(run.name, run.align, run.threads));
+    const entry = measure(label);
+    if ('error' in result) {
+      entry.engine = `unavailable: ${result.error}`;
+      continue;
+    }
+    const rate = result.selected / (result.elapsedMs / 1000);
+    Object.assign(entry, { engine: result.engine, ok: result.fused, failed: result.failed });
+    entry.seconds.push(result.elapsedMs / 1000);
+    entry.rate.push(rate);
+    entry.xFloor.push(floorRate / rate);
+    entry.cpuMs.push(cpuMs / result.selected);
+  }
+}
+const spread = (values: number[], digits: number) =>
+  values.length === 0 ? '' : values.length === 1 ? +values[0].toFixed(digits) : `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}..${Math.max(...values).toFixed(digits)})`;
+const rows: Row[] = [...measured].map(([run, m]) => ({
+  run,
+  engine: m.engine,
+  ok: m.ok,
+  failed: m.failed,
+  seconds: spread(m.seconds, 2),
+  'FOV/s': spread(m.rate, 1),
+  'x floor': spread(m.xFloor, 2),
+  'CPU ms/FOV': spread(m.cpuMs, 1),
+}));
 
 const sample = Number(values.sample);
 console.error(`stage costs: ${sample} FOVs one at a time...`);
-const costs = await stageCosts(fovs, sample);
+const costs = sample > 0 ? await stageCosts(fovs, sample) : undefined;
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
 console.log(`## Batch throughput: ${fovs.length} FOVs x 11 planes of ${size}x${size} JPEG, outputs ${outputs.join(',')}\n`);
 console.log(`Machine: ${machine}, concurrency ${concurrency}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}.`);
-console.log('"x floor": end-to-end time over the decode-only time of the same FOVs (1 = as fast as decoding alone); "CPU ms/FOV": CPU time of every thread of the process over the FOVs.\n');
+console.log(`"x floor": end-to-end time over the decode-only time of the same FOVs in the same round (1 = as fast as decoding alone); "CPU ms/FOV": CPU time of every thread of the process over the FOVs.${rounds > 1 ? ` Medians of ${rounds} alternating rounds (min..max).` : ''}\n`);
 const header = Object.keys(rows[0]);
 console.log(markdownTable(header, rows.map((row) => header.map((key) => row[key]))));
 
 const round = (v: number) => +v.toFixed(2);
-console.log(`\n## Stage costs, one FOV at a time (${costs.taken} FOVs, medians, ms; fusion: the ${costs.fusion})\n`);
-const stageRows = Object.entries(costs.stages).map(([stage, ms]) => [stage, round(median(ms))]);
-const perFov = stageRows.reduce((sum, [, ms]) => sum + (ms as number), 0);
-console.log(markdownTable(['stage', 'ms'], [...stageRows, ['total', round(perFov)], [`FOV/s on ${cores} cores if perfectly overlapped`, round((cores * 1000) / perFov)]]));
-console.log(`\n## Output cost per FOV (${costs.taken} FOVs, medians; one libvips thread each)\n`);
-console.log(markdownTable(['output', 'encode ms', 'KiB'], [...costs.perOutput].map(([name, e]) => [name, round(median(e.ms)), round(median(e.bytes) / 1024)])));
+if (costs) {
+  console.log(`\n## Stage costs, one FOV at a time (${costs.taken} FOVs, medians, ms of one core; fusion: the ${costs.fusion})\n`);
+  const stage = Object.fromEntries(Object.entries(costs.stages).map(([name, ms]) => [name, median(ms)]));
+  const rest = stage.decode + stage['encode (asked outputs)'] + stage.write;
+  // What the stages allow on this machine's cores if they overlapped perfectly: the ceiling the pipeline aims at.
+  const ceiling = (fuseMs: number) => round((cores * 1000) / (rest + fuseMs));
+  console.log(
+    markdownTable(['stage', 'ms'], [
+      ...Object.entries(stage).map(([name, ms]) => [name, round(ms)]),
+      ['total', round(rest + stage.fuse)],
+      [`ceiling on ${cores} cores, perfectly overlapped (FOV/s)`, ceiling(stage.fuse)],
+      ['the same with a 10 ms fusion (the fast-path target)', ceiling(10)],
+      ['the same with an instant fusion', ceiling(0)],
+    ]),
+  );
+  console.log(`\n## Output cost per FOV (${costs.taken} FOVs, medians; one libvips thread each)\n`);
+  console.log(markdownTable(['output', 'encode ms', 'KiB'], [...costs.perOutput].map(([name, e]) => [name, round(median(e.ms)), round(median(e.bytes) / 1024)])));
+}
 
 if (values.json) {
-  const stageJson = Object.fromEntries(Object.entries(costs.stages).map(([k, v]) => [k, median(v)]));
-  const outputJson = Object.fromEntries([...costs.perOutput].map(([k, e]) => [k, { ms: median(e.ms), bytes: median(e.bytes) }]));
-  await writeFile(values.json, `${JSON.stringify({ tree, size, concurrency, machine, rows, stages: stageJson, outputs: outputJson }, null, 2)}\n`);
+  const stageJson = costs && Object.fromEntries(Object.entries(costs.stages).map(([k, v]) => [k, median(v)]));
+  const outputJson = costs && Object.fromEntries([...costs.perOutput].map(([k, e]) => [k, { ms: median(e.ms), bytes: median(e.bytes) }]));
+  const raw = Object.fromEntries(measured);
+  await writeFile(values.json, `${JSON.stringify({ tree, size, concurrency, machine, rounds, rows, raw, stages: stageJson, outputs: outputJson }, null, 2)}\n`);
 }

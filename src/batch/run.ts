@@ -42,7 +42,7 @@ export interface BatchOptions {
   gpuBatch?: number;
   /** CPU fusion worker threads, 0..1024; 0 = the main thread. Default: the core count. */
   cpuThreads?: number;
-  /** zlib level 0..9 of the PNG outputs. Default 3 (PNG_COMPRESSION_LEVEL). */
+  /** zlib level 0..9 of the PNG outputs. Default 1 (PNG_COMPRESSION_LEVEL). */
   pngLevel?: number;
   /** Skip FOVs a previous run finished with the same settings. */
   resume?: boolean;

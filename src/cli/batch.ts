@@ -55,7 +55,7 @@ Outputs:
                            (default fused,depth,confidence,json)
   --format <png|jpeg|tiff> fused and depth-color images (default png; the depth and
                            confidence maps are always 16-bit PNG)
-  --png-level <0-9>        zlib level of PNG outputs (default 3; lossless at any level:
+  --png-level <0-9>        zlib level of PNG outputs (default 1; lossless at any level:
                            0 writes fastest and largest, 9 smallest and slowest)
   --resume                 keep the FOVs a previous run into <dir> finished; refused (exit 2)
                            when it ran with other fusion options, outputs or format

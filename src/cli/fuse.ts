@@ -65,7 +65,7 @@ Outputs (at least one):
                              .tif: 32-bit float TIFF holding the depth in planes itself
   --confidence <file.png|.tif>  confidence, 16-bit gray PNG: value = round(confidence *
                              65535); .tif: 32-bit float TIFF
-  --png-level <0-9>          zlib level of PNG outputs (default 3; lossless at any level:
+  --png-level <0-9>          zlib level of PNG outputs (default 1; lossless at any level:
                              0 writes fastest and largest, 9 smallest and slowest)
   --bit-depth <8|16|auto>    bits of the fused image (default auto: 16 when the planes
                              are 16-bit and the output is .png or .tif)

@@ -28,12 +28,12 @@ export const CONFIDENCE_SCALE = 65535;
 export const JPEG_QUALITY = 95;
 /**
  * Default zlib level of every PNG written (lossless at any level; `--png-level` picks another).
- * Measured on a fused 11 x 384^2 CCCID-like result, one libvips thread: level 6 (sharp's default)
- * took 14.1 / 8.9 / 10.0 ms for the fused RGB, 16-bit depth and 16-bit confidence PNGs; level 3 takes
- * 7.0 / 6.8 / 7.2 ms for files 4 % / 0 % / 0 % larger. A batch spends as much time encoding as
- * decoding, so this is throughput for free. (docs/batch.md "Output cost" has the table per level.)
+ * Measured per 384^2 FOV on one libvips thread (docs/batch.md "Output cost"): the fused RGB PNG
+ * takes 4.7 ms at level 1, 7.4 at 3, 15.8 at 6 (sharp's default), for 222 / 161 / 152 KiB; the
+ * 16-bit depth PNG 6.9 / 9.8 / 11.9 ms for 281 / 231 / 231 KiB. On 2 cores a batch's encodes take
+ * as much CPU as its decodes, so the fast level is the default and a smaller file is an option.
  */
-export const PNG_COMPRESSION_LEVEL = 3;
+export const PNG_COMPRESSION_LEVEL = 1;
 
 /** How outputs are encoded; every field has a default. */
 export interface EncodeOptions {
