@@ -54,8 +54,8 @@ describe('batch options', () => {
   it('refuses a bad thread count before any work or progress (no "0/N FOVs" line first)', async () => {
     const progress: unknown[] = [];
     const out = join(work, 'out-threads');
-    const error = await runBatch({ root, out, fuse: { backend: 'cpu' }, cpuThreads: 0, onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('Expected an integer between 1 and 1024 for --threads but received 0');
+    const error = await runBatch({ root, out, fuse: { backend: 'cpu' }, cpuThreads: -1, onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('Expected an integer between 0 and 1024 for --threads but received -1');
     expect(progress).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });

@@ -68,7 +68,7 @@ describe('an earlier batch output folder inside the dataset', () => {
     await touch(join(root, 'fused', 'manifest.json'), JSON.stringify({ generator: 'focusfuse batch' }));
     await touch(join(root, 'fused', 'manifest.csv'), 'fov,status\n');
     const warnings: string[] = [];
-    const summary = await runBatch({ root, out: join(root, 'fused-2'), fuse: { backend: 'cpu' }, outputs: ['fused'], cpuThreads: 1, warn: (m) => warnings.push(m) });
+    const summary = await runBatch({ root, out: join(root, 'fused-2'), fuse: { backend: 'cpu' }, outputs: ['fused'], cpuThreads: 0, warn: (m) => warnings.push(m) });
     expect(summary.failed).toBe(0);
     expect(summary.problems.filter((p) => p.path.startsWith('fused'))).toEqual([]);
     expect(warnings.filter((w) => w.includes("'fused'"))).toEqual([expect.stringContaining('an earlier batch output')]);
@@ -84,7 +84,7 @@ describe('--only', () => {
     await symlink(join(root, 'nowhere.jpg'), join(root, 'ZZZ', 'B', 'broken.jpg'));
     await touch(join(root, 'README.md'));
     await touch(join(root, 'ZZZ', 'B', 'notes.txt'));
-    const options = { root, fuse: { backend: 'cpu' as const }, outputs: ['fused' as const], cpuThreads: 1 };
+    const options = { root, fuse: { backend: 'cpu' as const }, outputs: ['fused' as const], cpuThreads: 0 };
     const all = await runBatch({ ...options, out: join(work, 'only-all') });
     expect(all.problems.some((p) => p.path.startsWith('ZZZ/'))).toBe(true);
     expect(all.problemsOutside).toBe(0);

@@ -17,7 +17,7 @@ let cluttered: string;
 let fovs: SynthManifestFov[];
 let clutterCount: number;
 
-const fast = ['--backend', 'cpu', '--outputs', 'fused', '--threads', '1'];
+const fast = ['--backend', 'cpu', '--outputs', 'fused', '--threads', '0'];
 
 beforeAll(async () => {
   requireBuiltCli();

@@ -1,10 +1,14 @@
 /**
- * CPU fusion on worker threads, so a batch fuses several FOVs at once on a machine with several
- * cores while the main thread only decodes (libvips' threads), encodes and writes. Node only.
+ * CPU fusion on worker threads, so a batch fuses several FOVs at once while the main thread only
+ * schedules: decoding and encoding run on libvips' threads, fusion on the workers. Node only.
  *
  * The workers load the package's browser-safe bundle (dist/index.js, next to the running bundle):
- * it holds the CPU reference and nothing else. Run from sources (tests under vitest) there is no
+ * it holds the CPU engines and nothing else. Run from sources (tests under vitest) there is no
  * bundle; then `openCpuPool` resolves undefined and the batch fuses on the main thread.
+ *
+ * Planes go to a worker by transfer, not by copy (structured clone): the main thread hands the
+ * buffers over and no longer owns them. Results come back the same way, without the aligned planes
+ * (a batch never writes them: `--save-aligned` is `fuse`'s).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,25 +17,44 @@ import type { FuseResult, ResolvedOptions, AnyZStack } from '../core/types.js';
 
 export interface CpuPool {
   readonly threads: number;
+  /** True when the workers run the wasm fast path (`fuseCpuFast`), false for the TypeScript reference. */
+  readonly fast: boolean;
+  /**
+   * Fuses `stack` on the least busy worker. Its planes are transferred: they are empty (detached)
+   * here once this is called.
+   */
   fuse(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult>;
   close(): Promise<void>;
 }
 
-// CommonJS because eval workers are scripts; the bundle is then imported as ESM.
+export interface CpuPoolOptions {
+  /** Fuse with the TypeScript reference even where the fast path runs (`--backend cpu-reference`). Default false. */
+  reference?: boolean;
+  /** URL of the bundle the workers import. Default: dist/index.js next to the running bundle. */
+  module?: string;
+}
+
+// CommonJS because eval workers are scripts; the bundle is then imported as ESM. The fast path is
+// used when the bundle has one and it starts (wasm SIMD); bundles without it fuse with fuseCpu.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.module).then(({ fuseCpu, createCpuWorkspace }) => {
-  const workspace = createCpuWorkspace();
+(async () => {
+  const m = await import(workerData.module);
+  const fast = !workerData.reference && typeof m.initFastCpu === 'function' && (await m.initFastCpu()) === true;
+  const fuse = fast ? m.fuseCpuFast : m.fuseCpu;
+  const workspace = m.createCpuWorkspace();
   parentPort.on('message', ({ id, stack, options }) => {
     try {
-      const result = fuseCpu(stack, options, workspace);
-      parentPort.postMessage({ id, result }, [result.image.buffer, ...(result.image16 ? [result.image16.buffer] : []), result.depth.buffer, result.rawDepth.buffer, result.confidence.buffer]);
+      const result = fuse(stack, options, workspace);
+      delete result.aligned;
+      const buffers = [result.image, result.image16, result.depth, result.rawDepth, result.confidence].filter(Boolean).map((a) => a.buffer);
+      parentPort.postMessage({ id, result }, [...new Set(buffers)]);
     } catch (error) {
       parentPort.postMessage({ id, error: String((error && error.message) || error) });
     }
   });
-  parentPort.postMessage({ ready: true });
-}, (error) => parentPort.postMessage({ failed: String((error && error.message) || error) }));
+  parentPort.postMessage({ ready: true, fast });
+})().catch((error) => parentPort.postMessage({ failed: String((error && error.message) || error) }));
 `;
 
 /** The CPU bundle next to the running one, when there is one. */
@@ -40,16 +63,23 @@ function cpuModule(): string | undefined {
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) && import.meta.url.includes('/dist/') ? url.href : undefined;
 }
 
+/** The planes' buffers, each once, that can be transferred (not shared memory). */
+function planeBuffers(stack: AnyZStack): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const plane of stack.planes) if (plane.buffer instanceof ArrayBuffer) buffers.add(plane.buffer);
+  return [...buffers];
+}
+
 interface Slot {
   worker: Worker;
   inFlight: Map<number, { resolve(result: FuseResult): void; reject(error: Error): void }>;
 }
 
-function startWorker(module: string): Promise<Worker> {
+function startWorker(workerData: { module: string; reference: boolean }): Promise<{ worker: Worker; fast: boolean }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
-    const onMessage = (message: { ready?: boolean; failed?: string }) => {
-      if (message.ready) resolve(worker);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    const onMessage = (message: { ready?: boolean; fast?: boolean; failed?: string }) => {
+      if (message.ready) resolve({ worker, fast: message.fast === true });
       else if (message.failed) reject(new Error(message.failed));
     };
     worker.once('message', onMessage);
@@ -60,21 +90,22 @@ function startWorker(module: string): Promise<Worker> {
 /**
  * Starts `threads` CPU fusion workers.
  * @example
- * const pool = await openCpuPool(4);
+ * const pool = await openCpuPool(2);
  * const result = pool ? await pool.fuse(stack, resolveOptions({})) : fuseCpu(stack, resolveOptions({}));
  * await pool?.close();
  * @returns undefined when there is no bundle to run in workers (running from sources), or a worker fails to start.
  */
-export async function openCpuPool(threads: number): Promise<CpuPool | undefined> {
-  const module = cpuModule();
+export async function openCpuPool(threads: number, options: CpuPoolOptions = {}): Promise<CpuPool | undefined> {
+  const module = options.module ?? cpuModule();
   if (!module) return undefined;
-  const started = await Promise.allSettled(Array.from({ length: threads }, () => startWorker(module)));
+  const workerData = { module, reference: options.reference === true };
+  const started = await Promise.allSettled(Array.from({ length: threads }, () => startWorker(workerData)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   if (workers.length < threads) {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
     return undefined;
   }
-  const slots: Slot[] = workers.map((worker) => ({ worker, inFlight: new Map() }));
+  const slots: Slot[] = workers.map(({ worker }) => ({ worker, inFlight: new Map() }));
   let nextId = 0;
   let closed = false;
 
@@ -91,7 +122,7 @@ export async function openCpuPool(threads: number): Promise<CpuPool | undefined>
       slot.inFlight.clear();
       if (closed) return;
       // A crashed worker costs the stacks it held; the pool goes on with a fresh one.
-      slot.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
+      slot.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
       watch(slot);
     };
     // 'error' is always followed by 'exit': replace the worker once, on exit, saying why.
@@ -103,12 +134,13 @@ export async function openCpuPool(threads: number): Promise<CpuPool | undefined>
 
   return {
     threads,
-    fuse(stack, options) {
+    fast: workers.every((w) => w.fast),
+    fuse(stack, fuseOptions) {
       const slot = slots.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       const id = nextId++;
       return new Promise<FuseResult>((resolve, reject) => {
         slot.inFlight.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, stack, options });
+        slot.worker.postMessage({ id, stack, options: fuseOptions }, planeBuffers(stack));
       });
     },
     async close() {

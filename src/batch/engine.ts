@@ -28,7 +28,7 @@ export interface BatchEngineOptions {
   fallback: 'none' | 'cpu';
   /** Stacks per GPU job. Default 8. */
   gpuBatch?: number;
-  /** CPU fusion worker threads (when running from the built bundle); 1 fuses on the main thread. Default {@link defaultCpuThreads}. */
+  /** CPU fusion worker threads (when running from the built bundle); 0 fuses on the main thread. Default {@link defaultCpuThreads}. */
   cpuThreads?: number;
   /** Relaunches allowed per run before the runtime is given up. Default 3. */
   maxRelaunches?: number;
@@ -43,14 +43,25 @@ export interface BatchEngine {
   describe(): string;
   /** Stacks worth handing over per call. */
   readonly batchSize: number;
-  /** Fuses each stack; a stack that cannot be fused gets its Error, the others their results. */
+  /** fuseMany calls worth running at once (a worker pool fuses several stacks side by side). */
+  readonly parallel: number;
+  /**
+   * Fuses each stack; a stack that cannot be fused gets its Error, the others their results. The
+   * stacks' planes may be handed over to worker threads: do not use them afterwards.
+   */
   fuseMany(stacks: AnyZStack[], options: ResolvedOptions): Promise<(FuseResult | Error)[]>;
   close(): Promise<void>;
 }
 
+/** `cpu-reference` (the backend name the wasm fast path brings) asks for the TypeScript reference on every thread. */
+function wantsReference(backend: BackendName): boolean {
+  return (backend as string) === 'cpu-reference';
+}
+
 async function fuseOnCpu(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult | Error> {
   try {
-    return await cpuBackend.fuse(stack, { ...options, backend: 'cpu' });
+    // A GPU backend falling back keeps the cpu engine's default; cpu-reference stays the reference.
+    return await cpuBackend.fuse(stack, { ...options, backend: wantsReference(options.backend) ? options.backend : 'cpu' });
   } catch (error) {
     return error as Error;
   }
@@ -59,6 +70,7 @@ async function fuseOnCpu(stack: AnyZStack, options: ResolvedOptions): Promise<Fu
 const cpuEngine: BatchEngine = {
   describe: () => cpuBackend.describe(),
   batchSize: 1,
+  parallel: 1,
   async fuseMany(stacks, options) {
     const results: (FuseResult | Error)[] = [];
     for (const stack of stacks) {
@@ -72,21 +84,24 @@ const cpuEngine: BatchEngine = {
 };
 
 /**
- * One core less than the machine has: decoding (libvips) and encoding need one. Measured on 2 busy
- * cores (64 FOVs of 384x384): 1 thread 5.7 FOV/s, 2 worker threads 4.9 FOV/s.
- * @example defaultCpuThreads() // => 15 on a 16-core machine, 1 (the main thread) on 2 cores
+ * As many fusion workers as the machine has cores: the main thread only schedules, and libvips'
+ * decodes and encodes take a core whenever a worker waits. Measured on 2 busy cores (docs/batch.md
+ * "Throughput": 639 FOVs, fused + depth): see the table there for 0 (main thread), 1 and 2 workers.
+ * @example defaultCpuThreads() // => 16 on a 16-core machine, 2 on 2 cores
  */
 export function defaultCpuThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
-/** The CPU engine on `threads` workers, or on the main thread when that is 1 or workers cannot run here. */
-async function openCpuEngine(threads: number): Promise<BatchEngine> {
-  const pool = threads > 1 ? await openCpuPool(threads) : undefined;
+/** The CPU engine on `threads` workers, or on the main thread when that is 0 or workers cannot run here. */
+async function openCpuEngine(threads: number, backend: BackendName): Promise<BatchEngine> {
+  const pool = threads > 0 ? await openCpuPool(threads, { reference: wantsReference(backend) }) : undefined;
   if (!pool) return cpuEngine;
   return {
-    describe: () => `${cpuBackend.describe()}, ${threads} worker threads`,
-    batchSize: threads,
+    describe: () => `cpu (${pool.fast ? 'wasm fast path' : 'TypeScript reference'}), ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    batchSize: 1,
+    // Two stacks per worker: the next one is there when a worker finishes, without a round trip to the main thread.
+    parallel: 2 * threads,
     fuseMany: (stacks, options) => Promise.all(stacks.map((stack) => pool.fuse(stack, options).catch((error: Error) => error))),
     close: () => pool.close(),
   };
@@ -102,7 +117,7 @@ async function openCpuEngine(threads: number): Promise<BatchEngine> {
  * @throws FocusFuseError BACKEND when `webgpu` was asked for, its runtime cannot start and there is no CPU fallback.
  */
 export async function openBatchEngine(options: BatchEngineOptions): Promise<BatchEngine> {
-  if (options.backend === 'cpu') return openCpuEngine(options.cpuThreads ?? defaultCpuThreads());
+  if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), options.backend);
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);
   let gpu: BatchGpuRuntime;
   try {
@@ -110,7 +125,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   } catch (error) {
     if (options.backend === 'auto' || options.fallback === 'cpu') {
       options.warn(`webgpu unavailable (${(error as Error).message}); fusing on the cpu`);
-      return openCpuEngine(options.cpuThreads ?? defaultCpuThreads());
+      return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
     }
     throw error;
   }
@@ -118,7 +133,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   if (declined) {
     options.warn(`${declined}; fusing on the cpu (--backend webgpu uses it anyway)`);
     await gpu.close();
-    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads());
+    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
   }
   return gpuEngine(gpu, options);
 }
@@ -165,6 +180,7 @@ function gpuEngine(gpu: BatchGpuRuntime, options: BatchEngineOptions): BatchEngi
   return {
     describe: () => (lost && options.fallback === 'cpu' ? `${cpuBackend.describe()} (after: ${lost})` : gpu.describe()),
     batchSize: Math.max(1, options.gpuBatch ?? 8),
+    parallel: 1,
     async fuseMany(stacks, resolved) {
       await ensureAlive();
       if (!lost && gpu.fuseBatch && stacks.length > 1) {

@@ -12,7 +12,7 @@ import { FocusFuseError } from '../core/errors.js';
 import { resolveOptions } from '../core/options.js';
 import type { AnyZStack, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
-import type { OutputFormat } from '../io/encode.js';
+import { checkPngLevel, type OutputFormat } from '../io/encode.js';
 import { IMAGE_EXTENSIONS, loadStack } from '../io/load-stack.js';
 import { countOf } from '../core/text.js';
 import { checkWritable } from '../io/atomic.js';
@@ -40,8 +40,10 @@ export interface BatchOptions {
   concurrency?: number;
   /** Stacks per GPU job, 1..1024. Default 8. */
   gpuBatch?: number;
-  /** CPU fusion threads; 1 = the main thread. Default: the core count less one. */
+  /** CPU fusion worker threads, 0..1024; 0 = the main thread. Default: the core count. */
   cpuThreads?: number;
+  /** zlib level 0..9 of the PNG outputs. Default 1 (PNG_COMPRESSION_LEVEL). */
+  pngLevel?: number;
   /** Skip FOVs a previous run finished with the same settings. */
   resume?: boolean;
   /** Globs on `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`; a FOV is taken when any matches. */
@@ -136,9 +138,9 @@ function reasonOf(error: unknown, root: string): string {
   return message.split(`${root}${sep}`).join('').split('\n')[0];
 }
 
-function validatePositiveInteger(name: string, value: number | undefined, fallback: number): number {
+function validateInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new FocusFuseError('BAD_OPTION', `Expected an integer between 1 and 1024 for ${name} but received ${n}`);
+  if (!Number.isInteger(n) || n < min || n > 1024) throw new FocusFuseError('BAD_OPTION', `Expected an integer between ${min} and 1024 for ${name} but received ${n}`);
   return n;
 }
 
@@ -202,9 +204,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
   const warn = options.warn ?? (() => undefined);
   const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' });
-  const concurrency = validatePositiveInteger('--concurrency', options.concurrency, 4);
-  const cpuThreads = options.cpuThreads === undefined ? undefined : validatePositiveInteger('--threads', options.cpuThreads, 1);
-  const gpuBatch = validatePositiveInteger('--gpu-batch', options.gpuBatch, 8);
+  const concurrency = validateInteger('--concurrency', options.concurrency, 4);
+  const cpuThreads = options.cpuThreads === undefined ? undefined : validateInteger('--threads', options.cpuThreads, 0, 0);
+  const gpuBatch = validateInteger('--gpu-batch', options.gpuBatch, 8);
+  const pngLevel = options.pngLevel === undefined ? undefined : checkPngLevel(options.pngLevel, '--png-level');
   const root = resolve(options.root);
   const out = resolve(options.out);
   if (out === root) throw new FocusFuseError('BAD_OPTION', `--out ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
@@ -267,7 +270,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         log: options.log,
         openRuntime: options.openRuntime,
       });
-      interrupted = await fuseAll(todo, engine, { root, out, resolved, outputs, format, planes, fingerprint, concurrency, signal: options.signal, finish });
+      interrupted = await fuseAll(todo, engine, { root, out, resolved, outputs, format, pngLevel, planes, fingerprint, concurrency, signal: options.signal, finish });
     }
   } finally {
     await engine?.close();
@@ -311,6 +314,7 @@ interface FuseAllContext {
   resolved: ResolvedOptions;
   outputs: OutputKind[];
   format: OutputFormat;
+  pngLevel?: number;
   planes: number | null;
   fingerprint: string;
   concurrency: number;
@@ -340,7 +344,7 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     try {
       // Names relative to the stats file: the output tree stays valid wherever it is mounted.
       const recordedOutputs = Object.fromEntries(Object.entries(paths).map(([kind, path]) => [kind, basename(path as string)]));
-      await writeResult(result, paths, { recordedOutputs });
+      await writeResult(result, paths, { recordedOutputs, pngLevel: ctx.pngLevel });
       const row = okRow(fov, result, ms + performance.now() - t0);
       await writeDoneMarker(donePath(ctx.out, fov), ctx.fingerprint, row);
       ctx.finish(row);
@@ -349,15 +353,7 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     }
   };
 
-  let next = 0;
-  while (next < todo.length && !ctx.signal?.aborted) {
-    for (let i = loads.length; i < Math.min(todo.length, next + ahead); i++) loads.push(load(todo[i]));
-    const batch = await Promise.all(loads.slice(next, next + engine.batchSize));
-    for (let i = next; i < next + batch.length; i++) delete loads[i]; // let decoded planes go once fused
-    next += batch.length;
-    const ready = batch.filter((item) => item.stack);
-    for (const item of batch) if (item.error) ctx.finish(errorRow(item.fov, item.error));
-    if (ready.length === 0) continue;
+  const fuseBatch = async (ready: Loaded[]): Promise<void> => {
     const t0 = performance.now();
     const results = await engine.fuseMany(ready.map((item) => item.stack!), ctx.resolved);
     const fuseMs = (performance.now() - t0) / ready.length;
@@ -371,8 +367,31 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
       const pending = write(item.fov, result, item.ms + fuseMs).finally(() => writes.delete(pending));
       writes.add(pending);
     });
+  };
+
+  // Decodes, fusions (engine.parallel at once: a worker pool fuses side by side) and writes overlap;
+  // each stage waits only when the next one is full, so no core idles while there is work.
+  const fusing = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined; // kept, not left unhandled, until the loop can throw it
+  let next = 0;
+  while (next < todo.length && !ctx.signal?.aborted && !failure) {
+    for (let i = loads.length; i < Math.min(todo.length, next + ahead); i++) loads.push(load(todo[i]));
+    const batch = await Promise.all(loads.slice(next, next + engine.batchSize));
+    for (let i = next; i < next + batch.length; i++) delete loads[i]; // let decoded planes go once fused
+    next += batch.length;
+    const ready = batch.filter((item) => item.stack);
+    for (const item of batch) if (item.error) ctx.finish(errorRow(item.fov, item.error));
+    if (ready.length > 0) {
+      const pending = fuseBatch(ready)
+        .catch((error: unknown) => void (failure ??= { error }))
+        .finally(() => fusing.delete(pending));
+      fusing.add(pending);
+    }
+    while (fusing.size >= engine.parallel) await Promise.race(fusing);
     while (writes.size >= ctx.concurrency) await Promise.race(writes);
   }
+  await Promise.all(fusing);
   await Promise.all(writes);
+  if (failure) throw failure.error;
   return next < todo.length;
 }

@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expected, FocusFuseError } from '../core/errors.js';
 import type { FuseOptions } from '../core/types.js';
 import { GPU_RUNTIMES, type GpuRuntimeName } from '../runtimes.js';
+import { checkPngLevel } from '../io/encode.js';
 
 export interface Command {
   name: string;
@@ -105,6 +106,15 @@ export function numberFlag(flag: string, value: string | undefined): number | un
     throw new FocusFuseError('BAD_OPTION', `Expected a number for ${flag} but received '${value}' (string)`);
   }
   return n;
+}
+
+/**
+ * `--png-level` of fuse and batch: the zlib level 0..9 of PNG outputs, undefined when absent.
+ * @example pngLevelFlag('1') // => 1; pngLevelFlag('12') throws "Expected an integer between 0 and 9 for --png-level but received 12 (number)"
+ */
+export function pngLevelFlag(value: string | undefined): number | undefined {
+  const level = numberFlag('--png-level', value);
+  return level === undefined ? undefined : checkPngLevel(level, '--png-level');
 }
 
 /**

@@ -9,7 +9,7 @@ import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, parseCommandArgs, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
@@ -24,6 +24,7 @@ const FLAGS = {
   shard: { type: 'string' },
   outputs: { type: 'string' },
   format: { type: 'string' },
+  'png-level': { type: 'string' },
   planes: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -54,6 +55,8 @@ Outputs:
                            (default fused,depth,confidence,json)
   --format <png|jpeg|tiff> fused and depth-color images (default png; the depth and
                            confidence maps are always 16-bit PNG)
+  --png-level <0-9>        zlib level of PNG outputs (default 1; lossless at any level:
+                           0 writes fastest and largest, 9 smallest and slowest)
   --resume                 keep the FOVs a previous run into <dir> finished; refused (exit 2)
                            when it ran with other fusion options, outputs or format
 
@@ -73,8 +76,8 @@ Fusion (as focusfuse fuse):
 Throughput:
   --concurrency <n>        FOVs decoded ahead and written behind at once (default 4)
   --gpu-batch <n>          stacks per GPU job (default 8)
-  --threads <n>            cpu fusion worker threads (default: the core count less one,
-                           left for decoding; 1 = fuse on the main thread)
+  --threads <n>            cpu fusion worker threads (default: the core count; 0 = fuse
+                           on the main thread)
 
 Other:
   -q, --quiet              only the summary and errors
@@ -163,6 +166,7 @@ async function run(argv: string[]): Promise<number> {
       shard,
       outputs: v.outputs === undefined ? undefined : parseOutputKinds(v.outputs),
       format: choiceFlag('--format', IMAGE_FORMATS, v.format, 'png'),
+      pngLevel: pngLevelFlag(v['png-level']),
       planes,
       signal: controller.signal,
       onProgress: (p) => progress?.update(p),

@@ -17,7 +17,7 @@ import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type Re
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
 
 
 const FLAGS = {
@@ -28,6 +28,7 @@ const FLAGS = {
   json: { type: 'string' },
   'bit-depth': { type: 'string' },
   normalize: { type: 'boolean' },
+  'png-level': { type: 'string' },
   'save-aligned': { type: 'string' },
   ...FUSION_FLAGS,
   order: { type: 'string' },
@@ -64,6 +65,8 @@ Outputs (at least one):
                              .tif: 32-bit float TIFF holding the depth in planes itself
   --confidence <file.png|.tif>  confidence, 16-bit gray PNG: value = round(confidence *
                              65535); .tif: 32-bit float TIFF
+  --png-level <0-9>          zlib level of PNG outputs (default 1; lossless at any level:
+                             0 writes fastest and largest, 9 smallest and slowest)
   --bit-depth <8|16|auto>    bits of the fused image (default auto: 16 when the planes
                              are 16-bit and the output is .png or .tif)
   --normalize                stretch the fused image from the stack's sample range to
@@ -216,6 +219,7 @@ async function run(argv: string[]): Promise<number> {
   checkOutputs(outputs);
   await checkOutputsWritable(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
+  const pngLevel = pngLevelFlag(v['png-level']);
   const bitDepthFlag = choiceFlag('--bit-depth', ['8', '16', 'auto'], v['bit-depth'], 'auto');
   const bitDepth = bitDepthFlag === 'auto' ? 'auto' : (Number(bitDepthFlag) as 8 | 16);
   if (bitDepth === 16 && outputs.fused && outputFormatFor(outputs.fused) === 'jpeg') {
@@ -249,7 +253,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
-  const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize };
+  const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize, pngLevel };
   await writeResult(result, outputs, recorded);
   if (v['save-aligned'] !== undefined) {
     if (result.aligned) await saveAlignedPlanes(result.aligned, v['save-aligned']);

@@ -65,13 +65,19 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<Deco
     // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are.
     if (!wide) {
       // 8-bit: libvips adds the alpha on its own threads, so decoding takes no JavaScript time (batch throughput).
-      const { data, info } = await input().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      // An sRGB image without an ICC profile is already what the engines take: converting it to sRGB
+      // again changes no sample (checked on 357 JPEG and PNG planes) but took ~1 of ~3 ms of a 384^2 decode.
+      const plain = metadata.space === 'srgb' && !metadata.icc && (metadata.channels === 3 || metadata.channels === 4);
+      const srgb = plain ? input() : input().toColourspace('srgb');
+      const { data, info } = await srgb.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
-      const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      // Copied once into an ArrayBuffer of its own: sharp's is external memory that cannot be
+      // transferred, and the batch hands planes to its fusion workers by transfer.
+      const rgba = new Uint8Array(data);
       return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
     }
     const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    const samples = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)); // own buffer, as above
     const rgba = toRgba16(samples, info.width * info.height, info.channels);
     return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
   } catch (error) {

@@ -27,12 +27,34 @@ export const CONFIDENCE_SCALE = 65535;
 /** JPEG quality of the fused image: high, because it is a measurement, not a thumbnail. */
 export const JPEG_QUALITY = 95;
 /**
- * zlib level of every PNG written (lossless at any level). Measured on a fused 11 x 384^2 CCCID-like
- * result, one libvips thread: level 6 (sharp's default) took 14.1 / 8.9 / 10.0 ms for the fused RGB,
- * 16-bit depth and 16-bit confidence PNGs; level 3 takes 7.0 / 6.8 / 7.2 ms for files 4 % / 0 % / 0 %
- * larger. A batch spends as much time encoding as decoding, so this is throughput for free.
+ * Default zlib level of every PNG written (lossless at any level; `--png-level` picks another).
+ * Measured per 384^2 FOV on one libvips thread (docs/batch.md "Output cost"): the fused RGB PNG
+ * takes 4.7 ms at level 1, 7.4 at 3, 15.8 at 6 (sharp's default), for 222 / 161 / 152 KiB; the
+ * 16-bit depth PNG 6.9 / 9.8 / 11.9 ms for 281 / 231 / 231 KiB. On 2 cores a batch's encodes take
+ * as much CPU as its decodes, so the fast level is the default and a smaller file is an option.
  */
-export const PNG_COMPRESSION_LEVEL = 3;
+export const PNG_COMPRESSION_LEVEL = 1;
+
+/** How outputs are encoded; every field has a default. */
+export interface EncodeOptions {
+  /** zlib level 0..9 of PNG outputs. Default {@link PNG_COMPRESSION_LEVEL}. */
+  pngLevel?: number;
+  /** libvips' adaptive row filters on PNG outputs. Default false: the batch bench measures them slower for little gain (docs/batch.md "Output cost"). */
+  pngFilters?: boolean;
+}
+
+/**
+ * Checks a PNG compression level, with the uniform message.
+ * @example checkPngLevel(12, '--png-level') // throws "Expected an integer between 0 and 9 for --png-level but received 12 (number)"
+ */
+export function checkPngLevel(level: unknown, name = 'pngLevel'): number {
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 9) expected('an integer between 0 and 9', name, level);
+  return level;
+}
+
+function pngSettings(options: EncodeOptions): sharp.PngOptions {
+  return { compressionLevel: options.pngLevel ?? PNG_COMPRESSION_LEVEL, adaptiveFiltering: options.pngFilters ?? false };
+}
 
 /**
  * The image format an output path asks for, by its extension.
@@ -84,7 +106,15 @@ export function quantize16(values: ArrayLike<number>, scale: number, dst?: Uint1
  * @example const tif = await encodeRgba(result.image16!, w, h, 'tiff', 'fused', true); // 16-bit grey TIFF
  * @example const plane = await encodeRgba(aligned.planes[0], w, h, 'png', null); // a plane, untagged
  */
-export async function encodeRgba(rgba: Uint8Array | Uint16Array, width: number, height: number, format: OutputFormat, tag: OutputTagKind | null, grey = false): Promise<Uint8Array> {
+export async function encodeRgba(
+  rgba: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  format: OutputFormat,
+  tag: OutputTagKind | null,
+  grey = false,
+  options: EncodeOptions = {},
+): Promise<Uint8Array> {
   const wide = rgba instanceof Uint16Array;
   if (wide && format === 'jpeg') expected('a PNG or TIFF file for 16-bit output (JPEG has 8 bits)', 'format', format);
   const alpha = format !== 'jpeg' && !isOpaque(rgba);
@@ -96,7 +126,7 @@ export async function encodeRgba(rgba: Uint8Array | Uint16Array, width: number, 
   else if (!alpha) image = image.removeAlpha();
   if (wide) image = image.toColourspace(grey ? 'grey16' : 'rgb16');
   else if (grey) image = image.toColourspace('b-w');
-  if (format === 'png') image = image.png({ compressionLevel: PNG_COMPRESSION_LEVEL });
+  if (format === 'png') image = image.png(pngSettings(options));
   // 4:4:4 keeps full colour resolution: stained nuclei edges are exactly what the fusion is for.
   else if (format === 'jpeg') image = image.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' });
   // sharp's TIFF default is lossy JPEG compression; a fused measurement wants lossless.
@@ -122,11 +152,11 @@ function isOpaque(rgba: Uint8Array | Uint16Array): boolean {
  * Encodes 16-bit gray samples as a 16-bit grayscale PNG, tagged as the focusfuse output `tag`.
  * @example const png = await encodeGray16Png(quantize16(result.confidence, CONFIDENCE_SCALE), w, h, 'confidence');
  */
-export async function encodeGray16Png(values: Uint16Array, width: number, height: number, tag: OutputTagKind): Promise<Uint8Array> {
+export async function encodeGray16Png(values: Uint16Array, width: number, height: number, tag: OutputTagKind, options: EncodeOptions = {}): Promise<Uint8Array> {
   return sharp(values, { raw: { width, height, channels: 1 } })
     .toColourspace('grey16')
     .withXmp(outputTagXmp(tag))
-    .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
+    .png(pngSettings(options))
     .toBuffer();
 }
 
@@ -134,16 +164,16 @@ export async function encodeGray16Png(values: Uint16Array, width: number, height
  * Depth map as a 16-bit gray PNG holding round(depth * scale), plane 0 = first plane.
  * @example const png = await encodeDepth16(result.depth, w, h, depthScaleFor(result.planeCount));
  */
-export function encodeDepth16(depth: Float32Array, width: number, height: number, scale = DEPTH_SCALE): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(depth, scale), width, height, 'depth');
+export function encodeDepth16(depth: Float32Array, width: number, height: number, scale = DEPTH_SCALE, options: EncodeOptions = {}): Promise<Uint8Array> {
+  return encodeGray16Png(quantize16(depth, scale), width, height, 'depth', options);
 }
 
 /**
  * Confidence map as a 16-bit gray PNG holding round(confidence * 65535).
  * @example const png = await encodeConfidence16(result.confidence, w, h);
  */
-export function encodeConfidence16(confidence: Float32Array, width: number, height: number): Promise<Uint8Array> {
-  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height, 'confidence');
+export function encodeConfidence16(confidence: Float32Array, width: number, height: number, options: EncodeOptions = {}): Promise<Uint8Array> {
+  return encodeGray16Png(quantize16(confidence, CONFIDENCE_SCALE), width, height, 'confidence', options);
 }
 
 /**
@@ -166,6 +196,6 @@ export async function encodeConfidenceFloat(confidence: Float32Array, width: num
  * Depth through viridis over the fixed range 0..planeCount-1 (see {@link depthToColor}).
  * @example const png = await encodeDepthColor(result.depth, result.planeCount, w, h, 'png');
  */
-export function encodeDepthColor(depth: Float32Array, planeCount: number, width: number, height: number, format: OutputFormat): Promise<Uint8Array> {
-  return encodeRgba(depthToColor(depth, planeCount), width, height, format, 'depth-color');
+export function encodeDepthColor(depth: Float32Array, planeCount: number, width: number, height: number, format: OutputFormat, options: EncodeOptions = {}): Promise<Uint8Array> {
+  return encodeRgba(depthToColor(depth, planeCount), width, height, format, 'depth-color', false, options);
 }

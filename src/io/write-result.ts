@@ -17,8 +17,10 @@ import {
   encodeDepthFloat,
   encodeDepthColor,
   encodeRgba,
+  checkPngLevel,
   JPEG_QUALITY,
   outputFormatFor,
+  type EncodeOptions,
 } from './encode.js';
 
 /** Where each output goes; leave a field out to skip that output. */
@@ -35,7 +37,7 @@ export interface ResultOutputs {
   json?: string;
 }
 
-export interface WriteResultOptions {
+export interface WriteResultOptions extends EncodeOptions {
   /** Warnings raised while loading (e.g. a single plane), recorded in the JSON. */
   warnings?: string[];
   /** Extra timings to record next to the engine's (e.g. `load`), in milliseconds. */
@@ -161,24 +163,27 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
   checkOutputs(outputs, result.meta?.files);
+  if (options.pngLevel !== undefined) checkPngLevel(options.pngLevel);
   const { width, height, planeCount } = result;
+  const encoding: EncodeOptions = { pngLevel: options.pngLevel };
+  // Only the outputs asked for are encoded: each costs ~7 ms of a core per 384^2 FOV (docs/batch.md "Output cost").
   const encoded: [string, Promise<Uint8Array | string>][] = [];
   if (outputs.fused) {
     const format = outputFormatFor(outputs.fused);
-    const encoding = fusedEncoding(result, format, options.bitDepth, options.normalize);
-    encoded.push([outputs.fused, encodeRgba(fusedPixels(result, encoding), width, height, format, 'fused', encoding.grey)]);
+    const fused = fusedEncoding(result, format, options.bitDepth, options.normalize);
+    encoded.push([outputs.fused, encodeRgba(fusedPixels(result, fused), width, height, format, 'fused', fused.grey, encoding)]);
   }
   const float = (path: string) => outputFormatFor(path) === 'tiff';
   if (outputs.depth) {
-    const depth = float(outputs.depth) ? encodeDepthFloat(result.depth, width, height) : encodeDepth16(result.depth, width, height, depthScaleFor(planeCount));
+    const depth = float(outputs.depth) ? encodeDepthFloat(result.depth, width, height) : encodeDepth16(result.depth, width, height, depthScaleFor(planeCount), encoding);
     encoded.push([outputs.depth, depth]);
   }
   if (outputs.confidence) {
-    const confidence = float(outputs.confidence) ? encodeConfidenceFloat(result.confidence, width, height) : encodeConfidence16(result.confidence, width, height);
+    const confidence = float(outputs.confidence) ? encodeConfidenceFloat(result.confidence, width, height) : encodeConfidence16(result.confidence, width, height, encoding);
     encoded.push([outputs.confidence, confidence]);
   }
   if (outputs.depthColor) {
-    encoded.push([outputs.depthColor, encodeDepthColor(result.depth, planeCount, width, height, outputFormatFor(outputs.depthColor))]);
+    encoded.push([outputs.depthColor, encodeDepthColor(result.depth, planeCount, width, height, outputFormatFor(outputs.depthColor), encoding)]);
   }
   if (outputs.json) {
     encoded.push([outputs.json, Promise.resolve(`${JSON.stringify(statsDocument(result, options.recordedOutputs ?? outputs, options), null, 2)}\n`)]);
