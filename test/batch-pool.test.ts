@@ -14,7 +14,7 @@ import { openCpuPool } from '../src/batch/cpu-pool.js';
 import { runBatch } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
 import { resolveOptions } from '../src/core/options.js';
-import { fuseCpu } from '../src/cpu/index.js';
+import { cpuBackend, fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { expectSameOutputs, makeTree, plantBadFovs, requireBuiltCli, runCli } from './batch-fixtures.js';
 
@@ -42,6 +42,8 @@ describe('cpu worker pool', () => {
   it('transfers the planes (they are gone here) and returns what the main thread computes, without the aligned planes', async () => {
     const pool = await openCpuPool(2, { module: BUNDLE });
     expect(pool).toBeDefined();
+    // The bundle embeds the wasm module, so its workers run the fast path.
+    expect(pool!.fast).toBe(true);
     try {
       const good = fovs.slice(-2); // the planted bad FOVs come first
       for (const align of ['none', 'translation'] as const) {
@@ -50,7 +52,8 @@ describe('cpu worker pool', () => {
         const results = await Promise.all(stacks.map((stack) => pool!.fuse(stack, options)));
         for (const [i, stack] of stacks.entries()) {
           expect(stack.planes.every((plane) => plane.byteLength === 0)).toBe(true);
-          const expected = fuseCpu(await load(good[i]), options);
+          // Workers run the fast path where the bundle has it, as the main thread's `cpu` does.
+          const expected = (pool!.fast ? fuseCpuFast : fuseCpu)(await load(good[i]), options);
           expect(results[i].image).toEqual(expected.image);
           expect(results[i].depth).toEqual(expected.depth);
           expect(results[i].confidence).toEqual(expected.confidence);
@@ -68,7 +71,7 @@ describe('cpu worker pool', () => {
   it('--threads 1 fuses on one worker, goes on past the bad FOVs and writes what the main thread writes', async () => {
     const outputs = ['fused', 'depth', 'json'] as const;
     const library = await runBatch({ root, out: join(work, 'main'), fuse: { backend: 'cpu' }, outputs: [...outputs], cpuThreads: 0 });
-    expect(library.engine).toBe('cpu (TypeScript reference)');
+    expect(library.engine).toBe(cpuBackend.describe());
     expect(library.failed).toBeGreaterThanOrEqual(7);
     const run = await runCli(['batch', root, '--out', join(work, 'one-worker'), '--backend', 'cpu', '--threads', '1', '--outputs', outputs.join(','), '-q']);
     expect(run.code).toBe(3);

@@ -53,9 +53,9 @@ export interface BatchEngine {
   close(): Promise<void>;
 }
 
-/** `cpu-reference` (the backend name the wasm fast path brings) asks for the TypeScript reference on every thread. */
+/** `cpu-reference` asks for the TypeScript reference on every thread (`cpu` runs the wasm fast path where it can). */
 function wantsReference(backend: BackendName): boolean {
-  return (backend as string) === 'cpu-reference';
+  return backend === 'cpu-reference';
 }
 
 async function fuseOnCpu(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult | Error> {
@@ -98,7 +98,7 @@ async function openCpuEngine(threads: number, backend: BackendName): Promise<Bat
   const pool = threads > 0 ? await openCpuPool(threads, { reference: wantsReference(backend) }) : undefined;
   if (!pool) return cpuEngine;
   return {
-    describe: () => `cpu (${pool.fast ? 'wasm fast path' : 'TypeScript reference'}), ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    describe: () => `cpu (${pool.fast ? 'wasm simd' : 'TypeScript reference'}), ${threads} worker thread${threads === 1 ? '' : 's'}`,
     batchSize: 1,
     // Two stacks per worker: the next one is there when a worker finishes, without a round trip to the main thread.
     parallel: 2 * threads,
