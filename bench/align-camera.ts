@@ -2,7 +2,8 @@
  * `node dist/align-bench.js`: alignment at camera scale (issue 13). Makes synthetic camera-like
  * stacks with known similarity motion (a breathing, drifting focus sweep), writes them as JPEG, runs
  * `focusfuse fuse --align <mode>` on each from the CLI, end to end, and prints the per-stage split
- * (load, estimate, warp, fuse) and how far each estimated transform is from the truth.
+ * (load, estimate, warp, fusion, other: start, output writing, exit) and how far each estimated
+ * transform is from the truth.
  *
  *   node dist/align-bench.js                                   # this build, 3 runs per case
  *   node dist/align-bench.js --baseline /tmp/old/dist/cli.js   # A/B, alternating in one run
@@ -80,7 +81,10 @@ interface RunResult {
   load: number;
   estimate: number;
   warp: number;
+  /** The fusion's stages (luma .. stats) after alignment. */
   fuse: number;
+  /** The rest of the wall time: Node's start, writing the outputs (encode + file), exit. */
+  other: number;
   errors: number[];
 }
 
@@ -95,7 +99,9 @@ async function fuseOnce(cli: string, dir: string, align: string, truth: Mat3[], 
   const estimate = alignment?.timings?.estimate ?? 0;
   const warp = alignment?.timings?.warp ?? 0;
   const errors = (alignment?.planes ?? []).map((p: { matrix: number[][] }, z: number) => rmsDifference(fromRows(p.matrix as never), truth[z], width, height));
-  return { wall, load: stats.timings?.load ?? 0, estimate, warp, fuse: (stats.timings?.total ?? 0) - (stats.timings?.align ?? 0), errors };
+  const load = stats.timings?.load ?? 0;
+  const total = stats.timings?.total ?? 0;
+  return { wall, load, estimate, warp, fuse: total - (stats.timings?.align ?? 0), other: wall - load - total, errors };
 }
 
 function flag(args: string[], name: string, fallback: string): string {
@@ -125,7 +131,7 @@ async function main(args: string[]): Promise<void> {
           if (label === 'old' && r >= baselineRuns) continue;
           const result = await fuseOnce(path, dir, align, truth, c.width, c.height);
           results.get(label)!.push(result);
-          console.error(`${c.name} ${label} run ${r + 1}: wall ${result.wall.toFixed(0)} ms, estimate ${result.estimate.toFixed(0)}, warp ${result.warp.toFixed(0)}, fuse ${result.fuse.toFixed(0)}`);
+          console.error(`${c.name} ${label} run ${r + 1}: wall ${result.wall.toFixed(0)} ms, estimate ${result.estimate.toFixed(0)}, warp ${result.warp.toFixed(0)}, fusion ${result.fuse.toFixed(0)}, other ${result.other.toFixed(0)}`);
         }
       }
       for (const [label, list] of results) {
@@ -134,14 +140,15 @@ async function main(args: string[]): Promise<void> {
         const rms = Math.sqrt(moved.reduce((s, e) => s + e * e, 0) / Math.max(moved.length, 1));
         const med = (pick: (r: RunResult) => number) => median(list.map(pick)).toFixed(0);
         const recovery = align === 'none' ? '-' : `${rms.toFixed(3)} / ${Math.max(...moved).toFixed(3)}`;
-        rows.push([`${c.planes} x ${c.width}x${c.height}`, label, String(list.length), med((r) => r.wall), med((r) => r.load), med((r) => r.estimate), med((r) => r.warp), med((r) => r.fuse), recovery]);
+        rows.push([`${c.planes} x ${c.width}x${c.height}`, label, String(list.length), med((r) => r.wall), med((r) => r.load), med((r) => r.estimate), med((r) => r.warp), med((r) => r.fuse), med((r) => r.other), recovery]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
   console.log(`--align ${align}, CLI end to end, medians (ms); recovery: px RMS over the frame, all moved planes / worst plane`);
-  console.log(markdownTable(['stack', 'build', 'runs', 'wall', 'load', 'estimate', 'warp', 'fuse (rest)', 'recovery px'], rows));
+  console.log('other = wall - load - fuse total: Node start, writing the outputs (encode + file), exit');
+  console.log(markdownTable(['stack', 'build', 'runs', 'wall', 'load', 'estimate', 'warp', 'fusion', 'other', 'recovery px'], rows));
 }
 
 if (process.argv[1]?.endsWith('align-bench.js'))

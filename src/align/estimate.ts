@@ -35,6 +35,8 @@ const COARSE_CONVERGED_PX = 0.05;
  * it within budget. Flat pixels add work but next to no information.
  */
 export const REFINE_PIXEL_BUDGET = 32_768;
+/** The budget on levels above the finest: they only start the next level off. */
+export const COARSE_PIXEL_BUDGET = 8_192;
 const MAX_ITERATIONS = 40;
 /** Residuals beyond this many RMS count linearly, not squared (Huber). */
 const HUBER_K = 1.0;
@@ -120,16 +122,19 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     if (level !== top) m = rescale(m, 2);
     const pixel = a.scale * 2 ** level; // full-size pixels per pixel of this level
     const stop = level === finest ? convergedPx : Math.max(convergedPx, COARSE_CONVERGED_PX);
+    let matchedHere: MatchedBlur | undefined;
     if (level === matched) {
-      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations });
-      blur = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
+      converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? {} : { budget: COARSE_PIXEL_BUDGET }) });
+      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
-      blur = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
+      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
     }
-    const [la, lb] = blurred(a.levels[level], b.levels[level], blur, pixel);
+    if (matchedHere) blur = matchedHere.blur;
+    // Plane A blurred to the match was already made while scoring it: the same blur of the same level.
+    const [la, lb] = matchedHere?.blurredA ? [matchedHere.blurredA, b.levels[level]] : blurred(a.levels[level], b.levels[level], blur, pixel);
     const tile = level <= matched && options.localBlur !== false ? BLUR_TILE_PX / pixel : undefined;
-    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : {}), ...(tile ? { tile } : {}) });
+    converged = refine(la, lb, model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? { fit } : { budget: COARSE_PIXEL_BUDGET }), ...(tile ? { tile } : {}) });
   }
   const pixel = a.scale * 2 ** finest;
   const estimate: PairEstimate = { matrix: rescale(m, pixel), correlation, converged, blurSigma: blur.blurA ? blur.sigma : -blur.sigma, uncertaintyPx: fit.uncertainty * pixel };
@@ -171,18 +176,25 @@ function neighbourSteps(blur: BlurMatch): number[] {
  * Blurring the sharper plane to the other's defocus removes that bias. The blur is the one of
  * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current transform.
  */
-function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climb = false): BlurMatch {
+function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climb = false): MatchedBlur {
   // B is resampled into A's frame once; blurring it there instead of before the warp differs only
   // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
   const { warped, inside } = warpInto(a, b, m);
-  const buffers: BlurBuffers = { dst: new Float32Array(a.width * a.height), scratch: new Float32Array(a.width * a.height) };
+  const scratch = new Float32Array(a.width * a.height);
+  const bBuffers: BlurBuffers = { dst: new Float32Array(a.width * a.height), scratch };
   const scores = new Map<number, number>();
+  // A blurred by each step tried (kept: the winner's is the refinement's input); B's are not kept,
+  // as the refinement blurs B in its own frame.
+  const blurredAs = new Map<number, Level>();
   const score = (i: number): number => {
     let value = scores.get(i);
     if (value === undefined) {
-      const [la, lb] = blurred(a, warped, { sigma: Math.abs(steps[i]), blurA: steps[i] >= 0 }, pixel, buffers);
+      const blurA = steps[i] >= 0;
+      const buffers = blurA ? { dst: new Float32Array(a.width * a.height), scratch } : bBuffers;
+      const [la, lb] = blurred(a, warped, { sigma: Math.abs(steps[i]), blurA }, pixel, buffers);
       value = correlationWhere(la.data, lb.data, inside);
       scores.set(i, value);
+      if (blurA && la !== a) blurredAs.set(i, la);
     }
     return value;
   };
@@ -199,7 +211,14 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
   } else {
     for (let i = 1; i < steps.length; i++) if (score(i) > score(best)) best = i;
   }
-  return { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 };
+  const blurredA = blurredAs.get(best);
+  return { blur: { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 }, ...(blurredA ? { blurredA } : {}) };
+}
+
+/** The blur matchBlur chose, and plane A blurred by it where that is a blur of A. */
+interface MatchedBlur {
+  blur: BlurMatch;
+  blurredA?: Level;
 }
 
 /** Reusable output and scratch images of one level's size for gaussianBlur. */

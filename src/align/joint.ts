@@ -60,8 +60,9 @@ export function refineJointly(initial: Mat3[], reference: number, model: MotionM
   const slot = initial.map((_, z) => (z === reference ? -1 : z < reference ? z : z - 1));
   const n = k * (planes - 1);
   const theta = new Float64Array(n);
-  const transforms = (params: Float64Array): Mat3[] =>
-    initial.map((t, z) => (slot[z] < 0 ? t : compose(t, updateMatrix(model, params.subarray(slot[z] * k, slot[z] * k + k), centre[0], centre[1]))));
+  const transformOf = (z: number, params: Float64Array): Mat3 =>
+    slot[z] < 0 ? initial[z] : compose(initial[z], updateMatrix(model, params.subarray(slot[z] * k, slot[z] * k + k), centre[0], centre[1]));
+  const transforms = (params: Float64Array): Mat3[] => initial.map((_, z) => transformOf(z, params));
   const h = new Float64Array(n * n);
   const g = new Float64Array(n);
   const delta = new Float64Array(n);
@@ -81,10 +82,13 @@ export function refineJointly(initial: Mat3[], reference: number, model: MotionM
           const index = slot[z] * k + p;
           const saved = theta[index];
           theta[index] = saved + STEP;
-          residual(model, m, transforms(theta), shifted);
+          // Only plane z's transform moves: recompute it alone, not every plane's.
+          t[z] = transformOf(z, theta);
+          residual(model, m, t, shifted);
           theta[index] = saved;
           columns.push({ index, d: shifted.map((v, i) => (v - r[i]) / STEP) });
         }
+        t[z] = transformOf(z, theta);
       }
       // h += J^T W J, g -= J^T W r with W the measurement's information.
       for (const a of columns) {

@@ -9,7 +9,7 @@
  * reads the lost contrast of a blurred plane as a gain below 1). Blocks across a strong edge still
  * differ; the fit is robust (Huber weights at 2 MADs) so they do not pull it.
  */
-import { apply, type Mat3 } from './matrix.js';
+import type { Mat3 } from './matrix.js';
 import { solve } from './linear.js';
 
 /** Maps a plane's channel values onto the reference's: v' = gain[c] * v + offset[c] (RGB). */
@@ -30,6 +30,12 @@ const SAMPLE_STEP = 4;
 export const MIN_BRIGHTNESS_CHANGE = 5;
 /** Gains outside this range are taken as a failed fit (a different scene, not an exposure change). */
 const GAIN_RANGE = [0.5, 2] as const;
+/**
+ * At most about this many blocks enter a fit: a larger frame takes every 2nd (3rd, ...) block in
+ * both directions. 4,096 blocks pin a gain and offset far below a level; a 2048x1536 frame has
+ * 12,288, whose robust fits (4 sorted rounds per channel) took ~45 ms a plane.
+ */
+export const MAX_BRIGHTNESS_BLOCKS = 4096;
 const ROBUST_ROUNDS = 4;
 
 /** A plane's pixels: `stride` pixels per row, the top-left width x height valid. */
@@ -54,30 +60,17 @@ export function estimateBrightness(planes: readonly PlaneSource[], transforms: r
 function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Mat3, width: number, height: number): BrightnessMatch | undefined {
   const blocksX = Math.floor(width / BRIGHTNESS_BLOCK_PX);
   const blocksY = Math.floor(height / BRIGHTNESS_BLOCK_PX);
+  const step = Math.max(1, Math.ceil(Math.sqrt((blocksX * blocksY) / MAX_BRIGHTNESS_BLOCKS)));
   // Per block and channel: the plane's mean (x) and the reference's (y).
   const xs: number[][] = [[], [], []];
   const ys: number[][] = [[], [], []];
-  const p: [number, number] = [0, 0];
-  const q: [number, number] = [0, 0];
-  const sumX = [0, 0, 0];
-  const sumY = [0, 0, 0];
-  for (let by = 0; by < blocksY; by++) {
-    blocks: for (let bx = 0; bx < blocksX; bx++) {
-      sumX.fill(0);
-      sumY.fill(0);
-      let n = 0;
-      for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
-        for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
-          const i = pixelAt(plane, apply(toPlane, x, y, p));
-          const j = pixelAt(ref, apply(toRef, x, y, q));
-          if (i < 0 || j < 0) continue blocks; // only blocks both cover entirely
-          for (let c = 0; c < 3; c++) {
-            sumX[c] += plane.rgba[i + c];
-            sumY[c] += ref.rgba[j + c];
-          }
-          n++;
-        }
-      }
+  const sumX = new Float64Array(3);
+  const sumY = new Float64Array(3);
+  for (let by = 0; by < blocksY; by += step) {
+    for (let bx = 0; bx < blocksX; bx += step) {
+      // Only blocks both planes cover entirely.
+      const n = blockSums(plane, toPlane, bx, by, sumX);
+      if (n === 0 || blockSums(ref, toRef, bx, by, sumY) === 0) continue;
       for (let c = 0; c < 3; c++) {
         xs[c].push(sumX[c] / n);
         ys[c].push(sumY[c] / n);
@@ -99,12 +92,32 @@ function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Ma
   return change >= MIN_BRIGHTNESS_CHANGE ? match : undefined;
 }
 
-/** Byte index of the nearest pixel to point p in a plane, or -1 outside it. */
-function pixelAt(plane: PlaneSource, p: [number, number]): number {
-  const x = Math.round(p[0]);
-  const y = Math.round(p[1]);
-  if (x < 0 || y < 0 || x >= plane.width || y >= plane.height) return -1;
-  return (y * plane.stride + x) * 4;
+/**
+ * Per-channel sums of block (bx, by)'s samples (every SAMPLE_STEP px of the reference frame, each
+ * the nearest pixel of `source` through `t`) into `sums`; the number of samples, or 0 when one
+ * falls outside the plane. A small function of its own so that it is optimised after a few blocks.
+ */
+function blockSums(source: PlaneSource, t: Mat3, bx: number, by: number, sums: Float64Array): number {
+  const { rgba, width, height, stride } = source;
+  const [t0, t1, t4, t5, t8, t9] = [t[0], t[1], t[4], t[5], t[8], t[9]];
+  let [r, g, b, n] = [0, 0, 0, 0];
+  for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
+    for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
+      // The nearest pixel to apply(t, x, y), as matrix.ts computes it.
+      const px = Math.round(t0 * x + t4 * y + t8);
+      const py = Math.round(t1 * x + t5 * y + t9);
+      if (px < 0 || py < 0 || px >= width || py >= height) return 0;
+      const i = (py * stride + px) * 4;
+      r += rgba[i];
+      g += rgba[i + 1];
+      b += rgba[i + 2];
+      n++;
+    }
+  }
+  sums[0] = r;
+  sums[1] = g;
+  sums[2] = b;
+  return n;
 }
 
 /** y = gain * x + offset by least squares with Huber weights (k = 2 MADs), refitted a few times. */
@@ -114,6 +127,8 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
   const h = new Float64Array(4);
   const g = new Float64Array(2);
   const out = new Float64Array(2);
+  const residuals = new Float64Array(n);
+  const sorted = new Float64Array(n);
   let gain = 1;
   let offset = 0;
   for (let round = 0; round < ROBUST_ROUNDS; round++) {
@@ -129,9 +144,12 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
     h[2] = h[1];
     if (!solve(h, g, 2, out)) return undefined;
     [gain, offset] = [out[0], out[1]];
-    const residuals = x.map((v, i) => Math.abs(y[i] - gain * v - offset));
-    const mad = [...residuals].sort((a, b) => a - b)[Math.floor(n / 2)] * 1.4826 + 1e-6;
-    residuals.forEach((r, i) => (w[i] = r <= 2 * mad ? 1 : (2 * mad) / r));
+    for (let i = 0; i < n; i++) residuals[i] = Math.abs(y[i] - gain * x[i] - offset);
+    // A typed array sorts numerically in native code: ~20x faster than an array with a comparator
+    // on a camera frame's 12,288 blocks, and the same median.
+    sorted.set(residuals);
+    const mad = sorted.sort()[Math.floor(n / 2)] * 1.4826 + 1e-6;
+    for (let i = 0; i < n; i++) w[i] = residuals[i] <= 2 * mad ? 1 : (2 * mad) / residuals[i];
   }
   return { gain, offset };
 }

@@ -88,18 +88,24 @@ export function shrinkLuma(rgba: Uint8Array, stride: number, width: number, heig
   const w = Math.floor(width / factor);
   const h = Math.floor(height / factor);
   const sums = new Float64Array(w * h);
-  const [wr, wg, wb] = LUMA_INT_WEIGHTS;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let sum = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        let j = ((y * factor + dy) * stride + x * factor) * 4;
-        for (let dx = 0; dx < factor; dx++, j += 4) sum += wr * rgba[j] + wg * rgba[j + 1] + wb * rgba[j + 2];
-      }
-      sums[y * w + x] = sum;
-    }
-  }
+  for (let y = 0; y < h; y++) shrinkRow(rgba, stride, y, w, factor, sums);
   return blockMeans(sums, w, h, factor);
+}
+
+/**
+ * Block sums of output row y (see shrinkLuma). A function of its own, called per row, so that it is
+ * optimised after a few rows of the first plane rather than by on-stack replacement of one long loop.
+ */
+function shrinkRow(rgba: Uint8Array, stride: number, y: number, w: number, factor: number, sums: Float64Array): void {
+  const [wr, wg, wb] = LUMA_INT_WEIGHTS;
+  for (let x = 0; x < w; x++) {
+    let sum = 0;
+    for (let dy = 0; dy < factor; dy++) {
+      let j = ((y * factor + dy) * stride + x * factor) * 4;
+      for (let dx = 0; dx < factor; dx++, j += 4) sum += wr * rgba[j] + wg * rgba[j + 1] + wb * rgba[j + 2];
+    }
+    sums[y * w + x] = sum;
+  }
 }
 
 /**

@@ -121,7 +121,7 @@ export function warpPlane(plane: PlaneView, transform: Float64Array, dstWidth: n
 }
 
 /** Whether every valid pixel of a plane has alpha 255 (the usual case: decoded JPEG and PNG). */
-function isOpaque(rgba: Uint8Array, width: number, height: number, stride: number): boolean {
+export function isOpaque(rgba: Uint8Array, width: number, height: number, stride: number): boolean {
   for (let y = 0; y < height; y++) {
     for (let i = y * stride * 4 + 3, end = i + width * 4; i < end; i += 4) if (rgba[i] !== 255) return false;
   }
