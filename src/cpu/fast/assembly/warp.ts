@@ -6,7 +6,8 @@
 // - src: the source plane, RGBA8 rows of `width` pixels, with the edge rows replicated: 2 above
 //   row 0 and 3 below the last row, so the vertical taps r - 2 .. r + 3 of any clamped position
 //   are plain reads (row r of the plane is padded row r + 2).
-// - wide: the same as f32x4 pixels (written here; 48 spare bytes at its end).
+// - wide: the same rows as f32x4 pixels, converted here once each (48 spare bytes at its end). A
+//   ring of only the rows in use (2 MB instead of 50 MB at 2048x1536) measured 35 % slower.
 // - table: the weight table, WARP_PHASES x 6 f32 (lanczos3Table() rounded to f32).
 // - column: T of one output row, one f32x4 per source column, with 2 columns before column 0 and
 //   3 after the last, copies of the edge columns when the row's taps reach them (the horizontal
@@ -112,7 +113,8 @@ export function warpSeparable(
     const uLast = a * <f64>(dstWidth - 1) + rowU;
     const lo = <i32>Math.min(maxU, Math.max(0, Math.floor(Math.min(rowU, uLast)) - 2));
     const hi = <i32>Math.max(0, Math.min(maxU, Math.floor(Math.max(rowU, uLast)) + 4));
-    verticalPass(wide, rowBytes, table, column, lo, hi, slope, e * <f64>y + f - slope * rowU, maxV);
+    const beta = e * <f64>y + f - slope * rowU;
+    verticalPass(wide, rowBytes, table, column, lo, hi, slope, beta, maxV);
     if (lo == 0) {
       const edge = v128.load(first);
       v128.store(column, edge);
