@@ -16,6 +16,7 @@
 // Positions are computed in f64 exactly as the reference computes them, so every pixel reads the
 // same rows, columns and weight phases; only the sums run in f32 (within 1 level of the f64 sums).
 
+// Mirror WARP_PHASE_BITS and WARP_TAPS of src/image/warp-separable.ts and warp.ts (the table comes from there).
 const PHASE_BITS = 10;
 const PHASES: f64 = <f64>(1 << PHASE_BITS);
 const PHASE_MASK = (1 << PHASE_BITS) - 1;
