@@ -9,7 +9,7 @@ import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma, shrinkLuma } from '../image/luma.js';
 import type { Level } from '../image/pyramid.js';
 import { largestCoveredRect, type Rect } from '../image/warp.js';
-import { warpPlaneCpu } from '../image/warp-separable.js';
+import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
@@ -96,13 +96,14 @@ function planeName(stack: ZStack, z: number): string {
  * @example
  * const { stack: aligned, report } = alignStack(stack, { mode: 'similarity' });
  * report.planes[0].matrix; // rows of plane 0's 3x3 transform
+ * @param separable the separable warp for large planes (see warpPlaneCpu; the CPU fast path passes its WebAssembly one).
  * @throws FocusFuseError SIZE_MISMATCH for planes of different sizes with mode `none`.
  */
-export function alignStack(stack: ZStack, options: AlignOptions): AlignedStack {
+export function alignStack(stack: ZStack, options: AlignOptions, separable: SeparableWarp = warpPlaneSeparable): AlignedStack {
   const { report, warp } = planAlignment(stack, options);
   if (!report) return { stack };
   const t0 = performance.now();
-  const aligned = warp ? warpStackCpu(stack, warp) : stack;
+  const aligned = warp ? warpStackCpu(stack, warp, separable) : stack;
   report.timings.warp = performance.now() - t0;
   return { stack: aligned, report };
 }
@@ -521,15 +522,16 @@ function warpPlan(stack: ZStack, sizes: { width: number; height: number }[], tra
 
 /**
  * The CPU warp pass: every plane of `stack` resampled by the plan (kept planes shared, not copied),
- * with the separable Lanczos-3 where the transform allows (src/image/warp-separable.ts).
+ * with the separable Lanczos-3 where the transform allows (src/image/warp-separable.ts), by
+ * `separable` (the TypeScript one by default).
  * @example const aligned = warpStackCpu(stack, planAlignment(stack, { mode: 'similarity' }).warp!);
  */
-export function warpStackCpu(input: ZStack, plan: WarpPlan): ZStack {
+export function warpStackCpu(input: ZStack, plan: WarpPlan, separable: SeparableWarp = warpPlaneSeparable): ZStack {
   const stack = brightnessMatched(input, plan);
   const planes = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };
-    return warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height);
+    return warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, separable);
   });
   const aligned: ZStack = { width: plan.width, height: plan.height, planes };
   if (stack.meta !== undefined) aligned.meta = stack.meta;

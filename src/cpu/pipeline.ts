@@ -5,6 +5,7 @@
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
 import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
+import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
@@ -83,10 +84,11 @@ export interface FusedStages {
 /**
  * {@link fuseCpu} with its stages after alignment swapped for `stages` where it handles the stack
  * (8-bit planes after alignment; a 16-bit stack without alignment stays on the reference). Alignment,
- * auto's preview and the result are the reference's, shared.
+ * auto's preview and the result are the reference's, shared; `separable` is the separable warp
+ * alignment uses on large planes (the fast path's WebAssembly one, see warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable): FuseResult {
   const t0 = performance.now();
   validateStack(given);
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
@@ -111,14 +113,14 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
     const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares });
     alignment = report;
     if (warp) {
-      stack = warpStackCpu(input, warp);
+      stack = warpStackCpu(input, warp, separable);
       report!.timings.warp = performance.now() - ta - report!.timings.estimate;
       measured = undefined; // measured before alignment: measure the aligned planes instead
     }
     tAlign = performance.now() - ta;
   } else {
     // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
-    ({ stack, report: alignment } = alignStack(input, alignOptions));
+    ({ stack, report: alignment } = alignStack(input, alignOptions, separable));
     tAlign = performance.now() - t0;
   }
   const timedAlignment = alignment && { alignment, ms: tAlign };

@@ -60,14 +60,19 @@ export function separableWarpFits(transform: Float64Array): boolean {
   return a > 0.5 && Math.abs(d) <= SEPARABLE_MAX_SHEAR * a;
 }
 
+/** A separable warp: {@link warpPlaneSeparable} or one with the same maths (the CPU fast path's WebAssembly one). */
+export type SeparableWarp = (plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number) => Uint8Array;
+
 /**
  * The CPU engine's warp of a plane: the separable Lanczos-3 warp for planes of SEPARABLE_MIN_PIXELS
  * or more whose transform allows it, else warpPlane's 2-D kernel.
+ * @param separable the separable warp to use: this file's by default; the CPU engine's fast path
+ * passes its WebAssembly one (src/cpu/fast/warp.ts, same maths in f32 sums).
  * @example const aligned = warpPlaneCpu(view, t, 2048, 1536); // separable for a camera sweep's similarity
  */
-export function warpPlaneCpu(plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
-  const separable = dstWidth * dstHeight >= SEPARABLE_MIN_PIXELS && separableWarpFits(transform);
-  return separable ? warpPlaneSeparable(plane, transform, dstWidth, dstHeight) : warpPlane(plane, transform, dstWidth, dstHeight);
+export function warpPlaneCpu(plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, separable: SeparableWarp = warpPlaneSeparable): Uint8Array {
+  const fits = dstWidth * dstHeight >= SEPARABLE_MIN_PIXELS && separableWarpFits(transform);
+  return fits ? separable(plane, transform, dstWidth, dstHeight) : warpPlane(plane, transform, dstWidth, dstHeight);
 }
 
 /**
@@ -88,10 +93,11 @@ export function warpPlaneSeparable(plane: PlaneView, transform: Float64Array, ds
   const [maxU, maxV] = [width - 1, height - 1];
   for (let y = 0; y < dstHeight; y++) {
     const rowU = b * y + c;
-    // Pass 1 only over the columns pass 2 reads (its taps reach floor(u) - 2 .. round-up + 3).
+    // Pass 1 only over the columns pass 2 reads (its taps reach floor(u) - 2 .. round-up + 3, clamped:
+    // a row wholly beside the plane reads its edge column only).
     const uLast = a * (dstWidth - 1) + rowU;
-    const lo = Math.max(0, Math.floor(Math.min(rowU, uLast)) - 2);
-    const hi = Math.min(maxU, Math.floor(Math.max(rowU, uLast)) + 4);
+    const lo = Math.min(maxU, Math.max(0, Math.floor(Math.min(rowU, uLast)) - 2));
+    const hi = Math.max(0, Math.min(maxU, Math.floor(Math.max(rowU, uLast)) + 4));
     verticalPass(rgba, rowAt, T, lo, hi, slope, e * y + f - slope * rowU, maxV, opaque);
     horizontalPass(T, colAt, dst, y * dstWidth * 4, dstWidth, a, rowU, maxU, opaque);
   }

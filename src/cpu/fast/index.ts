@@ -1,7 +1,8 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
- * gaussian depth, smoothing, interpolate/nearest composite) in WebAssembly with SIMD, exact integer
- * arithmetic where the maths allows (docs/cpu-fast-path.md). Alignment, auto's preview and every
+ * gaussian depth, smoothing, interpolate/nearest composite) and alignment's separable warp of large
+ * planes (./warp.ts) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
+ * (docs/cpu-fast-path.md). Alignment's estimate, auto's preview and every
  * option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
@@ -10,6 +11,7 @@ import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } fr
 import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { statsFromCurve } from '../stats.js';
 import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.js';
+import { separableWarp } from './warp.js';
 
 export { initFastCpu } from './kernels.js';
 
@@ -105,7 +107,7 @@ export function fastCpuReady(): boolean {
  * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
  */
 export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
-  return fuseCpuWith(fastStages, stack, options, workspace);
+  return fuseCpuWith(fastStages, stack, options, workspace, separableWarp());
 }
 
 const sharedWorkspace = createCpuWorkspace();

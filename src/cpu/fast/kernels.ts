@@ -17,6 +17,7 @@ export interface FastKernels {
   copyDepth(): void;
   compositeInterpolate(): void;
   compositeNearest(): void;
+  warpSeparable(src: number, wide: number, width: number, height: number, table: number, column: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number): void;
 }
 
 let kernels: FastKernels | undefined;
@@ -82,6 +83,31 @@ export interface FastLayout {
 let layout: FastLayout | undefined;
 
 /**
+ * Lays buffers out one after another from the module's heap base (16-byte aligned, 16 spare bytes
+ * after each: a SIMD read past a row end stays inside its buffer); `end` is the first free byte.
+ * Every user (the fusion's layout, the warp) starts again at the heap base: the kernels run
+ * synchronously and their results are copied out before the call returns, so the uses never
+ * overlap in time.
+ */
+export function heapLayout(k: FastKernels): { take: (bytes: number) => number; end: () => number } {
+  let next = k.heapBase();
+  return {
+    take: (bytes) => {
+      const at = (next + 15) & ~15;
+      next = at + bytes + 16;
+      return at;
+    },
+    end: () => next,
+  };
+}
+
+/** Grows the module's memory to hold `end` bytes; never shrinks it. Throws past wasm32's 4 GiB. */
+export function growTo(k: FastKernels, end: number): void {
+  const pages = Math.ceil(end / 65536) - k.memory.buffer.byteLength / 65536;
+  if (pages > 0) k.memory.grow(pages);
+}
+
+/**
  * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
  * shrinks it (so a batch of same-size stacks allocates nothing after the first).
  */
@@ -90,12 +116,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   if (layout?.key === key) return layout;
   const stride = (width + 3) & ~3;
   const pixels = stride * height;
-  let next = k.heapBase();
-  const take = (bytes: number): number => {
-    const at = (next + 15) & ~15;
-    next = at + bytes + 16; // 16 spare bytes: a SIMD read past a row end stays inside the buffer
-    return at;
-  };
+  const { take, end } = heapLayout(k);
   const planes = take(width * height * 4 * planeCount);
   const n = take(3 * (stride + 8) * 4);
   const l = take(pixels * 4);
@@ -119,8 +140,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const image = take(width * height * 4);
   const curve = take(planeCount * 8);
   const keep = take(width * height * 4);
-  const pages = Math.ceil(next / 65536) - k.memory.buffer.byteLength / 65536;
-  if (pages > 0) k.memory.grow(pages);
+  growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve);
   layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, keep };
   return layout;

@@ -2,7 +2,7 @@
 // build:wasm`). Maths version 1 for lapv + gaussian depth + interpolate/nearest composite; the
 // readable reference is src/cpu/*.ts, and test/cpu-fast.test.ts holds these to it.
 //
-// Memory: no allocator. The TypeScript side (src/cpu/fast/layout.ts) lays the buffers out in linear
+// Memory: no allocator. The TypeScript side (src/cpu/fast/kernels.ts, warp.ts) lays the buffers out in linear
 // memory, grows it, and passes every pointer to configure(). Per-pixel working images use a row
 // stride S = width rounded up to 4, so every SIMD lane group stays inside its row; lanes past the
 // width hold values nobody reads.
@@ -541,3 +541,7 @@ export function compositeNearest(): void {
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Alignment's separable Lanczos-3 warp (its own file; same memory, laid out by src/cpu/fast/warp.ts).
+export { warpSeparable } from './warp';

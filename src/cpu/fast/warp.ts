@@ -1,0 +1,61 @@
+/**
+ * The separable Lanczos-3 warp (src/image/warp-separable.ts: maths and reference) in WebAssembly
+ * SIMD (src/cpu/fast/assembly/warp.ts): the same positions, rows, columns and weight phases, the
+ * sums in f32 instead of f64, so a value differs from the reference's by at most one level, and
+ * only where the exact sum lies within ~1e-4 of a half level. warpPlaneCpu takes it for the planes
+ * it warps separably when the CPU engine's fast path is ready (see {@link separableWarp}).
+ */
+import { isOpaque, type PlaneView } from '../../image/warp.js';
+import { lanczos3Table, separableWarpFits, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
+import { fastKernels, growTo, heapLayout, type FastKernels } from './kernels.js';
+
+let table32: Float32Array | undefined;
+
+/**
+ * Warps a plane like {@link warpPlaneSeparable}, in WebAssembly: the source rows (edge rows
+ * replicated, see the kernel's header) and the f32 weight table go into the module's memory, the
+ * output comes back as a fresh array. Throws when separableWarpFits(transform) is false.
+ * @example const aligned = warpPlaneSeparableWasm(fastKernels()!, view, t, 2048, 1536);
+ */
+export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
+  if (!separableWarpFits(transform)) throw new Error('warpPlaneSeparableWasm: the transform is not a near-axis-aligned affine map (see separableWarpFits)');
+  const { rgba, width, height, stride } = plane;
+  table32 ??= Float32Array.from(lanczos3Table());
+  const rowBytes = width * 4;
+  const { take, end } = heapLayout(k);
+  const src = take((height + 5) * rowBytes);
+  const wide = take((height + 5) * width * 16 + 48);
+  const table = take(table32.byteLength);
+  const column = take((width + 5) * 16);
+  const dst = take(dstWidth * dstHeight * 4);
+  growTo(k, end());
+  const bytes = new Uint8Array(k.memory.buffer);
+  // Rows 0 .. height - 1 at padded rows 2 .., then the edge rows twice above and three times below.
+  for (let y = 0; y < height; y++) bytes.set(rgba.subarray(y * stride * 4, y * stride * 4 + rowBytes), src + (y + 2) * rowBytes);
+  for (const r of [0, 1]) bytes.copyWithin(src + r * rowBytes, src + 2 * rowBytes, src + 3 * rowBytes);
+  for (const r of [2, 3, 4]) bytes.copyWithin(src + (height + r) * rowBytes, src + (height + 1) * rowBytes, src + (height + 2) * rowBytes);
+  new Float32Array(k.memory.buffer, table, table32.length).set(table32);
+  const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
+  k.warpSeparable(src, wide, width, height, table, column, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0);
+  return bytes.slice(dst, dst + dstWidth * dstHeight * 4);
+}
+
+/**
+ * The separable warp for warpPlaneCpu on this runtime: the WebAssembly one when the fast kernels
+ * load (WebAssembly SIMD present), else the TypeScript reference. A plane too large for wasm32
+ * memory is warped by the reference too.
+ * @example warpPlaneCpu(view, t, 2048, 1536, separableWarp());
+ */
+export function separableWarp(): SeparableWarp {
+  const k = fastKernels();
+  if (!k) return warpPlaneSeparable;
+  return (plane, transform, dstWidth, dstHeight) => {
+    try {
+      return warpPlaneSeparableWasm(k, plane, transform, dstWidth, dstHeight);
+    } catch (error) {
+      // Memory.grow's RangeError: the plane and its output do not fit in wasm32 memory.
+      if (error instanceof RangeError) return warpPlaneSeparable(plane, transform, dstWidth, dstHeight);
+      throw error;
+    }
+  };
+}
