@@ -2,7 +2,7 @@
  * The headless-Chromium runtime, for real: these tests launch Debian's chromium, load the page from
  * the 127.0.0.1 server and fuse generated stacks through the binary transport.
  *
- * - With the CPU engine inside the page, results must equal fuseCpu in Node exactly: that isolates
+ * - With the CPU engine inside the page (the wasm fast path, as `cpu` in Node), results must equal fuseCpuFast in Node exactly: that isolates
  *   the transport (batching, ordering, every array and the stats) from any GPU rounding.
  * - With the WebGPU engine, results must meet the DESIGN.md parity bar against fuseCpu.
  * - Crashes (browser, page, GPU process) are real process kills.
@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
 import type { CompositeMode, FuseResult, Measure, ZStack } from '../src/core/types.js';
-import { fuseCpu } from '../src/cpu/index.js';
+import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { GPU_MEASURES } from '../src/gpu/kernels.js';
 import { generateStack } from '../src/synth/generate.js';
 import { movedStack } from './align-fixtures.js';
@@ -118,7 +118,7 @@ function texturedStack(width: number, height: number, planeCount: number, seed: 
 // ---------------------------------------------------------------------------------------------
 // Comparisons.
 
-/** Transport check: the page's CPU engine must give exactly what fuseCpu gives in Node. */
+/** Transport check: the page's CPU engine must give exactly what fuseCpuFast (the Node `cpu` engine) gives in Node. */
 function expectIdentical(got: FuseResult, want: FuseResult): void {
   expect(got.width).toBe(want.width);
   expect(got.height).toBe(want.height);
@@ -238,14 +238,14 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: transport (CPU engine 
     expect(runtime.describe()).toMatch(/headless Chromium/);
   });
 
-  it('fuses a batch of 8 stacks in one job exactly as fuseCpu does, in order', async () => {
+  it('fuses a batch of 8 stacks in one job exactly as fuseCpuFast does, in order', async () => {
     const options = resolveOptions({ measure: 'wavelet', keepFocus: true, composite: 'nearest' });
     const sizes: Array<[number, number, number]> = [[1, 1, 1], [7, 5, 2], [1001, 3, 3], [16, 16, 11], [9, 13, 4], [2, 2, 2], [31, 7, 5], [5, 40, 3]];
     const stacks = sizes.map(([w, h, z], i) => texturedStack(w, h, z, 100 + i));
     const results = await runtime.fuseBatch(stacks, options);
     expect(results).toHaveLength(8);
     results.forEach((result, i) => {
-      expectIdentical(result, fuseCpu(stacks[i], options));
+      expectIdentical(result, fuseCpuFast(stacks[i], options));
       expect(result.meta).toBe(stacks[i].meta);
       expect(result.timings.jobTotalMs).toBeGreaterThan(0);
     });
@@ -256,11 +256,11 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: transport (CPU engine 
     const results = await Promise.all(stacks.map((stack) => runtime.fuse(stack, { measure: 'teng' })));
     results.forEach((result, i) => {
       expect(result.focus).toBeUndefined();
-      expectIdentical(result, fuseCpu(stacks[i], resolveOptions({ measure: 'teng' })));
+      expectIdentical(result, fuseCpuFast(stacks[i], resolveOptions({ measure: 'teng' })));
     });
   });
 
-  it('aligns in the page exactly as fuseCpu does: planes of different sizes there, the report back', { timeout: 120_000 }, async () => {
+  it('aligns in the page exactly as fuseCpuFast does: planes of different sizes there, the report back', { timeout: 120_000 }, async () => {
     const m = movedStack({ seed: 2, kind: 'similarity' });
     const { stack } = generateStack({ seed: 5, size: 96, planes: 3 });
     const mixed: ZStack = { ...stack, planeSizes: [{ width: 96, height: 96 }, { width: 90, height: 92 }, { width: 96, height: 96 }] };
@@ -269,7 +269,7 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: transport (CPU engine 
       [mixed, resolveOptions({ align: 'translation', alignCrop: true })],
     ];
     for (const [input, options] of cases) {
-      const [inPage, inNode] = [await runtime.fuse(input, options), fuseCpu(input, options)];
+      const [inPage, inNode] = [await runtime.fuse(input, options), fuseCpuFast(input, options)];
       expectIdentical(inPage, inNode);
       expect(inPage.alignment!.planes.map((p) => p.matrix)).toEqual(inNode.alignment!.planes.map((p) => p.matrix));
       expect([inPage.width, inPage.height, inPage.alignment!.crop]).toEqual([inNode.width, inNode.height, inNode.alignment!.crop]);
@@ -298,7 +298,7 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: crashes', () => {
       await runtime.relaunch();
       expect(runtime.alive).toBe(true);
       const small = texturedStack(6, 5, 3, 4);
-      expectIdentical(await runtime.fuse(small), fuseCpu(small, resolveOptions()));
+      expectIdentical(await runtime.fuse(small), fuseCpuFast(small, resolveOptions()));
     } finally {
       await runtime.close();
     }
@@ -314,7 +314,7 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: crashes', () => {
       expect(runtime.alive).toBe(false);
       await runtime.relaunch();
       const small = texturedStack(3, 3, 2, 4);
-      expectIdentical(await runtime.fuse(small), fuseCpu(small, resolveOptions()));
+      expectIdentical(await runtime.fuse(small), fuseCpuFast(small, resolveOptions()));
     } finally {
       await runtime.close();
     }
