@@ -109,7 +109,24 @@ function flag(args: string[], name: string, fallback: string): string {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 }
 
+const USAGE = `Usage: node dist/align-bench.js [options]
+
+Fuses synthetic camera-like stacks with known similarity motion through the CLI, end to end, and
+prints the per-stage split (load, estimate, warp, fusion, other) and the recovery error.
+
+  --cases <list>        camera, smear-size (default both)
+  --runs <n>            runs per case and build (default 3)
+  --align <mode>        the --align mode (default similarity)
+  --cli <path>          the CLI to time (default dist/cli.js)
+  --baseline <path>     another build's dist/cli.js, timed alternately (A/B)
+  --baseline-runs <n>   runs of the baseline (default --runs)
+  -h, --help            this text`;
+
 async function main(args: string[]): Promise<void> {
+  if (args.includes('-h') || args.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const cli = resolve(flag(args, '--cli', 'dist/cli.js'));
   const baseline = args.includes('--baseline') ? resolve(flag(args, '--baseline', '')) : undefined;
   const runs = Number(flag(args, '--runs', '3'));
