@@ -14,7 +14,7 @@ import { openCpuPool } from '../src/batch/cpu-pool.js';
 import { runBatch } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
 import { resolveOptions } from '../src/core/options.js';
-import { cpuBackend, fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
+import { cpuBackend, cpuReferenceBackend, fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { expectSameOutputs, makeTree, plantBadFovs, requireBuiltCli, runCli } from './batch-fixtures.js';
 
@@ -77,6 +77,16 @@ describe('cpu worker pool', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('1 worker thread');
     await expectSameOutputs(join(work, 'main'), join(work, 'one-worker'), expect);
+  });
+
+  it('--backend cpu-reference fuses on the TypeScript reference on the main thread, cpu on the fast path', async () => {
+    const reference = await runBatch({ root, out: join(work, 'reference'), fuse: { backend: 'cpu-reference' }, outputs: ['json'], cpuThreads: 0 });
+    expect(reference.engine).toBe(cpuReferenceBackend.describe());
+    const ok = reference.rows.filter((r) => r.status === 'ok');
+    expect(ok.length).toBeGreaterThan(0);
+    expect(ok.every((r) => r.backend === 'cpu')).toBe(true);
+    const fast = await runBatch({ root, out: join(work, 'fast'), fuse: { backend: 'cpu' }, outputs: ['json'], cpuThreads: 0 });
+    expect(fast.rows.filter((r) => r.status === 'ok').every((r) => r.backend === 'cpu wasm simd')).toBe(true);
   });
 
   it('refuses a thread count outside 0..1024', async () => {

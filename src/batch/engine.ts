@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
 import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
-import { cpuBackend } from '../cpu/backend.js';
+import { cpuBackend, cpuReferenceBackend } from '../cpu/backend.js';
 import { autoDeclines, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { openCpuPool } from './cpu-pool.js';
 
@@ -58,30 +58,38 @@ function wantsReference(backend: BackendName): boolean {
   return backend === 'cpu-reference';
 }
 
+/** The engine on this thread: `cpu-reference` is the TypeScript reference, anything else (a GPU backend falling back too) the cpu default. */
+function mainThreadBackend(backend: BackendName): FusionBackend {
+  return wantsReference(backend) ? cpuReferenceBackend : cpuBackend;
+}
+
 async function fuseOnCpu(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult | Error> {
   try {
-    // A GPU backend falling back keeps the cpu engine's default; cpu-reference stays the reference.
-    return await cpuBackend.fuse(stack, { ...options, backend: wantsReference(options.backend) ? options.backend : 'cpu' });
+    // A GPU backend falling back fuses (and records) as the cpu default; cpu-reference stays the reference.
+    return await mainThreadBackend(options.backend).fuse(stack, { ...options, backend: wantsReference(options.backend) ? options.backend : 'cpu' });
   } catch (error) {
     return error as Error;
   }
 }
 
-const cpuEngine: BatchEngine = {
-  describe: () => cpuBackend.describe(),
-  batchSize: 1,
-  parallel: 1,
-  async fuseMany(stacks, options) {
-    const results: (FuseResult | Error)[] = [];
-    for (const stack of stacks) {
-      results.push(await fuseOnCpu(stack, options));
-      // The CPU engine is synchronous: let finished decodes and writes move on between stacks.
-      await nextTurn();
-    }
-    return results;
-  },
-  close: async () => undefined,
-};
+/** The CPU engine on the main thread, for `backend` (cpu or cpu-reference). */
+function mainThreadEngine(backend: BackendName): BatchEngine {
+  return {
+    describe: () => mainThreadBackend(backend).describe(),
+    batchSize: 1,
+    parallel: 1,
+    async fuseMany(stacks, options) {
+      const results: (FuseResult | Error)[] = [];
+      for (const stack of stacks) {
+        results.push(await fuseOnCpu(stack, options));
+        // The CPU engine is synchronous: let finished decodes and writes move on between stacks.
+        await nextTurn();
+      }
+      return results;
+    },
+    close: async () => undefined,
+  };
+}
 
 /**
  * As many fusion workers as the machine has cores: the main thread only schedules, and libvips'
@@ -96,7 +104,7 @@ export function defaultCpuThreads(): number {
 /** The CPU engine on `threads` workers, or on the main thread when that is 0 or workers cannot run here. */
 async function openCpuEngine(threads: number, backend: BackendName): Promise<BatchEngine> {
   const pool = threads > 0 ? await openCpuPool(threads, { reference: wantsReference(backend) }) : undefined;
-  if (!pool) return cpuEngine;
+  if (!pool) return mainThreadEngine(backend);
   return {
     describe: () => `cpu (${pool.fast ? 'wasm simd' : 'TypeScript reference'}), ${threads} worker thread${threads === 1 ? '' : 's'}`,
     batchSize: 1,

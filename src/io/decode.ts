@@ -106,9 +106,10 @@ function describeSharpError(message: string, bytes: Uint8Array): string {
   if (/unsupported image format/i.test(first)) return 'not a JPEG, PNG or TIFF image (cannot decode it)';
   // libvips' message is sometimes only "Unknown error" when decodes run on several threads at
   // once, so a JPEG or PNG that lacks its end marker is called truncated whatever the message says.
-  if (/premature end|end of stream|truncat|short read|unexpected end/i.test(message) || lacksEndMarker(bytes)) {
-    return `the file is truncated or corrupt (${first})`;
-  }
+  // Where the end marker is missing that is the reason given, so the message does not depend on
+  // which thread's libvips error text survived (a batch reports the same file the same way every run).
+  if (lacksEndMarker(bytes)) return 'the file is truncated or corrupt (it ends before its end-of-image marker)';
+  if (/premature end|end of stream|truncat|short read|unexpected end/i.test(message)) return `the file is truncated or corrupt (${first})`;
   return `cannot decode the image (${first})`;
 }
 
