@@ -441,6 +441,49 @@ export function copyDepth(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Stage 6's per-pixel sums over Ds and C, as statsFromCurve (src/cpu/stats.ts) defines them: scalar
+// f64 sums in pixel order, as the reference adds them, so the results equal its sums bit for bit.
+
+/**
+ * The depth histogram (i32, Z bins from out + 24) of floor(Ds + 0.5) clamped into [0, Z-1], and the
+ * f64 sums at out: Ds, C, then (Ds - mean)^2 with mean = sum Ds / n.
+ */
+export function depthSums(out: usize): void {
+  const hist = out + 24;
+  const last = <f64>(planeCount - 1);
+  memory.fill(hist, 0, <usize>planeCount << 2);
+  let sd: f64 = 0;
+  let sc: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x++) {
+      const o = row + (<usize>x << 2);
+      const d = <f64>load<f32>(smoothPtr + o);
+      let z = Math.floor(d + 0.5);
+      if (!(z >= 0)) z = 0;
+      else if (z > last) z = last;
+      const bin = hist + (<usize>(<i32>z) << 2);
+      store<i32>(bin, load<i32>(bin) + 1);
+      sd += d;
+      sc += <f64>load<f32>(confPtr + o);
+    }
+  }
+  const n = width * height;
+  const mean = n > 0 ? sd / <f64>n : 0;
+  let sv: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x++) {
+      const e = <f64>load<f32>(smoothPtr + row + (<usize>x << 2)) - mean;
+      sv += e * e;
+    }
+  }
+  store<f64>(out, sd);
+  store<f64>(out, sc, 8);
+  store<f64>(out, sv, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stage 5: composite from the planes and Ds.
 
 /**
