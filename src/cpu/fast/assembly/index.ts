@@ -400,26 +400,34 @@ function smoothRows(R: i32): void {
   }
 }
 
-/** Vertical, row by row, then Ds = num / den (D where den is below minWeight). */
+/**
+ * Vertical, row by row, then Ds = num / den (D where den is below minWeight). Each row's clamped
+ * source rows are listed once per row (byte offsets, in padNum, free by now), not per 4 pixels.
+ */
 function smoothCols(R: i32, minWeight: f32): void {
   const w = width;
   const h = height;
   const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
   const floor = f32x4.splat(minWeight);
+  const rows = padNumPtr;
   for (let y = 0; y < h; y++) {
     const row = (<usize>y * <usize>stride) << 2;
+    for (let k = 0; k < R; k++) {
+      let up = y - R + k;
+      let dn = y + R - k;
+      up = up < 0 ? 0 : up;
+      dn = dn >= h ? h - 1 : dn;
+      store<u32>(rows + (<usize>k << 3), <u32>((<usize>up * <usize>stride) << 2));
+      store<u32>(rows + (<usize>k << 3), <u32>((<usize>dn * <usize>stride) << 2), 4);
+    }
     for (let x = 0; x < w; x += 4) {
       const o = <usize>x << 2;
       let sn = f32x4.mul(wc, v128.load(hNumPtr + row + o));
       let sd = f32x4.mul(wc, v128.load(hDenPtr + row + o));
       for (let k = 0; k < R; k++) {
-        let up = y - R + k;
-        let dn = y + R - k;
-        up = up < 0 ? 0 : up;
-        dn = dn >= h ? h - 1 : dn;
-        const a = ((<usize>up * <usize>stride) << 2) + o;
-        const b = ((<usize>dn * <usize>stride) << 2) + o;
-        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const a = <usize>load<u32>(rows + (<usize>k << 3)) + o;
+        const b = <usize>load<u32>(rows + (<usize>k << 3), 4) + o;
+        const wk = v128.load32_splat(tapsPtr + (<usize>k << 2));
         sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(hNumPtr + a), v128.load(hNumPtr + b))));
         sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(hDenPtr + a), v128.load(hDenPtr + b))));
       }
