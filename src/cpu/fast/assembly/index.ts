@@ -372,13 +372,27 @@ function smoothRows(R: i32): void {
   const h = height;
   for (let y = 0; y < h; y++) {
     const base = <usize>y * <usize>stride;
-    for (let x = -R; x < w + R + 4; x++) {
-      const xx = x < 0 ? 0 : x >= w ? w - 1 : x;
-      const i = base + <usize>xx;
-      const c = load<f32>(confPtr + (i << 2));
+    // The row itself four at a time (lanes past the width are overwritten by the edge copies
+    // below), then R + 4 copies of the edge pixel on each side.
+    for (let x = 0; x < w; x += 4) {
+      const i = (base + <usize>x) << 2;
+      const c = v128.load(confPtr + i);
       const j = <usize>(x + R) << 2;
-      store<f32>(padNumPtr + j, c * load<f32>(depthPtr + (i << 2)));
-      store<f32>(padDenPtr + j, c);
+      v128.store(padNumPtr + j, f32x4.mul(c, v128.load(depthPtr + i)));
+      v128.store(padDenPtr + j, c);
+    }
+    const firstC = load<f32>(confPtr + (base << 2));
+    const firstN = firstC * load<f32>(depthPtr + (base << 2));
+    const lastI = (base + <usize>(w - 1)) << 2;
+    const lastC = load<f32>(confPtr + lastI);
+    const lastN = lastC * load<f32>(depthPtr + lastI);
+    for (let x = 0; x < R; x++) {
+      store<f32>(padNumPtr + (<usize>x << 2), firstN);
+      store<f32>(padDenPtr + (<usize>x << 2), firstC);
+    }
+    for (let x = w + R; x < w + 2 * R + 4; x++) {
+      store<f32>(padNumPtr + (<usize>x << 2), lastN);
+      store<f32>(padDenPtr + (<usize>x << 2), lastC);
     }
     const outN = hNumPtr + (base << 2);
     const outD = hDenPtr + (base << 2);
@@ -388,7 +402,7 @@ function smoothRows(R: i32): void {
       let sn = f32x4.mul(wc, v128.load(padNumPtr + centre));
       let sd = f32x4.mul(wc, v128.load(padDenPtr + centre));
       for (let k = 0; k < R; k++) {
-        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const wk = v128.load32_splat(tapsPtr + (<usize>k << 2));
         const l = <usize>(x + k) << 2;
         const r = <usize>(x + 2 * R - k) << 2;
         sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(padNumPtr + l), v128.load(padNumPtr + r))));
