@@ -288,7 +288,7 @@ export function measurePlane(z: i32, keep: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: depth and confidence from the state, two pixels per step. The reference's fit,
+// Stage 3: depth and confidence from the state, four pixels per step in f64 pairs. The reference's fit,
 // rewritten around the peak: with A = (F_{k-1} + eps) / (F_k + eps) and B = (F_{k+1} + eps) /
 // (F_k + eps) (both in (0, 1]), l_{k-1} - l_k = ln A and l_{k+1} - l_k = ln B, so
 // den = ln A + ln B and l_{k-1} - l_{k+1} = ln A - ln B. The ratios are formed in f64 and their
@@ -322,41 +322,50 @@ function loadF32x2(p: usize): v128 {
   return f64x2.promote_low_f32x4(v128.load64_zero(p));
 }
 
-export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
-  const last = i32x4.splat(planeCount - 1);
-  const zero = i32x4.splat(0);
-  const eps = f64x2.splat(fitEps);
-  const one = f64x2.splat(1);
-  const two = f64x2.splat(2);
-  const hi = f64x2.splat(maxDelta);
-  const lo = f64x2.splat(-maxDelta);
-  const tauv = f64x2.splat(tau);
-  const zf = f64x2.splat(<f64>planeCount);
+/** (F_{k-1} + eps) / (F_k + eps) and (F_{k+1} + eps) / (F_k + eps) for the pixel pair at i, in f64, as f32 pairs. */
+@inline
+function ratioPair(i: usize, eps: v128): v128 {
+  const inv = f64x2.div(f64x2.splat(1), f64x2.add(loadF32x2(fMaxPtr + (i << 2)), eps));
+  const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
+  const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
+  return i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5); // [A0, A1, B0, B1]
+}
+
+/** D and C of the pixel pair at i from its logs [ln A0, ln A1, ln B0, ln B1]. */
+@inline
+function depthPair(i: usize, logs: v128, tau: f64, maxDelta: f64): void {
   const fz = f64x2.splat(0);
+  const k = v128.load64_zero(kPtr + (i << 2));
+  const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, i32x4.splat(0)), i32x4.lt_s(k, i32x4.splat(planeCount - 1))));
+  const fmax = loadF32x2(fMaxPtr + (i << 2));
+  const lnA = f64x2.promote_low_f32x4(logs);
+  const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
+  const den = f64x2.add(lnA, lnB);
+  let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(f64x2.splat(2), den));
+  delta = f64x2.pmax(f64x2.pmin(delta, f64x2.splat(maxDelta)), f64x2.splat(-maxDelta));
+  delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
+  const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
+  v128.store64_lane(depthPtr + (i << 2), depth, 0);
+  const d = f64x2.add(fmax, f64x2.splat(tau));
+  const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), f64x2.splat(<f64>planeCount))), d);
+  const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
+  v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+}
+
+/** Stage 3 over the running state, four pixels per step (two pairs sharing the f32x4 logs). */
+export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
+  const eps = f64x2.splat(fitEps);
   for (let y = 0; y < height; y++) {
     const base = <usize>y * <usize>stride;
-    // Pairs up to the width rounded up to 2 (S is a multiple of 4: the extra lane is unread).
-    for (let x = 0; x < width; x += 2) {
+    // Up to the width rounded up to 4 (S is a multiple of 4: the extra lanes are unread).
+    for (let x = 0; x < width; x += 4) {
       const i = base + <usize>x;
-      const k = v128.load64_zero(kPtr + (i << 2));
-      const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, zero), i32x4.lt_s(k, last)));
-      const fmax = loadF32x2(fMaxPtr + (i << 2));
-      const inv = f64x2.div(one, f64x2.add(fmax, eps));
-      const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
-      const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
-      const logs = logF32x4(i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5)); // [ln A0, ln A1, ln B0, ln B1]
-      const lnA = f64x2.promote_low_f32x4(logs);
-      const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
-      const den = f64x2.add(lnA, lnB);
-      let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(two, den));
-      delta = f64x2.pmax(f64x2.pmin(delta, hi), lo);
-      delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
-      const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
-      v128.store64_lane(depthPtr + (i << 2), depth, 0);
-      const d = f64x2.add(fmax, tauv);
-      const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), zf)), d);
-      const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
-      v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+      const r01 = ratioPair(i, eps);
+      const r23 = ratioPair(i + 2, eps);
+      const logA = logF32x4(i32x4.shuffle(r01, r23, 0, 1, 4, 5)); // [ln A0..A3]
+      const logB = logF32x4(i32x4.shuffle(r01, r23, 2, 3, 6, 7)); // [ln B0..B3]
+      depthPair(i, i32x4.shuffle(logA, logB, 0, 1, 4, 5), tau, maxDelta);
+      depthPair(i + 2, i32x4.shuffle(logA, logB, 2, 3, 6, 7), tau, maxDelta);
     }
   }
 }
