@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
 import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { cpuBackend, fastCpuReady, fuseCpu, fuseCpuFast, initFastCpu } from '../src/cpu/backend.js';
+import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { assertParity, parity } from './gpu-harness.js';
@@ -44,6 +45,9 @@ function check(stack: ZStack, options: FuseOptions, label: string): void {
   for (let z = 0; z < stack.planes.length; z++) expect(fast.stats.focusCurve[z]).toBeCloseTo(ref.stats.focusCurve[z], 5);
   expect(fast.stats.depthMean).toBeCloseTo(ref.stats.depthMean, 2);
   expect(fast.stats.confidenceMean).toBeCloseTo(ref.stats.confidenceMean, 3);
+  // The histogram and sums come from wasm (depthSums): the same sums, in the same order, as the
+  // shared TS definition over the fast path's own Ds and C, so equal to the last bit.
+  expect(fast.stats).toEqual(statsFromCurve(fast.stats.focusCurve, fast.depth, fast.confidence));
 }
 
 describe('fast CPU path', () => {

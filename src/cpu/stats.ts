@@ -32,6 +32,18 @@ export function stackStats(focus: Float32Array[], depth: Float32Array, confidenc
 }
 
 /**
+ * The per-pixel sums behind {@link statsFromCurve}: the depth histogram, sum of Ds, sum of C and sum
+ * of squared deviations of Ds from its mean, each in f64 in pixel order (the fast path's wasm
+ * `depthSums` adds them in the same order, so both give the same bits).
+ */
+export interface DepthSums {
+  histogram: number[];
+  depth: number;
+  confidence: number;
+  squaredDeviations: number;
+}
+
+/**
  * {@link stackStats} from a focus curve already gathered (the fast path sums each F_z while it makes
  * it): the best plane, the depth histogram and the depth and confidence means.
  * @example statsFromCurve([0.1, 0.3], Ds, C).bestPlane // 1
@@ -40,8 +52,6 @@ export function statsFromCurve(focusCurve: number[], depth: Float32Array, confid
   const planeCount = focusCurve.length;
   const n = depth.length;
   checkLength(confidence, n, 'confidence');
-  let bestPlane = 0;
-  for (let z = 1; z < planeCount; z++) if (focusCurve[z] > focusCurve[bestPlane]) bestPlane = z;
   const hist = new Array<number>(planeCount).fill(0);
   const last = planeCount - 1;
   let sd = 0;
@@ -61,12 +71,23 @@ export function statsFromCurve(focusCurve: number[], depth: Float32Array, confid
     const e = depth[i] - depthMean;
     sv += e * e;
   }
+  return statsFromSums(focusCurve, { histogram: hist, depth: sd, confidence: sc, squaredDeviations: sv }, n);
+}
+
+/**
+ * The stack statistics from the focus curve and the per-pixel sums over `pixels` pixels.
+ * @example statsFromSums([0.1, 0.3], { histogram: [1, 3], depth: 3, confidence: 2, squaredDeviations: 0.75 }, 4).depthMean // 0.75
+ */
+export function statsFromSums(focusCurve: number[], sums: DepthSums, pixels: number): StackStats {
+  let bestPlane = 0;
+  for (let z = 1; z < focusCurve.length; z++) if (focusCurve[z] > focusCurve[bestPlane]) bestPlane = z;
+  const n = pixels;
   return {
     focusCurve,
     bestPlane,
-    depthHistogram: hist,
-    depthMean,
-    depthStd: n > 0 ? Math.sqrt(sv / n) : 0,
-    confidenceMean: n > 0 ? sc / n : 0,
+    depthHistogram: sums.histogram,
+    depthMean: n > 0 ? sums.depth / n : 0,
+    depthStd: n > 0 ? Math.sqrt(sums.squaredDeviations / n) : 0,
+    confidenceMean: n > 0 ? sums.confidence / n : 0,
   };
 }

@@ -9,7 +9,7 @@
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../../core/maths.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
-import { statsFromCurve } from '../stats.js';
+import { statsFromSums } from '../stats.js';
 import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.js';
 import { separableWarp } from './warp.js';
 
@@ -78,8 +78,11 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
   else k.compositeInterpolate();
   const image = bytes.slice(at.image, at.image + n * 4);
   const t5 = performance.now();
-  const curve = new Float64Array(buffer, at.curve, Z);
-  const stats = statsFromCurve(Array.from(curve, (s) => s / n), depth, confidence);
+  const curve = Array.from(new Float64Array(buffer, at.curve, Z), (s) => s / n);
+  k.depthSums(at.sums);
+  const [sumDepth, sumConfidence, squaredDeviations] = new Float64Array(buffer, at.sums, 3);
+  const histogram = Array.from(new Int32Array(buffer, at.sums + 24, Z));
+  const stats = statsFromSums(curve, { histogram, depth: sumDepth, confidence: sumConfidence, squaredDeviations }, n);
   const t6 = performance.now();
   return {
     image,

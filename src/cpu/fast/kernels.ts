@@ -17,6 +17,7 @@ export interface FastKernels {
   copyDepth(): void;
   compositeInterpolate(): void;
   compositeNearest(): void;
+  depthSums(out: number): void;
   warpSeparable(src: number, wide: number, width: number, height: number, table: number, column: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number): void;
 }
 
@@ -77,6 +78,8 @@ export interface FastLayout {
   taps: number;
   image: number;
   curve: number;
+  /** depthSums' output: sums of Ds, C and squared deviations (f64), then the depth histogram (i32). */
+  sums: number;
   keep: number;
 }
 
@@ -139,9 +142,10 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const tapsAt = take(taps * 4);
   const image = take(width * height * 4);
   const curve = take(planeCount * 8);
+  const sums = take(24 + planeCount * 4);
   const keep = take(width * height * 4);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve);
-  layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, keep };
+  layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
   return layout;
 }

@@ -288,7 +288,7 @@ export function measurePlane(z: i32, keep: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: depth and confidence from the state, two pixels per step. The reference's fit,
+// Stage 3: depth and confidence from the state, four pixels per step in f64 pairs. The reference's fit,
 // rewritten around the peak: with A = (F_{k-1} + eps) / (F_k + eps) and B = (F_{k+1} + eps) /
 // (F_k + eps) (both in (0, 1]), l_{k-1} - l_k = ln A and l_{k+1} - l_k = ln B, so
 // den = ln A + ln B and l_{k-1} - l_{k+1} = ln A - ln B. The ratios are formed in f64 and their
@@ -322,41 +322,50 @@ function loadF32x2(p: usize): v128 {
   return f64x2.promote_low_f32x4(v128.load64_zero(p));
 }
 
-export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
-  const last = i32x4.splat(planeCount - 1);
-  const zero = i32x4.splat(0);
-  const eps = f64x2.splat(fitEps);
-  const one = f64x2.splat(1);
-  const two = f64x2.splat(2);
-  const hi = f64x2.splat(maxDelta);
-  const lo = f64x2.splat(-maxDelta);
-  const tauv = f64x2.splat(tau);
-  const zf = f64x2.splat(<f64>planeCount);
+/** (F_{k-1} + eps) / (F_k + eps) and (F_{k+1} + eps) / (F_k + eps) for the pixel pair at i, in f64, as f32 pairs. */
+@inline
+function ratioPair(i: usize, eps: v128): v128 {
+  const inv = f64x2.div(f64x2.splat(1), f64x2.add(loadF32x2(fMaxPtr + (i << 2)), eps));
+  const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
+  const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
+  return i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5); // [A0, A1, B0, B1]
+}
+
+/** D and C of the pixel pair at i from its logs [ln A0, ln A1, ln B0, ln B1]. */
+@inline
+function depthPair(i: usize, logs: v128, tau: f64, maxDelta: f64): void {
   const fz = f64x2.splat(0);
+  const k = v128.load64_zero(kPtr + (i << 2));
+  const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, i32x4.splat(0)), i32x4.lt_s(k, i32x4.splat(planeCount - 1))));
+  const fmax = loadF32x2(fMaxPtr + (i << 2));
+  const lnA = f64x2.promote_low_f32x4(logs);
+  const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
+  const den = f64x2.add(lnA, lnB);
+  let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(f64x2.splat(2), den));
+  delta = f64x2.pmax(f64x2.pmin(delta, f64x2.splat(maxDelta)), f64x2.splat(-maxDelta));
+  delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
+  const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
+  v128.store64_lane(depthPtr + (i << 2), depth, 0);
+  const d = f64x2.add(fmax, f64x2.splat(tau));
+  const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), f64x2.splat(<f64>planeCount))), d);
+  const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
+  v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+}
+
+/** Stage 3 over the running state, four pixels per step (two pairs sharing the f32x4 logs). */
+export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
+  const eps = f64x2.splat(fitEps);
   for (let y = 0; y < height; y++) {
     const base = <usize>y * <usize>stride;
-    // Pairs up to the width rounded up to 2 (S is a multiple of 4: the extra lane is unread).
-    for (let x = 0; x < width; x += 2) {
+    // Up to the width rounded up to 4 (S is a multiple of 4: the extra lanes are unread).
+    for (let x = 0; x < width; x += 4) {
       const i = base + <usize>x;
-      const k = v128.load64_zero(kPtr + (i << 2));
-      const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, zero), i32x4.lt_s(k, last)));
-      const fmax = loadF32x2(fMaxPtr + (i << 2));
-      const inv = f64x2.div(one, f64x2.add(fmax, eps));
-      const ratioA = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fBeforePtr + (i << 2)), eps), inv));
-      const ratioB = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(loadF32x2(fAfterPtr + (i << 2)), eps), inv));
-      const logs = logF32x4(i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5)); // [ln A0, ln A1, ln B0, ln B1]
-      const lnA = f64x2.promote_low_f32x4(logs);
-      const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
-      const den = f64x2.add(lnA, lnB);
-      let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(two, den));
-      delta = f64x2.pmax(f64x2.pmin(delta, hi), lo);
-      delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
-      const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
-      v128.store64_lane(depthPtr + (i << 2), depth, 0);
-      const d = f64x2.add(fmax, tauv);
-      const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), zf)), d);
-      const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
-      v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+      const r01 = ratioPair(i, eps);
+      const r23 = ratioPair(i + 2, eps);
+      const logA = logF32x4(i32x4.shuffle(r01, r23, 0, 1, 4, 5)); // [ln A0..A3]
+      const logB = logF32x4(i32x4.shuffle(r01, r23, 2, 3, 6, 7)); // [ln B0..B3]
+      depthPair(i, i32x4.shuffle(logA, logB, 0, 1, 4, 5), tau, maxDelta);
+      depthPair(i + 2, i32x4.shuffle(logA, logB, 2, 3, 6, 7), tau, maxDelta);
     }
   }
 }
@@ -372,13 +381,27 @@ function smoothRows(R: i32): void {
   const h = height;
   for (let y = 0; y < h; y++) {
     const base = <usize>y * <usize>stride;
-    for (let x = -R; x < w + R + 4; x++) {
-      const xx = x < 0 ? 0 : x >= w ? w - 1 : x;
-      const i = base + <usize>xx;
-      const c = load<f32>(confPtr + (i << 2));
+    // The row itself four at a time (lanes past the width are overwritten by the edge copies
+    // below), then R + 4 copies of the edge pixel on each side.
+    for (let x = 0; x < w; x += 4) {
+      const i = (base + <usize>x) << 2;
+      const c = v128.load(confPtr + i);
       const j = <usize>(x + R) << 2;
-      store<f32>(padNumPtr + j, c * load<f32>(depthPtr + (i << 2)));
-      store<f32>(padDenPtr + j, c);
+      v128.store(padNumPtr + j, f32x4.mul(c, v128.load(depthPtr + i)));
+      v128.store(padDenPtr + j, c);
+    }
+    const firstC = load<f32>(confPtr + (base << 2));
+    const firstN = firstC * load<f32>(depthPtr + (base << 2));
+    const lastI = (base + <usize>(w - 1)) << 2;
+    const lastC = load<f32>(confPtr + lastI);
+    const lastN = lastC * load<f32>(depthPtr + lastI);
+    for (let x = 0; x < R; x++) {
+      store<f32>(padNumPtr + (<usize>x << 2), firstN);
+      store<f32>(padDenPtr + (<usize>x << 2), firstC);
+    }
+    for (let x = w + R; x < w + 2 * R + 4; x++) {
+      store<f32>(padNumPtr + (<usize>x << 2), lastN);
+      store<f32>(padDenPtr + (<usize>x << 2), lastC);
     }
     const outN = hNumPtr + (base << 2);
     const outD = hDenPtr + (base << 2);
@@ -388,7 +411,7 @@ function smoothRows(R: i32): void {
       let sn = f32x4.mul(wc, v128.load(padNumPtr + centre));
       let sd = f32x4.mul(wc, v128.load(padDenPtr + centre));
       for (let k = 0; k < R; k++) {
-        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const wk = v128.load32_splat(tapsPtr + (<usize>k << 2));
         const l = <usize>(x + k) << 2;
         const r = <usize>(x + 2 * R - k) << 2;
         sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(padNumPtr + l), v128.load(padNumPtr + r))));
@@ -400,26 +423,34 @@ function smoothRows(R: i32): void {
   }
 }
 
-/** Vertical, row by row, then Ds = num / den (D where den is below minWeight). */
+/**
+ * Vertical, row by row, then Ds = num / den (D where den is below minWeight). Each row's clamped
+ * source rows are listed once per row (byte offsets, in padNum, free by now), not per 4 pixels.
+ */
 function smoothCols(R: i32, minWeight: f32): void {
   const w = width;
   const h = height;
   const wc = f32x4.splat(load<f32>(tapsPtr + (<usize>R << 2)));
   const floor = f32x4.splat(minWeight);
+  const rows = padNumPtr;
   for (let y = 0; y < h; y++) {
     const row = (<usize>y * <usize>stride) << 2;
+    for (let k = 0; k < R; k++) {
+      let up = y - R + k;
+      let dn = y + R - k;
+      up = up < 0 ? 0 : up;
+      dn = dn >= h ? h - 1 : dn;
+      store<u32>(rows + (<usize>k << 3), <u32>((<usize>up * <usize>stride) << 2));
+      store<u32>(rows + (<usize>k << 3), <u32>((<usize>dn * <usize>stride) << 2), 4);
+    }
     for (let x = 0; x < w; x += 4) {
       const o = <usize>x << 2;
       let sn = f32x4.mul(wc, v128.load(hNumPtr + row + o));
       let sd = f32x4.mul(wc, v128.load(hDenPtr + row + o));
       for (let k = 0; k < R; k++) {
-        let up = y - R + k;
-        let dn = y + R - k;
-        up = up < 0 ? 0 : up;
-        dn = dn >= h ? h - 1 : dn;
-        const a = ((<usize>up * <usize>stride) << 2) + o;
-        const b = ((<usize>dn * <usize>stride) << 2) + o;
-        const wk = f32x4.splat(load<f32>(tapsPtr + (<usize>k << 2)));
+        const a = <usize>load<u32>(rows + (<usize>k << 3)) + o;
+        const b = <usize>load<u32>(rows + (<usize>k << 3), 4) + o;
+        const wk = v128.load32_splat(tapsPtr + (<usize>k << 2));
         sn = f32x4.add(sn, f32x4.mul(wk, f32x4.add(v128.load(hNumPtr + a), v128.load(hNumPtr + b))));
         sd = f32x4.add(sd, f32x4.mul(wk, f32x4.add(v128.load(hDenPtr + a), v128.load(hDenPtr + b))));
       }
@@ -438,6 +469,49 @@ export function smooth(taps: i32, minWeight: f64): void {
 /** sigma 0: Ds = D. */
 export function copyDepth(): void {
   memory.copy(smoothPtr, depthPtr, (<usize>height * <usize>stride) << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 6's per-pixel sums over Ds and C, as statsFromCurve (src/cpu/stats.ts) defines them: scalar
+// f64 sums in pixel order, as the reference adds them, so the results equal its sums bit for bit.
+
+/**
+ * The depth histogram (i32, Z bins from out + 24) of floor(Ds + 0.5) clamped into [0, Z-1], and the
+ * f64 sums at out: Ds, C, then (Ds - mean)^2 with mean = sum Ds / n.
+ */
+export function depthSums(out: usize): void {
+  const hist = out + 24;
+  const last = <f64>(planeCount - 1);
+  memory.fill(hist, 0, <usize>planeCount << 2);
+  let sd: f64 = 0;
+  let sc: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x++) {
+      const o = row + (<usize>x << 2);
+      const d = <f64>load<f32>(smoothPtr + o);
+      let z = Math.floor(d + 0.5);
+      if (!(z >= 0)) z = 0;
+      else if (z > last) z = last;
+      const bin = hist + (<usize>(<i32>z) << 2);
+      store<i32>(bin, load<i32>(bin) + 1);
+      sd += d;
+      sc += <f64>load<f32>(confPtr + o);
+    }
+  }
+  const n = width * height;
+  const mean = n > 0 ? sd / <f64>n : 0;
+  let sv: f64 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x++) {
+      const e = <f64>load<f32>(smoothPtr + row + (<usize>x << 2)) - mean;
+      sv += e * e;
+    }
+  }
+  store<f64>(out, sd);
+  store<f64>(out, sc, 8);
+  store<f64>(out, sv, 16);
 }
 
 // ---------------------------------------------------------------------------------------------
