@@ -35,12 +35,12 @@ export interface CpuPoolOptions {
 }
 
 // CommonJS because eval workers are scripts; the bundle is then imported as ESM. The fast path is
-// used when the bundle has one and it starts (wasm SIMD); bundles without it fuse with fuseCpu.
+// used unless the reference is asked for or it cannot start here (no wasm SIMD).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const m = await import(workerData.module);
-  const fast = !workerData.reference && typeof m.initFastCpu === 'function' && (await m.initFastCpu()) === true;
+  const fast = !workerData.reference && (await m.initFastCpu());
   const fuse = fast ? m.fuseCpuFast : m.fuseCpu;
   const workspace = m.createCpuWorkspace();
   parentPort.on('message', ({ id, stack, options }) => {

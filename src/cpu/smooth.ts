@@ -9,7 +9,11 @@ import { useScratch } from './scratch.js';
 let cachedSigma = -1;
 let cachedKernel: Float32Array = new Float32Array([1]);
 
-function kernelFor(sigma: number): Float32Array {
+/**
+ * The Gaussian taps of `sigma` (gaussianKernel), built once per sigma: both CPU engines smooth with them.
+ * @example smoothingTaps(3).length // 19
+ */
+export function smoothingTaps(sigma: number): Float32Array {
   if (sigma !== cachedSigma) {
     cachedKernel = gaussianKernel(sigma);
     cachedSigma = sigma;
@@ -47,7 +51,7 @@ export function smoothDepth(
     return out;
   }
   const s = useScratch(scratch, width, height);
-  const w = kernelFor(sigma);
+  const w = smoothingTaps(sigma);
   const R = (w.length - 1) >> 1;
   const cd = s.c;
   for (let i = 0; i < n; i++) cd[i] = confidence[i] * depth[i];

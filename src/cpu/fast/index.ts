@@ -6,7 +6,8 @@
  * option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
-import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../../core/maths.js';
+import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
+import { smoothingTaps } from '../smooth.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { statsFromSums } from '../stats.js';
@@ -14,10 +15,6 @@ import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.
 import { separableWarp } from './warp.js';
 
 export { initFastCpu } from './kernels.js';
-
-// The last kernel built, so a pipeline with a fixed sigma builds it once.
-let tapsSigma = -1;
-let taps: Float32Array = new Float32Array([1]);
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
@@ -39,10 +36,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
   const { width, height, planes } = stack;
   const Z = planes.length;
   const n = width * height;
-  if (options.sigma !== tapsSigma) {
-    taps = gaussianKernel(options.sigma);
-    tapsSigma = options.sigma;
-  }
+  const taps = smoothingTaps(options.sigma);
   const t0 = performance.now();
   let at: FastLayout;
   try {
