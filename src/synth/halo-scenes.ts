@@ -10,7 +10,7 @@
  * The third halo scene, `overlap` (dense overlapping cells at different depths), is the cytology
  * scene with a high cell count (see generate.ts).
  */
-import type { Layer, TruthAccumulator } from './rasterize.js';
+import { depositPixel, type Layer, type TruthAccumulator } from './rasterize.js';
 import type { Random } from './random.js';
 import { surfaceDepth, type SlideSurface } from './scene.js';
 import type { Textures } from './textures.js';
@@ -48,7 +48,6 @@ function addDensity(d: Draft, x: number, y: number, od: readonly number[], amoun
  * depth of the most absorbing draft per pixel (or `truthDepth` when given: thick objects report their centre).
  */
 function finish(drafts: { d: Draft; truthDepth?: number; alwaysObject?: boolean }[], truth: TruthAccumulator): Layer[] {
-  const field = truth.width * truth.height;
   return drafts.map(({ d, truthDepth, alwaysObject }) => {
     const area = d.width * d.height;
     const absorbance = new Float32Array(3 * area);
@@ -56,16 +55,7 @@ function finish(drafts: { d: Draft; truthDepth?: number; alwaysObject?: boolean 
       for (let x = 0; x < d.width; x++) {
         const j = y * d.width + x;
         const i = (d.y0 + y) * truth.width + d.x0 + x;
-        const r = d.density[j];
-        const g = d.density[area + j];
-        const b = d.density[2 * area + j];
-        absorbance[j] = 1 - Math.exp(-r);
-        absorbance[area + j] = 1 - Math.exp(-g);
-        absorbance[2 * area + j] = 1 - Math.exp(-b);
-        truth.density[i] += r;
-        truth.density[field + i] += g;
-        truth.density[2 * field + i] += b;
-        const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+        const luma = depositPixel(absorbance, area, j, truth, i, d.density[j], d.density[area + j], d.density[2 * area + j]);
         if (alwaysObject || luma >= VISIBLE_DENSITY) {
           truth.mask[i] = 1;
           if (luma > truth.strength[i] || (alwaysObject && truth.strength[i] === 0)) {

@@ -108,6 +108,23 @@ function chromatin(nucleus: Nucleus, signed: number, i: number, textures: Textur
 }
 
 /**
+ * One pixel of a layer of optical density (r, g, b): its absorbance 1 - e^-OD per channel at `j` of
+ * the layer (`area` pixels per channel), the density added to the truth at field pixel `i`.
+ * Returns the pixel's luma density, which decides whether it counts as an object.
+ * @example const luma = depositPixel(absorbance, w * h, j, truth, i, 0.2, 0.3, 0.1);
+ */
+export function depositPixel(absorbance: Float32Array, area: number, j: number, truth: TruthAccumulator, i: number, r: number, g: number, b: number): number {
+  const field = truth.width * truth.height;
+  absorbance[j] = 1 - Math.exp(-r);
+  absorbance[area + j] = 1 - Math.exp(-g);
+  absorbance[2 * area + j] = 1 - Math.exp(-b);
+  truth.density[i] += r;
+  truth.density[field + i] += g;
+  truth.density[2 * field + i] += b;
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
+/**
  * Draws `object` into a new layer and into the truth accumulators. A pixel is an object pixel (mask 1)
  * when the object covers at least half of it or darkens it visibly; its true depth is the depth of
  * the most absorbing object there. Returns undefined when the
@@ -136,7 +153,6 @@ export function rasterizeObject(object: SceneObject, textures: Textures, truth: 
   const absorbance = new Float32Array(3 * area);
   const body = object.body ? prepare(object.body) : undefined;
   const nuclei = object.nuclei.map(prepare);
-  const fieldArea = truth.width * truth.height;
   const [cr, cg, cb] = object.cytoplasm;
 
   for (let py = y0; py <= y1; py++) {
@@ -166,14 +182,7 @@ export function rasterizeObject(object: SceneObject, textures: Textures, truth: 
         covered = Math.max(covered, c);
       }
       if (r + g + b <= 0) continue;
-      const j = (py - y0) * width + (px - x0);
-      absorbance[j] = 1 - Math.exp(-r);
-      absorbance[area + j] = 1 - Math.exp(-g);
-      absorbance[2 * area + j] = 1 - Math.exp(-b);
-      truth.density[i] += r;
-      truth.density[fieldArea + i] += g;
-      truth.density[2 * fieldArea + i] += b;
-      const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      const luma = depositPixel(absorbance, area, (py - y0) * width + (px - x0), truth, i, r, g, b);
       if (covered >= 0.5 || luma >= VISIBLE_DENSITY) {
         truth.mask[i] = 1;
         if (luma > truth.strength[i]) {
