@@ -65,7 +65,8 @@ describe('fast CPU path', () => {
     [5, 3, 21],
   ])('odd size %ix%i, Z = %i, every window 0..32', (w, h, z) => {
     const stack = noisyStack(w, h, z, w * 31 + h);
-    for (const window of [0, 1, 4, 17, 32]) {
+    // 22 and 23: the last window of the four-row path and the first of the one-row loop.
+    for (const window of [0, 1, 4, 17, 22, 23, 32]) {
       for (const sigma of [0, 3]) check(stack, { window, sigma }, `${w}x${h}x${z} window ${window} sigma ${sigma}`);
     }
   });
@@ -90,7 +91,7 @@ describe('fast CPU path', () => {
     expect(fast.depth.every((d) => d === 0)).toBe(true);
   });
 
-  it('a saturated checkerboard at window 32: the window sums pass 2^64 and are still right', () => {
+  it('a saturated checkerboard at windows 32, 26 and 22: the window sums pass 2^64 and are still right', () => {
     // |L| = 4 x 255000 everywhere, so area S2 - S1^2 is about 1.86e19 > 2^64 at r = 32.
     const board = (phase: number) => {
       const p = new Uint8Array(70 * 70 * 4);
@@ -100,6 +101,7 @@ describe('fast CPU path', () => {
     const flat = new Uint8Array(70 * 70 * 4).fill(128);
     check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 32 }, 'checkerboard r=32');
     check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 26 }, 'checkerboard r=26');
+    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 22 }, 'checkerboard r=22 (four rows at once)');
   });
 
   it('synthetic cytology, 384x384 x 11 (the default pipeline)', () => {

@@ -7,7 +7,7 @@ import { checkLength } from '../image/checks.js';
  * focusCurve[z] = mean of F_z; bestPlane = argmax of the curve (ties: lowest z);
  * depthHistogram[z] = pixels whose floor(Ds + 0.5), clamped into [0, Z-1], is z;
  * depthMean / depthStd = mean and population standard deviation of Ds; confidenceMean = mean of C.
- * Sums in f64.
+ * Sums in f64 (the per-pixel ones as four partial sums, see {@link DepthSums}).
  * @param focus Z arrays of F (same length as depth).
  * @param depth smoothed depth Ds.
  * @param confidence C.
@@ -33,8 +33,10 @@ export function stackStats(focus: Float32Array[], depth: Float32Array, confidenc
 
 /**
  * The per-pixel sums behind {@link statsFromCurve}: the depth histogram, sum of Ds, sum of C and sum
- * of squared deviations of Ds from its mean, each in f64 in pixel order (the fast path's wasm
- * `depthSums` adds them in the same order, so both give the same bits).
+ * of squared deviations of Ds from its mean. Each f64 sum runs as four partial sums, pixel i into
+ * partial i mod 4, combined as (p0 + p1) + (p2 + p3): four independent chains of additions instead of
+ * one (the fast path's wasm `depthSums` adds in this order, in SIMD lanes where rows are a multiple of
+ * 4 wide, so both give the same bits).
  */
 export interface DepthSums {
   histogram: number[];
@@ -54,24 +56,30 @@ export function statsFromCurve(focusCurve: number[], depth: Float32Array, confid
   checkLength(confidence, n, 'confidence');
   const hist = new Array<number>(planeCount).fill(0);
   const last = planeCount - 1;
-  let sd = 0;
-  let sc = 0;
+  const sd = [0, 0, 0, 0];
+  const sc = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     const d = depth[i];
     let z = Math.floor(d + 0.5);
     if (!(z >= 0)) z = 0;
     else if (z > last) z = last;
     hist[z]++;
-    sd += d;
-    sc += confidence[i];
+    sd[i & 3] += d;
+    sc[i & 3] += confidence[i];
   }
-  const depthMean = n > 0 ? sd / n : 0;
-  let sv = 0;
+  const sumDepth = lanesTotal(sd);
+  const depthMean = n > 0 ? sumDepth / n : 0;
+  const sv = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     const e = depth[i] - depthMean;
-    sv += e * e;
+    sv[i & 3] += e * e;
   }
-  return statsFromSums(focusCurve, { histogram: hist, depth: sd, confidence: sc, squaredDeviations: sv }, n);
+  return statsFromSums(focusCurve, { histogram: hist, depth: sumDepth, confidence: lanesTotal(sc), squaredDeviations: lanesTotal(sv) }, n);
+}
+
+/** The four partial sums' total, in the order the fast path adds its lanes. */
+function lanesTotal(p: number[]): number {
+  return p[0] + p[1] + (p[2] + p[3]);
 }
 
 /**

@@ -78,7 +78,7 @@ export interface FastLayout {
   taps: number;
   image: number;
   curve: number;
-  /** depthSums' output: sums of Ds, C and squared deviations (f64), then the depth histogram (i32). */
+  /** depthSums' output: sums of Ds, C and squared deviations (f64), then the depth histogram (i32), then its scratch. */
   sums: number;
   keep: number;
 }
@@ -125,7 +125,10 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const l = take(pixels * 4);
   const colSum1 = take((stride + 2 * radius + 4) * 4);
   const colSum2 = take((stride + 2 * radius + 4) * 8);
-  const fRow = take(stride * 4);
+  const fRow = take(4 * stride * 4);
+  const colsT1 = take((stride + 2 * radius + 4) * 16);
+  const colsT2 = take((stride + 2 * radius + 4) * 32);
+  const fCols = take(stride * 16);
   const fPrev = take(pixels * 4);
   const fMax = take(pixels * 4);
   const argmax = take(pixels * 4);
@@ -142,10 +145,10 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const tapsAt = take(taps * 4);
   const image = take(width * height * 4);
   const curve = take(planeCount * 8);
-  const sums = take(24 + planeCount * 4);
+  const sums = take(24 + planeCount * 4 + planeCount * 16 + 96); // + depthSums' scratch
   const keep = take(width * height * 4);
   growTo(k, end());
-  k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve);
+  k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
   return layout;
 }

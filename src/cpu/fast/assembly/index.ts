@@ -23,8 +23,12 @@ let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
 let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
 let lPtr: usize = 0; // Laplacian L, i32, height rows of S
 let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r)
-let colSum2Ptr: usize = 0; // column sums of L^2, i64, S + 2 r + 4 (offset r)
-let fRowPtr: usize = 0; // one row of F, f32, S
+let colSum2Ptr: usize = 0; // column sums of (lScale L)^2, i64, S + 2 r + 4 (offset r)
+let fRowPtr: usize = 0; // four rows of F, f32, 4 rows of S
+let colsT1Ptr: usize = 0; // four rows' column sums of L side by side, i32x4 per x, S + 2 r + 4 (offset r)
+let colsT2Ptr: usize = 0; // four rows' column sums of (lScale L)^2 side by side, 2 x i64x2 per x, S + 2 r + 4
+let fColsPtr: usize = 0; // four rows of F column by column (f32x4 per x), S
+let lScale: i32 = 1; // side for the four-row path (so the sums hold area L^2), 1 for the one-row path
 let fPrevPtr: usize = 0; // F of the previous plane, f32, height rows of S
 let fMaxPtr: usize = 0; // running max of F, f32
 let kPtr: usize = 0; // running argmax, i32
@@ -48,13 +52,13 @@ export function configure(
   planes: usize, n: usize, l: usize, cs1: usize, cs2: usize, fRow: usize, fPrev: usize,
   fMax: usize, k: usize, fBefore: usize, fAfter: usize, fSum: usize,
   depth: usize, conf: usize, smooth: usize, hNum: usize, hDen: usize, padNum: usize, padDen: usize,
-  taps: usize, image: usize, curve: usize,
+  taps: usize, image: usize, curve: usize, colsT1: usize, colsT2: usize, fCols: usize,
 ): void {
   width = w; height = h; stride = s; radius = r; planeCount = z;
   planesPtr = planes; nPtr = n; lPtr = l; colSum1Ptr = cs1; colSum2Ptr = cs2; fRowPtr = fRow; fPrevPtr = fPrev;
   fMaxPtr = fMax; kPtr = k; fBeforePtr = fBefore; fAfterPtr = fAfter; fSumPtr = fSum;
   depthPtr = depth; confPtr = conf; smoothPtr = smooth; hNumPtr = hNum; hDenPtr = hDen; padNumPtr = padNum; padDenPtr = padDen;
-  tapsPtr = taps; imagePtr = image; curvePtr = curve;
+  tapsPtr = taps; imagePtr = image; curvePtr = curve; colsT1Ptr = colsT1; colsT2Ptr = colsT2; fColsPtr = fCols;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,13 +123,15 @@ function addRow(y: i32): void {
   const row = lPtr + (<usize>yy * <usize>stride << 2);
   const c1 = colSum1Ptr + (<usize>radius << 2);
   const c2 = colSum2Ptr + (<usize>radius << 3);
+  const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const l = v128.load(row + (<usize>x << 2));
+    const ls = i32x4.mul(l, scale);
     const a = c1 + (<usize>x << 2);
     const b = c2 + (<usize>x << 3);
     v128.store(a, i32x4.add(v128.load(a), l));
-    v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(l, l)));
-    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(l, l)));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(ls, ls)));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(ls, ls)));
   }
 }
 
@@ -137,14 +143,17 @@ function slideRows(enter: i32, leave: i32): void {
   if (rowIn == rowOut) return; // the same clamped row enters and leaves
   const c1 = colSum1Ptr + (<usize>radius << 2);
   const c2 = colSum2Ptr + (<usize>radius << 3);
+  const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const li = v128.load(rowIn + (<usize>x << 2));
     const lo = v128.load(rowOut + (<usize>x << 2));
+    const lis = i32x4.mul(li, scale);
+    const los = i32x4.mul(lo, scale);
     const a = c1 + (<usize>x << 2);
     const b = c2 + (<usize>x << 3);
     v128.store(a, i32x4.add(v128.load(a), i32x4.sub(li, lo)));
-    v128.store(b, i64x2.add(v128.load(b), i64x2.sub(i64x2.extmul_low_i32x4_s(li, li), i64x2.extmul_low_i32x4_s(lo, lo))));
-    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.sub(i64x2.extmul_high_i32x4_s(li, li), i64x2.extmul_high_i32x4_s(lo, lo))));
+    v128.store(b, i64x2.add(v128.load(b), i64x2.sub(i64x2.extmul_low_i32x4_s(lis, lis), i64x2.extmul_low_i32x4_s(los, los))));
+    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.sub(i64x2.extmul_high_i32x4_s(lis, lis), i64x2.extmul_high_i32x4_s(los, los))));
   }
 }
 
@@ -196,12 +205,117 @@ function focusRow(scale: f64, area: i64): void {
   }
 }
 
+// Four rows at once (r <= FOUR_ROW_MAX_RADIUS): the horizontal running sums are a serial chain along
+// a row, so one row runs scalar; four rows side by side run it in SIMD lanes, one lane per row.
+// Their column sums are copied into the lanes (stageRow), summed along x, and F comes back out
+// transposed into four ordinary rows. Sums of (side L)^2 are area L^2, so F's numerator is
+// S2' - S1^2 with no i64 multiply (SIMD has none): |S1| <= area 1.02e6 < 2^31 keeps S1 in i32 up to
+// r = 22, and S2' <= area^2 1.04e12 < 2^63 up to r = 26. Same integers, same conversions, same F bits
+// as focusRow.
+
+/** The largest window radius of the four-row path (S1 of a window must fit an i32). */
+const FOUR_ROW_MAX_RADIUS = 22;
+
+/** Copies the current column sums into lane `j` of the four-row buffers. */
+function stageRow(j: i32): void {
+  const r = radius;
+  const c1 = colSum1Ptr + (<usize>r << 2);
+  const c2 = colSum2Ptr + (<usize>r << 3);
+  const t1 = colsT1Ptr + (<usize>r << 4) + (<usize>j << 2);
+  const t2 = colsT2Ptr + (<usize>r << 5) + (<usize>j << 3);
+  for (let x = 0; x < stride; x += 4) {
+    const a = v128.load(c1 + (<usize>x << 2));
+    const p1 = t1 + (<usize>x << 4);
+    v128.store32_lane(p1, a, 0);
+    v128.store32_lane(p1, a, 1, 16);
+    v128.store32_lane(p1, a, 2, 32);
+    v128.store32_lane(p1, a, 3, 48);
+    const b = c2 + (<usize>x << 3);
+    const lo = v128.load(b);
+    const hi = v128.load(b + 16);
+    const p2 = t2 + (<usize>x << 5);
+    v128.store64_lane(p2, lo, 0);
+    v128.store64_lane(p2, lo, 1, 32);
+    v128.store64_lane(p2, hi, 0, 64);
+    v128.store64_lane(p2, hi, 1, 96);
+  }
+}
+
+/** i64x2 in [0, 2^63) to f64x2, rounded once as the scalar conversion: (hi 2^32 - 2^52) + (2^52 + lo). */
+@inline
+function exactF64x2(v: v128): v128 {
+  const hi = v128.or(i64x2.shr_u(v, 32), i64x2.splat(0x4530000000000000)); // 2^84 + hi 2^32
+  const lo = v128.or(v128.and(v, i64x2.splat(0xffffffff)), i64x2.splat(0x4330000000000000)); // 2^52 + lo
+  return f64x2.add(f64x2.sub(hi, f64x2.splat(19342813118337666422669312.0)), lo); // 2^84 + 2^52
+}
+
+/** F of the four staged rows into fRowPtr's four rows (rows past the image's end compute unread values). */
+function focusRows4(scale: f64): void {
+  const w = width;
+  const r = radius;
+  const t1 = colsT1Ptr;
+  const t2 = colsT2Ptr;
+  // Edge copies for the clamped reads, four lanes at a time.
+  const first1 = v128.load(t1 + (<usize>r << 4));
+  const last1 = v128.load(t1 + (<usize>(r + w - 1) << 4));
+  const first2a = v128.load(t2 + (<usize>r << 5));
+  const first2b = v128.load(t2 + (<usize>r << 5), 16);
+  const last2a = v128.load(t2 + (<usize>(r + w - 1) << 5));
+  const last2b = v128.load(t2 + (<usize>(r + w - 1) << 5), 16);
+  for (let k = 0; k < r; k++) {
+    v128.store(t1 + (<usize>k << 4), first1);
+    v128.store(t1 + (<usize>(r + w + k) << 4), last1);
+    v128.store(t2 + (<usize>k << 5), first2a);
+    v128.store(t2 + (<usize>k << 5), first2b, 16);
+    v128.store(t2 + (<usize>(r + w + k) << 5), last2a);
+    v128.store(t2 + (<usize>(r + w + k) << 5), last2b, 16);
+  }
+  const side = 2 * r + 1;
+  let s1 = i32x4.splat(0);
+  let s2a = i64x2.splat(0);
+  let s2b = i64x2.splat(0);
+  for (let k = 0; k < side; k++) {
+    s1 = i32x4.add(s1, v128.load(t1 + (<usize>k << 4)));
+    s2a = i64x2.add(s2a, v128.load(t2 + (<usize>k << 5)));
+    s2b = i64x2.add(s2b, v128.load(t2 + (<usize>k << 5), 16));
+  }
+  const sc = f64x2.splat(scale);
+  // Column x of F (rows 0..3 in the lanes) into fCols, then four columns at a time transposed into rows.
+  for (let x = 0; x < stride; x++) {
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(exactF64x2(i64x2.sub(s2a, i64x2.extmul_low_i32x4_s(s1, s1))), sc));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(exactF64x2(i64x2.sub(s2b, i64x2.extmul_high_i32x4_s(s1, s1))), sc));
+    v128.store(fColsPtr + (<usize>x << 4), i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+    const enter = <usize>(x + side);
+    const leave = <usize>x;
+    s1 = i32x4.add(s1, i32x4.sub(v128.load(t1 + (enter << 4)), v128.load(t1 + (leave << 4))));
+    s2a = i64x2.add(s2a, i64x2.sub(v128.load(t2 + (enter << 5)), v128.load(t2 + (leave << 5))));
+    s2b = i64x2.add(s2b, i64x2.sub(v128.load(t2 + (enter << 5), 16), v128.load(t2 + (leave << 5), 16)));
+  }
+  const rowBytes = <usize>stride << 2;
+  for (let x = 0; x < stride; x += 4) {
+    const at = fColsPtr + (<usize>x << 4);
+    const a = v128.load(at);
+    const b = v128.load(at, 16);
+    const c = v128.load(at, 32);
+    const d = v128.load(at, 48);
+    const ab01 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+    const ab23 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+    const cd01 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+    const cd23 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+    const out = fRowPtr + (<usize>x << 2);
+    v128.store(out, i32x4.shuffle(ab01, cd01, 0, 1, 4, 5));
+    v128.store(out + rowBytes, i32x4.shuffle(ab01, cd01, 2, 3, 6, 7));
+    v128.store(out + 2 * rowBytes, i32x4.shuffle(ab23, cd23, 0, 1, 4, 5));
+    v128.store(out + 3 * rowBytes, i32x4.shuffle(ab23, cd23, 2, 3, 6, 7));
+  }
+}
+
 /**
  * Folds one row of F_z into the per-pixel running state: max, argmax (ties keep the lowest z),
  * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f64, in z order as the reference sums).
  * Returns the row's sum of F (for the focus curve).
  */
-function foldRow(y: i32, z: i32, keep: usize): f64 {
+function foldRow(y: i32, z: i32, keep: usize, fRow: usize): f64 {
   const base = <usize>y * <usize>stride;
   const zv = i32x4.splat(z);
   const before = i32x4.splat(z - 1);
@@ -211,7 +325,7 @@ function foldRow(y: i32, z: i32, keep: usize): f64 {
   for (; x + 4 <= w; x += 4) {
     const o4 = (base + <usize>x) << 2;
     const o8 = (base + <usize>x) << 3;
-    const f = v128.load(fRowPtr + (<usize>x << 2));
+    const f = v128.load(fRow + (<usize>x << 2));
     const fmax = v128.load(fMaxPtr + o4);
     const k = v128.load(kPtr + o4);
     const prev = v128.load(fPrevPtr + o4);
@@ -231,7 +345,7 @@ function foldRow(y: i32, z: i32, keep: usize): f64 {
   let tail: f64 = 0;
   for (; x < w; x++) {
     const i = base + <usize>x;
-    const f = load<f32>(fRowPtr + (<usize>x << 2));
+    const f = load<f32>(fRow + (<usize>x << 2));
     const k = load<i32>(kPtr + (i << 2));
     if (k == z - 1) store<f32>(fAfterPtr + (i << 2), f);
     if (f > load<f32>(fMaxPtr + (i << 2))) {
@@ -243,7 +357,7 @@ function foldRow(y: i32, z: i32, keep: usize): f64 {
     store<f64>(fSumPtr + (i << 3), load<f64>(fSumPtr + (i << 3)) + <f64>f);
     tail += <f64>f;
   }
-  if (keep != 0) memory.copy(keep + (<usize>y * <usize>w << 2), fRowPtr, <usize>w << 2);
+  if (keep != 0) memory.copy(keep + (<usize>y * <usize>w << 2), fRow, <usize>w << 2);
   return f64x2.extract_lane(rowSum, 0) + f64x2.extract_lane(rowSum, 1) + tail;
 }
 
@@ -275,25 +389,42 @@ export function measurePlane(z: i32, keep: usize): void {
   const side = <i64>(2 * r + 1);
   const area = side * side;
   const scale = 1.0 / (<f64>area * <f64>area * 65025000000.0);
+  const fourRows = r <= FOUR_ROW_MAX_RADIUS;
+  lScale = fourRows ? 2 * r + 1 : 1;
   memory.fill(colSum1Ptr, 0, <usize>(stride + 2 * r + 4) << 2);
   memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
   for (let k = -r; k <= r; k++) addRow(k);
   let curve: f64 = 0;
-  for (let y = 0; y < height; y++) {
-    focusRow(scale, area);
-    curve += foldRow(y, z, keep);
-    if (y + 1 < height) slideRows(y + r + 1, y - r);
+  if (fourRows) {
+    const rowBytes = <usize>stride << 2;
+    for (let y0 = 0; y0 < height; y0 += 4) {
+      const rows = min(4, height - y0);
+      for (let j = 0; j < rows; j++) {
+        const y = y0 + j;
+        stageRow(j);
+        if (y + 1 < height) slideRows(y + r + 1, y - r);
+      }
+      focusRows4(scale);
+      for (let j = 0; j < rows; j++) curve += foldRow(y0 + j, z, keep, fRowPtr + <usize>j * rowBytes);
+    }
+  } else {
+    for (let y = 0; y < height; y++) {
+      focusRow(scale, area);
+      curve += foldRow(y, z, keep, fRowPtr);
+      if (y + 1 < height) slideRows(y + r + 1, y - r);
+    }
   }
   store<f64>(curvePtr + (<usize>z << 3), curve);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 3: depth and confidence from the state, four pixels per step in f64 pairs. The reference's fit,
+// Stage 3: depth and confidence from the state, four pixels per step. The reference's fit,
 // rewritten around the peak: with A = (F_{k-1} + eps) / (F_k + eps) and B = (F_{k+1} + eps) /
 // (F_k + eps) (both in (0, 1]), l_{k-1} - l_k = ln A and l_{k+1} - l_k = ln B, so
 // den = ln A + ln B and l_{k-1} - l_{k+1} = ln A - ln B. The ratios are formed in f64 and their
 // logs taken in f32x4 (four at once, ~1e-7 relative): no large logs cancel, and D stays within
-// ~1e-6 plane of the reference's f64 fit on the same F. Confidence as the reference, in f64.
+// ~2e-6 plane of the reference's f64 fit on the same F (the fit's quotient in f32x4). Confidence:
+// differences in f64, the quotient in f32x4 (see depthQuad).
 
 /**
  * ln x for x > 0 normal (f32x4): x = 2^e m, m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s),
@@ -331,30 +462,45 @@ function ratioPair(i: usize, eps: v128): v128 {
   return i32x4.shuffle(ratioA, ratioB, 0, 1, 4, 5); // [A0, A1, B0, B1]
 }
 
-/** D and C of the pixel pair at i from its logs [ln A0, ln A1, ln B0, ln B1]. */
+/** Two f32 lanes pairs [a0, a1, b0, b1] of f64 pairs a and b. */
 @inline
-function depthPair(i: usize, logs: v128, tau: f64, maxDelta: f64): void {
-  const fz = f64x2.splat(0);
-  const k = v128.load64_zero(kPtr + (i << 2));
-  const fit = i64x2.extend_low_i32x4_s(v128.and(i32x4.gt_s(k, i32x4.splat(0)), i32x4.lt_s(k, i32x4.splat(planeCount - 1))));
-  const fmax = loadF32x2(fMaxPtr + (i << 2));
-  const lnA = f64x2.promote_low_f32x4(logs);
-  const lnB = f64x2.promote_low_f32x4(i32x4.shuffle(logs, logs, 2, 3, 0, 1));
-  const den = f64x2.add(lnA, lnB);
-  let delta = f64x2.div(f64x2.sub(lnA, lnB), f64x2.mul(f64x2.splat(2), den));
-  delta = f64x2.pmax(f64x2.pmin(delta, f64x2.splat(maxDelta)), f64x2.splat(-maxDelta));
-  delta = v128.bitselect(delta, fz, v128.and(fit, f64x2.lt(den, fz)));
-  const depth = f32x4.demote_f64x2_zero(f64x2.add(f64x2.convert_low_i32x4_s(k), delta));
-  v128.store64_lane(depthPtr + (i << 2), depth, 0);
-  const d = f64x2.add(fmax, f64x2.splat(tau));
-  const c = f64x2.div(f64x2.sub(fmax, f64x2.div(v128.load(fSumPtr + (i << 3)), f64x2.splat(<f64>planeCount))), d);
-  const conf = v128.bitselect(c, fz, v128.and(f64x2.gt(d, fz), f64x2.gt(c, fz)));
-  v128.store64_lane(confPtr + (i << 2), f32x4.demote_f64x2_zero(conf), 0);
+function demotePairs(a: v128, b: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
 }
 
-/** Stage 3 over the running state, four pixels per step (two pairs sharing the f32x4 logs). */
+/**
+ * D and C of the four pixels at i from their logs. The fit's quotient and the confidence's run in
+ * f32x4 (one division for four pixels, not two f64 pairs): the logs are f32 already, and C is
+ * stored as f32; D and C stay within a few f32 ulps of the reference's f64 (test/cpu-fast.test.ts).
+ */
+@inline
+function depthQuad(i: usize, lnA: v128, lnB: v128, tau: f64, invZ: f64, maxDelta: f32): void {
+  const zero = f32x4.splat(0);
+  const k = v128.load(kPtr + (i << 2));
+  const fit = v128.and(i32x4.gt_s(k, i32x4.splat(0)), i32x4.lt_s(k, i32x4.splat(planeCount - 1)));
+  const den = f32x4.add(lnA, lnB);
+  let delta = f32x4.div(f32x4.sub(lnA, lnB), f32x4.mul(f32x4.splat(2), den));
+  delta = f32x4.pmax(f32x4.pmin(delta, f32x4.splat(maxDelta)), f32x4.splat(-maxDelta));
+  delta = v128.bitselect(delta, zero, v128.and(fit, f32x4.lt(den, zero)));
+  v128.store(depthPtr + (i << 2), f32x4.add(f32x4.convert_i32x4_s(k), delta));
+  // C = (Fmax - Fmean) / (Fmax + tau): the differences in f64, the quotient in f32.
+  const perPlane = f64x2.splat(invZ);
+  const fmax01 = loadF32x2(fMaxPtr + (i << 2));
+  const fmax23 = loadF32x2(fMaxPtr + (i << 2) + 8);
+  const tauV = f64x2.splat(tau);
+  const num = demotePairs(
+    f64x2.sub(fmax01, f64x2.mul(v128.load(fSumPtr + (i << 3)), perPlane)),
+    f64x2.sub(fmax23, f64x2.mul(v128.load(fSumPtr + (i << 3), 16), perPlane)),
+  );
+  const d = demotePairs(f64x2.add(fmax01, tauV), f64x2.add(fmax23, tauV));
+  const c = f32x4.div(num, d);
+  v128.store(confPtr + (i << 2), v128.bitselect(c, zero, v128.and(f32x4.gt(d, zero), f32x4.gt(c, zero))));
+}
+
+/** Stage 3 over the running state, four pixels per step (the ratios in f64 pairs, logs and fit in f32x4). */
 export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
   const eps = f64x2.splat(fitEps);
+  const invZ = 1.0 / <f64>planeCount;
   for (let y = 0; y < height; y++) {
     const base = <usize>y * <usize>stride;
     // Up to the width rounded up to 4 (S is a multiple of 4: the extra lanes are unread).
@@ -364,8 +510,7 @@ export function finishDepth(tau: f64, fitEps: f64, maxDelta: f64): void {
       const r23 = ratioPair(i + 2, eps);
       const logA = logF32x4(i32x4.shuffle(r01, r23, 0, 1, 4, 5)); // [ln A0..A3]
       const logB = logF32x4(i32x4.shuffle(r01, r23, 2, 3, 6, 7)); // [ln B0..B3]
-      depthPair(i, i32x4.shuffle(logA, logB, 0, 1, 4, 5), tau, maxDelta);
-      depthPair(i + 2, i32x4.shuffle(logA, logB, 2, 3, 6, 7), tau, maxDelta);
+      depthQuad(i, logA, logB, tau, invZ, <f32>maxDelta);
     }
   }
 }
@@ -472,46 +617,132 @@ export function copyDepth(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 6's per-pixel sums over Ds and C, as statsFromCurve (src/cpu/stats.ts) defines them: scalar
-// f64 sums in pixel order, as the reference adds them, so the results equal its sums bit for bit.
+// Stage 6's per-pixel sums over Ds and C, as statsFromCurve (src/cpu/stats.ts) defines them: f64
+// sums as four partials, pixel i (in pixel order, rows without their padding) into partial i mod 4,
+// combined as (p0 + p1) + (p2 + p3), so the results equal its sums bit for bit. The partials (and
+// the histogram, in four lane copies) break the one long chain of dependent additions into four.
 
 /**
  * The depth histogram (i32, Z bins from out + 24) of floor(Ds + 0.5) clamped into [0, Z-1], and the
- * f64 sums at out: Ds, C, then (Ds - mean)^2 with mean = sum Ds / n.
+ * f64 sums at out: Ds, C, then (Ds - mean)^2 with mean = sum Ds / n. Scratch after the histogram:
+ * four lane copies of it (Z x 4 i32), then the partials (3 x 4 f64).
  */
 export function depthSums(out: usize): void {
+  const Z = planeCount;
   const hist = out + 24;
-  const last = <f64>(planeCount - 1);
-  memory.fill(hist, 0, <usize>planeCount << 2);
-  let sd: f64 = 0;
-  let sc: f64 = 0;
+  const lanes = hist + (<usize>Z << 2); // bin z of lane j at (z * 4 + j)
+  const part = lanes + (<usize>Z << 4); // partials: Ds [0..3], C [4..7], squared deviations [8..11]
+  memory.fill(lanes, 0, (<usize>Z << 4) + 96);
+  if ((width & 3) == 0) {
+    depthSumsSimd(lanes, part);
+  } else {
+    depthSumsScalar(lanes, part);
+  }
+  for (let z = 0; z < Z; z++) {
+    const at = lanes + (<usize>z << 4);
+    store<i32>(hist + (<usize>z << 2), load<i32>(at) + load<i32>(at, 4) + load<i32>(at, 8) + load<i32>(at, 12));
+  }
+  store<f64>(out, lanesTotal(part));
+  store<f64>(out, lanesTotal(part + 32), 8);
+  store<f64>(out, lanesTotal(part + 64), 16);
+}
+
+/** Rows a multiple of 4 wide: pixel i's partial is its SIMD lane (x mod 4 = i mod 4). */
+function depthSumsSimd(lanes: usize, part: usize): void {
+  const last = f64x2.splat(<f64>(planeCount - 1));
+  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  let d01 = zero, d23 = zero, c01 = zero, c23 = zero;
   for (let y = 0; y < height; y++) {
     const row = (<usize>y * <usize>stride) << 2;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x < width; x += 4) {
+      const o = row + (<usize>x << 2);
+      const ds = v128.load(smoothPtr + o);
+      const cs = v128.load(confPtr + o);
+      const dLo = f64x2.promote_low_f32x4(ds);
+      const dHi = f64x2.promote_low_f32x4(i32x4.shuffle(ds, ds, 2, 3, 0, 1));
+      d01 = f64x2.add(d01, dLo);
+      d23 = f64x2.add(d23, dHi);
+      c01 = f64x2.add(c01, f64x2.promote_low_f32x4(cs));
+      c23 = f64x2.add(c23, f64x2.promote_low_f32x4(i32x4.shuffle(cs, cs, 2, 3, 0, 1)));
+      // floor(Ds + 0.5) in f64 as the reference, NaN and negatives to bin 0, clamped to Z - 1.
+      let zLo = f64x2.floor(f64x2.add(dLo, half));
+      let zHi = f64x2.floor(f64x2.add(dHi, half));
+      zLo = f64x2.pmin(v128.bitselect(zLo, zero, f64x2.ge(zLo, zero)), last);
+      zHi = f64x2.pmin(v128.bitselect(zHi, zero, f64x2.ge(zHi, zero)), last);
+      const bins = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(zLo), i32x4.trunc_sat_f64x2_s_zero(zHi), 0, 1, 4, 5);
+      const b0 = lanes + (<usize>i32x4.extract_lane(bins, 0) << 4);
+      const b1 = lanes + (<usize>i32x4.extract_lane(bins, 1) << 4) + 4;
+      const b2 = lanes + (<usize>i32x4.extract_lane(bins, 2) << 4) + 8;
+      const b3 = lanes + (<usize>i32x4.extract_lane(bins, 3) << 4) + 12;
+      store<i32>(b0, load<i32>(b0) + 1);
+      store<i32>(b1, load<i32>(b1) + 1);
+      store<i32>(b2, load<i32>(b2) + 1);
+      store<i32>(b3, load<i32>(b3) + 1);
+    }
+  }
+  v128.store(part, d01);
+  v128.store(part, d23, 16);
+  v128.store(part, c01, 32);
+  v128.store(part, c23, 48);
+  const mean = f64x2.splat(meanOf(part));
+  let v01 = zero, v23 = zero;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x += 4) {
+      const ds = v128.load(smoothPtr + row + (<usize>x << 2));
+      const eLo = f64x2.sub(f64x2.promote_low_f32x4(ds), mean);
+      const eHi = f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(ds, ds, 2, 3, 0, 1)), mean);
+      v01 = f64x2.add(v01, f64x2.mul(eLo, eLo));
+      v23 = f64x2.add(v23, f64x2.mul(eHi, eHi));
+    }
+  }
+  v128.store(part, v01, 64);
+  v128.store(part, v23, 80);
+}
+
+/** Mean of Ds from its partials (0 for an empty image). */
+function meanOf(part: usize): f64 {
+  const n = width * height;
+  return n > 0 ? lanesTotal(part) / <f64>n : 0;
+}
+
+/** Any width: pixel by pixel in index order, the partials in memory. */
+function depthSumsScalar(lanes: usize, part: usize): void {
+  const last = <f64>(planeCount - 1);
+  let i = 0;
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>y * <usize>stride) << 2;
+    for (let x = 0; x < width; x++, i++) {
       const o = row + (<usize>x << 2);
       const d = <f64>load<f32>(smoothPtr + o);
       let z = Math.floor(d + 0.5);
       if (!(z >= 0)) z = 0;
       else if (z > last) z = last;
-      const bin = hist + (<usize>(<i32>z) << 2);
+      const lane = <usize>(i & 3);
+      const bin = lanes + ((<usize>(<i32>z) << 4) | (lane << 2));
       store<i32>(bin, load<i32>(bin) + 1);
-      sd += d;
-      sc += <f64>load<f32>(confPtr + o);
+      const pd = part + (lane << 3);
+      store<f64>(pd, load<f64>(pd) + d);
+      store<f64>(pd, load<f64>(pd, 32) + <f64>load<f32>(confPtr + o), 32);
     }
   }
-  const n = width * height;
-  const mean = n > 0 ? sd / <f64>n : 0;
-  let sv: f64 = 0;
+  const mean = meanOf(part);
+  i = 0;
   for (let y = 0; y < height; y++) {
     const row = (<usize>y * <usize>stride) << 2;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x < width; x++, i++) {
       const e = <f64>load<f32>(smoothPtr + row + (<usize>x << 2)) - mean;
-      sv += e * e;
+      const pv = part + 64 + (<usize>(i & 3) << 3);
+      store<f64>(pv, load<f64>(pv) + e * e);
     }
   }
-  store<f64>(out, sd);
-  store<f64>(out, sc, 8);
-  store<f64>(out, sv, 16);
+}
+
+/** (p0 + p1) + (p2 + p3) of the four f64 partials at p. */
+@inline
+function lanesTotal(p: usize): f64 {
+  return load<f64>(p) + load<f64>(p, 8) + (load<f64>(p, 16) + load<f64>(p, 24));
 }
 
 // ---------------------------------------------------------------------------------------------
