@@ -123,8 +123,9 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const planes = take(width * height * 4 * planeCount);
   const n = take(3 * (stride + 8) * 4);
   const l = take(pixels * 4);
-  const colSum1 = take((stride + 2 * radius + 4) * 4);
-  const colSum2 = take((stride + 2 * radius + 4) * 8);
+  // Four copies each (the four-row path keeps four rows' sums; see colSums1 in the assembly).
+  const colSum1 = take(4 * (((stride + 2 * radius + 4) * 4 + 15) & ~15));
+  const colSum2 = take(4 * (stride + 2 * radius + 4) * 8);
   const fRow = take(4 * stride * 4);
   const colsT1 = take((stride + 2 * radius + 4) * 16);
   const colsT2 = take((stride + 2 * radius + 4) * 32);

@@ -22,8 +22,8 @@ let planeCount: i32 = 0;
 let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
 let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
 let lPtr: usize = 0; // Laplacian L, i32, height rows of S
-let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r)
-let colSum2Ptr: usize = 0; // column sums of (lScale L)^2, i64, S + 2 r + 4 (offset r)
+let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r); four copies (see colSums1)
+let colSum2Ptr: usize = 0; // column sums of (lScale L)^2, i64, S + 2 r + 4 (offset r); four copies
 let fRowPtr: usize = 0; // four rows of F, f32, 4 rows of S
 let colsT1Ptr: usize = 0; // four rows' column sums of L side by side, i32x4 per x, S + 2 r + 4 (offset r)
 let colsT2Ptr: usize = 0; // four rows' column sums of (lScale L)^2 side by side, 2 x i64x2 per x, S + 2 r + 4
@@ -135,25 +135,49 @@ function addRow(y: i32): void {
   }
 }
 
-/** Slides the window down one row: adds row `enter` and takes row `leave` (both clamped) off. */
-function slideRows(enter: i32, leave: i32): void {
+/** Copy `j` (0..3) of the column sums of L, at pixel 0 (the four-row path keeps four rows' sums). */
+@inline
+function colSums1(j: i32): usize {
+  return colSum1Ptr + <usize>j * (((<usize>(stride + 2 * radius + 4) << 2) + 15) & ~15) + (<usize>radius << 2);
+}
+
+/** Copy `j` of the column sums of (lScale L)^2, at pixel 0. */
+@inline
+function colSums2(j: i32): usize {
+  return colSum2Ptr + <usize>j * (<usize>(stride + 2 * radius + 4) << 3) + (<usize>radius << 3);
+}
+
+/**
+ * Slides the window down one row: the column sums of copy `from` plus row `enter` minus row `leave`
+ * (both clamped) into copy `to` (the same copy: in place).
+ */
+function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   const h = height;
   const rowIn = lPtr + (<usize>(enter >= h ? h - 1 : enter) * <usize>stride << 2);
   const rowOut = lPtr + (<usize>(leave < 0 ? 0 : leave) * <usize>stride << 2);
-  if (rowIn == rowOut) return; // the same clamped row enters and leaves
-  const c1 = colSum1Ptr + (<usize>radius << 2);
-  const c2 = colSum2Ptr + (<usize>radius << 3);
+  const s1 = colSums1(from);
+  const s2 = colSums2(from);
+  const c1 = colSums1(to);
+  const c2 = colSums2(to);
+  if (rowIn == rowOut) {
+    // The same clamped row enters and leaves: the sums do not change.
+    if (from != to) {
+      memory.copy(c1, s1, <usize>stride << 2);
+      memory.copy(c2, s2, <usize>stride << 3);
+    }
+    return;
+  }
   const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const li = v128.load(rowIn + (<usize>x << 2));
     const lo = v128.load(rowOut + (<usize>x << 2));
     const lis = i32x4.mul(li, scale);
     const los = i32x4.mul(lo, scale);
-    const a = c1 + (<usize>x << 2);
-    const b = c2 + (<usize>x << 3);
-    v128.store(a, i32x4.add(v128.load(a), i32x4.sub(li, lo)));
-    v128.store(b, i64x2.add(v128.load(b), i64x2.sub(i64x2.extmul_low_i32x4_s(lis, lis), i64x2.extmul_low_i32x4_s(los, los))));
-    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.sub(i64x2.extmul_high_i32x4_s(lis, lis), i64x2.extmul_high_i32x4_s(los, los))));
+    const a = <usize>x << 2;
+    const b = <usize>x << 3;
+    v128.store(c1 + a, i32x4.add(v128.load(s1 + a), i32x4.sub(li, lo)));
+    v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(i64x2.extmul_low_i32x4_s(lis, lis), i64x2.extmul_low_i32x4_s(los, los))));
+    v128.store(c2 + b, i64x2.add(v128.load(s2 + b, 16), i64x2.sub(i64x2.extmul_high_i32x4_s(lis, lis), i64x2.extmul_high_i32x4_s(los, los))), 16);
   }
 }
 
@@ -207,8 +231,8 @@ function focusRow(scale: f64, area: i64): void {
 
 // Four rows at once (r <= FOUR_ROW_MAX_RADIUS): the horizontal running sums are a serial chain along
 // a row, so one row runs scalar; four rows side by side run it in SIMD lanes, one lane per row.
-// Their column sums are copied into the lanes (stageRow), summed along x, and F comes back out
-// transposed into four ordinary rows. Sums of (side L)^2 are area L^2, so F's numerator is
+// Their column sums (four copies, one per row) are transposed into the lanes (transposeGroup),
+// summed along x, and F comes back out transposed into four ordinary rows. Sums of (side L)^2 are area L^2, so F's numerator is
 // S2' - S1^2 with no i64 multiply (SIMD has none): |S1| <= area 1.02e6 < 2^31 keeps S1 in i32 up to
 // r = 22, and S2' <= area^2 1.04e12 < 2^63 up to r = 26. Same integers, same conversions, same F bits
 // as focusRow.
@@ -216,28 +240,42 @@ function focusRow(scale: f64, area: i64): void {
 /** The largest window radius of the four-row path (S1 of a window must fit an i32). */
 const FOUR_ROW_MAX_RADIUS = 22;
 
-/** Copies the current column sums into lane `j` of the four-row buffers. */
-function stageRow(j: i32): void {
+/**
+ * The four copies of the column sums (rows y0..y0+3) into the lane buffers: 4 x 4 blocks of i32 and
+ * 2 x 2 blocks of i64 transposed with shuffles, so lane j holds row y0 + j.
+ */
+function transposeGroup(): void {
   const r = radius;
-  const c1 = colSum1Ptr + (<usize>r << 2);
-  const c2 = colSum2Ptr + (<usize>r << 3);
-  const t1 = colsT1Ptr + (<usize>r << 4) + (<usize>j << 2);
-  const t2 = colsT2Ptr + (<usize>r << 5) + (<usize>j << 3);
+  const a1 = colSums1(0), b1 = colSums1(1), c1 = colSums1(2), d1 = colSums1(3);
+  const a2 = colSums2(0), b2 = colSums2(1), c2 = colSums2(2), d2 = colSums2(3);
   for (let x = 0; x < stride; x += 4) {
-    const a = v128.load(c1 + (<usize>x << 2));
-    const p1 = t1 + (<usize>x << 4);
-    v128.store32_lane(p1, a, 0);
-    v128.store32_lane(p1, a, 1, 16);
-    v128.store32_lane(p1, a, 2, 32);
-    v128.store32_lane(p1, a, 3, 48);
-    const b = c2 + (<usize>x << 3);
-    const lo = v128.load(b);
-    const hi = v128.load(b + 16);
-    const p2 = t2 + (<usize>x << 5);
-    v128.store64_lane(p2, lo, 0);
-    v128.store64_lane(p2, lo, 1, 32);
-    v128.store64_lane(p2, hi, 0, 64);
-    v128.store64_lane(p2, hi, 1, 96);
+    const o = <usize>x << 2;
+    const a = v128.load(a1 + o);
+    const b = v128.load(b1 + o);
+    const c = v128.load(c1 + o);
+    const d = v128.load(d1 + o);
+    const ab01 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+    const ab23 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+    const cd01 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+    const cd23 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+    const t1 = colsT1Ptr + (<usize>(x + r) << 4);
+    v128.store(t1, i32x4.shuffle(ab01, cd01, 0, 1, 4, 5));
+    v128.store(t1, i32x4.shuffle(ab01, cd01, 2, 3, 6, 7), 16);
+    v128.store(t1, i32x4.shuffle(ab23, cd23, 0, 1, 4, 5), 32);
+    v128.store(t1, i32x4.shuffle(ab23, cd23, 2, 3, 6, 7), 48);
+    const t2 = colsT2Ptr + (<usize>(x + r) << 5);
+    for (let q: usize = 0; q < 32; q += 16) {
+      const p = (<usize>x << 3) + q; // pixels x + q/8 and x + q/8 + 1
+      const ra = v128.load(a2 + p);
+      const rb = v128.load(b2 + p);
+      const rc = v128.load(c2 + p);
+      const rd = v128.load(d2 + p);
+      const at = t2 + (q << 2);
+      v128.store(at, i64x2.shuffle(ra, rb, 0, 2));
+      v128.store(at, i64x2.shuffle(rc, rd, 0, 2), 16);
+      v128.store(at, i64x2.shuffle(ra, rb, 1, 3), 32);
+      v128.store(at, i64x2.shuffle(rc, rd, 1, 3), 48);
+    }
   }
 }
 
@@ -396,22 +434,21 @@ export function measurePlane(z: i32, keep: usize): void {
   for (let k = -r; k <= r; k++) addRow(k);
   let curve: f64 = 0;
   if (fourRows) {
+    // Copy j holds row y0 + j's column sums; copy 3 slides on into copy 0 for the next group.
     const rowBytes = <usize>stride << 2;
     for (let y0 = 0; y0 < height; y0 += 4) {
       const rows = min(4, height - y0);
-      for (let j = 0; j < rows; j++) {
-        const y = y0 + j;
-        stageRow(j);
-        if (y + 1 < height) slideRows(y + r + 1, y - r);
-      }
+      for (let j = 0; j + 1 < rows; j++) slideRows(y0 + j + r + 1, y0 + j - r, j, j + 1);
+      transposeGroup();
       focusRows4(scale);
       for (let j = 0; j < rows; j++) curve += foldRow(y0 + j, z, keep, fRowPtr + <usize>j * rowBytes);
+      if (y0 + 4 < height) slideRows(y0 + 4 + r, y0 + 3 - r, 3, 0);
     }
   } else {
     for (let y = 0; y < height; y++) {
       focusRow(scale, area);
       curve += foldRow(y, z, keep, fRowPtr);
-      if (y + 1 < height) slideRows(y + r + 1, y - r);
+      if (y + 1 < height) slideRows(y + r + 1, y - r, 0, 0);
     }
   }
   store<f64>(curvePtr + (<usize>z << 3), curve);
