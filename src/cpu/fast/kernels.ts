@@ -135,7 +135,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const argmax = take(pixels * 4);
   const fBefore = take(pixels * 4);
   const fAfter = take(pixels * 4);
-  const fSum = take(pixels * 8);
+  const fSum = take(pixels * 4);
   const depth = take(pixels * 4);
   const confidence = take(pixels * 4);
   const smooth = take(pixels * 4);

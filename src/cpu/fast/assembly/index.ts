@@ -34,7 +34,7 @@ let fMaxPtr: usize = 0; // running max of F, f32
 let kPtr: usize = 0; // running argmax, i32
 let fBeforePtr: usize = 0; // F_{k-1} at the running argmax, f32
 let fAfterPtr: usize = 0; // F_{k+1} at the running argmax, f32
-let fSumPtr: usize = 0; // running sum of F over z, f64
+let fSumPtr: usize = 0; // running sum of F over z, f32 (C's mean: within ~1e-6 relative of an f64 sum)
 let depthPtr: usize = 0; // D, f32
 let confPtr: usize = 0; // C, f32
 let smoothPtr: usize = 0; // Ds, f32
@@ -350,7 +350,7 @@ function focusRows4(scale: f64): void {
 
 /**
  * Folds one row of F_z into the per-pixel running state: max, argmax (ties keep the lowest z),
- * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f64, in z order as the reference sums).
+ * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f32: only the confidence uses it).
  * Returns the row's sum of F (for the focus curve).
  */
 function foldRow(y: i32, z: i32, keep: usize, fRow: usize): f64 {
@@ -362,7 +362,6 @@ function foldRow(y: i32, z: i32, keep: usize, fRow: usize): f64 {
   let x = 0;
   for (; x + 4 <= w; x += 4) {
     const o4 = (base + <usize>x) << 2;
-    const o8 = (base + <usize>x) << 3;
     const f = v128.load(fRow + (<usize>x << 2));
     const fmax = v128.load(fMaxPtr + o4);
     const k = v128.load(kPtr + o4);
@@ -376,8 +375,7 @@ function foldRow(y: i32, z: i32, keep: usize, fRow: usize): f64 {
     v128.store(fPrevPtr + o4, f);
     const lo = f64x2.promote_low_f32x4(f);
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(f, f, 2, 3, 0, 1));
-    v128.store(fSumPtr + o8, f64x2.add(v128.load(fSumPtr + o8), lo));
-    v128.store(fSumPtr + o8 + 16, f64x2.add(v128.load(fSumPtr + o8 + 16), hi));
+    v128.store(fSumPtr + o4, f32x4.add(v128.load(fSumPtr + o4), f));
     rowSum = f64x2.add(rowSum, f64x2.add(lo, hi));
   }
   let tail: f64 = 0;
@@ -392,7 +390,7 @@ function foldRow(y: i32, z: i32, keep: usize, fRow: usize): f64 {
       store<f32>(fBeforePtr + (i << 2), load<f32>(fPrevPtr + (i << 2)));
     }
     store<f32>(fPrevPtr + (i << 2), f);
-    store<f64>(fSumPtr + (i << 3), load<f64>(fSumPtr + (i << 3)) + <f64>f);
+    store<f32>(fSumPtr + (i << 2), load<f32>(fSumPtr + (i << 2)) + f);
     tail += <f64>f;
   }
   if (keep != 0) memory.copy(keep + (<usize>y * <usize>w << 2), fRow, <usize>w << 2);
@@ -411,8 +409,7 @@ export function beginStack(): void {
     v128.store(fBeforePtr + (i << 2), zero);
     v128.store(fAfterPtr + (i << 2), zero);
     v128.store(fPrevPtr + (i << 2), zero);
-    v128.store(fSumPtr + (i << 3), zero);
-    v128.store(fSumPtr + (i << 3) + 16, zero);
+    v128.store(fSumPtr + (i << 2), zero);
   }
 }
 
@@ -526,8 +523,8 @@ function depthQuad(i: usize, lnA: v128, lnB: v128, tau: f64, invZ: f64, maxDelta
   const fmax23 = loadF32x2(fMaxPtr + (i << 2) + 8);
   const tauV = f64x2.splat(tau);
   const num = demotePairs(
-    f64x2.sub(fmax01, f64x2.mul(v128.load(fSumPtr + (i << 3)), perPlane)),
-    f64x2.sub(fmax23, f64x2.mul(v128.load(fSumPtr + (i << 3), 16), perPlane)),
+    f64x2.sub(fmax01, f64x2.mul(loadF32x2(fSumPtr + (i << 2)), perPlane)),
+    f64x2.sub(fmax23, f64x2.mul(loadF32x2(fSumPtr + (i << 2) + 8), perPlane)),
   );
   const d = demotePairs(f64x2.add(fmax01, tauV), f64x2.add(fmax23, tauV));
   const c = f32x4.div(num, d);
