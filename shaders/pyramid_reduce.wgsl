@@ -9,9 +9,11 @@
 // Layout: `gauss` (vec4f) and `weights` (f32) hold levels 1..L of all planes: level l starts at
 // Z * (pixels of levels 1..l-1), then Z layers of w_l x h_l, w_l = ceil(w_{l-1} / 2) (pyramid_levels.wgsl).
 // `row_colour` / `row_weight` hold the rows pass of one level: Z layers of w_{l+1} x h_l.
-// Tiling: one invocation per output pixel and plane, 16x16 workgroups; rows dispatch
-// (ceil(w_{l+1}/16), ceil(h_l/16), Z), columns (ceil(w_{l+1}/16), ceil(h_{l+1}/16), Z); 5 reads each
-// (separable: 7.5 reads per output pixel instead of 25; no shared tile, reads overlap only 2.5x).
+// Tiling: one invocation per output pixel, looping over the Z planes (the tap positions, and at level
+// 0 -> 1 the five depths, are the same for every plane: read and computed once, not Z times), 16x16
+// workgroups; rows dispatch (ceil(w_{l+1}/16), ceil(h_l/16), 1), columns (ceil(w_{l+1}/16),
+// ceil(h_{l+1}/16), 1); 5 reads per plane and output (separable: 7.5 reads per output pixel instead of
+// 25; no shared tile, reads overlap only 2.5x). Taps are written out one by one (see `reach`).
 // Bands: the host starts a band on a multiple of 2^LEVELS rows, so band level rows sit on the
 // image's grid, and adds PYRAMID_HALO rows of halo (src/gpu/plan.ts).
 
@@ -23,33 +25,61 @@
 @group(0) @binding(6) var<storage, read_write> row_colour: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> row_weight: array<f32>;
 
-const TAPS = array<f32, 5>(0.0625, 0.25, 0.375, 0.25, 0.0625);
+// The reduce taps k_i at the five source positions 2x - 2 .. 2x + 2 clamped into [0, n - 1], written out
+// tap by tap: a dynamically indexed array or loop costs SwiftShader a private-memory round trip per tap.
+struct Reach {
+  x0: u32, x1: u32, x2: u32, x3: u32, x4: u32,
+}
+
+fn reach(x: u32, n: u32) -> Reach {
+  let c = 2u * x;  // <= n - 1 for every output pixel
+  let hi = n - 1u;
+  return Reach(max(c, 2u) - 2u, max(c, 1u) - 1u, c, min(c + 1u, hi), min(c + 2u, hi));
+}
+
+fn taps5(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, a4: vec4f) -> vec4f {
+  return 0.0625 * a0 + 0.25 * a1 + 0.375 * a2 + 0.25 * a3 + 0.0625 * a4;
+}
+
+fn taps5_scalar(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32) -> f32 {
+  return 0.0625 * a0 + 0.25 * a1 + 0.375 * a2 + 0.25 * a3 + 0.0625 * a4;
+}
 
 @compute @workgroup_size(16, 16, 1)
 fn rows(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;  // the level written, >= 1
   let src = level_size(l - 1u);
   let w_out = level_size(l).x;
-  let z = id.z;
-  if (id.x >= w_out || id.y >= src.y || z >= params.planes) {
+  if (id.x >= w_out || id.y >= src.y) {
     return;
   }
-  var colour = vec4f(0.0);
-  var weight = 0.0;
-  let base = params.planes * level_offset(l - 1u) + (z * src.y + id.y) * src.x;  // level >= 1 only
-  for (var i = 0u; i < 5u; i++) {
-    let sx = u32(clamp(i32(2u * id.x + i) - 2, 0, i32(src.x) - 1));
-    if (l == 1u) {
-      colour += TAPS[i] * unpack_rgba(planes[pixel_index(sx, id.y, z)]);
-      weight += TAPS[i] * plane_weight(clamped_depth(pixel_index(sx, id.y, 0u)), z);
-    } else {
-      colour += TAPS[i] * gauss[base + sx];
-      weight += TAPS[i] * weights[base + sx];
+  let r = reach(id.x, src.x);
+  let out_layer = src.y * w_out;
+  let layer = src.x * src.y;
+  var d = id.y * w_out + id.x;
+  if (l == 1u) {
+    // Level 0 is the source: the five depths (and weights' inputs) are the same for every plane.
+    var row = id.y * src.x;
+    let d0 = clamped_depth(row + r.x0);
+    let d1 = clamped_depth(row + r.x1);
+    let d2 = clamped_depth(row + r.x2);
+    let d3 = clamped_depth(row + r.x3);
+    let d4 = clamped_depth(row + r.x4);
+    for (var z = 0u; z < params.planes; z++) {
+      row_colour[d] = taps5(unpack_rgba(planes[row + r.x0]), unpack_rgba(planes[row + r.x1]), unpack_rgba(planes[row + r.x2]), unpack_rgba(planes[row + r.x3]), unpack_rgba(planes[row + r.x4]));
+      row_weight[d] = taps5_scalar(plane_weight(d0, z), plane_weight(d1, z), plane_weight(d2, z), plane_weight(d3, z), plane_weight(d4, z));
+      row += layer;
+      d += out_layer;
     }
+    return;
   }
-  let d = (z * src.y + id.y) * w_out + id.x;
-  row_colour[d] = colour;
-  row_weight[d] = weight;
+  var row = params.planes * level_offset(l - 1u) + id.y * src.x;
+  for (var z = 0u; z < params.planes; z++) {
+    row_colour[d] = taps5(gauss[row + r.x0], gauss[row + r.x1], gauss[row + r.x2], gauss[row + r.x3], gauss[row + r.x4]);
+    row_weight[d] = taps5_scalar(weights[row + r.x0], weights[row + r.x1], weights[row + r.x2], weights[row + r.x3], weights[row + r.x4]);
+    row += layer;
+    d += out_layer;
+  }
 }
 
 @compute @workgroup_size(16, 16, 1)
@@ -57,19 +87,22 @@ fn columns(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;
   let size = level_size(l);
   let h_src = level_size(l - 1u).y;
-  let z = id.z;
-  if (id.x >= size.x || id.y >= size.y || z >= params.planes) {
+  if (id.x >= size.x || id.y >= size.y) {
     return;
   }
-  var colour = vec4f(0.0);
-  var weight = 0.0;
-  for (var j = 0u; j < 5u; j++) {
-    let sy = u32(clamp(i32(2u * id.y + j) - 2, 0, i32(h_src) - 1));
-    let s = (z * h_src + sy) * size.x + id.x;
-    colour += TAPS[j] * row_colour[s];
-    weight += TAPS[j] * row_weight[s];
+  let r = reach(id.y, h_src);
+  let w = size.x;
+  let y0 = r.x0 * w;
+  let y1 = r.x1 * w;
+  let y2 = r.x2 * w;
+  let y3 = r.x3 * w;
+  let y4 = r.x4 * w;
+  var column = id.x;
+  var d = params.planes * level_offset(l) + id.y * size.x + id.x;
+  for (var z = 0u; z < params.planes; z++) {
+    gauss[d] = taps5(row_colour[column + y0], row_colour[column + y1], row_colour[column + y2], row_colour[column + y3], row_colour[column + y4]);
+    weights[d] = taps5_scalar(row_weight[column + y0], row_weight[column + y1], row_weight[column + y2], row_weight[column + y3], row_weight[column + y4]);
+    column += h_src * w;
+    d += size.x * size.y;
   }
-  let d = params.planes * level_offset(l) + (z * size.y + id.y) * size.x + id.x;
-  gauss[d] = colour;
-  weights[d] = weight;
 }

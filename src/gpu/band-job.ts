@@ -265,8 +265,8 @@ export function encodeBandJob(
     stage('composite', (pass) => {
       for (let l = 1; l <= PYRAMID_LEVELS; l++) {
         const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
-        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: planes });
-        dispatch(pass, 'pyramidReduce', 'columns', group, { ...levelShape(l), layers: planes });
+        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: 1 });
+        dispatch(pass, 'pyramidReduce', 'columns', group, levelShape(l));
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
         const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
