@@ -9,12 +9,14 @@
 // m, m+1 with 1/2, 1/2; reads clamped to the coarse level. Planes with w = 0 at the pixel are skipped.
 // Layout: `gauss` / `weights` as in pyramid_reduce.wgsl; `blended` holds levels 1..L of one layer
 // (level l at level_offset(l)); `image` is one layer of packed RGBA8.
-// Tiling: one invocation per pixel of the level, 16x16 workgroups, dispatch (ceil(w_l/16), ceil(h_l/16), 1);
-// each invocation forms the 3x3 expand taps once, then loops over the Z planes and reads 3x3 coarse
-// pixels per plane with weight. collapse visits only z0 = floor(Dc) and z0 + 1: w_z > 0 needs
-// |Dc - z| < 0.5 + SOFTNESS / 2 = 0.75; the clamp's planes (|Dc - z| <= 1) are the same two, plus
-// z0 - 1 where Dc is a whole plane, so each plane is read once.
-
+// Tiling: 16x16 workgroups. The coarsest level: one invocation per pixel, looping over the Z planes.
+// Every finer level l (and the collapse, l = 0): one invocation per 2x2 block of level-l pixels
+// (2m + dx, 2n + dy), dispatch (ceil(w_{l+1}/16), ceil(h_{l+1}/16), 1): the expand of all four reads
+// the same 3x3 coarse pixels m-1..m+1 x n-1..n+1 (clamped), so a plane's nine values are read once
+// for four pixels (not 4 x 9 reads) and only for planes with weight at one of them. collapse visits,
+// per block, the planes from the least floor(Dc) to the largest floor(Dc) + 1 of its pixels: w_z > 0
+// needs |Dc - z| < 0.5 + SOFTNESS / 2 = 0.75. The clamp's planes (|Dc - z| <= 1) are floor(Dc) and
+// floor(Dc) + 1, plus floor(Dc) - 1 where Dc is a whole plane.
 const REACH: f32 = 1.0;
 const TOLERANCE: f32 = 0.0;
 
@@ -26,63 +28,65 @@ const TOLERANCE: f32 = 0.0;
 @group(0) @binding(6) var<storage, read_write> blended: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> image: array<u32>;
 
-// The expand's three taps along one axis (indices clamped to the coarse level, weights), as scalars:
-// a dynamically indexed vector or loop costs SwiftShader a private-memory round trip per tap.
-struct Taps {
-  i0: u32, i1: u32, i2: u32,
-  w0: f32, w1: f32, w2: f32,
+// The 3x3 coarse pixels of a block at coarse pixel b: columns, and rows as offsets into a layer.
+// Written out as scalars (and the nine values as fields, not an array): a dynamically indexed array
+// costs SwiftShader a private-memory round trip per element.
+struct Block {
+  c0: u32, c1: u32, c2: u32,
+  r0: u32, r1: u32, r2: u32,
 }
 
-fn expand_taps(x: u32, n: u32) -> Taps {
-  let m = x / 2u;
-  let hi = n - 1u;
-  if ((x & 1u) == 0u) {
-    return Taps(max(m, 1u) - 1u, min(m, hi), min(m + 1u, hi), 0.125, 0.75, 0.125);
-  }
-  return Taps(min(m, hi), min(m + 1u, hi), min(m + 1u, hi), 0.5, 0.5, 0.0);
-}
-
-// The expand of one coarse layer at one fine pixel: its 3x3 taps, computed once per invocation and
-// applied to every plane's layer and to the blended layer.
-struct Expand {
-  x: Taps,
-  r0: u32, r1: u32, r2: u32,  // the three coarse rows' offsets in the layer
-  y: Taps,
-}
-
-fn expand_of(coarse: u32, p: vec2u) -> Expand {
+fn block_of(coarse: u32, b: vec2u) -> Block {
   let s = level_size(coarse);
-  let ty = expand_taps(p.y, s.y);
-  return Expand(expand_taps(p.x, s.x), ty.i0 * s.x, ty.i1 * s.x, ty.i2 * s.x, ty);
+  return Block(max(b.x, 1u) - 1u, b.x, min(b.x + 1u, s.x - 1u), (max(b.y, 1u) - 1u) * s.x, b.y * s.x, min(b.y + 1u, s.y - 1u) * s.x);
 }
 
-fn gauss_row(row: u32, t: Taps) -> vec4f {
-  return t.w0 * gauss[row + t.i0] + t.w1 * gauss[row + t.i1] + t.w2 * gauss[row + t.i2];
+struct Nine {
+  a00: vec4f, a01: vec4f, a02: vec4f,
+  a10: vec4f, a11: vec4f, a12: vec4f,
+  a20: vec4f, a21: vec4f, a22: vec4f,
 }
 
-fn blended_row(row: u32, t: Taps) -> vec4f {
-  return t.w0 * blended[row + t.i0] + t.w1 * blended[row + t.i1] + t.w2 * blended[row + t.i2];
+fn gauss_nine(k: Block, base: u32) -> Nine {
+  return Nine(
+    gauss[base + k.r0 + k.c0], gauss[base + k.r0 + k.c1], gauss[base + k.r0 + k.c2],
+    gauss[base + k.r1 + k.c0], gauss[base + k.r1 + k.c1], gauss[base + k.r1 + k.c2],
+    gauss[base + k.r2 + k.c0], gauss[base + k.r2 + k.c1], gauss[base + k.r2 + k.c2]);
 }
 
-// The expand at `e` of the layer starting at `base`, in `blended` or in `gauss`.
-fn expand_at(e: Expand, base: u32, from_blended: bool) -> vec4f {
-  if (from_blended) {
-    return e.y.w0 * blended_row(base + e.r0, e.x) + e.y.w1 * blended_row(base + e.r1, e.x) + e.y.w2 * blended_row(base + e.r2, e.x);
-  }
-  return e.y.w0 * gauss_row(base + e.r0, e.x) + e.y.w1 * gauss_row(base + e.r1, e.x) + e.y.w2 * gauss_row(base + e.r2, e.x);
+fn blended_nine(k: Block, base: u32) -> Nine {
+  return Nine(
+    blended[base + k.r0 + k.c0], blended[base + k.r0 + k.c1], blended[base + k.r0 + k.c2],
+    blended[base + k.r1 + k.c0], blended[base + k.r1 + k.c1], blended[base + k.r1 + k.c2],
+    blended[base + k.r2 + k.c0], blended[base + k.r2 + k.c1], blended[base + k.r2 + k.c2]);
 }
 
+// Expand taps on (m-1, m, m+1) of the fine pixel 2m + d: even (1/8, 3/4, 1/8), odd (0, 1/2, 1/2).
+fn expand_weights(d: u32) -> vec3f {
+  return select(vec3f(0.125, 0.75, 0.125), vec3f(0.0, 0.5, 0.5), d == 1u);
+}
+
+// The expand at the block's fine pixel (dx, dy).
+fn expand_in(v: Nine, dx: u32, dy: u32) -> vec4f {
+  let tx = expand_weights(dx);
+  let ty = expand_weights(dy);
+  return ty.x * (tx.x * v.a00 + tx.y * v.a01 + tx.z * v.a02)
+       + ty.y * (tx.x * v.a10 + tx.y * v.a11 + tx.z * v.a12)
+       + ty.z * (tx.x * v.a20 + tx.y * v.a21 + tx.z * v.a22);
+}
+
+// Levels L..1. Shape: level L itself for l = L, else level l + 1 (one invocation per 2x2 block).
 @compute @workgroup_size(16, 16, 1)
 fn blend(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;  // 1..LEVELS
   let size = level_size(l);
-  if (id.x >= size.x || id.y >= size.y) {
-    return;
-  }
   let layer = size.x * size.y;
-  var i = params.planes * level_offset(l) + id.y * size.x + id.x;
-  var sum = vec4f(0.0);
   if (l == LEVELS) {
+    if (id.x >= size.x || id.y >= size.y) {
+      return;
+    }
+    var i = params.planes * level_offset(l) + id.y * size.x + id.x;
+    var sum = vec4f(0.0);
     for (var z = 0u; z < params.planes; z++) {
       let w = weights[i];
       if (w != 0.0) {
@@ -90,57 +94,159 @@ fn blend(@builtin(global_invocation_id) id: vec3u) {
       }
       i += layer;
     }
-  } else {
-    let e = expand_of(l + 1u, id.xy);
-    let coarse = level_size(l + 1u);
-    var base = params.planes * level_offset(l + 1u);
-    for (var z = 0u; z < params.planes; z++) {
-      let w = weights[i];
-      if (w != 0.0) {
-        sum += w * (gauss[i] - expand_at(e, base, false));
-      }
-      i += layer;
-      base += coarse.x * coarse.y;
-    }
-    sum += expand_at(e, level_offset(l + 1u), true);
-  }
-  blended[level_offset(l) + id.y * size.x + id.x] = sum;
-}
-
-@compute @workgroup_size(16, 16, 1)
-fn collapse(@builtin(global_invocation_id) id: vec3u) {
-  let p = id.xy;
-  if (!inside(p)) {
+    blended[level_offset(l) + id.y * size.x + id.x] = sum;
     return;
   }
-  let i = pixel_index(p.x, p.y, 0u);
-  let dc = clamped_depth(i);
-  // w_z > 0 only for |Dc - z| < 0.5 + SOFTNESS / 2 = 0.75: planes z0 = floor(Dc) and z0 + 1 at most.
-  let z0 = u32(dc);
-  let z1 = min(z0 + 1u, params.planes - 1u);
-  let w0 = plane_weight(dc, z0);
-  let w1 = select(0.0, plane_weight(dc, z1), z1 != z0);
-  let p0 = unpack_rgba(planes[pixel_index(p.x, p.y, z0)]);
-  let p1 = unpack_rgba(planes[pixel_index(p.x, p.y, z1)]);
-  let e = expand_of(1u, p);
-  let layer = level_size(1u).x * level_size(1u).y;
-  let base = params.planes * level_offset(1u);
-  var sum = vec4f(0.0);
-  if (w0 != 0.0) {
-    sum += w0 * (p0 - expand_at(e, base + z0 * layer, false));
+  let coarse = level_size(l + 1u);
+  if (id.x >= coarse.x || id.y >= coarse.y) {
+    return;
   }
-  if (w1 != 0.0) {
-    sum += w1 * (p1 - expand_at(e, base + z1 * layer, false));
+  let k = block_of(l + 1u, id.xy);
+  // The block's pixels in a level-l layer; a pixel past the level's edge (odd sizes) is left out.
+  let has_x1 = 2u * id.x + 1u < size.x;
+  let has_y1 = 2u * id.y + 1u < size.y;
+  let p00 = 2u * id.y * size.x + 2u * id.x;
+  let p10 = p00 + 1u;
+  let p01 = p00 + size.x;
+  let p11 = p01 + 1u;
+  var s00 = vec4f(0.0);
+  var s10 = vec4f(0.0);
+  var s01 = vec4f(0.0);
+  var s11 = vec4f(0.0);
+  var i = params.planes * level_offset(l);
+  var base = params.planes * level_offset(l + 1u);
+  for (var z = 0u; z < params.planes; z++) {
+    let w00 = weights[i + p00];
+    var w10 = 0.0;
+    var w01 = 0.0;
+    var w11 = 0.0;
+    if (has_x1) {
+      w10 = weights[i + p10];
+    }
+    if (has_y1) {
+      w01 = weights[i + p01];
+      if (has_x1) {
+        w11 = weights[i + p11];
+      }
+    }
+    if (w00 != 0.0 || w10 != 0.0 || w01 != 0.0 || w11 != 0.0) {
+      let g = gauss_nine(k, base);
+      if (w00 != 0.0) {
+        s00 += w00 * (gauss[i + p00] - expand_in(g, 0u, 0u));
+      }
+      if (w10 != 0.0) {
+        s10 += w10 * (gauss[i + p10] - expand_in(g, 1u, 0u));
+      }
+      if (w01 != 0.0) {
+        s01 += w01 * (gauss[i + p01] - expand_in(g, 0u, 1u));
+      }
+      if (w11 != 0.0) {
+        s11 += w11 * (gauss[i + p11] - expand_in(g, 1u, 1u));
+      }
+    }
+    i += layer;
+    base += coarse.x * coarse.y;
   }
-  sum += expand_at(e, level_offset(1u), true);
-  // The clamp's planes, |Dc - z| <= REACH = 1: z0 and z0 + 1, and z0 - 1 when Dc is a whole plane.
-  var lo = min(p0, p1);
-  var hi = max(p0, p1);
-  if (dc == f32(z0) && z0 > 0u) {
-    let below = unpack_rgba(planes[pixel_index(p.x, p.y, z0 - 1u)]);
+  let out = level_offset(l);
+  let b = blended_nine(k, level_offset(l + 1u));
+  blended[out + p00] = s00 + expand_in(b, 0u, 0u);
+  if (has_x1) {
+    blended[out + p10] = s10 + expand_in(b, 1u, 0u);
+  }
+  if (has_y1) {
+    blended[out + p01] = s01 + expand_in(b, 0u, 1u);
+    if (has_x1) {
+      blended[out + p11] = s11 + expand_in(b, 1u, 1u);
+    }
+  }
+}
+
+// One full-resolution pixel of a collapse block: where it is, its clamped depth, and whether it is in the image.
+struct Fine {
+  p: vec2u,
+  dc: f32,
+  valid: bool,
+}
+
+fn fine_pixel(p: vec2u, fallback: f32) -> Fine {
+  if (!inside(p)) {
+    return Fine(p, fallback, false);
+  }
+  return Fine(p, clamped_depth(pixel_index(p.x, p.y, 0u)), true);
+}
+
+fn fine_weight(f: Fine, z: u32) -> f32 {
+  return select(0.0, plane_weight(f.dc, z), f.valid);
+}
+
+fn plane_at(f: Fine, z: u32) -> vec4f {
+  return unpack_rgba(planes[pixel_index(f.p.x, f.p.y, z)]);
+}
+
+// Clamp into the range of the planes within REACH of Dc, round half up, pack RGBA8.
+fn finish(f: Fine, sum: vec4f) {
+  if (!f.valid) {
+    return;
+  }
+  let z0 = u32(f.dc);
+  let a = plane_at(f, z0);
+  let b = plane_at(f, min(z0 + 1u, params.planes - 1u));
+  var lo = min(a, b);
+  var hi = max(a, b);
+  if (f.dc == f32(z0) && z0 > 0u) {
+    let below = plane_at(f, z0 - 1u);
     lo = min(lo, below);
     hi = max(hi, below);
   }
   let color = vec4u(clamp(floor(clamp(sum, lo - TOLERANCE, hi + TOLERANCE) + 0.5), vec4f(0.0), vec4f(255.0)));
-  image[i] = color.x | (color.y << 8u) | (color.z << 16u) | (color.w << 24u);
+  image[pixel_index(f.p.x, f.p.y, 0u)] = color.x | (color.y << 8u) | (color.z << 16u) | (color.w << 24u);
+}
+
+// Level 0, never stored. Shape: level 1 (one invocation per 2x2 block).
+@compute @workgroup_size(16, 16, 1)
+fn collapse(@builtin(global_invocation_id) id: vec3u) {
+  let coarse = level_size(1u);
+  if (id.x >= coarse.x || id.y >= coarse.y) {
+    return;
+  }
+  let k = block_of(1u, id.xy);
+  let f00 = fine_pixel(2u * id.xy, 0.0);
+  let f10 = fine_pixel(2u * id.xy + vec2u(1u, 0u), f00.dc);
+  let f01 = fine_pixel(2u * id.xy + vec2u(0u, 1u), f00.dc);
+  let f11 = fine_pixel(2u * id.xy + vec2u(1u, 1u), f00.dc);
+  let d_lo = min(min(f00.dc, f10.dc), min(f01.dc, f11.dc));
+  let d_hi = max(max(f00.dc, f10.dc), max(f01.dc, f11.dc));
+  let z_hi = min(u32(d_hi) + 1u, params.planes - 1u);
+  let layer = coarse.x * coarse.y;
+  var s00 = vec4f(0.0);
+  var s10 = vec4f(0.0);
+  var s01 = vec4f(0.0);
+  var s11 = vec4f(0.0);
+  for (var z = u32(d_lo); z <= z_hi; z++) {
+    let w00 = fine_weight(f00, z);
+    let w10 = fine_weight(f10, z);
+    let w01 = fine_weight(f01, z);
+    let w11 = fine_weight(f11, z);
+    if (w00 == 0.0 && w10 == 0.0 && w01 == 0.0 && w11 == 0.0) {
+      continue;
+    }
+    let g = gauss_nine(k, params.planes * level_offset(1u) + z * layer);
+    if (w00 != 0.0) {
+      s00 += w00 * (plane_at(f00, z) - expand_in(g, 0u, 0u));
+    }
+    if (w10 != 0.0) {
+      s10 += w10 * (plane_at(f10, z) - expand_in(g, 1u, 0u));
+    }
+    if (w01 != 0.0) {
+      s01 += w01 * (plane_at(f01, z) - expand_in(g, 0u, 1u));
+    }
+    if (w11 != 0.0) {
+      s11 += w11 * (plane_at(f11, z) - expand_in(g, 1u, 1u));
+    }
+  }
+  let b = blended_nine(k, level_offset(1u));
+  finish(f00, s00 + expand_in(b, 0u, 0u));
+  finish(f10, s10 + expand_in(b, 1u, 0u));
+  finish(f01, s01 + expand_in(b, 0u, 1u));
+  finish(f11, s11 + expand_in(b, 1u, 1u));
 }

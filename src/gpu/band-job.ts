@@ -270,7 +270,8 @@ export function encodeBandJob(
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
         const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
-        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l));
+        // Below the coarsest level one invocation forms a 2x2 block of the level: the next level's shape.
+        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l === PYRAMID_LEVELS ? l : l + 1));
       }
     });
   } else {

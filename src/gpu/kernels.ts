@@ -214,7 +214,7 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
     shared: false,
-    // Shape: the level written, one layer.
+    // Shape: the coarsest level when it is written, else the level below the one written (2x2 blocks), one layer.
     dispatch: perPixel,
   },
   stats: {
