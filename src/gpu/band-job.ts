@@ -265,8 +265,9 @@ export function encodeBandJob(
     stage('composite', (pass) => {
       for (let l = 1; l <= PYRAMID_LEVELS; l++) {
         const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
-        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: 1 });
-        dispatch(pass, 'pyramidReduce', 'columns', group, levelShape(l));
+        // One invocation per pair of outputs: along x in rows, along y in columns.
+        dispatch(pass, 'pyramidReduce', 'rows', group, { width: Math.ceil(levels[l].width / 2), height: levels[l - 1].height, layers: 1 });
+        dispatch(pass, 'pyramidReduce', 'columns', group, { width: levels[l].width, height: Math.ceil(levels[l].height / 2), layers: 1 });
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
         const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);

@@ -204,7 +204,7 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, U, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight
     shared: false,
-    // Shape: the pass's output (rows: w_{l+1} x h_l; columns: w_{l+1} x h_{l+1}), one layer (each invocation loops over the planes).
+    // Shape: one invocation per pair of outputs (rows: ceil(w_{l+1} / 2) x h_l; columns: w_{l+1} x ceil(h_{l+1} / 2)), one layer (each invocation loops over the planes).
     dispatch: perPixel,
   },
   pyramidBlend: {
