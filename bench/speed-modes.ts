@@ -112,7 +112,11 @@ const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.p25.toF
  */
 export function modesSpeedReport(run: ModesSpeedRun): BenchReport {
   const g = run.grid;
+  const names = run.backends.map((b) => b.name).join(',');
+  const command = `focusfuse bench speed --modes --backends ${names} --runs ${g.runs}${g.planes === 11 ? '' : ' --quick'}${g.size === (g.planes === 11 ? 384 : 128) ? '' : ` --size ${g.size}`}`;
   const parts = [
+    `Command: \`${command}\` (or \`node dist/bench.js --modes ...\`).`,
+    '',
     `Wall ms per stack (median, p25..p75) over ${g.runs} rounds; in each round every combination fuses the same synthetic ${g.planes} x ${g.size}^2 stack (JPEG q90 planes) once, version 1 (gaussian+interpolate) first. "x v1": median over the rounds of the combination's time over that round's v1 time, then the ratio of the medians. Stage columns: median ms the backend reports (WebGPU: timestamp queries). Load average (1 min) ${run.load.before.toFixed(1)} before, ${run.load.after.toFixed(1)} after.`,
   ];
   for (const b of run.backends) {
