@@ -335,7 +335,7 @@ const EDGE_SLOT_BYTES = 256;
 
 /**
  * The `edge-aware` depth mode's passes (edge_depth.wgsl), timed as the smooth stage: summary,
- * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, resolve.
+ * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, decide, resolve.
  * Returns the safety counts' buffer (for the readback).
  */
 function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
@@ -343,7 +343,8 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
   const planes = stack.planes.length;
   const iterations = edgeIterations(options.sigma);
   const guide = e.allocate('edge-guide', 12 * e.n);
-  const counts = e.allocate('edge-counts', 4 * countsLength(planes));
+  // The counts (read back), then the two planes the `decide` entry derives from them.
+  const counts = e.allocate('edge-counts', 4 * (countsLength(planes) + 2));
   const slots = e.allocate('edge-params', EDGE_SLOT_BYTES * iterations.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const data = new ArrayBuffer(slots.size);
   const view = new DataView(data);
@@ -370,6 +371,7 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
         e.dispatch(pass, 'edgeDepth', 'columns', g, e.imageShape);
       }
     }
+    e.dispatch(pass, 'edgeDepth', 'decide', groups[0], e.imageShape);
     e.dispatch(pass, 'edgeDepth', 'resolve', groups[0], e.imageShape);
   });
   return counts;

@@ -176,17 +176,19 @@ export const KERNELS = {
     label: 'focusfuse.edge_depth',
     code: commonWgsl + lumaOfWgsl + edgeDepthWgsl,
     // Run in this order; rows and columns once per iteration (see edge_depth.wgsl).
-    entryPoints: ['summary', 'row_max', 'weigh', 'rows', 'columns', 'resolve'],
+    entryPoints: ['summary', 'row_max', 'weigh', 'rows', 'columns', 'decide', 'resolve'],
     workgroupSize: [TILE, TILE, 1],
     // params, planes, focus, raw_depth, confidence, guide, sums, depth, counts, edge (one slot per iteration)
     bindings: [U, RO, RO, RO, RO, RW, RW, RW, RW, U],
     shared: false,
     dispatch: (shape, entryPoint) =>
-      entryPoint === 'rows'
-        ? [ceilDiv(shape.height, EDGE_LINES_PER_GROUP), 1, 1]
-        : entryPoint === 'columns'
-          ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
-          : perPixel(shape),
+      entryPoint === 'decide'
+        ? [1, 1, 1]
+        : entryPoint === 'rows'
+          ? [ceilDiv(shape.height, EDGE_LINES_PER_GROUP), 1, 1]
+          : entryPoint === 'columns'
+            ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
+            : perPixel(shape),
   },
   composite: {
     label: 'focusfuse.composite',
