@@ -47,6 +47,7 @@ struct Nine {
   a20: vec4f, a21: vec4f, a22: vec4f,
 }
 
+// One reader per buffer: WGSL cannot pass a storage buffer to a function portably.
 fn gauss_nine(k: Block, base: u32) -> Nine {
   return Nine(
     gauss[base + k.r0 + k.c0], gauss[base + k.r0 + k.c1], gauss[base + k.r0 + k.c2],
