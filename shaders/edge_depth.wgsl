@@ -13,11 +13,14 @@
 //            layers, J[k] += w_k (J[k-1] - J[k]), w_k = exp(log_feedback (1 + ratio gH_k)); run
 //            once per iteration with that iteration's `edge` block (the host binds slot i).
 //   columns  one invocation per column, the same with gV.
-//   resolve  per pixel: the fallback plane when the counts ask for one (fallbackPlane), else raw D
-//            when smoothing is off (smooth_radius = 0), else (sums[0] + prior_weight P) /
-//            (sums[1] + prior_weight), P = priorPlane (the dominant argmax plane).
+//   decide   one invocation: the stack's fallback plane (fallbackPlane, -1 for none) and prior plane
+//            P (priorPlane, the dominant argmax plane) from the counts, into the two slots after
+//            them (once, not ~35 atomic loads per pixel in resolve).
+//   resolve  per pixel: the fallback plane when there is one, else raw D when smoothing is off
+//            (smooth_radius = 0), else (sums[0] + prior_weight P) / (sums[1] + prior_weight).
 // Layout: `planes` = Z packed RGBA8 layers; `focus` = Z f32 layers (written by depth.wgsl);
-//         `guide` = 3 layers; `sums` = 2 layers; `depth` = 1 layer; `counts` = 1 + 3 Z u32.
+//         `guide` = 3 layers; `sums` = 2 layers; `depth` = 1 layer; `counts` = 1 + 3 Z u32 (read
+//         back), then the 2 planes `decide` writes (i32 bits).
 // Tiling: 16x16 workgroups everywhere. Per-pixel entries: dispatch (ceil(W/16), ceil(H/16), 1).
 //   Line entries: invocation (group.x * 256 + local index) owns one line, dispatch
 //   (ceil(lines / 256), 1, 1): the recursion is sequential along a line, lines are independent.
@@ -220,6 +223,19 @@ fn fallback_plane() -> i32 {
   return -1;
 }
 
+// Index of the first of the two slots `decide` writes: countsLength(Z).
+fn decided_at() -> u32 {
+  return 1u + 3u * params.planes;
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn decide(@builtin(global_invocation_id) id: vec3u) {
+  if (id.x == 0u && id.y == 0u) {
+    atomicStore(&counts[decided_at()], bitcast<u32>(fallback_plane()));
+    atomicStore(&counts[decided_at() + 1u], bitcast<u32>(prior_plane()));
+  }
+}
+
 @compute @workgroup_size(16, 16, 1)
 fn resolve(@builtin(global_invocation_id) id: vec3u) {
   let p = id.xy;
@@ -227,13 +243,14 @@ fn resolve(@builtin(global_invocation_id) id: vec3u) {
     return;
   }
   let i = pixel_index(p.x, p.y, 0u);
-  let plane = fallback_plane();
+  let plane = bitcast<i32>(atomicLoad(&counts[decided_at()]));
   if (plane >= 0) {
     depth[i] = f32(plane);
   } else if (params.smooth_radius == 0u) {
     depth[i] = raw_depth[i];
   } else {
     let prior = edge.prior_weight;
-    depth[i] = (sums[i] + prior * f32(prior_plane())) / (sums[pixel_index(p.x, p.y, 1u)] + prior);
+    let prior_plane = bitcast<i32>(atomicLoad(&counts[decided_at() + 1u]));
+    depth[i] = (sums[i] + prior * f32(prior_plane)) / (sums[pixel_index(p.x, p.y, 1u)] + prior);
   }
 }

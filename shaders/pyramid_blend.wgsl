@@ -9,9 +9,14 @@
 // m, m+1 with 1/2, 1/2; reads clamped to the coarse level. Planes with w = 0 at the pixel are skipped.
 // Layout: `gauss` / `weights` as in pyramid_reduce.wgsl; `blended` holds levels 1..L of one layer
 // (level l at level_offset(l)); `image` is one layer of packed RGBA8.
-// Tiling: one invocation per pixel of the level, 16x16 workgroups, dispatch (ceil(w_l/16), ceil(h_l/16), 1);
-// each invocation loops over the Z planes and reads 3x3 coarse pixels per plane with weight.
-
+// Tiling: 16x16 workgroups. The coarsest level: one invocation per pixel, looping over the Z planes.
+// Every finer level l (and the collapse, l = 0): one invocation per 2x2 block of level-l pixels
+// (2m + dx, 2n + dy), dispatch (ceil(w_{l+1}/16), ceil(h_{l+1}/16), 1): the expand of all four reads
+// the same 3x3 coarse pixels m-1..m+1 x n-1..n+1 (clamped), so a plane's nine values are read once
+// for four pixels (not 4 x 9 reads) and only for planes with weight at one of them. collapse visits,
+// per block, the planes from the least floor(Dc) to the largest floor(Dc) + 1 of its pixels: w_z > 0
+// needs |Dc - z| < 0.5 + SOFTNESS / 2 = 0.75. The clamp's planes (|Dc - z| <= 1) are floor(Dc) and
+// floor(Dc) + 1, plus floor(Dc) - 1 where Dc is a whole plane.
 const REACH: f32 = 1.0;
 const TOLERANCE: f32 = 0.0;
 
@@ -23,97 +28,226 @@ const TOLERANCE: f32 = 0.0;
 @group(0) @binding(6) var<storage, read_write> blended: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> image: array<u32>;
 
-struct Taps {
-  index: vec3u,
-  weight: vec3f,
+// The 3x3 coarse pixels of a block at coarse pixel b: columns, and rows as offsets into a layer.
+// Written out as scalars (and the nine values as fields, not an array): a dynamically indexed array
+// costs SwiftShader a private-memory round trip per element.
+struct Block {
+  c0: u32, c1: u32, c2: u32,
+  r0: u32, r1: u32, r2: u32,
 }
 
-fn expand_taps(x: u32, n: u32) -> Taps {
-  let m = x / 2u;
-  let hi = n - 1u;
-  if ((x & 1u) == 0u) {
-    return Taps(vec3u(select(m - 1u, 0u, m == 0u), min(m, hi), min(m + 1u, hi)), vec3f(0.125, 0.75, 0.125));
-  }
-  return Taps(vec3u(min(m, hi), min(m + 1u, hi), min(m + 1u, hi)), vec3f(0.5, 0.5, 0.0));
-}
-
-// expand of level `coarse` (>= 1) at fine pixel p, from `gauss` (plane z) or from `blended`.
-fn expand_at(coarse: u32, z: u32, p: vec2u, from_blended: bool) -> vec4f {
+fn block_of(coarse: u32, b: vec2u) -> Block {
   let s = level_size(coarse);
-  let base = select(params.planes * level_offset(coarse) + z * s.x * s.y, level_offset(coarse), from_blended);
-  let tx = expand_taps(p.x, s.x);
-  let ty = expand_taps(p.y, s.y);
-  var sum = vec4f(0.0);
-  for (var j = 0u; j < 3u; j++) {
-    let row = base + ty.index[j] * s.x;
-    for (var i = 0u; i < 3u; i++) {
-      let w = ty.weight[j] * tx.weight[i];
-      if (from_blended) {
-        sum += w * blended[row + tx.index[i]];
-      } else {
-        sum += w * gauss[row + tx.index[i]];
-      }
-    }
-  }
-  return sum;
+  return Block(max(b.x, 1u) - 1u, b.x, min(b.x + 1u, s.x - 1u), (max(b.y, 1u) - 1u) * s.x, b.y * s.x, min(b.y + 1u, s.y - 1u) * s.x);
 }
 
+struct Nine {
+  a00: vec4f, a01: vec4f, a02: vec4f,
+  a10: vec4f, a11: vec4f, a12: vec4f,
+  a20: vec4f, a21: vec4f, a22: vec4f,
+}
+
+// One reader per buffer: WGSL cannot pass a storage buffer to a function portably.
+fn gauss_nine(k: Block, base: u32) -> Nine {
+  return Nine(
+    gauss[base + k.r0 + k.c0], gauss[base + k.r0 + k.c1], gauss[base + k.r0 + k.c2],
+    gauss[base + k.r1 + k.c0], gauss[base + k.r1 + k.c1], gauss[base + k.r1 + k.c2],
+    gauss[base + k.r2 + k.c0], gauss[base + k.r2 + k.c1], gauss[base + k.r2 + k.c2]);
+}
+
+fn blended_nine(k: Block, base: u32) -> Nine {
+  return Nine(
+    blended[base + k.r0 + k.c0], blended[base + k.r0 + k.c1], blended[base + k.r0 + k.c2],
+    blended[base + k.r1 + k.c0], blended[base + k.r1 + k.c1], blended[base + k.r1 + k.c2],
+    blended[base + k.r2 + k.c0], blended[base + k.r2 + k.c1], blended[base + k.r2 + k.c2]);
+}
+
+// Expand taps on (m-1, m, m+1) of the fine pixel 2m + d: even (1/8, 3/4, 1/8), odd (0, 1/2, 1/2).
+fn expand_weights(d: u32) -> vec3f {
+  return select(vec3f(0.125, 0.75, 0.125), vec3f(0.0, 0.5, 0.5), d == 1u);
+}
+
+// The expand at the block's fine pixel (dx, dy).
+fn expand_in(v: Nine, dx: u32, dy: u32) -> vec4f {
+  let tx = expand_weights(dx);
+  let ty = expand_weights(dy);
+  return ty.x * (tx.x * v.a00 + tx.y * v.a01 + tx.z * v.a02)
+       + ty.y * (tx.x * v.a10 + tx.y * v.a11 + tx.z * v.a12)
+       + ty.z * (tx.x * v.a20 + tx.y * v.a21 + tx.z * v.a22);
+}
+
+// Levels L..1. Shape: level L itself for l = L, else level l + 1 (one invocation per 2x2 block).
 @compute @workgroup_size(16, 16, 1)
 fn blend(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;  // 1..LEVELS
   let size = level_size(l);
-  if (id.x >= size.x || id.y >= size.y) {
+  let layer = size.x * size.y;
+  if (l == LEVELS) {
+    if (id.x >= size.x || id.y >= size.y) {
+      return;
+    }
+    var i = params.planes * level_offset(l) + id.y * size.x + id.x;
+    var sum = vec4f(0.0);
+    for (var z = 0u; z < params.planes; z++) {
+      let w = weights[i];
+      if (w != 0.0) {
+        sum += w * gauss[i];
+      }
+      i += layer;
+    }
+    blended[level_offset(l) + id.y * size.x + id.x] = sum;
     return;
   }
-  var sum = vec4f(0.0);
+  let coarse = level_size(l + 1u);
+  if (id.x >= coarse.x || id.y >= coarse.y) {
+    return;
+  }
+  let k = block_of(l + 1u, id.xy);
+  // The block's pixels in a level-l layer; a pixel past the level's edge (odd sizes) is left out.
+  let has_x1 = 2u * id.x + 1u < size.x;
+  let has_y1 = 2u * id.y + 1u < size.y;
+  let p00 = 2u * id.y * size.x + 2u * id.x;
+  let p10 = p00 + 1u;
+  let p01 = p00 + size.x;
+  let p11 = p01 + 1u;
+  var s00 = vec4f(0.0);
+  var s10 = vec4f(0.0);
+  var s01 = vec4f(0.0);
+  var s11 = vec4f(0.0);
+  var i = params.planes * level_offset(l);
+  var base = params.planes * level_offset(l + 1u);
   for (var z = 0u; z < params.planes; z++) {
-    let i = pyramid_index(l, z, id.xy);
-    let w = weights[i];
-    if (w == 0.0) {
-      continue;
+    let w00 = weights[i + p00];
+    var w10 = 0.0;
+    var w01 = 0.0;
+    var w11 = 0.0;
+    if (has_x1) {
+      w10 = weights[i + p10];
     }
-    var detail = gauss[i];
-    if (l < LEVELS) {
-      detail -= expand_at(l + 1u, z, id.xy, false);
+    if (has_y1) {
+      w01 = weights[i + p01];
+      if (has_x1) {
+        w11 = weights[i + p11];
+      }
     }
-    sum += w * detail;
+    if (w00 != 0.0 || w10 != 0.0 || w01 != 0.0 || w11 != 0.0) {
+      let g = gauss_nine(k, base);
+      if (w00 != 0.0) {
+        s00 += w00 * (gauss[i + p00] - expand_in(g, 0u, 0u));
+      }
+      if (w10 != 0.0) {
+        s10 += w10 * (gauss[i + p10] - expand_in(g, 1u, 0u));
+      }
+      if (w01 != 0.0) {
+        s01 += w01 * (gauss[i + p01] - expand_in(g, 0u, 1u));
+      }
+      if (w11 != 0.0) {
+        s11 += w11 * (gauss[i + p11] - expand_in(g, 1u, 1u));
+      }
+    }
+    i += layer;
+    base += coarse.x * coarse.y;
   }
-  if (l < LEVELS) {
-    sum += expand_at(l + 1u, 0u, id.xy, true);
+  let out = level_offset(l);
+  let b = blended_nine(k, level_offset(l + 1u));
+  blended[out + p00] = s00 + expand_in(b, 0u, 0u);
+  if (has_x1) {
+    blended[out + p10] = s10 + expand_in(b, 1u, 0u);
   }
-  blended[level_offset(l) + id.y * size.x + id.x] = sum;
+  if (has_y1) {
+    blended[out + p01] = s01 + expand_in(b, 0u, 1u);
+    if (has_x1) {
+      blended[out + p11] = s11 + expand_in(b, 1u, 1u);
+    }
+  }
 }
 
-@compute @workgroup_size(16, 16, 1)
-fn collapse(@builtin(global_invocation_id) id: vec3u) {
-  let p = id.xy;
+// One full-resolution pixel of a collapse block: where it is, its clamped depth, and whether it is in the image.
+struct Fine {
+  p: vec2u,
+  dc: f32,
+  valid: bool,
+}
+
+fn fine_pixel(p: vec2u, fallback: f32) -> Fine {
   if (!inside(p)) {
+    return Fine(p, fallback, false);
+  }
+  return Fine(p, clamped_depth(pixel_index(p.x, p.y, 0u)), true);
+}
+
+fn fine_weight(f: Fine, z: u32) -> f32 {
+  return select(0.0, plane_weight(f.dc, z), f.valid);
+}
+
+fn plane_at(f: Fine, z: u32) -> vec4f {
+  return unpack_rgba(planes[pixel_index(f.p.x, f.p.y, z)]);
+}
+
+// Clamp into the range of the planes within REACH of Dc, round half up, pack RGBA8.
+fn finish(f: Fine, sum: vec4f) {
+  if (!f.valid) {
     return;
   }
-  let i = pixel_index(p.x, p.y, 0u);
-  let dc = clamped_depth(i);
-  var sum = vec4f(0.0);
-  // w_z > 0 only for |Dc - z| < 0.5 + SOFTNESS / 2: at most two planes.
-  let reach = 0.5 + 0.5 * SOFTNESS;
-  let first = u32(max(0.0, floor(dc - reach)));
-  let last = u32(min(f32(params.planes - 1u), ceil(dc + reach)));
-  for (var z = first; z <= last; z++) {
-    let w = plane_weight(dc, z);
-    if (w == 0.0) {
-      continue;
-    }
-    sum += w * (unpack_rgba(planes[pixel_index(p.x, p.y, z)]) - expand_at(1u, z, p, false));
-  }
-  sum += expand_at(1u, 0u, p, true);
-  let z_lo = u32(max(0.0, ceil(dc - REACH)));
-  let z_hi = u32(min(f32(params.planes - 1u), floor(dc + REACH)));
-  var lo = vec4f(255.0);
-  var hi = vec4f(0.0);
-  for (var z = z_lo; z <= z_hi; z++) {
-    let v = unpack_rgba(planes[pixel_index(p.x, p.y, z)]);
-    lo = min(lo, v);
-    hi = max(hi, v);
+  let z0 = u32(f.dc);
+  let a = plane_at(f, z0);
+  let b = plane_at(f, min(z0 + 1u, params.planes - 1u));
+  var lo = min(a, b);
+  var hi = max(a, b);
+  if (f.dc == f32(z0) && z0 > 0u) {
+    let below = plane_at(f, z0 - 1u);
+    lo = min(lo, below);
+    hi = max(hi, below);
   }
   let color = vec4u(clamp(floor(clamp(sum, lo - TOLERANCE, hi + TOLERANCE) + 0.5), vec4f(0.0), vec4f(255.0)));
-  image[i] = color.x | (color.y << 8u) | (color.z << 16u) | (color.w << 24u);
+  image[pixel_index(f.p.x, f.p.y, 0u)] = color.x | (color.y << 8u) | (color.z << 16u) | (color.w << 24u);
+}
+
+// Level 0, never stored. Shape: level 1 (one invocation per 2x2 block).
+@compute @workgroup_size(16, 16, 1)
+fn collapse(@builtin(global_invocation_id) id: vec3u) {
+  let coarse = level_size(1u);
+  if (id.x >= coarse.x || id.y >= coarse.y) {
+    return;
+  }
+  let k = block_of(1u, id.xy);
+  let f00 = fine_pixel(2u * id.xy, 0.0);
+  let f10 = fine_pixel(2u * id.xy + vec2u(1u, 0u), f00.dc);
+  let f01 = fine_pixel(2u * id.xy + vec2u(0u, 1u), f00.dc);
+  let f11 = fine_pixel(2u * id.xy + vec2u(1u, 1u), f00.dc);
+  let d_lo = min(min(f00.dc, f10.dc), min(f01.dc, f11.dc));
+  let d_hi = max(max(f00.dc, f10.dc), max(f01.dc, f11.dc));
+  let z_hi = min(u32(d_hi) + 1u, params.planes - 1u);
+  let layer = coarse.x * coarse.y;
+  var s00 = vec4f(0.0);
+  var s10 = vec4f(0.0);
+  var s01 = vec4f(0.0);
+  var s11 = vec4f(0.0);
+  for (var z = u32(d_lo); z <= z_hi; z++) {
+    let w00 = fine_weight(f00, z);
+    let w10 = fine_weight(f10, z);
+    let w01 = fine_weight(f01, z);
+    let w11 = fine_weight(f11, z);
+    if (w00 == 0.0 && w10 == 0.0 && w01 == 0.0 && w11 == 0.0) {
+      continue;
+    }
+    let g = gauss_nine(k, params.planes * level_offset(1u) + z * layer);
+    if (w00 != 0.0) {
+      s00 += w00 * (plane_at(f00, z) - expand_in(g, 0u, 0u));
+    }
+    if (w10 != 0.0) {
+      s10 += w10 * (plane_at(f10, z) - expand_in(g, 1u, 0u));
+    }
+    if (w01 != 0.0) {
+      s01 += w01 * (plane_at(f01, z) - expand_in(g, 0u, 1u));
+    }
+    if (w11 != 0.0) {
+      s11 += w11 * (plane_at(f11, z) - expand_in(g, 1u, 1u));
+    }
+  }
+  let b = blended_nine(k, level_offset(1u));
+  finish(f00, s00 + expand_in(b, 0u, 0u));
+  finish(f10, s10 + expand_in(b, 1u, 0u));
+  finish(f01, s01 + expand_in(b, 0u, 1u));
+  finish(f11, s11 + expand_in(b, 1u, 1u));
 }

@@ -9,9 +9,11 @@
 // Layout: `gauss` (vec4f) and `weights` (f32) hold levels 1..L of all planes: level l starts at
 // Z * (pixels of levels 1..l-1), then Z layers of w_l x h_l, w_l = ceil(w_{l-1} / 2) (pyramid_levels.wgsl).
 // `row_colour` / `row_weight` hold the rows pass of one level: Z layers of w_{l+1} x h_l.
-// Tiling: one invocation per output pixel and plane, 16x16 workgroups; rows dispatch
-// (ceil(w_{l+1}/16), ceil(h_l/16), Z), columns (ceil(w_{l+1}/16), ceil(h_{l+1}/16), Z); 5 reads each
-// (separable: 7.5 reads per output pixel instead of 25; no shared tile, reads overlap only 2.5x).
+// Tiling: one invocation per pair of neighbouring outputs (along x in rows, along y in columns),
+// looping over the Z planes (the tap positions, and at level 0 -> 1 the seven depths, are the same
+// for every plane: read and computed once, not Z times), 16x16 workgroups; rows dispatch
+// (ceil(ceil(w_{l+1}/2)/16), ceil(h_l/16), 1), columns (ceil(w_{l+1}/16), ceil(ceil(h_{l+1}/2)/16), 1);
+// 7 reads per plane and pair (separable: 5.25 reads per output pixel instead of 25; no shared tile).
 // Bands: the host starts a band on a multiple of 2^LEVELS rows, so band level rows sit on the
 // image's grid, and adds PYRAMID_HALO rows of halo (src/gpu/plan.ts).
 
@@ -23,53 +25,121 @@
 @group(0) @binding(6) var<storage, read_write> row_colour: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> row_weight: array<f32>;
 
-const TAPS = array<f32, 5>(0.0625, 0.25, 0.375, 0.25, 0.0625);
+// Each invocation forms two neighbouring outputs, 2m and 2m + 1 (along x in `rows`, along y in
+// `columns`): their taps k_i read the seven source positions c - 2 .. c + 4, c = 2 (2m), clamped into
+// [0, n - 1] (7 reads for two outputs instead of 10). Written out tap by tap: a dynamically indexed
+// array or loop costs SwiftShader a private-memory round trip per tap.
+struct Reach {
+  x0: u32, x1: u32, x2: u32, x3: u32, x4: u32, x5: u32, x6: u32,
+}
 
+fn reach(m: u32, n: u32) -> Reach {
+  let c = 4u * m;  // the first output's centre 2 (2m) <= n - 1 for every output pixel
+  let hi = n - 1u;
+  return Reach(max(c, 2u) - 2u, max(c, 1u) - 1u, c, min(c + 1u, hi), min(c + 2u, hi), min(c + 3u, hi), min(c + 4u, hi));
+}
+
+fn taps5(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, a4: vec4f) -> vec4f {
+  return 0.0625 * a0 + 0.25 * a1 + 0.375 * a2 + 0.25 * a3 + 0.0625 * a4;
+}
+
+fn taps5_scalar(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32) -> f32 {
+  return 0.0625 * a0 + 0.25 * a1 + 0.375 * a2 + 0.25 * a3 + 0.0625 * a4;
+}
+
+// Shape: (ceil(w_{l+1} / 2), h_l): one invocation per pair of outputs along x.
 @compute @workgroup_size(16, 16, 1)
 fn rows(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;  // the level written, >= 1
   let src = level_size(l - 1u);
   let w_out = level_size(l).x;
-  let z = id.z;
-  if (id.x >= w_out || id.y >= src.y || z >= params.planes) {
+  let x_out = 2u * id.x;
+  if (x_out >= w_out || id.y >= src.y) {
     return;
   }
-  var colour = vec4f(0.0);
-  var weight = 0.0;
-  let base = params.planes * level_offset(l - 1u) + (z * src.y + id.y) * src.x;  // level >= 1 only
-  for (var i = 0u; i < 5u; i++) {
-    let sx = u32(clamp(i32(2u * id.x + i) - 2, 0, i32(src.x) - 1));
-    if (l == 1u) {
-      colour += TAPS[i] * unpack_rgba(planes[pixel_index(sx, id.y, z)]);
-      weight += TAPS[i] * plane_weight(clamped_depth(pixel_index(sx, id.y, 0u)), z);
-    } else {
-      colour += TAPS[i] * gauss[base + sx];
-      weight += TAPS[i] * weights[base + sx];
+  let second = x_out + 1u < w_out;
+  let r = reach(id.x, src.x);
+  let out_layer = src.y * w_out;
+  let layer = src.x * src.y;
+  var d = id.y * w_out + x_out;
+  if (l == 1u) {
+    // Level 0 is the source: the seven depths (the weights' inputs) are the same for every plane.
+    var row = id.y * src.x;
+    let d0 = clamped_depth(row + r.x0);
+    let d1 = clamped_depth(row + r.x1);
+    let d2 = clamped_depth(row + r.x2);
+    let d3 = clamped_depth(row + r.x3);
+    let d4 = clamped_depth(row + r.x4);
+    let d5 = clamped_depth(row + r.x5);
+    let d6 = clamped_depth(row + r.x6);
+    for (var z = 0u; z < params.planes; z++) {
+      let a0 = unpack_rgba(planes[row + r.x0]);
+      let a1 = unpack_rgba(planes[row + r.x1]);
+      let a2 = unpack_rgba(planes[row + r.x2]);
+      let a3 = unpack_rgba(planes[row + r.x3]);
+      let a4 = unpack_rgba(planes[row + r.x4]);
+      let w2 = plane_weight(d2, z);
+      let w3 = plane_weight(d3, z);
+      let w4 = plane_weight(d4, z);
+      row_colour[d] = taps5(a0, a1, a2, a3, a4);
+      row_weight[d] = taps5_scalar(plane_weight(d0, z), plane_weight(d1, z), w2, w3, w4);
+      if (second) {
+        row_colour[d + 1u] = taps5(a2, a3, a4, unpack_rgba(planes[row + r.x5]), unpack_rgba(planes[row + r.x6]));
+        row_weight[d + 1u] = taps5_scalar(w2, w3, w4, plane_weight(d5, z), plane_weight(d6, z));
+      }
+      row += layer;
+      d += out_layer;
     }
+    return;
   }
-  let d = (z * src.y + id.y) * w_out + id.x;
-  row_colour[d] = colour;
-  row_weight[d] = weight;
+  var row = params.planes * level_offset(l - 1u) + id.y * src.x;
+  for (var z = 0u; z < params.planes; z++) {
+    let a2 = gauss[row + r.x2];
+    let a3 = gauss[row + r.x3];
+    let a4 = gauss[row + r.x4];
+    let w2 = weights[row + r.x2];
+    let w3 = weights[row + r.x3];
+    let w4 = weights[row + r.x4];
+    row_colour[d] = taps5(gauss[row + r.x0], gauss[row + r.x1], a2, a3, a4);
+    row_weight[d] = taps5_scalar(weights[row + r.x0], weights[row + r.x1], w2, w3, w4);
+    if (second) {
+      row_colour[d + 1u] = taps5(a2, a3, a4, gauss[row + r.x5], gauss[row + r.x6]);
+      row_weight[d + 1u] = taps5_scalar(w2, w3, w4, weights[row + r.x5], weights[row + r.x6]);
+    }
+    row += layer;
+    d += out_layer;
+  }
 }
 
+// Shape: (w_{l+1}, ceil(h_{l+1} / 2)): one invocation per pair of outputs along y.
 @compute @workgroup_size(16, 16, 1)
 fn columns(@builtin(global_invocation_id) id: vec3u) {
   let l = pass_level.level;
   let size = level_size(l);
   let h_src = level_size(l - 1u).y;
-  let z = id.z;
-  if (id.x >= size.x || id.y >= size.y || z >= params.planes) {
+  let y_out = 2u * id.y;
+  if (id.x >= size.x || y_out >= size.y) {
     return;
   }
-  var colour = vec4f(0.0);
-  var weight = 0.0;
-  for (var j = 0u; j < 5u; j++) {
-    let sy = u32(clamp(i32(2u * id.y + j) - 2, 0, i32(h_src) - 1));
-    let s = (z * h_src + sy) * size.x + id.x;
-    colour += TAPS[j] * row_colour[s];
-    weight += TAPS[j] * row_weight[s];
+  let second = y_out + 1u < size.y;
+  let r = reach(id.y, h_src);
+  let w = size.x;
+  var column = id.x;
+  var d = params.planes * level_offset(l) + y_out * w + id.x;
+  for (var z = 0u; z < params.planes; z++) {
+    let a2 = row_colour[column + r.x2 * w];
+    let a3 = row_colour[column + r.x3 * w];
+    let a4 = row_colour[column + r.x4 * w];
+    let w2 = row_weight[column + r.x2 * w];
+    let w3 = row_weight[column + r.x3 * w];
+    let w4 = row_weight[column + r.x4 * w];
+    gauss[d] = taps5(row_colour[column + r.x0 * w], row_colour[column + r.x1 * w], a2, a3, a4);
+    weights[d] = taps5_scalar(row_weight[column + r.x0 * w], row_weight[column + r.x1 * w], w2, w3, w4);
+    if (second) {
+      gauss[d + w] = taps5(a2, a3, a4, row_colour[column + r.x5 * w], row_colour[column + r.x6 * w]);
+      weights[d + w] = taps5_scalar(w2, w3, w4, row_weight[column + r.x5 * w], row_weight[column + r.x6 * w]);
+    }
+    column += h_src * w;
+    d += size.x * size.y;
   }
-  let d = params.planes * level_offset(l) + (z * size.y + id.y) * size.x + id.x;
-  gauss[d] = colour;
-  weights[d] = weight;
 }

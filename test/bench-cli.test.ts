@@ -90,6 +90,33 @@ describe('focusfuse bench speed --quick', () => {
   });
 });
 
+describe('focusfuse bench speed --modes --quick', () => {
+  it('times every mode combination against version 1, taking turns, with the load average', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'speed-modes');
+    const run = await cli('bench', 'speed', '--modes', '--quick', '--backends', 'cpu', '--runs', '2', '--no-enfuse', '--quiet', '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('x v1 (per round)');
+    const report = await onlyReport(out);
+    expect(report.dir).toContain('_speed-modes_');
+    const json = report.json as {
+      grid: { size: number; planes: number; runs: number };
+      load: { before: number; after: number };
+      backends: { name: string; combos: { name: string; wall: { median: number }; roundRatio: { median: number }; stages: Record<string, number> }[] }[];
+    };
+    expect(json.grid).toEqual({ size: 128, planes: 7, runs: 2 });
+    expect(json.load.before).toBeGreaterThanOrEqual(0);
+    const [cpu] = json.backends;
+    expect(cpu.name).toBe('cpu');
+    expect(cpu.combos.map((c) => c.name)).toEqual(['gaussian+interpolate', 'gaussian+pyramid', 'edge-aware+interpolate', 'edge-aware+pyramid']);
+    expect(cpu.combos[0].roundRatio.median).toBe(1);
+    for (const c of cpu.combos) {
+      expect(c.wall.median, c.name).toBeGreaterThan(0);
+      expect(c.stages.composite, c.name).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
 describe('focusfuse bench metrics <CCCID tree>', () => {
   it('reports no-reference figures per class', { timeout: 120_000 }, async () => {
     const tree = join(dir, 'tree');

@@ -15,6 +15,7 @@ import { MODES_GRID, QUICK_MODES_GRID, modesReport, runModesBench, runRealModes 
 import { relative } from 'node:path';
 import { writeReport, type BenchReport } from '../../bench/report.js';
 import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
+import { modesSpeedReport, runModesSpeed } from '../../bench/speed-modes.js';
 import { choiceFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
 
 const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', 'cpu-reference', ...GPU_RUNTIMES];
@@ -59,6 +60,9 @@ speed              per backend and runtime, per stage and end to end, median and
                    spread, image sides 256..4096, 3..41 planes, batches, decode floor;
                    cpu: the reference and the fast path per stage side by side
                    (alternating runs) and 21 x 2048^2 on the fast path (time, peak RSS)
+speed --modes      ms per stack of every depth mode x composite mode (nearest left
+                   out) against version 1 on one 11 x 384^2 stack, per backend, the
+                   combinations taking turns in every round: median and ratio to v1
 
 Options:
   -o, --out <dir>       write report.md, SVG plots and results.json into
@@ -88,9 +92,10 @@ Options:
                         default none). On a folder each stack is registered once, on the
                         CPU, and every measure and peer fuses the registered planes: what
                         unregistered real stacks (focus breathing) need
-  --modes               metrics: compare the fusion modes (see above) instead of measures
+  --modes               metrics, speed: compare the fusion modes (see above) instead of measures
   --seeds <list>        metrics --modes: scene seeds (default 1,2,3; quick 1)
-  --size <px>           metrics --modes: image side of the scenes (default 384; quick 128)
+  --size <px>           metrics --modes, speed --modes: image side (default 384; quick 128,
+                        speed --modes --quick also 7 planes instead of 11)
   -q, --quiet           no progress lines
   -h, --help            this text
 
@@ -99,6 +104,7 @@ Examples:
   focusfuse bench metrics data/CCCID --limit 40 --out bench-results
   focusfuse bench metrics real-stacks/ --align similarity --limit 4
   focusfuse bench speed --backends cpu,node --out bench-results
+  focusfuse bench speed --modes --backends node,headless --runs 9 --out bench-results
   focusfuse bench metrics --peer 'mytool=mytool -o {out} {in}'`;
 
 function listFlag<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
@@ -156,6 +162,11 @@ export const benchCommand: Command = {
       grid.runs = positiveInteger('--runs', values.runs) ?? grid.runs;
       if (values.sizes !== undefined) grid.sizes = values.sizes.split(',').map((size) => positiveInteger('--sizes', size) as number);
       const backends = listFlag('--backends', values.backends, BACKEND_NAMES, values.quick ? ['cpu'] : BACKEND_NAMES.filter((name) => name !== 'cpu-reference'));
+      if (values.modes) {
+        const size = positiveInteger('--size', values.size) ?? (values.quick ? 128 : grid.baseSize);
+        const planes = values.quick ? 7 : grid.basePlanes;
+        return finish(modesSpeedReport(await runModesSpeed({ size, planes, runs: grid.runs }, { backends, log })), values.out);
+      }
       return finish(speedReport(await runSpeedBench(grid, { backends, peers, measures, log })), values.out);
     }
 

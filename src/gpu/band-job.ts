@@ -265,12 +265,14 @@ export function encodeBandJob(
     stage('composite', (pass) => {
       for (let l = 1; l <= PYRAMID_LEVELS; l++) {
         const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
-        dispatch(pass, 'pyramidReduce', 'rows', group, { width: levels[l].width, height: levels[l - 1].height, layers: planes });
-        dispatch(pass, 'pyramidReduce', 'columns', group, { ...levelShape(l), layers: planes });
+        // One invocation per pair of outputs: along x in rows, along y in columns.
+        dispatch(pass, 'pyramidReduce', 'rows', group, { width: Math.ceil(levels[l].width / 2), height: levels[l - 1].height, layers: 1 });
+        dispatch(pass, 'pyramidReduce', 'columns', group, { width: levels[l].width, height: Math.ceil(levels[l].height / 2), layers: 1 });
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
         const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
-        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l));
+        // Below the coarsest level one invocation forms a 2x2 block of the level: the next level's shape.
+        dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l === PYRAMID_LEVELS ? l : l + 1));
       }
     });
   } else {
@@ -333,7 +335,7 @@ const EDGE_SLOT_BYTES = 256;
 
 /**
  * The `edge-aware` depth mode's passes (edge_depth.wgsl), timed as the smooth stage: summary,
- * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, resolve.
+ * max filter + weights, EDGE_ITERATIONS x (rows, columns) with that iteration's uniform slot, decide, resolve.
  * Returns the safety counts' buffer (for the readback).
  */
 function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
@@ -341,7 +343,8 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
   const planes = stack.planes.length;
   const iterations = edgeIterations(options.sigma);
   const guide = e.allocate('edge-guide', 12 * e.n);
-  const counts = e.allocate('edge-counts', 4 * countsLength(planes));
+  // The counts (read back), then the two planes the `decide` entry derives from them.
+  const counts = e.allocate('edge-counts', 4 * (countsLength(planes) + 2));
   const slots = e.allocate('edge-params', EDGE_SLOT_BYTES * iterations.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const data = new ArrayBuffer(slots.size);
   const view = new DataView(data);
@@ -368,6 +371,7 @@ function encodeEdgeDepth(e: EdgeDepthEncoding): Binding {
         e.dispatch(pass, 'edgeDepth', 'columns', g, e.imageShape);
       }
     }
+    e.dispatch(pass, 'edgeDepth', 'decide', groups[0], e.imageShape);
     e.dispatch(pass, 'edgeDepth', 'resolve', groups[0], e.imageShape);
   });
   return counts;

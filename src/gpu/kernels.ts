@@ -176,17 +176,19 @@ export const KERNELS = {
     label: 'focusfuse.edge_depth',
     code: commonWgsl + lumaOfWgsl + edgeDepthWgsl,
     // Run in this order; rows and columns once per iteration (see edge_depth.wgsl).
-    entryPoints: ['summary', 'row_max', 'weigh', 'rows', 'columns', 'resolve'],
+    entryPoints: ['summary', 'row_max', 'weigh', 'rows', 'columns', 'decide', 'resolve'],
     workgroupSize: [TILE, TILE, 1],
     // params, planes, focus, raw_depth, confidence, guide, sums, depth, counts, edge (one slot per iteration)
     bindings: [U, RO, RO, RO, RO, RW, RW, RW, RW, U],
     shared: false,
     dispatch: (shape, entryPoint) =>
-      entryPoint === 'rows'
-        ? [ceilDiv(shape.height, EDGE_LINES_PER_GROUP), 1, 1]
-        : entryPoint === 'columns'
-          ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
-          : perPixel(shape),
+      entryPoint === 'decide'
+        ? [1, 1, 1]
+        : entryPoint === 'rows'
+          ? [ceilDiv(shape.height, EDGE_LINES_PER_GROUP), 1, 1]
+          : entryPoint === 'columns'
+            ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
+            : perPixel(shape),
   },
   composite: {
     label: 'focusfuse.composite',
@@ -204,7 +206,7 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, U, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight
     shared: false,
-    // Shape: the pass's output (rows: w_{l+1} x h_l; columns: w_{l+1} x h_{l+1}), layers = Z.
+    // Shape: one invocation per pair of outputs (rows: ceil(w_{l+1} / 2) x h_l; columns: w_{l+1} x ceil(h_{l+1} / 2)), one layer (each invocation loops over the planes).
     dispatch: perPixel,
   },
   pyramidBlend: {
@@ -214,7 +216,7 @@ export const KERNELS = {
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
     shared: false,
-    // Shape: the level written, one layer.
+    // Shape: the coarsest level when it is written, else the level below the one written (2x2 blocks), one layer.
     dispatch: perPixel,
   },
   stats: {
