@@ -85,6 +85,12 @@ export interface RegisterOptions {
   maxIterations?: number;
   /** A starting transform (full-size A pixel -> B pixel) instead of the coarse shift search. */
   initial?: Mat3;
+  /**
+   * Where the blur match's climb starts (signed full-size px, as PairEstimate.blurSigma; default 0,
+   * no blur): a prediction from neighbouring pairs saves most of its steps, and the climb ends on
+   * the same peak from anywhere on its slopes.
+   */
+  blurGuess?: number;
 }
 
 /**
@@ -125,7 +131,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     let matchedHere: MatchedBlur | undefined;
     if (level === matched) {
       converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? {} : { budget: COARSE_PIXEL_BUDGET }) });
-      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
+      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, nearestStep(options.blurGuess ?? 0));
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
       matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
@@ -164,6 +170,11 @@ interface BlurMatch {
 const BLUR_STEPS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
 const SIGNED_BLUR_STEPS = [...BLUR_STEPS.slice(1).map((s) => -s).reverse(), ...BLUR_STEPS];
 
+/** Index of the step of SIGNED_BLUR_STEPS nearest a signed blur. */
+function nearestStep(sigma: number): number {
+  return SIGNED_BLUR_STEPS.reduce((best, step, i) => (Math.abs(step - sigma) < Math.abs(SIGNED_BLUR_STEPS[best] - sigma) ? i : best), SIGNED_BLUR_STEPS.indexOf(0));
+}
+
 /** A blur match and its neighbours among SIGNED_BLUR_STEPS. */
 function neighbourSteps(blur: BlurMatch): number[] {
   const i = SIGNED_BLUR_STEPS.indexOf(blur.blurA ? blur.sigma : -blur.sigma);
@@ -174,9 +185,10 @@ function neighbourSteps(blur: BlurMatch): number[] {
  * Defocus makes every blob look bigger to a gradient-based fit (its band-passed edges move outwards),
  * which reads as magnification: a registered stack would drift by ~0.2 % scale per defocused plane.
  * Blurring the sharper plane to the other's defocus removes that bias. The blur is the one of
- * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current transform.
+ * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current
+ * transform: the best of all, or with `climbFrom` (an index into steps) the peak a climb from there reaches.
  */
-function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climb = false): MatchedBlur {
+function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climbFrom?: number): MatchedBlur {
   // B is resampled into A's frame once; blurring it there instead of before the warp differs only
   // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
   const { warped, inside } = warpInto(a, b, m);
@@ -199,10 +211,10 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
     return value;
   };
   let best = 0;
-  if (climb) {
+  if (climbFrom !== undefined) {
     // The correlation rises to one peak as the blur nears the defocus difference: climb to it from
-    // no blur, instead of trying every step (3 .. 6 blurs instead of 15).
-    best = Math.max(0, steps.indexOf(0));
+    // the guess, instead of trying every step (3 .. 6 blurs instead of 15; 3 from a good guess).
+    best = climbFrom;
     for (;;) {
       const next = [best - 1, best + 1].filter((i) => i >= 0 && i < steps.length).reduce((p, i) => (score(i) > score(p) ? i : p), best);
       if (next === best) break;
