@@ -516,14 +516,26 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       laps[n] = lap[i];
     }
   }
+  // The terms of the normal equations that do not depend on the residual, summed once over every
+  // pixel taken at weight 1; each iteration then only takes off what its weights leave out (pixels
+  // whose match falls outside B, and the Huber weights below 1 of the ~quarter of pixels with a
+  // large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
+  const hAll = new Float64Array(k * k);
+  const ttAll = new Float64Array(tiles);
+  const tpAll = new Float64Array(tiles * k);
+  const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
+  for (let n = 0; n < count; n++) addPixelTerms(terms, n, 1);
+  terms.h = h;
+  terms.tt = tt;
+  terms.tp = tp;
   const bd = b.data;
   const bw = b.width;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    h.fill(0);
+    h.set(hAll);
     g.fill(0);
-    tt.fill(0);
+    tt.set(ttAll);
     tg.fill(0);
-    tp.fill(0);
+    tp.set(tpAll);
     let used = 0;
     let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
     const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
@@ -533,7 +545,10 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       const y = py[n];
       const u = m0 * x + m4 * y + m8;
       const v = m1 * x + m5 * y + m9;
-      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) continue;
+      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
+        addPixelTerms(terms, n, -1);
+        continue;
+      }
       // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
       const x0 = Math.floor(u);
       const y0 = Math.floor(v);
@@ -551,16 +566,9 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       // Huber weight: detail in focus on one plane only must not pull the fit.
       const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
       const row = n * k;
-      for (let r = 0; r < k; r++) {
-        const wr = w * rows[row + r];
-        g[r] += wr * e;
-        for (let c = r; c < k; c++) h[r * k + c] += wr * rows[row + c];
-      }
-      if (tiles > 0) {
-        tt[t] += w * l * l;
-        tg[t] += w * l * e;
-        for (let r = 0; r < k; r++) tp[t * k + r] += w * l * rows[row + r];
-      }
+      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
+      if (w < 1) addPixelTerms(terms, n, w - 1);
+      if (tiles > 0) tg[t] += w * l * e;
       used++;
     }
     if (used < 4 * k + tiles) return false;
@@ -600,6 +608,36 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     if (done) return true;
   }
   return false;
+}
+
+/** What refine's normal equations sum per pixel apart from its residual (see addPixelTerms). */
+interface PixelTerms {
+  rows: Float64Array;
+  laps: Float64Array;
+  tileOf: Int32Array;
+  k: number;
+  tiles: number;
+  /** Upper triangle of the motion's normal matrix, k x k. */
+  h: Float64Array;
+  /** Per tile: sum of w L^2, and the cross terms sum of w L sd (k each). */
+  tt: Float64Array;
+  tp: Float64Array;
+}
+
+/** Adds `weight` times pixel n's residual-free terms (outer product of its steepest-descent row, its tile's L terms). */
+function addPixelTerms(terms: PixelTerms, n: number, weight: number): void {
+  const { rows, k, h } = terms;
+  const row = n * k;
+  for (let r = 0; r < k; r++) {
+    const wr = weight * rows[row + r];
+    for (let c = r; c < k; c++) h[r * k + c] += wr * rows[row + c];
+  }
+  if (terms.tiles > 0) {
+    const t = terms.tileOf[n];
+    const l = terms.laps[n];
+    terms.tt[t] += weight * l * l;
+    for (let r = 0; r < k; r++) terms.tp[t * k + r] += weight * l * rows[row + r];
+  }
 }
 
 /**
