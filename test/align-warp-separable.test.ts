@@ -11,6 +11,11 @@ import { SEPARABLE_MIN_PIXELS, separableWarpFits, warpPlaneCpu, warpPlaneSeparab
 import { fastKernels } from '../src/cpu/fast/kernels.js';
 import { separableWarp, warpPlaneSeparableWasm } from '../src/cpu/fast/warp.js';
 import { motionAbout } from './align-fixtures.js';
+import { cameraStack } from '../bench/align-camera.js';
+import { planAlignment, warpStackCpu } from '../src/align/align-stack.js';
+import { resolveOptions } from '../src/core/options.js';
+import type { ZStack } from '../src/core/types.js';
+import { fuseCpuFast } from '../src/cpu/fast/index.js';
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
 
@@ -212,5 +217,32 @@ describe('separable Lanczos-3 warp in WebAssembly SIMD (src/cpu/fast/warp.ts)', 
     expect(Buffer.from(warpPlaneCpu(small, sweep(61, 47), 61, 47, separable)).equals(Buffer.from(warpPlane(small, sweep(61, 47), 61, 47)))).toBe(true);
     const turned = motionAbout(w / 2, h / 2, { scale: 1, rotationDeg: 2, dx: 1, dy: 1 });
     expect(Buffer.from(warpPlaneCpu(large, turned, w, h, separable)).equals(Buffer.from(warpPlane(large, turned, w, h)))).toBe(true);
+  });
+});
+
+describe('the CPU engine warps aligned planes straight into its own memory (src/cpu/fast/index.ts)', () => {
+  // 3 x 1024x1030 planes: output planes of >= SEPARABLE_MIN_PIXELS, so the WebAssembly warp writes
+  // them into the fusion's plane slots.
+  const c = { name: 'slots', width: 1024, height: 1030, planes: 3, scale: 0.02, shift: 12, rotationDeg: 0.1 };
+  const options = resolveOptions({ align: 'similarity' });
+  const make = (seed: number): ZStack => ({ width: c.width, height: c.height, planes: cameraStack(c, seed).planes });
+
+  it('fuses exactly what the warp pass gives, and its aligned planes stay readable after the next stack', { timeout: 120_000 }, () => {
+    const [first, second] = [make(1), make(2)];
+    const { warp: plan } = planAlignment(first, { mode: 'similarity' });
+    expect(plan!.keep.filter(Boolean)).toHaveLength(1); // two planes resampled
+    const expected = warpStackCpu(first, plan!, separableWarp());
+    const result = fuseCpuFast(first, options);
+    expect(result.backend.runtime).toBe('wasm simd');
+    // A second aligned stack of the same size reuses the same memory (its plane slots) ...
+    const later = fuseCpuFast(second, options);
+    // ... yet the first result's aligned planes are the warp pass's, bit for bit.
+    result.aligned!.planes.forEach((plane, z) => expect(Buffer.from(plane).equals(Buffer.from(expected.planes[z]))).toBe(true));
+    expect(later.aligned!.planes[0]).not.toEqual(expected.planes[0]);
+    // And the fused image is that of the warp pass's planes, fused unaligned.
+    const unaligned = fuseCpuFast(expected, resolveOptions({}));
+    expect(Buffer.from(result.image).equals(Buffer.from(unaligned.image))).toBe(true);
+    expect(Buffer.from(result.depth.buffer).equals(Buffer.from(unaligned.depth.buffer))).toBe(true);
+    expect(result.alignment!.timings.warp).toBeGreaterThan(0);
   });
 });

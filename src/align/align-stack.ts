@@ -407,12 +407,19 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
   const neighbours: PairMeasurement[] = [];
+  // Each plane's defocus against the reference's as measured by the blur matches: the variance
+  // (full-size px^2) of the blur that matches the reference to it, signed (negative: the plane is
+  // the sharper). Neighbours' differences predict where each next blur match is (blurGuess).
+  const defocus = new Array<number>(Z).fill(0);
   // Neighbour registrations, then (with skipOne) as many skip-one ones.
   const total = (Z - 1) + (options.skipOne ? Math.max(0, Z - 2) : 0);
   let done = 0;
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
-    const { matrix, correlation, uncertaintyPx, information, problem } = registerChecked(pyramids[near], pyramids[z], model, registration);
+    // Defocus grows steadily away from focus: the previous step outwards predicts this one.
+    const previous = near === reference ? 0 : defocus[near] - defocus[towardsReference(near, reference)];
+    const { matrix, correlation, uncertaintyPx, information, blurSigma, problem } = registerChecked(pyramids[near], pyramids[z], model, { ...registration, blurGuess: signedRoot(previous) });
+    defocus[z] = defocus[near] + (problem ? 0 : Math.sign(blurSigma) * blurSigma * blurSigma);
     reportAlignProgress(++done, total);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
@@ -431,8 +438,13 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
       if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
     }
   }
-  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, (i) => reportAlignProgress(done + i, total));
+  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, defocus, (i) => reportAlignProgress(done + i, total));
   return chain;
+}
+
+/** The blur (signed full-size px) of a signed variance. */
+function signedRoot(variance: number): number {
+  return Math.sign(variance) * Math.sqrt(Math.abs(variance));
 }
 
 /** Centre of a pyramid's full-size frame, in full-size pixels. */
@@ -447,7 +459,7 @@ function centreOf(p: Pyramid): [number, number] {
  * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
  * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
  */
-function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], progress: (done: number) => void): void {
+function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], defocus: number[], progress: (done: number) => void): void {
   const Z = pyramids.length;
   const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
   const skips: PairMeasurement[] = [];
@@ -459,7 +471,8 @@ function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number,
     // blur on the finest level: a second opinion does not need it (recovery errors the same to
     // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
     const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
-    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial, fineBlurMatch: false });
+    const blurGuess = signedRoot(defocus[to] - defocus[from]);
+    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial, fineBlurMatch: false, blurGuess });
     if (problem || !information) continue;
     const measurement = { from, to, matrix, information, centre: centreOf(pyramids[from]) };
     if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips.push(measurement);
@@ -473,11 +486,11 @@ function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number,
 }
 
 /** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */
-function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; information?: Float64Array; problem?: string } {
+function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; blurSigma: number; information?: Float64Array; problem?: string } {
   const flat = Math.min(a.texture, b.texture);
-  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, uncertaintyPx: NaN, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
-  const { matrix, correlation, uncertaintyPx, information } = registerPair(a, b, model, registration);
-  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, ...(information ? { information } : {}), ...(problem ? { problem } : {}) });
+  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, uncertaintyPx: NaN, blurSigma: 0, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
+  const { matrix, correlation, uncertaintyPx, blurSigma, information } = registerPair(a, b, model, registration);
+  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, blurSigma, ...(information ? { information } : {}), ...(problem ? { problem } : {}) });
   if (!(correlation >= MIN_CORRELATION)) return checked(`no match with its neighbour: correlation ${correlation.toFixed(2)}`);
   const parts = decompose(matrix);
   const a0 = a.levels[0];

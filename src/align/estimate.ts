@@ -85,6 +85,12 @@ export interface RegisterOptions {
   maxIterations?: number;
   /** A starting transform (full-size A pixel -> B pixel) instead of the coarse shift search. */
   initial?: Mat3;
+  /**
+   * Where the blur match's climb starts (signed full-size px, as PairEstimate.blurSigma; default 0,
+   * no blur): a prediction from neighbouring pairs saves most of its steps, and the climb ends on
+   * the same peak from anywhere on its slopes.
+   */
+  blurGuess?: number;
 }
 
 /**
@@ -125,7 +131,7 @@ export function registerPair(a: Pyramid, b: Pyramid, model: MotionModel, options
     let matchedHere: MatchedBlur | undefined;
     if (level === matched) {
       converged = refine(a.levels[level], b.levels[level], model, m, { margin: Math.max(1, a.border / pixel), convergedPx: stop, maxIterations, ...(level === finest ? {} : { budget: COARSE_PIXEL_BUDGET }) });
-      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, true);
+      matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, SIGNED_BLUR_STEPS, nearestStep(options.blurGuess ?? 0));
     } else if (level === finest && level < matched && options.fineBlurMatch !== false) {
       // The finest level sees the defocus difference best: re-match among the neighbouring steps only.
       matchedHere = matchBlur(a.levels[level], b.levels[level], m, pixel, neighbourSteps(blur));
@@ -164,6 +170,11 @@ interface BlurMatch {
 const BLUR_STEPS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
 const SIGNED_BLUR_STEPS = [...BLUR_STEPS.slice(1).map((s) => -s).reverse(), ...BLUR_STEPS];
 
+/** Index of the step of SIGNED_BLUR_STEPS nearest a signed blur. */
+function nearestStep(sigma: number): number {
+  return SIGNED_BLUR_STEPS.reduce((best, step, i) => (Math.abs(step - sigma) < Math.abs(SIGNED_BLUR_STEPS[best] - sigma) ? i : best), SIGNED_BLUR_STEPS.indexOf(0));
+}
+
 /** A blur match and its neighbours among SIGNED_BLUR_STEPS. */
 function neighbourSteps(blur: BlurMatch): number[] {
   const i = SIGNED_BLUR_STEPS.indexOf(blur.blurA ? blur.sigma : -blur.sigma);
@@ -174,9 +185,10 @@ function neighbourSteps(blur: BlurMatch): number[] {
  * Defocus makes every blob look bigger to a gradient-based fit (its band-passed edges move outwards),
  * which reads as magnification: a registered stack would drift by ~0.2 % scale per defocused plane.
  * Blurring the sharper plane to the other's defocus removes that bias. The blur is the one of
- * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current transform.
+ * `steps` (signed, see SIGNED_BLUR_STEPS) that best correlates the two planes under the current
+ * transform: the best of all, or with `climbFrom` (an index into steps) the peak a climb from there reaches.
  */
-function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climb = false): MatchedBlur {
+function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climbFrom?: number): MatchedBlur {
   // B is resampled into A's frame once; blurring it there instead of before the warp differs only
   // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
   const { warped, inside } = warpInto(a, b, m);
@@ -199,10 +211,10 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
     return value;
   };
   let best = 0;
-  if (climb) {
+  if (climbFrom !== undefined) {
     // The correlation rises to one peak as the blur nears the defocus difference: climb to it from
-    // no blur, instead of trying every step (3 .. 6 blurs instead of 15).
-    best = Math.max(0, steps.indexOf(0));
+    // the guess, instead of trying every step (3 .. 6 blurs instead of 15; 3 from a good guess).
+    best = climbFrom;
     for (;;) {
       const next = [best - 1, best + 1].filter((i) => i >= 0 && i < steps.length).reduce((p, i) => (score(i) > score(p) ? i : p), best);
       if (next === best) break;
@@ -504,14 +516,26 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       laps[n] = lap[i];
     }
   }
+  // The terms of the normal equations that do not depend on the residual, summed once over every
+  // pixel taken at weight 1; each iteration then only takes off what its weights leave out (pixels
+  // whose match falls outside B, and the Huber weights below 1 of the ~quarter of pixels with a
+  // large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
+  const hAll = new Float64Array(k * k);
+  const ttAll = new Float64Array(tiles);
+  const tpAll = new Float64Array(tiles * k);
+  const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
+  for (let n = 0; n < count; n++) addPixelTerms(terms, n, 1);
+  terms.h = h;
+  terms.tt = tt;
+  terms.tp = tp;
   const bd = b.data;
   const bw = b.width;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    h.fill(0);
+    h.set(hAll);
     g.fill(0);
-    tt.fill(0);
+    tt.set(ttAll);
     tg.fill(0);
-    tp.fill(0);
+    tp.set(tpAll);
     let used = 0;
     let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
     const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
@@ -521,7 +545,10 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       const y = py[n];
       const u = m0 * x + m4 * y + m8;
       const v = m1 * x + m5 * y + m9;
-      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) continue;
+      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
+        addPixelTerms(terms, n, -1);
+        continue;
+      }
       // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
       const x0 = Math.floor(u);
       const y0 = Math.floor(v);
@@ -539,16 +566,9 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       // Huber weight: detail in focus on one plane only must not pull the fit.
       const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
       const row = n * k;
-      for (let r = 0; r < k; r++) {
-        const wr = w * rows[row + r];
-        g[r] += wr * e;
-        for (let c = r; c < k; c++) h[r * k + c] += wr * rows[row + c];
-      }
-      if (tiles > 0) {
-        tt[t] += w * l * l;
-        tg[t] += w * l * e;
-        for (let r = 0; r < k; r++) tp[t * k + r] += w * l * rows[row + r];
-      }
+      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
+      if (w < 1) addPixelTerms(terms, n, w - 1);
+      if (tiles > 0) tg[t] += w * l * e;
       used++;
     }
     if (used < 4 * k + tiles) return false;
@@ -588,6 +608,36 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     if (done) return true;
   }
   return false;
+}
+
+/** What refine's normal equations sum per pixel apart from its residual (see addPixelTerms). */
+interface PixelTerms {
+  rows: Float64Array;
+  laps: Float64Array;
+  tileOf: Int32Array;
+  k: number;
+  tiles: number;
+  /** Upper triangle of the motion's normal matrix, k x k. */
+  h: Float64Array;
+  /** Per tile: sum of w L^2, and the cross terms sum of w L sd (k each). */
+  tt: Float64Array;
+  tp: Float64Array;
+}
+
+/** Adds `weight` times pixel n's residual-free terms (outer product of its steepest-descent row, its tile's L terms). */
+function addPixelTerms(terms: PixelTerms, n: number, weight: number): void {
+  const { rows, k, h } = terms;
+  const row = n * k;
+  for (let r = 0; r < k; r++) {
+    const wr = weight * rows[row + r];
+    for (let c = r; c < k; c++) h[r * k + c] += wr * rows[row + c];
+  }
+  if (terms.tiles > 0) {
+    const t = terms.tileOf[n];
+    const l = terms.laps[n];
+    terms.tt[t] += weight * l * l;
+    for (let r = 0; r < k; r++) terms.tp[t * k + r] += weight * l * rows[row + r];
+  }
 }
 
 /**

@@ -239,6 +239,8 @@ async function run(argv: string[]): Promise<number> {
     onWarning,
     allowMixedSizes: resolved.align !== 'none',
     highBitDepth: true,
+    // Fused in this thread: the planes may stay in the decoder's memory (one copy less).
+    transferable: false,
   });
   checkOutputs(outputs, stack.meta?.files);
   const loaded = performance.now();

@@ -4,7 +4,7 @@
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
-import { alignStack, planAlignment, previewFactor, warpStackCpu } from '../align/align-stack.js';
+import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
@@ -63,8 +63,10 @@ export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: C
 /**
  * Every stage after alignment done another way (the fast path, src/cpu/fast): the outputs, or
  * undefined when it does not handle this stack or these options (the reference stages run then).
+ * With a warp plan, `stack` is the unaligned stack and the stages warp it by the plan first (as
+ * warpStackCpu would, within its rounding): FusedStages.aligned and .warp say what and how long.
  */
-export type CpuStages = (stack: ZStack, options: ResolvedOptions) => FusedStages | undefined;
+export type CpuStages = (stack: ZStack, options: ResolvedOptions, warp?: WarpPlan) => FusedStages | undefined;
 
 /** What the stages after alignment hand over: outputs and stage timings (ms). */
 export interface FusedStages {
@@ -79,6 +81,9 @@ export interface FusedStages {
   depthFallback?: EdgeDepthInfo['fallback'];
   /** Set by stages other than the reference's: what ran them (the result's backend.runtime). */
   runtime?: string;
+  /** With a warp plan: the aligned stack the stages fused, and the warp's time (ms). */
+  aligned?: ZStack;
+  warp?: number;
 }
 
 /**
@@ -99,37 +104,38 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
   // With a crop the planes are always resampled, so there is nothing to gain.
   const factor = options.align === 'auto' && !options.alignCrop ? previewFactor(input) : 0;
-  let stack = input;
   let alignment: AlignmentReport | undefined;
+  let plan: WarpPlan | undefined;
   let measured: MeasurePass | undefined;
-  let tAlign = 0;
   if (factor > 0) {
     const columns = Math.floor(input.width / factor);
     const rows = Math.floor(input.height / factor);
     const sums = input.planes.map(() => new Float64Array(columns * rows));
     measured = measurePlanes(input, options, workspace, sums.map((s) => ({ factor, sums: s })));
-    const ta = performance.now();
     const planeShares = sharesOf(measured.focus);
-    const { report, warp } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares });
-    alignment = report;
-    if (warp) {
-      stack = warpStackCpu(input, warp, separable);
-      report!.timings.warp = performance.now() - ta - report!.timings.estimate;
-      measured = undefined; // measured before alignment: measure the aligned planes instead
-    }
-    tAlign = performance.now() - ta;
+    ({ report: alignment, warp: plan } = planAlignment(input, { ...alignOptions, preview: sums.map((s) => blockMeans(s, columns, rows, factor)), planeShares }));
+    if (plan) measured = undefined; // measured before alignment: measure the aligned planes instead
   } else {
     // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
-    ({ stack, report: alignment } = alignStack(input, alignOptions, separable));
-    tAlign = performance.now() - t0;
+    ({ report: alignment, warp: plan } = planAlignment(input, alignOptions));
   }
-  const timedAlignment = alignment && { alignment, ms: tAlign };
+  // The alignment's time: its estimate (after auto's preview pass) and its warp.
+  const timed = (warpMs: number) => {
+    if (!alignment) return undefined;
+    alignment.timings.warp = warpMs;
+    return { alignment, ms: alignment.timings.estimate + warpMs };
+  };
   if (stages) {
-    // Also when auto's preview pass measured the planes and applied nothing: the stages fuse them
-    // again, so auto on a registered stack gives exactly what align none gives on this engine.
-    const fused = stages(stack, options);
-    if (fused) return assembleResult(stack, fused, options, t0, timedAlignment);
+    // The fast stages warp the planes themselves (into their own memory, no copies), and also fuse
+    // when auto's preview pass measured the planes and applied nothing: so auto on a registered
+    // stack gives exactly what align none gives on this engine.
+    const fused = stages(input, options, plan);
+    if (fused) return assembleResult(input, fused, options, t0, timed(fused.warp ?? 0));
   }
+  let stack = input;
+  const tw = performance.now();
+  if (plan) stack = warpStackCpu(input, plan, separable);
+  const timedAlignment = timed(plan ? performance.now() - tw : 0);
   measured ??= measurePlanes(stack, options, workspace);
   return fuseMeasured(stack, measured, options, workspace, t0, timedAlignment);
 }
@@ -164,13 +170,17 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
   return assembleResult(stack, { image, ...(image16 ? { image16 } : {}), depth, rawDepth, confidence, stats, focus, timings, depthFallback: edgeInfo.fallback }, options, t0, aligned);
 }
 
-/** The result of either engine's stages (total time measured from t0). */
+/**
+ * The result of either engine's stages (total time measured from t0): `stack` is the stack they
+ * fused, or the unaligned one when they warped it themselves (fused.aligned, whose planes may be
+ * read out of the fast path's memory only when asked for: not touched here).
+ */
 function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedOptions, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
-  const { width, height, planes } = stack;
+  const { width, height } = fused.aligned ?? stack;
   const result: FuseResult = {
     width,
     height,
-    planeCount: planes.length,
+    planeCount: stack.planes.length,
     image: fused.image,
     ...(fused.image16 ? { image16: fused.image16 } : {}),
     depth: fused.depth,
@@ -185,7 +195,7 @@ function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedO
   if (stack.meta !== undefined) result.meta = stack.meta;
   if (aligned) {
     result.alignment = aligned.alignment;
-    result.aligned = stack as ZStack;
+    result.aligned = fused.aligned ?? (stack as ZStack);
   }
   if (fused.depthFallback) result.depthFallback = fused.depthFallback;
   return result;

@@ -17,7 +17,7 @@ export {
 export type { CccidName, FovGroup, OrderedPlanes, PlaneOrder } from './cccid.js';
 export { COLORMAP_SIZE, depthToColor, viridisLut } from './colormap.js';
 export { decodeImage, decodePlane, INPUT_FORMATS } from './decode.js';
-export type { DecodedPlane, InputFormat } from './decode.js';
+export type { DecodedPlane, DecodeOptions, InputFormat } from './decode.js';
 export {
   CONFIDENCE_SCALE,
   DEPTH_SCALE,

@@ -10,7 +10,7 @@ import { MAX_PLANES } from '../core/options.js';
 import { toRgba8Stack } from '../core/stack.js';
 import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
 import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
-import { decodePlane, type DecodedPlane } from './decode.js';
+import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
@@ -33,6 +33,11 @@ export interface LoadStackOptions {
    * (round(v * 255 / (2^bitDepth - 1))), which every engine and stage takes.
    */
   highBitDepth?: boolean;
+  /**
+   * Planes in ArrayBuffers of their own, which can be transferred to workers (default true; see
+   * DecodeOptions.transferable). The CLI's fuse, which fuses in its own thread, passes false.
+   */
+  transferable?: boolean;
 }
 
 /** Extensions a folder scan picks up; explicit file arguments are decoded whatever their name. */
@@ -67,7 +72,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   if (ordered.files.length > MAX_PLANES) {
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
-  const planes = await decodeAll(ordered.files);
+  const planes = await decodeAll(ordered.files, { transferable: options.transferable });
   const output = planes.findIndex((p) => p.outputTag !== undefined);
   if (output >= 0) {
     throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
@@ -237,8 +242,8 @@ function stackName(files: readonly string[], folder: string | undefined, cccid: 
 }
 
 /** Decodes every plane concurrently (sharp's thread pool), then reports the first failure in plane order. */
-async function decodeAll(files: readonly string[]): Promise<DecodedPlane[]> {
-  const settled = await Promise.allSettled(files.map((file) => decodePlane(file)));
+async function decodeAll(files: readonly string[], options: DecodeOptions): Promise<DecodedPlane[]> {
+  const settled = await Promise.allSettled(files.map((file) => decodePlane(file, options)));
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   if (failures.length > 0) {
     const first = failures[0];

@@ -2,7 +2,8 @@
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
  * gaussian depth, smoothing, interpolate/nearest composite) and alignment's separable warp of large
  * planes (./warp.ts) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
- * (docs/cpu-fast-path.md). Alignment's estimate, auto's preview and every
+ * (docs/cpu-fast-path.md); an aligned stack is warped straight into the fusion's plane slots
+ * (warpIntoSlots). Alignment's estimate, auto's preview and every
  * option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
@@ -11,8 +12,10 @@ import { smoothingTaps } from '../smooth.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { statsFromSums } from '../stats.js';
-import { fastKernels, fitLayout, initFastCpu, type FastLayout } from './kernels.js';
-import { separableWarp } from './warp.js';
+import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
+import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
+import { fastKernels, fitLayout, initFastCpu, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
+import { separableWarp, warpSeparableInto } from './warp.js';
 
 export { initFastCpu } from './kernels.js';
 
@@ -29,11 +32,67 @@ function unstride(buffer: ArrayBuffer, at: number, width: number, height: number
   return out;
 }
 
-/** The fast stages: every output as fresh arrays, or undefined when they do not cover the options. */
-const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedStages | undefined => {
+/**
+ * Warps the stack by the plan straight into the layout's plane slots (kept planes and those the
+ * 2-D kernel resamples are copied there), with the separable warp's working buffers in the
+ * layout's working images: no aligned plane is copied out and back in, and the pages the warp
+ * touches are pages the fusion touches anyway (a first touch of fresh memory costs ~3 ms per MB on
+ * some VMs, more than the copies). The aligned stack returned reads its planes out of the slots
+ * when first asked for (--save-aligned), or before the memory is laid out again (readBeforeReuse)
+ * while anyone still holds it.
+ */
+function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: WarpPlan): ZStack {
+  const stack = brightnessMatched(input, plan);
+  const bytes = plan.width * plan.height * 4;
+  const slot = (z: number) => at.planes + z * bytes;
+  // Per plane, the array holding it, or undefined where only its slot does.
+  const held = stack.planes.map((rgba, z) => {
+    if (plan.keep[z]) return rgba;
+    let inSlot = false;
+    const intoSlot: SeparableWarp = (plane, transform, width, height) => {
+      try {
+        warpSeparableInto(k, plane, transform, width, height, slot(z), at.scratch);
+      } catch (error) {
+        // Memory.grow's RangeError (a source plane too large for wasm32 memory): the reference warps it.
+        if (error instanceof RangeError) return warpPlaneSeparable(plane, transform, width, height);
+        throw error;
+      }
+      inSlot = true;
+      return new Uint8Array(0);
+    };
+    const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };
+    const warped = warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, intoSlot);
+    return inSlot ? undefined : warped;
+  });
+  const memory = new Uint8Array(k.memory.buffer);
+  held.forEach((rgba, z) => rgba && memory.set(rgba, slot(z)));
+  let planes: Uint8Array[] | undefined;
+  const read = () => (planes ??= held.map((rgba, z) => rgba ?? new Uint8Array(k.memory.buffer).slice(slot(z), slot(z) + bytes)));
+  const aligned: ZStack = {
+    width: plan.width,
+    height: plan.height,
+    get planes() {
+      return read();
+    },
+    set planes(value) {
+      planes = value;
+    },
+  };
+  if (input.meta !== undefined) aligned.meta = input.meta;
+  const holder = new WeakRef(aligned);
+  readBeforeReuse(() => holder.deref() && read());
+  return aligned;
+}
+
+/**
+ * The fast stages: every output as fresh arrays, or undefined when they do not cover the options.
+ * With a warp plan they warp the (unaligned) stack into their memory first (see warpIntoSlots).
+ */
+const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: WarpPlan): FusedStages | undefined => {
   const k = covers(options) ? fastKernels() : undefined;
   if (!k) return undefined;
-  const { width, height, planes } = stack;
+  const { width, height } = plan ?? stack;
+  const planes = stack.planes;
   const Z = planes.length;
   const n = width * height;
   const taps = smoothingTaps(options.sigma);
@@ -46,9 +105,13 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
     // reference stages, whose arrays live outside it, fuse such a stack instead.
     return undefined;
   }
+  const tw = performance.now();
+  const aligned = plan && warpIntoSlots(k, at, stack, plan);
+  const warp = performance.now() - tw;
+  // Read after the warp: a grown memory has a new buffer.
   const buffer = k.memory.buffer;
   const bytes = new Uint8Array(buffer);
-  for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
+  if (!plan) for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian, window sums, F and the running argmax, one sweep per plane; F_z is copied out
@@ -86,8 +149,9 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions): FusedSt
     stats,
     focus,
     runtime: 'wasm simd',
+    ...(aligned ? { aligned, warp } : {}),
     // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.
-    timings: { luma: t1 - t0, measure: t2 - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
+    timings: { luma: t1 - t0 - warp, measure: t2 - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
   };
 };
 

@@ -72,6 +72,11 @@ export interface FastLayout {
   stride: number;
   planeCount: number;
   planes: number;
+  /**
+   * First byte after the planes: from here on the working images, which every stage writes before
+   * it reads them, so a warp into the plane slots may use them as its own working memory.
+   */
+  scratch: number;
   depth: number;
   confidence: number;
   smooth: number;
@@ -89,11 +94,18 @@ let layout: FastLayout | undefined;
  * Lays buffers out one after another from the module's heap base (16-byte aligned, 16 spare bytes
  * after each: a SIMD read past a row end stays inside its buffer); `end` is the first free byte.
  * Every user (the fusion's layout, the warp) starts again at the heap base: the kernels run
- * synchronously and their results are copied out before the call returns, so the uses never
- * overlap in time.
+ * synchronously and their results are copied out before the call returns (or, for the aligned
+ * planes the fusion leaves in its plane slots, before the next user lays out: readBeforeReuse), so
+ * the uses never overlap in time.
  */
 export function heapLayout(k: FastKernels): { take: (bytes: number) => number; end: () => number } {
-  let next = k.heapBase();
+  beforeReuse();
+  return layoutFrom(k.heapBase());
+}
+
+/** {@link heapLayout}'s buffers from byte `start` on. */
+export function layoutFrom(start: number): { take: (bytes: number) => number; end: () => number } {
+  let next = start;
   return {
     take: (bytes) => {
       const at = (next + 15) & ~15;
@@ -102,6 +114,24 @@ export function heapLayout(k: FastKernels): { take: (bytes: number) => number; e
     },
     end: () => next,
   };
+}
+
+let pending: (() => void) | undefined;
+
+/**
+ * Registers what must read the module's memory before the next user lays it out again (one at a
+ * time: a later registration replaces it). The CPU engine's aligned planes stay in their plane
+ * slots until read (src/cpu/fast/index.ts); this copies them out before a later call overwrites them.
+ */
+export function readBeforeReuse(read: () => void): void {
+  pending = read;
+}
+
+/** Runs and clears what {@link readBeforeReuse} registered. */
+function beforeReuse(): void {
+  const read = pending;
+  pending = undefined;
+  read?.();
 }
 
 /** Grows the module's memory to hold `end` bytes; never shrinks it. Throws past wasm32's 4 GiB. */
@@ -116,12 +146,16 @@ export function growTo(k: FastKernels, end: number): void {
  */
 export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number): FastLayout {
   const key = `${width}x${height}x${planeCount}r${radius}t${taps}`;
-  if (layout?.key === key) return layout;
+  if (layout?.key === key) {
+    beforeReuse();
+    return layout;
+  }
   const stride = (width + 3) & ~3;
   const pixels = stride * height;
   const { take, end } = heapLayout(k);
   const planes = take(width * height * 4 * planeCount);
   const n = take(3 * (stride + 8) * 4);
+  const scratch = n;
   const l = take(pixels * 4);
   // Four copies each (the four-row path keeps four rows' sums; see colSums1 in the assembly).
   const colSum1 = take(4 * (((stride + 2 * radius + 4) * 4 + 15) & ~15));
@@ -138,18 +172,21 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const fSum = take(pixels * 4);
   const depth = take(pixels * 4);
   const confidence = take(pixels * 4);
-  const smooth = take(pixels * 4);
-  const hNum = take(pixels * 4);
-  const hDen = take(pixels * 4);
+  // The smoothing and composite stages run after finishDepth, when the measure's working images
+  // are dead: their outputs reuse those (50 MB less fresh memory for a 2048 x 1536 stack, whose
+  // first touch costs more than the stages themselves on some VMs; docs/cpu-fast-path.md).
+  const hNum = l;
+  const hDen = fPrev;
+  const smooth = fMax;
+  const image = fSum; // width * height RGBA8 fits in pixels f32 (stride >= width)
   const padNum = take((stride + 2 * taps + 8) * 4);
   const padDen = take((stride + 2 * taps + 8) * 4);
   const tapsAt = take(taps * 4);
-  const image = take(width * height * 4);
   const curve = take(planeCount * 8);
   const sums = take(24 + planeCount * 4 + planeCount * 16 + 96); // + depthSums' scratch
   const keep = take(width * height * 4);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
-  layout = { key, width, height, stride, planeCount, planes, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
+  layout = { key, width, height, stride, planeCount, planes, scratch, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
   return layout;
 }

@@ -7,7 +7,7 @@
  */
 import { isOpaque, type PlaneView } from '../../image/warp.js';
 import { lanczos3Table, separableWarpFits, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
-import { fastKernels, growTo, heapLayout, type FastKernels } from './kernels.js';
+import { fastKernels, growTo, heapLayout, layoutFrom, type FastKernels } from './kernels.js';
 
 let table32: Float32Array | undefined;
 
@@ -18,17 +18,31 @@ let table32: Float32Array | undefined;
  * @example const aligned = warpPlaneSeparableWasm(fastKernels()!, view, t, 2048, 1536);
  */
 export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
+  const { take } = heapLayout(k);
+  const dst = take(dstWidth * dstHeight * 4);
+  warpSeparableInto(k, plane, transform, dstWidth, dstHeight, dst, take(0));
+  return new Uint8Array(k.memory.buffer).slice(dst, dst + dstWidth * dstHeight * 4);
+}
+
+/**
+ * The WebAssembly separable warp with its output written into the module's memory at `dst`
+ * (dstWidth * dstHeight * 4 bytes) and its working buffers laid out from `scratch` on (they must
+ * not overlap `dst`); grows the memory when they reach past its end. The CPU engine warps each
+ * plane straight into the fusion's plane slot this way (src/cpu/fast/index.ts). Throws like
+ * {@link warpPlaneSeparableWasm}, and a RangeError when the memory cannot grow that far.
+ * @example warpSeparableInto(k, view, t, 2048, 1536, layout.planes + z * 2048 * 1536 * 4, layout.scratch);
+ */
+export function warpSeparableInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number): void {
   if (!separableWarpFits(transform)) throw new Error('warpPlaneSeparableWasm: the transform is not a near-axis-aligned affine map (see separableWarpFits)');
   const { rgba, width, height, stride } = plane;
   table32 ??= Float32Array.from(lanczos3Table());
   const rowBytes = width * 4;
-  const { take, end } = heapLayout(k);
+  const { take, end } = layoutFrom(scratch);
   const src = take((height + 5) * rowBytes);
   const wide = take((height + 5) * width * 16 + 48);
   const table = take(table32.byteLength);
   const column = take((width + 5) * 16);
-  const dst = take(dstWidth * dstHeight * 4);
-  growTo(k, end());
+  growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
   const bytes = new Uint8Array(k.memory.buffer);
   // Rows 0 .. height - 1 at padded rows 2 .., then the edge rows twice above and three times below.
   for (let y = 0; y < height; y++) bytes.set(rgba.subarray(y * stride * 4, y * stride * 4 + rowBytes), src + (y + 2) * rowBytes);
@@ -37,7 +51,6 @@ export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transfo
   new Float32Array(k.memory.buffer, table, table32.length).set(table32);
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
   k.warpSeparable(src, wide, width, height, table, column, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0);
-  return bytes.slice(dst, dst + dstWidth * dstHeight * 4);
 }
 
 /**
