@@ -13,8 +13,6 @@ import { expected } from '../core/errors.js';
 import { MIN_SMOOTH_WEIGHT, gaussianKernel } from '../core/maths.js';
 import { checkLength, checkSize, useDst } from '../image/checks.js';
 
-/** Bins on each side of the mode that the sub-plane centroid takes in. */
-export const HISTOGRAM_SPREAD = 1;
 /**
  * The histogram's Gaussian window is this times the `sigma` option: the default sigma 3 gives the
  * 8 px window that measured best on synthetic cytology (6, 10 and 12 px were worse; docs/fusion-v2.md).
@@ -56,7 +54,7 @@ function gaussianBlur(src: Float32Array, width: number, height: number, taps: Fl
  * The `histogram` depth Ds from the raw depth D and confidence C of Z planes:
  * H_z = G_s[C hat(D - z)], s = HISTOGRAM_SIGMA_FACTOR sigma, for z = 0..Z-1, hat(t) = max(0, 1 - |t|) (each pixel's confidence split
  * between the two bins around its D, so sum_z H_z = G_s[C]); k = argmax_z H_z (ties: lowest z);
- * Ds = sum_{|z-k| <= HISTOGRAM_SPREAD} z H_z / sum_{|z-k| <= HISTOGRAM_SPREAD} H_z. Where
+ * Ds = sum_{|z-k| <= 1} z H_z / sum_{|z-k| <= 1} H_z (the mode bin and its neighbours). Where
  * G_s[C] < MIN_SMOOTH_WEIGHT (no evidence within reach) Ds = D, as in version 1. sigma 0 copies D.
  * G is version 1's Gaussian (gaussianKernel's taps, clamp-to-edge reads); sums in f64, Ds stored as f32.
  * @param planeCount Z (the bins).
@@ -77,41 +75,44 @@ export function histogramDepth(depth: Float32Array, confidence: Float32Array, wi
   }
   const Z = planeCount;
   const taps = gaussianKernel(HISTOGRAM_SIGMA_FACTOR * sigma);
+  // One bin at a time, keeping per pixel the best bin so far and its neighbours' counts, so memory
+  // does not grow with Z (a 41-plane stack of 12 Mpx would need 4 GB for every H_z at once).
   const votes = new Float32Array(n);
   const rows = new Float64Array(n);
-  const bins: Float64Array[] = [];
+  let H = new Float64Array(n);
+  let previous = new Float64Array(n); // H_{z-1}
+  const best = new Float64Array(n).fill(-1);
+  const bestBin = new Int32Array(n);
+  const below = new Float64Array(n); // H_{k-1} of the best bin k
+  const above = new Float64Array(n); // H_{k+1}
+  const total = new Float64Array(n);
   for (let z = 0; z < Z; z++) {
     for (let i = 0; i < n; i++) {
       const t = 1 - Math.abs(depth[i] - z);
       votes[i] = t > 0 ? confidence[i] * t : 0;
     }
-    const H = new Float64Array(n);
     gaussianBlur(votes, width, height, taps, rows, H);
-    bins.push(H);
-  }
-  for (let i = 0; i < n; i++) {
-    let k = 0;
-    let best = bins[0][i];
-    let total = best;
-    for (let z = 1; z < Z; z++) {
-      const h = bins[z][i];
-      total += h;
-      if (h > best) {
-        best = h;
-        k = z;
+    for (let i = 0; i < n; i++) {
+      const h = H[i];
+      total[i] += h;
+      if (z === bestBin[i] + 1) above[i] = h;
+      if (h > best[i]) {
+        best[i] = h;
+        bestBin[i] = z;
+        below[i] = z > 0 ? previous[i] : 0;
+        above[i] = 0;
       }
     }
-    if (total < MIN_SMOOTH_WEIGHT) {
+    [previous, H] = [H, previous];
+  }
+  for (let i = 0; i < n; i++) {
+    if (total[i] < MIN_SMOOTH_WEIGHT) {
       out[i] = depth[i];
       continue;
     }
-    let num = 0;
-    let den = 0;
-    for (let z = Math.max(0, k - HISTOGRAM_SPREAD); z <= Math.min(Z - 1, k + HISTOGRAM_SPREAD); z++) {
-      num += z * bins[z][i];
-      den += bins[z][i];
-    }
-    out[i] = num / den;
+    // The centroid of bins k-1, k, k+1 (a neighbour outside 0..Z-1 counts 0).
+    const k = bestBin[i];
+    out[i] = ((k - 1) * below[i] + k * best[i] + (k + 1) * above[i]) / (below[i] + best[i] + above[i]);
   }
   return out;
 }
