@@ -37,13 +37,15 @@ export function modeCombos(): ModeCombo[] {
 }
 
 /**
- * Combinations with another measure and window: Tenengrad over a 5x5 window gave the best depth
- * evidence for the `histogram` depth on synthetic cytology (docs/fusion-v2.md), so the bench shows
- * it with version 1's stages (what the measure alone does) and with the v2 modes.
+ * Combinations with another measure: Tenengrad gave the best depth evidence for the `histogram`
+ * depth on synthetic cytology (docs/fusion-v2.md), so the bench shows it with version 1's stages
+ * (what the measure alone does) and with the v2 modes (5x5 windows; the default 9x9 with sigma 4).
  */
 const MEASURE_COMBOS: ModeCombo[] = [
   { name: 'teng-r2 gaussian+interpolate', options: { measure: 'teng', window: 2 } },
   { name: 'teng-r2 histogram+select', options: { measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' } },
+  // The default 9x9 window with a wider histogram: nearly as good on cytology, no ghost edge on tools.
+  { name: 'teng-s4 histogram+select', options: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
 ];
 
 /** The combinations `backend` runs: the WebGPU engine has no kernel for the CPU-only modes (CPU_ONLY_MODES). */
