@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
+import { CPU_ONLY_MODES } from '../src/gpu/kernels.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import type { FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
 import { luma } from '../src/image/luma.js';
@@ -31,7 +32,26 @@ export interface ModeCombo {
  * @example modeCombos().map((c) => c.name) // ['gaussian+interpolate', 'gaussian+nearest', ...]
  */
 export function modeCombos(): ModeCombo[] {
-  return DEPTH_MODES.flatMap((depthMode) => COMPOSITE_MODES.map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })));
+  const grid = DEPTH_MODES.flatMap((depthMode) => COMPOSITE_MODES.map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })));
+  return [...grid, ...MEASURE_COMBOS];
+}
+
+/**
+ * Combinations with another measure: Tenengrad gave the best depth evidence for the `histogram`
+ * depth on synthetic cytology (docs/fusion-v2.md), so the bench shows it with version 1's stages
+ * (what the measure alone does) and with the v2 modes (5x5 windows; the default 9x9 with sigma 4).
+ */
+const MEASURE_COMBOS: ModeCombo[] = [
+  { name: 'teng-r2 gaussian+interpolate', options: { measure: 'teng', window: 2 } },
+  { name: 'teng-r2 histogram+select', options: { measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' } },
+  // The default 9x9 window with a wider histogram: nearly as good on cytology, no ghost edge on tools.
+  { name: 'teng-s4 histogram+select', options: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
+];
+
+/** The combinations `backend` runs: the WebGPU engine has no kernel for the CPU-only modes (CPU_ONLY_MODES). */
+function combosFor(backend: FusionBackend): ModeCombo[] {
+  const cpuOnly = (c: ModeCombo) => CPU_ONLY_MODES.depthMode.includes(c.options.depthMode ?? 'gaussian') || CPU_ONLY_MODES.composite.includes(c.options.composite ?? 'interpolate');
+  return modeCombos().filter((c) => backend.name === 'cpu' || !cpuOnly(c));
 }
 
 export interface ModesGrid {
@@ -129,7 +149,7 @@ function maskedPsnrAndMae(a: Uint8Array, b: Uint8Array, mask: Uint8Array): { psn
  */
 export async function runModesBench(grid: ModesGrid, options: { backend: FusionBackend; log?: (line: string) => void }): Promise<{ grid: ModesGrid; backend: string; combos: string[]; rows: ModesRow[] }> {
   const log = options.log ?? (() => {});
-  const combos = modeCombos();
+  const combos = combosFor(options.backend);
   const rows: ModesRow[] = [];
   const scratch = new Float64Array(grid.size * grid.size);
   // Warm-up per combination (JIT, pipelines), not timed.
@@ -331,7 +351,7 @@ export async function runRealModes(
   options: { backend: FusionBackend; log?: (line: string) => void },
 ): Promise<{ run: RealModesRun; files: Record<string, Uint8Array> }> {
   const log = options.log ?? (() => {});
-  const combos = modeCombos();
+  const combos = combosFor(options.backend);
   const run: RealModesRun = { backend: options.backend.describe(), combos: [...combos.map((c) => c.name), 'best plane'], stacks: [], skipped: [] };
   const files: Record<string, Uint8Array> = {};
   for (const { id, path } of folders) {

@@ -117,7 +117,10 @@ describe('fusion-mode bench figures (bench/modes.ts)', () => {
     const { modeCombos } = await import('../bench/modes.js');
     const names = modeCombos().map((c) => c.name);
     expect(names[0]).toMatch(/interpolate$/);
-    for (const mode of ['interpolate', 'nearest', 'pyramid']) expect(names.some((n) => n.endsWith(mode))).toBe(true);
+    for (const mode of ['interpolate', 'nearest', 'pyramid', 'select']) expect(names.some((n) => n.endsWith(mode))).toBe(true);
+    expect(names).toContain('histogram+select');
+    // Tenengrad over 5x5 windows: the best synthetic depth evidence for histogram (docs/fusion-v2.md).
+    expect(modeCombos().find((c) => c.name === 'teng-r2 histogram+select')?.options).toEqual({ measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' });
   });
 
   it('estimates noise sigma (Immerkaer) of a noisy flat image, and ~0 for a flat one', async () => {

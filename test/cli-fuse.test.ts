@@ -343,7 +343,7 @@ describe('focusfuse fuse', () => {
     it('bad options and output names, before any decoding', async () => {
       await expectRefused([stackDir, '--window', '99'], 'Expected an integer between 0 and 32 for window but received 99 (number)');
       await expectRefused([stackDir, '--measure', 'sobel'], "for measure but received 'sobel'");
-      await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware' for depthMode but received 'bilateral'");
+      await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware', 'histogram' for depthMode but received 'bilateral'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
       await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');

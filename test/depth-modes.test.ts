@@ -23,14 +23,14 @@ const meanDistance = (depth: Float32Array, plane: number): number => depth.reduc
 
 describe('depthMode option', () => {
   it('defaults to gaussian and accepts both modes', () => {
-    expect(DEPTH_MODES).toEqual(['gaussian', 'edge-aware']);
+    expect(DEPTH_MODES).toEqual(['gaussian', 'edge-aware', 'histogram']);
     expect(resolveOptions().depthMode).toBe('gaussian');
     expect(resolveOptions({ depthMode: 'edge-aware' }).depthMode).toBe('edge-aware');
   });
 
   it('rejects an unknown mode with the uniform message', () => {
     const error = errorOf(() => resolveOptions({ depthMode: 'bilateral' as never }));
-    expect(error.message).toBe("Expected one of 'gaussian', 'edge-aware' for depthMode but received 'bilateral' (string)");
+    expect(error.message).toBe("Expected one of 'gaussian', 'edge-aware', 'histogram' for depthMode but received 'bilateral' (string)");
   });
 });
 

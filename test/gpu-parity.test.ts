@@ -193,3 +193,14 @@ describe('measures without a WebGPU kernel', () => {
     });
   }
 });
+
+describe('depth and composite modes without a WebGPU kernel', () => {
+  for (const patch of [{ depthMode: 'histogram' }, { composite: 'select' }] as const) {
+    const [key, mode] = Object.entries(patch)[0];
+    it(`${key} ${mode} is refused with a clear error before any GPU work`, { timeout: 60_000 }, async (ctx) => {
+      if (!gpu) return ctx.skip();
+      const what = key === 'depthMode' ? `depth mode '${mode}'` : `composite '${mode}'`;
+      await expect(gpu.fuse(testStack(16, 16, 3, { seed: 1 }), resolveOptions(patch))).rejects.toThrow(`${what} has no WebGPU kernel yet; use backend 'cpu' for it`);
+    });
+  }
+});

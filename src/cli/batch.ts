@@ -62,7 +62,7 @@ Outputs:
 
 Fusion (as focusfuse fuse):
   --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
-  --composite <interpolate|nearest|pyramid>  --depth-mode <gaussian|edge-aware>
+  --composite <interpolate|nearest|pyramid|select>  --depth-mode <gaussian|edge-aware|histogram>
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms

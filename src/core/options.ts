@@ -8,8 +8,8 @@ import type { DepthMode } from './types.js';
 
 export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
 export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
-  'pyramid'];
-export const DEPTH_MODES: readonly DepthMode[] = ['gaussian', 'edge-aware'];
+  'pyramid', 'select'];
+export const DEPTH_MODES: readonly DepthMode[] = ['gaussian', 'edge-aware', 'histogram'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'cpu-reference', 'webgpu', 'auto'];
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
 export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];

@@ -13,10 +13,11 @@ export type Measure = 'lapv' | 'teng' | 'wavelet' | 'dlap' | 'sml' | 'glv' | 'br
 
 /** How the all-in-focus image is built from the smoothed depth map. */
 export type CompositeMode = 'interpolate' | 'nearest'
-  | 'pyramid'; // Laplacian-pyramid blending (src/core/pyramid.ts)
+  | 'pyramid' // Laplacian-pyramid blending (src/core/pyramid.ts)
+  | 'select'; // pyramid with the sharpest plane's fine detail (src/core/select.ts)
 
-/** How the depth map is smoothed: `gaussian` (version 1) or `edge-aware` (docs/fusion-v2.md). */
-export type DepthMode = 'gaussian' | 'edge-aware';
+/** How the depth map is smoothed: `gaussian` (version 1), `edge-aware` or `histogram` (docs/fusion-v2.md). */
+export type DepthMode = 'gaussian' | 'edge-aware' | 'histogram';
 
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'cpu-reference' | 'webgpu' | 'auto';

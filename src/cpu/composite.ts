@@ -3,6 +3,7 @@ import { FocusFuseError, expected } from '../core/errors.js';
 import { COMPOSITE_MODES } from '../core/options.js';
 import type { CompositeMode } from '../core/types.js';
 import { pyramidComposite } from './pyramid-composite.js';
+import { selectComposite } from './select-composite.js';
 import { checkLength, checkSize } from '../image/checks.js';
 
 /**
@@ -10,6 +11,7 @@ import { checkLength, checkSize } from '../image/checks.js';
  * z1 = min(z0 + 1, Z-1), out = floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels (alpha too).
  * `nearest`: out = P_z, z = floor(Ds + 0.5) clamped into [0, Z-1]. NaN depth reads as plane 0.
  * `pyramid`: Laplacian-pyramid blending with weights from Ds (src/core/pyramid.ts, src/cpu/pyramid-composite.ts).
+ * `select`: `pyramid` whose finest levels take the clearly sharpest plane's detail (src/core/select.ts).
  * Rounding is half-up (floor(x + 0.5)), pinned: WGSL round() is half-to-even.
  * The output has the planes' type: RGBA16 planes give an RGBA16 image of the same sample values.
  * @param planes Z RGBA8 (or RGBA16) planes, width * height * 4 samples each.
@@ -32,6 +34,7 @@ export function composite<P extends Uint8Array | Uint16Array>(planes: P[], depth
     out = dst;
   }
   if (mode === 'pyramid') return pyramidComposite(planes, depth, width, height, out);
+  if (mode === 'select') return selectComposite(planes, depth, width, height, out);
   const last = Z - 1;
   if (mode === 'nearest') {
     for (let i = 0, j = 0; i < n; i++, j += 4) {

@@ -10,6 +10,7 @@ export { depthFromFocus } from './depth.js';
 export type { DepthMaps } from './depth.js';
 export { smoothDepth } from './smooth.js';
 export { edgeAwareDepth } from './edge-depth.js';
+export { histogramDepth, HISTOGRAM_SIGMA_FACTOR } from './histogram-depth.js';
 export type { EdgeDepthInfo, EdgeDepthInput } from './edge-depth.js';
 export { composite } from './composite.js';
 export { stackStats, statsFromCurve } from './stats.js';

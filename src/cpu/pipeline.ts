@@ -11,6 +11,7 @@ import type { AlignmentReport } from '../align/types.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
 import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
+import { histogramDepth } from './histogram-depth.js';
 import { blockMeans, luma, type LumaBlockSums } from '../image/luma.js';
 import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
@@ -158,7 +159,9 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
   const depth =
     options.depthMode === 'edge-aware'
       ? edgeAwareDepth({ width, height, planes, sampleMax: sampleMax(stack), focus, depth: rawDepth, confidence, window: options.window, sigma: options.sigma, tau: options.tau }, undefined, edgeInfo)
-      : smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
+      : options.depthMode === 'histogram'
+        ? histogramDepth(rawDepth, confidence, width, height, Z, options.sigma)
+        : smoothDepth(rawDepth, confidence, width, height, options.sigma, new Float32Array(n), workspace.scratch);
   const t3 = performance.now();
   const fused = composite<Uint8Array | Uint16Array>(planes, depth, width, height, options.composite);
   const image16 = fused instanceof Uint16Array ? fused : undefined;

@@ -11,7 +11,7 @@ import type { PyramidLevel } from '../core/pyramid.js';
  * (2x, 2y), reads clamped to the source level; separable (rows into `rows`, then columns), which is
  * the 5x5 product the GPU sums, in another order.
  */
-function reduce(pyr: Float32Array, channels: number, from: PyramidLevel, to: PyramidLevel, rows: Float64Array): void {
+export function reduce(pyr: Float32Array, channels: number, from: PyramidLevel, to: PyramidLevel, rows: Float64Array): void {
   const k = PYRAMID_TAPS;
   const fw = from.width;
   const tw = to.width;
@@ -69,7 +69,7 @@ const tapIndex = new Int32Array(6);
 const tapWeight = new Float64Array(6);
 
 /** Expand of the 4-channel level `coarse` at fine pixel (x, y), into out[0..3]. */
-function expandAt(pyr: Float32Array, coarse: PyramidLevel, x: number, y: number, out: Float64Array): void {
+export function expandAt(pyr: Float32Array, coarse: PyramidLevel, x: number, y: number, out: Float64Array): void {
   const nx = expandTaps(x, coarse.width, tapIndex, tapWeight, 0);
   const ny = expandTaps(y, coarse.height, tapIndex, tapWeight, 3);
   let r = 0;
@@ -168,8 +168,14 @@ export function pyramidComposite<P extends Uint8Array | Uint16Array>(planes: P[]
       }
     }
   }
-  // Collapse: out_l = sum_l + expand(out_{l+1}), from the coarsest level up.
-  for (let l = L - 1; l >= 0; l--) {
+  collapse(sum, levels, expanded);
+  clampAndRound(planes, depth, sum, n, out, PYRAMID_CLAMP_REACH);
+  return out;
+}
+
+/** Collapse in place: out_l = sum_l + expand(out_{l+1}), from the coarsest level up; level 0 is the image. */
+export function collapse(sum: Float32Array, levels: PyramidLevel[], expanded: Float64Array): void {
+  for (let l = levels.length - 2; l >= 0; l--) {
     const level = levels[l];
     for (let y = 0, p = level.offset * 4; y < level.height; y++) {
       for (let x = 0; x < level.width; x++, p += 4) {
@@ -178,23 +184,22 @@ export function pyramidComposite<P extends Uint8Array | Uint16Array>(planes: P[]
       }
     }
   }
-  clampAndRound(planes, depth, sum, n, out);
-  return out;
 }
 
 /**
  * Anti-ringing clamp and rounding: each channel into [min - tol, max + tol] of the planes within
- * PYRAMID_CLAMP_REACH of Ds, then floor(x + 0.5) into 0..255 (0..65535 for RGBA16 planes, whose
- * tolerance is the same share of the range: PYRAMID_CLAMP_TOLERANCE x 257).
+ * `reach` of Ds (PYRAMID_CLAMP_REACH for `pyramid`; Infinity: every plane), then floor(x + 0.5) into
+ * 0..255 (0..65535 for RGBA16 planes, whose tolerance is the same share of the range:
+ * PYRAMID_CLAMP_TOLERANCE x 257).
  */
-function clampAndRound(planes: (Uint8Array | Uint16Array)[], depth: Float32Array, sum: Float32Array, n: number, out: Uint8Array | Uint16Array): void {
+export function clampAndRound(planes: (Uint8Array | Uint16Array)[], depth: Float32Array, sum: Float32Array, n: number, out: Uint8Array | Uint16Array, reach: number): void {
   const Z = planes.length;
   const full = out instanceof Uint16Array ? 65535 : 255;
   const tol = (PYRAMID_CLAMP_TOLERANCE * full) / 255;
   for (let i = 0; i < n; i++) {
     const dc = clampDepth(depth[i], Z);
-    const zLo = Math.max(0, Math.ceil(dc - PYRAMID_CLAMP_REACH));
-    const zHi = Math.min(Z - 1, Math.floor(dc + PYRAMID_CLAMP_REACH));
+    const zLo = Math.max(0, Math.ceil(dc - reach));
+    const zHi = Math.min(Z - 1, Math.floor(dc + reach));
     for (let c = 0; c < 4; c++) {
       const j = i * 4 + c;
       let lo = full;

@@ -13,7 +13,7 @@ import type { EncodedJob, JobPipelines } from './band-job.js';
 import { STAGES, bandJobBytes, encodeBandJob, loadJobPipelines } from './band-job.js';
 import { SOFTWARE_ADAPTER } from './adapter.js';
 import { describeGpuError, gpuFault, messageOf } from './faults.js';
-import { SMOOTH_ACROSS, TILE, measureKernelFor } from './kernels.js';
+import { SMOOTH_ACROSS, TILE, checkGpuModes, measureKernelFor } from './kernels.js';
 import type { Band } from './plan.js';
 import { planBands } from './plan.js';
 import type { StackState } from './stack-state.js';
@@ -232,6 +232,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
 
     measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
+    checkGpuModes(options); // so does a CPU-only depth or composite mode
     if (options.align === 'auto' && !options.alignCrop && stacks.every((s) => previewFactor(s) > 0)) return fuseAuto(stacks, options);
     // Alignment first (CPU estimate, GPU warp): the band jobs then see registered planes.
     const aligned: GpuAligned[] = [];

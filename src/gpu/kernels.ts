@@ -30,7 +30,7 @@ import waveletWgsl from '../../shaders/wavelet.wgsl';
 import { MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
 import { gaussianRadius } from '../core/maths.js';
 import { FocusFuseError } from '../core/errors.js';
-import type { Measure } from '../core/types.js';
+import type { CompositeMode, DepthMode, Measure } from '../core/types.js';
 
 /** Side of the square pixel tile of the 2-D kernels (luma, measures, box mean, depth, composite). */
 export const TILE = 16;
@@ -277,6 +277,18 @@ export function measureKernelFor(measure: Measure): MeasureKernel {
     throw new FocusFuseError('BACKEND', `measure '${measure}' has no WebGPU kernel (${why}); use backend 'cpu' for it`);
   }
   return entry;
+}
+
+/** Depth and composite modes with no WebGPU kernel yet: the CPU engines run them (docs/fusion-v2.md). */
+export const CPU_ONLY_MODES: { readonly depthMode: readonly DepthMode[]; readonly composite: readonly CompositeMode[] } = { depthMode: ['histogram'], composite: ['select'] };
+
+/**
+ * @throws FocusFuseError BACKEND for a depth or composite mode without a WebGPU kernel, saying to use the CPU.
+ * @example checkGpuModes({ depthMode: 'gaussian', composite: 'select' }) // throws: composite 'select' has no WebGPU kernel ...
+ */
+export function checkGpuModes(options: { depthMode: DepthMode; composite: CompositeMode }): void {
+  if (CPU_ONLY_MODES.depthMode.includes(options.depthMode)) throw new FocusFuseError('BACKEND', `depth mode '${options.depthMode}' has no WebGPU kernel yet; use backend 'cpu' for it`);
+  if (CPU_ONLY_MODES.composite.includes(options.composite)) throw new FocusFuseError('BACKEND', `composite '${options.composite}' has no WebGPU kernel yet; use backend 'cpu' for it`);
 }
 
 /**

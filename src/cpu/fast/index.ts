@@ -21,7 +21,7 @@ export { initFastCpu } from './kernels.js';
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
-  return options.measure === 'lapv' && options.depthMode === 'gaussian' && options.composite !== 'pyramid';
+  return options.measure === 'lapv' && options.depthMode === 'gaussian' && (options.composite === 'interpolate' || options.composite === 'nearest');
 }
 
 /** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
