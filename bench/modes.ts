@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
-import { CPU_ONLY_MODES } from '../src/gpu/kernels.js';
+import { hasGpuModes } from '../src/gpu/kernels.js';
 import { FocusFuseError } from '../src/core/errors.js';
 import type { FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
 import { luma } from '../src/image/luma.js';
@@ -50,8 +50,7 @@ const MEASURE_COMBOS: ModeCombo[] = [
 
 /** The combinations `backend` runs: the WebGPU engine has no kernel for the CPU-only modes (CPU_ONLY_MODES). */
 function combosFor(backend: FusionBackend): ModeCombo[] {
-  const cpuOnly = (c: ModeCombo) => CPU_ONLY_MODES.depthMode.includes(c.options.depthMode ?? 'gaussian') || CPU_ONLY_MODES.composite.includes(c.options.composite ?? 'interpolate');
-  return modeCombos().filter((c) => backend.name === 'cpu' || !cpuOnly(c));
+  return modeCombos().filter((c) => backend.name === 'cpu' || hasGpuModes(c.options));
 }
 
 export interface ModesGrid {

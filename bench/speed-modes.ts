@@ -10,17 +10,21 @@
 import { loadavg } from 'node:os';
 import { fuse } from '../src/fuse.js';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
+import { hasGpuModes } from '../src/gpu/kernels.js';
 import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { openBenchBackend, type BenchBackendName } from './backends.js';
 import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
 import { synthCase } from './synth-cases.js';
 
-/** Version 1 first, then every other depth x composite combination except `nearest` (version 1's cheap variant). */
-export function speedModeCombos(): { name: string; options: FuseOptions }[] {
+/**
+ * Version 1 first, then every other depth x composite combination except `nearest` (version 1's
+ * cheap variant); on WebGPU only the combinations it has kernels for.
+ */
+export function speedModeCombos(gpu = false): { name: string; options: FuseOptions }[] {
   return DEPTH_MODES.flatMap((depthMode) =>
     COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })),
-  );
+  ).filter((c) => !gpu || hasGpuModes(c.options));
 }
 
 export interface ModesSpeedGrid {
@@ -57,8 +61,8 @@ function spread(samples: number[]): Spread {
   return { median: median(samples), p25, p75 };
 }
 
-async function timeCombos(fuseOnce: (options: FuseOptions) => Promise<Record<string, number>>, runs: number): Promise<ComboSpeed[]> {
-  const combos = speedModeCombos();
+async function timeCombos(fuseOnce: (options: FuseOptions) => Promise<Record<string, number>>, runs: number, gpu: boolean): Promise<ComboSpeed[]> {
+  const combos = speedModeCombos(gpu);
   for (const c of combos) await fuseOnce(c.options); // warm: pipelines, JIT, buffers
   const wall = combos.map(() => [] as number[]);
   const stages = combos.map(() => ({}) as Record<string, number[]>);
@@ -96,7 +100,7 @@ export async function runModesSpeed(grid: ModesSpeedGrid, options: { backends: r
     try {
       log(`speed --modes: ${name}`);
       const fuseOnce = async (o: FuseOptions) => (await fuse(stack as ZStack, o, opened.backend)).timings as unknown as Record<string, number>;
-      backends.push({ name, describe: opened.backend.describe(), combos: await timeCombos(fuseOnce, grid.runs) });
+      backends.push({ name, describe: opened.backend.describe(), combos: await timeCombos(fuseOnce, grid.runs, name !== 'cpu' && name !== 'cpu-reference') });
     } finally {
       await opened.close();
     }

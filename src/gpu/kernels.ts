@@ -283,6 +283,14 @@ export function measureKernelFor(measure: Measure): MeasureKernel {
 export const CPU_ONLY_MODES: { readonly depthMode: readonly DepthMode[]; readonly composite: readonly CompositeMode[] } = { depthMode: ['histogram'], composite: ['select'] };
 
 /**
+ * Whether the WebGPU engine has kernels for these modes (defaults: version 1's).
+ * @example hasGpuModes({ composite: 'select' }) // false
+ */
+export function hasGpuModes(options: { depthMode?: DepthMode; composite?: CompositeMode }): boolean {
+  return !CPU_ONLY_MODES.depthMode.includes(options.depthMode ?? 'gaussian') && !CPU_ONLY_MODES.composite.includes(options.composite ?? 'interpolate');
+}
+
+/**
  * @throws FocusFuseError BACKEND for a depth or composite mode without a WebGPU kernel, saying to use the CPU.
  * @example checkGpuModes({ depthMode: 'gaussian', composite: 'select' }) // throws: composite 'select' has no WebGPU kernel ...
  */
