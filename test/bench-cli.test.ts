@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES } from '../src/core/options.js';
 import sharp from 'sharp';
 import { runRealBench } from '../bench/real.js';
+import { speedModeCombos } from '../bench/speed-modes.js';
 import { scanDataset } from '../src/batch/scan.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { writeSynthTree } from '../src/synth/write-tree.js';
@@ -108,7 +109,10 @@ describe('focusfuse bench speed --modes --quick', () => {
     expect(json.load.before).toBeGreaterThanOrEqual(0);
     const [cpu] = json.backends;
     expect(cpu.name).toBe('cpu');
-    expect(cpu.combos.map((c) => c.name)).toEqual(['gaussian+interpolate', 'gaussian+pyramid', 'edge-aware+interpolate', 'edge-aware+pyramid']);
+    const all = ['gaussian+interpolate', 'gaussian+pyramid', 'gaussian+select', 'edge-aware+interpolate', 'edge-aware+pyramid', 'edge-aware+select', 'histogram+interpolate', 'histogram+pyramid', 'histogram+select'];
+    expect(cpu.combos.map((c) => c.name)).toEqual(all);
+    // WebGPU runs only what it has kernels for (histogram and select are CPU-only for now).
+    expect(speedModeCombos(true).map((c) => c.name)).toEqual(['gaussian+interpolate', 'gaussian+pyramid', 'edge-aware+interpolate', 'edge-aware+pyramid']);
     expect(cpu.combos[0].roundRatio.median).toBe(1);
     for (const c of cpu.combos) {
       expect(c.wall.median, c.name).toBeGreaterThan(0);
