@@ -11,7 +11,7 @@
  */
 import { expected } from '../core/errors.js';
 import { MIN_SMOOTH_WEIGHT, gaussianKernel } from '../core/maths.js';
-import { checkLength, checkSize, useDst } from '../image/checks.js';
+import { depthFilterOutput } from './smooth.js';
 
 /**
  * The histogram's Gaussian window is this times the `sigma` option: the default sigma 3 gives the
@@ -62,17 +62,9 @@ function gaussianBlur(src: Float32Array, width: number, height: number, taps: Fl
  * @example const Ds = histogramDepth(D, C, 384, 384, 11, 3); // an 8 px window
  */
 export function histogramDepth(depth: Float32Array, confidence: Float32Array, width: number, height: number, planeCount: number, sigma: number, dst?: Float32Array): Float32Array {
-  checkSize(width, height);
-  if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) expected('a finite number >= 0', 'sigma', sigma);
   if (!Number.isInteger(planeCount) || planeCount < 1) expected('an integer >= 1', 'planeCount', planeCount);
-  const n = width * height;
-  checkLength(depth, n, 'depth');
-  checkLength(confidence, n, 'confidence');
-  const out = useDst(dst, n);
-  if (sigma === 0) {
-    if (out !== depth) out.set(depth);
-    return out;
-  }
+  const { out, n } = depthFilterOutput(depth, confidence, width, height, sigma, dst);
+  if (sigma === 0) return out;
   const Z = planeCount;
   const taps = gaussianKernel(HISTOGRAM_SIGMA_FACTOR * sigma);
   // One bin at a time, keeping per pixel the best bin so far and its neighbours' counts, so memory

@@ -7,6 +7,19 @@ import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_TAPS, clampDepth,
 import type { PyramidLevel } from '../core/pyramid.js';
 
 /**
+ * One plane's Gaussian pyramid and its weights' (level 0 of `weight` already filled): the plane's n
+ * pixels into level 0 of `colour`, then every level reduced from the one below.
+ * @internal
+ */
+export function gaussianLevels(plane: ArrayLike<number>, n: number, colour: Float32Array, weight: Float32Array, levels: readonly PyramidLevel[], rows: Float64Array): void {
+  for (let i = 0; i < 4 * n; i++) colour[i] = plane[i];
+  for (let l = 0; l + 1 < levels.length; l++) {
+    reduce(colour, 4, levels[l], levels[l + 1], rows);
+    reduce(weight, 1, levels[l], levels[l + 1], rows);
+  }
+}
+
+/**
  * Reduces level `from` of a `channels`-channel pyramid into the next level: binomial taps centred on
  * (2x, 2y), reads clamped to the source level; separable (rows into `rows`, then columns), which is
  * the 5x5 product the GPU sums, in another order.
@@ -147,12 +160,7 @@ export function pyramidComposite<P extends Uint8Array | Uint16Array>(planes: P[]
       if (w > 0) used = true;
     }
     if (!used) continue;
-    const plane = planes[z];
-    for (let i = 0; i < 4 * n; i++) colour[i] = plane[i];
-    for (let l = 0; l < L; l++) {
-      reduce(colour, 4, levels[l], levels[l + 1], rows);
-      reduce(weight, 1, levels[l], levels[l + 1], rows);
-    }
+    gaussianLevels(planes[z], n, colour, weight, levels, rows);
     // sum_l += G_l(w) (G_l(P) - expand(G_{l+1}(P))), only where G_l(w) > 0; the coarsest level takes G_L(w) G_L(P).
     for (let l = 0; l <= L; l++) {
       const level = levels[l];

@@ -6,7 +6,7 @@ import { LUMA_INT_WEIGHTS } from '../core/maths.js';
 import { pyramidWeight } from '../core/pyramid.js';
 import type { PyramidLevel } from '../core/pyramid.js';
 import { SELECT_ENERGY_RADIUS, SELECT_LEVELS, selectGate } from '../core/select.js';
-import { clampAndRound, collapse, createPyramidScratch, expandAt, reduce } from './pyramid-composite.js';
+import { clampAndRound, collapse, createPyramidScratch, expandAt, gaussianLevels } from './pyramid-composite.js';
 
 const [WR, WG, WB] = LUMA_INT_WEIGHTS;
 
@@ -56,12 +56,7 @@ export function selectComposite<P extends Uint8Array | Uint16Array>(planes: P[],
   sum.fill(0);
   for (let z = 0; z < Z; z++) {
     for (let i = 0; i < n; i++) weight[i] = pyramidWeight(depth[i], z, Z);
-    const plane = planes[z];
-    for (let i = 0; i < 4 * n; i++) colour[i] = plane[i];
-    for (let l = 0; l < L; l++) {
-      reduce(colour, 4, levels[l], levels[l + 1], rows);
-      reduce(weight, 1, levels[l], levels[l + 1], rows);
-    }
+    gaussianLevels(planes[z], n, colour, weight, levels, rows);
     for (let l = 0; l <= L; l++) {
       const level = levels[l];
       for (let y = 0, i = 0; y < level.height; y++) {

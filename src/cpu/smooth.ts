@@ -22,6 +22,22 @@ export function smoothingTaps(sigma: number): Float32Array {
 }
 
 /**
+ * Checks the arguments every depth filter takes (smoothDepth, histogramDepth) and returns its output
+ * array (`dst` or a new one), already holding D when sigma is 0 (nothing to filter).
+ * @internal
+ */
+export function depthFilterOutput(depth: Float32Array, confidence: Float32Array, width: number, height: number, sigma: number, dst?: Float32Array): { out: Float32Array; n: number } {
+  checkSize(width, height);
+  if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) expected('a finite number >= 0', 'sigma', sigma);
+  const n = width * height;
+  checkLength(depth, n, 'depth');
+  checkLength(confidence, n, 'confidence');
+  const out = useDst(dst, n);
+  if (sigma === 0 && out !== depth) out.set(depth);
+  return { out, n };
+}
+
+/**
  * Ds = G[C D] / G[C], G the normalised separable Gaussian of `sigma` (taps from gaussianKernel,
  * radius ceil(3 sigma)), clamp-to-edge reads; where G[C] < MIN_SMOOTH_WEIGHT, Ds = D. sigma 0 copies D.
  * Sums in f64, Ds stored as f32.
@@ -40,16 +56,8 @@ export function smoothDepth(
   dst?: Float32Array,
   scratch?: CpuScratch,
 ): Float32Array {
-  checkSize(width, height);
-  if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) expected('a finite number >= 0', 'sigma', sigma);
-  const n = width * height;
-  checkLength(depth, n, 'depth');
-  checkLength(confidence, n, 'confidence');
-  const out = useDst(dst, n);
-  if (sigma === 0) {
-    if (out !== depth) out.set(depth);
-    return out;
-  }
+  const { out, n } = depthFilterOutput(depth, confidence, width, height, sigma, dst);
+  if (sigma === 0) return out;
   const s = useScratch(scratch, width, height);
   const w = smoothingTaps(sigma);
   const R = (w.length - 1) >> 1;
