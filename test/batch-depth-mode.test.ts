@@ -31,7 +31,7 @@ describe('batch --depth-mode', () => {
     expect(v1.failed).toBe(0);
     expect(await settings()).not.toHaveProperty('depthMode');
     await expect(runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'], resume: true })).rejects.toThrow(
-      /--resume: 1 field of view was fused here with other settings \(depthMode undefined there, 'edge-aware' now\)/,
+      /--resume: 1 field of view was fused here with other settings \(depthMode 'gaussian' there, 'edge-aware' now\)/,
     );
     expect(await settings()).not.toHaveProperty('depthMode');
     const edge = await runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'] });

@@ -120,7 +120,7 @@ describe('focusfuse fuse', () => {
     const out = outDir();
     const run = await cli('fuse', stackDir, '-o', join(out, 'fused.png'), '--depth', join(out, 'depth.png'), '--depth-mode', 'edge-aware');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/lapv r=4 sigma=3 interpolate edge-aware on cpu/);
+    expect(run.stdout).toMatch(/lapv r=4 sigma=3 interpolate edge-aware on cpu, TypeScript stages/);
     const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--depth', join(out, 'v1-depth.png'));
     expect(v1.stdout).not.toMatch(/edge-aware/);
     // A flat stack has no evidence: one plane, and the summary says why.
@@ -136,7 +136,7 @@ describe('focusfuse fuse', () => {
     expect(fast.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu, wasm simd\n/);
     const ref = await cli('fuse', stackDir, '-o', join(out, 'ref.png'), '--depth', join(out, 'ref-depth.tiff'), '--backend', 'cpu-reference');
     expect(ref.code).toBe(0);
-    expect(ref.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu\n/);
+    expect(ref.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu, TypeScript stages\n/);
     const [a, b] = await Promise.all(['fast.png', 'ref.png'].map((f) => sharp(join(out, f)).raw().toBuffer()));
     let off = 0;
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1) off++;

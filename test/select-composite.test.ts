@@ -115,6 +115,7 @@ describe('select composite (CPU)', () => {
     expect(CPU_ONLY_MODES).toEqual({ depthMode: ['histogram'], composite: ['select'] });
     expect(() => checkGpuModes({ depthMode: 'gaussian', composite: 'select' })).toThrow("composite 'select' has no WebGPU kernel yet; use backend 'cpu' for it");
     expect(() => checkGpuModes({ depthMode: 'histogram', composite: 'interpolate' })).toThrow("depth mode 'histogram' has no WebGPU kernel yet; use backend 'cpu' for it");
+    expect(() => checkGpuModes({ depthMode: 'histogram', composite: 'select' })).toThrow("depth mode 'histogram' and composite 'select' have no WebGPU kernel yet; use backend 'cpu' for them");
     expect(() => checkGpuModes({ depthMode: 'edge-aware', composite: 'pyramid' })).not.toThrow();
   });
 });

@@ -198,6 +198,21 @@ export async function writeManifest(outDir: string, doc: ManifestDocument): Prom
   return [`${stem}.json`, `${stem}.csv`];
 }
 
+/**
+ * The `runs` of the manifest an earlier run left in `outDir` (same shard), oldest first; none when
+ * there is no readable one. A resumed run appends its own, so the manifest lists every run that
+ * contributed.
+ * @example const earlier = await earlierRuns('out', null);
+ */
+export async function earlierRuns(outDir: string, shard: Shard | null): Promise<Record<string, unknown>[]> {
+  try {
+    const doc = await readManifestFile(`${join(outDir, manifestStem(shard))}.json`);
+    return Array.isArray(doc.runs) ? doc.runs : [];
+  } catch {
+    return [];
+  }
+}
+
 async function readManifestFile(path: string): Promise<ManifestDocument> {
   let doc: ManifestDocument;
   try {

@@ -70,7 +70,8 @@ export async function readDoneMarker(path: string, fingerprint: string, outputs:
 export function settingsChange(previous: string, current: string): string {
   const flatten = (fingerprint: string): Record<string, unknown> => {
     const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
-    return { ...options, ...rest };
+    // A fingerprint leaves depthMode out when it is version 1's (so older runs still match).
+    return { depthMode: 'gaussian', ...options, ...rest };
   };
   const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : typeof value === 'string' ? `'${value}'` : String(value));
   const [was, now] = [flatten(previous), flatten(current)];

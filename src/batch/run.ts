@@ -20,7 +20,7 @@ import { writeResult } from '../io/write-result.js';
 import type { GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
-import { errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
+import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
 import { readDoneMarker, removeStaleTempFiles, settingsChange, settingsFingerprint, writeDoneMarker } from './resume.js';
 import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
@@ -290,7 +290,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     failed,
     interrupted,
   };
-  const doc = manifestDocument(settings, options.shard ?? null, finished, problems, [run]);
+  const earlier = options.resume ? await earlierRuns(out, options.shard ?? null) : [];
+  const doc = manifestDocument(settings, options.shard ?? null, finished, problems, [...earlier, run]);
   const manifest = await writeManifest(out, doc);
   return {
     selected: selected.length,

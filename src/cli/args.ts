@@ -95,6 +95,11 @@ export function pointlessFlag(flag: string, why: string): never {
   throw new FocusFuseError('BAD_OPTION', `${flag} does nothing ${why}`);
 }
 
+/** Why an alignment flag does nothing when --align is `align` (undefined or none), for {@link pointlessFlag}. */
+export function withoutAlign(align: string | undefined): string {
+  return `without --align (it ${align === 'none' ? 'is none' : 'defaults to none'}): add --align <translation|similarity|affine|auto>, or leave the flag out`;
+}
+
 /**
  * Converts a numeric flag, failing with the uniform message.
  * @example numberFlag('--window', '4') // => 4
@@ -159,7 +164,7 @@ export function fusionFromFlags(
   defaultBackend: NonNullable<FuseOptions['backend']>,
 ): { options: FuseOptions; runtime: GpuRuntimeName; fallback: (typeof FALLBACKS)[number] } {
   if (v.align === undefined || v.align === 'none') {
-    const without = `without --align (it ${v.align === 'none' ? 'is none' : 'defaults to none'}): add --align <translation|similarity|affine|auto>, or leave the flag out`;
+    const without = withoutAlign(v.align);
     if (v.crop) pointlessFlag('--crop', without);
     if (v['align-reference'] !== undefined) pointlessFlag('--align-reference', without);
     if (v['match-brightness']) pointlessFlag('--match-brightness', without);

@@ -17,7 +17,7 @@ import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type Re
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
 
 
 const FLAGS = {
@@ -171,7 +171,9 @@ function sampleDepthText(stack: AnyZStack): string {
 
 function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options: o, stats: s, backend } = result;
-  const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
+  // A CPU result without a runtime came from the TypeScript stages (cpu-reference, or options the fast path does not cover).
+  const runtime = backend.runtime ?? (backend.name === 'cpu' ? 'TypeScript stages' : undefined);
+  const engine = [backend.name, runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
@@ -229,7 +231,7 @@ async function run(argv: string[]): Promise<number> {
   if (bitDepth === 16 && outputs.fused && outputFormatFor(outputs.fused) === 'jpeg') {
     expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
   }
-  if (v['save-aligned'] !== undefined && resolved.align === 'none') expected('--align other than none', '--save-aligned', v['save-aligned']);
+  if (v['save-aligned'] !== undefined && resolved.align === 'none') pointlessFlag('--save-aligned', withoutAlign(v.align));
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {

@@ -295,8 +295,11 @@ export function hasGpuModes(options: { depthMode?: DepthMode; composite?: Compos
  * @example checkGpuModes({ depthMode: 'gaussian', composite: 'select' }) // throws: composite 'select' has no WebGPU kernel ...
  */
 export function checkGpuModes(options: { depthMode: DepthMode; composite: CompositeMode }): void {
-  if (CPU_ONLY_MODES.depthMode.includes(options.depthMode)) throw new FocusFuseError('BACKEND', `depth mode '${options.depthMode}' has no WebGPU kernel yet; use backend 'cpu' for it`);
-  if (CPU_ONLY_MODES.composite.includes(options.composite)) throw new FocusFuseError('BACKEND', `composite '${options.composite}' has no WebGPU kernel yet; use backend 'cpu' for it`);
+  const missing = [
+    ...(CPU_ONLY_MODES.depthMode.includes(options.depthMode) ? [`depth mode '${options.depthMode}'`] : []),
+    ...(CPU_ONLY_MODES.composite.includes(options.composite) ? [`composite '${options.composite}'`] : []),
+  ];
+  if (missing.length > 0) throw new FocusFuseError('BACKEND', `${missing.join(' and ')} ${missing.length > 1 ? 'have' : 'has'} no WebGPU kernel yet; use backend 'cpu' for ${missing.length > 1 ? 'them' : 'it'}`);
 }
 
 /**
