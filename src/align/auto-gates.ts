@@ -73,15 +73,24 @@ export function planeShares(focus: readonly Float32Array[]): number[] {
       }
     }
   });
-  const sums = new Array<number>(focus.length).fill(0);
+  return sharesOfSharpest(best, which, focus.length);
+}
+
+/**
+ * {@link planeShares} from the sharpest plane and its focus value at every SHARE_STEP-th pixel
+ * (engines that keep a running argmax instead of the focus maps).
+ * @example sharesOfSharpest(new Float32Array([1, 3]), [0, 1], 2) // [0.25, 0.75]
+ */
+export function sharesOfSharpest(best: ArrayLike<number>, which: ArrayLike<number>, planeCount: number): number[] {
+  const sums = new Array<number>(planeCount).fill(0);
   let total = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < best.length; j++) {
     const value = Math.max(best[j], 0);
     sums[which[j]] += value;
     total += value;
   }
-  return sums.map((s) => (total > 0 ? s / total : 1 / focus.length));
+  return sums.map((s) => (total > 0 ? s / total : 1 / planeCount));
 }
 
 /** planeShares reads every this many pixels. */
-const SHARE_STEP = 3;
+export const SHARE_STEP = 3;

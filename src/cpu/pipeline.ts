@@ -67,7 +67,14 @@ export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: C
  * With a warp plan, `stack` is the unaligned stack and the stages warp it by the plan first (as
  * warpStackCpu would, within its rounding): FusedStages.aligned and .warp say what and how long.
  */
-export type CpuStages = (stack: ZStack, options: ResolvedOptions, warp?: WarpPlan) => FusedStages | undefined;
+export type CpuStages = (stack: ZStack, options: ResolvedOptions, warp?: WarpPlan, decide?: AutoDecision) => FusedStages | undefined;
+
+/**
+ * auto's decision taken inside the stages, from the planes' shares of the sharpest pixels
+ * (planeShares) their own measure pass found: a warp plan, with which the stages start again on the
+ * warped planes, or undefined, with which they fuse on from the measure pass they have.
+ */
+export type AutoDecision = (planeShares: number[]) => WarpPlan | undefined;
 
 /** What the stages after alignment hand over: outputs and stage timings (ms). */
 export interface FusedStages {
@@ -108,6 +115,21 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   let alignment: AlignmentReport | undefined;
   let plan: WarpPlan | undefined;
   let measured: MeasurePass | undefined;
+  // The alignment's time: its estimate (after auto's preview pass) and its warp.
+  const timed = (warpMs: number) => {
+    if (!alignment) return undefined;
+    alignment.timings.warp = warpMs;
+    return { alignment, ms: alignment.timings.estimate + warpMs };
+  };
+  if (factor > 0 && stages) {
+    // Stages with their own measure pass (the fast path) take auto's decision from it: the shares
+    // come from their running argmax, the preview from the planes (planAlignment's shrinkLuma).
+    const fused = stages(input, options, undefined, (planeShares) => {
+      ({ report: alignment, warp: plan } = planAlignment(input, { ...alignOptions, planeShares }));
+      return plan;
+    });
+    if (fused) return assembleResult(input, fused, options, t0, timed(fused.warp ?? 0));
+  }
   if (factor > 0) {
     const columns = Math.floor(input.width / factor);
     const rows = Math.floor(input.height / factor);
@@ -120,12 +142,6 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
     // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
     ({ report: alignment, warp: plan } = planAlignment(input, alignOptions));
   }
-  // The alignment's time: its estimate (after auto's preview pass) and its warp.
-  const timed = (warpMs: number) => {
-    if (!alignment) return undefined;
-    alignment.timings.warp = warpMs;
-    return { alignment, ms: alignment.timings.estimate + warpMs };
-  };
   if (stages) {
     // The fast stages warp the planes themselves (into their own memory, no copies), and also fuse
     // when auto's preview pass measured the planes and applied nothing: so auto on a registered

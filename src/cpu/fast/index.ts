@@ -3,14 +3,15 @@
  * gaussian depth, smoothing, interpolate/nearest composite) and alignment's separable warp of large
  * planes (./warp.ts) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
  * (docs/cpu-fast-path.md); an aligned stack is warped straight into the fusion's plane slots
- * (warpIntoSlots). Alignment's estimate, auto's preview and every
- * option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
+ * (warpIntoSlots). auto takes its decision from the fast sweep's argmax (planeShares); alignment's
+ * estimate and every option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
 import { smoothingTaps } from '../smooth.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
-import { createCpuWorkspace, fuseCpuWith, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
+import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
+import { SHARE_STEP, sharesOfSharpest } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
 import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
@@ -30,6 +31,21 @@ function unstride(buffer: ArrayBuffer, at: number, width: number, height: number
   const out = new Float32Array(width * height);
   for (let y = 0; y < height; y++) out.set(new Float32Array(buffer, at + y * stride * 4, width), y * width);
   return out;
+}
+
+/** planeShares of the planes just measured, from the sweep's running max and argmax (every SHARE_STEP-th pixel). */
+function sharesFromSweep(k: FastKernels, at: FastLayout, width: number, height: number, planeCount: number): number[] {
+  const fMax = new Float32Array(k.memory.buffer, at.fMax, at.stride * height);
+  const argmax = new Int32Array(k.memory.buffer, at.argmax, at.stride * height);
+  const m = Math.ceil((width * height) / SHARE_STEP);
+  const best = new Float32Array(m);
+  const which = new Int32Array(m);
+  for (let j = 0, i = 0; j < m; j++, i += SHARE_STEP) {
+    const o = Math.floor(i / width) * at.stride + (i % width);
+    best[j] = fMax[o];
+    which[j] = argmax[o];
+  }
+  return sharesOfSharpest(best, which, planeCount);
 }
 
 /**
@@ -88,7 +104,7 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: Warp
  * The fast stages: every output as fresh arrays, or undefined when they do not cover the options.
  * With a warp plan they warp the (unaligned) stack into their memory first (see warpIntoSlots).
  */
-const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: WarpPlan): FusedStages | undefined => {
+const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, decide?: AutoDecision): FusedStages | undefined => {
   const k = covers(options) ? fastKernels() : undefined;
   if (!k) return undefined;
   const { width, height } = plan ?? stack;
@@ -122,6 +138,12 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     k.measurePlane(z, options.keepFocus ? at.keep : 0);
     if (options.keepFocus) focus.push(new Float32Array(buffer, at.keep, n).slice());
   }
+  const tMeasured = performance.now();
+  if (decide && !plan) {
+    // auto: decided from this sweep's argmax; a plan starts again on the warped planes.
+    const next = decide(sharesFromSweep(k, at, width, height, Z));
+    if (next) return fastStages(stack, options, next);
+  }
   const t2 = performance.now();
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
@@ -151,7 +173,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     runtime: 'wasm simd',
     ...(aligned ? { aligned, warp } : {}),
     // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.
-    timings: { luma: t1 - t0 - warp, measure: t2 - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
+    timings: { luma: t1 - t0 - warp, measure: tMeasured - t1, depth: t3 - t2, smooth: t4 - t3, composite: t5 - t4, stats: t6 - t5 },
   };
 };
 

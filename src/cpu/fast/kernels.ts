@@ -77,6 +77,9 @@ export interface FastLayout {
    * it reads them, so a warp into the plane slots may use them as its own working memory.
    */
   scratch: number;
+  /** The measure sweep's running max of F (f32) and its argmax (i32), rows of `stride`: dead after finishDepth. */
+  fMax: number;
+  argmax: number;
   depth: number;
   confidence: number;
   smooth: number;
@@ -187,6 +190,6 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const keep = take(width * height * 4);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
-  layout = { key, width, height, stride, planeCount, planes, scratch, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
   return layout;
 }
