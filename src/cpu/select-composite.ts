@@ -6,31 +6,10 @@ import { LUMA_INT_WEIGHTS } from '../core/maths.js';
 import { pyramidWeight } from '../core/pyramid.js';
 import type { PyramidLevel } from '../core/pyramid.js';
 import { SELECT_ENERGY_RADIUS, SELECT_LEVELS, selectGate } from '../core/select.js';
+import { boxSumCols, boxSumRows } from './box-mean.js';
 import { clampAndRound, collapse, createPyramidScratch, expandAt, gaussianLevels } from './pyramid-composite.js';
 
 const [WR, WG, WB] = LUMA_INT_WEIGHTS;
-
-/** Sum over the (2r + 1)^2 square with clamped reads, separable; `rows` is working memory of src's size. */
-function boxSum(src: Float64Array, width: number, height: number, radius: number, rows: Float64Array, out: Float64Array): void {
-  const lastX = width - 1;
-  const lastY = height - 1;
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = x - radius; k <= x + radius; k++) s += src[o + (k < 0 ? 0 : k > lastX ? lastX : k)];
-      rows[o + x] = s;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = y - radius; k <= y + radius; k++) s += rows[(k < 0 ? 0 : k > lastY ? lastY : k) * width + x];
-      out[o + x] = s;
-    }
-  }
-}
 
 /**
  * `select` composite (see src/core/select.ts). Every plane is decomposed (the selection looks at all
@@ -52,7 +31,8 @@ export function selectComposite<P extends Uint8Array | Uint16Array>(planes: P[],
   const lap = new Float32Array(4 * n); // one level's coefficients of the current plane
   const squared = new Float64Array(n);
   const energy = new Float64Array(n);
-  const boxRows = new Float64Array(n);
+  // Box sums of the energy: boxSumRows / boxSumCols' working memory (a level's rows, then one row each).
+  const box = { rows: new Float64Array(n), acc: new Float64Array(width), counts: new Float64Array(width) };
   sum.fill(0);
   for (let z = 0; z < Z; z++) {
     for (let i = 0; i < n; i++) weight[i] = pyramidWeight(depth[i], z, Z);
@@ -72,7 +52,7 @@ export function selectComposite<P extends Uint8Array | Uint16Array>(planes: P[],
           }
         }
       }
-      if (l < S) keepSharpest(level, lap, squared, energy, boxRows, best, bestEnergy, energySum);
+      if (l < S) keepSharpest(level, lap, squared, energy, box, best, bestEnergy, energySum);
     }
   }
   for (const level of selected) {
@@ -89,13 +69,15 @@ export function selectComposite<P extends Uint8Array | Uint16Array>(planes: P[],
 }
 
 /** The energy of one plane's level-l coefficients `lap`; where it beats the best so far, its coefficients become the best. */
-function keepSharpest(level: PyramidLevel, lap: Float32Array, squared: Float64Array, energy: Float64Array, boxRows: Float64Array, best: Float32Array, bestEnergy: Float64Array, energySum: Float64Array): void {
+function keepSharpest(level: PyramidLevel, lap: Float32Array, squared: Float64Array, energy: Float64Array, box: { rows: Float64Array; acc: Float64Array; counts: Float64Array }, best: Float32Array, bestEnergy: Float64Array, energySum: Float64Array): void {
   const m = level.width * level.height;
   for (let i = 0; i < m; i++) {
     const y = WR * lap[4 * i] + WG * lap[4 * i + 1] + WB * lap[4 * i + 2];
     squared[i] = y * y;
   }
-  boxSum(squared, level.width, level.height, SELECT_ENERGY_RADIUS, boxRows, energy);
+  // The energy is a sum over the (2r + 1)^2 square (clamped reads): the box mean's passes with area 1.
+  boxSumRows(squared, level.width, level.height, SELECT_ENERGY_RADIUS, box.rows);
+  boxSumCols(box.rows, level.width, level.height, SELECT_ENERGY_RADIUS, box.acc, box.counts, energy, 1);
   for (let i = 0; i < m; i++) {
     const j = level.offset + i;
     energySum[j] += energy[i];
