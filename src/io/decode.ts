@@ -115,11 +115,16 @@ function toRgba8(samples: Uint8Array, pixels: number, channels: number): Uint8Ar
     for (let p = 0, s = 0; p < pixels; p++, s += 3) words[p] = samples[s] | (samples[s + 1] << 8) | (samples[s + 2] << 16) | 0xff000000;
     return out;
   }
+  return rgbIntoRgba(samples, pixels, out, 255);
+}
+
+/** RGB samples into RGBA `out` with an opaque alpha (`opaque`: the samples' maximum). */
+function rgbIntoRgba<T extends Uint8Array | Uint16Array>(samples: T, pixels: number, out: T, opaque: number): T {
   for (let p = 0, s = 0, o = 0; p < pixels; p++, s += 3, o += 4) {
     out[o] = samples[s];
     out[o + 1] = samples[s + 1];
     out[o + 2] = samples[s + 2];
-    out[o + 3] = 255;
+    out[o + 3] = opaque;
   }
   return out;
 }
@@ -130,14 +135,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function toRgba16(samples: Uint16Array, pixels: number, channels: number): Uint16Array {
   if (channels !== 3 && channels !== 4) throw new Error(`sharp returned ${channels} channels after sRGB conversion`);
   if (channels === 4) return samples;
-  const out = new Uint16Array(pixels * 4);
-  for (let p = 0, s = 0, o = 0; p < pixels; p++, s += 3, o += 4) {
-    out[o] = samples[s];
-    out[o + 1] = samples[s + 1];
-    out[o + 2] = samples[s + 2];
-    out[o + 3] = 65535;
-  }
-  return out;
+  return rgbIntoRgba(samples, pixels, new Uint16Array(pixels * 4), 65535);
 }
 
 /** Turns libvips messages into something a microscope user can act on, keeping the original. */
