@@ -15,3 +15,25 @@ export async function openBenchBackend(name: BenchBackendName): Promise<{ backen
     return { error: (error as Error).message };
   }
 }
+
+/**
+ * Runs `bench` on each named backend in turn, opening and closing it around the run; a backend that
+ * cannot start is reported as `{ name, error }` in its place.
+ * @example const rows = await onEachBenchBackend(['cpu', 'node'], async (name, backend) => ({ name, describe: backend.describe() }));
+ */
+export async function onEachBenchBackend<T>(names: readonly BenchBackendName[], bench: (name: BenchBackendName, backend: FusionBackend) => Promise<T>): Promise<(T | { name: BenchBackendName; error: string })[]> {
+  const results: (T | { name: BenchBackendName; error: string })[] = [];
+  for (const name of names) {
+    const opened = await openBenchBackend(name);
+    if ('error' in opened) {
+      results.push({ name, error: opened.error });
+      continue;
+    }
+    try {
+      results.push(await bench(name, opened.backend));
+    } finally {
+      await opened.close();
+    }
+  }
+  return results;
+}

@@ -12,7 +12,7 @@ import { fuse } from '../src/fuse.js';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
 import { hasGpuModes } from '../src/gpu/kernels.js';
 import type { FuseOptions, ZStack } from '../src/core/types.js';
-import { openBenchBackend, type BenchBackendName } from './backends.js';
+import { onEachBenchBackend, type BenchBackendName } from './backends.js';
 import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
 import { synthCase } from './synth-cases.js';
@@ -90,21 +90,11 @@ export async function runModesSpeed(grid: ModesSpeedGrid, options: { backends: r
   const log = options.log ?? (() => {});
   const before = loadavg()[0];
   const { stack } = await synthCase({ noise: 2, quality: 90, defocus: 1.2 }, { seed: 7, size: grid.size, planes: grid.planes });
-  const backends: ModesSpeedRun['backends'] = [];
-  for (const name of options.backends) {
-    const opened = await openBenchBackend(name);
-    if ('error' in opened) {
-      backends.push({ name, error: opened.error });
-      continue;
-    }
-    try {
-      log(`speed --modes: ${name}`);
-      const fuseOnce = async (o: FuseOptions) => (await fuse(stack as ZStack, o, opened.backend)).timings as unknown as Record<string, number>;
-      backends.push({ name, describe: opened.backend.describe(), combos: await timeCombos(fuseOnce, grid.runs, name !== 'cpu' && name !== 'cpu-reference') });
-    } finally {
-      await opened.close();
-    }
-  }
+  const backends: ModesSpeedRun['backends'] = await onEachBenchBackend(options.backends, async (name, backend) => {
+    log(`speed --modes: ${name}`);
+    const fuseOnce = async (o: FuseOptions) => (await fuse(stack as ZStack, o, backend)).timings as unknown as Record<string, number>;
+    return { name, describe: backend.describe(), combos: await timeCombos(fuseOnce, grid.runs, name !== 'cpu' && name !== 'cpu-reference') };
+  });
   return { grid, load: { before, after: loadavg()[0] }, backends };
 }
 

@@ -18,7 +18,7 @@ import type { FusionBackend, Measure, ResolvedOptions, ZStack } from '../src/cor
 import { warpPlane } from '../src/image/warp.js';
 import { decodePlane } from '../src/io/decode.js';
 import { loadStack } from '../src/io/load-stack.js';
-import { openBenchBackend, type BenchBackendName } from './backends.js';
+import { onEachBenchBackend, type BenchBackendName } from './backends.js';
 import { runPeer, type Peer } from './peers.js';
 import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
@@ -369,36 +369,25 @@ export async function runSpeedBench(
       }
     }
 
-    const backends: BackendSpeed[] = [];
-    for (const name of options.backends) {
-      const opened = await openBenchBackend(name);
-      if ('error' in opened) {
-        backends.push({ name, error: opened.error });
-        continue;
+    const backends: BackendSpeed[] = await onEachBenchBackend(options.backends, async (name, backend) => {
+      log(`speed: ${name} stages`);
+      const entry: BackendSpeed = { name, describe: backend.describe() };
+      entry.stages = await benchStages(backend, await stackFor(grid.baseSize, grid.basePlanes), measures, grid.runs);
+      entry.bySize = {};
+      for (const size of grid.sizes) {
+        log(`speed: ${name} ${size}^2`);
+        entry.bySize[size] = await benchWall(backend, await stackFor(size, grid.basePlanes), grid.runs);
       }
-      try {
-        const backend = opened.backend;
-        log(`speed: ${name} stages`);
-        const entry: BackendSpeed = { name, describe: backend.describe() };
-        entry.stages = await benchStages(backend, await stackFor(grid.baseSize, grid.basePlanes), measures, grid.runs);
-        entry.bySize = {};
-        for (const size of grid.sizes) {
-          log(`speed: ${name} ${size}^2`);
-          entry.bySize[size] = await benchWall(backend, await stackFor(size, grid.basePlanes), grid.runs);
-        }
-        entry.byPlanes = {};
-        for (const planes of grid.planeCounts) {
-          log(`speed: ${name} ${planes} planes`);
-          entry.byPlanes[planes] = await benchWall(backend, await stackFor(grid.baseSize, planes), grid.runs);
-        }
-        entry.stacksPerSecond = await benchBatches(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.batches, grid.runs);
-        log(`speed: ${name} alignment`);
-        entry.alignment = await benchAlignment(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.runs);
-        backends.push(entry);
-      } finally {
-        await opened.close();
+      entry.byPlanes = {};
+      for (const planes of grid.planeCounts) {
+        log(`speed: ${name} ${planes} planes`);
+        entry.byPlanes[planes] = await benchWall(backend, await stackFor(grid.baseSize, planes), grid.runs);
       }
-    }
+      entry.stacksPerSecond = await benchBatches(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.batches, grid.runs);
+      log(`speed: ${name} alignment`);
+      entry.alignment = await benchAlignment(backend, await stackFor(grid.baseSize, grid.basePlanes), grid.runs);
+      return entry;
+    });
 
     const peers: SpeedRun['peers'] = [];
     for (const peer of options.peers) {
