@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { alignStack, planAlignment, previewFactor } from '../src/align/align-stack.js';
-import { glancePair, glanceStack } from '../src/align/glance.js';
+import { GLANCE_SUMS, glancePair, glanceStack, glanceSums } from '../src/align/glance.js';
 import { affine, identity, rmsDifference, type Mat3 } from '../src/align/matrix.js';
 import { warpPlane } from '../src/image/warp.js';
 import { resolveOptions } from '../src/core/options.js';
 import type { ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/backend.js';
+import { fuseCpuFast, glanceSumsIn, initFastCpu } from '../src/cpu/fast/index.js';
+import { fastKernels, fitLayout } from '../src/cpu/fast/kernels.js';
 import { blockMeans, luma, shrinkLuma } from '../src/image/luma.js';
 import { generateStack } from '../src/synth/generate.js';
 import { PROFILES } from '../src/synth/profiles.js';
@@ -69,6 +71,23 @@ describe('auto preview', () => {
     }
   });
 
+  it("the fast engine's measure sweep gathers the same block means too, for odd sizes and any block size", async () => {
+    expect(await initFastCpu()).toBe(true);
+    const k = fastKernels()!;
+    for (const [width, height, factor] of [[387, 390, 8], [101, 77, 3], [64, 64, 16], [9, 5, 4], [33, 20, 1]]) {
+      const planes = [0, 1, 2].map((z) => Uint8Array.from({ length: width * height * 4 }, (_, i) => ((i + 7919 * z) * 2654435761) >>> 24));
+      const at = fitLayout(k, width, height, 3, 4, 19, factor);
+      planes.forEach((rgba, z) => new Uint8Array(k.memory.buffer).set(rgba, at.planes + z * width * height * 4));
+      k.beginStack();
+      for (let z = 0; z < 3; z++) k.measurePlane(z, 0, at.blocks + z * at.blockCount * 4);
+      planes.forEach((rgba, z) => {
+        const gathered = new Float32Array(k.memory.buffer, at.blocks + z * at.blockCount * 4, at.blockCount).slice();
+        const shrunk = shrinkLuma(rgba, width, width, height, factor).data;
+        expect(Buffer.from(gathered.buffer).equals(Buffer.from(shrunk.buffer)), `${width}x${height} factor ${factor} plane ${z}`).toBe(true);
+      });
+    }
+  });
+
   it('previewFactor: 8 for CCCID planes (a 48 px preview), less for small ones, 0 for mixed sizes', () => {
     const { stack } = generateStack({ seed: 1, size: 96, planes: 3 });
     expect(previewFactor({ ...stack, width: 384, height: 384 })).toBe(8);
@@ -88,6 +107,21 @@ describe('auto preview', () => {
 });
 
 describe('auto glance', () => {
+  it("the CPU engine's WebAssembly sums the normal equations with the TypeScript's bits", async () => {
+    expect(await initFastCpu()).toBe(true);
+    const k = fastKernels()!;
+    const stack = moving(registered(3), (steps) => motionAbout(192, 192, { scale: 1 + 0.001 * steps, rotationDeg: 0.1 * steps, dx: 0.4 * steps, dy: -0.2 * steps }));
+    const levels = preview(stack);
+    const { width, height } = levels[0];
+    const twin = glanceSumsIn(k, fitLayout(k, stack.width, stack.height, stack.planes.length, 4, 19, previewFactor(stack)));
+    for (const [a, b, edge] of [[5, 6, 1], [4, 5, 1], [0, 10, 3]]) {
+      const expected = glanceSums(levels[a].data, levels[b].data, width, height, edge);
+      const seen = twin(levels[a].data, levels[b].data, width, height, edge);
+      expect(seen.length).toBe(GLANCE_SUMS);
+      expect(Buffer.from(seen.buffer).equals(Buffer.from(expected.buffer)), `planes ${a}, ${b}`).toBe(true);
+    }
+  });
+
   it('a pair fitted at the identity reads a small known motion', () => {
     const stack = registered(3);
     const c = (stack.width - 1) / 2;
@@ -155,6 +189,21 @@ describe('auto in the CPU engine', () => {
     expect(Buffer.from(auto.image).equals(Buffer.from(none.image))).toBe(true);
     expect(Buffer.from(auto.depth.buffer).equals(Buffer.from(none.depth.buffer))).toBe(true);
     expect(auto.stats).toEqual(none.stats);
+  });
+
+  it('the fast engine decides from its own sweep exactly as the reference engine does', () => {
+    const m = movedStack({ seed: 2, kind: 'similarity', render: 448, frame: 384, planes: 3 });
+    for (const stack of [registered(2), registered(5, 5), m.moved]) {
+      const options = resolveOptions({ align: 'auto' });
+      const reference = fuseCpu(stack, options).alignment!;
+      const fast = fuseCpuFast(stack, options);
+      expect(fast.backend.runtime).toBe('wasm simd');
+      // The shares come from F, which the fast sweep rounds to f32 in its own order (a few ulps).
+      const { timings: _r, fusedDisplacementPx: fusedReference, ...expected } = reference;
+      const { timings: _f, fusedDisplacementPx: fusedFast, ...seen } = fast.alignment!;
+      expect(seen).toEqual(expected);
+      expect(fusedFast).toBeCloseTo(fusedReference!, 6);
+    }
   });
 
   it('a moving stack: measured again after the warp, as if the aligned planes had been given', () => {

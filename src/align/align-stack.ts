@@ -16,7 +16,7 @@ import { apply, compose, decompose, identity, invert, rmsDifference, toRows, aff
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
-import { glanceStack } from './glance.js';
+import { glanceStack, type GlanceSums } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
@@ -67,6 +67,11 @@ export interface AlignOptions {
    * when any plane would.
    */
   planeShares?: number[];
+  /**
+   * auto only: how the glance sums its normal equations, when the caller has a faster twin of
+   * glanceSums that gives the same bits (the CPU engine's WebAssembly). Default glanceSums.
+   */
+  glanceSums?: GlanceSums;
   /**
    * Match each plane's brightness and colour balance to the reference plane (photometric.ts) when
    * planes are resampled anyway. Default true.
@@ -174,7 +179,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     const quickPyramids = () =>
       (built ??= quick > 1 ? stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, quick)).map((l) => buildPyramid(l.data, l.width, l.height, 8, quick)) : fullPyramids());
     if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
-    estimate = glanceChain(preview, reference, factor, shares);
+    estimate = glanceChain(preview, reference, factor, shares, options.glanceSums);
     decidedBy = estimate ? 'glance' : undefined;
     if (!estimate && quick > 1) {
       // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
@@ -300,8 +305,8 @@ function checkedPreview(stack: ZStack, preview: Level[], factor: number): Level[
 }
 
 /** auto's glance (glance.ts) as a chain: every plane below the threshold; undefined unless it clears the stack. */
-function glanceChain(preview: Level[], reference: number, factor: number, shares: readonly number[] | undefined): Chain | undefined {
-  const seen = glanceStack(preview, reference, factor, shares);
+function glanceChain(preview: Level[], reference: number, factor: number, shares: readonly number[] | undefined, sums?: GlanceSums): Chain | undefined {
+  const seen = glanceStack(preview, reference, factor, shares, sums);
   if (!seen) return undefined;
   return { ...seen, estimated: seen.transforms, transforms: preview.map(() => identity()), statuses: preview.map((_, z) => (z === reference ? 'reference' : 'below-threshold')) };
 }

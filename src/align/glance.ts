@@ -46,14 +46,23 @@ export interface PairGlance {
 }
 
 /**
- * The glance at one neighbour pair: preview planes of the same size, `scale` full-size pixels per
- * preview pixel, pixels within `margin` (preview px, at least 1) of the border left out.
- * @example const { displacementPx, uncertaintyPx } = glancePair(preview[5], preview[6], 4, 1);
+ * The sums of the glance's normal equations over the pixels of two same-size preview planes, pixels
+ * within `edge` of the border left out, in this order: the 28 distinct entries of the 7 x 7 normal
+ * matrix row by row from the diagonal (h00 .. h06, h11 .. h16, .., h66), the 7 right-hand sides
+ * (g0 .. g6) and the squared difference (see): 36 values. The CPU engine's WebAssembly runs the same
+ * expressions in the same order (src/cpu/fast/assembly/glance.ts), so either gives the same bits.
  */
-export function glancePair(a: Level, b: Level, scale: number, margin: number): PairGlance {
-  const { width, height } = a;
-  const A = a.data;
-  const B = b.data;
+export type GlanceSums = (a: Float32Array, b: Float32Array, width: number, height: number, edge: number) => Float64Array;
+
+/** Number of values {@link GlanceSums} returns. */
+export const GLANCE_SUMS = 36;
+
+/**
+ * {@link GlanceSums} in TypeScript (the reference; a fresh process interprets this loop for tens of
+ * ms before the JIT compiles it, which is why the CPU engine runs its WebAssembly twin).
+ * @example glanceSums(a.data, b.data, a.width, a.height, 1)[27] // h66
+ */
+export const glanceSums: GlanceSums = (A, B, width, height, edge) => {
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   // The normal equations' 28 distinct sums as locals (an array here costs ~3x the time).
@@ -61,10 +70,9 @@ export function glancePair(a: Level, b: Level, scale: number, margin: number): P
   let h11 = 0, h12 = 0, h13 = 0, h14 = 0, h15 = 0, h16 = 0;
   let h22 = 0, h23 = 0, h24 = 0, h25 = 0, h26 = 0;
   let h33 = 0, h34 = 0, h35 = 0, h36 = 0;
-  let h44 = 0, h45 = 0, h46 = 0, h56 = 0, h66 = 0;
+  let h44 = 0, h45 = 0, h46 = 0, h55 = 0, h56 = 0, h66 = 0;
   let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0;
   let see = 0;
-  const edge = Math.max(1, Math.ceil(margin));
   for (let y = edge; y < height - edge; y++) {
     const yc = y - cy;
     for (let x = edge; x < width - edge; x++) {
@@ -83,27 +91,41 @@ export function glancePair(a: Level, b: Level, scale: number, margin: number): P
       h11 += c1 * c1; h12 += c1 * gx; h13 += c1 * gy; h14 += c1 * va; h15 += c1; h16 += c1 * c6;
       h22 += gx * gx; h23 += gx * gy; h24 += gx * va; h25 += gx; h26 += gx * c6;
       h33 += gy * gy; h34 += gy * va; h35 += gy; h36 += gy * c6;
-      h44 += va * va; h45 += va; h46 += va * c6; h56 += c6; h66 += c6 * c6;
+      h44 += va * va; h45 += va; h46 += va * c6; h55 += 1; h56 += c6; h66 += c6 * c6;
       g0 += c0 * e; g1 += c1 * e; g2 += gx * e; g3 += gy * e; g4 += va * e; g5 += e; g6 += c6 * e;
       see += e * e;
     }
   }
-  // Column 5 is the constant 1: h55 is the pixel count; sums over B follow from those over A and e.
-  const used = Math.max(0, width - 2 * edge) * Math.max(0, height - 2 * edge);
-  const sa = h45;
-  const sb = g5 + sa;
-  const sab = g4 + h44;
-  const sbb = see + 2 * sab - h44;
-  const h = Float64Array.of(
-    h00, h01, h02, h03, h04, h05, h06,
-    h01, h11, h12, h13, h14, h15, h16,
-    h02, h12, h22, h23, h24, h25, h26,
-    h03, h13, h23, h33, h34, h35, h36,
-    h04, h14, h24, h34, h44, h45, h46,
-    h05, h15, h25, h35, h45, used, h56,
-    h06, h16, h26, h36, h46, h56, h66,
+  return Float64Array.of(
+    h00, h01, h02, h03, h04, h05, h06, h11, h12, h13, h14, h15, h16, h22, h23, h24, h25, h26, h33, h34, h35, h36, h44, h45, h46, h55, h56, h66,
+    g0, g1, g2, g3, g4, g5, g6, see,
   );
-  const g = Float64Array.of(g0, g1, g2, g3, g4, g5, g6);
+};
+
+/**
+ * The glance at one neighbour pair: preview planes of the same size, `scale` full-size pixels per
+ * preview pixel, pixels within `margin` (preview px, at least 1) of the border left out; `sums`
+ * computes the normal equations (the TypeScript {@link glanceSums} unless an engine has a twin).
+ * @example const { displacementPx, uncertaintyPx } = glancePair(preview[5], preview[6], 4, 1);
+ */
+export function glancePair(a: Level, b: Level, scale: number, margin: number, sums: GlanceSums = glanceSums): PairGlance {
+  const { width, height } = a;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const edge = Math.max(1, Math.ceil(margin));
+  const sum = sums(a.data, b.data, width, height, edge);
+  // The normal matrix from its upper triangle (sum[0 .. 27], row by row), then g and e^2.
+  const h = new Float64Array(UNKNOWNS * UNKNOWNS);
+  for (let r = 0, i = 0; r < UNKNOWNS; r++) for (let c = r; c < UNKNOWNS; c++, i++) h[r * UNKNOWNS + c] = h[c * UNKNOWNS + r] = sum[i];
+  const g = sum.slice(28, 28 + UNKNOWNS);
+  let see = sum[35];
+  // Column 5 is the constant 1: h55 is the pixel count; sums over B follow from those over A and e.
+  const used = h[5 * UNKNOWNS + 5];
+  const h44 = h[4 * UNKNOWNS + 4];
+  const sa = h[4 * UNKNOWNS + 5];
+  const sb = g[5] + sa;
+  const sab = g[4] + h44;
+  const sbb = see + 2 * sab - h44;
   const correlation = used > 1 ? (sab - (sa * sb) / used) / Math.sqrt(Math.max(h44 - (sa * sa) / used, 1e-12) * Math.max(sbb - (sb * sb) / used, 1e-12)) : 0;
   const p = new Float64Array(UNKNOWNS);
   if (used < 4 * UNKNOWNS || !solve(h, g, UNKNOWNS, p)) return { matrix: identity(), displacementPx: 0, uncertaintyPx: Infinity, correlation };
@@ -158,9 +180,10 @@ export interface StackGlance {
  * (motionMatters: with `shares`, the fused image's pixels move by at most AUTO_THRESHOLD_PX RMS;
  * without, no plane does); otherwise (undefined) it is the quick look's to decide.
  * @param preview each plane's luma block means (shrinkLuma), `factor` full-size pixels per pixel.
+ * @param sums the normal equations' sums (see glancePair).
  * @example glanceStack(preview, 5, 4) // { correlations, uncertainties } for a registered CCCID stack
  */
-export function glanceStack(preview: Level[], reference: number, factor: number, shares?: readonly number[]): StackGlance | undefined {
+export function glanceStack(preview: Level[], reference: number, factor: number, shares?: readonly number[], sums: GlanceSums = glanceSums): StackGlance | undefined {
   const Z = preview.length;
   const width = preview[0].width * factor;
   const height = preview[0].height * factor;
@@ -168,7 +191,7 @@ export function glanceStack(preview: Level[], reference: number, factor: number,
   const chained: Mat3[] = seen.transforms;
   for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
-    const pair = glancePair(preview[near], preview[z], factor, 1);
+    const pair = glancePair(preview[near], preview[z], factor, 1, sums);
     if (!(pair.correlation >= GLANCE_MIN_CORRELATION) || !Number.isFinite(pair.uncertaintyPx)) return undefined;
     seen.correlations[z] = pair.correlation;
     seen.uncertainties[z] = pair.uncertaintyPx;

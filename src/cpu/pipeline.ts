@@ -8,6 +8,8 @@ import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../al
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
+import type { Level } from '../image/pyramid.js';
+import type { GlanceSums } from '../align/glance.js';
 import { composite } from './composite.js';
 import { depthFromFocus } from './depth.js';
 import { edgeAwareDepth, type EdgeDepthInfo } from './edge-depth.js';
@@ -70,11 +72,16 @@ export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: C
 export type CpuStages = (stack: ZStack, options: ResolvedOptions, warp?: WarpPlan, decide?: AutoDecision) => FusedStages | undefined;
 
 /**
- * auto's decision taken inside the stages, from the planes' shares of the sharpest pixels
- * (planeShares) their own measure pass found: a warp plan, with which the stages start again on the
- * warped planes, or undefined, with which they fuse on from the measure pass they have.
+ * auto's decision taken inside the stages, from what their own measure pass found: the planes'
+ * shares of the sharpest pixels (planeShares) and each plane's luma block means at `factor`
+ * (previewFactor; as shrinkLuma gives them), with the stages' own twin of glanceSums. `decide`
+ * returns a warp plan, with which the stages start again on the warped planes, or undefined, with
+ * which they fuse on from the pass they have.
  */
-export type AutoDecision = (planeShares: number[]) => WarpPlan | undefined;
+export interface AutoDecision {
+  factor: number;
+  decide(planeShares: number[], preview: Level[], glanceSums: GlanceSums): WarpPlan | undefined;
+}
 
 /** What the stages after alignment hand over: outputs and stage timings (ms). */
 export interface FusedStages {
@@ -123,10 +130,13 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   };
   if (factor > 0 && stages) {
     // Stages with their own measure pass (the fast path) take auto's decision from it: the shares
-    // come from their running argmax, the preview from the planes (planAlignment's shrinkLuma).
-    const fused = stages(input, options, undefined, (planeShares) => {
-      ({ report: alignment, warp: plan } = planAlignment(input, { ...alignOptions, planeShares }));
-      return plan;
+    // from their running argmax, the preview from the luma rows they make anyway.
+    const fused = stages(input, options, undefined, {
+      factor,
+      decide: (planeShares, preview, glanceSums) => {
+        ({ report: alignment, warp: plan } = planAlignment(input, { ...alignOptions, planeShares, preview, glanceSums }));
+        return plan;
+      },
     });
     if (fused) return assembleResult(input, fused, options, t0, timed(fused.warp ?? 0));
   }

@@ -13,9 +13,10 @@ import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } fr
 import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { SHARE_STEP, sharesOfSharpest } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
+import type { GlanceSums } from '../../align/glance.js';
 import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
-import { fastKernels, fitLayout, initFastCpu, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
+import { fastKernels, fitLayout, initFastCpu, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
 import { separableWarp, warpSeparableInto } from './warp.js';
 
 export { initFastCpu } from './kernels.js';
@@ -33,19 +34,28 @@ function unstride(buffer: ArrayBuffer, at: number, width: number, height: number
   return out;
 }
 
-/** planeShares of the planes just measured, from the sweep's running max and argmax (every SHARE_STEP-th pixel). */
+/** planeShares of the planes just measured, read in place from the sweep's running max and argmax (every SHARE_STEP-th pixel). */
 function sharesFromSweep(k: FastKernels, at: FastLayout, width: number, height: number, planeCount: number): number[] {
   const fMax = new Float32Array(k.memory.buffer, at.fMax, at.stride * height);
   const argmax = new Int32Array(k.memory.buffer, at.argmax, at.stride * height);
-  const m = Math.ceil((width * height) / SHARE_STEP);
-  const best = new Float32Array(m);
-  const which = new Int32Array(m);
-  for (let j = 0, i = 0; j < m; j++, i += SHARE_STEP) {
-    const o = Math.floor(i / width) * at.stride + (i % width);
-    best[j] = fMax[o];
-    which[j] = argmax[o];
-  }
-  return sharesOfSharpest(best, which, planeCount);
+  return sharesOfSharpest(fMax, argmax, planeCount, { width, height, stride: at.stride, step: SHARE_STEP });
+}
+
+/**
+ * The glance's sums (glanceSums) in WebAssembly, the pair copied into the layout's glance room: the
+ * same bits as the TypeScript, at compiled speed from the first call (see assembly/glance.ts).
+ * @internal exported for its test
+ */
+export function glanceSumsIn(k: FastKernels, at: FastLayout): GlanceSums {
+  return (a, b, width, height, edge) => {
+    const count = width * height;
+    const memory = k.memory.buffer;
+    new Float32Array(memory, at.glance, count).set(a.subarray(0, count));
+    new Float32Array(memory, at.glance + count * 4, count).set(b.subarray(0, count));
+    const out = at.glance + count * 8;
+    k.glanceSums(at.glance, at.glance + count * 4, width, height, edge, out);
+    return new Float64Array(memory, out, 36).slice();
+  };
 }
 
 /**
@@ -115,7 +125,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length);
+    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0);
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
@@ -131,18 +141,25 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian, window sums, F and the running argmax, one sweep per plane; F_z is copied out
-  // only when the caller keeps the focus planes.
+  // only when the caller keeps the focus planes, auto's preview block sums only for auto.
   const focus: Float32Array[] = [];
+  const blockBytes = at.blockCount * 4;
   k.beginStack();
   for (let z = 0; z < Z; z++) {
-    k.measurePlane(z, options.keepFocus ? at.keep : 0);
+    k.measurePlane(z, options.keepFocus ? at.keep : 0, at.blockFactor > 0 ? at.blocks + z * blockBytes : 0);
     if (options.keepFocus) focus.push(new Float32Array(buffer, at.keep, n).slice());
   }
   const tMeasured = performance.now();
   if (decide && !plan) {
-    // auto: decided from this sweep's argmax; a plan starts again on the warped planes.
-    const next = decide(sharesFromSweep(k, at, width, height, Z));
+    // auto: decided from this sweep's argmax and luma; a plan starts again on the warped planes.
+    const f = at.blockFactor;
+    const [columns, rows] = [Math.floor(width / f), Math.floor(height / f)];
+    const preview = Array.from({ length: Z }, (_, z) => ({ data: new Float32Array(buffer, at.blocks + z * blockBytes, at.blockCount).slice(), width: columns, height: rows }));
+    const laidOut = layoutGeneration();
+    const next = decide.decide(sharesFromSweep(k, at, width, height, Z), preview, glanceSumsIn(k, at));
     if (next) return fastStages(stack, options, next);
+    // Whatever the decision ran in this module's memory (none of it today) has overwritten the sweep.
+    if (layoutGeneration() !== laidOut) return fastStages(stack, options);
   }
   const t2 = performance.now();
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);

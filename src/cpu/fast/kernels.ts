@@ -11,7 +11,9 @@ export interface FastKernels {
   heapBase(): number;
   configure(...args: number[]): void;
   beginStack(): void;
-  measurePlane(z: number, keep: number): void;
+  configureBlocks(factor: number, acc: number): void;
+  measurePlane(z: number, keep: number, blocks: number): void;
+  glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;
   finishDepth(tau: number, fitEps: number, maxDelta: number): void;
   smooth(taps: number, minWeight: number): void;
   copyDepth(): void;
@@ -89,6 +91,12 @@ export interface FastLayout {
   /** depthSums' output: sums of Ds, C and squared deviations (f64), then the depth histogram (i32), then its scratch. */
   sums: number;
   keep: number;
+  /** auto's preview: its block size (0: none) and each plane's block means (f32, `blockCount` per plane, plane after plane). */
+  blockFactor: number;
+  blockCount: number;
+  blocks: number;
+  /** auto's glance: room for two preview planes and the 36 f64 sums (see glanceSums). */
+  glance: number;
 }
 
 let layout: FastLayout | undefined;
@@ -103,6 +111,7 @@ let layout: FastLayout | undefined;
  */
 export function heapLayout(k: FastKernels): { take: (bytes: number) => number; end: () => number } {
   beforeReuse();
+  generation++;
   return layoutFrom(k.heapBase());
 }
 
@@ -120,6 +129,16 @@ export function layoutFrom(start: number): { take: (bytes: number) => number; en
 }
 
 let pending: (() => void) | undefined;
+let generation = 0;
+
+/**
+ * Counts the times the memory was laid out anew ({@link heapLayout}): a caller that hands control to
+ * other code between two stages (auto's decision in the CPU engine) knows by a changed count that
+ * its buffers may have been overwritten meanwhile.
+ */
+export function layoutGeneration(): number {
+  return generation;
+}
 
 /**
  * Registers what must read the module's memory before the next user lays it out again (one at a
@@ -145,10 +164,11 @@ export function growTo(k: FastKernels, end: number): void {
 
 /**
  * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
- * shrinks it (so a batch of same-size stacks allocates nothing after the first).
+ * shrinks it (so a batch of same-size stacks allocates nothing after the first). With `blockFactor`,
+ * room for auto's preview block sums too (measurePlane's `blocks`).
  */
-export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number): FastLayout {
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}`;
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0): FastLayout {
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -188,8 +208,13 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const curve = take(planeCount * 8);
   const sums = take(24 + planeCount * 4 + planeCount * 16 + 96); // + depthSums' scratch
   const keep = take(width * height * 4);
+  const blockCount = blockFactor > 0 ? Math.floor(width / blockFactor) * Math.floor(height / blockFactor) : 0;
+  const blockAcc = take(stride * 4);
+  const blocks = take(planeCount * blockCount * 4);
+  const glance = take(2 * blockCount * 4 + 36 * 8);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep };
+  k.configureBlocks(blockFactor, blockAcc);
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance };
   return layout;
 }

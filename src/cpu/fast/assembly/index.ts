@@ -45,6 +45,10 @@ let padDenPtr: usize = 0; // smoothing: one padded row of C, f32
 let tapsPtr: usize = 0; // Gaussian taps, f32 (gaussianKernel's)
 let imagePtr: usize = 0; // composite output, RGBA8, width * height * 4
 let curvePtr: usize = 0; // per-plane sums of F, f64, Z
+let blockFactor: i32 = 0; // auto's preview block size (0: no block sums), see configureBlocks
+let blockAccPtr: usize = 0; // per column, N summed over the block row's rows so far, i32, S
+let blockOutPtr: usize = 0; // this plane's block means, f32, floor(width / factor) x floor(height / factor); 0: none
+let blockNorm: f64 = 0; // 1 / (factor^2 LUMA_DIVISOR), as blockMeans forms it
 
 /** Stores the layout; every later call uses it. */
 export function configure(
@@ -59,6 +63,43 @@ export function configure(
   fMaxPtr = fMax; kPtr = k; fBeforePtr = fBefore; fAfterPtr = fAfter; fSumPtr = fSum;
   depthPtr = depth; confPtr = conf; smoothPtr = smooth; hNumPtr = hNum; hDenPtr = hDen; padNumPtr = padNum; padDenPtr = padDen;
   tapsPtr = taps; imagePtr = image; curvePtr = curve; colsT1Ptr = colsT1; colsT2Ptr = colsT2; fColsPtr = fCols;
+}
+
+/**
+ * Sets the block size of auto's preview (src/image/luma.ts shrinkLuma): measurePlane then also
+ * averages the luma over factor x factor blocks, from the luma rows it makes anyway, into its
+ * `blocks` argument. `acc` holds S i32 (one block row's column sums: <= factor 255000, no overflow
+ * below factor 8000).
+ */
+export function configureBlocks(factor: i32, acc: usize): void {
+  blockFactor = factor; blockAccPtr = acc;
+  blockNorm = 1.0 / (<f64>factor * <f64>factor * 255000.0);
+}
+
+/**
+ * Adds luma row y (N at `row`) to the block sums: column sums over the block row's rows, reduced
+ * along x into blocks once its last row is in. The sums are exact integers, scaled to means as
+ * blockMeans does (f64 product, rounded to f32), so they equal shrinkLuma's bit for bit.
+ */
+function addBlockRow(row: usize, y: i32): void {
+  const f = blockFactor;
+  const across = width / f;
+  const by = y / f;
+  if (by >= height / f) return;
+  const w4 = (across * f + 3) & ~3;
+  if (y % f == 0) memory.fill(blockAccPtr, 0, <usize>w4 << 2);
+  for (let x = 0; x < w4; x += 4) {
+    const a = blockAccPtr + (<usize>x << 2);
+    v128.store(a, i32x4.add(v128.load(a), v128.load(row + (<usize>x << 2))));
+  }
+  if (y % f != f - 1) return;
+  const out = blockOutPtr + (<usize>by * <usize>across << 2);
+  for (let bx = 0; bx < across; bx++) {
+    let sum: i64 = 0;
+    const from = blockAccPtr + (<usize>(bx * f) << 2);
+    for (let dx = 0; dx < f; dx++) sum += <i64>load<i32>(from + (<usize>dx << 2));
+    store<f32>(out + (<usize>bx << 2), <f32>(<f64>sum * blockNorm));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +140,7 @@ function laplacianPlane(plane: usize): void {
       lumaRow(plane + (<usize>next * <usize>w << 2), slot, w);
       store<i32>(slot - 4, load<i32>(slot));
       store<i32>(slot + (<usize>w << 2), load<i32>(slot + (<usize>(w - 1) << 2)));
+      if (blockOutPtr != 0) addBlockRow(slot, y + 1);
     }
     if (y < 0) continue;
     const mid = nPtr + <usize>(y % 3) * rowBytes + 16;
@@ -415,10 +457,12 @@ export function beginStack(): void {
 
 /**
  * Stages 1 and 2 for plane z (lapv), folded into the depth state as each row of F is made; F_z is
- * also copied to `keep` (width * height f32) when keep is not 0. Stores sum_i F_z[i] in curve[z].
+ * also copied to `keep` (width * height f32) when keep is not 0, and auto's preview block sums
+ * (configureBlocks) go to `blocks` when it is not 0. Stores sum_i F_z[i] in curve[z].
  */
-export function measurePlane(z: i32, keep: usize): void {
+export function measurePlane(z: i32, keep: usize, blocks: usize): void {
   const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
+  blockOutPtr = blockFactor > 0 ? blocks : 0;
   laplacianPlane(plane);
   const r = radius;
   const side = <i64>(2 * r + 1);
@@ -884,3 +928,7 @@ export function heapBase(): usize {
 // ---------------------------------------------------------------------------------------------
 // Alignment's separable Lanczos-3 warp (its own file; same memory, laid out by src/cpu/fast/warp.ts).
 export { warpSeparable } from './warp';
+
+// ---------------------------------------------------------------------------------------------
+// auto's glance: the normal equations' sums of one preview pair (its own file; src/align/glance.ts).
+export { glanceSums } from './glance';
