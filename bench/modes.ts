@@ -7,14 +7,12 @@
 import sharp from 'sharp';
 import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
 import { hasGpuModes } from '../src/gpu/kernels.js';
-import { FocusFuseError } from '../src/core/errors.js';
-import type { FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
+import type { AlignMode, FuseOptions, FuseResult, FusionBackend, ZStack } from '../src/core/types.js';
 import { luma } from '../src/image/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { fuse } from '../src/fuse.js';
-import { loadStack } from '../src/io/load-stack.js';
 import { SYNTH_SCENES, type SynthScene } from '../src/synth/halo-scenes.js';
-import { gradientShare, maxPlaneEnergy } from './real.js';
+import { gradientShare, loadForBench, maxPlaneEnergy, type RealFovResult } from './real.js';
 import type { BenchReport } from './report.js';
 import { depthErrors, meanSsim, psnr } from './score.js';
 import { markdownTable, median } from './stats.js';
@@ -287,8 +285,10 @@ export function overshoot(image: Uint8Array, stack: ZStack): { share: number; me
 
 export interface RealModesRun {
   backend: string;
+  /** `--align`: each stack registered (on the CPU) before the modes fuse it; `none` otherwise. */
+  align: AlignMode;
   combos: string[];
-  stacks: { id: string; width: number; height: number; planes: number; bestPlane: number; scores: Record<string, RealModeScores>; ms: Record<string, number> }[];
+  stacks: { id: string; width: number; height: number; planes: number; alignment?: RealFovResult['alignment']; bestPlane: number; scores: Record<string, RealModeScores>; ms: Record<string, number> }[];
   skipped: { id: string; reason: string }[];
 }
 
@@ -347,24 +347,23 @@ async function cropStrip(images: Uint8Array[], width: number, height: number, at
  */
 export async function runRealModes(
   folders: { id: string; path: string }[],
-  options: { backend: FusionBackend; log?: (line: string) => void },
+  options: { backend: FusionBackend; align?: AlignMode; log?: (line: string) => void },
 ): Promise<{ run: RealModesRun; files: Record<string, Uint8Array> }> {
   const log = options.log ?? (() => {});
+  const align = options.align ?? 'none';
   const combos = combosFor(options.backend);
-  const run: RealModesRun = { backend: options.backend.describe(), combos: [...combos.map((c) => c.name), 'best plane'], stacks: [], skipped: [] };
+  const run: RealModesRun = { backend: options.backend.describe(), align, combos: [...combos.map((c) => c.name), 'best plane'], stacks: [], skipped: [] };
   const files: Record<string, Uint8Array> = {};
   for (const { id, path } of folders) {
     log(`modes: real ${id}`);
-    let stack: ZStack;
-    try {
-      stack = await loadStack(path);
-    } catch (error) {
-      if (!(error instanceof FocusFuseError)) throw error;
-      run.skipped.push({ id, reason: error.message });
+    const loaded = await loadForBench(path, align);
+    if ('skipped' in loaded) {
+      run.skipped.push({ id, reason: loaded.skipped });
       continue;
     }
+    const { stack, alignment } = loaded;
     const maxEnergy = maxPlaneEnergy(stack);
-    const entry: RealModesRun['stacks'][number] = { id, width: stack.width, height: stack.height, planes: stack.planes.length, bestPlane: 0, scores: {}, ms: {} };
+    const entry: RealModesRun['stacks'][number] = { id, width: stack.width, height: stack.height, planes: stack.planes.length, ...(alignment ? { alignment } : {}), bestPlane: 0, scores: {}, ms: {} };
     const images: Uint8Array[] = [];
     let first: FuseResult | undefined;
     for (const combo of combos) {
@@ -390,11 +389,13 @@ export function realModesMarkdown(run: RealModesRun, cropNames: string[]): strin
   const lines: string[] = [
     `Real stacks, fused by ${run.backend}. No ground truth: gradient share (fused gradient energy / per-pixel best plane's; above 1 means seams or noise, below means blur),`,
     'noise (Immerkaer sigma of the fused luma, 8-bit levels), overshoot (share of RGB values more than 1 level outside the per-pixel range over the planes, and their mean excess in levels).',
+    ...(run.align !== 'none' ? [`Every stack registered first (--align ${run.align}, on the CPU); the figures compare against the registered planes.`] : []),
     '',
   ];
   for (const s of run.stacks) {
     const v1 = s.scores[run.combos[0]].gradientShare;
-    lines.push(`## ${s.id} (${s.width}x${s.height}, ${s.planes} planes, best single plane ${s.bestPlane})`, '');
+    const moved = s.alignment ? (s.alignment.applied ? `, registered: largest move ${fmt(s.alignment.maxDisplacementPx, 2)} px` : ', registration applied nothing') : '';
+    lines.push(`## ${s.id} (${s.width}x${s.height}, ${s.planes} planes, best single plane ${s.bestPlane}${moved})`, '');
     lines.push(
       markdownTable(
         ['combination', 'gradient share', 'vs v1', 'noise', 'overshoot share', 'overshoot mean', 'ms'],

@@ -91,6 +91,25 @@ export function maxPlaneEnergy(stack: ZStack): Float64Array {
   return max;
 }
 
+/**
+ * A bench stack, registered once on the CPU when `align` is not `none` (every measure, mode and peer
+ * then fuses the same planes, and the gradient share compares against the registered planes' best),
+ * or why it is skipped: one unreadable stack (e.g. planes of different sizes) is reported, not the
+ * end of the run.
+ */
+export async function loadForBench(files: string | string[], align: AlignMode): Promise<{ stack: ZStack; alignment?: RealFovResult['alignment'] } | { skipped: string }> {
+  try {
+    const stack = await loadStack(files, { allowMixedSizes: align !== 'none' });
+    if (align === 'none') return { stack };
+    const aligned = alignStack(stack, { mode: align });
+    const report = aligned.report!;
+    return { stack: aligned.stack, alignment: { mode: align, applied: report.applied, maxDisplacementPx: Math.max(0, ...report.planes.map((p) => p.displacementPx)) } };
+  } catch (error) {
+    if (!(error instanceof FocusFuseError)) throw error;
+    return { skipped: error.code === 'SIZE_MISMATCH' && align === 'none' ? `${error.message} (use --align to include it)` : error.message };
+  }
+}
+
 /** Folders under `root` (itself included, at most 3 levels down) that directly hold image files. */
 export async function stackFolders(root: string, depth = 0): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true });
@@ -162,26 +181,13 @@ export async function runRealBench(
   for (const entry of await findStacks(root)) {
     if (fovs.length >= limit) break;
     log(`metrics: ${entry.id}`);
-    let stack: ZStack;
-    let alignment: RealFovResult['alignment'];
-    try {
-      stack = await loadStack(entry.files, { allowMixedSizes: align !== 'none' });
-      if (align !== 'none') {
-        // Registered once, on the CPU: every measure and peer then fuses the same planes, and the
-        // gradient share compares against the registered planes' best.
-        const aligned = alignStack(stack, { mode: align });
-        stack = aligned.stack;
-        const report = aligned.report!;
-        alignment = { mode: align, applied: report.applied, maxDisplacementPx: Math.max(0, ...report.planes.map((p) => p.displacementPx)) };
-      }
-    } catch (error) {
-      // One unreadable stack (e.g. planes of different sizes) is reported, not the end of the run.
-      if (!(error instanceof FocusFuseError)) throw error;
-      const reason = error.code === 'SIZE_MISMATCH' && align === 'none' ? `${error.message} (use --align to include it)` : error.message;
-      skipped.push({ id: entry.id, reason });
-      log(`metrics: skipped ${entry.id}: ${reason}`);
+    const loaded = await loadForBench(entry.files, align);
+    if ('skipped' in loaded) {
+      skipped.push({ id: entry.id, reason: loaded.skipped });
+      log(`metrics: skipped ${entry.id}: ${loaded.skipped}`);
       continue;
     }
+    const { stack, alignment } = loaded;
     const maxEnergy = maxPlaneEnergy(stack);
     const fov: RealFovResult = { id: entry.id, className: entry.className, planes: stack.planes.length, width: stack.width, height: stack.height, ...(alignment ? { alignment } : {}), gradientShare: {}, focusCurve: {}, depthDisagreement: {}, ms: {} };
     const depths: Record<string, Float32Array> = {};

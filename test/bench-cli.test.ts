@@ -3,7 +3,7 @@
  * given with --peer, the real-stack mode on a small CCCID tree, and bad flags.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,5 +167,34 @@ describe('focusfuse bench: bad input', () => {
     const run = await cli(...args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('bench metrics <folder> --modes --align', () => {
+  it('registers each stack first, so a stack whose planes differ in size is measured instead of skipped', { timeout: 120_000 }, async () => {
+    const { runRealModes, realModesMarkdown } = await import('../bench/modes.js');
+    const { generateStack } = await import('../src/synth/generate.js');
+    const { stack } = generateStack({ seed: 4, size: 96, planes: 3 });
+    const folder = join(dir, 'modes-mixed');
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder);
+    await Promise.all(
+      stack.planes.map(async (rgba, z) => {
+        const png = sharp(Buffer.from(rgba), { raw: { width: 96, height: 96, channels: 4 } });
+        // The last plane cropped by 2 px: planes of different sizes, as camera sweeps give.
+        const out = z === 2 ? png.extract({ left: 1, top: 1, width: 94, height: 94 }) : png;
+        await out.png().toFile(join(folder, `z${z}.png`));
+      }),
+    );
+    const folders = [{ id: 'mixed', path: folder }];
+    const plain = await runRealModes(folders, { backend: cpuBackend, align: 'none' });
+    expect(plain.run.stacks).toEqual([]);
+    expect(plain.run.skipped[0].reason).toMatch(/use --align to include it/);
+    const registered = await runRealModes(folders, { backend: cpuBackend, align: 'similarity' });
+    expect(registered.run.skipped).toEqual([]);
+    const [entry] = registered.run.stacks;
+    expect(entry.alignment?.mode).toBe('similarity');
+    expect(Object.keys(entry.scores)).toEqual(registered.run.combos);
+    expect(realModesMarkdown(registered.run, Object.keys(registered.files))).toContain('Every stack registered first (--align similarity');
   });
 });

@@ -90,7 +90,7 @@ Options:
   --window <r>          metrics <folder>: window radius (default 4)
   --align <mode>        metrics: register the planes first (${ALIGN_MODES.join(', ')};
                         default none). On a folder each stack is registered once, on the
-                        CPU, and every measure and peer fuses the registered planes: what
+                        CPU, and every measure, mode and peer fuses the registered planes: what
                         unregistered real stacks (focus breathing) need
   --modes               metrics, speed: compare the fusion modes (see above) instead of measures
   --seeds <list>        metrics --modes: scene seeds (default 1,2,3; quick 1)
@@ -180,7 +180,7 @@ export const benchCommand: Command = {
       if (values.modes) {
         if (rest.length === 1) {
           const folders = (await stackFolders(rest[0])).slice(0, positiveInteger('--limit', values.limit) ?? Infinity);
-          const real = await runRealModes(folders.map((path) => ({ id: relative(rest[0], path) || path, path })), { backend: opened.backend, log });
+          const real = await runRealModes(folders.map((path) => ({ id: relative(rest[0], path) || path, path })), { backend: opened.backend, align, log });
           return await finish(modesReport(undefined, real, adapters), values.out);
         }
         const grid = { ...(values.quick ? QUICK_MODES_GRID : MODES_GRID) };
