@@ -119,6 +119,20 @@ describe('help, version and wording', () => {
   });
 });
 
+describe('batch progress with nothing left to fuse', () => {
+  it('prints no 0/0 bar or line (a resumed run that had finished: the summary says so)', () => {
+    for (const tty of [true, false]) {
+      const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+      let text = '';
+      stream.on('data', (d) => (text += d));
+      const progress = createProgress({ tty, stream: stream as unknown as NodeJS.WriteStream });
+      progress.update({ total: 0, done: 0, failed: 0 });
+      progress.stop();
+      expect(text, tty ? 'terminal' : 'lines').toBe('');
+    }
+  });
+});
+
 /** A tiny stack of `planes` textured PNGs, sharpest in the middle; `sizes` per plane when they differ. */
 async function writeStack(dir: string, planes: number, seed: number, sizes?: number[]): Promise<void> {
   await mkdir(dir, { recursive: true });

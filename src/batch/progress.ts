@@ -53,6 +53,8 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
     let barStarted = false;
     return {
       update(p) {
+        // Nothing left to fuse (a resumed run that had finished): no "0/0" bar; the summary says it.
+        if (p.total === 0) return;
         if (!barStarted) {
           bar.start(p.total, p.done, { rate: '0.0', failed: p.failed, remaining: '?' });
           barStarted = true;
@@ -71,6 +73,7 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
   };
   return {
     update(p) {
+      if (p.total === 0) return;
       latest = p;
       if (performance.now() - last >= every || p.done === p.total) print(p);
     },
