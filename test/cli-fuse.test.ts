@@ -143,7 +143,7 @@ describe('focusfuse fuse', () => {
     expect(off / a.length).toBeLessThan(0.001);
     const bad = await cli('fuse', stackDir, '-o', join(out, 'x.png'), '--backend', 'cpu-fast');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/Expected one of 'cpu', 'cpu-reference', 'webgpu', 'auto' for backend but received 'cpu-fast'/);
+    expect(bad.stderr).toMatch(/Expected one of 'cpu', 'cpu-reference', 'webgpu', 'auto' for --backend but received 'cpu-fast'/);
   });
 
   it('fuses a CCCID folder into all outputs with the documented encodings', async () => {
@@ -341,9 +341,9 @@ describe('focusfuse fuse', () => {
     });
 
     it('bad options and output names, before any decoding', async () => {
-      await expectRefused([stackDir, '--window', '99'], 'Expected an integer between 0 and 32 for window but received 99 (number)');
-      await expectRefused([stackDir, '--measure', 'sobel'], "for measure but received 'sobel'");
-      await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware', 'histogram' for depthMode but received 'bilateral'");
+      await expectRefused([stackDir, '--window', '99'], 'Expected an integer between 0 and 32 for --window but received 99 (number)');
+      await expectRefused([stackDir, '--measure', 'sobel'], "for --measure but received 'sobel'");
+      await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware', 'histogram' for --depth-mode but received 'bilateral'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
       await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expected, FocusFuseError } from '../core/errors.js';
 import type { FuseOptions } from '../core/types.js';
+import { resolveOptions } from '../core/options.js';
 import { GPU_RUNTIMES, type GpuRuntimeName } from '../runtimes.js';
 import { checkPngLevel } from '../io/encode.js';
 
@@ -152,6 +153,19 @@ export const FUSION_FLAGS = {
 
 export const FALLBACKS = ['none', 'cpu'] as const;
 
+/** The flag of each fuse() option, for the validator's messages. */
+const OPTION_FLAGS: Partial<Record<keyof FuseOptions, string>> = {
+  measure: '--measure',
+  window: '--window',
+  sigma: '--sigma',
+  composite: '--composite',
+  depthMode: '--depth-mode',
+  tau: '--tau',
+  backend: '--backend',
+  align: '--align',
+  alignReference: '--align-reference',
+};
+
 type FusionFlagValues = { [K in keyof typeof FUSION_FLAGS]?: (typeof FUSION_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /**
@@ -176,20 +190,23 @@ export function fusionFromFlags(
     if (v.runtime !== undefined) pointlessFlag('--runtime', onCpu);
     if (v.fallback !== undefined) pointlessFlag('--fallback', onCpu);
   }
+  const options: FuseOptions = {
+    measure: v.measure as FuseOptions['measure'],
+    window: numberFlag('--window', v.window),
+    sigma: numberFlag('--sigma', v.sigma),
+    composite: v.composite as FuseOptions['composite'],
+    depthMode: v['depth-mode'] as FuseOptions['depthMode'],
+    tau: numberFlag('--tau', v.tau),
+    backend: (v.backend ?? defaultBackend) as FuseOptions['backend'],
+    align: v.align as FuseOptions['align'],
+    alignReference: v['align-reference'] as FuseOptions['alignReference'],
+    alignCrop: v.crop,
+    alignMatchBrightness: v['no-match-brightness'] ? false : v['match-brightness'],
+  };
+  // Checked here, so that a bad value is named by its flag ("for --depth-mode"), not its key.
+  resolveOptions(options, OPTION_FLAGS);
   return {
-    options: {
-      measure: v.measure as FuseOptions['measure'],
-      window: numberFlag('--window', v.window),
-      sigma: numberFlag('--sigma', v.sigma),
-      composite: v.composite as FuseOptions['composite'],
-      depthMode: v['depth-mode'] as FuseOptions['depthMode'],
-      tau: numberFlag('--tau', v.tau),
-      backend: (v.backend ?? defaultBackend) as FuseOptions['backend'],
-      align: v.align as FuseOptions['align'],
-      alignReference: v['align-reference'] as FuseOptions['alignReference'],
-      alignCrop: v.crop,
-      alignMatchBrightness: v['no-match-brightness'] ? false : v['match-brightness'],
-    },
+    options,
     runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),
     fallback: choiceFlag('--fallback', FALLBACKS, v.fallback, 'none'),
   };

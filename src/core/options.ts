@@ -91,34 +91,36 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
 }
 
 /**
- * Validates options and fills in defaults.
+ * Validates options and fills in defaults. `labels` names the options in the messages where the
+ * caller knows them by other names (the CLI passes its flags: "for --depth-mode"); keys otherwise.
  * @example resolveOptions({ measure: 'teng', window: 2 }) // => { measure: 'teng', window: 2, sigma: 3, ... }
  * @throws FocusFuseError (code BAD_OPTION) with "Expected X for Y but received Z".
  */
-export function resolveOptions(options: FuseOptions = {}): ResolvedOptions {
+export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record<keyof FuseOptions, string>> = {}): ResolvedOptions {
+  const label = (key: keyof FuseOptions) => labels[key] ?? key;
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
   const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
-  const measure = oneOf(MEASURES, 'measure', options.measure ?? DEFAULT_OPTIONS.measure);
+  const measure = oneOf(MEASURES, label('measure'), options.measure ?? DEFAULT_OPTIONS.measure);
   const keepFocus = options.keepFocus ?? DEFAULT_OPTIONS.keepFocus;
-  if (typeof keepFocus !== 'boolean') expected('a boolean', 'keepFocus', keepFocus);
+  if (typeof keepFocus !== 'boolean') expected('a boolean', label('keepFocus'), keepFocus);
   const alignCrop = options.alignCrop ?? DEFAULT_OPTIONS.alignCrop;
-  if (typeof alignCrop !== 'boolean') expected('a boolean', 'alignCrop', alignCrop);
+  if (typeof alignCrop !== 'boolean') expected('a boolean', label('alignCrop'), alignCrop);
   const alignMatchBrightness = options.alignMatchBrightness ?? DEFAULT_OPTIONS.alignMatchBrightness;
-  if (typeof alignMatchBrightness !== 'boolean') expected('a boolean', 'alignMatchBrightness', alignMatchBrightness);
+  if (typeof alignMatchBrightness !== 'boolean') expected('a boolean', label('alignMatchBrightness'), alignMatchBrightness);
   return {
     measure,
-    window: integerIn(0, MAX_WINDOW, 'window', options.window ?? DEFAULT_OPTIONS.window),
-    sigma: numberIn(0, MAX_SIGMA, 'sigma', options.sigma ?? DEFAULT_OPTIONS.sigma),
-    composite: oneOf(COMPOSITE_MODES, 'composite', options.composite ?? DEFAULT_OPTIONS.composite),
-    depthMode: oneOf(DEPTH_MODES, 'depthMode', options.depthMode ?? DEFAULT_OPTIONS.depthMode),
-    backend: oneOf(BACKENDS, 'backend', options.backend ?? DEFAULT_OPTIONS.backend),
-    tau: numberIn(0, 1e6, 'tau', options.tau ?? DEFAULT_TAU[measure]),
+    window: integerIn(0, MAX_WINDOW, label('window'), options.window ?? DEFAULT_OPTIONS.window),
+    sigma: numberIn(0, MAX_SIGMA, label('sigma'), options.sigma ?? DEFAULT_OPTIONS.sigma),
+    composite: oneOf(COMPOSITE_MODES, label('composite'), options.composite ?? DEFAULT_OPTIONS.composite),
+    depthMode: oneOf(DEPTH_MODES, label('depthMode'), options.depthMode ?? DEFAULT_OPTIONS.depthMode),
+    backend: oneOf(BACKENDS, label('backend'), options.backend ?? DEFAULT_OPTIONS.backend),
+    tau: numberIn(0, 1e6, label('tau'), options.tau ?? DEFAULT_TAU[measure]),
     keepFocus,
-    align: oneOf(ALIGN_MODES, 'align', options.align ?? DEFAULT_OPTIONS.align),
-    alignReference: oneOf(ALIGN_REFERENCES, 'alignReference', options.alignReference ?? DEFAULT_OPTIONS.alignReference),
+    align: oneOf(ALIGN_MODES, label('align'), options.align ?? DEFAULT_OPTIONS.align),
+    alignReference: oneOf(ALIGN_REFERENCES, label('alignReference'), options.alignReference ?? DEFAULT_OPTIONS.alignReference),
     alignCrop,
     alignMatchBrightness,
   };
