@@ -160,6 +160,16 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('batch through headless Chromium', () =
     });
   });
 
+  it("fuse --backend auto reports the browser's start apart from the fusion's time", async () => {
+    requireBuiltCli();
+    const sample = 'examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells';
+    const run = await runCli(['fuse', sample, '-o', join(work, 'auto-fused.png'), '--backend', 'auto']);
+    expect(run.code).toBe(0);
+    // Launching Chromium takes seconds; the fusion itself (on whichever engine auto chose) far less.
+    const [, fuseMs, startMs] = /fuse (\d+) ms \(\+ (\d+) ms opening the WebGPU runtime\)/.exec(run.stdout) ?? [];
+    expect(Number(startMs)).toBeGreaterThan(Number(fuseMs));
+  });
+
   it('a browser killed mid-run is relaunched and every FOV still fused', async () => {
     let jobs = 0;
     let relaunched = 0;
