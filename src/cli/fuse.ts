@@ -197,9 +197,16 @@ function fuseTime(result: FuseResult, wallMs: number): string {
   return probed && starting >= 100 ? `${result.timings.total.toFixed(0)} ms (+ ${starting.toFixed(0)} ms opening the WebGPU runtime)` : `${wallMs.toFixed(0)} ms`;
 }
 
+/** auto's steps (docs/alignment.md "auto") in a user's words. */
+const DECIDED_BY: Record<NonNullable<AlignmentReport['decidedBy']>, string> = {
+  glance: 'decided on a preview of the planes (luma block means), no registration needed',
+  'quick-look': 'decided by a quick registration at reduced size',
+  estimate: 'decided by the full registration',
+};
+
 /** One summary line on the alignment: what was applied, how far planes moved, and what it cost. */
 function alignmentLine(report: AlignmentReport): string {
-  const by = report.decidedBy ? `, decided by the ${report.decidedBy.replace('-', ' ')}` : '';
+  const by = report.decidedBy ? `, ${DECIDED_BY[report.decidedBy]}` : '';
   const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
   // auto says why: the largest move it estimated with its standard error, and how far that moves the fused image.
   const moved = (p: AlignmentReport['planes'][number]) => p.estimatedPx ?? p.displacementPx;
