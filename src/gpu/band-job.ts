@@ -5,6 +5,7 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
+import { depthFilterSigma } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -21,10 +22,10 @@ import type { StageTimer } from './timer.js';
 export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
-type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth';
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth' | 'histogramDepth';
 type RolePipelines = { kernel: KernelName; pipelines: KernelPipelines };
-/** Every role's pipelines; edgeDepth only when the stacks use depth mode `edge-aware`. */
-export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth'>, RolePipelines> & { edgeDepth?: RolePipelines };
+/** Every role's pipelines; edgeDepth / histogramDepth only when the stacks use that depth mode. */
+export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth' | 'histogramDepth'>, RolePipelines> & { edgeDepth?: RolePipelines; histogramDepth?: RolePipelines };
 
 /**
  * The pipelines a stack with this measure and depth mode needs (cached per device, see pipelines.ts).
@@ -48,6 +49,7 @@ export async function loadJobPipelines(
     pyramidBlend: 'pyramidBlend',
     stats: 'stats',
     ...(depthMode === 'edge-aware' ? { edgeDepth: 'edgeDepth' as const } : {}),
+    ...(depthMode === 'histogram' ? { histogramDepth: 'histogramDepth' as const } : {}),
   };
   const entries = await Promise.all(
     (Object.entries(roles) as [PipelineRole, KernelName][]).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
@@ -146,7 +148,9 @@ export function encodeBandJob(
   const sums = allocate('smooth-rows', 8 * n);
   const depth = allocate('depth', 4 * n);
   const image = allocate('image', 4 * n);
-  const taps = options.sigma > 0 ? gaussianKernel(options.sigma) : new Float32Array(1);
+  // The depth filter's Gaussian: version 1's sigma, or the histogram's wider window.
+  const filterSigma = depthFilterSigma(options.depthMode, options.sigma);
+  const taps = options.sigma > 0 ? gaussianKernel(filterSigma) : new Float32Array(1);
   const weights = allocate('gaussian', taps.byteLength);
   const partials = allocate('stats-partials', 4 * planes * lanes);
 
@@ -174,7 +178,7 @@ export function encodeBandJob(
       height: rows,
       planes,
       window: options.window,
-      smooth_radius: gaussianRadius(options.sigma),
+      smooth_radius: gaussianRadius(filterSigma),
       kept_start: band.keptStart,
       kept_end: band.keptEnd,
       variance: channels === 2 && !ownWindow ? 1 : 0,
@@ -235,6 +239,13 @@ export function encodeBandJob(
   let counts: Binding | undefined;
   if (edgeAware) {
     counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
+  } else if (options.depthMode === 'histogram' && options.sigma > 0) {
+    // The bins' row-filtered votes go into the box-mean scratch (Z layers or more), free by now.
+    const group = bindGroup('histogramDepth', 'main', rawDepth, confidence, weights, boxTemp, depth);
+    stage('smooth', (pass) => {
+      dispatch(pass, 'histogramDepth', 'horizontal', group, { width, height: rows, layers: planes });
+      dispatch(pass, 'histogramDepth', 'vertical', group, imageShape);
+    });
   } else if (options.sigma > 0) {
     const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);
     stage('smooth', (pass) => {
