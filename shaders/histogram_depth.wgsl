@@ -4,15 +4,17 @@
 //   Ds = sum_{|z-k| <= 1} z H_z / sum_{|z-k| <= 1} H_z, and Ds = D where sum_z H_z (= G_s[C]) < weight_floor.
 // G is the separable Gaussian of the f32 taps gaussianKernel(s) (uploaded as `weights`,
 // R = smooth_radius = ceil(3 s)), clamp-to-edge reads, as in the CPU reference; sums in f32.
-// Layout: `rows` holds the row-filtered votes of every bin, Z layers of W x H (the box-mean scratch,
-// free once the depth pass has run); `depth` is one layer.
+// Layout: `rows` holds the row-filtered votes of every bin, four bins per vec4f (bins 4g..4g+3 in
+// layer g, G = ceil(Z / 4) layers of W x H; bins past Z - 1 are padding, never read as bins);
+// `depth` is one layer.
 // Tiling: 16x16 workgroups, one invocation per pixel.
-//   horizontal: dispatch (ceil(W/16), ceil(H/16), Z), one layer per bin; 2R + 1 taps along the row,
-//     each vote C hat(D - z) formed from D and C on the fly (no vote image).
-//   vertical: dispatch (ceil(W/16), ceil(H/16), 1); each invocation filters its column in every bin's
-//     layer, in bin order, and keeps the best bin so far, its neighbours' H and the total in
-//     registers: the CPU's running best (same comparisons in the same order), so nothing grows with Z
-//     but the `rows` scratch the measure already needed.
+//   horizontal: dispatch (ceil(W/16), ceil(H/16), G), one layer per group of four bins; 2R + 1 taps
+//     along the row, each tap's votes C hat(D - z) for the four bins formed from D and C on the fly
+//     (no vote image; one read of D and C serves four bins).
+//   vertical: dispatch (ceil(W/16), ceil(H/16), 1); each invocation filters its column in every
+//     group's layer (one vec4f read per tap for four bins), then walks the four bins in order keeping
+//     the best bin so far, its neighbours' H and the total in registers: the CPU's running best (same
+//     comparisons in the same order).
 // Halo: a band needs R rows above and below its kept rows for this filter (src/gpu/plan.ts haloRows).
 // No workgroup memory: R reaches ceil(8 MAX_SIGMA) = 512 px, more than a strip in 16 KiB can hold,
 // and software adapters (the target of the 2x cost bar) read storage as fast.
@@ -20,7 +22,7 @@
 @group(0) @binding(1) var<storage, read> raw_depth: array<f32>;
 @group(0) @binding(2) var<storage, read> confidence: array<f32>;
 @group(0) @binding(3) var<storage, read> weights: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rows: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rows: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> depth: array<f32>;
 
 @compute @workgroup_size(16, 16, 1)
@@ -28,18 +30,44 @@ fn horizontal(@builtin(global_invocation_id) id: vec3u) {
   if (!inside(id.xy)) {
     return;
   }
-  let bin = f32(id.z);
+  let z0 = f32(4u * id.z);
+  let bins = vec4f(z0, z0 + 1.0, z0 + 2.0, z0 + 3.0);
   let row = id.y * params.width;
   let r = i32(params.smooth_radius);
-  var sum = 0.0;
+  var sum = vec4f(0.0);
   for (var k = -r; k <= r; k++) {
     let i = row + clamp_x(i32(id.x) + k);
-    let t = 1.0 - abs(raw_depth[i] - bin);
-    if (t > 0.0) {
-      sum += weights[u32(k + r)] * (confidence[i] * t);
-    }
+    // The CPU's vote C t where t = 1 - |D - z| > 0, else 0 (C >= 0, so max(t, 0) gives the same).
+    sum += weights[u32(k + r)] * (confidence[i] * max(1.0 - abs(raw_depth[i] - bins), vec4f(0.0)));
   }
   rows[pixel_index(id.x, id.y, id.z)] = sum;
+}
+
+// The running best over the bins seen so far (the CPU's per-pixel state, in registers).
+struct Mode {
+  best: f32,      // H of the best bin (starts below any H >= 0)
+  bin: u32,       // the best bin k
+  below: f32,     // H_{k-1} (0 for k = 0)
+  above: f32,     // H_{k+1}
+  total: f32,     // sum of H so far (G_s[C] at the end)
+  previous: f32,  // H_{z-1}
+}
+
+// Bin z, in order, with its H = h.
+fn next_bin(m: Mode, h: f32, z: u32) -> Mode {
+  var n = m;
+  n.total += h;
+  if (z == m.bin + 1u) {
+    n.above = h;
+  }
+  if (h > m.best) {
+    n.best = h;
+    n.bin = z;
+    n.below = select(0.0, m.previous, z > 0u);
+    n.above = 0.0;
+  }
+  n.previous = h;
+  return n;
 }
 
 @compute @workgroup_size(16, 16, 1)
@@ -48,31 +76,27 @@ fn vertical(@builtin(global_invocation_id) id: vec3u) {
     return;
   }
   let r = i32(params.smooth_radius);
-  var best = -1.0;
-  var best_bin = 0u;
-  var below = 0.0;  // H_{k-1} of the best bin k (0 for k = 0)
-  var above = 0.0;  // H_{k+1}
-  var total = 0.0;
-  var previous = 0.0;  // H_{z-1}
-  for (var z = 0u; z < params.planes; z++) {
-    var h = 0.0;
+  var m = Mode(-1.0, 0u, 0.0, 0.0, 0.0, 0.0);
+  for (var g = 0u; 4u * g < params.planes; g++) {
+    var h = vec4f(0.0);
     for (var k = -r; k <= r; k++) {
-      h += weights[u32(k + r)] * rows[pixel_index(id.x, clamp_y(i32(id.y) + k), z)];
+      h += weights[u32(k + r)] * rows[pixel_index(id.x, clamp_y(i32(id.y) + k), g)];
     }
-    total += h;
-    if (z == best_bin + 1u) {
-      above = h;
+    // Bins 4g + 1.. may lie past Z - 1 (padding): only real bins enter the running best.
+    let z = 4u * g;
+    m = next_bin(m, h.x, z);
+    if (z + 1u < params.planes) {
+      m = next_bin(m, h.y, z + 1u);
     }
-    if (h > best) {
-      best = h;
-      best_bin = z;
-      below = select(0.0, previous, z > 0u);
-      above = 0.0;
+    if (z + 2u < params.planes) {
+      m = next_bin(m, h.z, z + 2u);
     }
-    previous = h;
+    if (z + 3u < params.planes) {
+      m = next_bin(m, h.w, z + 3u);
+    }
   }
   let i = pixel_index(id.x, id.y, 0u);
-  let k = f32(best_bin);
-  let centroid = ((k - 1.0) * below + k * best + (k + 1.0) * above) / (below + best + above);
-  depth[i] = select(centroid, raw_depth[i], total < params.weight_floor);
+  let k = f32(m.bin);
+  let centroid = ((k - 1.0) * m.below + k * m.best + (k + 1.0) * m.above) / (m.below + m.best + m.above);
+  depth[i] = select(centroid, raw_depth[i], m.total < params.weight_floor);
 }

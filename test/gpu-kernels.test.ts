@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_SIGMA, MAX_WINDOW } from '../src/core/options.js';
-import { gaussianRadius } from '../src/core/maths.js';
+import { LUMA_INT_WEIGHTS, gaussianRadius } from '../src/core/maths.js';
 import { packSubmissions } from '../src/gpu/backend.js';
 import {
   BOX_MAX_RADIUS,
@@ -22,7 +22,7 @@ import type { KernelName } from '../src/gpu/kernels.js';
 import { PARAMS_BYTES, PARAMS_FIELDS, packParams } from '../src/gpu/params.js';
 import { haloRows, planBands } from '../src/gpu/plan.js';
 import { HISTOGRAM_SIGMA_FACTOR } from '../src/core/histogram.js';
-import { SELECT_ENERGY_RADIUS, SELECT_HALO } from '../src/core/select.js';
+import { SELECT_ENERGY_RADIUS, SELECT_GATE_HIGH, SELECT_GATE_LOW, SELECT_HALO, SELECT_LEVELS } from '../src/core/select.js';
 import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_HALO, PYRAMID_LEVELS, PYRAMID_SOFTNESS } from '../src/core/pyramid.js';
 
 /** Value of `const NAME: u32 = Nu;` in a kernel's WGSL. */
@@ -56,6 +56,16 @@ describe('kernel descriptors mirror the WGSL', () => {
     }
     expect(f32('pyramidBlend', 'REACH')).toBe(PYRAMID_CLAMP_REACH);
     expect(f32('pyramidBlend', 'TOLERANCE')).toBe(PYRAMID_CLAMP_TOLERANCE);
+  });
+
+  it('has the select composite constants of src/core/select.ts and the luma weights of src/core/maths.ts', () => {
+    const code = KERNELS.pyramidBlend.code;
+    const f32 = (name: string) => Number(code.match(new RegExp(`const ${name}: f32 = ([\\d.]+);`))?.[1]);
+    expect(wgslConst('pyramidBlend', 'SELECTED')).toBe(SELECT_LEVELS);
+    expect(Number(code.match(/const ENERGY_RADIUS: i32 = (\d+);/)?.[1])).toBe(SELECT_ENERGY_RADIUS);
+    expect(f32('GATE_LOW')).toBe(SELECT_GATE_LOW);
+    expect(f32('GATE_HIGH')).toBe(SELECT_GATE_HIGH);
+    expect(code.match(/const LUMA_INT: vec3f = vec3f\(([\d., ]+)\);/)?.[1].split(',').map(Number)).toEqual([...LUMA_INT_WEIGHTS]);
   });
 
   it('declares each entry point with the descriptor workgroup size', () => {

@@ -52,6 +52,12 @@ export const STATS_MAX_LANES = 1024;
 export const MEASURE_HALO_BEFORE = 1;
 export const MEASURE_HALO_AFTER = 3;
 
+/** Histogram bins per `rows` layer of histogram_depth.wgsl (one vec4f per pixel: bins 4g..4g+3). */
+export const HISTOGRAM_BIN_GROUP = 4;
+
+/** Layers of histogram_depth.wgsl's `rows` scratch for Z bins. */
+export const histogramLayers = (planes: number): number => Math.ceil(planes / HISTOGRAM_BIN_GROUP);
+
 /** Lines (rows or columns) per workgroup of edge_depth.wgsl's recursive passes (WGSL LINES_PER_GROUP). */
 export const EDGE_LINES_PER_GROUP = TILE * TILE;
 
@@ -196,9 +202,9 @@ export const KERNELS = {
     code: commonWgsl + histogramDepthWgsl,
     entryPoints: ['horizontal', 'vertical'], // run in this order: every bin's rows, then columns + running best
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, RO, RO, RO, RW, RW], // params, raw_depth, confidence, weights, rows (Z layers), depth
+    bindings: [U, RO, RO, RO, RW, RW], // params, raw_depth, confidence, weights, rows (histogramLayers(Z) vec4f layers), depth
     shared: false,
-    // Shape: layers = Z for `horizontal` (one layer per bin), 1 for `vertical`.
+    // Shape: layers = histogramLayers(Z) for `horizontal` (four bins per layer), 1 for `vertical`.
     dispatch: perPixel,
   },
   composite: {
@@ -223,11 +229,14 @@ export const KERNELS = {
   pyramidBlend: {
     label: 'focusfuse.pyramid_blend',
     code: commonWgsl + pyramidLevelsWgsl + pyramidBlendWgsl,
-    entryPoints: ['blend', 'collapse'], // blend: levels L..1, then collapse: level 0
+    // blend: levels L..1, then collapse: level 0; `select` runs detail_energy and choose before the
+    // blend / collapse of each selected level.
+    entryPoints: ['blend', 'collapse', 'detail_energy', 'choose'],
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
+    bindings: [U, U, RO, RO, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, blended, image, detail, choice
     shared: false,
-    // Shape: the coarsest level when it is written, else the level below the one written (2x2 blocks), one layer.
+    // Shape: choose: the level written. blend: the coarsest level when it is written, else the level
+    // below (2x2 blocks); collapse and detail_energy: the level below (2x2 blocks). One layer.
     dispatch: perPixel,
   },
   stats: {
@@ -301,7 +310,7 @@ export interface ModeLists {
  * Empty since `histogram` and `select` got theirs; a mode added on the CPU first goes here until its
  * kernel exists, and the engine then refuses it before any GPU work.
  */
-export const CPU_ONLY_MODES: ModeLists = { depthMode: [], composite: ['select'] };
+export const CPU_ONLY_MODES: ModeLists = { depthMode: [], composite: [] };
 
 /** The modes of `options` (defaults: version 1's) that have no WebGPU kernel: listed in `cpuOnly`, or unknown. */
 function modesWithoutKernel(options: { depthMode?: DepthMode; composite?: CompositeMode }, cpuOnly: ModeLists): string[] {

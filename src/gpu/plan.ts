@@ -14,7 +14,7 @@ import { EDGE_SPATIAL_FACTOR, haloRadius } from '../core/edge-aware.js';
 import { SELECT_HALO } from '../core/select.js';
 import type { CompositeMode, DepthMode } from '../core/types.js';
 import { FocusFuseError } from '../core/errors.js';
-import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
+import { MEASURE_HALO_AFTER, SMOOTH_ACROSS, histogramLayers } from './kernels.js';
 
 /** Rows [start, start + rows) of the image; rows [keptStart, keptEnd) of the band go to the output. */
 export interface Band {
@@ -82,7 +82,9 @@ export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
   const pyramid = usesPyramid(input.composite);
-  const rowBytes = planes * Math.max(width * channels * 4, pyramid ? pyramidRowBytes(width) : 0);
+  // The largest binding: the energy layers, the pyramid's rows pass, or the histogram's vec4f bins.
+  const histogram = input.depthMode === 'histogram' ? 16 * width * histogramLayers(planes) : 0;
+  const rowBytes = Math.max(planes * width * channels * 4, pyramid ? planes * pyramidRowBytes(width) : 0, histogram);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
   const halo = haloRows(input.window, input.sigma, input.depthMode, input.composite);
