@@ -27,7 +27,7 @@
 //     q = E_k (Z - 1) / (sum_z E_z - E_k), gate a = clamp((q - GATE_LOW) / (GATE_HIGH - GATE_LOW), 0, 1)
 //     (0 for Z = 1 or E_k = 0; 1 where the other planes have no energy); writes (a, k) into `choice`
 //     (one vec2f per level-l pixel). One invocation per pixel (dispatch: level l), the nine clamped
-//     offsets computed once and read for every plane.
+//     offsets computed once and read for every plane (written out for ENERGY_RADIUS = 1).
 //   blend / collapse then take a L_l(P_k) + (1 - a) sum_z G_l(w_z) L_l(P_z) at level l, and collapse
 //   clamps each channel into [min, max] over ALL planes (tolerance 0) instead of the planes near Dc.
 // `detail` and `choice` are scratch the host reuses (the measure's energy and the smoothing rows).
@@ -177,22 +177,28 @@ fn choose(@builtin(global_invocation_id) id: vec3u) {
     return;
   }
   let layer = size.x * size.y;
+  // The square's clamped rows (as offsets) and columns, once for every plane (written out for
+  // ENERGY_RADIUS = 1: no clamps inside the plane loop).
+  let r0 = u32(max(i32(id.y) - ENERGY_RADIUS, 0)) * size.x;
+  let r1 = id.y * size.x;
+  let r2 = min(id.y + u32(ENERGY_RADIUS), size.y - 1u) * size.x;
+  let c0 = u32(max(i32(id.x) - ENERGY_RADIUS, 0));
+  let c1 = id.x;
+  let c2 = min(id.x + u32(ENERGY_RADIUS), size.x - 1u);
   var best = -1.0;
   var best_plane = 0u;
   var total = 0.0;
+  var base = 0u;
   for (var z = 0u; z < params.planes; z++) {
-    var e = 0.0;
-    for (var dy = -ENERGY_RADIUS; dy <= ENERGY_RADIUS; dy++) {
-      let row = z * layer + u32(clamp(i32(id.y) + dy, 0, i32(size.y) - 1)) * size.x;
-      for (var dx = -ENERGY_RADIUS; dx <= ENERGY_RADIUS; dx++) {
-        e += detail[row + u32(clamp(i32(id.x) + dx, 0, i32(size.x) - 1))];
-      }
-    }
+    let e = detail[base + r0 + c0] + detail[base + r0 + c1] + detail[base + r0 + c2]
+          + detail[base + r1 + c0] + detail[base + r1 + c1] + detail[base + r1 + c2]
+          + detail[base + r2 + c0] + detail[base + r2 + c1] + detail[base + r2 + c2];
     total += e;
     if (e > best) {
       best = e;
       best_plane = z;
     }
+    base += layer;
   }
   // Clarity: the best energy over the mean of the other planes' (Z = 1: nothing to select from).
   let others = total - best;
