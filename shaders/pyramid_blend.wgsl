@@ -20,8 +20,10 @@
 //
 // Composite `select` (src/core/select.ts; Level.selecting = 1): the same passes, and before `blend`
 // of level 1 and before `collapse`, for that level l < SELECTED:
-//   detail_energy: e_z = (luma of L_l(P_z))^2 = (WR, WG, WB) . (G_l(P_z) - expand(G_{l+1}(P_z))), squared,
-//     for every plane, into `detail` (Z layers of level l); 2x2 blocks like `blend` (dispatch: level l + 1).
+//   detail_energy: e_z = (luma of L_l(P_z))^2, luma = (WR, WG, WB) . RGB, formed as
+//     luma(G_l(P_z)) - expand(luma(G_{l+1}(P_z))) (luma is linear; the CPU forms the coefficient
+//     first, the same value up to f32 rounding), for every plane, into `detail` (Z layers of level l);
+//     2x2 blocks like `blend` (dispatch: level l + 1).
 //   choose: E_z = sum of e_z over the (2 ENERGY_RADIUS + 1)^2 square (reads clamped to level l);
 //     k = argmax_z E_z (ties: lowest z, by the CPU's running best in plane order); clarity
 //     q = E_k (Z - 1) / (sum_z E_z - E_k), gate a = clamp((q - GATE_LOW) / (GATE_HIGH - GATE_LOW), 0, 1)
@@ -117,10 +119,39 @@ fn selected_coarse(l: u32, blk: Block, p: u32, d: vec2u, s: vec4f) -> vec4f {
   return c.x * lap + (1.0 - c.x) * s;
 }
 
-// (luma of a Laplacian coefficient)^2 in LUMA_INT_WEIGHTS units: one term of the selection energy.
-fn energy_of(lap: vec4f) -> f32 {
-  let y = dot(LUMA_INT, lap.xyz);
-  return y * y;
+// Luma (LUMA_INT_WEIGHTS units) of a block's nine coarse values: the selection energy needs only the
+// luma of the Laplacian coefficients, and luma is linear, so luma(G_l - expand(G_{l+1})) =
+// luma(G_l) - expand(luma(G_{l+1})): nine dot products per plane instead of four vec4 expands.
+struct NineY {
+  a00: f32, a01: f32, a02: f32,
+  a10: f32, a11: f32, a12: f32,
+  a20: f32, a21: f32, a22: f32,
+}
+
+fn luma_int(v: vec4f) -> f32 {
+  return dot(LUMA_INT, v.xyz);
+}
+
+fn luma_nine(v: Nine) -> NineY {
+  return NineY(
+    luma_int(v.a00), luma_int(v.a01), luma_int(v.a02),
+    luma_int(v.a10), luma_int(v.a11), luma_int(v.a12),
+    luma_int(v.a20), luma_int(v.a21), luma_int(v.a22));
+}
+
+// expand_in for luma values.
+fn expand_luma(v: NineY, dx: u32, dy: u32) -> f32 {
+  let tx = expand_weights(dx);
+  let ty = expand_weights(dy);
+  return ty.x * (tx.x * v.a00 + tx.y * v.a01 + tx.z * v.a02)
+       + ty.y * (tx.x * v.a10 + tx.y * v.a11 + tx.z * v.a12)
+       + ty.z * (tx.x * v.a20 + tx.y * v.a21 + tx.z * v.a22);
+}
+
+// e = (luma of the Laplacian coefficient at a level-l pixel of luma y, expand of the block's luma at d)^2.
+fn energy_at(y: f32, g: NineY, dx: u32, dy: u32) -> f32 {
+  let lap = y - expand_luma(g, dx, dy);
+  return lap * lap;
 }
 
 // A level-l value of plane z at pixel p of its layer (level 0: the planes themselves).
@@ -152,15 +183,15 @@ fn detail_energy(@builtin(global_invocation_id) id: vec3u) {
   var base = params.planes * level_offset(l + 1u);
   var out = 0u;
   for (var z = 0u; z < params.planes; z++) {
-    let g = gauss_nine(k, base);
-    detail[out + p00] = energy_of(level_value(l, z, p00) - expand_in(g, 0u, 0u));
+    let g = luma_nine(gauss_nine(k, base));
+    detail[out + p00] = energy_at(luma_int(level_value(l, z, p00)), g, 0u, 0u);
     if (has_x1) {
-      detail[out + p10] = energy_of(level_value(l, z, p10) - expand_in(g, 1u, 0u));
+      detail[out + p10] = energy_at(luma_int(level_value(l, z, p10)), g, 1u, 0u);
     }
     if (has_y1) {
-      detail[out + p01] = energy_of(level_value(l, z, p01) - expand_in(g, 0u, 1u));
+      detail[out + p01] = energy_at(luma_int(level_value(l, z, p01)), g, 0u, 1u);
       if (has_x1) {
-        detail[out + p11] = energy_of(level_value(l, z, p11) - expand_in(g, 1u, 1u));
+        detail[out + p11] = energy_at(luma_int(level_value(l, z, p11)), g, 1u, 1u);
       }
     }
     base += coarse.x * coarse.y;
