@@ -4,13 +4,13 @@
 //   Ds = sum_{|z-k| <= 1} z H_z / sum_{|z-k| <= 1} H_z, and Ds = D where sum_z H_z (= G_s[C]) < weight_floor.
 // G is the separable Gaussian of the f32 taps gaussianKernel(s) (uploaded as `weights`,
 // R = smooth_radius = ceil(3 s)), clamp-to-edge reads, as in the CPU reference; sums in f32.
-// Layout: `rows` holds the row-filtered votes of every bin, four bins per vec4f (bins 4g..4g+3 in
-// layer g, G = ceil(Z / 4) layers of W x H; bins past Z - 1 are padding, never read as bins);
-// `depth` is one layer.
+// Layout: `votes` and `rows` hold four bins per vec4f (bins 4g..4g+3 in layer g, G = ceil(Z / 4)
+// layers of W x H; bins past Z - 1 are padding, never read as bins): `votes` the votes C hat(D - z),
+// `rows` their row-filtered sums; `depth` is one layer.
 // Tiling: 16x16 workgroups, one invocation per pixel.
-//   horizontal: dispatch (ceil(W/16), ceil(H/16), G), one layer per group of four bins; 2R + 1 taps
-//     along the row, each tap's votes C hat(D - z) for the four bins formed from D and C on the fly
-//     (no vote image; one read of D and C serves four bins).
+//   votes: dispatch (ceil(W/16), ceil(H/16), G): each pixel's four votes per layer, formed once
+//     (not once per tap of every neighbour).
+//   horizontal: dispatch (ceil(W/16), ceil(H/16), G): 2R + 1 taps along the row, one vec4f per tap.
 //   vertical: dispatch (ceil(W/16), ceil(H/16), 1); each invocation filters its column in every
 //     group's layer (one vec4f read per tap for four bins), then walks the four bins in order keeping
 //     the best bin so far, its neighbours' H and the total in registers: the CPU's running best (same
@@ -24,23 +24,32 @@
 @group(0) @binding(3) var<storage, read> weights: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rows: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> depth: array<f32>;
+@group(0) @binding(6) var<storage, read_write> votes: array<vec4f>;
+
+@compute @workgroup_size(16, 16, 1)
+fn vote(@builtin(global_invocation_id) id: vec3u) {
+  if (!inside(id.xy)) {
+    return;
+  }
+  let z0 = f32(4u * id.z);
+  let bins = vec4f(z0, z0 + 1.0, z0 + 2.0, z0 + 3.0);
+  let i = pixel_index(id.x, id.y, 0u);
+  // The CPU's vote C t where t = 1 - |D - z| > 0, else 0 (C >= 0, so max(t, 0) gives the same).
+  votes[pixel_index(id.x, id.y, id.z)] = confidence[i] * max(1.0 - abs(raw_depth[i] - bins), vec4f(0.0));
+}
 
 @compute @workgroup_size(16, 16, 1)
 fn horizontal(@builtin(global_invocation_id) id: vec3u) {
   if (!inside(id.xy)) {
     return;
   }
-  let z0 = f32(4u * id.z);
-  let bins = vec4f(z0, z0 + 1.0, z0 + 2.0, z0 + 3.0);
-  let row = id.y * params.width;
+  let row = pixel_index(0u, id.y, id.z);
   let r = i32(params.smooth_radius);
   var sum = vec4f(0.0);
   for (var k = -r; k <= r; k++) {
-    let i = row + clamp_x(i32(id.x) + k);
-    // The CPU's vote C t where t = 1 - |D - z| > 0, else 0 (C >= 0, so max(t, 0) gives the same).
-    sum += weights[u32(k + r)] * (confidence[i] * max(1.0 - abs(raw_depth[i] - bins), vec4f(0.0)));
+    sum += weights[u32(k + r)] * votes[row + clamp_x(i32(id.x) + k)];
   }
-  rows[pixel_index(id.x, id.y, id.z)] = sum;
+  rows[row + id.x] = sum;
 }
 
 // The running best over the bins seen so far (the CPU's per-pixel state, in registers).

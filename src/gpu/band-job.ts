@@ -69,8 +69,8 @@ export function bandJobBytes(state: StackState, band: Band): number {
   // planes + luma/focus + energy + box temp + 6 single-layer images (+ the edge-aware guide's 3) + readback (+ the pyramids).
   const edgeLayers = state.options.depthMode === 'edge-aware' ? 3 : 0;
   const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
-  // The histogram's rows scratch (four bins per vec4f) may outgrow the box-mean scratch it reuses.
-  const histogramExtra = state.options.depthMode === 'histogram' ? Math.max(0, 4 * histogramLayers(planes) - channels * planes) : 0;
+  // The histogram's votes and rows (four bins per vec4f) may outgrow the two box-mean buffers they reuse.
+  const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, 4 * histogramLayers(planes) - channels * planes) : 0;
   return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers + histogramExtra) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
 }
 
@@ -145,10 +145,12 @@ export function encodeBandJob(
   const params = allocate('params', 48, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const rgba = allocate('planes', 4 * n * planes);
   const luma = allocate('luma-focus', 4 * n * planes);
-  const energy = allocate('energy', 4 * n * planes * channels);
-  // The box-mean scratch; the histogram depth later keeps its bins' rows there (vec4f per four bins).
+  // The box means and the box-mean scratch; the histogram depth later keeps its bins' votes and rows
+  // there (vec4f per four bins), which may need more than the measure's layers.
   const histogram = options.depthMode === 'histogram';
-  const boxTemp = allocate('box-rows', Math.max(4 * n * planes * channels, histogram ? 16 * n * histogramLayers(planes) : 0));
+  const scratchBytes = Math.max(4 * n * planes * channels, histogram ? 16 * n * histogramLayers(planes) : 0);
+  const energy = allocate('energy', scratchBytes);
+  const boxTemp = allocate('box-rows', scratchBytes);
   const rawDepth = allocate('raw-depth', 4 * n);
   const confidence = allocate('confidence', 4 * n);
   const sums = allocate('smooth-rows', 8 * n);
@@ -246,10 +248,12 @@ export function encodeBandJob(
   if (edgeAware) {
     counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
   } else if (histogram && options.sigma > 0) {
-    // The bins' row-filtered votes go into the box-mean scratch, free by now.
-    const group = bindGroup('histogramDepth', 'main', rawDepth, confidence, weights, boxTemp, depth);
+    // The bins' votes and their row-filtered sums go into the box means and their scratch, free by now.
+    const group = bindGroup('histogramDepth', 'main', rawDepth, confidence, weights, boxTemp, depth, energy);
+    const binShape = { width, height: rows, layers: histogramLayers(planes) };
     stage('smooth', (pass) => {
-      dispatch(pass, 'histogramDepth', 'horizontal', group, { width, height: rows, layers: histogramLayers(planes) });
+      dispatch(pass, 'histogramDepth', 'vote', group, binShape);
+      dispatch(pass, 'histogramDepth', 'horizontal', group, binShape);
       dispatch(pass, 'histogramDepth', 'vertical', group, imageShape);
     });
   } else if (options.sigma > 0) {

@@ -200,11 +200,12 @@ export const KERNELS = {
   histogramDepth: {
     label: 'focusfuse.histogram_depth',
     code: commonWgsl + histogramDepthWgsl,
-    entryPoints: ['horizontal', 'vertical'], // run in this order: every bin's rows, then columns + running best
+    entryPoints: ['vote', 'horizontal', 'vertical'], // run in this order: votes, every bin's rows, then columns + running best
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, RO, RO, RO, RW, RW], // params, raw_depth, confidence, weights, rows (histogramLayers(Z) vec4f layers), depth
+    // params, raw_depth, confidence, weights, rows, depth, votes (rows and votes: histogramLayers(Z) vec4f layers)
+    bindings: [U, RO, RO, RO, RW, RW, RW],
     shared: false,
-    // Shape: layers = histogramLayers(Z) for `horizontal` (four bins per layer), 1 for `vertical`.
+    // Shape: layers = histogramLayers(Z) for `vote` and `horizontal` (four bins per layer), 1 for `vertical`.
     dispatch: perPixel,
   },
   composite: {
