@@ -46,7 +46,7 @@ const MEASURE_COMBOS: ModeCombo[] = [
   { name: 'teng-s4 histogram+select', options: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
 ];
 
-/** The combinations `backend` runs: the WebGPU engine has no kernel for the CPU-only modes (CPU_ONLY_MODES). */
+/** The combinations `backend` runs: the WebGPU engine leaves out any mode without a kernel (CPU_ONLY_MODES, empty today). */
 function combosFor(backend: FusionBackend): ModeCombo[] {
   return modeCombos().filter((c) => backend.name === 'cpu' || hasGpuModes(c.options));
 }

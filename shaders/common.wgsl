@@ -12,7 +12,7 @@ struct Params {
   height: u32,
   planes: u32,          // Z
   window: u32,          // box radius r of the focus measure
-  smooth_radius: u32,   // Gaussian radius ceil(3 sigma); 0 = smoothing off
+  smooth_radius: u32,   // radius of the depth filter's Gaussian: ceil(3 sigma), histogram ceil(3 * 8/3 sigma); 0 = off
   kept_start: u32,      // first band row that belongs to the output (rows above are halo)
   kept_end: u32,        // one past the last such row
   variance: u32,        // 1: the box means are [mean L (Z layers), mean L^2 (Z layers)] (lapv)

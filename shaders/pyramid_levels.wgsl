@@ -9,6 +9,7 @@ const SOFTNESS: f32 = 0.5;  // PYRAMID_SOFTNESS
 // geometry of every level, so no kernel loops to find sizes and offsets.
 struct Level {
   level: u32,                         // the level this dispatch writes
+  selecting: u32,                     // 1: composite `select` (pyramid_blend.wgsl), 0: `pyramid`
   geometry: array<vec4u, 5>,          // per level 0..LEVELS: (width, height, offset, 0); offset = pixels of levels 1..l-1
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_SIGMA, MAX_WINDOW } from '../src/core/options.js';
-import { gaussianRadius } from '../src/core/maths.js';
+import { LUMA_INT_WEIGHTS, gaussianRadius } from '../src/core/maths.js';
 import { packSubmissions } from '../src/gpu/backend.js';
 import {
   BOX_MAX_RADIUS,
@@ -21,6 +21,8 @@ import {
 import type { KernelName } from '../src/gpu/kernels.js';
 import { PARAMS_BYTES, PARAMS_FIELDS, packParams } from '../src/gpu/params.js';
 import { haloRows, planBands } from '../src/gpu/plan.js';
+import { HISTOGRAM_SIGMA_FACTOR } from '../src/core/histogram.js';
+import { SELECT_ENERGY_RADIUS, SELECT_GATE_HIGH, SELECT_GATE_LOW, SELECT_HALO, SELECT_LEVELS } from '../src/core/select.js';
 import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_HALO, PYRAMID_LEVELS, PYRAMID_SOFTNESS } from '../src/core/pyramid.js';
 
 /** Value of `const NAME: u32 = Nu;` in a kernel's WGSL. */
@@ -54,6 +56,16 @@ describe('kernel descriptors mirror the WGSL', () => {
     }
     expect(f32('pyramidBlend', 'REACH')).toBe(PYRAMID_CLAMP_REACH);
     expect(f32('pyramidBlend', 'TOLERANCE')).toBe(PYRAMID_CLAMP_TOLERANCE);
+  });
+
+  it('has the select composite constants of src/core/select.ts and the luma weights of src/core/maths.ts', () => {
+    const code = KERNELS.pyramidBlend.code;
+    const f32 = (name: string) => Number(code.match(new RegExp(`const ${name}: f32 = ([\\d.]+);`))?.[1]);
+    expect(wgslConst('pyramidBlend', 'SELECTED')).toBe(SELECT_LEVELS);
+    expect(Number(code.match(/const ENERGY_RADIUS: i32 = (\d+);/)?.[1])).toBe(SELECT_ENERGY_RADIUS);
+    expect(f32('GATE_LOW')).toBe(SELECT_GATE_LOW);
+    expect(f32('GATE_HIGH')).toBe(SELECT_GATE_HIGH);
+    expect(code.match(/const LUMA_INT: vec3f = vec3f\(([\d., ]+)\);/)?.[1].split(',').map(Number)).toEqual([...LUMA_INT_WEIGHTS]);
   });
 
   it('declares each entry point with the descriptor workgroup size', () => {
@@ -122,9 +134,9 @@ describe('planBands', () => {
   });
 
   it('pyramid composite: more halo, band starts on the 2^LEVELS grid, every row kept once', () => {
-    const halo = haloRows(4, 3, 'gaussian', true);
+    const halo = haloRows(4, 3, 'gaussian', 'pyramid');
     expect(halo).toBe(haloRows(4, 3) + PYRAMID_HALO);
-    const bands = planBands({ ...base, maxBindingBytes: base.width * base.planes * 8 * 400, pyramid: true });
+    const bands = planBands({ ...base, maxBindingBytes: base.width * base.planes * 8 * 400, composite: 'pyramid' });
     expect(bands.length).toBeGreaterThan(2);
     let next = 0;
     for (const band of bands) {
@@ -136,6 +148,18 @@ describe('planBands', () => {
       next = band.start + band.keptEnd;
     }
     expect(next).toBe(base.height);
+  });
+
+  it('histogram depth and select composite: the halo of their wider Gaussian and of the pyramid plus the energy square', () => {
+    // The histogram's Gaussian is HISTOGRAM_SIGMA_FACTOR sigma: radius ceil(3 * 8) = 24 at sigma 3, against 9.
+    expect(haloRows(4, 3, 'histogram') - haloRows(4, 3)).toBe(gaussianRadius(HISTOGRAM_SIGMA_FACTOR * 3) - gaussianRadius(3));
+    expect(gaussianRadius(HISTOGRAM_SIGMA_FACTOR * 3)).toBe(24);
+    // select: the pyramid's reach plus the energy's 3x3 square at level 1 (2 px of level 0).
+    expect(haloRows(4, 3, 'gaussian', 'select')).toBe(haloRows(4, 3, 'gaussian', 'pyramid') + SELECT_ENERGY_RADIUS * 2);
+    expect(SELECT_HALO).toBe(PYRAMID_HALO + 2);
+    const bands = planBands({ ...base, maxBindingBytes: base.width * base.planes * 8 * 400, composite: 'select' });
+    expect(bands.length).toBeGreaterThan(2);
+    for (const band of bands) expect(band.start % 2 ** PYRAMID_LEVELS).toBe(0);
   });
 
   it('refuses an image too wide for one row plus halo', () => {

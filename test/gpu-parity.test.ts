@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES as ALL_MEASURES, resolveOptions } from '../src/core/options.js';
-import { GPU_MEASURES } from '../src/gpu/kernels.js';
-import type { FuseOptions, FuseResult, Measure, ZStack } from '../src/core/types.js';
+import { CPU_ONLY_MODES, GPU_MEASURES } from '../src/gpu/kernels.js';
+import type { CompositeMode, DepthMode, FuseOptions, FuseResult, Measure, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { generateStack } from '../src/synth/index.js';
@@ -195,12 +195,20 @@ describe('measures without a WebGPU kernel', () => {
 });
 
 describe('depth and composite modes without a WebGPU kernel', () => {
-  for (const patch of [{ depthMode: 'histogram' }, { composite: 'select' }] as const) {
+  // The CPU-only modes (CPU_ONLY_MODES), and names the engine does not know (options that bypassed
+  // resolveOptions), take the same refusal path before any GPU work.
+  const patches = [
+    ...CPU_ONLY_MODES.depthMode.map((depthMode) => ({ depthMode })),
+    ...CPU_ONLY_MODES.composite.map((composite) => ({ composite })),
+    { depthMode: 'median' as DepthMode },
+    { composite: 'wavelet' as CompositeMode },
+  ];
+  for (const patch of patches) {
     const [key, mode] = Object.entries(patch)[0];
     it(`${key} ${mode} is refused with a clear error before any GPU work`, { timeout: 60_000 }, async (ctx) => {
       if (!gpu) return ctx.skip();
       const what = key === 'depthMode' ? `depth mode '${mode}'` : `composite '${mode}'`;
-      await expect(gpu.fuse(testStack(16, 16, 3, { seed: 1 }), resolveOptions(patch))).rejects.toThrow(`${what} has no WebGPU kernel yet; use backend 'cpu' for it`);
+      await expect(gpu.fuse(testStack(16, 16, 3, { seed: 1 }), { ...resolveOptions({}), ...patch })).rejects.toThrow(`${what} has no WebGPU kernel yet; use backend 'cpu' for it`);
     });
   }
 });

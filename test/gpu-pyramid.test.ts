@@ -97,7 +97,7 @@ describe('pyramid composite, GPU against CPU', () => {
     if (!tiledGpu) return ctx.skip();
     const { width, height, planes } = TILED;
     const options = { measure: 'lapv' as const, window: 4, sigma: 3 };
-    const bands = planBands({ width, height, planes, channels: 2, ...options, maxBindingBytes: MAX_BINDING_BYTES, pyramid: true });
+    const bands = planBands({ width, height, planes, channels: 2, ...options, maxBindingBytes: MAX_BINDING_BYTES, composite: 'pyramid' });
     expect(bands.length).toBeGreaterThan(2);
     // Band starts sit on the pyramid's grid so coarse levels line up with the untiled image's.
     for (const band of bands) expect(band.start % 16).toBe(0);

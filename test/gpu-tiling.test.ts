@@ -34,6 +34,9 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     { measure: 'lapv', window: 9, sigma: 2 },
     { measure: 'glv', window: 4, sigma: 2 },
     { measure: 'tenv', window: 3, sigma: 1 },
+    // The histogram's Gaussian is 8/3 sigma wide: its halo is that filter's radius.
+    { measure: 'teng', window: 2, sigma: 2, depthMode: 'histogram' },
+    { measure: 'lapv', window: 3, sigma: 1.5, depthMode: 'histogram', composite: 'nearest' },
   ];
   for (const options of cases) {
     it(JSON.stringify(options), { timeout: 120_000 }, async (ctx) => {
@@ -47,6 +50,8 @@ describe('tiled stacks equal the untiled CPU reference', () => {
         channels: measureKernelFor(resolved.measure).channels,
         window: resolved.window,
         sigma: resolved.sigma,
+        depthMode: resolved.depthMode,
+        composite: resolved.composite,
         maxBindingBytes: MAX_BINDING_BYTES,
       }).length;
       expect(expectedBands).toBeGreaterThan(2);

@@ -397,6 +397,17 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: WebGPU', () => {
     });
   });
 
+  it('meets the parity bar with the histogram depth and the select composite (their kernels in Chromium\'s WebGPU)', { timeout: 180_000 }, async (context) => {
+    const rt = gpu(context);
+    const options = resolveOptions({ measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select', keepFocus: true });
+    const stacks = sizes.map(([w, h, z], i) => texturedStack(w, h, z, 7 * i + 3));
+    const results = await rt.fuseBatch(stacks, options);
+    results.forEach((result, i) => {
+      expect(result.options.depthMode).toBe('histogram');
+      expectParity(result, fuseCpu(stacks[i], options), `histogram/select ${sizes[i].join('x')}`);
+    });
+  });
+
   it('aligns a moved stack on the GPU: the CPU estimate, the warp within the parity bar', { timeout: 180_000 }, async (context) => {
     const rt = gpu(context);
     const m = movedStack({ seed: 1, kind: 'affine' });

@@ -85,12 +85,12 @@ Fusion:
   --composite <interpolate|nearest|pyramid|select>  blend the two nearest planes, take one,
                            blend per level of a Laplacian pyramid (seamless, sharper), or
                            select: pyramid whose finest levels take the clearly sharpest
-                           plane's detail (CPU only; default interpolate)
+                           plane's detail (default interpolate)
   --depth-mode <gaussian|edge-aware|histogram>  depth smoothing: gaussian (version 1, default),
                                    edge-aware (halo-aware fill along image edges, falls back
                                    to one plane on contrast-inverted stacks) or histogram
                                    (local mode of the depths, keeps one of two overlapping
-                                   layers; CPU only); docs/fusion-v2.md
+                                   layers); docs/fusion-v2.md
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|cpu-reference|webgpu|auto>  engine (default cpu: the fast path,
                                    WebAssembly SIMD; cpu-reference: the plain TypeScript

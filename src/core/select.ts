@@ -1,5 +1,7 @@
 /**
- * Constants of the `select` composite mode (src/cpu/select-composite.ts). Browser-safe.
+ * Constants of the `select` composite mode (src/cpu/select-composite.ts; the WGSL entries
+ * detail_energy / choose of shaders/pyramid_blend.wgsl mirror them, test/gpu-kernels.test.ts checks
+ * that they agree). Browser-safe.
  *
  * `select` is the `pyramid` composite (src/core/pyramid.ts: Laplacian pyramid, weights from Ds) in
  * which the finest SELECT_LEVELS levels take their detail from the one plane that is sharpest there
@@ -22,10 +24,18 @@
  * from gaining noise.
  */
 
+import { PYRAMID_HALO } from './pyramid.js';
+
 /** Finest levels whose detail comes from the selected plane (level 0 is full resolution). */
 export const SELECT_LEVELS = 2;
 /** Radius of the square over which a coefficient's energy is summed. */
 export const SELECT_ENERGY_RADIUS = 1;
+/**
+ * Halo in full-resolution pixels of the `select` composite on the GPU's bands: the pyramid's, plus
+ * the energy's square at the coarsest selected level (r pixels of level SELECT_LEVELS - 1).
+ */
+export const SELECT_HALO = PYRAMID_HALO + SELECT_ENERGY_RADIUS * 2 ** (SELECT_LEVELS - 1);
+
 /** Clarity ratio at and below which the selection has no say. */
 export const SELECT_GATE_LOW = 2;
 /** Clarity ratio at and above which the selected plane's detail is taken alone. */

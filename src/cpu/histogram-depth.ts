@@ -11,13 +11,10 @@
  */
 import { expected } from '../core/errors.js';
 import { MIN_SMOOTH_WEIGHT, gaussianKernel } from '../core/maths.js';
+import { HISTOGRAM_SIGMA_FACTOR } from '../core/histogram.js';
 import { depthFilterOutput } from './smooth.js';
 
-/**
- * The histogram's Gaussian window is this times the `sigma` option: the default sigma 3 gives the
- * 8 px window that measured best on synthetic cytology (6, 10 and 12 px were worse; docs/fusion-v2.md).
- */
-export const HISTOGRAM_SIGMA_FACTOR = 8 / 3;
+export { HISTOGRAM_SIGMA_FACTOR };
 
 /**
  * out = G * src: the separable Gaussian of `taps` with clamp-to-edge reads (the taps version 1

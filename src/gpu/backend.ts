@@ -142,7 +142,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
         sigma: state.options.sigma,
         depthMode: state.options.depthMode,
         maxBindingBytes,
-        pyramid: state.options.composite === 'pyramid',
+        composite: state.options.composite,
       });
     } catch (error) {
       throw gpuFault([state.name], 'cannot tile this stack', messageOf(error));

@@ -5,15 +5,18 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
+import { depthFilterSigma } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
+import { SELECT_LEVELS } from '../core/select.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
-import { KERNELS, STATS_GROUP, measureKernelFor, statsGroups } from './kernels.js';
+import { KERNELS, STATS_GROUP, histogramLayers, measureKernelFor, statsGroups } from './kernels.js';
 import { packParams } from './params.js';
 import type { KernelPipelines } from './pipelines.js';
 import { kernelPipelines } from './pipelines.js';
 import type { Band } from './plan.js';
+import { usesPyramid } from './plan.js';
 import type { StackState } from './stack-state.js';
 import type { StageTimer } from './timer.js';
 
@@ -21,10 +24,10 @@ import type { StageTimer } from './timer.js';
 export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
-type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth';
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth' | 'histogramDepth';
 type RolePipelines = { kernel: KernelName; pipelines: KernelPipelines };
-/** Every role's pipelines; edgeDepth only when the stacks use depth mode `edge-aware`. */
-export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth'>, RolePipelines> & { edgeDepth?: RolePipelines };
+/** Every role's pipelines; edgeDepth / histogramDepth only when the stacks use that depth mode. */
+export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth' | 'histogramDepth'>, RolePipelines> & { edgeDepth?: RolePipelines; histogramDepth?: RolePipelines };
 
 /**
  * The pipelines a stack with this measure and depth mode needs (cached per device, see pipelines.ts).
@@ -48,6 +51,7 @@ export async function loadJobPipelines(
     pyramidBlend: 'pyramidBlend',
     stats: 'stats',
     ...(depthMode === 'edge-aware' ? { edgeDepth: 'edgeDepth' as const } : {}),
+    ...(depthMode === 'histogram' ? { histogramDepth: 'histogramDepth' as const } : {}),
   };
   const entries = await Promise.all(
     (Object.entries(roles) as [PipelineRole, KernelName][]).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
@@ -64,8 +68,10 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const kept = width * (band.keptEnd - band.keptStart);
   // planes + luma/focus + energy + box temp + 6 single-layer images (+ the edge-aware guide's 3) + readback (+ the pyramids).
   const edgeLayers = state.options.depthMode === 'edge-aware' ? 3 : 0;
-  const pyramid = state.options.composite === 'pyramid' ? pyramidBytes(width, band.rows, planes) : 0;
-  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+  const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
+  // The histogram's votes and rows (four bins per vec4f) may outgrow the two box-mean buffers they reuse.
+  const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, 4 * histogramLayers(planes) - channels * planes) : 0;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers + histogramExtra) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
 }
 
 /** Pixels of levels 1..L of one layer of a band's pyramid. */
@@ -139,14 +145,20 @@ export function encodeBandJob(
   const params = allocate('params', 48, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const rgba = allocate('planes', 4 * n * planes);
   const luma = allocate('luma-focus', 4 * n * planes);
-  const energy = allocate('energy', 4 * n * planes * channels);
-  const boxTemp = allocate('box-rows', 4 * n * planes * channels);
+  // The box means and the box-mean scratch; the histogram depth later keeps its bins' votes and rows
+  // there (vec4f per four bins), which may need more than the measure's layers.
+  const histogram = options.depthMode === 'histogram';
+  const scratchBytes = Math.max(4 * n * planes * channels, histogram ? 16 * n * histogramLayers(planes) : 0);
+  const energy = allocate('energy', scratchBytes);
+  const boxTemp = allocate('box-rows', scratchBytes);
   const rawDepth = allocate('raw-depth', 4 * n);
   const confidence = allocate('confidence', 4 * n);
   const sums = allocate('smooth-rows', 8 * n);
   const depth = allocate('depth', 4 * n);
   const image = allocate('image', 4 * n);
-  const taps = options.sigma > 0 ? gaussianKernel(options.sigma) : new Float32Array(1);
+  // The depth filter's Gaussian: version 1's sigma, or the histogram's wider window.
+  const filterSigma = depthFilterSigma(options.depthMode, options.sigma);
+  const taps = options.sigma > 0 ? gaussianKernel(filterSigma) : new Float32Array(1);
   const weights = allocate('gaussian', taps.byteLength);
   const partials = allocate('stats-partials', 4 * planes * lanes);
 
@@ -174,7 +186,7 @@ export function encodeBandJob(
       height: rows,
       planes,
       window: options.window,
-      smooth_radius: gaussianRadius(options.sigma),
+      smooth_radius: gaussianRadius(filterSigma),
       kept_start: band.keptStart,
       kept_end: band.keptEnd,
       variance: channels === 2 && !ownWindow ? 1 : 0,
@@ -235,6 +247,15 @@ export function encodeBandJob(
   let counts: Binding | undefined;
   if (edgeAware) {
     counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
+  } else if (histogram && options.sigma > 0) {
+    // The bins' votes and their row-filtered sums go into the box means and their scratch, free by now.
+    const group = bindGroup('histogramDepth', 'main', rawDepth, confidence, weights, boxTemp, depth, energy);
+    const binShape = { width, height: rows, layers: histogramLayers(planes) };
+    stage('smooth', (pass) => {
+      dispatch(pass, 'histogramDepth', 'vote', group, binShape);
+      dispatch(pass, 'histogramDepth', 'horizontal', group, binShape);
+      dispatch(pass, 'histogramDepth', 'vertical', group, imageShape);
+    });
   } else if (options.sigma > 0) {
     const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);
     stage('smooth', (pass) => {
@@ -244,7 +265,8 @@ export function encodeBandJob(
   } else {
     encoder.copyBufferToBuffer(rawDepth.buffer, 0, depth.buffer, 0, 4 * n);
   }
-  if (options.composite === 'pyramid') {
+  if (usesPyramid(options.composite)) {
+    const selecting = options.composite === 'select';
     // One uniform per level: which level a reduce / blend dispatch writes (collapse takes level 0's).
     const coarse = coarsePixels(width, rows);
     const gauss = allocate('pyramid-colour', 16 * coarse * planes);
@@ -258,7 +280,7 @@ export function encodeBandJob(
     const geometry = levels.flatMap((level, l) => [level.width, level.height, l === 0 ? 0 : level.offset - levels[1].offset, 0]);
     const levelParams = levels.map((_, l) => {
       const uniform = allocate(`pyramid-level-${l}`, 16 + 16 * levels.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, 0, 0, 0, ...geometry]));
+      device.queue.writeBuffer(uniform.buffer, 0, new Uint32Array([l, selecting ? 1 : 0, 0, 0, ...geometry]));
       return uniform;
     });
     const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
@@ -270,7 +292,12 @@ export function encodeBandJob(
         dispatch(pass, 'pyramidReduce', 'columns', group, { width: levels[l].width, height: Math.ceil(levels[l].height / 2), layers: 1 });
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
-        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image);
+        // `select`'s per-plane detail energies reuse the measure's energy layers, its choice the smoothing rows (both free by now).
+        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image, energy, sums);
+        if (selecting && l < SELECT_LEVELS) {
+          dispatch(pass, 'pyramidBlend', 'detail_energy', group, levelShape(l + 1));
+          dispatch(pass, 'pyramidBlend', 'choose', group, levelShape(l));
+        }
         // Below the coarsest level one invocation forms a 2x2 block of the level: the next level's shape.
         dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l === PYRAMID_LEVELS ? l : l + 1));
       }

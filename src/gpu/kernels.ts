@@ -13,6 +13,7 @@ import depthWgsl from '../../shaders/depth.wgsl';
 import dlapWgsl from '../../shaders/dlap.wgsl';
 import edgeDepthWgsl from '../../shaders/edge_depth.wgsl';
 import glvWgsl from '../../shaders/glv.wgsl';
+import histogramDepthWgsl from '../../shaders/histogram_depth.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
 import lumaOfWgsl from '../../shaders/luma_of.wgsl';
@@ -27,7 +28,7 @@ import tengWgsl from '../../shaders/teng.wgsl';
 import tenvWgsl from '../../shaders/tenv.wgsl';
 import warpWgsl from '../../shaders/warp.wgsl';
 import waveletWgsl from '../../shaders/wavelet.wgsl';
-import { MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
+import { COMPOSITE_MODES, DEPTH_MODES, MAX_SIGMA, MAX_WINDOW } from '../core/options.js';
 import { gaussianRadius } from '../core/maths.js';
 import { FocusFuseError } from '../core/errors.js';
 import type { CompositeMode, DepthMode, Measure } from '../core/types.js';
@@ -50,6 +51,12 @@ export const STATS_MAX_LANES = 1024;
 /** Halo of the measure tile: before and after the block (WGSL measure_tile.wgsl HALO_BEFORE, HALO_AFTER). */
 export const MEASURE_HALO_BEFORE = 1;
 export const MEASURE_HALO_AFTER = 3;
+
+/** Histogram bins per `rows` layer of histogram_depth.wgsl (one vec4f per pixel: bins 4g..4g+3). */
+export const HISTOGRAM_BIN_GROUP = 4;
+
+/** Layers of histogram_depth.wgsl's `rows` scratch for Z bins. */
+export const histogramLayers = (planes: number): number => Math.ceil(planes / HISTOGRAM_BIN_GROUP);
 
 /** Lines (rows or columns) per workgroup of edge_depth.wgsl's recursive passes (WGSL LINES_PER_GROUP). */
 export const EDGE_LINES_PER_GROUP = TILE * TILE;
@@ -190,6 +197,17 @@ export const KERNELS = {
             ? [ceilDiv(shape.width, EDGE_LINES_PER_GROUP), 1, 1]
             : perPixel(shape),
   },
+  histogramDepth: {
+    label: 'focusfuse.histogram_depth',
+    code: commonWgsl + histogramDepthWgsl,
+    entryPoints: ['vote', 'horizontal', 'vertical'], // run in this order: votes, every bin's rows, then columns + running best
+    workgroupSize: [TILE, TILE, 1],
+    // params, raw_depth, confidence, weights, rows, depth, votes (rows and votes: histogramLayers(Z) vec4f layers)
+    bindings: [U, RO, RO, RO, RW, RW, RW],
+    shared: false,
+    // Shape: layers = histogramLayers(Z) for `vote` and `horizontal` (four bins per layer), 1 for `vertical`.
+    dispatch: perPixel,
+  },
   composite: {
     label: 'focusfuse.composite',
     code: commonWgsl + compositeWgsl,
@@ -212,11 +230,14 @@ export const KERNELS = {
   pyramidBlend: {
     label: 'focusfuse.pyramid_blend',
     code: commonWgsl + pyramidLevelsWgsl + pyramidBlendWgsl,
-    entryPoints: ['blend', 'collapse'], // blend: levels L..1, then collapse: level 0
+    // blend: levels L..1, then collapse: level 0; `select` runs detail_energy and choose before the
+    // blend / collapse of each selected level.
+    entryPoints: ['blend', 'collapse', 'detail_energy', 'choose'],
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RO, RO, RW, RW], // params, level, planes, depth, gauss, weights, blended, image
+    bindings: [U, U, RO, RO, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, blended, image, detail, choice
     shared: false,
-    // Shape: the coarsest level when it is written, else the level below the one written (2x2 blocks), one layer.
+    // Shape: choose: the level written. blend: the coarsest level when it is written, else the level
+    // below (2x2 blocks); collapse and detail_energy: the level below (2x2 blocks). One layer.
     dispatch: perPixel,
   },
   stats: {
@@ -279,26 +300,45 @@ export function measureKernelFor(measure: Measure): MeasureKernel {
   return entry;
 }
 
-/** Depth and composite modes with no WebGPU kernel yet: the CPU engines run them (docs/fusion-v2.md). */
-export const CPU_ONLY_MODES: { readonly depthMode: readonly DepthMode[]; readonly composite: readonly CompositeMode[] } = { depthMode: ['histogram'], composite: ['select'] };
-
-/**
- * Whether the WebGPU engine has kernels for these modes (defaults: version 1's).
- * @example hasGpuModes({ composite: 'select' }) // false
- */
-export function hasGpuModes(options: { depthMode?: DepthMode; composite?: CompositeMode }): boolean {
-  return !CPU_ONLY_MODES.depthMode.includes(options.depthMode ?? 'gaussian') && !CPU_ONLY_MODES.composite.includes(options.composite ?? 'interpolate');
+/** Depth and composite modes, by kind, that a WebGPU engine is asked to run. */
+export interface ModeLists {
+  readonly depthMode: readonly DepthMode[];
+  readonly composite: readonly CompositeMode[];
 }
 
 /**
- * @throws FocusFuseError BACKEND for a depth or composite mode without a WebGPU kernel, saying to use the CPU.
- * @example checkGpuModes({ depthMode: 'gaussian', composite: 'select' }) // throws: composite 'select' has no WebGPU kernel ...
+ * Depth and composite modes with no WebGPU kernel yet: the CPU engines run them (docs/fusion-v2.md).
+ * Empty since `histogram` and `select` got theirs; a mode added on the CPU first goes here until its
+ * kernel exists, and the engine then refuses it before any GPU work.
  */
-export function checkGpuModes(options: { depthMode: DepthMode; composite: CompositeMode }): void {
-  const missing = [
-    ...(CPU_ONLY_MODES.depthMode.includes(options.depthMode) ? [`depth mode '${options.depthMode}'`] : []),
-    ...(CPU_ONLY_MODES.composite.includes(options.composite) ? [`composite '${options.composite}'`] : []),
+export const CPU_ONLY_MODES: ModeLists = { depthMode: [], composite: [] };
+
+/** The modes of `options` (defaults: version 1's) that have no WebGPU kernel: listed in `cpuOnly`, or unknown. */
+function modesWithoutKernel(options: { depthMode?: DepthMode; composite?: CompositeMode }, cpuOnly: ModeLists): string[] {
+  const depthMode = options.depthMode ?? 'gaussian';
+  const composite = options.composite ?? 'interpolate';
+  return [
+    ...(cpuOnly.depthMode.includes(depthMode) || !DEPTH_MODES.includes(depthMode) ? [`depth mode '${depthMode}'`] : []),
+    ...(cpuOnly.composite.includes(composite) || !COMPOSITE_MODES.includes(composite) ? [`composite '${composite}'`] : []),
   ];
+}
+
+/**
+ * Whether the WebGPU engine has kernels for these modes (defaults: version 1's).
+ * @param cpuOnly the modes without a kernel (default CPU_ONLY_MODES; tests pass their own).
+ * @example hasGpuModes({ composite: 'select' }) // true
+ */
+export function hasGpuModes(options: { depthMode?: DepthMode; composite?: CompositeMode }, cpuOnly: ModeLists = CPU_ONLY_MODES): boolean {
+  return modesWithoutKernel(options, cpuOnly).length === 0;
+}
+
+/**
+ * @param cpuOnly the modes without a kernel (default CPU_ONLY_MODES; tests pass their own).
+ * @throws FocusFuseError BACKEND for a depth or composite mode without a WebGPU kernel (or one it does not know), saying to use the CPU.
+ * @example checkGpuModes({ depthMode: 'gaussian', composite: 'select' }, { depthMode: [], composite: ['select'] }) // throws: composite 'select' has no WebGPU kernel ...
+ */
+export function checkGpuModes(options: { depthMode: DepthMode; composite: CompositeMode }, cpuOnly: ModeLists = CPU_ONLY_MODES): void {
+  const missing = modesWithoutKernel(options, cpuOnly);
   if (missing.length > 0) throw new FocusFuseError('BACKEND', `${missing.join(' and ')} ${missing.length > 1 ? 'have' : 'has'} no WebGPU kernel yet; use backend 'cpu' for ${missing.length > 1 ? 'them' : 'it'}`);
 }
 

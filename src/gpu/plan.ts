@@ -4,15 +4,17 @@
  * kept rows absorb exactly that: measure stencil (up to 3 rows for the Haar levels) + window radius r
  * + smoothing radius. Every kept row then sees the same neighbourhood as in the untiled image, and
  * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
- * The `pyramid` composite adds PYRAMID_HALO rows and starts each band on a multiple of 2^PYRAMID_LEVELS
+ * The `pyramid` and `select` composites add their halo and start each band on a multiple of 2^PYRAMID_LEVELS
  * rows, so the band's coarse levels sit on the image's decimation grid.
  */
 import { gaussianRadius } from '../core/maths.js';
+import { depthFilterSigma } from '../core/histogram.js';
 import { PYRAMID_HALO, PYRAMID_LEVELS } from '../core/pyramid.js';
 import { EDGE_SPATIAL_FACTOR, haloRadius } from '../core/edge-aware.js';
-import type { DepthMode } from '../core/types.js';
+import { SELECT_HALO } from '../core/select.js';
+import type { CompositeMode, DepthMode } from '../core/types.js';
 import { FocusFuseError } from '../core/errors.js';
-import { MEASURE_HALO_AFTER, SMOOTH_ACROSS } from './kernels.js';
+import { MEASURE_HALO_AFTER, SMOOTH_ACROSS, histogramLayers } from './kernels.js';
 
 /** Rows [start, start + rows) of the image; rows [keptStart, keptEnd) of the band go to the output. */
 export interface Band {
@@ -36,8 +38,8 @@ export interface BandPlanInput {
   maxBindingBytes: number;
   /** Largest number of rows per band (dispatch-size limits). */
   maxRows?: number;
-  /** The `pyramid` composite: more halo, aligned band starts, and its RGBA pyramid is the largest binding. */
-  pyramid?: boolean;
+  /** Composite mode (default `interpolate`); `pyramid` and `select`: more halo, aligned band starts, and their RGBA pyramid is the largest binding. */
+  composite?: CompositeMode;
 }
 
 /** Bytes per row and plane of the pyramid composite's largest binding: the reduce's rows pass, ceil(w / 2) vec4f. */
@@ -50,15 +52,21 @@ const pyramidRowBytes = (width: number): number => 16 * ((width + 1) >> 1);
 export const EDGE_HALO_SCALES = 6;
 
 /**
- * Halo rows a band needs on each artificial edge for a given window and sigma. Exact for `gaussian`.
+ * Halo rows a band needs on each artificial edge for a given window and sigma. Exact for `gaussian`
+ * and `histogram` (whose Gaussian is HISTOGRAM_SIGMA_FACTOR times wider).
  * For `edge-aware` approximate: the halo test's max filter (haloRadius) plus EDGE_HALO_SCALES sigma_s
  * rows of the recursive filter's decay; its one-plane fallback is decided per band (docs/fusion-v2.md).
- * The `pyramid` composite adds PYRAMID_HALO rows.
+ * The `pyramid` composite adds PYRAMID_HALO rows, `select` SELECT_HALO (the pyramid's and its energy's square).
  */
-export function haloRows(window: number, sigma: number, depthMode: DepthMode = 'gaussian', pyramid = false): number {
-  const composite = pyramid ? PYRAMID_HALO : 0;
+export function haloRows(window: number, sigma: number, depthMode: DepthMode = 'gaussian', compositeMode: CompositeMode = 'interpolate'): number {
+  const composite = compositeMode === 'pyramid' ? PYRAMID_HALO : compositeMode === 'select' ? SELECT_HALO : 0;
   if (depthMode === 'edge-aware') return MEASURE_HALO_AFTER + window + haloRadius(window) + Math.ceil(EDGE_HALO_SCALES * EDGE_SPATIAL_FACTOR * sigma) + composite;
-  return MEASURE_HALO_AFTER + window + gaussianRadius(sigma) + composite;
+  return MEASURE_HALO_AFTER + window + gaussianRadius(depthFilterSigma(depthMode, sigma)) + composite;
+}
+
+/** Whether a composite mode builds the Laplacian pyramids (`pyramid`, and `select` on top of them). */
+export function usesPyramid(composite: CompositeMode | undefined): boolean {
+  return composite === 'pyramid' || composite === 'select';
 }
 
 /** Most workgroups per dispatch dimension every WebGPU device allows. */
@@ -73,12 +81,15 @@ const MAX_WORKGROUPS = 65535;
 export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
-  const rowBytes = planes * Math.max(width * channels * 4, input.pyramid ? pyramidRowBytes(width) : 0);
+  const pyramid = usesPyramid(input.composite);
+  // The largest binding: the energy layers, the pyramid's rows pass, or the histogram's vec4f bins.
+  const histogram = input.depthMode === 'histogram' ? 16 * width * histogramLayers(planes) : 0;
+  const rowBytes = Math.max(planes * width * channels * 4, pyramid ? planes * pyramidRowBytes(width) : 0, histogram);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
-  const halo = haloRows(input.window, input.sigma, input.depthMode, input.pyramid);
+  const halo = haloRows(input.window, input.sigma, input.depthMode, input.composite);
   // Pyramid: the start moves up to the grid, by at most grid - 1 rows more.
-  const grid = input.pyramid ? 2 ** PYRAMID_LEVELS : 1;
+  const grid = pyramid ? 2 ** PYRAMID_LEVELS : 1;
   const keptPerBand = fit - 2 * halo - (grid - 1);
   if (keptPerBand < 1) {
     throw new FocusFuseError(
