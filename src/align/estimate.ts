@@ -8,6 +8,7 @@ import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
 import { sampleBilinear, type Level } from '../image/pyramid.js';
 import type { Pyramid } from './pyramid.js';
+import { alignKernels, type GaussNewtonPixels, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -431,17 +432,12 @@ export const BLUR_TILE_PX = 32;
 /** Ridge on each tile's coefficient, relative to the mean tile curvature: flat tiles stay at c = 0. */
 const BLUR_RIDGE = 1e-3;
 
-/** Five-point Laplacian of a level (0 on its outer pixels). */
-function laplacian(level: Level): Float32Array {
-  const { width, height, data } = level;
-  const out = new Float32Array(width * height);
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      out[i] = data[i - 1] + data[i + 1] + data[i - width] + data[i + width] - 4 * data[i];
-    }
-  }
-  return out;
+/**
+ * Five-point Laplacian of a level at inner pixel i, rounded to f32 (the precision of the levels):
+ * refine needs it only at the pixels it takes, never on the outer ones (margin >= 1).
+ */
+function laplacianAt(data: Float32Array, width: number, i: number): number {
+  return Math.fround(data[i - 1] + data[i + 1] + data[i - width] + data[i + width] - 4 * data[i]);
 }
 
 /** How refine runs on one level. */
@@ -476,7 +472,6 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const tilesX = tile ? Math.max(1, Math.round(width / tile)) : 0;
   const tilesY = tile ? Math.max(1, Math.round(height / tile)) : 0;
   const tiles = tilesX * tilesY;
-  const lap = tiles > 0 ? laplacian(a) : undefined;
   const blur = new Float64Array(Math.max(tiles, 1)); // c_t (one unused 0 without tiles)
   // Per tile: sum w L^2, sum w L e, and the motion cross terms sum w L sd (k each).
   const tt = new Float64Array(tiles);
@@ -511,66 +506,16 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     values[n] = data[i];
     steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, sd);
     rows.set(sd, n * k);
-    if (lap) {
+    if (tiles > 0) {
       tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
-      laps[n] = lap[i];
+      laps[n] = laplacianAt(data, width, i);
     }
   }
-  // The terms of the normal equations that do not depend on the residual, summed once over every
-  // pixel taken at weight 1; each iteration then only takes off what its weights leave out (pixels
-  // whose match falls outside B, and the Huber weights below 1 of the ~quarter of pixels with a
-  // large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
-  const hAll = new Float64Array(k * k);
-  const ttAll = new Float64Array(tiles);
-  const tpAll = new Float64Array(tiles * k);
-  const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
-  for (let n = 0; n < count; n++) addPixelTerms(terms, n, 1);
-  terms.h = h;
-  terms.tt = tt;
-  terms.tp = tp;
-  const bd = b.data;
-  const bw = b.width;
+  const pixelData: GaussNewtonPixels = { px, py, values, rows, tileOf, laps, k, tiles };
+  const sweep = alignKernels()?.gaussNewton(pixelData, b) ?? gaussNewtonSweep(pixelData, b);
+  const system: GaussNewtonSystem = { h, g, tt, tg, tp };
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    h.set(hAll);
-    g.fill(0);
-    tt.set(ttAll);
-    tg.fill(0);
-    tp.set(tpAll);
-    let used = 0;
-    let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
-    const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
-    const [m0, m1, m4, m5, m8, m9] = [m[0], m[1], m[4], m[5], m[8], m[9]];
-    for (let n = 0; n < count; n++) {
-      const x = px[n];
-      const y = py[n];
-      const u = m0 * x + m4 * y + m8;
-      const v = m1 * x + m5 * y + m9;
-      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
-        addPixelTerms(terms, n, -1);
-        continue;
-      }
-      // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
-      const x0 = Math.floor(u);
-      const y0 = Math.floor(v);
-      const fx = u - x0;
-      const fy = v - y0;
-      const j = y0 * bw + x0;
-      const top = bd[j] + fx * (bd[j + 1] - bd[j]);
-      const vb = top + fy * (bd[j + bw] + fx * (bd[j + bw + 1] - bd[j + bw]) - top);
-      const va = values[n];
-      sa += va; sb += vb; saa += va * va; sab += va * vb;
-      const t = tileOf[n];
-      const l = laps[n];
-      const e = (vb - offset) / gain - va - blur[t] * l;
-      see += e * e;
-      // Huber weight: detail in focus on one plane only must not pull the fit.
-      const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
-      const row = n * k;
-      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
-      if (w < 1) addPixelTerms(terms, n, w - 1);
-      if (tiles > 0) tg[t] += w * l * e;
-      used++;
-    }
+    const { used, sa, sb, saa, sab, see } = sweep({ m, margin, gain, offset, huber, blur }, system);
     if (used < 4 * k + tiles) return false;
     const varA = saa - (sa * sa) / used;
     if (varA > 0) {
@@ -608,6 +553,69 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     if (done) return true;
   }
   return false;
+}
+
+/**
+ * Gauss-Newton's sums for one iteration (refine), the TypeScript reference of AlignKernels'
+ * (src/align/kernels.ts). The terms of the normal equations that do not depend on the residual are
+ * summed once over every pixel at weight 1; each iteration then only takes off what its weights
+ * leave out (pixels whose match falls outside B, and the Huber weights below 1 of the ~quarter of
+ * pixels with a large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
+ */
+export function gaussNewtonSweep(pixels: GaussNewtonPixels, b: Level): GaussNewtonSweep {
+  const { px, py, values, rows, tileOf, laps, k, tiles } = pixels;
+  const count = px.length;
+  const hAll = new Float64Array(k * k);
+  const ttAll = new Float64Array(tiles);
+  const tpAll = new Float64Array(tiles * k);
+  const all: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
+  for (let n = 0; n < count; n++) addPixelTerms(all, n, 1);
+  const bd = b.data;
+  const bw = b.width;
+  return ({ m, margin, gain, offset, huber, blur }, { h, g, tt, tg, tp }) => {
+    h.set(hAll);
+    g.fill(0);
+    tt.set(ttAll);
+    tg.fill(0);
+    tp.set(tpAll);
+    const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h, tt, tp };
+    let used = 0;
+    let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
+    const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
+    const [m0, m1, m4, m5, m8, m9] = [m[0], m[1], m[4], m[5], m[8], m[9]];
+    for (let n = 0; n < count; n++) {
+      const x = px[n];
+      const y = py[n];
+      const u = m0 * x + m4 * y + m8;
+      const v = m1 * x + m5 * y + m9;
+      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
+        addPixelTerms(terms, n, -1);
+        continue;
+      }
+      // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
+      const x0 = Math.floor(u);
+      const y0 = Math.floor(v);
+      const fx = u - x0;
+      const fy = v - y0;
+      const j = y0 * bw + x0;
+      const top = bd[j] + fx * (bd[j + 1] - bd[j]);
+      const vb = top + fy * (bd[j + bw] + fx * (bd[j + bw + 1] - bd[j + bw]) - top);
+      const va = values[n];
+      sa += va; sb += vb; saa += va * va; sab += va * vb;
+      const t = tileOf[n];
+      const l = laps[n];
+      const e = (vb - offset) / gain - va - blur[t] * l;
+      see += e * e;
+      // Huber weight: detail in focus on one plane only must not pull the fit.
+      const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
+      const row = n * k;
+      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
+      if (w < 1) addPixelTerms(terms, n, w - 1);
+      if (tiles > 0) tg[t] += w * l * e;
+      used++;
+    }
+    return { used, sa, sb, saa, sab, see };
+  };
 }
 
 /** What refine's normal equations sum per pixel apart from its residual (see addPixelTerms). */

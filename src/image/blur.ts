@@ -6,6 +6,8 @@
  * near one.
  */
 
+import { imageKernels } from './accelerate.js';
+
 /** Below this sigma the exact kernel is used; above it the three-box approximation. */
 const EXACT_SIGMA_LIMIT = 3;
 
@@ -122,25 +124,30 @@ export function gaussianBlur(
   height: number,
   sigma: number,
   dst: Float32Array = new Float32Array(width * height),
-  scratch: Float32Array = new Float32Array(width * height),
+  scratch?: Float32Array,
 ): Float32Array {
   const n = width * height;
   if (sigma < IDENTITY_SIGMA) {
     if (dst !== src) dst.set(src.subarray(0, n));
     return dst;
   }
+  const fast = imageKernels();
   if (sigma < EXACT_SIGMA_LIMIT) {
     const kernel = gaussianKernel(sigma);
-    convolveRows(src, width, height, kernel, scratch);
-    convolveColumns(scratch, width, height, kernel, dst);
+    if (fast?.blur(src, width, height, kernel, [], dst)) return dst;
+    const rows = scratch ?? new Float32Array(n);
+    convolveRows(src, width, height, kernel, rows);
+    convolveColumns(rows, width, height, kernel, dst);
     return dst;
   }
+  const radii = boxWidthsFor(sigma).map((boxWidth) => (boxWidth - 1) / 2);
+  if (fast?.blur(src, width, height, undefined, radii, dst)) return dst;
+  const rows = scratch ?? new Float32Array(n);
   const columnSum = new Float32Array(width);
   let current = src;
-  for (const boxWidth of boxWidthsFor(sigma)) {
-    const radius = (boxWidth - 1) / 2;
-    boxRows(current, width, height, radius, scratch);
-    boxColumns(scratch, width, height, radius, dst, columnSum);
+  for (const radius of radii) {
+    boxRows(current, width, height, radius, rows);
+    boxColumns(rows, width, height, radius, dst, columnSum);
     current = dst;
   }
   return dst;

@@ -884,3 +884,6 @@ export function heapBase(): usize {
 // ---------------------------------------------------------------------------------------------
 // Alignment's separable Lanczos-3 warp (its own file; same memory, laid out by src/cpu/fast/warp.ts).
 export { warpSeparable } from './warp';
+
+// Alignment's estimate loops (blur, luma block means, Gauss-Newton sums), run on an instance of their own (src/cpu/fast/align.ts).
+export * from './align';

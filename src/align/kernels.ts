@@ -1,0 +1,80 @@
+/**
+ * A faster twin of the estimate's Gauss-Newton sums (estimate.ts, gaussNewtonSweep), computing the
+ * same values bit for bit. The CPU engine's fast path registers its WebAssembly one
+ * (src/cpu/fast/align.ts) where WebAssembly SIMD exists; elsewhere the TypeScript loop runs.
+ * Registered rather than imported, because src/align sits below the engines.
+ */
+import type { Level } from '../image/pyramid.js';
+import type { Mat3 } from './matrix.js';
+
+/** What one level's Gauss-Newton sums over: per pixel taken, what does not change between iterations. */
+export interface GaussNewtonPixels {
+  /** Pixel positions in A's level. */
+  px: Float64Array;
+  py: Float64Array;
+  /** A's values there. */
+  values: Float64Array;
+  /** Steepest-descent rows, k per pixel. */
+  rows: Float64Array;
+  /** Tile of each pixel, and A's Laplacian there (all 0 without tiles). */
+  tileOf: Int32Array;
+  laps: Float64Array;
+  /** Parameters of the model, and tiles of local blur terms (0: none). */
+  k: number;
+  tiles: number;
+}
+
+/** The normal equations one sweep fills (see refine): h (upper triangle), g, and per tile tt, tg, tp. */
+export interface GaussNewtonSystem {
+  h: Float64Array;
+  g: Float64Array;
+  tt: Float64Array;
+  tg: Float64Array;
+  tp: Float64Array;
+}
+
+/** Sums over the pixels whose match falls inside B: their count, A and B values' sums, and the residuals' squares. */
+export interface OverlapSums {
+  used: number;
+  sa: number;
+  sb: number;
+  saa: number;
+  sab: number;
+  see: number;
+}
+
+/** One iteration's sums: under transform m (A pixel -> B pixel), B compared with gain A + offset + blur terms, Huber-weighted. */
+export interface GaussNewtonIteration {
+  m: Mat3;
+  margin: number;
+  gain: number;
+  offset: number;
+  huber: number;
+  /** Local blur coefficient per tile (one unused 0 without tiles). */
+  blur: Float64Array;
+}
+
+/** Sums one iteration into `system` (overwritten) and returns the overlap sums. */
+export type GaussNewtonSweep = (iteration: GaussNewtonIteration, system: GaussNewtonSystem) => OverlapSums;
+
+export interface AlignKernels {
+  /** A sweep over these pixels against level B, or undefined where it cannot run (the TypeScript one runs then). */
+  gaussNewton(pixels: GaussNewtonPixels, b: Level): GaussNewtonSweep | undefined;
+}
+
+let current: AlignKernels | undefined;
+
+/**
+ * Registers (or, with undefined, removes) the faster kernels; returns the ones registered before.
+ * @example const before = useAlignKernels(undefined); try { reference() } finally { useAlignKernels(before) }
+ */
+export function useAlignKernels(kernels: AlignKernels | undefined): AlignKernels | undefined {
+  const before = current;
+  current = kernels;
+  return before;
+}
+
+/** The registered kernels, if any. */
+export function alignKernels(): AlignKernels | undefined {
+  return current;
+}

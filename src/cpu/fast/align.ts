@@ -1,0 +1,137 @@
+/**
+ * Alignment's estimate loops in WebAssembly (src/cpu/fast/assembly/align.ts): the Gaussian blur and
+ * the luma block means (SIMD), bit for bit the values of src/image/blur.ts and luma.ts, and the
+ * Gauss-Newton sums of src/align/estimate.ts (gaussNewtonSweep), bit for bit too. They run on an
+ * instance of the module of their own, so the estimate never touches the fusion's memory layout
+ * (auto estimates while the fusion's planes sit in theirs). Importing this file registers them
+ * (src/image/accelerate.ts); the module is instantiated on first use. Why: in a fresh process (the
+ * CLI) V8 runs the TypeScript loops interpreted and then baseline-compiled for most of the
+ * estimate; WebAssembly is compiled before its first call (docs/alignment.md, Cost).
+ */
+import wasmBytes from './kernels.wasm';
+import { useImageKernels, type ImageKernels } from '../../image/accelerate.js';
+import { useAlignKernels, type AlignKernels } from '../../align/kernels.js';
+import { growTo, layoutFrom } from './kernels.js';
+
+/** The module's exports this file uses (see src/cpu/fast/assembly/align.ts). */
+interface AlignWasm {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  blurRowsExact(src: number, dst: number, width: number, height: number, kernel: number, radius: number, padded: number): void;
+  blurColumnsExact(src: number, dst: number, width: number, height: number, kernel: number, radius: number): void;
+  blurRowsBox(src: number, dst: number, width: number, height: number, radius: number, padded: number): void;
+  blurColumnsBox(src: number, dst: number, width: number, height: number, radius: number, sum: number): void;
+  shrinkLumaBlocks(rgba: number, stride: number, w: number, h: number, factor: number, norm: number, dst: number): void;
+  gnConfigure(...pointers: number[]): void;
+  gnSumAll(): void;
+  gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
+}
+
+// undefined: not tried yet; null: WebAssembly SIMD missing, or compiling refused here.
+let wasm: AlignWasm | null | undefined;
+
+function instance(): AlignWasm | null {
+  if (wasm !== undefined) return wasm;
+  try {
+    wasm = WebAssembly.validate(wasmBytes) ? (new WebAssembly.Instance(new WebAssembly.Module(wasmBytes)).exports as unknown as AlignWasm) : null;
+  } catch {
+    wasm = null;
+  }
+  return wasm;
+}
+
+// Every call of buffers() lays the memory out again from the heap base: a Gauss-Newton sweep checks
+// that its layout is still the latest (the estimate never interleaves two users).
+let layouts = 0;
+
+/** Lays `sizes` bytes out from the heap base, grows the memory to hold them; undefined when it cannot grow. */
+function buffers(k: AlignWasm, sizes: number[]): number[] | undefined {
+  layouts++;
+  const { take, end } = layoutFrom(k.heapBase());
+  const at = sizes.map(take);
+  try {
+    growTo(k, end());
+  } catch {
+    return undefined;
+  }
+  return at;
+}
+
+/** The blur and the luma block means as src/image/accelerate.ts's ImageKernels (false where they cannot run). */
+export const wasmImageKernels: ImageKernels = {
+  blur(src, width, height, kernel, boxRadii, dst) {
+    const k = instance();
+    if (!k) return false;
+    const n = width * height;
+    const radius = kernel ? (kernel.length - 1) / 2 : Math.max(0, ...boxRadii);
+    const at = buffers(k, [n * 4, n * 4, n * 4, (width + 2 * radius) * 4, (kernel?.length ?? 0) * 4, width * 4]);
+    if (!at) return false;
+    const [input, output, scratch, padded, taps, sums] = at;
+    const f32 = new Float32Array(k.memory.buffer);
+    f32.set(src.subarray(0, n), input >> 2);
+    if (kernel) {
+      f32.set(kernel, taps >> 2);
+      k.blurRowsExact(input, scratch, width, height, taps, radius, padded);
+      k.blurColumnsExact(scratch, output, width, height, taps, radius);
+    } else {
+      let current = input;
+      for (const r of boxRadii) {
+        k.blurRowsBox(current, scratch, width, height, r, padded);
+        k.blurColumnsBox(scratch, output, width, height, r, sums);
+        current = output;
+      }
+    }
+    dst.set(f32.subarray(output >> 2, (output >> 2) + n));
+    return true;
+  },
+  shrinkLuma(rgba, stride, w, h, factor, norm, dst) {
+    const k = instance();
+    // Block sums stay exact in the kernel's i32 lanes up to 64 x 64 blocks.
+    if (!k || factor > 64) return false;
+    const bytes = h * factor * stride * 4;
+    const at = buffers(k, [bytes, w * h * 4]);
+    if (!at) return false;
+    const [plane, out] = at;
+    new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), plane);
+    k.shrinkLumaBlocks(plane, stride, w, h, factor, norm, out);
+    dst.set(new Float32Array(k.memory.buffer, out, w * h));
+    return true;
+  },
+};
+
+/** Gauss-Newton's sums as src/align/kernels.ts's AlignKernels (undefined where they cannot run). */
+export const wasmAlignKernels: AlignKernels = {
+  gaussNewton(pixels, b) {
+    const k = instance();
+    if (!k) return undefined;
+    const { px, py, values, rows, tileOf, laps, k: params, tiles } = pixels;
+    const count = px.length;
+    const f64 = (n: number) => n * 8;
+    const at = buffers(k, [f64(count), f64(count), f64(count), f64(count * params), count * 4, f64(count), b.width * b.height * 4, f64(params * params), f64(params), f64(tiles), f64(tiles), f64(tiles * params), f64(Math.max(tiles, 1)), f64(params * params), f64(tiles), f64(tiles * params), f64(6)]);
+    if (!at) return undefined;
+    const [pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt] = at;
+    const buffer = k.memory.buffer;
+    for (const [array, where] of [[px, pxAt], [py, pyAt], [values, valuesAt], [rows, rowsAt], [laps, lapsAt]] as const) new Float64Array(buffer, where, array.length).set(array);
+    new Int32Array(buffer, tileOfAt, count).set(tileOf);
+    new Float32Array(buffer, bAt, b.width * b.height).set(b.data.subarray(0, b.width * b.height));
+    k.gnConfigure(count, params, tiles, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, b.width, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt);
+    k.gnSumAll();
+    const mine = layouts;
+    return ({ m, margin, gain, offset, huber, blur }, system) => {
+      if (layouts !== mine) throw new Error('wasmAlignKernels: the Gauss-Newton layout was reused by another kernel before its last sweep');
+      const memory = k.memory.buffer;
+      new Float64Array(memory, blurAt, blur.length).set(blur);
+      k.gnSweep(m[0], m[1], m[4], m[5], m[8], m[9], margin, b.width - 1 - margin, b.height - 1 - margin, gain, offset, huber);
+      system.h.set(new Float64Array(memory, hAt, params * params));
+      system.g.set(new Float64Array(memory, gAt, params));
+      system.tt.set(new Float64Array(memory, ttAt, tiles));
+      system.tg.set(new Float64Array(memory, tgAt, tiles));
+      system.tp.set(new Float64Array(memory, tpAt, tiles * params));
+      const [used, sa, sb, saa, sab, see] = new Float64Array(memory, sumsAt, 6);
+      return { used, sa, sb, saa, sab, see };
+    };
+  },
+};
+
+useImageKernels(wasmImageKernels);
+useAlignKernels(wasmAlignKernels);

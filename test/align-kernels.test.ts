@@ -1,0 +1,84 @@
+/**
+ * Alignment's WebAssembly image loops (src/cpu/fast/align.ts: Gaussian blur, luma block means, the
+ * Gauss-Newton sums) against the TypeScript reference they replace, bit for bit: the same f64
+ * operations in the same order, so the estimate's transforms do not move by a single bit.
+ */
+import { describe, expect, it } from 'vitest';
+import { gaussianBlur } from '../src/image/blur.js';
+import { shrinkLuma } from '../src/image/luma.js';
+import { useImageKernels } from '../src/image/accelerate.js';
+import { wasmImageKernels } from '../src/cpu/fast/align.js';
+import { createRandom } from '../src/synth/random.js';
+import { useAlignKernels } from '../src/align/kernels.js';
+import { wasmAlignKernels } from '../src/cpu/fast/align.js';
+import { planAlignment } from '../src/align/align-stack.js';
+import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
+
+/** Runs `f` with the TypeScript loops (no registered kernels), then with the WebAssembly ones. */
+function bothWays<T>(f: () => T): { reference: T; wasm: T } {
+  const [images, align] = [useImageKernels(undefined), useAlignKernels(undefined)];
+  try {
+    const reference = f();
+    useImageKernels(wasmImageKernels);
+    useAlignKernels(wasmAlignKernels);
+    return { reference, wasm: f() };
+  } finally {
+    useImageKernels(images);
+    useAlignKernels(align);
+  }
+}
+
+/** A float image with detail at every scale (and a step), like a band-passed luma. */
+function texture(width: number, height: number, seed: number): Float32Array {
+  const random = createRandom(seed);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = random.uniform(-1, 1) + Math.sin(x / 7) * Math.cos(y / 5) + (x > width / 2 ? 0.5 : 0);
+  return out;
+}
+
+describe('the WebAssembly blur and luma block means compute what the TypeScript ones do, bit for bit', () => {
+  it('blurs exact-kernel and box sigmas on odd, even, tiny and wide sizes', () => {
+    const sizes = [[352, 307], [176, 153], [1, 9], [7, 1], [3, 3], [513, 64]];
+    const sigmas = [0.3, 0.75, 1.5, 2.9, 3, 4.5, 6, 24];
+    for (const [width, height] of sizes) {
+      const src = texture(width, height, width * 31 + height);
+      for (const sigma of sigmas) {
+        const { reference, wasm } = bothWays(() => gaussianBlur(src, width, height, sigma));
+        expect(Buffer.from(wasm.buffer).equals(Buffer.from(reference.buffer)), `${width}x${height} sigma ${sigma}`).toBe(true);
+      }
+    }
+  });
+
+  it('blurs in place (dst = src) as the reference does', () => {
+    const src = texture(97, 61, 5);
+    const { reference, wasm } = bothWays(() => {
+      const copy = src.slice();
+      return gaussianBlur(copy, 97, 61, 1.2, copy);
+    });
+    expect(Array.from(wasm)).toEqual(Array.from(reference));
+  });
+
+  it('averages luma over blocks of padded RGBA8 planes', () => {
+    const random = createRandom(9);
+    for (const [width, height, stride, factor] of [[2048, 1536, 2048, 4], [101, 77, 104, 2], [64, 48, 64, 8], [90, 30, 93, 3], [40, 40, 40, 1]]) {
+      const rgba = Uint8Array.from({ length: stride * height * 4 }, () => Math.floor(random.uniform(0, 256)));
+      const { reference, wasm } = bothWays(() => shrinkLuma(rgba, stride, width, height, factor));
+      expect([wasm.width, wasm.height]).toEqual([reference.width, reference.height]);
+      expect(Buffer.from(wasm.data.buffer).equals(Buffer.from(reference.data.buffer)), `${width}x${height} / ${factor}`).toBe(true);
+    }
+  });
+});
+
+describe('the estimate with the WebAssembly loops', () => {
+  it('gives the TypeScript estimate bit for bit: transforms, standard errors, correlations (similarity and affine)', () => {
+    // The smear-size bench case (352 x 307, drift, 2 % breathing, defocus) cut to 7 planes.
+    const c = { ...CAMERA_CASES.find((k) => k.name === 'smear-size')!, planes: 7 };
+    const { planes } = cameraStack(c, 3);
+    const stack = { width: c.width, height: c.height, planes };
+    for (const mode of ['similarity', 'affine'] as const) {
+      const { reference, wasm } = bothWays(() => planAlignment(stack, { mode, matchBrightness: false }).report!.planes);
+      expect(wasm).toEqual(reference);
+      expect(reference.filter((p) => p.status === 'estimated')).toHaveLength(6);
+    }
+  });
+});
