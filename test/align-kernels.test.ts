@@ -13,6 +13,8 @@ import { useAlignKernels } from '../src/align/kernels.js';
 import { wasmAlignKernels } from '../src/cpu/fast/align.js';
 import { planAlignment } from '../src/align/align-stack.js';
 import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
+import { searchShift, SEARCH_FRACTION } from '../src/align/estimate.js';
+import { identity } from '../src/align/matrix.js';
 
 /** Runs `f` with the TypeScript loops (no registered kernels), then with the WebAssembly ones. */
 function bothWays<T>(f: () => T): { reference: T; wasm: T } {
@@ -79,6 +81,26 @@ describe('the estimate with the WebAssembly loops', () => {
       const { reference, wasm } = bothWays(() => planAlignment(stack, { mode, matchBrightness: false }).report!.planes);
       expect(wasm).toEqual(reference);
       expect(reference.filter((p) => p.status === 'estimated')).toHaveLength(6);
+    }
+  });
+});
+
+describe('the WebAssembly coarse shift search', () => {
+  it('finds the TypeScript search\'s shift and correlation, at the edges of its range too', () => {
+    const [width, height] = [20, 16];
+    const a = { data: texture(width, height, 1), width, height };
+    const range = Math.max(2, Math.ceil(SEARCH_FRACTION * Math.min(width, height)));
+    for (const [dx, dy] of [[0, -range], [range, 0], [0, range], [3, -2], [-range, 1]]) {
+      // B shows A moved by (dx, dy), with other texture where A does not reach.
+      const noise = texture(width, height, dx * 100 + dy);
+      const data = noise.map((v, i) => {
+        const [x, y] = [(i % width) - dx, Math.floor(i / width) - dy];
+        return x >= 0 && y >= 0 && x < width && y < height ? a.data[y * width + x] : v;
+      });
+      const b = { data, width, height };
+      const { reference, wasm } = bothWays(() => searchShift(a, b, identity()));
+      expect(wasm).toEqual(reference);
+      expect(reference.shift).toEqual([dx, dy]);
     }
   });
 });

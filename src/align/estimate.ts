@@ -8,7 +8,7 @@ import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
 import { sampleBilinear, type Level } from '../image/pyramid.js';
 import type { Pyramid } from './pyramid.js';
-import { alignKernels, type GaussNewtonPixels, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
+import { alignKernels, type BlurScorer, type GaussNewtonPixels, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -192,22 +192,14 @@ function neighbourSteps(blur: BlurMatch): number[] {
 function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climbFrom?: number): MatchedBlur {
   // B is resampled into A's frame once; blurring it there instead of before the warp differs only
   // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
-  const { warped, inside } = warpInto(a, b, m);
-  const scratch = new Float32Array(a.width * a.height);
-  const bBuffers: BlurBuffers = { dst: new Float32Array(a.width * a.height), scratch };
+  const maxSigma = Math.max(...steps.map((s) => Math.abs(s) / pixel));
+  const scorer = alignKernels()?.blurScorer(a, b, m, maxSigma) ?? blurScorer(a, b, m);
   const scores = new Map<number, number>();
-  // A blurred by each step tried (kept: the winner's is the refinement's input); B's are not kept,
-  // as the refinement blurs B in its own frame.
-  const blurredAs = new Map<number, Level>();
   const score = (i: number): number => {
     let value = scores.get(i);
     if (value === undefined) {
-      const blurA = steps[i] >= 0;
-      const buffers = blurA ? { dst: new Float32Array(a.width * a.height), scratch } : bBuffers;
-      const [la, lb] = blurred(a, warped, { sigma: Math.abs(steps[i]), blurA }, pixel, buffers);
-      value = correlationWhere(la.data, lb.data, inside);
+      value = scorer.score(Math.abs(steps[i]) / pixel, steps[i] >= 0);
       scores.set(i, value);
-      if (blurA && la !== a) blurredAs.set(i, la);
     }
     return value;
   };
@@ -224,8 +216,35 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
   } else {
     for (let i = 1; i < steps.length; i++) if (score(i) > score(best)) best = i;
   }
-  const blurredA = blurredAs.get(best);
-  return { blur: { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 }, ...(blurredA ? { blurredA } : {}) };
+  const blur = { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 };
+  // The refinement's input: plane A blurred to the match (the same blur of the same level as scored).
+  const sigma = blur.sigma / pixel;
+  return blur.blurA && sigma >= MIN_BLUR_SIGMA ? { blur, blurredA: { ...a, data: scorer.blurredA(sigma) } } : { blur };
+}
+
+/** Below this many level pixels a blur match leaves the planes as they are (see blurred). */
+const MIN_BLUR_SIGMA = 0.05;
+
+/**
+ * The TypeScript blur scorer (AlignKernels.blurScorer's reference): B resampled into A's frame by
+ * warpInto, each candidate blurred by gaussianBlur and scored by correlationWhere; the blurs of A
+ * are kept, one of them is the refinement's input.
+ */
+export function blurScorer(a: Level, b: Level, m: Mat3): BlurScorer {
+  const { warped, inside } = warpInto(a, b, m);
+  const n = a.width * a.height;
+  const scratch = new Float32Array(n);
+  const bBuffers: BlurBuffers = { dst: new Float32Array(n), scratch };
+  const blurredAs = new Map<number, Float32Array>();
+  return {
+    score(sigma, blurA) {
+      const buffers = blurA ? { dst: new Float32Array(n), scratch } : bBuffers;
+      const [la, lb] = blurred(a, warped, { sigma, blurA }, 1, buffers);
+      if (blurA && la !== a) blurredAs.set(sigma, la.data);
+      return correlationWhere(la.data, lb.data, inside);
+    },
+    blurredA: (sigma) => blurredAs.get(sigma) ?? gaussianBlur(a.data, a.width, a.height, sigma),
+  };
 }
 
 /** The blur matchBlur chose, and plane A blurred by it where that is a blur of A. */
@@ -271,7 +290,7 @@ function correlationWhere(a: Float32Array, b: Float32Array, inside: Uint8Array):
 
 function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number, buffers?: BlurBuffers): [Level, Level] {
   const sigma = blur.sigma / pixel;
-  if (sigma < 0.05) return [a, b];
+  if (sigma < MIN_BLUR_SIGMA) return [a, b];
   const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma, buffers?.dst, buffers?.scratch) });
   return blur.blurA ? [soften(a), b] : [a, soften(b)];
 }
@@ -293,11 +312,13 @@ function correlationUnder(a: Level, b: Level, m: Mat3): number {
   return (sab - (sa * sb) / n) / Math.sqrt(Math.max(saa - (sa * sa) / n, 1e-12) * Math.max(sbb - (sb * sb) / n, 1e-12));
 }
 
-/** Integer shift (on top of `start`) that maximises the normalised cross-correlation. */
-function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]; correlation: number } {
+/** Integer shift (on top of `start`) that maximises the normalised cross-correlation (exported for tests). */
+export function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]; correlation: number } {
   const range = Math.max(2, Math.ceil(SEARCH_FRACTION * Math.min(a.width, a.height)));
   const ox = Math.round(start[8]);
   const oy = Math.round(start[9]);
+  const fast = alignKernels()?.searchShift(a, b, ox, oy, range);
+  if (fast) return { shift: fast.correlation === -2 ? [0, 0] : [fast.dx - start[8], fast.dy - start[9]], correlation: fast.correlation };
   let best: { shift: [number, number]; correlation: number } = { shift: [0, 0], correlation: -2 };
   const minOverlap = 0.5 * a.width * a.height;
   for (let sy = -range; sy <= range; sy++) {
@@ -361,14 +382,14 @@ export function modelSize(model: MotionModel): number {
   return PARAMS[model];
 }
 
-/** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel. */
-function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: number, out: Float64Array): void {
+/** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel at out[at ..]. */
+function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: number, out: Float64Array, at = 0): void {
   if (model === 'translation') {
-    out[0] = gx; out[1] = gy;
+    out[at] = gx; out[at + 1] = gy;
   } else if (model === 'similarity') {
-    out[0] = gx * xc + gy * yc; out[1] = -gx * yc + gy * xc; out[2] = gx; out[3] = gy;
+    out[at] = gx * xc + gy * yc; out[at + 1] = -gx * yc + gy * xc; out[at + 2] = gx; out[at + 3] = gy;
   } else {
-    out[0] = gx * xc; out[1] = gy * xc; out[2] = gx * yc; out[3] = gy * yc; out[4] = gx; out[5] = gy;
+    out[at] = gx * xc; out[at + 1] = gy * xc; out[at + 2] = gx * yc; out[at + 3] = gy * yc; out[at + 4] = gx; out[at + 5] = gy;
   }
 }
 
@@ -477,7 +498,6 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const tt = new Float64Array(tiles);
   const tg = new Float64Array(tiles);
   const tp = new Float64Array(tiles * k);
-  const sd = new Float64Array(k);
   const h = new Float64Array(k * k);
   const g = new Float64Array(k);
   const p = new Float64Array(k);
@@ -504,8 +524,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     px[n] = x;
     py[n] = y;
     values[n] = data[i];
-    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, sd);
-    rows.set(sd, n * k);
+    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, rows, n * k);
     if (tiles > 0) {
       tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
       laps[n] = laplacianAt(data, width, i);
@@ -660,6 +679,8 @@ function texturedPixels(level: Level, edge: number, budget: number): { pixels: I
   const block = Math.max(1, Math.ceil(Math.sqrt((w * h) / budget)));
   const bw = Math.ceil(w / block);
   const bh = Math.ceil(h / block);
+  const fast = alignKernels()?.texturedPixels(level, edge, block, bw, bh);
+  if (fast) return { pixels: fast, block };
   const pixels = new Int32Array(bw * bh);
   let n = 0;
   for (let by = 0; by < bh; by++) {

@@ -57,7 +57,33 @@ export interface GaussNewtonIteration {
 /** Sums one iteration into `system` (overwritten) and returns the overlap sums. */
 export type GaussNewtonSweep = (iteration: GaussNewtonIteration, system: GaussNewtonSystem) => OverlapSums;
 
+/**
+ * The blur match's scoring (estimate.ts matchBlur): B resampled into A's frame once, then the
+ * correlation of the pair with A or B blurred by a Gaussian of `sigma` level pixels.
+ */
+export interface BlurScorer {
+  score(sigma: number, blurA: boolean): number;
+  /** A blurred by `sigma` level pixels (what score(sigma, true) correlated), as a fresh array. */
+  blurredA(sigma: number): Float32Array;
+}
+
 export interface AlignKernels {
+  /**
+   * estimate.ts searchShift's exhaustive search around the integer shift (ox, oy), up to `range`
+   * pixels each way: the first best shift (dx, dy) and its correlation (-2: no shift overlapped
+   * enough), or undefined where it cannot run.
+   */
+  searchShift(a: Level, b: Level, ox: number, oy: number, range: number): { dx: number; dy: number; correlation: number } | undefined;
+  /**
+   * A scorer for A against B under transform m (A pixel -> B pixel), for blurs up to `maxSigma`
+   * level pixels, or undefined where it cannot run.
+   */
+  blurScorer(a: Level, b: Level, m: Mat3, maxSigma: number): BlurScorer | undefined;
+  /**
+   * estimate.ts texturedPixels' choice: per block x block square of the level within `edge` of its
+   * border (bw x bh squares), the pixel of largest gradient energy, as indices; undefined where it cannot run.
+   */
+  texturedPixels(level: Level, edge: number, block: number, bw: number, bh: number): Int32Array | undefined;
   /** A sweep over these pixels against level B, or undefined where it cannot run (the TypeScript one runs then). */
   gaussNewton(pixels: GaussNewtonPixels, b: Level): GaussNewtonSweep | undefined;
 }

@@ -112,6 +112,18 @@ function boxColumns(src: Float32Array, width: number, height: number, radius: nu
 }
 
 /**
+ * The passes gaussianBlur makes for `sigma`: the sampled kernel (below EXACT_SIGMA_LIMIT) or the
+ * radii of the three box passes; undefined below IDENTITY_SIGMA (a copy). Faster implementations
+ * (src/image/accelerate.ts) run these passes.
+ * @example blurPasses(1.5) // { kernel: Float32Array(11), boxRadii: [] }
+ */
+export function blurPasses(sigma: number): { kernel?: Float32Array; boxRadii: number[] } | undefined {
+  if (sigma < IDENTITY_SIGMA) return undefined;
+  if (sigma < EXACT_SIGMA_LIMIT) return { kernel: gaussianKernel(sigma), boxRadii: [] };
+  return { boxRadii: boxWidthsFor(sigma).map((boxWidth) => (boxWidth - 1) / 2) };
+}
+
+/**
  * Blurs one width x height float channel by a Gaussian of `sigma` pixels, replicating edges.
  * `dst` may be `src` (in place). `scratch` (width*height floats) avoids an allocation per call.
  * @example
@@ -127,25 +139,22 @@ export function gaussianBlur(
   scratch?: Float32Array,
 ): Float32Array {
   const n = width * height;
-  if (sigma < IDENTITY_SIGMA) {
+  const passes = blurPasses(sigma);
+  if (!passes) {
     if (dst !== src) dst.set(src.subarray(0, n));
     return dst;
   }
-  const fast = imageKernels();
-  if (sigma < EXACT_SIGMA_LIMIT) {
-    const kernel = gaussianKernel(sigma);
-    if (fast?.blur(src, width, height, kernel, [], dst)) return dst;
-    const rows = scratch ?? new Float32Array(n);
+  const { kernel, boxRadii } = passes;
+  if (imageKernels()?.blur(src, width, height, kernel, boxRadii, dst)) return dst;
+  const rows = scratch ?? new Float32Array(n);
+  if (kernel) {
     convolveRows(src, width, height, kernel, rows);
     convolveColumns(rows, width, height, kernel, dst);
     return dst;
   }
-  const radii = boxWidthsFor(sigma).map((boxWidth) => (boxWidth - 1) / 2);
-  if (fast?.blur(src, width, height, undefined, radii, dst)) return dst;
-  const rows = scratch ?? new Float32Array(n);
   const columnSum = new Float32Array(width);
   let current = src;
-  for (const radius of radii) {
+  for (const radius of boxRadii) {
     boxRows(current, width, height, radius, rows);
     boxColumns(rows, width, height, radius, dst, columnSum);
     current = dst;

@@ -10,6 +10,7 @@
  */
 import wasmBytes from './kernels.wasm';
 import { useImageKernels, type ImageKernels } from '../../image/accelerate.js';
+import { blurPasses } from '../../image/blur.js';
 import { useAlignKernels, type AlignKernels } from '../../align/kernels.js';
 import { growTo, layoutFrom } from './kernels.js';
 
@@ -22,6 +23,10 @@ interface AlignWasm {
   blurRowsBox(src: number, dst: number, width: number, height: number, radius: number, padded: number): void;
   blurColumnsBox(src: number, dst: number, width: number, height: number, radius: number, sum: number): void;
   shrinkLumaBlocks(rgba: number, stride: number, w: number, h: number, factor: number, norm: number, dst: number): void;
+  texturedPixels(data: number, width: number, height: number, edge: number, block: number, bw: number, bh: number, out: number): number;
+  warpBilinear(b: number, bw: number, bh: number, width: number, height: number, m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, out: number, inside: number): void;
+  correlationWhere(a: number, b: number, inside: number, n: number): number;
+  searchShift(a: number, aw: number, ah: number, b: number, bw: number, bh: number, ox: number, oy: number, range: number, out: number): void;
   gnConfigure(...pointers: number[]): void;
   gnSumAll(): void;
   gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
@@ -57,6 +62,33 @@ function buffers(k: AlignWasm, sizes: number[]): number[] | undefined {
   return at;
 }
 
+/** Sizes of the blur passes' working buffers (scratch image, padded row, kernel taps, column sums) for radii up to `radius`. */
+function passBuffers(width: number, n: number, radius: number): number[] {
+  return [n * 4, (width + 2 * radius) * 4, (2 * radius + 1) * 4, width * 4];
+}
+
+/**
+ * gaussianBlur's passes (blurPasses) from the image at `input` into `output` (both in the module's
+ * memory; input is left as it was), with the working buffers laid out by passBuffers.
+ */
+function runPasses(k: AlignWasm, passes: { kernel?: Float32Array; boxRadii: readonly number[] }, input: number, output: number, work: number[], width: number, height: number): void {
+  const [scratch, padded, taps, sums] = work;
+  const { kernel, boxRadii } = passes;
+  if (kernel) {
+    const radius = (kernel.length - 1) / 2;
+    new Float32Array(k.memory.buffer, taps, kernel.length).set(kernel);
+    k.blurRowsExact(input, scratch, width, height, taps, radius, padded);
+    k.blurColumnsExact(scratch, output, width, height, taps, radius);
+    return;
+  }
+  let current = input;
+  for (const r of boxRadii) {
+    k.blurRowsBox(current, scratch, width, height, r, padded);
+    k.blurColumnsBox(scratch, output, width, height, r, sums);
+    current = output;
+  }
+}
+
 /** The blur and the luma block means as src/image/accelerate.ts's ImageKernels (false where they cannot run). */
 export const wasmImageKernels: ImageKernels = {
   blur(src, width, height, kernel, boxRadii, dst) {
@@ -64,24 +96,12 @@ export const wasmImageKernels: ImageKernels = {
     if (!k) return false;
     const n = width * height;
     const radius = kernel ? (kernel.length - 1) / 2 : Math.max(0, ...boxRadii);
-    const at = buffers(k, [n * 4, n * 4, n * 4, (width + 2 * radius) * 4, (kernel?.length ?? 0) * 4, width * 4]);
+    const at = buffers(k, [n * 4, n * 4, ...passBuffers(width, n, radius)]);
     if (!at) return false;
-    const [input, output, scratch, padded, taps, sums] = at;
-    const f32 = new Float32Array(k.memory.buffer);
-    f32.set(src.subarray(0, n), input >> 2);
-    if (kernel) {
-      f32.set(kernel, taps >> 2);
-      k.blurRowsExact(input, scratch, width, height, taps, radius, padded);
-      k.blurColumnsExact(scratch, output, width, height, taps, radius);
-    } else {
-      let current = input;
-      for (const r of boxRadii) {
-        k.blurRowsBox(current, scratch, width, height, r, padded);
-        k.blurColumnsBox(scratch, output, width, height, r, sums);
-        current = output;
-      }
-    }
-    dst.set(f32.subarray(output >> 2, (output >> 2) + n));
+    const [input, output, ...work] = at;
+    new Float32Array(k.memory.buffer).set(src.subarray(0, n), input >> 2);
+    runPasses(k, { kernel, boxRadii }, input, output, work, width, height);
+    dst.set(new Float32Array(k.memory.buffer, output, n));
     return true;
   },
   shrinkLuma(rgba, stride, w, h, factor, norm, dst) {
@@ -99,8 +119,55 @@ export const wasmImageKernels: ImageKernels = {
   },
 };
 
-/** Gauss-Newton's sums as src/align/kernels.ts's AlignKernels (undefined where they cannot run). */
+/** The pixel choice and Gauss-Newton's sums as src/align/kernels.ts's AlignKernels (undefined where they cannot run). */
 export const wasmAlignKernels: AlignKernels = {
+  searchShift(a, b, ox, oy, range) {
+    const k = instance();
+    const at = k && buffers(k, [a.width * a.height * 4, b.width * b.height * 4, 24]);
+    if (!k || !at) return undefined;
+    const [aAt, bAt, out] = at;
+    new Float32Array(k.memory.buffer, aAt, a.width * a.height).set(a.data.subarray(0, a.width * a.height));
+    new Float32Array(k.memory.buffer, bAt, b.width * b.height).set(b.data.subarray(0, b.width * b.height));
+    k.searchShift(aAt, a.width, a.height, bAt, b.width, b.height, ox, oy, range, out);
+    const [dx, dy, correlation] = new Float64Array(k.memory.buffer, out, 3);
+    return { dx, dy, correlation };
+  },
+  blurScorer(a, b, m, maxSigma) {
+    const k = instance();
+    if (!k) return undefined;
+    const n = a.width * a.height;
+    // Box radii stay below sigma + 2, the sampled kernel's is ceil(3 sigma) for sigma < 3.
+    const radius = Math.ceil(3 * maxSigma) + 2;
+    const at = buffers(k, [n * 4, b.width * b.height * 4, n * 4, n, n * 4, ...passBuffers(a.width, n, radius)]);
+    if (!at) return undefined;
+    const [aAt, bAt, warped, inside, output, ...work] = at;
+    new Float32Array(k.memory.buffer, aAt, n).set(a.data.subarray(0, n));
+    new Float32Array(k.memory.buffer, bAt, b.width * b.height).set(b.data.subarray(0, b.width * b.height));
+    k.warpBilinear(bAt, b.width, b.height, a.width, a.height, m[0], m[1], m[4], m[5], m[8], m[9], warped, inside);
+    const mine = layouts;
+    // The image at `from` blurred by sigma level pixels: where it lands (from itself below blurPasses' least sigma).
+    const blur = (from: number, sigma: number): number => {
+      if (layouts !== mine) throw new Error('wasmAlignKernels: the blur match layout was reused by another kernel');
+      const passes = blurPasses(sigma);
+      if (!passes) return from;
+      runPasses(k, passes, from, output, work, a.width, a.height);
+      return output;
+    };
+    return {
+      score: (sigma, blurA) => (blurA ? k.correlationWhere(blur(aAt, sigma), warped, inside, n) : k.correlationWhere(aAt, blur(warped, sigma), inside, n)),
+      blurredA: (sigma) => new Float32Array(k.memory.buffer, blur(aAt, sigma), n).slice(),
+    };
+  },
+  texturedPixels(level, edge, block, bw, bh) {
+    const k = instance();
+    const n = level.width * level.height;
+    const at = k && buffers(k, [n * 4, bw * bh * 4]);
+    if (!k || !at) return undefined;
+    const [data, out] = at;
+    new Float32Array(k.memory.buffer, data, n).set(level.data.subarray(0, n));
+    const count = k.texturedPixels(data, level.width, level.height, edge, block, bw, bh, out);
+    return new Int32Array(k.memory.buffer, out, count).slice();
+  },
   gaussNewton(pixels, b) {
     const k = instance();
     if (!k) return undefined;

@@ -308,3 +308,140 @@ export function gnSweep(m0: f64, m1: f64, m4: f64, m5: f64, m8: f64, m9: f64, ma
   store<f64>(gnSums, sab, 32);
   store<f64>(gnSums, see, 40);
 }
+
+/**
+ * estimate.ts texturedPixels: per block x block square (bw x bh of them, from `edge` on, cut at
+ * `edge` from the far borders) of the f32 level at `data`, the pixel whose central-difference
+ * gradient has the largest energy (the first of equals), as i32 indices at `out`; returns how many.
+ */
+export function texturedPixels(data: usize, width: i32, height: i32, edge: i32, block: i32, bw: i32, bh: i32, out: usize): i32 {
+  let n = 0;
+  const row = <usize>width << 2;
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      let best = -1;
+      let bestEnergy: f64 = -1;
+      const yEnd = min(edge + (by + 1) * block, height - edge);
+      const xEnd = min(edge + (bx + 1) * block, width - edge);
+      for (let y = edge + by * block; y < yEnd; y++) {
+        for (let x = edge + bx * block; x < xEnd; x++) {
+          const i = y * width + x;
+          const p = data + (<usize>i << 2);
+          const gx = <f64>load<f32>(p, 4) - <f64>load<f32>(p - 4);
+          const gy = <f64>load<f32>(p + row) - <f64>load<f32>(p - row);
+          const energy = gx * gx + gy * gy;
+          if (energy > bestEnergy) {
+            best = i;
+            bestEnergy = energy;
+          }
+        }
+      }
+      if (best >= 0) {
+        store<i32>(out + (<usize>n << 2), best);
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The blur match's images (estimate.ts matchBlur): B resampled into A's frame once, then each
+// candidate blur scored by the correlation over the pixels inside B.
+
+/** src/image/pyramid.ts sampleBilinear at (x, y) inside the level (the caller checks), as f64. */
+@inline
+function bilinear(b: usize, bw: i32, bh: i32, x: f64, y: f64): f64 {
+  const x0 = min(Math.floor(x), bw - 2 < 0 ? 0 : <f64>(bw - 2));
+  const y0 = min(Math.floor(y), bh - 2 < 0 ? 0 : <f64>(bh - 2));
+  const fx = x - x0;
+  const fy = y - y0;
+  const i = b + ((<usize>(<i32>y0 * bw + <i32>x0)) << 2);
+  const x1: usize = bw > 1 ? 4 : 0;
+  const y1: usize = bh > 1 ? <usize>bw << 2 : 0;
+  const d = <f64>load<f32>(i);
+  const top = d + fx * (<f64>load<f32>(i + x1) - d);
+  const e = <f64>load<f32>(i + y1);
+  const bottom = e + fx * (<f64>load<f32>(i + y1 + x1) - e);
+  return top + fy * (bottom - top);
+}
+
+/**
+ * estimate.ts warpInto: B (bw x bh f32 at b) sampled bilinearly at (m0 x + m4 y + m8, m1 x + m5 y + m9)
+ * for every pixel of a width x height frame, f32 at out; outside B its nearest edge point is
+ * sampled and inside (u8) is 0 there, 1 elsewhere.
+ */
+export function warpBilinear(b: usize, bw: i32, bh: i32, width: i32, height: i32, m0: f64, m1: f64, m4: f64, m5: f64, m8: f64, m9: f64, out: usize, inside: usize): void {
+  const maxX = <f64>(bw - 1);
+  const maxY = <f64>(bh - 1);
+  let i: usize = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = m0 * <f64>x + m4 * <f64>y + m8;
+      const v = m1 * <f64>x + m5 * <f64>y + m9;
+      const within = u >= 0 && v >= 0 && u <= maxX && v <= maxY;
+      store<u8>(inside + i, within ? 1 : 0);
+      const value = within ? bilinear(b, bw, bh, u, v) : bilinear(b, bw, bh, min(max(u, 0), maxX), min(max(v, 0), maxY));
+      store<f32>(out + (i << 2), <f32>value);
+      i++;
+    }
+  }
+}
+
+/** estimate.ts correlationWhere: the correlation of n f32 values at a and b where inside (u8) is set; -1 under 16 such. */
+export function correlationWhere(a: usize, b: usize, inside: usize, n: i32): f64 {
+  let count: f64 = 0, sa: f64 = 0, sb: f64 = 0, saa: f64 = 0, sbb: f64 = 0, sab: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    if (!load<u8>(inside + <usize>i)) continue;
+    const va = <f64>load<f32>(a + (<usize>i << 2));
+    const vb = <f64>load<f32>(b + (<usize>i << 2));
+    count++; sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+  }
+  if (count < 16) return -1;
+  return (sab - (sa * sb) / count) / Math.sqrt(max(saa - (sa * sa) / count, 1e-12) * max(sbb - (sb * sb) / count, 1e-12));
+}
+
+/**
+ * estimate.ts searchShift's exhaustive search: for every integer shift (ox + sx, oy + sy), |sx|, |sy|
+ * <= range, whose overlap of A (aw x ah f32) and B (bw x bh f32) covers at least half of A, the
+ * correlation over the overlap (sums row by row, as the reference); the first best shift and its
+ * correlation go to out (f64 dx, dy, correlation; correlation -2 when no shift qualifies).
+ */
+export function searchShift(a: usize, aw: i32, ah: i32, b: usize, bw: i32, bh: i32, ox: i32, oy: i32, range: i32, out: usize): void {
+  const minOverlap: f64 = 0.5 * <f64>aw * <f64>ah;
+  let bestDx = 0, bestDy = 0;
+  let best: f64 = -2;
+  for (let sy = -range; sy <= range; sy++) {
+    for (let sx = -range; sx <= range; sx++) {
+      const dx = ox + sx;
+      const dy = oy + sy;
+      const x0 = max(0, -dx);
+      const x1 = min(aw, bw - dx);
+      const y0 = max(0, -dy);
+      const y1 = min(ah, bh - dy);
+      const count = <f64>(x1 - x0) * <f64>(y1 - y0);
+      if (x1 <= x0 || y1 <= y0 || count < minOverlap) continue;
+      let sa: f64 = 0, sb: f64 = 0, saa: f64 = 0, sbb: f64 = 0, sab: f64 = 0;
+      for (let y = y0; y < y1; y++) {
+        const ra = a + (<usize>(y * aw) << 2);
+        const rb = b + (<usize>((y + dy) * bw + dx) << 2);
+        for (let x = x0; x < x1; x++) {
+          const va = <f64>load<f32>(ra + (<usize>x << 2));
+          const vb = <f64>load<f32>(rb + (<usize>x << 2));
+          sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+        }
+      }
+      const cov = sab - (sa * sb) / count;
+      const den = Math.sqrt(max(saa - (sa * sa) / count, 1e-12) * max(sbb - (sb * sb) / count, 1e-12));
+      const c = cov / den;
+      if (c > best) {
+        best = c;
+        bestDx = dx;
+        bestDy = dy;
+      }
+    }
+  }
+  store<f64>(out, <f64>bestDx);
+  store<f64>(out, <f64>bestDy, 8);
+  store<f64>(out, best, 16);
+}
