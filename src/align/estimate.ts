@@ -8,7 +8,7 @@ import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
 import { sampleBilinear, type Level } from '../image/pyramid.js';
 import type { Pyramid } from './pyramid.js';
-import { alignKernels, type BlurScorer, type GaussNewtonPixels, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
+import { alignKernels, type BlurScorer, type GaussNewtonPixels, type GaussNewtonSetup, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -487,7 +487,7 @@ interface RefineOptions {
 function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: RefineOptions): boolean {
   const { margin, convergedPx, maxIterations, fit, tile } = options;
   const k = PARAMS[model];
-  const { width, height, data } = a;
+  const { width, height } = a;
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const tilesX = tile ? Math.max(1, Math.round(width / tile)) : 0;
@@ -508,30 +508,8 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   let huber = Infinity;
   const { pixels, block } = texturedPixels(a, Math.ceil(margin), options.budget ?? REFINE_PIXEL_BUDGET);
   const pixelsPerSample = Math.max(1, PIXELS_PER_SAMPLE / (block * block));
-  // What does not change between iterations (inverse compositional): A's values, steepest-descent
-  // rows, tiles and Laplacian at each pixel taken.
-  const count = pixels.length;
-  const px = new Float64Array(count);
-  const py = new Float64Array(count);
-  const values = new Float64Array(count);
-  const rows = new Float64Array(count * k);
-  const tileOf = new Int32Array(count);
-  const laps = new Float64Array(count);
-  for (let n = 0; n < count; n++) {
-    const i = pixels[n];
-    const y = Math.floor(i / width);
-    const x = i - y * width;
-    px[n] = x;
-    py[n] = y;
-    values[n] = data[i];
-    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, rows, n * k);
-    if (tiles > 0) {
-      tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
-      laps[n] = laplacianAt(data, width, i);
-    }
-  }
-  const pixelData: GaussNewtonPixels = { px, py, values, rows, tileOf, laps, k, tiles };
-  const sweep = alignKernels()?.gaussNewton(pixelData, b) ?? gaussNewtonSweep(pixelData, b);
+  const setup: GaussNewtonSetup = { a, pixels, model, tilesX, tilesY };
+  const sweep = alignKernels()?.gaussNewton(setup, b) ?? gaussNewtonSweep(gaussNewtonPixels(setup), b);
   const system: GaussNewtonSystem = { h, g, tt, tg, tp };
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const { used, sa, sb, saa, sab, see } = sweep({ m, margin, gain, offset, huber, blur }, system);
@@ -572,6 +550,39 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     if (done) return true;
   }
   return false;
+}
+
+/**
+ * What refine's Gauss-Newton does not recompute between iterations (inverse compositional): per
+ * pixel taken, its position, A's value, steepest-descent row, tile and Laplacian.
+ */
+export function gaussNewtonPixels({ a, pixels, model, tilesX, tilesY }: GaussNewtonSetup): GaussNewtonPixels {
+  const { width, height, data } = a;
+  const k = PARAMS[model];
+  const tiles = tilesX * tilesY;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const count = pixels.length;
+  const px = new Float64Array(count);
+  const py = new Float64Array(count);
+  const values = new Float64Array(count);
+  const rows = new Float64Array(count * k);
+  const tileOf = new Int32Array(count);
+  const laps = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    const i = pixels[n];
+    const y = Math.floor(i / width);
+    const x = i - y * width;
+    px[n] = x;
+    py[n] = y;
+    values[n] = data[i];
+    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, rows, n * k);
+    if (tiles > 0) {
+      tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
+      laps[n] = laplacianAt(data, width, i);
+    }
+  }
+  return { px, py, values, rows, tileOf, laps, k, tiles };
 }
 
 /**

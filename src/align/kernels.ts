@@ -6,8 +6,18 @@
  */
 import type { Level } from '../image/pyramid.js';
 import type { Mat3 } from './matrix.js';
+import type { MotionModel } from './estimate.js';
 
-/** What one level's Gauss-Newton sums over: per pixel taken, what does not change between iterations. */
+/** One level's Gauss-Newton: level A, the pixels it takes (indices, see texturedPixels), the model and the tiles of local blur terms (0 x 0: none). */
+export interface GaussNewtonSetup {
+  a: Level;
+  pixels: Int32Array;
+  model: MotionModel;
+  tilesX: number;
+  tilesY: number;
+}
+
+/** What one level's Gauss-Newton sums over: per pixel taken, what does not change between iterations (estimate.ts gaussNewtonPixels). */
 export interface GaussNewtonPixels {
   /** Pixel positions in A's level. */
   px: Float64Array;
@@ -84,8 +94,8 @@ export interface AlignKernels {
    * border (bw x bh squares), the pixel of largest gradient energy, as indices; undefined where it cannot run.
    */
   texturedPixels(level: Level, edge: number, block: number, bw: number, bh: number): Int32Array | undefined;
-  /** A sweep over these pixels against level B, or undefined where it cannot run (the TypeScript one runs then). */
-  gaussNewton(pixels: GaussNewtonPixels, b: Level): GaussNewtonSweep | undefined;
+  /** A sweep over the setup's pixels against level B, or undefined where it cannot run (the TypeScript one runs then). */
+  gaussNewton(setup: GaussNewtonSetup, b: Level): GaussNewtonSweep | undefined;
 }
 
 let current: AlignKernels | undefined;

@@ -11,6 +11,7 @@
 import wasmBytes from './kernels.wasm';
 import { useImageKernels, type ImageKernels } from '../../image/accelerate.js';
 import { blurPasses } from '../../image/blur.js';
+import { modelSize } from '../../align/estimate.js';
 import { useAlignKernels, type AlignKernels } from '../../align/kernels.js';
 import { growTo, layoutFrom } from './kernels.js';
 
@@ -28,9 +29,13 @@ interface AlignWasm {
   correlationWhere(a: number, b: number, inside: number, n: number): number;
   searchShift(a: number, aw: number, ah: number, b: number, bw: number, bh: number, ox: number, oy: number, range: number, out: number): void;
   gnConfigure(...pointers: number[]): void;
+  gnPixels(a: number, width: number, height: number, pixels: number, tilesX: number, tilesY: number): void;
   gnSumAll(): void;
   gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
 }
+
+/** shrinkLuma copies the plane into the module's memory in bands of about this many bytes. */
+const SHRINK_BAND_BYTES = 1 << 19;
 
 // undefined: not tried yet; null: WebAssembly SIMD missing, or compiling refused here.
 let wasm: AlignWasm | null | undefined;
@@ -108,12 +113,17 @@ export const wasmImageKernels: ImageKernels = {
     const k = instance();
     // Block sums stay exact in the kernel's i32 lanes up to 64 x 64 blocks.
     if (!k || factor > 64) return false;
-    const bytes = h * factor * stride * 4;
-    const at = buffers(k, [bytes, w * h * 4]);
+    // A band of rows at a time (~0.5 MB): the plane is not copied whole into fresh memory.
+    const band = Math.max(1, Math.floor(SHRINK_BAND_BYTES / (factor * stride * 4)));
+    const at = buffers(k, [band * factor * stride * 4, w * h * 4]);
     if (!at) return false;
     const [plane, out] = at;
-    new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), plane);
-    k.shrinkLumaBlocks(plane, stride, w, h, factor, norm, out);
+    for (let y = 0; y < h; y += band) {
+      const rows = Math.min(band, h - y);
+      const from = y * factor * stride * 4;
+      new Uint8Array(k.memory.buffer).set(rgba.subarray(from, from + rows * factor * stride * 4), plane);
+      k.shrinkLumaBlocks(plane, stride, w, rows, factor, norm, out + y * w * 4);
+    }
     dst.set(new Float32Array(k.memory.buffer, out, w * h));
     return true;
   },
@@ -168,20 +178,23 @@ export const wasmAlignKernels: AlignKernels = {
     const count = k.texturedPixels(data, level.width, level.height, edge, block, bw, bh, out);
     return new Int32Array(k.memory.buffer, out, count).slice();
   },
-  gaussNewton(pixels, b) {
+  gaussNewton({ a, pixels, model, tilesX, tilesY }, b) {
     const k = instance();
     if (!k) return undefined;
-    const { px, py, values, rows, tileOf, laps, k: params, tiles } = pixels;
-    const count = px.length;
-    const f64 = (n: number) => n * 8;
-    const at = buffers(k, [f64(count), f64(count), f64(count), f64(count * params), count * 4, f64(count), b.width * b.height * 4, f64(params * params), f64(params), f64(tiles), f64(tiles), f64(tiles * params), f64(Math.max(tiles, 1)), f64(params * params), f64(tiles), f64(tiles * params), f64(6)]);
+    const params = modelSize(model);
+    const tiles = tilesX * tilesY;
+    const count = pixels.length;
+    const n = a.width * a.height;
+    const f64 = (values: number) => values * 8;
+    const at = buffers(k, [n * 4, count * 4, f64(count), f64(count), f64(count), f64(count * params), count * 4, f64(count), b.width * b.height * 4, f64(params * params), f64(params), f64(tiles), f64(tiles), f64(tiles * params), f64(Math.max(tiles, 1)), f64(params * params), f64(tiles), f64(tiles * params), f64(6)]);
     if (!at) return undefined;
-    const [pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt] = at;
+    const [aAt, pixelsAt, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt] = at;
     const buffer = k.memory.buffer;
-    for (const [array, where] of [[px, pxAt], [py, pyAt], [values, valuesAt], [rows, rowsAt], [laps, lapsAt]] as const) new Float64Array(buffer, where, array.length).set(array);
-    new Int32Array(buffer, tileOfAt, count).set(tileOf);
+    new Float32Array(buffer, aAt, n).set(a.data.subarray(0, n));
+    new Int32Array(buffer, pixelsAt, count).set(pixels);
     new Float32Array(buffer, bAt, b.width * b.height).set(b.data.subarray(0, b.width * b.height));
     k.gnConfigure(count, params, tiles, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, b.width, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt);
+    k.gnPixels(aAt, a.width, a.height, pixelsAt, tilesX, tilesY);
     k.gnSumAll();
     const mine = layouts;
     return ({ m, margin, gain, offset, huber, blur }, system) => {

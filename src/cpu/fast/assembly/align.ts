@@ -217,6 +217,63 @@ export function gnConfigure(
   gnB = b; gnBw = bw; gnH = h; gnG = g; gnTt = tt; gnTg = tg; gnTp = tp; gnBlur = blur; gnHAll = hAll; gnTtAll = ttAll; gnTpAll = tpAll; gnSums = sums;
 }
 
+/**
+ * estimate.ts gaussNewtonPixels into the configured arrays: for each of the `count` pixel indices
+ * at `pixels` of level A (width x height f32 at `a`), its position, value, steepest-descent row (k
+ * = 2 translation, 4 similarity, 6 affine) and, with tiles, its tile and Laplacian (rounded to f32).
+ */
+export function gnPixels(a: usize, width: i32, height: i32, pixels: usize, tilesX: i32, tilesY: i32): void {
+  const k = gnK;
+  const cx = (<f64>width - 1) / 2;
+  const cy = (<f64>height - 1) / 2;
+  const row = <usize>width << 2;
+  for (let n = 0; n < gnCount; n++) {
+    const i = load<i32>(pixels + (<usize>n << 2));
+    const yi = i / width;
+    const x = <f64>(i - yi * width);
+    const y = <f64>yi;
+    store<f64>(gnPx + (<usize>n << 3), x);
+    store<f64>(gnPy + (<usize>n << 3), y);
+    const p = a + (<usize>i << 2);
+    const centre = <f64>load<f32>(p);
+    store<f64>(gnValues + (<usize>n << 3), centre);
+    const left = <f64>load<f32>(p - 4);
+    const right = <f64>load<f32>(p, 4);
+    const up = <f64>load<f32>(p - row);
+    const down = <f64>load<f32>(p + row);
+    const gx = 0.5 * (right - left);
+    const gy = 0.5 * (down - up);
+    const xc = x - cx;
+    const yc = y - cy;
+    const out = gnRows + ((<usize>n * <usize>k) << 3);
+    if (k == 2) {
+      store<f64>(out, gx);
+      store<f64>(out, gy, 8);
+    } else if (k == 4) {
+      store<f64>(out, gx * xc + gy * yc);
+      store<f64>(out, -gx * yc + gy * xc, 8);
+      store<f64>(out, gx, 16);
+      store<f64>(out, gy, 24);
+    } else {
+      store<f64>(out, gx * xc);
+      store<f64>(out, gy * xc, 8);
+      store<f64>(out, gx * yc, 16);
+      store<f64>(out, gy * yc, 24);
+      store<f64>(out, gx, 32);
+      store<f64>(out, gy, 40);
+    }
+    if (gnTiles > 0) {
+      const ty = min(<f64>(tilesY - 1), Math.floor((y * <f64>tilesY) / <f64>height));
+      const tx = min(<f64>(tilesX - 1), Math.floor((x * <f64>tilesX) / <f64>width));
+      store<i32>(gnTileOf + (<usize>n << 2), <i32>(ty * <f64>tilesX + tx));
+      store<f64>(gnLaps + (<usize>n << 3), <f64><f32>(left + right + up + down - 4 * centre));
+    } else {
+      store<i32>(gnTileOf + (<usize>n << 2), 0);
+      store<f64>(gnLaps + (<usize>n << 3), 0);
+    }
+  }
+}
+
 /** estimate.ts addPixelTerms: `weight` times pixel n's residual-free terms added to h, tt, tp. */
 function addTerms(n: i32, weight: f64, h: usize, tt: usize, tp: usize): void {
   const k = gnK;
