@@ -15,6 +15,7 @@ import { planAlignment } from '../src/align/align-stack.js';
 import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
 import { searchShift, SEARCH_FRACTION } from '../src/align/estimate.js';
 import { identity } from '../src/align/matrix.js';
+import { buildPyramid } from '../src/align/pyramid.js';
 
 /** Runs `f` with the TypeScript loops (no registered kernels), then with the WebAssembly ones. */
 function bothWays<T>(f: () => T): { reference: T; wasm: T } {
@@ -68,6 +69,18 @@ describe('the WebAssembly blur and luma block means compute what the TypeScript 
       const { reference, wasm } = bothWays(() => shrinkLuma(rgba, stride, width, height, factor));
       expect([wasm.width, wasm.height]).toEqual([reference.width, reference.height]);
       expect(Buffer.from(wasm.data.buffer).equals(Buffer.from(reference.data.buffer)), `${width}x${height} / ${factor}`).toBe(true);
+    }
+  });
+});
+
+describe('the WebAssembly band-pass pyramid', () => {
+  it('gives buildPyramid\'s levels and texture bit for bit (full size, shrunk camera planes, a band below the least blur)', () => {
+    for (const [width, height, maxLevels, scale, bandScale] of [[352, 307, 8, 1, 1], [512, 384, 4, 4, 4], [101, 60, 8, 40, 1], [47, 95, 2, 1, 1]]) {
+      const luma = texture(width, height, width + height).map((v) => 0.5 + 0.2 * v);
+      const { reference, wasm } = bothWays(() => buildPyramid(luma, width, height, maxLevels, scale, bandScale));
+      expect(wasm.levels.map((l) => [l.width, l.height])).toEqual(reference.levels.map((l) => [l.width, l.height]));
+      wasm.levels.forEach((l, i) => expect(Buffer.from(l.data.buffer).equals(Buffer.from(reference.levels[i].data.buffer)), `${width}x${height} level ${i}`).toBe(true));
+      expect([wasm.texture, wasm.border, wasm.scale]).toEqual([reference.texture, reference.border, reference.scale]);
     }
   });
 });

@@ -29,6 +29,8 @@ interface AlignWasm {
   correlationWhere(a: number, b: number, inside: number, n: number): number;
   searchShift(a: number, aw: number, ah: number, b: number, bw: number, bh: number, ox: number, oy: number, range: number, out: number): void;
   gnConfigure(...pointers: number[]): void;
+  bandPass(fine: number, coarse: number, n: number): number;
+  halveLevel(src: number, width: number, height: number, dst: number): void;
   gnPixels(a: number, width: number, height: number, pixels: number, tilesX: number, tilesY: number): void;
   gnSumAll(): void;
   gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
@@ -131,6 +133,29 @@ export const wasmImageKernels: ImageKernels = {
 
 /** The pixel choice and Gauss-Newton's sums as src/align/kernels.ts's AlignKernels (undefined where they cannot run). */
 export const wasmAlignKernels: AlignKernels = {
+  bandPassPyramid(luma, fineSigma, coarseSigma, levelCount) {
+    const k = instance();
+    if (!k) return undefined;
+    const { width, height } = luma;
+    const n = width * height;
+    const passes = [blurPasses(fineSigma), blurPasses(coarseSigma)];
+    const radius = Math.max(0, ...passes.map((p) => (p?.kernel ? (p.kernel.length - 1) / 2 : Math.max(0, ...(p?.boxRadii ?? [])))));
+    const sizes = [{ width, height }];
+    while (sizes.length < levelCount) sizes.push({ width: sizes[sizes.length - 1].width >> 1, height: sizes[sizes.length - 1].height >> 1 });
+    const at = buffers(k, [n * 4, n * 4, n * 4, ...passBuffers(width, n, radius), ...sizes.slice(1).map((l) => l.width * l.height * 4)]);
+    if (!at) return undefined;
+    const [input, fine, coarse, scratch, padded, taps, sums, ...halves] = at;
+    new Float32Array(k.memory.buffer, input, n).set(luma.data.subarray(0, n));
+    for (const [p, out] of [[passes[0], fine], [passes[1], coarse]] as const) {
+      if (p) runPasses(k, p, input, out, [scratch, padded, taps, sums], width, height);
+      else new Uint8Array(k.memory.buffer).copyWithin(out, input, input + n * 4);
+    }
+    const energy = k.bandPass(fine, coarse, n);
+    const images = [fine, ...halves];
+    for (let l = 1; l < sizes.length; l++) k.halveLevel(images[l - 1], sizes[l - 1].width, sizes[l - 1].height, images[l]);
+    const levels = sizes.map((size, l) => ({ ...size, data: new Float32Array(k.memory.buffer, images[l], size.width * size.height).slice() }));
+    return { levels, energy };
+  },
   searchShift(a, b, ox, oy, range) {
     const k = instance();
     const at = k && buffers(k, [a.width * a.height * 4, b.width * b.height * 4, 24]);

@@ -502,3 +502,39 @@ export function searchShift(a: usize, aw: i32, ah: i32, b: usize, bw: i32, bh: i
   store<f64>(out, <f64>bestDy, 8);
   store<f64>(out, best, 16);
 }
+
+// ---------------------------------------------------------------------------------------------
+// src/align/pyramid.ts buildPyramid after its two blurs: the band-pass, its normalisation and the
+// 2x2 halving, on images in this memory.
+
+/** fine := fine - coarse (f32, n values), normalised by its RMS (1 / max(RMS, 1e-9)); returns the sum of squares before normalising. */
+export function bandPass(fine: usize, coarse: usize, n: i32): f64 {
+  let energy: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const at = fine + (<usize>i << 2);
+    const v = <f32>(<f64>load<f32>(at) - <f64>load<f32>(coarse + (<usize>i << 2)));
+    store<f32>(at, v);
+    energy += <f64>v * <f64>v;
+  }
+  const gain = 1 / max(Math.sqrt(energy / <f64>n), 1e-9);
+  for (let i = 0; i < n; i++) {
+    const at = fine + (<usize>i << 2);
+    store<f32>(at, <f32>(<f64>load<f32>(at) * gain));
+  }
+  return energy;
+}
+
+/** src/image/pyramid.ts halve: the 2x2 means of a width x height f32 image into (width >> 1) x (height >> 1) at dst. */
+export function halveLevel(src: usize, width: i32, height: i32, dst: usize): void {
+  const w = width >> 1;
+  const h = height >> 1;
+  for (let y = 0; y < h; y++) {
+    const r0 = src + (<usize>(2 * y * width) << 2);
+    const r1 = r0 + (<usize>width << 2);
+    for (let x = 0; x < w; x++) {
+      const i = <usize>(2 * x) << 2;
+      const sum = <f64>load<f32>(r0 + i) + <f64>load<f32>(r0 + i, 4) + <f64>load<f32>(r1 + i) + <f64>load<f32>(r1 + i, 4);
+      store<f32>(dst + (<usize>(y * w + x) << 2), <f32>(0.25 * sum));
+    }
+  }
+}
