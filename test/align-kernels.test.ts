@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gaussianBlur } from '../src/image/blur.js';
-import { shrinkLuma } from '../src/image/luma.js';
+import { luma, shrinkLuma } from '../src/image/luma.js';
 import { useImageKernels } from '../src/image/accelerate.js';
 import { wasmImageKernels } from '../src/cpu/fast/align.js';
 import { createRandom } from '../src/synth/random.js';
@@ -59,6 +59,15 @@ describe('the WebAssembly blur and luma block means compute what the TypeScript 
       return gaussianBlur(copy, 97, 61, 1.2, copy);
     });
     expect(Array.from(wasm)).toEqual(Array.from(reference));
+  });
+
+  it('computes the luma of RGBA8 planes (odd pixel counts, several bands of the copy)', () => {
+    const random = createRandom(4);
+    for (const [width, height] of [[352, 307], [3, 1], [1000, 333]]) {
+      const rgba = Uint8Array.from({ length: width * height * 4 }, () => Math.floor(random.uniform(0, 256)));
+      const { reference, wasm } = bothWays(() => luma(rgba, width, height));
+      expect(Buffer.from(wasm.buffer).equals(Buffer.from(reference.buffer)), `${width}x${height}`).toBe(true);
+    }
   });
 
   it('averages luma over blocks of padded RGBA8 planes', () => {

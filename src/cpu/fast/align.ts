@@ -23,6 +23,7 @@ interface AlignWasm {
   blurColumnsExact(src: number, dst: number, width: number, height: number, kernel: number, radius: number): void;
   blurRowsBox(src: number, dst: number, width: number, height: number, radius: number, padded: number): void;
   blurColumnsBox(src: number, dst: number, width: number, height: number, radius: number, sum: number): void;
+  lumaPlane(rgba: number, n: number, dst: number): void;
   shrinkLumaBlocks(rgba: number, stride: number, w: number, h: number, factor: number, norm: number, dst: number): void;
   texturedPixels(data: number, width: number, height: number, edge: number, block: number, bw: number, bh: number, out: number): number;
   warpBilinear(b: number, bw: number, bh: number, width: number, height: number, m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, out: number, inside: number): void;
@@ -36,7 +37,7 @@ interface AlignWasm {
   gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
 }
 
-/** shrinkLuma copies the plane into the module's memory in bands of about this many bytes. */
+/** luma and shrinkLuma copy the plane into the module's memory in bands of about this many bytes. */
 const SHRINK_BAND_BYTES = 1 << 19;
 
 // undefined: not tried yet; null: WebAssembly SIMD missing, or compiling refused here.
@@ -96,7 +97,7 @@ function runPasses(k: AlignWasm, passes: { kernel?: Float32Array; boxRadii: read
   }
 }
 
-/** The blur and the luma block means as src/image/accelerate.ts's ImageKernels (false where they cannot run). */
+/** The blur, the luma and its block means as src/image/accelerate.ts's ImageKernels (false where they cannot run). */
 export const wasmImageKernels: ImageKernels = {
   blur(src, width, height, kernel, boxRadii, dst) {
     const k = instance();
@@ -109,6 +110,21 @@ export const wasmImageKernels: ImageKernels = {
     new Float32Array(k.memory.buffer).set(src.subarray(0, n), input >> 2);
     runPasses(k, { kernel, boxRadii }, input, output, work, width, height);
     dst.set(new Float32Array(k.memory.buffer, output, n));
+    return true;
+  },
+  luma(rgba, n, dst) {
+    const k = instance();
+    // A band of pixels at a time (~0.5 MB in, as much out): nothing copied whole into fresh memory.
+    const band = SHRINK_BAND_BYTES >> 2;
+    const at = k && buffers(k, [band * 4, band * 4]);
+    if (!k || !at) return false;
+    const [plane, out] = at;
+    for (let i = 0; i < n; i += band) {
+      const count = Math.min(band, n - i);
+      new Uint8Array(k.memory.buffer).set(rgba.subarray(i * 4, (i + count) * 4), plane);
+      k.lumaPlane(plane, count, out);
+      dst.set(new Float32Array(k.memory.buffer, out, count), i);
+    }
     return true;
   },
   shrinkLuma(rgba, stride, w, h, factor, norm, dst) {

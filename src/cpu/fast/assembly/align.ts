@@ -538,3 +538,29 @@ export function halveLevel(src: usize, width: i32, height: i32, dst: usize): voi
     }
   }
 }
+
+/**
+ * luma.ts luma of an RGBA8 plane (n pixels at rgba): (299 R + 587 G + 114 B) / 255000, the exact
+ * integer numerator divided in f64 and rounded to f32, n values at dst.
+ */
+export function lumaPlane(rgba: usize, n: i32, dst: usize): void {
+  const twoPixels = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+  const divisor = f64x2.splat(255000);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const px = v128.load(rgba + (<usize>i << 2));
+    // Per pixel pair: lanes (R wr + G wg, B wb) each; their sums are the numerators.
+    const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(px), twoPixels);
+    const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(px), twoPixels);
+    const sums = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+    const first = f64x2.div(f64x2.convert_low_i32x4_s(sums), divisor);
+    const second = f64x2.div(f64x2.convert_low_i32x4_s(i32x4.shuffle(sums, sums, 2, 3, 0, 1)), divisor);
+    v128.store64_lane(dst + (<usize>i << 2), f32x4.demote_f64x2_zero(first), 0);
+    v128.store64_lane(dst + (<usize>i << 2), f32x4.demote_f64x2_zero(second), 0, 8);
+  }
+  for (; i < n; i++) {
+    const p = rgba + (<usize>i << 2);
+    const numerator = 299 * <i32>load<u8>(p) + 587 * <i32>load<u8>(p, 1) + 114 * <i32>load<u8>(p, 2);
+    store<f32>(dst + (<usize>i << 2), <f32>(<f64>numerator / 255000));
+  }
+}
