@@ -12,7 +12,7 @@ export interface ImageKernels {
    * then columns when `kernel` is given, else one box pass pair per radius in `boxRadii`.
    */
   blur(src: Float32Array, width: number, height: number, kernel: Float32Array | undefined, boxRadii: readonly number[], dst: Float32Array): boolean;
-  /** luma's values of n RGBA8 pixels (no block sums) into dst. */
+  /** luma's values of n RGBA8 pixels (no block sums) into dst: alignment's full-size luma (the CPU engine's luma stage keeps luma()). */
   luma(rgba: Uint8Array, n: number, dst: Float32Array): boolean;
   /** shrinkLuma's block means (w x h of factor x factor blocks of an RGBA8 plane with `stride` pixels per row) into dst. */
   shrinkLuma(rgba: Uint8Array, stride: number, w: number, h: number, factor: number, norm: number, dst: Float32Array): boolean;

@@ -42,7 +42,6 @@ export function luma(rgba: Uint8Array | Uint16Array, width: number, height: numb
   const out = useDst(dst, n);
   // Alignment's preview (the only user of blocks) works on 8-bit planes: 16-bit ones are converted first.
   if (blocks && sampleMax !== 255) throw new FocusFuseError('BAD_STACK', 'luma block sums are only gathered from 8-bit planes');
-  if (!blocks && sampleMax === 255 && rgba instanceof Uint8Array && imageKernels()?.luma(rgba, n, out)) return out;
   if (!blocks) {
     // 8-bit keeps the literal constant (exactly the expression the GPU kernel mirrors).
     const divisor = sampleMax === 255 ? LUMA_DIVISOR : (LUMA_DIVISOR / 255) * sampleMax;
