@@ -7,6 +7,7 @@
 import { FocusFuseError } from '../core/errors.js';
 import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma, shrinkLuma } from '../image/luma.js';
+import { imageKernels } from '../image/accelerate.js';
 import type { Level } from '../image/pyramid.js';
 import { largestCoveredRect, type Rect } from '../image/warp.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
@@ -356,11 +357,22 @@ export function brightnessMatched(stack: ZStack, plan: WarpPlan): ZStack {
 type Triple = [number, number, number];
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
-/** Luma of the valid part of a (possibly padded) plane. */
+/**
+ * Luma of the valid part of a (possibly padded) plane: luma(), or its registered faster twin
+ * (src/image/accelerate.ts, the same values; the CPU engine's own luma stage stays luma()).
+ */
 function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Float32Array {
-  if (size.width === stride) return luma(rgba.subarray(0, size.width * size.height * 4), size.width, size.height);
-  const compact = new Uint8Array(size.width * size.height * 4);
-  for (let y = 0; y < size.height; y++) compact.set(rgba.subarray(y * stride * 4, (y * stride + size.width) * 4), y * size.width * 4);
+  const n = size.width * size.height;
+  let compact = rgba.subarray(0, n * 4);
+  if (size.width !== stride) {
+    compact = new Uint8Array(n * 4);
+    for (let y = 0; y < size.height; y++) compact.set(rgba.subarray(y * stride * 4, (y * stride + size.width) * 4), y * size.width * 4);
+  }
+  const kernels = imageKernels();
+  if (kernels) {
+    const out = new Float32Array(n);
+    if (kernels.luma(compact, n, out)) return out;
+  }
   return luma(compact, size.width, size.height);
 }
 

@@ -8,6 +8,7 @@ import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
 import { sampleBilinear, type Level } from '../image/pyramid.js';
 import type { Pyramid } from './pyramid.js';
+import { alignKernels, type BlurScorer, type GaussNewtonPixels, type GaussNewtonSetup, type GaussNewtonSweep, type GaussNewtonSystem } from './kernels.js';
 
 /** Motion models, from the most to the least constrained. */
 export type MotionModel = 'translation' | 'similarity' | 'affine';
@@ -191,22 +192,14 @@ function neighbourSteps(blur: BlurMatch): number[] {
 function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly number[], climbFrom?: number): MatchedBlur {
   // B is resampled into A's frame once; blurring it there instead of before the warp differs only
   // by the transform's scale and rotation of the blur, which are near 1 and 0 between neighbours.
-  const { warped, inside } = warpInto(a, b, m);
-  const scratch = new Float32Array(a.width * a.height);
-  const bBuffers: BlurBuffers = { dst: new Float32Array(a.width * a.height), scratch };
+  const maxSigma = Math.max(...steps.map((s) => Math.abs(s) / pixel));
+  const scorer = alignKernels()?.blurScorer(a, b, m, maxSigma) ?? blurScorer(a, b, m);
   const scores = new Map<number, number>();
-  // A blurred by each step tried (kept: the winner's is the refinement's input); B's are not kept,
-  // as the refinement blurs B in its own frame.
-  const blurredAs = new Map<number, Level>();
   const score = (i: number): number => {
     let value = scores.get(i);
     if (value === undefined) {
-      const blurA = steps[i] >= 0;
-      const buffers = blurA ? { dst: new Float32Array(a.width * a.height), scratch } : bBuffers;
-      const [la, lb] = blurred(a, warped, { sigma: Math.abs(steps[i]), blurA }, pixel, buffers);
-      value = correlationWhere(la.data, lb.data, inside);
+      value = scorer.score(Math.abs(steps[i]) / pixel, steps[i] >= 0);
       scores.set(i, value);
-      if (blurA && la !== a) blurredAs.set(i, la);
     }
     return value;
   };
@@ -223,8 +216,35 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
   } else {
     for (let i = 1; i < steps.length; i++) if (score(i) > score(best)) best = i;
   }
-  const blurredA = blurredAs.get(best);
-  return { blur: { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 }, ...(blurredA ? { blurredA } : {}) };
+  const blur = { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 };
+  // The refinement's input: plane A blurred to the match (the same blur of the same level as scored).
+  const sigma = blur.sigma / pixel;
+  return blur.blurA && sigma >= MIN_BLUR_SIGMA ? { blur, blurredA: { ...a, data: scorer.blurredA(sigma) } } : { blur };
+}
+
+/** Below this many level pixels a blur match leaves the planes as they are (see blurred). */
+const MIN_BLUR_SIGMA = 0.05;
+
+/**
+ * The TypeScript blur scorer (AlignKernels.blurScorer's reference): B resampled into A's frame by
+ * warpInto, each candidate blurred by gaussianBlur and scored by correlationWhere; the blurs of A
+ * are kept, one of them is the refinement's input.
+ */
+export function blurScorer(a: Level, b: Level, m: Mat3): BlurScorer {
+  const { warped, inside } = warpInto(a, b, m);
+  const n = a.width * a.height;
+  const scratch = new Float32Array(n);
+  const bBuffers: BlurBuffers = { dst: new Float32Array(n), scratch };
+  const blurredAs = new Map<number, Float32Array>();
+  return {
+    score(sigma, blurA) {
+      const buffers = blurA ? { dst: new Float32Array(n), scratch } : bBuffers;
+      const [la, lb] = blurred(a, warped, { sigma, blurA }, 1, buffers);
+      if (blurA && la !== a) blurredAs.set(sigma, la.data);
+      return correlationWhere(la.data, lb.data, inside);
+    },
+    blurredA: (sigma) => blurredAs.get(sigma) ?? gaussianBlur(a.data, a.width, a.height, sigma),
+  };
 }
 
 /** The blur matchBlur chose, and plane A blurred by it where that is a blur of A. */
@@ -270,7 +290,7 @@ function correlationWhere(a: Float32Array, b: Float32Array, inside: Uint8Array):
 
 function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number, buffers?: BlurBuffers): [Level, Level] {
   const sigma = blur.sigma / pixel;
-  if (sigma < 0.05) return [a, b];
+  if (sigma < MIN_BLUR_SIGMA) return [a, b];
   const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma, buffers?.dst, buffers?.scratch) });
   return blur.blurA ? [soften(a), b] : [a, soften(b)];
 }
@@ -292,11 +312,13 @@ function correlationUnder(a: Level, b: Level, m: Mat3): number {
   return (sab - (sa * sb) / n) / Math.sqrt(Math.max(saa - (sa * sa) / n, 1e-12) * Math.max(sbb - (sb * sb) / n, 1e-12));
 }
 
-/** Integer shift (on top of `start`) that maximises the normalised cross-correlation. */
-function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]; correlation: number } {
+/** Integer shift (on top of `start`) that maximises the normalised cross-correlation (exported for tests). */
+export function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, number]; correlation: number } {
   const range = Math.max(2, Math.ceil(SEARCH_FRACTION * Math.min(a.width, a.height)));
   const ox = Math.round(start[8]);
   const oy = Math.round(start[9]);
+  const fast = alignKernels()?.searchShift(a, b, ox, oy, range);
+  if (fast) return { shift: fast.correlation === -2 ? [0, 0] : [fast.dx - start[8], fast.dy - start[9]], correlation: fast.correlation };
   let best: { shift: [number, number]; correlation: number } = { shift: [0, 0], correlation: -2 };
   const minOverlap = 0.5 * a.width * a.height;
   for (let sy = -range; sy <= range; sy++) {
@@ -360,14 +382,14 @@ export function modelSize(model: MotionModel): number {
   return PARAMS[model];
 }
 
-/** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel. */
-function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: number, out: Float64Array): void {
+/** Writes the steepest-descent row (gradient times the warp Jacobian at p = 0) for one pixel at out[at ..]. */
+function steepest(model: MotionModel, gx: number, gy: number, xc: number, yc: number, out: Float64Array, at = 0): void {
   if (model === 'translation') {
-    out[0] = gx; out[1] = gy;
+    out[at] = gx; out[at + 1] = gy;
   } else if (model === 'similarity') {
-    out[0] = gx * xc + gy * yc; out[1] = -gx * yc + gy * xc; out[2] = gx; out[3] = gy;
+    out[at] = gx * xc + gy * yc; out[at + 1] = -gx * yc + gy * xc; out[at + 2] = gx; out[at + 3] = gy;
   } else {
-    out[0] = gx * xc; out[1] = gy * xc; out[2] = gx * yc; out[3] = gy * yc; out[4] = gx; out[5] = gy;
+    out[at] = gx * xc; out[at + 1] = gy * xc; out[at + 2] = gx * yc; out[at + 3] = gy * yc; out[at + 4] = gx; out[at + 5] = gy;
   }
 }
 
@@ -431,17 +453,12 @@ export const BLUR_TILE_PX = 32;
 /** Ridge on each tile's coefficient, relative to the mean tile curvature: flat tiles stay at c = 0. */
 const BLUR_RIDGE = 1e-3;
 
-/** Five-point Laplacian of a level (0 on its outer pixels). */
-function laplacian(level: Level): Float32Array {
-  const { width, height, data } = level;
-  const out = new Float32Array(width * height);
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      out[i] = data[i - 1] + data[i + 1] + data[i - width] + data[i + width] - 4 * data[i];
-    }
-  }
-  return out;
+/**
+ * Five-point Laplacian of a level at inner pixel i, rounded to f32 (the precision of the levels):
+ * refine needs it only at the pixels it takes, never on the outer ones (margin >= 1).
+ */
+function laplacianAt(data: Float32Array, width: number, i: number): number {
+  return Math.fround(data[i - 1] + data[i + 1] + data[i - width] + data[i + width] - 4 * data[i]);
 }
 
 /** How refine runs on one level. */
@@ -470,19 +487,17 @@ interface RefineOptions {
 function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: RefineOptions): boolean {
   const { margin, convergedPx, maxIterations, fit, tile } = options;
   const k = PARAMS[model];
-  const { width, height, data } = a;
+  const { width, height } = a;
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const tilesX = tile ? Math.max(1, Math.round(width / tile)) : 0;
   const tilesY = tile ? Math.max(1, Math.round(height / tile)) : 0;
   const tiles = tilesX * tilesY;
-  const lap = tiles > 0 ? laplacian(a) : undefined;
   const blur = new Float64Array(Math.max(tiles, 1)); // c_t (one unused 0 without tiles)
   // Per tile: sum w L^2, sum w L e, and the motion cross terms sum w L sd (k each).
   const tt = new Float64Array(tiles);
   const tg = new Float64Array(tiles);
   const tp = new Float64Array(tiles * k);
-  const sd = new Float64Array(k);
   const h = new Float64Array(k * k);
   const g = new Float64Array(k);
   const p = new Float64Array(k);
@@ -493,84 +508,11 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   let huber = Infinity;
   const { pixels, block } = texturedPixels(a, Math.ceil(margin), options.budget ?? REFINE_PIXEL_BUDGET);
   const pixelsPerSample = Math.max(1, PIXELS_PER_SAMPLE / (block * block));
-  // What does not change between iterations (inverse compositional): A's values, steepest-descent
-  // rows, tiles and Laplacian at each pixel taken.
-  const count = pixels.length;
-  const px = new Float64Array(count);
-  const py = new Float64Array(count);
-  const values = new Float64Array(count);
-  const rows = new Float64Array(count * k);
-  const tileOf = new Int32Array(count);
-  const laps = new Float64Array(count);
-  for (let n = 0; n < count; n++) {
-    const i = pixels[n];
-    const y = Math.floor(i / width);
-    const x = i - y * width;
-    px[n] = x;
-    py[n] = y;
-    values[n] = data[i];
-    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, sd);
-    rows.set(sd, n * k);
-    if (lap) {
-      tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
-      laps[n] = lap[i];
-    }
-  }
-  // The terms of the normal equations that do not depend on the residual, summed once over every
-  // pixel taken at weight 1; each iteration then only takes off what its weights leave out (pixels
-  // whose match falls outside B, and the Huber weights below 1 of the ~quarter of pixels with a
-  // large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
-  const hAll = new Float64Array(k * k);
-  const ttAll = new Float64Array(tiles);
-  const tpAll = new Float64Array(tiles * k);
-  const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
-  for (let n = 0; n < count; n++) addPixelTerms(terms, n, 1);
-  terms.h = h;
-  terms.tt = tt;
-  terms.tp = tp;
-  const bd = b.data;
-  const bw = b.width;
+  const setup: GaussNewtonSetup = { a, pixels, model, tilesX, tilesY };
+  const sweep = alignKernels()?.gaussNewton(setup, b) ?? gaussNewtonSweep(gaussNewtonPixels(setup), b);
+  const system: GaussNewtonSystem = { h, g, tt, tg, tp };
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    h.set(hAll);
-    g.fill(0);
-    tt.set(ttAll);
-    tg.fill(0);
-    tp.set(tpAll);
-    let used = 0;
-    let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
-    const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
-    const [m0, m1, m4, m5, m8, m9] = [m[0], m[1], m[4], m[5], m[8], m[9]];
-    for (let n = 0; n < count; n++) {
-      const x = px[n];
-      const y = py[n];
-      const u = m0 * x + m4 * y + m8;
-      const v = m1 * x + m5 * y + m9;
-      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
-        addPixelTerms(terms, n, -1);
-        continue;
-      }
-      // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
-      const x0 = Math.floor(u);
-      const y0 = Math.floor(v);
-      const fx = u - x0;
-      const fy = v - y0;
-      const j = y0 * bw + x0;
-      const top = bd[j] + fx * (bd[j + 1] - bd[j]);
-      const vb = top + fy * (bd[j + bw] + fx * (bd[j + bw + 1] - bd[j + bw]) - top);
-      const va = values[n];
-      sa += va; sb += vb; saa += va * va; sab += va * vb;
-      const t = tileOf[n];
-      const l = laps[n];
-      const e = (vb - offset) / gain - va - blur[t] * l;
-      see += e * e;
-      // Huber weight: detail in focus on one plane only must not pull the fit.
-      const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
-      const row = n * k;
-      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
-      if (w < 1) addPixelTerms(terms, n, w - 1);
-      if (tiles > 0) tg[t] += w * l * e;
-      used++;
-    }
+    const { used, sa, sb, saa, sab, see } = sweep({ m, margin, gain, offset, huber, blur }, system);
     if (used < 4 * k + tiles) return false;
     const varA = saa - (sa * sa) / used;
     if (varA > 0) {
@@ -608,6 +550,102 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
     if (done) return true;
   }
   return false;
+}
+
+/**
+ * What refine's Gauss-Newton does not recompute between iterations (inverse compositional): per
+ * pixel taken, its position, A's value, steepest-descent row, tile and Laplacian.
+ */
+export function gaussNewtonPixels({ a, pixels, model, tilesX, tilesY }: GaussNewtonSetup): GaussNewtonPixels {
+  const { width, height, data } = a;
+  const k = PARAMS[model];
+  const tiles = tilesX * tilesY;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const count = pixels.length;
+  const px = new Float64Array(count);
+  const py = new Float64Array(count);
+  const values = new Float64Array(count);
+  const rows = new Float64Array(count * k);
+  const tileOf = new Int32Array(count);
+  const laps = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    const i = pixels[n];
+    const y = Math.floor(i / width);
+    const x = i - y * width;
+    px[n] = x;
+    py[n] = y;
+    values[n] = data[i];
+    steepest(model, 0.5 * (data[i + 1] - data[i - 1]), 0.5 * (data[i + width] - data[i - width]), x - cx, y - cy, rows, n * k);
+    if (tiles > 0) {
+      tileOf[n] = Math.min(tilesY - 1, Math.floor((y * tilesY) / height)) * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / width));
+      laps[n] = laplacianAt(data, width, i);
+    }
+  }
+  return { px, py, values, rows, tileOf, laps, k, tiles };
+}
+
+/**
+ * Gauss-Newton's sums for one iteration (refine), the TypeScript reference of AlignKernels'
+ * (src/align/kernels.ts). The terms of the normal equations that do not depend on the residual are
+ * summed once over every pixel at weight 1; each iteration then only takes off what its weights
+ * leave out (pixels whose match falls outside B, and the Huber weights below 1 of the ~quarter of
+ * pixels with a large residual), instead of summing the k (k + 1) / 2 products of every pixel again.
+ */
+export function gaussNewtonSweep(pixels: GaussNewtonPixels, b: Level): GaussNewtonSweep {
+  const { px, py, values, rows, tileOf, laps, k, tiles } = pixels;
+  const count = px.length;
+  const hAll = new Float64Array(k * k);
+  const ttAll = new Float64Array(tiles);
+  const tpAll = new Float64Array(tiles * k);
+  const all: PixelTerms = { rows, laps, tileOf, k, tiles, h: hAll, tt: ttAll, tp: tpAll };
+  for (let n = 0; n < count; n++) addPixelTerms(all, n, 1);
+  const bd = b.data;
+  const bw = b.width;
+  return ({ m, margin, gain, offset, huber, blur }, { h, g, tt, tg, tp }) => {
+    h.set(hAll);
+    g.fill(0);
+    tt.set(ttAll);
+    tg.fill(0);
+    tp.set(tpAll);
+    const terms: PixelTerms = { rows, laps, tileOf, k, tiles, h, tt, tp };
+    let used = 0;
+    let sa = 0, sb = 0, saa = 0, sab = 0, see = 0;
+    const [bx1, by1] = [b.width - 1 - margin, b.height - 1 - margin];
+    const [m0, m1, m4, m5, m8, m9] = [m[0], m[1], m[4], m[5], m[8], m[9]];
+    for (let n = 0; n < count; n++) {
+      const x = px[n];
+      const y = py[n];
+      const u = m0 * x + m4 * y + m8;
+      const v = m1 * x + m5 * y + m9;
+      if (!(u >= margin && v >= margin && u <= bx1 && v <= by1)) {
+        addPixelTerms(terms, n, -1);
+        continue;
+      }
+      // Bilinear sample of B; margin >= 1 keeps (u, v) off B's last row and column.
+      const x0 = Math.floor(u);
+      const y0 = Math.floor(v);
+      const fx = u - x0;
+      const fy = v - y0;
+      const j = y0 * bw + x0;
+      const top = bd[j] + fx * (bd[j + 1] - bd[j]);
+      const vb = top + fy * (bd[j + bw] + fx * (bd[j + bw + 1] - bd[j + bw]) - top);
+      const va = values[n];
+      sa += va; sb += vb; saa += va * va; sab += va * vb;
+      const t = tileOf[n];
+      const l = laps[n];
+      const e = (vb - offset) / gain - va - blur[t] * l;
+      see += e * e;
+      // Huber weight: detail in focus on one plane only must not pull the fit.
+      const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
+      const row = n * k;
+      for (let r = 0; r < k; r++) g[r] += w * rows[row + r] * e;
+      if (w < 1) addPixelTerms(terms, n, w - 1);
+      if (tiles > 0) tg[t] += w * l * e;
+      used++;
+    }
+    return { used, sa, sb, saa, sab, see };
+  };
 }
 
 /** What refine's normal equations sum per pixel apart from its residual (see addPixelTerms). */
@@ -652,6 +690,8 @@ function texturedPixels(level: Level, edge: number, budget: number): { pixels: I
   const block = Math.max(1, Math.ceil(Math.sqrt((w * h) / budget)));
   const bw = Math.ceil(w / block);
   const bh = Math.ceil(h / block);
+  const fast = alignKernels()?.texturedPixels(level, edge, block, bw, bh);
+  if (fast) return { pixels: fast, block };
   const pixels = new Int32Array(bw * bh);
   let n = 0;
   for (let by = 0; by < bh; by++) {

@@ -7,6 +7,7 @@
  */
 import { gaussianBlur } from '../image/blur.js';
 import { halve, type Level } from '../image/pyramid.js';
+import { alignKernels } from './kernels.js';
 
 export interface Pyramid {
   /** levels[0] is the given image, each next one half the size (2x2 mean). */
@@ -42,8 +43,13 @@ export const MIN_LEVEL_SIZE = 24;
  */
 export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1, bandScale = 1): Pyramid {
   const n = width * height;
-  const fine = gaussianBlur(luma, width, height, (BAND_SIGMAS[0] * bandScale) / scale);
-  const coarse = gaussianBlur(luma, width, height, (BAND_SIGMAS[1] * bandScale) / scale);
+  const border = BORDER_MARGIN * bandScale;
+  const [fineSigma, coarseSigma] = [(BAND_SIGMAS[0] * bandScale) / scale, (BAND_SIGMAS[1] * bandScale) / scale];
+  const count = levelCount(width, height, maxLevels);
+  const fast = alignKernels()?.bandPassPyramid({ data: luma, width, height }, fineSigma, coarseSigma, count);
+  if (fast) return { levels: fast.levels, texture: Math.sqrt(fast.energy / n), scale, border };
+  const fine = gaussianBlur(luma, width, height, fineSigma);
+  const coarse = gaussianBlur(luma, width, height, coarseSigma);
   let energy = 0;
   for (let i = 0; i < n; i++) {
     fine[i] -= coarse[i];
@@ -53,10 +59,13 @@ export function buildPyramid(luma: Float32Array, width: number, height: number, 
   const gain = 1 / Math.max(texture, 1e-9);
   for (let i = 0; i < n; i++) fine[i] *= gain;
   const levels: Level[] = [{ data: fine, width, height }];
-  while (levels.length < maxLevels) {
-    const last = levels[levels.length - 1];
-    if (Math.min(last.width, last.height) < 2 * MIN_LEVEL_SIZE) break;
-    levels.push(halve(last));
-  }
-  return { levels, texture, scale, border: BORDER_MARGIN * bandScale };
+  while (levels.length < count) levels.push(halve(levels[levels.length - 1]));
+  return { levels, texture, scale, border };
+}
+
+/** How many levels buildPyramid makes: halving while the short side stays at least MIN_LEVEL_SIZE, at most maxLevels. */
+function levelCount(width: number, height: number, maxLevels: number): number {
+  let count = 1;
+  for (let w = width, h = height; count < maxLevels && Math.min(w, h) >= 2 * MIN_LEVEL_SIZE; w >>= 1, h >>= 1) count++;
+  return count;
 }

@@ -6,6 +6,8 @@
  * near one.
  */
 
+import { imageKernels } from './accelerate.js';
+
 /** Below this sigma the exact kernel is used; above it the three-box approximation. */
 const EXACT_SIGMA_LIMIT = 3;
 
@@ -110,6 +112,18 @@ function boxColumns(src: Float32Array, width: number, height: number, radius: nu
 }
 
 /**
+ * The passes gaussianBlur makes for `sigma`: the sampled kernel (below EXACT_SIGMA_LIMIT) or the
+ * radii of the three box passes; undefined below IDENTITY_SIGMA (a copy). Faster implementations
+ * (src/image/accelerate.ts) run these passes.
+ * @example blurPasses(1.5) // { kernel: Float32Array(11), boxRadii: [] }
+ */
+export function blurPasses(sigma: number): { kernel?: Float32Array; boxRadii: number[] } | undefined {
+  if (sigma < IDENTITY_SIGMA) return undefined;
+  if (sigma < EXACT_SIGMA_LIMIT) return { kernel: gaussianKernel(sigma), boxRadii: [] };
+  return { boxRadii: boxWidthsFor(sigma).map((boxWidth) => (boxWidth - 1) / 2) };
+}
+
+/**
  * Blurs one width x height float channel by a Gaussian of `sigma` pixels, replicating edges.
  * `dst` may be `src` (in place). `scratch` (width*height floats) avoids an allocation per call.
  * @example
@@ -122,25 +136,27 @@ export function gaussianBlur(
   height: number,
   sigma: number,
   dst: Float32Array = new Float32Array(width * height),
-  scratch: Float32Array = new Float32Array(width * height),
+  scratch?: Float32Array,
 ): Float32Array {
   const n = width * height;
-  if (sigma < IDENTITY_SIGMA) {
+  const passes = blurPasses(sigma);
+  if (!passes) {
     if (dst !== src) dst.set(src.subarray(0, n));
     return dst;
   }
-  if (sigma < EXACT_SIGMA_LIMIT) {
-    const kernel = gaussianKernel(sigma);
-    convolveRows(src, width, height, kernel, scratch);
-    convolveColumns(scratch, width, height, kernel, dst);
+  const { kernel, boxRadii } = passes;
+  if (imageKernels()?.blur(src, width, height, kernel, boxRadii, dst)) return dst;
+  const rows = scratch ?? new Float32Array(n);
+  if (kernel) {
+    convolveRows(src, width, height, kernel, rows);
+    convolveColumns(rows, width, height, kernel, dst);
     return dst;
   }
   const columnSum = new Float32Array(width);
   let current = src;
-  for (const boxWidth of boxWidthsFor(sigma)) {
-    const radius = (boxWidth - 1) / 2;
-    boxRows(current, width, height, radius, scratch);
-    boxColumns(scratch, width, height, radius, dst, columnSum);
+  for (const radius of boxRadii) {
+    boxRows(current, width, height, radius, rows);
+    boxColumns(rows, width, height, radius, dst, columnSum);
     current = dst;
   }
   return dst;

@@ -6,6 +6,7 @@ import { LUMA_DIVISOR, LUMA_INT_WEIGHTS } from '../core/maths.js';
 import { FocusFuseError } from '../core/errors.js';
 import { checkLength, checkSize, useDst } from './checks.js';
 import type { Level } from './pyramid.js';
+import { imageKernels } from './accelerate.js';
 
 const WR = LUMA_INT_WEIGHTS[0];
 const WG = LUMA_INT_WEIGHTS[1];
@@ -87,6 +88,11 @@ export function luma(rgba: Uint8Array | Uint16Array, width: number, height: numb
 export function shrinkLuma(rgba: Uint8Array, stride: number, width: number, height: number, factor: number): Level {
   const w = Math.floor(width / factor);
   const h = Math.floor(height / factor);
+  const fast = imageKernels();
+  if (fast) {
+    const data = new Float32Array(w * h);
+    if (fast.shrinkLuma(rgba, stride, w, h, factor, blockNorm(factor), data)) return { data, width: w, height: h };
+  }
   const sums = new Float64Array(w * h);
   for (let y = 0; y < h; y++) shrinkRow(rgba, stride, y, w, factor, sums);
   return blockMeans(sums, w, h, factor);
@@ -108,13 +114,18 @@ function shrinkRow(rgba: Uint8Array, stride: number, y: number, w: number, facto
   }
 }
 
+/** What a block sum of luma numerators is multiplied by to give the block's mean luma. */
+function blockNorm(factor: number): number {
+  return 1 / (factor * factor * LUMA_DIVISOR);
+}
+
 /**
  * Block sums of luma numerators (exact integers) as block-mean luma in [0, 1].
  * @example blockMeans(Float64Array.of(16 * 255000), 1, 1, 4).data // Float32Array [1]
  */
 export function blockMeans(sums: Float64Array, width: number, height: number, factor: number): Level {
   const data = new Float32Array(width * height);
-  const norm = 1 / (factor * factor * LUMA_DIVISOR);
+  const norm = blockNorm(factor);
   for (let i = 0; i < data.length; i++) data[i] = sums[i] * norm;
   return { data, width, height };
 }

@@ -18,6 +18,8 @@ import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
 import { fastKernels, fitLayout, initFastCpu, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
 import { separableWarp, warpSeparableInto } from './warp.js';
+// Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
+import './align.js';
 
 export { initFastCpu } from './kernels.js';
 

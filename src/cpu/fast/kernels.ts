@@ -157,7 +157,7 @@ function beforeReuse(): void {
 }
 
 /** Grows the module's memory to hold `end` bytes; never shrinks it. Throws past wasm32's 4 GiB. */
-export function growTo(k: FastKernels, end: number): void {
+export function growTo(k: Pick<FastKernels, 'memory'>, end: number): void {
   const pages = Math.ceil(end / 65536) - k.memory.buffer.byteLength / 65536;
   if (pages > 0) k.memory.grow(pages);
 }
