@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
-import { fuseCpu } from '../src/cpu/index.js';
+import type { FuseOptions, ZStack } from '../src/core/types.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
-import { assertParity, parity, startGpu, testStack } from './gpu-harness.js';
+import { checkParity, startGpu, testStack } from './gpu-harness.js';
 import { haloChart, invertedStack } from './halo-chart.js';
 
 let gpu: NodeWebGpuBackend | undefined;
@@ -20,13 +19,7 @@ afterAll(async () => {
   await gpu?.dispose();
 });
 
-async function check(stack: ZStack, options: FuseOptions = {}): Promise<{ cpu: FuseResult; gpu: FuseResult }> {
-  const resolved = resolveOptions({ depthMode: 'edge-aware', ...options, keepFocus: true });
-  const cpu = fuseCpu(stack, resolved);
-  const result = await gpu!.fuse(stack, resolved);
-  assertParity(parity(cpu, result), `${stack.meta?.name ?? `${stack.width}x${stack.height}x${stack.planes.length}`} ${JSON.stringify(options)}`);
-  return { cpu, gpu: result };
-}
+const check = (stack: ZStack, options: FuseOptions = {}) => checkParity(gpu!, stack, { depthMode: 'edge-aware' }, options);
 
 describe('edge-aware depth on WebGPU', () => {
   it('meets the bar on odd sizes and Z = 1, 2, 3, 11, 21', async (ctx) => {

@@ -7,7 +7,9 @@ import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FuseResult } from '../src/core/types.js';
+import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
+import { resolveOptions } from '../src/core/options.js';
+import { fuseCpu } from '../src/cpu/backend.js';
 import type { NodeWebGpuBackend, NodeWebGpuOptions } from '../src/gpu/node-runtime.js';
 import { createNodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 
@@ -158,3 +160,17 @@ export function assertParity(p: Parity, label: string): void {
   if (failures.length) throw new Error(`${label}: parity bar missed: ${failures.join('; ')}`);
 }
 
+
+/**
+ * Fuses `stack` on the CPU reference and on `engine` with `mode` (the suite's depth or composite
+ * mode) and `options`, focus planes kept, and asserts the parity bar; returns both results.
+ * @example await checkParity(gpu, stack, { composite: 'pyramid' }, { sigma: 0 });
+ */
+export async function checkParity(engine: NodeWebGpuBackend, stack: ZStack, mode: FuseOptions, options: FuseOptions = {}): Promise<{ cpu: FuseResult; gpu: FuseResult }> {
+  const resolved = resolveOptions({ ...mode, ...options, keepFocus: true });
+  const cpu = fuseCpu(stack, resolved);
+  const gpu = await engine.fuse(stack, resolved);
+  if (gpu.options.depthMode !== resolved.depthMode || gpu.options.composite !== resolved.composite) throw new Error(`the engine fused with ${gpu.options.depthMode}+${gpu.options.composite}, not ${resolved.depthMode}+${resolved.composite}`);
+  assertParity(parity(cpu, gpu), `${stack.meta?.name ?? `${stack.width}x${stack.height}x${stack.planes.length}`} ${JSON.stringify(options)}`);
+  return { cpu, gpu };
+}

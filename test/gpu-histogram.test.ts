@@ -6,11 +6,10 @@
  * Runs on the Node WebGPU runtime; without an adapter it skips locally and fails in CI (CI=true).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveOptions } from '../src/core/options.js';
-import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
-import { fuseCpu, histogramDepth } from '../src/cpu/index.js';
+import type { FuseOptions, ZStack } from '../src/core/types.js';
+import { histogramDepth } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
-import { assertParity, parity, random, startGpu, testStack } from './gpu-harness.js';
+import { checkParity, parity, random, startGpu, testStack } from './gpu-harness.js';
 
 let gpu: NodeWebGpuBackend | undefined;
 beforeAll(async () => {
@@ -20,14 +19,7 @@ afterAll(async () => {
   await gpu?.dispose();
 });
 
-async function check(stack: ZStack, options: FuseOptions = {}): Promise<{ cpu: FuseResult; gpu: FuseResult }> {
-  const resolved = resolveOptions({ depthMode: 'histogram', ...options, keepFocus: true });
-  const cpu = fuseCpu(stack, resolved);
-  const result = await gpu!.fuse(stack, resolved);
-  expect(result.options.depthMode).toBe('histogram');
-  assertParity(parity(cpu, result), `${stack.meta?.name ?? `${stack.width}x${stack.height}x${stack.planes.length}`} ${JSON.stringify(options)}`);
-  return { cpu, gpu: result };
-}
+const check = (stack: ZStack, options: FuseOptions = {}) => checkParity(gpu!, stack, { depthMode: 'histogram' }, options);
 
 /**
  * Planes of `width` x `height` whose 2x2 cells are textured (sharp) in the plane `sharpIn(cx, cy)`

@@ -11,7 +11,7 @@ import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { planBands } from '../src/gpu/plan.js';
-import { assertParity, parity, startGpu, testStack } from './gpu-harness.js';
+import { assertParity, checkParity, parity, startGpu, testStack } from './gpu-harness.js';
 
 const TILED = { width: 97, height: 700, planes: 3 };
 // 260 rows per band for the pyramid's largest binding (8 bytes per pixel and plane).
@@ -28,13 +28,7 @@ afterAll(async () => {
   await tiledGpu?.dispose();
 });
 
-async function check(engine: NodeWebGpuBackend, stack: ZStack, options: FuseOptions = {}): Promise<void> {
-  const resolved = resolveOptions({ composite: 'pyramid', ...options, keepFocus: true });
-  const cpu = fuseCpu(stack, resolved);
-  const result = await engine.fuse(stack, resolved);
-  expect(result.options.composite).toBe('pyramid');
-  assertParity(parity(cpu, result), `${stack.meta?.name} ${JSON.stringify(options)}`);
-}
+const check = async (engine: NodeWebGpuBackend, stack: ZStack, options: FuseOptions = {}): Promise<void> => void (await checkParity(engine, stack, { composite: 'pyramid' }, options));
 
 describe('pyramid composite, GPU against CPU', () => {
   const shapes: [number, number, number][] = [

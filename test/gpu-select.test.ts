@@ -10,11 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
+import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { planBands } from '../src/gpu/plan.js';
-import { assertParity, parity, random, startGpu, testStack } from './gpu-harness.js';
+import { assertParity, checkParity, parity, random, startGpu, testStack } from './gpu-harness.js';
 
 const TILED = { width: 97, height: 700, planes: 3 };
 // 260 rows per band for the pyramid's largest binding (8 bytes per pixel and plane).
@@ -31,14 +31,7 @@ afterAll(async () => {
   await tiledGpu?.dispose();
 });
 
-async function check(engine: NodeWebGpuBackend, stack: ZStack, options: FuseOptions = {}): Promise<{ cpu: FuseResult; gpu: FuseResult }> {
-  const resolved = resolveOptions({ composite: 'select', ...options, keepFocus: true });
-  const cpu = fuseCpu(stack, resolved);
-  const result = await engine.fuse(stack, resolved);
-  expect(result.options.composite).toBe('select');
-  assertParity(parity(cpu, result), `${stack.meta?.name ?? `${stack.width}x${stack.height}x${stack.planes.length}`} ${JSON.stringify(options)}`);
-  return { cpu, gpu: result };
-}
+const check = (engine: NodeWebGpuBackend, stack: ZStack, options: FuseOptions = {}) => checkParity(engine, stack, { composite: 'select' }, options);
 
 /** Channel values that differ between two images, and the largest difference. */
 function difference(a: Uint8Array, b: Uint8Array): { off: number; worst: number } {
