@@ -12,7 +12,7 @@ import { fuseCpu } from '../src/cpu/backend.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { generateStack } from '../src/synth/generate.js';
 import { movedStack } from './align-fixtures.js';
-import { parity, startGpu } from './gpu-harness.js';
+import { byteDifference, parity, startGpu } from './gpu-harness.js';
 
 let gpu: NodeWebGpuBackend | undefined;
 beforeAll(async () => {
@@ -21,18 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gpu?.dispose();
 });
-
-/** Channel values that differ, and the largest difference. */
-function compareBytes(a: Uint8Array, b: Uint8Array): { off: number; worst: number } {
-  let off = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) off++;
-    worst = Math.max(worst, d);
-  }
-  return { off: off / a.length, worst };
-}
 
 describe('alignment on WebGPU', () => {
   it('warps like the CPU reference: every channel within 1 level, >= 99.99 % equal', { timeout: 120_000 }, async (ctx) => {
@@ -43,7 +31,7 @@ describe('alignment on WebGPU', () => {
     const cpu = fuseCpu(m.moved, options);
     const result = await gpu.fuse(m.moved, options);
     expect(result.alignment?.planes.map((p) => p.matrix)).toEqual(cpu.alignment?.planes.map((p) => p.matrix));
-    const { off, worst } = compareBytes(result.image, cpu.image);
+    const { off, worst } = byteDifference(result.image, cpu.image);
     console.log(`warp parity: ${(100 * off).toFixed(3)} % of channel values differ, worst ${worst}`);
     // Lanczos-3 warp: 0 of the composite's 102,400 channel values differ here (SwiftShader); over every
     // warped plane 5 .. 8 of 512,000 do, by 1 level: f32 against f64 rounds a value within ~1e-4 of .5
@@ -79,7 +67,7 @@ describe('alignment on WebGPU', () => {
     const options = resolveOptions({ align: 'translation', alignCrop: true });
     const [cpu, onGpu] = [fuseCpu(mixed, options), await gpu.fuse(mixed, options)];
     expect([onGpu.width, onGpu.height]).toEqual([cpu.width, cpu.height]);
-    expect(compareBytes(onGpu.image, cpu.image).worst).toBeLessThanOrEqual(8);
+    expect(byteDifference(onGpu.image, cpu.image).worst).toBeLessThanOrEqual(8);
   });
 
   it('auto in a batch: a registered stack fused as given, a moving one warped and fused again', { timeout: 180_000 }, async (ctx) => {

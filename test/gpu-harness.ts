@@ -174,3 +174,15 @@ export async function checkParity(engine: NodeWebGpuBackend, stack: ZStack, mode
   assertParity(parity(cpu, gpu), `${stack.meta?.name ?? `${stack.width}x${stack.height}x${stack.planes.length}`} ${JSON.stringify(options)}`);
   return { cpu, gpu };
 }
+
+/** Byte values that differ between two images, and the largest difference. */
+export function byteDifference(a: Uint8Array, b: Uint8Array): { off: number; worst: number } {
+  let off = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) off++;
+    worst = Math.max(worst, d);
+  }
+  return { off, worst };
+}

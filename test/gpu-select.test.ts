@@ -14,7 +14,7 @@ import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { planBands } from '../src/gpu/plan.js';
-import { assertParity, checkParity, parity, random, startGpu, testStack } from './gpu-harness.js';
+import { assertParity, byteDifference, checkParity, parity, random, startGpu, testStack } from './gpu-harness.js';
 
 const TILED = { width: 97, height: 700, planes: 3 };
 // 260 rows per band for the pyramid's largest binding (8 bytes per pixel and plane).
@@ -32,18 +32,6 @@ afterAll(async () => {
 });
 
 const check = (engine: NodeWebGpuBackend, stack: ZStack, options: FuseOptions = {}) => checkParity(engine, stack, { composite: 'select' }, options);
-
-/** Channel values that differ between two images, and the largest difference. */
-function difference(a: Uint8Array, b: Uint8Array): { off: number; worst: number } {
-  let off = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) off++;
-    worst = Math.max(worst, d);
-  }
-  return { off, worst };
-}
 
 const W = 64;
 const H = 48;
@@ -96,8 +84,8 @@ describe('select composite, GPU against CPU', () => {
     const { cpu, gpu: result } = await check(gpu, stack, { sigma: 8 });
     const pyramid = await gpu.fuse(stack, resolveOptions({ composite: 'pyramid', sigma: 8 }));
     // The selection changes the image (it is not the pyramid's), identically on both engines.
-    expect(difference(result.image, pyramid.image).off).toBeGreaterThan(100);
-    expect(difference(result.image, cpu.image).worst).toBeLessThanOrEqual(1);
+    expect(byteDifference(result.image, pyramid.image).off).toBeGreaterThan(100);
+    expect(byteDifference(result.image, cpu.image).worst).toBeLessThanOrEqual(1);
   });
 
   it('is pyramid where no plane stands out: planes of independent noise, as the CPU does', { timeout: 120_000 }, async (ctx) => {
@@ -106,8 +94,8 @@ describe('select composite, GPU against CPU', () => {
     const stack: ZStack = { width: W, height: H, planes: Array.from({ length: 7 }, () => rgba(() => 128 + 3 * (rng() + rng() + rng() - 1.5))) };
     const { cpu, gpu: result } = await check(gpu, stack);
     const pyramid = await gpu.fuse(stack, resolveOptions({ composite: 'pyramid' }));
-    expect(difference(result.image, pyramid.image).off / result.image.length).toBeLessThan(0.1);
-    expect(difference(result.image, cpu.image).worst).toBeLessThanOrEqual(1);
+    expect(byteDifference(result.image, pyramid.image).off / result.image.length).toBeLessThan(0.1);
+    expect(byteDifference(result.image, cpu.image).worst).toBeLessThanOrEqual(1);
   });
 
   it('stays within the per-pixel range of all planes', { timeout: 120_000 }, async (ctx) => {
