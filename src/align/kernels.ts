@@ -4,6 +4,7 @@
  * (src/cpu/fast/align.ts) where WebAssembly SIMD exists; elsewhere the TypeScript loop runs.
  * Registered rather than imported, because src/align sits below the engines.
  */
+import { registered } from '../core/registered.js';
 import type { Level } from '../image/pyramid.js';
 import type { Mat3 } from './matrix.js';
 import type { MotionModel } from './estimate.js';
@@ -104,19 +105,13 @@ export interface AlignKernels {
   gaussNewton(setup: GaussNewtonSetup, b: Level): GaussNewtonSweep | undefined;
 }
 
-let current: AlignKernels | undefined;
+const slot = registered<AlignKernels>();
 
 /**
  * Registers (or, with undefined, removes) the faster kernels; returns the ones registered before.
  * @example const before = useAlignKernels(undefined); try { reference() } finally { useAlignKernels(before) }
  */
-export function useAlignKernels(kernels: AlignKernels | undefined): AlignKernels | undefined {
-  const before = current;
-  current = kernels;
-  return before;
-}
+export const useAlignKernels = slot.use;
 
 /** The registered kernels, if any. */
-export function alignKernels(): AlignKernels | undefined {
-  return current;
-}
+export const alignKernels = slot.get;

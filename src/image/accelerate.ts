@@ -5,6 +5,8 @@
  * loops run. Registered rather than imported, because src/image sits below the engines.
  */
 
+import { registered } from '../core/registered.js';
+
 /** What a faster implementation provides; each returns false (or undefined) where it cannot run, and the caller falls back. */
 export interface ImageKernels {
   /**
@@ -18,19 +20,13 @@ export interface ImageKernels {
   shrinkLuma(rgba: Uint8Array, stride: number, w: number, h: number, factor: number, norm: number, dst: Float32Array): boolean;
 }
 
-let current: ImageKernels | undefined;
+const slot = registered<ImageKernels>();
 
 /**
  * Registers (or, with undefined, removes) the faster kernels; returns the ones registered before.
  * @example const before = useImageKernels(undefined); try { reference() } finally { useImageKernels(before) }
  */
-export function useImageKernels(kernels: ImageKernels | undefined): ImageKernels | undefined {
-  const before = current;
-  current = kernels;
-  return before;
-}
+export const useImageKernels = slot.use;
 
 /** The registered kernels, if any. */
-export function imageKernels(): ImageKernels | undefined {
-  return current;
-}
+export const imageKernels = slot.get;
