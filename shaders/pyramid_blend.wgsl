@@ -163,6 +163,23 @@ fn level_value(l: u32, z: u32, p: u32) -> vec4f {
   return gauss[params.planes * level_offset(l) + z * size.x * size.y + p];
 }
 
+// The 2x2 block of level-l pixels under level-(l+1) pixel `at`, as indices in a level-l layer of
+// `size`; a pixel past the level's edge (odd sizes) is left out: has_x1 / has_y1 say whether the
+// right column / bottom row exist.
+struct Quad {
+  p00: u32,
+  p10: u32,
+  p01: u32,
+  p11: u32,
+  has_x1: bool,
+  has_y1: bool,
+}
+
+fn quad_of(size: vec2u, at: vec2u) -> Quad {
+  let p00 = 2u * at.y * size.x + 2u * at.x;
+  return Quad(p00, p00 + 1u, p00 + size.x, p00 + size.x + 1u, 2u * at.x + 1u < size.x, 2u * at.y + 1u < size.y);
+}
+
 // `select`, level l = pass_level.level < SELECTED: e_z of every plane. Shape: level l + 1 (2x2 blocks).
 @compute @workgroup_size(16, 16, 1)
 fn detail_energy(@builtin(global_invocation_id) id: vec3u) {
@@ -174,24 +191,19 @@ fn detail_energy(@builtin(global_invocation_id) id: vec3u) {
   let size = level_size(l);
   let layer = size.x * size.y;
   let k = block_of(l + 1u, id.xy);
-  let has_x1 = 2u * id.x + 1u < size.x;
-  let has_y1 = 2u * id.y + 1u < size.y;
-  let p00 = 2u * id.y * size.x + 2u * id.x;
-  let p10 = p00 + 1u;
-  let p01 = p00 + size.x;
-  let p11 = p01 + 1u;
+  let q = quad_of(size, id.xy);
   var base = params.planes * level_offset(l + 1u);
   var out = 0u;
   for (var z = 0u; z < params.planes; z++) {
     let g = luma_nine(gauss_nine(k, base));
-    detail[out + p00] = energy_at(luma_int(level_value(l, z, p00)), g, 0u, 0u);
-    if (has_x1) {
-      detail[out + p10] = energy_at(luma_int(level_value(l, z, p10)), g, 1u, 0u);
+    detail[out + q.p00] = energy_at(luma_int(level_value(l, z, q.p00)), g, 0u, 0u);
+    if (q.has_x1) {
+      detail[out + q.p10] = energy_at(luma_int(level_value(l, z, q.p10)), g, 1u, 0u);
     }
-    if (has_y1) {
-      detail[out + p01] = energy_at(luma_int(level_value(l, z, p01)), g, 0u, 1u);
-      if (has_x1) {
-        detail[out + p11] = energy_at(luma_int(level_value(l, z, p11)), g, 1u, 1u);
+    if (q.has_y1) {
+      detail[out + q.p01] = energy_at(luma_int(level_value(l, z, q.p01)), g, 0u, 1u);
+      if (q.has_x1) {
+        detail[out + q.p11] = energy_at(luma_int(level_value(l, z, q.p11)), g, 1u, 1u);
       }
     }
     base += coarse.x * coarse.y;
@@ -267,13 +279,7 @@ fn blend(@builtin(global_invocation_id) id: vec3u) {
     return;
   }
   let k = block_of(l + 1u, id.xy);
-  // The block's pixels in a level-l layer; a pixel past the level's edge (odd sizes) is left out.
-  let has_x1 = 2u * id.x + 1u < size.x;
-  let has_y1 = 2u * id.y + 1u < size.y;
-  let p00 = 2u * id.y * size.x + 2u * id.x;
-  let p10 = p00 + 1u;
-  let p01 = p00 + size.x;
-  let p11 = p01 + 1u;
+  let q = quad_of(size, id.xy);
   var s00 = vec4f(0.0);
   var s10 = vec4f(0.0);
   var s01 = vec4f(0.0);
@@ -281,59 +287,59 @@ fn blend(@builtin(global_invocation_id) id: vec3u) {
   var i = params.planes * level_offset(l);
   var base = params.planes * level_offset(l + 1u);
   for (var z = 0u; z < params.planes; z++) {
-    let w00 = weights[i + p00];
+    let w00 = weights[i + q.p00];
     var w10 = 0.0;
     var w01 = 0.0;
     var w11 = 0.0;
-    if (has_x1) {
-      w10 = weights[i + p10];
+    if (q.has_x1) {
+      w10 = weights[i + q.p10];
     }
-    if (has_y1) {
-      w01 = weights[i + p01];
-      if (has_x1) {
-        w11 = weights[i + p11];
+    if (q.has_y1) {
+      w01 = weights[i + q.p01];
+      if (q.has_x1) {
+        w11 = weights[i + q.p11];
       }
     }
     if (w00 != 0.0 || w10 != 0.0 || w01 != 0.0 || w11 != 0.0) {
       let g = gauss_nine(k, base);
       if (w00 != 0.0) {
-        s00 += w00 * (gauss[i + p00] - expand_in(g, 0u, 0u));
+        s00 += w00 * (gauss[i + q.p00] - expand_in(g, 0u, 0u));
       }
       if (w10 != 0.0) {
-        s10 += w10 * (gauss[i + p10] - expand_in(g, 1u, 0u));
+        s10 += w10 * (gauss[i + q.p10] - expand_in(g, 1u, 0u));
       }
       if (w01 != 0.0) {
-        s01 += w01 * (gauss[i + p01] - expand_in(g, 0u, 1u));
+        s01 += w01 * (gauss[i + q.p01] - expand_in(g, 0u, 1u));
       }
       if (w11 != 0.0) {
-        s11 += w11 * (gauss[i + p11] - expand_in(g, 1u, 1u));
+        s11 += w11 * (gauss[i + q.p11] - expand_in(g, 1u, 1u));
       }
     }
     i += layer;
     base += coarse.x * coarse.y;
   }
   if (selects(l)) {
-    s00 = selected_coarse(l, k, p00, vec2u(0u, 0u), s00);
-    if (has_x1) {
-      s10 = selected_coarse(l, k, p10, vec2u(1u, 0u), s10);
+    s00 = selected_coarse(l, k, q.p00, vec2u(0u, 0u), s00);
+    if (q.has_x1) {
+      s10 = selected_coarse(l, k, q.p10, vec2u(1u, 0u), s10);
     }
-    if (has_y1) {
-      s01 = selected_coarse(l, k, p01, vec2u(0u, 1u), s01);
-      if (has_x1) {
-        s11 = selected_coarse(l, k, p11, vec2u(1u, 1u), s11);
+    if (q.has_y1) {
+      s01 = selected_coarse(l, k, q.p01, vec2u(0u, 1u), s01);
+      if (q.has_x1) {
+        s11 = selected_coarse(l, k, q.p11, vec2u(1u, 1u), s11);
       }
     }
   }
   let out = level_offset(l);
   let b = blended_nine(k, level_offset(l + 1u));
-  blended[out + p00] = s00 + expand_in(b, 0u, 0u);
-  if (has_x1) {
-    blended[out + p10] = s10 + expand_in(b, 1u, 0u);
+  blended[out + q.p00] = s00 + expand_in(b, 0u, 0u);
+  if (q.has_x1) {
+    blended[out + q.p10] = s10 + expand_in(b, 1u, 0u);
   }
-  if (has_y1) {
-    blended[out + p01] = s01 + expand_in(b, 0u, 1u);
-    if (has_x1) {
-      blended[out + p11] = s11 + expand_in(b, 1u, 1u);
+  if (q.has_y1) {
+    blended[out + q.p01] = s01 + expand_in(b, 0u, 1u);
+    if (q.has_x1) {
+      blended[out + q.p11] = s11 + expand_in(b, 1u, 1u);
     }
   }
 }
