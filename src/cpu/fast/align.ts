@@ -4,7 +4,7 @@
  * Gauss-Newton sums of src/align/estimate.ts (gaussNewtonSweep), bit for bit too. They run on an
  * instance of the module of their own, so the estimate never touches the fusion's memory layout
  * (auto estimates while the fusion's planes sit in theirs). Importing this file registers them
- * (src/image/accelerate.ts); the module is instantiated on first use. Why: in a fresh process (the
+ * (src/image/accelerate.ts); the module is instantiated by initFastCpu, or else on first use. Why: in a fresh process (the
  * CLI) V8 runs the TypeScript loops interpreted and then baseline-compiled for most of the
  * estimate; WebAssembly is compiled before its first call (docs/alignment.md, Cost).
  */
@@ -42,6 +42,20 @@ const SHRINK_BAND_BYTES = 1 << 19;
 
 // undefined: not tried yet; null: WebAssembly SIMD missing, or compiling refused here.
 let wasm: AlignWasm | null | undefined;
+
+/**
+ * Instantiates the estimate's module asynchronously (initFastCpu calls it): a browser's main thread
+ * may not compile it synchronously, and instance() would then leave the estimate to TypeScript.
+ */
+export async function initAlignKernels(): Promise<void> {
+  if (wasm !== undefined) return;
+  try {
+    const exports = WebAssembly.validate(wasmBytes) ? ((await WebAssembly.instantiate(wasmBytes)).instance.exports as unknown as AlignWasm) : null;
+    wasm ??= exports;
+  } catch {
+    wasm ??= null;
+  }
+}
 
 function instance(): AlignWasm | null {
   if (wasm !== undefined) return wasm;

@@ -16,12 +16,25 @@ import { statsFromSums } from '../stats.js';
 import type { GlanceSums } from '../../align/glance.js';
 import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
-import { fastKernels, fitLayout, initFastCpu, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
+import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
 import { separableWarp, warpSeparableInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
-import './align.js';
+import { initAlignKernels } from './align.js';
 
-export { initFastCpu } from './kernels.js';
+
+/**
+ * Instantiates the fast path's WebAssembly once: the fusion's module and the alignment estimate's
+ * own instance of it. Resolves false where WebAssembly SIMD is missing or the page may not compile
+ * WebAssembly (Content-Security-Policy without 'wasm-unsafe-eval'): the reference fuses then. Call
+ * it before {@link fuseCpuFast} in a browser: a main thread may not compile modules synchronously
+ * (Chromium refuses modules over 4 KB), and without it the fusion and the estimate would fall back
+ * to their TypeScript loops there.
+ * @example if (!(await initFastCpu())) console.warn('no wasm SIMD here: the TypeScript reference fuses');
+ */
+export async function initFastCpu(): Promise<boolean> {
+  const [fusion] = await Promise.all([initFusionKernels(), initAlignKernels()]);
+  return fusion;
+}
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {

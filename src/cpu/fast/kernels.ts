@@ -33,12 +33,10 @@ function supported(): boolean {
 }
 
 /**
- * Instantiates the module once; resolves false where WebAssembly SIMD is missing or the page may not
- * compile WebAssembly (Content-Security-Policy without 'wasm-unsafe-eval'): the reference fuses then. Call it before {@link fuseCpuFast} in a browser: a main thread may not
- * compile modules synchronously.
- * @example if (!(await initFastCpu())) console.warn('no wasm SIMD here: the TypeScript reference fuses');
+ * Instantiates the fusion's module once, asynchronously (see initFastCpu in ./index.ts); resolves
+ * false where WebAssembly SIMD is missing or the page may not compile WebAssembly.
  */
-export async function initFastCpu(): Promise<boolean> {
+export async function initFusionKernels(): Promise<boolean> {
   if (kernels) return true;
   if (!supported()) return false;
   try {
@@ -53,7 +51,7 @@ export async function initFastCpu(): Promise<boolean> {
 }
 
 /**
- * The kernels, instantiated synchronously when {@link initFastCpu} has not run yet (fine in Node and
+ * The kernels, instantiated synchronously when initFusionKernels has not run yet (fine in Node and
  * in workers); undefined where SIMD is missing or synchronous compiling is refused.
  */
 export function fastKernels(): FastKernels | undefined {
