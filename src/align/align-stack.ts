@@ -14,7 +14,7 @@ import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/w
 import type { MotionModel, RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { estimateSide, MIN_TEXTURE, PAIR_LIMITS, sideRunner, skipOneRegistration, type MotionGate, type SideJob, type SkipMeasurement } from './side.js';
+import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, sideRunner, skipOneRegistration, type MotionGate, type SideJob, type SkipMeasurement } from './side.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
@@ -452,12 +452,6 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
     joinSkipOnes(chain, reference, model, sides.flatMap((side) => side.neighbours), skips, centreOf(pyramids[reference]));
   }
   return chain;
-}
-
-/** Centre of a pyramid's full-size frame, in full-size pixels. */
-function centreOf(p: Pyramid): [number, number] {
-  const { width, height } = p.levels[0];
-  return [(width * p.scale - 1) / 2, (height * p.scale - 1) / 2];
 }
 
 /**

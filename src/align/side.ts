@@ -171,7 +171,7 @@ function signedRoot(variance: number): number {
 }
 
 /** Centre of a pyramid's full-size frame, in full-size pixels. */
-function centreOf(p: Pyramid): [number, number] {
+export function centreOf(p: Pyramid): [number, number] {
   const { width, height } = p.levels[0];
   return [(width * p.scale - 1) / 2, (height * p.scale - 1) / 2];
 }
