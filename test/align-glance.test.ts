@@ -6,7 +6,8 @@ import { warpPlane } from '../src/image/warp.js';
 import { resolveOptions } from '../src/core/options.js';
 import type { ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/backend.js';
-import { fuseCpuFast, glanceSumsIn, initFastCpu } from '../src/cpu/fast/index.js';
+import { SHARE_STEP, shareSums, sharesOfSharpest } from '../src/align/auto-gates.js';
+import { fuseCpuFast, glanceSumsIn, initFastCpu, sharesFromSweep } from '../src/cpu/fast/index.js';
 import { fastKernels, fitLayout } from '../src/cpu/fast/kernels.js';
 import { blockMeans, luma, shrinkLuma } from '../src/image/luma.js';
 import { generateStack } from '../src/synth/generate.js';
@@ -119,6 +120,27 @@ describe('auto glance', () => {
       const seen = twin(levels[a].data, levels[b].data, width, height, edge);
       expect(seen.length).toBe(GLANCE_SUMS);
       expect(Buffer.from(seen.buffer).equals(Buffer.from(expected.buffer)), `planes ${a}, ${b}`).toBe(true);
+    }
+  });
+
+  it("the CPU engine's WebAssembly sums the plane shares with the TypeScript's bits", async () => {
+    expect(await initFastCpu()).toBe(true);
+    const k = fastKernels()!;
+    // Odd sizes (stride above width), steps that wrap rows unevenly, values below 0 and ties.
+    for (const [width, height, planeCount, step] of [[37, 23, 5, 3], [40, 9, 11, 1], [7, 31, 2, 5], [1, 1, 3, 3]]) {
+      const at = fitLayout(k, width, height, planeCount, 4, 19);
+      const best = new Float32Array(k.memory.buffer, at.fMax, at.stride * height);
+      const which = new Int32Array(k.memory.buffer, at.argmax, at.stride * height);
+      for (let i = 0; i < best.length; i++) {
+        best[i] = Math.fround(Math.sin(i * 1.7) * 3 + (i % 7 === 0 ? 0 : 0.25));
+        which[i] = (i * 31 + (i >> 3)) % planeCount;
+      }
+      const expected = sharesOfSharpest(best, which, planeCount, { width, height, stride: at.stride, step: SHARE_STEP });
+      if (step === SHARE_STEP) expect(sharesFromSweep(k, at, width, height, planeCount), `${width}x${height}`).toEqual(expected);
+      k.shareSums(at.fMax, at.argmax, width, height, at.stride, step, planeCount, at.shares);
+      const sums = new Float64Array(k.memory.buffer, at.shares, 4 * planeCount).slice();
+      const reference = shareSums(best, which, planeCount, { width, height, stride: at.stride, step });
+      expect(Buffer.from(sums.buffer).equals(Buffer.from(reference.buffer)), `${width}x${height} step ${step}`).toBe(true);
     }
   });
 

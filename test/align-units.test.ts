@@ -119,3 +119,35 @@ describe('joint refinement', () => {
     for (const z of [0, 3, 4]) expect(rmsDifference(refined[z], start[z], width, height)).toBe(0);
   });
 });
+
+describe('rmsDifference', () => {
+  /** The definition: the RMS distance over the (grid + 1)^2 sample points. */
+  function sampled(a: Mat3, b: Mat3, width: number, height: number, grid = 16): number {
+    let sum = 0;
+    for (let j = 0; j <= grid; j++) {
+      for (let i = 0; i <= grid; i++) {
+        const [x, y] = [((width - 1) * i) / grid, ((height - 1) * j) / grid];
+        const dx = a[0] * x + a[4] * y + a[8] - (b[0] * x + b[4] * y + b[8]);
+        const dy = a[1] * x + a[5] * y + a[9] - (b[1] * x + b[5] * y + b[9]);
+        sum += dx * dx + dy * dy;
+      }
+    }
+    return Math.sqrt(sum / (grid + 1) ** 2);
+  }
+
+  it('is the RMS over its sample grid, for shifts, rotations about any point, shears and tiny moves', () => {
+    const cases: [Mat3, Mat3, number, number][] = [
+      [identity(), affine(1, 0, 0.3, 0, 1, 0.4), 100, 100],
+      [identity(), motionAbout(1023.5, 767.5, { rotationDeg: 0.3 }), 2048, 1536],
+      [motionAbout(10, 300, { scale: 1.02, dx: 3 }), identity(), 351, 306],
+      [affine(1.01, 0.02, -4, -0.015, 0.99, 7), affine(0.98, 0, 2, 0.01, 1.03, -1), 384, 288],
+      [identity(), motionAbout(191.5, 191.5, { scale: 1 + 1e-9 }), 384, 384],
+      [affine(1, 0, 5, 0, 1, 5), affine(1, 0, 5, 0, 1, 5), 64, 48],
+    ];
+    for (const [a, b, w, h] of cases) {
+      const expected = sampled(a, b, w, h);
+      expect(Math.abs(rmsDifference(a, b, w, h) - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, expected));
+      expect(Math.abs(rmsDifference(a, b, w, h, 4) - sampled(a, b, w, h, 4))).toBeLessThanOrEqual(1e-12 * Math.max(1, expected));
+    }
+  });
+});

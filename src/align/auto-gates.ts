@@ -91,17 +91,31 @@ export interface ShareSampling {
  * @example sharesOfSharpest(Float32Array.of(1, 3), Int32Array.of(0, 1), 2) // [0.25, 0.75]
  */
 export function sharesOfSharpest(best: Float32Array, which: Int32Array, planeCount: number, sampling?: ShareSampling): number[] {
+  return sharesFromSums(shareSums(best, which, planeCount, sampling), planeCount);
+}
+
+/**
+ * The sums behind {@link sharesOfSharpest}: per plane, four partial sums of the sharpest plane's
+ * focus value (clamped at 0), sample j into partial j mod 4. The CPU engine's WebAssembly twin
+ * (src/cpu/fast/assembly/shares.ts) gives the same bits.
+ */
+export function shareSums(best: Float32Array, which: Int32Array, planeCount: number, sampling?: ShareSampling): Float64Array {
   const { width, height, stride, step } = sampling ?? { width: best.length, height: 1, stride: best.length, step: 1 };
   const m = Math.ceil((width * height) / step);
-  // Four partial sums per plane (sample j into partial j mod 4): consecutive samples, mostly of one
-  // plane, then add into different slots instead of waiting on each other (~4x faster). Typed
-  // arrays only, one shape for every caller, so the loop stays monomorphic.
+  // Four partial sums per plane: consecutive samples, mostly of one plane, then add into different
+  // slots instead of waiting on each other (~4x faster). Typed arrays only, one shape for every
+  // caller, so the loop stays monomorphic.
   const sums = new Float64Array(4 * planeCount);
   for (let j = 0, x = 0, y = 0; j < m; j++) {
     const o = y * stride + x;
     sums[4 * which[o] + (j & 3)] += Math.max(best[o], 0);
     for (x += step; x >= width; x -= width) y++;
   }
+  return sums;
+}
+
+/** Each plane's share from {@link shareSums}' partial sums (equal shares when they are all 0). */
+export function sharesFromSums(sums: Float64Array, planeCount: number): number[] {
   const perPlane = Array.from({ length: planeCount }, (_, z) => sums[4 * z] + sums[4 * z + 1] + (sums[4 * z + 2] + sums[4 * z + 3]));
   const total = perPlane.reduce((sum, s) => sum + s, 0);
   return perPlane.map((s) => (total > 0 ? s / total : 1 / planeCount));

@@ -11,7 +11,7 @@ import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
 import { smoothingTaps } from '../smooth.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
-import { SHARE_STEP, sharesOfSharpest } from '../../align/auto-gates.js';
+import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
 import type { GlanceSums } from '../../align/glance.js';
 import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
@@ -49,11 +49,14 @@ function unstride(buffer: ArrayBuffer, at: number, width: number, height: number
   return out;
 }
 
-/** planeShares of the planes just measured, read in place from the sweep's running max and argmax (every SHARE_STEP-th pixel). */
-function sharesFromSweep(k: FastKernels, at: FastLayout, width: number, height: number, planeCount: number): number[] {
-  const fMax = new Float32Array(k.memory.buffer, at.fMax, at.stride * height);
-  const argmax = new Int32Array(k.memory.buffer, at.argmax, at.stride * height);
-  return sharesOfSharpest(fMax, argmax, planeCount, { width, height, stride: at.stride, step: SHARE_STEP });
+/**
+ * planeShares of the planes just measured, from the sweep's running max and argmax where they lie
+ * (every SHARE_STEP-th pixel), summed in WebAssembly: the same bits as sharesOfSharpest.
+ * @internal exported for its test
+ */
+export function sharesFromSweep(k: FastKernels, at: FastLayout, width: number, height: number, planeCount: number): number[] {
+  k.shareSums(at.fMax, at.argmax, width, height, at.stride, SHARE_STEP, planeCount, at.shares);
+  return sharesFromSums(new Float64Array(k.memory.buffer, at.shares, 4 * planeCount), planeCount);
 }
 
 /**

@@ -14,6 +14,7 @@ export interface FastKernels {
   configureBlocks(factor: number, acc: number): void;
   measurePlane(z: number, keep: number, blocks: number): void;
   glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;
+  shareSums(best: number, which: number, width: number, height: number, stride: number, step: number, planeCount: number, out: number): void;
   finishDepth(tau: number, fitEps: number, maxDelta: number): void;
   smooth(taps: number, minWeight: number): void;
   copyDepth(): void;
@@ -95,6 +96,8 @@ export interface FastLayout {
   blocks: number;
   /** auto's glance: room for two preview planes and the 36 f64 sums (see glanceSums). */
   glance: number;
+  /** auto's plane shares: four f64 partial sums per plane (see shareSums). */
+  shares: number;
 }
 
 let layout: FastLayout | undefined;
@@ -210,9 +213,10 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const blockAcc = take(stride * 4);
   const blocks = take(planeCount * blockCount * 4);
   const glance = take(2 * blockCount * 4 + 36 * 8);
+  const shares = take(planeCount * 32);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares };
   return layout;
 }

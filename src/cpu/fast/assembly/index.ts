@@ -933,6 +933,9 @@ export { warpSeparable } from './warp';
 // auto's glance: the normal equations' sums of one preview pair (its own file; src/align/glance.ts).
 export { glanceSums } from './glance';
 
+// auto's plane shares: the partial sums of sharesOfSharpest (its own file; src/align/auto-gates.ts).
+export { shareSums } from './shares';
+
 // ---------------------------------------------------------------------------------------------
 // Alignment's estimate loops (blur, luma block means, Gauss-Newton sums), run on an instance of their own (src/cpu/fast/align.ts).
 export * from './align';
