@@ -30,6 +30,7 @@ function countingRunner(module = pathToFileURL(BUNDLE).href): { runner: SideRunn
       if (!started) return undefined;
       starts++;
       return {
+        registered: () => started.registered(),
         wait(onProgress) {
           const result = started.wait(onProgress);
           if (result) replies++;

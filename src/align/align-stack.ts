@@ -14,7 +14,7 @@ import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/w
 import type { MotionModel, RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, sideRunner, skipOneRegistration, type MotionGate, type SideJob, type SkipMeasurement } from './side.js';
+import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, sideRunner, skipOneRegistration, type MotionGate, type RunningSide, type SideJob, type SkipMeasurement } from './side.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
@@ -413,13 +413,15 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   const total = (Z - 1) + (skipOne ? Math.max(0, Z - 2) : 0);
   let [here, there] = [0, 0];
   const progress = () => reportAlignProgress(Math.min(here + there, total), total);
+  let remote: RunningSide | undefined;
   const registered = () => {
     here++;
+    there = remote?.registered() ?? there;
     progress();
   };
   const sidePixels = (planes: number[]) => planes.reduce((sum, z) => sum + pyramids[z].levels[0].width * pyramids[z].levels[0].height, 0);
   const runner = sideRunner();
-  const remote = runner && lower.length > 0 && Math.min(sidePixels(upper), sidePixels(lower)) >= runner.minSidePixels ? runner.start({ ...job(lower), pyramids: pyramids.map((p, z) => (z <= reference ? p : undefined)) }) : undefined;
+  remote = runner && lower.length > 0 && Math.min(sidePixels(upper), sidePixels(lower)) >= runner.minSidePixels ? runner.start({ ...job(lower), pyramids: pyramids.map((p, z) => (z <= reference ? p : undefined)) }) : undefined;
   const sides = [estimateSide(job(upper), registered)];
   sides.push(
     remote?.wait((done) => {

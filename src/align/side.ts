@@ -205,7 +205,14 @@ function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registratio
 export interface SideRunner {
   /** Sides with fewer pixels of pyramid base than this stay on the caller's thread (the runner's start-up would cost more). */
   readonly minSidePixels: number;
-  start(job: SideJob): { wait(onProgress: (done: number) => void): SideResult | undefined } | undefined;
+  start(job: SideJob): RunningSide | undefined;
+}
+
+/** A side being estimated elsewhere. */
+export interface RunningSide {
+  /** The registrations it has finished so far (without waiting). */
+  registered(): number;
+  wait(onProgress: (done: number) => void): SideResult | undefined;
 }
 
 const runners = registered<SideRunner>();

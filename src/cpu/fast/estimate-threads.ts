@@ -92,6 +92,7 @@ export function sideThreadRunner(options: { module?: string } = {}): SideRunner 
       // take events): never an unhandled 'error' event.
       worker.on('error', () => undefined);
       return {
+        registered: () => Atomics.load(flags, REGISTERED),
         wait(onProgress) {
           let seen = 0;
           let since = performance.now();
