@@ -18,9 +18,3 @@ export { openGpuRuntime, useGpuRuntime, GPU_RUNTIMES } from './runtimes.js';
 export type { GpuRuntimeName, OpenedRuntime } from './runtimes.js';
 export { createNodeWebGpuBackend, probeNodeWebGpu } from './gpu/node-runtime.js';
 export * from './batch/index.js';
-import { useEstimateThreads } from './cpu/fast/estimate-threads.js';
-export { useEstimateThreads };
-
-// A single stack's alignment estimate registers the planes below its reference on a second core
-// (same results; see src/cpu/fast/estimate-threads.ts). useEstimateThreads(false) turns it off.
-useEstimateThreads();

@@ -14,7 +14,7 @@ import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/w
 import type { MotionModel, RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
 import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, sideRunner, skipOneRegistration, type MotionGate, type RunningSide, type SideJob, type SkipMeasurement } from './side.js';
+import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, skipOneRegistration, type MotionGate, type SideJob, type SkipMeasurement } from './side.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
@@ -401,8 +401,7 @@ export const MAX_SKIP_MISFIT = 400;
 /**
  * Registers each plane to its neighbour towards the reference and chains the transforms outwards;
  * with `skipOne`, then refines them against the skip-one registrations too. The two sides of the
- * reference are independent (side.ts): the lower one runs on the registered side runner when there
- * is one and the work is worth a thread, with the same result.
+ * reference are independent (side.ts) and are joined here.
  */
 function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, options: ChainOptions = {}): Chain {
   const Z = pyramids.length;
@@ -411,24 +410,9 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
   const job = (planes: number[]): SideJob => ({ pyramids, reference, planes, model, registration, skipOne, names, ...(options.gate ? { gate: options.gate } : {}) });
   const [upper, lower] = [outwards(Z, reference).filter((z) => z > reference), outwards(Z, reference).filter((z) => z < reference)];
   const total = (Z - 1) + (skipOne ? Math.max(0, Z - 2) : 0);
-  let [here, there] = [0, 0];
-  const progress = () => reportAlignProgress(Math.min(here + there, total), total);
-  let remote: RunningSide | undefined;
-  const registered = () => {
-    here++;
-    there = remote?.registered() ?? there;
-    progress();
-  };
-  const sidePixels = (planes: number[]) => planes.reduce((sum, z) => sum + pyramids[z].levels[0].width * pyramids[z].levels[0].height, 0);
-  const runner = sideRunner();
-  remote = runner && lower.length > 0 && Math.min(sidePixels(upper), sidePixels(lower)) >= runner.minSidePixels ? runner.start({ ...job(lower), pyramids: pyramids.map((p, z) => (z <= reference ? p : undefined)) }) : undefined;
-  const sides = [estimateSide(job(upper), registered)];
-  sides.push(
-    remote?.wait((done) => {
-      there = done;
-      progress();
-    }) ?? estimateSide(job(lower), registered),
-  );
+  let done = 0;
+  const registered = () => reportAlignProgress(++done, total);
+  const sides = [estimateSide(job(upper), registered), estimateSide(job(lower), registered)];
   const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
   const defocus = new Array<number>(Z).fill(0);
   chain.transforms[reference] = identity();

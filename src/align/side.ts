@@ -1,13 +1,10 @@
 /**
  * One side of the registration chain: the planes on one side of the reference plane, each registered
  * to its neighbour towards the reference and chained outwards, and (with skip-one registrations) the
- * pairs two apart whose planes both lie on that side. A side needs nothing from the other one, so
- * the two sides can run at once: on a second thread where one is registered ({@link useSideRunner};
- * in Node the package registers a worker thread), and estimateChain (align-stack.ts) joins them.
- * Every registration is a pure function of its two pyramids and its starting point, so a side
- * computed on a worker gives the same bits as on the main thread.
+ * pairs two apart whose planes both lie on that side. A side needs nothing from the other one;
+ * estimateChain (align-stack.ts) registers both and joins them (the skip-one pair across the
+ * reference and the joint fit need both).
  */
-import { registered } from '../core/registered.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE } from './auto-gates.js';
 import { towardsReference } from './chain.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
@@ -31,7 +28,6 @@ export const MIN_TEXTURE = 1.5e-3;
  * neighbour's transform, status below-threshold): `significant`, displacement above
  * AUTO_SIGNIFICANCE standard errors (auto's quick look); `reliable`, that and a standard error of at
  * most AUTO_MAX_UNCERTAINTY_PX (auto's full estimate). Without a gate every registration counts.
- * A name rather than a function, so that a side's job can cross to a worker thread.
  */
 export type MotionGate = 'significant' | 'reliable';
 
@@ -40,7 +36,7 @@ function countsAsMotion(gate: MotionGate, displacementPx: number, uncertaintyPx:
   return gate === 'significant' ? significant : uncertaintyPx <= AUTO_MAX_UNCERTAINTY_PX && significant;
 }
 
-/** What one side of the chain is given: plain data, so that it can be sent to a worker thread. */
+/** What one side of the chain is given. */
 export interface SideJob {
   /** Per plane of the stack; only the side's planes and the reference's are needed (others may be undefined). */
   pyramids: readonly (Pyramid | undefined)[];
@@ -194,39 +190,4 @@ function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registratio
   if (parts.anisotropy > L.maxAnisotropy) return checked(`implausible shear ${parts.anisotropy.toFixed(3)}`);
   if (shift > L.maxShiftFraction * Math.min(a0.width, a0.height)) return checked(`implausible shift ${shift.toFixed(1)} px`);
   return checked();
-}
-
-/**
- * Runs a side somewhere else (a worker thread) while the caller computes the other one.
- * `start` returns undefined when it cannot take the job; `wait` blocks until the side is done
- * (calling `onProgress` with the registrations it has finished so far) and returns undefined when
- * it failed, so that the caller computes the side itself.
- */
-export interface SideRunner {
-  /** Sides with fewer pixels of pyramid base than this stay on the caller's thread (the runner's start-up would cost more). */
-  readonly minSidePixels: number;
-  start(job: SideJob): RunningSide | undefined;
-}
-
-/** A side being estimated elsewhere. */
-export interface RunningSide {
-  /** The registrations it has finished so far (without waiting). */
-  registered(): number;
-  wait(onProgress: (done: number) => void): SideResult | undefined;
-}
-
-const runners = registered<SideRunner>();
-
-/**
- * Registers (or, with undefined, removes) where the second side of a chain runs; returns the one
- * registered before. Node's package entry registers a worker thread (src/cpu/fast/estimate-threads.ts).
- * @example const before = useSideRunner(undefined); // estimate both sides on this thread
- */
-export function useSideRunner(runner: SideRunner | undefined): SideRunner | undefined {
-  return runners.use(runner);
-}
-
-/** The registered side runner, if any. */
-export function sideRunner(): SideRunner | undefined {
-  return runners.get();
 }

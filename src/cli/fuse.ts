@@ -16,7 +16,6 @@ import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
-import { useEstimateThreads } from '../cpu/fast/estimate-threads.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
 
@@ -271,8 +270,6 @@ async function run(argv: string[]): Promise<number> {
   const loaded = performance.now();
   // Long alignments show how far they are, per registered plane, on a terminal only.
   const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';
-  // One stack: its alignment estimate may use a second core (the batch fuses stacks on its own threads).
-  useEstimateThreads();
   if (progress) setAlignProgress((done, total) => process.stderr.write(`\r  aligning: ${done}/${total} registrations${done === total ? '\n' : ''}`));
   const result = await fuseWithRuntime(stack, fuseOptions, runtime, fallback, onWarning).finally(() => setAlignProgress(undefined));
   result.meta ??= stack.meta;
