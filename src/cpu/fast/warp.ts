@@ -72,3 +72,33 @@ export function separableWarp(): SeparableWarp {
     }
   };
 }
+
+/**
+ * Warps a plane like warpPlane (src/image/warp.ts: the 2-D Lanczos-3 kernel), in WebAssembly, to
+ * the same bytes (src/cpu/fast/assembly/warp2d.ts); the output comes back as a fresh array.
+ * @example const aligned = warpPlane2dWasm(fastKernels()!, view, t, 384, 384); // equals warpPlane(view, t, 384, 384)
+ */
+export function warpPlane2dWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
+  const { take } = heapLayout(k);
+  const dst = take(dstWidth * dstHeight * 4);
+  warp2dInto(k, plane, transform, dstWidth, dstHeight, dst, take(0));
+  return new Uint8Array(k.memory.buffer).slice(dst, dst + dstWidth * dstHeight * 4);
+}
+
+/**
+ * The WebAssembly 2-D warp with its output written into the module's memory at `dst` (dstWidth *
+ * dstHeight * 4 bytes) and the source plane copied to `scratch` on (not overlapping `dst`), like
+ * {@link warpSeparableInto}; a RangeError when the memory cannot grow that far.
+ * @example warp2dInto(k, view, t, 384, 384, layout.planes + z * 384 * 384 * 4, layout.scratch);
+ */
+export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number): void {
+  const { rgba, width, height, stride } = plane;
+  const bytes = ((height - 1) * stride + width) * 4;
+  const { take, end } = layoutFrom(scratch);
+  const weights = take(12 * 8);
+  const src = take(bytes);
+  growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
+  new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), src);
+  const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
+  k.warp2d(src, width, height, stride, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0, weights);
+}
