@@ -87,7 +87,8 @@ export function warpPlane2dWasm(k: FastKernels, plane: PlaneView, transform: Flo
 
 /**
  * The WebAssembly 2-D warp with its output written into the module's memory at `dst` (dstWidth *
- * dstHeight * 4 bytes) and the source plane copied to `scratch` on (not overlapping `dst`), like
+ * dstHeight * 4 bytes) and the source plane copied to `scratch` on, then widened to f64 after it
+ * (32 bytes a pixel; neither overlapping `dst`), like
  * {@link warpSeparableInto}; a RangeError when the memory cannot grow that far.
  * @example warp2dInto(k, view, t, 384, 384, layout.planes + z * 384 * 384 * 4, layout.scratch);
  */
@@ -97,8 +98,9 @@ export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64A
   const { take, end } = layoutFrom(scratch);
   const weights = take(12 * 8);
   const src = take(bytes);
+  const wide = take(width * height * 32);
   growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
   new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), src);
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
-  k.warp2d(src, width, height, stride, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0, weights);
+  k.warp2d(src, width, height, stride, wide, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0, weights);
 }

@@ -2,47 +2,59 @@
 // matches), bit for bit: the same f64 operations in the same order (lanczos3Weights' polynomials
 // and divisions, the clamps, the taps summed along x within each of the six rows, then along y).
 // WebAssembly has no fused multiply-add and f64 arithmetic is IEEE, so the same order rounds alike.
-// SIMD only across channels: (r, g) and (b, a) in two f64x2, each lane the reference's sequence for
-// its channel (an opaque plane's alpha is summed too, then ignored: it writes 255, as warpPlane does).
+// SIMD only where every lane runs the reference's own sequence: the x and y weights of a pixel side
+// by side in f64x2 (one polynomial pair and one set of divisions for both), and the channels (r, g)
+// and (b, a) in two f64x2 (an opaque plane's alpha is summed too, then ignored: it writes 255, as
+// warpPlane does). The plane is widened to f64 once (exact), so a tap is two loads.
 //
 // Memory (laid out by src/cpu/fast/warp.ts, nothing allocated here):
 // - src: the plane, RGBA8 rows of `stride` pixels, the top-left width x height valid.
-// - weights: 12 f64, the six x weights then the six y weights of the current pixel.
+// - wide: the same pixels as f64 (r, g, b, a), 32 bytes each, rows of `width` pixels.
+// - weights: 6 f64x2, tap k's (x weight, y weight) of the current pixel.
 // - dst: the output, RGBA8, dstWidth x dstHeight.
 
 const ROOT3_2: f64 = Math.sqrt(3.0) / 2.0;
 const THIRD_PI: f64 = Math.PI / 3.0;
 
-/** lanczos3Weights(t) into the six f64 at w (sinCos' Taylor polynomials, then normalised to sum 1). */
-function lanczos3(t: f64, w: usize): void {
-  if (t < 1e-6) {
-    store<f64>(w, 0);
-    store<f64>(w, 0, 8);
-    store<f64>(w, 1, 16);
-    store<f64>(w, 0, 24);
-    store<f64>(w, 0, 32);
-    store<f64>(w, 0, 40);
-    return;
-  }
-  const x = THIRD_PI * t;
-  const x2 = x * x;
-  const a = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0)))));
-  const b = 1.0 + x2 * (-1.0 / 2.0 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0)))));
-  const ha = 0.5 * a;
-  const hb = ROOT3_2 * b;
-  const w0 = (hb - ha) / ((t + 2) * (t + 2));
-  const w1 = -(ha + hb) / ((t + 1) * (t + 1));
-  const w2 = a / (t * t);
-  const w3 = -(ha - hb) / ((t - 1) * (t - 1));
-  const w4 = -(ha + hb) / ((t - 2) * (t - 2));
-  const w5 = a / ((t - 3) * (t - 3));
-  const sum = w0 + w1 + w2 + w3 + w4 + w5;
-  store<f64>(w, w0 / sum);
-  store<f64>(w, w1 / sum, 8);
-  store<f64>(w, w2 / sum, 16);
-  store<f64>(w, w3 / sum, 24);
-  store<f64>(w, w4 / sum, 32);
-  store<f64>(w, w5 / sum, 40);
+/** c + x2 * rest, lane by lane (the polynomials' Horner step). */
+@inline
+function horner(c: f64, x2: v128, rest: v128): v128 {
+  return f64x2.add(f64x2.splat(c), f64x2.mul(x2, rest));
+}
+
+/** w / (d * d), lane by lane. */
+@inline
+function over(w: v128, d: v128): v128 {
+  return f64x2.div(w, f64x2.mul(d, d));
+}
+
+/**
+ * lanczos3Weights of both lanes of t (the x and the y fraction) into six f64x2 at w: sinCos'
+ * Taylor polynomials, the six divisions, the normalisation, and the t < 1e-6 case (0 0 1 0 0 0)
+ * selected per lane.
+ */
+function lanczos3Pair(t: v128, w: usize): void {
+  const x = f64x2.mul(f64x2.splat(THIRD_PI), t);
+  const x2 = f64x2.mul(x, x);
+  const a = f64x2.mul(x, horner(1.0, x2, horner(-1.0 / 6.0, x2, horner(1.0 / 120.0, x2, horner(-1.0 / 5040.0, x2, f64x2.splat(1.0 / 362880.0))))));
+  const b = horner(1.0, x2, horner(-1.0 / 2.0, x2, horner(1.0 / 24.0, x2, horner(-1.0 / 720.0, x2, horner(1.0 / 40320.0, x2, f64x2.splat(-1.0 / 3628800.0))))));
+  const ha = f64x2.mul(f64x2.splat(0.5), a);
+  const hb = f64x2.mul(f64x2.splat(ROOT3_2), b);
+  const w0 = over(f64x2.sub(hb, ha), f64x2.add(t, f64x2.splat(2)));
+  const w1 = over(f64x2.neg(f64x2.add(ha, hb)), f64x2.add(t, f64x2.splat(1)));
+  const w2 = over(a, t);
+  const w3 = over(f64x2.neg(f64x2.sub(ha, hb)), f64x2.sub(t, f64x2.splat(1)));
+  const w4 = over(f64x2.neg(f64x2.add(ha, hb)), f64x2.sub(t, f64x2.splat(2)));
+  const w5 = over(a, f64x2.sub(t, f64x2.splat(3)));
+  const sum = f64x2.add(f64x2.add(f64x2.add(f64x2.add(f64x2.add(w0, w1), w2), w3), w4), w5);
+  const small = f64x2.lt(t, f64x2.splat(1e-6));
+  const zero = f64x2.splat(0);
+  v128.store(w, v128.bitselect(zero, f64x2.div(w0, sum), small));
+  v128.store(w, v128.bitselect(zero, f64x2.div(w1, sum), small), 16);
+  v128.store(w, v128.bitselect(f64x2.splat(1), f64x2.div(w2, sum), small), 32);
+  v128.store(w, v128.bitselect(zero, f64x2.div(w3, sum), small), 48);
+  v128.store(w, v128.bitselect(zero, f64x2.div(w4, sum), small), 64);
+  v128.store(w, v128.bitselect(zero, f64x2.div(w5, sum), small), 80);
 }
 
 /** Byte offset of clamp(i, 0, last) times `scale`. */
@@ -51,44 +63,38 @@ function clamped(i: i32, last: i32, scale: i32): usize {
   return <usize>((i < 0 ? 0 : i > last ? last : i) * scale);
 }
 
-/** (r, g) of a pixel widened to i32x4, as f64x2. */
-@inline
-function lowPair(q: v128): v128 {
-  return f64x2.convert_low_i32x4_u(q);
-}
-
-/** (b, a) of a pixel widened to i32x4, as f64x2. */
-@inline
-function highPair(q: v128): v128 {
-  return f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 0, 1));
-}
-
-/** The RGBA8 pixel at p as i32x4. */
-@inline
-function widen(p: usize): v128 {
-  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
-}
-
 /** floor(min(max(s, 0), 255) + 0.5), warpPlane's rounding of one channel. */
 @inline
 function toByte(s: f64): u8 {
   return <u8>(<i32>Math.floor(Math.min(Math.max(s, 0), 255) + 0.5));
 }
 
+/** The plane at src (rows of `stride` pixels) as f64 pixels at wide (rows of `width`). */
+function widen(src: usize, wide: usize, width: i32, height: i32, stride: i32): void {
+  let out = wide;
+  for (let y = 0; y < height; y++) {
+    const row = src + (<usize>(y * stride) << 2);
+    for (let x = 0; x < width; x++, out += 32) {
+      const q = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row + (<usize>x << 2))));
+      v128.store(out, f64x2.convert_low_i32x4_u(q));
+      v128.store(out, f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 0, 1)), 16);
+    }
+  }
+}
+
 /**
  * Warps the plane at `src` into dstWidth x dstHeight at `dst` through u = a x + b y + c,
  * v = d x + e y + f, exactly as warpPlane does. opaque != 0 writes alpha 255 (the plane's valid
- * alpha is all 255). `weights`: 96 bytes of scratch.
+ * alpha is all 255). `wide`: width * height * 32 bytes; `weights`: 96 bytes.
  */
 export function warp2d(
-  src: usize, width: i32, height: i32, stride: i32, dst: usize, dstWidth: i32, dstHeight: i32,
+  src: usize, width: i32, height: i32, stride: i32, wide: usize, dst: usize, dstWidth: i32, dstHeight: i32,
   a: f64, d: f64, b: f64, e: f64, c: f64, f: f64, opaque: i32, weights: usize,
 ): void {
+  widen(src, wide, width, height, stride);
   const maxU = <f64>(width - 1);
   const maxV = <f64>(height - 1);
-  const wx = weights;
-  const wy = weights + 48;
-  const rowBytes = stride << 2;
+  const rowBytes = width << 5;
   const zero = f64x2.splat(0);
   let out = dst;
   for (let y = 0; y < dstHeight; y++) {
@@ -99,46 +105,39 @@ export function warp2d(
       const vc = Math.min(Math.max(v, 0), maxV);
       const fx = Math.floor(uc);
       const fy = Math.floor(vc);
-      lanczos3(uc - fx, wx);
-      lanczos3(vc - fy, wy);
+      lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), weights);
       const x0 = <i32>fx - 2;
       const y0 = <i32>fy - 2;
-      const c0 = clamped(x0, width - 1, 4);
-      const c1 = clamped(x0 + 1, width - 1, 4);
-      const c2 = clamped(x0 + 2, width - 1, 4);
-      const c3 = clamped(x0 + 3, width - 1, 4);
-      const c4 = clamped(x0 + 4, width - 1, 4);
-      const c5 = clamped(x0 + 5, width - 1, 4);
-      const w0 = v128.load64_splat(wx);
-      const w1 = v128.load64_splat(wx + 8);
-      const w2 = v128.load64_splat(wx + 16);
-      const w3 = v128.load64_splat(wx + 24);
-      const w4 = v128.load64_splat(wx + 32);
-      const w5 = v128.load64_splat(wx + 40);
+      const c0 = clamped(x0, width - 1, 32);
+      const c1 = clamped(x0 + 1, width - 1, 32);
+      const c2 = clamped(x0 + 2, width - 1, 32);
+      const c3 = clamped(x0 + 3, width - 1, 32);
+      const c4 = clamped(x0 + 4, width - 1, 32);
+      const c5 = clamped(x0 + 5, width - 1, 32);
+      const w0 = v128.load64_splat(weights);
+      const w1 = v128.load64_splat(weights + 16);
+      const w2 = v128.load64_splat(weights + 32);
+      const w3 = v128.load64_splat(weights + 48);
+      const w4 = v128.load64_splat(weights + 64);
+      const w5 = v128.load64_splat(weights + 80);
       let s01 = zero;
       let s23 = zero;
       for (let j = 0; j < 6; j++) {
-        const r = src + clamped(y0 + j, height - 1, rowBytes);
+        const r = wide + clamped(y0 + j, height - 1, rowBytes);
         // 0 + w0 p0 + w1 p1 + ... + w5 p5, left to right, as warpPlane writes it.
-        let q = widen(r + c0);
-        let h01 = f64x2.add(zero, f64x2.mul(w0, lowPair(q)));
-        let h23 = f64x2.add(zero, f64x2.mul(w0, highPair(q)));
-        q = widen(r + c1);
-        h01 = f64x2.add(h01, f64x2.mul(w1, lowPair(q)));
-        h23 = f64x2.add(h23, f64x2.mul(w1, highPair(q)));
-        q = widen(r + c2);
-        h01 = f64x2.add(h01, f64x2.mul(w2, lowPair(q)));
-        h23 = f64x2.add(h23, f64x2.mul(w2, highPair(q)));
-        q = widen(r + c3);
-        h01 = f64x2.add(h01, f64x2.mul(w3, lowPair(q)));
-        h23 = f64x2.add(h23, f64x2.mul(w3, highPair(q)));
-        q = widen(r + c4);
-        h01 = f64x2.add(h01, f64x2.mul(w4, lowPair(q)));
-        h23 = f64x2.add(h23, f64x2.mul(w4, highPair(q)));
-        q = widen(r + c5);
-        h01 = f64x2.add(h01, f64x2.mul(w5, lowPair(q)));
-        h23 = f64x2.add(h23, f64x2.mul(w5, highPair(q)));
-        const wj = v128.load64_splat(wy + (<usize>j << 3));
+        let h01 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0)));
+        let h23 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0, 16)));
+        h01 = f64x2.add(h01, f64x2.mul(w1, v128.load(r + c1)));
+        h23 = f64x2.add(h23, f64x2.mul(w1, v128.load(r + c1, 16)));
+        h01 = f64x2.add(h01, f64x2.mul(w2, v128.load(r + c2)));
+        h23 = f64x2.add(h23, f64x2.mul(w2, v128.load(r + c2, 16)));
+        h01 = f64x2.add(h01, f64x2.mul(w3, v128.load(r + c3)));
+        h23 = f64x2.add(h23, f64x2.mul(w3, v128.load(r + c3, 16)));
+        h01 = f64x2.add(h01, f64x2.mul(w4, v128.load(r + c4)));
+        h23 = f64x2.add(h23, f64x2.mul(w4, v128.load(r + c4, 16)));
+        h01 = f64x2.add(h01, f64x2.mul(w5, v128.load(r + c5)));
+        h23 = f64x2.add(h23, f64x2.mul(w5, v128.load(r + c5, 16)));
+        const wj = v128.load64_splat(weights + (<usize>j << 4) + 8);
         s01 = f64x2.add(s01, f64x2.mul(wj, h01));
         s23 = f64x2.add(s23, f64x2.mul(wj, h23));
       }
