@@ -69,82 +69,87 @@ function toByte(s: f64): u8 {
   return <u8>(<i32>Math.floor(Math.min(Math.max(s, 0), 255) + 0.5));
 }
 
-/** The plane at src (rows of `stride` pixels) as f64 pixels at wide (rows of `width`). */
-function widen(src: usize, wide: usize, width: i32, height: i32, stride: i32): void {
-  let out = wide;
-  for (let y = 0; y < height; y++) {
-    const row = src + (<usize>(y * stride) << 2);
-    for (let x = 0; x < width; x++, out += 32) {
-      const q = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row + (<usize>x << 2))));
-      v128.store(out, f64x2.convert_low_i32x4_u(q));
-      v128.store(out, f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 0, 1)), 16);
+/**
+ * One row of the plane as f64 pixels (r, g, b, a) at `out`. Called per row, like everything with a
+ * loop here: V8 moves a function to its optimised tier between calls, never inside a running loop,
+ * so a single call warping a whole plane would run on the baseline compiler's code throughout.
+ */
+function widenRow(row: usize, out: usize, width: i32): void {
+  for (let x = 0; x < width; x++, out += 32) {
+    const q = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row + (<usize>x << 2))));
+    v128.store(out, f64x2.convert_low_i32x4_u(q));
+    v128.store(out, f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 0, 1)), 16);
+  }
+}
+
+/** Output row y of warp2d at `out`: u = a x + by + c, v = d x + ey + f, with by = b y and ey = e y. */
+function warpRow(wide: usize, width: i32, height: i32, out: usize, dstWidth: i32, a: f64, d: f64, by: f64, c: f64, ey: f64, f: f64, weights: usize): void {
+  const maxU = <f64>(width - 1);
+  const maxV = <f64>(height - 1);
+  const rowBytes = width << 5;
+  const zero = f64x2.splat(0);
+  for (let x = 0; x < dstWidth; x++, out += 4) {
+    const u = a * <f64>x + by + c;
+    const v = d * <f64>x + ey + f;
+    const uc = Math.min(Math.max(u, 0), maxU);
+    const vc = Math.min(Math.max(v, 0), maxV);
+    const fx = Math.floor(uc);
+    const fy = Math.floor(vc);
+    lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), weights);
+    const x0 = <i32>fx - 2;
+    const y0 = <i32>fy - 2;
+    const c0 = clamped(x0, width - 1, 32);
+    const c1 = clamped(x0 + 1, width - 1, 32);
+    const c2 = clamped(x0 + 2, width - 1, 32);
+    const c3 = clamped(x0 + 3, width - 1, 32);
+    const c4 = clamped(x0 + 4, width - 1, 32);
+    const c5 = clamped(x0 + 5, width - 1, 32);
+    const w0 = v128.load64_splat(weights);
+    const w1 = v128.load64_splat(weights + 16);
+    const w2 = v128.load64_splat(weights + 32);
+    const w3 = v128.load64_splat(weights + 48);
+    const w4 = v128.load64_splat(weights + 64);
+    const w5 = v128.load64_splat(weights + 80);
+    let s01 = zero;
+    let s23 = zero;
+    for (let j = 0; j < 6; j++) {
+      const r = wide + clamped(y0 + j, height - 1, rowBytes);
+      // 0 + w0 p0 + w1 p1 + ... + w5 p5, left to right, as warpPlane writes it.
+      let h01 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0)));
+      let h23 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0, 16)));
+      h01 = f64x2.add(h01, f64x2.mul(w1, v128.load(r + c1)));
+      h23 = f64x2.add(h23, f64x2.mul(w1, v128.load(r + c1, 16)));
+      h01 = f64x2.add(h01, f64x2.mul(w2, v128.load(r + c2)));
+      h23 = f64x2.add(h23, f64x2.mul(w2, v128.load(r + c2, 16)));
+      h01 = f64x2.add(h01, f64x2.mul(w3, v128.load(r + c3)));
+      h23 = f64x2.add(h23, f64x2.mul(w3, v128.load(r + c3, 16)));
+      h01 = f64x2.add(h01, f64x2.mul(w4, v128.load(r + c4)));
+      h23 = f64x2.add(h23, f64x2.mul(w4, v128.load(r + c4, 16)));
+      h01 = f64x2.add(h01, f64x2.mul(w5, v128.load(r + c5)));
+      h23 = f64x2.add(h23, f64x2.mul(w5, v128.load(r + c5, 16)));
+      const wj = v128.load64_splat(weights + (<usize>j << 4) + 8);
+      s01 = f64x2.add(s01, f64x2.mul(wj, h01));
+      s23 = f64x2.add(s23, f64x2.mul(wj, h23));
     }
+    store<u8>(out, toByte(f64x2.extract_lane(s01, 0)));
+    store<u8>(out, toByte(f64x2.extract_lane(s01, 1)), 1);
+    store<u8>(out, toByte(f64x2.extract_lane(s23, 0)), 2);
+    store<u8>(out, toByte(f64x2.extract_lane(s23, 1)), 3);
   }
 }
 
 /**
  * Warps the plane at `src` into dstWidth x dstHeight at `dst` through u = a x + b y + c,
  * v = d x + e y + f, exactly as warpPlane does. opaque != 0 writes alpha 255 (the plane's valid
- * alpha is all 255). `wide`: width * height * 32 bytes; `weights`: 96 bytes.
+ * alpha is all 255: its sums are ignored). `wide`: width * height * 32 bytes; `weights`: 96 bytes.
  */
 export function warp2d(
   src: usize, width: i32, height: i32, stride: i32, wide: usize, dst: usize, dstWidth: i32, dstHeight: i32,
   a: f64, d: f64, b: f64, e: f64, c: f64, f: f64, opaque: i32, weights: usize,
 ): void {
-  widen(src, wide, width, height, stride);
-  const maxU = <f64>(width - 1);
-  const maxV = <f64>(height - 1);
-  const rowBytes = width << 5;
-  const zero = f64x2.splat(0);
-  let out = dst;
+  for (let y = 0; y < height; y++) widenRow(src + (<usize>(y * stride) << 2), wide + (<usize>(y * width) << 5), width);
   for (let y = 0; y < dstHeight; y++) {
-    for (let x = 0; x < dstWidth; x++, out += 4) {
-      const u = a * <f64>x + b * <f64>y + c;
-      const v = d * <f64>x + e * <f64>y + f;
-      const uc = Math.min(Math.max(u, 0), maxU);
-      const vc = Math.min(Math.max(v, 0), maxV);
-      const fx = Math.floor(uc);
-      const fy = Math.floor(vc);
-      lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), weights);
-      const x0 = <i32>fx - 2;
-      const y0 = <i32>fy - 2;
-      const c0 = clamped(x0, width - 1, 32);
-      const c1 = clamped(x0 + 1, width - 1, 32);
-      const c2 = clamped(x0 + 2, width - 1, 32);
-      const c3 = clamped(x0 + 3, width - 1, 32);
-      const c4 = clamped(x0 + 4, width - 1, 32);
-      const c5 = clamped(x0 + 5, width - 1, 32);
-      const w0 = v128.load64_splat(weights);
-      const w1 = v128.load64_splat(weights + 16);
-      const w2 = v128.load64_splat(weights + 32);
-      const w3 = v128.load64_splat(weights + 48);
-      const w4 = v128.load64_splat(weights + 64);
-      const w5 = v128.load64_splat(weights + 80);
-      let s01 = zero;
-      let s23 = zero;
-      for (let j = 0; j < 6; j++) {
-        const r = wide + clamped(y0 + j, height - 1, rowBytes);
-        // 0 + w0 p0 + w1 p1 + ... + w5 p5, left to right, as warpPlane writes it.
-        let h01 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0)));
-        let h23 = f64x2.add(zero, f64x2.mul(w0, v128.load(r + c0, 16)));
-        h01 = f64x2.add(h01, f64x2.mul(w1, v128.load(r + c1)));
-        h23 = f64x2.add(h23, f64x2.mul(w1, v128.load(r + c1, 16)));
-        h01 = f64x2.add(h01, f64x2.mul(w2, v128.load(r + c2)));
-        h23 = f64x2.add(h23, f64x2.mul(w2, v128.load(r + c2, 16)));
-        h01 = f64x2.add(h01, f64x2.mul(w3, v128.load(r + c3)));
-        h23 = f64x2.add(h23, f64x2.mul(w3, v128.load(r + c3, 16)));
-        h01 = f64x2.add(h01, f64x2.mul(w4, v128.load(r + c4)));
-        h23 = f64x2.add(h23, f64x2.mul(w4, v128.load(r + c4, 16)));
-        h01 = f64x2.add(h01, f64x2.mul(w5, v128.load(r + c5)));
-        h23 = f64x2.add(h23, f64x2.mul(w5, v128.load(r + c5, 16)));
-        const wj = v128.load64_splat(weights + (<usize>j << 4) + 8);
-        s01 = f64x2.add(s01, f64x2.mul(wj, h01));
-        s23 = f64x2.add(s23, f64x2.mul(wj, h23));
-      }
-      store<u8>(out, toByte(f64x2.extract_lane(s01, 0)));
-      store<u8>(out, toByte(f64x2.extract_lane(s01, 1)), 1);
-      store<u8>(out, toByte(f64x2.extract_lane(s23, 0)), 2);
-      store<u8>(out, opaque != 0 ? <u8>255 : toByte(f64x2.extract_lane(s23, 1)), 3);
-    }
+    warpRow(wide, width, height, dst + (<usize>(y * dstWidth) << 2), dstWidth, a, d, b * <f64>y, c, e * <f64>y, f, weights);
   }
+  if (opaque != 0) for (let i: usize = 3, end = <usize>(dstWidth * dstHeight) << 2; i < end; i += 4) store<u8>(dst + i, 255);
 }
