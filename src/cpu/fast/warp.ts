@@ -96,7 +96,7 @@ export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64A
   const { rgba, width, height, stride } = plane;
   const bytes = ((height - 1) * stride + width) * 4;
   const { take, end } = layoutFrom(scratch);
-  const weights = take(12 * 8);
+  const weights = take(2 * 112); // two pixels' set-ups (warp2d.ts SETUP_BYTES)
   const src = take(bytes);
   const wide = take(width * height * 32);
   growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));

@@ -10,7 +10,8 @@
 // Memory (laid out by src/cpu/fast/warp.ts, nothing allocated here):
 // - src: the plane, RGBA8 rows of `stride` pixels, the top-left width x height valid.
 // - wide: the same pixels as f64 (r, g, b, a), 32 bytes each, rows of `width` pixels.
-// - weights: 6 f64x2, tap k's (x weight, y weight) of the current pixel.
+// - weights: two pixels' set-ups (SETUP_BYTES each): 6 f64x2, tap k's (x weight, y weight), then
+//   the first tap's column and row.
 // - dst: the output, RGBA8, dstWidth x dstHeight.
 
 const ROOT3_2: f64 = Math.sqrt(3.0) / 2.0;
@@ -82,34 +83,54 @@ function widenRow(row: usize, out: usize, width: i32): void {
   }
 }
 
-/** Output row y of warp2d at `out`: u = a x + by + c, v = d x + ey + f, with by = b y and ey = e y. */
+/** Bytes of one pixel's set-up at `weights`: six f64x2 weights, then the first tap's column and row. */
+const SETUP_BYTES: usize = 112;
+
+/**
+ * Output pixel x's set-up into `w`: its source point u = a x + by + c, v = d x + ey + f (by = b y,
+ * ey = e y, summed as warpPlane sums them), clamped, its weights and first tap's column and row.
+ */
+@inline
+function setUp(x: i32, a: f64, d: f64, by: f64, c: f64, ey: f64, f: f64, maxU: f64, maxV: f64, w: usize): void {
+  const u = a * <f64>x + by + c;
+  const v = d * <f64>x + ey + f;
+  const uc = Math.min(Math.max(u, 0), maxU);
+  const vc = Math.min(Math.max(v, 0), maxV);
+  const fx = Math.floor(uc);
+  const fy = Math.floor(vc);
+  lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), w);
+  store<i32>(w, <i32>fx - 2, 96);
+  store<i32>(w, <i32>fy - 2, 100);
+}
+
+/**
+ * Output row y of warp2d at `out`. Each pixel's weights are set up one pixel ahead (two buffers at
+ * `weights`), so their divisions overlap the previous pixel's taps instead of waiting on them.
+ */
 function warpRow(wide: usize, width: i32, height: i32, out: usize, dstWidth: i32, a: f64, d: f64, by: f64, c: f64, ey: f64, f: f64, weights: usize): void {
   const maxU = <f64>(width - 1);
   const maxV = <f64>(height - 1);
   const rowBytes = width << 5;
   const zero = f64x2.splat(0);
+  let cur = weights;
+  let next = weights + SETUP_BYTES;
+  setUp(0, a, d, by, c, ey, f, maxU, maxV, cur);
   for (let x = 0; x < dstWidth; x++, out += 4) {
-    const u = a * <f64>x + by + c;
-    const v = d * <f64>x + ey + f;
-    const uc = Math.min(Math.max(u, 0), maxU);
-    const vc = Math.min(Math.max(v, 0), maxV);
-    const fx = Math.floor(uc);
-    const fy = Math.floor(vc);
-    lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), weights);
-    const x0 = <i32>fx - 2;
-    const y0 = <i32>fy - 2;
+    if (x + 1 < dstWidth) setUp(x + 1, a, d, by, c, ey, f, maxU, maxV, next);
+    const x0 = load<i32>(cur, 96);
+    const y0 = load<i32>(cur, 100);
     const c0 = clamped(x0, width - 1, 32);
     const c1 = clamped(x0 + 1, width - 1, 32);
     const c2 = clamped(x0 + 2, width - 1, 32);
     const c3 = clamped(x0 + 3, width - 1, 32);
     const c4 = clamped(x0 + 4, width - 1, 32);
     const c5 = clamped(x0 + 5, width - 1, 32);
-    const w0 = v128.load64_splat(weights);
-    const w1 = v128.load64_splat(weights + 16);
-    const w2 = v128.load64_splat(weights + 32);
-    const w3 = v128.load64_splat(weights + 48);
-    const w4 = v128.load64_splat(weights + 64);
-    const w5 = v128.load64_splat(weights + 80);
+    const w0 = v128.load64_splat(cur);
+    const w1 = v128.load64_splat(cur + 16);
+    const w2 = v128.load64_splat(cur + 32);
+    const w3 = v128.load64_splat(cur + 48);
+    const w4 = v128.load64_splat(cur + 64);
+    const w5 = v128.load64_splat(cur + 80);
     let s01 = zero;
     let s23 = zero;
     for (let j = 0; j < 6; j++) {
@@ -127,7 +148,7 @@ function warpRow(wide: usize, width: i32, height: i32, out: usize, dstWidth: i32
       h23 = f64x2.add(h23, f64x2.mul(w4, v128.load(r + c4, 16)));
       h01 = f64x2.add(h01, f64x2.mul(w5, v128.load(r + c5)));
       h23 = f64x2.add(h23, f64x2.mul(w5, v128.load(r + c5, 16)));
-      const wj = v128.load64_splat(weights + (<usize>j << 4) + 8);
+      const wj = v128.load64_splat(cur + (<usize>j << 4) + 8);
       s01 = f64x2.add(s01, f64x2.mul(wj, h01));
       s23 = f64x2.add(s23, f64x2.mul(wj, h23));
     }
@@ -135,13 +156,16 @@ function warpRow(wide: usize, width: i32, height: i32, out: usize, dstWidth: i32
     store<u8>(out, toByte(f64x2.extract_lane(s01, 1)), 1);
     store<u8>(out, toByte(f64x2.extract_lane(s23, 0)), 2);
     store<u8>(out, toByte(f64x2.extract_lane(s23, 1)), 3);
+    const t = cur;
+    cur = next;
+    next = t;
   }
 }
 
 /**
  * Warps the plane at `src` into dstWidth x dstHeight at `dst` through u = a x + b y + c,
  * v = d x + e y + f, exactly as warpPlane does. opaque != 0 writes alpha 255 (the plane's valid
- * alpha is all 255: its sums are ignored). `wide`: width * height * 32 bytes; `weights`: 96 bytes.
+ * alpha is all 255: its sums are ignored). `wide`: width * height * 32 bytes; `weights`: 2 SETUP_BYTES.
  */
 export function warp2d(
   src: usize, width: i32, height: i32, stride: i32, wide: usize, dst: usize, dstWidth: i32, dstHeight: i32,
