@@ -4,6 +4,8 @@
  * sums in f32 instead of f64, so a value differs from the reference's by at most one level, and
  * only where the exact sum lies within ~1e-4 of a half level. warpPlaneCpu takes it for the planes
  * it warps separably when the CPU engine's fast path is ready (see {@link separableWarp}).
+ * The 2-D Lanczos-3 warp of the other planes (src/image/warp.ts warpPlane) in WebAssembly too
+ * (src/cpu/fast/assembly/warp2d.ts, {@link warp2dInto}): the same f64 operations, the same bytes.
  */
 import { isOpaque, type PlaneView } from '../../image/warp.js';
 import { lanczos3Table, separableWarpFits, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
