@@ -64,10 +64,14 @@ function clamped(i: i32, last: i32, scale: i32): usize {
   return <usize>((i < 0 ? 0 : i > last ? last : i) * scale);
 }
 
-/** floor(min(max(s, 0), 255) + 0.5), warpPlane's rounding of one channel. */
+/**
+ * floor(min(max(s, 0), 255) + 0.5), warpPlane's rounding, of both lanes, as i32 in lanes 0 and 1.
+ * pmax keeps a -0 where Math.max gives +0: the same byte either way.
+ */
 @inline
-function toByte(s: f64): u8 {
-  return <u8>(<i32>Math.floor(Math.min(Math.max(s, 0), 255) + 0.5));
+function toBytes(s: v128): v128 {
+  const clamped = f64x2.pmin(f64x2.pmax(s, f64x2.splat(0)), f64x2.splat(255));
+  return i32x4.trunc_sat_f64x2_u_zero(f64x2.floor(f64x2.add(clamped, f64x2.splat(0.5))));
 }
 
 /**
@@ -94,8 +98,9 @@ const SETUP_BYTES: usize = 112;
 function setUp(x: i32, a: f64, d: f64, by: f64, c: f64, ey: f64, f: f64, maxU: f64, maxV: f64, w: usize): void {
   const u = a * <f64>x + by + c;
   const v = d * <f64>x + ey + f;
-  const uc = Math.min(Math.max(u, 0), maxU);
-  const vc = Math.min(Math.max(v, 0), maxV);
+  // Math.min(Math.max(u, 0), maxU) for any u but NaN, without f64.min/max's NaN and -0 fix-ups.
+  const uc = u > 0 ? (u < maxU ? u : maxU) : 0;
+  const vc = v > 0 ? (v < maxV ? v : maxV) : 0;
   const fx = Math.floor(uc);
   const fy = Math.floor(vc);
   lanczos3Pair(f64x2.replace_lane(f64x2.splat(uc - fx), 1, vc - fy), w);
@@ -152,10 +157,8 @@ function warpRow(wide: usize, width: i32, height: i32, out: usize, dstWidth: i32
       s01 = f64x2.add(s01, f64x2.mul(wj, h01));
       s23 = f64x2.add(s23, f64x2.mul(wj, h23));
     }
-    store<u8>(out, toByte(f64x2.extract_lane(s01, 0)));
-    store<u8>(out, toByte(f64x2.extract_lane(s01, 1)), 1);
-    store<u8>(out, toByte(f64x2.extract_lane(s23, 0)), 2);
-    store<u8>(out, toByte(f64x2.extract_lane(s23, 1)), 3);
+    const bytes = i32x4.shuffle(toBytes(s01), toBytes(s23), 0, 1, 4, 5);
+    v128.store32_lane(out, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(bytes, bytes), bytes), 0);
     const t = cur;
     cur = next;
     next = t;
