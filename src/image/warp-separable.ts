@@ -21,7 +21,7 @@
  * differ, by 1); on the replicated border outside it the vertical offset grows with the distance.
  * Edges as in warpPlane: clamp to edge. The WebGPU engine keeps the 2-D kernel (shaders/warp.wgsl).
  */
-import { isOpaque, lanczos3Weights, warpPlane, WARP_TAPS, type PlaneView } from './warp.js';
+import { isOpaque, lanczos3Weights, warpPlane, WARP_TAPS, type PlaneView, type PlaneWarp } from './warp.js';
 
 /** Sub-pixel positions per pixel of the weight table: positions are rounded to 1 / 1024 px. */
 export const WARP_PHASE_BITS = 10;
@@ -61,18 +61,20 @@ export function separableWarpFits(transform: Float64Array): boolean {
 }
 
 /** A separable warp: {@link warpPlaneSeparable} or one with the same maths (the CPU fast path's WebAssembly one). */
-export type SeparableWarp = (plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number) => Uint8Array;
+export type SeparableWarp = PlaneWarp;
 
 /**
  * The CPU engine's warp of a plane: the separable Lanczos-3 warp for planes of SEPARABLE_MIN_PIXELS
  * or more whose transform allows it, else warpPlane's 2-D kernel.
  * @param separable the separable warp to use: this file's by default; the CPU engine's fast path
  * passes its WebAssembly one (src/cpu/fast/warp.ts, same maths in f32 sums).
+ * @param twoD the 2-D warp for the other planes: warpPlane by default; the fast path passes its
+ * WebAssembly twin (same bytes).
  * @example const aligned = warpPlaneCpu(view, t, 2048, 1536); // separable for a camera sweep's similarity
  */
-export function warpPlaneCpu(plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, separable: SeparableWarp = warpPlaneSeparable): Uint8Array {
+export function warpPlaneCpu(plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): Uint8Array {
   const fits = dstWidth * dstHeight >= SEPARABLE_MIN_PIXELS && separableWarpFits(transform);
-  return fits ? separable(plane, transform, dstWidth, dstHeight) : warpPlane(plane, transform, dstWidth, dstHeight);
+  return fits ? separable(plane, transform, dstWidth, dstHeight) : twoD(plane, transform, dstWidth, dstHeight);
 }
 
 /**

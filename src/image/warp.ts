@@ -20,6 +20,9 @@ export interface PlaneView {
   stride: number;
 }
 
+/** A warp of a plane into a dstWidth x dstHeight frame: {@link warpPlane} or one giving the same bytes (the CPU fast path's WebAssembly one). */
+export type PlaneWarp = (plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number) => Uint8Array;
+
 /** Taps per axis of the warp kernel, at offsets -2 .. 3 from floor(source point). */
 export const WARP_TAPS = 6;
 const ROOT3_2 = Math.sqrt(3) / 2;

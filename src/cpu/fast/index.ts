@@ -1,7 +1,7 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
- * gaussian depth, smoothing, interpolate/nearest composite) and alignment's separable warp of large
- * planes (./warp.ts) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
+ * gaussian depth, smoothing, interpolate/nearest composite) and alignment's warps (./warp.ts: the
+ * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
  * (docs/cpu-fast-path.md); an aligned stack is warped straight into the fusion's plane slots
  * (warpIntoSlots). auto takes its decision from the fast sweep's argmax (planeShares); alignment's
  * estimate and every option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
@@ -15,9 +15,10 @@ import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
 import type { GlanceSums } from '../../align/glance.js';
 import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
-import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
+import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
+import { warpPlane, type PlaneWarp } from '../../image/warp.js';
 import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
-import { separableWarp, warpSeparableInto } from './warp.js';
+import { separableWarp, warp2dInto, warpSeparableInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
 
@@ -77,8 +78,8 @@ export function glanceSumsIn(k: FastKernels, at: FastLayout): GlanceSums {
 }
 
 /**
- * Warps the stack by the plan straight into the layout's plane slots (kept planes and those the
- * 2-D kernel resamples are copied there), with the separable warp's working buffers in the
+ * Warps the stack by the plan straight into the layout's plane slots (kept planes are copied there;
+ * the separable warp and, below SEPARABLE_MIN_PIXELS, the 2-D one write there), with their working buffers in the
  * layout's working images: no aligned plane is copied out and back in, and the pages the warp
  * touches are pages the fusion touches anyway (a first touch of fresh memory costs ~3 ms per MB on
  * some VMs, more than the copies). The aligned stack returned reads its planes out of the slots
@@ -93,19 +94,19 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: Warp
   const held = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     let inSlot = false;
-    const intoSlot: SeparableWarp = (plane, transform, width, height) => {
+    const intoSlot = (warpInto: typeof warpSeparableInto, reference: PlaneWarp): PlaneWarp => (plane, transform, width, height) => {
       try {
-        warpSeparableInto(k, plane, transform, width, height, slot(z), at.scratch);
+        warpInto(k, plane, transform, width, height, slot(z), at.scratch);
       } catch (error) {
         // Memory.grow's RangeError (a source plane too large for wasm32 memory): the reference warps it.
-        if (error instanceof RangeError) return warpPlaneSeparable(plane, transform, width, height);
+        if (error instanceof RangeError) return reference(plane, transform, width, height);
         throw error;
       }
       inSlot = true;
       return new Uint8Array(0);
     };
     const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };
-    const warped = warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, intoSlot);
+    const warped = warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, intoSlot(warpSeparableInto, warpPlaneSeparable), intoSlot(warp2dInto, warpPlane));
     return inSlot ? undefined : warped;
   });
   const memory = new Uint8Array(k.memory.buffer);

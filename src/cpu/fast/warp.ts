@@ -4,6 +4,8 @@
  * sums in f32 instead of f64, so a value differs from the reference's by at most one level, and
  * only where the exact sum lies within ~1e-4 of a half level. warpPlaneCpu takes it for the planes
  * it warps separably when the CPU engine's fast path is ready (see {@link separableWarp}).
+ * The 2-D Lanczos-3 warp of the other planes (src/image/warp.ts warpPlane) in WebAssembly too
+ * (src/cpu/fast/assembly/warp2d.ts, {@link warp2dInto}): the same f64 operations, the same bytes.
  */
 import { isOpaque, type PlaneView } from '../../image/warp.js';
 import { lanczos3Table, separableWarpFits, warpPlaneSeparable, type SeparableWarp } from '../../image/warp-separable.js';
@@ -71,4 +73,36 @@ export function separableWarp(): SeparableWarp {
       throw error;
     }
   };
+}
+
+/**
+ * Warps a plane like warpPlane (src/image/warp.ts: the 2-D Lanczos-3 kernel), in WebAssembly, to
+ * the same bytes (src/cpu/fast/assembly/warp2d.ts); the output comes back as a fresh array.
+ * @example const aligned = warpPlane2dWasm(fastKernels()!, view, t, 384, 384); // equals warpPlane(view, t, 384, 384)
+ */
+export function warpPlane2dWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
+  const { take } = heapLayout(k);
+  const dst = take(dstWidth * dstHeight * 4);
+  warp2dInto(k, plane, transform, dstWidth, dstHeight, dst, take(0));
+  return new Uint8Array(k.memory.buffer).slice(dst, dst + dstWidth * dstHeight * 4);
+}
+
+/**
+ * The WebAssembly 2-D warp with its output written into the module's memory at `dst` (dstWidth *
+ * dstHeight * 4 bytes) and the source plane copied to `scratch` on, then widened to f64 after it
+ * (32 bytes a pixel; neither overlapping `dst`), like
+ * {@link warpSeparableInto}; a RangeError when the memory cannot grow that far.
+ * @example warp2dInto(k, view, t, 384, 384, layout.planes + z * 384 * 384 * 4, layout.scratch);
+ */
+export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number): void {
+  const { rgba, width, height, stride } = plane;
+  const bytes = ((height - 1) * stride + width) * 4;
+  const { take, end } = layoutFrom(scratch);
+  const weights = take(2 * 112); // two pixels' set-ups (warp2d.ts SETUP_BYTES)
+  const src = take(bytes);
+  const wide = take(width * height * 32);
+  growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
+  new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), src);
+  const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
+  k.warp2d(src, width, height, stride, wide, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0, weights);
 }

@@ -939,3 +939,6 @@ export { shareSums } from './shares';
 // ---------------------------------------------------------------------------------------------
 // Alignment's estimate loops (blur, luma block means, Gauss-Newton sums), run on an instance of their own (src/cpu/fast/align.ts).
 export * from './align';
+
+// Alignment's 2-D Lanczos-3 warp of planes below SEPARABLE_MIN_PIXELS (its own file; bit for bit warpPlane's).
+export { warp2d } from './warp2d';
