@@ -21,7 +21,7 @@ import {
 import type { KernelName } from '../src/gpu/kernels.js';
 import { PARAMS_BYTES, PARAMS_FIELDS, packParams } from '../src/gpu/params.js';
 import { haloRows, planBands } from '../src/gpu/plan.js';
-import { HISTOGRAM_SIGMA_FACTOR } from '../src/core/histogram.js';
+import { HISTOGRAM_DECIMATION, HISTOGRAM_SIGMA_FACTOR } from '../src/core/histogram.js';
 import { SELECT_ENERGY_RADIUS, SELECT_GATE_HIGH, SELECT_GATE_LOW, SELECT_HALO, SELECT_LEVELS } from '../src/core/select.js';
 import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_HALO, PYRAMID_LEVELS, PYRAMID_SOFTNESS } from '../src/core/pyramid.js';
 
@@ -44,6 +44,7 @@ describe('kernel descriptors mirror the WGSL', () => {
     expect(wgslConst('smooth', 'ALONG')).toBe(SMOOTH_ALONG);
     expect(wgslConst('smooth', 'ACROSS')).toBe(SMOOTH_ACROSS);
     expect(wgslConst('smooth', 'MAX_RADIUS')).toBe(SMOOTH_MAX_RADIUS);
+    expect(wgslConst('histogramDepth', 'DECIMATION')).toBe(HISTOGRAM_DECIMATION);
     expect(SMOOTH_MAX_RADIUS).toBe(gaussianRadius(MAX_SIGMA));
     expect(wgslConst('stats', 'GROUP')).toBe(STATS_GROUP);
   });
@@ -151,9 +152,14 @@ describe('planBands', () => {
   });
 
   it('histogram depth and select composite: the halo of their wider Gaussian and of the pyramid plus the energy square', () => {
-    // The histogram's Gaussian is HISTOGRAM_SIGMA_FACTOR sigma: radius ceil(3 * 8) = 24 at sigma 3, against 9.
-    expect(haloRows(4, 3, 'histogram') - haloRows(4, 3)).toBe(gaussianRadius(HISTOGRAM_SIGMA_FACTOR * 3) - gaussianRadius(3));
-    expect(gaussianRadius(HISTOGRAM_SIGMA_FACTOR * 3)).toBe(24);
+    // The histogram's Gaussian is HISTOGRAM_SIGMA_FACTOR sigma = 8 px at sigma 3, filtered on a grid of
+    // 2 px: radius ceil(3 * 4) = 12 cells, and a pixel reads image rows up to 2 (12 + 2) - 1 = 27 away, against 9.
+    expect(gaussianRadius((HISTOGRAM_SIGMA_FACTOR * 3) / HISTOGRAM_DECIMATION)).toBe(12);
+    expect(haloRows(4, 3, 'histogram') - haloRows(4, 3)).toBe(27 - gaussianRadius(3));
+    // Its bands start on the coarse grid.
+    const histogramBands = planBands({ ...base, depthMode: 'histogram', maxBindingBytes: base.width * base.planes * 8 * 150 });
+    expect(histogramBands.length).toBeGreaterThan(1);
+    for (const band of histogramBands) expect(band.start % HISTOGRAM_DECIMATION).toBe(0);
     // select: the pyramid's reach plus the energy's 3x3 square at level 1 (2 px of level 0).
     expect(haloRows(4, 3, 'gaussian', 'select')).toBe(haloRows(4, 3, 'gaussian', 'pyramid') + SELECT_ENERGY_RADIUS * 2);
     expect(SELECT_HALO).toBe(PYRAMID_HALO + 2);

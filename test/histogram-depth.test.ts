@@ -38,6 +38,20 @@ describe('histogram depth', () => {
     expect(smoothDepth(D, C, W, H, 3)[W / 2]).toBeGreaterThan(3); // version 1 ramps across the step
   });
 
+  it('keeps a step where it is on the coarse grid too: at an odd or even column or row, each side keeps its plane', () => {
+    // The bins are filtered on 2x2 cells; a step inside a cell, or on a cell border, must not move.
+    for (const at of [23, 24, 19, 20]) {
+      const vertical = at > 22;
+      const D = new Float32Array(W * H).map((_, i) => ((vertical ? i % W : Math.floor(i / W)) < at ? 2 : 8));
+      const Ds = histogramDepth(D, new Float32Array(W * H).fill(0.5), W, H, 11, 3);
+      for (let j = 0; j < (vertical ? H : W); j++) {
+        const [before, after] = vertical ? [j * W + at - 1, j * W + at] : [(at - 1) * W + j, at * W + j];
+        expect(Ds[before], `step at ${at}, ${j}`).toBeCloseTo(2, 6);
+        expect(Ds[after], `step at ${at}, ${j}`).toBeCloseTo(8, 6);
+      }
+    }
+  });
+
   it('keeps sub-plane precision (centroid of the mode bin and its neighbours)', () => {
     const C = new Float32Array(W * H).fill(0.3);
     for (const d of [0, 3.3, 4.75, 10]) {

@@ -5,7 +5,7 @@
  * and submitted together: each job owns its buffers, so their uploads cannot overwrite each other.
  */
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
-import { depthFilterSigma } from '../core/histogram.js';
+import { depthFilterSigma, histogramCoarseSize } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
 import { SELECT_LEVELS } from '../core/select.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
@@ -69,9 +69,14 @@ export function bandJobBytes(state: StackState, band: Band): number {
   // planes + luma/focus + energy + box temp + 6 single-layer images (+ the edge-aware guide's 3) + readback (+ the pyramids).
   const edgeLayers = state.options.depthMode === 'edge-aware' ? 3 : 0;
   const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
-  // The histogram's votes and rows (four bins per vec4f) may outgrow the two box-mean buffers they reuse.
-  const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, 4 * histogramLayers(planes) - channels * planes) : 0;
-  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers + histogramExtra) + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+  // The histogram's votes and rows (four bins per vec4f, coarse grid) may outgrow the two box-mean buffers they reuse.
+  const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, histogramBinBytes(width, band.rows, planes) - 4 * n * channels * planes) : 0;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+}
+
+/** Bytes of each of the histogram depth's two scratch buffers: histogramLayers(Z) vec4f layers of the coarse grid. */
+function histogramBinBytes(width: number, rows: number, planes: number): number {
+  return 16 * histogramCoarseSize(width) * histogramCoarseSize(rows) * histogramLayers(planes);
 }
 
 /** Pixels of levels 1..L of one layer of a band's pyramid. */
@@ -148,7 +153,7 @@ export function encodeBandJob(
   // The box means and the box-mean scratch; the histogram depth later keeps its bins' votes and rows
   // there (vec4f per four bins), which may need more than the measure's layers.
   const histogram = options.depthMode === 'histogram';
-  const scratchBytes = Math.max(4 * n * planes * channels, histogram ? 16 * n * histogramLayers(planes) : 0);
+  const scratchBytes = Math.max(4 * n * planes * channels, histogram ? histogramBinBytes(width, rows, planes) : 0);
   const energy = allocate('energy', scratchBytes);
   const boxTemp = allocate('box-rows', scratchBytes);
   const rawDepth = allocate('raw-depth', 4 * n);
@@ -156,7 +161,7 @@ export function encodeBandJob(
   const sums = allocate('smooth-rows', 8 * n);
   const depth = allocate('depth', 4 * n);
   const image = allocate('image', 4 * n);
-  // The depth filter's Gaussian: version 1's sigma, or the histogram's wider window.
+  // The depth filter's Gaussian: version 1's sigma, or the histogram's wider window on its coarse grid.
   const filterSigma = depthFilterSigma(options.depthMode, options.sigma);
   const taps = options.sigma > 0 ? gaussianKernel(filterSigma) : new Float32Array(1);
   const weights = allocate('gaussian', taps.byteLength);
@@ -250,11 +255,12 @@ export function encodeBandJob(
   } else if (histogram && options.sigma > 0) {
     // The bins' votes and their row-filtered sums go into the box means and their scratch, free by now.
     const group = bindGroup('histogramDepth', 'main', rawDepth, confidence, weights, boxTemp, depth, energy);
-    const binShape = { width, height: rows, layers: histogramLayers(planes) };
+    const cellShape = { width: histogramCoarseSize(width), height: histogramCoarseSize(rows), layers: histogramLayers(planes) };
     stage('smooth', (pass) => {
-      dispatch(pass, 'histogramDepth', 'vote', group, binShape);
-      dispatch(pass, 'histogramDepth', 'horizontal', group, binShape);
-      dispatch(pass, 'histogramDepth', 'vertical', group, imageShape);
+      dispatch(pass, 'histogramDepth', 'vote', group, cellShape);
+      dispatch(pass, 'histogramDepth', 'horizontal', group, cellShape);
+      dispatch(pass, 'histogramDepth', 'vertical', group, cellShape);
+      dispatch(pass, 'histogramDepth', 'resolve', group, imageShape);
     });
   } else if (options.sigma > 0) {
     const group = bindGroup('smooth', 'main', rawDepth, confidence, weights, sums, depth);

@@ -200,12 +200,12 @@ export const KERNELS = {
   histogramDepth: {
     label: 'focusfuse.histogram_depth',
     code: commonWgsl + histogramDepthWgsl,
-    entryPoints: ['vote', 'horizontal', 'vertical'], // run in this order: votes, every bin's rows, then columns + running best
+    entryPoints: ['vote', 'horizontal', 'vertical', 'resolve'], // in this order: block votes, rows, columns (coarse grid), then per pixel the running best
     workgroupSize: [TILE, TILE, 1],
-    // params, raw_depth, confidence, weights, rows, depth, votes (rows and votes: histogramLayers(Z) vec4f layers)
+    // params, raw_depth, confidence, weights, rows, depth, votes (rows and votes: histogramLayers(Z) vec4f layers of the coarse grid)
     bindings: [U, RO, RO, RO, RW, RW, RW],
     shared: false,
-    // Shape: layers = histogramLayers(Z) for `vote` and `horizontal` (four bins per layer), 1 for `vertical`.
+    // Shape: the coarse grid (histogramCoarseSize) x histogramLayers(Z) for `vote`, `horizontal` and `vertical`; the band for `resolve`.
     dispatch: perPixel,
   },
   composite: {

@@ -5,10 +5,11 @@
  * + smoothing radius. Every kept row then sees the same neighbourhood as in the untiled image, and
  * the result equals the untiled (CPU) one. At the real image edges a band needs no halo.
  * The `pyramid` and `select` composites add their halo and start each band on a multiple of 2^PYRAMID_LEVELS
- * rows, so the band's coarse levels sit on the image's decimation grid.
+ * rows, so the band's coarse levels sit on the image's decimation grid; the `histogram` depth likewise
+ * on a multiple of HISTOGRAM_DECIMATION, for its coarse bins.
  */
 import { gaussianRadius } from '../core/maths.js';
-import { depthFilterSigma } from '../core/histogram.js';
+import { HISTOGRAM_DECIMATION, depthFilterSigma, histogramCoarseSize, histogramReach } from '../core/histogram.js';
 import { PYRAMID_HALO, PYRAMID_LEVELS } from '../core/pyramid.js';
 import { EDGE_SPATIAL_FACTOR, haloRadius } from '../core/edge-aware.js';
 import { SELECT_HALO } from '../core/select.js';
@@ -53,7 +54,7 @@ export const EDGE_HALO_SCALES = 6;
 
 /**
  * Halo rows a band needs on each artificial edge for a given window and sigma. Exact for `gaussian`
- * and `histogram` (whose Gaussian is HISTOGRAM_SIGMA_FACTOR times wider).
+ * and `histogram` (whose Gaussian is HISTOGRAM_SIGMA_FACTOR times wider, on a coarse grid: histogramReach).
  * For `edge-aware` approximate: the halo test's max filter (haloRadius) plus EDGE_HALO_SCALES sigma_s
  * rows of the recursive filter's decay; its one-plane fallback is decided per band (docs/fusion-v2.md).
  * The `pyramid` composite adds PYRAMID_HALO rows, `select` SELECT_HALO (the pyramid's and its energy's square).
@@ -61,7 +62,8 @@ export const EDGE_HALO_SCALES = 6;
 export function haloRows(window: number, sigma: number, depthMode: DepthMode = 'gaussian', compositeMode: CompositeMode = 'interpolate'): number {
   const composite = compositeMode === 'pyramid' ? PYRAMID_HALO : compositeMode === 'select' ? SELECT_HALO : 0;
   if (depthMode === 'edge-aware') return MEASURE_HALO_AFTER + window + haloRadius(window) + Math.ceil(EDGE_HALO_SCALES * EDGE_SPATIAL_FACTOR * sigma) + composite;
-  return MEASURE_HALO_AFTER + window + gaussianRadius(depthFilterSigma(depthMode, sigma)) + composite;
+  const radius = gaussianRadius(depthFilterSigma(depthMode, sigma));
+  return MEASURE_HALO_AFTER + window + (depthMode === 'histogram' ? histogramReach(radius) : radius) + composite;
 }
 
 /** Whether a composite mode builds the Laplacian pyramids (`pyramid`, and `select` on top of them). */
@@ -82,14 +84,15 @@ export function planBands(input: BandPlanInput): Band[] {
   const { width, height, planes, channels, maxBindingBytes } = input;
   const maxRows = input.maxRows ?? MAX_WORKGROUPS * SMOOTH_ACROSS;
   const pyramid = usesPyramid(input.composite);
-  // The largest binding: the energy layers, the pyramid's rows pass, or the histogram's vec4f bins.
-  const histogram = input.depthMode === 'histogram' ? 16 * width * histogramLayers(planes) : 0;
+  // The largest binding: the energy layers, the pyramid's rows pass, or the histogram's vec4f bins
+  // (on the coarse grid: counted here per image row, twice what it needs).
+  const histogram = input.depthMode === 'histogram' ? 16 * histogramCoarseSize(width) * histogramLayers(planes) : 0;
   const rowBytes = Math.max(planes * width * channels * 4, pyramid ? planes * pyramidRowBytes(width) : 0, histogram);
   const fit = Math.min(maxRows, Math.floor(maxBindingBytes / rowBytes));
   if (fit >= height) return [{ start: 0, rows: height, keptStart: 0, keptEnd: height }];
   const halo = haloRows(input.window, input.sigma, input.depthMode, input.composite);
-  // Pyramid: the start moves up to the grid, by at most grid - 1 rows more.
-  const grid = pyramid ? 2 ** PYRAMID_LEVELS : 1;
+  // Pyramid, histogram: the start moves up to their grid (powers of 2), by at most grid - 1 rows more.
+  const grid = Math.max(pyramid ? 2 ** PYRAMID_LEVELS : 1, input.depthMode === 'histogram' ? HISTOGRAM_DECIMATION : 1);
   const keptPerBand = fit - 2 * halo - (grid - 1);
   if (keptPerBand < 1) {
     throw new FocusFuseError(
