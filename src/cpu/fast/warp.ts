@@ -20,9 +20,17 @@ let table32: Float32Array | undefined;
  * @example const aligned = warpPlaneSeparableWasm(fastKernels()!, view, t, 2048, 1536);
  */
 export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
+  return warpOut(k, warpSeparableInto, plane, transform, dstWidth, dstHeight);
+}
+
+/** A warp that writes into the module's memory at `dst`, its working buffers from `scratch` on. */
+type WarpInto = (k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number) => void;
+
+/** Runs `into` on a fresh layout and copies its output out of the module's memory. */
+function warpOut(k: FastKernels, into: WarpInto, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
   const { take } = heapLayout(k);
   const dst = take(dstWidth * dstHeight * 4);
-  warpSeparableInto(k, plane, transform, dstWidth, dstHeight, dst, take(0));
+  into(k, plane, transform, dstWidth, dstHeight, dst, take(0));
   return new Uint8Array(k.memory.buffer).slice(dst, dst + dstWidth * dstHeight * 4);
 }
 
@@ -81,10 +89,7 @@ export function separableWarp(): SeparableWarp {
  * @example const aligned = warpPlane2dWasm(fastKernels()!, view, t, 384, 384); // equals warpPlane(view, t, 384, 384)
  */
 export function warpPlane2dWasm(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
-  const { take } = heapLayout(k);
-  const dst = take(dstWidth * dstHeight * 4);
-  warp2dInto(k, plane, transform, dstWidth, dstHeight, dst, take(0));
-  return new Uint8Array(k.memory.buffer).slice(dst, dst + dstWidth * dstHeight * 4);
+  return warpOut(k, warp2dInto, plane, transform, dstWidth, dstHeight);
 }
 
 /**
