@@ -11,10 +11,9 @@ import { imageKernels } from '../image/accelerate.js';
 import type { Level } from '../image/pyramid.js';
 import { largestCoveredRect, type Rect } from '../image/warp.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
-import type { MotionModel, RegisterOptions } from './estimate.js';
+import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
-import { apply, compose, decompose, identity, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
-import { centreOf, estimateSide, MIN_TEXTURE, PAIR_LIMITS, skipOneRegistration, type MotionGate, type SideJob, type SkipMeasurement } from './side.js';
+import { apply, compose, decompose, identity, invert, rmsDifference, toRows, affine, type Mat3 } from './matrix.js';
 import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDisplacement, motionMatters } from './auto-gates.js';
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
@@ -41,7 +40,15 @@ const AUTO_REGISTRATION: RegisterOptions = { localBlur: false };
  */
 const QUICK_LOOK_ITERATIONS = 2;
 
-export { PAIR_LIMITS, MIN_TEXTURE };
+/**
+ * Plausible motion between NEIGHBOURING planes; an estimate outside is rejected as a failed
+ * registration. Wide enough for independent per-plane errors of +-6 % scale, +-2 degrees and
+ * +-30 px (differences of neighbours double them), narrow enough to reject a wrong match.
+ */
+export const PAIR_LIMITS = { minScale: 0.85, maxScale: 1.18, maxRotationDeg: 6, maxAnisotropy: 0.06, maxShiftFraction: 0.45 } as const;
+
+/** A plane whose band-passed luma has less RMS than this (luma units, 0..1) is too flat to register. */
+export const MIN_TEXTURE = 1.5e-3;
 
 export interface AlignOptions {
   mode: AlignMode;
@@ -152,8 +159,10 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     warnings.push(message);
     options.onWarning?.(message);
   };
+  const significant: CountsAsMotion = (displacement, uncertainty) => displacement > AUTO_SIGNIFICANCE * uncertainty;
+  const reliable: CountsAsMotion = (displacement, uncertainty) => uncertainty <= AUTO_MAX_UNCERTAINTY_PX && significant(displacement, uncertainty);
   const fullEstimate = (pyramids: Pyramid[], reference: number) =>
-    estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { gate: 'reliable' as const } : {}), skipOne: true });
+    estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
   const mixed = mixedSizes(sizes);
   const shares = auto && options.planeShares?.length === stack.planes.length ? options.planeShares : undefined;
   let reference = middle;
@@ -176,7 +185,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     if (!estimate && quick > 1) {
       // Only what the quick look can tell from its own noise counts; its warnings are dropped: when it
       // finds nothing to apply, there is nothing to warn about.
-      estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { gate: 'significant' });
+      estimate = estimateChain(stack, quickPyramids(), reference, model, { convergedPx: 1e-2, fineBlurMatch: false, localBlur: false, maxIterations: QUICK_LOOK_ITERATIONS }, { countsAsMotion: significant });
       const { width, height } = sizes[reference];
       decidedBy = 'quick-look';
       if (motionMatters(estimate.transforms, shares, width, height)) [estimate, decidedBy] = [fullEstimate(fullPyramids(), reference), 'estimate'];
@@ -381,11 +390,17 @@ interface Chain {
   estimated?: Mat3[];
 }
 
+/** Whether a neighbour registration (its displacement and standard error, px RMS) counts as motion. */
+type CountsAsMotion = (displacementPx: number, uncertaintyPx: number) => boolean;
+
 /** What estimateChain does besides registering neighbours. */
 interface ChainOptions {
   onWarning?: (message: string) => void;
-  /** Without it every registration counts (see MotionGate). */
-  gate?: MotionGate;
+  /**
+   * Without it every registration counts; one that does not is taken as no motion (the plane keeps
+   * its neighbour's transform, status below-threshold): auto's reliability gate.
+   */
+  countsAsMotion?: CountsAsMotion;
   /** Also register every plane to the plane two away and refine all transforms jointly (see joint.ts). */
   skipOne?: boolean;
 }
@@ -400,60 +415,111 @@ export const MAX_SKIP_MISFIT = 400;
 
 /**
  * Registers each plane to its neighbour towards the reference and chains the transforms outwards;
- * with `skipOne`, then refines them against the skip-one registrations too. The two sides of the
- * reference are independent (side.ts) and are joined here.
+ * with `skipOne`, then refines them against the skip-one registrations too.
  */
 function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, options: ChainOptions = {}): Chain {
+  const { onWarning, countsAsMotion } = options;
   const Z = pyramids.length;
-  const skipOne = options.skipOne ?? false;
-  const names = pyramids.map((_, z) => planeName(stack, z));
-  const job = (planes: number[]): SideJob => ({ pyramids, reference, planes, model, registration, skipOne, names, ...(options.gate ? { gate: options.gate } : {}) });
-  const [upper, lower] = [outwards(Z, reference).filter((z) => z > reference), outwards(Z, reference).filter((z) => z < reference)];
-  const total = (Z - 1) + (skipOne ? Math.max(0, Z - 2) : 0);
-  let done = 0;
-  const registered = () => reportAlignProgress(++done, total);
-  const sides = [estimateSide(job(upper), registered), estimateSide(job(lower), registered)];
   const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
-  const defocus = new Array<number>(Z).fill(0);
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
-  for (const side of sides) {
-    for (const p of side.planes) {
-      chain.transforms[p.z] = p.transform;
-      chain.statuses[p.z] = p.status;
-      chain.correlations[p.z] = p.correlation;
-      chain.uncertainties[p.z] = p.uncertainty;
-      defocus[p.z] = p.defocus;
+  const neighbours: PairMeasurement[] = [];
+  // Each plane's defocus against the reference's as measured by the blur matches: the variance
+  // (full-size px^2) of the blur that matches the reference to it, signed (negative: the plane is
+  // the sharper). Neighbours' differences predict where each next blur match is (blurGuess).
+  const defocus = new Array<number>(Z).fill(0);
+  // Neighbour registrations, then (with skipOne) as many skip-one ones.
+  const total = (Z - 1) + (options.skipOne ? Math.max(0, Z - 2) : 0);
+  let done = 0;
+  for (const z of outwards(Z, reference)) {
+    const near = towardsReference(z, reference);
+    // Defocus grows steadily away from focus: the previous step outwards predicts this one.
+    const previous = near === reference ? 0 : defocus[near] - defocus[towardsReference(near, reference)];
+    const { matrix, correlation, uncertaintyPx, information, blurSigma, problem } = registerChecked(pyramids[near], pyramids[z], model, { ...registration, blurGuess: signedRoot(previous) });
+    defocus[z] = defocus[near] + (problem ? 0 : Math.sign(blurSigma) * blurSigma * blurSigma);
+    reportAlignProgress(++done, total);
+    chain.correlations[z] = correlation;
+    chain.uncertainties[z] = uncertaintyPx;
+    const size = pyramids[near].levels[0];
+    const displacement = () => rmsDifference(matrix, identity(), size.width * pyramids[near].scale, size.height * pyramids[near].scale);
+    if (!problem && countsAsMotion && !countsAsMotion(displacement(), uncertaintyPx)) {
+      chain.transforms[z] = chain.transforms[near];
+      chain.statuses[z] = 'below-threshold';
+    } else if (problem) {
+      onWarning?.(`${planeName(stack, z)}: cannot be aligned (${problem}); it keeps the transform of plane ${near}`);
+      chain.transforms[z] = chain.transforms[near];
+      chain.statuses[z] = 'kept-neighbour';
+    } else {
+      chain.transforms[z] = compose(matrix, chain.transforms[near]);
+      chain.statuses[z] = 'estimated';
+      if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
     }
-    side.warnings.forEach((message) => options.onWarning?.(message));
   }
-  if (skipOne) {
-    // The pair across the reference is the only one whose planes lie on both sides.
-    let across: SkipMeasurement | undefined | null;
-    if (reference >= 1 && reference + 1 < Z) {
-      across = skipOneRegistration(reference - 1, reference, model, registration, (z) => pyramids[z], (z) => ({ transform: chain.transforms[z], status: chain.statuses[z], defocus: defocus[z] }));
-      registered();
-    }
-    const skips = [...sides.flatMap((side) => side.skips), ...(across ? [across] : [])].sort((a, b) => a.i - b.i).map((skip) => skip.measurement);
-    joinSkipOnes(chain, reference, model, sides.flatMap((side) => side.neighbours), skips, centreOf(pyramids[reference]));
-  }
+  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, defocus, (i) => reportAlignProgress(done + i, total));
   return chain;
 }
 
+/** The blur (signed full-size px) of a signed variance. */
+function signedRoot(variance: number): number {
+  return Math.sign(variance) * Math.sqrt(Math.abs(variance));
+}
+
+/** Centre of a pyramid's full-size frame, in full-size pixels. */
+function centreOf(p: Pyramid): [number, number] {
+  const { width, height } = p.levels[0];
+  return [(width * p.scale - 1) / 2, (height * p.scale - 1) / 2];
+}
+
 /**
- * Replaces the chained transforms of the estimated planes by the joint fit of the neighbour and
- * skip-one registrations (those that agree with the chain); planes that kept a neighbour's
- * transform follow their neighbour's new one. Chained errors add up outwards, and the outer planes
- * are the most defocused: the second path halves the worst errors (docs/alignment.md).
+ * Registers each plane to the plane two away (the one nearer the reference as A) and replaces the
+ * chained transforms of the estimated planes by the joint fit of all registrations; planes that kept
+ * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
+ * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
  */
-function joinSkipOnes(chain: Chain, reference: number, model: MotionModel, neighbours: PairMeasurement[], measured: PairMeasurement[], centre: [number, number]): void {
-  const skips = measured.filter((measurement) => misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT);
+function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], defocus: number[], progress: (done: number) => void): void {
+  const Z = pyramids.length;
+  const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
+  const skips: PairMeasurement[] = [];
+  for (let i = 0; i + 2 < Z; i++) {
+    progress(i + 1);
+    const [from, to] = Math.abs(i - reference) <= Math.abs(i + 2 - reference) ? [i, i + 2] : [i + 2, i];
+    if (!estimated(from) || !estimated(to)) continue;
+    // The chain predicts this pair closely: start there instead of searching. No re-match of the
+    // blur on the finest level: a second opinion does not need it (recovery errors the same to
+    // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
+    const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
+    const blurGuess = signedRoot(defocus[to] - defocus[from]);
+    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial, fineBlurMatch: false, blurGuess });
+    if (problem || !information) continue;
+    const measurement = { from, to, matrix, information, centre: centreOf(pyramids[from]) };
+    if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips.push(measurement);
+  }
   if (skips.length === 0) return;
-  const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skips], centre);
-  for (const z of outwards(chain.transforms.length, reference)) {
+  const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skips], centreOf(pyramids[reference]));
+  for (const z of outwards(Z, reference)) {
     const near = towardsReference(z, reference);
     chain.transforms[z] = chain.statuses[z] === 'estimated' ? refined[z] : chain.transforms[near];
   }
+}
+
+/** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */
+function registerChecked(a: Pyramid, b: Pyramid, model: MotionModel, registration: RegisterOptions): { matrix: Mat3; correlation: number; uncertaintyPx: number; blurSigma: number; information?: Float64Array; problem?: string } {
+  const flat = Math.min(a.texture, b.texture);
+  if (flat < MIN_TEXTURE) return { matrix: identity(), correlation: 0, uncertaintyPx: NaN, blurSigma: 0, problem: `too little texture: band-pass RMS ${flat.toExponential(2)} < ${MIN_TEXTURE}` };
+  const { matrix, correlation, uncertaintyPx, blurSigma, information } = registerPair(a, b, model, registration);
+  const checked = (problem?: string) => ({ matrix, correlation, uncertaintyPx, blurSigma, ...(information ? { information } : {}), ...(problem ? { problem } : {}) });
+  if (!(correlation >= MIN_CORRELATION)) return checked(`no match with its neighbour: correlation ${correlation.toFixed(2)}`);
+  const parts = decompose(matrix);
+  const a0 = a.levels[0];
+  const centre = apply(matrix, (a0.width - 1) / 2, (a0.height - 1) / 2);
+  const b0 = b.levels[0];
+  const shift = Math.hypot(centre[0] - (b0.width - 1) / 2, centre[1] - (b0.height - 1) / 2);
+  const L = PAIR_LIMITS;
+  if (!Number.isFinite(parts.scale) || parts.scale < L.minScale || parts.scale > L.maxScale) return checked(`implausible scale ${parts.scale.toFixed(3)}`);
+  if (Math.abs(parts.rotationDeg) > L.maxRotationDeg) return checked(`implausible rotation ${parts.rotationDeg.toFixed(2)} degrees`);
+  if (parts.anisotropy > L.maxAnisotropy) return checked(`implausible shear ${parts.anisotropy.toFixed(3)}`);
+  if (shift > L.maxShiftFraction * Math.min(a0.width, a0.height)) return checked(`implausible shift ${shift.toFixed(1)} px`);
+  return checked();
 }
 
 /** The part of the reference frame inside every plane. */
