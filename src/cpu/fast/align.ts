@@ -1,12 +1,13 @@
 /**
- * Alignment's estimate loops in WebAssembly (src/cpu/fast/assembly/align.ts): the Gaussian blur and
- * the luma block means (SIMD), bit for bit the values of src/image/blur.ts and luma.ts, and the
- * Gauss-Newton sums of src/align/estimate.ts (gaussNewtonSweep), bit for bit too. They run on an
- * instance of the module of their own, so the estimate never touches the fusion's memory layout
+ * Alignment's estimate loops in WebAssembly (src/cpu/fast/assembly/align.ts): the Gaussian blur
+ * and the luma block means (SIMD), bit for bit the values of src/image/blur.ts and luma.ts, and
+ * the Gauss-Newton sums of src/align/estimate.ts (gaussNewtonSweep), bit for bit too. They run on
+ * an instance of the module of their own, so the estimate never touches the fusion's memory layout
  * (auto estimates while the fusion's planes sit in theirs). Importing this file registers them
- * (src/image/accelerate.ts); the module is instantiated by initFastCpu, or else on first use. Why: in a fresh process (the
- * CLI) V8 runs the TypeScript loops interpreted and then baseline-compiled for most of the
- * estimate; WebAssembly is compiled before its first call (docs/alignment.md, Cost).
+ * (src/image/accelerate.ts); the module is instantiated by initFastCpu, or else on first use. Why:
+ * in a fresh process (the CLI) V8 runs the TypeScript loops interpreted and then baseline-compiled
+ * for most of the estimate; WebAssembly is compiled before its first call (docs/alignment.md,
+ * Cost).
  */
 import wasmBytes from './kernels.wasm';
 import { useImageKernels, type ImageKernels } from '../../image/accelerate.js';

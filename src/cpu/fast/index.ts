@@ -1,10 +1,11 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
  * gaussian depth, smoothing, interpolate/nearest composite) and alignment's warps (./warp.ts: the
- * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in WebAssembly with SIMD, exact integer arithmetic where the maths allows
- * (docs/cpu-fast-path.md); an aligned stack is warped straight into the fusion's plane slots
- * (warpIntoSlots). auto takes its decision from the fast sweep's argmax (planeShares); alignment's
- * estimate and every option it does not cover run on the TypeScript reference: {@link fuseCpuFast} is fuseCpu with its
+ * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
+ * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
+ * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
+ * its decision from the fast sweep's argmax (planeShares); alignment's estimate (its loops in
+ * WebAssembly too, ./align.ts) and every option it does not cover run on the reference stages: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
@@ -18,10 +19,9 @@ import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
 import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
-import { separableWarp, warp2dInto, warpSeparableInto } from './warp.js';
+import { separableWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
-
 
 /**
  * Instantiates the fast path's WebAssembly once: the fusion's module and the alignment estimate's
@@ -79,8 +79,8 @@ export function glanceSumsIn(k: FastKernels, at: FastLayout): GlanceSums {
 
 /**
  * Warps the stack by the plan straight into the layout's plane slots (kept planes are copied there;
- * the separable warp and, below SEPARABLE_MIN_PIXELS, the 2-D one write there), with their working buffers in the
- * layout's working images: no aligned plane is copied out and back in, and the pages the warp
+ * the separable warp and, below SEPARABLE_MIN_PIXELS, the 2-D one write there), with their working
+ * buffers in the layout's working images: no aligned plane is copied out and back in, and the pages the warp
  * touches are pages the fusion touches anyway (a first touch of fresh memory costs ~3 ms per MB on
  * some VMs, more than the copies). The aligned stack returned reads its planes out of the slots
  * when first asked for (--save-aligned), or before the memory is laid out again (readBeforeReuse)
@@ -94,7 +94,7 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: Warp
   const held = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     let inSlot = false;
-    const intoSlot = (warpInto: typeof warpSeparableInto, reference: PlaneWarp): PlaneWarp => (plane, transform, width, height) => {
+    const intoSlot = (warpInto: WarpInto, reference: PlaneWarp): PlaneWarp => (plane, transform, width, height) => {
       try {
         warpInto(k, plane, transform, width, height, slot(z), at.scratch);
       } catch (error) {

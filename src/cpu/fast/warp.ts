@@ -24,7 +24,7 @@ export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transfo
 }
 
 /** A warp that writes into the module's memory at `dst`, its working buffers from `scratch` on. */
-type WarpInto = (k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number) => void;
+export type WarpInto = (k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number) => void;
 
 /** Runs `into` on a fresh layout and copies its output out of the module's memory. */
 function warpOut(k: FastKernels, into: WarpInto, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
