@@ -16,6 +16,12 @@ import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
 import { searchShift, SEARCH_FRACTION } from '../src/align/estimate.js';
 import { identity } from '../src/align/matrix.js';
 import { buildPyramid } from '../src/align/pyramid.js';
+import { robustLine } from '../src/align/photometric.js';
+
+/** The bytes of a typed array's own elements (a view's, not its whole buffer's). */
+function bytes(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
 
 /** Runs `f` with the TypeScript loops (no registered kernels), then with the WebAssembly ones. */
 function bothWays<T>(f: () => T): { reference: T; wasm: T } {
@@ -89,7 +95,7 @@ describe('the WebAssembly band-pass pyramid', () => {
       const luma = texture(width, height, width + height).map((v) => 0.5 + 0.2 * v);
       const { reference, wasm } = bothWays(() => buildPyramid(luma, width, height, maxLevels, scale, bandScale));
       expect(wasm.levels.map((l) => [l.width, l.height])).toEqual(reference.levels.map((l) => [l.width, l.height]));
-      wasm.levels.forEach((l, i) => expect(Buffer.from(l.data.buffer).equals(Buffer.from(reference.levels[i].data.buffer)), `${width}x${height} level ${i}`).toBe(true));
+      wasm.levels.forEach((l, i) => expect(bytes(l.data).equals(bytes(reference.levels[i].data)), `${width}x${height} level ${i}`).toBe(true));
       expect([wasm.texture, wasm.border, wasm.scale]).toEqual([reference.texture, reference.border, reference.scale]);
     }
   });
@@ -126,5 +132,28 @@ describe('the WebAssembly coarse shift search', () => {
       expect(wasm).toEqual(reference);
       expect(reference.shift).toEqual([dx, dy]);
     }
+  });
+});
+
+describe('the WebAssembly robust line fit (photometric matching)', () => {
+  it('fits robustLine\'s gain and offset bit for bit: clean lines, outliers, tied residuals, a few to 4,096 blocks, a singular system', () => {
+    const random = createRandom(5);
+    const line = (n: number, outliers: number, whole: boolean): [Float64Array, Float64Array] => {
+      const x = Float64Array.from({ length: n }, () => (whole ? Math.round(random.uniform(0, 255)) : random.uniform(0, 255)));
+      const y = x.map((v) => (random.uniform(0, 1) < outliers ? random.uniform(0, 255) : 1.07 * v - 3.2 + (whole ? 0 : random.uniform(-0.5, 0.5))));
+      return [x, y];
+    };
+    const cases = [line(8, 0, false), line(9, 0.2, false), line(417, 0.1, false), line(418, 0.3, true), line(4096, 0.05, false), line(1000, 0, true)];
+    cases.push([new Float64Array(50).fill(120), Float64Array.from({ length: 50 }, () => random.uniform(100, 140))]); // every x equal
+    let solved = 0;
+    for (const [x, y] of cases) {
+      const reference = robustLine(x, y);
+      const wasm = wasmAlignKernels.robustLine(x, y);
+      expect(wasm, `n ${x.length}`).not.toBeUndefined();
+      expect(wasm ?? undefined, `n ${x.length}`).toEqual(reference);
+      if (reference) solved++;
+    }
+    // Both ways solve the lines and refuse the singular system.
+    expect(solved).toBe(cases.length - 1);
   });
 });

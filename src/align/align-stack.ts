@@ -151,7 +151,11 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const t0 = performance.now();
   const model: MotionModel = options.mode === 'auto' ? 'similarity' : options.mode;
   const auto = options.mode === 'auto';
-  const fullPyramids = () => stack.planes.map((plane, z) => estimationPyramid(plane, stack.width, sizes[z]));
+  const fullPyramids = () => {
+    // The planes' luma only feeds their pyramids: one buffer for all (see planeLuma).
+    const luma = new Float32Array(Math.max(...sizes.map((s) => s.width * s.height)));
+    return stack.planes.map((plane, z) => estimationPyramid(plane, stack.width, sizes[z], luma));
+  };
   const middle = Math.floor((stack.planes.length - 1) / 2);
   const sharpest = (pyramids: Pyramid[]) => argMax(pyramids.map((p) => p.texture));
   const warnings: string[] = [];
@@ -327,10 +331,10 @@ export function estimationFactor(size: { width: number; height: number }): numbe
   return factor;
 }
 
-/** The pyramid the full estimate registers a plane on (see ESTIMATE_MAX_PX). */
-function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Pyramid {
+/** The pyramid the full estimate registers a plane on (see ESTIMATE_MAX_PX); `luma`: a buffer for the plane's luma. */
+function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: number; height: number }, luma?: Float32Array): Pyramid {
   const factor = estimationFactor(size);
-  if (factor === 1) return buildPyramid(planeLuma(rgba, stride, size), size.width, size.height);
+  if (factor === 1) return buildPyramid(planeLuma(rgba, stride, size, luma), size.width, size.height);
   const shrunk = shrinkLuma(rgba, stride, size.width, size.height, factor);
   // The shift search on the coarsest level needs some structure there: stop at twice MIN_LEVEL_SIZE
   // (a 2048 x 1536 plane at 24 px showed 0.2 .. 0.5 correlation and wrong matches, at 48 px 0.6 .. 0.98).
@@ -359,9 +363,11 @@ const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /**
  * Luma of the valid part of a (possibly padded) plane: luma(), or its registered faster twin
- * (src/image/accelerate.ts, the same values; the CPU engine's own luma stage stays luma()).
+ * (src/image/accelerate.ts, the same values; the CPU engine's own luma stage stays luma()), into
+ * `dst` (at least width x height) when given: buildPyramid keeps none of it, and a fresh array per
+ * plane cost more than the luma itself (docs/alignment.md, Cost).
  */
-function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }): Float32Array {
+function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; height: number }, dst?: Float32Array): Float32Array {
   const n = size.width * size.height;
   let compact = rgba.subarray(0, n * 4);
   if (size.width !== stride) {
@@ -370,10 +376,10 @@ function planeLuma(rgba: Uint8Array, stride: number, size: { width: number; heig
   }
   const kernels = imageKernels();
   if (kernels) {
-    const out = new Float32Array(n);
+    const out = dst?.subarray(0, n) ?? new Float32Array(n);
     if (kernels.luma(compact, n, out)) return out;
   }
-  return luma(compact, size.width, size.height);
+  return luma(compact, size.width, size.height, dst?.subarray(0, n));
 }
 
 function argMax(values: number[]): number {

@@ -219,7 +219,21 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
   const blur = { sigma: Math.abs(steps[best]), blurA: steps[best] >= 0 };
   // The refinement's input: plane A blurred to the match (the same blur of the same level as scored).
   const sigma = blur.sigma / pixel;
-  return blur.blurA && sigma >= MIN_BLUR_SIGMA ? { blur, blurredA: { ...a, data: scorer.blurredA(sigma) } } : { blur };
+  return blur.blurA && sigma >= MIN_BLUR_SIGMA ? { blur, blurredA: { ...a, data: scorer.blurredA(sigma, levelBuffer('blurredA', a.width * a.height)) } } : { blur };
+}
+
+/**
+ * Buffers reused by every registration for the blurred planes a level's refinement compares (the
+ * blur match's plane A, or blurred()'s plane): fresh arrays of a level's size for every level and
+ * pair cost more than the blurs themselves (short-lived external memory, page faults; on the 19 x
+ * 352x307 sweep ~15 % of a warm estimate, docs/alignment.md). What is in them lives until the
+ * level's refinement has run, before any other registration starts.
+ */
+const levelBuffers = { blurredA: new Float32Array(0), blurred: new Float32Array(0) };
+
+function levelBuffer(use: keyof typeof levelBuffers, n: number): Float32Array {
+  if (levelBuffers[use].length < n) levelBuffers[use] = new Float32Array(n);
+  return levelBuffers[use].subarray(0, n);
 }
 
 /** Below this many level pixels a blur match leaves the planes as they are (see blurred). */
@@ -243,7 +257,13 @@ export function blurScorer(a: Level, b: Level, m: Mat3): BlurScorer {
       if (blurA && la !== a) blurredAs.set(sigma, la.data);
       return correlationWhere(la.data, lb.data, inside);
     },
-    blurredA: (sigma) => blurredAs.get(sigma) ?? gaussianBlur(a.data, a.width, a.height, sigma),
+    blurredA: (sigma, dst) => {
+      const kept = blurredAs.get(sigma);
+      if (!kept) return gaussianBlur(a.data, a.width, a.height, sigma, dst);
+      if (!dst) return kept;
+      dst.set(kept);
+      return dst;
+    },
   };
 }
 
@@ -291,7 +311,7 @@ function correlationWhere(a: Float32Array, b: Float32Array, inside: Uint8Array):
 function blurred(a: Level, b: Level, blur: BlurMatch, pixel: number, buffers?: BlurBuffers): [Level, Level] {
   const sigma = blur.sigma / pixel;
   if (sigma < MIN_BLUR_SIGMA) return [a, b];
-  const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma, buffers?.dst, buffers?.scratch) });
+  const soften = (l: Level): Level => ({ ...l, data: gaussianBlur(l.data, l.width, l.height, sigma, buffers?.dst ?? levelBuffer('blurred', l.width * l.height), buffers?.scratch) });
   return blur.blurA ? [soften(a), b] : [a, soften(b)];
 }
 

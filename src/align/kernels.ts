@@ -74,8 +74,8 @@ export type GaussNewtonSweep = (iteration: GaussNewtonIteration, system: GaussNe
  */
 export interface BlurScorer {
   score(sigma: number, blurA: boolean): number;
-  /** A blurred by `sigma` level pixels (what score(sigma, true) correlated), as a fresh array. */
-  blurredA(sigma: number): Float32Array;
+  /** A blurred by `sigma` level pixels (what score(sigma, true) correlated): into `dst` when given, else a fresh array. */
+  blurredA(sigma: number, dst?: Float32Array): Float32Array;
 }
 
 export interface AlignKernels {
@@ -103,6 +103,11 @@ export interface AlignKernels {
   texturedPixels(level: Level, edge: number, block: number, bw: number, bh: number): Int32Array | undefined;
   /** A sweep over the setup's pixels against level B, or undefined where it cannot run (the TypeScript one runs then). */
   gaussNewton(setup: GaussNewtonSetup, b: Level): GaussNewtonSweep | undefined;
+  /**
+   * photometric.ts robustLine's fit of y = gain x + offset: null where its system is singular,
+   * undefined where it cannot run.
+   */
+  robustLine(x: Float64Array, y: Float64Array): { gain: number; offset: number } | null | undefined;
 }
 
 const slot = registered<AlignKernels>();

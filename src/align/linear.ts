@@ -6,8 +6,11 @@
  * @example solve(Float64Array.of(2, 0, 0, 4), Float64Array.of(2, 4), 2, p) // p = [1, 1]
  */
 export function solve(h: Float64Array, g: Float64Array, k: number, p: Float64Array): boolean {
-  const a = Float64Array.from(h);
-  const v = Float64Array.from(g);
+  // Copies by the typed-array constructor and swaps through a local, not Float64Array.from and
+  // array destructuring: a fresh process runs this interpreted at first, where those walk the
+  // iterator protocol.
+  const a = new Float64Array(h);
+  const v = new Float64Array(g);
   let scale = 0;
   for (let i = 0; i < k; i++) scale = Math.max(scale, Math.abs(a[i * k + i]));
   for (let col = 0; col < k; col++) {
@@ -15,8 +18,8 @@ export function solve(h: Float64Array, g: Float64Array, k: number, p: Float64Arr
     for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
     if (Math.abs(a[pivot * k + col]) <= 1e-12 * scale || scale === 0) return false;
     if (pivot !== col) {
-      for (let c = 0; c < k; c++) [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
-      [v[col], v[pivot]] = [v[pivot], v[col]];
+      for (let c = 0; c < k; c++) swap(a, col * k + c, pivot * k + c);
+      swap(v, col, pivot);
     }
     for (let r = col + 1; r < k; r++) {
       const f = a[r * k + col] / a[col * k + col];
@@ -30,4 +33,10 @@ export function solve(h: Float64Array, g: Float64Array, k: number, p: Float64Arr
     p[r] = s / a[r * k + r];
   }
   return true;
+}
+
+function swap(values: Float64Array, i: number, j: number): void {
+  const t = values[i];
+  values[i] = values[j];
+  values[j] = t;
 }

@@ -11,6 +11,7 @@
  */
 import type { Mat3 } from './matrix.js';
 import { solve } from './linear.js';
+import { alignKernels } from './kernels.js';
 
 /** Maps a plane's channel values onto the reference's: v' = gain[c] * v + offset[c] (RGB). */
 export interface BrightnessMatch {
@@ -73,79 +74,94 @@ function blockGrid(width: number, height: number): BlockGrid {
   return { blocksX, blocksY, step: Math.max(1, Math.ceil(Math.sqrt((blocksX * blocksY) / MAX_BRIGHTNESS_BLOCKS))) };
 }
 
-/** blockSums of every block of the grid, in the fit's order: r, g, b and the sample count per block. */
+/**
+ * Per block of the grid, in the fit's order: the per-channel sums of its samples (every SAMPLE_STEP
+ * px of the reference frame, each the nearest pixel of `source` through `t`) and their count; all
+ * four 0 where a sample falls outside the plane. One loop over the whole grid with plain locals: a
+ * fresh process interprets it at first, and a long loop is optimised on the spot (on-stack
+ * replacement) where thousands of short calls, each making a view and destructuring arrays through
+ * the iterator protocol, ran ~10x slower until the JIT caught up.
+ */
 function gridSums(source: PlaneSource, t: Mat3, { blocksX, blocksY, step }: BlockGrid): Float64Array {
+  const { rgba, width, height, stride } = source;
+  const t0 = t[0], t1 = t[1], t4 = t[4], t5 = t[5], t8 = t[8], t9 = t[9];
   const sums = new Float64Array(Math.ceil(blocksX / step) * Math.ceil(blocksY / step) * 4);
   let k = 0;
   for (let by = 0; by < blocksY; by += step) {
-    for (let bx = 0; bx < blocksX; bx += step, k += 4) sums[k + 3] = blockSums(source, t, bx, by, sums.subarray(k, k + 3));
+    for (let bx = 0; bx < blocksX; bx += step, k += 4) {
+      let r = 0, g = 0, b = 0, n = 0;
+      block: for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
+        for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
+          // The nearest pixel to apply(t, x, y), as matrix.ts computes it.
+          const px = Math.round(t0 * x + t4 * y + t8);
+          const py = Math.round(t1 * x + t5 * y + t9);
+          if (px < 0 || py < 0 || px >= width || py >= height) {
+            r = g = b = n = 0;
+            break block;
+          }
+          const i = (py * stride + px) * 4;
+          r += rgba[i];
+          g += rgba[i + 1];
+          b += rgba[i + 2];
+          n++;
+        }
+      }
+      sums[k] = r;
+      sums[k + 1] = g;
+      sums[k + 2] = b;
+      sums[k + 3] = n;
+    }
   }
   return sums;
 }
 
 function fitPlane(referenceSums: Float64Array, plane: PlaneSource, toPlane: Mat3, grid: BlockGrid): BrightnessMatch | undefined {
-  const { blocksX, blocksY, step } = grid;
-  // Per block and channel: the plane's mean (x) and the reference's (y).
-  const xs: number[][] = [[], [], []];
-  const ys: number[][] = [[], [], []];
-  const sumX = new Float64Array(3);
-  let k = 0;
-  for (let by = 0; by < blocksY; by += step) {
-    for (let bx = 0; bx < blocksX; bx += step, k += 4) {
-      // Only blocks both planes cover entirely (then both took the same number of samples).
-      const n = blockSums(plane, toPlane, bx, by, sumX);
-      if (n === 0 || referenceSums[k + 3] === 0) continue;
-      for (let c = 0; c < 3; c++) {
-        xs[c].push(sumX[c] / n);
-        ys[c].push(referenceSums[k + c] / n);
-      }
+  const planeSums = gridSums(plane, toPlane, grid);
+  // Per block and channel: the plane's mean (x) and the reference's (y), on the blocks both planes
+  // cover entirely (then both took the same number of samples).
+  const blocks = planeSums.length / 4;
+  const xs = [0, 1, 2].map(() => new Float64Array(blocks));
+  const ys = [0, 1, 2].map(() => new Float64Array(blocks));
+  let count = 0;
+  for (let k = 0; k < planeSums.length; k += 4) {
+    const n = planeSums[k + 3];
+    if (n === 0 || referenceSums[k + 3] === 0) continue;
+    for (let c = 0; c < 3; c++) {
+      xs[c][count] = planeSums[k + c] / n;
+      ys[c][count] = referenceSums[k + c] / n;
     }
+    count++;
   }
-  if (xs[0].length < 8) return undefined;
+  if (count < 8) return undefined;
   const match: BrightnessMatch = { gain: [1, 1, 1], offset: [0, 0, 0] };
   let change = 0;
   for (let c = 0; c < 3; c++) {
-    const fit = robustLine(xs[c], ys[c]);
+    const x = xs[c].subarray(0, count);
+    const y = ys[c].subarray(0, count);
+    // The WebAssembly twin (the same bits) where the CPU engine registered it: a fresh process
+    // interprets the TypeScript for its first few dozen fits.
+    const fast = alignKernels()?.robustLine(x, y);
+    const fit = fast === undefined ? robustLine(x, y) : fast;
     if (!fit || !(fit.gain >= GAIN_RANGE[0] && fit.gain <= GAIN_RANGE[1])) return undefined;
     match.gain[c] = fit.gain;
     match.offset[c] = fit.offset;
     // How much it changes the values the plane has (its block means' range), not extrapolated.
-    const [low, high] = [Math.min(...xs[c]), Math.max(...xs[c])];
+    let low = x[0], high = x[0];
+    for (let i = 1; i < count; i++) {
+      low = Math.min(low, x[i]);
+      high = Math.max(high, x[i]);
+    }
     change = Math.max(change, Math.abs((fit.gain - 1) * low + fit.offset), Math.abs((fit.gain - 1) * high + fit.offset));
   }
   return change >= MIN_BRIGHTNESS_CHANGE ? match : undefined;
 }
 
 /**
- * Per-channel sums of block (bx, by)'s samples (every SAMPLE_STEP px of the reference frame, each
- * the nearest pixel of `source` through `t`) into `sums`; the number of samples, or 0 when one
- * falls outside the plane. A small function of its own so that it is optimised after a few blocks.
+ * y = gain * x + offset by least squares with Huber weights (k = 2 MADs), refitted a few times;
+ * undefined where the system is singular. The reference of AlignKernels.robustLine.
+ * @example robustLine(Float64Array.of(0, 1, 2, 3, 4, 5, 6, 7), Float64Array.of(1, 3, 5, 7, 9, 11, 13, 15)) // { gain: 2, offset: 1 }
  */
-function blockSums(source: PlaneSource, t: Mat3, bx: number, by: number, sums: Float64Array): number {
-  const { rgba, width, height, stride } = source;
-  const [t0, t1, t4, t5, t8, t9] = [t[0], t[1], t[4], t[5], t[8], t[9]];
-  let [r, g, b, n] = [0, 0, 0, 0];
-  for (let y = by * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; y < (by + 1) * BRIGHTNESS_BLOCK_PX; y += SAMPLE_STEP) {
-    for (let x = bx * BRIGHTNESS_BLOCK_PX + SAMPLE_STEP / 2; x < (bx + 1) * BRIGHTNESS_BLOCK_PX; x += SAMPLE_STEP) {
-      // The nearest pixel to apply(t, x, y), as matrix.ts computes it.
-      const px = Math.round(t0 * x + t4 * y + t8);
-      const py = Math.round(t1 * x + t5 * y + t9);
-      if (px < 0 || py < 0 || px >= width || py >= height) return 0;
-      const i = (py * stride + px) * 4;
-      r += rgba[i];
-      g += rgba[i + 1];
-      b += rgba[i + 2];
-      n++;
-    }
-  }
-  sums[0] = r;
-  sums[1] = g;
-  sums[2] = b;
-  return n;
-}
-
-/** y = gain * x + offset by least squares with Huber weights (k = 2 MADs), refitted a few times. */
-function robustLine(x: readonly number[], y: readonly number[]): { gain: number; offset: number } | undefined {
+export function robustLine(x: Float64Array, y: Float64Array): { gain: number; offset: number } | undefined {
   const n = x.length;
   const w = new Float64Array(n).fill(1);
   const h = new Float64Array(4);
@@ -156,22 +172,31 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
   let gain = 1;
   let offset = 0;
   for (let round = 0; round < ROBUST_ROUNDS; round++) {
-    h.fill(0);
-    g.fill(0);
+    // Sums in locals, each element read once: a fresh process interprets this loop at first.
+    let sxx = 0, sx = 0, sw = 0, sxy = 0, sy = 0;
     for (let i = 0; i < n; i++) {
-      h[0] += w[i] * x[i] * x[i];
-      h[1] += w[i] * x[i];
-      h[3] += w[i];
-      g[0] += w[i] * x[i] * y[i];
-      g[1] += w[i] * y[i];
+      const wi = w[i], xi = x[i], yi = y[i];
+      sxx += wi * xi * xi;
+      sx += wi * xi;
+      sw += wi;
+      sxy += wi * xi * yi;
+      sy += wi * yi;
     }
-    h[2] = h[1];
+    h[0] = sxx;
+    h[1] = h[2] = sx;
+    h[3] = sw;
+    g[0] = sxy;
+    g[1] = sy;
     if (!solve(h, g, 2, out)) return undefined;
-    [gain, offset] = [out[0], out[1]];
+    gain = out[0];
+    offset = out[1];
     for (let i = 0; i < n; i++) residuals[i] = Math.abs(y[i] - gain * x[i] - offset);
     sorted.set(residuals);
-    const mad = kthSmallest(sorted, Math.floor(n / 2)) * 1.4826 + 1e-6;
-    for (let i = 0; i < n; i++) w[i] = residuals[i] <= 2 * mad ? 1 : (2 * mad) / residuals[i];
+    const limit = 2 * (kthSmallest(sorted, Math.floor(n / 2)) * 1.4826 + 1e-6);
+    for (let i = 0; i < n; i++) {
+      const r = residuals[i];
+      w[i] = r <= limit ? 1 : limit / r;
+    }
   }
   return { gain, offset };
 }
@@ -182,15 +207,17 @@ function robustLine(x: readonly number[], y: readonly number[]): { gain: number;
  * faster on the fits' few hundred to 4,096 residuals. No NaN in `values`.
  */
 export function kthSmallest(values: Float64Array, k: number): number {
-  let [lo, hi] = [0, values.length - 1];
+  let lo = 0, hi = values.length - 1;
   while (lo < hi) {
     const pivot = values[(lo + hi) >> 1];
-    let [i, j] = [lo, hi];
+    let i = lo, j = hi;
     while (i <= j) {
       while (values[i] < pivot) i++;
       while (values[j] > pivot) j--;
       if (i <= j) {
-        [values[i], values[j]] = [values[j], values[i]];
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
         i++;
         j--;
       }

@@ -36,6 +36,7 @@ interface AlignWasm {
   gnPixels(a: number, width: number, height: number, pixels: number, tilesX: number, tilesY: number): void;
   gnSumAll(): void;
   gnSweep(m0: number, m1: number, m4: number, m5: number, m8: number, m9: number, margin: number, bx1: number, by1: number, gain: number, offset: number, huber: number): void;
+  robustLine(x: number, y: number, n: number, w: number, residuals: number, sorted: number, out: number): number;
 }
 
 /** luma and shrinkLuma copy the plane into the module's memory in bands of about this many bytes. */
@@ -184,7 +185,15 @@ export const wasmAlignKernels: AlignKernels = {
     const energy = k.bandPass(fine, coarse, n);
     const images = [fine, ...halves];
     for (let l = 1; l < sizes.length; l++) k.halveLevel(images[l - 1], sizes[l - 1].width, sizes[l - 1].height, images[l]);
-    const levels = sizes.map((size, l) => ({ ...size, data: new Float32Array(k.memory.buffer, images[l], size.width * size.height).slice() }));
+    // One array for all levels: a fresh array per level cost more than copying it out (short-lived
+    // external memory, page faults; docs/alignment.md, Cost).
+    const all = new Float32Array(sizes.reduce((total, l) => total + l.width * l.height, 0));
+    let offset = 0;
+    const levels = sizes.map((size, l) => {
+      const data = all.subarray(offset, (offset += size.width * size.height));
+      data.set(new Float32Array(k.memory.buffer, images[l], data.length));
+      return { ...size, data };
+    });
     return { levels, energy };
   },
   searchShift(a, b, ox, oy, range) {
@@ -221,7 +230,12 @@ export const wasmAlignKernels: AlignKernels = {
     };
     return {
       score: (sigma, blurA) => (blurA ? k.correlationWhere(blur(aAt, sigma), warped, inside, n) : k.correlationWhere(aAt, blur(warped, sigma), inside, n)),
-      blurredA: (sigma) => new Float32Array(k.memory.buffer, blur(aAt, sigma), n).slice(),
+      blurredA: (sigma, dst) => {
+        const blurred = new Float32Array(k.memory.buffer, blur(aAt, sigma), n);
+        if (!dst) return blurred.slice();
+        dst.set(blurred);
+        return dst;
+      },
     };
   },
   texturedPixels(level, edge, block, bw, bh) {
@@ -233,6 +247,18 @@ export const wasmAlignKernels: AlignKernels = {
     new Float32Array(k.memory.buffer, data, n).set(level.data.subarray(0, n));
     const count = k.texturedPixels(data, level.width, level.height, edge, block, bw, bh, out);
     return new Int32Array(k.memory.buffer, out, count).slice();
+  },
+  robustLine(x, y) {
+    const k = instance();
+    const n = x.length;
+    const at = k && buffers(k, [n * 8, n * 8, n * 8, n * 8, n * 8, 16]);
+    if (!k || !at) return undefined;
+    const [xAt, yAt, w, residuals, sorted, out] = at;
+    new Float64Array(k.memory.buffer, xAt, n).set(x);
+    new Float64Array(k.memory.buffer, yAt, n).set(y);
+    if (!k.robustLine(xAt, yAt, n, w, residuals, sorted, out)) return null;
+    const [gain, offset] = new Float64Array(k.memory.buffer, out, 2);
+    return { gain, offset };
   },
   gaussNewton({ a, pixels, model, tilesX, tilesY }, b) {
     const k = instance();
