@@ -471,7 +471,7 @@ export function displacementError(model: MotionModel, h: Float64Array, variance:
  */
 export const BLUR_TILE_PX = 32;
 /** Ridge on each tile's coefficient, relative to the mean tile curvature: flat tiles stay at c = 0. */
-const BLUR_RIDGE = 1e-3;
+export const BLUR_RIDGE = 1e-3;
 
 /**
  * Five-point Laplacian of a level at inner pixel i, rounded to f32 (the precision of the levels):
@@ -532,7 +532,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const sweep = alignKernels()?.gaussNewton(setup, b) ?? gaussNewtonSweep(gaussNewtonPixels(setup), b);
   const system: GaussNewtonSystem = { h, g, tt, tg, tp };
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    const { used, sa, sb, saa, sab, see } = sweep({ m, margin, gain, offset, huber, blur }, system);
+    const { used, sa, sb, saa, sab, see, ridge } = sweep({ m, margin, gain, offset, huber, blur }, system);
     if (used < 4 * k + tiles) return false;
     const varA = saa - (sa * sa) / used;
     if (varA > 0) {
@@ -540,19 +540,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       offset = (sb - gain * sa) / used;
     }
     huber = HUBER_K * Math.sqrt(see / used);
-    for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) h[r * k + c] = h[c * k + r];
-    // The tile terms are each tied to their own pixels only (a diagonal block): profile them out of
-    // the motion's system (Schur complement), solve for the motion, then back-substitute each tile.
-    let ridge = 0;
-    for (let t = 0; t < tiles; t++) ridge += tt[t];
-    ridge = (BLUR_RIDGE * ridge) / Math.max(tiles, 1) + 1e-12;
-    for (let t = 0; t < tiles; t++) {
-      const d = tt[t] + ridge;
-      for (let r = 0; r < k; r++) {
-        g[r] -= (tp[t * k + r] * tg[t]) / d;
-        for (let c = 0; c < k; c++) h[r * k + c] -= (tp[t * k + r] * tp[t * k + c]) / d;
-      }
-    }
+    // The sweep profiled the tile terms out (profileTiles): solve for the motion, then back-substitute each tile.
     if (!solve(h, g, k, p)) return false;
     for (let t = 0; t < tiles; t++) {
       let s = tg[t];
@@ -664,8 +652,30 @@ export function gaussNewtonSweep(pixels: GaussNewtonPixels, b: Level): GaussNewt
       if (tiles > 0) tg[t] += w * l * e;
       used++;
     }
-    return { used, sa, sb, saa, sab, see };
+    return { used, sa, sb, saa, sab, see, ridge: profileTiles({ h, g, tt, tg, tp }, k, tiles) };
   };
+}
+
+/**
+ * The last step of every sweep (AlignKernels' runs the same operations in WebAssembly): h made
+ * symmetric from its upper triangle, then the tile terms, each tied to its own pixels only (a
+ * diagonal block), profiled out of the motion's system in place (Schur complement), so that h and g
+ * are the motion's own normal equations. Returns the ridge added to each tile's diagonal (refine
+ * back-substitutes the tiles with it).
+ */
+export function profileTiles({ h, g, tt, tg, tp }: GaussNewtonSystem, k: number, tiles: number): number {
+  for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) h[r * k + c] = h[c * k + r];
+  let ridge = 0;
+  for (let t = 0; t < tiles; t++) ridge += tt[t];
+  ridge = (BLUR_RIDGE * ridge) / Math.max(tiles, 1) + 1e-12;
+  for (let t = 0; t < tiles; t++) {
+    const d = tt[t] + ridge;
+    for (let r = 0; r < k; r++) {
+      g[r] -= (tp[t * k + r] * tg[t]) / d;
+      for (let c = 0; c < k; c++) h[r * k + c] -= (tp[t * k + r] * tp[t * k + c]) / d;
+    }
+  }
+  return ridge;
 }
 
 /** What refine's normal equations sum per pixel apart from its residual (see addPixelTerms). */

@@ -35,7 +35,10 @@ export interface GaussNewtonPixels {
   tiles: number;
 }
 
-/** The normal equations one sweep fills (see refine): h (upper triangle), g, and per tile tt, tg, tp. */
+/**
+ * The normal equations one sweep fills (see refine): per tile tt, tg, tp, and h (k x k) and g with
+ * the tile terms profiled out (estimate.ts profileTiles).
+ */
 export interface GaussNewtonSystem {
   h: Float64Array;
   g: Float64Array;
@@ -44,7 +47,10 @@ export interface GaussNewtonSystem {
   tp: Float64Array;
 }
 
-/** Sums over the pixels whose match falls inside B: their count, A and B values' sums, and the residuals' squares. */
+/**
+ * Sums over the pixels whose match falls inside B: their count, A and B values' sums, and the
+ * residuals' squares; with the ridge of the tile terms profiled out (estimate.ts profileTiles).
+ */
 export interface OverlapSums {
   used: number;
   sa: number;
@@ -52,6 +58,7 @@ export interface OverlapSums {
   saa: number;
   sab: number;
   see: number;
+  ridge: number;
 }
 
 /** One iteration's sums: under transform m (A pixel -> B pixel), B compared with gain A + offset + blur terms, Huber-weighted. */

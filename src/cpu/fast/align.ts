@@ -12,7 +12,7 @@
 import wasmBytes from './kernels.wasm';
 import { useImageKernels, type ImageKernels } from '../../image/accelerate.js';
 import { blurPasses } from '../../image/blur.js';
-import { modelSize } from '../../align/estimate.js';
+import { BLUR_RIDGE, modelSize } from '../../align/estimate.js';
 import { useAlignKernels, type AlignKernels } from '../../align/kernels.js';
 import { growTo, layoutFrom } from './kernels.js';
 
@@ -268,14 +268,14 @@ export const wasmAlignKernels: AlignKernels = {
     const count = pixels.length;
     const n = a.width * a.height;
     const f64 = (values: number) => values * 8;
-    const at = buffers(k, [n * 4, count * 4, f64(count), f64(count), f64(count), f64(count * params), count * 4, f64(count), b.width * b.height * 4, f64(params * params), f64(params), f64(tiles), f64(tiles), f64(tiles * params), f64(Math.max(tiles, 1)), f64(params * params), f64(tiles), f64(tiles * params), f64(6)]);
+    const at = buffers(k, [n * 4, count * 4, f64(count), f64(count), f64(count), f64(count * params), count * 4, f64(count), b.width * b.height * 4, f64(params * params), f64(params), f64(tiles), f64(tiles), f64(tiles * params), f64(Math.max(tiles, 1)), f64(params * params), f64(tiles), f64(tiles * params), f64(7)]);
     if (!at) return undefined;
     const [aAt, pixelsAt, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt] = at;
     const buffer = k.memory.buffer;
     new Float32Array(buffer, aAt, n).set(a.data.subarray(0, n));
     new Int32Array(buffer, pixelsAt, count).set(pixels);
     new Float32Array(buffer, bAt, b.width * b.height).set(b.data.subarray(0, b.width * b.height));
-    k.gnConfigure(count, params, tiles, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, b.width, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt);
+    k.gnConfigure(count, params, tiles, pxAt, pyAt, valuesAt, rowsAt, tileOfAt, lapsAt, bAt, b.width, hAt, gAt, ttAt, tgAt, tpAt, blurAt, hAllAt, ttAllAt, tpAllAt, sumsAt, BLUR_RIDGE);
     k.gnPixels(aAt, a.width, a.height, pixelsAt, tilesX, tilesY);
     k.gnSumAll();
     const mine = layouts;
@@ -289,8 +289,8 @@ export const wasmAlignKernels: AlignKernels = {
       system.tt.set(new Float64Array(memory, ttAt, tiles));
       system.tg.set(new Float64Array(memory, tgAt, tiles));
       system.tp.set(new Float64Array(memory, tpAt, tiles * params));
-      const [used, sa, sb, saa, sab, see] = new Float64Array(memory, sumsAt, 6);
-      return { used, sa, sb, saa, sab, see };
+      const sums = new Float64Array(memory, sumsAt, 7);
+      return { used: sums[0], sa: sums[1], sb: sums[2], saa: sums[3], sab: sums[4], see: sums[5], ridge: sums[6] };
     };
   },
 };

@@ -210,15 +210,17 @@ let gnBlur: usize = 0; // f64 tiles (at least 1)
 let gnHAll: usize = 0; // the weight-1 sums of h, tt, tp over every pixel
 let gnTtAll: usize = 0;
 let gnTpAll: usize = 0;
-let gnSums: usize = 0; // f64 x 6: used, sa, sb, saa, sab, see
+let gnSums: usize = 0; // f64 x 7: used, sa, sb, saa, sab, see, ridge
+let gnRidgeFactor: f64 = 0; // estimate.ts BLUR_RIDGE
 
 /** Stores the layout of one level's Gauss-Newton (see src/cpu/fast/align.ts). */
 export function gnConfigure(
   count: i32, k: i32, tiles: i32, px: usize, py: usize, values: usize, rows: usize, tileOf: usize, laps: usize,
-  b: usize, bw: i32, h: usize, g: usize, tt: usize, tg: usize, tp: usize, blur: usize, hAll: usize, ttAll: usize, tpAll: usize, sums: usize,
+  b: usize, bw: i32, h: usize, g: usize, tt: usize, tg: usize, tp: usize, blur: usize, hAll: usize, ttAll: usize, tpAll: usize, sums: usize, ridgeFactor: f64,
 ): void {
   gnCount = count; gnK = k; gnTiles = tiles; gnPx = px; gnPy = py; gnValues = values; gnRows = rows; gnTileOf = tileOf; gnLaps = laps;
   gnB = b; gnBw = bw; gnH = h; gnG = g; gnTt = tt; gnTg = tg; gnTp = tp; gnBlur = blur; gnHAll = hAll; gnTtAll = ttAll; gnTpAll = tpAll; gnSums = sums;
+  gnRidgeFactor = ridgeFactor;
 }
 
 /**
@@ -369,6 +371,35 @@ export function gnSweep(m0: f64, m1: f64, m4: f64, m5: f64, m8: f64, m9: f64, ma
   store<f64>(gnSums, saa, 24);
   store<f64>(gnSums, sab, 32);
   store<f64>(gnSums, see, 40);
+  store<f64>(gnSums, profileTiles(), 48);
+}
+
+/**
+ * estimate.ts profileTiles on the sweep's system: h made symmetric, the tile terms profiled out of
+ * h and g (Schur complement); returns the ridge. The same f64 operations in the same order.
+ */
+function profileTiles(): f64 {
+  const k = gnK;
+  const tiles = gnTiles;
+  for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) store<f64>(gnH + (<usize>(r * k + c) << 3), load<f64>(gnH + (<usize>(c * k + r) << 3)));
+  let ridge: f64 = 0;
+  for (let t = 0; t < tiles; t++) ridge += load<f64>(gnTt + (<usize>t << 3));
+  ridge = (gnRidgeFactor * ridge) / <f64>max(tiles, 1) + 1e-12;
+  for (let t = 0; t < tiles; t++) {
+    const d = load<f64>(gnTt + (<usize>t << 3)) + ridge;
+    const tgt = load<f64>(gnTg + (<usize>t << 3));
+    const row = gnTp + (<usize>(t * k) << 3);
+    for (let r = 0; r < k; r++) {
+      const tpr = load<f64>(row + (<usize>r << 3));
+      const gAt = gnG + (<usize>r << 3);
+      store<f64>(gAt, load<f64>(gAt) - (tpr * tgt) / d);
+      for (let c = 0; c < k; c++) {
+        const hAt = gnH + (<usize>(r * k + c) << 3);
+        store<f64>(hAt, load<f64>(hAt) - (tpr * load<f64>(row + (<usize>c << 3))) / d);
+      }
+    }
+  }
+  return ridge;
 }
 
 /**
