@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { affine, type Mat3 } from '../src/align/matrix.js';
 import { warpPlane, type PlaneView } from '../src/image/warp.js';
 import { fastKernels } from '../src/cpu/fast/kernels.js';
-import { warpPlane2dWasm } from '../src/cpu/fast/warp.js';
+import { twoDWarp, warpPlane2dWasm } from '../src/cpu/fast/warp.js';
 import { fuseCpuFast } from '../src/cpu/fast/index.js';
 import { fuseCpu } from '../src/cpu/backend.js';
 import { resolveOptions } from '../src/core/options.js';
@@ -69,5 +69,20 @@ describe.runIf(k)('WebAssembly 2-D warp (warp2d)', () => {
     // The same planes through the same fast stages: the image the TypeScript warp gave.
     const again = fuseCpuFast(reference.aligned!, resolveOptions({}));
     expect(firstDifference(fast.image, again.image)).toBe('none');
+  });
+
+  it('options the fast stages do not cover: the CPU engine warps with it (twoDWarp) and fuses what the reference engine fuses', () => {
+    const warp = twoDWarp();
+    expect(warp).not.toBe(warpPlane);
+    const plane = randomPlane(4, 101, 77, 104, true);
+    const t = motionAbout(50, 38, { scale: 0.98, rotationDeg: -0.5, dx: -2.5, dy: 1.25 });
+    expect(firstDifference(warp(plane, t, 101, 77), warpPlane(plane, t, 101, 77))).toBe('none');
+    const { moved } = movedStack({ seed: 2, kind: 'similarity' });
+    const options = resolveOptions({ align: 'similarity', measure: 'teng', composite: 'pyramid' });
+    const fast = fuseCpuFast(moved, options);
+    const reference = fuseCpu(moved, options);
+    expect(fast.backend.runtime).toBeUndefined(); // the reference stages ran
+    fast.aligned!.planes.forEach((p, z) => expect(firstDifference(p, reference.aligned!.planes[z]), `plane ${z}`).toBe('none'));
+    expect(firstDifference(fast.image, reference.image)).toBe('none');
   });
 });

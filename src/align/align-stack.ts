@@ -9,7 +9,7 @@ import type { AlignMode, AlignReference, ZStack } from '../core/types.js';
 import { luma, shrinkLuma } from '../image/luma.js';
 import { imageKernels } from '../image/accelerate.js';
 import type { Level } from '../image/pyramid.js';
-import { largestCoveredRect, type Rect } from '../image/warp.js';
+import { largestCoveredRect, warpPlane, type PlaneWarp, type Rect } from '../image/warp.js';
 import { warpPlaneCpu, warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { MIN_CORRELATION, registerPair, type MotionModel, type RegisterOptions } from './estimate.js';
 import { misfits, refineJointly, type PairMeasurement } from './joint.js';
@@ -562,12 +562,12 @@ function warpPlan(stack: ZStack, sizes: { width: number; height: number }[], tra
  * `separable` (the TypeScript one by default).
  * @example const aligned = warpStackCpu(stack, planAlignment(stack, { mode: 'similarity' }).warp!);
  */
-export function warpStackCpu(input: ZStack, plan: WarpPlan, separable: SeparableWarp = warpPlaneSeparable): ZStack {
+export function warpStackCpu(input: ZStack, plan: WarpPlan, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): ZStack {
   const stack = brightnessMatched(input, plan);
   const planes = stack.planes.map((rgba, z) => {
     if (plan.keep[z]) return rgba;
     const view = { rgba, width: plan.sizes[z].width, height: plan.sizes[z].height, stride: stack.width };
-    return warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, separable);
+    return warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, separable, twoD);
   });
   const aligned: ZStack = { width: plan.width, height: plan.height, planes };
   if (stack.meta !== undefined) aligned.meta = stack.meta;

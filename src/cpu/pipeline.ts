@@ -6,6 +6,7 @@ import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats,
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
+import { warpPlane, type PlaneWarp } from '../image/warp.js';
 import { planeShares as sharesOf } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import type { Level } from '../image/pyramid.js';
@@ -104,11 +105,12 @@ export interface FusedStages {
 /**
  * {@link fuseCpu} with its stages after alignment swapped for `stages` where it handles the stack
  * (8-bit planes after alignment; a 16-bit stack without alignment stays on the reference). Alignment,
- * auto's preview and the result are the reference's, shared; `separable` is the separable warp
- * alignment uses on large planes (the fast path's WebAssembly one, see warpPlaneCpu).
+ * auto's preview and the result are the reference's, shared; `separable` and `twoD` are the warps
+ * alignment uses where the stages do not warp themselves (the fast path's WebAssembly ones, see
+ * warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
   validateStack(given);
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
@@ -161,7 +163,7 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   }
   let stack = input;
   const tw = performance.now();
-  if (plan) stack = warpStackCpu(input, plan, separable);
+  if (plan) stack = warpStackCpu(input, plan, separable, twoD);
   const timedAlignment = timed(plan ? performance.now() - tw : 0);
   measured ??= measurePlanes(stack, options, workspace);
   return fuseMeasured(stack, measured, options, workspace, t0, timedAlignment);

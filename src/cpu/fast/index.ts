@@ -19,7 +19,7 @@ import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
 import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
-import { separableWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
+import { separableWarp, twoDWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
 
@@ -226,7 +226,7 @@ export function fastCpuReady(): boolean {
  * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
  */
 export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
-  return fuseCpuWith(fastStages, stack, options, workspace, separableWarp());
+  return fuseCpuWith(fastStages, stack, options, workspace, separableWarp(), twoDWarp());
 }
 
 const sharedWorkspace = createCpuWorkspace();
