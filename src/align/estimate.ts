@@ -3,7 +3,7 @@
  * the shift (robust to blur and brightness, cheap on the coarsest level), then inverse-compositional
  * Lucas-Kanade (Gauss-Newton) from coarse to fine for the chosen motion model.
  */
-import { affine, apply, compose, invert, rescale, type Mat3 } from './matrix.js';
+import { affine, apply, compose, identity, invert, rescale, type Mat3 } from './matrix.js';
 import { gaussianBlur } from '../image/blur.js';
 import { solve } from './linear.js';
 import { sampleBilinear, type Level } from '../image/pyramid.js';
@@ -374,26 +374,44 @@ export function searchShift(a: Level, b: Level, start: Mat3): { shift: [number, 
  * The update transform of parameters `p`, in coordinates centred on (cx, cy): translation (dx, dy);
  * similarity (s - 1, rotation-ish, dx, dy); affine (a - 1, d, b, e - 1, dx, dy) of x' = a x + b y.
  */
-export function updateMatrix(model: MotionModel, p: Float64Array, cx: number, cy: number): Mat3 {
-  let centred: Mat3;
-  if (model === 'translation') centred = affine(1, 0, p[0], 0, 1, p[1]);
-  else if (model === 'similarity') centred = affine(1 + p[0], -p[1], p[2], p[1], 1 + p[0], p[3]);
-  else centred = affine(1 + p[0], p[2], p[4], p[1], 1 + p[3], p[5]);
-  const toCentre = affine(1, 0, -cx, 0, 1, -cy);
-  return compose(invert(toCentre), compose(centred, toCentre));
+export function updateMatrix(model: MotionModel, p: Float64Array, cx: number, cy: number, dst?: Mat3): Mat3 {
+  // Into scratch matrices: Gauss-Newton and the joint fit call this thousands of times per stack.
+  const { centred, toCentre, back, inner } = matrixScratch;
+  if (model === 'translation') affine(1, 0, p[0], 0, 1, p[1], centred);
+  else if (model === 'similarity') affine(1 + p[0], -p[1], p[2], p[1], 1 + p[0], p[3], centred);
+  else affine(1 + p[0], p[2], p[4], p[1], 1 + p[3], p[5], centred);
+  affine(1, 0, -cx, 0, 1, -cy, toCentre);
+  return compose(invert(toCentre, back), compose(centred, toCentre, inner), dst);
 }
+
+/** updateMatrix's and modelParams' intermediate matrices (neither calls the other). */
+const matrixScratch = { centred: identity(), toCentre: identity(), back: identity(), inner: identity(), centredM: identity() };
 
 /**
  * The parameters of `m` as an update about (cx, cy): the inverse of updateMatrix (for a similarity
  * or translation model, of the nearest one in the least-squares sense).
  */
 export function modelParams(model: MotionModel, m: Mat3, cx: number, cy: number, dst: Float64Array = new Float64Array(PARAMS[model])): Float64Array {
-  const toCentre = affine(1, 0, -cx, 0, 1, -cy);
-  const c = compose(toCentre, compose(m, invert(toCentre)));
-  const [a, d, b, e, tx, ty] = [c[0], c[1], c[4], c[5], c[8], c[9]];
-  if (model === 'translation') dst.set([tx, ty]);
-  else if (model === 'similarity') dst.set([(a + e) / 2 - 1, (d - b) / 2, tx, ty]);
-  else dst.set([a - 1, d, b, e - 1, tx, ty]);
+  const { toCentre, back, inner, centredM } = matrixScratch;
+  affine(1, 0, -cx, 0, 1, -cy, toCentre);
+  const c = compose(toCentre, compose(m, invert(toCentre, back), inner), centredM);
+  const a = c[0], d = c[1], b = c[4], e = c[5], tx = c[8], ty = c[9];
+  if (model === 'translation') {
+    dst[0] = tx;
+    dst[1] = ty;
+  } else if (model === 'similarity') {
+    dst[0] = (a + e) / 2 - 1;
+    dst[1] = (d - b) / 2;
+    dst[2] = tx;
+    dst[3] = ty;
+  } else {
+    dst[0] = a - 1;
+    dst[1] = d;
+    dst[2] = b;
+    dst[3] = e - 1;
+    dst[4] = tx;
+    dst[5] = ty;
+  }
   return dst;
 }
 
@@ -531,6 +549,7 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
   const setup: GaussNewtonSetup = { a, pixels, model, tilesX, tilesY };
   const sweep = alignKernels()?.gaussNewton(setup, b) ?? gaussNewtonSweep(gaussNewtonPixels(setup), b);
   const system: GaussNewtonSystem = { h, g, tt, tg, tp };
+  const [update, inverse] = [identity(), identity()];
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const { used, sa, sb, saa, sab, see, ridge } = sweep({ m, margin, gain, offset, huber, blur }, system);
     if (used < 4 * k + tiles) return false;
@@ -547,8 +566,8 @@ function refine(a: Level, b: Level, model: MotionModel, m: Mat3, options: Refine
       for (let r = 0; r < k; r++) s -= tp[t * k + r] * p[r];
       blur[t] += s / (tt[t] + ridge);
     }
-    const delta = updateMatrix(model, p, cx, cy);
-    m.set(compose(m, invert(delta)));
+    const delta = updateMatrix(model, p, cx, cy, update);
+    compose(m, invert(delta, inverse), m);
     const done = maxCornerMove(delta, width, height) < convergedPx;
     if (fit && (done || iteration === maxIterations - 1)) {
       const variance = (see / used) * pixelsPerSample;

@@ -8,7 +8,7 @@
  */
 import { modelParams, modelSize, updateMatrix, type MotionModel } from './estimate.js';
 import { solve } from './linear.js';
-import { compose, invert, type Mat3 } from './matrix.js';
+import { compose, identity, invert, type Mat3 } from './matrix.js';
 
 /** One registration: plane `from`'s pixel -> plane `to`'s pixel, with its parameters' inverse covariance. */
 export interface PairMeasurement {
@@ -32,8 +32,12 @@ const STEP = 1e-6;
  */
 function residual(model: MotionModel, m: PairMeasurement, t: Mat3[], dst: Float64Array): Float64Array {
   // t[to] = M t[from] when they agree; what is left over is t[from] t[to]^-1 M (in `from`'s frame).
-  return modelParams(model, compose(t[m.from], compose(invert(t[m.to]), m.matrix)), m.centre[0], m.centre[1], dst);
+  const { inverse, product, left } = scratch;
+  return modelParams(model, compose(t[m.from], compose(invert(t[m.to], inverse), m.matrix, product), left), m.centre[0], m.centre[1], dst);
 }
+
+/** residual's and refineJointly's intermediate matrices: the fit evaluates ~10^4 residuals per stack. */
+const scratch = { inverse: identity(), product: identity(), left: identity(), update: identity() };
 
 /** The measurements' Mahalanobis distances (squared) under the transforms `t`. */
 export function misfits(model: MotionModel, measurements: PairMeasurement[], t: Mat3[]): number[] {
@@ -60,14 +64,19 @@ export function refineJointly(initial: Mat3[], reference: number, model: MotionM
   const slot = initial.map((_, z) => (z === reference ? -1 : z < reference ? z : z - 1));
   const n = k * (planes - 1);
   const theta = new Float64Array(n);
-  const transformOf = (z: number, params: Float64Array): Mat3 =>
-    slot[z] < 0 ? initial[z] : compose(initial[z], updateMatrix(model, params.subarray(slot[z] * k, slot[z] * k + k), centre[0], centre[1]));
+  // Plane z's transform under `params`, into `dst` when given (never the reference's: it is `initial`'s own).
+  const transformOf = (z: number, params: Float64Array, dst?: Mat3): Mat3 =>
+    slot[z] < 0 ? initial[z] : compose(initial[z], updateMatrix(model, params.subarray(slot[z] * k, slot[z] * k + k), centre[0], centre[1], scratch.update), dst);
   const transforms = (params: Float64Array): Mat3[] => initial.map((_, z) => transformOf(z, params));
   const h = new Float64Array(n * n);
   const g = new Float64Array(n);
   const delta = new Float64Array(n);
   const r = new Float64Array(k);
   const shifted = new Float64Array(k);
+  // One measurement's Jacobian columns (at most 2k: the two planes it links) and W times each.
+  const columnIndex = new Int32Array(2 * k);
+  const columns = new Float64Array(2 * k * k);
+  const wa = new Float64Array(k);
   for (let iteration = 0; iteration < ITERATIONS; iteration++) {
     h.fill(0);
     g.fill(0);
@@ -75,7 +84,7 @@ export function refineJointly(initial: Mat3[], reference: number, model: MotionM
     for (const m of measurements) {
       residual(model, m, t, r);
       // Jacobian columns of this residual: only the two planes it links have any.
-      const columns: { index: number; d: Float64Array }[] = [];
+      let count = 0;
       for (const z of [m.from, m.to]) {
         if (slot[z] < 0) continue;
         for (let p = 0; p < k; p++) {
@@ -83,22 +92,24 @@ export function refineJointly(initial: Mat3[], reference: number, model: MotionM
           const saved = theta[index];
           theta[index] = saved + STEP;
           // Only plane z's transform moves: recompute it alone, not every plane's.
-          t[z] = transformOf(z, theta);
+          transformOf(z, theta, t[z]);
           residual(model, m, t, shifted);
           theta[index] = saved;
-          columns.push({ index, d: shifted.map((v, i) => (v - r[i]) / STEP) });
+          columnIndex[count] = index;
+          for (let i = 0; i < k; i++) columns[count * k + i] = (shifted[i] - r[i]) / STEP;
+          count++;
         }
-        t[z] = transformOf(z, theta);
+        transformOf(z, theta, t[z]);
       }
       // h += J^T W J, g -= J^T W r with W the measurement's information.
-      for (const a of columns) {
-        const wa = new Float64Array(k);
-        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wa[j] += a.d[i] * m.information[i * k + j];
-        for (let j = 0; j < k; j++) g[a.index] -= wa[j] * r[j];
-        for (const b of columns) {
+      for (let a = 0; a < count; a++) {
+        wa.fill(0);
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wa[j] += columns[a * k + i] * m.information[i * k + j];
+        for (let j = 0; j < k; j++) g[columnIndex[a]] -= wa[j] * r[j];
+        for (let b = 0; b < count; b++) {
           let sum = 0;
-          for (let j = 0; j < k; j++) sum += wa[j] * b.d[j];
-          h[a.index * n + b.index] += sum;
+          for (let j = 0; j < k; j++) sum += wa[j] * columns[b * k + j];
+          h[columnIndex[a] * n + columnIndex[b]] += sum;
         }
       }
     }

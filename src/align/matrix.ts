@@ -12,12 +12,13 @@ export type Mat3 = Float64Array;
 export type MatrixRows = [[number, number, number], [number, number, number], [number, number, number]];
 
 /**
- * A transform from its 6 affine coefficients: x' = a x + b y + c, y' = d x + e y + f.
+ * A transform from its 6 affine coefficients: x' = a x + b y + c, y' = d x + e y + f; into `dst`
+ * when given (here and below: hot paths allocate nothing).
  * @example affine(1, 0, 5, 0, 1, -2) // a shift by (5, -2)
  */
-export function affine(a: number, b: number, c: number, d: number, e: number, f: number): Mat3 {
-  // mat3d.create takes the values column by column.
-  return mat3d.create(a, d, 0, b, e, 0, c, f, 1);
+export function affine(a: number, b: number, c: number, d: number, e: number, f: number, dst?: Mat3): Mat3 {
+  // mat3d.create and set take the values column by column.
+  return dst ? mat3d.set(a, d, 0, b, e, 0, c, f, 1, dst) : mat3d.create(a, d, 0, b, e, 0, c, f, 1);
 }
 
 /** The identity transform. @example identity() */
@@ -29,13 +30,14 @@ export function identity(): Mat3 {
  * `a` after `b`: the transform that applies `b` first, then `a`.
  * @example compose(shift, scale) // scales, then shifts
  */
-export function compose(a: Mat3, b: Mat3): Mat3 {
-  return mat3d.multiply(a, b);
+export function compose(a: Mat3, b: Mat3, dst?: Mat3): Mat3 {
+  // wgpu-matrix reads both operands before writing: dst may be a or b.
+  return mat3d.multiply(a, b, dst);
 }
 
 /** @example invert(affine(2, 0, 0, 0, 2, 0)) // halves */
-export function invert(m: Mat3): Mat3 {
-  return mat3d.inverse(m);
+export function invert(m: Mat3, dst?: Mat3): Mat3 {
+  return mat3d.inverse(m, dst);
 }
 
 /**
