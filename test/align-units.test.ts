@@ -8,6 +8,7 @@ import { misfits, refineJointly, type PairMeasurement } from '../src/align/joint
 import { affine, compose, identity, invert, rmsDifference, type Mat3 } from '../src/align/matrix.js';
 import { lanczos3Weights, warpPlane, WARP_TAPS } from '../src/image/warp.js';
 import { motionAbout } from './align-fixtures.js';
+import { pooledPyramids, registrationOrder } from '../src/align/align-stack.js';
 
 /** Lanczos-3 from its definition, normalised: what lanczos3Weights' shortcut must equal. */
 function lanczosByDefinition(t: number): number[] {
@@ -149,5 +150,58 @@ describe('rmsDifference', () => {
       expect(Math.abs(rmsDifference(a, b, w, h) - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, expected));
       expect(Math.abs(rmsDifference(a, b, w, h, 4) - sampled(a, b, w, h, 4))).toBeLessThanOrEqual(1e-12 * Math.max(1, expected));
     }
+  });
+});
+
+describe('the order of an estimate\'s registrations and its pyramid pool', () => {
+  it('registers every neighbour and skip-one pair once, each after both its planes are chained, with few pyramids alive', () => {
+    for (const Z of [1, 2, 3, 4, 5, 11, 19, 21]) {
+      for (let reference = 0; reference < Z; reference++) {
+        const order = registrationOrder(Z, reference, true);
+        const key = ({ from, to }: { from: number; to: number }) => `${Math.min(from, to)}-${Math.max(from, to)}`;
+        const expected = [...Array.from({ length: Math.max(0, Z - 1) }, (_, i) => `${i}-${i + 1}`), ...Array.from({ length: Math.max(0, Z - 2) }, (_, i) => `${i}-${i + 2}`)];
+        expect(order.map(key).sort(), `Z ${Z} reference ${reference}`).toEqual(expected.sort());
+        const chained = new Set([reference]);
+        const lastUse = new Map<number, number>();
+        order.forEach(({ from, to }, i) => [from, to].forEach((z) => lastUse.set(z, i)));
+        let alive = new Set<number>();
+        let most = 0;
+        order.forEach(({ from, to, skip }, i) => {
+          // A is the plane nearer the reference; a neighbour pair chains `to`, a skip pair needs both chained.
+          expect(Math.abs(from - reference) <= Math.abs(to - reference)).toBe(true);
+          expect(chained.has(from)).toBe(true);
+          if (skip) expect(chained.has(to) && Math.abs(to - from) === 2).toBe(true);
+          else expect(Math.abs(to - from)).toBe(1);
+          chained.add(to);
+          alive = new Set([...alive, from, to]);
+          most = Math.max(most, alive.size);
+          alive = new Set([...alive].filter((z) => lastUse.get(z)! > i));
+        });
+        expect(most, `Z ${Z} reference ${reference}`).toBeLessThanOrEqual(Math.min(Z, 6));
+        expect(registrationOrder(Z, reference, false).every((r) => !r.skip)).toBe(true);
+      }
+    }
+  });
+
+  it('builds a pyramid when first asked for, keeps it until released, and reuses released memory', () => {
+    const builds: number[] = [];
+    const memories: Float32Array[] = [];
+    const pool = pooledPyramids(3, (z, allocate) => {
+      builds.push(z);
+      const memory = allocate(10);
+      memory.fill(z);
+      memories.push(memory);
+      return { levels: [{ data: memory.subarray(0, 10), width: 5, height: 2 }], scale: 1, texture: z, border: 12 };
+    });
+    const first = pool.get(0);
+    expect(pool.get(0)).toBe(first);
+    pool.release(0);
+    pool.get(1);
+    expect(memories[1]).toBe(memories[0]); // plane 0's memory, handed back
+    expect(pool.get(1).levels[0].data[0]).toBe(1);
+    pool.get(2);
+    expect(memories[2]).not.toBe(memories[1]); // plane 1 still holds its own
+    expect(pool.get(0).texture).toBe(0); // built again when asked for again
+    expect(builds).toEqual([0, 1, 2, 0]);
   });
 });

@@ -18,7 +18,7 @@ import { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX, fusedDis
 import { outwards, towardsReference } from './chain.js';
 import { reportAlignProgress } from './progress.js';
 import { glanceStack, type GlanceSums } from './glance.js';
-import { buildPyramid, MIN_LEVEL_SIZE, type Pyramid } from './pyramid.js';
+import { buildPyramid, MIN_LEVEL_SIZE, type LevelsAllocator, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
 
@@ -154,10 +154,10 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   const fullPyramids = () => {
     // The planes' luma only feeds their pyramids: one buffer for all (see planeLuma).
     const luma = new Float32Array(Math.max(...sizes.map((s) => s.width * s.height)));
-    return stack.planes.map((plane, z) => estimationPyramid(plane, stack.width, sizes[z], luma));
+    return pooledPyramids(stack.planes.length, (z, allocate) => estimationPyramid(stack.planes[z], stack.width, sizes[z], luma, allocate));
   };
   const middle = Math.floor((stack.planes.length - 1) / 2);
-  const sharpest = (pyramids: Pyramid[]) => argMax(pyramids.map((p) => p.texture));
+  const sharpest = (pyramids: PyramidSource) => argMax(stack.planes.map((_, z) => pyramids.get(z).texture));
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -165,7 +165,7 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
   };
   const significant: CountsAsMotion = (displacement, uncertainty) => displacement > AUTO_SIGNIFICANCE * uncertainty;
   const reliable: CountsAsMotion = (displacement, uncertainty) => uncertainty <= AUTO_MAX_UNCERTAINTY_PX && significant(displacement, uncertainty);
-  const fullEstimate = (pyramids: Pyramid[], reference: number) =>
+  const fullEstimate = (pyramids: PyramidSource, reference: number) =>
     estimateChain(stack, pyramids, reference, model, auto ? AUTO_REGISTRATION : {}, { onWarning: warn, ...(auto ? { countsAsMotion: reliable } : {}), skipOne: true });
   const mixed = mixedSizes(sizes);
   const shares = auto && options.planeShares?.length === stack.planes.length ? options.planeShares : undefined;
@@ -180,9 +180,15 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     const factor = previewFactor(stack);
     const quick = quickLookFactor(stack);
     const preview = options.preview ? checkedPreview(stack, options.preview, factor) : stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, factor));
-    let built: Pyramid[] | undefined;
+    let built: PyramidSource | undefined;
     const quickPyramids = () =>
-      (built ??= quick > 1 ? stack.planes.map((plane) => shrinkLuma(plane, stack.width, stack.width, stack.height, quick)).map((l) => buildPyramid(l.data, l.width, l.height, 8, quick)) : fullPyramids());
+      (built ??=
+        quick > 1
+          ? pooledPyramids(stack.planes.length, (z, allocate) => {
+              const shrunk = shrinkLuma(stack.planes[z], stack.width, stack.width, stack.height, quick);
+              return buildPyramid(shrunk.data, shrunk.width, shrunk.height, 8, quick, 1, allocate);
+            })
+          : fullPyramids());
     if (options.reference === 'sharpest') reference = sharpest(quickPyramids());
     estimate = glanceChain(preview, reference, factor, shares, options.glanceSums);
     decidedBy = estimate ? 'glance' : undefined;
@@ -331,16 +337,19 @@ export function estimationFactor(size: { width: number; height: number }): numbe
   return factor;
 }
 
-/** The pyramid the full estimate registers a plane on (see ESTIMATE_MAX_PX); `luma`: a buffer for the plane's luma. */
-function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: number; height: number }, luma?: Float32Array): Pyramid {
+/**
+ * The pyramid the full estimate registers a plane on (see ESTIMATE_MAX_PX); `luma`: a buffer for the
+ * plane's luma, `allocate`: where its levels go (see buildPyramid).
+ */
+function estimationPyramid(rgba: Uint8Array, stride: number, size: { width: number; height: number }, luma?: Float32Array, allocate?: LevelsAllocator): Pyramid {
   const factor = estimationFactor(size);
-  if (factor === 1) return buildPyramid(planeLuma(rgba, stride, size, luma), size.width, size.height);
+  if (factor === 1) return buildPyramid(planeLuma(rgba, stride, size, luma), size.width, size.height, 8, 1, 1, allocate);
   const shrunk = shrinkLuma(rgba, stride, size.width, size.height, factor);
   // The shift search on the coarsest level needs some structure there: stop at twice MIN_LEVEL_SIZE
   // (a 2048 x 1536 plane at 24 px showed 0.2 .. 0.5 correlation and wrong matches, at 48 px 0.6 .. 0.98).
   let levels = 1;
   while (Math.min(shrunk.width, shrunk.height) >> levels >= 2 * MIN_LEVEL_SIZE) levels++;
-  return buildPyramid(shrunk.data, shrunk.width, shrunk.height, levels, factor, factor);
+  return buildPyramid(shrunk.data, shrunk.width, shrunk.height, levels, factor, factor, allocate);
 }
 
 /**
@@ -420,34 +429,86 @@ interface ChainOptions {
 export const MAX_SKIP_MISFIT = 400;
 
 /**
- * Registers each plane to its neighbour towards the reference and chains the transforms outwards;
- * with `skipOne`, then refines them against the skip-one registrations too.
+ * One registration of an estimate: plane `to` onto plane `from` (the one nearer the reference, as
+ * A), a neighbour pair of the chain or (skip) a pair two apart.
  */
-function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, options: ChainOptions = {}): Chain {
+export interface Registration {
+  from: number;
+  to: number;
+  skip: boolean;
+}
+
+/**
+ * The order of an estimate's registrations: each plane's neighbour registration, outwards from the
+ * reference; with skipOne, each followed by the skip-one pair that it completes (both of whose planes
+ * are chained by then): the pair with the plane two nearer the reference, and, after the first plane
+ * on the second side, the pair across the reference. So a plane's pyramid is done with as soon as
+ * the pairs two away from it are, and the pool (pooledPyramids) holds ~5 at a time, not every plane's.
+ * @example registrationOrder(5, 2, true) // 2->3, 3->4, 2->4 (skip), 2->1, 1->3 (skip), 1->0, 2->0 (skip)
+ */
+export function registrationOrder(Z: number, reference: number, skipOne: boolean): Registration[] {
+  const order: Registration[] = [];
+  for (const z of outwards(Z, reference)) {
+    const near = towardsReference(z, reference);
+    order.push({ from: near, to: z, skip: false });
+    if (!skipOne) continue;
+    if (near !== reference) order.push({ from: towardsReference(near, reference), to: z, skip: true });
+    else if (z === reference - 1 && reference + 1 < Z) order.push({ from: z, to: reference + 1, skip: true });
+  }
+  return order;
+}
+
+/**
+ * Registers each plane to its neighbour towards the reference and chains the transforms outwards;
+ * with `skipOne`, also each plane to the plane two away (the one nearer the reference as A), then
+ * replaces the chained transforms of the estimated planes by the joint fit of all registrations
+ * (planes that kept a neighbour's transform follow their neighbour's new one). Chained errors add up
+ * outwards, and the outer planes are the most defocused: the second path halves the worst errors
+ * (docs/alignment.md). Each pyramid is handed back to `pyramids` after its last registration.
+ */
+function estimateChain(stack: ZStack, pyramids: PyramidSource, reference: number, model: MotionModel, registration: RegisterOptions, options: ChainOptions = {}): Chain {
   const { onWarning, countsAsMotion } = options;
-  const Z = pyramids.length;
+  const Z = pyramids.count;
   const chain: Chain = { transforms: new Array<Mat3>(Z), statuses: new Array<PlaneAlignmentStatus>(Z), correlations: new Array<number>(Z).fill(0), uncertainties: new Array<number>(Z).fill(NaN) };
   chain.transforms[reference] = identity();
   chain.statuses[reference] = 'reference';
   const neighbours: PairMeasurement[] = [];
+  // Skip-one measurements by the lower plane of their pair: the joint fit takes them in that order.
+  const skips = new Array<PairMeasurement | undefined>(Z);
   // Each plane's defocus against the reference's as measured by the blur matches: the variance
   // (full-size px^2) of the blur that matches the reference to it, signed (negative: the plane is
   // the sharper). Neighbours' differences predict where each next blur match is (blurGuess).
   const defocus = new Array<number>(Z).fill(0);
-  // Neighbour registrations, then (with skipOne) as many skip-one ones.
-  const total = (Z - 1) + (options.skipOne ? Math.max(0, Z - 2) : 0);
-  let done = 0;
-  for (const z of outwards(Z, reference)) {
-    const near = towardsReference(z, reference);
+  const order = registrationOrder(Z, reference, options.skipOne ?? false);
+  const lastUse = new Array<number>(Z).fill(-1);
+  order.forEach(({ from, to }, i) => (lastUse[from] = lastUse[to] = i));
+  const referenceCentre = centreOf(pyramids.get(reference));
+  order.forEach(({ from, to, skip }, i) => {
+    if (skip) registerSkipOne(chain, pyramids, from, to, model, registration, defocus, skips);
+    else registerNeighbour(from, to);
+    reportAlignProgress(i + 1, order.length);
+    for (const z of [from, to]) if (lastUse[z] === i) pyramids.release(z);
+  });
+  const skipped = skips.filter((m): m is PairMeasurement => m !== undefined);
+  if (skipped.length > 0) {
+    const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skipped], referenceCentre);
+    for (const z of outwards(Z, reference)) {
+      const near = towardsReference(z, reference);
+      chain.transforms[z] = chain.statuses[z] === 'estimated' ? refined[z] : chain.transforms[near];
+    }
+  }
+  return chain;
+
+  function registerNeighbour(near: number, z: number): void {
     // Defocus grows steadily away from focus: the previous step outwards predicts this one.
     const previous = near === reference ? 0 : defocus[near] - defocus[towardsReference(near, reference)];
-    const { matrix, correlation, uncertaintyPx, information, blurSigma, problem } = registerChecked(pyramids[near], pyramids[z], model, { ...registration, blurGuess: signedRoot(previous) });
+    const a = pyramids.get(near);
+    const { matrix, correlation, uncertaintyPx, information, blurSigma, problem } = registerChecked(a, pyramids.get(z), model, { ...registration, blurGuess: signedRoot(previous) });
     defocus[z] = defocus[near] + (problem ? 0 : Math.sign(blurSigma) * blurSigma * blurSigma);
-    reportAlignProgress(++done, total);
     chain.correlations[z] = correlation;
     chain.uncertainties[z] = uncertaintyPx;
-    const size = pyramids[near].levels[0];
-    const displacement = () => rmsDifference(matrix, identity(), size.width * pyramids[near].scale, size.height * pyramids[near].scale);
+    const size = a.levels[0];
+    const displacement = () => rmsDifference(matrix, identity(), size.width * a.scale, size.height * a.scale);
     if (!problem && countsAsMotion && !countsAsMotion(displacement(), uncertaintyPx)) {
       chain.transforms[z] = chain.transforms[near];
       chain.statuses[z] = 'below-threshold';
@@ -458,11 +519,9 @@ function estimateChain(stack: ZStack, pyramids: Pyramid[], reference: number, mo
     } else {
       chain.transforms[z] = compose(matrix, chain.transforms[near]);
       chain.statuses[z] = 'estimated';
-      if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(pyramids[near]) });
+      if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(a) });
     }
   }
-  if (options.skipOne) refineWithSkipOne(chain, pyramids, reference, model, registration, neighbours, defocus, (i) => reportAlignProgress(done + i, total));
-  return chain;
 }
 
 /** The blur (signed full-size px) of a signed variance. */
@@ -477,35 +536,64 @@ function centreOf(p: Pyramid): [number, number] {
 }
 
 /**
- * Registers each plane to the plane two away (the one nearer the reference as A) and replaces the
- * chained transforms of the estimated planes by the joint fit of all registrations; planes that kept
- * a neighbour's transform follow their neighbour's new one. Chained errors add up outwards, and the
- * outer planes are the most defocused: the second path halves the worst errors (docs/alignment.md).
+ * The skip-one registration of plane `to` onto plane `from` (two apart, `from` nearer the
+ * reference), both already chained: into skips[lower plane] unless either plane was not estimated,
+ * the registration failed, or it disagrees with the chain by more than MAX_SKIP_MISFIT.
  */
-function refineWithSkipOne(chain: Chain, pyramids: Pyramid[], reference: number, model: MotionModel, registration: RegisterOptions, neighbours: PairMeasurement[], defocus: number[], progress: (done: number) => void): void {
-  const Z = pyramids.length;
-  const estimated = (z: number) => z === reference || chain.statuses[z] === 'estimated';
-  const skips: PairMeasurement[] = [];
-  for (let i = 0; i + 2 < Z; i++) {
-    progress(i + 1);
-    const [from, to] = Math.abs(i - reference) <= Math.abs(i + 2 - reference) ? [i, i + 2] : [i + 2, i];
-    if (!estimated(from) || !estimated(to)) continue;
-    // The chain predicts this pair closely: start there instead of searching. No re-match of the
-    // blur on the finest level: a second opinion does not need it (recovery errors the same to
-    // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
-    const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
-    const blurGuess = signedRoot(defocus[to] - defocus[from]);
-    const { matrix, information, problem } = registerChecked(pyramids[from], pyramids[to], model, { ...registration, initial, fineBlurMatch: false, blurGuess });
-    if (problem || !information) continue;
-    const measurement = { from, to, matrix, information, centre: centreOf(pyramids[from]) };
-    if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips.push(measurement);
-  }
-  if (skips.length === 0) return;
-  const refined = refineJointly(chain.transforms, reference, model, [...neighbours, ...skips], centreOf(pyramids[reference]));
-  for (const z of outwards(Z, reference)) {
-    const near = towardsReference(z, reference);
-    chain.transforms[z] = chain.statuses[z] === 'estimated' ? refined[z] : chain.transforms[near];
-  }
+function registerSkipOne(chain: Chain, pyramids: PyramidSource, from: number, to: number, model: MotionModel, registration: RegisterOptions, defocus: number[], skips: (PairMeasurement | undefined)[]): void {
+  const estimated = (z: number) => chain.statuses[z] === 'reference' || chain.statuses[z] === 'estimated';
+  if (!estimated(from) || !estimated(to)) return;
+  // The chain predicts this pair closely: start there instead of searching. No re-match of the
+  // blur on the finest level: a second opinion does not need it (recovery errors the same to
+  // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
+  const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
+  const blurGuess = signedRoot(defocus[to] - defocus[from]);
+  const a = pyramids.get(from);
+  const { matrix, information, problem } = registerChecked(a, pyramids.get(to), model, { ...registration, initial, fineBlurMatch: false, blurGuess });
+  if (problem || !information) return;
+  const measurement = { from, to, matrix, information, centre: centreOf(a) };
+  if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips[Math.min(from, to)] = measurement;
+}
+
+/**
+ * The planes' pyramids for the estimates of one stack: each built when first asked for, and its
+ * memory taken back by `release` for the next one to reuse. On the VMs we measure on, a page a
+ * process touches for the first time costs ~10 us, more than building the pyramid's levels in it:
+ * a 19 x 352x307 sweep held 11 MB of pyramids, now ~5 planes' worth (registrationOrder).
+ */
+export interface PyramidSource {
+  readonly count: number;
+  get(z: number): Pyramid;
+  /** Done with plane z's pyramid for now (get builds it again, the same, if asked). */
+  release(z: number): void;
+}
+
+/** A PyramidSource over `build` (plane z's pyramid, its levels from `allocate`). */
+export function pooledPyramids(count: number, build: (z: number, allocate: LevelsAllocator) => Pyramid): PyramidSource {
+  const built = new Map<number, { pyramid: Pyramid; memory?: Float32Array }>();
+  const free: Float32Array[] = [];
+  return {
+    count,
+    get(z) {
+      const held = built.get(z);
+      if (held) return held.pyramid;
+      const entry: { pyramid?: Pyramid; memory?: Float32Array } = {};
+      const allocate: LevelsAllocator = (length) => {
+        const i = free.findIndex((f) => f.length >= length);
+        entry.memory = i >= 0 ? free.splice(i, 1)[0] : new Float32Array(length);
+        return entry.memory;
+      };
+      const pyramid = build(z, allocate);
+      built.set(z, { pyramid, ...(entry.memory ? { memory: entry.memory } : {}) });
+      return pyramid;
+    },
+    release(z) {
+      const held = built.get(z);
+      if (!held) return;
+      built.delete(z);
+      if (held.memory) free.push(held.memory);
+    },
+  };
 }
 
 /** registerPair plus the texture, correlation and plausibility checks; `problem` says why it failed. */

@@ -89,9 +89,10 @@ export interface AlignKernels {
   /**
    * pyramid.ts buildPyramid's levels: luma blurred by fineSigma minus luma blurred by coarseSigma,
    * normalised by its RMS, then halved into `levels` levels in all; with the band's sum of squares
-   * before normalising. Undefined where it cannot run.
+   * before normalising; the levels are views into one array (from `allocate` when given). Undefined
+   * where it cannot run.
    */
-  bandPassPyramid(luma: Level, fineSigma: number, coarseSigma: number, levels: number): { levels: Level[]; energy: number } | undefined;
+  bandPassPyramid(luma: Level, fineSigma: number, coarseSigma: number, levels: number, allocate?: (length: number) => Float32Array): { levels: Level[]; energy: number } | undefined;
   /**
    * estimate.ts searchShift's exhaustive search around the integer shift (ox, oy), up to `range`
    * pixels each way: the first best shift (dx, dy) and its correlation (-2: no shift overlapped

@@ -33,20 +33,28 @@ export const BORDER_MARGIN = 2 * BAND_SIGMAS[1];
 export const MIN_LEVEL_SIZE = 24;
 
 /**
+ * Where a pyramid's levels go: an array of at least `length` values for all of them (a pool's
+ * buffer, see align-stack.ts pooledPyramids); the levels are views into it.
+ */
+export type LevelsAllocator = (length: number) => Float32Array;
+
+/**
  * Band-passes and normalises a luma image, then halves it down to about MIN_LEVEL_SIZE pixels.
  * @param maxLevels cap on the number of levels (1 = full size only).
  * @param scale full-size pixels per pixel of `luma` when it was already shrunk (see shrinkLuma).
  * @param bandScale the band-pass's sigmas are BAND_SIGMAS times this, in full-size pixels: planes
  *   estimated shrunk (ESTIMATE_MAX_PX) pass `scale`, so that the band keeps the structures a plane of
  *   ESTIMATE_MAX_PX would show; at 1 the coarse levels of a 2048 px plane average the band to nothing.
+ * @param allocate where the levels go, on the engines that lay them out in one array (the CPU
+ *   engine's WebAssembly); a fresh array otherwise.
  * @example const pyr = buildPyramid(lumaPlane, 384, 384); pyr.levels.length // 5 (384 .. 24)
  */
-export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1, bandScale = 1): Pyramid {
+export function buildPyramid(luma: Float32Array, width: number, height: number, maxLevels = 8, scale = 1, bandScale = 1, allocate?: LevelsAllocator): Pyramid {
   const n = width * height;
   const border = BORDER_MARGIN * bandScale;
   const [fineSigma, coarseSigma] = [(BAND_SIGMAS[0] * bandScale) / scale, (BAND_SIGMAS[1] * bandScale) / scale];
   const count = levelCount(width, height, maxLevels);
-  const fast = alignKernels()?.bandPassPyramid({ data: luma, width, height }, fineSigma, coarseSigma, count);
+  const fast = alignKernels()?.bandPassPyramid({ data: luma, width, height }, fineSigma, coarseSigma, count, allocate);
   if (fast) return { levels: fast.levels, texture: Math.sqrt(fast.energy / n), scale, border };
   const fine = gaussianBlur(luma, width, height, fineSigma);
   const coarse = gaussianBlur(luma, width, height, coarseSigma);

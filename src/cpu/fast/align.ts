@@ -165,7 +165,7 @@ export const wasmImageKernels: ImageKernels = {
 
 /** The pixel choice and Gauss-Newton's sums as src/align/kernels.ts's AlignKernels (undefined where they cannot run). */
 export const wasmAlignKernels: AlignKernels = {
-  bandPassPyramid(luma, fineSigma, coarseSigma, levelCount) {
+  bandPassPyramid(luma, fineSigma, coarseSigma, levelCount, allocate) {
     const k = instance();
     if (!k) return undefined;
     const { width, height } = luma;
@@ -187,7 +187,8 @@ export const wasmAlignKernels: AlignKernels = {
     for (let l = 1; l < sizes.length; l++) k.halveLevel(images[l - 1], sizes[l - 1].width, sizes[l - 1].height, images[l]);
     // One array for all levels: a fresh array per level cost more than copying it out (short-lived
     // external memory, page faults; docs/alignment.md, Cost).
-    const all = new Float32Array(sizes.reduce((total, l) => total + l.width * l.height, 0));
+    const length = sizes.reduce((total, l) => total + l.width * l.height, 0);
+    const all = allocate?.(length) ?? new Float32Array(length);
     let offset = 0;
     const levels = sizes.map((size, l) => {
       const data = all.subarray(offset, (offset += size.width * size.height));
