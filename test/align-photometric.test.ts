@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { planAlignment } from '../src/align/align-stack.js';
-import { kthSmallest } from '../src/align/photometric.js';
+import { applyBrightness, kthSmallest, type BrightnessMatch } from '../src/align/photometric.js';
+import { fuseCpuFast } from '../src/cpu/fast/index.js';
+import { fastKernels, heapLayout } from '../src/cpu/fast/kernels.js';
+import { warp2dInto, warpSeparableInto, type WarpInto } from '../src/cpu/fast/warp.js';
+import { brightnessTables } from '../src/align/photometric.js';
+import { affine } from '../src/align/matrix.js';
+import { createRandom } from '../src/synth/random.js';
+import { movedStack } from './align-fixtures.js';
 import { resolveOptions } from '../src/core/options.js';
 import type { ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/backend.js';
@@ -69,6 +76,38 @@ describe('brightness matching (--match-brightness)', () => {
       const off = fuseCpu(registered, resolveOptions({ align: 'similarity', alignMatchBrightness: false })).image;
       expect(Buffer.compare(Buffer.from(on), Buffer.from(off))).toBe(0);
     }
+  });
+});
+
+describe('the CPU engine applies brightness matches inside its warps', () => {
+  it('warps a plane through the match\'s tables to the bytes of warping applyBrightness\'s copy (2-D and separable warps)', () => {
+    const k = fastKernels();
+    expect(k, 'WebAssembly SIMD').toBeDefined();
+    const random = createRandom(8);
+    const match: BrightnessMatch = { gain: [0.93, 1.04, 1.2], offset: [11.5, -3, -20] };
+    const warp = (into: WarpInto, rgba: Uint8Array, width: number, height: number, stride: number, lut?: Uint8Array): Uint8Array => {
+      const { take } = heapLayout(k!);
+      const dst = take(width * height * 4);
+      into(k!, { rgba, width, height, stride }, affine(0.998, 0.001, 1.7, -0.001, 0.998, -2.3), width, height, dst, take(0), lut);
+      return new Uint8Array(k!.memory.buffer).slice(dst, dst + width * height * 4);
+    };
+    for (const [into, width, height, stride] of [[warp2dInto, 97, 61, 100], [warpSeparableInto, 1030, 1021, 1032]] as const) {
+      const rgba = Uint8Array.from({ length: stride * height * 4 }, (_, i) => (i % 4 === 3 ? 200 + (i % 7) : Math.floor(random.uniform(0, 256))));
+      const viaTables = warp(into, rgba, width, height, stride, brightnessTables(match));
+      const viaCopy = warp(into, applyBrightness(rgba, match), width, height, stride);
+      expect(Buffer.from(viaTables).equals(Buffer.from(viaCopy)), `${width}x${height}`).toBe(true);
+      expect(Buffer.from(viaTables).equals(Buffer.from(warp(into, rgba, width, height, stride))), 'the match changes the plane').toBe(false);
+    }
+  });
+
+  it('fuses a drifted, moving stack to the reference engine\'s aligned planes and image', () => {
+    const moving = drifted(movedStack({ seed: 5, kind: 'similarity' }).moved);
+    const options = resolveOptions({ align: 'similarity' });
+    const fast = fuseCpuFast(moving, options);
+    const reference = fuseCpu(moving, options);
+    expect(fast.alignment?.planes.filter((p) => p.brightness).length).toBeGreaterThan(0);
+    fast.aligned!.planes.forEach((p, z) => expect(Buffer.from(p).equals(Buffer.from(reference.aligned!.planes[z])), `plane ${z}`).toBe(true));
+    expect(Buffer.from(fast.image).equals(Buffer.from(reference.image))).toBe(true);
   });
 });
 

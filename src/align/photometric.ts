@@ -234,13 +234,25 @@ export function kthSmallest(values: Float64Array, k: number): number {
  * @example const matched = applyBrightness(rgba, { gain: [1.1, 1, 0.95], offset: [-3, 0, 2] });
  */
 export function applyBrightness(rgba: Uint8Array, match: BrightnessMatch): Uint8Array {
-  const luts = match.gain.map((gain, c) => Uint8Array.from({ length: 256 }, (_, v) => Math.min(255, Math.max(0, Math.round(gain * v + match.offset[c])))));
+  const lut = brightnessTables(match);
   const out = new Uint8Array(rgba.length);
   for (let i = 0; i < rgba.length; i += 4) {
-    out[i] = luts[0][rgba[i]];
-    out[i + 1] = luts[1][rgba[i + 1]];
-    out[i + 2] = luts[2][rgba[i + 2]];
+    out[i] = lut[rgba[i]];
+    out[i + 1] = lut[256 + rgba[i + 1]];
+    out[i + 2] = lut[512 + rgba[i + 2]];
     out[i + 3] = rgba[i + 3];
   }
   return out;
+}
+
+/**
+ * A brightness match as three 256-entry tables (R, G, B one after the other): what applyBrightness
+ * maps each channel value to. The CPU engine's warp maps its copy of a plane through them in
+ * WebAssembly instead of making a matched copy first.
+ * @example brightnessTables({ gain: [2, 1, 1], offset: [0, 0, 0] })[100] // 200
+ */
+export function brightnessTables(match: BrightnessMatch): Uint8Array {
+  const lut = new Uint8Array(768);
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = Math.min(255, Math.max(0, Math.round(match.gain[c] * v + match.offset[c])));
+  return lut;
 }

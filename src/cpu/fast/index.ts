@@ -15,7 +15,8 @@ import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, typ
 import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
 import type { GlanceSums } from '../../align/glance.js';
-import { brightnessMatched, type WarpPlan } from '../../align/align-stack.js';
+import type { WarpPlan } from '../../align/align-stack.js';
+import { applyBrightness, brightnessTables } from '../../align/photometric.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
 import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
@@ -86,20 +87,22 @@ export function glanceSumsIn(k: FastKernels, at: FastLayout): GlanceSums {
  * when first asked for (--save-aligned), or before the memory is laid out again (readBeforeReuse)
  * while anyone still holds it.
  */
-function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: WarpPlan): ZStack {
-  const stack = brightnessMatched(input, plan);
+function warpIntoSlots(k: FastKernels, at: FastLayout, stack: ZStack, plan: WarpPlan): ZStack {
   const bytes = plan.width * plan.height * 4;
   const slot = (z: number) => at.planes + z * bytes;
   // Per plane, the array holding it, or undefined where only its slot does.
   const held = stack.planes.map((rgba, z) => {
-    if (plan.keep[z]) return rgba;
+    const match = plan.brightness?.[z];
+    if (plan.keep[z]) return match ? applyBrightness(rgba, match) : rgba;
+    // The brightness match is applied to the warp's own copy of the plane (no matched copy of it).
+    const lut = match && brightnessTables(match);
     let inSlot = false;
     const intoSlot = (warpInto: WarpInto, reference: PlaneWarp): PlaneWarp => (plane, transform, width, height) => {
       try {
-        warpInto(k, plane, transform, width, height, slot(z), at.scratch);
+        warpInto(k, plane, transform, width, height, slot(z), at.scratch, lut);
       } catch (error) {
         // Memory.grow's RangeError (a source plane too large for wasm32 memory): the reference warps it.
-        if (error instanceof RangeError) return reference(plane, transform, width, height);
+        if (error instanceof RangeError) return reference(match ? { ...plane, rgba: applyBrightness(plane.rgba, match) } : plane, transform, width, height);
         throw error;
       }
       inSlot = true;
@@ -123,7 +126,7 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, input: ZStack, plan: Warp
       planes = value;
     },
   };
-  if (input.meta !== undefined) aligned.meta = input.meta;
+  if (stack.meta !== undefined) aligned.meta = stack.meta;
   const holder = new WeakRef(aligned);
   readBeforeReuse(() => holder.deref() && read());
   return aligned;

@@ -23,6 +23,7 @@ export interface FastKernels {
   depthSums(out: number): void;
   warpSeparable(src: number, wide: number, width: number, height: number, table: number, column: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number): void;
   warp2d(src: number, width: number, height: number, stride: number, wide: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number, weights: number): void;
+  mapChannels(rgba: number, n: number, lut: number): void;
 }
 
 let kernels: FastKernels | undefined;

@@ -23,8 +23,12 @@ export function warpPlaneSeparableWasm(k: FastKernels, plane: PlaneView, transfo
   return warpOut(k, warpSeparableInto, plane, transform, dstWidth, dstHeight);
 }
 
-/** A warp that writes into the module's memory at `dst`, its working buffers from `scratch` on. */
-export type WarpInto = (k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number) => void;
+/**
+ * A warp that writes into the module's memory at `dst`, its working buffers from `scratch` on; with
+ * `lut` (photometric.ts brightnessTables), of the plane with its brightness match applied (the same
+ * bytes as warping applyBrightness's copy of it, without making one).
+ */
+export type WarpInto = (k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number, lut?: Uint8Array) => void;
 
 /** Runs `into` on a fresh layout and copies its output out of the module's memory. */
 function warpOut(k: FastKernels, into: WarpInto, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number): Uint8Array {
@@ -42,7 +46,7 @@ function warpOut(k: FastKernels, into: WarpInto, plane: PlaneView, transform: Fl
  * {@link warpPlaneSeparableWasm}, and a RangeError when the memory cannot grow that far.
  * @example warpSeparableInto(k, view, t, 2048, 1536, layout.planes + z * 2048 * 1536 * 4, layout.scratch);
  */
-export function warpSeparableInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number): void {
+export function warpSeparableInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number, lut?: Uint8Array): void {
   if (!separableWarpFits(transform)) throw new Error('warpPlaneSeparableWasm: the transform is not a near-axis-aligned affine map (see separableWarpFits)');
   const { rgba, width, height, stride } = plane;
   table32 ??= Float32Array.from(lanczos3Table());
@@ -52,15 +56,24 @@ export function warpSeparableInto(k: FastKernels, plane: PlaneView, transform: F
   const wide = take((height + 5) * width * 16 + 48);
   const table = take(table32.byteLength);
   const column = take((width + 5) * 16);
+  const tables = take(768);
   growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
   const bytes = new Uint8Array(k.memory.buffer);
   // Rows 0 .. height - 1 at padded rows 2 .., then the edge rows twice above and three times below.
   for (let y = 0; y < height; y++) bytes.set(rgba.subarray(y * stride * 4, y * stride * 4 + rowBytes), src + (y + 2) * rowBytes);
+  matchBrightness(k, src + 2 * rowBytes, width * height, lut, tables);
   for (const r of [0, 1]) bytes.copyWithin(src + r * rowBytes, src + 2 * rowBytes, src + 3 * rowBytes);
   for (const r of [2, 3, 4]) bytes.copyWithin(src + (height + r) * rowBytes, src + (height + 1) * rowBytes, src + (height + 2) * rowBytes);
   new Float32Array(k.memory.buffer, table, table32.length).set(table32);
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
   k.warpSeparable(src, wide, width, height, table, column, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0);
+}
+
+/** With `lut`, maps the n pixels copied to `at` through it in place (the tables copied to `tables` first). */
+function matchBrightness(k: FastKernels, at: number, n: number, lut: Uint8Array | undefined, tables: number): void {
+  if (!lut) return;
+  new Uint8Array(k.memory.buffer).set(lut, tables);
+  k.mapChannels(at, n, tables);
 }
 
 /**
@@ -115,15 +128,17 @@ export function warpPlane2dWasm(k: FastKernels, plane: PlaneView, transform: Flo
  * {@link warpSeparableInto}; a RangeError when the memory cannot grow that far.
  * @example warp2dInto(k, view, t, 384, 384, layout.planes + z * 384 * 384 * 4, layout.scratch);
  */
-export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number): void {
+export function warp2dInto(k: FastKernels, plane: PlaneView, transform: Float64Array, dstWidth: number, dstHeight: number, dst: number, scratch: number, lut?: Uint8Array): void {
   const { rgba, width, height, stride } = plane;
   const bytes = ((height - 1) * stride + width) * 4;
   const { take, end } = layoutFrom(scratch);
   const weights = take(2 * 112); // two pixels' set-ups (warp2d.ts SETUP_BYTES)
   const src = take(bytes);
   const wide = take(width * height * 32);
+  const tables = take(768);
   growTo(k, Math.max(end(), dst + dstWidth * dstHeight * 4));
   new Uint8Array(k.memory.buffer).set(rgba.subarray(0, bytes), src);
+  matchBrightness(k, src, bytes / 4, lut, tables);
   const [a, d, b, e, c, f] = [transform[0], transform[1], transform[4], transform[5], transform[8], transform[9]];
   k.warp2d(src, width, height, stride, wide, dst, dstWidth, dstHeight, a, d, b, e, c, f, isOpaque(rgba, width, height, stride) ? 1 : 0, weights);
 }

@@ -93,3 +93,16 @@ function kthSmallest(values: usize, n: i32, k: i32): f64 {
   }
   return load<f64>(values + (<usize>k << 3));
 }
+
+/**
+ * photometric.ts applyBrightness in place: n RGBA8 pixels at `rgba` through the tables at `lut`
+ * (brightnessTables: 256 bytes each for R, G and B; alpha kept).
+ */
+export function mapChannels(rgba: usize, n: i32, lut: usize): void {
+  for (let i = 0; i < n; i++) {
+    const p = rgba + (<usize>i << 2);
+    store<u8>(p, load<u8>(lut + <usize>load<u8>(p)));
+    store<u8>(p, load<u8>(lut + 256 + <usize>load<u8>(p, 1)), 1);
+    store<u8>(p, load<u8>(lut + 512 + <usize>load<u8>(p, 2)), 2);
+  }
+}

@@ -943,5 +943,5 @@ export * from './align';
 // Alignment's 2-D Lanczos-3 warp of planes below SEPARABLE_MIN_PIXELS (its own file; bit for bit warpPlane's).
 export { warp2d } from './warp2d';
 
-// Photometric matching's robust line fit (its own file; bit for bit src/align/photometric.ts robustLine's).
-export { robustLine } from './brightness';
+// Photometric matching's robust line fit and its tables applied in place (its own file; bit for bit src/align/photometric.ts').
+export { robustLine, mapChannels } from './brightness';
