@@ -1,5 +1,5 @@
 /**
- * The `select` composite on WebGPU (shaders/pyramid_blend.wgsl's detail_energy / choose entries on
+ * The `select` composite on WebGPU (shaders/pyramid_blend.wgsl's select_block, inside blend / collapse, on
  * top of the pyramid kernels) against the CPU reference (src/cpu/select-composite.ts), under the
  * parity bar of DESIGN.md: odd sizes that are not multiples of the 16x16 workgroups or of the
  * pyramid's 2^4 grid, Z = 1, 2, 3, 11, single rows and columns, other windows/sigmas/measures and
