@@ -54,6 +54,7 @@ const GATE_HIGH: f32 = 4.0;      // SELECT_GATE_HIGH
 @group(0) @binding(6) var<storage, read_write> blended: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> image: array<u32>;
 @group(0) @binding(8) var<storage, read> level_luma: array<f32>;
+@group(0) @binding(9) var<storage, read> plane_luma: array<f32>;
 
 // The 3x3 coarse pixels of a block at coarse pixel b: columns, and rows as offsets into a layer.
 // Written out as scalars (and the nine values as fields, not an array): a dynamically indexed array
@@ -117,21 +118,70 @@ fn level_value(l: u32, z: u32, p: u32) -> vec4f {
   return gauss[params.planes * level_offset(l) + z * size.x * size.y + p];
 }
 
-// a L_l(P_k) + (1 - a) s at pixel p of a level-l layer with the gate a and plane k chosen there;
-// `blk` is the block's 3x3 coarse pixels and d the pixel's place in its block.
-fn selected(l: u32, blk: Block, p: u32, d: vec2u, a: f32, k: u32, s: vec4f) -> vec4f {
-  if (a == 0.0) {
-    return s;
-  }
-  let coarse = level_size(l + 1u);
-  let g = gauss_nine(blk, params.planes * level_offset(l + 1u) + k * coarse.x * coarse.y);
+// The 2x2 block of level-l pixels under level-(l+1) pixel `at`, as indices in a level-l layer of
+// `size`; a pixel past the level's edge (odd sizes) is left out: has_x1 / has_y1 say whether the
+// right column / bottom row exist.
+struct Quad {
+  p00: u32,
+  p10: u32,
+  p01: u32,
+  p11: u32,
+  has_x1: bool,
+  has_y1: bool,
+}
+
+fn quad_of(size: vec2u, at: vec2u) -> Quad {
+  let p00 = 2u * at.y * size.x + 2u * at.x;
+  return Quad(p00, p00 + 1u, p00 + size.x, p00 + size.x + 1u, 2u * at.x + 1u < size.x, 2u * at.y + 1u < size.y);
+}
+
+// Level-l sums of a block's four pixels 00, 10, 01, 11.
+struct Sums {
+  s00: vec4f, s10: vec4f, s01: vec4f, s11: vec4f,
+}
+
+// a L_l(P_k) + (1 - a) s at pixel p of a level-l layer (d: its place in the block) from plane k's
+// nine coarse values g around the block.
+fn mixed(l: u32, g: Nine, p: u32, d: vec2u, a: f32, k: u32, s: vec4f) -> vec4f {
   let lap = level_value(l, k, p) - expand_in(g, d.x, d.y);
   return a * lap + (1.0 - a) * s;
 }
 
-// The four values of a level-l row at columns 2m-1..2m+2.
-struct Four {
-  v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f,
+// Plane k's nine coarse values around the block: `read` when k is the plane they were read for.
+fn nine_of(blk: Block, base: u32, layer: u32, read: Nine, first: u32, k: u32) -> Nine {
+  if (k == first) {
+    return read;
+  }
+  return gauss_nine(blk, base + k * layer);
+}
+
+// a L_l(P_k) + (1 - a) s at the block's pixels that exist (q) and have a > 0, with the choice c.
+// Neighbours mostly choose the same plane: the first such pixel's plane's nine coarse values are
+// read once for all four (not four times), another plane's where a pixel chose one.
+fn selected_block(l: u32, blk: Block, q: Quad, c: Selection, s: Sums) -> Sums {
+  let on = (c.a != vec4f(0.0)) & vec4<bool>(true, q.has_x1, q.has_y1, q.has_x1 && q.has_y1);
+  if (!any(on)) {
+    return s;
+  }
+  let coarse = level_size(l + 1u);
+  let base = params.planes * level_offset(l + 1u);
+  let layer = coarse.x * coarse.y;
+  let first = select(select(select(c.k.w, c.k.z, on.z), c.k.y, on.y), c.k.x, on.x);
+  let g = gauss_nine(blk, base + first * layer);
+  var out = s;
+  if (on.x) {
+    out.s00 = mixed(l, g, q.p00, vec2u(0u, 0u), c.a.x, c.k.x, s.s00);
+  }
+  if (on.y) {
+    out.s10 = mixed(l, nine_of(blk, base, layer, g, first, c.k.y), q.p10, vec2u(1u, 0u), c.a.y, c.k.y, s.s10);
+  }
+  if (on.z) {
+    out.s01 = mixed(l, nine_of(blk, base, layer, g, first, c.k.z), q.p01, vec2u(0u, 1u), c.a.z, c.k.z, s.s01);
+  }
+  if (on.w) {
+    out.s11 = mixed(l, nine_of(blk, base, layer, g, first, c.k.w), q.p11, vec2u(1u, 1u), c.a.w, c.k.w, s.s11);
+  }
+  return out;
 }
 
 // Positions 2m-1..2m+2 along an axis, clamped to level l's `size`.
@@ -144,39 +194,36 @@ fn coarse_four(m: u32, size: u32) -> vec4u {
   return vec4u(max(m, 1u) - 1u, m, min(m + 1u, size - 1u), min(m + 2u, size - 1u));
 }
 
-// The expand's taps along one axis: column i holds the weights of the coarse positions m-1..m+2 for
-// level-l position 2m-1+i (`expand_weights`: 2m-1 odd on m-1, m; 2m even on m-1, m, m+1; 2m+1 odd on
-// m, m+1; 2m+2 even on m, m+1, m+2). A position clamped onto another takes that one's taps: 2m-1 < 0
-// is 2m; past the level's end, 2m+1 is 2m and 2m+2 is the last of 2m, 2m+1. The products run over
-// m-1..m+2 in order, so the sums are expand_in's (its zero taps add +0, the extra ones here too).
-fn expand_taps(m: u32, size: u32) -> mat4x4f {
-  let odd0 = vec4f(0.5, 0.5, 0.0, 0.0);
-  let even1 = vec4f(0.125, 0.75, 0.125, 0.0);
-  let odd2 = select(even1, vec4f(0.0, 0.5, 0.5, 0.0), 2u * m + 1u < size);
-  let even3 = select(odd2, vec4f(0.0, 0.125, 0.75, 0.125), 2u * m + 2u < size);
-  return mat4x4f(select(odd0, even1, m == 0u), even1, odd2, even3);
+// Which of the positions 2m-1..2m+2 along an axis of level l are clamped onto another: 2m-1 < 0 is
+// 2m; past the level's end, 2m+1 is 2m and 2m+2 is the last of 2m, 2m+1.
+struct Edges {
+  first_out: bool,
+  has1: bool,
+  has2: bool,
 }
 
-// Luma of the pixels at columns x of the row starting at index `row` of `level_luma` (levels 1..SELECTED).
-fn luma_row(row: u32, x: vec4u) -> vec4f {
-  return vec4f(level_luma[row + x.x], level_luma[row + x.y], level_luma[row + x.z], level_luma[row + x.w]);
+fn edges_of(m: u32, size: u32) -> Edges {
+  return Edges(m == 0u, 2u * m + 1u < size, 2u * m + 2u < size);
 }
 
-// The plane values at columns x of the row starting at index `row` of `planes` (level 0).
-fn plane_row(row: u32, x: vec4u) -> Four {
-  return Four(unpack_rgba(planes[row + x.x]), unpack_rgba(planes[row + x.y]), unpack_rgba(planes[row + x.z]), unpack_rgba(planes[row + x.w]));
+// The expand along one axis at positions 2m-1..2m+2 from the coarse values v at m-1..m+2, with
+// expand_in's taps in its order (its zero tap of an odd position adds +0): 2m-1 (odd) on m-1, m; 2m
+// (even) on m-1, m, m+1; 2m+1 (odd) on m, m+1; 2m+2 (even) on m, m+1, m+2. A clamped position takes
+// the value of the one it was clamped onto.
+fn expand_four(v: vec4f, e: Edges) -> vec4f {
+  let even1 = 0.125 * v.x + 0.75 * v.y + 0.125 * v.z;
+  let odd2 = select(even1, 0.5 * v.y + 0.5 * v.z, e.has1);
+  let even3 = select(odd2, 0.125 * v.y + 0.75 * v.z + 0.125 * v.w, e.has2);
+  return vec4f(select(0.5 * v.x + 0.5 * v.y, even1, e.first_out), even1, odd2, even3);
 }
 
-fn luma_four(r: Four) -> vec4f {
-  return vec4f(luma_int(r.v0), luma_int(r.v1), luma_int(r.v2), luma_int(r.v3));
-}
-
-// Luma of the level-l pixels at columns x of the row starting at `row` of level l's layers.
-fn level_luma_row(l: u32, row: u32, x: vec4u) -> vec4f {
+// Luma of the level-l pixels at columns x of the row starting at index `row` of level l's layers
+// (`plane_luma` for level 0, `level_luma` for levels 1..SELECTED).
+fn luma_row(l: u32, row: u32, x: vec4u) -> vec4f {
   if (l == 0u) {
-    return luma_four(plane_row(row, x));
+    return vec4f(plane_luma[row + x.x], plane_luma[row + x.y], plane_luma[row + x.z], plane_luma[row + x.w]);
   }
-  return luma_row(row, x);
+  return vec4f(level_luma[row + x.x], level_luma[row + x.y], level_luma[row + x.z], level_luma[row + x.w]);
 }
 
 // e_z at the four positions of a level-l row: (luma - expand)^2.
@@ -214,8 +261,8 @@ fn select_block(l: u32, at: vec2u) -> Selection {
   let fy = fine_four(at.y, size.y) * size.x;
   // Along x a coarse row's four values v give transpose(tx) * v; along y the four rows h_r give
   // (h_0, .., h_3) * ty[j] for row j: both sum over the coarse positions in order.
-  let tx = transpose(expand_taps(at.x, size.x));
-  let ty = expand_taps(at.y, size.y);
+  let ex = edges_of(at.x, size.x);
+  let ey = edges_of(at.y, size.y);
   var coarse_base = params.planes * level_offset(l + 1u);
   var base = select(params.planes * level_offset(l), 0u, l == 0u);
   let empty = Range(vec4f(255.0), vec4f(0.0));
@@ -223,31 +270,24 @@ fn select_block(l: u32, at: vec2u) -> Selection {
   var best = vec4f(-1.0);
   var total = vec4f(0.0);
   for (var z = 0u; z < params.planes; z++) {
-    let h = mat4x4f(
-      tx * luma_row(coarse_base + cy.x, cx),
-      tx * luma_row(coarse_base + cy.y, cx),
-      tx * luma_row(coarse_base + cy.z, cx),
-      tx * luma_row(coarse_base + cy.w, cx));
-    var y1: vec4f;
-    var y2: vec4f;
+    // Along x per coarse row, then (transposed: column i holds position i of the four rows) along y.
+    let h = transpose(mat4x4f(
+      expand_four(luma_row(l + 1u, coarse_base + cy.x, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.y, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.z, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.w, cx), ex)));
+    let x = transpose(mat4x4f(expand_four(h[0], ey), expand_four(h[1], ey), expand_four(h[2], ey), expand_four(h[3], ey)));
+    let e0 = energy_row(luma_row(l, base + fy.x, fx), x[0]);
+    let e1 = energy_row(luma_row(l, base + fy.y, fx), x[1]);
+    let e2 = energy_row(luma_row(l, base + fy.z, fx), x[2]);
+    let e3 = energy_row(luma_row(l, base + fy.w, fx), x[3]);
     if (l == 0u) {
-      // Level 0: the inner rows' values also widen the clamp's range.
-      let row1 = plane_row(base + fy.y, fx);
-      let row2 = plane_row(base + fy.z, fx);
-      y1 = luma_four(row1);
-      y2 = luma_four(row2);
-      sel.r00 = widened(sel.r00, row1.v1);
-      sel.r10 = widened(sel.r10, row1.v2);
-      sel.r01 = widened(sel.r01, row2.v1);
-      sel.r11 = widened(sel.r11, row2.v2);
-    } else {
-      y1 = luma_row(base + fy.y, fx);
-      y2 = luma_row(base + fy.z, fx);
+      // Level 0: the clamp's range over all planes, at the block's own pixels.
+      sel.r00 = widened(sel.r00, unpack_rgba(planes[base + fy.y + fx.y]));
+      sel.r10 = widened(sel.r10, unpack_rgba(planes[base + fy.y + fx.z]));
+      sel.r01 = widened(sel.r01, unpack_rgba(planes[base + fy.z + fx.y]));
+      sel.r11 = widened(sel.r11, unpack_rgba(planes[base + fy.z + fx.z]));
     }
-    let e0 = energy_row(level_luma_row(l, base + fy.x, fx), h * ty[0]);
-    let e1 = energy_row(y1, h * ty[1]);
-    let e2 = energy_row(y2, h * ty[2]);
-    let e3 = energy_row(level_luma_row(l, base + fy.w, fx), h * ty[3]);
     // The 3x3 sums in the order of the per-pixel form (row by row, left to right).
     let e = vec4f(
       e0.x + e0.y + e0.z + e1.x + e1.y + e1.z + e2.x + e2.y + e2.z,
@@ -268,23 +308,6 @@ fn select_block(l: u32, at: vec2u) -> Selection {
     sel.a = select(vec4f(0.0), select(vec4f(1.0), gate, others > vec4f(0.0)), best > vec4f(0.0));
   }
   return sel;
-}
-
-// The 2x2 block of level-l pixels under level-(l+1) pixel `at`, as indices in a level-l layer of
-// `size`; a pixel past the level's edge (odd sizes) is left out: has_x1 / has_y1 say whether the
-// right column / bottom row exist.
-struct Quad {
-  p00: u32,
-  p10: u32,
-  p01: u32,
-  p11: u32,
-  has_x1: bool,
-  has_y1: bool,
-}
-
-fn quad_of(size: vec2u, at: vec2u) -> Quad {
-  let p00 = 2u * at.y * size.x + 2u * at.x;
-  return Quad(p00, p00 + 1u, p00 + size.x, p00 + size.x + 1u, 2u * at.x + 1u < size.x, 2u * at.y + 1u < size.y);
 }
 
 // Levels L..1. Shape: level L itself for l = L, else level l + 1 (one invocation per 2x2 block).
@@ -354,17 +377,11 @@ fn blend(@builtin(global_invocation_id) id: vec3u) {
     base += coarse.x * coarse.y;
   }
   if (selects(l)) {
-    let c = select_block(l, id.xy);
-    s00 = selected(l, k, q.p00, vec2u(0u, 0u), c.a.x, c.k.x, s00);
-    if (q.has_x1) {
-      s10 = selected(l, k, q.p10, vec2u(1u, 0u), c.a.y, c.k.y, s10);
-    }
-    if (q.has_y1) {
-      s01 = selected(l, k, q.p01, vec2u(0u, 1u), c.a.z, c.k.z, s01);
-      if (q.has_x1) {
-        s11 = selected(l, k, q.p11, vec2u(1u, 1u), c.a.w, c.k.w, s11);
-      }
-    }
+    let t = selected_block(l, k, q, select_block(l, id.xy), Sums(s00, s10, s01, s11));
+    s00 = t.s00;
+    s10 = t.s10;
+    s01 = t.s01;
+    s11 = t.s11;
   }
   let out = level_offset(l);
   let b = blended_nine(k, level_offset(l + 1u));
@@ -475,17 +492,11 @@ fn collapse(@builtin(global_invocation_id) id: vec3u) {
   var c = Selection(vec4f(0.0), vec4u(0u), none, none, none, none);
   if (selects(0u)) {
     c = select_block(0u, id.xy);
-    let q = quad_of(level_size(0u), id.xy);
-    s00 = selected(0u, k, q.p00, vec2u(0u, 0u), c.a.x, c.k.x, s00);
-    if (f10.valid) {
-      s10 = selected(0u, k, q.p10, vec2u(1u, 0u), c.a.y, c.k.y, s10);
-    }
-    if (f01.valid) {
-      s01 = selected(0u, k, q.p01, vec2u(0u, 1u), c.a.z, c.k.z, s01);
-    }
-    if (f11.valid) {
-      s11 = selected(0u, k, q.p11, vec2u(1u, 1u), c.a.w, c.k.w, s11);
-    }
+    let t = selected_block(0u, k, quad_of(level_size(0u), id.xy), c, Sums(s00, s10, s01, s11));
+    s00 = t.s00;
+    s10 = t.s10;
+    s01 = t.s01;
+    s11 = t.s11;
   }
   let b = blended_nine(k, level_offset(1u));
   finish(f00, s00 + expand_in(b, 0u, 0u), c.r00);

@@ -9,8 +9,10 @@
 // Layout: `gauss` (vec4f) and `weights` (f32) hold levels 1..L of all planes: level l starts at
 // Z * (pixels of levels 1..l-1), then Z layers of w_l x h_l, w_l = ceil(w_{l-1} / 2) (pyramid_levels.wgsl).
 // `row_colour` / `row_weight` hold the rows pass of one level: Z layers of w_{l+1} x h_l.
-// Composite `select` (Level.selecting = 1): `columns` also writes luma_int of G_l into `level_luma`
-// for l = 1..SELECTED (same layout as `gauss`), which pyramid_blend.wgsl's choice reads.
+// Composite `select` (Level.selecting = 1): the choice in pyramid_blend.wgsl reads lumas (luma_int),
+// which the reduce forms from values it has in registers anyway: `rows` of level 1 writes the planes'
+// luma into `plane_luma` (Z layers of the band), `columns` that of G_l for l = 1..SELECTED into
+// `level_luma` (same layout as `gauss`).
 // Tiling: one invocation per pair of neighbouring outputs (along x in rows, along y in columns),
 // looping over the Z planes (the tap positions, and at level 0 -> 1 the seven depths, are the same
 // for every plane: read and computed once, not Z times), 16x16 workgroups; rows dispatch
@@ -27,6 +29,7 @@
 @group(0) @binding(6) var<storage, read_write> row_colour: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> row_weight: array<f32>;
 @group(0) @binding(8) var<storage, read_write> level_luma: array<f32>;
+@group(0) @binding(9) var<storage, read_write> plane_luma: array<f32>;
 
 // Each invocation forms two neighbouring outputs, 2m and 2m + 1 (along x in `rows`, along y in
 // `columns`): their taps k_i read the seven source positions c - 2 .. c + 4, c = 2 (2m), clamped into
@@ -75,6 +78,9 @@ fn rows(@builtin(global_invocation_id) id: vec3u) {
     let d4 = clamped_depth(row + r.x4);
     let d5 = clamped_depth(row + r.x5);
     let d6 = clamped_depth(row + r.x6);
+    // `select`: the luma of level 0 at this pair's own positions 4m..4m+3 (x2..x5; clamped ones are
+    // this pair's too), which only this invocation reads unpacked.
+    let keep_luma = pass_level.selecting == 1u;
     for (var z = 0u; z < params.planes; z++) {
       let a0 = unpack_rgba(planes[row + r.x0]);
       let a1 = unpack_rgba(planes[row + r.x1]);
@@ -86,9 +92,18 @@ fn rows(@builtin(global_invocation_id) id: vec3u) {
       let w4 = plane_weight(d4, z);
       row_colour[d] = taps5(a0, a1, a2, a3, a4);
       row_weight[d] = taps5_scalar(plane_weight(d0, z), plane_weight(d1, z), w2, w3, w4);
+      if (keep_luma) {
+        plane_luma[row + r.x2] = luma_int(a2);
+        plane_luma[row + r.x3] = luma_int(a3);
+        plane_luma[row + r.x4] = luma_int(a4);
+      }
       if (second) {
-        row_colour[d + 1u] = taps5(a2, a3, a4, unpack_rgba(planes[row + r.x5]), unpack_rgba(planes[row + r.x6]));
+        let a5 = unpack_rgba(planes[row + r.x5]);
+        row_colour[d + 1u] = taps5(a2, a3, a4, a5, unpack_rgba(planes[row + r.x6]));
         row_weight[d + 1u] = taps5_scalar(w2, w3, w4, plane_weight(d5, z), plane_weight(d6, z));
+        if (keep_luma) {
+          plane_luma[row + r.x5] = luma_int(a5);
+        }
       }
       row += layer;
       d += out_layer;

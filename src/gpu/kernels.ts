@@ -222,8 +222,8 @@ export const KERNELS = {
     code: commonWgsl + pyramidLevelsWgsl + pyramidReduceWgsl,
     entryPoints: ['rows', 'columns'], // run in this order per level
     workgroupSize: [TILE, TILE, 1],
-    // `select` also keeps the luma of levels 1..SELECT_LEVELS for its choice (level luma, in the same layout as gauss).
-    bindings: [U, U, RO, RO, RW, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight, level luma
+    // `select` also keeps the luma of levels 0..SELECT_LEVELS for its choice: level luma (levels >= 1, laid out as gauss), plane luma (level 0).
+    bindings: [U, U, RO, RO, RW, RW, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight, level luma, plane luma
     shared: false,
     // Shape: one invocation per pair of outputs (rows: ceil(w_{l+1} / 2) x h_l; columns: w_{l+1} x ceil(h_{l+1} / 2)), one layer (each invocation loops over the planes).
     dispatch: perPixel,
@@ -235,7 +235,7 @@ export const KERNELS = {
     // level 1 and the collapse (no pass or buffer of its own).
     entryPoints: ['blend', 'collapse'],
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RO, RO, RW, RW, RO], // params, level, planes, depth, gauss, weights, blended, image, level luma
+    bindings: [U, U, RO, RO, RO, RO, RW, RW, RO, RO], // params, level, planes, depth, gauss, weights, blended, image, level luma, plane luma
     shared: false,
     // Shape: blend: the coarsest level when it is written, else the level below (2x2 blocks);
     // collapse: the level below (2x2 blocks). One layer.
