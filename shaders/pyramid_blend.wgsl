@@ -32,14 +32,16 @@
 //   level 1 and by the collapse for their own blocks: no pass, energy or choice buffer of its own):
 //   the 3x3 squares of a block's four pixels (2m + dx, 2n + dy) cover the 4x4 level-l pixels
 //   2m-1..2m+2 x 2n-1..2n+2 (clamped to the level), whose expands read the 4x4 coarse pixels
-//   m-1..m+2 x n-1..n+2 (clamped). Per plane: 16 coarse lumas from `level_luma` (the luma of levels
-//   1..SELECTED, written by pyramid_reduce.wgsl's `columns` next to `gauss`, same layout: one f32
-//   read instead of a vec4f and a dot product) and 16 level-l lumas (level 0: the packed planes,
-//   whose inner four also give the clamp's range over all planes), then the four E_z in registers.
+//   m-1..m+2 x n-1..n+2 (clamped). Per plane: 16 coarse and 16 level-l lumas, kept by
+//   pyramid_reduce.wgsl from values it has in registers (`level_luma`: levels 1..SELECTED, laid out as
+//   `gauss`; `plane_luma`: level 0, Z layers of the band): one f32 read instead of a vec4f (or a
+//   packed RGBA8) and a dot product; then the four E_z in registers. At level 0 the block's own four
+//   plane values also widen the clamp's range over all planes.
 //   Neighbouring blocks form the same border energies again (4x4 per 2x2): ALU instead of a pass that
 //   writes Z energy layers and one that reads each of them nine times. The expand is taken
 //   separably (coarse rows along x, then along y) with expand_in's taps in its order, and the 3x3
-//   sums in the per-pixel order, so every E_z is the value of the per-pixel form.
+//   sums in the per-pixel order, so every E_z is the value of the per-pixel form. The mix reads the
+//   chosen plane's nine coarse values once per block where the block's pixels chose the same plane.
 const REACH: f32 = 1.0;
 const TOLERANCE: f32 = 0.0;
 const ENERGY_RADIUS: i32 = 1;    // SELECT_ENERGY_RADIUS
