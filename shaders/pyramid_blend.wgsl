@@ -18,28 +18,35 @@
 // needs |Dc - z| < 0.5 + SOFTNESS / 2 = 0.75. The clamp's planes (|Dc - z| <= 1) are floor(Dc) and
 // floor(Dc) + 1, plus floor(Dc) - 1 where Dc is a whole plane.
 //
-// Composite `select` (src/core/select.ts; Level.selecting = 1): the same passes, and before `blend`
-// of level 1 and before `collapse`, for that level l < SELECTED:
-//   detail_energy: e_z = (luma of L_l(P_z))^2, luma = (WR, WG, WB) . RGB, formed as
-//     luma(G_l(P_z)) - expand(luma(G_{l+1}(P_z))) (luma is linear; the CPU forms the coefficient
-//     first, the same value up to f32 rounding), for every plane, into `detail` (Z layers of level l);
-//     2x2 blocks like `blend` (dispatch: level l + 1).
-//   choose: E_z = sum of e_z over the (2 ENERGY_RADIUS + 1)^2 square (reads clamped to level l);
-//     k = argmax_z E_z (ties: lowest z, by the CPU's running best in plane order); clarity
+// Composite `select` (src/core/select.ts; Level.selecting = 1): the same passes; the blend of level 1
+// and the collapse (level 0), the levels l < SELECTED, first choose per 2x2 block (`select_block`)
+// and then take a L_l(P_k) + (1 - a) sum_z G_l(w_z) L_l(P_z) at level l; the collapse clamps each
+// channel into [min, max] over ALL planes (tolerance 0) instead of the planes near Dc.
+//   Energy: e_z = (luma of L_l(P_z))^2, luma = (WR, WG, WB) . RGB, formed as luma(G_l(P_z)) -
+//     expand(luma(G_{l+1}(P_z))) (luma is linear; the CPU forms the coefficient first, the same value
+//     up to f32 rounding); E_z = sum of e_z over the (2 ENERGY_RADIUS + 1)^2 square (reads clamped to
+//     level l). k = argmax_z E_z (ties: lowest z, by the CPU's running best in plane order); clarity
 //     q = E_k (Z - 1) / (sum_z E_z - E_k), gate a = clamp((q - GATE_LOW) / (GATE_HIGH - GATE_LOW), 0, 1)
-//     (0 for Z = 1 or E_k = 0; 1 where the other planes have no energy); writes (a, k) into `choice`
-//     (one vec2f per level-l pixel). One invocation per pixel (dispatch: level l), the nine clamped
-//     offsets computed once and read for every plane (written out for ENERGY_RADIUS = 1).
-//   blend / collapse then take a L_l(P_k) + (1 - a) sum_z G_l(w_z) L_l(P_z) at level l, and collapse
-//   clamps each channel into [min, max] over ALL planes (tolerance 0) instead of the planes near Dc.
-// `detail` and `choice` are scratch the host reuses (the measure's energy and the smoothing rows).
+//     (0 for Z = 1 or E_k = 0; 1 where the other planes have no energy).
+//   Tiling of the choice (written out for ENERGY_RADIUS = 1; `select_block`, called by the blend of
+//   level 1 and by the collapse for their own blocks: no pass, energy or choice buffer of its own):
+//   the 3x3 squares of a block's four pixels (2m + dx, 2n + dy) cover the 4x4 level-l pixels
+//   2m-1..2m+2 x 2n-1..2n+2 (clamped to the level), whose expands read the 4x4 coarse pixels
+//   m-1..m+2 x n-1..n+2 (clamped). Per plane: 16 coarse and 16 level-l lumas, kept by
+//   pyramid_reduce.wgsl from values it has in registers (`level_luma`: levels 1..SELECTED, laid out as
+//   `gauss`; `plane_luma`: level 0, Z layers of the band): one f32 read instead of a vec4f (or a
+//   packed RGBA8) and a dot product; then the four E_z in registers. At level 0 the block's own four
+//   plane values also widen the clamp's range over all planes.
+//   Neighbouring blocks form the same border energies again (4x4 per 2x2): ALU instead of a pass that
+//   writes Z energy layers and one that reads each of them nine times. The expand is taken
+//   separably (coarse rows along x, then along y) with expand_in's taps in its order, and the 3x3
+//   sums in the per-pixel order, so every E_z is the value of the per-pixel form. The mix reads the
+//   chosen plane's nine coarse values once per block where the block's pixels chose the same plane.
 const REACH: f32 = 1.0;
 const TOLERANCE: f32 = 0.0;
-const SELECTED: u32 = 2u;        // SELECT_LEVELS
 const ENERGY_RADIUS: i32 = 1;    // SELECT_ENERGY_RADIUS
 const GATE_LOW: f32 = 2.0;       // SELECT_GATE_LOW
 const GATE_HIGH: f32 = 4.0;      // SELECT_GATE_HIGH
-const LUMA_INT: vec3f = vec3f(299.0, 587.0, 114.0);  // LUMA_INT_WEIGHTS
 
 @group(0) @binding(1) var<uniform> pass_level: Level;
 @group(0) @binding(2) var<storage, read> planes: array<u32>;
@@ -48,8 +55,8 @@ const LUMA_INT: vec3f = vec3f(299.0, 587.0, 114.0);  // LUMA_INT_WEIGHTS
 @group(0) @binding(5) var<storage, read> weights: array<f32>;
 @group(0) @binding(6) var<storage, read_write> blended: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> image: array<u32>;
-@group(0) @binding(8) var<storage, read_write> detail: array<f32>;
-@group(0) @binding(9) var<storage, read_write> choice: array<vec2f>;
+@group(0) @binding(8) var<storage, read> level_luma: array<f32>;
+@group(0) @binding(9) var<storage, read> plane_luma: array<f32>;
 
 // The 3x3 coarse pixels of a block at coarse pixel b: columns, and rows as offsets into a layer.
 // Written out as scalars (and the nine values as fields, not an array): a dynamically indexed array
@@ -104,56 +111,6 @@ fn selects(l: u32) -> bool {
   return pass_level.selecting == 1u && l < SELECTED;
 }
 
-// a L_l(P_k) + (1 - a) s at pixel p of a level-l layer (l >= 1) with the choice (a, k) there; `blk`
-// is the block's 3x3 coarse pixels and d the pixel's place in its block.
-fn selected_coarse(l: u32, blk: Block, p: u32, d: vec2u, s: vec4f) -> vec4f {
-  let c = choice[p];
-  if (c.x == 0.0) {
-    return s;
-  }
-  let z = u32(c.y);
-  let size = level_size(l);
-  let coarse = level_size(l + 1u);
-  let g = gauss_nine(blk, params.planes * level_offset(l + 1u) + z * coarse.x * coarse.y);
-  let lap = gauss[params.planes * level_offset(l) + z * size.x * size.y + p] - expand_in(g, d.x, d.y);
-  return c.x * lap + (1.0 - c.x) * s;
-}
-
-// Luma (LUMA_INT_WEIGHTS units) of a block's nine coarse values: the selection energy needs only the
-// luma of the Laplacian coefficients, and luma is linear, so luma(G_l - expand(G_{l+1})) =
-// luma(G_l) - expand(luma(G_{l+1})): nine dot products per plane instead of four vec4 expands.
-struct NineY {
-  a00: f32, a01: f32, a02: f32,
-  a10: f32, a11: f32, a12: f32,
-  a20: f32, a21: f32, a22: f32,
-}
-
-fn luma_int(v: vec4f) -> f32 {
-  return dot(LUMA_INT, v.xyz);
-}
-
-fn luma_nine(v: Nine) -> NineY {
-  return NineY(
-    luma_int(v.a00), luma_int(v.a01), luma_int(v.a02),
-    luma_int(v.a10), luma_int(v.a11), luma_int(v.a12),
-    luma_int(v.a20), luma_int(v.a21), luma_int(v.a22));
-}
-
-// expand_in for luma values.
-fn expand_luma(v: NineY, dx: u32, dy: u32) -> f32 {
-  let tx = expand_weights(dx);
-  let ty = expand_weights(dy);
-  return ty.x * (tx.x * v.a00 + tx.y * v.a01 + tx.z * v.a02)
-       + ty.y * (tx.x * v.a10 + tx.y * v.a11 + tx.z * v.a12)
-       + ty.z * (tx.x * v.a20 + tx.y * v.a21 + tx.z * v.a22);
-}
-
-// e = (luma of the Laplacian coefficient at a level-l pixel of luma y, expand of the block's luma at d)^2.
-fn energy_at(y: f32, g: NineY, dx: u32, dy: u32) -> f32 {
-  let lap = y - expand_luma(g, dx, dy);
-  return lap * lap;
-}
-
 // A level-l value of plane z at pixel p of its layer (level 0: the planes themselves).
 fn level_value(l: u32, z: u32, p: u32) -> vec4f {
   let size = level_size(l);
@@ -180,76 +137,179 @@ fn quad_of(size: vec2u, at: vec2u) -> Quad {
   return Quad(p00, p00 + 1u, p00 + size.x, p00 + size.x + 1u, 2u * at.x + 1u < size.x, 2u * at.y + 1u < size.y);
 }
 
-// `select`, level l = pass_level.level < SELECTED: e_z of every plane. Shape: level l + 1 (2x2 blocks).
-@compute @workgroup_size(16, 16, 1)
-fn detail_energy(@builtin(global_invocation_id) id: vec3u) {
-  let l = pass_level.level;
-  let coarse = level_size(l + 1u);
-  if (id.x >= coarse.x || id.y >= coarse.y) {
-    return;
-  }
-  let size = level_size(l);
-  let layer = size.x * size.y;
-  let k = block_of(l + 1u, id.xy);
-  let q = quad_of(size, id.xy);
-  var base = params.planes * level_offset(l + 1u);
-  var out = 0u;
-  for (var z = 0u; z < params.planes; z++) {
-    let g = luma_nine(gauss_nine(k, base));
-    detail[out + q.p00] = energy_at(luma_int(level_value(l, z, q.p00)), g, 0u, 0u);
-    if (q.has_x1) {
-      detail[out + q.p10] = energy_at(luma_int(level_value(l, z, q.p10)), g, 1u, 0u);
-    }
-    if (q.has_y1) {
-      detail[out + q.p01] = energy_at(luma_int(level_value(l, z, q.p01)), g, 0u, 1u);
-      if (q.has_x1) {
-        detail[out + q.p11] = energy_at(luma_int(level_value(l, z, q.p11)), g, 1u, 1u);
-      }
-    }
-    base += coarse.x * coarse.y;
-    out += layer;
-  }
+// Level-l sums of a block's four pixels 00, 10, 01, 11.
+struct Sums {
+  s00: vec4f, s10: vec4f, s01: vec4f, s11: vec4f,
 }
 
-// `select`, level l = pass_level.level < SELECTED: the choice (a, k) per pixel. Shape: level l.
-@compute @workgroup_size(16, 16, 1)
-fn choose(@builtin(global_invocation_id) id: vec3u) {
-  let l = pass_level.level;
-  let size = level_size(l);
-  if (id.x >= size.x || id.y >= size.y) {
-    return;
+// a L_l(P_k) + (1 - a) s at pixel p of a level-l layer (d: its place in the block) from plane k's
+// nine coarse values g around the block.
+fn mixed(l: u32, g: Nine, p: u32, d: vec2u, a: f32, k: u32, s: vec4f) -> vec4f {
+  let lap = level_value(l, k, p) - expand_in(g, d.x, d.y);
+  return a * lap + (1.0 - a) * s;
+}
+
+// Plane k's nine coarse values around the block: `read` when k is the plane they were read for.
+fn nine_of(blk: Block, base: u32, layer: u32, read: Nine, first: u32, k: u32) -> Nine {
+  if (k == first) {
+    return read;
   }
-  let layer = size.x * size.y;
-  // The square's clamped rows (as offsets) and columns, once for every plane (written out for
-  // ENERGY_RADIUS = 1: no clamps inside the plane loop).
-  let r0 = u32(max(i32(id.y) - ENERGY_RADIUS, 0)) * size.x;
-  let r1 = id.y * size.x;
-  let r2 = min(id.y + u32(ENERGY_RADIUS), size.y - 1u) * size.x;
-  let c0 = u32(max(i32(id.x) - ENERGY_RADIUS, 0));
-  let c1 = id.x;
-  let c2 = min(id.x + u32(ENERGY_RADIUS), size.x - 1u);
-  var best = -1.0;
-  var best_plane = 0u;
-  var total = 0.0;
-  var base = 0u;
+  return gauss_nine(blk, base + k * layer);
+}
+
+// a L_l(P_k) + (1 - a) s at the block's pixels that exist (q) and have a > 0, with the choice c.
+// Neighbours mostly choose the same plane: the first such pixel's plane's nine coarse values are
+// read once for all four (not four times), another plane's where a pixel chose one.
+fn selected_block(l: u32, blk: Block, q: Quad, c: Selection, s: Sums) -> Sums {
+  let on = (c.a != vec4f(0.0)) & vec4<bool>(true, q.has_x1, q.has_y1, q.has_x1 && q.has_y1);
+  if (!any(on)) {
+    return s;
+  }
+  let coarse = level_size(l + 1u);
+  let base = params.planes * level_offset(l + 1u);
+  let layer = coarse.x * coarse.y;
+  let first = select(select(select(c.k.w, c.k.z, on.z), c.k.y, on.y), c.k.x, on.x);
+  let g = gauss_nine(blk, base + first * layer);
+  var out = s;
+  if (on.x) {
+    out.s00 = mixed(l, g, q.p00, vec2u(0u, 0u), c.a.x, c.k.x, s.s00);
+  }
+  if (on.y) {
+    out.s10 = mixed(l, nine_of(blk, base, layer, g, first, c.k.y), q.p10, vec2u(1u, 0u), c.a.y, c.k.y, s.s10);
+  }
+  if (on.z) {
+    out.s01 = mixed(l, nine_of(blk, base, layer, g, first, c.k.z), q.p01, vec2u(0u, 1u), c.a.z, c.k.z, s.s01);
+  }
+  if (on.w) {
+    out.s11 = mixed(l, nine_of(blk, base, layer, g, first, c.k.w), q.p11, vec2u(1u, 1u), c.a.w, c.k.w, s.s11);
+  }
+  return out;
+}
+
+// Positions 2m-1..2m+2 along an axis, clamped to level l's `size`.
+fn fine_four(m: u32, size: u32) -> vec4u {
+  return vec4u(max(2u * m, 1u) - 1u, 2u * m, min(2u * m + 1u, size - 1u), min(2u * m + 2u, size - 1u));
+}
+
+// Positions m-1..m+2 along an axis, clamped to the coarse level's `size`.
+fn coarse_four(m: u32, size: u32) -> vec4u {
+  return vec4u(max(m, 1u) - 1u, m, min(m + 1u, size - 1u), min(m + 2u, size - 1u));
+}
+
+// Which of the positions 2m-1..2m+2 along an axis of level l are clamped onto another: 2m-1 < 0 is
+// 2m; past the level's end, 2m+1 is 2m and 2m+2 is the last of 2m, 2m+1.
+struct Edges {
+  first_out: bool,
+  has1: bool,
+  has2: bool,
+}
+
+fn edges_of(m: u32, size: u32) -> Edges {
+  return Edges(m == 0u, 2u * m + 1u < size, 2u * m + 2u < size);
+}
+
+// The expand along one axis at positions 2m-1..2m+2 from the coarse values v at m-1..m+2, with
+// expand_in's taps in its order (its zero tap of an odd position adds +0): 2m-1 (odd) on m-1, m; 2m
+// (even) on m-1, m, m+1; 2m+1 (odd) on m, m+1; 2m+2 (even) on m, m+1, m+2. A clamped position takes
+// the value of the one it was clamped onto.
+fn expand_four(v: vec4f, e: Edges) -> vec4f {
+  let even1 = 0.125 * v.x + 0.75 * v.y + 0.125 * v.z;
+  let odd2 = select(even1, 0.5 * v.y + 0.5 * v.z, e.has1);
+  let even3 = select(odd2, 0.125 * v.y + 0.75 * v.z + 0.125 * v.w, e.has2);
+  return vec4f(select(0.5 * v.x + 0.5 * v.y, even1, e.first_out), even1, odd2, even3);
+}
+
+// Luma of the level-l pixels at columns x of the row starting at index `row` of level l's layers
+// (`plane_luma` for level 0, `level_luma` for levels 1..SELECTED).
+fn luma_row(l: u32, row: u32, x: vec4u) -> vec4f {
+  if (l == 0u) {
+    return vec4f(plane_luma[row + x.x], plane_luma[row + x.y], plane_luma[row + x.z], plane_luma[row + x.w]);
+  }
+  return vec4f(level_luma[row + x.x], level_luma[row + x.y], level_luma[row + x.z], level_luma[row + x.w]);
+}
+
+// e_z at the four positions of a level-l row: (luma - expand)^2.
+fn energy_row(y: vec4f, expanded: vec4f) -> vec4f {
+  let lap = y - expanded;
+  return lap * lap;
+}
+
+// Per-channel range of a pixel's planes.
+struct Range {
+  lo: vec4f,
+  hi: vec4f,
+}
+
+fn widened(r: Range, v: vec4f) -> Range {
+  return Range(min(r.lo, v), max(r.hi, v));
+}
+
+// The choice at the four pixels of a block (x, y, z, w: pixels 00, 10, 01, 11) and each pixel's
+// range over all planes (meaningful at level 0, where the clamp needs it).
+struct Selection {
+  a: vec4f,
+  k: vec4u,
+  r00: Range, r10: Range, r01: Range, r11: Range,
+}
+
+// `select`, level l < SELECTED: the choice (a, k) at the 2x2 block of level l under level-(l+1)
+// pixel `at` (see the header: 4x4 coarse and level-l reads per plane).
+fn select_block(l: u32, at: vec2u) -> Selection {
+  let size = level_size(l);
+  let coarse = level_size(l + 1u);
+  let cx = coarse_four(at.x, coarse.x);
+  let cy = coarse_four(at.y, coarse.y) * coarse.x;
+  let fx = fine_four(at.x, size.x);
+  let fy = fine_four(at.y, size.y) * size.x;
+  // Along x a coarse row's four values v give transpose(tx) * v; along y the four rows h_r give
+  // (h_0, .., h_3) * ty[j] for row j: both sum over the coarse positions in order.
+  let ex = edges_of(at.x, size.x);
+  let ey = edges_of(at.y, size.y);
+  var coarse_base = params.planes * level_offset(l + 1u);
+  var base = select(params.planes * level_offset(l), 0u, l == 0u);
+  let empty = Range(vec4f(255.0), vec4f(0.0));
+  var sel = Selection(vec4f(0.0), vec4u(0u), empty, empty, empty, empty);
+  var best = vec4f(-1.0);
+  var total = vec4f(0.0);
   for (var z = 0u; z < params.planes; z++) {
-    let e = detail[base + r0 + c0] + detail[base + r0 + c1] + detail[base + r0 + c2]
-          + detail[base + r1 + c0] + detail[base + r1 + c1] + detail[base + r1 + c2]
-          + detail[base + r2 + c0] + detail[base + r2 + c1] + detail[base + r2 + c2];
-    total += e;
-    if (e > best) {
-      best = e;
-      best_plane = z;
+    // Along x per coarse row, then (transposed: column i holds position i of the four rows) along y.
+    let h = transpose(mat4x4f(
+      expand_four(luma_row(l + 1u, coarse_base + cy.x, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.y, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.z, cx), ex),
+      expand_four(luma_row(l + 1u, coarse_base + cy.w, cx), ex)));
+    let x = transpose(mat4x4f(expand_four(h[0], ey), expand_four(h[1], ey), expand_four(h[2], ey), expand_four(h[3], ey)));
+    let e0 = energy_row(luma_row(l, base + fy.x, fx), x[0]);
+    let e1 = energy_row(luma_row(l, base + fy.y, fx), x[1]);
+    let e2 = energy_row(luma_row(l, base + fy.z, fx), x[2]);
+    let e3 = energy_row(luma_row(l, base + fy.w, fx), x[3]);
+    if (l == 0u) {
+      // Level 0: the clamp's range over all planes, at the block's own pixels.
+      sel.r00 = widened(sel.r00, unpack_rgba(planes[base + fy.y + fx.y]));
+      sel.r10 = widened(sel.r10, unpack_rgba(planes[base + fy.y + fx.z]));
+      sel.r01 = widened(sel.r01, unpack_rgba(planes[base + fy.z + fx.y]));
+      sel.r11 = widened(sel.r11, unpack_rgba(planes[base + fy.z + fx.z]));
     }
-    base += layer;
+    // The 3x3 sums in the order of the per-pixel form (row by row, left to right).
+    let e = vec4f(
+      e0.x + e0.y + e0.z + e1.x + e1.y + e1.z + e2.x + e2.y + e2.z,
+      e0.y + e0.z + e0.w + e1.y + e1.z + e1.w + e2.y + e2.z + e2.w,
+      e1.x + e1.y + e1.z + e2.x + e2.y + e2.z + e3.x + e3.y + e3.z,
+      e1.y + e1.z + e1.w + e2.y + e2.z + e2.w + e3.y + e3.z + e3.w);
+    total += e;
+    let better = e > best;
+    best = select(best, e, better);
+    sel.k = select(sel.k, vec4u(z), better);
+    coarse_base += coarse.x * coarse.y;
+    base += size.x * size.y;
   }
   // Clarity: the best energy over the mean of the other planes' (Z = 1: nothing to select from).
   let others = total - best;
-  var a = 0.0;
-  if (params.planes > 1u && best > 0.0) {
-    a = select(1.0, clamp((best * f32(params.planes - 1u) / others - GATE_LOW) / (GATE_HIGH - GATE_LOW), 0.0, 1.0), others > 0.0);
+  if (params.planes > 1u) {
+    let gate = clamp((best * f32(params.planes - 1u) / others - GATE_LOW) / (GATE_HIGH - GATE_LOW), vec4f(0.0), vec4f(1.0));
+    sel.a = select(vec4f(0.0), select(vec4f(1.0), gate, others > vec4f(0.0)), best > vec4f(0.0));
   }
-  choice[id.y * size.x + id.x] = vec2f(a, f32(best_plane));
+  return sel;
 }
 
 // Levels L..1. Shape: level L itself for l = L, else level l + 1 (one invocation per 2x2 block).
@@ -319,16 +379,19 @@ fn blend(@builtin(global_invocation_id) id: vec3u) {
     base += coarse.x * coarse.y;
   }
   if (selects(l)) {
-    s00 = selected_coarse(l, k, q.p00, vec2u(0u, 0u), s00);
-    if (q.has_x1) {
-      s10 = selected_coarse(l, k, q.p10, vec2u(1u, 0u), s10);
+    // Level 1 (the only level >= 1 that SELECTED = 2 selects) as a literal: SwiftShader then leaves
+    // out select_block's level-0 reads, which a uniform it cannot see through keeps (the level-1
+    // blend ~30 % faster, per-pass timestamps).
+    var t: Sums;
+    if (l == 1u) {
+      t = selected_block(1u, k, q, select_block(1u, id.xy), Sums(s00, s10, s01, s11));
+    } else {
+      t = selected_block(l, k, q, select_block(l, id.xy), Sums(s00, s10, s01, s11));
     }
-    if (q.has_y1) {
-      s01 = selected_coarse(l, k, q.p01, vec2u(0u, 1u), s01);
-      if (q.has_x1) {
-        s11 = selected_coarse(l, k, q.p11, vec2u(1u, 1u), s11);
-      }
-    }
+    s00 = t.s00;
+    s10 = t.s10;
+    s01 = t.s01;
+    s11 = t.s11;
   }
   let out = level_offset(l);
   let b = blended_nine(k, level_offset(l + 1u));
@@ -366,49 +429,30 @@ fn plane_at(f: Fine, z: u32) -> vec4f {
   return unpack_rgba(planes[pixel_index(f.p.x, f.p.y, z)]);
 }
 
-// Clamp into the range of the planes within REACH of Dc, round half up, pack RGBA8.
-fn finish(f: Fine, sum: vec4f) {
+// The range of the planes within REACH of Dc.
+fn near_range(f: Fine) -> Range {
+  let z0 = u32(f.dc);
+  let a = plane_at(f, z0);
+  let b = plane_at(f, min(z0 + 1u, params.planes - 1u));
+  var r = Range(min(a, b), max(a, b));
+  if (f.dc == f32(z0) && z0 > 0u) {
+    r = widened(r, plane_at(f, z0 - 1u));
+  }
+  return r;
+}
+
+// Clamp into `range` (`select`: every plane's, gathered by select_block: the chosen detail may come
+// from a plane far from Dc) or, for `pyramid`, the range of the planes near Dc; round half up, pack RGBA8.
+fn finish(f: Fine, sum: vec4f, range: Range) {
   if (!f.valid) {
     return;
   }
-  var lo = vec4f(255.0);
-  var hi = vec4f(0.0);
-  if (pass_level.selecting == 1u) {
-    // `select`: the chosen detail may come from a plane far from Dc, so the range is every plane's.
-    for (var z = 0u; z < params.planes; z++) {
-      let v = plane_at(f, z);
-      lo = min(lo, v);
-      hi = max(hi, v);
-    }
-  } else {
-    let z0 = u32(f.dc);
-    let a = plane_at(f, z0);
-    let b = plane_at(f, min(z0 + 1u, params.planes - 1u));
-    lo = min(a, b);
-    hi = max(a, b);
-    if (f.dc == f32(z0) && z0 > 0u) {
-      let below = plane_at(f, z0 - 1u);
-      lo = min(lo, below);
-      hi = max(hi, below);
-    }
+  var r = range;
+  if (pass_level.selecting == 0u) {
+    r = near_range(f);
   }
-  let color = vec4u(clamp(floor(clamp(sum, lo - TOLERANCE, hi + TOLERANCE) + 0.5), vec4f(0.0), vec4f(255.0)));
+  let color = vec4u(clamp(floor(clamp(sum, r.lo - TOLERANCE, r.hi + TOLERANCE) + 0.5), vec4f(0.0), vec4f(255.0)));
   image[pixel_index(f.p.x, f.p.y, 0u)] = color.x | (color.y << 8u) | (color.z << 16u) | (color.w << 24u);
-}
-
-// a L_0(P_k) + (1 - a) s at full-resolution pixel f with the choice (a, k) there.
-fn selected_fine(blk: Block, f: Fine, d: vec2u, s: vec4f) -> vec4f {
-  if (!f.valid) {
-    return s;
-  }
-  let c = choice[pixel_index(f.p.x, f.p.y, 0u)];
-  if (c.x == 0.0) {
-    return s;
-  }
-  let z = u32(c.y);
-  let coarse = level_size(1u);
-  let lap = plane_at(f, z) - expand_in(gauss_nine(blk, z * coarse.x * coarse.y), d.x, d.y);
-  return c.x * lap + (1.0 - c.x) * s;
 }
 
 // Level 0, never stored. Shape: level 1 (one invocation per 2x2 block).
@@ -453,15 +497,20 @@ fn collapse(@builtin(global_invocation_id) id: vec3u) {
       s11 += w11 * (plane_at(f11, z) - expand_in(g, 1u, 1u));
     }
   }
+  // `pyramid` (selecting = 0): finish takes the range near Dc instead.
+  let none = Range(vec4f(0.0), vec4f(0.0));
+  var c = Selection(vec4f(0.0), vec4u(0u), none, none, none, none);
   if (selects(0u)) {
-    s00 = selected_fine(k, f00, vec2u(0u, 0u), s00);
-    s10 = selected_fine(k, f10, vec2u(1u, 0u), s10);
-    s01 = selected_fine(k, f01, vec2u(0u, 1u), s01);
-    s11 = selected_fine(k, f11, vec2u(1u, 1u), s11);
+    c = select_block(0u, id.xy);
+    let t = selected_block(0u, k, quad_of(level_size(0u), id.xy), c, Sums(s00, s10, s01, s11));
+    s00 = t.s00;
+    s10 = t.s10;
+    s01 = t.s01;
+    s11 = t.s11;
   }
   let b = blended_nine(k, level_offset(1u));
-  finish(f00, s00 + expand_in(b, 0u, 0u));
-  finish(f10, s10 + expand_in(b, 1u, 0u));
-  finish(f01, s01 + expand_in(b, 0u, 1u));
-  finish(f11, s11 + expand_in(b, 1u, 1u));
+  finish(f00, s00 + expand_in(b, 0u, 0u), c.r00);
+  finish(f10, s10 + expand_in(b, 1u, 0u), c.r10);
+  finish(f01, s01 + expand_in(b, 0u, 1u), c.r01);
+  finish(f11, s11 + expand_in(b, 1u, 1u), c.r11);
 }

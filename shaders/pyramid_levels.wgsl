@@ -4,6 +4,10 @@
 
 const LEVELS: u32 = 4u;     // PYRAMID_LEVELS
 const SOFTNESS: f32 = 0.5;  // PYRAMID_SOFTNESS
+// Composite `select` (pyramid_blend.wgsl): levels 0..SELECTED-1 take the chosen plane's detail; the
+// reduce keeps the luma of levels 1..SELECTED for the choice.
+const SELECTED: u32 = 2u;   // SELECT_LEVELS
+const LUMA_INT: vec3f = vec3f(299.0, 587.0, 114.0);  // LUMA_INT_WEIGHTS
 
 // Written by the host (src/gpu/band-job.ts) once per level: the level a dispatch writes and the
 // geometry of every level, so no kernel loops to find sizes and offsets.
@@ -20,6 +24,11 @@ fn level_size(l: u32) -> vec2u {
 // Pixels of levels 1..l-1 of one plane (level l's offset in a single-layer pyramid buffer).
 fn level_offset(l: u32) -> u32 {
   return pass_level.geometry[l].z;
+}
+
+// Luma in LUMA_INT_WEIGHTS units (linear, so the luma of a Laplacian coefficient is the difference of lumas).
+fn luma_int(v: vec4f) -> f32 {
+  return dot(LUMA_INT, v.xyz);
 }
 
 fn unpack_rgba(v: u32) -> vec4f {

@@ -9,6 +9,10 @@
 // Layout: `gauss` (vec4f) and `weights` (f32) hold levels 1..L of all planes: level l starts at
 // Z * (pixels of levels 1..l-1), then Z layers of w_l x h_l, w_l = ceil(w_{l-1} / 2) (pyramid_levels.wgsl).
 // `row_colour` / `row_weight` hold the rows pass of one level: Z layers of w_{l+1} x h_l.
+// Composite `select` (Level.selecting = 1): the choice in pyramid_blend.wgsl reads lumas (luma_int),
+// which the reduce forms from values it has in registers anyway: `rows` of level 1 writes the planes'
+// luma into `plane_luma` (Z layers of the band), `columns` that of G_l for l = 1..SELECTED into
+// `level_luma` (same layout as `gauss`).
 // Tiling: one invocation per pair of neighbouring outputs (along x in rows, along y in columns),
 // looping over the Z planes (the tap positions, and at level 0 -> 1 the seven depths, are the same
 // for every plane: read and computed once, not Z times), 16x16 workgroups; rows dispatch
@@ -24,6 +28,8 @@
 @group(0) @binding(5) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(6) var<storage, read_write> row_colour: array<vec4f>;
 @group(0) @binding(7) var<storage, read_write> row_weight: array<f32>;
+@group(0) @binding(8) var<storage, read_write> level_luma: array<f32>;
+@group(0) @binding(9) var<storage, read_write> plane_luma: array<f32>;
 
 // Each invocation forms two neighbouring outputs, 2m and 2m + 1 (along x in `rows`, along y in
 // `columns`): their taps k_i read the seven source positions c - 2 .. c + 4, c = 2 (2m), clamped into
@@ -72,6 +78,9 @@ fn rows(@builtin(global_invocation_id) id: vec3u) {
     let d4 = clamped_depth(row + r.x4);
     let d5 = clamped_depth(row + r.x5);
     let d6 = clamped_depth(row + r.x6);
+    // `select`: the luma of level 0 at this pair's own positions 4m..4m+3 (x2..x5; clamped ones are
+    // this pair's too), which only this invocation reads unpacked.
+    let keep_luma = pass_level.selecting == 1u;
     for (var z = 0u; z < params.planes; z++) {
       let a0 = unpack_rgba(planes[row + r.x0]);
       let a1 = unpack_rgba(planes[row + r.x1]);
@@ -83,9 +92,18 @@ fn rows(@builtin(global_invocation_id) id: vec3u) {
       let w4 = plane_weight(d4, z);
       row_colour[d] = taps5(a0, a1, a2, a3, a4);
       row_weight[d] = taps5_scalar(plane_weight(d0, z), plane_weight(d1, z), w2, w3, w4);
+      if (keep_luma) {
+        plane_luma[row + r.x2] = luma_int(a2);
+        plane_luma[row + r.x3] = luma_int(a3);
+        plane_luma[row + r.x4] = luma_int(a4);
+      }
       if (second) {
-        row_colour[d + 1u] = taps5(a2, a3, a4, unpack_rgba(planes[row + r.x5]), unpack_rgba(planes[row + r.x6]));
+        let a5 = unpack_rgba(planes[row + r.x5]);
+        row_colour[d + 1u] = taps5(a2, a3, a4, a5, unpack_rgba(planes[row + r.x6]));
         row_weight[d + 1u] = taps5_scalar(w2, w3, w4, plane_weight(d5, z), plane_weight(d6, z));
+        if (keep_luma) {
+          plane_luma[row + r.x5] = luma_int(a5);
+        }
       }
       row += layer;
       d += out_layer;
@@ -124,6 +142,8 @@ fn columns(@builtin(global_invocation_id) id: vec3u) {
   let second = y_out + 1u < size.y;
   let r = reach(id.y, h_src);
   let w = size.x;
+  // `select` chooses its planes from the luma of levels 1..SELECTED (same layout as `gauss`).
+  let keep_luma = pass_level.selecting == 1u && l <= SELECTED;
   var column = id.x;
   var d = params.planes * level_offset(l) + y_out * w + id.x;
   for (var z = 0u; z < params.planes; z++) {
@@ -133,11 +153,19 @@ fn columns(@builtin(global_invocation_id) id: vec3u) {
     let w2 = row_weight[column + r.x2 * w];
     let w3 = row_weight[column + r.x3 * w];
     let w4 = row_weight[column + r.x4 * w];
-    gauss[d] = taps5(row_colour[column + r.x0 * w], row_colour[column + r.x1 * w], a2, a3, a4);
+    let g0 = taps5(row_colour[column + r.x0 * w], row_colour[column + r.x1 * w], a2, a3, a4);
+    gauss[d] = g0;
     weights[d] = taps5_scalar(row_weight[column + r.x0 * w], row_weight[column + r.x1 * w], w2, w3, w4);
+    if (keep_luma) {
+      level_luma[d] = luma_int(g0);
+    }
     if (second) {
-      gauss[d + w] = taps5(a2, a3, a4, row_colour[column + r.x5 * w], row_colour[column + r.x6 * w]);
+      let g1 = taps5(a2, a3, a4, row_colour[column + r.x5 * w], row_colour[column + r.x6 * w]);
+      gauss[d + w] = g1;
       weights[d + w] = taps5_scalar(w2, w3, w4, row_weight[column + r.x5 * w], row_weight[column + r.x6 * w]);
+      if (keep_luma) {
+        level_luma[d + w] = luma_int(g1);
+      }
     }
     column += h_src * w;
     d += size.x * size.y;

@@ -7,7 +7,6 @@
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../core/maths.js';
 import { depthFilterSigma, histogramCoarseSize } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
-import { SELECT_LEVELS } from '../core/select.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
@@ -282,6 +281,10 @@ export function encodeBandJob(
     const rowColour = allocate('pyramid-row-colour', 16 * rowPixels * planes);
     const rowWeight = allocate('pyramid-row-weight', 4 * rowPixels * planes);
     const levels = pyramidLevels(width, rows);
+    // `select`'s lumas go into the box means and their scratch, free by now (each holds at least 4 bytes
+    // per pixel and plane): levels 1..SELECT_LEVELS into the first, level 0 into the second.
+    const levelLuma = energy;
+    const planeLuma = boxTemp;
     // struct Level of pyramid_levels.wgsl: the level, then (width, height, offset of levels >= 1, 0) per level.
     const geometry = levels.flatMap((level, l) => [level.width, level.height, l === 0 ? 0 : level.offset - levels[1].offset, 0]);
     const levelParams = levels.map((_, l) => {
@@ -292,18 +295,13 @@ export function encodeBandJob(
     const levelShape = (l: number) => ({ width: levels[l].width, height: levels[l].height, layers: 1 });
     stage('composite', (pass) => {
       for (let l = 1; l <= PYRAMID_LEVELS; l++) {
-        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight);
+        const group = bindGroup('pyramidReduce', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, rowColour, rowWeight, levelLuma, planeLuma);
         // One invocation per pair of outputs: along x in rows, along y in columns.
         dispatch(pass, 'pyramidReduce', 'rows', group, { width: Math.ceil(levels[l].width / 2), height: levels[l - 1].height, layers: 1 });
         dispatch(pass, 'pyramidReduce', 'columns', group, { width: levels[l].width, height: Math.ceil(levels[l].height / 2), layers: 1 });
       }
       for (let l = PYRAMID_LEVELS; l >= 0; l--) {
-        // `select`'s per-plane detail energies reuse the measure's energy layers, its choice the smoothing rows (both free by now).
-        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image, energy, sums);
-        if (selecting && l < SELECT_LEVELS) {
-          dispatch(pass, 'pyramidBlend', 'detail_energy', group, levelShape(l + 1));
-          dispatch(pass, 'pyramidBlend', 'choose', group, levelShape(l));
-        }
+        const group = bindGroup('pyramidBlend', `level-${l}`, levelParams[l], rgba, depth, gauss, pyramidWeights, blended, image, levelLuma, planeLuma);
         // Below the coarsest level one invocation forms a 2x2 block of the level: the next level's shape.
         dispatch(pass, 'pyramidBlend', l > 0 ? 'blend' : 'collapse', group, levelShape(l === PYRAMID_LEVELS ? l : l + 1));
       }

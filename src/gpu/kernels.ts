@@ -222,7 +222,8 @@ export const KERNELS = {
     code: commonWgsl + pyramidLevelsWgsl + pyramidReduceWgsl,
     entryPoints: ['rows', 'columns'], // run in this order per level
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight
+    // `select` also keeps the luma of levels 0..SELECT_LEVELS for its choice: level luma (levels >= 1, laid out as gauss), plane luma (level 0).
+    bindings: [U, U, RO, RO, RW, RW, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, row colour, row weight, level luma, plane luma
     shared: false,
     // Shape: one invocation per pair of outputs (rows: ceil(w_{l+1} / 2) x h_l; columns: w_{l+1} x ceil(h_{l+1} / 2)), one layer (each invocation loops over the planes).
     dispatch: perPixel,
@@ -230,14 +231,14 @@ export const KERNELS = {
   pyramidBlend: {
     label: 'focusfuse.pyramid_blend',
     code: commonWgsl + pyramidLevelsWgsl + pyramidBlendWgsl,
-    // blend: levels L..1, then collapse: level 0; `select` runs detail_energy and choose before the
-    // blend / collapse of each selected level.
-    entryPoints: ['blend', 'collapse', 'detail_energy', 'choose'],
+    // blend: levels L..1, then collapse: level 0; `select` chooses its planes inside the blend of
+    // level 1 and the collapse (no pass or buffer of its own).
+    entryPoints: ['blend', 'collapse'],
     workgroupSize: [TILE, TILE, 1],
-    bindings: [U, U, RO, RO, RO, RO, RW, RW, RW, RW], // params, level, planes, depth, gauss, weights, blended, image, detail, choice
+    bindings: [U, U, RO, RO, RO, RO, RW, RW, RO, RO], // params, level, planes, depth, gauss, weights, blended, image, level luma, plane luma
     shared: false,
-    // Shape: choose: the level written. blend: the coarsest level when it is written, else the level
-    // below (2x2 blocks); collapse and detail_energy: the level below (2x2 blocks). One layer.
+    // Shape: blend: the coarsest level when it is written, else the level below (2x2 blocks);
+    // collapse: the level below (2x2 blocks). One layer.
     dispatch: perPixel,
   },
   stats: {
