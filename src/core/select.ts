@@ -1,7 +1,7 @@
 /**
- * Constants of the `select` composite mode (src/cpu/select-composite.ts; the WGSL entries
- * detail_energy / choose of shaders/pyramid_blend.wgsl mirror them, test/gpu-kernels.test.ts checks
- * that they agree). Browser-safe.
+ * Constants of the `select` composite mode (src/cpu/select-composite.ts; select_block of
+ * shaders/pyramid_blend.wgsl mirrors them, test/gpu-kernels.test.ts checks that they agree).
+ * Browser-safe.
  *
  * `select` is the `pyramid` composite (src/core/pyramid.ts: Laplacian pyramid, weights from Ds) in
  * which the finest SELECT_LEVELS levels take their detail from the one plane that is sharpest there
