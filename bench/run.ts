@@ -8,12 +8,19 @@
 import { FocusFuseError } from '../src/core/errors.js';
 import { benchCommand } from '../src/cli/bench.js';
 
-benchCommand.run(['speed', ...process.argv.slice(2)]).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof FocusFuseError ? `bench: ${error.message}` : error);
-    process.exitCode = error instanceof FocusFuseError ? 2 : 1;
-  },
-);
+const argv = process.argv.slice(2);
+// The CLI answers --help before running a command; this entry calls the command itself.
+if (argv.includes('--help') || argv.includes('-h')) console.log(benchCommand.help);
+else run(argv);
+
+function run(argv: string[]): void {
+  benchCommand.run(['speed', ...argv]).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof FocusFuseError ? `bench: ${error.message}` : error);
+      process.exitCode = error instanceof FocusFuseError ? 2 : 1;
+    },
+  );
+}

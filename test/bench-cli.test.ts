@@ -168,6 +168,16 @@ describe('focusfuse bench: bad input', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
   });
+
+  it('npm run bench -- --help (dist/bench.js) prints the usage instead of running the bench', async () => {
+    const started = performance.now();
+    const run = await new Promise<{ code: number; stdout: string }>((done) => {
+      execFile(process.execPath, [resolve('dist/bench.js'), '--help'], { encoding: 'utf8', timeout: 20_000 }, (error, stdout) => done({ code: error ? 1 : 0, stdout }));
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: focusfuse bench metrics/);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
 });
 
 describe('bench metrics <folder> --modes --align', () => {
