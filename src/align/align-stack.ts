@@ -484,7 +484,7 @@ function estimateChain(stack: ZStack, pyramids: PyramidSource, reference: number
   order.forEach(({ from, to }, i) => (lastUse[from] = lastUse[to] = i));
   const referenceCentre = centreOf(pyramids.get(reference));
   order.forEach(({ from, to, skip }, i) => {
-    if (skip) registerSkipOne(chain, pyramids, from, to, model, registration, defocus, skips);
+    if (skip) registerSkipOne(from, to);
     else registerNeighbour(from, to);
     reportAlignProgress(i + 1, order.length);
     for (const z of [from, to]) if (lastUse[z] === i) pyramids.release(z);
@@ -522,6 +522,26 @@ function estimateChain(stack: ZStack, pyramids: PyramidSource, reference: number
       if (information) neighbours.push({ from: near, to: z, matrix, information, centre: centreOf(a) });
     }
   }
+
+  /**
+   * The skip-one registration of plane `to` onto plane `from` (two apart, `from` nearer the
+   * reference), both already chained: into skips[lower plane] unless either plane was not
+   * estimated, the registration failed, or it disagrees with the chain by more than MAX_SKIP_MISFIT.
+   */
+  function registerSkipOne(from: number, to: number): void {
+    const estimated = (z: number) => chain.statuses[z] === 'reference' || chain.statuses[z] === 'estimated';
+    if (!estimated(from) || !estimated(to)) return;
+    // The chain predicts this pair closely: start there instead of searching. No re-match of the
+    // blur on the finest level: a second opinion does not need it (recovery errors the same to
+    // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
+    const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
+    const blurGuess = signedRoot(defocus[to] - defocus[from]);
+    const a = pyramids.get(from);
+    const { matrix, information, problem } = registerChecked(a, pyramids.get(to), model, { ...registration, initial, fineBlurMatch: false, blurGuess });
+    if (problem || !information) return;
+    const measurement = { from, to, matrix, information, centre: centreOf(a) };
+    if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips[Math.min(from, to)] = measurement;
+  }
 }
 
 /** The blur (signed full-size px) of a signed variance. */
@@ -533,26 +553,6 @@ function signedRoot(variance: number): number {
 function centreOf(p: Pyramid): [number, number] {
   const { width, height } = p.levels[0];
   return [(width * p.scale - 1) / 2, (height * p.scale - 1) / 2];
-}
-
-/**
- * The skip-one registration of plane `to` onto plane `from` (two apart, `from` nearer the
- * reference), both already chained: into skips[lower plane] unless either plane was not estimated,
- * the registration failed, or it disagrees with the chain by more than MAX_SKIP_MISFIT.
- */
-function registerSkipOne(chain: Chain, pyramids: PyramidSource, from: number, to: number, model: MotionModel, registration: RegisterOptions, defocus: number[], skips: (PairMeasurement | undefined)[]): void {
-  const estimated = (z: number) => chain.statuses[z] === 'reference' || chain.statuses[z] === 'estimated';
-  if (!estimated(from) || !estimated(to)) return;
-  // The chain predicts this pair closely: start there instead of searching. No re-match of the
-  // blur on the finest level: a second opinion does not need it (recovery errors the same to
-  // 0.001 px on the fixtures, docs/alignment.md), and it was ~15 % of the smear's estimate.
-  const initial = compose(chain.transforms[to], invert(chain.transforms[from]));
-  const blurGuess = signedRoot(defocus[to] - defocus[from]);
-  const a = pyramids.get(from);
-  const { matrix, information, problem } = registerChecked(a, pyramids.get(to), model, { ...registration, initial, fineBlurMatch: false, blurGuess });
-  if (problem || !information) return;
-  const measurement = { from, to, matrix, information, centre: centreOf(a) };
-  if (misfits(model, [measurement], chain.transforms)[0] <= MAX_SKIP_MISFIT) skips[Math.min(from, to)] = measurement;
 }
 
 /**
@@ -570,21 +570,20 @@ export interface PyramidSource {
 
 /** A PyramidSource over `build` (plane z's pyramid, its levels from `allocate`). */
 export function pooledPyramids(count: number, build: (z: number, allocate: LevelsAllocator) => Pyramid): PyramidSource {
-  const built = new Map<number, { pyramid: Pyramid; memory?: Float32Array }>();
+  const built = new Map<number, { pyramid: Pyramid; memory: Float32Array | undefined }>();
   const free: Float32Array[] = [];
   return {
     count,
     get(z) {
       const held = built.get(z);
       if (held) return held.pyramid;
-      const entry: { pyramid?: Pyramid; memory?: Float32Array } = {};
-      const allocate: LevelsAllocator = (length) => {
+      let memory: Float32Array | undefined;
+      const pyramid = build(z, (length) => {
         const i = free.findIndex((f) => f.length >= length);
-        entry.memory = i >= 0 ? free.splice(i, 1)[0] : new Float32Array(length);
-        return entry.memory;
-      };
-      const pyramid = build(z, allocate);
-      built.set(z, { pyramid, ...(entry.memory ? { memory: entry.memory } : {}) });
+        memory = i >= 0 ? free.splice(i, 1)[0] : new Float32Array(length);
+        return memory;
+      });
+      built.set(z, { pyramid, memory });
       return pyramid;
     },
     release(z) {
