@@ -225,9 +225,9 @@ function matchBlur(a: Level, b: Level, m: Mat3, pixel: number, steps: readonly n
 /**
  * Buffers reused by every registration for the blurred planes a level's refinement compares (the
  * blur match's plane A, or blurred()'s plane): fresh arrays of a level's size for every level and
- * pair cost more than the blurs themselves (short-lived external memory, page faults; on the 19 x
- * 352x307 sweep ~15 % of a warm estimate, docs/alignment.md). What is in them lives until the
- * level's refinement has run, before any other registration starts.
+ * pair are short-lived external memory whose first touch costs page faults (with the pyramids' and
+ * the luma's buffers, ~15 % of a warm estimate of the 19 x 352x307 sweep, docs/alignment.md). What
+ * is in them lives until the level's refinement has run, before any other registration starts.
  */
 const levelBuffers = { blurredA: new Float32Array(0), blurred: new Float32Array(0) };
 
