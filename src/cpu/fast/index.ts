@@ -38,9 +38,15 @@ export async function initFastCpu(): Promise<boolean> {
   return fusion;
 }
 
+// What the fast stages cover, one set per stage: an option outside them runs every stage after
+// alignment on the reference stages.
+const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv']);
+const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian']);
+const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
+
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
-  return options.measure === 'lapv' && options.depthMode === 'gaussian' && (options.composite === 'interpolate' || options.composite === 'nearest');
+  return FAST_MEASURES.has(options.measure) && FAST_DEPTH_MODES.has(options.depthMode) && FAST_COMPOSITES.has(options.composite);
 }
 
 /** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
