@@ -8,8 +8,9 @@
  * WebAssembly too, ./align.ts) and every option it does not cover run on the reference stages: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
-import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
+import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../../core/maths.js';
 import { smoothingTaps } from '../smooth.js';
+import { depthFilterSigma } from '../../core/histogram.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
@@ -41,7 +42,7 @@ export async function initFastCpu(): Promise<boolean> {
 // What the fast stages cover, one set per stage: an option outside them runs every stage after
 // alignment on the reference stages.
 const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv']);
-const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian']);
+const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian', 'histogram']);
 const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
@@ -149,11 +150,13 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const planes = stack.planes;
   const Z = planes.length;
   const n = width * height;
-  const taps = smoothingTaps(options.sigma);
+  const modeHistogram = options.depthMode === 'histogram';
+  // The histogram's taps are its coarse grid's Gaussian (as the reference's and the WGSL's).
+  const taps = modeHistogram ? gaussianKernel(depthFilterSigma('histogram', options.sigma)) : smoothingTaps(options.sigma);
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0);
+    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, modeHistogram);
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
@@ -194,8 +197,9 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);
   const t3 = performance.now();
-  if (options.sigma > 0) k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
-  else k.copyDepth();
+  if (options.sigma === 0) k.copyDepth();
+  else if (modeHistogram) k.histogramDepth(at.depth, at.confidence, at.smooth, width, height, at.stride, Z, at.taps, taps.length, at.histogramGrid, at.histogramRows, at.histogramPad, MIN_SMOOTH_WEIGHT);
+  else k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
   const depth = unstride(buffer, at.smooth, width, height, at.stride);
   const t4 = performance.now();
   if (options.composite === 'nearest') k.compositeNearest();

@@ -4,6 +4,7 @@
  * fetched or read from disk.
  */
 import wasmBytes from './kernels.wasm';
+import { histogramCoarseSize } from '../../core/histogram.js';
 
 /** The module's exports (see src/cpu/fast/assembly/index.ts for what each does). */
 export interface FastKernels {
@@ -24,6 +25,8 @@ export interface FastKernels {
   warpSeparable(src: number, wide: number, width: number, height: number, table: number, column: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number): void;
   warp2d(src: number, width: number, height: number, stride: number, wide: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number, weights: number): void;
   mapChannels(rgba: number, n: number, lut: number): void;
+  histogramDepth(depth: number, conf: number, out: number, width: number, height: number, stride: number, planeCount: number, taps: number, tapCount: number, grid: number, rows: number, pad: number, minWeight: number): void;
+  histogramGridStride(width: number): number;
 }
 
 let kernels: FastKernels | undefined;
@@ -100,6 +103,13 @@ export interface FastLayout {
   glance: number;
   /** auto's plane shares: four f64 partial sums per plane (see shareSums). */
   shares: number;
+  /**
+   * Depth mode histogram's working memory (0: not laid out): Z slices of its coarse grid, one more
+   * slice, and a padded coarse row (see assembly/histogram.ts histogramDepth).
+   */
+  histogramGrid: number;
+  histogramRows: number;
+  histogramPad: number;
 }
 
 let layout: FastLayout | undefined;
@@ -168,10 +178,11 @@ export function growTo(k: Pick<FastKernels, 'memory'>, end: number): void {
 /**
  * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
  * shrinks it (so a batch of same-size stacks allocates nothing after the first). With `blockFactor`,
- * room for auto's preview block sums too (measurePlane's `blocks`).
+ * room for auto's preview block sums too (measurePlane's `blocks`); with `histogram`, room for depth
+ * mode histogram's grids (`taps` are then its coarse Gaussian's).
  */
-export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0): FastLayout {
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}`;
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0, histogram = false): FastLayout {
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}h${+histogram}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -216,9 +227,15 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const blocks = take(planeCount * blockCount * 4);
   const glance = take(2 * blockCount * 4 + 36 * 8);
   const shares = take(planeCount * 32);
+  // Z f32 grids of a quarter of the pixels each: a quarter of the planes' own bytes, taken only for
+  // the histogram (its per-pixel mode state then stays in registers; assembly/histogram.ts).
+  const slice = histogram ? k.histogramGridStride(width) * histogramCoarseSize(height) * 4 : 0;
+  const histogramGrid = histogram ? take(planeCount * slice) : 0;
+  const histogramRows = histogram ? take(slice) : 0;
+  const histogramPad = histogram ? take((histogramCoarseSize(width) + taps + 8) * 4) : 0;
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad };
   return layout;
 }

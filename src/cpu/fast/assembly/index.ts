@@ -945,3 +945,6 @@ export { warp2d } from './warp2d';
 
 // Photometric matching's robust line fit and its tables applied in place (its own file; bit for bit src/align/photometric.ts').
 export { robustLine, mapChannels } from './brightness';
+
+// Depth mode histogram's smoothing stage (its own file; within the parity bar of src/cpu/histogram-depth.ts).
+export { histogramDepth, histogramGridStride } from './histogram';
