@@ -8,9 +8,9 @@
  * WebAssembly too, ./align.ts) and every option it does not cover run on the reference stages: {@link fuseCpuFast} is fuseCpu with its
  * stages swapped, not a second pipeline.
  */
-import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT, gaussianKernel } from '../../core/maths.js';
+import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
 import { smoothingTaps } from '../smooth.js';
-import { depthFilterSigma } from '../../core/histogram.js';
+import { histogramDepthIn, histogramTaps } from './histogram.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
@@ -151,8 +151,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const Z = planes.length;
   const n = width * height;
   const modeHistogram = options.depthMode === 'histogram';
-  // The histogram's taps are its coarse grid's Gaussian (as the reference's and the WGSL's).
-  const taps = modeHistogram ? gaussianKernel(depthFilterSigma('histogram', options.sigma)) : smoothingTaps(options.sigma);
+  const taps = modeHistogram ? histogramTaps(options.sigma) : smoothingTaps(options.sigma);
   const t0 = performance.now();
   let at: FastLayout;
   try {
@@ -198,7 +197,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);
   const t3 = performance.now();
   if (options.sigma === 0) k.copyDepth();
-  else if (modeHistogram) k.histogramDepth(at.depth, at.confidence, at.smooth, width, height, at.stride, Z, at.taps, taps.length, at.histogramGrid, at.histogramRows, at.histogramPad, MIN_SMOOTH_WEIGHT);
+  else if (modeHistogram) histogramDepthIn(k, at, taps.length);
   else k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
   const depth = unstride(buffer, at.smooth, width, height, at.stride);
   const t4 = performance.now();
