@@ -136,6 +136,18 @@ describe('fast CPU path, depth mode histogram', () => {
     }
   });
 
+  it('an exact tie (a checkerboard of planes 3 and 5: every 2x2 cell votes equally) goes to the lowest bin, as on the reference', () => {
+    for (const [W, H] of [[48, 40], [16, 16]]) {
+      const D = new Float32Array(W * H).map((_, i) => ((i % W) + Math.floor(i / W)) % 2 ? 5 : 3);
+      const C = new Float32Array(W * H).fill(0.5);
+      for (const sigma of SIGMAS) {
+        const { ref, fast } = both(D, C, W, H, 11, sigma);
+        expect(offBy(fast, ref, 1e-5).off, `${W}x${H} sigma ${sigma}`).toBe(0);
+        expect(fast[(H >> 1) * W + (W >> 1)]).toBeCloseTo(3, 5);
+      }
+    }
+  });
+
   it('keeps sub-plane precision, and copies D bit for bit where no confidence is within reach', () => {
     const [W, H] = [48, 40];
     const C = new Float32Array(W * H).fill(0.3);
