@@ -1,6 +1,7 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
- * gaussian depth, smoothing, interpolate/nearest composite) and alignment's warps (./warp.ts: the
+ * gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
+ * (./histogram.ts) and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
  * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
@@ -231,8 +232,8 @@ export function fastCpuReady(): boolean {
 }
 
 /**
- * Fuses a stack on the CPU with the fast stages where they cover the options (lapv, gaussian depth,
- * interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
+ * Fuses a stack on the CPU with the fast stages where they cover the options (lapv, gaussian or
+ * histogram depth, interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
  * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
  * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
