@@ -105,7 +105,7 @@ export interface FastLayout {
   shares: number;
   /**
    * Depth mode histogram's working memory (0: not laid out): Z slices of its coarse grid, one more
-   * slice, and a padded coarse row (see assembly/histogram.ts histogramDepth).
+   * slice (or Z grid rows, if more), and a padded coarse row (see assembly/histogram.ts histogramDepth).
    */
   histogramGrid: number;
   histogramRows: number;
@@ -229,9 +229,9 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const shares = take(planeCount * 32);
   // Z f32 grids of a quarter of the pixels each: a quarter of the planes' own bytes, taken only for
   // the histogram (its per-pixel mode state then stays in registers; assembly/histogram.ts).
-  const slice = histogram ? k.histogramGridStride(width) * histogramCoarseSize(height) * 4 : 0;
-  const histogramGrid = histogram ? take(planeCount * slice) : 0;
-  const histogramRows = histogram ? take(slice) : 0;
+  const gridRow = histogram ? k.histogramGridStride(width) * 4 : 0;
+  const histogramGrid = histogram ? take(planeCount * gridRow * histogramCoarseSize(height)) : 0;
+  const histogramRows = histogram ? take(gridRow * Math.max(histogramCoarseSize(height), planeCount)) : 0;
   const histogramPad = histogram ? take((histogramCoarseSize(width) + taps + 8) * 4) : 0;
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);

@@ -5,9 +5,11 @@
 //   2. that bin's grid through the separable Gaussian of the f32 taps gaussianKernel(8/3 sigma / 2)
 //      (clamp-to-edge), into its own slice of `grid` (Z slices: Z cw ch f32, a quarter of the
 //      planes' own memory; the per-pixel mode state then stays in registers);
-//   3. per pixel quad, every bin in order: H_z bilinear between the 2 x 2 cells around the pixel, and
-//      the reference's running best (argmax with ties to the lowest z, its neighbours, the total);
-//      then Ds = the centroid of bins k-1..k+1, or D where the total is below minWeight.
+//   3. per pixel row, every bin's grid rows mixed along y (shared by the row's pixels); per pixel
+//      quad, every bin in order: H_z mixed along x from those (the bilinear read between the 2 x 2
+//      cells around the pixel), and the reference's running best (argmax with ties to the lowest z,
+//      its neighbours, the total); then Ds = the centroid of bins k-1..k+1, or D where the total is
+//      below minWeight.
 // Why the results stay within the parity bar of the f64 reference: every sum is short (4 votes,
 // 2 R + 1 <= 65 taps twice, 4 bilinear terms, Z totals) and of non-negative terms, so f32 keeps H
 // within ~1e-6 relative; that is the arithmetic of shaders/histogram_depth.wgsl (f32, the same taps,
@@ -119,21 +121,39 @@ function filterColumns(rows: usize, out: usize, cw: i32, ch: i32, gs: i32, R: i3
 }
 
 /**
- * Ds of one pixel row y: per quad, H_z of every bin (bilinear between grid rows lo and hi, weight fy
- * for hi) through the reference's running best, in registers; then the centroid, or D.
+ * Row y's vertical mix of every bin (bilinearTaps along y: grid rows lo and hi, weight fy for hi)
+ * into `mixed`, one grid row per bin, pad cells included: the 2 x 2 bilinear read of the reference
+ * as its two 1-D steps, y first (the same weights; the f32 results differ from x first by rounding
+ * only), so each cell's mix is shared by the pixels that read it.
  */
-function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z: i32, grid: usize, binBytes: usize, lo: usize, hi: usize, fy: f32, minWeight: f32): void {
-  const fx = f32x4(0.75, 0.25, 0.75, 0.25);
-  const gx = f32x4.sub(f32x4.splat(1), fx);
+function mixRows(Z: i32, grid: usize, binBytes: usize, gs: i32, lo: usize, hi: usize, fy: f32, mixed: usize): void {
   const wy = f32x4.splat(fy);
   const gy = f32x4.splat(1 - fy);
+  const rowBytes = <usize>gs << 2;
+  for (let z = 0; z < Z; z++) {
+    const slice = grid + <usize>z * binBytes;
+    const to = mixed + <usize>z * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      v128.store(to + c, f32x4.add(f32x4.mul(gy, v128.load(slice + lo + c)), f32x4.mul(wy, v128.load(slice + hi + c))));
+    }
+  }
+}
+
+/**
+ * Ds of one pixel row y from its mixed rows: per quad, H_z of every bin (the x step of the bilinear
+ * read) through the reference's running best, in registers; then the centroid, or D.
+ */
+function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z: i32, mixed: usize, gs: i32, minWeight: f32): void {
+  const fx = f32x4(0.75, 0.25, 0.75, 0.25);
+  const gx = f32x4.sub(f32x4.splat(1), fx);
   const one = f32x4.splat(1);
   const zero = f32x4.splat(0);
   const floor = f32x4.splat(minWeight);
   const row = <usize>(y * stride) << 2;
+  const rowBytes = <usize>gs << 2;
   for (let x = 0; x < width; x += 4) {
     // Cells 2q-1..2q+2 of a quad x = 4q start at cell x / 2 - 1, i.e. PAD - 1 + x / 2 in the row.
-    const cells = <usize>(PAD - 1 + (x >> 1)) << 2;
+    let cells = mixed + (<usize>(PAD - 1 + (x >> 1)) << 2);
     let best = f32x4.splat(-1);
     let bin = zero;
     let below = zero;
@@ -141,13 +161,9 @@ function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z
     let total = zero;
     let previous = zero;
     let zv = zero;
-    let slice = grid + cells;
     for (let z = 0; z < Z; z++) {
-      const a = v128.load(slice + lo);
-      const b = v128.load(slice + hi);
-      const upper = f32x4.add(f32x4.mul(gx, v128.shuffle<f32>(a, a, 0, 1, 1, 2)), f32x4.mul(fx, v128.shuffle<f32>(a, a, 1, 2, 2, 3)));
-      const lower = f32x4.add(f32x4.mul(gx, v128.shuffle<f32>(b, b, 0, 1, 1, 2)), f32x4.mul(fx, v128.shuffle<f32>(b, b, 1, 2, 2, 3)));
-      const h = f32x4.add(f32x4.mul(gy, upper), f32x4.mul(wy, lower));
+      const a = v128.load(cells);
+      const h = f32x4.add(f32x4.mul(gx, v128.shuffle<f32>(a, a, 0, 1, 1, 2)), f32x4.mul(fx, v128.shuffle<f32>(a, a, 1, 2, 2, 3)));
       total = f32x4.add(total, h);
       // As the reference: bin k + 1's H is kept first, then a strictly larger H takes over.
       above = v128.bitselect(h, above, f32x4.eq(zv, f32x4.add(bin, one)));
@@ -158,7 +174,7 @@ function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z
       above = v128.andnot(above, better);
       previous = h;
       zv = f32x4.add(zv, one);
-      slice += binBytes;
+      cells += rowBytes;
     }
     const centroid = f32x4.div(
       f32x4.add(f32x4.add(f32x4.mul(f32x4.sub(bin, one), below), f32x4.mul(bin, best)), f32x4.mul(f32x4.add(bin, one), above)),
@@ -172,8 +188,9 @@ function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z
 /**
  * The `histogram` depth Ds (out) from D (depth) and C (conf): f32 images of width x height in rows
  * of `stride` (a multiple of 4). taps: the 2 R + 1 f32 taps of gaussianKernel(8/3 sigma / 2).
- * Working memory: grid, Z slices of ch rows of histogramGridStride(width) f32; rows, one such slice;
- * pad, cw + 2 R + 8 f32 (also the vertical pass's row list, 2 R u32). sigma 0 is the caller's copy.
+ * Working memory: grid, Z slices of ch rows of histogramGridStride(width) f32; rows, max(ch, Z) such
+ * rows (a bin's row-filtered slice, then one pixel row's mixed rows of every bin); pad, cw + 2 R + 8
+ * f32 (also the vertical pass's row list, 2 R u32). sigma 0 is the caller's copy.
  */
 export function histogramDepth(
   depth: usize, conf: usize, out: usize, width: i32, height: i32, stride: i32, Z: i32,
@@ -197,6 +214,7 @@ export function histogramDepth(
     const c = <i32>Math.floor(u);
     const lo = <usize>(min(max(c, 0), ch - 1) * gs) << 2;
     const hi = <usize>(min(c + 1, ch - 1) * gs) << 2;
-    resolveRow(depth, out, width, y, stride, Z, grid, binBytes, lo, hi, <f32>(u - <f64>c), <f32>minWeight);
+    mixRows(Z, grid, binBytes, gs, lo, hi, <f32>(u - <f64>c), rows);
+    resolveRow(depth, out, width, y, stride, Z, rows, gs, <f32>minWeight);
   }
 }
