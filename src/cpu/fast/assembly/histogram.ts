@@ -161,17 +161,20 @@ function resolveRow(depth: usize, out: usize, width: i32, y: i32, stride: i32, Z
     let total = zero;
     let previous = zero;
     let zv = zero;
+    // Lanes whose best bin k so far is the previous bin (z = k + 1).
+    let justBest = zero;
     for (let z = 0; z < Z; z++) {
       const a = v128.load(cells);
       const h = f32x4.add(f32x4.mul(gx, v128.shuffle<f32>(a, a, 0, 1, 1, 2)), f32x4.mul(fx, v128.shuffle<f32>(a, a, 1, 2, 2, 3)));
       total = f32x4.add(total, h);
       // As the reference: bin k + 1's H is kept first, then a strictly larger H takes over.
-      above = v128.bitselect(h, above, f32x4.eq(zv, f32x4.add(bin, one)));
+      above = v128.bitselect(h, above, justBest);
       const better = f32x4.gt(h, best);
       best = v128.bitselect(h, best, better);
       bin = v128.bitselect(zv, bin, better);
       below = v128.bitselect(previous, below, better);
       above = v128.andnot(above, better);
+      justBest = better;
       previous = h;
       zv = f32x4.add(zv, one);
       cells += rowBytes;
