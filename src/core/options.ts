@@ -69,6 +69,17 @@ export const FUSION_PRESETS: Readonly<Record<FusionPreset, Readonly<FusionSettin
   v2: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' },
 };
 export const FUSIONS: readonly FusionPreset[] = ['v1', 'v2'];
+
+/**
+ * The preset whose settings these are, or undefined when they match none (the viewer shows "custom").
+ * @example fusionPresetOf({ measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' }) // => 'v2'
+ */
+export function fusionPresetOf(settings: FusionSettings): FusionPreset | undefined {
+  return FUSIONS.find((name) => {
+    const preset = FUSION_PRESETS[name];
+    return preset.measure === settings.measure && preset.sigma === settings.sigma && preset.depthMode === settings.depthMode && preset.composite === settings.composite;
+  });
+}
 export const DEFAULT_FUSION: FusionPreset = 'v1';
 
 export const DEFAULT_OPTIONS = {
