@@ -19,7 +19,7 @@ import type { WarpPlan } from '../../align/align-stack.js';
 import { applyBrightness, brightnessTables } from '../../align/photometric.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
-import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
+import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
 import { separableWarp, twoDWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
@@ -40,7 +40,7 @@ export async function initFastCpu(): Promise<boolean> {
 
 // What the fast stages cover, one set per stage: an option outside them runs every stage after
 // alignment on the reference stages.
-const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv']);
+const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv', 'teng'] satisfies FastMeasure[]);
 const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian']);
 const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
 
@@ -153,7 +153,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0);
+    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, options.measure as FastMeasure);
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
