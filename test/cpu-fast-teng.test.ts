@@ -4,8 +4,9 @@
  * other stages (gaussian depth, interpolate/nearest composite): odd sizes, 1xN and Nx1, Z = 1..21,
  * windows 0..32 (larger than the image too), sigma 0 and 3, flat planes, synthetic cytology, a real
  * stack, and auto's decision. The fast F is the exact window mean of the integer Sobel energy
- * rounded once; the reference's carries Y's f32 rounding, so F agrees to ~1e-7 relative where the
- * gradient is not tiny and within the bar everywhere.
+ * rounded once (tested bit for bit against an integer oracle); the reference's carries Y's f32
+ * rounding, amplified where a gradient is small against Y (~1e-5 relative on synthetic cytology),
+ * within the bar everywhere.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,7 +75,7 @@ function check(stack: ZStack, options: FuseOptions, label: string): { ref: FuseR
   expect(fast.stats.bestPlane, label).toBe(ref.stats.bestPlane);
   for (let z = 0; z < stack.planes.length; z++) {
     const [a, b] = [fast.stats.focusCurve[z], ref.stats.focusCurve[z]];
-    // The reference's Y rounding leaves ~1e-6 relative on moderate gradients (see the header).
+    // The reference's Y rounding leaves up to ~1e-5 relative on F (see the header).
     expect(Math.abs(a - b), `${label}: focus curve z = ${z}`).toBeLessThanOrEqual(1e-4 * Math.max(a, b) + 1e-12);
   }
   expect(fast.stats.depthMean).toBeCloseTo(ref.stats.depthMean, 2);

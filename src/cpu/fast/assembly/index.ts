@@ -20,7 +20,8 @@
 // 255000^2), the exact mean rounded once. The window machinery is the lapv one with S1 = 0 (the
 // variance's numerator area S2 - S1^2 becomes S2, and the scale 1 / area instead of 1 / area^2),
 // so every r takes the four-row path. The reference rounds Y = N / 255000 to f32 before its f64
-// Sobel, so the two differ by that rounding only (inside the parity bar: docs/cpu-fast-path.md).
+// Sobel, so the two differ by that rounding only, amplified where a gradient is small against Y
+// (F within ~1e-5 relative on synthetic cytology; inside the parity bar: docs/cpu-fast-path.md).
 
 // Layout, set by configure().
 let width: i32 = 0;
