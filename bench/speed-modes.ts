@@ -9,7 +9,7 @@
  */
 import { loadavg } from 'node:os';
 import { fuse } from '../src/fuse.js';
-import { COMPOSITE_MODES, DEPTH_MODES } from '../src/core/options.js';
+import { COMPOSITE_MODES, DEPTH_MODES, FUSION_PRESETS } from '../src/core/options.js';
 import { hasGpuModes } from '../src/gpu/kernels.js';
 import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { onEachBenchBackend, type BenchBackendName } from './backends.js';
@@ -19,12 +19,17 @@ import { synthCase } from './synth-cases.js';
 
 /**
  * Version 1 first, then every other depth x composite combination except `nearest` (version 1's
- * cheap variant); on WebGPU only the combinations it has kernels for.
+ * cheap variant), then the `v2` preset (its own measure and sigma too); on WebGPU only the
+ * combinations it has kernels for.
  */
 export function speedModeCombos(gpu = false): { name: string; options: FuseOptions }[] {
-  return DEPTH_MODES.flatMap((depthMode) =>
-    COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })),
-  ).filter((c) => !gpu || hasGpuModes(c.options));
+  const v2 = FUSION_PRESETS.v2;
+  return [
+    ...DEPTH_MODES.flatMap((depthMode) =>
+      COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } as FuseOptions })),
+    ),
+    { name: `v2 preset (${v2.measure}, sigma ${v2.sigma}, ${v2.depthMode}+${v2.composite})`, options: { fusion: 'v2' } as FuseOptions },
+  ].filter((c) => !gpu || hasGpuModes({ ...FUSION_PRESETS[c.options.fusion ?? 'v1'], ...c.options }));
 }
 
 export interface ModesSpeedGrid {

@@ -78,7 +78,7 @@ describe.runIf(k)('WebAssembly 2-D warp (warp2d)', () => {
     const t = motionAbout(50, 38, { scale: 0.98, rotationDeg: -0.5, dx: -2.5, dy: 1.25 });
     expect(firstDifference(warp(plane, t, 101, 77), warpPlane(plane, t, 101, 77))).toBe('none');
     const { moved } = movedStack({ seed: 2, kind: 'similarity' });
-    const options = resolveOptions({ align: 'similarity', measure: 'teng', composite: 'pyramid' });
+    const options = resolveOptions({ align: 'similarity', measure: 'wavelet', composite: 'pyramid' });
     const fast = fuseCpuFast(moved, options);
     const reference = fuseCpu(moved, options);
     expect(fast.backend.runtime).toBeUndefined(); // the reference stages ran

@@ -129,6 +129,15 @@ describe('focusfuse fuse', () => {
     expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
   });
 
+  it('--fusion v2 fuses with the v2 preset, and a flag given with it wins', async () => {
+    const out = outDir();
+    const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'), '--fusion', 'v2');
+    expect(v2.code).toBe(0);
+    expect(v2.stdout).toMatch(/teng r=4 sigma=4 select histogram on cpu/);
+    const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v2', '--composite', 'interpolate', '--sigma', '2');
+    expect(mixed.stdout).toMatch(/teng r=4 sigma=2 interpolate histogram on cpu/);
+  });
+
   it('--backend cpu runs the fast path (wasm simd) and --backend cpu-reference the TypeScript stages, within the parity bar', async () => {
     const out = outDir();
     const fast = await cli('fuse', stackDir, '-o', join(out, 'fast.png'), '--depth', join(out, 'fast-depth.tiff'));
@@ -344,6 +353,7 @@ describe('focusfuse fuse', () => {
       await expectRefused([stackDir, '--window', '99'], 'Expected an integer between 0 and 32 for --window but received 99 (number)');
       await expectRefused([stackDir, '--measure', 'sobel'], "for --measure but received 'sobel'");
       await expectRefused([stackDir, '--depth-mode', 'bilateral'], "Expected one of 'gaussian', 'edge-aware', 'histogram' for --depth-mode but received 'bilateral'");
+      await expectRefused([stackDir, '--fusion', 'v3'], "Expected one of 'v1', 'v2' for --fusion but received 'v3'");
       await expectRefused([stackDir, '--order', 'zigzag'], "for --order but received 'zigzag'");
       await expectRefused([stackDir, '--sigma', 'x'], "Expected a number for --sigma but received 'x'");
       await expectRefused([stackDir, '--depth', '$OUT/depth.jpg'], 'ending in .png, .tif, .tiff for --depth');

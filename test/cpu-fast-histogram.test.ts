@@ -199,7 +199,7 @@ describe('fast CPU path, depth mode histogram', () => {
     const k = fastKernels()!;
     const plain = fitLayout(k, 101, 77, 11, 4, 19);
     expect(plain.histogramGrid).toBe(0);
-    const at = fitLayout(k, 101, 77, 11, 4, 19, 0, true);
+    const at = fitLayout(k, 101, 77, 11, 4, 19, 0, 'lapv', true);
     const grids = at.histogramRows - at.histogramGrid;
     expect(grids).toBeGreaterThanOrEqual(11 * 51 * 39 * 4);
     expect(grids).toBeLessThan(11 * (51 + 12) * 39 * 4 + 64);

@@ -392,7 +392,7 @@ describe('fuseCpu / cpuReferenceBackend / cpuBackend', () => {
     expect(Array.from(viaBackend.confidence)).toEqual(Array.from(r.confidence));
     expect(cpuReferenceBackend.name).toBe('cpu');
     expect(cpuReferenceBackend.describe()).toBe('cpu (TypeScript reference)');
-    // Backend `cpu` is the fast path (teng is not on it: its reference stages give the same maps).
+    // Backend `cpu` is the fast path (teng runs on it too: the exact integer F gives the same maps here).
     const viaFast = await cpuBackend.fuse(stack, { ...options, keepFocus: false });
     expect(Array.from(viaFast.confidence)).toEqual(Array.from(r.confidence));
     expect(cpuBackend.name).toBe('cpu');

@@ -34,6 +34,21 @@ describe('depthMode option', () => {
   });
 });
 
+describe('fusion preset', () => {
+  it('fills the measure, sigma, depth mode and composite not given; given ones win', () => {
+    const pick = ({ measure, sigma, depthMode, composite, tau, window }: ReturnType<typeof resolveOptions>) => ({ measure, sigma, depthMode, composite, tau, window });
+    expect(pick(resolveOptions())).toEqual(pick(resolveOptions({ fusion: 'v1' })));
+    expect(pick(resolveOptions({ fusion: 'v1' }))).toEqual({ measure: 'lapv', sigma: 3, depthMode: 'gaussian', composite: 'interpolate', tau: 2e-3, window: 4 });
+    expect(pick(resolveOptions({ fusion: 'v2' }))).toEqual({ measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select', tau: 1e-2, window: 4 });
+    expect(pick(resolveOptions({ fusion: 'v2', measure: 'lapv', sigma: 2 }))).toEqual({ measure: 'lapv', sigma: 2, depthMode: 'histogram', composite: 'select', tau: 2e-3, window: 4 });
+    expect(resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' }).depthMode).toBe('edge-aware');
+  });
+
+  it('rejects an unknown preset with the uniform message', () => {
+    expect(errorOf(() => resolveOptions({ fusion: 'v3' as never })).message).toBe("Expected one of 'v1', 'v2' for fusion but received 'v3' (string)");
+  });
+});
+
 describe('gaussian mode is version 1', () => {
   it('fuses exactly as depthFromFocus + smoothDepth + composite, the default included', () => {
     const { stack } = haloChart();

@@ -214,6 +214,25 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
+  it('sets the four fusion controls from the v2 preset, fuses like the CPU, and shows custom once they differ', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const presetShown = () => page.$eval('#fusion', (select) => (select as HTMLSelectElement).value);
+    expect(await presetShown()).toBe('v1');
+    await page.select('#fusion', 'v2');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.composite === 'select';
+    });
+    const shown = await page.evaluate(() => focusfuseViewer.summary());
+    expect([shown.measure, shown.sigma, shown.depthMode, shown.composite]).toEqual(['teng', 4, 'histogram', 'select']);
+    const cpu = fuseCpu(nodeStack, resolveOptions({ fusion: 'v2', keepFocus: true }));
+    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'v2 preset in the page');
+    await page.select('#composite', 'interpolate');
+    expect(await presetShown()).toBe('custom');
+    await page.close();
+  });
+
   it('offers every measure and re-fuses live when the measure changes, and exports the PNGs it shows', async () => {
     const page = await openPage();
     await waitForStatus(page, 'fused');

@@ -135,6 +135,7 @@ export function choiceFlag<T extends string>(flag: string, choices: readonly T[]
 
 /** Flags of every command that fuses (fuse, batch): the fusion options and where the work runs. */
 export const FUSION_FLAGS = {
+  fusion: { type: 'string' },
   measure: { type: 'string' },
   window: { type: 'string' },
   sigma: { type: 'string' },
@@ -155,6 +156,7 @@ export const FALLBACKS = ['none', 'cpu'] as const;
 
 /** The flag of each fuse() option, for the validator's messages. */
 const OPTION_FLAGS: Partial<Record<keyof FuseOptions, string>> = {
+  fusion: '--fusion',
   measure: '--measure',
   window: '--window',
   sigma: '--sigma',
@@ -191,6 +193,7 @@ export function fusionFromFlags(
     if (v.fallback !== undefined) pointlessFlag('--fallback', onCpu);
   }
   const options: FuseOptions = {
+    fusion: v.fusion as FuseOptions['fusion'],
     measure: v.measure as FuseOptions['measure'],
     window: numberFlag('--window', v.window),
     sigma: numberFlag('--sigma', v.sigma),

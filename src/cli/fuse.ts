@@ -78,6 +78,10 @@ Outputs (at least one):
                              - writes them to stdout (the summary then goes to stderr)
 
 Fusion:
+  --fusion <v1|v2>                 preset of measure, sigma, depth mode and composite
+                                   (default v1: lapv, 3, gaussian, interpolate; v2: teng, 4,
+                                   histogram, select, the bench's best; flags given override
+                                   it; docs/fusion-v2.md)
   --measure <name>                 focus measure (default lapv): lapv, teng, wavelet
                                    (maths version 1), dlap, sml, glv, brenner, tenv
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)

@@ -3,8 +3,7 @@
  * so a bad option reads the same wherever it was given.
  */
 import { expected } from './errors.js';
-import type { AlignMode, AlignReference, BackendName, CompositeMode, FuseOptions, Measure, ResolvedOptions } from './types.js';
-import type { DepthMode } from './types.js';
+import type { AlignMode, AlignReference, BackendName, CompositeMode, DepthMode, FuseOptions, FusionPreset, Measure, ResolvedOptions } from './types.js';
 
 export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
 export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
@@ -52,12 +51,41 @@ export const DEFAULT_TAU: Readonly<Record<Measure, number>> = {
   tenv: 2.5e-3,
 };
 
+/** What a fusion preset sets: the options that make up the fusion's maths. */
+export interface FusionSettings {
+  measure: Measure;
+  sigma: number;
+  depthMode: DepthMode;
+  composite: CompositeMode;
+}
+
+/**
+ * The presets (option `fusion`): version 1, and the combination that beat it on every synthetic
+ * scene of `bench metrics --modes` (depth RMSE, PSNR inside cells, halo figure, sharpness;
+ * docs/fusion-v2.md), Tenengrad over the 9x9 window with a histogram over sigma 4.
+ */
+export const FUSION_PRESETS: Readonly<Record<FusionPreset, Readonly<FusionSettings>>> = {
+  v1: { measure: 'lapv', sigma: 3, depthMode: 'gaussian', composite: 'interpolate' },
+  v2: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' },
+};
+export const FUSIONS: readonly FusionPreset[] = ['v1', 'v2'];
+
+/**
+ * The preset whose settings these are, or undefined when they match none (the viewer shows "custom").
+ * @example fusionPresetOf({ measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' }) // => 'v2'
+ */
+export function fusionPresetOf(settings: FusionSettings): FusionPreset | undefined {
+  return FUSIONS.find((name) => {
+    const preset = FUSION_PRESETS[name];
+    return preset.measure === settings.measure && preset.sigma === settings.sigma && preset.depthMode === settings.depthMode && preset.composite === settings.composite;
+  });
+}
+export const DEFAULT_FUSION: FusionPreset = 'v1';
+
 export const DEFAULT_OPTIONS = {
-  measure: 'lapv' as Measure,
+  fusion: DEFAULT_FUSION,
+  ...FUSION_PRESETS[DEFAULT_FUSION],
   window: 4,
-  sigma: 3,
-  composite: 'interpolate' as CompositeMode,
-  depthMode: 'gaussian' as DepthMode,
   backend: 'cpu' as BackendName,
   keepFocus: false,
   align: 'none' as AlignMode,
@@ -94,16 +122,18 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
  * Validates options and fills in defaults. `labels` names the options in the messages where the
  * caller knows them by other names (the CLI passes its flags: "for --depth-mode"); keys otherwise.
  * @example resolveOptions({ measure: 'teng', window: 2 }) // => { measure: 'teng', window: 2, sigma: 3, ... }
+ * @example resolveOptions({ fusion: 'v2', sigma: 3 }) // => { measure: 'teng', sigma: 3, depthMode: 'histogram', composite: 'select', ... }
  * @throws FocusFuseError (code BAD_OPTION) with "Expected X for Y but received Z".
  */
 export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record<keyof FuseOptions, string>> = {}): ResolvedOptions {
   const label = (key: keyof FuseOptions) => labels[key] ?? key;
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
-  const known = new Set(['measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode']);
+  const known = new Set(['fusion', 'measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
-  const measure = oneOf(MEASURES, label('measure'), options.measure ?? DEFAULT_OPTIONS.measure);
+  const preset = FUSION_PRESETS[oneOf(FUSIONS, label('fusion'), options.fusion ?? DEFAULT_FUSION)];
+  const measure = oneOf(MEASURES, label('measure'), options.measure ?? preset.measure);
   const keepFocus = options.keepFocus ?? DEFAULT_OPTIONS.keepFocus;
   if (typeof keepFocus !== 'boolean') expected('a boolean', label('keepFocus'), keepFocus);
   const alignCrop = options.alignCrop ?? DEFAULT_OPTIONS.alignCrop;
@@ -113,9 +143,9 @@ export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record
   return {
     measure,
     window: integerIn(0, MAX_WINDOW, label('window'), options.window ?? DEFAULT_OPTIONS.window),
-    sigma: numberIn(0, MAX_SIGMA, label('sigma'), options.sigma ?? DEFAULT_OPTIONS.sigma),
-    composite: oneOf(COMPOSITE_MODES, label('composite'), options.composite ?? DEFAULT_OPTIONS.composite),
-    depthMode: oneOf(DEPTH_MODES, label('depthMode'), options.depthMode ?? DEFAULT_OPTIONS.depthMode),
+    sigma: numberIn(0, MAX_SIGMA, label('sigma'), options.sigma ?? preset.sigma),
+    composite: oneOf(COMPOSITE_MODES, label('composite'), options.composite ?? preset.composite),
+    depthMode: oneOf(DEPTH_MODES, label('depthMode'), options.depthMode ?? preset.depthMode),
     backend: oneOf(BACKENDS, label('backend'), options.backend ?? DEFAULT_OPTIONS.backend),
     tau: numberIn(0, 1e6, label('tau'), options.tau ?? DEFAULT_TAU[measure]),
     keepFocus,

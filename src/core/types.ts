@@ -19,6 +19,13 @@ export type CompositeMode = 'interpolate' | 'nearest'
 /** How the depth map is smoothed: `gaussian` (version 1), `edge-aware` or `histogram` (docs/fusion-v2.md). */
 export type DepthMode = 'gaussian' | 'edge-aware' | 'histogram';
 
+/**
+ * A named set of defaults for the four options that make up a fusion's maths (measure, sigma,
+ * depth mode, composite): `v1` is version 1, `v2` the combination the bench found best
+ * (docs/fusion-v2.md). Options given explicitly override the preset's.
+ */
+export type FusionPreset = 'v1' | 'v2';
+
 /** Which engine runs the maths. `auto` picks WebGPU when an adapter exists, else the CPU. */
 export type BackendName = 'cpu' | 'cpu-reference' | 'webgpu' | 'auto';
 
@@ -77,15 +84,20 @@ export type AnyZStack = ZStack<Uint8Array> | ZStack<Uint16Array>;
 
 /** Options for {@link fuse}. Every field is optional; see {@link DEFAULT_OPTIONS}. */
 export interface FuseOptions {
-  /** Focus measure. Default `lapv`. */
+  /**
+   * Preset of the measure, sigma, depth mode and composite that are not given: `v1` (lapv, sigma 3,
+   * gaussian, interpolate) or `v2` (teng, sigma 4, histogram, select). Default `v1`.
+   */
+  fusion?: FusionPreset;
+  /** Focus measure. Default: the `fusion` preset's (`lapv` in v1). */
   measure?: Measure;
   /** Window radius r of the focus measure's box mean ((2r+1)^2 pixels). Default 4. */
   window?: number;
-  /** Sigma in pixels of the confidence-weighted depth smoothing; 0 turns smoothing off. Default 3. */
+  /** Sigma in pixels of the confidence-weighted depth smoothing; 0 turns smoothing off. Default: the `fusion` preset's (3 in v1). */
   sigma?: number;
-  /** Composite mode. Default `interpolate`. */
+  /** Composite mode. Default: the `fusion` preset's (`interpolate` in v1). */
   composite?: CompositeMode;
-  /** Depth mode: `gaussian` (version 1) or `edge-aware` (halo-aware, edge-aware fill). Default `gaussian`. */
+  /** Depth mode: `gaussian` (version 1), `edge-aware` (halo-aware, edge-aware fill) or `histogram` (local mode of the depth). Default: the `fusion` preset's (`gaussian` in v1). */
   depthMode?: DepthMode;
   /** Engine. Default `cpu`. */
   backend?: BackendName;

@@ -1,6 +1,6 @@
 /**
- * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
- * gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
+ * The fast CPU path: the stages of maths version 1 after alignment (lapv or teng measure with its
+ * luma, gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
  * (./histogram.ts) and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
@@ -21,7 +21,7 @@ import type { WarpPlan } from '../../align/align-stack.js';
 import { applyBrightness, brightnessTables } from '../../align/photometric.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
-import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout } from './kernels.js';
+import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
 import { separableWarp, twoDWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
@@ -42,7 +42,7 @@ export async function initFastCpu(): Promise<boolean> {
 
 // What the fast stages cover, one set per stage: an option outside them runs every stage after
 // alignment on the reference stages.
-const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv']);
+const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv', 'teng'] satisfies FastMeasure[]);
 const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian', 'histogram']);
 const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
 
@@ -156,7 +156,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, modeHistogram);
+    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, options.measure as FastMeasure, modeHistogram);
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
@@ -171,7 +171,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   if (!plan) for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
-  // Luma, Laplacian, window sums, F and the running argmax, one sweep per plane; F_z is copied out
+  // Luma, Laplacian (lapv) or Sobel energy (teng), window sums, F and the running argmax, one sweep per plane; F_z is copied out
   // only when the caller keeps the focus planes, auto's preview block sums only for auto.
   const focus: Float32Array[] = [];
   const blockBytes = at.blockCount * 4;
@@ -232,7 +232,7 @@ export function fastCpuReady(): boolean {
 }
 
 /**
- * Fuses a stack on the CPU with the fast stages where they cover the options (lapv, gaussian or
+ * Fuses a stack on the CPU with the fast stages where they cover the options (lapv or teng, gaussian or
  * histogram depth, interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
  * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).

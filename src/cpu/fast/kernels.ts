@@ -13,6 +13,7 @@ export interface FastKernels {
   configure(...args: number[]): void;
   beginStack(): void;
   configureBlocks(factor: number, acc: number): void;
+  configureMeasure(kind: number): void;
   measurePlane(z: number, keep: number, blocks: number): void;
   glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;
   shareSums(best: number, which: number, width: number, height: number, stride: number, step: number, planeCount: number, out: number): void;
@@ -175,14 +176,20 @@ export function growTo(k: Pick<FastKernels, 'memory'>, end: number): void {
   if (pages > 0) k.memory.grow(pages);
 }
 
+/** The measures the sweep computes, as configureMeasure numbers them (assembly/index.ts). */
+export const FAST_MEASURE_KINDS = { lapv: 0, teng: 1 } as const;
+
+/** A measure the sweep computes. */
+export type FastMeasure = keyof typeof FAST_MEASURE_KINDS;
+
 /**
  * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
  * shrinks it (so a batch of same-size stacks allocates nothing after the first). With `blockFactor`,
  * room for auto's preview block sums too (measurePlane's `blocks`); with `histogram`, room for depth
  * mode histogram's grids (`taps` are then its coarse Gaussian's).
  */
-export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0, histogram = false): FastLayout {
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}h${+histogram}`;
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0, measure: FastMeasure = 'lapv', histogram = false): FastLayout {
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${measure}h${+histogram}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -193,7 +200,8 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const planes = take(width * height * 4 * planeCount);
   const n = take(3 * (stride + 8) * 4);
   const scratch = n;
-  const l = take(pixels * 4);
+  // The measure's operator image: L (i32) for lapv, the Sobel energy E (i64) for teng.
+  const l = take(pixels * (measure === 'teng' ? 8 : 4));
   // Four copies each (the four-row path keeps four rows' sums; see colSums1 in the assembly).
   const colSum1 = take(4 * (((stride + 2 * radius + 4) * 4 + 15) & ~15));
   const colSum2 = take(4 * (stride + 2 * radius + 4) * 8);
@@ -236,6 +244,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
+  k.configureMeasure(FAST_MEASURE_KINDS[measure]);
   layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad };
   return layout;
 }

@@ -3,8 +3,8 @@
  * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
  * dropping them. Controls only write the state; rendering reads it back (see main.ts).
  */
-import { COMPOSITE_MODES, DEPTH_MODES } from '../../core/options.js';
-import type { CompositeMode, DepthMode, Measure } from '../../core/types.js';
+import { COMPOSITE_MODES, DEPTH_MODES, FUSIONS, FUSION_PRESETS, fusionPresetOf } from '../../core/options.js';
+import type { CompositeMode, DepthMode, FusionPreset, Measure } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
 import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
 
@@ -81,8 +81,15 @@ function wireFocus(store: Store): void {
   });
 }
 
-/** Measure, depth mode, window, sigma and composite: written to the state; `changed` re-fuses. */
+const PRESET_LABELS: Record<string, string> = { custom: 'custom', v1: 'v1 (version 1)', v2: 'v2 (teng, histogram, select)' };
+
+/**
+ * Preset, measure, depth mode, window, sigma and composite: written to the state; `changed`
+ * re-fuses. A preset sets the four controls it covers; the preset list shows "custom" once they
+ * match no preset.
+ */
 function wireFusion(store: Store, changed: () => void): void {
+  const preset = byId<HTMLSelectElement>('fusion');
   const measure = byId<HTMLSelectElement>('measure');
   const composite = byId<HTMLSelectElement>('composite');
   const depthMode = byId<HTMLSelectElement>('depth-mode');
@@ -92,21 +99,31 @@ function wireFusion(store: Store, changed: () => void): void {
   // Every mode the engine knows, so a new one shows up here without editing the page.
   fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
   fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
+  fillSelect(preset, ['custom', ...FUSIONS], PRESET_LABELS, fusionPresetOf(options) ?? 'custom');
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;
-    store.update({
-      options: {
-        measure: measure.value as Measure,
-        composite: composite.value as CompositeMode,
-        window: Number(window.value),
-        sigma: Number(sigma.value),
-        depthMode: depthMode.value as DepthMode,
-      },
-    });
+    const next = {
+      measure: measure.value as Measure,
+      composite: composite.value as CompositeMode,
+      window: Number(window.value),
+      sigma: Number(sigma.value),
+      depthMode: depthMode.value as DepthMode,
+    };
+    preset.value = fusionPresetOf(next) ?? 'custom';
+    store.update({ options: next });
     changed();
   };
   for (const control of [measure, composite, depthMode, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
+  preset.addEventListener('change', () => {
+    const settings = FUSION_PRESETS[preset.value as FusionPreset];
+    if (!settings) return;
+    measure.value = settings.measure;
+    sigma.value = String(settings.sigma);
+    depthMode.value = settings.depthMode;
+    composite.value = settings.composite;
+    write();
+  });
   const zstep = byId<HTMLInputElement>('zstep');
   zstep.addEventListener('input', () => {
     const value = Number(zstep.value);

@@ -24,6 +24,9 @@ export interface ViewerSummary {
   measure?: string;
   /** The composite mode of the shown result. */
   composite?: string;
+  /** The depth mode and smoothing sigma of the shown result. */
+  depthMode?: string;
+  sigma?: number;
   /** The composite and depth modes the page offers. */
   offered: { composite: string[]; depthMode: string[] };
   name?: string;
@@ -60,6 +63,8 @@ export function exposeTestApi(store: Store): void {
         backend: result?.backend.name,
         measure: result?.options.measure,
         composite: result?.options.composite,
+        depthMode: result?.options.depthMode,
+        sigma: result?.options.sigma,
         offered: {
           composite: Array.from(document.querySelectorAll<HTMLOptionElement>('#composite option'), (o) => o.value),
           depthMode: Array.from(document.querySelectorAll<HTMLOptionElement>('#depth-mode option'), (o) => o.value),

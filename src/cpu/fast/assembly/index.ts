@@ -1,6 +1,7 @@
 // The fast CPU path's kernels (AssemblyScript, compiled to WebAssembly with SIMD by `npm run
-// build:wasm`). Maths version 1 for lapv + gaussian depth + interpolate/nearest composite; the
-// readable reference is src/cpu/*.ts, and test/cpu-fast.test.ts holds these to it.
+// build:wasm`). Maths version 1 for lapv or teng + gaussian depth + interpolate/nearest composite;
+// the readable reference is src/cpu/*.ts, and test/cpu-fast.test.ts (test/cpu-fast-teng.test.ts)
+// holds these to it.
 //
 // Memory: no allocator. The TypeScript side (src/cpu/fast/kernels.ts, warp.ts) lays the buffers out in linear
 // memory, grows it, and passes every pointer to configure(). Per-pixel working images use a row
@@ -12,6 +13,15 @@
 // sum of L and L^2 is an exact integer, so the sums run in any order with no rounding residue.
 // F = (area S2 - S1^2) / (area^2 255000^2) has an exact integer numerator; only the last
 // conversion rounds. A flat window gives exactly F = 0 without the reference's zero counting.
+//
+// teng (Tenengrad, configureMeasure(MEASURE_TENG)) runs the same sweep with the Sobel energy
+// E = Gx^2 + Gy^2 of N in place of L: |Gx|, |Gy| <= 4 x 255000, so E <= 2.08e12 is an exact i64,
+// and a window sum S of E stays below area x 2.08e12 < 2^53 for every r <= 32: F = S / (area
+// 255000^2), the exact mean rounded once. The window machinery is the lapv one with S1 = 0 (the
+// variance's numerator area S2 - S1^2 becomes S2, and the scale 1 / area instead of 1 / area^2),
+// so every r takes the four-row path. The reference rounds Y = N / 255000 to f32 before its f64
+// Sobel, so the two differ by that rounding only, amplified where a gradient is small against Y
+// (F within ~1e-5 relative on synthetic cytology; inside the parity bar: docs/cpu-fast-path.md).
 
 // Layout, set by configure().
 let width: i32 = 0;
@@ -21,7 +31,8 @@ let radius: i32 = 0;
 let planeCount: i32 = 0;
 let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
 let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
-let lPtr: usize = 0; // Laplacian L, i32, height rows of S
+let lPtr: usize = 0; // Laplacian L, i32, height rows of S (teng: Sobel energy E, i64, height rows of S)
+let measureKind: i32 = 0; // MEASURE_LAPV or MEASURE_TENG (configureMeasure)
 let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r); four copies (see colSums1)
 let colSum2Ptr: usize = 0; // column sums of (lScale L)^2, i64, S + 2 r + 4 (offset r); four copies
 let fRowPtr: usize = 0; // four rows of F, f32, 4 rows of S
@@ -65,6 +76,19 @@ export function configure(
   tapsPtr = taps; imagePtr = image; curvePtr = curve; colsT1Ptr = colsT1; colsT2Ptr = colsT2; fColsPtr = fCols;
 }
 
+/** measureKind of lapv, the variance of the Laplacian over the window. */
+const MEASURE_LAPV = 0;
+/** measureKind of teng, the mean of the Sobel energy over the window. */
+const MEASURE_TENG = 1;
+
+/**
+ * Picks the measure measurePlane sweeps: 0 lapv, 1 teng (the layout's lPtr must then hold height
+ * rows of S i64).
+ */
+export function configureMeasure(kind: i32): void {
+  measureKind = kind;
+}
+
 /**
  * Sets the block size of auto's preview (src/image/luma.ts shrinkLuma): measurePlane then also
  * averages the luma over factor x factor blocks, from the luma rows it makes anyway, into its
@@ -103,7 +127,7 @@ function addBlockRow(row: usize, y: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 1 + 2: luma numerators and the Laplacian, one plane.
+// Stage 1 + 2: luma numerators and the measure's 3x3 operator (Laplacian or Sobel energy), one plane.
 
 /** N for one row of RGBA8 into `dst` (i32), 4 pixels per step: N = 299 R + 587 G + 114 B. */
 function lumaRow(src: usize, dst: usize, w: i32): void {
@@ -123,11 +147,11 @@ function lumaRow(src: usize, dst: usize, w: i32): void {
 }
 
 /**
- * L = N(x-1) + N(x+1) + N(y-1) + N(y+1) - 4 N with clamped reads, into lPtr (rows of S). The N rows
- * live in a ring of three padded rows (one each side, a copy of the edge pixel), so the clamped
- * x reads are plain unaligned loads.
+ * The operator image of one plane into lPtr (rows of S): L for lapv, E for teng, clamped reads.
+ * The N rows live in a ring of three padded rows (one each side, a copy of the edge pixel), so the
+ * clamped x reads are plain unaligned loads.
  */
-function laplacianPlane(plane: usize): void {
+function operatorPlane(plane: usize): void {
   const w = width;
   const h = height;
   const rowBytes = <usize>(stride + 8) << 2;
@@ -146,25 +170,64 @@ function laplacianPlane(plane: usize): void {
     const mid = nPtr + <usize>(y % 3) * rowBytes + 16;
     const up = y > 0 ? nPtr + <usize>((y - 1) % 3) * rowBytes + 16 : mid;
     const dn = y + 1 < h ? nPtr + <usize>((y + 1) % 3) * rowBytes + 16 : mid;
-    const out = lPtr + (<usize>y * <usize>stride << 2);
-    for (let x = 0; x < w; x += 4) {
-      const o = <usize>x << 2;
-      const c = v128.load(mid + o);
-      const sides = i32x4.add(i32x4.add(v128.load(mid + o - 4), v128.load(mid + o + 4)), i32x4.add(v128.load(up + o), v128.load(dn + o)));
-      v128.store(out + o, i32x4.sub(sides, i32x4.shl(c, 2)));
-    }
+    if (measureKind == MEASURE_TENG) sobelEnergyRow(up, mid, dn, y);
+    else laplacianRow(up, mid, dn, y);
+  }
+}
+
+/** L = N(x-1) + N(x+1) + N(y-1) + N(y+1) - 4 N of row y (i32), from its padded N rows. */
+function laplacianRow(up: usize, mid: usize, dn: usize, y: i32): void {
+  const out = lPtr + (<usize>y * <usize>stride << 2);
+  for (let x = 0; x < width; x += 4) {
+    const o = <usize>x << 2;
+    const c = v128.load(mid + o);
+    const sides = i32x4.add(i32x4.add(v128.load(mid + o - 4), v128.load(mid + o + 4)), i32x4.add(v128.load(up + o), v128.load(dn + o)));
+    v128.store(out + o, i32x4.sub(sides, i32x4.shl(c, 2)));
+  }
+}
+
+/**
+ * E = Gx^2 + Gy^2 of row y (i64), the standard 3x3 Sobel of N (src/cpu/teng.ts): Gx and Gy are
+ * exact i32 (|G| <= 4 x 255000), their squares summed exactly by widening multiplies.
+ */
+function sobelEnergyRow(up: usize, mid: usize, dn: usize, y: i32): void {
+  const out = lPtr + (<usize>y * <usize>stride << 3);
+  for (let x = 0; x < width; x += 4) {
+    const o = <usize>x << 2;
+    const ul = v128.load(up + o - 4);
+    const ur = v128.load(up + o + 4);
+    const dl = v128.load(dn + o - 4);
+    const dr = v128.load(dn + o + 4);
+    const mx = i32x4.sub(v128.load(mid + o + 4), v128.load(mid + o - 4));
+    const my = i32x4.sub(v128.load(dn + o), v128.load(up + o));
+    const gx = i32x4.add(i32x4.add(i32x4.sub(ur, ul), i32x4.sub(dr, dl)), i32x4.shl(mx, 1));
+    const gy = i32x4.add(i32x4.add(i32x4.sub(dl, ul), i32x4.sub(dr, ur)), i32x4.shl(my, 1));
+    const e = out + (<usize>x << 3);
+    v128.store(e, i64x2.add(i64x2.extmul_low_i32x4_s(gx, gx), i64x2.extmul_low_i32x4_s(gy, gy)));
+    v128.store(e, i64x2.add(i64x2.extmul_high_i32x4_s(gx, gx), i64x2.extmul_high_i32x4_s(gy, gy)), 16);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Window sums, F, and the streaming depth state.
 
-/** Adds row `y` (clamped) of L and L^2 to the column sums: the window's first rows. */
+/**
+ * Adds row `y` (clamped) of L and L^2 (teng: of E, to the second sums only) to the column sums: the
+ * window's first rows.
+ */
 function addRow(y: i32): void {
   const yy = y < 0 ? 0 : y >= height ? height - 1 : y;
-  const row = lPtr + (<usize>yy * <usize>stride << 2);
   const c1 = colSum1Ptr + (<usize>radius << 2);
   const c2 = colSum2Ptr + (<usize>radius << 3);
+  if (measureKind == MEASURE_TENG) {
+    const energy = lPtr + (<usize>yy * <usize>stride << 3);
+    for (let x = 0; x < stride; x += 2) {
+      const b = c2 + (<usize>x << 3);
+      v128.store(b, i64x2.add(v128.load(b), v128.load(energy + (<usize>x << 3))));
+    }
+    return;
+  }
+  const row = lPtr + (<usize>yy * <usize>stride << 2);
   const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const l = v128.load(row + (<usize>x << 2));
@@ -191,17 +254,18 @@ function colSums2(j: i32): usize {
 
 /**
  * Slides the window down one row: the column sums of copy `from` plus row `enter` minus row `leave`
- * (both clamped) into copy `to` (the same copy: in place).
+ * (both clamped) into copy `to` (the same copy: in place). teng slides the second sums only (its
+ * first sums stay 0).
  */
 function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   const h = height;
-  const rowIn = lPtr + (<usize>(enter >= h ? h - 1 : enter) * <usize>stride << 2);
-  const rowOut = lPtr + (<usize>(leave < 0 ? 0 : leave) * <usize>stride << 2);
+  const yIn = enter >= h ? h - 1 : enter;
+  const yOut = leave < 0 ? 0 : leave;
   const s1 = colSums1(from);
   const s2 = colSums2(from);
   const c1 = colSums1(to);
   const c2 = colSums2(to);
-  if (rowIn == rowOut) {
+  if (yIn == yOut) {
     // The same clamped row enters and leaves: the sums do not change.
     if (from != to) {
       memory.copy(c1, s1, <usize>stride << 2);
@@ -209,6 +273,17 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
     }
     return;
   }
+  if (measureKind == MEASURE_TENG) {
+    const eIn = lPtr + (<usize>yIn * <usize>stride << 3);
+    const eOut = lPtr + (<usize>yOut * <usize>stride << 3);
+    for (let x = 0; x < stride; x += 2) {
+      const b = <usize>x << 3;
+      v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(v128.load(eIn + b), v128.load(eOut + b))));
+    }
+    return;
+  }
+  const rowIn = lPtr + (<usize>yIn * <usize>stride << 2);
+  const rowOut = lPtr + (<usize>yOut * <usize>stride << 2);
   const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const li = v128.load(rowIn + (<usize>x << 2));
@@ -456,21 +531,26 @@ export function beginStack(): void {
 }
 
 /**
- * Stages 1 and 2 for plane z (lapv), folded into the depth state as each row of F is made; F_z is
- * also copied to `keep` (width * height f32) when keep is not 0, and auto's preview block sums
- * (configureBlocks) go to `blocks` when it is not 0. Stores sum_i F_z[i] in curve[z].
+ * Stages 1 and 2 for plane z (the configured measure: lapv or teng), folded into the depth state as
+ * each row of F is made; F_z is also copied to `keep` (width * height f32) when keep is not 0, and
+ * auto's preview block sums (configureBlocks) go to `blocks` when it is not 0. Stores sum_i F_z[i]
+ * in curve[z].
  */
 export function measurePlane(z: i32, keep: usize, blocks: usize): void {
   const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
   blockOutPtr = blockFactor > 0 ? blocks : 0;
-  laplacianPlane(plane);
+  operatorPlane(plane);
   const r = radius;
   const side = <i64>(2 * r + 1);
   const area = side * side;
-  const scale = 1.0 / (<f64>area * <f64>area * 65025000000.0);
-  const fourRows = r <= FOUR_ROW_MAX_RADIUS;
-  lScale = fourRows ? 2 * r + 1 : 1;
-  memory.fill(colSum1Ptr, 0, <usize>(stride + 2 * r + 4) << 2);
+  const teng = measureKind == MEASURE_TENG;
+  // lapv: F = (area S2 - S1^2) / (area^2 255000^2); teng: F = S2 / (area 255000^2), S1 = 0.
+  const scale = 1.0 / ((teng ? 1.0 : <f64>area) * <f64>area * 65025000000.0);
+  // teng's sums fit the four-row path at every radius (S1 = 0, S2 < 2^53).
+  const fourRows = teng || r <= FOUR_ROW_MAX_RADIUS;
+  lScale = fourRows && !teng ? 2 * r + 1 : 1;
+  // teng never writes its first sums: all four copies stay 0 (lapv writes copies 1..3 before use).
+  memory.fill(colSum1Ptr, 0, <usize>(teng ? 4 : 1) * (((<usize>(stride + 2 * r + 4) << 2) + 15) & ~15));
   memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
   for (let k = -r; k <= r; k++) addRow(k);
   let curve: f64 = 0;
