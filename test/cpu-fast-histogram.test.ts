@@ -7,7 +7,7 @@
  *   at most 0.1 % of pixels (the parity bar's allowance), none on the random and planted inputs here;
  * - the planted cases of test/histogram-depth.test.ts (layers, steps on and off the coarse grid,
  *   sub-plane precision, no evidence: D bit for bit);
- * - whole fusions (lapv + histogram + interpolate / nearest, version 1's other stages, all in wasm)
+ * - whole fusions (lapv or teng + histogram + interpolate / nearest, all stages in wasm)
  *   under DESIGN.md's parity bar: odd sizes, Z = 1, 2, 3, 11, 21, 1xN, Nx1, sigma 0..8, synthetic
  *   cytology and a real stack.
  */
@@ -183,10 +183,12 @@ describe('fast CPU path, depth mode histogram', () => {
     }
   });
 
-  it('synthetic cytology, 384x384 x 11, sigma 3 and 4', () => {
+  it('synthetic cytology, 384x384 x 11, sigma 3 and 4, lapv and teng', () => {
     const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
     check(stack, {}, 'synth cytology');
     check(stack, { sigma: 4 }, 'synth cytology sigma 4');
+    check(stack, { measure: 'teng', sigma: 4 }, 'synth cytology teng sigma 4');
+    check(stack, { measure: 'teng', window: 2, sigma: 1.5, composite: 'nearest' }, 'synth cytology teng r=2 sigma 1.5 nearest');
   });
 
   it('a real stack (test/fixtures/real/tools, 712x495 x 6)', async () => {
