@@ -197,13 +197,20 @@ describe('fast CPU path, depth mode histogram', () => {
     check(stack as ZStack, { sigma: 8, window: 17 }, 'real tools, sigma 8, window 17');
   });
 
-  it("takes the histogram's memory only for it: Z coarse-grid slices (a quarter of the planes' bytes) and one more", () => {
+  it("lays the histogram's grids over the measure's dead running state where they fit, else after the rest; none for gaussian", () => {
     const k = fastKernels()!;
     const plain = fitLayout(k, 101, 77, 11, 4, 19);
     expect(plain.histogramGrid).toBe(0);
-    const at = fitLayout(k, 101, 77, 11, 4, 19, 0, 'lapv', true);
-    const grids = at.histogramRows - at.histogramGrid;
-    expect(grids).toBeGreaterThanOrEqual(11 * 51 * 39 * 4);
-    expect(grids).toBeLessThan(11 * (51 + 12) * 39 * 4 + 64);
+    const inDead = fitLayout(k, 101, 77, 11, 4, 19, 0, 'lapv', true);
+    expect(inDead.histogramGrid).toBe(inDead.argmax);
+    expect(inDead.histogramPad).toBeLessThan(inDead.depth);
+    // 41 bins of 101x77 need more than the four images there.
+    const after = fitLayout(k, 101, 77, 41, 4, 19, 0, 'lapv', true);
+    expect(after.histogramGrid).toBeGreaterThan(after.shares);
+    expect(after.histogramRows - after.histogramGrid).toBeGreaterThanOrEqual(41 * 51 * 39 * 4);
+    // Both placements fuse the same.
+    const stack = noisyStack(101, 77, 41, 5);
+    check(stack, {}, '101x77x41 (grids after the rest)');
+    check({ ...stack, planes: stack.planes.slice(0, 11) }, {}, '101x77x11 (grids in the dead state)');
   });
 });

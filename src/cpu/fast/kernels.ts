@@ -235,12 +235,20 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const blocks = take(planeCount * blockCount * 4);
   const glance = take(2 * blockCount * 4 + 36 * 8);
   const shares = take(planeCount * 32);
-  // Z f32 grids of a quarter of the pixels each: a quarter of the planes' own bytes, taken only for
-  // the histogram (its per-pixel mode state then stays in registers; assembly/histogram.ts).
-  const gridRow = histogram ? k.histogramGridStride(width) * 4 : 0;
-  const histogramGrid = histogram ? take(planeCount * gridRow * histogramCoarseSize(height)) : 0;
-  const histogramRows = histogram ? take(gridRow * Math.max(histogramCoarseSize(height), planeCount)) : 0;
-  const histogramPad = histogram ? take((histogramCoarseSize(width) + taps + 8) * 4) : 0;
+  // Depth mode histogram's Z f32 grids of a quarter of the pixels each (a quarter of the planes'
+  // bytes; its per-pixel mode state then stays in registers, assembly/histogram.ts), its row-filter
+  // slice and padded row: where the measure's running state lay (argmax .. fSum, dead once
+  // finishDepth has run; the composite writes its image over them after the histogram) when they fit
+  // there (Z up to ~14), so neither more memory nor fresh pages; else after everything else.
+  let [histogramGrid, histogramRows, histogramPad] = [0, 0, 0];
+  if (histogram) {
+    const gridRow = k.histogramGridStride(width) * 4;
+    const cells = histogramCoarseSize(height);
+    const sizes = [planeCount * gridRow * cells, gridRow * Math.max(cells, planeCount), (histogramCoarseSize(width) + taps + 8) * 4];
+    const dead = layoutFrom(argmax);
+    const inDead = sizes.map((bytes) => dead.take(bytes));
+    [histogramGrid, histogramRows, histogramPad] = dead.end() <= depth ? inDead : sizes.map((bytes) => take(bytes));
+  }
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
