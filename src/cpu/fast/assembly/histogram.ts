@@ -11,14 +11,14 @@
 //      its neighbours, the total); then Ds = the centroid of bins k-1..k+1, or D where the total is
 //      below minWeight.
 // Why the results stay within the parity bar of the f64 reference: every sum is short (4 votes,
-// 2 R + 1 <= 65 taps twice, 4 bilinear terms, Z totals) and of non-negative terms, so f32 keeps H
+// 2 R + 1 <= 65 taps twice, two 2-term mixes, Z totals) and of non-negative terms, so f32 keeps H
 // within ~1e-6 relative; that is the arithmetic of shaders/histogram_depth.wgsl (f32, the same taps,
-// the same formulas; only the order of the tap sums differs), measured within 2e-6 plane of the
-// CPU. A relative error that small moves Ds only where two bins' H are that close (argmax near-ties):
+// the same formulas; only the order of the tap sums and of the bilinear read's two steps differ),
+// measured within 2e-6 plane of the CPU. A relative error that small moves Ds only where two bins' H are that close (argmax near-ties):
 // a different mode bin there, as the GPU may pick; test/cpu-fast-histogram.test.ts bounds both.
 // The pixel -> cell maps are the reference's bilinearTaps for DECIMATION = 2 (the WGSL's constant too):
 // pixel x sits at u = x / 2 - 0.25 cells, so the quad x = 4q..4q+3 reads cells 2q-1..2q+2 with
-// weights 0.75 / 0.25 alternating; a padded cell each side (copies of the edge cells) is the clamp.
+// weights 0.75 / 0.25 alternating; padding cells each side (copies of the edge cells) are the clamp.
 
 // Mirrors HISTOGRAM_DECIMATION (src/core/histogram.ts); the quad pattern above is written for 2.
 const DECIMATION: i32 = 2;
