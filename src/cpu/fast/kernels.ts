@@ -239,7 +239,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   // bytes; its per-pixel mode state then stays in registers, assembly/histogram.ts), its row-filter
   // slice and padded row: where the measure's running state lay (argmax .. fSum, dead once
   // finishDepth has run; the composite writes its image over them after the histogram) when they fit
-  // there (Z up to ~14), so neither more memory nor fresh pages; else after everything else.
+  // there (Z up to ~14 on large planes), so neither more memory nor fresh pages; else after the rest.
   let [histogramGrid, histogramRows, histogramPad] = [0, 0, 0];
   if (histogram) {
     const gridRow = k.histogramGridStride(width) * 4;
