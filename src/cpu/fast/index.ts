@@ -42,7 +42,7 @@ export async function initFastCpu(): Promise<boolean> {
 // alignment on the reference stages.
 const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv']);
 const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian']);
-const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
+const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest', 'pyramid', 'select']);
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
@@ -153,7 +153,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0);
+    const blend = options.composite === 'pyramid' || options.composite === 'select' ? options.composite : undefined;
+    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, blend);
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
@@ -199,6 +200,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const depth = unstride(buffer, at.smooth, width, height, at.stride);
   const t4 = performance.now();
   if (options.composite === 'nearest') k.compositeNearest();
+  else if (options.composite === 'pyramid') k.compositePyramid();
+  else if (options.composite === 'select') k.compositeSelect();
   else k.compositeInterpolate();
   const image = bytes.slice(at.image, at.image + n * 4);
   const t5 = performance.now();

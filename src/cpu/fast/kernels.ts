@@ -4,6 +4,8 @@
  * fetched or read from disk.
  */
 import wasmBytes from './kernels.wasm';
+import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_LEVELS, PYRAMID_SOFTNESS, pyramidLevels, pyramidPixels } from '../../core/pyramid.js';
+import { SELECT_ENERGY_RADIUS, SELECT_GATE_HIGH, SELECT_GATE_LOW, SELECT_LEVELS } from '../../core/select.js';
 
 /** The module's exports (see src/cpu/fast/assembly/index.ts for what each does). */
 export interface FastKernels {
@@ -24,6 +26,9 @@ export interface FastKernels {
   warpSeparable(src: number, wide: number, width: number, height: number, table: number, column: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number): void;
   warp2d(src: number, width: number, height: number, stride: number, wide: number, dst: number, dstWidth: number, dstHeight: number, a: number, d: number, b: number, e: number, c: number, f: number, opaque: number, weights: number): void;
   mapChannels(rgba: number, n: number, lut: number): void;
+  configurePyramid(...args: number[]): void;
+  compositePyramid(): void;
+  compositeSelect(): void;
 }
 
 let kernels: FastKernels | undefined;
@@ -100,6 +105,39 @@ export interface FastLayout {
   glance: number;
   /** auto's plane shares: four f64 partial sums per plane (see shareSums). */
   shares: number;
+  /** The composite whose pyramids this layout has room for (see pyramidRoom), if any. */
+  blend?: PyramidBlend;
+}
+
+/** The composites that need pyramids in linear memory. */
+export type PyramidBlend = 'pyramid' | 'select';
+
+/**
+ * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
+ * buffers, and its configuration: what does not grow with Z (the running sums and, for `select`,
+ * the running best of the selected levels), about 50 bytes per pixel for `pyramid` and 110 for
+ * `select` at 384 x 384.
+ */
+function pyramidRoom(k: FastKernels, take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): void {
+  const levels = pyramidLevels(width, height);
+  const n = width * height;
+  const total = pyramidPixels(levels);
+  const half = (width + 1) >> 1;
+  const colour = take(16 * (total - n));
+  const weight = take(4 * total);
+  const sum = take(16 * total);
+  const rows = take(16 * half * height);
+  const rowsWeight = take(4 * half * height);
+  const hx = take(16 * width * ((height + 1) >> 1));
+  const line = take(16 * width);
+  // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
+  const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
+  const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
+  const [lap, best, bestEnergy, energySum] = [room(16 * selected), room(16 * selected), room(4 * selected), room(4 * selected)];
+  const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
+  k.configurePyramid(width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
+    SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, line, lap, best, bestEnergy, energySum, squared, box);
 }
 
 let layout: FastLayout | undefined;
@@ -170,8 +208,8 @@ export function growTo(k: Pick<FastKernels, 'memory'>, end: number): void {
  * shrinks it (so a batch of same-size stacks allocates nothing after the first). With `blockFactor`,
  * room for auto's preview block sums too (measurePlane's `blocks`).
  */
-export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0): FastLayout {
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}`;
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0, blend?: PyramidBlend): FastLayout {
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${blend ?? ''}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -216,9 +254,10 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const blocks = take(planeCount * blockCount * 4);
   const glance = take(2 * blockCount * 4 + 36 * 8);
   const shares = take(planeCount * 32);
+  if (blend) pyramidRoom(k, take, width, height, planeCount, stride, planes, smooth, image, blend);
   growTo(k, end());
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, ...(blend ? { blend } : {}) };
   return layout;
 }

@@ -945,3 +945,6 @@ export { warp2d } from './warp2d';
 
 // Photometric matching's robust line fit and its tables applied in place (its own file; bit for bit src/align/photometric.ts').
 export { robustLine, mapChannels } from './brightness';
+
+// The `pyramid` and `select` composites (their own file; src/cpu/pyramid-composite.ts, select-composite.ts).
+export { configurePyramid, compositePyramid, compositeSelect } from './pyramid';

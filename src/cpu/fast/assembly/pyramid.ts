@@ -1,0 +1,450 @@
+// The `pyramid` and `select` composites on the fast path (src/core/pyramid.ts and src/core/select.ts
+// have the maths; src/cpu/pyramid-composite.ts and select-composite.ts are the readable reference;
+// shaders/pyramid_reduce.wgsl and pyramid_blend.wgsl the GPU's twin). From the RGBA8 planes and Ds
+// (rows of the fusion's stride) to the RGBA8 image, all in linear memory laid out by
+// src/cpu/fast/kernels.ts (configurePyramid).
+//
+// Streaming over the planes, as the reference: per plane z its weights w_z from Ds, its Gaussian
+// pyramids (colour and weights) and its Laplacian levels, added into one running output pyramid;
+// `select` also keeps, per pixel of the selected levels, the best energy so far, its coefficients
+// and the sum of the energies. So memory does not grow with Z.
+//
+// Lanes: one pixel's RGBA is one f32x4 (every colour step is the same arithmetic on four channels);
+// the weights and the energies are one f32 per pixel, four pixels per v128 where the rows are
+// contiguous (column passes), scalar where the reduce reads every second pixel.
+//
+// Why it matches: the reference sums in f64 and stores f32 levels; here every step is f32, in the
+// WGSL's order (the reduce's taps left to right, the expand along x then along y with expand_in's
+// taps, the blend s += w (G - expand)), which passes DESIGN.md's parity bar on the GPU. The sums
+// differ from the reference's by f32 rounding only (~1e-5 of a level), so the rounded output moves
+// by one level at most, and only where the exact value lies next to a half level. The anti-ringing
+// clamp reads the planes' bytes, so the output never leaves their range on either engine. The
+// energies of `select` are f32 too: where two planes' energies (nearly) tie, the argmax may pick
+// the other plane than the reference (ties themselves go to the lowest z on both: a plane must beat
+// the best so far strictly), which the parity bar's 99.9 % allows.
+
+// Level geometry (levels 0..L): width, height and pixel offset of level l at geo + 12 l.
+const MAX_LEVELS = 8;
+const geo = memory.data(12 * (MAX_LEVELS + 1));
+
+let width: i32 = 0;
+let height: i32 = 0;
+let planeCount: i32 = 0;
+let depthStride: i32 = 0; // Ds rows (the fusion's stride S)
+let levels: i32 = 0; // L: coarser levels below level 0
+let softness: f32 = 0.5; // PYRAMID_SOFTNESS
+let reach: f32 = 1; // PYRAMID_CLAMP_REACH
+let tolerance: f32 = 0; // PYRAMID_CLAMP_TOLERANCE
+let gateLow: f32 = 2; // SELECT_GATE_LOW
+let gateHigh: f32 = 4; // SELECT_GATE_HIGH
+let selectLevels: i32 = 0; // SELECT_LEVELS
+let energyRadius: i32 = 1; // SELECT_ENERGY_RADIUS
+let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let smoothPtr: usize = 0; // Ds, f32, rows of depthStride
+let imagePtr: usize = 0; // output, RGBA8
+let colourPtr: usize = 0; // G_l of the current plane, f32x4, levels 1..L (level 0 is the plane's bytes)
+let weightPtr: usize = 0; // G_l of the current plane's weights, f32, levels 0..L
+let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
+let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, ceil(width / 2) x height
+let rowsWeightPtr: usize = 0; // the same for the weights, f32
+let hxPtr: usize = 0; // the expand's pass along x, f32x4, width x ceil(height / 2)
+let linePtr: usize = 0; // one expanded row, f32x4, width
+// `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
+let lapPtr: usize = 0; // the current plane's Laplacian coefficients, f32x4
+let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
+let bestEnergyPtr: usize = 0; // the best energy so far, f32
+let energySumPtr: usize = 0; // the energies summed over the planes so far, f32
+let squaredPtr: usize = 0; // squared luma of one level's coefficients, f32, width x height
+let boxPtr: usize = 0; // their sums along x, f32
+
+@inline function levelWidth(l: i32): i32 { return load<i32>(geo + <usize>(12 * l)); }
+@inline function levelHeight(l: i32): i32 { return load<i32>(geo + <usize>(12 * l), 4); }
+@inline function levelOffset(l: i32): i32 { return load<i32>(geo + <usize>(12 * l), 8); }
+
+/**
+ * Stores the composite's layout and constants (the TypeScript side passes src/core's constants, so
+ * none is written twice); level sizes as pyramidLevels: each ceil(previous / 2).
+ */
+export function configurePyramid(
+  w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
+  low: f32, high: f32, selected: i32, radius: i32,
+  planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
+  hx: usize, line: usize, lap: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
+): void {
+  width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
+  softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
+  selectLevels = selected < levels ? selected : levels; energyRadius = radius;
+  planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
+  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx; linePtr = line;
+  lapPtr = lap; bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
+  let lw = w, lh = h, offset = 0;
+  for (let i = 0; i <= levels; i++) {
+    store<i32>(geo + <usize>(12 * i), lw);
+    store<i32>(geo + <usize>(12 * i), lh, 4);
+    store<i32>(geo + <usize>(12 * i), offset, 8);
+    offset += lw * lh;
+    lw = (lw + 1) >> 1;
+    lh = (lh + 1) >> 1;
+  }
+}
+
+/** Ds clamped into [0, Z - 1]; NaN reads as 0 (clampDepth). */
+@inline function clampDepth(ds: f32): f32 {
+  if (!(ds >= 0)) return 0;
+  const last = <f32>(planeCount - 1);
+  return ds > last ? last : ds;
+}
+
+/** One RGBA8 pixel as f32x4. */
+@inline function unpack(p: usize): v128 {
+  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
+}
+
+/** Where G_l of the current plane starts (l >= 1; level 0 is the plane's bytes). */
+@inline function colourLevel(l: i32): usize {
+  return colourPtr + (<usize>(levelOffset(l) - levelOffset(1)) << 4);
+}
+
+/** Pixel i of level l of the current plane (z's bytes at level 0). */
+@inline function colourAt(l: i32, plane: usize, i: i32): v128 {
+  return l == 0 ? unpack(plane + (<usize>i << 2)) : v128.load(colourLevel(l) + (<usize>i << 4));
+}
+
+/** The binomial taps [1 4 6 4 1] / 16, summed left to right as taps5 of pyramid_reduce.wgsl. */
+@inline function taps5(a0: v128, a1: v128, a2: v128, a3: v128, a4: v128): v128 {
+  let s = f32x4.mul(f32x4.splat(0.0625), a0);
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.25), a1));
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.375), a2));
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.25), a3));
+  return f32x4.add(s, f32x4.mul(f32x4.splat(0.0625), a4));
+}
+
+@inline function taps5Scalar(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32): f32 {
+  return <f32>0.0625 * a0 + <f32>0.25 * a1 + <f32>0.375 * a2 + <f32>0.25 * a3 + <f32>0.0625 * a4;
+}
+
+/** Level 0 of plane z's weights from Ds (pyramidWeight in f32); whether any is above 0. */
+function planeWeights(z: i32): bool {
+  const zf = <f32>z;
+  const inv = <f32>1 / softness;
+  let used = false;
+  for (let y = 0; y < height; y++) {
+    const ds = smoothPtr + (<usize>(y * depthStride) << 2);
+    const out = weightPtr + (<usize>(y * width) << 2);
+    for (let x = 0; x < width; x++) {
+      const dc = clampDepth(load<f32>(ds + (<usize>x << 2)));
+      let w = (<f32>0.5 - Mathf.abs(dc - zf)) * inv + <f32>0.5;
+      w = w <= 0 ? 0 : w >= 1 ? 1 : w;
+      store<f32>(out + (<usize>x << 2), w);
+      used = used || w > 0;
+    }
+  }
+  return used;
+}
+
+/**
+ * Level l + 1 of the current plane's colour and weight pyramids from level l: taps centred on 2x
+ * along x into the rows buffers, then on 2y along y; reads clamped to level l (pyramid_reduce.wgsl).
+ */
+function reduceLevel(l: i32, plane: usize): void {
+  const fw = levelWidth(l);
+  const fh = levelHeight(l);
+  const tw = levelWidth(l + 1);
+  const th = levelHeight(l + 1);
+  const last = fw - 1;
+  const weights = weightPtr + (<usize>levelOffset(l) << 2);
+  for (let y = 0; y < fh; y++) {
+    const row = y * fw;
+    const out = y * tw;
+    for (let x = 0; x < tw; x++) {
+      const c = 2 * x; // <= last: tw = ceil(fw / 2)
+      const i0 = row + (c >= 2 ? c - 2 : 0);
+      const i1 = row + (c >= 1 ? c - 1 : 0);
+      const i2 = row + c;
+      const i3 = row + (c + 1 <= last ? c + 1 : last);
+      const i4 = row + (c + 2 <= last ? c + 2 : last);
+      v128.store(rowsPtr + (<usize>(out + x) << 4), taps5(colourAt(l, plane, i0), colourAt(l, plane, i1), colourAt(l, plane, i2), colourAt(l, plane, i3), colourAt(l, plane, i4)));
+      store<f32>(rowsWeightPtr + (<usize>(out + x) << 2), taps5Scalar(
+        load<f32>(weights + (<usize>i0 << 2)), load<f32>(weights + (<usize>i1 << 2)), load<f32>(weights + (<usize>i2 << 2)),
+        load<f32>(weights + (<usize>i3 << 2)), load<f32>(weights + (<usize>i4 << 2))));
+    }
+  }
+  const colour = colourLevel(l + 1);
+  const weightsOut = weightPtr + (<usize>levelOffset(l + 1) << 2);
+  const lastRow = fh - 1;
+  for (let y = 0; y < th; y++) {
+    const c = 2 * y;
+    const r0 = <usize>(max<i32>(c - 2, 0) * tw);
+    const r1 = <usize>(max<i32>(c - 1, 0) * tw);
+    const r2 = <usize>(c * tw);
+    const r3 = <usize>((c + 1 <= lastRow ? c + 1 : lastRow) * tw);
+    const r4 = <usize>((c + 2 <= lastRow ? c + 2 : lastRow) * tw);
+    const out = <usize>(y * tw);
+    for (let x = 0; x < tw; x++) {
+      const p = <usize>x;
+      v128.store(colour + ((out + p) << 4), taps5(
+        v128.load(rowsPtr + ((r0 + p) << 4)), v128.load(rowsPtr + ((r1 + p) << 4)), v128.load(rowsPtr + ((r2 + p) << 4)),
+        v128.load(rowsPtr + ((r3 + p) << 4)), v128.load(rowsPtr + ((r4 + p) << 4))));
+    }
+    let x = 0;
+    for (; x + 4 <= tw; x += 4) {
+      const p = <usize>x;
+      v128.store(weightsOut + ((out + p) << 2), taps5(
+        v128.load(rowsWeightPtr + ((r0 + p) << 2)), v128.load(rowsWeightPtr + ((r1 + p) << 2)), v128.load(rowsWeightPtr + ((r2 + p) << 2)),
+        v128.load(rowsWeightPtr + ((r3 + p) << 2)), v128.load(rowsWeightPtr + ((r4 + p) << 2))));
+    }
+    for (; x < tw; x++) {
+      const p = <usize>x;
+      store<f32>(weightsOut + ((out + p) << 2), taps5Scalar(
+        load<f32>(rowsWeightPtr + ((r0 + p) << 2)), load<f32>(rowsWeightPtr + ((r1 + p) << 2)), load<f32>(rowsWeightPtr + ((r2 + p) << 2)),
+        load<f32>(rowsWeightPtr + ((r3 + p) << 2)), load<f32>(rowsWeightPtr + ((r4 + p) << 2))));
+    }
+  }
+}
+
+/**
+ * The expand's pass along x: the coarse level (f32x4, cw x ch at `coarse`) onto fine width fw, into
+ * hxPtr. Fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1, x = 2m + 1 takes 1/2, 1/2 of m, m+1
+ * (clamped), summed in expand_in's order.
+ */
+function expandAlongX(coarse: usize, cw: i32, ch: i32, fw: i32): void {
+  const eighth = f32x4.splat(0.125);
+  const most = f32x4.splat(0.75);
+  const half = f32x4.splat(0.5);
+  for (let r = 0; r < ch; r++) {
+    const src = coarse + (<usize>(r * cw) << 4);
+    const dst = hxPtr + (<usize>(r * fw) << 4);
+    for (let m = 0; 2 * m < fw; m++) {
+      const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
+      const a1 = v128.load(src + (<usize>m << 4));
+      const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
+      v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
+      if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
+    }
+  }
+}
+
+/** The expand along y at fine row y (ch coarse rows of fw pixels in hxPtr), into linePtr. */
+function expandLine(y: i32, ch: i32, fw: i32): void {
+  const m = y >> 1;
+  const rowBytes = <usize>fw << 4;
+  const h1 = hxPtr + <usize>m * rowBytes;
+  const h2 = hxPtr + <usize>(m + 1 < ch ? m + 1 : ch - 1) * rowBytes;
+  if ((y & 1) == 0) {
+    const h0 = hxPtr + <usize>max<i32>(m - 1, 0) * rowBytes;
+    const eighth = f32x4.splat(0.125);
+    const most = f32x4.splat(0.75);
+    for (let x: usize = 0; x < rowBytes; x += 16) {
+      v128.store(linePtr + x, f32x4.add(f32x4.add(f32x4.mul(eighth, v128.load(h0 + x)), f32x4.mul(most, v128.load(h1 + x))), f32x4.mul(eighth, v128.load(h2 + x))));
+    }
+  } else {
+    const half = f32x4.splat(0.5);
+    for (let x: usize = 0; x < rowBytes; x += 16) {
+      v128.store(linePtr + x, f32x4.add(f32x4.mul(half, v128.load(h1 + x)), f32x4.mul(half, v128.load(h2 + x))));
+    }
+  }
+}
+
+/**
+ * sum_l += G_l(w) (G_l(P) - expand(G_{l+1}(P))) over level l < L of the current plane; `keep`: the
+ * coefficients into lapPtr too (a selected level of `select`).
+ */
+function addLevel(l: i32, plane: usize, keep: bool): void {
+  const fw = levelWidth(l);
+  const fh = levelHeight(l);
+  expandAlongX(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
+  const ch = levelHeight(l + 1);
+  const offset = <usize>levelOffset(l);
+  const sum = sumPtr + (offset << 4);
+  const weights = weightPtr + (offset << 2);
+  const lap = lapPtr + (offset << 4);
+  for (let y = 0; y < fh; y++) {
+    expandLine(y, ch, fw);
+    const row = y * fw;
+    for (let x = 0; x < fw; x++) {
+      const i = row + x;
+      const v = f32x4.sub(colourAt(l, plane, i), v128.load(linePtr + (<usize>x << 4)));
+      const s = sum + (<usize>i << 4);
+      v128.store(s, f32x4.add(v128.load(s), f32x4.mul(v128.load32_splat(weights + (<usize>i << 2)), v)));
+      if (keep) v128.store(lap + (<usize>i << 4), v);
+    }
+  }
+}
+
+/** The coarsest level: sum_L += G_L(w) G_L(P). */
+function addCoarsest(): void {
+  const L = levels;
+  const count = levelWidth(L) * levelHeight(L);
+  const offset = <usize>levelOffset(L);
+  const colour = colourLevel(L);
+  for (let i = 0; i < count; i++) {
+    const s = sumPtr + ((offset + <usize>i) << 4);
+    v128.store(s, f32x4.add(v128.load(s), f32x4.mul(v128.load32_splat(weightPtr + ((offset + <usize>i) << 2)), v128.load(colour + (<usize>i << 4)))));
+  }
+}
+
+/**
+ * `select`, selected level l: the energy of the current plane's coefficients (squared luma, summed
+ * over the (2r + 1)^2 square, reads clamped: along x into boxPtr, then along y), added to the
+ * energy sum; where it beats the best so far, it and its coefficients become the best.
+ */
+function keepSharpest(l: i32): void {
+  const w = levelWidth(l);
+  const h = levelHeight(l);
+  const offset = <usize>levelOffset(l);
+  const lap = lapPtr + (offset << 4);
+  const luma = f32x4(299, 587, 114, 0); // LUMA_INT_WEIGHTS
+  const count = w * h;
+  for (let i = 0; i < count; i++) {
+    const c = f32x4.mul(v128.load(lap + (<usize>i << 4)), luma);
+    const y = f32x4.extract_lane(c, 0) + f32x4.extract_lane(c, 1) + f32x4.extract_lane(c, 2);
+    store<f32>(squaredPtr + (<usize>i << 2), y * y);
+  }
+  const r = energyRadius;
+  for (let y = 0; y < h; y++) {
+    const row = squaredPtr + (<usize>(y * w) << 2);
+    const out = boxPtr + (<usize>(y * w) << 2);
+    for (let x = 0; x < w; x++) {
+      let s: f32 = 0;
+      for (let d = -r; d <= r; d++) {
+        const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
+        s += load<f32>(row + (<usize>sx << 2));
+      }
+      store<f32>(out + (<usize>x << 2), s);
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let e: f32 = 0;
+      for (let d = -r; d <= r; d++) {
+        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+        e += load<f32>(boxPtr + (<usize>(sy * w + x) << 2));
+      }
+      const j = offset + <usize>(y * w + x);
+      const sumAt = energySumPtr + (j << 2);
+      store<f32>(sumAt, load<f32>(sumAt) + e);
+      const bestAt = bestEnergyPtr + (j << 2);
+      if (e > load<f32>(bestAt)) {
+        store<f32>(bestAt, e);
+        v128.store(bestPtr + (j << 4), v128.load(lapPtr + (j << 4)));
+      }
+    }
+  }
+}
+
+/**
+ * `select`: each selected level's coefficient becomes a L(P_k) + (1 - a) sum, a the gate of the
+ * clarity q = E_k (Z - 1) / (sum of the others' energies) (0 for Z = 1 or E_k = 0; 1 where the
+ * others have none).
+ */
+function mixSelected(): void {
+  const pixels = levelOffset(selectLevels); // levels 0..S-1 lie back to back from offset 0
+  const others1 = <f32>(planeCount - 1);
+  const span = gateHigh - gateLow;
+  for (let i = 0; i < pixels; i++) {
+    const best = load<f32>(bestEnergyPtr + (<usize>i << 2));
+    const others = load<f32>(energySumPtr + (<usize>i << 2)) - best;
+    let a: f32 = 0;
+    if (planeCount >= 2 && best > 0) {
+      if (others > 0) {
+        a = ((best * others1) / others - gateLow) / span;
+        a = a > 0 ? (a < 1 ? a : 1) : 0;
+      } else a = 1;
+    }
+    const s = sumPtr + (<usize>i << 4);
+    v128.store(s, f32x4.add(f32x4.mul(f32x4.splat(a), v128.load(bestPtr + (<usize>i << 4))), f32x4.mul(f32x4.splat(1 - a), v128.load(s))));
+  }
+}
+
+/**
+ * Collapse from the coarsest level up (out_l = sum_l + expand(out_{l+1})); level 0 is not stored:
+ * each pixel is clamped into the planes' range (`pyramid`: the planes within `reach` of Dc;
+ * `select`: every plane) widened by `tolerance`, rounded half up into the image.
+ */
+function collapseAndFinish(all: bool): void {
+  for (let l = levels - 1; l >= 0; l--) {
+    const fw = levelWidth(l);
+    const fh = levelHeight(l);
+    const ch = levelHeight(l + 1);
+    expandAlongX(sumPtr + (<usize>levelOffset(l + 1) << 4), levelWidth(l + 1), ch, fw);
+    const sum = sumPtr + (<usize>levelOffset(l) << 4);
+    for (let y = 0; y < fh; y++) {
+      expandLine(y, ch, fw);
+      const row = <usize>(y * fw);
+      if (l > 0) {
+        for (let x: usize = 0; x < <usize>fw; x++) {
+          const s = sum + ((row + x) << 4);
+          v128.store(s, f32x4.add(v128.load(s), v128.load(linePtr + (x << 4))));
+        }
+      } else {
+        for (let x = 0; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), v128.load(linePtr + (<usize>x << 4))), all);
+      }
+    }
+  }
+}
+
+/** Clamp and round of one output pixel (see collapseAndFinish). */
+@inline function finishPixel(y: i32, x: i32, v: v128, all: bool): void {
+  const i = <usize>(y * width + x) << 2;
+  let z0 = 0;
+  let z1 = planeCount - 1;
+  if (!all) {
+    const dc = clampDepth(load<f32>(smoothPtr + (<usize>(y * depthStride + x) << 2)));
+    const lo = <i32>Mathf.ceil(dc - reach);
+    const hi = <i32>Mathf.floor(dc + reach);
+    z0 = lo > 0 ? lo : 0;
+    z1 = hi < z1 ? hi : z1;
+  }
+  const planeBytes = <usize>width * <usize>height * 4;
+  let lo = i8x16.splat(-1); // 255 in every byte
+  let hi = i8x16.splat(0);
+  for (let z = z0; z <= z1; z++) {
+    const p = v128.load32_zero(planesPtr + <usize>z * planeBytes + i);
+    lo = i8x16.min_u(lo, p);
+    hi = i8x16.max_u(hi, p);
+  }
+  const tol = f32x4.splat(tolerance);
+  const loF = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(lo))), tol);
+  const hiF = f32x4.add(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(hi))), tol);
+  const c = f32x4.floor(f32x4.add(f32x4.min(f32x4.max(v, loF), hiF), f32x4.splat(0.5)));
+  const r = i32x4.trunc_sat_f32x4_s(c);
+  // narrow saturates into 0..255, the reference's final clamp
+  v128.store32_lane(imagePtr + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), 0);
+}
+
+/** The whole composite, `select` or not (see the header). */
+function composite(selecting: bool): void {
+  const total = levelOffset(levels) + levelWidth(levels) * levelHeight(levels);
+  memory.fill(sumPtr, 0, <usize>total << 4);
+  const S = selecting ? selectLevels : 0;
+  if (S > 0) {
+    const pixels = <usize>levelOffset(S);
+    for (let i: usize = 0; i < pixels; i++) store<f32>(bestEnergyPtr + (i << 2), -1);
+    memory.fill(energySumPtr, 0, pixels << 2);
+    memory.fill(bestPtr, 0, pixels << 4);
+  }
+  const planeBytes = <usize>width * <usize>height * 4;
+  for (let z = 0; z < planeCount; z++) {
+    // A plane with weight 0 everywhere adds nothing to the blend; `select` still weighs its detail.
+    if (!planeWeights(z) && !selecting) continue;
+    const plane = planesPtr + <usize>z * planeBytes;
+    for (let l = 0; l < levels; l++) reduceLevel(l, plane);
+    for (let l = 0; l < levels; l++) {
+      addLevel(l, plane, l < S);
+      if (l < S) keepSharpest(l);
+    }
+    addCoarsest();
+  }
+  if (S > 0) mixSelected();
+  collapseAndFinish(selecting);
+}
+
+/** The `pyramid` composite of the configured stack into the image. */
+export function compositePyramid(): void {
+  composite(false);
+}
+
+/** The `select` composite of the configured stack into the image. */
+export function compositeSelect(): void {
+  composite(true);
+}
