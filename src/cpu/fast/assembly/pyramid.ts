@@ -123,23 +123,54 @@ export function configurePyramid(
   return <f32>0.0625 * a0 + <f32>0.25 * a1 + <f32>0.375 * a2 + <f32>0.25 * a3 + <f32>0.0625 * a4;
 }
 
-/** Level 0 of plane z's weights from Ds (pyramidWeight in f32); whether any is above 0. */
+/** Level 0 of plane z's weights from Ds (pyramidWeight in f32, four pixels per step); whether any is above 0. */
 function planeWeights(z: i32): bool {
   const zf = <f32>z;
   const inv = <f32>1 / softness;
-  let used = false;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const half = f32x4.splat(0.5);
+  const last = f32x4.splat(<f32>(planeCount - 1));
+  let used = f32x4.splat(0);
+  let any = false;
   for (let y = 0; y < height; y++) {
     const ds = smoothPtr + (<usize>(y * depthStride) << 2);
     const out = weightPtr + (<usize>(y * width) << 2);
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const d = v128.load(ds + (<usize>x << 2));
+      const dc = f32x4.pmin(v128.bitselect(d, zero, f32x4.ge(d, zero)), last); // NaN and negatives read as 0
+      const w = f32x4.add(f32x4.mul(f32x4.sub(half, f32x4.abs(f32x4.sub(dc, f32x4.splat(zf)))), f32x4.splat(inv)), half);
+      const clamped = f32x4.pmin(f32x4.pmax(w, zero), one);
+      v128.store(out + (<usize>x << 2), clamped);
+      used = v128.or(used, f32x4.gt(clamped, zero));
+    }
+    for (; x < width; x++) {
       const dc = clampDepth(load<f32>(ds + (<usize>x << 2)));
       let w = (<f32>0.5 - Mathf.abs(dc - zf)) * inv + <f32>0.5;
       w = w <= 0 ? 0 : w >= 1 ? 1 : w;
       store<f32>(out + (<usize>x << 2), w);
-      used = used || w > 0;
+      any = any || w > 0;
     }
   }
-  return used;
+  return any || v128.any_true(used);
+}
+
+/** The reduce's rows pass at output x of a row (reads clamped to the row: its ends). */
+@inline function reduceColourAt(l: i32, plane: usize, row: i32, out: usize, x: i32, last: i32): void {
+  const c = 2 * x; // <= last: the output width is ceil(width / 2)
+  v128.store(out + (<usize>x << 4), taps5(
+    colourAt(l, plane, row + max<i32>(c - 2, 0)), colourAt(l, plane, row + max<i32>(c - 1, 0)), colourAt(l, plane, row + c),
+    colourAt(l, plane, row + min<i32>(c + 1, last)), colourAt(l, plane, row + min<i32>(c + 2, last))));
+}
+
+/** The same for the weights. */
+@inline function reduceWeightAt(weights: usize, row: i32, out: usize, x: i32, last: i32): void {
+  const c = 2 * x;
+  const src = weights + (<usize>row << 2);
+  store<f32>(out + (<usize>x << 2), taps5Scalar(
+    load<f32>(src + (<usize>max<i32>(c - 2, 0) << 2)), load<f32>(src + (<usize>max<i32>(c - 1, 0) << 2)), load<f32>(src + (<usize>c << 2)),
+    load<f32>(src + (<usize>min<i32>(c + 1, last) << 2)), load<f32>(src + (<usize>min<i32>(c + 2, last) << 2))));
 }
 
 /**
@@ -155,19 +186,63 @@ function reduceLevel(l: i32, plane: usize): void {
   const weights = weightPtr + (<usize>levelOffset(l) << 2);
   for (let y = 0; y < fh; y++) {
     const row = y * fw;
-    const out = y * tw;
-    for (let x = 0; x < tw; x++) {
-      const c = 2 * x; // <= last: tw = ceil(fw / 2)
-      const i0 = row + (c >= 2 ? c - 2 : 0);
-      const i1 = row + (c >= 1 ? c - 1 : 0);
-      const i2 = row + c;
-      const i3 = row + (c + 1 <= last ? c + 1 : last);
-      const i4 = row + (c + 2 <= last ? c + 2 : last);
-      v128.store(rowsPtr + (<usize>(out + x) << 4), taps5(colourAt(l, plane, i0), colourAt(l, plane, i1), colourAt(l, plane, i2), colourAt(l, plane, i3), colourAt(l, plane, i4)));
-      store<f32>(rowsWeightPtr + (<usize>(out + x) << 2), taps5Scalar(
-        load<f32>(weights + (<usize>i0 << 2)), load<f32>(weights + (<usize>i1 << 2)), load<f32>(weights + (<usize>i2 << 2)),
-        load<f32>(weights + (<usize>i3 << 2)), load<f32>(weights + (<usize>i4 << 2))));
+    const out = rowsPtr + (<usize>(y * tw) << 4);
+    // Colour: the ends with clamped reads, pairs of outputs between (their seven inputs read once).
+    reduceColourAt(l, plane, row, out, 0, last);
+    let x = 1;
+    if (l == 0) {
+      for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+        // Pixels 2x - 2 .. 2x + 5 (the last one unused; a read past the row stays in the planes' room).
+        const src = plane + (<usize>(row + 2 * x - 2) << 2);
+        const a = v128.load(src);
+        const b = v128.load(src, 16);
+        const aLo = i16x8.extend_low_i8x16_u(a);
+        const aHi = i16x8.extend_high_i8x16_u(a);
+        const bLo = i16x8.extend_low_i8x16_u(b);
+        const bHi = i16x8.extend_high_i8x16_u(b);
+        const p0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aLo));
+        const p1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aLo));
+        const p2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aHi));
+        const p3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aHi));
+        const p4 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bLo));
+        const p5 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(bLo));
+        const p6 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bHi));
+        const o = out + (<usize>x << 4);
+        v128.store(o, taps5(p0, p1, p2, p3, p4));
+        v128.store(o, taps5(p2, p3, p4, p5, p6), 16);
+      }
+    } else {
+      const level = colourLevel(l);
+      for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+        const src = level + (<usize>(row + 2 * x - 2) << 4);
+        const p2 = v128.load(src, 32);
+        const p3 = v128.load(src, 48);
+        const p4 = v128.load(src, 64);
+        const o = out + (<usize>x << 4);
+        v128.store(o, taps5(v128.load(src), v128.load(src, 16), p2, p3, p4));
+        v128.store(o, taps5(p2, p3, p4, v128.load(src, 80), v128.load(src, 96)), 16);
+      }
     }
+    for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
+    // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
+    // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
+    const wOut = rowsWeightPtr + (<usize>(y * tw) << 2);
+    reduceWeightAt(weights, row, wOut, 0, last);
+    x = 1;
+    for (; x + 4 <= tw && 2 * x + 9 <= last; x += 4) {
+      const src = weights + (<usize>(row + 2 * x - 2) << 2);
+      const v0 = v128.load(src); // in0 .. in3
+      const v1 = v128.load(src, 16); // in4 .. in7
+      const v2 = v128.load(src, 32); // in8 .. in11
+      const a0 = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+      const a1 = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+      const e2 = i32x4.shuffle(v2, v2, 0, 2, 1, 3); // in8 in10 in9 in11
+      const a2 = i32x4.shuffle(a0, e2, 1, 2, 3, 4);
+      const a3 = i32x4.shuffle(a1, e2, 1, 2, 3, 6);
+      const a4 = i32x4.shuffle(a2, e2, 1, 2, 3, 5);
+      v128.store(wOut + (<usize>x << 2), taps5(a0, a1, a2, a3, a4));
+    }
+    for (; x < tw; x++) reduceWeightAt(weights, row, wOut, x, last);
   }
   const colour = colourLevel(l + 1);
   const weightsOut = weightPtr + (<usize>levelOffset(l + 1) << 2);
@@ -261,14 +336,34 @@ function addLevel(l: i32, plane: usize, keep: bool): void {
   for (let y = 0; y < fh; y++) {
     expandLine(y, ch, fw);
     const row = y * fw;
-    for (let x = 0; x < fw; x++) {
+    let x = 0;
+    if (l == 0) {
+      // Level 0 is the plane's bytes: four pixels per load.
+      for (; x + 4 <= fw; x += 4) {
+        const i = row + x;
+        const px = v128.load(plane + (<usize>i << 2));
+        const lo = i16x8.extend_low_i8x16_u(px);
+        const hi = i16x8.extend_high_i8x16_u(px);
+        const w = v128.load(weights + (<usize>i << 2));
+        addPixel(i, x, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), i32x4.shuffle(w, w, 0, 0, 0, 0), sum, lap, keep);
+        addPixel(i + 1, x + 1, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), i32x4.shuffle(w, w, 1, 1, 1, 1), sum, lap, keep);
+        addPixel(i + 2, x + 2, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), i32x4.shuffle(w, w, 2, 2, 2, 2), sum, lap, keep);
+        addPixel(i + 3, x + 3, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), i32x4.shuffle(w, w, 3, 3, 3, 3), sum, lap, keep);
+      }
+    }
+    for (; x < fw; x++) {
       const i = row + x;
-      const v = f32x4.sub(colourAt(l, plane, i), v128.load(linePtr + (<usize>x << 4)));
-      const s = sum + (<usize>i << 4);
-      v128.store(s, f32x4.add(v128.load(s), f32x4.mul(v128.load32_splat(weights + (<usize>i << 2)), v)));
-      if (keep) v128.store(lap + (<usize>i << 4), v);
+      addPixel(i, x, colourAt(l, plane, i), v128.load32_splat(weights + (<usize>i << 2)), sum, lap, keep);
     }
   }
+}
+
+/** sum[i] += w (g - line[x]) for one pixel; the coefficient into lap[i] too where `keep`. */
+@inline function addPixel(i: i32, x: i32, g: v128, w: v128, sum: usize, lap: usize, keep: bool): void {
+  const v = f32x4.sub(g, v128.load(linePtr + (<usize>x << 4)));
+  const s = sum + (<usize>i << 4);
+  v128.store(s, f32x4.add(v128.load(s), f32x4.mul(w, v)));
+  if (keep) v128.store(lap + (<usize>i << 4), v);
 }
 
 /** The coarsest level: sum_L += G_L(w) G_L(P). */
@@ -286,41 +381,86 @@ function addCoarsest(): void {
 /**
  * `select`, selected level l: the energy of the current plane's coefficients (squared luma, summed
  * over the (2r + 1)^2 square, reads clamped: along x into boxPtr, then along y), added to the
- * energy sum; where it beats the best so far, it and its coefficients become the best.
+ * energy sum; where it beats the best so far, it and its coefficients become the best. Four pixels
+ * per step where a row has them (the same f32 operations in the same order as the scalar tail).
  */
 function keepSharpest(l: i32): void {
   const w = levelWidth(l);
   const h = levelHeight(l);
   const offset = <usize>levelOffset(l);
   const lap = lapPtr + (offset << 4);
-  const luma = f32x4(299, 587, 114, 0); // LUMA_INT_WEIGHTS
   const count = w * h;
-  for (let i = 0; i < count; i++) {
-    const c = f32x4.mul(v128.load(lap + (<usize>i << 4)), luma);
-    const y = f32x4.extract_lane(c, 0) + f32x4.extract_lane(c, 1) + f32x4.extract_lane(c, 2);
+  // LUMA_INT_WEIGHTS on four pixels at once: their R, G and B lanes gathered by shuffles.
+  const wr = f32x4.splat(299);
+  const wg = f32x4.splat(587);
+  const wb = f32x4.splat(114);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const p = lap + (<usize>i << 4);
+    const p0 = v128.load(p);
+    const p1 = v128.load(p, 16);
+    const p2 = v128.load(p, 32);
+    const p3 = v128.load(p, 48);
+    const rg01 = i32x4.shuffle(p0, p1, 0, 4, 1, 5); // r0 r1 g0 g1
+    const rg23 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
+    const b01 = i32x4.shuffle(p0, p1, 2, 6, 2, 6);
+    const b23 = i32x4.shuffle(p2, p3, 2, 6, 2, 6);
+    const r = i32x4.shuffle(rg01, rg23, 0, 1, 4, 5);
+    const g = i32x4.shuffle(rg01, rg23, 2, 3, 6, 7);
+    const b = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
+    const y = f32x4.add(f32x4.add(f32x4.mul(wr, r), f32x4.mul(wg, g)), f32x4.mul(wb, b));
+    v128.store(squaredPtr + (<usize>i << 2), f32x4.mul(y, y));
+  }
+  for (; i < count; i++) {
+    const c = v128.load(lap + (<usize>i << 4));
+    const y = <f32>299 * f32x4.extract_lane(c, 0) + <f32>587 * f32x4.extract_lane(c, 1) + <f32>114 * f32x4.extract_lane(c, 2);
     store<f32>(squaredPtr + (<usize>i << 2), y * y);
   }
   const r = energyRadius;
   for (let y = 0; y < h; y++) {
     const row = squaredPtr + (<usize>(y * w) << 2);
     const out = boxPtr + (<usize>(y * w) << 2);
-    for (let x = 0; x < w; x++) {
-      let s: f32 = 0;
-      for (let d = -r; d <= r; d++) {
-        const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
-        s += load<f32>(row + (<usize>sx << 2));
-      }
-      store<f32>(out + (<usize>x << 2), s);
+    let x = 0;
+    // Clamped reads at both ends, plain ones between (x - r >= 0 and x + 3 + r < w).
+    for (; x < w && (x < r || x + 3 + r >= w); x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
+    for (; x + 3 + r < w; x += 4) {
+      let s = f32x4.splat(0);
+      for (let d = -r; d <= r; d++) s = f32x4.add(s, v128.load(row + (<usize>(x + d) << 2)));
+      v128.store(out + (<usize>x << 2), s);
     }
+    for (; x < w; x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
   }
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
+    let x = 0;
+    const at = offset + <usize>(y * w);
+    for (; x + 4 <= w; x += 4) {
+      let e = f32x4.splat(0);
+      for (let d = -r; d <= r; d++) {
+        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+        e = f32x4.add(e, v128.load(boxPtr + (<usize>(sy * w + x) << 2)));
+      }
+      const j = at + <usize>x;
+      const sumAt = energySumPtr + (j << 2);
+      v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
+      const bestAt = bestEnergyPtr + (j << 2);
+      const old = v128.load(bestAt);
+      const better = f32x4.gt(e, old);
+      if (!v128.any_true(better)) continue;
+      v128.store(bestAt, v128.bitselect(e, old, better));
+      const b = bestPtr + (j << 4);
+      const c = lapPtr + (j << 4);
+      v128.store(b, v128.bitselect(v128.load(c), v128.load(b), i32x4.shuffle(better, better, 0, 0, 0, 0)));
+      v128.store(b, v128.bitselect(v128.load(c, 16), v128.load(b, 16), i32x4.shuffle(better, better, 1, 1, 1, 1)), 16);
+      v128.store(b, v128.bitselect(v128.load(c, 32), v128.load(b, 32), i32x4.shuffle(better, better, 2, 2, 2, 2)), 32);
+      v128.store(b, v128.bitselect(v128.load(c, 48), v128.load(b, 48), i32x4.shuffle(better, better, 3, 3, 3, 3)), 48);
+    }
+    for (; x < w; x++) {
       let e: f32 = 0;
       for (let d = -r; d <= r; d++) {
         const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
         e += load<f32>(boxPtr + (<usize>(sy * w + x) << 2));
       }
-      const j = offset + <usize>(y * w + x);
+      const j = at + <usize>x;
       const sumAt = energySumPtr + (j << 2);
       store<f32>(sumAt, load<f32>(sumAt) + e);
       const bestAt = bestEnergyPtr + (j << 2);
@@ -330,6 +470,16 @@ function keepSharpest(l: i32): void {
       }
     }
   }
+}
+
+/** The sum of row[clamp(x + d)], d = -r..r (keepSharpest's ends of a row). */
+@inline function boxAlongX(row: usize, x: i32, w: i32, r: i32): f32 {
+  let s: f32 = 0;
+  for (let d = -r; d <= r; d++) {
+    const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
+    s += load<f32>(row + (<usize>sx << 2));
+  }
+  return s;
 }
 
 /**
