@@ -22,6 +22,7 @@ import { fuseCpu, fuseCpuFast } from '../src/cpu/backend.js';
 import { pyramidComposite } from '../src/cpu/pyramid-composite.js';
 import { selectComposite } from '../src/cpu/select-composite.js';
 import { loadStack } from '../src/io/load-stack.js';
+import { fastKernels, fitLayout } from '../src/cpu/fast/kernels.js';
 import { generateStack } from '../src/synth/generate.js';
 import { assertParity, byteDifference, parity, testStack } from './gpu-harness.js';
 
@@ -115,5 +116,18 @@ describe.each(['pyramid', 'select'] as const)('fast CPU path, composite %s', (co
   it('a real stack (test/fixtures/real/tools, 712x495 x 6)', async () => {
     const stack = (await loadStack(join(import.meta.dirname, 'fixtures/real/tools'))) as ZStack;
     check(stack, { composite }, 'real tools');
+  });
+});
+
+describe('fast CPU path, pyramid memory', () => {
+  it('a layout past wasm32 memory throws (the fast stages then hand the stack to the reference) and leaves the last one working', () => {
+    const stack = testStack(45, 39, 5, { seed: 4 });
+    const options = resolveOptions({ composite: 'select' });
+    const before = fuseCpuFast(stack, options);
+    expect(before.backend.runtime).toBe('wasm simd');
+    // 20000^2 x 3 planes: the planes alone pass 4 GiB.
+    expect(() => fitLayout(fastKernels()!, 20000, 20000, 3, 4, 19, 0, 'select')).toThrow(RangeError);
+    const after = fuseCpuFast(stack, options);
+    expect(Buffer.compare(Buffer.from(after.image), Buffer.from(before.image))).toBe(0);
   });
 });

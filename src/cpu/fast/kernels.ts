@@ -114,11 +114,12 @@ export type PyramidBlend = 'pyramid' | 'select';
 
 /**
  * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
- * buffers, and its configuration: what does not grow with Z (the running sums and, for `select`,
- * the running best of the selected levels), about 50 bytes per pixel for `pyramid` and 110 for
- * `select` at 384 x 384.
+ * buffers: what does not grow with Z (the running sums and, for `select`, the running best of the
+ * selected levels), about 50 bytes per pixel for `pyramid` and 110 for `select`. Returns
+ * configurePyramid's arguments, passed once the memory has grown (a layout that does not fit
+ * leaves the last one configured).
  */
-function pyramidRoom(k: FastKernels, take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): void {
+function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): number[] {
   const levels = pyramidLevels(width, height);
   const n = width * height;
   const total = pyramidPixels(levels);
@@ -135,9 +136,9 @@ function pyramidRoom(k: FastKernels, take: (bytes: number) => number, width: num
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
   const [lap, best, bestEnergy, energySum] = [room(16 * selected), room(16 * selected), room(4 * selected), room(4 * selected)];
   const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
-  k.configurePyramid(width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
+  return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
     SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
-    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, line, lap, best, bestEnergy, energySum, squared, box);
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, line, lap, best, bestEnergy, energySum, squared, box];
 }
 
 let layout: FastLayout | undefined;
@@ -161,7 +162,9 @@ export function layoutFrom(start: number): { take: (bytes: number) => number; en
   let next = start;
   return {
     take: (bytes) => {
-      const at = (next + 15) & ~15;
+      // Not `& ~15`: bitwise operators wrap offsets past 2 GiB to negative int32 (a layout past
+      // wasm32 memory would then look small enough, and not throw).
+      const at = Math.ceil(next / 16) * 16;
       next = at + bytes + 16;
       return at;
     },
@@ -254,8 +257,9 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const blocks = take(planeCount * blockCount * 4);
   const glance = take(2 * blockCount * 4 + 36 * 8);
   const shares = take(planeCount * 32);
-  if (blend) pyramidRoom(k, take, width, height, planeCount, stride, planes, smooth, image, blend);
+  const pyramid = blend && pyramidRoom(take, width, height, planeCount, stride, planes, smooth, image, blend);
   growTo(k, end());
+  if (pyramid) k.configurePyramid(...pyramid);
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
   layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, ...(blend ? { blend } : {}) };
