@@ -130,7 +130,6 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   const rows = take(16 * half * height);
   const rowsWeight = take(4 * half * height);
   const hx = take(16 * width * ((height + 1) >> 1));
-  const line = take(16 * width);
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
@@ -138,7 +137,7 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
   return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
     SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
-    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, line, lap, best, bestEnergy, energySum, squared, box];
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, lap, best, bestEnergy, energySum, squared, box];
 }
 
 let layout: FastLayout | undefined;

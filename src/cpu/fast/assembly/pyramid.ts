@@ -48,13 +48,12 @@ let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
 let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, ceil(width / 2) x height
 let rowsWeightPtr: usize = 0; // the same for the weights, f32
 let hxPtr: usize = 0; // the expand's pass along x, f32x4, width x ceil(height / 2)
-let linePtr: usize = 0; // one expanded row, f32x4, width
 // `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
 let lapPtr: usize = 0; // the current plane's Laplacian coefficients, f32x4
 let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
 let bestEnergyPtr: usize = 0; // the best energy so far, f32
 let energySumPtr: usize = 0; // the energies summed over the planes so far, f32
-let squaredPtr: usize = 0; // squared luma of one level's coefficients, f32, width x height
+let squaredPtr: usize = 0; // squared luma of the current level's coefficients, f32, width x height
 let boxPtr: usize = 0; // their sums along x, f32
 
 @inline function levelWidth(l: i32): i32 { return load<i32>(geo + <usize>(12 * l)); }
@@ -69,13 +68,13 @@ export function configurePyramid(
   w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
   low: f32, high: f32, selected: i32, radius: i32,
   planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
-  hx: usize, line: usize, lap: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
+  hx: usize, lap: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
 ): void {
   width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
   softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
   selectLevels = selected < levels ? selected : levels; energyRadius = radius;
   planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
-  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx; linePtr = line;
+  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx;
   lapPtr = lap; bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
   let lw = w, lh = h, offset = 0;
   for (let i = 0; i <= levels; i++) {
@@ -299,25 +298,35 @@ function expandAlongX(coarse: usize, cw: i32, ch: i32, fw: i32): void {
   }
 }
 
-/** The expand along y at fine row y (ch coarse rows of fw pixels in hxPtr), into linePtr. */
-function expandLine(y: i32, ch: i32, fw: i32): void {
+// The expand along y at the current fine row (set by expandRow): rows of hxPtr and their taps.
+let rowAbove: usize = 0;
+let rowAt: usize = 0;
+let rowBelow: usize = 0;
+let tapAbove: f32 = 0;
+let tapAt: f32 = 0;
+let tapBelow: f32 = 0;
+
+/**
+ * Sets the expand along y for fine row y (ch coarse rows of fw pixels in hxPtr): y = 2m takes 1/8,
+ * 3/4, 1/8 of rows m-1, m, m+1, y = 2m + 1 takes 0, 1/2, 1/2 (clamped), summed in expand_in's order
+ * by {@link expandedAt} (the 0 tap adds a signed zero: the same value as the two-tap sum).
+ */
+function expandRow(y: i32, ch: i32, fw: i32): void {
   const m = y >> 1;
   const rowBytes = <usize>fw << 4;
-  const h1 = hxPtr + <usize>m * rowBytes;
-  const h2 = hxPtr + <usize>(m + 1 < ch ? m + 1 : ch - 1) * rowBytes;
-  if ((y & 1) == 0) {
-    const h0 = hxPtr + <usize>max<i32>(m - 1, 0) * rowBytes;
-    const eighth = f32x4.splat(0.125);
-    const most = f32x4.splat(0.75);
-    for (let x: usize = 0; x < rowBytes; x += 16) {
-      v128.store(linePtr + x, f32x4.add(f32x4.add(f32x4.mul(eighth, v128.load(h0 + x)), f32x4.mul(most, v128.load(h1 + x))), f32x4.mul(eighth, v128.load(h2 + x))));
-    }
-  } else {
-    const half = f32x4.splat(0.5);
-    for (let x: usize = 0; x < rowBytes; x += 16) {
-      v128.store(linePtr + x, f32x4.add(f32x4.mul(half, v128.load(h1 + x)), f32x4.mul(half, v128.load(h2 + x))));
-    }
-  }
+  const even = (y & 1) == 0;
+  rowAt = hxPtr + <usize>m * rowBytes;
+  rowBelow = hxPtr + <usize>min<i32>(m + 1, ch - 1) * rowBytes;
+  rowAbove = even ? hxPtr + <usize>max<i32>(m - 1, 0) * rowBytes : rowAt;
+  tapAbove = even ? 0.125 : 0;
+  tapAt = even ? 0.75 : 0.5;
+  tapBelow = even ? 0.125 : 0.5;
+}
+
+/** The expanded value at x of the row expandRow set (taps splatted by the caller). */
+@inline function expandedAt(x: i32, t0: v128, t1: v128, t2: v128): v128 {
+  const o = <usize>x << 4;
+  return f32x4.add(f32x4.add(f32x4.mul(t0, v128.load(rowAbove + o)), f32x4.mul(t1, v128.load(rowAt + o))), f32x4.mul(t2, v128.load(rowBelow + o)));
 }
 
 /**
@@ -334,7 +343,10 @@ function addLevel(l: i32, plane: usize, keep: bool): void {
   const weights = weightPtr + (offset << 2);
   const lap = lapPtr + (offset << 4);
   for (let y = 0; y < fh; y++) {
-    expandLine(y, ch, fw);
+    expandRow(y, ch, fw);
+    const t0 = f32x4.splat(tapAbove);
+    const t1 = f32x4.splat(tapAt);
+    const t2 = f32x4.splat(tapBelow);
     const row = y * fw;
     let x = 0;
     if (l == 0) {
@@ -345,25 +357,46 @@ function addLevel(l: i32, plane: usize, keep: bool): void {
         const lo = i16x8.extend_low_i8x16_u(px);
         const hi = i16x8.extend_high_i8x16_u(px);
         const w = v128.load(weights + (<usize>i << 2));
-        addPixel(i, x, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), i32x4.shuffle(w, w, 0, 0, 0, 0), sum, lap, keep);
-        addPixel(i + 1, x + 1, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), i32x4.shuffle(w, w, 1, 1, 1, 1), sum, lap, keep);
-        addPixel(i + 2, x + 2, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), i32x4.shuffle(w, w, 2, 2, 2, 2), sum, lap, keep);
-        addPixel(i + 3, x + 3, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), i32x4.shuffle(w, w, 3, 3, 3, 3), sum, lap, keep);
+        const v0 = addPixel(i, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2)), i32x4.shuffle(w, w, 0, 0, 0, 0), sum, lap, keep);
+        const v1 = addPixel(i + 1, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(w, w, 1, 1, 1, 1), sum, lap, keep);
+        const v2 = addPixel(i + 2, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(w, w, 2, 2, 2, 2), sum, lap, keep);
+        const v3 = addPixel(i + 3, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(w, w, 3, 3, 3, 3), sum, lap, keep);
+        if (keep) v128.store(squaredPtr + (<usize>i << 2), lumaSquared4(v0, v1, v2, v3));
       }
     }
     for (; x < fw; x++) {
       const i = row + x;
-      addPixel(i, x, colourAt(l, plane, i), v128.load32_splat(weights + (<usize>i << 2)), sum, lap, keep);
+      const v = addPixel(i, f32x4.sub(colourAt(l, plane, i), expandedAt(x, t0, t1, t2)), v128.load32_splat(weights + (<usize>i << 2)), sum, lap, keep);
+      if (keep) {
+        const y = <f32>299 * f32x4.extract_lane(v, 0) + <f32>587 * f32x4.extract_lane(v, 1) + <f32>114 * f32x4.extract_lane(v, 2);
+        store<f32>(squaredPtr + (<usize>i << 2), y * y);
+      }
     }
   }
 }
 
-/** sum[i] += w (g - line[x]) for one pixel; the coefficient into lap[i] too where `keep`. */
-@inline function addPixel(i: i32, x: i32, g: v128, w: v128, sum: usize, lap: usize, keep: bool): void {
-  const v = f32x4.sub(g, v128.load(linePtr + (<usize>x << 4)));
+/** sum[i] += w v for one pixel's coefficient v, kept in lap[i] too where `keep`; returns v. */
+@inline function addPixel(i: i32, v: v128, w: v128, sum: usize, lap: usize, keep: bool): v128 {
   const s = sum + (<usize>i << 4);
   v128.store(s, f32x4.add(v128.load(s), f32x4.mul(w, v)));
   if (keep) v128.store(lap + (<usize>i << 4), v);
+  return v;
+}
+
+/**
+ * The squared luma (LUMA_INT_WEIGHTS: 299 R + 587 G + 114 B, in that order) of four pixels'
+ * coefficients: their R, G and B lanes gathered by shuffles.
+ */
+@inline function lumaSquared4(p0: v128, p1: v128, p2: v128, p3: v128): v128 {
+  const rg01 = i32x4.shuffle(p0, p1, 0, 4, 1, 5); // r0 r1 g0 g1
+  const rg23 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
+  const b01 = i32x4.shuffle(p0, p1, 2, 6, 2, 6);
+  const b23 = i32x4.shuffle(p2, p3, 2, 6, 2, 6);
+  const r = i32x4.shuffle(rg01, rg23, 0, 1, 4, 5);
+  const g = i32x4.shuffle(rg01, rg23, 2, 3, 6, 7);
+  const b = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.splat(299), r), f32x4.mul(f32x4.splat(587), g)), f32x4.mul(f32x4.splat(114), b));
+  return f32x4.mul(y, y);
 }
 
 /** The coarsest level: sum_L += G_L(w) G_L(P). */
@@ -379,8 +412,8 @@ function addCoarsest(): void {
 }
 
 /**
- * `select`, selected level l: the energy of the current plane's coefficients (squared luma, summed
- * over the (2r + 1)^2 square, reads clamped: along x into boxPtr, then along y), added to the
+ * `select`, selected level l: the energy of the current plane's coefficients (their squared luma,
+ * left in squaredPtr by addLevel, summed over the (2r + 1)^2 square, reads clamped: along x into boxPtr, then along y), added to the
  * energy sum; where it beats the best so far, it and its coefficients become the best. Four pixels
  * per step where a row has them (the same f32 operations in the same order as the scalar tail).
  */
@@ -388,34 +421,6 @@ function keepSharpest(l: i32): void {
   const w = levelWidth(l);
   const h = levelHeight(l);
   const offset = <usize>levelOffset(l);
-  const lap = lapPtr + (offset << 4);
-  const count = w * h;
-  // LUMA_INT_WEIGHTS on four pixels at once: their R, G and B lanes gathered by shuffles.
-  const wr = f32x4.splat(299);
-  const wg = f32x4.splat(587);
-  const wb = f32x4.splat(114);
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const p = lap + (<usize>i << 4);
-    const p0 = v128.load(p);
-    const p1 = v128.load(p, 16);
-    const p2 = v128.load(p, 32);
-    const p3 = v128.load(p, 48);
-    const rg01 = i32x4.shuffle(p0, p1, 0, 4, 1, 5); // r0 r1 g0 g1
-    const rg23 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
-    const b01 = i32x4.shuffle(p0, p1, 2, 6, 2, 6);
-    const b23 = i32x4.shuffle(p2, p3, 2, 6, 2, 6);
-    const r = i32x4.shuffle(rg01, rg23, 0, 1, 4, 5);
-    const g = i32x4.shuffle(rg01, rg23, 2, 3, 6, 7);
-    const b = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
-    const y = f32x4.add(f32x4.add(f32x4.mul(wr, r), f32x4.mul(wg, g)), f32x4.mul(wb, b));
-    v128.store(squaredPtr + (<usize>i << 2), f32x4.mul(y, y));
-  }
-  for (; i < count; i++) {
-    const c = v128.load(lap + (<usize>i << 4));
-    const y = <f32>299 * f32x4.extract_lane(c, 0) + <f32>587 * f32x4.extract_lane(c, 1) + <f32>114 * f32x4.extract_lane(c, 2);
-    store<f32>(squaredPtr + (<usize>i << 2), y * y);
-  }
   const r = energyRadius;
   for (let y = 0; y < h; y++) {
     const row = squaredPtr + (<usize>(y * w) << 2);
@@ -519,15 +524,18 @@ function collapseAndFinish(all: bool): void {
     expandAlongX(sumPtr + (<usize>levelOffset(l + 1) << 4), levelWidth(l + 1), ch, fw);
     const sum = sumPtr + (<usize>levelOffset(l) << 4);
     for (let y = 0; y < fh; y++) {
-      expandLine(y, ch, fw);
+      expandRow(y, ch, fw);
+      const t0 = f32x4.splat(tapAbove);
+      const t1 = f32x4.splat(tapAt);
+      const t2 = f32x4.splat(tapBelow);
       const row = <usize>(y * fw);
       if (l > 0) {
-        for (let x: usize = 0; x < <usize>fw; x++) {
-          const s = sum + ((row + x) << 4);
-          v128.store(s, f32x4.add(v128.load(s), v128.load(linePtr + (x << 4))));
+        for (let x = 0; x < fw; x++) {
+          const s = sum + ((row + <usize>x) << 4);
+          v128.store(s, f32x4.add(v128.load(s), expandedAt(x, t0, t1, t2)));
         }
       } else {
-        for (let x = 0; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), v128.load(linePtr + (<usize>x << 4))), all);
+        for (let x = 0; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
       }
     }
   }
