@@ -535,7 +535,9 @@ function collapseAndFinish(all: bool): void {
           v128.store(s, f32x4.add(v128.load(s), expandedAt(x, t0, t1, t2)));
         }
       } else {
-        for (let x = 0; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
+        let x = 0;
+        if (all) for (; x + 4 <= fw; x += 4) finishFourOfAll((row + <usize>x) << 2, x, sum + ((row + <usize>x) << 4), t0, t1, t2);
+        for (; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
       }
     }
   }
@@ -561,6 +563,33 @@ function collapseAndFinish(all: bool): void {
     lo = i8x16.min_u(lo, p);
     hi = i8x16.max_u(hi, p);
   }
+  roundInto(i, v, lo, hi);
+}
+
+/**
+ * `select`, four output pixels from byte i on (row x .. x + 3): their range over every plane, one
+ * 16-byte read per plane for the four.
+ */
+@inline function finishFourOfAll(i: usize, x: i32, sum: usize, t0: v128, t1: v128, t2: v128): void {
+  const planeBytes = <usize>width * <usize>height * 4;
+  let lo = i8x16.splat(-1);
+  let hi = i8x16.splat(0);
+  for (let z = 0; z < planeCount; z++) {
+    const p = v128.load(planesPtr + <usize>z * planeBytes + i);
+    lo = i8x16.min_u(lo, p);
+    hi = i8x16.max_u(hi, p);
+  }
+  roundInto(i, f32x4.add(v128.load(sum), expandedAt(x, t0, t1, t2)), lo, hi);
+  roundInto(i + 4, f32x4.add(v128.load(sum, 16), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(lo, lo, 1, 1, 1, 1), i32x4.shuffle(hi, hi, 1, 1, 1, 1));
+  roundInto(i + 8, f32x4.add(v128.load(sum, 32), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(lo, lo, 2, 2, 2, 2), i32x4.shuffle(hi, hi, 2, 2, 2, 2));
+  roundInto(i + 12, f32x4.add(v128.load(sum, 48), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(lo, lo, 3, 3, 3, 3), i32x4.shuffle(hi, hi, 3, 3, 3, 3));
+}
+
+/**
+ * v clamped into [lo - tolerance, hi + tolerance] (lo, hi: the pixel's bytes in the first four
+ * lanes), rounded half up into the image at byte i.
+ */
+@inline function roundInto(i: usize, v: v128, lo: v128, hi: v128): void {
   const tol = f32x4.splat(tolerance);
   const loF = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(lo))), tol);
   const hiF = f32x4.add(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(hi))), tol);
