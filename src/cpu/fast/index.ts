@@ -1,6 +1,7 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv measure with its luma,
- * gaussian depth, smoothing, interpolate/nearest composite) and alignment's warps (./warp.ts: the
+ * gaussian depth, smoothing, interpolate/nearest composite), the pyramid and select composites
+ * (assembly/pyramid.ts) and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
  * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
@@ -232,7 +233,7 @@ export function fastCpuReady(): boolean {
 
 /**
  * Fuses a stack on the CPU with the fast stages where they cover the options (lapv, gaussian depth,
- * interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
+ * interpolate, nearest, pyramid or select composite, 8-bit planes after alignment) and the reference stages
  * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
  * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
