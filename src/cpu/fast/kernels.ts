@@ -115,7 +115,7 @@ export type PyramidBlend = 'pyramid' | 'select';
 /**
  * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
  * buffers: what does not grow with Z (the running sums and, for `select`, the running best of the
- * selected levels), about 50 bytes per pixel for `pyramid` and 110 for `select`. Returns
+ * selected levels), about 50 bytes per pixel for `pyramid` and 90 for `select`. Returns
  * configurePyramid's arguments, passed once the memory has grown (a layout that does not fit
  * leaves the last one configured).
  */
@@ -133,11 +133,11 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
-  const [lap, best, bestEnergy, energySum] = [room(16 * selected), room(16 * selected), room(4 * selected), room(4 * selected)];
+  const [best, bestEnergy, energySum] = [room(16 * selected), room(4 * selected), room(4 * selected)];
   const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
   return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
     SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
-    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, lap, best, bestEnergy, energySum, squared, box];
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, best, bestEnergy, energySum, squared, box];
 }
 
 let layout: FastLayout | undefined;

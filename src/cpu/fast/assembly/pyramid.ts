@@ -49,11 +49,10 @@ let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, ceil(width / 2) x heig
 let rowsWeightPtr: usize = 0; // the same for the weights, f32
 let hxPtr: usize = 0; // the expand's pass along x, f32x4, width x ceil(height / 2)
 // `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
-let lapPtr: usize = 0; // the current plane's Laplacian coefficients, f32x4
 let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
 let bestEnergyPtr: usize = 0; // the best energy so far, f32
 let energySumPtr: usize = 0; // the energies summed over the planes so far, f32
-let squaredPtr: usize = 0; // squared luma of the current level's coefficients, f32, width x height
+let squaredPtr: usize = 0; // squared luma of the current level's coefficients, f32, width x height; then keepSharpest's mask
 let boxPtr: usize = 0; // their sums along x, f32
 
 @inline function levelWidth(l: i32): i32 { return load<i32>(geo + <usize>(12 * l)); }
@@ -68,14 +67,14 @@ export function configurePyramid(
   w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
   low: f32, high: f32, selected: i32, radius: i32,
   planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
-  hx: usize, lap: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
+  hx: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
 ): void {
   width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
   softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
   selectLevels = selected < levels ? selected : levels; energyRadius = radius;
   planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
   rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx;
-  lapPtr = lap; bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
+  bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
   let lw = w, lh = h, offset = 0;
   for (let i = 0; i <= levels; i++) {
     store<i32>(geo + <usize>(12 * i), lw);
@@ -329,19 +328,25 @@ function expandRow(y: i32, ch: i32, fw: i32): void {
   return f32x4.add(f32x4.add(f32x4.mul(t0, v128.load(rowAbove + o)), f32x4.mul(t1, v128.load(rowAt + o))), f32x4.mul(t2, v128.load(rowBelow + o)));
 }
 
+// What a visit of a level's coefficients does (visitLevel).
+const BLEND: i32 = 0; // sum_l += G_l(w) L_l
+const ENERGY: i32 = 1; // `select`: the squared luma of L_l into squaredPtr, nothing else
+const BLEND_AND_KEEP: i32 = 2; // `select`: BLEND, and L_l becomes the best where keepSharpest's mask says so
+
 /**
- * sum_l += G_l(w) (G_l(P) - expand(G_{l+1}(P))) over level l < L of the current plane; `keep`: the
- * coefficients into lapPtr too (a selected level of `select`).
+ * Visits the current plane's coefficients L_l = G_l(P) - expand(G_{l+1}(P)) at level l < L (the
+ * expand's pass along x already in hxPtr: expandAlongX), doing `what` with each (see BLEND..).
+ * `select` visits its levels twice (energies first, then the blend with the choice) instead of
+ * keeping a level of coefficients: 20 bytes per pixel less memory.
  */
-function addLevel(l: i32, plane: usize, keep: bool): void {
+function visitLevel(l: i32, plane: usize, what: i32): void {
   const fw = levelWidth(l);
   const fh = levelHeight(l);
-  expandAlongX(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
   const ch = levelHeight(l + 1);
   const offset = <usize>levelOffset(l);
   const sum = sumPtr + (offset << 4);
   const weights = weightPtr + (offset << 2);
-  const lap = lapPtr + (offset << 4);
+  const best = bestPtr + (offset << 4);
   for (let y = 0; y < fh; y++) {
     expandRow(y, ch, fw);
     const t0 = f32x4.splat(tapAbove);
@@ -356,31 +361,51 @@ function addLevel(l: i32, plane: usize, keep: bool): void {
         const px = v128.load(plane + (<usize>i << 2));
         const lo = i16x8.extend_low_i8x16_u(px);
         const hi = i16x8.extend_high_i8x16_u(px);
+        const v0 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2));
+        const v1 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2));
+        const v2 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2));
+        const v3 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2));
+        if (what == ENERGY) {
+          v128.store(squaredPtr + (<usize>i << 2), lumaSquared4(v0, v1, v2, v3));
+          continue;
+        }
         const w = v128.load(weights + (<usize>i << 2));
-        const v0 = addPixel(i, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2)), i32x4.shuffle(w, w, 0, 0, 0, 0), sum, lap, keep);
-        const v1 = addPixel(i + 1, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(w, w, 1, 1, 1, 1), sum, lap, keep);
-        const v2 = addPixel(i + 2, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(w, w, 2, 2, 2, 2), sum, lap, keep);
-        const v3 = addPixel(i + 3, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(w, w, 3, 3, 3, 3), sum, lap, keep);
-        if (keep) v128.store(squaredPtr + (<usize>i << 2), lumaSquared4(v0, v1, v2, v3));
+        addPixel(i, v0, i32x4.shuffle(w, w, 0, 0, 0, 0), sum);
+        addPixel(i + 1, v1, i32x4.shuffle(w, w, 1, 1, 1, 1), sum);
+        addPixel(i + 2, v2, i32x4.shuffle(w, w, 2, 2, 2, 2), sum);
+        addPixel(i + 3, v3, i32x4.shuffle(w, w, 3, 3, 3, 3), sum);
+        if (what == BLEND_AND_KEEP) {
+          const m = v128.load(squaredPtr + (<usize>i << 2));
+          keepWhere(best + (<usize>i << 4), v0, i32x4.shuffle(m, m, 0, 0, 0, 0));
+          keepWhere(best + (<usize>(i + 1) << 4), v1, i32x4.shuffle(m, m, 1, 1, 1, 1));
+          keepWhere(best + (<usize>(i + 2) << 4), v2, i32x4.shuffle(m, m, 2, 2, 2, 2));
+          keepWhere(best + (<usize>(i + 3) << 4), v3, i32x4.shuffle(m, m, 3, 3, 3, 3));
+        }
       }
     }
     for (; x < fw; x++) {
       const i = row + x;
-      const v = addPixel(i, f32x4.sub(colourAt(l, plane, i), expandedAt(x, t0, t1, t2)), v128.load32_splat(weights + (<usize>i << 2)), sum, lap, keep);
-      if (keep) {
+      const v = f32x4.sub(colourAt(l, plane, i), expandedAt(x, t0, t1, t2));
+      if (what == ENERGY) {
         const y = <f32>299 * f32x4.extract_lane(v, 0) + <f32>587 * f32x4.extract_lane(v, 1) + <f32>114 * f32x4.extract_lane(v, 2);
         store<f32>(squaredPtr + (<usize>i << 2), y * y);
+        continue;
       }
+      addPixel(i, v, v128.load32_splat(weights + (<usize>i << 2)), sum);
+      if (what == BLEND_AND_KEEP) keepWhere(best + (<usize>i << 4), v, v128.load32_splat(squaredPtr + (<usize>i << 2)));
     }
   }
 }
 
-/** sum[i] += w v for one pixel's coefficient v, kept in lap[i] too where `keep`; returns v. */
-@inline function addPixel(i: i32, v: v128, w: v128, sum: usize, lap: usize, keep: bool): v128 {
+/** best = v where the mask's lanes are set (all of them or none). */
+@inline function keepWhere(best: usize, v: v128, mask: v128): void {
+  v128.store(best, v128.bitselect(v, v128.load(best), mask));
+}
+
+/** sum[i] += w v for one pixel's coefficient v. */
+@inline function addPixel(i: i32, v: v128, w: v128, sum: usize): void {
   const s = sum + (<usize>i << 4);
   v128.store(s, f32x4.add(v128.load(s), f32x4.mul(w, v)));
-  if (keep) v128.store(lap + (<usize>i << 4), v);
-  return v;
 }
 
 /**
@@ -413,9 +438,11 @@ function addCoarsest(): void {
 
 /**
  * `select`, selected level l: the energy of the current plane's coefficients (their squared luma,
- * left in squaredPtr by addLevel, summed over the (2r + 1)^2 square, reads clamped: along x into boxPtr, then along y), added to the
- * energy sum; where it beats the best so far, it and its coefficients become the best. Four pixels
- * per step where a row has them (the same f32 operations in the same order as the scalar tail).
+ * left in squaredPtr by visitLevel's ENERGY visit, summed over the (2r + 1)^2 square, reads clamped:
+ * along x into boxPtr, then along y), added to the energy sum; where it beats the best so far it
+ * becomes the best energy, and squaredPtr (read by then) holds the mask of those pixels for the
+ * BLEND_AND_KEEP visit, which makes the coefficients the best. Four pixels per step where a row has
+ * them (the same f32 operations in the same order as the scalar tail).
  */
 function keepSharpest(l: i32): void {
   const w = levelWidth(l);
@@ -450,14 +477,8 @@ function keepSharpest(l: i32): void {
       const bestAt = bestEnergyPtr + (j << 2);
       const old = v128.load(bestAt);
       const better = f32x4.gt(e, old);
-      if (!v128.any_true(better)) continue;
       v128.store(bestAt, v128.bitselect(e, old, better));
-      const b = bestPtr + (j << 4);
-      const c = lapPtr + (j << 4);
-      v128.store(b, v128.bitselect(v128.load(c), v128.load(b), i32x4.shuffle(better, better, 0, 0, 0, 0)));
-      v128.store(b, v128.bitselect(v128.load(c, 16), v128.load(b, 16), i32x4.shuffle(better, better, 1, 1, 1, 1)), 16);
-      v128.store(b, v128.bitselect(v128.load(c, 32), v128.load(b, 32), i32x4.shuffle(better, better, 2, 2, 2, 2)), 32);
-      v128.store(b, v128.bitselect(v128.load(c, 48), v128.load(b, 48), i32x4.shuffle(better, better, 3, 3, 3, 3)), 48);
+      v128.store(squaredPtr + (<usize>(y * w + x) << 2), better);
     }
     for (; x < w; x++) {
       let e: f32 = 0;
@@ -469,10 +490,9 @@ function keepSharpest(l: i32): void {
       const sumAt = energySumPtr + (j << 2);
       store<f32>(sumAt, load<f32>(sumAt) + e);
       const bestAt = bestEnergyPtr + (j << 2);
-      if (e > load<f32>(bestAt)) {
-        store<f32>(bestAt, e);
-        v128.store(bestPtr + (j << 4), v128.load(lapPtr + (j << 4)));
-      }
+      const better = e > load<f32>(bestAt);
+      if (better) store<f32>(bestAt, e);
+      store<i32>(squaredPtr + (<usize>(y * w + x) << 2), better ? -1 : 0);
     }
   }
 }
@@ -617,8 +637,12 @@ function composite(selecting: bool): void {
     const plane = planesPtr + <usize>z * planeBytes;
     for (let l = 0; l < levels; l++) reduceLevel(l, plane);
     for (let l = 0; l < levels; l++) {
-      addLevel(l, plane, l < S);
-      if (l < S) keepSharpest(l);
+      expandAlongX(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), levelWidth(l));
+      if (l < S) {
+        visitLevel(l, plane, ENERGY);
+        keepSharpest(l);
+        visitLevel(l, plane, BLEND_AND_KEEP);
+      } else visitLevel(l, plane, BLEND);
     }
     addCoarsest();
   }
