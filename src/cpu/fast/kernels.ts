@@ -129,7 +129,7 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   const sum = take(16 * total);
   const rows = take(16 * half * height);
   const rowsWeight = take(4 * half * height);
-  const hx = take(16 * width * ((height + 1) >> 1));
+  const hx = take(16 * width * 3);
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);

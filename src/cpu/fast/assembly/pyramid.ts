@@ -47,7 +47,7 @@ let weightPtr: usize = 0; // G_l of the current plane's weights, f32, levels 0..
 let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
 let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, ceil(width / 2) x height
 let rowsWeightPtr: usize = 0; // the same for the weights, f32
-let hxPtr: usize = 0; // the expand's pass along x, f32x4, width x ceil(height / 2)
+let hxPtr: usize = 0; // the expand's pass along x, f32x4, a ring of three rows of width
 // `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
 let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
 let bestEnergyPtr: usize = 0; // the best energy so far, f32
@@ -275,29 +275,46 @@ function reduceLevel(l: i32, plane: usize): void {
   }
 }
 
+// The expand's pass along x runs one coarse row at a time, into a ring of three rows (hxPtr):
+// fine row y reads coarse rows m-1, m, m+1 (m = y >> 1), and y only grows.
+let coarsePtr: usize = 0; // the coarse level being expanded, f32x4
+let coarseWidth: i32 = 0;
+let coarseHeight: i32 = 0;
+let fineWidth: i32 = 0;
+let nextCoarseRow: i32 = 0; // the first coarse row not yet in the ring
+
+/** Starts expanding the coarse level (f32x4, cw x ch at `coarse`) onto fine width fw. */
+function beginExpand(coarse: usize, cw: i32, ch: i32, fw: i32): void {
+  coarsePtr = coarse; coarseWidth = cw; coarseHeight = ch; fineWidth = fw; nextCoarseRow = 0;
+}
+
+/** Where coarse row r's pass along x lies in the ring. */
+@inline function ringRow(r: i32): usize {
+  return hxPtr + <usize>(r % 3) * (<usize>fineWidth << 4);
+}
+
 /**
- * The expand's pass along x: the coarse level (f32x4, cw x ch at `coarse`) onto fine width fw, into
- * hxPtr. Fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1, x = 2m + 1 takes 1/2, 1/2 of m, m+1
- * (clamped), summed in expand_in's order.
+ * The pass along x of coarse row r into the ring: fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1,
+ * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order.
  */
-function expandAlongX(coarse: usize, cw: i32, ch: i32, fw: i32): void {
+function expandCoarseRow(r: i32): void {
+  const cw = coarseWidth;
+  const fw = fineWidth;
   const eighth = f32x4.splat(0.125);
   const most = f32x4.splat(0.75);
   const half = f32x4.splat(0.5);
-  for (let r = 0; r < ch; r++) {
-    const src = coarse + (<usize>(r * cw) << 4);
-    const dst = hxPtr + (<usize>(r * fw) << 4);
-    for (let m = 0; 2 * m < fw; m++) {
-      const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
-      const a1 = v128.load(src + (<usize>m << 4));
-      const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
-      v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
-      if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
-    }
+  const src = coarsePtr + (<usize>(r * cw) << 4);
+  const dst = ringRow(r);
+  for (let m = 0; 2 * m < fw; m++) {
+    const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
+    const a1 = v128.load(src + (<usize>m << 4));
+    const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
+    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
+    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
   }
 }
 
-// The expand along y at the current fine row (set by expandRow): rows of hxPtr and their taps.
+// The expand along y at the current fine row (set by expandRow): ring rows and their taps.
 let rowAbove: usize = 0;
 let rowAt: usize = 0;
 let rowBelow: usize = 0;
@@ -306,17 +323,19 @@ let tapAt: f32 = 0;
 let tapBelow: f32 = 0;
 
 /**
- * Sets the expand along y for fine row y (ch coarse rows of fw pixels in hxPtr): y = 2m takes 1/8,
- * 3/4, 1/8 of rows m-1, m, m+1, y = 2m + 1 takes 0, 1/2, 1/2 (clamped), summed in expand_in's order
- * by {@link expandedAt} (the 0 tap adds a signed zero: the same value as the two-tap sum).
+ * Sets the expand along y for fine row y (rows in increasing order after beginExpand): y = 2m takes
+ * 1/8, 3/4, 1/8 of coarse rows m-1, m, m+1, y = 2m + 1 takes 0, 1/2, 1/2 (clamped), summed in
+ * expand_in's order by {@link expandedAt} (the 0 tap adds a signed zero: the same value as the
+ * two-tap sum).
  */
-function expandRow(y: i32, ch: i32, fw: i32): void {
+function expandRow(y: i32): void {
   const m = y >> 1;
-  const rowBytes = <usize>fw << 4;
+  const below = min<i32>(m + 1, coarseHeight - 1);
+  for (; nextCoarseRow <= below; nextCoarseRow++) expandCoarseRow(nextCoarseRow);
   const even = (y & 1) == 0;
-  rowAt = hxPtr + <usize>m * rowBytes;
-  rowBelow = hxPtr + <usize>min<i32>(m + 1, ch - 1) * rowBytes;
-  rowAbove = even ? hxPtr + <usize>max<i32>(m - 1, 0) * rowBytes : rowAt;
+  rowAt = ringRow(m);
+  rowBelow = ringRow(below);
+  rowAbove = even ? ringRow(max<i32>(m - 1, 0)) : rowAt;
   tapAbove = even ? 0.125 : 0;
   tapAt = even ? 0.75 : 0.5;
   tapBelow = even ? 0.125 : 0.5;
@@ -334,21 +353,21 @@ const ENERGY: i32 = 1; // `select`: the squared luma of L_l into squaredPtr, not
 const BLEND_AND_KEEP: i32 = 2; // `select`: BLEND, and L_l becomes the best where keepSharpest's mask says so
 
 /**
- * Visits the current plane's coefficients L_l = G_l(P) - expand(G_{l+1}(P)) at level l < L (the
- * expand's pass along x already in hxPtr: expandAlongX), doing `what` with each (see BLEND..).
+ * Visits the current plane's coefficients L_l = G_l(P) - expand(G_{l+1}(P)) at level l < L, doing
+ * `what` with each (see BLEND..).
  * `select` visits its levels twice (energies first, then the blend with the choice) instead of
  * keeping a level of coefficients: 20 bytes per pixel less memory.
  */
 function visitLevel(l: i32, plane: usize, what: i32): void {
   const fw = levelWidth(l);
   const fh = levelHeight(l);
-  const ch = levelHeight(l + 1);
   const offset = <usize>levelOffset(l);
   const sum = sumPtr + (offset << 4);
   const weights = weightPtr + (offset << 2);
   const best = bestPtr + (offset << 4);
+  beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
   for (let y = 0; y < fh; y++) {
-    expandRow(y, ch, fw);
+    expandRow(y);
     const t0 = f32x4.splat(tapAbove);
     const t1 = f32x4.splat(tapAt);
     const t2 = f32x4.splat(tapBelow);
@@ -540,11 +559,10 @@ function collapseAndFinish(all: bool): void {
   for (let l = levels - 1; l >= 0; l--) {
     const fw = levelWidth(l);
     const fh = levelHeight(l);
-    const ch = levelHeight(l + 1);
-    expandAlongX(sumPtr + (<usize>levelOffset(l + 1) << 4), levelWidth(l + 1), ch, fw);
+    beginExpand(sumPtr + (<usize>levelOffset(l + 1) << 4), levelWidth(l + 1), levelHeight(l + 1), fw);
     const sum = sumPtr + (<usize>levelOffset(l) << 4);
     for (let y = 0; y < fh; y++) {
-      expandRow(y, ch, fw);
+      expandRow(y);
       const t0 = f32x4.splat(tapAbove);
       const t1 = f32x4.splat(tapAt);
       const t2 = f32x4.splat(tapBelow);
@@ -637,7 +655,6 @@ function composite(selecting: bool): void {
     const plane = planesPtr + <usize>z * planeBytes;
     for (let l = 0; l < levels; l++) reduceLevel(l, plane);
     for (let l = 0; l < levels; l++) {
-      expandAlongX(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), levelWidth(l));
       if (l < S) {
         visitLevel(l, plane, ENERGY);
         keepSharpest(l);
