@@ -127,8 +127,8 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   const colour = take(16 * (total - n));
   const weight = take(4 * total);
   const sum = take(16 * total);
-  const rows = take(16 * half * height);
-  const rowsWeight = take(4 * half * height);
+  const rows = take(16 * half * 5); // a ring of five rows (REDUCE_RING)
+  const rowsWeight = take(4 * half * 5);
   const hx = take(16 * width * 3);
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;

@@ -171,87 +171,99 @@ function planeWeights(z: i32): bool {
     load<f32>(src + (<usize>min<i32>(c + 1, last) << 2)), load<f32>(src + (<usize>min<i32>(c + 2, last) << 2))));
 }
 
+/** The reduce's rows pass keeps REDUCE_RING rows: the column pass of output row y reads rows 2y - 2 .. 2y + 2. */
+const REDUCE_RING = 5;
+
+@inline function ringSlot(y: i32): i32 {
+  return y % REDUCE_RING;
+}
+
+/** The reduce's rows pass of level l's row y into its ring slot: taps centred on 2x, reads clamped to the row. */
+function reduceRowsOf(l: i32, plane: usize, y: i32): void {
+  const fw = levelWidth(l);
+  const tw = levelWidth(l + 1);
+  const last = fw - 1;
+  const weights = weightPtr + (<usize>levelOffset(l) << 2);
+  const row = y * fw;
+  const out = rowsPtr + (<usize>(ringSlot(y) * tw) << 4);
+  // Colour: the ends with clamped reads, pairs of outputs between (their seven inputs read once).
+  reduceColourAt(l, plane, row, out, 0, last);
+  let x = 1;
+  if (l == 0) {
+    for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+      // Pixels 2x - 2 .. 2x + 5 (the last one unused; a read past the row stays in the planes' room).
+      const src = plane + (<usize>(row + 2 * x - 2) << 2);
+      const a = v128.load(src);
+      const b = v128.load(src, 16);
+      const aLo = i16x8.extend_low_i8x16_u(a);
+      const aHi = i16x8.extend_high_i8x16_u(a);
+      const bLo = i16x8.extend_low_i8x16_u(b);
+      const bHi = i16x8.extend_high_i8x16_u(b);
+      const p0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aLo));
+      const p1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aLo));
+      const p2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aHi));
+      const p3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aHi));
+      const p4 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bLo));
+      const p5 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(bLo));
+      const p6 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bHi));
+      const o = out + (<usize>x << 4);
+      v128.store(o, taps5(p0, p1, p2, p3, p4));
+      v128.store(o, taps5(p2, p3, p4, p5, p6), 16);
+    }
+  } else {
+    const level = colourLevel(l);
+    for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+      const src = level + (<usize>(row + 2 * x - 2) << 4);
+      const p2 = v128.load(src, 32);
+      const p3 = v128.load(src, 48);
+      const p4 = v128.load(src, 64);
+      const o = out + (<usize>x << 4);
+      v128.store(o, taps5(v128.load(src), v128.load(src, 16), p2, p3, p4));
+      v128.store(o, taps5(p2, p3, p4, v128.load(src, 80), v128.load(src, 96)), 16);
+    }
+  }
+  for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
+  // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
+  // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
+  const wOut = rowsWeightPtr + (<usize>(ringSlot(y) * tw) << 2);
+  reduceWeightAt(weights, row, wOut, 0, last);
+  x = 1;
+  for (; x + 4 <= tw && 2 * x + 9 <= last; x += 4) {
+    const src = weights + (<usize>(row + 2 * x - 2) << 2);
+    const v0 = v128.load(src); // in0 .. in3
+    const v1 = v128.load(src, 16); // in4 .. in7
+    const v2 = v128.load(src, 32); // in8 .. in11
+    const a0 = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    const a1 = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    const e2 = i32x4.shuffle(v2, v2, 0, 2, 1, 3); // in8 in10 in9 in11
+    const a2 = i32x4.shuffle(a0, e2, 1, 2, 3, 4);
+    const a3 = i32x4.shuffle(a1, e2, 1, 2, 3, 6);
+    const a4 = i32x4.shuffle(a2, e2, 1, 2, 3, 5);
+    v128.store(wOut + (<usize>x << 2), taps5(a0, a1, a2, a3, a4));
+  }
+  for (; x < tw; x++) reduceWeightAt(weights, row, wOut, x, last);
+}
+
 /**
  * Level l + 1 of the current plane's colour and weight pyramids from level l: taps centred on 2x
  * along x into the rows buffers, then on 2y along y; reads clamped to level l (pyramid_reduce.wgsl).
  */
 function reduceLevel(l: i32, plane: usize): void {
-  const fw = levelWidth(l);
   const fh = levelHeight(l);
   const tw = levelWidth(l + 1);
   const th = levelHeight(l + 1);
-  const last = fw - 1;
-  const weights = weightPtr + (<usize>levelOffset(l) << 2);
-  for (let y = 0; y < fh; y++) {
-    const row = y * fw;
-    const out = rowsPtr + (<usize>(y * tw) << 4);
-    // Colour: the ends with clamped reads, pairs of outputs between (their seven inputs read once).
-    reduceColourAt(l, plane, row, out, 0, last);
-    let x = 1;
-    if (l == 0) {
-      for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
-        // Pixels 2x - 2 .. 2x + 5 (the last one unused; a read past the row stays in the planes' room).
-        const src = plane + (<usize>(row + 2 * x - 2) << 2);
-        const a = v128.load(src);
-        const b = v128.load(src, 16);
-        const aLo = i16x8.extend_low_i8x16_u(a);
-        const aHi = i16x8.extend_high_i8x16_u(a);
-        const bLo = i16x8.extend_low_i8x16_u(b);
-        const bHi = i16x8.extend_high_i8x16_u(b);
-        const p0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aLo));
-        const p1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aLo));
-        const p2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aHi));
-        const p3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aHi));
-        const p4 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bLo));
-        const p5 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(bLo));
-        const p6 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bHi));
-        const o = out + (<usize>x << 4);
-        v128.store(o, taps5(p0, p1, p2, p3, p4));
-        v128.store(o, taps5(p2, p3, p4, p5, p6), 16);
-      }
-    } else {
-      const level = colourLevel(l);
-      for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
-        const src = level + (<usize>(row + 2 * x - 2) << 4);
-        const p2 = v128.load(src, 32);
-        const p3 = v128.load(src, 48);
-        const p4 = v128.load(src, 64);
-        const o = out + (<usize>x << 4);
-        v128.store(o, taps5(v128.load(src), v128.load(src, 16), p2, p3, p4));
-        v128.store(o, taps5(p2, p3, p4, v128.load(src, 80), v128.load(src, 96)), 16);
-      }
-    }
-    for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
-    // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
-    // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
-    const wOut = rowsWeightPtr + (<usize>(y * tw) << 2);
-    reduceWeightAt(weights, row, wOut, 0, last);
-    x = 1;
-    for (; x + 4 <= tw && 2 * x + 9 <= last; x += 4) {
-      const src = weights + (<usize>(row + 2 * x - 2) << 2);
-      const v0 = v128.load(src); // in0 .. in3
-      const v1 = v128.load(src, 16); // in4 .. in7
-      const v2 = v128.load(src, 32); // in8 .. in11
-      const a0 = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
-      const a1 = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
-      const e2 = i32x4.shuffle(v2, v2, 0, 2, 1, 3); // in8 in10 in9 in11
-      const a2 = i32x4.shuffle(a0, e2, 1, 2, 3, 4);
-      const a3 = i32x4.shuffle(a1, e2, 1, 2, 3, 6);
-      const a4 = i32x4.shuffle(a2, e2, 1, 2, 3, 5);
-      v128.store(wOut + (<usize>x << 2), taps5(a0, a1, a2, a3, a4));
-    }
-    for (; x < tw; x++) reduceWeightAt(weights, row, wOut, x, last);
-  }
   const colour = colourLevel(l + 1);
   const weightsOut = weightPtr + (<usize>levelOffset(l + 1) << 2);
   const lastRow = fh - 1;
+  let next = 0; // the first row of level l not yet through the rows pass
   for (let y = 0; y < th; y++) {
     const c = 2 * y;
-    const r0 = <usize>(max<i32>(c - 2, 0) * tw);
-    const r1 = <usize>(max<i32>(c - 1, 0) * tw);
-    const r2 = <usize>(c * tw);
-    const r3 = <usize>((c + 1 <= lastRow ? c + 1 : lastRow) * tw);
-    const r4 = <usize>((c + 2 <= lastRow ? c + 2 : lastRow) * tw);
+    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf(l, plane, next);
+    const r0 = <usize>(ringSlot(max<i32>(c - 2, 0)) * tw);
+    const r1 = <usize>(ringSlot(max<i32>(c - 1, 0)) * tw);
+    const r2 = <usize>(ringSlot(c) * tw);
+    const r3 = <usize>(ringSlot(c + 1 <= lastRow ? c + 1 : lastRow) * tw);
+    const r4 = <usize>(ringSlot(c + 2 <= lastRow ? c + 2 : lastRow) * tw);
     const out = <usize>(y * tw);
     for (let x = 0; x < tw; x++) {
       const p = <usize>x;
