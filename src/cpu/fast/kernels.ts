@@ -115,7 +115,7 @@ export type PyramidBlend = 'pyramid' | 'select';
 /**
  * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
  * buffers: what does not grow with Z (the running sums and, for `select`, the running best of the
- * selected levels), about 50 bytes per pixel for `pyramid` and 90 for `select`. Returns
+ * selected levels), about 32 bytes per pixel for `pyramid` and 70 for `select`. Returns
  * configurePyramid's arguments, passed once the memory has grown (a layout that does not fit
  * leaves the last one configured).
  */

@@ -10,8 +10,10 @@
 // and the sum of the energies. So memory does not grow with Z.
 //
 // Lanes: one pixel's RGBA is one f32x4 (every colour step is the same arithmetic on four channels);
-// the weights and the energies are one f32 per pixel, four pixels per v128 where the rows are
-// contiguous (column passes), scalar where the reduce reads every second pixel.
+// the weights and the energies are one f32 per pixel, four pixels per v128 (the reduce's rows pass
+// splits its inputs into even and odd positions by shuffles); scalar at the ends of rows, where
+// reads are clamped. The reduce's rows pass and the expand's pass along x keep only the rows the
+// next pass reads (rings of five and three rows).
 //
 // Why it matches: the reference sums in f64 and stores f32 levels; here every step is f32, in the
 // WGSL's order (the reduce's taps left to right, the expand along x then along y with expand_in's
@@ -45,7 +47,7 @@ let imagePtr: usize = 0; // output, RGBA8
 let colourPtr: usize = 0; // G_l of the current plane, f32x4, levels 1..L (level 0 is the plane's bytes)
 let weightPtr: usize = 0; // G_l of the current plane's weights, f32, levels 0..L
 let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
-let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, ceil(width / 2) x height
+let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, a ring of REDUCE_RING rows of ceil(width / 2)
 let rowsWeightPtr: usize = 0; // the same for the weights, f32
 let hxPtr: usize = 0; // the expand's pass along x, f32x4, a ring of three rows of width
 // `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
