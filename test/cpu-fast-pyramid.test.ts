@@ -119,7 +119,7 @@ describe.each(['pyramid', 'select'] as const)('fast CPU path, composite %s', (co
   });
 });
 
-describe('fast CPU path, pyramid memory', () => {
+describe('fast CPU path, pyramid layout and clamp', () => {
   it('a layout past wasm32 memory throws (the fast stages then hand the stack to the reference) and leaves the last one working', () => {
     const stack = testStack(45, 39, 5, { seed: 4 });
     const options = resolveOptions({ composite: 'select' });
@@ -129,5 +129,23 @@ describe('fast CPU path, pyramid memory', () => {
     expect(() => fitLayout(fastKernels()!, 20000, 20000, 3, 4, 19, 0, 'select')).toThrow(RangeError);
     const after = fuseCpuFast(stack, options);
     expect(Buffer.compare(Buffer.from(after.image), Buffer.from(before.image))).toBe(0);
+  });
+
+  it('the clamp takes the planes within reach of Dc as the reference does, also where Dc + 1 rounds up to a plane in f32', () => {
+    // Dc one f32 ulp below 2 on the left, 0 on the right: the blend pulls the left side towards
+    // plane 0 (255) near the step; the clamp's planes there are 1 and 2 (100), not plane 3 (255),
+    // which an f32 floor(Dc + 1) would add.
+    const [w, h] = [40, 8];
+    const planes = [255, 100, 100, 255].map((v) => new Uint8Array(w * h * 4).fill(v));
+    const ds = Float32Array.from({ length: w * h }, (_, i) => (i % w < w / 2 ? Math.fround(2 - 2 ** -23) : 0));
+    const k = fastKernels()!;
+    const at = fitLayout(k, w, h, planes.length, 4, 19, 0, 'pyramid');
+    const memory = k.memory.buffer;
+    planes.forEach((p, z) => new Uint8Array(memory, at.planes + z * w * h * 4, w * h * 4).set(p));
+    for (let y = 0; y < h; y++) new Float32Array(memory, at.smooth + y * at.stride * 4, w).set(ds.subarray(y * w, (y + 1) * w));
+    k.compositePyramid();
+    const fast = new Uint8Array(k.memory.buffer, at.image, w * h * 4).slice();
+    const reference = pyramidComposite(planes, ds, w, h, new Uint8Array(w * h * 4));
+    expect(byteDifference(fast, reference)).toEqual({ off: 0, worst: 0 });
   });
 });

@@ -601,9 +601,11 @@ function collapseAndFinish(all: bool): void {
   let z0 = 0;
   let z1 = planeCount - 1;
   if (!all) {
-    const dc = clampDepth(load<f32>(smoothPtr + (<usize>(y * depthStride + x) << 2)));
-    const lo = <i32>Mathf.ceil(dc - reach);
-    const hi = <i32>Mathf.floor(dc + reach);
+    // In f64 as the reference: in f32, Dc + 1 could round up to a whole plane (Dc one ulp below
+    // 2) and take one plane too many into the range.
+    const dc = <f64>clampDepth(load<f32>(smoothPtr + (<usize>(y * depthStride + x) << 2)));
+    const lo = <i32>Math.ceil(dc - <f64>reach);
+    const hi = <i32>Math.floor(dc + <f64>reach);
     z0 = lo > 0 ? lo : 0;
     z1 = hi < z1 ? hi : z1;
   }
