@@ -248,7 +248,8 @@ function reduceRowsOf(l: i32, plane: usize, y: i32): void {
 
 /**
  * Level l + 1 of the current plane's colour and weight pyramids from level l: taps centred on 2x
- * along x into the rows buffers, then on 2y along y; reads clamped to level l (pyramid_reduce.wgsl).
+ * along x into the rows ring (each row once, as the column pass first needs it), then on 2y along
+ * y; reads clamped to level l (pyramid_reduce.wgsl).
  */
 function reduceLevel(l: i32, plane: usize): void {
   const fh = levelHeight(l);
