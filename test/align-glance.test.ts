@@ -77,7 +77,7 @@ describe('auto preview', () => {
     const k = fastKernels()!;
     for (const [width, height, factor] of [[387, 390, 8], [101, 77, 3], [64, 64, 16], [9, 5, 4], [33, 20, 1]]) {
       const planes = [0, 1, 2].map((z) => Uint8Array.from({ length: width * height * 4 }, (_, i) => ((i + 7919 * z) * 2654435761) >>> 24));
-      const at = fitLayout(k, width, height, 3, 4, 19, factor);
+      const at = fitLayout(k, width, height, 3, 4, 19, { blockFactor: factor });
       planes.forEach((rgba, z) => new Uint8Array(k.memory.buffer).set(rgba, at.planes + z * width * height * 4));
       k.beginStack();
       for (let z = 0; z < 3; z++) k.measurePlane(z, 0, at.blocks + z * at.blockCount * 4);
@@ -114,7 +114,7 @@ describe('auto glance', () => {
     const stack = moving(registered(3), (steps) => motionAbout(192, 192, { scale: 1 + 0.001 * steps, rotationDeg: 0.1 * steps, dx: 0.4 * steps, dy: -0.2 * steps }));
     const levels = preview(stack);
     const { width, height } = levels[0];
-    const twin = glanceSumsIn(k, fitLayout(k, stack.width, stack.height, stack.planes.length, 4, 19, previewFactor(stack)));
+    const twin = glanceSumsIn(k, fitLayout(k, stack.width, stack.height, stack.planes.length, 4, 19, { blockFactor: previewFactor(stack) }));
     for (const [a, b, edge] of [[5, 6, 1], [4, 5, 1], [0, 10, 3]]) {
       const expected = glanceSums(levels[a].data, levels[b].data, width, height, edge);
       const seen = twin(levels[a].data, levels[b].data, width, height, edge);

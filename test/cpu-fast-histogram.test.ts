@@ -201,11 +201,11 @@ describe('fast CPU path, depth mode histogram', () => {
     const k = fastKernels()!;
     const plain = fitLayout(k, 101, 77, 11, 4, 19);
     expect(plain.histogramGrid).toBe(0);
-    const inDead = fitLayout(k, 101, 77, 11, 4, 19, 0, 'lapv', true);
+    const inDead = fitLayout(k, 101, 77, 11, 4, 19, { histogram: true });
     expect(inDead.histogramGrid).toBe(inDead.argmax);
     expect(inDead.histogramPad).toBeLessThan(inDead.depth);
     // 41 bins of 101x77 need more than the four images there.
-    const after = fitLayout(k, 101, 77, 41, 4, 19, 0, 'lapv', true);
+    const after = fitLayout(k, 101, 77, 41, 4, 19, { histogram: true });
     expect(after.histogramGrid).toBeGreaterThan(after.shares);
     expect(after.histogramRows - after.histogramGrid).toBeGreaterThanOrEqual(41 * 51 * 39 * 4);
     // Both placements fuse the same.

@@ -28,7 +28,7 @@ export function histogramDepthIn(k: FastKernels, at: FastLayout, tapCount: numbe
  */
 export function histogramDepthFast(k: FastKernels, depth: Float32Array, confidence: Float32Array, width: number, height: number, planeCount: number, sigma: number): Float32Array {
   const taps = histogramTaps(sigma);
-  const at = fitLayout(k, width, height, planeCount, 0, taps.length, 0, 'lapv', true);
+  const at = fitLayout(k, width, height, planeCount, 0, taps.length, { histogram: true });
   const memory = k.memory.buffer;
   new Float32Array(memory, at.taps, taps.length).set(taps);
   for (let y = 0; y < height; y++) {

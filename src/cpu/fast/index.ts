@@ -1,7 +1,8 @@
 /**
  * The fast CPU path: the stages of maths version 1 after alignment (lapv or teng measure with its
  * luma, gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
- * (./histogram.ts) and alignment's warps (./warp.ts: the
+ * (./histogram.ts), the pyramid and select composites (assembly/pyramid.ts), so the v2 preset
+ * too, and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
  * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
@@ -44,7 +45,7 @@ export async function initFastCpu(): Promise<boolean> {
 // alignment on the reference stages.
 const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv', 'teng'] satisfies FastMeasure[]);
 const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian', 'histogram']);
-const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest']);
+const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest', 'pyramid', 'select']);
 
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
@@ -156,7 +157,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const t0 = performance.now();
   let at: FastLayout;
   try {
-    at = fitLayout(k, width, height, Z, options.window, taps.length, decide && !plan ? decide.factor : 0, options.measure as FastMeasure, modeHistogram);
+    const blend = options.composite === 'pyramid' || options.composite === 'select' ? options.composite : undefined;
+    at = fitLayout(k, width, height, Z, options.window, taps.length, { blockFactor: decide && !plan ? decide.factor : 0, measure: options.measure as FastMeasure, histogram: modeHistogram, blend });
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
@@ -203,6 +205,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const depth = unstride(buffer, at.smooth, width, height, at.stride);
   const t4 = performance.now();
   if (options.composite === 'nearest') k.compositeNearest();
+  else if (options.composite === 'pyramid') k.compositePyramid();
+  else if (options.composite === 'select') k.compositeSelect();
   else k.compositeInterpolate();
   const image = bytes.slice(at.image, at.image + n * 4);
   const t5 = performance.now();
@@ -233,7 +237,7 @@ export function fastCpuReady(): boolean {
 
 /**
  * Fuses a stack on the CPU with the fast stages where they cover the options (lapv or teng, gaussian or
- * histogram depth, interpolate or nearest composite, 8-bit planes after alignment) and the reference stages
+ * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment) and the reference stages
  * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
  * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));

@@ -5,6 +5,8 @@
  */
 import wasmBytes from './kernels.wasm';
 import { histogramCoarseSize } from '../../core/histogram.js';
+import { PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE, PYRAMID_LEVELS, PYRAMID_SOFTNESS, pyramidLevels, pyramidPixels } from '../../core/pyramid.js';
+import { SELECT_ENERGY_RADIUS, SELECT_GATE_HIGH, SELECT_GATE_LOW, SELECT_LEVELS } from '../../core/select.js';
 
 /** The module's exports (see src/cpu/fast/assembly/index.ts for what each does). */
 export interface FastKernels {
@@ -28,6 +30,9 @@ export interface FastKernels {
   mapChannels(rgba: number, n: number, lut: number): void;
   histogramDepth(depth: number, conf: number, out: number, width: number, height: number, stride: number, planeCount: number, taps: number, tapCount: number, grid: number, rows: number, pad: number, minWeight: number): void;
   histogramGridStride(width: number): number;
+  configurePyramid(...args: number[]): void;
+  compositePyramid(): void;
+  compositeSelect(): void;
 }
 
 let kernels: FastKernels | undefined;
@@ -111,6 +116,39 @@ export interface FastLayout {
   histogramGrid: number;
   histogramRows: number;
   histogramPad: number;
+  /** The composite whose pyramids this layout has room for (see pyramidRoom), if any. */
+  blend?: PyramidBlend;
+}
+
+/** The composites that need pyramids in linear memory. */
+export type PyramidBlend = 'pyramid' | 'select';
+
+/**
+ * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
+ * buffers: what does not grow with Z (the running sums and, for `select`, the running best of the
+ * selected levels), about 32 bytes per pixel for `pyramid` and 70 for `select`. Returns
+ * configurePyramid's arguments, passed once the memory has grown (a layout that does not fit
+ * leaves the last one configured).
+ */
+function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): number[] {
+  const levels = pyramidLevels(width, height);
+  const n = width * height;
+  const total = pyramidPixels(levels);
+  const half = (width + 1) >> 1;
+  const colour = take(16 * (total - n));
+  const weight = take(4 * total);
+  const sum = take(16 * total);
+  const rows = take(16 * half * 5); // a ring of five rows (REDUCE_RING)
+  const rowsWeight = take(4 * half * 5);
+  const hx = take(16 * width * 3);
+  // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
+  const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
+  const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
+  const [best, bestEnergy, energySum] = [room(16 * selected), room(4 * selected), room(4 * selected)];
+  const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
+  return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
+    SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, best, bestEnergy, energySum, squared, box];
 }
 
 let layout: FastLayout | undefined;
@@ -134,7 +172,9 @@ export function layoutFrom(start: number): { take: (bytes: number) => number; en
   let next = start;
   return {
     take: (bytes) => {
-      const at = (next + 15) & ~15;
+      // Not `& ~15`: bitwise operators wrap offsets past 2 GiB to negative int32 (a layout past
+      // wasm32 memory would then look small enough, and not throw).
+      const at = Math.ceil(next / 16) * 16;
       next = at + bytes + 16;
       return at;
     },
@@ -182,14 +222,27 @@ export const FAST_MEASURE_KINDS = { lapv: 0, teng: 1 } as const;
 /** A measure the sweep computes. */
 export type FastMeasure = keyof typeof FAST_MEASURE_KINDS;
 
+/** What a stack's stages need besides version 1's buffers (see {@link fitLayout}). */
+export interface FastStageRoom {
+  /** auto's preview block size (0: none): room for its block sums (measurePlane's `blocks`). */
+  blockFactor?: number;
+  /** The measure the sweep computes (default lapv; teng's working image is i64). */
+  measure?: FastMeasure;
+  /** Depth mode histogram: room for its grids (`taps` are then its coarse Gaussian's). */
+  histogram?: boolean;
+  /** The `pyramid` or `select` composite: room for its pyramids. */
+  blend?: PyramidBlend;
+}
+
 /**
- * Lays out and configures the module's memory for a stack shape; grows the memory when needed, never
- * shrinks it (so a batch of same-size stacks allocates nothing after the first). With `blockFactor`,
- * room for auto's preview block sums too (measurePlane's `blocks`); with `histogram`, room for depth
- * mode histogram's grids (`taps` are then its coarse Gaussian's).
+ * Lays out and configures the module's memory for a stack shape and the stages in `stages`; grows
+ * the memory when needed, never shrinks it (so a batch of same-size stacks allocates nothing after
+ * the first).
+ * @example const at = fitLayout(k, 384, 384, 11, 4, taps.length, { measure: 'teng', histogram: true, blend: 'select' });
  */
-export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, blockFactor = 0, measure: FastMeasure = 'lapv', histogram = false): FastLayout {
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${measure}h${+histogram}`;
+export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, stages: FastStageRoom = {}): FastLayout {
+  const { blockFactor = 0, measure = 'lapv', histogram = false, blend } = stages;
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${measure}h${+histogram}${blend ?? ''}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -249,10 +302,12 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
     const inDead = sizes.map((bytes) => dead.take(bytes));
     [histogramGrid, histogramRows, histogramPad] = dead.end() <= depth ? inDead : sizes.map((bytes) => take(bytes));
   }
+  const pyramid = blend && pyramidRoom(take, width, height, planeCount, stride, planes, smooth, image, blend);
   growTo(k, end());
+  if (pyramid) k.configurePyramid(...pyramid);
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
   k.configureMeasure(FAST_MEASURE_KINDS[measure]);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad, ...(blend ? { blend } : {}) };
   return layout;
 }

@@ -1028,3 +1028,6 @@ export { robustLine, mapChannels } from './brightness';
 
 // Depth mode histogram's smoothing stage (its own file; within the parity bar of src/cpu/histogram-depth.ts).
 export { histogramDepth, histogramGridStride } from './histogram';
+
+// The `pyramid` and `select` composites (their own file; src/cpu/pyramid-composite.ts, select-composite.ts).
+export { configurePyramid, compositePyramid, compositeSelect } from './pyramid';

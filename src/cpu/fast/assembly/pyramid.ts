@@ -1,0 +1,695 @@
+// The `pyramid` and `select` composites on the fast path (src/core/pyramid.ts and src/core/select.ts
+// have the maths; src/cpu/pyramid-composite.ts and select-composite.ts are the readable reference;
+// shaders/pyramid_reduce.wgsl and pyramid_blend.wgsl the GPU's twin). From the RGBA8 planes and Ds
+// (rows of the fusion's stride) to the RGBA8 image, all in linear memory laid out by
+// src/cpu/fast/kernels.ts (configurePyramid).
+//
+// Streaming over the planes, as the reference: per plane z its weights w_z from Ds, its Gaussian
+// pyramids (colour and weights) and its Laplacian levels, added into one running output pyramid;
+// `select` also keeps, per pixel of the selected levels, the best energy so far, its coefficients
+// and the sum of the energies. So memory does not grow with Z.
+//
+// Lanes: one pixel's RGBA is one f32x4 (every colour step is the same arithmetic on four channels);
+// the weights and the energies are one f32 per pixel, four pixels per v128 (the reduce's rows pass
+// splits its inputs into even and odd positions by shuffles); scalar at the ends of rows, where
+// reads are clamped. The reduce's rows pass and the expand's pass along x keep only the rows the
+// next pass reads (rings of five and three rows).
+//
+// Why it matches: the reference sums in f64 and stores f32 levels; here every step is f32, in the
+// WGSL's order (the reduce's taps left to right, the expand along x then along y with expand_in's
+// taps, the blend s += w (G - expand)), which passes DESIGN.md's parity bar on the GPU. The sums
+// differ from the reference's by f32 rounding only (~1e-5 of a level), so the rounded output moves
+// by one level at most, and only where the exact value lies next to a half level. The anti-ringing
+// clamp reads the planes' bytes, so the output never leaves their range on either engine. The
+// energies of `select` are f32 too: where two planes' energies (nearly) tie, the argmax may pick
+// the other plane than the reference (ties themselves go to the lowest z on both: a plane must beat
+// the best so far strictly), which the parity bar's 99.9 % allows.
+
+// Level geometry (levels 0..L): width, height and pixel offset of level l at geo + 12 l.
+const MAX_LEVELS = 8;
+const geo = memory.data(12 * (MAX_LEVELS + 1));
+
+let width: i32 = 0;
+let height: i32 = 0;
+let planeCount: i32 = 0;
+let depthStride: i32 = 0; // Ds rows (the fusion's stride S)
+let levels: i32 = 0; // L: coarser levels below level 0
+let softness: f32 = 0.5; // PYRAMID_SOFTNESS
+let reach: f32 = 1; // PYRAMID_CLAMP_REACH
+let tolerance: f32 = 0; // PYRAMID_CLAMP_TOLERANCE
+let gateLow: f32 = 2; // SELECT_GATE_LOW
+let gateHigh: f32 = 4; // SELECT_GATE_HIGH
+let selectLevels: i32 = 0; // SELECT_LEVELS
+let energyRadius: i32 = 1; // SELECT_ENERGY_RADIUS
+let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let smoothPtr: usize = 0; // Ds, f32, rows of depthStride
+let imagePtr: usize = 0; // output, RGBA8
+let colourPtr: usize = 0; // G_l of the current plane, f32x4, levels 1..L (level 0 is the plane's bytes)
+let weightPtr: usize = 0; // G_l of the current plane's weights, f32, levels 0..L
+let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
+let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, a ring of REDUCE_RING rows of ceil(width / 2)
+let rowsWeightPtr: usize = 0; // the same for the weights, f32
+let hxPtr: usize = 0; // the expand's pass along x, f32x4, a ring of three rows of width
+// `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
+let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
+let bestEnergyPtr: usize = 0; // the best energy so far, f32
+let energySumPtr: usize = 0; // the energies summed over the planes so far, f32
+let squaredPtr: usize = 0; // squared luma of the current level's coefficients, f32, width x height; then keepSharpest's mask
+let boxPtr: usize = 0; // their sums along x, f32
+
+@inline function levelWidth(l: i32): i32 { return load<i32>(geo + <usize>(12 * l)); }
+@inline function levelHeight(l: i32): i32 { return load<i32>(geo + <usize>(12 * l), 4); }
+@inline function levelOffset(l: i32): i32 { return load<i32>(geo + <usize>(12 * l), 8); }
+
+/**
+ * Stores the composite's layout and constants (the TypeScript side passes src/core's constants, so
+ * none is written twice); level sizes as pyramidLevels: each ceil(previous / 2).
+ */
+export function configurePyramid(
+  w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
+  low: f32, high: f32, selected: i32, radius: i32,
+  planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
+  hx: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
+): void {
+  width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
+  softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
+  selectLevels = selected < levels ? selected : levels; energyRadius = radius;
+  planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
+  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx;
+  bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
+  let lw = w, lh = h, offset = 0;
+  for (let i = 0; i <= levels; i++) {
+    store<i32>(geo + <usize>(12 * i), lw);
+    store<i32>(geo + <usize>(12 * i), lh, 4);
+    store<i32>(geo + <usize>(12 * i), offset, 8);
+    offset += lw * lh;
+    lw = (lw + 1) >> 1;
+    lh = (lh + 1) >> 1;
+  }
+}
+
+/** Ds clamped into [0, Z - 1]; NaN reads as 0 (clampDepth). */
+@inline function clampDepth(ds: f32): f32 {
+  if (!(ds >= 0)) return 0;
+  const last = <f32>(planeCount - 1);
+  return ds > last ? last : ds;
+}
+
+/** One RGBA8 pixel as f32x4. */
+@inline function unpack(p: usize): v128 {
+  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
+}
+
+/** Where G_l of the current plane starts (l >= 1; level 0 is the plane's bytes). */
+@inline function colourLevel(l: i32): usize {
+  return colourPtr + (<usize>(levelOffset(l) - levelOffset(1)) << 4);
+}
+
+/** Pixel i of level l of the current plane (z's bytes at level 0). */
+@inline function colourAt(l: i32, plane: usize, i: i32): v128 {
+  return l == 0 ? unpack(plane + (<usize>i << 2)) : v128.load(colourLevel(l) + (<usize>i << 4));
+}
+
+/** The binomial taps [1 4 6 4 1] / 16, summed left to right as taps5 of pyramid_reduce.wgsl. */
+@inline function taps5(a0: v128, a1: v128, a2: v128, a3: v128, a4: v128): v128 {
+  let s = f32x4.mul(f32x4.splat(0.0625), a0);
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.25), a1));
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.375), a2));
+  s = f32x4.add(s, f32x4.mul(f32x4.splat(0.25), a3));
+  return f32x4.add(s, f32x4.mul(f32x4.splat(0.0625), a4));
+}
+
+@inline function taps5Scalar(a0: f32, a1: f32, a2: f32, a3: f32, a4: f32): f32 {
+  return <f32>0.0625 * a0 + <f32>0.25 * a1 + <f32>0.375 * a2 + <f32>0.25 * a3 + <f32>0.0625 * a4;
+}
+
+/** Level 0 of plane z's weights from Ds (pyramidWeight in f32, four pixels per step); whether any is above 0. */
+function planeWeights(z: i32): bool {
+  const zf = <f32>z;
+  const inv = <f32>1 / softness;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const half = f32x4.splat(0.5);
+  const last = f32x4.splat(<f32>(planeCount - 1));
+  let used = f32x4.splat(0);
+  let any = false;
+  for (let y = 0; y < height; y++) {
+    const ds = smoothPtr + (<usize>(y * depthStride) << 2);
+    const out = weightPtr + (<usize>(y * width) << 2);
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      const d = v128.load(ds + (<usize>x << 2));
+      const dc = f32x4.pmin(v128.bitselect(d, zero, f32x4.ge(d, zero)), last); // NaN and negatives read as 0
+      const w = f32x4.add(f32x4.mul(f32x4.sub(half, f32x4.abs(f32x4.sub(dc, f32x4.splat(zf)))), f32x4.splat(inv)), half);
+      const clamped = f32x4.pmin(f32x4.pmax(w, zero), one);
+      v128.store(out + (<usize>x << 2), clamped);
+      used = v128.or(used, f32x4.gt(clamped, zero));
+    }
+    for (; x < width; x++) {
+      const dc = clampDepth(load<f32>(ds + (<usize>x << 2)));
+      let w = (<f32>0.5 - Mathf.abs(dc - zf)) * inv + <f32>0.5;
+      w = w <= 0 ? 0 : w >= 1 ? 1 : w;
+      store<f32>(out + (<usize>x << 2), w);
+      any = any || w > 0;
+    }
+  }
+  return any || v128.any_true(used);
+}
+
+/** The reduce's rows pass at output x of a row (reads clamped to the row: its ends). */
+@inline function reduceColourAt(l: i32, plane: usize, row: i32, out: usize, x: i32, last: i32): void {
+  const c = 2 * x; // <= last: the output width is ceil(width / 2)
+  v128.store(out + (<usize>x << 4), taps5(
+    colourAt(l, plane, row + max<i32>(c - 2, 0)), colourAt(l, plane, row + max<i32>(c - 1, 0)), colourAt(l, plane, row + c),
+    colourAt(l, plane, row + min<i32>(c + 1, last)), colourAt(l, plane, row + min<i32>(c + 2, last))));
+}
+
+/** The same for the weights. */
+@inline function reduceWeightAt(weights: usize, row: i32, out: usize, x: i32, last: i32): void {
+  const c = 2 * x;
+  const src = weights + (<usize>row << 2);
+  store<f32>(out + (<usize>x << 2), taps5Scalar(
+    load<f32>(src + (<usize>max<i32>(c - 2, 0) << 2)), load<f32>(src + (<usize>max<i32>(c - 1, 0) << 2)), load<f32>(src + (<usize>c << 2)),
+    load<f32>(src + (<usize>min<i32>(c + 1, last) << 2)), load<f32>(src + (<usize>min<i32>(c + 2, last) << 2))));
+}
+
+/** The reduce's rows pass keeps REDUCE_RING rows: the column pass of output row y reads rows 2y - 2 .. 2y + 2. */
+const REDUCE_RING = 5;
+
+@inline function ringSlot(y: i32): i32 {
+  return y % REDUCE_RING;
+}
+
+/** The reduce's rows pass of level l's row y into its ring slot: taps centred on 2x, reads clamped to the row. */
+function reduceRowsOf(l: i32, plane: usize, y: i32): void {
+  const fw = levelWidth(l);
+  const tw = levelWidth(l + 1);
+  const last = fw - 1;
+  const weights = weightPtr + (<usize>levelOffset(l) << 2);
+  const row = y * fw;
+  const out = rowsPtr + (<usize>(ringSlot(y) * tw) << 4);
+  // Colour: the ends with clamped reads, pairs of outputs between (their seven inputs read once).
+  reduceColourAt(l, plane, row, out, 0, last);
+  let x = 1;
+  if (l == 0) {
+    for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+      // Pixels 2x - 2 .. 2x + 5 (the last one unused; a read past the row stays in the planes' room).
+      const src = plane + (<usize>(row + 2 * x - 2) << 2);
+      const a = v128.load(src);
+      const b = v128.load(src, 16);
+      const aLo = i16x8.extend_low_i8x16_u(a);
+      const aHi = i16x8.extend_high_i8x16_u(a);
+      const bLo = i16x8.extend_low_i8x16_u(b);
+      const bHi = i16x8.extend_high_i8x16_u(b);
+      const p0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aLo));
+      const p1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aLo));
+      const p2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aHi));
+      const p3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aHi));
+      const p4 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bLo));
+      const p5 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(bLo));
+      const p6 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bHi));
+      const o = out + (<usize>x << 4);
+      v128.store(o, taps5(p0, p1, p2, p3, p4));
+      v128.store(o, taps5(p2, p3, p4, p5, p6), 16);
+    }
+  } else {
+    const level = colourLevel(l);
+    for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
+      const src = level + (<usize>(row + 2 * x - 2) << 4);
+      const p2 = v128.load(src, 32);
+      const p3 = v128.load(src, 48);
+      const p4 = v128.load(src, 64);
+      const o = out + (<usize>x << 4);
+      v128.store(o, taps5(v128.load(src), v128.load(src, 16), p2, p3, p4));
+      v128.store(o, taps5(p2, p3, p4, v128.load(src, 80), v128.load(src, 96)), 16);
+    }
+  }
+  for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
+  // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
+  // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
+  const wOut = rowsWeightPtr + (<usize>(ringSlot(y) * tw) << 2);
+  reduceWeightAt(weights, row, wOut, 0, last);
+  x = 1;
+  for (; x + 4 <= tw && 2 * x + 9 <= last; x += 4) {
+    const src = weights + (<usize>(row + 2 * x - 2) << 2);
+    const v0 = v128.load(src); // in0 .. in3
+    const v1 = v128.load(src, 16); // in4 .. in7
+    const v2 = v128.load(src, 32); // in8 .. in11
+    const a0 = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    const a1 = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    const e2 = i32x4.shuffle(v2, v2, 0, 2, 1, 3); // in8 in10 in9 in11
+    const a2 = i32x4.shuffle(a0, e2, 1, 2, 3, 4);
+    const a3 = i32x4.shuffle(a1, e2, 1, 2, 3, 6);
+    const a4 = i32x4.shuffle(a2, e2, 1, 2, 3, 5);
+    v128.store(wOut + (<usize>x << 2), taps5(a0, a1, a2, a3, a4));
+  }
+  for (; x < tw; x++) reduceWeightAt(weights, row, wOut, x, last);
+}
+
+/**
+ * Level l + 1 of the current plane's colour and weight pyramids from level l: taps centred on 2x
+ * along x into the rows ring (each row once, as the column pass first needs it), then on 2y along
+ * y; reads clamped to level l (pyramid_reduce.wgsl).
+ */
+function reduceLevel(l: i32, plane: usize): void {
+  const fh = levelHeight(l);
+  const tw = levelWidth(l + 1);
+  const th = levelHeight(l + 1);
+  const colour = colourLevel(l + 1);
+  const weightsOut = weightPtr + (<usize>levelOffset(l + 1) << 2);
+  const lastRow = fh - 1;
+  let next = 0; // the first row of level l not yet through the rows pass
+  for (let y = 0; y < th; y++) {
+    const c = 2 * y;
+    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf(l, plane, next);
+    const r0 = <usize>(ringSlot(max<i32>(c - 2, 0)) * tw);
+    const r1 = <usize>(ringSlot(max<i32>(c - 1, 0)) * tw);
+    const r2 = <usize>(ringSlot(c) * tw);
+    const r3 = <usize>(ringSlot(c + 1 <= lastRow ? c + 1 : lastRow) * tw);
+    const r4 = <usize>(ringSlot(c + 2 <= lastRow ? c + 2 : lastRow) * tw);
+    const out = <usize>(y * tw);
+    for (let x = 0; x < tw; x++) {
+      const p = <usize>x;
+      v128.store(colour + ((out + p) << 4), taps5(
+        v128.load(rowsPtr + ((r0 + p) << 4)), v128.load(rowsPtr + ((r1 + p) << 4)), v128.load(rowsPtr + ((r2 + p) << 4)),
+        v128.load(rowsPtr + ((r3 + p) << 4)), v128.load(rowsPtr + ((r4 + p) << 4))));
+    }
+    let x = 0;
+    for (; x + 4 <= tw; x += 4) {
+      const p = <usize>x;
+      v128.store(weightsOut + ((out + p) << 2), taps5(
+        v128.load(rowsWeightPtr + ((r0 + p) << 2)), v128.load(rowsWeightPtr + ((r1 + p) << 2)), v128.load(rowsWeightPtr + ((r2 + p) << 2)),
+        v128.load(rowsWeightPtr + ((r3 + p) << 2)), v128.load(rowsWeightPtr + ((r4 + p) << 2))));
+    }
+    for (; x < tw; x++) {
+      const p = <usize>x;
+      store<f32>(weightsOut + ((out + p) << 2), taps5Scalar(
+        load<f32>(rowsWeightPtr + ((r0 + p) << 2)), load<f32>(rowsWeightPtr + ((r1 + p) << 2)), load<f32>(rowsWeightPtr + ((r2 + p) << 2)),
+        load<f32>(rowsWeightPtr + ((r3 + p) << 2)), load<f32>(rowsWeightPtr + ((r4 + p) << 2))));
+    }
+  }
+}
+
+// The expand's pass along x runs one coarse row at a time, into a ring of three rows (hxPtr):
+// fine row y reads coarse rows m-1, m, m+1 (m = y >> 1), and y only grows.
+let coarsePtr: usize = 0; // the coarse level being expanded, f32x4
+let coarseWidth: i32 = 0;
+let coarseHeight: i32 = 0;
+let fineWidth: i32 = 0;
+let nextCoarseRow: i32 = 0; // the first coarse row not yet in the ring
+
+/** Starts expanding the coarse level (f32x4, cw x ch at `coarse`) onto fine width fw. */
+function beginExpand(coarse: usize, cw: i32, ch: i32, fw: i32): void {
+  coarsePtr = coarse; coarseWidth = cw; coarseHeight = ch; fineWidth = fw; nextCoarseRow = 0;
+}
+
+/** Where coarse row r's pass along x lies in the ring. */
+@inline function ringRow(r: i32): usize {
+  return hxPtr + <usize>(r % 3) * (<usize>fineWidth << 4);
+}
+
+/**
+ * The pass along x of coarse row r into the ring: fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1,
+ * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order.
+ */
+function expandCoarseRow(r: i32): void {
+  const cw = coarseWidth;
+  const fw = fineWidth;
+  const eighth = f32x4.splat(0.125);
+  const most = f32x4.splat(0.75);
+  const half = f32x4.splat(0.5);
+  const src = coarsePtr + (<usize>(r * cw) << 4);
+  const dst = ringRow(r);
+  for (let m = 0; 2 * m < fw; m++) {
+    const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
+    const a1 = v128.load(src + (<usize>m << 4));
+    const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
+    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
+    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
+  }
+}
+
+// The expand along y at the current fine row (set by expandRow): ring rows and their taps.
+let rowAbove: usize = 0;
+let rowAt: usize = 0;
+let rowBelow: usize = 0;
+let tapAbove: f32 = 0;
+let tapAt: f32 = 0;
+let tapBelow: f32 = 0;
+
+/**
+ * Sets the expand along y for fine row y (rows in increasing order after beginExpand): y = 2m takes
+ * 1/8, 3/4, 1/8 of coarse rows m-1, m, m+1, y = 2m + 1 takes 0, 1/2, 1/2 (clamped), summed in
+ * expand_in's order by {@link expandedAt} (the 0 tap adds a signed zero: the same value as the
+ * two-tap sum).
+ */
+function expandRow(y: i32): void {
+  const m = y >> 1;
+  const below = min<i32>(m + 1, coarseHeight - 1);
+  for (; nextCoarseRow <= below; nextCoarseRow++) expandCoarseRow(nextCoarseRow);
+  const even = (y & 1) == 0;
+  rowAt = ringRow(m);
+  rowBelow = ringRow(below);
+  rowAbove = even ? ringRow(max<i32>(m - 1, 0)) : rowAt;
+  tapAbove = even ? 0.125 : 0;
+  tapAt = even ? 0.75 : 0.5;
+  tapBelow = even ? 0.125 : 0.5;
+}
+
+/** The expanded value at x of the row expandRow set (taps splatted by the caller). */
+@inline function expandedAt(x: i32, t0: v128, t1: v128, t2: v128): v128 {
+  const o = <usize>x << 4;
+  return f32x4.add(f32x4.add(f32x4.mul(t0, v128.load(rowAbove + o)), f32x4.mul(t1, v128.load(rowAt + o))), f32x4.mul(t2, v128.load(rowBelow + o)));
+}
+
+// What a visit of a level's coefficients does (visitLevel).
+const BLEND: i32 = 0; // sum_l += G_l(w) L_l
+const ENERGY: i32 = 1; // `select`: the squared luma of L_l into squaredPtr, nothing else
+const BLEND_AND_KEEP: i32 = 2; // `select`: BLEND, and L_l becomes the best where keepSharpest's mask says so
+
+/**
+ * Visits the current plane's coefficients L_l = G_l(P) - expand(G_{l+1}(P)) at level l < L, doing
+ * `what` with each (see BLEND..).
+ * `select` visits its levels twice (energies first, then the blend with the choice) instead of
+ * keeping a level of coefficients: 20 bytes per pixel less memory.
+ */
+function visitLevel(l: i32, plane: usize, what: i32): void {
+  const fw = levelWidth(l);
+  const fh = levelHeight(l);
+  const offset = <usize>levelOffset(l);
+  const sum = sumPtr + (offset << 4);
+  const weights = weightPtr + (offset << 2);
+  const best = bestPtr + (offset << 4);
+  beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
+  for (let y = 0; y < fh; y++) {
+    expandRow(y);
+    const t0 = f32x4.splat(tapAbove);
+    const t1 = f32x4.splat(tapAt);
+    const t2 = f32x4.splat(tapBelow);
+    const row = y * fw;
+    let x = 0;
+    if (l == 0) {
+      // Level 0 is the plane's bytes: four pixels per load.
+      for (; x + 4 <= fw; x += 4) {
+        const i = row + x;
+        const px = v128.load(plane + (<usize>i << 2));
+        const lo = i16x8.extend_low_i8x16_u(px);
+        const hi = i16x8.extend_high_i8x16_u(px);
+        const v0 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2));
+        const v1 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2));
+        const v2 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2));
+        const v3 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2));
+        if (what == ENERGY) {
+          v128.store(squaredPtr + (<usize>i << 2), lumaSquared4(v0, v1, v2, v3));
+          continue;
+        }
+        const w = v128.load(weights + (<usize>i << 2));
+        addPixel(i, v0, i32x4.shuffle(w, w, 0, 0, 0, 0), sum);
+        addPixel(i + 1, v1, i32x4.shuffle(w, w, 1, 1, 1, 1), sum);
+        addPixel(i + 2, v2, i32x4.shuffle(w, w, 2, 2, 2, 2), sum);
+        addPixel(i + 3, v3, i32x4.shuffle(w, w, 3, 3, 3, 3), sum);
+        if (what == BLEND_AND_KEEP) {
+          const m = v128.load(squaredPtr + (<usize>i << 2));
+          keepWhere(best + (<usize>i << 4), v0, i32x4.shuffle(m, m, 0, 0, 0, 0));
+          keepWhere(best + (<usize>(i + 1) << 4), v1, i32x4.shuffle(m, m, 1, 1, 1, 1));
+          keepWhere(best + (<usize>(i + 2) << 4), v2, i32x4.shuffle(m, m, 2, 2, 2, 2));
+          keepWhere(best + (<usize>(i + 3) << 4), v3, i32x4.shuffle(m, m, 3, 3, 3, 3));
+        }
+      }
+    }
+    for (; x < fw; x++) {
+      const i = row + x;
+      const v = f32x4.sub(colourAt(l, plane, i), expandedAt(x, t0, t1, t2));
+      if (what == ENERGY) {
+        const y = <f32>299 * f32x4.extract_lane(v, 0) + <f32>587 * f32x4.extract_lane(v, 1) + <f32>114 * f32x4.extract_lane(v, 2);
+        store<f32>(squaredPtr + (<usize>i << 2), y * y);
+        continue;
+      }
+      addPixel(i, v, v128.load32_splat(weights + (<usize>i << 2)), sum);
+      if (what == BLEND_AND_KEEP) keepWhere(best + (<usize>i << 4), v, v128.load32_splat(squaredPtr + (<usize>i << 2)));
+    }
+  }
+}
+
+/** best = v where the mask's lanes are set (all of them or none). */
+@inline function keepWhere(best: usize, v: v128, mask: v128): void {
+  v128.store(best, v128.bitselect(v, v128.load(best), mask));
+}
+
+/** sum[i] += w v for one pixel's coefficient v. */
+@inline function addPixel(i: i32, v: v128, w: v128, sum: usize): void {
+  const s = sum + (<usize>i << 4);
+  v128.store(s, f32x4.add(v128.load(s), f32x4.mul(w, v)));
+}
+
+/**
+ * The squared luma (LUMA_INT_WEIGHTS: 299 R + 587 G + 114 B, in that order) of four pixels'
+ * coefficients: their R, G and B lanes gathered by shuffles.
+ */
+@inline function lumaSquared4(p0: v128, p1: v128, p2: v128, p3: v128): v128 {
+  const rg01 = i32x4.shuffle(p0, p1, 0, 4, 1, 5); // r0 r1 g0 g1
+  const rg23 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
+  const b01 = i32x4.shuffle(p0, p1, 2, 6, 2, 6);
+  const b23 = i32x4.shuffle(p2, p3, 2, 6, 2, 6);
+  const r = i32x4.shuffle(rg01, rg23, 0, 1, 4, 5);
+  const g = i32x4.shuffle(rg01, rg23, 2, 3, 6, 7);
+  const b = i32x4.shuffle(b01, b23, 0, 1, 4, 5);
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.splat(299), r), f32x4.mul(f32x4.splat(587), g)), f32x4.mul(f32x4.splat(114), b));
+  return f32x4.mul(y, y);
+}
+
+/** The coarsest level: sum_L += G_L(w) G_L(P). */
+function addCoarsest(): void {
+  const L = levels;
+  const count = levelWidth(L) * levelHeight(L);
+  const offset = <usize>levelOffset(L);
+  const colour = colourLevel(L);
+  for (let i = 0; i < count; i++) {
+    const s = sumPtr + ((offset + <usize>i) << 4);
+    v128.store(s, f32x4.add(v128.load(s), f32x4.mul(v128.load32_splat(weightPtr + ((offset + <usize>i) << 2)), v128.load(colour + (<usize>i << 4)))));
+  }
+}
+
+/**
+ * `select`, selected level l: the energy of the current plane's coefficients (their squared luma,
+ * left in squaredPtr by visitLevel's ENERGY visit, summed over the (2r + 1)^2 square, reads clamped:
+ * along x into boxPtr, then along y), added to the energy sum; where it beats the best so far it
+ * becomes the best energy, and squaredPtr (read by then) holds the mask of those pixels for the
+ * BLEND_AND_KEEP visit, which makes the coefficients the best. Four pixels per step where a row has
+ * them (the same f32 operations in the same order as the scalar tail).
+ */
+function keepSharpest(l: i32): void {
+  const w = levelWidth(l);
+  const h = levelHeight(l);
+  const offset = <usize>levelOffset(l);
+  const r = energyRadius;
+  for (let y = 0; y < h; y++) {
+    const row = squaredPtr + (<usize>(y * w) << 2);
+    const out = boxPtr + (<usize>(y * w) << 2);
+    let x = 0;
+    // Clamped reads at both ends, plain ones between (x - r >= 0 and x + 3 + r < w).
+    for (; x < w && (x < r || x + 3 + r >= w); x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
+    for (; x + 3 + r < w; x += 4) {
+      let s = f32x4.splat(0);
+      for (let d = -r; d <= r; d++) s = f32x4.add(s, v128.load(row + (<usize>(x + d) << 2)));
+      v128.store(out + (<usize>x << 2), s);
+    }
+    for (; x < w; x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
+  }
+  for (let y = 0; y < h; y++) {
+    let x = 0;
+    const at = offset + <usize>(y * w);
+    for (; x + 4 <= w; x += 4) {
+      let e = f32x4.splat(0);
+      for (let d = -r; d <= r; d++) {
+        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+        e = f32x4.add(e, v128.load(boxPtr + (<usize>(sy * w + x) << 2)));
+      }
+      const j = at + <usize>x;
+      const sumAt = energySumPtr + (j << 2);
+      v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
+      const bestAt = bestEnergyPtr + (j << 2);
+      const old = v128.load(bestAt);
+      const better = f32x4.gt(e, old);
+      v128.store(bestAt, v128.bitselect(e, old, better));
+      v128.store(squaredPtr + (<usize>(y * w + x) << 2), better);
+    }
+    for (; x < w; x++) {
+      let e: f32 = 0;
+      for (let d = -r; d <= r; d++) {
+        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+        e += load<f32>(boxPtr + (<usize>(sy * w + x) << 2));
+      }
+      const j = at + <usize>x;
+      const sumAt = energySumPtr + (j << 2);
+      store<f32>(sumAt, load<f32>(sumAt) + e);
+      const bestAt = bestEnergyPtr + (j << 2);
+      const better = e > load<f32>(bestAt);
+      if (better) store<f32>(bestAt, e);
+      store<i32>(squaredPtr + (<usize>(y * w + x) << 2), better ? -1 : 0);
+    }
+  }
+}
+
+/** The sum of row[clamp(x + d)], d = -r..r (keepSharpest's ends of a row). */
+@inline function boxAlongX(row: usize, x: i32, w: i32, r: i32): f32 {
+  let s: f32 = 0;
+  for (let d = -r; d <= r; d++) {
+    const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
+    s += load<f32>(row + (<usize>sx << 2));
+  }
+  return s;
+}
+
+/**
+ * `select`: each selected level's coefficient becomes a L(P_k) + (1 - a) sum, a the gate of the
+ * clarity q = E_k (Z - 1) / (sum of the others' energies) (0 for Z = 1 or E_k = 0; 1 where the
+ * others have none).
+ */
+function mixSelected(): void {
+  const pixels = levelOffset(selectLevels); // levels 0..S-1 lie back to back from offset 0
+  const others1 = <f32>(planeCount - 1);
+  const span = gateHigh - gateLow;
+  for (let i = 0; i < pixels; i++) {
+    const best = load<f32>(bestEnergyPtr + (<usize>i << 2));
+    const others = load<f32>(energySumPtr + (<usize>i << 2)) - best;
+    let a: f32 = 0;
+    if (planeCount >= 2 && best > 0) {
+      if (others > 0) {
+        a = ((best * others1) / others - gateLow) / span;
+        a = a > 0 ? (a < 1 ? a : 1) : 0;
+      } else a = 1;
+    }
+    const s = sumPtr + (<usize>i << 4);
+    v128.store(s, f32x4.add(f32x4.mul(f32x4.splat(a), v128.load(bestPtr + (<usize>i << 4))), f32x4.mul(f32x4.splat(1 - a), v128.load(s))));
+  }
+}
+
+/**
+ * Collapse from the coarsest level up (out_l = sum_l + expand(out_{l+1})); level 0 is not stored:
+ * each pixel is clamped into the planes' range (`pyramid`: the planes within `reach` of Dc;
+ * `select`: every plane) widened by `tolerance`, rounded half up into the image.
+ */
+function collapseAndFinish(all: bool): void {
+  for (let l = levels - 1; l >= 0; l--) {
+    const fw = levelWidth(l);
+    const fh = levelHeight(l);
+    beginExpand(sumPtr + (<usize>levelOffset(l + 1) << 4), levelWidth(l + 1), levelHeight(l + 1), fw);
+    const sum = sumPtr + (<usize>levelOffset(l) << 4);
+    for (let y = 0; y < fh; y++) {
+      expandRow(y);
+      const t0 = f32x4.splat(tapAbove);
+      const t1 = f32x4.splat(tapAt);
+      const t2 = f32x4.splat(tapBelow);
+      const row = <usize>(y * fw);
+      if (l > 0) {
+        for (let x = 0; x < fw; x++) {
+          const s = sum + ((row + <usize>x) << 4);
+          v128.store(s, f32x4.add(v128.load(s), expandedAt(x, t0, t1, t2)));
+        }
+      } else {
+        let x = 0;
+        if (all) for (; x + 4 <= fw; x += 4) finishFourOfAll((row + <usize>x) << 2, x, sum + ((row + <usize>x) << 4), t0, t1, t2);
+        for (; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
+      }
+    }
+  }
+}
+
+/** Clamp and round of one output pixel (see collapseAndFinish). */
+@inline function finishPixel(y: i32, x: i32, v: v128, all: bool): void {
+  const i = <usize>(y * width + x) << 2;
+  let z0 = 0;
+  let z1 = planeCount - 1;
+  if (!all) {
+    // In f64 as the reference: in f32, Dc + 1 could round up to a whole plane (Dc one ulp below
+    // 2) and take one plane too many into the range.
+    const dc = <f64>clampDepth(load<f32>(smoothPtr + (<usize>(y * depthStride + x) << 2)));
+    const lo = <i32>Math.ceil(dc - <f64>reach);
+    const hi = <i32>Math.floor(dc + <f64>reach);
+    z0 = lo > 0 ? lo : 0;
+    z1 = hi < z1 ? hi : z1;
+  }
+  const planeBytes = <usize>width * <usize>height * 4;
+  let lo = i8x16.splat(-1); // 255 in every byte
+  let hi = i8x16.splat(0);
+  for (let z = z0; z <= z1; z++) {
+    const p = v128.load32_zero(planesPtr + <usize>z * planeBytes + i);
+    lo = i8x16.min_u(lo, p);
+    hi = i8x16.max_u(hi, p);
+  }
+  roundInto(i, v, lo, hi);
+}
+
+/**
+ * `select`, four output pixels from byte i on (row x .. x + 3): their range over every plane, one
+ * 16-byte read per plane for the four.
+ */
+@inline function finishFourOfAll(i: usize, x: i32, sum: usize, t0: v128, t1: v128, t2: v128): void {
+  const planeBytes = <usize>width * <usize>height * 4;
+  let lo = i8x16.splat(-1);
+  let hi = i8x16.splat(0);
+  for (let z = 0; z < planeCount; z++) {
+    const p = v128.load(planesPtr + <usize>z * planeBytes + i);
+    lo = i8x16.min_u(lo, p);
+    hi = i8x16.max_u(hi, p);
+  }
+  roundInto(i, f32x4.add(v128.load(sum), expandedAt(x, t0, t1, t2)), lo, hi);
+  roundInto(i + 4, f32x4.add(v128.load(sum, 16), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(lo, lo, 1, 1, 1, 1), i32x4.shuffle(hi, hi, 1, 1, 1, 1));
+  roundInto(i + 8, f32x4.add(v128.load(sum, 32), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(lo, lo, 2, 2, 2, 2), i32x4.shuffle(hi, hi, 2, 2, 2, 2));
+  roundInto(i + 12, f32x4.add(v128.load(sum, 48), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(lo, lo, 3, 3, 3, 3), i32x4.shuffle(hi, hi, 3, 3, 3, 3));
+}
+
+/**
+ * v clamped into [lo - tolerance, hi + tolerance] (lo, hi: the pixel's bytes in the first four
+ * lanes), rounded half up into the image at byte i.
+ */
+@inline function roundInto(i: usize, v: v128, lo: v128, hi: v128): void {
+  const tol = f32x4.splat(tolerance);
+  const loF = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(lo))), tol);
+  const hiF = f32x4.add(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(hi))), tol);
+  const c = f32x4.floor(f32x4.add(f32x4.min(f32x4.max(v, loF), hiF), f32x4.splat(0.5)));
+  const r = i32x4.trunc_sat_f32x4_s(c);
+  // narrow saturates into 0..255, the reference's final clamp
+  v128.store32_lane(imagePtr + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), 0);
+}
+
+/** The whole composite, `select` or not (see the header). */
+function composite(selecting: bool): void {
+  const total = levelOffset(levels) + levelWidth(levels) * levelHeight(levels);
+  memory.fill(sumPtr, 0, <usize>total << 4);
+  const S = selecting ? selectLevels : 0;
+  if (S > 0) {
+    const pixels = <usize>levelOffset(S);
+    for (let i: usize = 0; i < pixels; i++) store<f32>(bestEnergyPtr + (i << 2), -1);
+    memory.fill(energySumPtr, 0, pixels << 2);
+    memory.fill(bestPtr, 0, pixels << 4);
+  }
+  const planeBytes = <usize>width * <usize>height * 4;
+  for (let z = 0; z < planeCount; z++) {
+    // A plane with weight 0 everywhere adds nothing to the blend; `select` still weighs its detail.
+    if (!planeWeights(z) && !selecting) continue;
+    const plane = planesPtr + <usize>z * planeBytes;
+    for (let l = 0; l < levels; l++) reduceLevel(l, plane);
+    for (let l = 0; l < levels; l++) {
+      if (l < S) {
+        visitLevel(l, plane, ENERGY);
+        keepSharpest(l);
+        visitLevel(l, plane, BLEND_AND_KEEP);
+      } else visitLevel(l, plane, BLEND);
+    }
+    addCoarsest();
+  }
+  if (S > 0) mixSelected();
+  collapseAndFinish(selecting);
+}
+
+/** The `pyramid` composite of the configured stack into the image. */
+export function compositePyramid(): void {
+  composite(false);
+}
+
+/** The `select` composite of the configured stack into the image. */
+export function compositeSelect(): void {
+  composite(true);
+}
