@@ -24,6 +24,7 @@ import { generateStack } from '../src/synth/generate.js';
 import { createRandom } from '../src/synth/random.js';
 import { motionAbout } from '../test/align-fixtures.js';
 import { markdownTable, median } from './stats.js';
+import { VERSION_1_FLAGS } from './version-1.js';
 
 const run = promisify(execFile);
 
@@ -91,7 +92,7 @@ interface RunResult {
 async function fuseOnce(cli: string, dir: string, align: string, truth: Mat3[], width: number, height: number): Promise<RunResult> {
   const json = join(dir, `stats-${Math.random().toString(36).slice(2)}.json`);
   const t0 = performance.now();
-  await run(process.execPath, [cli, 'fuse', join(dir, 'stack'), '--align', align, '-o', join(dir, 'fused.jpg'), '--json', json], { maxBuffer: 1 << 24 });
+  await run(process.execPath, [cli, 'fuse', join(dir, 'stack'), ...VERSION_1_FLAGS, '--align', align, '-o', join(dir, 'fused.jpg'), '--json', json], { maxBuffer: 1 << 24 });
   const wall = performance.now() - t0;
   const stats = JSON.parse(await readFile(json, 'utf8'));
   await rm(json);

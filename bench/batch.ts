@@ -31,6 +31,7 @@ import type { GpuRuntimeName } from '../src/runtimes.js';
 import { readSynthManifest } from '../src/synth/truth.js';
 import { plantBadFovs } from '../test/batch-fixtures.js';
 import { markdownTable, median } from './stats.js';
+import { VERSION_1 } from './version-1.js';
 
 const { values } = parseArgs({
   options: {
@@ -142,7 +143,7 @@ async function benchBatch(name: 'cpu' | GpuRuntimeName, align: AlignMode, cpuThr
 /** The fusion the cpu engine runs: the wasm fast path when this build has one, else the reference. */
 async function cpuFusion(): Promise<{ name: string; fuse(stack: AnyZStack): FuseResult }> {
   const fast = api as unknown as { initFastCpu?: () => Promise<boolean>; fuseCpuFast?: typeof fuseCpu };
-  const options = resolveOptions({ backend: 'cpu' });
+  const options = resolveOptions({ ...VERSION_1, backend: 'cpu' });
   const workspace = createCpuWorkspace();
   if (fast.initFastCpu && fast.fuseCpuFast && (await fast.initFastCpu())) return { name: 'fast path', fuse: (stack) => fast.fuseCpuFast!(stack, options, workspace) };
   return { name: 'reference', fuse: (stack) => fuseCpu(stack, options, workspace) };

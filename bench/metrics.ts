@@ -14,6 +14,7 @@ import { markdownTable } from './stats.js';
 import { lineplot } from './svg-plot.js';
 import { synthCase, type SynthCondition } from './synth-cases.js';
 import type { BenchReport } from './report.js';
+import { VERSION_1 } from './version-1.js';
 
 export interface MetricsGrid {
   size: number;
@@ -111,7 +112,7 @@ export async function runMetricsBench(
   const refused: Record<string, string> = {};
   for (const measure of [...measures]) {
     try {
-      await fuse(warm.stack, { measure, window: grid.base.window, align }, options.backend);
+      await fuse(warm.stack, { ...VERSION_1, measure, window: grid.base.window, align }, options.backend);
     } catch (error) {
       if (!(error instanceof FocusFuseError)) throw error;
       refused[measure] = error.message;
@@ -127,7 +128,7 @@ export async function runMetricsBench(
       for (const measure of measures) {
         for (const window of windows) {
           const t0 = performance.now();
-          const result = await fuse(c.stack, { measure, window, align }, options.backend);
+          const result = await fuse(c.stack, { ...VERSION_1, measure, window, align }, options.backend);
           const ms = performance.now() - t0;
           rows.push({ ...condition, method: measure, kind: 'measure', window, seed, ms, scores: scoreAgainstTruth(result, c.truth, band) });
         }

@@ -17,6 +17,7 @@ import type { BenchReport } from './report.js';
 import { depthErrors, meanSsim, psnr } from './score.js';
 import { markdownTable, median } from './stats.js';
 import { synthCase, type SynthCondition } from './synth-cases.js';
+import { VERSION_1 } from './version-1.js';
 
 /** One mode combination. */
 export interface ModeCombo {
@@ -30,7 +31,7 @@ export interface ModeCombo {
  * @example modeCombos().map((c) => c.name) // ['gaussian+interpolate', 'gaussian+nearest', ...]
  */
 export function modeCombos(): ModeCombo[] {
-  const grid = DEPTH_MODES.flatMap((depthMode) => COMPOSITE_MODES.map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } })));
+  const grid = DEPTH_MODES.flatMap((depthMode) => COMPOSITE_MODES.map((composite) => ({ name: `${depthMode}+${composite}`, options: { ...VERSION_1, depthMode, composite } })));
   return [...grid, ...MEASURE_COMBOS];
 }
 
@@ -40,10 +41,10 @@ export function modeCombos(): ModeCombo[] {
  * (what the measure alone does) and with the v2 modes (5x5 windows; the default 9x9 with sigma 4).
  */
 const MEASURE_COMBOS: ModeCombo[] = [
-  { name: 'teng-r2 gaussian+interpolate', options: { measure: 'teng', window: 2 } },
-  { name: 'teng-r2 histogram+select', options: { measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' } },
+  { name: 'teng-r2 gaussian+interpolate', options: { ...VERSION_1, measure: 'teng', window: 2 } },
+  { name: 'teng-r2 histogram+select', options: { ...VERSION_1, measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' } },
   // The default 9x9 window with a wider histogram: nearly as good on cytology, no ghost edge on tools.
-  { name: 'teng-s4 histogram+select', options: { measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
+  { name: 'teng-s4 histogram+select', options: { ...VERSION_1, measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
 ];
 
 /** The combinations `backend` runs: the WebGPU engine leaves out any mode without a kernel (CPU_ONLY_MODES, empty today). */

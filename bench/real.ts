@@ -25,6 +25,7 @@ import { runPeer, type Peer } from './peers.js';
 import type { BenchReport } from './report.js';
 import { markdownTable } from './stats.js';
 import { lineplot } from './svg-plot.js';
+import { VERSION_1 } from './version-1.js';
 
 export interface RealFovResult {
   id: string;
@@ -193,7 +194,7 @@ export async function runRealBench(
     const depths: Record<string, Float32Array> = {};
     for (const measure of measures) {
       const t0 = performance.now();
-      const result = await fuse(stack, { measure, window }, options.backend);
+      const result = await fuse(stack, { ...VERSION_1, measure, window }, options.backend);
       fov.ms[measure] = performance.now() - t0;
       fov.gradientShare[measure] = gradientShare(result.image, stack, maxEnergy);
       fov.focusCurve[measure] = result.stats.focusCurve;

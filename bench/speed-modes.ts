@@ -9,13 +9,14 @@
  */
 import { loadavg } from 'node:os';
 import { fuse } from '../src/fuse.js';
-import { COMPOSITE_MODES, DEPTH_MODES, FUSION_PRESETS } from '../src/core/options.js';
+import { COMPOSITE_MODES, DEFAULT_FUSION, DEPTH_MODES, FUSION_PRESETS } from '../src/core/options.js';
 import { hasGpuModes } from '../src/gpu/kernels.js';
 import type { FuseOptions, ZStack } from '../src/core/types.js';
 import { onEachBenchBackend, type BenchBackendName } from './backends.js';
 import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
 import { synthCase } from './synth-cases.js';
+import { VERSION_1 } from './version-1.js';
 
 /**
  * Version 1 first, then every other depth x composite combination except `nearest` (version 1's
@@ -26,10 +27,10 @@ export function speedModeCombos(gpu = false): { name: string; options: FuseOptio
   const v2 = FUSION_PRESETS.v2;
   return [
     ...DEPTH_MODES.flatMap((depthMode) =>
-      COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { depthMode, composite } as FuseOptions })),
+      COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { ...VERSION_1, depthMode, composite } as FuseOptions })),
     ),
     { name: `v2 preset (${v2.measure}, sigma ${v2.sigma}, ${v2.depthMode}+${v2.composite})`, options: { fusion: 'v2' } as FuseOptions },
-  ].filter((c) => !gpu || hasGpuModes({ ...FUSION_PRESETS[c.options.fusion ?? 'v1'], ...c.options }));
+  ].filter((c) => !gpu || hasGpuModes({ ...FUSION_PRESETS[c.options.fusion ?? DEFAULT_FUSION], ...c.options }));
 }
 
 export interface ModesSpeedGrid {

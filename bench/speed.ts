@@ -25,6 +25,7 @@ import { markdownTable, median, quartiles } from './stats.js';
 import { lineplot, type Series } from './svg-plot.js';
 import { synthCase } from './synth-cases.js';
 import { motionAbout } from '../test/align-fixtures.js';
+import { VERSION_1 } from './version-1.js';
 
 export interface SpeedGrid {
   runs: number;
@@ -154,7 +155,7 @@ async function benchStages(backend: FusionBackend, stack: ZStack, measures: read
   const rows: Record<string, Record<string, Spread> | { error: string }> = {};
   for (const measure of measures) {
     try {
-      await fuse(stack, { measure }, backend);
+      await fuse(stack, { ...VERSION_1, measure }, backend);
     } catch (error) {
       if (!(error instanceof FocusFuseError)) throw error;
       rows[measure] = { error: error.message };
@@ -163,7 +164,7 @@ async function benchStages(backend: FusionBackend, stack: ZStack, measures: read
     const samples: Record<string, number[]> = {};
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      const result = await fuse(stack, { measure }, backend);
+      const result = await fuse(stack, { ...VERSION_1, measure }, backend);
       const wall = performance.now() - t0;
       for (const [stage, ms] of Object.entries({ ...result.timings, wall })) (samples[stage] ??= []).push(ms);
     }
@@ -175,9 +176,9 @@ async function benchStages(backend: FusionBackend, stack: ZStack, measures: read
 /** Wall ms of one lapv fuse, warm. Failures (e.g. out of memory at 4096^2) are recorded, not fatal. */
 async function benchWall(backend: FusionBackend, stack: ZStack, runs: number): Promise<Spread | { error: string }> {
   try {
-    await fuse(stack, {}, backend);
+    await fuse(stack, VERSION_1, backend);
     const samples: number[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await timeIt(() => fuse(stack, {}, backend)));
+    for (let i = 0; i < runs; i++) samples.push(await timeIt(() => fuse(stack, VERSION_1, backend)));
     return spread(samples);
   } catch (error) {
     return { error: (error as Error).message };
@@ -221,14 +222,14 @@ async function benchAlignment(backend: FusionBackend, stack: ZStack, runs: numbe
   for (const c of ALIGN_CASES) {
     const input = c.moved ? moved : stack;
     try {
-      await fuse(input, { align: c.align }, backend);
+      await fuse(input, { ...VERSION_1, align: c.align }, backend);
       const wall: number[] = [];
       const estimate: number[] = [];
       const warp: number[] = [];
       let applied = false;
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
-        const result = await fuse(input, { align: c.align }, backend);
+        const result = await fuse(input, { ...VERSION_1, align: c.align }, backend);
         wall.push(performance.now() - t0);
         estimate.push(result.alignment?.timings.estimate ?? 0);
         warp.push(result.alignment?.timings.warp ?? 0);
@@ -252,15 +253,15 @@ async function benchCpuPaths(stack: ZStack, runs: number): Promise<Pick<CpuPaths
   const engines = { reference: cpuReferenceBackend, fast: cpuBackend };
   const samples = { reference: {} as Record<string, number[]>, fast: {} as Record<string, number[]> };
   // Warm-up: the wasm tiers up from its baseline compiler after a few calls, as JS functions do.
-  for (let i = 0; i < runs; i++) for (const engine of Object.values(engines)) await fuse(stack, {}, engine);
+  for (let i = 0; i < runs; i++) for (const engine of Object.values(engines)) await fuse(stack, VERSION_1, engine);
   const rounds = 3;
   for (let round = 0; round < rounds; round++) {
     for (const key of ['reference', 'fast'] as const) {
       // Two untimed runs first: the other engine's round left its data in the caches.
-      for (let i = 0; i < 2; i++) await fuse(stack, {}, engines[key]);
+      for (let i = 0; i < 2; i++) await fuse(stack, VERSION_1, engines[key]);
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
-        const result = await fuse(stack, {}, engines[key]);
+        const result = await fuse(stack, VERSION_1, engines[key]);
         const wall = performance.now() - t0;
         for (const [stage, ms] of Object.entries({ ...result.timings, wall })) (samples[key][stage] ??= []).push(ms);
       }
@@ -298,7 +299,7 @@ async function benchLarge(large: NonNullable<SpeedGrid['large']>): Promise<NonNu
   try {
     for (let i = 0; i < large.runs; i++) {
       const t0 = performance.now();
-      const result = await fuse(stack, {}, cpuBackend);
+      const result = await fuse(stack, VERSION_1, cpuBackend);
       wall.push(performance.now() - t0);
       for (const [stage, ms] of Object.entries(result.timings)) (stages[stage] ??= []).push(ms);
     }
@@ -319,7 +320,7 @@ type BatchCapable = FusionBackend & { fuseBatch?(stacks: ZStack[], options: Reso
 
 /** Stacks per second when `size` stacks go in one call (fuseBatch where the backend has it). */
 async function benchBatches(backend: BatchCapable, stack: ZStack, batches: number[], runs: number) {
-  const options = resolveOptions({});
+  const options = resolveOptions(VERSION_1);
   const out: Record<number, number> = {};
   for (const size of batches) {
     const stacks = Array.from({ length: size }, () => stack);

@@ -61,7 +61,7 @@ Outputs:
                            when it ran with other fusion options, outputs or format
 
 Fusion (as focusfuse fuse):
-  --fusion <v1|v2>  preset (default v1; v2 = teng, sigma 4, histogram, select)
+  --fusion <v2|v1>  preset (default v2 = teng, sigma 4, histogram, select; v1 = version 1)
   --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
   --composite <interpolate|nearest|pyramid|select>  --depth-mode <gaussian|edge-aware|histogram>
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default

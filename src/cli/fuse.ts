@@ -78,23 +78,23 @@ Outputs (at least one):
                              - writes them to stdout (the summary then goes to stderr)
 
 Fusion:
-  --fusion <v1|v2>                 preset of measure, sigma, depth mode and composite
-                                   (default v1: lapv, 3, gaussian, interpolate; v2: teng, 4,
-                                   histogram, select, the bench's best; flags given override
-                                   it; docs/fusion-v2.md)
-  --measure <name>                 focus measure (default lapv): lapv, teng, wavelet
+  --fusion <v2|v1>                 preset of measure, sigma, depth mode and composite
+                                   (default v2: teng, 4, histogram, select, the bench's best;
+                                   v1: lapv, 3, gaussian, interpolate, version 1 byte for
+                                   byte; flags given override it; docs/fusion-v2.md)
+  --measure <name>                 focus measure (default teng): lapv, teng, wavelet
                                    (maths version 1), dlap, sml, glv, brenner, tenv
   --window <r>                     focus window radius, (2r+1)^2 pixels (default 4)
-  --sigma <px>                     depth smoothing sigma, 0 = off (default 3)
+  --sigma <px>                     depth smoothing sigma, 0 = off (default 4)
   --composite <interpolate|nearest|pyramid|select>  blend the two nearest planes, take one,
                            blend per level of a Laplacian pyramid (seamless, sharper), or
                            select: pyramid whose finest levels take the clearly sharpest
-                           plane's detail (default interpolate)
-  --depth-mode <gaussian|edge-aware|histogram>  depth smoothing: gaussian (version 1, default),
+                           plane's detail (default select)
+  --depth-mode <gaussian|edge-aware|histogram>  depth smoothing: gaussian (version 1),
                                    edge-aware (halo-aware fill along image edges, falls back
                                    to one plane on contrast-inverted stacks) or histogram
                                    (local mode of the depths, keeps one of two overlapping
-                                   layers); docs/fusion-v2.md
+                                   layers; the default); docs/fusion-v2.md
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|cpu-reference|webgpu|auto>  engine (default cpu: the fast path,
                                    WebAssembly SIMD; cpu-reference: the plain TypeScript

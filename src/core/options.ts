@@ -80,7 +80,7 @@ export function fusionPresetOf(settings: FusionSettings): FusionPreset | undefin
     return preset.measure === settings.measure && preset.sigma === settings.sigma && preset.depthMode === settings.depthMode && preset.composite === settings.composite;
   });
 }
-export const DEFAULT_FUSION: FusionPreset = 'v1';
+export const DEFAULT_FUSION: FusionPreset = 'v2';
 
 export const DEFAULT_OPTIONS = {
   fusion: DEFAULT_FUSION,

@@ -86,18 +86,18 @@ export type AnyZStack = ZStack<Uint8Array> | ZStack<Uint16Array>;
 export interface FuseOptions {
   /**
    * Preset of the measure, sigma, depth mode and composite that are not given: `v1` (lapv, sigma 3,
-   * gaussian, interpolate) or `v2` (teng, sigma 4, histogram, select). Default `v1`.
+   * gaussian, interpolate: version 1) or `v2` (teng, sigma 4, histogram, select). Default `v2`.
    */
   fusion?: FusionPreset;
-  /** Focus measure. Default: the `fusion` preset's (`lapv` in v1). */
+  /** Focus measure. Default: the `fusion` preset's (`teng` in v2, the default; `lapv` in v1). */
   measure?: Measure;
   /** Window radius r of the focus measure's box mean ((2r+1)^2 pixels). Default 4. */
   window?: number;
-  /** Sigma in pixels of the confidence-weighted depth smoothing; 0 turns smoothing off. Default: the `fusion` preset's (3 in v1). */
+  /** Sigma in pixels of the confidence-weighted depth smoothing; 0 turns smoothing off. Default: the `fusion` preset's (4 in v2, the default; 3 in v1). */
   sigma?: number;
-  /** Composite mode. Default: the `fusion` preset's (`interpolate` in v1). */
+  /** Composite mode. Default: the `fusion` preset's (`select` in v2, the default; `interpolate` in v1). */
   composite?: CompositeMode;
-  /** Depth mode: `gaussian` (version 1), `edge-aware` (halo-aware, edge-aware fill) or `histogram` (local mode of the depth). Default: the `fusion` preset's (`gaussian` in v1). */
+  /** Depth mode: `gaussian` (version 1), `edge-aware` (halo-aware, edge-aware fill) or `histogram` (local mode of the depth). Default: the `fusion` preset's (`histogram` in v2, the default; `gaussian` in v1). */
   depthMode?: DepthMode;
   /** Engine. Default `cpu`. */
   backend?: BackendName;

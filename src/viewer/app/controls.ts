@@ -100,6 +100,11 @@ function wireFusion(store: Store, changed: () => void): void {
   fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
   fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
   fillSelect(preset, ['custom', ...FUSIONS], PRESET_LABELS, fusionPresetOf(options) ?? 'custom');
+  // The page's markup holds placeholders: the sliders start at the library's defaults.
+  window.value = String(options.window);
+  sigma.value = String(options.sigma);
+  byId('window-value').textContent = window.value;
+  byId('sigma-value').textContent = sigma.value;
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;

@@ -2,6 +2,7 @@
  * The viewer's state: one plain object and a list of listeners. Every control writes through
  * `update`, every view redraws from the state it is handed, so the views cannot drift apart.
  */
+import { DEFAULT_OPTIONS } from '../../core/options.js';
 import type { CompositeMode, DepthMode, FuseResult, Measure, ZStack } from '../../core/types.js';
 
 /** What a 2D view can show: a focal plane, the fused image, the depth map, the confidence map. */
@@ -58,7 +59,7 @@ export interface Store {
 export function createStore(): Store {
   let state: ViewerState = {
     plane: 0,
-    options: { measure: 'lapv', window: 4, sigma: 3, composite: 'interpolate', depthMode: 'gaussian' },
+    options: { measure: DEFAULT_OPTIONS.measure, window: DEFAULT_OPTIONS.window, sigma: DEFAULT_OPTIONS.sigma, composite: DEFAULT_OPTIONS.composite, depthMode: DEFAULT_OPTIONS.depthMode },
     views: [
       { layer: 'plane', overlay: 'none', opacity: 0.5 },
       { layer: 'fused', overlay: 'none', opacity: 0.5 },
