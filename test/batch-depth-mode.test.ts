@@ -27,17 +27,17 @@ describe('batch --depth-mode', () => {
   it('records edge-aware in the settings, leaves gaussian out, and refuses to resume with another mode', async () => {
     const out = join(work, 'out');
     const settings = async () => JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).settings.options as Record<string, unknown>;
-    const v1 = await runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'] });
+    const v1 = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1' }, outputs: ['json'] });
     expect(v1.failed).toBe(0);
     expect(await settings()).not.toHaveProperty('depthMode');
-    await expect(runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'], resume: true })).rejects.toThrow(
+    await expect(runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'], resume: true })).rejects.toThrow(
       /--resume: 1 field of view was fused here with other settings \(depthMode 'gaussian' there, 'edge-aware' now\)/,
     );
     expect(await settings()).not.toHaveProperty('depthMode');
-    const edge = await runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'] });
+    const edge = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'] });
     expect(edge.resumed).toBe(0);
     expect((await settings()).depthMode).toBe('edge-aware');
-    const again = await runBatch({ root, out, fuse: { backend: 'cpu', depthMode: 'edge-aware' }, outputs: ['json'], resume: true });
+    const again = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'], resume: true });
     expect(again.resumed).toBe(1);
   });
 });

@@ -146,15 +146,15 @@ describe('scripting', () => {
 
   it('--resume with other options than the run it resumes is refused, naming what changed; the same options resume', async () => {
     const out = join(work, 'out-resume');
-    const first = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--measure', 'teng']);
+    const first = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--measure', 'lapv']);
     expect(first.code).toBe(0);
     const before = await readFile(join(out, 'manifest.json'), 'utf8');
     const changed = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--window', '2']);
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toMatch(/--resume: 6 fields of view were fused here with other settings \(measure 'teng' there, 'lapv' now; window 4 there, 2 now; tau 0.01 there, 0.002 now\)/);
+    expect(changed.stderr).toMatch(/--resume: 6 fields of view were fused here with other settings \(measure 'lapv' there, 'teng' now; window 4 there, 2 now; tau 0.002 there, 0.01 now\)/);
     expect(changed.stderr).toContain('without --resume');
     expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(before);
-    const same = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--measure', 'teng']);
+    const same = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--measure', 'lapv']);
     expect(same.code).toBe(0);
     expect(same.stderr).toContain(`0 fused, 0 failed, ${fovs.length} skipped`);
   });

@@ -120,7 +120,9 @@ describe('fusion-mode bench figures (bench/modes.ts)', () => {
     for (const mode of ['interpolate', 'nearest', 'pyramid', 'select']) expect(names.some((n) => n.endsWith(mode))).toBe(true);
     expect(names).toContain('histogram+select');
     // Tenengrad over 5x5 windows: the best synthetic depth evidence for histogram (docs/fusion-v2.md).
-    expect(modeCombos().find((c) => c.name === 'teng-r2 histogram+select')?.options).toEqual({ measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' });
+    // Every combination sets version 1's four options explicitly (whatever the default preset), then its own.
+    expect(modeCombos()[0].options).toEqual({ measure: 'lapv', sigma: 3, depthMode: 'gaussian', composite: 'interpolate' });
+    expect(modeCombos().find((c) => c.name === 'teng-r2 histogram+select')?.options).toEqual({ measure: 'teng', sigma: 3, window: 2, depthMode: 'histogram', composite: 'select' });
   });
 
   it('estimates noise sigma (Immerkaer) of a noisy flat image, and ~0 for a flat one', async () => {

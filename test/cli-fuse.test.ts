@@ -118,34 +118,37 @@ describe('focusfuse fuse', () => {
 
   it('fuses with --depth-mode edge-aware and says so', async () => {
     const out = outDir();
-    const run = await cli('fuse', stackDir, '-o', join(out, 'fused.png'), '--depth', join(out, 'depth.png'), '--depth-mode', 'edge-aware');
+    const run = await cli('fuse', stackDir, '-o', join(out, 'fused.png'), '--depth', join(out, 'depth.png'), '--fusion', 'v1', '--depth-mode', 'edge-aware');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/lapv r=4 sigma=3 interpolate edge-aware on cpu, TypeScript stages/);
-    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--depth', join(out, 'v1-depth.png'));
+    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--depth', join(out, 'v1-depth.png'), '--fusion', 'v1');
     expect(v1.stdout).not.toMatch(/edge-aware/);
     // A flat stack has no evidence: one plane, and the summary says why.
-    const flat = await cli('fuse', stackDir, '-o', join(out, 'flat.png'), '--depth-mode', 'edge-aware', '--tau', '1000');
+    const flat = await cli('fuse', stackDir, '-o', join(out, 'flat.png'), '--fusion', 'v1', '--depth-mode', 'edge-aware', '--tau', '1000');
     expect(flat.stdout).toMatch(/edge-aware depth: no focus evidence above tau, so plane \d+ everywhere/);
     expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
   });
 
-  it('--fusion v2 fuses with the v2 preset, and a flag given with it wins', async () => {
+  it('fuses with the v2 preset by default, version 1 with --fusion v1, and a flag given with a preset wins', async () => {
     const out = outDir();
-    const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'), '--fusion', 'v2');
+    const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'));
     expect(v2.code).toBe(0);
     expect(v2.stdout).toMatch(/teng r=4 sigma=4 select histogram on cpu/);
-    const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v2', '--composite', 'interpolate', '--sigma', '2');
-    expect(mixed.stdout).toMatch(/teng r=4 sigma=2 interpolate histogram on cpu/);
+    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--fusion', 'v1');
+    expect(v1.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu/);
+    const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v1', '--composite', 'select', '--sigma', '2');
+    expect(mixed.stdout).toMatch(/lapv r=4 sigma=2 select on cpu/);
+    expect(await readFile(join(out, 'v2.png'))).not.toEqual(await readFile(join(out, 'v1.png')));
   });
 
   it('--backend cpu runs the fast path (wasm simd) and --backend cpu-reference the TypeScript stages, within the parity bar', async () => {
     const out = outDir();
     const fast = await cli('fuse', stackDir, '-o', join(out, 'fast.png'), '--depth', join(out, 'fast-depth.tiff'));
     expect(fast.code).toBe(0);
-    expect(fast.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu, wasm simd\n/);
+    expect(fast.stdout).toMatch(/teng r=4 sigma=4 select histogram on cpu, wasm simd\n/);
     const ref = await cli('fuse', stackDir, '-o', join(out, 'ref.png'), '--depth', join(out, 'ref-depth.tiff'), '--backend', 'cpu-reference');
     expect(ref.code).toBe(0);
-    expect(ref.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu, TypeScript stages\n/);
+    expect(ref.stdout).toMatch(/teng r=4 sigma=4 select histogram on cpu, TypeScript stages\n/);
     const [a, b] = await Promise.all(['fast.png', 'ref.png'].map((f) => sharp(join(out, f)).raw().toBuffer()));
     let off = 0;
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1) off++;
@@ -180,7 +183,7 @@ describe('focusfuse fuse', () => {
     expect(json.input.cccid.z).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(json.input.files.map((f: string) => f.slice(f.lastIndexOf('(')))).toEqual(json.input.cccid.z.map((z: number) => `(3059,11012,${z}).jpg`));
     expect(json.backend.name).toBe('cpu');
-    expect(json.options).toMatchObject({ measure: 'lapv', window: 4, sigma: 3 });
+    expect(json.options).toMatchObject({ measure: 'teng', window: 4, sigma: 4, depthMode: 'histogram', composite: 'select' });
     expect(json.format.depth.scale).toBe(1000);
     expect(json.timings.load).toBeGreaterThan(0);
 

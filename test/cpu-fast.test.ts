@@ -35,7 +35,7 @@ function noisyStack(width: number, height: number, planes: number, seed = 1): ZS
 }
 
 function check(stack: ZStack, options: FuseOptions, label: string): void {
-  const resolved = resolveOptions({ ...options, keepFocus: true });
+  const resolved = resolveOptions({ fusion: 'v1', ...options, keepFocus: true });
   const ref = fuseCpu(stack, resolved);
   const fast = fuseCpuFast(stack, resolved);
   expect(fast.backend).toEqual({ name: 'cpu', runtime: 'wasm simd' });
@@ -80,7 +80,7 @@ describe('fast CPU path', () => {
   it('flat planes: F exactly 0, so depth is plane 0 and confidence 0, as on the reference', () => {
     const planes = [10, 200, 90].map((v) => new Uint8Array(19 * 13 * 4).fill(v));
     const stack = { width: 19, height: 13, planes };
-    const options = resolveOptions({ keepFocus: true });
+    const options = resolveOptions({ fusion: 'v1', keepFocus: true });
     const ref = fuseCpu(stack, options);
     const fast = fuseCpuFast(stack, options);
     for (const f of fast.focus!) expect(f.every((v) => v === 0)).toBe(true);
@@ -104,12 +104,12 @@ describe('fast CPU path', () => {
     check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 22 }, 'checkerboard r=22 (four rows at once)');
   });
 
-  it('synthetic cytology, 384x384 x 11 (the default pipeline)', () => {
+  it('synthetic cytology, 384x384 x 11 (version 1)', () => {
     const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
     check(stack, {}, 'synth cytology');
     // align auto on this registered stack applies nothing: exactly align none's result, on the fast path.
-    const none = fuseCpuFast(stack, resolveOptions({}));
-    const auto = fuseCpuFast(stack, resolveOptions({ align: 'auto' }));
+    const none = fuseCpuFast(stack, resolveOptions({ fusion: 'v1' }));
+    const auto = fuseCpuFast(stack, resolveOptions({ fusion: 'v1', align: 'auto' }));
     expect(auto.alignment?.applied).toBe(false);
     expect(auto.backend.runtime).toBe('wasm simd');
     expect(Buffer.compare(Buffer.from(auto.image), Buffer.from(none.image))).toBe(0);
@@ -137,14 +137,14 @@ describe('fast CPU path', () => {
   it('a 16-bit stack without alignment keeps its 16 bits (reference stages), one with alignment is fused at 8 bits', () => {
     const planes = noisyStack(16, 12, 3, 5).planes.map((p) => Uint16Array.from(p, (v) => v * 16));
     const stack = { width: 16, height: 12, planes, bitDepth: 12 };
-    const options = resolveOptions({});
+    const options = resolveOptions({ fusion: 'v1' });
     const fast = fuseCpuFast(stack, options);
     expect(fast.image16).toBeDefined();
     expect(Array.from(fast.image16!)).toEqual(Array.from(fuseCpu(stack, options).image16!));
   });
 
   it('reuses its memory across stacks of different shapes (big, small, big again)', () => {
-    const options = resolveOptions({ keepFocus: true });
+    const options = resolveOptions({ fusion: 'v1', keepFocus: true });
     const a = noisyStack(40, 30, 4, 1);
     const b = noisyStack(9, 7, 2, 2);
     const first = fuseCpuFast(a, options);

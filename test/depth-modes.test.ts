@@ -1,5 +1,5 @@
 /**
- * The depth modes on the CPU reference: `gaussian` stays version 1 and the default; `edge-aware`
+ * The depth modes on the CPU reference: `gaussian` stays version 1 (the `v1` preset); `edge-aware`
  * (docs/fusion-v2.md) fixes the halo case of a bar chart, takes the in-focus plane of a
  * contrast-inverted stack, and shows one plane where there is no focus evidence.
  */
@@ -22,9 +22,10 @@ function shareWithin(depth: Float32Array, plane: number): number {
 const meanDistance = (depth: Float32Array, plane: number): number => depth.reduce((sum, d) => sum + Math.abs(d - plane), 0) / depth.length;
 
 describe('depthMode option', () => {
-  it('defaults to gaussian and accepts both modes', () => {
+  it('defaults to the v2 preset\'s histogram (v1: gaussian) and accepts every mode', () => {
     expect(DEPTH_MODES).toEqual(['gaussian', 'edge-aware', 'histogram']);
-    expect(resolveOptions().depthMode).toBe('gaussian');
+    expect(resolveOptions().depthMode).toBe('histogram');
+    expect(resolveOptions({ fusion: 'v1' }).depthMode).toBe('gaussian');
     expect(resolveOptions({ depthMode: 'edge-aware' }).depthMode).toBe('edge-aware');
   });
 
@@ -37,7 +38,7 @@ describe('depthMode option', () => {
 describe('fusion preset', () => {
   it('fills the measure, sigma, depth mode and composite not given; given ones win', () => {
     const pick = ({ measure, sigma, depthMode, composite, tau, window }: ReturnType<typeof resolveOptions>) => ({ measure, sigma, depthMode, composite, tau, window });
-    expect(pick(resolveOptions())).toEqual(pick(resolveOptions({ fusion: 'v1' })));
+    expect(pick(resolveOptions())).toEqual(pick(resolveOptions({ fusion: 'v2' })));
     expect(pick(resolveOptions({ fusion: 'v1' }))).toEqual({ measure: 'lapv', sigma: 3, depthMode: 'gaussian', composite: 'interpolate', tau: 2e-3, window: 4 });
     expect(pick(resolveOptions({ fusion: 'v2' }))).toEqual({ measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select', tau: 1e-2, window: 4 });
     expect(pick(resolveOptions({ fusion: 'v2', measure: 'lapv', sigma: 2 }))).toEqual({ measure: 'lapv', sigma: 2, depthMode: 'histogram', composite: 'select', tau: 2e-3, window: 4 });
@@ -50,11 +51,11 @@ describe('fusion preset', () => {
 });
 
 describe('gaussian mode is version 1', () => {
-  it('fuses exactly as depthFromFocus + smoothDepth + composite, the default included', () => {
+  it('fuses exactly as depthFromFocus + smoothDepth + composite, by the v1 preset or by naming its four options', () => {
     const { stack } = haloChart();
     const { width, height, planes } = stack;
-    const byDefault = fuseCpu(stack, resolveOptions({ keepFocus: true }));
-    const named = fuseCpu(stack, resolveOptions({ keepFocus: true, depthMode: 'gaussian' }));
+    const byDefault = fuseCpu(stack, resolveOptions({ fusion: 'v1', keepFocus: true }));
+    const named = fuseCpu(stack, resolveOptions({ keepFocus: true, measure: 'lapv', sigma: 3, depthMode: 'gaussian', composite: 'interpolate' }));
     const { depth: D, confidence: C } = depthFromFocus(byDefault.focus!, width, height, byDefault.options.tau);
     const Ds = smoothDepth(D, C, width, height, 3);
     for (const result of [byDefault, named]) {
@@ -66,8 +67,8 @@ describe('gaussian mode is version 1', () => {
 
 describe('edge-aware mode', () => {
   const fuseBoth = (stack: Parameters<typeof fuseCpu>[0]): Record<'gaussian' | 'edge-aware', FuseResult> => ({
-    gaussian: fuseCpu(stack, resolveOptions({ depthMode: 'gaussian' })),
-    'edge-aware': fuseCpu(stack, resolveOptions({ depthMode: 'edge-aware' })),
+    gaussian: fuseCpu(stack, resolveOptions({ fusion: 'v1', depthMode: 'gaussian' })),
+    'edge-aware': fuseCpu(stack, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' })),
   });
 
   it('keeps the flat gaps of a bar chart on the chart plane, where version 1 takes defocused halos', () => {
@@ -87,7 +88,7 @@ describe('edge-aware mode', () => {
   it('keeps sub-plane precision: a chart in focus between two planes stays between them', () => {
     // Blur 2 px per plane around 3.5: planes 3 and 4 are equally sharp, the fit puts D near 3.5.
     const { stack } = haloChart(121, 41, 8, 3.5);
-    const result = fuseCpu(stack, resolveOptions({ depthMode: 'edge-aware' }));
+    const result = fuseCpu(stack, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' }));
     expect(shareWithin(result.depth, 3.5)).toBeGreaterThan(0.95);
     expect(Math.abs(meanDistance(result.depth, 3.5))).toBeLessThan(0.25);
   });
@@ -113,31 +114,31 @@ describe('edge-aware mode', () => {
       ...stack,
       planes: stack.planes.map((plane, z) => plane.map((v, i) => (i % 4 === 3 ? 255 : 128 + ((i * 7 + z * 13) % 5) - 2))),
     };
-    const result = fuseCpu(flat, resolveOptions({ depthMode: 'edge-aware' }));
+    const result = fuseCpu(flat, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' }));
     expect(new Set(result.depth).size).toBe(1);
     expect(result.depthFallback?.reason).toBe('no-evidence');
-    expect(new Set(fuseCpu(flat, resolveOptions()).depth).size).toBeGreaterThan(1);
+    expect(new Set(fuseCpu(flat, resolveOptions({ fusion: 'v1' })).depth).size).toBeGreaterThan(1);
   });
 
   it('sigma 0 keeps the raw depth, after the safety test', () => {
     const { stack } = haloChart(64, 40);
-    const result = fuseCpu(stack, resolveOptions({ depthMode: 'edge-aware', sigma: 0 }));
+    const result = fuseCpu(stack, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware', sigma: 0 }));
     expect(result.depth).toEqual(result.rawDepth);
     const inverted = invertedStack();
-    const fallback = fuseCpu(inverted.stack, resolveOptions({ depthMode: 'edge-aware', sigma: 0 }));
+    const fallback = fuseCpu(inverted.stack, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware', sigma: 0 }));
     expect(Array.from(new Set(fallback.depth))).toEqual([inverted.focusPlane]);
   });
 
   it('handles Z = 1, Z = 2 and 1xN images', () => {
     const { stack } = haloChart(40, 9, 3, 1);
     for (const planes of [stack.planes.slice(0, 1), stack.planes.slice(0, 2)]) {
-      const result = fuseCpu({ ...stack, planes }, resolveOptions({ depthMode: 'edge-aware' }));
+      const result = fuseCpu({ ...stack, planes }, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' }));
       for (const d of result.depth) expect(d >= 0 && d <= planes.length - 1).toBe(true);
     }
     const row = { width: 40, height: 1, planes: stack.planes.map((p) => p.slice(4 * 40 * 4, 4 * 40 * 5)) };
     const column = { width: 1, height: 9, planes: stack.planes.map((p) => Uint8Array.from({ length: 36 }, (_, i) => p[(Math.floor(i / 4) * 40 + 6) * 4 + (i % 4)])) };
     for (const s of [row, column]) {
-      const result = fuseCpu(s, resolveOptions({ depthMode: 'edge-aware' }));
+      const result = fuseCpu(s, resolveOptions({ fusion: 'v1', depthMode: 'edge-aware' }));
       for (const d of result.depth) expect(Number.isFinite(d)).toBe(true);
     }
   });

@@ -19,7 +19,7 @@ afterAll(async () => {
   await gpu?.dispose();
 });
 
-const check = (stack: ZStack, options: FuseOptions = {}) => checkParity(gpu!, stack, { depthMode: 'edge-aware' }, options);
+const check = (stack: ZStack, options: FuseOptions = {}) => checkParity(gpu!, stack, { fusion: 'v1', depthMode: 'edge-aware' }, options);
 
 describe('edge-aware depth on WebGPU', () => {
   it('meets the bar on odd sizes and Z = 1, 2, 3, 11, 21', async (ctx) => {
@@ -67,14 +67,14 @@ describe('edge-aware depth on WebGPU', () => {
     expect(result.depthFallback).toBeUndefined();
   });
 
-  it('leaves version 1 byte-identical: gaussian (the default) is unchanged by the mode', async (ctx) => {
+  it('leaves version 1 byte-identical: gaussian (the v1 preset) is unchanged by the mode', async (ctx) => {
     if (!gpu) return ctx.skip();
     const stack = testStack(45, 39, 5, { seed: 2 });
-    const byDefault = await gpu.fuse(stack, resolveOptions({ backend: 'webgpu' }));
-    const named = await gpu.fuse(stack, resolveOptions({ backend: 'webgpu', depthMode: 'gaussian' }));
+    const byDefault = await gpu.fuse(stack, resolveOptions({ fusion: 'v1', backend: 'webgpu' }));
+    const named = await gpu.fuse(stack, resolveOptions({ fusion: 'v1', backend: 'webgpu', depthMode: 'gaussian' }));
     expect(named.depth).toEqual(byDefault.depth);
     expect(named.image).toEqual(byDefault.image);
-    const edge = await gpu.fuse(stack, resolveOptions({ backend: 'webgpu', depthMode: 'edge-aware' }));
+    const edge = await gpu.fuse(stack, resolveOptions({ fusion: 'v1', backend: 'webgpu', depthMode: 'edge-aware' }));
     expect(edge.depth).not.toEqual(byDefault.depth);
   });
 });

@@ -72,7 +72,7 @@ describe('pyramid composite, GPU against CPU', () => {
       }
       return rgba;
     });
-    const options = resolveOptions({ composite: 'pyramid', window: 1, sigma: 0, keepFocus: true });
+    const options = resolveOptions({ fusion: 'v1', composite: 'pyramid', window: 1, sigma: 0, keepFocus: true });
     const stack: ZStack = { width, height, planes };
     const cpu = fuseCpu(stack, options);
     const result = await gpu.fuse(stack, options);
@@ -96,7 +96,7 @@ describe('pyramid composite, GPU against CPU', () => {
     // Band starts sit on the pyramid's grid so coarse levels line up with the untiled image's.
     for (const band of bands) expect(band.start % 16).toBe(0);
     const stack = testStack(width, height, planes, { seed: 9 });
-    const resolved = resolveOptions({ ...options, composite: 'pyramid', keepFocus: true });
+    const resolved = resolveOptions({ fusion: 'v1', ...options, composite: 'pyramid', keepFocus: true });
     const result = await tiledGpu.fuse(stack, resolved);
     expect(result.timings.bands).toBe(bands.length);
     assertParity(parity(fuseCpu(stack, resolved), result), 'tiled pyramid');

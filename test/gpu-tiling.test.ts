@@ -42,7 +42,7 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     it(JSON.stringify(options), { timeout: 120_000 }, async (ctx) => {
       if (!gpu) return ctx.skip();
       const stack = testStack(WIDTH, HEIGHT, PLANES, { seed: 21 });
-      const resolved = resolveOptions({ ...options, keepFocus: true });
+      const resolved = resolveOptions({ fusion: 'v1', ...options, keepFocus: true });
       const expectedBands = planBands({
         width: WIDTH,
         height: HEIGHT,
@@ -68,7 +68,7 @@ describe('tiled stacks equal the untiled CPU reference', () => {
   it('edge-aware: bands with its taller halo stay within 0.05 plane of the untiled CPU reference', { timeout: 120_000 }, async (ctx) => {
     if (!gpu) return ctx.skip();
     // The recursive filter has no finite support: the halo (haloRows) bounds the error, it does not remove it.
-    const resolved = resolveOptions({ measure: 'teng', window: 4, sigma: 1, depthMode: 'edge-aware', keepFocus: true });
+    const resolved = resolveOptions({ fusion: 'v1', measure: 'teng', window: 4, sigma: 1, depthMode: 'edge-aware', keepFocus: true });
     const stack = testStack(WIDTH, HEIGHT, PLANES, { seed: 21 });
     const bands = planBands({ width: WIDTH, height: HEIGHT, planes: PLANES, channels: 1, window: 4, sigma: 1, depthMode: 'edge-aware', maxBindingBytes: MAX_BINDING_BYTES });
     expect(bands.length).toBeGreaterThan(2);
@@ -89,6 +89,6 @@ describe('tiled stacks equal the untiled CPU reference', () => {
     expect(haloRows(32, 64) * 2 + 1).toBeGreaterThan(60);
     const stack = testStack(WIDTH, HEIGHT, PLANES, { seed: 2 });
     stack.meta = { name: 'too wide' };
-    await expect(gpu.fuse(stack, resolveOptions({ window: 32, sigma: 64 }))).rejects.toThrow(/too wide: .*too wide for the WebGPU engine/);
+    await expect(gpu.fuse(stack, resolveOptions({ fusion: 'v1', window: 32, sigma: 64 }))).rejects.toThrow(/too wide: .*too wide for the WebGPU engine/);
   });
 });

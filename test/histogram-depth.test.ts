@@ -68,7 +68,7 @@ describe('histogram depth', () => {
     expect(() => histogramDepth(D, new Float32Array(W * H), W, H, 0, 3)).toThrow(/Expected an integer >= 1 for planeCount/);
   });
 
-  it('is what fuseCpu uses for depthMode histogram (version 1 stays the default)', () => {
+  it('is what fuseCpu uses for depthMode histogram (the v2 preset\'s, so the default\'s)', () => {
     const rng = random(9);
     const planes = Array.from({ length: 5 }, (_, z) => {
       const p = new Uint8Array(W * H * 4);
@@ -81,7 +81,8 @@ describe('histogram depth', () => {
       return p;
     });
     const stack = { width: W, height: H, planes };
-    const result = fuseCpu(stack, resolveOptions({ depthMode: 'histogram', keepFocus: true }));
+    const result = fuseCpu(stack, resolveOptions({ depthMode: 'histogram', sigma: 3, keepFocus: true }));
+    expect(resolveOptions().depthMode).toBe('histogram');
     expect(result.options.depthMode).toBe('histogram');
     expect(result.depth).toEqual(histogramDepth(result.rawDepth, result.confidence, W, H, 5, 3));
     expect(result.depth[20 * W + 5]).toBeCloseTo(1, 1);

@@ -53,9 +53,10 @@ function meanError(image: Uint8Array, truth: Float64Array, x0: number, x1: numbe
 }
 
 describe('select composite (CPU)', () => {
-  it('is a composite mode the options accept; version 1 stays the default', () => {
+  it('is a composite mode the options accept, the v2 preset\'s (so the default\'s); v1 keeps interpolate', () => {
     expect(COMPOSITE_MODES).toContain('select');
-    expect(resolveOptions().composite).toBe('interpolate');
+    expect(resolveOptions().composite).toBe('select');
+    expect(resolveOptions({ fusion: 'v1' }).composite).toBe('interpolate');
     expect(resolveOptions({ composite: 'select' }).composite).toBe('select');
   });
 

@@ -214,21 +214,23 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
-  it('sets the four fusion controls from the v2 preset, fuses like the CPU, and shows custom once they differ', async () => {
+  it('starts on the default (v2) preset, sets the four fusion controls from the v1 preset, fuses like the CPU, and shows custom once they differ', async () => {
     const page = await openPage();
-    await waitForStatus(page, 'fused');
+    const first = await waitForStatus(page, 'fused');
     const presetShown = () => page.$eval('#fusion', (select) => (select as HTMLSelectElement).value);
-    expect(await presetShown()).toBe('v1');
-    await page.select('#fusion', 'v2');
+    expect(await presetShown()).toBe('v2');
+    expect([first.measure, first.sigma, first.depthMode, first.composite]).toEqual(['teng', 4, 'histogram', 'select']);
+    expect(await page.$eval('#sigma', (input) => (input as HTMLInputElement).value)).toBe('4');
+    await page.select('#fusion', 'v1');
     await page.waitForFunction(() => {
       const s = focusfuseViewer.summary();
-      return s.status === 'fused' && s.composite === 'select';
+      return s.status === 'fused' && s.composite === 'interpolate';
     });
     const shown = await page.evaluate(() => focusfuseViewer.summary());
-    expect([shown.measure, shown.sigma, shown.depthMode, shown.composite]).toEqual(['teng', 4, 'histogram', 'select']);
-    const cpu = fuseCpu(nodeStack, resolveOptions({ fusion: 'v2', keepFocus: true }));
-    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'v2 preset in the page');
-    await page.select('#composite', 'interpolate');
+    expect([shown.measure, shown.sigma, shown.depthMode, shown.composite]).toEqual(['lapv', 3, 'gaussian', 'interpolate']);
+    const cpu = fuseCpu(nodeStack, resolveOptions({ fusion: 'v1', keepFocus: true }));
+    assertParity(parity(cpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, cpu)), 'v1 preset in the page');
+    await page.select('#composite', 'select');
     expect(await presetShown()).toBe('custom');
     await page.close();
   });
@@ -237,7 +239,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const page = await openPage();
     await waitForStatus(page, 'fused');
     expect(await page.$$eval('#measure option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...MEASURES]);
-    expect(await page.$eval('#measure', (select) => (select as HTMLSelectElement).value)).toBe('lapv');
+    expect(await page.$eval('#measure', (select) => (select as HTMLSelectElement).value)).toBe('teng');
     // teng, and one of the five measures beyond maths version 1's three.
     for (const measure of ['brenner', 'teng'] as const) {
       await page.select('#measure', measure);
