@@ -20,7 +20,7 @@ import { parseOutputKinds } from '../src/batch/layout.js';
 import { runBatch, type BatchSummary } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
 import type { AlignMode, AnyZStack, FuseResult } from '../src/core/types.js';
-import { resolveOptions } from '../src/core/options.js';
+import { DEFAULT_FUSION, FUSIONS, oneOf, resolveOptions } from '../src/core/options.js';
 import { createCpuWorkspace, fuseCpu } from '../src/cpu/index.js';
 import * as api from '../src/index.js';
 import { writeFilesAtomic } from '../src/io/atomic.js';
@@ -31,7 +31,6 @@ import type { GpuRuntimeName } from '../src/runtimes.js';
 import { readSynthManifest } from '../src/synth/truth.js';
 import { plantBadFovs } from '../test/batch-fixtures.js';
 import { markdownTable, median } from './stats.js';
-import { VERSION_1 } from './version-1.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +41,7 @@ const { values } = parseArgs({
     outputs: { type: 'string', default: 'fused,depth' },
     concurrency: { type: 'string', default: '4' },
     align: { type: 'string', default: 'none' },
+    fusion: { type: 'string', default: DEFAULT_FUSION },
     sample: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '1' },
     tree: { type: 'string' },
@@ -62,6 +62,7 @@ PNG level, one FOV at a time on one core. Prints Markdown tables.
   --outputs <list>      outputs per FOV (default fused,depth)
   --backends <list>     cpu, headless, node (default cpu; the GPU runtimes run once each)
   --align <list>        align modes, each run per backend (default none; e.g. none,auto)
+  --fusion <v2|v1>      the fusion preset every run and the per-stage costs use (default ${DEFAULT_FUSION})
   --concurrency <n>     FOVs decoded ahead and written behind (default 4)
   --sample <n>          FOVs for the per-stage and per-output costs (default 16; 0 leaves them out)
   --rounds <n>          run the floor and every run n times, alternating, and report medians (default 1)
@@ -78,6 +79,7 @@ const cores = availableParallelism();
 const threadCounts = [...new Set((values.threads ?? `0,1,2,${cores}`).split(',').map(Number))];
 const backends = values.backends.split(',').map((s) => s.trim()) as ('cpu' | GpuRuntimeName)[];
 const alignModes = values.align.split(',').map((s) => s.trim()) as AlignMode[];
+const fusion = oneOf(FUSIONS, '--fusion', values.fusion);
 const tree = values.tree ?? join(tmpdir(), `focusfuse-batch-bench-${n}-${size}`);
 
 /** Generates the tree (and plants bad FOVs) unless a complete one of this shape is already there. */
@@ -126,7 +128,7 @@ async function benchBatch(name: 'cpu' | GpuRuntimeName, align: AlignMode, cpuThr
     return await runBatch({
       root: tree,
       out,
-      fuse: { backend: name === 'cpu' ? 'cpu' : 'webgpu', align },
+      fuse: { backend: name === 'cpu' ? 'cpu' : 'webgpu', align, fusion },
       runtime: name === 'cpu' ? undefined : name,
       concurrency,
       cpuThreads,
@@ -143,7 +145,7 @@ async function benchBatch(name: 'cpu' | GpuRuntimeName, align: AlignMode, cpuThr
 /** The fusion the cpu engine runs: the wasm fast path when this build has one, else the reference. */
 async function cpuFusion(): Promise<{ name: string; fuse(stack: AnyZStack): FuseResult }> {
   const fast = api as unknown as { initFastCpu?: () => Promise<boolean>; fuseCpuFast?: typeof fuseCpu };
-  const options = resolveOptions({ ...VERSION_1, backend: 'cpu' });
+  const options = resolveOptions({ fusion, backend: 'cpu' });
   const workspace = createCpuWorkspace();
   if (fast.initFastCpu && fast.fuseCpuFast && (await fast.initFastCpu())) return { name: 'fast path', fuse: (stack) => fast.fuseCpuFast!(stack, options, workspace) };
   return { name: 'reference', fuse: (stack) => fuseCpu(stack, options, workspace) };
@@ -166,7 +168,7 @@ const PNG_LEVELS = [0, 1, 3, 6, 9];
  * level with and without adaptive filters. Medians over `sample` FOVs.
  */
 async function stageCosts(fovs: BatchFov[], sample: number) {
-  const fusion = await cpuFusion();
+  const engine = await cpuFusion();
   const stages: Record<string, number[]> = { decode: [], fuse: [], 'encode (asked outputs)': [], write: [] };
   const perOutput = new Map<string, { ms: number[]; bytes: number[] }>();
   const record = (key: string, ms: number, bytes: number) => {
@@ -191,7 +193,7 @@ async function stageCosts(fovs: BatchFov[], sample: number) {
     const stack = decoded.value as AnyZStack | undefined;
     if (!stack) continue;
     taken += 1;
-    const fused = await cpuMs(() => fusion.fuse(stack));
+    const fused = await cpuMs(() => engine.fuse(stack));
     const result = fused.value as FuseResult;
     const asked: [string, Uint8Array | string][] = [];
     const encoded = await cpuMs(async () => {
@@ -220,7 +222,7 @@ async function stageCosts(fovs: BatchFov[], sample: number) {
     }
   }
   await rm(scratch, { recursive: true, force: true });
-  return { fusion: fusion.name, stages, perOutput, taken };
+  return { fusion: `${engine.name}, ${fusion} preset`, stages, perOutput, taken };
 }
 
 await ensureTree();
