@@ -116,6 +116,16 @@ describe('fast CPU path', () => {
     expect(Array.from(auto.depth)).toEqual(Array.from(none.depth));
   });
 
+  it('the default, the v2 preset (teng, histogram, select), runs every stage in wasm within the parity bar', async () => {
+    const { stack } = generateStack({ seed: 3, width: 384, height: 384, planes: 11 });
+    expect(resolveOptions()).toEqual(resolveOptions({ fusion: 'v2' }));
+    check(stack, { fusion: 'v2' }, 'v2 on synth cytology');
+    check(noisyStack(37, 23, 11, 5), { fusion: 'v2' }, 'v2 on 37x23x11');
+    check(noisyStack(1, 17, 3, 6), { fusion: 'v2' }, 'v2 on 1x17x3');
+    const tools = await loadStack(join(import.meta.dirname, 'fixtures/real/tools'));
+    check(tools as ZStack, { fusion: 'v2' }, 'v2 on real tools');
+  });
+
   it('a real stack (test/fixtures/real/tools, 712x495 x 6), windows 4 and 17', async () => {
     const stack = await loadStack(join(import.meta.dirname, 'fixtures/real/tools'));
     check(stack as ZStack, {}, 'real tools');
