@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fusionPresetOf, type FusionSettings } from '../core/options.js';
 import { isAtomicTempName, writeFileAtomic } from '../io/atomic.js';
 import type { ResultOutputs } from '../io/write-result.js';
 import type { ManifestRow, ManifestSettings } from './manifest.js';
@@ -68,18 +69,30 @@ export async function readDoneMarker(path: string, fingerprint: string, outputs:
  * @example settingsChange(old, now) // => "measure 'teng' there, 'lapv' now; outputs fused,json there, fused,depth now"
  */
 export function settingsChange(previous: string, current: string): string {
-  const flatten = (fingerprint: string): Record<string, unknown> => {
-    const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
-    // A fingerprint leaves depthMode out when it is version 1's (so older runs still match).
-    return { depthMode: 'gaussian', ...options, ...rest };
-  };
   const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : typeof value === 'string' ? `'${value}'` : String(value));
-  const [was, now] = [flatten(previous), flatten(current)];
+  const [was, now] = [flattenSettings(previous), flattenSettings(current)];
   const keys = [...new Set([...Object.keys(now), ...Object.keys(was)])];
   return keys
     .filter((key) => JSON.stringify(was[key]) !== JSON.stringify(now[key]))
     .map((key) => `${key} ${show(was[key])} there, ${show(now[key])} now`)
     .join('; ');
+}
+
+/**
+ * The flag that gives this run the earlier run's fusion preset, when each was made with a preset's
+ * four settings and the presets differ (runs before the v2 default fused with version 1's maths
+ * unless told otherwise); undefined otherwise.
+ * @example presetFlag(fingerprintOfAVersion1Run, fingerprintOfTheDefault) // => '--fusion v1'
+ */
+export function presetFlag(previous: string, current: string): string | undefined {
+  const [was, now] = [flattenSettings(previous), flattenSettings(current)].map((s) => fusionPresetOf(s as unknown as FusionSettings));
+  return was && now && was !== now ? `--fusion ${was}` : undefined;
+}
+
+function flattenSettings(fingerprint: string): Record<string, unknown> {
+  const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
+  // A fingerprint leaves depthMode out when it is version 1's (so older runs still match).
+  return { depthMode: 'gaussian', ...options, ...rest };
 }
 
 /**

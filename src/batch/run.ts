@@ -21,7 +21,7 @@ import type { GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
-import { readDoneMarker, removeStaleTempFiles, settingsChange, settingsFingerprint, writeDoneMarker } from './resume.js';
+import { presetFlag, readDoneMarker, removeStaleTempFiles, settingsChange, settingsFingerprint, writeDoneMarker } from './resume.js';
 import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
@@ -234,12 +234,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
     const other = previous.filter((p) => p.state === 'other-settings');
     if (other.length > 0) {
+      const hint = presetFlag(other[0].settings, fingerprint);
       // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
       // with other options is never what a rerun of a changed command line wants.
       throw new FocusFuseError(
         'BAD_OPTION',
         `--resume: ${countOf(other.length, 'field of view was', 'fields of view were')} fused here with other settings (${settingsChange(other[0].settings, fingerprint)}); ` +
-          `rerun with the earlier options to finish that run, or without --resume to redo every FOV with these, or pick another --out`,
+          `rerun with the earlier options${hint ? ` (${hint} gives that run's fusion preset)` : ''} to finish that run, or without --resume to redo every FOV with these, or pick another --out`,
         options.out,
       );
     }
