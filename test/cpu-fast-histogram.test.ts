@@ -23,7 +23,7 @@ import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { assertParity, parity } from './gpu-harness.js';
-import { random } from './gpu-stacks.js';
+import { noisyStack, random } from './gpu-stacks.js';
 
 const SIGMAS = [0.4, 1.5, 3, 4, 8];
 
@@ -44,24 +44,6 @@ function offBy(a: Float32Array, b: Float32Array, bound: number): { off: number; 
   return { off, worst };
 }
 
-/** A seeded noisy stack whose sharpness peaks at a different plane in each half (as test/cpu-fast.test.ts's). */
-function noisyStack(width: number, height: number, planes: number, seed = 1): ZStack {
-  const rand = random(seed);
-  const base = Array.from({ length: width * height * 3 }, () => rand());
-  const out: Uint8Array[] = [];
-  for (let z = 0; z < planes; z++) {
-    const p = new Uint8Array(width * height * 4);
-    for (let i = 0; i < width * height; i++) {
-      const x = i % width;
-      const sharpAt = x < width / 2 ? 0 : planes - 1;
-      const gain = 1 / (1 + Math.abs(z - sharpAt));
-      for (let c = 0; c < 3; c++) p[i * 4 + c] = Math.round(128 + 120 * gain * (base[i * 3 + c] - 0.5) + 4 * (rand() - 0.5));
-      p[i * 4 + 3] = 255;
-    }
-    out.push(p);
-  }
-  return { width, height, planes: out };
-}
 
 /**
  * Fuses with depth mode histogram on both engines: the parity bar, Ds within 1e-3 plane on >= 99.9 %

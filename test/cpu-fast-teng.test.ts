@@ -2,9 +2,9 @@
  * The teng focus measure (Tenengrad) on the fast CPU path (src/cpu/fast, WebAssembly SIMD) against
  * the TypeScript reference (src/cpu/teng.ts), under the parity bar of DESIGN.md, with version 1's
  * other stages (gaussian depth, interpolate/nearest composite): odd sizes, 1xN and Nx1, Z = 1..21,
- * windows 0..32 (larger than the image too), sigma 0 and 3, flat planes, synthetic cytology, a real
- * stack, and auto's decision. The fast F is the exact window mean of the integer Sobel energy
- * rounded once (tested bit for bit against an integer oracle); the reference's carries Y's f32
+ * windows 0..32 (larger than the image too), sigma 0 and 3, synthetic cytology, a real stack,
+ * and auto's decision (flat planes: test/cpu-fast.test.ts, both measures). The fast F is the exact
+ * window mean of the integer Sobel energy rounded once (tested bit for bit against an integer oracle); the reference's carries Y's f32
  * rounding, amplified where a gradient is small against Y (~1e-5 relative on synthetic cytology),
  * within the bar everywhere.
  */
@@ -17,7 +17,7 @@ import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { assertParity, parity } from './gpu-harness.js';
-import { testStack } from './gpu-stacks.js';
+import { checkerboardStack, testStack } from './gpu-stacks.js';
 import { movedStack } from './align-fixtures.js';
 
 /**
@@ -120,32 +120,9 @@ describe('teng on the fast CPU path', () => {
     }
   });
 
-  it('flat planes: F exactly 0, so depth is plane 0 and confidence 0, as on the reference', () => {
-    const planes = [10, 200, 90].map((v) => new Uint8Array(19 * 13 * 4).fill(v));
-    const stack = { width: 19, height: 13, planes };
-    for (const window of [0, 4, 32]) {
-      const options = resolveOptions({ measure: 'teng', keepFocus: true, window });
-      const ref = fuseCpu(stack, options);
-      const fast = fuseCpuFast(stack, options);
-      expect(fast.backend.runtime).toBe('wasm simd');
-      for (const f of fast.focus!) expect(f.every((v) => v === 0)).toBe(true);
-      expect(Array.from(fast.rawDepth)).toEqual(Array.from(ref.rawDepth));
-      expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
-      expect(Array.from(fast.confidence)).toEqual(Array.from(ref.confidence));
-      expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
-      expect(fast.depth.every((d) => d === 0)).toBe(true);
-    }
-  });
-
   it('a saturated checkerboard at windows 32 and 22: the largest window sums stay exact', () => {
     // |Gx| + |Gy| at their largest nearly everywhere: E ~ 2e12, window sums ~ 8.8e15 at r = 32.
-    const board = (phase: number) => {
-      const p = new Uint8Array(70 * 70 * 4);
-      for (let i = 0; i < 70 * 70; i++) p.fill((Math.floor((i % 70) / 2) + Math.floor(i / 140) + phase) % 2 ? 255 : 0, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
-      return p;
-    };
-    const flat = new Uint8Array(70 * 70 * 4).fill(128);
-    for (const window of [32, 22]) check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window }, `checkerboard r=${window}`);
+    for (const window of [32, 22]) check(checkerboardStack(70, 2), { window }, `checkerboard r=${window}`);
   });
 
   it('synthetic cytology, 384x384 x 11 (sigma 3 and 4), and auto decides as the reference does', () => {

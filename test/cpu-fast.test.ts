@@ -13,26 +13,8 @@ import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { assertParity, parity } from './gpu-harness.js';
+import { checkerboardStack, noisyStack } from './gpu-stacks.js';
 
-/** A seeded noisy stack whose sharpness peaks at a different plane in each half (every size works). */
-function noisyStack(width: number, height: number, planes: number, seed = 1): ZStack {
-  let s = seed >>> 0;
-  const rand = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const base = Array.from({ length: width * height * 3 }, () => rand());
-  const out: Uint8Array[] = [];
-  for (let z = 0; z < planes; z++) {
-    const p = new Uint8Array(width * height * 4);
-    for (let i = 0; i < width * height; i++) {
-      const x = i % width;
-      const sharpAt = x < width / 2 ? 0 : planes - 1;
-      const gain = 1 / (1 + Math.abs(z - sharpAt));
-      for (let c = 0; c < 3; c++) p[i * 4 + c] = Math.round(128 + 120 * gain * (base[i * 3 + c] - 0.5) + 4 * (rand() - 0.5));
-      p[i * 4 + 3] = 255;
-    }
-    out.push(p);
-  }
-  return { width, height, planes: out };
-}
 
 function check(stack: ZStack, options: FuseOptions, label: string): void {
   const resolved = resolveOptions({ fusion: 'v1', ...options, keepFocus: true });
@@ -77,31 +59,31 @@ describe('fast CPU path', () => {
     check(noisyStack(64, 48, 21, 9), { sigma: 1.5, window: 2 }, '64x48x21');
   });
 
-  it('flat planes: F exactly 0, so depth is plane 0 and confidence 0, as on the reference', () => {
+  it('flat planes: F exactly 0 (lapv and teng), so depth is plane 0 and confidence 0, as on the reference', () => {
     const planes = [10, 200, 90].map((v) => new Uint8Array(19 * 13 * 4).fill(v));
     const stack = { width: 19, height: 13, planes };
-    const options = resolveOptions({ fusion: 'v1', keepFocus: true });
-    const ref = fuseCpu(stack, options);
-    const fast = fuseCpuFast(stack, options);
-    for (const f of fast.focus!) expect(f.every((v) => v === 0)).toBe(true);
-    expect(Array.from(fast.rawDepth)).toEqual(Array.from(ref.rawDepth));
-    expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
-    expect(Array.from(fast.confidence)).toEqual(Array.from(ref.confidence));
-    expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
-    expect(fast.depth.every((d) => d === 0)).toBe(true);
+    for (const measure of ['lapv', 'teng'] as const) {
+      for (const window of [0, 4, 32]) {
+        const options = resolveOptions({ fusion: 'v1', measure, keepFocus: true, window });
+        const ref = fuseCpu(stack, options);
+        const fast = fuseCpuFast(stack, options);
+        expect(fast.backend.runtime).toBe('wasm simd');
+        for (const f of fast.focus!) expect(f.every((v) => v === 0)).toBe(true);
+        expect(Array.from(fast.rawDepth)).toEqual(Array.from(ref.rawDepth));
+        expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
+        expect(Array.from(fast.confidence)).toEqual(Array.from(ref.confidence));
+        expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
+        expect(fast.depth.every((d) => d === 0)).toBe(true);
+      }
+    }
   });
 
   it('a saturated checkerboard at windows 32, 26 and 22: the window sums pass 2^64 and are still right', () => {
     // |L| = 4 x 255000 everywhere, so area S2 - S1^2 is about 1.86e19 > 2^64 at r = 32.
-    const board = (phase: number) => {
-      const p = new Uint8Array(70 * 70 * 4);
-      for (let i = 0; i < 70 * 70; i++) p.fill(((i % 70) + Math.floor(i / 70) + phase) % 2 ? 255 : 0, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
-      return p;
-    };
-    const flat = new Uint8Array(70 * 70 * 4).fill(128);
-    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 32 }, 'checkerboard r=32');
-    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 26 }, 'checkerboard r=26');
-    check({ width: 70, height: 70, planes: [flat, board(0), board(1)] }, { window: 22 }, 'checkerboard r=22 (four rows at once)');
+    const stack = checkerboardStack(70, 1);
+    check(stack, { window: 32 }, 'checkerboard r=32');
+    check(stack, { window: 26 }, 'checkerboard r=26');
+    check(stack, { window: 22 }, 'checkerboard r=22 (four rows at once)');
   });
 
   it('synthetic cytology, 384x384 x 11 (version 1)', () => {

@@ -62,3 +62,39 @@ export function testStack(width: number, height: number, planes: number, options
 export function inFlatPatch(width: number, height: number, x: number, y: number, margin: number): boolean {
   return x >= width * 0.6 + margin && x < width * 0.8 - margin && y >= height * 0.6 + margin && y < height * 0.8 - margin;
 }
+
+/** A seeded noisy stack whose sharpness peaks at a different plane in each half (every size works). */
+export function noisyStack(width: number, height: number, planes: number, seed = 1): ZStack {
+  const rand = random(seed);
+  const base = Array.from({ length: width * height * 3 }, () => rand());
+  const out: Uint8Array[] = [];
+  for (let z = 0; z < planes; z++) {
+    const p = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      const x = i % width;
+      const sharpAt = x < width / 2 ? 0 : planes - 1;
+      const gain = 1 / (1 + Math.abs(z - sharpAt));
+      for (let c = 0; c < 3; c++) p[i * 4 + c] = Math.round(128 + 120 * gain * (base[i * 3 + c] - 0.5) + 4 * (rand() - 0.5));
+      p[i * 4 + 3] = 255;
+    }
+    out.push(p);
+  }
+  return { width, height, planes: out };
+}
+
+/**
+ * A flat grey plane, then two black and white checkerboards of `cell`-px squares in opposite
+ * phases, `side` px square: the largest focus values a measure's window sums can meet (1-px cells
+ * for the Laplacian; 2-px cells for the Sobel, which a 1-px checkerboard cancels).
+ */
+export function checkerboardStack(side: number, cell: number): ZStack {
+  const board = (phase: number) => {
+    const p = new Uint8Array(side * side * 4);
+    for (let i = 0; i < side * side; i++) {
+      const on = (Math.floor((i % side) / cell) + Math.floor(Math.floor(i / side) / cell) + phase) % 2;
+      p.fill(on ? 255 : 0, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
+    }
+    return p;
+  };
+  return { width: side, height: side, planes: [new Uint8Array(side * side * 4).fill(128), board(0), board(1)] };
+}
