@@ -4,8 +4,8 @@
  * other stages (gaussian depth, interpolate/nearest composite): odd sizes, 1xN and Nx1, Z = 1..21,
  * windows 0..32 (larger than the image too), sigma 0 and 3, synthetic cytology, a real stack,
  * and auto's decision (flat planes: test/cpu-fast.test.ts, both measures). The fast F is the exact
- * window mean of the integer Sobel energy rounded once (tested bit for bit against an integer oracle); the reference's carries Y's f32
- * rounding, amplified where a gradient is small against Y (~1e-5 relative on synthetic cytology),
+ * window mean of the integer Sobel energy rounded once (tested bit for bit against an integer
+ * oracle); the reference's carries Y's f32 rounding, amplified where a gradient is small against Y (~1e-5 relative on synthetic cytology),
  * within the bar everywhere.
  */
 import { join } from 'node:path';
