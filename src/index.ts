@@ -6,7 +6,8 @@
 export { fuse, setWebGpuResolver } from './fuse.js';
 export type { BackendResolver } from './fuse.js';
 export { resolveOptions, DEFAULT_OPTIONS, DEFAULT_TAU, MEASURES, COMPOSITE_MODES, BACKENDS } from './core/options.js';
-export { DEPTH_MODES } from './core/options.js';
+export { DEPTH_MODES, FUSIONS, FUSION_PRESETS, DEFAULT_FUSION, fusionPresetOf } from './core/options.js';
+export type { FusionSettings } from './core/options.js';
 export { isWideStack, sampleMax, toRgba8Stack, validateStack } from './core/stack.js';
 export { FocusFuseError } from './core/errors.js';
 export type * from './core/types.js';
