@@ -8,7 +8,7 @@
  * - the planted cases of test/histogram-depth.test.ts (layers, steps on and off the coarse grid,
  *   sub-plane precision, no evidence: D bit for bit);
  * - whole fusions (lapv or teng + histogram + interpolate / nearest, all stages in wasm)
- *   under DESIGN.md's parity bar: odd sizes, Z = 1, 2, 3, 11, 21, 1xN, Nx1, sigma 0..8, synthetic
+ *   under the parity bar (test/gpu-harness.ts): odd sizes, Z = 1, 2, 3, 11, 21, 1xN, Nx1, sigma 0..8, synthetic
  *   cytology and a real stack.
  */
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The `pyramid` and `select` composites on the fast CPU path (src/cpu/fast/assembly/pyramid.ts)
  * against the TypeScript reference, two ways:
- * - the whole fuse (lapv + gaussian depth + the composite) under DESIGN.md's parity bar;
+ * - the whole fuse (lapv + gaussian depth + the composite) under the parity bar (test/gpu-harness.ts);
  * - the composite alone, tighter: the reference composite run on the fast path's own Ds and planes
  *   (so the depth stage's f32 differences are out of the comparison) must agree on every channel
  *   within 1 level (f32 sums against the reference's f64, see the assembly's header), exactly on

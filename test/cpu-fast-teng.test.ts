@@ -1,6 +1,6 @@
 /**
  * The teng focus measure (Tenengrad) on the fast CPU path (src/cpu/fast, WebAssembly SIMD) against
- * the TypeScript reference (src/cpu/teng.ts), under the parity bar of DESIGN.md, with version 1's
+ * the TypeScript reference (src/cpu/teng.ts), under the parity bar (test/gpu-harness.ts), with version 1's
  * other stages (gaussian depth, interpolate/nearest composite): odd sizes, 1xN and Nx1, Z = 1..21,
  * windows 0..32 (larger than the image too), sigma 0 and 3, synthetic cytology, a real stack,
  * and auto's decision (flat planes: test/cpu-fast.test.ts, both measures). The fast F is the exact

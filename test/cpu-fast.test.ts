@@ -1,6 +1,6 @@
 /**
  * The fast CPU path (src/cpu/fast, WebAssembly SIMD) against the TypeScript reference, under the
- * parity bar of DESIGN.md: odd sizes, Z = 1..21, windows 0..32 (larger than the image too), sigma 0
+ * parity bar (test/gpu-harness.ts): odd sizes, Z = 1..21, windows 0..32 (larger than the image too), sigma 0
  * and 3, flat planes, synthetic cytology and a real stack. Exact where the fast path claims it: flat
  * windows give F = 0 exactly, hence the reference's depth (plane 0) and confidence (0).
  */

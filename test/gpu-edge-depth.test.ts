@@ -1,6 +1,6 @@
 /**
  * The `edge-aware` depth mode on WebGPU against the CPU reference (docs/fusion-v2.md), held to the
- * parity bar of DESIGN.md: its recursive filter runs in f32 on the GPU and f64 on the CPU, but every
+ * parity bar (test/gpu-harness.ts): its recursive filter runs in f32 on the GPU and f64 on the CPU, but every
  * sum is of positive terms with feedback < 1, so the rounding does not grow along a line and the same
  * bar holds. Runs on the Node WebGPU runtime; without an adapter it skips locally and fails in CI.
  */

@@ -1,7 +1,7 @@
 /**
  * Shared setup of the GPU test suites: builds the Dawn worker bundle, starts the Node WebGPU
  * runtime (or skips locally / fails in CI when there is no adapter), makes test stacks, and
- * measures GPU-vs-CPU parity against the bar of DESIGN.md.
+ * measures GPU-vs-CPU parity against the bar (test/gpu-harness.ts).
  */
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -149,7 +149,7 @@ export function parity(cpu: FuseResult, gpu: FuseResult): Parity {
   };
 }
 
-/** Throws (with all measures in the message) unless the parity bar of DESIGN.md holds. */
+/** Throws (with all measures in the message) unless the parity bar (test/gpu-harness.ts) holds. */
 export function assertParity(p: Parity, label: string): void {
   const failures: string[] = [];
   if (p.focusOff > 0) failures.push(`${p.focusOff} of ${p.focusCompared} F values off by > 1e-3 relative (worst ${p.focusWorst.toExponential(2)})`);

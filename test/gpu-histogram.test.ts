@@ -1,6 +1,6 @@
 /**
  * The `histogram` depth mode on WebGPU (shaders/histogram_depth.wgsl) against the CPU reference
- * (src/cpu/histogram-depth.ts), held to the parity bar of DESIGN.md: the GPU blurs the votes in f32
+ * (src/cpu/histogram-depth.ts), held to the parity bar (test/gpu-harness.ts): the GPU blurs the votes in f32
  * where the CPU sums in f64, so a bin whose H ties another's to ~1e-7 relative can win on one engine
  * and lose on the other; such near-ties are rare enough on real numbers that the bar holds unchanged.
  * Runs on the Node WebGPU runtime; without an adapter it skips locally and fails in CI (CI=true).

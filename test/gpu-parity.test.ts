@@ -1,5 +1,5 @@
 /**
- * GPU against the CPU reference on the same stacks and options, held to the parity bar of DESIGN.md:
+ * GPU against the CPU reference on the same stacks and options, held to the parity bar (test/gpu-harness.ts):
  * F within 1e-3 relative (where F > 1e-6), argmax equal on >= 99.9% of pixels, Ds within 0.02 plane on
  * >= 99.9%, composite within 1 level on >= 99.9% of channel values and never more than 8.
  * Runs on the Node WebGPU runtime (Dawn in a child process). Without an adapter the tests skip

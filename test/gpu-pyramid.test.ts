@@ -1,6 +1,6 @@
 /**
- * The `pyramid` composite on the WebGPU engine against the CPU reference, under the parity bar of
- * DESIGN.md (see test/gpu-parity.test.ts): odd sizes that are not multiples of the 16x16 workgroups
+ * The `pyramid` composite on the WebGPU engine against the CPU reference, under the parity bar
+ * (test/gpu-harness.ts; see test/gpu-parity.test.ts): odd sizes that are not multiples of the 16x16 workgroups
  * or of the pyramid's 2^4 grid, Z = 1, 2, 3, 11, single rows and columns, a very wide image, and
  * stacks tiled into bands (the pyramid's halo and grid-aligned band starts). Without an adapter the
  * tests skip locally and fail in CI (CI=true).

@@ -1,7 +1,7 @@
 /**
  * The `select` composite on WebGPU (shaders/pyramid_blend.wgsl's select_block, inside blend / collapse, on
  * top of the pyramid kernels) against the CPU reference (src/cpu/select-composite.ts), under the
- * parity bar of DESIGN.md: odd sizes that are not multiples of the 16x16 workgroups or of the
+ * parity bar (test/gpu-harness.ts): odd sizes that are not multiples of the 16x16 workgroups or of the
  * pyramid's 2^4 grid, Z = 1, 2, 3, 11, single rows and columns, other windows/sigmas/measures and
  * depth modes, the planted cases of test/select-composite.test.ts, and stacks tiled into bands.
  * The GPU sums the selection energies in f32 where the CPU uses f64: where two planes' energies tie

@@ -4,7 +4,7 @@
  *
  * - With the CPU engine inside the page (the wasm fast path, as `cpu` in Node), results must equal fuseCpuFast in Node exactly: that isolates
  *   the transport (batching, ordering, every array and the stats) from any GPU rounding.
- * - With the WebGPU engine, results must meet the DESIGN.md parity bar against fuseCpu.
+ * - With the WebGPU engine, results must meet the parity bar (test/gpu-harness.ts) against fuseCpu.
  * - Crashes (browser, page, GPU process) are real process kills.
  *
  * Where chromium or an adapter is missing the suites skip locally, but FAIL under CI=true.
@@ -133,7 +133,7 @@ function argmax(focus: Float32Array[], i: number): number {
   return best;
 }
 
-/** The DESIGN.md parity bar, GPU against CPU; returns the measured figures for the failure message. */
+/** The parity bar (test/gpu-harness.ts), GPU against CPU; returns the measured figures for the failure message. */
 function parity(got: FuseResult, want: FuseResult) {
   const n = want.width * want.height;
   let focusBad = 0;

@@ -2,7 +2,7 @@
  * The viewer page in real headless Chromium (Debian's chromium, SwiftShader WebGPU), served by the
  * `focusfuse view` server from the sources:
  * - a generated stack (PNG planes, CCCID names with z 0..10) is decoded in the page exactly as in
- *   Node, fused on the page's WebGPU, and read back: it must meet the DESIGN.md parity bar against
+ *   Node, fused on the page's WebGPU, and read back: it must meet the parity bar (test/gpu-harness.ts) against
  *   fuseCpu in Node;
  * - the focus slider, view switching, blending, pixel picking and the 3D relief change what is
  *   drawn (screenshot checks that fail on a blank or unchanged canvas);

@@ -273,7 +273,7 @@ function checkSizes(planes: readonly DecodedPlane[], files: readonly string[], l
     if (limit === 1) {
       throw new FocusFuseError(
         'SIZE_MISMATCH',
-        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size (unregistered stacks: fuse with --align similarity, which accepts mixed sizes)`,
+        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size (unregistered stacks: fuse with --align auto or similarity, which accept mixed sizes)`,
         files[z],
       );
     }

@@ -17,7 +17,7 @@
 //
 // Why it matches: the reference sums in f64 and stores f32 levels; here every step is f32, in the
 // WGSL's order (the reduce's taps left to right, the expand along x then along y with expand_in's
-// taps, the blend s += w (G - expand)), which passes DESIGN.md's parity bar on the GPU. The sums
+// taps, the blend s += w (G - expand)), which passes the parity bar (test/gpu-harness.ts) on the GPU. The sums
 // differ from the reference's by f32 rounding only (~1e-5 of a level), so the rounded output moves
 // by one level at most, and only where the exact value lies next to a half level. The anti-ringing
 // clamp reads the planes' bytes, so the output never leaves their range on either engine. The
