@@ -80,6 +80,8 @@ export function fusionPresetOf(settings: FusionSettings): FusionPreset | undefin
     return preset.measure === settings.measure && preset.sigma === settings.sigma && preset.depthMode === settings.depthMode && preset.composite === settings.composite;
   });
 }
+
+/** The preset the options not given come from: v2 since 2026-12-06 (README "Fusion v2"). */
 export const DEFAULT_FUSION: FusionPreset = 'v2';
 
 export const DEFAULT_OPTIONS = {
@@ -121,7 +123,7 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
 /**
  * Validates options and fills in defaults. `labels` names the options in the messages where the
  * caller knows them by other names (the CLI passes its flags: "for --depth-mode"); keys otherwise.
- * @example resolveOptions({ measure: 'teng', window: 2 }) // => { measure: 'teng', window: 2, sigma: 3, ... }
+ * @example resolveOptions({ measure: 'lapv', window: 2 }) // => { measure: 'lapv', window: 2, sigma: 4, depthMode: 'histogram', ... }
  * @example resolveOptions({ fusion: 'v2', sigma: 3 }) // => { measure: 'teng', sigma: 3, depthMode: 'histogram', composite: 'select', ... }
  * @throws FocusFuseError (code BAD_OPTION) with "Expected X for Y but received Z".
  */
