@@ -133,11 +133,11 @@ describe('focusfuse fuse', () => {
     const out = outDir();
     const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'));
     expect(v2.code).toBe(0);
-    expect(v2.stdout).toMatch(/teng r=4 sigma=4 select histogram on cpu/);
+    expect(v2.stdout).toMatch(/; fusion v2: teng r=4 sigma=4 select histogram on cpu/);
     const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--fusion', 'v1');
-    expect(v1.stdout).toMatch(/lapv r=4 sigma=3 interpolate on cpu/);
+    expect(v1.stdout).toMatch(/; fusion v1: lapv r=4 sigma=3 interpolate on cpu/);
     const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v1', '--composite', 'select', '--sigma', '2');
-    expect(mixed.stdout).toMatch(/lapv r=4 sigma=2 select on cpu/);
+    expect(mixed.stdout).toMatch(/; lapv r=4 sigma=2 select on cpu/);
     expect(await readFile(join(out, 'v2.png'))).not.toEqual(await readFile(join(out, 'v1.png')));
   });
 

@@ -7,7 +7,7 @@ import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { isWideStack } from '../core/stack.js';
-import { resolveOptions } from '../core/options.js';
+import { fusionPresetOf, resolveOptions } from '../core/options.js';
 import type { AnyZStack, DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
@@ -173,6 +173,12 @@ function sampleDepthText(stack: AnyZStack): string {
   return bits === 16 ? ', 16-bit' : `, 16-bit (${bits} used)`;
 }
 
+/** "fusion v2: " when the options are a preset's (the summary names what ran), else nothing. */
+function presetText(options: FuseResult['options']): string {
+  const preset = fusionPresetOf(options);
+  return preset ? `fusion ${preset}: ` : '';
+}
+
 function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options: o, stats: s, backend } = result;
   // A CPU result without a runtime came from the TypeScript stages (cpu-reference, or options the fast path does not cover).
@@ -181,7 +187,7 @@ function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, m
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
-      `${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
+      `${presetText(o)}${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),
