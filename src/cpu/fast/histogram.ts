@@ -5,7 +5,7 @@
  */
 import { gaussianKernel, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
 import { depthFilterSigma } from '../../core/histogram.js';
-import { fitLayout, type FastKernels, type FastLayout } from './kernels.js';
+import { fitLayout, unstride, type FastKernels, type FastLayout } from './kernels.js';
 
 /** The histogram's taps: its coarse grid's Gaussian, as the reference's and the WGSL's. */
 export function histogramTaps(sigma: number): Float32Array {
@@ -37,7 +37,5 @@ export function histogramDepthFast(k: FastKernels, depth: Float32Array, confiden
     new Float32Array(memory, at.confidence + y * at.stride * 4, width).set(confidence.subarray(row, row + width));
   }
   histogramDepthIn(k, at, taps.length);
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) out.set(new Float32Array(memory, at.smooth + y * at.stride * 4, width), y * width);
-  return out;
+  return unstride(memory, at.smooth, width, height, at.stride);
 }

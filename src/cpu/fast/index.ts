@@ -22,7 +22,7 @@ import type { WarpPlan } from '../../align/align-stack.js';
 import { applyBrightness, brightnessTables } from '../../align/photometric.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
-import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
+import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, unstride, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
 import { separableWarp, twoDWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
@@ -50,14 +50,6 @@ const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['int
 /** Whether the fast stages cover these options (the rest run on the reference stages). */
 function covers(options: ResolvedOptions): boolean {
   return FAST_MEASURES.has(options.measure) && FAST_DEPTH_MODES.has(options.depthMode) && FAST_COMPOSITES.has(options.composite);
-}
-
-/** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
-function unstride(buffer: ArrayBuffer, at: number, width: number, height: number, stride: number): Float32Array {
-  if (stride === width) return new Float32Array(buffer, at, width * height).slice();
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) out.set(new Float32Array(buffer, at + y * stride * 4, width), y * width);
-  return out;
 }
 
 /**

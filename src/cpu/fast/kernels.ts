@@ -151,6 +151,14 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
     planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, best, bestEnergy, energySum, squared, box];
 }
 
+/** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
+export function unstride(buffer: ArrayBuffer, at: number, width: number, height: number, stride: number): Float32Array {
+  if (stride === width) return new Float32Array(buffer, at, width * height).slice();
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) out.set(new Float32Array(buffer, at + y * stride * 4, width), y * width);
+  return out;
+}
+
 let layout: FastLayout | undefined;
 
 /**
