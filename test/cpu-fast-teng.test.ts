@@ -16,7 +16,7 @@ import { fuseCpu, fuseCpuFast } from '../src/cpu/backend.js';
 import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
-import { assertParity, parity } from './gpu-harness.js';
+import { assertParity, fastAgainstReference, parity } from './gpu-harness.js';
 import { checkerboardStack, testStack } from './gpu-stacks.js';
 import { movedStack } from './align-fixtures.js';
 
@@ -57,10 +57,7 @@ function exactTeng(rgba: Uint8Array, width: number, height: number, r: number): 
 /** Fast and reference results of teng with `options` (focus planes kept), after the parity bar. */
 function check(stack: ZStack, options: FuseOptions, label: string): { ref: FuseResult; fast: FuseResult } {
   const resolved = resolveOptions({ ...options, measure: 'teng', keepFocus: true });
-  const ref = fuseCpu(stack, resolved);
-  const fast = fuseCpuFast(stack, resolved);
-  expect(fast.backend, label).toEqual({ name: 'cpu', runtime: 'wasm simd' });
-  assertParity(parity(ref, fast), label);
+  const { ref, fast } = fastAgainstReference(stack, resolved, label);
   const n = stack.width * stack.height;
   // rawDepth and confidence (the bar checks Ds): the same fit on F equal to ~1e-7.
   let rawOff = 0;

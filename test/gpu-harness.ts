@@ -7,9 +7,9 @@ import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
+import type { FuseOptions, FuseResult, ResolvedOptions, ZStack } from '../src/core/types.js';
 import { resolveOptions } from '../src/core/options.js';
-import { fuseCpu } from '../src/cpu/backend.js';
+import { fuseCpu, fuseCpuFast } from '../src/cpu/backend.js';
 import type { NodeWebGpuBackend, NodeWebGpuOptions } from '../src/gpu/node-runtime.js';
 import { createNodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 
@@ -160,6 +160,18 @@ export function assertParity(p: Parity, label: string): void {
   if (failures.length) throw new Error(`${label}: parity bar missed: ${failures.join('; ')}`);
 }
 
+/**
+ * Fuses `stack` on the CPU fast path and on the reference with the same resolved options; throws
+ * unless every stage ran on the fast path (`wasm simd`) and the parity bar holds; returns both.
+ * @example const { ref, fast } = fastAgainstReference(stack, resolveOptions({ keepFocus: true }), 'synth');
+ */
+export function fastAgainstReference(stack: ZStack, options: ResolvedOptions, label: string): { ref: FuseResult; fast: FuseResult } {
+  const ref = fuseCpu(stack, options);
+  const fast = fuseCpuFast(stack, options);
+  if (fast.backend.name !== 'cpu' || fast.backend.runtime !== 'wasm simd') throw new Error(`${label}: the fast path did not run (${JSON.stringify(fast.backend)})`);
+  assertParity(parity(ref, fast), label);
+  return { ref, fast };
+}
 
 /**
  * Fuses `stack` on the CPU reference and on `engine` with `mode` (the suite's depth or composite
