@@ -157,10 +157,14 @@ async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseO
   }
 }
 
-/** Why edge-aware showed one plane everywhere (docs/fusion-v2.md). */
+/** Why the depth mode showed one plane everywhere (docs/fusion-v2.md). */
 function depthFallbackLine(fallback: DepthFallback): string {
+  const { plane } = fallback;
+  if (fallback.reason === 'halos') {
+    return `  histogram depth: every focus peak off plane ${plane} lies beside stronger focus on plane ${plane} (its halos), so the image is plane ${plane} itself`;
+  }
   const why = fallback.reason === 'inverted' ? 'contrast inverted (focus curves dip between two peaks)' : 'no focus evidence above tau';
-  return `  edge-aware depth: ${why}, so plane ${fallback.plane} everywhere`;
+  return `  edge-aware depth: ${why}, so plane ${plane} everywhere`;
 }
 
 /**

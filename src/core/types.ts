@@ -147,11 +147,13 @@ export interface StackStats {
 }
 
 /**
- * Why the `edge-aware` depth mode showed one plane everywhere: `inverted` (contrast inversion: most
+ * Why a depth mode showed one plane everywhere. `edge-aware`: `inverted` (contrast inversion: most
  * evident pixels' focus curves dip between two peaks) or `no-evidence` (too few pixels above tau).
+ * `histogram`: `halos` (every focus peak off the plane lies beside stronger focus on it: src/core/halos.ts);
+ * the fused image is then that plane itself.
  */
 export interface DepthFallback {
-  reason: 'inverted' | 'no-evidence';
+  reason: 'inverted' | 'no-evidence' | 'halos';
   plane: number;
 }
 
@@ -190,7 +192,7 @@ export interface FuseResult {
   /** Wall-clock milliseconds per stage, for the bench. */
   timings: Record<string, number>;
   meta?: StackMeta;
-  /** Set when depth mode `edge-aware` fell back to one plane (on WebGPU: the first band that did). */
+  /** Set when the depth mode showed one plane (`edge-aware`: on WebGPU, the first band that did; `histogram`: the whole stack). */
   depthFallback?: DepthFallback;
   /** The alignment stage's transforms, when `align` is not `none`. */
   alignment?: AlignmentReport;

@@ -17,6 +17,7 @@ import {
   haloRadius,
 } from '../core/edge-aware.js';
 import type { DepthFallback } from '../core/types.js';
+import { maxFilter } from '../core/max-filter.js';
 import { luma } from '../image/luma.js';
 import { checkLength, checkSize, useDst } from '../image/checks.js';
 
@@ -89,33 +90,6 @@ function focusSummary(focus: Float32Array[], n: number, tau: number, fmax: Float
     if (dip >= 0) counts[1 + dip]++;
   }
   return { fallback: depthFallback(counts, Z, n), prior: priorPlane(counts, Z) };
-}
-
-/**
- * Separable max filter of radius R with clamped reads (exact: max does not round). Both passes sweep
- * whole rows (the column pass takes the max of 2R + 1 rows), so every read is sequential.
- */
-function maxFilter(src: Float32Array, width: number, height: number, radius: number): Float32Array {
-  const rows = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      const end = Math.min(width - 1, x + radius);
-      let m = src[o + x];
-      for (let k = Math.max(0, x - radius); k <= end; k++) if (src[o + k] > m) m = src[o + k];
-      rows[o + x] = m;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    const end = Math.min(height - 1, y + radius);
-    for (let k = Math.max(0, y - radius); k <= end; k++) {
-      const ok = k * width;
-      for (let x = 0; x < width; x++) if (rows[ok + x] > out[o + x]) out[o + x] = rows[ok + x];
-    }
-  }
-  return out;
 }
 
 /**

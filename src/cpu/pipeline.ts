@@ -4,6 +4,7 @@
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
+import { halosDecision, halosFallback, runsHalosTest, type FocusPeaks } from '../core/halos.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../image/warp.js';
@@ -20,7 +21,7 @@ import { focusMeasure } from './measures.js';
 import type { CpuScratch } from './scratch.js';
 import { createCpuScratch } from './scratch.js';
 import { smoothDepth } from './smooth.js';
-import { stackStats } from './stats.js';
+import { stackStats, statsFromCurve } from './stats.js';
 
 /**
  * Buffers reused across stacks of the same size: luma (one plane at a time), the focus planes (all Z
@@ -93,6 +94,8 @@ export interface FusedStages {
   confidence: Float32Array;
   stats: StackStats;
   focus: Float32Array[];
+  /** Each pixel's focus peak, from stages that track the argmax as they measure (the one-plane test reads it). */
+  peaks?: FocusPeaks;
   timings: { luma: number; measure: number; depth: number; smooth: number; composite: number; stats: number };
   depthFallback?: EdgeDepthInfo['fallback'];
   /** Set by stages other than the reference's: what ran them (the result's backend.runtime). */
@@ -206,7 +209,8 @@ function fuseMeasured(stack: AnyZStack, measured: MeasurePass, options: Resolved
  * fused, or the unaligned one when they warped it themselves (fused.aligned, whose planes may be
  * read out of the fast path's memory only when asked for: not touched here).
  */
-function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedOptions, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
+function assembleResult(stack: AnyZStack, stages: FusedStages, options: ResolvedOptions, t0: number, aligned?: { alignment: AlignmentReport; ms: number }): FuseResult {
+  const fused = withHalosTest(stack, stages, options);
   const { width, height } = fused.aligned ?? stack;
   const result: FuseResult = {
     width,
@@ -230,6 +234,29 @@ function assembleResult(stack: AnyZStack, fused: FusedStages, options: ResolvedO
   }
   if (fused.depthFallback) result.depthFallback = fused.depthFallback;
   return result;
+}
+
+/**
+ * The `histogram` depth's one-plane test (src/core/halos.ts) on the stages' focus planes, for both
+ * CPU stages: where it holds, the result shows that plane itself (its own samples, 16-bit ones
+ * included) and Ds = the plane. The test's time counts as the depth stage's (`smooth`).
+ */
+function withHalosTest(stack: AnyZStack, fused: FusedStages, options: ResolvedOptions): FusedStages {
+  if (!runsHalosTest(options) || fused.depthFallback) return fused;
+  const t = performance.now();
+  const source = fused.aligned ?? stack;
+  const { width, height } = source;
+  const { peaks, focus } = fused;
+  const fallback = peaks ? halosDecision(peaks, (plane) => focus[plane]) : halosFallback(focus, width, height, options.tau, options.window);
+  const timings = { ...fused.timings, smooth: fused.timings.smooth + performance.now() - t };
+  if (!fallback) return { ...fused, timings };
+  const n = width * height;
+  const plane = source.planes[fallback.plane];
+  const image16 = plane instanceof Uint16Array ? plane.slice() : undefined;
+  const image = image16 ? toRgba8Stack({ width, height, planes: [image16], bitDepth: stack.bitDepth }).planes[0] : (plane as Uint8Array).slice();
+  const depth = new Float32Array(n).fill(fallback.plane);
+  const { image16: _composite, peaks: _peaks, ...rest } = fused;
+  return { ...rest, image, ...(image16 ? { image16 } : {}), depth, stats: statsFromCurve(fused.stats.focusCurve, depth, fused.confidence), depthFallback: fallback, timings };
 }
 
 /** The focus planes of a stack and what their luma and measure stages took (ms). */

@@ -8,6 +8,7 @@ import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../c
 import { depthFilterSigma, histogramCoarseSize } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
+import { keepsFocus } from '../core/halos.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, histogramLayers, measureKernelFor, statsGroups } from './kernels.js';
@@ -70,7 +71,7 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
   // The histogram's votes and rows (four bins per vec4f, coarse grid) may outgrow the two box-mean buffers they reuse.
   const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, histogramBinBytes(width, band.rows, planes) - 4 * n * channels * planes) : 0;
-  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * (4 + (state.options.keepFocus ? planes : 0)) + pyramid;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * (4 + (keepsFocus(state.options) ? planes : 0)) + pyramid;
 }
 
 /** Bytes of each of the histogram depth's two scratch buffers: histogramLayers(Z) vec4f layers of the coarse grid. */
@@ -166,7 +167,7 @@ export function encodeBandJob(
   const weights = allocate('gaussian', taps.byteLength);
   const partials = allocate('stats-partials', 4 * planes * lanes);
 
-  const focusBytes = options.keepFocus ? 4 * kept * planes : 0;
+  const focusBytes = keepsFocus(options) ? 4 * kept * planes : 0;
   const layout = {
     image: 0,
     depth: 4 * kept,
@@ -319,7 +320,7 @@ export function encodeBandJob(
   encoder.copyBufferToBuffer(depth.buffer, keptOffset, rb, layout.depth, 4 * kept);
   encoder.copyBufferToBuffer(rawDepth.buffer, keptOffset, rb, layout.rawDepth, 4 * kept);
   encoder.copyBufferToBuffer(confidence.buffer, keptOffset, rb, layout.confidence, 4 * kept);
-  if (options.keepFocus) {
+  if (keepsFocus(options)) {
     for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
   }
   encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);

@@ -3,6 +3,7 @@
  * becomes a FuseResult shaped exactly like the CPU engine's.
  */
 import type { DepthFallback, FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
+import { halosFallback, keepsFocus, runsHalosTest } from '../core/halos.js';
 
 export interface StackState {
   stack: ZStack;
@@ -38,7 +39,8 @@ export function createStackState(stack: ZStack, options: ResolvedOptions): Stack
     depth: new Float32Array(n),
     rawDepth: new Float32Array(n),
     confidence: new Float32Array(n),
-    focus: options.keepFocus ? stack.planes.map(() => new Float32Array(n)) : undefined,
+    // Kept for the caller, or for the histogram depth's one-plane test (read back with the band).
+    focus: keepsFocus(options) ? stack.planes.map(() => new Float32Array(n)) : undefined,
     focusSums: new Float64Array(planes),
     gpuTimes: {},
     wallTimes: {},
@@ -95,6 +97,7 @@ export function addTime(times: Record<string, number>, key: string, ms: number):
  */
 export function finishStack(state: StackState, backend: FuseResult['backend']): FuseResult {
   const { stack } = state;
+  showHalosPlane(state); // before the statistics, which read Ds
   const result: FuseResult = {
     width: stack.width,
     height: stack.height,
@@ -113,8 +116,23 @@ export function finishStack(state: StackState, backend: FuseResult['backend']): 
       bands: state.bands,
     },
   };
-  if (state.focus) result.focus = state.focus;
+  if (state.focus && state.options.keepFocus) result.focus = state.focus;
   if (stack.meta !== undefined) result.meta = stack.meta;
   if (state.depthFallback) result.depthFallback = state.depthFallback;
   return result;
+}
+
+/**
+ * The `histogram` depth's one-plane test (src/core/halos.ts, the CPU engine's code) on the focus
+ * planes read back with the bands; where it holds, the state shows that plane itself (the stack's
+ * own samples, as on the CPU) and Ds = the plane.
+ */
+function showHalosPlane(state: StackState): void {
+  const { stack, options, focus } = state;
+  if (!runsHalosTest(options) || !focus || state.depthFallback) return;
+  const fallback = halosFallback(focus, stack.width, stack.height, options.tau, options.window);
+  if (!fallback) return;
+  state.image.set(stack.planes[fallback.plane]);
+  state.depth.fill(fallback.plane);
+  state.depthFallback = fallback;
 }

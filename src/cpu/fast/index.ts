@@ -11,6 +11,7 @@
  * stages swapped, not a second pipeline.
  */
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
+import { keepsFocus, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
 import { smoothingTaps } from '../smooth.js';
 import { histogramDepthIn, histogramTaps } from './histogram.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
@@ -133,6 +134,18 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, stack: ZStack, plan: Warp
   return aligned;
 }
 
+// F_z kept for the one-plane test alone (not handed to the caller): reused from stack to stack.
+const testFocus: Float32Array[] = [];
+
+/** F_z out of the module's memory: a fresh array for a caller who keeps the planes, else testFocus[z]. */
+function keptFocus(buffer: ArrayBuffer, at: number, n: number, z: number, fresh: boolean): Float32Array {
+  const view = new Float32Array(buffer, at, n);
+  if (fresh) return view.slice();
+  if (testFocus[z]?.length !== n) testFocus[z] = new Float32Array(n);
+  testFocus[z].set(view);
+  return testFocus[z];
+}
+
 /**
  * The fast stages: every output as fresh arrays, or undefined when they do not cover the options.
  * With a warp plan they warp the (unaligned) stack into their memory first (see warpIntoSlots).
@@ -166,13 +179,14 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian (lapv) or Sobel energy (teng), window sums, F and the running argmax, one sweep per plane; F_z is copied out
-  // only when the caller keeps the focus planes, auto's preview block sums only for auto.
+  // only when the focus planes are kept (keepsFocus), auto's preview block sums only for auto.
   const focus: Float32Array[] = [];
   const blockBytes = at.blockCount * 4;
   k.beginStack();
+  const keep = keepsFocus(options); // the caller's, or the histogram depth's one-plane test's
   for (let z = 0; z < Z; z++) {
-    k.measurePlane(z, options.keepFocus ? at.keep : 0, at.blockFactor > 0 ? at.blocks + z * blockBytes : 0);
-    if (options.keepFocus) focus.push(new Float32Array(buffer, at.keep, n).slice());
+    k.measurePlane(z, keep ? at.keep : 0, at.blockFactor > 0 ? at.blocks + z * blockBytes : 0);
+    if (keep) focus.push(keptFocus(buffer, at.keep, n, z, options.keepFocus));
   }
   const tMeasured = performance.now();
   if (decide && !plan) {
@@ -187,6 +201,11 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     if (layoutGeneration() !== laidOut) return fastStages(stack, options);
   }
   const t2 = performance.now();
+  // The sweep's running argmax and max, for the one-plane test: read before finishDepth, whose
+  // successors reuse that memory.
+  const peaks: FocusPeaks | undefined = runsHalosTest(options)
+    ? { best: new Int32Array(unstride(buffer, at.argmax, width, height, at.stride).buffer), fmax: unstride(buffer, at.fMax, width, height, at.stride), planes: Z, width, height, tau: options.tau, window: options.window }
+    : undefined;
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);
@@ -215,6 +234,7 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     confidence,
     stats,
     focus,
+    ...(peaks ? { peaks } : {}),
     runtime: 'wasm simd',
     ...(aligned ? { aligned, warp } : {}),
     // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.

@@ -1,0 +1,81 @@
+/**
+ * The `histogram` depth's one-plane test (src/core/halos.ts) on the WebGPU engines: the GPU reads its
+ * focus planes back with each band and the host runs the CPU's test on them, so on the real stacks
+ * both runtimes (Node's Dawn, tiled into bands and not; headless Chromium) decide as the CPU engines
+ * do (test/halos.test.ts): tools and sephace show their in-focus plane itself, the bundled synthetic
+ * CCCID sample keeps its per-pixel fusion, and the caller gets no focus planes it did not ask for.
+ * Without an adapter (or Chromium) the suites skip locally and fail in CI (CI=true).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveOptions } from '../src/core/options.js';
+import type { FuseResult, ZStack } from '../src/core/types.js';
+import { fuseCpuFast } from '../src/cpu/index.js';
+import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
+import { launchHeadlessRuntime, type HeadlessRuntime } from '../src/headless/runtime.js';
+import { loadStack } from '../src/io/load-stack.js';
+import { REQUIRE_GPU, startGpu } from './gpu-harness.js';
+
+const REAL = join(import.meta.dirname, 'fixtures/real');
+const SAMPLE = join(import.meta.dirname, '../examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells');
+const STACKS = [
+  ['tools', join(REAL, 'tools'), 0],
+  ['sephace/set1_init', join(REAL, 'sephace/set1_init'), 1],
+  ['the bundled synthetic CCCID sample', SAMPLE, undefined],
+] as const;
+
+/** Plane `plane` itself with Ds = plane, or (plane undefined) no fallback, as the CPU decided. */
+function expectDecision(result: FuseResult, stack: ZStack, plane: number | undefined, label: string): void {
+  expect(result.focus, label).toBeUndefined();
+  expect(result.depthFallback, label).toEqual(fuseCpuFast(stack, resolveOptions({})).depthFallback);
+  if (plane === undefined) {
+    expect(result.depthFallback, label).toBeUndefined();
+    return;
+  }
+  expect(result.depthFallback, label).toEqual({ reason: 'halos', plane });
+  expect(Buffer.compare(Buffer.from(result.image), Buffer.from(stack.planes[plane])), `${label}: the image is plane ${plane}`).toBe(0);
+  expect(result.depth.every((d) => d === plane), label).toBe(true);
+  expect(result.stats.depthMean, label).toBe(plane);
+}
+
+describe("one-plane test on Node's WebGPU runtime", () => {
+  let whole: NodeWebGpuBackend | undefined;
+  let banded: NodeWebGpuBackend | undefined;
+  beforeAll(async () => {
+    whole = await startGpu();
+    // 4 MiB bindings: tools (712 x 495 x 6) runs in several bands, each reading back its rows of F.
+    banded = await startGpu({ backend: { maxBindingBytes: 4 << 20 } });
+  });
+  afterAll(async () => {
+    await whole?.dispose();
+    await banded?.dispose();
+  });
+
+  it.for(STACKS)('%s', async ([name, path, plane], ctx) => {
+    if (!whole || !banded) return ctx.skip(); // locally without an adapter (startGpu throws in CI)
+    const stack = await loadStack(path);
+    expectDecision(await whole.fuse(stack, resolveOptions({})), stack, plane, name);
+    const tiled = await banded.fuse(stack, resolveOptions({}));
+    if (name === 'tools') expect(tiled.timings.bands).toBeGreaterThan(1);
+    expectDecision(tiled, stack, plane, `${name}, in bands`);
+  });
+});
+
+describe('one-plane test in headless Chromium (WebGPU)', () => {
+  let runtime: HeadlessRuntime | undefined;
+  beforeAll(async () => {
+    try {
+      runtime = await launchHeadlessRuntime();
+    } catch (error) {
+      if (REQUIRE_GPU) throw error;
+      console.warn(`headless WebGPU tests skipped (CI unset): ${(error as Error).message}`);
+    }
+  });
+  afterAll(() => runtime?.close());
+
+  it.for(STACKS)('%s', async ([name, path, plane], ctx) => {
+    if (!runtime) return ctx.skip();
+    const stack = await loadStack(path);
+    expectDecision(await runtime.fuse(stack, {}), stack, plane, name);
+  });
+});
