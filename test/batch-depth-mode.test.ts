@@ -30,17 +30,20 @@ describe('batch --depth-mode', () => {
     const v1 = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1' }, outputs: ['json'] });
     expect(v1.failed).toBe(0);
     expect(await settings()).not.toHaveProperty('depthMode');
+    expect((await settings()).fusion).toBe('v1');
     // A run of the version 1 default, resumed under the v2 default: refused, naming the flag that finishes it.
     await expect(runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'], resume: true })).rejects.toThrow(
-      /other settings \(depthMode 'gaussian' there, 'histogram' now; measure 'lapv' there, 'teng' now; sigma 3 there, 4 now; composite 'interpolate' there, 'select' now; tau 0.002 there, 0.01 now\); rerun with the earlier options \(--fusion v1 gives that run's fusion preset\)/,
+      // A library caller is told the option keys it passed (the CLI passes its flags instead).
+      /other settings \(this run vs the earlier one: measure teng vs lapv, sigma 4 vs 3, composite select vs interpolate, depthMode histogram vs gaussian\); rerun with the earlier options \(fusion v1 gives that run's fusion preset\)/,
     );
     await expect(runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'], resume: true })).rejects.toThrow(
-      /--resume: 1 field of view was fused here with other settings \(depthMode 'gaussian' there, 'edge-aware' now\); rerun with the earlier options to finish/,
+      /--resume: 1 field of view was fused here with other settings \(this run vs the earlier one: depthMode edge-aware vs gaussian\); rerun with the earlier options to finish/,
     );
     expect(await settings()).not.toHaveProperty('depthMode');
     const edge = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'] });
     expect(edge.resumed).toBe(0);
     expect((await settings()).depthMode).toBe('edge-aware');
+    expect((await settings()).fusion).toBe('custom'); // v1 with another depth mode is neither preset
     const again = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'], resume: true });
     expect(again.resumed).toBe(1);
   });

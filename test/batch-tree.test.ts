@@ -151,11 +151,26 @@ describe('scripting', () => {
     const before = await readFile(join(out, 'manifest.json'), 'utf8');
     const changed = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--window', '2']);
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toMatch(/--resume: 6 fields of view were fused here with other settings \(measure 'lapv' there, 'teng' now; window 4 there, 2 now; tau 0.002 there, 0.01 now\)/);
+    // tau followed the measure in both runs: not a change of its own.
+    expect(changed.stderr).toMatch(/--resume: 6 fields of view were fused here with other settings \(this run vs the earlier one: --measure teng vs lapv, --window 2 vs 4\)/);
     expect(changed.stderr).toContain('without --resume');
     expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(before);
     const same = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--measure', 'lapv']);
     expect(same.code).toBe(0);
     expect(same.stderr).toContain(`0 fused, 0 failed, ${fovs.length} skipped`);
+  });
+
+  it('a refused --resume names the flags the user typed and both values (--tau, --depth-mode), and the preset flag of the earlier run', async () => {
+    const out = join(work, 'out-resume-flags');
+    const first = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--fusion', 'v1']);
+    expect(first.code).toBe(0);
+    const changed = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume', '--fusion', 'v1', '--tau', '0.005', '--depth-mode', 'histogram']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain('(this run vs the earlier one: --tau 0.005 vs 0.002, --depth-mode histogram vs gaussian)');
+    expect(changed.stderr).not.toContain('depthMode');
+    const v2 = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--resume']);
+    expect(v2.code).toBe(2);
+    expect(v2.stderr).toContain('(this run vs the earlier one: --measure teng vs lapv, --sigma 4 vs 3, --composite select vs interpolate, --depth-mode histogram vs gaussian)');
+    expect(v2.stderr).toContain("rerun with the earlier options (--fusion v1 gives that run's fusion preset)");
   });
 });

@@ -131,13 +131,18 @@ describe('focusfuse fuse', () => {
 
   it('fuses with the v2 preset by default, version 1 with --fusion v1, and a flag given with a preset wins', async () => {
     const out = outDir();
-    const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'));
+    // --json records the preset's name with the options it resolved to (custom for a mix).
+    const fusionOf = async (name: string) => JSON.parse(await readFile(join(out, `${name}.json`), 'utf8')).options.fusion;
+    const v2 = await cli('fuse', stackDir, '-o', join(out, 'v2.png'), '--json', join(out, 'v2.json'));
     expect(v2.code).toBe(0);
     expect(v2.stdout).toMatch(/; fusion v2: teng r=4 sigma=4 select histogram on cpu/);
-    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--fusion', 'v1');
+    expect(await fusionOf('v2')).toBe('v2');
+    const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--fusion', 'v1', '--json', join(out, 'v1.json'));
     expect(v1.stdout).toMatch(/; fusion v1: lapv r=4 sigma=3 interpolate on cpu/);
-    const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v1', '--composite', 'select', '--sigma', '2');
+    expect(await fusionOf('v1')).toBe('v1');
+    const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v1', '--composite', 'select', '--sigma', '2', '--json', join(out, 'mixed.json'));
     expect(mixed.stdout).toMatch(/; lapv r=4 sigma=2 select on cpu/);
+    expect(await fusionOf('mixed')).toBe('custom');
     expect(await readFile(join(out, 'v2.png'))).not.toEqual(await readFile(join(out, 'v1.png')));
   });
 

@@ -131,7 +131,8 @@ describe('writeResult', () => {
     const json = JSON.parse(await readFile(outputs.json, 'utf8'));
     expect(json.input).toMatchObject({ name: 'test stack', width: 7, height: 5, planeCount: 11, files: ['a/z0.png', 'a/z1.png'] });
     expect(json.stats).toEqual(result.stats);
-    expect(json.options).toEqual(result.options);
+    // The default options are the v2 preset's, and the document says so by name.
+    expect(json.options).toEqual({ fusion: 'v2', ...result.options });
     expect(json.backend).toEqual({ name: 'cpu' });
     expect(json.timings).toEqual({ total: 12, load: 3 });
     expect(json.warnings).toEqual(['w1']);

@@ -3,6 +3,7 @@
  */
 export { runBatch } from './run.js';
 export type { BatchOptions, BatchProgress, BatchSummary } from './run.js';
+export type { SettingLabels } from './resume.js';
 export { scanDataset, compareFovIds } from './scan.js';
 export type { BatchFov, ScanProblem, ScanResult } from './scan.js';
 export { parseShard, takeShard, globToRegExp, matchesOnly, excludes, excludeGlobs } from './select.js';

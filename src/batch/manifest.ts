@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
-import type { FuseResult, ResolvedOptions } from '../core/types.js';
+import type { FuseResult, FusionPreset, ResolvedOptions } from '../core/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { OutputFormat } from '../io/encode.js';
 import type { OutputKind } from './layout.js';
@@ -54,7 +54,11 @@ export const MANIFEST_COLUMNS: readonly (keyof ManifestRow)[] = [
 /** What a run was asked to do: shards of one dataset must agree on it to be merged. */
 export interface ManifestSettings {
   root: string;
-  options: Omit<ResolvedOptions, 'backend' | 'keepFocus' | 'depthMode'> & Partial<Pick<ResolvedOptions, 'depthMode'>>;
+  /**
+   * The fusion options, and `fusion`: the preset they equal (`v1`, `v2`) or `custom`, for the reader
+   * (not in the resume fingerprint; manifests before it was recorded lack it).
+   */
+  options: { fusion?: FusionPreset | 'custom' } & Omit<ResolvedOptions, 'backend' | 'keepFocus' | 'depthMode'> & Partial<Pick<ResolvedOptions, 'depthMode'>>;
   outputs: OutputKind[];
   format: OutputFormat;
   planes: number | null;
@@ -65,7 +69,12 @@ export interface ManifestDocument {
   generator: 'focusfuse batch';
   settings: ManifestSettings;
   shard: Shard | null;
-  summary: { fovs: number; ok: number; failed: number; errors: number; warnings: number };
+  /**
+   * FOVs: how many, fused ok, failed (their rows say why). `problems`: the files and folders that are
+   * not part of any FOV, by level (the `problems` list). Manifests before 2026-12-06 had the latter
+   * as `errors` and `warnings` next to `failed`.
+   */
+  summary: { fovs: number; ok: number; failed: number; problems: { errors: number; warnings: number } };
   rows: ManifestRow[];
   /** Files and folders of the tree that are not part of any FOV (see docs/batch.md). */
   problems: ScanProblem[];
@@ -178,8 +187,10 @@ export function manifestDocument(settings: ManifestSettings, shard: Shard | null
       fovs: sorted.length,
       ok,
       failed: sorted.length - ok,
-      errors: problems.filter((p) => p.level === 'error').length,
-      warnings: problems.filter((p) => p.level === 'warning').length,
+      problems: {
+        errors: problems.filter((p) => p.level === 'error').length,
+        warnings: problems.filter((p) => p.level === 'warning').length,
+      },
     },
     rows: sorted,
     problems,
@@ -211,6 +222,12 @@ export async function earlierRuns(outDir: string, shard: Shard | null): Promise<
   } catch {
     return [];
   }
+}
+
+/** The same run settings, whether or not a manifest records the preset's name (earlier ones do not). */
+function sameSettings(a: ManifestSettings, b: ManifestSettings): boolean {
+  const unnamed = ({ options: { fusion: _name, ...options }, ...rest }: ManifestSettings) => JSON.stringify({ ...rest, options });
+  return unnamed(a) === unnamed(b);
 }
 
 async function readManifestFile(path: string): Promise<ManifestDocument> {
@@ -245,7 +262,7 @@ export async function mergeManifests(options: { outDir: string; files?: readonly
   const seen = new Map<number, string>();
   docs.forEach((doc, i) => {
     if (!doc.shard || doc.shard.count !== count) throw new FocusFuseError('BAD_STACK', `is not shard of the same ${count}-way split as ${files[0]}`, files[i]);
-    if (JSON.stringify(doc.settings) !== JSON.stringify(first.settings)) {
+    if (!sameSettings(doc.settings, first.settings)) {
       throw new FocusFuseError('BAD_STACK', `was made with other settings than ${files[0]} (${JSON.stringify(doc.settings)})`, files[i]);
     }
     if (seen.has(doc.shard.index)) throw new FocusFuseError('BAD_STACK', `repeats shard ${doc.shard.index}, also in ${seen.get(doc.shard.index)}`, files[i]);

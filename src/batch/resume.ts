@@ -4,7 +4,9 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fusionPresetOf, type FusionSettings } from '../core/options.js';
+import { countOf } from '../core/text.js';
+import { DEFAULT_TAU, fusionPresetOf, type FusionSettings } from '../core/options.js';
+import type { FuseOptions, Measure } from '../core/types.js';
 import { isAtomicTempName, writeFileAtomic } from '../io/atomic.js';
 import type { ResultOutputs } from '../io/write-result.js';
 import type { ManifestRow, ManifestSettings } from './manifest.js';
@@ -15,9 +17,13 @@ interface DoneMarker {
   row: ManifestRow;
 }
 
-/** The part of the settings that changes a FOV's outputs (not the dataset root: a moved tree is the same data). */
+/**
+ * The part of the settings that changes a FOV's outputs (not the dataset root: a moved tree is the
+ * same data; not the preset's name, which only names the options: fingerprints of runs before it was
+ * recorded still match).
+ */
 export function settingsFingerprint(settings: ManifestSettings): string {
-  const { options, outputs, format } = settings;
+  const { options: { fusion: _name, ...options }, outputs, format } = settings;
   return JSON.stringify({ options, outputs, format });
 }
 
@@ -65,34 +71,58 @@ export async function readDoneMarker(path: string, fingerprint: string, outputs:
 }
 
 /**
- * The settings that differ between an earlier run's fingerprint and this one's, in words.
- * @example settingsChange(old, now) // => "measure 'teng' there, 'lapv' now; outputs fused,json there, fused,depth now"
+ * How a batch's settings are named in messages: fuse() option keys and the batch's `outputs` and
+ * `format` by default; the CLI passes its flags (`depthMode` -> `--depth-mode`).
  */
-export function settingsChange(previous: string, current: string): string {
-  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : typeof value === 'string' ? `'${value}'` : String(value));
+export type SettingLabels = Partial<Record<keyof FuseOptions | 'outputs' | 'format', string>>;
+
+/**
+ * The settings that differ between this run's fingerprint and an earlier run's, this run's value
+ * first. tau is left out when each is its own run's measure's default: it followed the measure.
+ * @example settingsChange(earlier, now, { measure: '--measure' }) // => "--measure lapv vs teng, outputs fused,depth vs fused,json"
+ */
+export function settingsChange(previous: string, current: string, labels: SettingLabels = {}): string {
+  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value));
   const [was, now] = [flattenSettings(previous), flattenSettings(current)];
+  const tauFollowedMeasure = was.measure !== now.measure && was.tau === DEFAULT_TAU[was.measure as Measure] && now.tau === DEFAULT_TAU[now.measure as Measure];
   const keys = [...new Set([...Object.keys(now), ...Object.keys(was)])];
   return keys
-    .filter((key) => JSON.stringify(was[key]) !== JSON.stringify(now[key]))
-    .map((key) => `${key} ${show(was[key])} there, ${show(now[key])} now`)
-    .join('; ');
+    .filter((key) => JSON.stringify(was[key]) !== JSON.stringify(now[key]) && !(key === 'tau' && tauFollowedMeasure))
+    .map((key) => `${labels[key as keyof SettingLabels] ?? key} ${show(now[key])} vs ${show(was[key])}`)
+    .join(', ');
 }
 
 /**
- * The flag that gives this run the earlier run's fusion preset, when each was made with a preset's
- * four settings and the presets differ (runs before the v2 default fused with version 1's maths
- * unless told otherwise); undefined otherwise.
- * @example presetFlag(fingerprintOfAVersion1Run, fingerprintOfTheDefault) // => '--fusion v1'
+ * The earlier run's fusion preset, when each run was made with a preset's four settings and the
+ * presets differ (runs before the v2 default fused with version 1's maths unless told otherwise);
+ * undefined otherwise.
+ * @example earlierPreset(fingerprintOfAVersion1Run, fingerprintOfTheDefault) // => 'v1'
  */
-export function presetFlag(previous: string, current: string): string | undefined {
+export function earlierPreset(previous: string, current: string): string | undefined {
   const [was, now] = [flattenSettings(previous), flattenSettings(current)].map((s) => fusionPresetOf(s as unknown as FusionSettings));
-  return was && now && was !== now ? `--fusion ${was}` : undefined;
+  return was && now && was !== now ? was : undefined;
+}
+
+/**
+ * Why a resume is refused: how many FOVs an earlier run fused with other settings, what differs,
+ * and the ways on (the earlier run's preset first, when it had one).
+ * @example resumeRefusal(6, earlier, now, { fusion: '--fusion', depthMode: '--depth-mode' })
+ * // => "--resume: 6 fields of view were fused here with other settings (this run vs the earlier one: --depth-mode histogram vs gaussian, ...); rerun with the earlier options (--fusion v1 gives that run's fusion preset) to finish ..."
+ */
+export function resumeRefusal(count: number, previous: string, current: string, labels: SettingLabels = {}): string {
+  const preset = earlierPreset(previous, current);
+  const hint = preset ? ` (${labels.fusion ?? 'fusion'} ${preset} gives that run's fusion preset)` : '';
+  return (
+    `--resume: ${countOf(count, 'field of view was', 'fields of view were')} fused here with other settings ` +
+    `(this run vs the earlier one: ${settingsChange(previous, current, labels)}); ` +
+    `rerun with the earlier options${hint} to finish that run, or without --resume to redo every FOV with these, or pick another --out`
+  );
 }
 
 function flattenSettings(fingerprint: string): Record<string, unknown> {
   const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
   // A fingerprint leaves depthMode out when it is version 1's (so older runs still match).
-  return { depthMode: 'gaussian', ...options, ...rest };
+  return { ...options, depthMode: options.depthMode ?? 'gaussian', ...rest };
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
-import { resolveOptions } from '../core/options.js';
+import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import { checkPngLevel, type OutputFormat } from '../io/encode.js';
@@ -21,7 +21,7 @@ import type { GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
-import { presetFlag, readDoneMarker, removeStaleTempFiles, settingsChange, settingsFingerprint, writeDoneMarker } from './resume.js';
+import { readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
 import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
@@ -46,6 +46,12 @@ export interface BatchOptions {
   pngLevel?: number;
   /** Skip FOVs a previous run finished with the same settings. */
   resume?: boolean;
+  /**
+   * How messages name the settings, where the caller knows them by other names: the CLI passes its
+   * flags (`{ depthMode: '--depth-mode', ... }`) so a refused `--resume` names what its user typed.
+   * Default: the keys of `fuse`, `outputs` and `format`.
+   */
+  labels?: SettingLabels;
   /** Globs on `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`; a FOV is taken when any matches. */
   only?: readonly string[];
   /**
@@ -203,7 +209,7 @@ function selectFovs(scan: ScanResult, options: Pick<BatchOptions, 'exclude' | 'o
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
   const warn = options.warn ?? (() => undefined);
-  const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' });
+  const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' }, options.labels);
   const concurrency = validateInteger('--concurrency', options.concurrency, 4);
   const cpuThreads = options.cpuThreads === undefined ? undefined : validateInteger('--threads', options.cpuThreads, 0, 0);
   const gpuBatch = validateInteger('--gpu-batch', options.gpuBatch, 8);
@@ -225,7 +231,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode } = resolved;
   // depthMode only when it is not version 1's, so manifests (and resume fingerprints) of earlier runs still match.
   const depth = depthMode === 'gaussian' ? {} : { depthMode };
-  const settings: ManifestSettings = { root, options: { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, ...depth }, outputs, format, planes };
+  const fusion = fusionName(resolved);
+  const settings: ManifestSettings = { root, options: { fusion, measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, ...depth }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));
@@ -234,13 +241,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
     const other = previous.filter((p) => p.state === 'other-settings');
     if (other.length > 0) {
-      const hint = presetFlag(other[0].settings, fingerprint);
       // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
       // with other options is never what a rerun of a changed command line wants.
       throw new FocusFuseError(
         'BAD_OPTION',
-        `--resume: ${countOf(other.length, 'field of view was', 'fields of view were')} fused here with other settings (${settingsChange(other[0].settings, fingerprint)}); ` +
-          `rerun with the earlier options${hint ? ` (${hint} gives that run's fusion preset)` : ''} to finish that run, or without --resume to redo every FOV with these, or pick another --out`,
+        resumeRefusal(other.length, other[0].settings, fingerprint, options.labels),
         options.out,
       );
     }

@@ -154,8 +154,12 @@ export const FUSION_FLAGS = {
 
 export const FALLBACKS = ['none', 'cpu'] as const;
 
-/** The flag of each fuse() option, for the validator's messages. */
-const OPTION_FLAGS: Partial<Record<keyof FuseOptions, string>> = {
+/**
+ * The flag of each fuse() option: how messages about an option name it to a CLI user (the validator's
+ * "for --depth-mode", the batch resume refusal's "--depth-mode histogram vs gaussian"). Typed
+ * against FUSION_FLAGS, so a flag named here is one the parser takes.
+ */
+export const OPTION_FLAGS: Readonly<Partial<Record<keyof FuseOptions, `--${keyof typeof FUSION_FLAGS}`>>> = {
   fusion: '--fusion',
   measure: '--measure',
   window: '--window',
@@ -166,6 +170,8 @@ const OPTION_FLAGS: Partial<Record<keyof FuseOptions, string>> = {
   backend: '--backend',
   align: '--align',
   alignReference: '--align-reference',
+  alignCrop: '--crop',
+  alignMatchBrightness: '--match-brightness',
 };
 
 type FusionFlagValues = { [K in keyof typeof FUSION_FLAGS]?: (typeof FUSION_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };

@@ -9,7 +9,7 @@ import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
@@ -28,6 +28,9 @@ const FLAGS = {
   planes: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
+
+/** The flag of each setting, so a refused --resume names what the user typed (--depth-mode, not depthMode). */
+const SETTING_FLAGS = { ...OPTION_FLAGS, outputs: '--outputs', format: '--format' } satisfies Record<string, `--${keyof typeof FLAGS}`>;
 
 const HELP = `Usage: focusfuse batch <dataset> --out <dir> [options]
 
@@ -162,6 +165,7 @@ async function run(argv: string[]): Promise<number> {
       gpuBatch: numberFlag('--gpu-batch', v['gpu-batch']),
       cpuThreads: numberFlag('--threads', v.threads),
       resume: v.resume,
+      labels: SETTING_FLAGS,
       only: v.only,
       exclude: v.exclude,
       shard,

@@ -81,6 +81,15 @@ export function fusionPresetOf(settings: FusionSettings): FusionPreset | undefin
   });
 }
 
+/**
+ * The preset name to record with a set of options (stats.json, the batch manifest): the preset they
+ * equal, or 'custom' for a mix of none.
+ * @example fusionName({ measure: 'lapv', sigma: 2, depthMode: 'gaussian', composite: 'interpolate' }) // => 'custom'
+ */
+export function fusionName(settings: FusionSettings): FusionPreset | 'custom' {
+  return fusionPresetOf(settings) ?? 'custom';
+}
+
 /** The preset the options not given come from: v2 since 2026-12-06 (README "Fusion v2"). */
 export const DEFAULT_FUSION: FusionPreset = 'v2';
 

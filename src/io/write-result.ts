@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { expected, FocusFuseError } from '../core/errors.js';
+import { fusionName } from '../core/options.js';
 import type { FuseResult } from '../core/types.js';
 import { checkWritable, writeFilesAtomic } from './atomic.js';
 import { fusedEncoding, fusedPixels, type BitDepthChoice } from './fused-pixels.js';
@@ -115,7 +116,8 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
       zStepUm: meta?.zStepUm,
       ...(result.image16 && meta?.sampleRange ? { sampleRange: meta.sampleRange } : {}),
     },
-    options: result.options,
+    // The preset's name first (v1, v2, or custom for a mix), so a reader need not infer it from four options.
+    options: { fusion: fusionName(result.options), ...result.options },
     backend: result.backend,
     timings: roundedTimings({ ...result.timings, ...options.timings }),
     stats: result.stats,
