@@ -47,4 +47,15 @@ describe('batch --depth-mode', () => {
     const again = await runBatch({ root, out, fuse: { backend: 'cpu', fusion: 'v1', depthMode: 'edge-aware' }, outputs: ['json'], resume: true });
     expect(again.resumed).toBe(1);
   });
+  it('records --one-plane off (leaves the default auto out, so earlier runs still resume) and refuses to resume with the other', async () => {
+    const out = join(work, 'out-one-plane');
+    const settings = async () => JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).settings.options as Record<string, unknown>;
+    await runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'] });
+    expect(await settings()).not.toHaveProperty('onePlane');
+    await expect(runBatch({ root, out, fuse: { backend: 'cpu', onePlane: 'off' }, outputs: ['json'], resume: true })).rejects.toThrow(/this run vs the earlier one: onePlane off vs auto/);
+    const off = await runBatch({ root, out, fuse: { backend: 'cpu', onePlane: 'off' }, outputs: ['json'] });
+    expect(off.failed).toBe(0);
+    expect((await settings()).onePlane).toBe('off');
+    expect((await runBatch({ root, out, fuse: { backend: 'cpu', onePlane: 'off' }, outputs: ['json'], resume: true })).resumed).toBe(1);
+  });
 });

@@ -129,6 +129,24 @@ describe('focusfuse fuse', () => {
     expect(await readFile(join(out, 'depth.png'))).not.toEqual(await readFile(join(out, 'v1-depth.png')));
   });
 
+  it('shows the in-focus plane of a planar stack and says why; --one-plane off fuses per pixel', async () => {
+    const out = outDir();
+    const tools = join('test', 'fixtures', 'real', 'tools');
+    const shown = await cli('fuse', tools, '-o', join(out, 'shown.png'), '--depth', join(out, 'shown-depth.png'));
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/histogram depth: every focus peak off plane 0 lies beside stronger focus on plane 0 \(its halos\), so the image is plane 0 itself/);
+    const raw = (path: string) => sharp(path).raw().toBuffer();
+    expect(await raw(join(out, 'shown.png'))).toEqual(await raw(join(tools, 'z00.png')));
+    const off = await cli('fuse', tools, '-o', join(out, 'off.png'), '--one-plane', 'off');
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/select histogram \(one-plane off\) on cpu/);
+    expect(off.stdout).not.toMatch(/so the image is plane/);
+    expect(await raw(join(out, 'off.png'))).not.toEqual(await raw(join(tools, 'z00.png')));
+    const bad = await cli('fuse', tools, '-o', join(out, 'bad.png'), '--one-plane', 'never');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Expected one of 'auto', 'off' for --one-plane but received 'never'");
+  });
+
   it('fuses with the v2 preset by default, version 1 with --fusion v1, and a flag given with a preset wins', async () => {
     const out = outDir();
     // --json records the preset's name with the options it resolved to (custom for a mix).

@@ -56,9 +56,10 @@ export interface ManifestSettings {
   root: string;
   /**
    * The fusion options, and `fusion`: the preset they equal (`v1`, `v2`) or `custom`, for the reader
-   * (not in the resume fingerprint; manifests before it was recorded lack it).
+   * (not in the resume fingerprint; manifests before it was recorded lack it). `depthMode` only when
+   * it is not `gaussian` and `onePlane` only when it is `off`, so earlier runs' fingerprints still match.
    */
-  options: { fusion?: FusionPreset | 'custom' } & Omit<ResolvedOptions, 'backend' | 'keepFocus' | 'depthMode'> & Partial<Pick<ResolvedOptions, 'depthMode'>>;
+  options: { fusion?: FusionPreset | 'custom' } & Omit<ResolvedOptions, 'backend' | 'keepFocus' | 'depthMode' | 'onePlane'> & Partial<Pick<ResolvedOptions, 'depthMode' | 'onePlane'>>;
   outputs: OutputKind[];
   format: OutputFormat;
   planes: number | null;

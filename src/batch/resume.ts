@@ -121,8 +121,9 @@ export function resumeRefusal(count: number, previous: string, current: string, 
 
 function flattenSettings(fingerprint: string): Record<string, unknown> {
   const { options = {}, ...rest } = JSON.parse(fingerprint) as { options?: Record<string, unknown> };
-  // A fingerprint leaves depthMode out when it is version 1's (so older runs still match).
-  return { ...options, depthMode: options.depthMode ?? 'gaussian', ...rest };
+  // A fingerprint leaves depthMode out when it is version 1's and onePlane when it is the default
+  // (so older runs still match).
+  return { ...options, depthMode: options.depthMode ?? 'gaussian', onePlane: options.onePlane ?? 'auto', ...rest };
 }
 
 /**

@@ -228,11 +228,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const selected = selectFovs(scan, options);
   const onlyGlobs = (options.only ?? []).map((glob) => globToRegExp(glob));
   const { inside: problems, outside: problemsOutside } = onlyGlobs.length > 0 ? splitProblems(scan.problems, selected, onlyGlobs) : { inside: scan.problems, outside: 0 };
-  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode } = resolved;
-  // depthMode only when it is not version 1's, so manifests (and resume fingerprints) of earlier runs still match.
+  const { measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, depthMode, onePlane } = resolved;
+  // depthMode only when it is not version 1's, onePlane only when it is not the default, so
+  // manifests (and resume fingerprints) of earlier runs still match.
   const depth = depthMode === 'gaussian' ? {} : { depthMode };
+  const plane = onePlane === 'auto' ? {} : { onePlane };
   const fusion = fusionName(resolved);
-  const settings: ManifestSettings = { root, options: { fusion, measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, ...depth }, outputs, format, planes };
+  const settings: ManifestSettings = { root, options: { fusion, measure, window, sigma, composite, tau, align, alignReference, alignCrop, alignMatchBrightness, ...depth, ...plane }, outputs, format, planes };
   const fingerprint = settingsFingerprint(settings);
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));

@@ -67,6 +67,8 @@ Fusion (as focusfuse fuse):
   --fusion <v2|v1>  preset (default v2 = teng, sigma 4, histogram, select; v1 = version 1)
   --measure <lapv|teng|wavelet|dlap|sml|glv|brenner|tenv>  --window <r>  --sigma <px>  --tau <value>
   --composite <interpolate|nearest|pyramid|select>  --depth-mode <gaussian|edge-aware|histogram>
+  --one-plane <auto|off>   histogram depth: a FOV whose other planes hold only one plane's
+                           halos shows that plane (auto, default) or never (off)
   --align <none|translation|similarity|affine|auto>  register each FOV's planes first (default
                            none; auto only where they move; see docs/alignment.md); the
                            manifest records the transforms

@@ -95,6 +95,9 @@ Fusion:
                                    to one plane on contrast-inverted stacks) or histogram
                                    (local mode of the depths, keeps one of two overlapping
                                    layers; the default); docs/fusion-v2.md
+  --one-plane <auto|off>           histogram depth: show one plane itself when every focus peak
+                                   off it lies beside stronger focus on it (its halos: a planar
+                                   target, unstained cells; auto, the default) or never (off)
   --tau <value>                    confidence noise floor (default depends on the measure)
   --backend <cpu|cpu-reference|webgpu|auto>  engine (default cpu: the fast path,
                                    WebAssembly SIMD; cpu-reference: the plain TypeScript
@@ -191,7 +194,7 @@ function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, m
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
-      `${presetText(o)}${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`} on ${engine}`,
+      `${presetText(o)}${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`}${o.onePlane === 'off' ? ' (one-plane off)' : ''} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),

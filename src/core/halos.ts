@@ -35,19 +35,19 @@ export const EXPLAINED_RATIO = 1.5;
 export const UNEXPLAINED_DIVISOR = 1000;
 
 /**
- * Whether the options run the one-plane test: the `histogram` depth mode with smoothing on (sigma 0
- * asks for the raw depth, test included, off).
+ * Whether the options run the one-plane test: `onePlane: 'auto'` with the `histogram` depth mode and
+ * smoothing on (sigma 0 asks for the raw depth, test included, off).
  * @example runsHalosTest(resolveOptions({})) // => true (the v2 default)
  */
-export function runsHalosTest(options: Pick<ResolvedOptions, 'depthMode' | 'sigma'>): boolean {
-  return options.depthMode === 'histogram' && options.sigma > 0;
+export function runsHalosTest(options: Pick<ResolvedOptions, 'depthMode' | 'sigma' | 'onePlane'>): boolean {
+  return options.onePlane === 'auto' && options.depthMode === 'histogram' && options.sigma > 0;
 }
 
 /**
  * Whether an engine must hold every focus plane to the end: the caller asked for them, or the
  * one-plane test reads them.
  */
-export function keepsFocus(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma'>): boolean {
+export function keepsFocus(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma' | 'onePlane'>): boolean {
   return options.keepFocus || runsHalosTest(options);
 }
 

@@ -3,12 +3,14 @@
  * so a bad option reads the same wherever it was given.
  */
 import { expected } from './errors.js';
-import type { AlignMode, AlignReference, BackendName, CompositeMode, DepthMode, FuseOptions, FusionPreset, Measure, ResolvedOptions } from './types.js';
+import type { AlignMode, AlignReference, BackendName, CompositeMode, DepthMode, FuseOptions, OnePlane, FusionPreset, Measure, ResolvedOptions } from './types.js';
 
 export const MEASURES: readonly Measure[] = ['lapv', 'teng', 'wavelet', 'dlap', 'sml', 'glv', 'brenner', 'tenv'];
 export const COMPOSITE_MODES: readonly CompositeMode[] = ['interpolate', 'nearest',
   'pyramid', 'select'];
 export const DEPTH_MODES: readonly DepthMode[] = ['gaussian', 'edge-aware', 'histogram'];
+/** Values of the `onePlane` option (src/core/halos.ts). */
+export const ONE_PLANE_MODES: readonly OnePlane[] = ['auto', 'off'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'cpu-reference', 'webgpu', 'auto'];
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'translation', 'similarity', 'affine', 'auto'];
 export const ALIGN_REFERENCES: readonly AlignReference[] = ['middle', 'sharpest'];
@@ -97,6 +99,7 @@ export const DEFAULT_OPTIONS = {
   fusion: DEFAULT_FUSION,
   ...FUSION_PRESETS[DEFAULT_FUSION],
   window: 4,
+  onePlane: 'auto' as OnePlane,
   backend: 'cpu' as BackendName,
   keepFocus: false,
   align: 'none' as AlignMode,
@@ -139,7 +142,7 @@ export function numberIn(min: number, max: number, name: string, value: unknown)
 export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record<keyof FuseOptions, string>> = {}): ResolvedOptions {
   const label = (key: keyof FuseOptions) => labels[key] ?? key;
   if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
-  const known = new Set(['fusion', 'measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode']);
+  const known = new Set(['fusion', 'measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode', 'onePlane']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);
   }
@@ -157,6 +160,7 @@ export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record
     sigma: numberIn(0, MAX_SIGMA, label('sigma'), options.sigma ?? preset.sigma),
     composite: oneOf(COMPOSITE_MODES, label('composite'), options.composite ?? preset.composite),
     depthMode: oneOf(DEPTH_MODES, label('depthMode'), options.depthMode ?? preset.depthMode),
+    onePlane: oneOf(ONE_PLANE_MODES, label('onePlane'), options.onePlane ?? DEFAULT_OPTIONS.onePlane),
     backend: oneOf(BACKENDS, label('backend'), options.backend ?? DEFAULT_OPTIONS.backend),
     tau: numberIn(0, 1e6, label('tau'), options.tau ?? DEFAULT_TAU[measure]),
     keepFocus,

@@ -18,6 +18,8 @@ export type CompositeMode = 'interpolate' | 'nearest'
 
 /** How the depth map is smoothed: `gaussian` (version 1), `edge-aware` or `histogram` (docs/fusion-v2.md). */
 export type DepthMode = 'gaussian' | 'edge-aware' | 'histogram';
+/** Whether the `histogram` depth may show one plane when all other evidence is its halos (src/core/halos.ts). */
+export type OnePlane = 'auto' | 'off';
 
 /**
  * A named set of defaults for the four options that make up a fusion's maths (measure, sigma,
@@ -99,6 +101,12 @@ export interface FuseOptions {
   composite?: CompositeMode;
   /** Depth mode: `gaussian` (version 1), `edge-aware` (halo-aware, edge-aware fill) or `histogram` (local mode of the depth). Default: the `fusion` preset's (`histogram` in v2, the default; `gaussian` in v1). */
   depthMode?: DepthMode;
+  /**
+   * `auto` (default): with the `histogram` depth, a stack whose every focus peak off one plane lies
+   * beside stronger focus on that plane (a planar target, unstained cells' halos) shows that plane
+   * itself (`result.depthFallback` says so); `off`: always the per-pixel fusion.
+   */
+  onePlane?: OnePlane;
   /** Engine. Default `cpu`. */
   backend?: BackendName;
   /** Noise floor tau of the confidence `(Fmax - Fmean) / (Fmax + tau)`. Default depends on the measure. */
@@ -122,6 +130,7 @@ export interface ResolvedOptions {
   sigma: number;
   composite: CompositeMode;
   depthMode: DepthMode;
+  onePlane: OnePlane;
   backend: BackendName;
   tau: number;
   keepFocus: boolean;
