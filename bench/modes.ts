@@ -45,6 +45,8 @@ const MEASURE_COMBOS: ModeCombo[] = [
   { name: 'teng-r2 histogram+select', options: { ...VERSION_1, measure: 'teng', window: 2, depthMode: 'histogram', composite: 'select' } },
   // The default 9x9 window with a wider histogram: nearly as good on cytology, no ghost edge on tools.
   { name: 'teng-s4 histogram+select', options: { ...VERSION_1, measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select' } },
+  // The v2 preset without its one-plane test (src/core/halos.ts): what per-pixel fusion gives where the test shows one plane.
+  { name: 'teng-s4 histogram+select one-plane off', options: { ...VERSION_1, measure: 'teng', sigma: 4, depthMode: 'histogram', composite: 'select', onePlane: 'off' } },
 ];
 
 /** The combinations `backend` runs: the WebGPU engine leaves out any mode without a kernel (CPU_ONLY_MODES, empty today). */
