@@ -4,7 +4,7 @@
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
-import { halosDecision, halosFallback, runsHalosTest, type FocusPeaks } from '../core/halos.js';
+import { halosFallback, runsHalosTest } from '../core/halos.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../image/warp.js';
@@ -94,8 +94,11 @@ export interface FusedStages {
   confidence: Float32Array;
   stats: StackStats;
   focus: Float32Array[];
-  /** Each pixel's focus peak, from stages that track the argmax as they measure (the one-plane test reads it). */
-  peaks?: FocusPeaks;
+  /**
+   * Set by stages that ran the one-plane test themselves (src/core/halos.ts; the fast path, on its
+   * sweep's argmax): their result already shows the plane where it held (depthFallback).
+   */
+  halosTested?: boolean;
   timings: { luma: number; measure: number; depth: number; smooth: number; composite: number; stats: number };
   depthFallback?: EdgeDepthInfo['fallback'];
   /** Set by stages other than the reference's: what ran them (the result's backend.runtime). */
@@ -242,12 +245,11 @@ function assembleResult(stack: AnyZStack, stages: FusedStages, options: Resolved
  * included) and Ds = the plane. The test's time counts as the depth stage's (`smooth`).
  */
 function withHalosTest(stack: AnyZStack, fused: FusedStages, options: ResolvedOptions): FusedStages {
-  if (!runsHalosTest(options) || fused.depthFallback) return fused;
+  if (!runsHalosTest(options) || fused.halosTested || fused.depthFallback) return fused;
   const t = performance.now();
   const source = fused.aligned ?? stack;
   const { width, height } = source;
-  const { peaks, focus } = fused;
-  const fallback = peaks ? halosDecision(peaks, (plane) => focus[plane]) : halosFallback(focus, width, height, options.tau, options.window);
+  const fallback = halosFallback(fused.focus, width, height, options.tau, options.window);
   const timings = { ...fused.timings, smooth: fused.timings.smooth + performance.now() - t };
   if (!fallback) return { ...fused, timings };
   const n = width * height;
@@ -255,7 +257,7 @@ function withHalosTest(stack: AnyZStack, fused: FusedStages, options: ResolvedOp
   const image16 = plane instanceof Uint16Array ? plane.slice() : undefined;
   const image = image16 ? toRgba8Stack({ width, height, planes: [image16], bitDepth: stack.bitDepth }).planes[0] : (plane as Uint8Array).slice();
   const depth = new Float32Array(n).fill(fallback.plane);
-  const { image16: _composite, peaks: _peaks, ...rest } = fused;
+  const { image16: _composite, ...rest } = fused;
   return { ...rest, image, ...(image16 ? { image16 } : {}), depth, stats: statsFromCurve(fused.stats.focusCurve, depth, fused.confidence), depthFallback: fallback, timings };
 }
 

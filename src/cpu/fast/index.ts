@@ -11,7 +11,7 @@
  * stages swapped, not a second pipeline.
  */
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
-import { keepsFocus, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
+import { halosDecision, keepsFocus, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
 import { smoothingTaps } from '../smooth.js';
 import { histogramDepthIn, histogramTaps } from './histogram.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
@@ -134,6 +134,13 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, stack: ZStack, plan: Warp
   return aligned;
 }
 
+/** Each pixel's focus peak from the measure sweep's running argmax (i32) and max, unstrided. */
+function sweepPeaks(buffer: ArrayBuffer, at: FastLayout, planes: number, options: ResolvedOptions): FocusPeaks {
+  const { width, height, stride } = at;
+  const best = new Int32Array(unstride(buffer, at.argmax, width, height, stride).buffer);
+  return { best, fmax: unstride(buffer, at.fMax, width, height, stride), planes, width, height, tau: options.tau, window: options.window };
+}
+
 // F_z kept for the one-plane test alone (not handed to the caller): reused from stack to stack.
 const testFocus: Float32Array[] = [];
 
@@ -201,21 +208,21 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     if (layoutGeneration() !== laidOut) return fastStages(stack, options);
   }
   const t2 = performance.now();
-  // The sweep's running argmax and max, for the one-plane test: read before finishDepth, whose
-  // successors reuse that memory.
-  const peaks: FocusPeaks | undefined = runsHalosTest(options)
-    ? { best: new Int32Array(unstride(buffer, at.argmax, width, height, at.stride).buffer), fmax: unstride(buffer, at.fMax, width, height, at.stride), planes: Z, width, height, tau: options.tau, window: options.window }
-    : undefined;
+  // The one-plane test (src/core/halos.ts) on the sweep's running argmax and max, read before
+  // finishDepth, whose successors reuse that memory.
+  const halos = runsHalosTest(options) ? halosDecision(sweepPeaks(buffer, at, Z, options), (plane) => focus[plane]) : undefined;
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);
   const t3 = performance.now();
-  if (options.sigma === 0) k.copyDepth();
+  // Shown as one plane: Ds = P, and the nearest composite then copies plane P itself.
+  if (halos) new Float32Array(buffer, at.smooth, at.stride * height).fill(halos.plane);
+  else if (options.sigma === 0) k.copyDepth();
   else if (modeHistogram) histogramDepthIn(k, at, taps.length);
   else k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
   const depth = unstride(buffer, at.smooth, width, height, at.stride);
   const t4 = performance.now();
-  if (options.composite === 'nearest') k.compositeNearest();
+  if (halos || options.composite === 'nearest') k.compositeNearest();
   else if (options.composite === 'pyramid') k.compositePyramid();
   else if (options.composite === 'select') k.compositeSelect();
   else k.compositeInterpolate();
@@ -234,7 +241,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     confidence,
     stats,
     focus,
-    ...(peaks ? { peaks } : {}),
+    ...(runsHalosTest(options) ? { halosTested: true } : {}),
+    ...(halos ? { depthFallback: halos } : {}),
     runtime: 'wasm simd',
     ...(aligned ? { aligned, warp } : {}),
     // luma is the planes' copy into wasm memory: the luma itself is fused into the measure sweep.
