@@ -144,11 +144,13 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
+  // A level's coefficients, a row at a time (select: a ring of r + 1 rows, and 2r + 2 rows of energies).
+  const coefficients = take(16 * width * (selected > 0 ? SELECT_ENERGY_RADIUS + 1 : 1));
   const [best, bestEnergy, energySum] = [room(16 * selected), room(4 * selected), room(4 * selected)];
-  const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
+  const box = room(selected > 0 ? 4 * width * (2 * SELECT_ENERGY_RADIUS + 2) : 0);
   return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
     SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
-    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, best, bestEnergy, energySum, squared, box];
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, coefficients, best, bestEnergy, energySum, box];
 }
 
 /** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
