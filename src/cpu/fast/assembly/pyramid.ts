@@ -445,7 +445,7 @@ function blendLevel(l: i32, plane: usize): void {
  * per step would do, in a few rows of memory instead of two level-sized images (squared luma,
  * box sums), and each coefficient computed once instead of twice (energy, then blend).
  */
-function selectLevel(l: i32, plane: usize, weighted: bool): void {
+function selectLevel(l: i32, plane: usize, weighted: bool, first: bool): void {
   const fw = levelWidth(l);
   const fh = levelHeight(l);
   const r = energyRadius;
@@ -460,7 +460,7 @@ function selectLevel(l: i32, plane: usize, weighted: bool): void {
     }
     const t = y - r;
     if (t < 0) continue;
-    keepSharpestRow(l, t);
+    keepSharpestRow(l, t, first);
     if (weighted) blendRow(l, t, coefficientSlot(t, fw));
   }
 }
@@ -538,9 +538,11 @@ const boxRows = memory.data(4 * (2 * MAX_ENERGY_RADIUS + 1));
  * along x of rows y - r .. y + r, clamped, summed in that order), added to the energy sum; where it
  * beats the best so far it becomes the best energy and the row's coefficients (in their ring) the
  * best. Four pixels per step where a row has them (the same f32 operations in the same order as
- * the scalar tail).
+ * the scalar tail). The `first` plane is the best so far everywhere and its energies are the sums
+ * so far: stored as they are (no energy is negative, so each beats the reference's starting -1,
+ * and none is -0, so 0 + e is e to the bit), with no level-sized start values to write first.
  */
-function keepSharpestRow(l: i32, y: i32): void {
+function keepSharpestRow(l: i32, y: i32, first: bool): void {
   const w = levelWidth(l);
   const h = levelHeight(l);
   const r = energyRadius;
@@ -557,8 +559,13 @@ function keepSharpestRow(l: i32, y: i32): void {
     let e = f32x4.splat(0);
     for (let d = 0; d <= 2 * r; d++) e = f32x4.add(e, v128.load(load<usize>(boxRows + (<usize>d << 2)) + o));
     const sumAt = energySumPtr + (at << 2) + o;
-    v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
     const bestAt = bestEnergyPtr + (at << 2) + o;
+    if (first) {
+      v128.store(sumAt, e);
+      v128.store(bestAt, e);
+      continue;
+    }
+    v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
     const old = v128.load(bestAt);
     const better = f32x4.gt(e, old);
     v128.store(bestAt, v128.bitselect(e, old, better));
@@ -574,13 +581,19 @@ function keepSharpestRow(l: i32, y: i32): void {
     let e: f32 = 0;
     for (let d = 0; d <= 2 * r; d++) e += load<f32>(load<usize>(boxRows + (<usize>d << 2)) + o);
     const sumAt = energySumPtr + (at << 2) + o;
-    store<f32>(sumAt, load<f32>(sumAt) + e);
     const bestAt = bestEnergyPtr + (at << 2) + o;
+    if (first) {
+      store<f32>(sumAt, e);
+      store<f32>(bestAt, e);
+      continue;
+    }
+    store<f32>(sumAt, load<f32>(sumAt) + e);
     if (e > load<f32>(bestAt)) {
       store<f32>(bestAt, e);
       v128.store(best + (<usize>x << 4), v128.load(coefficients + (<usize>x << 4)));
     }
   }
+  if (first) memory.copy(best, coefficients, <usize>w << 4);
 }
 
 /** The coarsest level: sum_L += G_L(w) G_L(P). */
@@ -736,12 +749,6 @@ function composite(selecting: bool): void {
   const total = levelOffset(levels) + levelWidth(levels) * levelHeight(levels);
   memory.fill(sumPtr, 0, <usize>total << 4);
   const S = selecting ? selectLevels : 0;
-  if (S > 0) {
-    const pixels = <usize>levelOffset(S);
-    for (let i: usize = 0; i < pixels; i++) store<f32>(bestEnergyPtr + (i << 2), -1);
-    memory.fill(energySumPtr, 0, pixels << 2);
-    memory.fill(bestPtr, 0, pixels << 4);
-  }
   const planeBytes = <usize>width * <usize>height * 4;
   for (let z = 0; z < planeCount; z++) {
     // A plane with weight 0 everywhere adds nothing to the blend (w v is +-0 everywhere, see
@@ -751,7 +758,7 @@ function composite(selecting: bool): void {
     const plane = planesPtr + <usize>z * planeBytes;
     const reduced = weighted ? levels : S;
     for (let l = 0; l < reduced; l++) reduceLevel(l, plane, weighted);
-    for (let l = 0; l < S; l++) selectLevel(l, plane, weighted);
+    for (let l = 0; l < S; l++) selectLevel(l, plane, weighted, z == 0);
     if (!weighted) continue;
     for (let l = S; l < levels; l++) blendLevel(l, plane);
     addCoarsest();
