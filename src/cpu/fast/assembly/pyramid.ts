@@ -310,7 +310,9 @@ function beginExpand(coarse: usize, cw: i32, ch: i32, fw: i32): void {
 
 /**
  * The pass along x of coarse row r into the ring: fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1,
- * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order.
+ * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order. Rolling along the
+ * row: each coarse pixel read once, and its products that two fine pixels use (1/8 a(m + 1) at
+ * 2m and 2m + 2, 1/2 a(m + 1) at 2m + 1 and 2m + 3) formed once.
  */
 function expandCoarseRow(r: i32): void {
   const cw = coarseWidth;
@@ -320,12 +322,21 @@ function expandCoarseRow(r: i32): void {
   const half = f32x4.splat(0.5);
   const src = coarsePtr + (<usize>(r * cw) << 4);
   const dst = ringRow(r);
+  // m = 0: a(m - 1) reads a(0).
+  let centre = v128.load(src);
+  let left8 = f32x4.mul(eighth, centre); // a(m - 1) / 8
+  let centre8 = left8; // a(m) / 8
+  let centre2 = f32x4.mul(half, centre); // a(m) / 2
   for (let m = 0; 2 * m < fw; m++) {
-    const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
-    const a1 = v128.load(src + (<usize>m << 4));
-    const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
-    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
-    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
+    const right = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
+    const right8 = f32x4.mul(eighth, right);
+    const right2 = f32x4.mul(half, right);
+    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(left8, f32x4.mul(most, centre)), right8));
+    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(centre2, right2));
+    left8 = centre8;
+    centre8 = right8;
+    centre = right;
+    centre2 = right2;
   }
 }
 
