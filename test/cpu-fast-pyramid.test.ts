@@ -16,7 +16,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import { clampDepth, PYRAMID_CLAMP_REACH } from '../src/core/pyramid.js';
+import { clampDepth, PYRAMID_CLAMP_REACH, pyramidLevels, pyramidPixels } from '../src/core/pyramid.js';
+import { SELECT_LEVELS } from '../src/core/select.js';
 import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpuFast } from '../src/cpu/backend.js';
 import { pyramidComposite } from '../src/cpu/pyramid-composite.js';
@@ -129,6 +130,26 @@ describe('fast CPU path, pyramid layout and clamp', () => {
     expect(() => fitLayout(fastKernels()!, 20000, 20000, 3, 4, 19, { blend: 'select' })).toThrow(RangeError);
     const after = fuseCpuFast(stack, options);
     expect(Buffer.compare(Buffer.from(after.image), Buffer.from(before.image))).toBe(0);
+  });
+
+  it("lays the composite's larger buffers over the measure's dead images where they fit, the rest after the fusion's own", () => {
+    // Version 2's stages (teng, histogram, select) at 101x77 x 11.
+    const [w, h, Z] = [101, 77, 11];
+    const at = fitLayout(fastKernels()!, w, h, Z, 4, 19, { measure: 'teng', histogram: true, blend: 'select' });
+    const room = at.blendBuffers!;
+    const total = pyramidPixels(pyramidLevels(w, h));
+    const selected = pyramidLevels(w, h)[SELECT_LEVELS].offset;
+    // The operator image .. the previous plane (after the luma rows at `scratch`, before Ds) ...
+    expect(room.colour).toBeGreaterThan(at.scratch);
+    expect(room.weight).toBeGreaterThan(room.colour);
+    expect(room.weight + 4 * total).toBeLessThanOrEqual(at.smooth);
+    // ... and the running state between Ds and the image (where the histogram's grids were).
+    expect(room.bestEnergy).toBeGreaterThanOrEqual(at.argmax);
+    expect(room.energySum + 4 * selected).toBeLessThanOrEqual(at.image);
+    // The running sums and the best coefficients fit in neither: after the rest.
+    expect(Math.min(room.sum, room.best)).toBeGreaterThan(at.shares);
+    // Fused there, the composite holds its bars.
+    check(testStack(w, h, Z, { seed: 9 }), { composite: 'select' }, `${w}x${h}x${Z}, version 2 (buffers over the dead images)`);
   });
 
   it('the clamp takes the planes within reach of Dc as the reference does, also where Dc + 1 rounds up to a plane in f32', () => {

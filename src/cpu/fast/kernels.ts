@@ -118,19 +118,32 @@ export interface FastLayout {
   histogramPad: number;
   /** The composite whose pyramids this layout has room for (see pyramidRoom), if any. */
   blend?: PyramidBlend;
+  /** Where the composite's larger buffers lie (see pyramidRoom; 0: none, e.g. `best` for `pyramid`). */
+  blendBuffers?: PyramidBuffers;
+}
+
+/** The larger buffers of the `pyramid` / `select` composite (byte offsets; see assembly/pyramid.ts). */
+export interface PyramidBuffers {
+  colour: number;
+  weight: number;
+  sum: number;
+  best: number;
+  bestEnergy: number;
+  energySum: number;
 }
 
 /** The composites that need pyramids in linear memory. */
 export type PyramidBlend = 'pyramid' | 'select';
 
 /**
- * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), taken after the fusion's own
- * buffers: what does not grow with Z (the running sums and, for `select`, the running best of the
- * selected levels), about 32 bytes per pixel for `pyramid` and 70 for `select`. Returns
- * configurePyramid's arguments, passed once the memory has grown (a layout that does not fit
- * leaves the last one configured).
+ * Room for the `pyramid` / `select` composite (assembly/pyramid.ts), from `take` (fitLayout's lays
+ * what fits over the measure's dead images, the rest after the fusion's own buffers): what does
+ * not grow with Z (the running sums and, for `select`, the running best of the selected levels),
+ * about 32 bytes per pixel for `pyramid` and 62 for `select`. Returns configurePyramid's arguments,
+ * passed once the memory has grown (a layout that does not fit leaves the last one configured),
+ * and where the larger buffers lie.
  */
-function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): number[] {
+function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): { args: number[]; buffers: PyramidBuffers } {
   const levels = pyramidLevels(width, height);
   const n = width * height;
   const total = pyramidPixels(levels);
@@ -144,11 +157,32 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   // select: levels 0..SELECT_LEVELS - 1, back to back from offset 0.
   const selected = blend === 'select' ? levels[Math.min(SELECT_LEVELS, PYRAMID_LEVELS)].offset : 0;
   const room = (bytes: number) => (bytes > 0 ? take(bytes) : 0);
+  // A level's coefficients, a row at a time (select: a ring of r + 1 rows, and 2r + 2 rows of energies).
+  const coefficients = take(16 * width * (selected > 0 ? SELECT_ENERGY_RADIUS + 1 : 1));
   const [best, bestEnergy, energySum] = [room(16 * selected), room(4 * selected), room(4 * selected)];
-  const [squared, box] = selected > 0 ? [take(4 * n), take(4 * n)] : [0, 0];
-  return [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
+  const box = room(selected > 0 ? 4 * width * (2 * SELECT_ENERGY_RADIUS + 2) : 0);
+  const args = [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
     SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
-    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, best, bestEnergy, energySum, squared, box];
+    planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, coefficients, best, bestEnergy, energySum, box];
+  return { args, buffers: { colour, weight, sum, best, bestEnergy, energySum } };
+}
+
+/**
+ * A `take` that lays each buffer into the first of `regions` ([start, end) byte ranges) with room
+ * for it (16-byte aligned, 16 spare bytes after it, as {@link layoutFrom}), else with `rest`.
+ */
+function firstFit(regions: readonly (readonly [number, number])[], rest: (bytes: number) => number): (bytes: number) => number {
+  const next = regions.map(([start]) => start);
+  return (bytes) => {
+    for (let i = 0; i < regions.length; i++) {
+      const at = Math.ceil(next[i] / 16) * 16;
+      if (at + bytes + 16 <= regions[i][1]) {
+        next[i] = at + bytes + 16;
+        return at;
+      }
+    }
+    return rest(bytes);
+  };
 }
 
 /** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
@@ -310,12 +344,17 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
     const inDead = sizes.map((bytes) => dead.take(bytes));
     [histogramGrid, histogramRows, histogramPad] = dead.end() <= depth ? inDead : sizes.map((bytes) => take(bytes));
   }
-  const pyramid = blend && pyramidRoom(take, width, height, planeCount, stride, planes, smooth, image, blend);
+  // The composite runs last: the measure's operator image, column sums and previous plane (l ..
+  // fPrev) and its running state between Ds and the image (argmax .. fAfter, where the histogram's
+  // grids may have been) are dead by then, and their pages touched already this call; what fits
+  // there costs no fresh memory (~3 MB of ~9 for select at 384^2; a fresh page's first touch costs
+  // more than the composite's work on it on some VMs, docs/cpu-fast-path.md "Memory").
+  const pyramid = blend && pyramidRoom(firstFit([[l, fMax], [argmax, fSum]], take), width, height, planeCount, stride, planes, smooth, image, blend);
   growTo(k, end());
-  if (pyramid) k.configurePyramid(...pyramid);
+  if (pyramid) k.configurePyramid(...pyramid.args);
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
   k.configureMeasure(FAST_MEASURE_KINDS[measure]);
-  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad, ...(blend ? { blend } : {}) };
+  layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad, ...(blend && pyramid ? { blend, blendBuffers: pyramid.buffers } : {}) };
   return layout;
 }

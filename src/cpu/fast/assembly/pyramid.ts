@@ -13,7 +13,9 @@
 // the weights and the energies are one f32 per pixel, four pixels per v128 (the reduce's rows pass
 // splits its inputs into even and odd positions by shuffles); scalar at the ends of rows, where
 // reads are clamped. The reduce's rows pass and the expand's pass along x keep only the rows the
-// next pass reads (rings of five and three rows).
+// next pass reads (rings of five and three rows); so do `select`'s energies (selectLevel). A plane
+// whose weights are 0 everywhere (far from Ds) is not blended at all: `select` only weighs its
+// finest levels' detail.
 //
 // Why it matches: the reference sums in f64 and stores f32 levels; here every step is f32, in the
 // WGSL's order (the reduce's taps left to right, the expand along x then along y with expand_in's
@@ -50,12 +52,12 @@ let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
 let rowsPtr: usize = 0; // the reduce's rows pass, f32x4, a ring of REDUCE_RING rows of ceil(width / 2)
 let rowsWeightPtr: usize = 0; // the same for the weights, f32
 let hxPtr: usize = 0; // the expand's pass along x, f32x4, a ring of three rows of width
+let coefficientsPtr: usize = 0; // the current level's coefficients, f32x4, rows of width: one (`select`: a ring of energyRadius + 1)
 // `select` only (0 for `pyramid`): levels 0..SELECT_LEVELS - 1 back to back (level l at its offset).
 let bestPtr: usize = 0; // the coefficients of the best plane so far, f32x4
 let bestEnergyPtr: usize = 0; // the best energy so far, f32
 let energySumPtr: usize = 0; // the energies summed over the planes so far, f32
-let squaredPtr: usize = 0; // squared luma of the current level's coefficients, f32, width x height; then keepSharpest's mask
-let boxPtr: usize = 0; // their sums along x, f32
+let boxPtr: usize = 0; // a row of squared luma of the coefficients, then a ring of 2 energyRadius + 1 rows of its sums along x, f32
 
 @inline function levelWidth(l: i32): i32 { return load<i32>(geo + <usize>(12 * l)); }
 @inline function levelHeight(l: i32): i32 { return load<i32>(geo + <usize>(12 * l), 4); }
@@ -69,14 +71,14 @@ export function configurePyramid(
   w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
   low: f32, high: f32, selected: i32, radius: i32,
   planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
-  hx: usize, best: usize, bestEnergy: usize, energySum: usize, squared: usize, box: usize,
+  hx: usize, coefficients: usize, best: usize, bestEnergy: usize, energySum: usize, box: usize,
 ): void {
   width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
   softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
-  selectLevels = selected < levels ? selected : levels; energyRadius = radius;
+  selectLevels = selected < levels ? selected : levels; energyRadius = radius < MAX_ENERGY_RADIUS ? radius : MAX_ENERGY_RADIUS;
   planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
-  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx;
-  bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; squaredPtr = squared; boxPtr = box;
+  rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx; coefficientsPtr = coefficients;
+  bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; boxPtr = box;
   let lw = w, lh = h, offset = 0;
   for (let i = 0; i <= levels; i++) {
     store<i32>(geo + <usize>(12 * i), lw);
@@ -180,51 +182,48 @@ const REDUCE_RING = 5;
   return y % REDUCE_RING;
 }
 
-/** The reduce's rows pass of level l's row y into its ring slot: taps centred on 2x, reads clamped to the row. */
-function reduceRowsOf(l: i32, plane: usize, y: i32): void {
+/** The reduce's rows pass of level l's row y into its ring slot: taps centred on 2x, reads clamped to the row (the weights' too where `weighted`). */
+function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
   const fw = levelWidth(l);
   const tw = levelWidth(l + 1);
   const last = fw - 1;
   const weights = weightPtr + (<usize>levelOffset(l) << 2);
   const row = y * fw;
   const out = rowsPtr + (<usize>(ringSlot(y) * tw) << 4);
-  // Colour: the ends with clamped reads, pairs of outputs between (their seven inputs read once).
+  // Colour: the ends with clamped reads, pairs of outputs between, rolling along the row: each
+  // input read once, and the products two outputs share (a pixel at an odd position times 1/4, at
+  // an even one times 1/16) formed once; summed in taps5's order.
   reduceColourAt(l, plane, row, out, 0, last);
   let x = 1;
-  if (l == 0) {
+  if (x + 1 < tw && 2 * x + 4 <= last) {
+    // Pair (x, x + 1) centred on c = 2x and c + 2 reads c - 2 .. c + 4; what it carries to the next
+    // pair: p(c + 2) / 16, p(c + 3) / 4, p(c + 4) and p(c + 4) / 16.
+    const sixteenth = f32x4.splat(0.0625);
+    const quarter = f32x4.splat(0.25);
+    const most = f32x4.splat(0.375);
+    let q0 = f32x4.mul(sixteenth, colourAt(l, plane, row));
+    let q1 = f32x4.mul(quarter, colourAt(l, plane, row + 1));
+    let pc = colourAt(l, plane, row + 2);
+    let q2 = f32x4.mul(sixteenth, pc);
     for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
-      // Pixels 2x - 2 .. 2x + 5 (the last one unused; a read past the row stays in the planes' room).
-      const src = plane + (<usize>(row + 2 * x - 2) << 2);
-      const a = v128.load(src);
-      const b = v128.load(src, 16);
-      const aLo = i16x8.extend_low_i8x16_u(a);
-      const aHi = i16x8.extend_high_i8x16_u(a);
-      const bLo = i16x8.extend_low_i8x16_u(b);
-      const bHi = i16x8.extend_high_i8x16_u(b);
-      const p0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aLo));
-      const p1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aLo));
-      const p2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(aHi));
-      const p3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(aHi));
-      const p4 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bLo));
-      const p5 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(bLo));
-      const p6 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(bHi));
+      const c = row + 2 * x;
+      const m3 = f32x4.mul(quarter, colourAt(l, plane, c + 1));
+      const p4 = colourAt(l, plane, c + 2);
+      const p6 = colourAt(l, plane, c + 4);
+      const e4 = f32x4.mul(sixteenth, p4);
+      const m5 = f32x4.mul(quarter, colourAt(l, plane, c + 3));
+      const e6 = f32x4.mul(sixteenth, p6);
       const o = out + (<usize>x << 4);
-      v128.store(o, taps5(p0, p1, p2, p3, p4));
-      v128.store(o, taps5(p2, p3, p4, p5, p6), 16);
-    }
-  } else {
-    const level = colourLevel(l);
-    for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
-      const src = level + (<usize>(row + 2 * x - 2) << 4);
-      const p2 = v128.load(src, 32);
-      const p3 = v128.load(src, 48);
-      const p4 = v128.load(src, 64);
-      const o = out + (<usize>x << 4);
-      v128.store(o, taps5(v128.load(src), v128.load(src, 16), p2, p3, p4));
-      v128.store(o, taps5(p2, p3, p4, v128.load(src, 80), v128.load(src, 96)), 16);
+      v128.store(o, f32x4.add(f32x4.add(f32x4.add(f32x4.add(q0, q1), f32x4.mul(most, pc)), m3), e4));
+      v128.store(o, f32x4.add(f32x4.add(f32x4.add(f32x4.add(q2, m3), f32x4.mul(most, p4)), m5), e6), 16);
+      q0 = e4;
+      q1 = m5;
+      pc = p6;
+      q2 = e6;
     }
   }
   for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
+  if (!weighted) return;
   // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
   // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
   const wOut = rowsWeightPtr + (<usize>(ringSlot(y) * tw) << 2);
@@ -251,7 +250,7 @@ function reduceRowsOf(l: i32, plane: usize, y: i32): void {
  * along x into the rows ring (each row once, as the column pass first needs it), then on 2y along
  * y; reads clamped to level l (pyramid_reduce.wgsl).
  */
-function reduceLevel(l: i32, plane: usize): void {
+function reduceLevel(l: i32, plane: usize, weighted: bool): void {
   const fh = levelHeight(l);
   const tw = levelWidth(l + 1);
   const th = levelHeight(l + 1);
@@ -261,7 +260,7 @@ function reduceLevel(l: i32, plane: usize): void {
   let next = 0; // the first row of level l not yet through the rows pass
   for (let y = 0; y < th; y++) {
     const c = 2 * y;
-    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf(l, plane, next);
+    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf(l, plane, next, weighted);
     const r0 = <usize>(ringSlot(max<i32>(c - 2, 0)) * tw);
     const r1 = <usize>(ringSlot(max<i32>(c - 1, 0)) * tw);
     const r2 = <usize>(ringSlot(c) * tw);
@@ -274,6 +273,7 @@ function reduceLevel(l: i32, plane: usize): void {
         v128.load(rowsPtr + ((r0 + p) << 4)), v128.load(rowsPtr + ((r1 + p) << 4)), v128.load(rowsPtr + ((r2 + p) << 4)),
         v128.load(rowsPtr + ((r3 + p) << 4)), v128.load(rowsPtr + ((r4 + p) << 4))));
     }
+    if (!weighted) continue;
     let x = 0;
     for (; x + 4 <= tw; x += 4) {
       const p = <usize>x;
@@ -310,7 +310,9 @@ function beginExpand(coarse: usize, cw: i32, ch: i32, fw: i32): void {
 
 /**
  * The pass along x of coarse row r into the ring: fine x = 2m takes 1/8, 3/4, 1/8 of m-1, m, m+1,
- * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order.
+ * x = 2m + 1 takes 1/2, 1/2 of m, m+1 (clamped), summed in expand_in's order. Rolling along the
+ * row: each coarse pixel read once, and its products that two fine pixels use (1/8 a(m + 1) at
+ * 2m and 2m + 2, 1/2 a(m + 1) at 2m + 1 and 2m + 3) formed once.
  */
 function expandCoarseRow(r: i32): void {
   const cw = coarseWidth;
@@ -320,12 +322,21 @@ function expandCoarseRow(r: i32): void {
   const half = f32x4.splat(0.5);
   const src = coarsePtr + (<usize>(r * cw) << 4);
   const dst = ringRow(r);
+  // m = 0: a(m - 1) reads a(0).
+  let centre = v128.load(src);
+  let left8 = f32x4.mul(eighth, centre); // a(m - 1) / 8
+  let centre8 = left8; // a(m) / 8
+  let centre2 = f32x4.mul(half, centre); // a(m) / 2
   for (let m = 0; 2 * m < fw; m++) {
-    const a0 = v128.load(src + (<usize>max<i32>(m - 1, 0) << 4));
-    const a1 = v128.load(src + (<usize>m << 4));
-    const a2 = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
-    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(f32x4.mul(eighth, a0), f32x4.mul(most, a1)), f32x4.mul(eighth, a2)));
-    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(f32x4.mul(half, a1), f32x4.mul(half, a2)));
+    const right = v128.load(src + (<usize>(m + 1 < cw ? m + 1 : cw - 1) << 4));
+    const right8 = f32x4.mul(eighth, right);
+    const right2 = f32x4.mul(half, right);
+    v128.store(dst + (<usize>(2 * m) << 4), f32x4.add(f32x4.add(left8, f32x4.mul(most, centre)), right8));
+    if (2 * m + 1 < fw) v128.store(dst + (<usize>(2 * m + 1) << 4), f32x4.add(centre2, right2));
+    left8 = centre8;
+    centre8 = right8;
+    centre = right;
+    centre2 = right2;
   }
 }
 
@@ -362,84 +373,127 @@ function expandRow(y: i32): void {
   return f32x4.add(f32x4.add(f32x4.mul(t0, v128.load(rowAbove + o)), f32x4.mul(t1, v128.load(rowAt + o))), f32x4.mul(t2, v128.load(rowBelow + o)));
 }
 
-// What a visit of a level's coefficients does (visitLevel).
-const BLEND: i32 = 0; // sum_l += G_l(w) L_l
-const ENERGY: i32 = 1; // `select`: the squared luma of L_l into squaredPtr, nothing else
-const BLEND_AND_KEEP: i32 = 2; // `select`: BLEND, and L_l becomes the best where keepSharpest's mask says so
-
 /**
- * Visits the current plane's coefficients L_l = G_l(P) - expand(G_{l+1}(P)) at level l < L, doing
- * `what` with each (see BLEND..).
- * `select` visits its levels twice (energies first, then the blend with the choice) instead of
- * keeping a level of coefficients: 20 bytes per pixel less memory.
+ * Row y of the current plane's level-l coefficients L_l = G_l(P) - expand(G_{l+1}(P)) into dst
+ * (f32x4 per pixel); expandRow(y) has run.
  */
-function visitLevel(l: i32, plane: usize, what: i32): void {
+function coefficientRow(l: i32, plane: usize, y: i32, dst: usize): void {
   const fw = levelWidth(l);
-  const fh = levelHeight(l);
-  const offset = <usize>levelOffset(l);
-  const sum = sumPtr + (offset << 4);
-  const weights = weightPtr + (offset << 2);
-  const best = bestPtr + (offset << 4);
-  beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
-  for (let y = 0; y < fh; y++) {
-    expandRow(y);
-    const t0 = f32x4.splat(tapAbove);
-    const t1 = f32x4.splat(tapAt);
-    const t2 = f32x4.splat(tapBelow);
-    const row = y * fw;
-    let x = 0;
-    if (l == 0) {
-      // Level 0 is the plane's bytes: four pixels per load.
-      for (; x + 4 <= fw; x += 4) {
-        const i = row + x;
-        const px = v128.load(plane + (<usize>i << 2));
-        const lo = i16x8.extend_low_i8x16_u(px);
-        const hi = i16x8.extend_high_i8x16_u(px);
-        const v0 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2));
-        const v1 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2));
-        const v2 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2));
-        const v3 = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2));
-        if (what == ENERGY) {
-          v128.store(squaredPtr + (<usize>i << 2), lumaSquared4(v0, v1, v2, v3));
-          continue;
-        }
-        const w = v128.load(weights + (<usize>i << 2));
-        addPixel(i, v0, i32x4.shuffle(w, w, 0, 0, 0, 0), sum);
-        addPixel(i + 1, v1, i32x4.shuffle(w, w, 1, 1, 1, 1), sum);
-        addPixel(i + 2, v2, i32x4.shuffle(w, w, 2, 2, 2, 2), sum);
-        addPixel(i + 3, v3, i32x4.shuffle(w, w, 3, 3, 3, 3), sum);
-        if (what == BLEND_AND_KEEP) {
-          const m = v128.load(squaredPtr + (<usize>i << 2));
-          keepWhere(best + (<usize>i << 4), v0, i32x4.shuffle(m, m, 0, 0, 0, 0));
-          keepWhere(best + (<usize>(i + 1) << 4), v1, i32x4.shuffle(m, m, 1, 1, 1, 1));
-          keepWhere(best + (<usize>(i + 2) << 4), v2, i32x4.shuffle(m, m, 2, 2, 2, 2));
-          keepWhere(best + (<usize>(i + 3) << 4), v3, i32x4.shuffle(m, m, 3, 3, 3, 3));
-        }
-      }
-    }
-    for (; x < fw; x++) {
-      const i = row + x;
-      const v = f32x4.sub(colourAt(l, plane, i), expandedAt(x, t0, t1, t2));
-      if (what == ENERGY) {
-        const y = <f32>299 * f32x4.extract_lane(v, 0) + <f32>587 * f32x4.extract_lane(v, 1) + <f32>114 * f32x4.extract_lane(v, 2);
-        store<f32>(squaredPtr + (<usize>i << 2), y * y);
-        continue;
-      }
-      addPixel(i, v, v128.load32_splat(weights + (<usize>i << 2)), sum);
-      if (what == BLEND_AND_KEEP) keepWhere(best + (<usize>i << 4), v, v128.load32_splat(squaredPtr + (<usize>i << 2)));
+  const t0 = f32x4.splat(tapAbove);
+  const t1 = f32x4.splat(tapAt);
+  const t2 = f32x4.splat(tapBelow);
+  const row = y * fw;
+  let x = 0;
+  if (l == 0) {
+    // Level 0 is the plane's bytes: four pixels per load.
+    for (; x + 4 <= fw; x += 4) {
+      const px = v128.load(plane + (<usize>(row + x) << 2));
+      const lo = i16x8.extend_low_i8x16_u(px);
+      const hi = i16x8.extend_high_i8x16_u(px);
+      const o = dst + (<usize>x << 4);
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), expandedAt(x, t0, t1, t2)));
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), expandedAt(x + 1, t0, t1, t2)), 16);
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), expandedAt(x + 2, t0, t1, t2)), 32);
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2)), 48);
     }
   }
+  for (; x < fw; x++) v128.store(dst + (<usize>x << 4), f32x4.sub(colourAt(l, plane, row + x), expandedAt(x, t0, t1, t2)));
 }
 
-/** best = v where the mask's lanes are set (all of them or none). */
-@inline function keepWhere(best: usize, v: v128, mask: v128): void {
-  v128.store(best, v128.bitselect(v, v128.load(best), mask));
+/**
+ * sum_l += G_l(w) L_l along row y of level l (its coefficients at src). Four pixels whose weights
+ * are all 0 are left out: w v is then +-0, and a sum that starts at +0 and only ever adds never
+ * becomes -0 (x + -x is +0), so adding +-0 would not change a bit of it.
+ */
+function blendRow(l: i32, y: i32, src: usize): void {
+  const fw = levelWidth(l);
+  const at = <usize>(levelOffset(l) + y * fw);
+  const sum = sumPtr + (at << 4);
+  const weights = weightPtr + (at << 2);
+  let x = 0;
+  for (; x + 4 <= fw; x += 4) {
+    const w = v128.load(weights + (<usize>x << 2));
+    if (!v128.any_true(w)) continue;
+    const s = src + (<usize>x << 4);
+    addPixel(x, v128.load(s), i32x4.shuffle(w, w, 0, 0, 0, 0), sum);
+    addPixel(x + 1, v128.load(s, 16), i32x4.shuffle(w, w, 1, 1, 1, 1), sum);
+    addPixel(x + 2, v128.load(s, 32), i32x4.shuffle(w, w, 2, 2, 2, 2), sum);
+    addPixel(x + 3, v128.load(s, 48), i32x4.shuffle(w, w, 3, 3, 3, 3), sum);
+  }
+  for (; x < fw; x++) {
+    const w = v128.load32_splat(weights + (<usize>x << 2));
+    if (v128.any_true(w)) addPixel(x, v128.load(src + (<usize>x << 4)), w, sum);
+  }
 }
 
 /** sum[i] += w v for one pixel's coefficient v. */
 @inline function addPixel(i: i32, v: v128, w: v128, sum: usize): void {
   const s = sum + (<usize>i << 4);
   v128.store(s, f32x4.add(v128.load(s), f32x4.mul(w, v)));
+}
+
+/** Level l < L of the current plane added into the output pyramid, a row at a time (`pyramid`, and `select`'s coarser levels). */
+function blendLevel(l: i32, plane: usize): void {
+  beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), levelWidth(l));
+  for (let y = 0; y < levelHeight(l); y++) {
+    expandRow(y);
+    coefficientRow(l, plane, y, coefficientsPtr);
+    blendRow(l, y, coefficientsPtr);
+  }
+}
+
+/**
+ * `select`, selected level l < L of the current plane, in one pass down its rows: each row's
+ * coefficients (kept in a ring of r + 1 rows) and their squared luma summed along x (a ring of
+ * 2r + 1 rows); r rows later, when the rows below it are summed too, the row's energy (the
+ * (2r + 1)^2 square, reads clamped), which is added to the energy sum and, where it beats the best
+ * so far, becomes the best energy and the row's coefficients the best; then the row's blend (when
+ * the plane has any weight). The same f32 operations in the same order as one level-sized pass
+ * per step would do, in a few rows of memory instead of two level-sized images (squared luma,
+ * box sums), and each coefficient computed once instead of twice (energy, then blend).
+ */
+function selectLevel(l: i32, plane: usize, weighted: bool, first: bool): void {
+  const fw = levelWidth(l);
+  const fh = levelHeight(l);
+  const r = energyRadius;
+  beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), fw);
+  for (let y = 0; y < fh + r; y++) {
+    if (y < fh) {
+      expandRow(y);
+      const coefficients = coefficientSlot(y, fw);
+      coefficientRow(l, plane, y, coefficients);
+      lumaSquaredRow(coefficients, fw);
+      boxRow(boxSlot(y, fw), fw, r);
+    }
+    const t = y - r;
+    if (t < 0) continue;
+    keepSharpestRow(l, t, first);
+    if (weighted) blendRow(l, t, coefficientSlot(t, fw));
+  }
+}
+
+/** Where row y's coefficients lie in their ring (selectLevel). */
+@inline function coefficientSlot(y: i32, fw: i32): usize {
+  return coefficientsPtr + (<usize>((y % (energyRadius + 1)) * fw) << 4);
+}
+
+/** Where row y's squared luma summed along x lies in its ring (after the row of squared luma at boxPtr). */
+@inline function boxSlot(y: i32, fw: i32): usize {
+  return boxPtr + (<usize>((1 + y % (2 * energyRadius + 1)) * fw) << 2);
+}
+
+/** The squared luma of a row's coefficients into the row at boxPtr. */
+function lumaSquaredRow(src: usize, fw: i32): void {
+  let x = 0;
+  for (; x + 4 <= fw; x += 4) {
+    const s = src + (<usize>x << 4);
+    v128.store(boxPtr + (<usize>x << 2), lumaSquared4(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48)));
+  }
+  for (; x < fw; x++) {
+    const v = v128.load(src + (<usize>x << 4));
+    const y = <f32>299 * f32x4.extract_lane(v, 0) + <f32>587 * f32x4.extract_lane(v, 1) + <f32>114 * f32x4.extract_lane(v, 2);
+    store<f32>(boxPtr + (<usize>x << 2), y * y);
+  }
 }
 
 /**
@@ -458,6 +512,97 @@ function visitLevel(l: i32, plane: usize, what: i32): void {
   return f32x4.mul(y, y);
 }
 
+/** The squared luma at boxPtr summed along x over x - r .. x + r (reads clamped) into out. */
+function boxRow(out: usize, w: i32, r: i32): void {
+  const row = boxPtr;
+  let x = 0;
+  // Clamped reads at both ends, plain ones between (x - r >= 0 and x + 3 + r < w).
+  for (; x < w && (x < r || x + 3 + r >= w); x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
+  for (; x + 3 + r < w; x += 4) {
+    let s = f32x4.splat(0);
+    for (let d = -r; d <= r; d++) s = f32x4.add(s, v128.load(row + (<usize>(x + d) << 2)));
+    v128.store(out + (<usize>x << 2), s);
+  }
+  for (; x < w; x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
+}
+
+/** The sum of row[clamp(x + d)], d = -r..r (boxRow's ends of a row). */
+@inline function boxAlongX(row: usize, x: i32, w: i32, r: i32): f32 {
+  let s: f32 = 0;
+  for (let d = -r; d <= r; d++) {
+    const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
+    s += load<f32>(row + (<usize>sx << 2));
+  }
+  return s;
+}
+
+// keepSharpestRow's rows of box sums, y - r .. y + r clamped into the level (r <= MAX_ENERGY_RADIUS).
+const MAX_ENERGY_RADIUS = 32;
+const boxRows = memory.data(4 * (2 * MAX_ENERGY_RADIUS + 1));
+
+/**
+ * `select`, row y of selected level l: the energy of the current plane's coefficients (the box sums
+ * along x of rows y - r .. y + r, clamped, summed in that order), added to the energy sum; where it
+ * beats the best so far it becomes the best energy and the row's coefficients (in their ring) the
+ * best. Four pixels per step where a row has them (the same f32 operations in the same order as
+ * the scalar tail). The `first` plane is the best so far everywhere and its energies are the sums
+ * so far: stored as they are (no energy is negative, so each beats the reference's starting -1,
+ * and none is -0, so 0 + e is e to the bit), with no level-sized start values to write first.
+ */
+function keepSharpestRow(l: i32, y: i32, first: bool): void {
+  const w = levelWidth(l);
+  const h = levelHeight(l);
+  const r = energyRadius;
+  for (let d = -r; d <= r; d++) {
+    const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+    store<usize>(boxRows + (<usize>(d + r) << 2), boxSlot(sy, w));
+  }
+  const at = <usize>(levelOffset(l) + y * w);
+  const coefficients = coefficientSlot(y, w);
+  const best = bestPtr + (at << 4);
+  let x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const o = <usize>x << 2;
+    let e = f32x4.splat(0);
+    for (let d = 0; d <= 2 * r; d++) e = f32x4.add(e, v128.load(load<usize>(boxRows + (<usize>d << 2)) + o));
+    const sumAt = energySumPtr + (at << 2) + o;
+    const bestAt = bestEnergyPtr + (at << 2) + o;
+    if (first) {
+      v128.store(sumAt, e);
+      v128.store(bestAt, e);
+      continue;
+    }
+    v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
+    const old = v128.load(bestAt);
+    const better = f32x4.gt(e, old);
+    v128.store(bestAt, v128.bitselect(e, old, better));
+    const from = coefficients + (<usize>x << 4);
+    const to = best + (<usize>x << 4);
+    v128.store(to, v128.bitselect(v128.load(from), v128.load(to), i32x4.shuffle(better, better, 0, 0, 0, 0)));
+    v128.store(to, v128.bitselect(v128.load(from, 16), v128.load(to, 16), i32x4.shuffle(better, better, 1, 1, 1, 1)), 16);
+    v128.store(to, v128.bitselect(v128.load(from, 32), v128.load(to, 32), i32x4.shuffle(better, better, 2, 2, 2, 2)), 32);
+    v128.store(to, v128.bitselect(v128.load(from, 48), v128.load(to, 48), i32x4.shuffle(better, better, 3, 3, 3, 3)), 48);
+  }
+  for (; x < w; x++) {
+    const o = <usize>x << 2;
+    let e: f32 = 0;
+    for (let d = 0; d <= 2 * r; d++) e += load<f32>(load<usize>(boxRows + (<usize>d << 2)) + o);
+    const sumAt = energySumPtr + (at << 2) + o;
+    const bestAt = bestEnergyPtr + (at << 2) + o;
+    if (first) {
+      store<f32>(sumAt, e);
+      store<f32>(bestAt, e);
+      continue;
+    }
+    store<f32>(sumAt, load<f32>(sumAt) + e);
+    if (e > load<f32>(bestAt)) {
+      store<f32>(bestAt, e);
+      v128.store(best + (<usize>x << 4), v128.load(coefficients + (<usize>x << 4)));
+    }
+  }
+  if (first) memory.copy(best, coefficients, <usize>w << 4);
+}
+
 /** The coarsest level: sum_L += G_L(w) G_L(P). */
 function addCoarsest(): void {
   const L = levels;
@@ -471,86 +616,33 @@ function addCoarsest(): void {
 }
 
 /**
- * `select`, selected level l: the energy of the current plane's coefficients (their squared luma,
- * left in squaredPtr by visitLevel's ENERGY visit, summed over the (2r + 1)^2 square, reads clamped:
- * along x into boxPtr, then along y), added to the energy sum; where it beats the best so far it
- * becomes the best energy, and squaredPtr (read by then) holds the mask of those pixels for the
- * BLEND_AND_KEEP visit, which makes the coefficients the best. Four pixels per step where a row has
- * them (the same f32 operations in the same order as the scalar tail).
- */
-function keepSharpest(l: i32): void {
-  const w = levelWidth(l);
-  const h = levelHeight(l);
-  const offset = <usize>levelOffset(l);
-  const r = energyRadius;
-  for (let y = 0; y < h; y++) {
-    const row = squaredPtr + (<usize>(y * w) << 2);
-    const out = boxPtr + (<usize>(y * w) << 2);
-    let x = 0;
-    // Clamped reads at both ends, plain ones between (x - r >= 0 and x + 3 + r < w).
-    for (; x < w && (x < r || x + 3 + r >= w); x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
-    for (; x + 3 + r < w; x += 4) {
-      let s = f32x4.splat(0);
-      for (let d = -r; d <= r; d++) s = f32x4.add(s, v128.load(row + (<usize>(x + d) << 2)));
-      v128.store(out + (<usize>x << 2), s);
-    }
-    for (; x < w; x++) store<f32>(out + (<usize>x << 2), boxAlongX(row, x, w, r));
-  }
-  for (let y = 0; y < h; y++) {
-    let x = 0;
-    const at = offset + <usize>(y * w);
-    for (; x + 4 <= w; x += 4) {
-      let e = f32x4.splat(0);
-      for (let d = -r; d <= r; d++) {
-        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
-        e = f32x4.add(e, v128.load(boxPtr + (<usize>(sy * w + x) << 2)));
-      }
-      const j = at + <usize>x;
-      const sumAt = energySumPtr + (j << 2);
-      v128.store(sumAt, f32x4.add(v128.load(sumAt), e));
-      const bestAt = bestEnergyPtr + (j << 2);
-      const old = v128.load(bestAt);
-      const better = f32x4.gt(e, old);
-      v128.store(bestAt, v128.bitselect(e, old, better));
-      v128.store(squaredPtr + (<usize>(y * w + x) << 2), better);
-    }
-    for (; x < w; x++) {
-      let e: f32 = 0;
-      for (let d = -r; d <= r; d++) {
-        const sy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
-        e += load<f32>(boxPtr + (<usize>(sy * w + x) << 2));
-      }
-      const j = at + <usize>x;
-      const sumAt = energySumPtr + (j << 2);
-      store<f32>(sumAt, load<f32>(sumAt) + e);
-      const bestAt = bestEnergyPtr + (j << 2);
-      const better = e > load<f32>(bestAt);
-      if (better) store<f32>(bestAt, e);
-      store<i32>(squaredPtr + (<usize>(y * w + x) << 2), better ? -1 : 0);
-    }
-  }
-}
-
-/** The sum of row[clamp(x + d)], d = -r..r (keepSharpest's ends of a row). */
-@inline function boxAlongX(row: usize, x: i32, w: i32, r: i32): f32 {
-  let s: f32 = 0;
-  for (let d = -r; d <= r; d++) {
-    const sx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
-    s += load<f32>(row + (<usize>sx << 2));
-  }
-  return s;
-}
-
-/**
  * `select`: each selected level's coefficient becomes a L(P_k) + (1 - a) sum, a the gate of the
  * clarity q = E_k (Z - 1) / (sum of the others' energies) (0 for Z = 1 or E_k = 0; 1 where the
- * others have none).
+ * others have none). Four pixels per step: the scalar tail's f32 operations lane by lane, its
+ * branches as selects (a lane whose others have no energy may divide by 0; its quotient is not taken).
  */
 function mixSelected(): void {
   const pixels = levelOffset(selectLevels); // levels 0..S-1 lie back to back from offset 0
   const others1 = <f32>(planeCount - 1);
   const span = gateHigh - gateLow;
-  for (let i = 0; i < pixels; i++) {
+  let i = 0;
+  if (planeCount >= 2) {
+    const zero = f32x4.splat(0);
+    const one = f32x4.splat(1);
+    for (; i + 4 <= pixels; i += 4) {
+      const best = v128.load(bestEnergyPtr + (<usize>i << 2));
+      const others = f32x4.sub(v128.load(energySumPtr + (<usize>i << 2)), best);
+      let a = f32x4.div(f32x4.sub(f32x4.div(f32x4.mul(best, f32x4.splat(others1)), others), f32x4.splat(gateLow)), f32x4.splat(span));
+      a = v128.bitselect(v128.bitselect(a, one, f32x4.lt(a, one)), zero, f32x4.gt(a, zero));
+      a = v128.bitselect(v128.bitselect(a, one, f32x4.gt(others, zero)), zero, f32x4.gt(best, zero));
+      const rest = f32x4.sub(one, a);
+      mixPixel(i, i32x4.shuffle(a, a, 0, 0, 0, 0), i32x4.shuffle(rest, rest, 0, 0, 0, 0));
+      mixPixel(i + 1, i32x4.shuffle(a, a, 1, 1, 1, 1), i32x4.shuffle(rest, rest, 1, 1, 1, 1));
+      mixPixel(i + 2, i32x4.shuffle(a, a, 2, 2, 2, 2), i32x4.shuffle(rest, rest, 2, 2, 2, 2));
+      mixPixel(i + 3, i32x4.shuffle(a, a, 3, 3, 3, 3), i32x4.shuffle(rest, rest, 3, 3, 3, 3));
+    }
+  }
+  for (; i < pixels; i++) {
     const best = load<f32>(bestEnergyPtr + (<usize>i << 2));
     const others = load<f32>(energySumPtr + (<usize>i << 2)) - best;
     let a: f32 = 0;
@@ -560,9 +652,14 @@ function mixSelected(): void {
         a = a > 0 ? (a < 1 ? a : 1) : 0;
       } else a = 1;
     }
-    const s = sumPtr + (<usize>i << 4);
-    v128.store(s, f32x4.add(f32x4.mul(f32x4.splat(a), v128.load(bestPtr + (<usize>i << 4))), f32x4.mul(f32x4.splat(1 - a), v128.load(s))));
+    mixPixel(i, f32x4.splat(a), f32x4.splat(1 - a));
   }
+}
+
+/** sum_i = a best_i + rest sum_i (rest = 1 - a) for selected pixel i. */
+@inline function mixPixel(i: i32, a: v128, rest: v128): void {
+  const s = sumPtr + (<usize>i << 4);
+  v128.store(s, f32x4.add(f32x4.mul(a, v128.load(bestPtr + (<usize>i << 4))), f32x4.mul(rest, v128.load(s))));
 }
 
 /**
@@ -659,25 +756,18 @@ function composite(selecting: bool): void {
   const total = levelOffset(levels) + levelWidth(levels) * levelHeight(levels);
   memory.fill(sumPtr, 0, <usize>total << 4);
   const S = selecting ? selectLevels : 0;
-  if (S > 0) {
-    const pixels = <usize>levelOffset(S);
-    for (let i: usize = 0; i < pixels; i++) store<f32>(bestEnergyPtr + (i << 2), -1);
-    memory.fill(energySumPtr, 0, pixels << 2);
-    memory.fill(bestPtr, 0, pixels << 4);
-  }
   const planeBytes = <usize>width * <usize>height * 4;
   for (let z = 0; z < planeCount; z++) {
-    // A plane with weight 0 everywhere adds nothing to the blend; `select` still weighs its detail.
-    if (!planeWeights(z) && !selecting) continue;
+    // A plane with weight 0 everywhere adds nothing to the blend (w v is +-0 everywhere, see
+    // blendRow): `pyramid` skips it; `select` only weighs its detail, from the colour levels up to S.
+    const weighted = planeWeights(z);
+    if (!weighted && S == 0) continue;
     const plane = planesPtr + <usize>z * planeBytes;
-    for (let l = 0; l < levels; l++) reduceLevel(l, plane);
-    for (let l = 0; l < levels; l++) {
-      if (l < S) {
-        visitLevel(l, plane, ENERGY);
-        keepSharpest(l);
-        visitLevel(l, plane, BLEND_AND_KEEP);
-      } else visitLevel(l, plane, BLEND);
-    }
+    const reduced = weighted ? levels : S;
+    for (let l = 0; l < reduced; l++) reduceLevel(l, plane, weighted);
+    for (let l = 0; l < S; l++) selectLevel(l, plane, weighted, z == 0);
+    if (!weighted) continue;
+    for (let l = S; l < levels; l++) blendLevel(l, plane);
     addCoarsest();
   }
   if (S > 0) mixSelected();
