@@ -20,8 +20,9 @@
  * 5. UNEXPLAINED_DIVISOR x unexplained < evident (integers): the stack shows plane P; Ds = P
  *    everywhere and the fused image is plane P itself (its own samples: no seams, no halos).
  * Measured (docs/fusion-v2.md): unexplained per mille of the evident pixels, sephace 0-0.2, tools 0,
- * smear_registered 1.3, the synthetic planar chart 2.2-2.5, every multi-depth synthetic scene 9.5 or
- * more; so sephace and tools show their in-focus plane and nothing else changes.
+ * smear_registered 1.3, the synthetic chart 2.2-36, synthetic cytology, thick nuclei and overlapping
+ * cells 56-320; so sephace and tools show their in-focus plane and every other stack benched fuses
+ * per pixel as before.
  * Browser-safe: both engines (and the GPU's host side) import it.
  */
 import { haloRadius } from './edge-aware.js';
