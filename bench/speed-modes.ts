@@ -20,8 +20,8 @@ import { VERSION_1 } from './version-1.js';
 
 /**
  * Version 1 first, then every other depth x composite combination except `nearest` (version 1's
- * cheap variant), then the `v2` preset (its own measure and sigma too); on WebGPU only the
- * combinations it has kernels for.
+ * cheap variant), then the `v2` preset (its own measure and sigma too), with and without its
+ * one-plane test; on WebGPU only the combinations it has kernels for.
  */
 export function speedModeCombos(gpu = false): { name: string; options: FuseOptions }[] {
   const v2 = FUSION_PRESETS.v2;
@@ -30,6 +30,8 @@ export function speedModeCombos(gpu = false): { name: string; options: FuseOptio
       COMPOSITE_MODES.filter((composite) => composite !== 'nearest').map((composite) => ({ name: `${depthMode}+${composite}`, options: { ...VERSION_1, depthMode, composite } as FuseOptions })),
     ),
     { name: `v2 preset (${v2.measure}, sigma ${v2.sigma}, ${v2.depthMode}+${v2.composite})`, options: { fusion: 'v2' } as FuseOptions },
+    // What the histogram depth's one-plane test costs where it keeps the per-pixel fusion (as here).
+    { name: 'v2 preset, one-plane off', options: { fusion: 'v2', onePlane: 'off' } as FuseOptions },
   ].filter((c) => !gpu || hasGpuModes({ ...FUSION_PRESETS[c.options.fusion ?? DEFAULT_FUSION], ...c.options }));
 }
 

@@ -109,7 +109,7 @@ describe('focusfuse bench speed --modes --quick', () => {
     expect(json.load.before).toBeGreaterThanOrEqual(0);
     const [cpu] = json.backends;
     expect(cpu.name).toBe('cpu');
-    const all = ['gaussian+interpolate', 'gaussian+pyramid', 'gaussian+select', 'edge-aware+interpolate', 'edge-aware+pyramid', 'edge-aware+select', 'histogram+interpolate', 'histogram+pyramid', 'histogram+select', 'v2 preset (teng, sigma 4, histogram+select)'];
+    const all = ['gaussian+interpolate', 'gaussian+pyramid', 'gaussian+select', 'edge-aware+interpolate', 'edge-aware+pyramid', 'edge-aware+select', 'histogram+interpolate', 'histogram+pyramid', 'histogram+select', 'v2 preset (teng, sigma 4, histogram+select)', 'v2 preset, one-plane off'];
     expect(cpu.combos.map((c) => c.name)).toEqual(all);
     // WebGPU runs only what it has kernels for: every mode since histogram and select got theirs.
     expect(speedModeCombos(true).map((c) => c.name)).toEqual(all);
