@@ -1,8 +1,9 @@
 /**
  * The viewer page's words for what it lists and refuses (src/viewer/app/load.ts): counts read
- * as English for one as for many.
+ * as English for one as for many; and its line when a depth mode shows one plane (fallback-line.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { fallbackLine } from '../src/viewer/app/fallback-line.js';
 import { noImagesError, sourceLabel } from '../src/viewer/app/load.js';
 
 describe('the stack list', () => {
@@ -19,5 +20,15 @@ describe('opened files without an image', () => {
     expect(noImagesError(1).message).toContain('the file opened is not a JPEG or PNG image');
     expect(noImagesError(1).message).not.toMatch(/1 files/);
     expect(noImagesError(3).message).toContain('none of the 3 files is a JPEG or PNG image');
+  });
+});
+
+describe('a depth mode that shows one plane', () => {
+  it("says which plane and why, in the CLI's words, and how to fuse per pixel where the page has a switch for it", () => {
+    expect(fallbackLine({ reason: 'halos', plane: 1 })).toBe(
+      'One plane shown (plane 1), by the histogram depth: every focus peak off plane 1 lies beside stronger focus on plane 1 (its halos). Set one plane to off to fuse per pixel.',
+    );
+    expect(fallbackLine({ reason: 'inverted', plane: 4 })).toBe('One plane shown (plane 4), by the edge-aware depth: contrast inverted (focus curves dip between two peaks).');
+    expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), by the edge-aware depth: no focus evidence above tau.');
   });
 });

@@ -6,6 +6,8 @@
  *   fuseCpu in Node;
  * - the focus slider, view switching, blending, pixel picking and the 3D relief change what is
  *   drawn (screenshot checks that fail on a blank or unchanged canvas);
+ * - a planar stack (a crop of the real tools stack) is shown as its in-focus plane by the v2 default
+ *   (the one-plane test), and the page says so in words; with one plane off it fuses per pixel;
  * - a file that is not an image shows an error and the page keeps working;
  * - without navigator.gpu the page says so and fuses on the CPU fast path (wasm simd, bit-identical to
  *   fuseCpuFast in Node); examples/browser does too.
@@ -20,7 +22,7 @@ import { basename, join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { COMPOSITE_MODES, DEPTH_MODES, MEASURES, resolveOptions } from '../src/core/options.js';
+import { COMPOSITE_MODES, DEPTH_MODES, MEASURES, ONE_PLANE_MODES, resolveOptions } from '../src/core/options.js';
 import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
@@ -69,6 +71,15 @@ async function writeStack(dir: string, format: 'png' | 'tiff' = 'png'): Promise<
       writeFileSync(join(dir, `007_(120,340,${z}).${format === 'png' ? 'png' : 'tif'}`), file);
     }),
   );
+}
+
+/** The real tools stack (planar, in focus on plane 0) cropped to 200x200 at (200, 50), as PNG planes. */
+async function writeToolsCrop(dir: string): Promise<void> {
+  const tools = join(import.meta.dirname, 'fixtures/real/tools');
+  await mkdir(dir, { recursive: true });
+  for (const name of readdirSync(tools).filter((file) => file.endsWith('.png'))) {
+    writeFileSync(join(dir, name), await sharp(join(tools, name)).extract({ left: 200, top: 50, width: 200, height: 200 }).png().toBuffer());
+  }
 }
 
 function floats(b64: string): Float32Array {
@@ -148,6 +159,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     folder = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-'));
     await writeStack(join(folder, 'NILM', 'cells'));
     await writeStack(join(folder, 'TIFF', 'cells'), 'tiff');
+    await writeToolsCrop(join(folder, 'tools'));
     // Two files: a single image is not offered as a stack.
     writeFileSync(join(folder, 'broken.png'), Buffer.from('this is not a PNG at all'));
     writeFileSync(join(folder, 'broken2.png'), Buffer.from('nor is this'));
@@ -325,6 +337,33 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(meanAbsDiff(orbited.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
+    await page.close();
+  });
+
+  it('says when the depth mode shows one plane (a planar crop of tools), and fuses per pixel with one plane off', async () => {
+    // The crop is one the engines show as plane 0 (test/gpu-halos.test.ts checks the page's engine decides as the CPU does).
+    const tools = await loadStack(join(folder, 'tools'));
+    expect(fuseCpuFast(tools, resolveOptions({})).depthFallback).toEqual({ reason: 'halos', plane: 0 });
+    const page = await openPage({ stack: 'tools' });
+    const shown = await waitForStatus(page, 'fused');
+    expect([shown.onePlane, shown.depthFallback]).toEqual(['auto', { reason: 'halos', plane: 0 }]);
+    expect(await page.$$eval('#one-plane option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...ONE_PLANE_MODES]);
+    const line = () => page.$eval('#depth-fallback', (el) => ((el as HTMLElement).hidden ? 'hidden' : el.textContent));
+    expect(await line()).toBe(
+      'One plane shown (plane 0), by the histogram depth: every focus peak off plane 0 lies beside stronger focus on plane 0 (its halos). Set one plane to off to fuse per pixel.',
+    );
+    expect((await page.evaluate(() => focusfuseViewer.readBack()))!.image).toBe(Buffer.from(tools.planes[0]).toString('base64'));
+
+    await page.select('#one-plane', 'off');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.onePlane === 'off';
+    });
+    expect((await page.evaluate(() => focusfuseViewer.summary())).depthFallback).toBeUndefined();
+    expect(await line()).toBe('hidden');
+    expect(floats((await page.evaluate(() => focusfuseViewer.readBack()))!.depth).some((d) => d !== 0), 'fused per pixel: not plane 0 everywhere').toBe(true);
+    // One plane is not part of a preset: the page still shows v2.
+    expect(await page.$eval('#fusion', (select) => (select as HTMLSelectElement).value)).toBe('v2');
     await page.close();
   });
 

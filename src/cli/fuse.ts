@@ -6,6 +6,7 @@
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
+import { depthFallbackText } from '../core/depth-fallback-text.js';
 import { isWideStack } from '../core/stack.js';
 import { fusionPresetOf, resolveOptions } from '../core/options.js';
 import type { AnyZStack, DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
@@ -162,12 +163,8 @@ async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseO
 
 /** Why the depth mode showed one plane everywhere (docs/fusion-v2.md). */
 function depthFallbackLine(fallback: DepthFallback): string {
-  const { plane } = fallback;
-  if (fallback.reason === 'halos') {
-    return `  histogram depth: every focus peak off plane ${plane} lies beside stronger focus on plane ${plane} (its halos), so the image is plane ${plane} itself`;
-  }
-  const why = fallback.reason === 'inverted' ? 'contrast inverted (focus curves dip between two peaks)' : 'no focus evidence above tau';
-  return `  edge-aware depth: ${why}, so plane ${plane} everywhere`;
+  const { depthMode, why, shown } = depthFallbackText(fallback);
+  return `  ${depthMode} depth: ${why}, so ${shown}`;
 }
 
 /**

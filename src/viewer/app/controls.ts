@@ -3,8 +3,8 @@
  * and wheel stepping, the fusion options, the plane spacing, and opening files by choosing or
  * dropping them. Controls only write the state; rendering reads it back (see main.ts).
  */
-import { COMPOSITE_MODES, DEPTH_MODES, FUSIONS, FUSION_PRESETS, fusionPresetOf } from '../../core/options.js';
-import type { CompositeMode, DepthMode, FusionPreset, Measure } from '../../core/types.js';
+import { COMPOSITE_MODES, DEPTH_MODES, FUSIONS, FUSION_PRESETS, ONE_PLANE_MODES, fusionPresetOf } from '../../core/options.js';
+import type { CompositeMode, DepthMode, FusionPreset, Measure, OnePlane } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
 import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
 
@@ -84,21 +84,23 @@ function wireFocus(store: Store): void {
 const PRESET_LABELS: Record<string, string> = { custom: 'custom', v1: 'v1 (version 1)', v2: 'v2 (teng, histogram, select)' };
 
 /**
- * Preset, measure, depth mode, window, sigma and composite: written to the state; `changed`
- * re-fuses. A preset sets the four controls it covers; the preset list shows "custom" once they
- * match no preset.
+ * Preset, measure, depth mode, one plane, window, sigma and composite: written to the state;
+ * `changed` re-fuses. A preset sets the four controls it covers (not one plane); the preset list
+ * shows "custom" once they match no preset.
  */
 function wireFusion(store: Store, changed: () => void): void {
   const preset = byId<HTMLSelectElement>('fusion');
   const measure = byId<HTMLSelectElement>('measure');
   const composite = byId<HTMLSelectElement>('composite');
   const depthMode = byId<HTMLSelectElement>('depth-mode');
+  const onePlane = byId<HTMLSelectElement>('one-plane');
   const window = byId<HTMLInputElement>('window');
   const sigma = byId<HTMLInputElement>('sigma');
   const { options } = store.get();
   // Every mode the engine knows, so a new one shows up here without editing the page.
   fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
   fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
+  fillSelect(onePlane, ONE_PLANE_MODES, {}, options.onePlane);
   fillSelect(preset, ['custom', ...FUSIONS], PRESET_LABELS, fusionPresetOf(options) ?? 'custom');
   // The page's markup holds placeholders: the sliders start at the library's defaults.
   window.value = String(options.window);
@@ -114,12 +116,13 @@ function wireFusion(store: Store, changed: () => void): void {
       window: Number(window.value),
       sigma: Number(sigma.value),
       depthMode: depthMode.value as DepthMode,
+      onePlane: onePlane.value as OnePlane,
     };
     preset.value = fusionPresetOf(next) ?? 'custom';
     store.update({ options: next });
     changed();
   };
-  for (const control of [measure, composite, depthMode, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
+  for (const control of [measure, composite, depthMode, onePlane, window, sigma]) control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', write);
   preset.addEventListener('change', () => {
     const settings = FUSION_PRESETS[preset.value as FusionPreset];
     if (!settings) return;

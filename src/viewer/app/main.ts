@@ -9,6 +9,7 @@ import { fuse } from '../../fuse.js';
 import { byId, stepPlane, wireControls } from './controls.js';
 import { pickEngine, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
+import { fallbackLine } from './fallback-line.js';
 import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
@@ -156,6 +157,9 @@ function render(state: ViewerState): void {
       ? `(${state.probe.x}, ${state.probe.y}): depth ${curve.depth.toFixed(2)} (raw ${curve.rawDepth.toFixed(2)}), confidence ${curve.confidence.toFixed(2)}`
       : 'click a pixel for its focus curve';
   for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
+  const fallback = byId('depth-fallback');
+  fallback.hidden = !state.result?.depthFallback;
+  fallback.textContent = state.result?.depthFallback ? fallbackLine(state.result.depthFallback) : '';
   const error = byId('error');
   error.hidden = !state.error;
   error.textContent = state.error ?? '';

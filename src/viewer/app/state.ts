@@ -3,7 +3,7 @@
  * `update`, every view redraws from the state it is handed, so the views cannot drift apart.
  */
 import { DEFAULT_OPTIONS } from '../../core/options.js';
-import type { CompositeMode, DepthMode, FuseResult, Measure, ZStack } from '../../core/types.js';
+import type { CompositeMode, DepthMode, FuseResult, Measure, OnePlane, ZStack } from '../../core/types.js';
 
 /** What a 2D view can show: a focal plane, the fused image, the depth map, the confidence map. */
 export type LayerName = 'plane' | 'fused' | 'depth' | 'confidence';
@@ -31,7 +31,7 @@ export interface ViewerState {
   result?: FuseResult;
   /** The focal plane shown by `plane` layers. */
   plane: number;
-  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode; depthMode: DepthMode };
+  options: { measure: Measure; window: number; sigma: number; composite: CompositeMode; depthMode: DepthMode; onePlane: OnePlane };
   views: [ViewSpec, ViewSpec];
   camera: Camera2d;
   /** The clicked pixel whose focus curve is plotted. */
@@ -59,7 +59,14 @@ export interface Store {
 export function createStore(): Store {
   let state: ViewerState = {
     plane: 0,
-    options: { measure: DEFAULT_OPTIONS.measure, window: DEFAULT_OPTIONS.window, sigma: DEFAULT_OPTIONS.sigma, composite: DEFAULT_OPTIONS.composite, depthMode: DEFAULT_OPTIONS.depthMode },
+    options: {
+      measure: DEFAULT_OPTIONS.measure,
+      window: DEFAULT_OPTIONS.window,
+      sigma: DEFAULT_OPTIONS.sigma,
+      composite: DEFAULT_OPTIONS.composite,
+      depthMode: DEFAULT_OPTIONS.depthMode,
+      onePlane: DEFAULT_OPTIONS.onePlane,
+    },
     views: [
       { layer: 'plane', overlay: 'none', opacity: 0.5 },
       { layer: 'fused', overlay: 'none', opacity: 0.5 },

@@ -4,6 +4,7 @@
  * can compare them with the CPU reference.
  */
 import { resultPng, type ExportKind } from './export.js';
+import type { DepthFallback } from '../../core/types.js';
 import type { Store } from './state.js';
 
 /** Base64 of any typed array's bytes (chunked: String.fromCharCode takes a bounded argument list). */
@@ -27,6 +28,9 @@ export interface ViewerSummary {
   /** The depth mode and smoothing sigma of the shown result. */
   depthMode?: string;
   sigma?: number;
+  /** The one-plane option of the shown result, and the depth mode's fallback to one plane, if it took it. */
+  onePlane?: string;
+  depthFallback?: DepthFallback;
   /** The composite and depth modes the page offers. */
   offered: { composite: string[]; depthMode: string[] };
   name?: string;
@@ -65,6 +69,8 @@ export function exposeTestApi(store: Store): void {
         composite: result?.options.composite,
         depthMode: result?.options.depthMode,
         sigma: result?.options.sigma,
+        onePlane: result?.options.onePlane,
+        depthFallback: result?.depthFallback,
         offered: {
           composite: Array.from(document.querySelectorAll<HTMLOptionElement>('#composite option'), (o) => o.value),
           depthMode: Array.from(document.querySelectorAll<HTMLOptionElement>('#depth-mode option'), (o) => o.value),
