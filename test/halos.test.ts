@@ -140,6 +140,16 @@ describe('one-plane test on real stacks, both CPU engines', () => {
     }
   });
 
+  it('shows a 16-bit stack\'s plane at full precision (image16 its samples, image those scaled to 8 bits)', async () => {
+    const eight = await load(join(REAL, 'tools'));
+    // The same planes as 16-bit samples (x 257: 8-bit v -> 16-bit v v), so the test sees the same F.
+    const planes = eight.planes.map((p) => Uint16Array.from(p, (v) => v * 257));
+    const result = fuseCpuFast({ width: eight.width, height: eight.height, planes, bitDepth: 16 }, resolveOptions({}));
+    expect(result.depthFallback).toEqual({ reason: 'halos', plane: 0 });
+    expect(result.image16 && Buffer.compare(Buffer.from(result.image16.buffer), Buffer.from(planes[0].buffer))).toBe(0);
+    expect(Buffer.compare(Buffer.from(result.image), Buffer.from(eight.planes[0]))).toBe(0);
+  });
+
   it.each([
     ['the bundled synthetic CCCID sample', join(import.meta.dirname, '../examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells')],
     ['smear_registered', join(import.meta.dirname, '../examples/samples/smear-registered')],
