@@ -11,7 +11,7 @@
  * stages swapped, not a second pipeline.
  */
 import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
-import { halosDecision, keepsFocus, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
+import { halosDecision, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
 import { smoothingTaps } from '../smooth.js';
 import { histogramDepthIn, histogramTaps } from './histogram.js';
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
@@ -134,23 +134,18 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, stack: ZStack, plan: Warp
   return aligned;
 }
 
-/** Each pixel's focus peak from the measure sweep's running argmax (i32) and max, unstrided. */
+// The one-plane test's own arrays (never handed to the caller), reused from stack to stack: fresh
+// pages cost more than the test itself (~3 ms for two 384^2 images on the test VM).
+const testPeaks = { best: new Float32Array(0), fmax: new Float32Array(0) };
+
+/** Each pixel's focus peak from the measure sweep's running argmax (i32) and max, unstrided into testPeaks. */
 function sweepPeaks(buffer: ArrayBuffer, at: FastLayout, planes: number, options: ResolvedOptions): FocusPeaks {
   const { width, height, stride } = at;
-  const best = new Int32Array(unstride(buffer, at.argmax, width, height, stride).buffer);
-  return { best, fmax: unstride(buffer, at.fMax, width, height, stride), planes, width, height, tau: options.tau, window: options.window };
-}
-
-// F_z kept for the one-plane test alone (not handed to the caller): reused from stack to stack.
-const testFocus: Float32Array[] = [];
-
-/** F_z out of the module's memory: a fresh array for a caller who keeps the planes, else testFocus[z]. */
-function keptFocus(buffer: ArrayBuffer, at: number, n: number, z: number, fresh: boolean): Float32Array {
-  const view = new Float32Array(buffer, at, n);
-  if (fresh) return view.slice();
-  if (testFocus[z]?.length !== n) testFocus[z] = new Float32Array(n);
-  testFocus[z].set(view);
-  return testFocus[z];
+  const n = width * height;
+  if (testPeaks.fmax.length !== n) Object.assign(testPeaks, { best: new Float32Array(n), fmax: new Float32Array(n) });
+  // The argmax's i32 bits copied as f32 words (set copies bits), read back as i32.
+  const best = new Int32Array(unstride(buffer, at.argmax, width, height, stride, testPeaks.best).buffer, 0, n);
+  return { best, fmax: unstride(buffer, at.fMax, width, height, stride, testPeaks.fmax), planes, width, height, tau: options.tau, window: options.window };
 }
 
 /**
@@ -186,14 +181,13 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian (lapv) or Sobel energy (teng), window sums, F and the running argmax, one sweep per plane; F_z is copied out
-  // only when the focus planes are kept (keepsFocus), auto's preview block sums only for auto.
+  // only when the caller keeps the focus planes, auto's preview block sums only for auto.
   const focus: Float32Array[] = [];
   const blockBytes = at.blockCount * 4;
   k.beginStack();
-  const keep = keepsFocus(options); // the caller's, or the histogram depth's one-plane test's
   for (let z = 0; z < Z; z++) {
-    k.measurePlane(z, keep ? at.keep : 0, at.blockFactor > 0 ? at.blocks + z * blockBytes : 0);
-    if (keep) focus.push(keptFocus(buffer, at.keep, n, z, options.keepFocus));
+    k.measurePlane(z, options.keepFocus ? at.keep : 0, at.blockFactor > 0 ? at.blocks + z * blockBytes : 0);
+    if (options.keepFocus) focus.push(new Float32Array(buffer, at.keep, n).slice());
   }
   const tMeasured = performance.now();
   if (decide && !plan) {
@@ -209,8 +203,13 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   }
   const t2 = performance.now();
   // The one-plane test (src/core/halos.ts) on the sweep's running argmax and max, read before
-  // finishDepth, whose successors reuse that memory.
-  const halos = runsHalosTest(options) ? halosDecision(sweepPeaks(buffer, at, Z, options), (plane) => focus[plane]) : undefined;
+  // finishDepth, whose successors reuse that memory; F_P, when the test needs it, measured again
+  // on its own (focusPlane leaves the depth state alone) rather than every F_z kept.
+  const focusOf = (plane: number) => {
+    k.focusPlane(plane, at.keep);
+    return new Float32Array(k.memory.buffer, at.keep, n);
+  };
+  const halos = runsHalosTest(options) ? halosDecision(sweepPeaks(buffer, at, Z, options), focusOf) : undefined;
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);

@@ -17,6 +17,7 @@ export interface FastKernels {
   configureBlocks(factor: number, acc: number): void;
   configureMeasure(kind: number): void;
   measurePlane(z: number, keep: number, blocks: number): void;
+  focusPlane(z: number, keep: number): void;
   glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;
   shareSums(best: number, which: number, width: number, height: number, stride: number, step: number, planeCount: number, out: number): void;
   finishDepth(tau: number, fitEps: number, maxDelta: number): void;
@@ -185,10 +186,13 @@ function firstFit(regions: readonly (readonly [number, number])[], rest: (bytes:
   };
 }
 
-/** A width x height f32 image out of a strided one in linear memory, as a fresh array. */
-export function unstride(buffer: ArrayBuffer, at: number, width: number, height: number, stride: number): Float32Array {
-  if (stride === width) return new Float32Array(buffer, at, width * height).slice();
-  const out = new Float32Array(width * height);
+/**
+ * A width x height f32 image out of a strided one in linear memory: into `dst` when given (its
+ * length must be width * height), else a fresh array.
+ */
+export function unstride(buffer: ArrayBuffer, at: number, width: number, height: number, stride: number, dst?: Float32Array): Float32Array {
+  if (stride === width && !dst) return new Float32Array(buffer, at, width * height).slice();
+  const out = dst ?? new Float32Array(width * height);
   for (let y = 0; y < height; y++) out.set(new Float32Array(buffer, at + y * stride * 4, width), y * width);
   return out;
 }

@@ -537,8 +537,26 @@ export function beginStack(): void {
  * in curve[z].
  */
 export function measurePlane(z: i32, keep: usize, blocks: usize): void {
-  const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
   blockOutPtr = blockFactor > 0 ? blocks : 0;
+  store<f64>(curvePtr + (<usize>z << 3), sweepPlane(z, keep, true));
+}
+
+/**
+ * F_z alone into `keep` (width * height f32), the depth state and the focus curve untouched: the
+ * one-plane test's F_P after the sweep (src/core/halos.ts). Overwrites only the measure's working
+ * rows and operator image, which finishDepth does not read.
+ */
+export function focusPlane(z: i32, keep: usize): void {
+  blockOutPtr = 0;
+  sweepPlane(z, keep, false);
+}
+
+/**
+ * Stages 1 and 2 for plane z: each row of F is folded into the depth state (`fold`) and/or copied
+ * to `keep` (when not 0). Returns sum_i F_z[i] when folding (the focus curve), else 0.
+ */
+function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
+  const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
   operatorPlane(plane);
   const r = radius;
   const side = <i64>(2 * r + 1);
@@ -562,17 +580,25 @@ export function measurePlane(z: i32, keep: usize, blocks: usize): void {
       for (let j = 0; j + 1 < rows; j++) slideRows(y0 + j + r + 1, y0 + j - r, j, j + 1);
       transposeGroup();
       focusRows4(scale);
-      for (let j = 0; j < rows; j++) curve += foldRow(y0 + j, z, keep, fRowPtr + <usize>j * rowBytes);
+      for (let j = 0; j < rows; j++) curve += takeRow(y0 + j, z, keep, fRowPtr + <usize>j * rowBytes, fold);
       if (y0 + 4 < height) slideRows(y0 + 4 + r, y0 + 3 - r, 3, 0);
     }
   } else {
     for (let y = 0; y < height; y++) {
       focusRow(scale, area);
-      curve += foldRow(y, z, keep, fRowPtr);
+      curve += takeRow(y, z, keep, fRowPtr, fold);
       if (y + 1 < height) slideRows(y + r + 1, y - r, 0, 0);
     }
   }
-  store<f64>(curvePtr + (<usize>z << 3), curve);
+  return curve;
+}
+
+/** One row of F_z: folded (foldRow, which also copies it to keep), or only copied to keep. */
+@inline
+function takeRow(y: i32, z: i32, keep: usize, fRow: usize, fold: bool): f64 {
+  if (fold) return foldRow(y, z, keep, fRow);
+  memory.copy(keep + (<usize>y * <usize>width << 2), fRow, <usize>width << 2);
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
