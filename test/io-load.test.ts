@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FocusFuseError } from '../src/core/errors.js';
-import { decodePlane } from '../src/io/decode.js';
+import { decodeImage, decodePlane } from '../src/io/decode.js';
 import { encodeDepthColor, encodeRgba } from '../src/io/encode.js';
 import { loadStack } from '../src/io/load-stack.js';
 
@@ -375,6 +375,20 @@ describe('loadStack', () => {
     const truncatedError = await loadError(cut);
     expect(truncatedError).toMatchObject({ code: 'DECODE', file: truncated });
     expect(truncatedError.message).toMatch(/truncated/);
+  });
+
+  it('refuses a JPEG whose data is damaged mid-file (pixels lost), accepts one with a harmless warning', async () => {
+    const noise = Uint8Array.from({ length: 384 * 384 * 3 }, (_, i) => (i * 7919 + (i >> 7) * 31) % 251);
+    const bytes = new Uint8Array(await sharp(noise, { raw: { width: 384, height: 384, channels: 3 } }).jpeg({ quality: 80 }).toBuffer());
+    // Zeros over 4000 bytes of the entropy-coded data: the end marker is still there, so only the
+    // decoder's warning ("premature end of data segment") tells that pixels are made up.
+    const damaged = bytes.slice();
+    damaged.fill(0, 2000, 6000);
+    await expect(decodeImage(damaged, 'damaged.jpg')).rejects.toMatchObject({ code: 'DECODE', file: 'damaged.jpg', message: expect.stringMatching(/corrupt image data \(.*premature end of data segment\)/) });
+    // Extraneous bytes before the end marker: libjpeg warns, nothing is lost, the pixels are the good file's.
+    const padded = new Uint8Array([...bytes.subarray(0, bytes.length - 2), 0x00, 0x00, 0x00, 0xff, 0xd9]);
+    const [a, b] = await Promise.all([decodeImage(bytes, 'good.jpg'), decodeImage(padded, 'padded.jpg')]);
+    expect(Buffer.compare(Buffer.from(b.data), Buffer.from(a.data))).toBe(0);
   });
 
   it('names the first failing plane in z order and counts the others', async () => {

@@ -61,42 +61,65 @@ export async function decodePlane(path: string, options: DecodeOptions = {}): Pr
 export async function decodeImage(bytes: Uint8Array, name: string, options: DecodeOptions = {}): Promise<DecodedPlane> {
   if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
   try {
-    // 'truncated' rejects cut-off files but still accepts the harmless warnings real JPEGs often carry.
-    const input = () => sharp(bytes, { failOn: 'truncated' });
-    const metadata = await input().metadata();
-    const { format, depth } = metadata;
-    const grey = (metadata.channels ?? 3) <= 2;
-    const outputTag = outputTagOf(metadata);
-    if (!INPUT_FORMATS.includes(format as InputFormat)) {
-      throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
-    }
-    const wide = depth !== 'uchar' && depth !== 'char';
-    // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are.
-    if (!wide) {
-      // 8-bit. An sRGB image without an ICC profile is already what the engines take: converting it to sRGB
-      // again changes no sample (checked on 357 JPEG and PNG planes) but took ~1 of ~3 ms of a 384^2 decode.
-      const plain = metadata.space === 'srgb' && !metadata.icc && (metadata.channels === 3 || metadata.channels === 4);
-      const srgb = plain ? input() : input().toColourspace('srgb');
-      if (options.transferable === false) {
-        // No transfer needed: libvips adds the alpha on its own threads and the plane stays a view
-        // of sharp's memory (no copy, no fresh pages: 88 MB for 7 camera planes).
-        const { data, info } = await srgb.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-        if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
-        const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
-        return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
-      }
-      const { data, info } = await srgb.raw().toBuffer({ resolveWithObject: true });
-      const rgba = toRgba8(data, info.width * info.height, info.channels);
-      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
-    }
-    const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    const samples = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)); // own buffer, as above
-    const rgba = toRgba16(samples, info.width * info.height, info.channels);
-    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
+    return await decodeWith('warning', bytes, name, options);
+  } catch (error) {
+    if (error instanceof FocusFuseError) throw error;
+    const first = (error as Error).message.split('\n')[0].trim();
+    if (LOST_DATA.test(first)) throw new FocusFuseError('DECODE', `corrupt image data (${first}): part of the image would be made up`, name);
+  }
+  // A warning that loses nothing (see LOST_DATA), or an error: decoded again accepting warnings
+  // ('truncated' still rejects cut-off files), so a real error gets its usual message.
+  try {
+    return await decodeWith('truncated', bytes, name, options);
   } catch (error) {
     if (error instanceof FocusFuseError) throw error;
     throw new FocusFuseError('DECODE', describeSharpError((error as Error).message, bytes), name);
   }
+}
+
+/**
+ * libjpeg's warnings that mean pixels were lost or made up (data missing in a segment, bad Huffman
+ * or arithmetic codes, lost restart sync, a broken progression): a plane decoded past one is wrong
+ * in places, so it is refused. Other warnings (extraneous bytes before a marker, unusual SOS
+ * parameters or JFIF revisions, too many scanlines) are common in cameras' files and lose nothing.
+ * libvips may report only "Unknown error" when several decodes run at once; such a file is then
+ * decoded again and accepted as before, never refused for a harmless warning.
+ */
+const LOST_DATA = /premature end of data segment|bad (huffman|arithmetic) code|instead of RST|inconsistent progression/i;
+
+/** decodeImage with sharp's `failOn` level: 'warning' (first try) or 'truncated'. */
+async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, name: string, options: DecodeOptions): Promise<DecodedPlane> {
+  const input = () => sharp(bytes, { failOn });
+  const metadata = await input().metadata();
+  const { format, depth } = metadata;
+  const grey = (metadata.channels ?? 3) <= 2;
+  const outputTag = outputTagOf(metadata);
+  if (!INPUT_FORMATS.includes(format as InputFormat)) {
+    throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
+  }
+  const wide = depth !== 'uchar' && depth !== 'char';
+  // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are.
+  if (!wide) {
+    // 8-bit. An sRGB image without an ICC profile is already what the engines take: converting it to sRGB
+    // again changes no sample (checked on 357 JPEG and PNG planes) but took ~1 of ~3 ms of a 384^2 decode.
+    const plain = metadata.space === 'srgb' && !metadata.icc && (metadata.channels === 3 || metadata.channels === 4);
+    const srgb = plain ? input() : input().toColourspace('srgb');
+    if (options.transferable === false) {
+      // No transfer needed: libvips adds the alpha on its own threads and the plane stays a view
+      // of sharp's memory (no copy, no fresh pages: 88 MB for 7 camera planes).
+      const { data, info } = await srgb.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
+      const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
+    }
+    const { data, info } = await srgb.raw().toBuffer({ resolveWithObject: true });
+    const rgba = toRgba8(data, info.width * info.height, info.channels);
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
+  }
+  const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const samples = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)); // own buffer, as above
+  const rgba = toRgba16(samples, info.width * info.height, info.channels);
+  return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
 }
 
 /**
