@@ -3,11 +3,13 @@
  * manifests and resume fingerprints of earlier runs still match), and `--resume` with another mode
  * is refused (as any other settings change is: docs/batch.md) instead of mixing modes in one tree.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { runBatch } from '../src/batch/run.js';
+import { loadStack } from '../src/io/load-stack.js';
 import { makeTree } from './batch-fixtures.js';
 
 let work: string;
@@ -57,5 +59,23 @@ describe('batch --depth-mode', () => {
     expect(off.failed).toBe(0);
     expect((await settings()).onePlane).toBe('off');
     expect((await runBatch({ root, out, fuse: { backend: 'cpu', onePlane: 'off' }, outputs: ['json'], resume: true })).resumed).toBe(1);
+  });
+  it('names the FOVs a depth mode showed as one plane (manifest column depth_fallback)', async () => {
+    // A CCCID-named FOV of the planar tools wall (a 200 x 200 crop), which the one-plane test shows as plane 0.
+    const tools = await loadStack(join(import.meta.dirname, 'fixtures/real/tools'));
+    const dir = join(work, 'planar', 'NILM', '1. Wall');
+    await mkdir(dir, { recursive: true });
+    await Promise.all(
+      tools.planes.map((plane, z) =>
+        sharp(plane, { raw: { width: tools.width, height: tools.height, channels: 4 } }).extract({ left: 200, top: 50, width: 200, height: 200 }).removeAlpha().png().toFile(join(dir, `001_(10,20,${z}).png`)),
+      ),
+    );
+    const out = join(work, 'out-planar');
+    await runBatch({ root: join(work, 'planar'), out, fuse: { backend: 'cpu' }, outputs: ['json'] });
+    const column = async () => (JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).rows as { depth_fallback: string }[]).map((r) => r.depth_fallback);
+    expect(await column()).toEqual(['halos 0']);
+    expect(await readFile(join(out, 'manifest.csv'), 'utf8')).toMatch(/^fov,.*,depth_fallback,.*\n.*,halos 0,/);
+    await runBatch({ root: join(work, 'planar'), out, fuse: { backend: 'cpu', onePlane: 'off' }, outputs: ['json'] });
+    expect(await column()).toEqual(['']);
   });
 });

@@ -42,6 +42,10 @@ describe('a batch output of the previous build', () => {
     expect(doc.settings.options.fusion).toBe(preset);
     expect(doc.summary).toEqual({ fovs: 2, ok: 2, failed: 0, problems: { errors: 0, warnings: 1 } });
     expect(doc.runs.map((run: { fused: number; resumed: number }) => [run.fused, run.resumed])).toEqual([[2, 0], [0, 2]]);
+    // Columns added since (depth_fallback) are empty in the rows kept from the earlier run, not 'undefined'.
+    const csv = await readFile(join(work, out, 'manifest.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toContain('depth_fallback');
+    expect(csv).not.toContain('undefined');
   });
 
   it('a version 1 run resumed under the v2 default is refused, naming the preset that finishes it', async () => {

@@ -145,6 +145,10 @@ describe('focusfuse fuse', () => {
     const bad = await cli('fuse', tools, '-o', join(out, 'bad.png'), '--one-plane', 'never');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Expected one of 'auto', 'off' for --one-plane but received 'never'");
+    // Where it would do nothing (another depth mode), the flag is an error, as such flags are.
+    const pointless = await cli('fuse', tools, '-o', join(out, 'pointless.png'), '--fusion', 'v1', '--one-plane', 'off');
+    expect(pointless.code).toBe(2);
+    expect(pointless.stderr).toContain('--one-plane does nothing with --depth-mode gaussian: only the histogram depth has the one-plane test');
   });
 
   it('fuses with the v2 preset by default, version 1 with --fusion v1, and a flag given with a preset wins', async () => {

@@ -364,6 +364,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(floats((await page.evaluate(() => focusfuseViewer.readBack()))!.depth).some((d) => d !== 0), 'fused per pixel: not plane 0 everywhere').toBe(true);
     // One plane is not part of a preset: the page still shows v2.
     expect(await page.$eval('#fusion', (select) => (select as HTMLSelectElement).value)).toBe('v2');
+    // Only the histogram depth has the test: with another depth mode the select is disabled.
+    const disabled = () => page.$eval('#one-plane', (select) => (select as HTMLSelectElement).disabled);
+    expect(await disabled()).toBe(false);
+    await page.select('#depth-mode', 'gaussian');
+    expect(await disabled()).toBe(true);
     await page.close();
   });
 

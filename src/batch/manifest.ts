@@ -27,6 +27,12 @@ export interface ManifestRow {
   depth_mean: number | null;
   depth_std: number | null;
   confidence_mean: number | null;
+  /**
+   * Why the depth mode showed one plane, and which: `halos 1` (the histogram depth's one-plane test),
+   * `inverted 2` or `no-evidence 0` (edge-aware); empty where it fused per pixel (and in rows written
+   * before the column existed).
+   */
+  depth_fallback: string;
   /** Mean focus measure per plane (CSV: `;`-separated). */
   focus_curve: number[];
   backend: string;
@@ -48,7 +54,7 @@ export interface ManifestRow {
 
 export const MANIFEST_COLUMNS: readonly (keyof ManifestRow)[] = [
   'fov', 'class', 'subtype', 'serial', 'cx', 'cy', 'planes', 'width', 'height', 'best_plane', 'depth_mean', 'depth_std',
-  'confidence_mean', 'focus_curve', 'backend', 'adapter', 'time_ms', 'align', 'align_max_px', 'align_transforms', 'align_brightness', 'status', 'error',
+  'confidence_mean', 'depth_fallback', 'focus_curve', 'backend', 'adapter', 'time_ms', 'align', 'align_max_px', 'align_transforms', 'align_brightness', 'status', 'error',
 ];
 
 /** What a run was asked to do: shards of one dataset must agree on it to be merged. */
@@ -104,6 +110,7 @@ export function okRow(fov: BatchFov, result: FuseResult, timeMs: number): Manife
     depth_mean: round6(stats.depthMean),
     depth_std: round6(stats.depthStd),
     confidence_mean: round6(stats.confidenceMean),
+    depth_fallback: result.depthFallback ? `${result.depthFallback.reason} ${result.depthFallback.plane}` : '',
     focus_curve: stats.focusCurve.map(round6),
     backend: [backend.name, backend.runtime].filter(Boolean).join(' '),
     adapter: backend.adapter ?? '',
@@ -140,6 +147,7 @@ export function errorRow(fov: BatchFov, reason: string): ManifestRow {
     depth_mean: null,
     depth_std: null,
     confidence_mean: null,
+    depth_fallback: '',
     focus_curve: [],
     backend: '',
     adapter: '',
@@ -153,8 +161,9 @@ export function errorRow(fov: BatchFov, reason: string): ManifestRow {
   };
 }
 
-function csvField(value: ManifestRow[keyof ManifestRow]): string {
-  const text = value === null ? '' : Array.isArray(value) ? value.join(';') : String(value);
+function csvField(value: ManifestRow[keyof ManifestRow] | undefined): string {
+  // undefined: a column added after an earlier run wrote the row (a resumed row keeps it as it was).
+  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(';') : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -216,7 +216,10 @@ export function fusionFromFlags(
     alignMatchBrightness: v['no-match-brightness'] ? false : v['match-brightness'],
   };
   // Checked here, so that a bad value is named by its flag ("for --depth-mode"), not its key.
-  resolveOptions(options, OPTION_FLAGS);
+  const resolved = resolveOptions(options, OPTION_FLAGS);
+  if (v['one-plane'] !== undefined && resolved.depthMode !== 'histogram') {
+    pointlessFlag('--one-plane', `with --depth-mode ${resolved.depthMode}: only the histogram depth has the one-plane test (edge-aware's own fallbacks have no switch); leave the flag out`);
+  }
   return {
     options,
     runtime: choiceFlag('--runtime', GPU_RUNTIMES, v.runtime, 'headless'),

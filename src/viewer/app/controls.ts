@@ -101,6 +101,9 @@ function wireFusion(store: Store, changed: () => void): void {
   fillSelect(composite, COMPOSITE_MODES, {}, options.composite);
   fillSelect(depthMode, DEPTH_MODES, {}, options.depthMode);
   fillSelect(onePlane, ONE_PLANE_MODES, {}, options.onePlane);
+  // Only the histogram depth has the one-plane test: elsewhere the select would do nothing.
+  const onePlaneApplies = () => (onePlane.disabled = depthMode.value !== 'histogram');
+  onePlaneApplies();
   fillSelect(preset, ['custom', ...FUSIONS], PRESET_LABELS, fusionPresetOf(options) ?? 'custom');
   // The page's markup holds placeholders: the sliders start at the library's defaults.
   window.value = String(options.window);
@@ -110,6 +113,7 @@ function wireFusion(store: Store, changed: () => void): void {
   const write = () => {
     byId('window-value').textContent = window.value;
     byId('sigma-value').textContent = sigma.value;
+    onePlaneApplies();
     const next = {
       measure: measure.value as Measure,
       composite: composite.value as CompositeMode,

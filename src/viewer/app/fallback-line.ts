@@ -1,7 +1,7 @@
 /**
  * The page's line for a depth mode that showed one plane everywhere (`FuseResult.depthFallback`):
  * the CLI's reason (src/core/depth-fallback-text.ts) and, where the page has a switch for it, how to
- * fuse per pixel instead. It also says why the 3D relief is flat.
+ * fuse per pixel instead (a flat 3D relief is then the plane's, not a fault).
  */
 import { depthFallbackText } from '../../core/depth-fallback-text.js';
 import type { DepthFallback } from '../../core/types.js';
