@@ -13,7 +13,7 @@ import { statsFromCurve } from '../src/cpu/stats.js';
 import { generateStack } from '../src/synth/generate.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { fastAgainstReference } from './gpu-harness.js';
-import { checkerboardStack, noisyStack } from './gpu-stacks.js';
+import { ODD_SHAPES, checkerboardStack, noisyStack } from './gpu-stacks.js';
 
 
 function check(stack: ZStack, options: FuseOptions, label: string): void {
@@ -36,13 +36,7 @@ describe('fast CPU path', () => {
     expect(cpuBackend.describe()).toBe('cpu (wasm simd)');
   });
 
-  it.each([
-    [1, 1, 1],
-    [1, 17, 3],
-    [23, 1, 2],
-    [37, 23, 11],
-    [5, 3, 21],
-  ])('odd size %ix%i, Z = %i, every window 0..32', (w, h, z) => {
+  it.each(ODD_SHAPES)('odd size %ix%i, Z = %i, every window 0..32', (w, h, z) => {
     const stack = noisyStack(w, h, z, w * 31 + h);
     // 22 and 23: the last window of the four-row path and the first of the one-row loop.
     for (const window of [0, 1, 4, 17, 22, 23, 32]) {

@@ -4,6 +4,18 @@
  */
 import type { ZStack } from '../src/core/types.js';
 
+/**
+ * Width, height and Z of the awkward shapes every fast-path suite runs: one pixel, one row, one
+ * column, odd sizes that leave SIMD tails, Z = 1, 2, 3, 11 and 21.
+ */
+export const ODD_SHAPES: readonly [number, number, number][] = [
+  [1, 1, 1],
+  [1, 17, 3],
+  [23, 1, 2],
+  [37, 23, 11],
+  [5, 3, 21],
+];
+
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
