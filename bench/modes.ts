@@ -80,6 +80,12 @@ export interface ModeScores {
   psnr: number;
   /** PSNR over object (cell, chart) pixels only. */
   psnrCells: number;
+  /**
+   * The same over luma only (Y = 0.299 R + 0.587 G + 0.114 B, peak 255). Fusion chooses and blends
+   * luma detail; most of the RGB error inside cells is the chroma that 4:2:0 JPEG planes lost, the
+   * same whichever plane is chosen (docs/fusion-v2.md, "Where select's remaining dB go").
+   */
+  psnrCellsLuma: number;
   ssim: number;
   /** Mean |fused - truth| (8-bit levels) within HALO_REACH px of a strong edge of the truth image. */
   haloMae: number;
@@ -126,6 +132,23 @@ function strongEdgeBand(image: Uint8Array, width: number, height: number): Uint8
   return band;
 }
 
+/**
+ * PSNR (peak 255) of two luma images in [0, 1] over the mask's pixels; NaN for an empty mask.
+ * @example maskedLumaPsnr(luma(fused, w, h), luma(truth, w, h), truth.mask) // 37.7
+ */
+export function maskedLumaPsnr(a: Float32Array, b: Float32Array, mask: Uint8Array): number {
+  let sq = 0;
+  let count = 0;
+  for (let p = 0; p < mask.length; p++) {
+    if (!mask[p]) continue;
+    const d = 255 * (a[p] - b[p]);
+    sq += d * d;
+    count++;
+  }
+  if (count === 0) return NaN;
+  return sq === 0 ? Infinity : 10 * Math.log10((255 * 255 * count) / sq);
+}
+
 function maskedPsnrAndMae(a: Uint8Array, b: Uint8Array, mask: Uint8Array): { psnr: number; mae: number } {
   let sq = 0;
   let abs = 0;
@@ -163,6 +186,7 @@ export async function runModesBench(grid: ModesGrid, options: { backend: FusionB
         const { width, height } = truth;
         const band = strongEdgeBand(truth.image, width, height);
         const truthSharpness = sobelSum(truth.image, width, height, scratch);
+        const truthLuma = luma(truth.image, width, height);
         for (const combo of combos) {
           const t0 = performance.now();
           const result = await fuse(stack, combo.options, options.backend);
@@ -179,6 +203,7 @@ export async function runModesBench(grid: ModesGrid, options: { backend: FusionB
               within05: depth.within05,
               psnr: psnr(result.image, truth.image),
               psnrCells: maskedPsnrAndMae(result.image, truth.image, truth.mask).psnr,
+              psnrCellsLuma: maskedLumaPsnr(luma(result.image, width, height), truthLuma, truth.mask),
               ssim: meanSsim(result.image, truth.image, width, height),
               haloMae: maskedPsnrAndMae(result.image, truth.image, band).mae,
               sharpness: sobelSum(result.image, width, height, scratch) / truthSharpness,
@@ -200,7 +225,8 @@ export function modesMarkdown(run: Awaited<ReturnType<typeof runModesBench>>): s
   const sections: string[] = [
     `Synthetic scenes (src/synth, \`focusfuse synth --scene\`): ${g.planes} planes of ${g.size}x${g.size}, seeds ${g.seeds.join(', ')}, fused by ${run.backend}.`,
     `Conditions: ${Object.entries(g.conditions).map(([name, c]) => `${name} = noise ${c.noise} levels, JPEG ${c.quality}, defocus ${c.defocus} px/plane`).join('; ')}.`,
-    'Depth RMSE and "within 0.5" over object pixels (chart: the whole chart, gaps included); PSNR over the image and over object pixels ("cells");',
+    'Depth RMSE and "within 0.5" over object pixels (chart: the whole chart, gaps included); PSNR over the image and over object pixels ("cells"), RGB,',
+    'and over object pixels on luma only ("Y cells": fusion picks luma detail, while most RGB error inside cells is chroma that the 4:2:0 planes lost, alike for every combination);',
     `halo = mean |fused - truth| (levels) within ${HALO_REACH} px of strong truth edges; sharpness = Sobel energy of the fused image / of the truth. Means over seeds; ms = median wall time per fuse.`,
     '',
   ];
@@ -212,10 +238,11 @@ export function modesMarkdown(run: Awaited<ReturnType<typeof runModesBench>>): s
       const mean = (combo: string, key: keyof ModeScores) => meanOf(rows.filter((r) => r.combo === combo).map((r) => r.scores[key]));
       const baseRmse = mean(v1, 'depthRmse');
       const basePsnrCells = mean(v1, 'psnrCells');
+      const basePsnrCellsLuma = mean(v1, 'psnrCellsLuma');
       sections.push(`## ${scene}, ${condition}`, '');
       sections.push(
         markdownTable(
-          ['combination', 'depth RMSE', 'vs v1', 'within 0.5', 'PSNR', 'PSNR cells', 'vs v1 (dB)', 'SSIM', 'halo', 'sharpness', 'ms'],
+          ['combination', 'depth RMSE', 'vs v1', 'within 0.5', 'PSNR', 'PSNR cells', 'vs v1 (dB)', 'PSNR Y cells', 'vs v1 (dB)', 'SSIM', 'halo', 'sharpness', 'ms'],
           run.combos.map((combo) => [
             combo,
             fmt(mean(combo, 'depthRmse'), 3),
@@ -224,6 +251,8 @@ export function modesMarkdown(run: Awaited<ReturnType<typeof runModesBench>>): s
             fmt(mean(combo, 'psnr'), 2),
             fmt(mean(combo, 'psnrCells'), 2),
             fmt(mean(combo, 'psnrCells') - basePsnrCells, 2),
+            fmt(mean(combo, 'psnrCellsLuma'), 2),
+            fmt(mean(combo, 'psnrCellsLuma') - basePsnrCellsLuma, 2),
             fmt(mean(combo, 'ssim'), 4),
             fmt(mean(combo, 'haloMae'), 2),
             fmt(mean(combo, 'sharpness'), 3),

@@ -146,4 +146,20 @@ describe('fusion-mode bench figures (bench/modes.ts)', () => {
     expect(o.share).toBeCloseTo(0.5, 12);
     expect(o.mean).toBe(10);
   });
+
+  it('scores luma inside the mask only: a chroma-only change costs no luma dB', async () => {
+    const { maskedLumaPsnr } = await import('../bench/modes.js');
+    const { luma } = await import('../src/image/luma.js');
+    // Same Y (0.299 R + 0.587 G + 0.114 B = 100) in another colour: RGB differs, luma does not.
+    const grey = new Uint8Array([100, 100, 100, 255]);
+    const tinted = new Uint8Array([114, 93, 100, 255]); // Y = 34.086 + 54.591 + 11.4 = 100.077
+    expect(maskedLumaPsnr(luma(tinted, 1, 1), luma(grey, 1, 1), new Uint8Array([1]))).toBeGreaterThan(60);
+    expect(psnr(tinted, grey)).toBeLessThan(30);
+    // 4 px, mask on 2: luma off by 2 and 4 levels inside, by 100 outside (ignored).
+    const truth = rgba(4, 1, () => 100);
+    const fused = rgba(4, 1, (i) => [102, 104, 0, 200][i]);
+    const expected = 10 * Math.log10((255 * 255) / ((4 + 16) / 2));
+    expect(maskedLumaPsnr(luma(fused, 4, 1), luma(truth, 4, 1), new Uint8Array([1, 1, 0, 0]))).toBeCloseTo(expected, 4);
+    expect(maskedLumaPsnr(luma(fused, 4, 1), luma(truth, 4, 1), new Uint8Array(4))).toBeNaN();
+  });
 });
