@@ -1,6 +1,7 @@
 /**
  * The `histogram` depth's one-plane test (src/core/halos.ts) on the WebGPU engines: the GPU reads its
- * focus planes back with each band and the host runs the CPU's test on them, so on the real stacks
+ * focus planes back with each band (an untiled stack only its peaks, their counts per plane and F of
+ * the most common plane, shaders/halo_peaks.wgsl) and the host runs the CPU's test on them, so on the real stacks
  * both runtimes (Node's Dawn, tiled into bands and not; headless Chromium) decide as the CPU engines
  * do (test/halos.test.ts): crops of tools and sephace show their in-focus plane itself, the bundled
  * synthetic CCCID sample keeps its per-pixel fusion, and the caller gets no focus planes it did not ask for.
@@ -12,12 +13,14 @@ import { resolveOptions } from '../src/core/options.js';
 import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpuFast } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
+import { halosReadback } from '../src/gpu/stack-state.js';
 import { launchHeadlessRuntime, type HeadlessRuntime } from '../src/headless/runtime.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { REQUIRE_GPU, startGpu } from './gpu-harness.js';
 
 const REAL = join(import.meta.dirname, 'fixtures/real');
 const SAMPLE = join(import.meta.dirname, '../examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells');
+const SMEAR = join(import.meta.dirname, '../examples/samples/smear-registered');
 
 /** The w x h window at (x0, y0) of a stack (software WebGPU is slow; crops keep the suite short). */
 function crop(stack: ZStack, x0: number, y0: number, w: number, h: number): ZStack {
@@ -34,6 +37,19 @@ const STACKS: [string, () => Promise<ZStack>, number | undefined][] = [
   ['tools', async () => crop(await loadStack(join(REAL, 'tools')), 200, 50, 320, 440), 0],
   ['sephace/set2_fine', async () => crop(await loadStack(join(REAL, 'sephace/set2_fine')), 600, 400, 384, 384), 1],
   ['the bundled synthetic CCCID sample', () => loadStack(SAMPLE), undefined],
+  // Untiled, these two read back only the peaks and F of the most common plane (halo_peaks.wgsl),
+  // and both need it: most evident peaks are on plane 9 in each, but the whole sweep holds a small
+  // object in focus on planes 11+ (1.35 per mille of the evident pixels unexplained: per pixel),
+  // which planes 0-10 do not (0: plane 9 itself).
+  ['the registered smear (19 planes)', () => loadStack(SMEAR), undefined],
+  [
+    'the registered smear, planes 0-10',
+    async () => {
+      const smear = await loadStack(SMEAR);
+      return { ...smear, planes: smear.planes.slice(0, 11) };
+    },
+    9,
+  ],
 ];
 
 /** Plane `plane` itself with Ds = plane, or (plane undefined) no fallback, as the CPU decided. */
@@ -49,6 +65,17 @@ function expectDecision(result: FuseResult, stack: ZStack, plane: number | undef
   expect(result.depth.every((d) => d === plane), label).toBe(true);
   expect(result.stats.depthMean, label).toBe(plane);
 }
+
+describe('what the GPU reads back for the one-plane test', () => {
+  it('every F only when asked for or tiled; an untiled stack its peaks; nothing when the test is off', () => {
+    expect(halosReadback(resolveOptions({}), 1)).toBe('peaks');
+    expect(halosReadback(resolveOptions({}), 2)).toBe('focus');
+    expect(halosReadback(resolveOptions({ keepFocus: true }), 1)).toBe('focus');
+    expect(halosReadback(resolveOptions({ onePlane: 'off' }), 1)).toBe('none');
+    expect(halosReadback(resolveOptions({ fusion: 'v1' }), 1)).toBe('none');
+    expect(halosReadback(resolveOptions({ fusion: 'v1', keepFocus: true }), 3)).toBe('focus');
+  });
+});
 
 describe("one-plane test on Node's WebGPU runtime", () => {
   let whole: NodeWebGpuBackend | undefined;

@@ -45,14 +45,6 @@ export function runsHalosTest(options: Pick<ResolvedOptions, 'depthMode' | 'sigm
 }
 
 /**
- * Whether an engine must hold every focus plane to the end: the caller asked for them, or the
- * one-plane test reads them.
- */
-export function keepsFocus(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma' | 'onePlane'>): boolean {
-  return options.keepFocus || runsHalosTest(options);
-}
-
-/**
  * The one-plane test (see the module comment) on Z focus planes of width x height; undefined when
  * the stack has evidence that no single plane explains (or none at all, or one plane).
  * @param window the measure's window radius r (the search reaches haloRadius(r) pixels).
@@ -94,10 +86,11 @@ export interface FocusPeaks {
  * pass theirs); `focusOf(P)` gives F_P, asked for once and only when some pixel has evidence.
  * The nearby max of F_P is read only at the evident pixels off P (a row pass, then 2R + 1 reads down
  * the column, stopping at the first value that explains the peak), and the count stops once the
- * answer is known, so a multi-depth stack costs little more than the row pass.
+ * answer is known, so a multi-depth stack costs little more than the row pass. `focusOf` may
+ * return undefined where the engine cannot give that plane's F: the per-pixel fusion then stays.
  * @example halosDecision({ best, fmax, planes: 3, width, height, tau: 0.01, window: 4 }, (p) => focus[p])
  */
-export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Float32Array): DepthFallback | undefined {
+export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Float32Array | undefined): DepthFallback | undefined {
   const { best, fmax, planes: Z, width, height, tau } = peaks;
   const n = width * height;
   const counts = new Float64Array(Z);
@@ -116,6 +109,7 @@ export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Flo
   if (2 * counts[plane] <= evident) return undefined;
   const R = haloRadius(peaks.window);
   const focusP = focusOf(plane);
+  if (!focusP) return undefined; // the engine cannot give F_P (see src/gpu/stack-state.ts)
   // Row maxima of F_P, made on first use: the count often stops within the first rows.
   const rows = new Float32Array(n);
   const made = new Uint8Array(height);

@@ -17,7 +17,7 @@ import { SMOOTH_ACROSS, TILE, checkGpuModes, measureKernelFor } from './kernels.
 import type { Band } from './plan.js';
 import { planBands } from './plan.js';
 import type { StackState } from './stack-state.js';
-import { addTime, createStackState, finishStack } from './stack-state.js';
+import { addTime, createStackState, finishStack, prepareHalosReadback } from './stack-state.js';
 import type { StageTimer } from './timer.js';
 import { MAX_QUERIES, createStageTimer } from './timer.js';
 import { planAlignment, previewFactor, type WarpPlan } from '../align/align-stack.js';
@@ -148,6 +148,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
       throw gpuFault([state.name], 'cannot tile this stack', messageOf(error));
     }
     state.bands = bands.length;
+    prepareHalosReadback(state, bands.length);
     return bands.map((band) => ({ state, band, bytes: bandJobBytes(state, band) }));
   }
 

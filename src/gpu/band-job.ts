@@ -8,7 +8,6 @@ import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius } from '../c
 import { depthFilterSigma, histogramCoarseSize } from '../core/histogram.js';
 import { PYRAMID_LEVELS, pyramidLevels, pyramidPixels } from '../core/pyramid.js';
 import { PRIOR_WEIGHT, countsLength, depthFallback, edgeIterations, edgeRangeRatio, haloRadius } from '../core/edge-aware.js';
-import { keepsFocus } from '../core/halos.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { DispatchShape, KernelName } from './kernels.js';
 import { KERNELS, STATS_GROUP, histogramLayers, measureKernelFor, statsGroups } from './kernels.js';
@@ -24,10 +23,14 @@ import type { StageTimer } from './timer.js';
 export const STAGES = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
-type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth' | 'histogramDepth';
+type PipelineRole = 'luma' | 'measure' | 'boxMean' | 'depth' | 'smooth' | 'composite' | 'pyramidReduce' | 'pyramidBlend' | 'stats' | 'edgeDepth' | 'histogramDepth' | 'haloPeaks';
 type RolePipelines = { kernel: KernelName; pipelines: KernelPipelines };
-/** Every role's pipelines; edgeDepth / histogramDepth only when the stacks use that depth mode. */
-export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth' | 'histogramDepth'>, RolePipelines> & { edgeDepth?: RolePipelines; histogramDepth?: RolePipelines };
+/** Every role's pipelines; edgeDepth / histogramDepth (and its one-plane test's haloPeaks) only when the stacks use that depth mode. */
+export type JobPipelines = Record<Exclude<PipelineRole, 'edgeDepth' | 'histogramDepth' | 'haloPeaks'>, RolePipelines> & {
+  edgeDepth?: RolePipelines;
+  histogramDepth?: RolePipelines;
+  haloPeaks?: RolePipelines;
+};
 
 /**
  * The pipelines a stack with this measure and depth mode needs (cached per device, see pipelines.ts).
@@ -51,7 +54,7 @@ export async function loadJobPipelines(
     pyramidBlend: 'pyramidBlend',
     stats: 'stats',
     ...(depthMode === 'edge-aware' ? { edgeDepth: 'edgeDepth' as const } : {}),
-    ...(depthMode === 'histogram' ? { histogramDepth: 'histogramDepth' as const } : {}),
+    ...(depthMode === 'histogram' ? { histogramDepth: 'histogramDepth' as const, haloPeaks: 'haloPeaks' as const } : {}),
   };
   const entries = await Promise.all(
     (Object.entries(roles) as [PipelineRole, KernelName][]).map(async ([role, kernel]) => [role, { kernel, pipelines: await kernelPipelines(device, kernel, shared) }] as const),
@@ -71,7 +74,9 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
   // The histogram's votes and rows (four bins per vec4f, coarse grid) may outgrow the two box-mean buffers they reuse.
   const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, histogramBinBytes(width, band.rows, planes) - 4 * n * channels * planes) : 0;
-  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * (4 + (keepsFocus(state.options) ? planes : 0)) + pyramid;
+  // The one-plane test's read-back (every F, or 3 values per pixel) and, for its peaks, 3 layers on the GPU.
+  const halos = state.focus ? 4 * kept * planes : state.peaks ? 4 * (3 * kept + 3 * n + planes) : 0;
+  return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * 4 + halos + pyramid;
 }
 
 /** Bytes of each of the histogram depth's two scratch buffers: histogramLayers(Z) vec4f layers of the coarse grid. */
@@ -167,14 +172,17 @@ export function encodeBandJob(
   const weights = allocate('gaussian', taps.byteLength);
   const partials = allocate('stats-partials', 4 * planes * lanes);
 
-  const focusBytes = keepsFocus(options) ? 4 * kept * planes : 0;
+  const focusBytes = state.focus ? 4 * kept * planes : 0;
+  // The peaks' read-back: best, F_max, F_P (kept rows each), then the Z counts.
+  const peaksBytes = state.peaks ? 12 * kept + 4 * planes : 0;
   const layout = {
     image: 0,
     depth: 4 * kept,
     rawDepth: 8 * kept,
     confidence: 12 * kept,
     focus: 16 * kept,
-    partials: 16 * kept + focusBytes,
+    peaks: 16 * kept + focusBytes,
+    partials: 16 * kept + focusBytes + peaksBytes,
   };
   // The edge-aware mode's safety counts follow the partial sums (the host reports its fallback).
   const edgeAware = options.depthMode === 'edge-aware';
@@ -248,7 +256,20 @@ export function encodeBandJob(
     dispatch(pass, 'boxMean', 'horizontal', bindGroup('boxMean', 'rows', energy, boxTemp), energyShape);
     dispatch(pass, 'boxMean', 'vertical', bindGroup('boxMean', 'columns', boxTemp, energy), energyShape);
   });
-  stage('depth', (pass) => dispatch(pass, 'depth', 'main', bindGroup('depth', 'main', energy, luma, rawDepth, confidence), imageShape));
+  // The one-plane test's inputs of an untiled stack (halo_peaks.wgsl), from the focus planes.
+  const halos = state.peaks && {
+    peaks: allocate('halo-peaks', 8 * n),
+    counts: allocate('halo-counts', 4 * planes),
+    focusP: allocate('halo-focus-p', 4 * n),
+  };
+  if (halos) device.queue.writeBuffer(halos.counts.buffer, 0, new Uint32Array(planes));
+  stage('depth', (pass) => {
+    dispatch(pass, 'depth', 'main', bindGroup('depth', 'main', energy, luma, rawDepth, confidence), imageShape);
+    if (!halos) return;
+    const group = bindGroup('haloPeaks', 'main', luma, halos.peaks, halos.counts, halos.focusP);
+    dispatch(pass, 'haloPeaks', 'find_peaks', group, imageShape);
+    dispatch(pass, 'haloPeaks', 'majority', group, imageShape);
+  });
   let counts: Binding | undefined;
   if (edgeAware) {
     counts = encodeEdgeDepth({ device, allocate, bindGroup, dispatch, stage, encoder, state, n, imageShape, buffers: { rgba, focus: luma, rawDepth, confidence, sums, depth } });
@@ -320,8 +341,14 @@ export function encodeBandJob(
   encoder.copyBufferToBuffer(depth.buffer, keptOffset, rb, layout.depth, 4 * kept);
   encoder.copyBufferToBuffer(rawDepth.buffer, keptOffset, rb, layout.rawDepth, 4 * kept);
   encoder.copyBufferToBuffer(confidence.buffer, keptOffset, rb, layout.confidence, 4 * kept);
-  if (keepsFocus(options)) {
+  if (state.focus) {
     for (let z = 0; z < planes; z++) encoder.copyBufferToBuffer(luma.buffer, 4 * n * z + keptOffset, rb, layout.focus + 4 * kept * z, 4 * kept);
+  }
+  if (halos) {
+    encoder.copyBufferToBuffer(halos.peaks.buffer, keptOffset, rb, layout.peaks, 4 * kept);
+    encoder.copyBufferToBuffer(halos.peaks.buffer, 4 * n + keptOffset, rb, layout.peaks + 4 * kept, 4 * kept);
+    encoder.copyBufferToBuffer(halos.focusP.buffer, keptOffset, rb, layout.peaks + 8 * kept, 4 * kept);
+    encoder.copyBufferToBuffer(halos.counts.buffer, 0, rb, layout.peaks + 12 * kept, 4 * planes);
   }
   encoder.copyBufferToBuffer(partials.buffer, 0, rb, layout.partials, partials.size);
   if (counts) encoder.copyBufferToBuffer(counts.buffer, 0, rb, countsAt, 4 * countsLength(planes));
@@ -336,6 +363,13 @@ export function encodeBandJob(
       state.rawDepth.set(new Float32Array(mapped, layout.rawDepth, kept), at);
       state.confidence.set(new Float32Array(mapped, layout.confidence, kept), at);
       state.focus?.forEach((plane, z) => plane.set(new Float32Array(mapped, layout.focus + 4 * kept * z, kept), at));
+      if (state.peaks) {
+        const { best, fmax, focusP, counts } = state.peaks;
+        best.set(new Float32Array(mapped, layout.peaks, kept), at);
+        fmax.set(new Float32Array(mapped, layout.peaks + 4 * kept, kept), at);
+        focusP.set(new Float32Array(mapped, layout.peaks + 8 * kept, kept), at);
+        counts.set(new Uint32Array(mapped, layout.peaks + 12 * kept, planes));
+      }
       const sums = new Float32Array(mapped, layout.partials, planes * lanes);
       for (let z = 0; z < planes; z++) {
         for (let lane = 0; lane < lanes; lane++) state.focusSums[z] += sums[z * lanes + lane];

@@ -13,6 +13,7 @@ import depthWgsl from '../../shaders/depth.wgsl';
 import dlapWgsl from '../../shaders/dlap.wgsl';
 import edgeDepthWgsl from '../../shaders/edge_depth.wgsl';
 import glvWgsl from '../../shaders/glv.wgsl';
+import haloPeaksWgsl from '../../shaders/halo_peaks.wgsl';
 import histogramDepthWgsl from '../../shaders/histogram_depth.wgsl';
 import lapvWgsl from '../../shaders/lapv.wgsl';
 import lumaWgsl from '../../shaders/luma.wgsl';
@@ -164,6 +165,15 @@ export const KERNELS = {
     entryPoints: ['main'],
     workgroupSize: [TILE, TILE, 1],
     bindings: [U, RO, RW, RW, RW], // params, means, focus, raw_depth, confidence
+    shared: false,
+    dispatch: perPixel,
+  },
+  haloPeaks: {
+    label: 'focusfuse.halo_peaks',
+    code: commonWgsl + haloPeaksWgsl,
+    entryPoints: ['find_peaks', 'majority'], // in this order: every count is in before `majority` reads them
+    workgroupSize: [TILE, TILE, 1],
+    bindings: [U, RO, RW, RW, RW], // params, focus, peaks (2 layers), counts (Z u32, zeroed), focus_p
     shared: false,
     dispatch: perPixel,
   },

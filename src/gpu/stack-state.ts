@@ -3,7 +3,7 @@
  * becomes a FuseResult shaped exactly like the CPU engine's.
  */
 import type { DepthFallback, FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
-import { halosFallback, keepsFocus, runsHalosTest } from '../core/halos.js';
+import { halosDecision, halosFallback, runsHalosTest } from '../core/halos.js';
 
 export interface StackState {
   stack: ZStack;
@@ -14,7 +14,10 @@ export interface StackState {
   depth: Float32Array;
   rawDepth: Float32Array;
   confidence: Float32Array;
+  /** Every plane's F, read back with the bands: see HalosReadback. */
   focus?: Float32Array[];
+  /** An untiled stack's peaks, counts and F_P for the one-plane test: see HalosReadback. */
+  peaks?: HalosPeaks;
   /** Sum of F_z over all pixels, from the statistics kernel's partials (added in f64). */
   focusSums: Float64Array;
   /** The edge-aware mode's fallback, from the first band that took one. */
@@ -27,7 +30,50 @@ export interface StackState {
   bands: number;
 }
 
-/** @example const state = createStackState(stack, options); */
+/**
+ * What the GPU reads back for the `histogram` depth's one-plane test (and for `keepFocus`):
+ * - `focus`: every plane's F (the caller keeps them; or a tiled stack's test reads them, since a
+ *   band's most common plane need not be the stack's);
+ * - `peaks`: an untiled stack's per-pixel argmax and F_max, the counts of evident peaks per plane and
+ *   F of the most common plane (halo_peaks.wgsl): 3 values per pixel instead of Z;
+ * - `none`: nothing beyond the fused outputs.
+ * @example halosReadback(resolveOptions({}), 1) // => 'peaks'
+ */
+export type HalosReadback = 'none' | 'focus' | 'peaks';
+
+/** @see HalosReadback */
+export function halosReadback(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma' | 'onePlane'>, bands: number): HalosReadback {
+  if (options.keepFocus) return 'focus';
+  if (!runsHalosTest(options)) return 'none';
+  return bands > 1 ? 'focus' : 'peaks';
+}
+
+/** The `peaks` read-back of an untiled stack (halo_peaks.wgsl). */
+export interface HalosPeaks {
+  /** argmax_z F_z per pixel (ties: lowest z), as f32. */
+  best: Float32Array;
+  fmax: Float32Array;
+  /** Pixels with F_max > tau per argmax plane. */
+  counts: Uint32Array;
+  /** F of the plane with the most counts (ties: lowest). */
+  focusP: Float32Array;
+}
+
+/**
+ * The arrays the band jobs fill for the one-plane test, once the stack's bands are planned.
+ * @example prepareHalosReadback(state, bands.length)
+ */
+export function prepareHalosReadback(state: StackState, bands: number): void {
+  const n = state.stack.width * state.stack.height;
+  const mode = halosReadback(state.options, bands);
+  state.focus = mode === 'focus' ? state.stack.planes.map(() => new Float32Array(n)) : undefined;
+  state.peaks =
+    mode === 'peaks'
+      ? { best: new Float32Array(n), fmax: new Float32Array(n), counts: new Uint32Array(state.stack.planes.length), focusP: new Float32Array(n) }
+      : undefined;
+}
+
+/** @example const state = createStackState(stack, options); prepareHalosReadback(state, bands.length); */
 export function createStackState(stack: ZStack, options: ResolvedOptions): StackState {
   const n = stack.width * stack.height;
   const planes = stack.planes.length;
@@ -39,8 +85,6 @@ export function createStackState(stack: ZStack, options: ResolvedOptions): Stack
     depth: new Float32Array(n),
     rawDepth: new Float32Array(n),
     confidence: new Float32Array(n),
-    // Kept for the caller, or for the histogram depth's one-plane test (read back with the band).
-    focus: keepsFocus(options) ? stack.planes.map(() => new Float32Array(n)) : undefined,
     focusSums: new Float64Array(planes),
     gpuTimes: {},
     wallTimes: {},
@@ -128,11 +172,25 @@ export function finishStack(state: StackState, backend: FuseResult['backend']): 
  * own samples, as on the CPU) and Ds = the plane.
  */
 function showHalosPlane(state: StackState): void {
-  const { stack, options, focus } = state;
-  if (!runsHalosTest(options) || !focus || state.depthFallback) return;
-  const fallback = halosFallback(focus, stack.width, stack.height, options.tau, options.window);
+  const { stack, options, focus, peaks } = state;
+  if (!runsHalosTest(options) || state.depthFallback) return;
+  const { width, height } = stack;
+  const fallback = peaks
+    ? halosDecision({ ...peaks, planes: stack.planes.length, width, height, tau: options.tau, window: options.window }, (plane) =>
+        // The GPU counted against tau in f32, the host in f64: were a peak to lie between the two, the
+        // planes could differ, and F of the host's plane is not here (the per-pixel fusion stays).
+        plane === mostCommonPlane(peaks.counts) ? peaks.focusP : undefined,
+      )
+    : focus && halosFallback(focus, width, height, options.tau, options.window);
   if (!fallback) return;
   state.image.set(stack.planes[fallback.plane]);
   state.depth.fill(fallback.plane);
   state.depthFallback = fallback;
+}
+
+/** argmax_z counts[z], ties to the lowest z (halo_peaks.wgsl's `majority`). */
+function mostCommonPlane(counts: Uint32Array): number {
+  let plane = 0;
+  for (let z = 1; z < counts.length; z++) if (counts[z] > counts[plane]) plane = z;
+  return plane;
 }
