@@ -38,9 +38,9 @@ const STACKS: [string, () => Promise<ZStack>, number | undefined][] = [
   ['sephace/set2_fine', async () => crop(await loadStack(join(REAL, 'sephace/set2_fine')), 600, 400, 384, 384), 1],
   ['the bundled synthetic CCCID sample', () => loadStack(SAMPLE), undefined],
   // Untiled, these two read back only the peaks and F of the most common plane (halo_peaks.wgsl),
-  // and both need it: most evident peaks are on plane 9 in each, but the whole sweep holds a small
-  // object in focus on planes 11+ (1.35 per mille of the evident pixels unexplained: per pixel),
-  // which planes 0-10 do not (0: plane 9 itself).
+  // and both need it: most evident peaks are on plane 9 in each, but in the whole sweep plane 11's
+  // bottom rows, filled in by the registration that made it, peak unexplained (1.35 per mille of the
+  // evident pixels: per pixel), and planes 0-10 do not have them (0: plane 9 itself).
   ['the registered smear (19 planes)', () => loadStack(SMEAR), undefined],
   [
     'the registered smear, planes 0-10',
