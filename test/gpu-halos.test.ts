@@ -100,7 +100,31 @@ describe("one-plane test on Node's WebGPU runtime", () => {
     expect(tiled.timings.bands, name).toBeGreaterThan(1);
     expectDecision(tiled, stack, plane, `${name}, in bands`);
   });
+
+  it('judges an aligned stack on the pixels every plane covers: the raw smear sweep is plane 9', async (ctx) => {
+    if (!whole) return ctx.skip();
+    const engine = whole;
+    await expectSmearPlane9(async (stack) => {
+      const result = await engine.fuse(stack, resolveOptions({ align: 'auto' }));
+      expect(result.aligned?.covered, "the moved planes' filled-in edges are marked").toBeInstanceOf(Int32Array);
+      return result;
+    }, 'raw smear, align auto, Node');
+  });
 });
+
+/**
+ * The raw smear sweep aligned by auto (no crop), shown as its aligned plane 9 as the CPU engines
+ * show it (test/align-coverage.test.ts: there the image is checked to be aligned plane 9 itself).
+ */
+async function expectSmearPlane9(fuse: (stack: ZStack) => Promise<FuseResult>, label: string): Promise<void> {
+  const stack = await loadStack(join(REAL, 'smear'), { allowMixedSizes: true });
+  const result = await fuse(stack);
+  const cpu = fuseCpuFast(stack, resolveOptions({ align: 'auto' }));
+  expect(cpu.depthFallback, label).toEqual({ reason: 'halos', plane: 9 });
+  expect(result.depthFallback, label).toEqual(cpu.depthFallback);
+  expect(Buffer.compare(Buffer.from(result.image), Buffer.from(cpu.image)), `${label}: the image is aligned plane 9`).toBe(0);
+  expect(result.depth.every((d) => d === 9), label).toBe(true);
+}
 
 describe('one-plane test in headless Chromium (WebGPU)', () => {
   let runtime: HeadlessRuntime | undefined;
@@ -118,5 +142,11 @@ describe('one-plane test in headless Chromium (WebGPU)', () => {
     if (!runtime) return ctx.skip();
     const stack = await make();
     expectDecision(await runtime.fuse(stack, {}), stack, plane, name);
+  });
+
+  it('judges an aligned stack on the pixels every plane covers: the raw smear sweep is plane 9', async (ctx) => {
+    if (!runtime) return ctx.skip();
+    const page = runtime;
+    await expectSmearPlane9((stack) => page.fuse(stack, { align: 'auto' }), 'raw smear, align auto, headless');
   });
 });

@@ -21,6 +21,7 @@ import { glanceStack, type GlanceSums } from './glance.js';
 import { buildPyramid, MIN_LEVEL_SIZE, type LevelsAllocator, type Pyramid } from './pyramid.js';
 import type { AlignmentReport, AutoStep, PlaneAlignment, PlaneAlignmentStatus } from './types.js';
 import { applyBrightness, estimateBrightness, type BrightnessMatch } from './photometric.js';
+import { coveredSpans } from './coverage.js';
 
 export { AUTO_MAX_UNCERTAINTY_PX, AUTO_SIGNIFICANCE, AUTO_THRESHOLD_PX };
 
@@ -127,6 +128,8 @@ export interface WarpPlan {
   keep: boolean[];
   /** Per plane: the brightness match applied to the source plane before the warp (photometric.ts). */
   brightness?: (BrightnessMatch | undefined)[];
+  /** Without a crop, the pixels every plane covers (ZStack.covered; undefined: all of them). */
+  covered?: Int32Array;
 }
 
 /**
@@ -231,6 +234,9 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
       throw new FocusFuseError('BAD_OPTION', 'no part of the reference frame is covered by every plane; fuse without --crop', stack.meta?.name);
     }
     warp = warpPlan(stack, sizes, transforms, statuses, crop ?? { x: 0, y: 0, width, height });
+    // A crop keeps only covered pixels; without one, the moved planes' filled-in edges are marked.
+    const covered = crop ? undefined : coveredSpans(transforms, sizes, width, height);
+    if (covered) warp.covered = covered;
     if (options.matchBrightness !== false) {
       const views = stack.planes.map((rgba, z) => ({ rgba, width: sizes[z].width, height: sizes[z].height, stride: stack.width }));
       const brightness = estimateBrightness(views, transforms, reference, width, height);
@@ -657,6 +663,7 @@ export function warpStackCpu(input: ZStack, plan: WarpPlan, separable: Separable
     return warpPlaneCpu(view, plan.transforms[z], plan.width, plan.height, separable, twoD);
   });
   const aligned: ZStack = { width: plan.width, height: plan.height, planes };
+  if (plan.covered) aligned.covered = plan.covered;
   if (stack.meta !== undefined) aligned.meta = stack.meta;
   return aligned;
 }

@@ -12,7 +12,9 @@
  * another depth is not so bounded: it is sharp in its own plane and has no stronger twin nearby.
  *
  * The test, on the focus planes F_z (the engines run it on the same F as their depth stage):
- * 1. k = argmax_z F_z (ties: lowest z), Fmax = F_k; evident pixels have Fmax > tau;
+ * 1. k = argmax_z F_z (ties: lowest z), Fmax = F_k; evident pixels have Fmax > tau; of an aligned
+ *    stack only the pixels every plane covers count (ZStack.covered: a moved plane's edge, filled in
+ *    by the warp, is no evidence);
  * 2. P = the most common k of the evident pixels (ties: lowest); unless P holds more than half of
  *    them (2 x count > evident, integers), the per-pixel fusion stays;
  * 3. M = max of F_P over the (2 haloRadius(r) + 1)^2 square (clamped, as maxFilter's);
@@ -50,7 +52,7 @@ export function runsHalosTest(options: Pick<ResolvedOptions, 'depthMode' | 'sigm
  * @param window the measure's window radius r (the search reaches haloRadius(r) pixels).
  * @example halosFallback(result.focus, result.width, result.height, 0.01, 4) // => { reason: 'halos', plane: 1 } on sephace
  */
-export function halosFallback(focus: Float32Array[], width: number, height: number, tau: number, window: number): DepthFallback | undefined {
+export function halosFallback(focus: Float32Array[], width: number, height: number, tau: number, window: number, covered?: Int32Array): DepthFallback | undefined {
   const Z = focus.length;
   const n = width * height;
   if (Z < 2) return undefined;
@@ -67,7 +69,7 @@ export function halosFallback(focus: Float32Array[], width: number, height: numb
       }
     }
   }
-  return halosDecision({ best, fmax, planes: Z, width, height, tau, window }, (plane) => focus[plane]);
+  return halosDecision({ best, fmax, planes: Z, width, height, tau, window, covered }, (plane) => focus[plane]);
 }
 
 /** Per pixel of an image: the argmax k of the focus curve (ties: lowest) and its Fmax. */
@@ -79,6 +81,8 @@ export interface FocusPeaks {
   height: number;
   tau: number;
   window: number;
+  /** Only these pixels count (ZStack.covered: row y's span [covered[2y], covered[2y + 1])); absent: all. */
+  covered?: Int32Array;
 }
 
 /**
@@ -91,14 +95,19 @@ export interface FocusPeaks {
  * @example halosDecision({ best, fmax, planes: 3, width, height, tau: 0.01, window: 4 }, (p) => focus[p])
  */
 export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Float32Array | undefined): DepthFallback | undefined {
-  const { best, fmax, planes: Z, width, height, tau } = peaks;
+  const { best, fmax, planes: Z, width, height, tau, covered } = peaks;
   const n = width * height;
+  // Row y's pixels that count: filled-in edges of moved planes are no evidence (src/align/coverage.ts).
+  const first = (y: number) => (covered ? covered[2 * y] : 0);
+  const last = (y: number) => (covered ? covered[2 * y + 1] : width);
   const counts = new Float64Array(Z);
   let evident = 0;
-  for (let i = 0; i < n; i++) {
-    if (fmax[i] > tau) {
-      counts[best[i]]++;
-      evident++;
+  for (let y = 0; y < height; y++) {
+    for (let i = y * width + first(y), end = y * width + last(y); i < end; i++) {
+      if (fmax[i] > tau) {
+        counts[best[i]]++;
+        evident++;
+      }
     }
   }
   if (Z < 2 || evident === 0) return undefined;
@@ -119,7 +128,7 @@ export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Flo
   let unexplained = 0;
   for (let y = 0; y < height && !known(unexplained); y++) {
     const [top, bottom] = [Math.max(0, y - R), Math.min(height - 1, y + R)];
-    for (let x = 0, i = y * width; x < width; x++, i++) {
+    for (let x = first(y), i = y * width + x; x < last(y); x++, i++) {
       const f = fmax[i];
       if (!(f > tau) || best[i] === plane) continue;
       let explained = false;

@@ -31,6 +31,11 @@ export function validateStack(stack: AnyZStack): void {
       throw new FocusFuseError('SIZE_MISMATCH', `Expected plane ${z} to be ${what} ${width}x${height}, like plane 0) but received ${got}`, stack.meta?.files?.[z] ?? name);
     }
   });
+  const covered = stack.covered;
+  if (covered !== undefined && !(covered instanceof Int32Array && covered.length === 2 * height && covered.every((x, i) => x >= 0 && x <= width && (i % 2 === 0 || x >= covered[i - 1])))) {
+    const got = covered instanceof Int32Array ? `an Int32Array of ${covered.length} not within 0..${width} in order` : String(covered);
+    throw new FocusFuseError('BAD_STACK', `Expected an Int32Array of ${2 * height} span ends (start <= end, within 0..${width}) for covered but received ${got}`, name);
+  }
   const bits = stack.bitDepth;
   if (bits !== undefined && (Type === Uint8Array ? bits !== 8 : !Number.isInteger(bits) || bits < 8 || bits > 16)) {
     throw new FocusFuseError('BAD_STACK', `Expected ${Type === Uint8Array ? '8 for Uint8Array planes' : 'an integer between 8 and 16 for Uint16Array planes'} for bitDepth but received ${bits}`, name);

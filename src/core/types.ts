@@ -78,6 +78,12 @@ export interface ZStack<Plane extends PlaneArray = Uint8Array> {
    * Absent means every plane fills the whole buffer.
    */
   planeSizes?: { width: number; height: number }[];
+  /**
+   * The pixels every plane covers, per row: row y covers x in [covered[2y], covered[2y + 1]). Set by
+   * alignment where moved planes leave part of the frame filled in from their edges (no crop); the
+   * `histogram` depth's one-plane test judges the stack on these pixels only. Absent: every pixel.
+   */
+  covered?: Int32Array;
   meta?: StackMeta;
 }
 

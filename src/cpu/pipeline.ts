@@ -249,7 +249,7 @@ function withHalosTest(stack: AnyZStack, fused: FusedStages, options: ResolvedOp
   const t = performance.now();
   const source = fused.aligned ?? stack;
   const { width, height } = source;
-  const fallback = halosFallback(fused.focus, width, height, options.tau, options.window);
+  const fallback = halosFallback(fused.focus, width, height, options.tau, options.window, source.covered);
   const timings = { ...fused.timings, smooth: fused.timings.smooth + performance.now() - t };
   if (!fallback) return { ...fused, timings };
   const n = width * height;

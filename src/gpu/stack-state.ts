@@ -176,12 +176,12 @@ function showHalosPlane(state: StackState): void {
   if (!runsHalosTest(options) || state.depthFallback) return;
   const { width, height } = stack;
   const fallback = peaks
-    ? halosDecision({ ...peaks, planes: stack.planes.length, width, height, tau: options.tau, window: options.window }, (plane) =>
+    ? halosDecision({ ...peaks, planes: stack.planes.length, width, height, tau: options.tau, window: options.window, covered: stack.covered }, (plane) =>
         // The GPU counted against tau in f32, the host in f64: were a peak to lie between the two, the
         // planes could differ, and F of the host's plane is not here (the per-pixel fusion stays).
         plane === mostCommonPlane(peaks.counts) ? peaks.focusP : undefined,
       )
-    : focus && halosFallback(focus, width, height, options.tau, options.window);
+    : focus && halosFallback(focus, width, height, options.tau, options.window, stack.covered);
   if (!fallback) return;
   state.image.set(stack.planes[fallback.plane]);
   state.depth.fill(fallback.plane);

@@ -39,6 +39,7 @@ export async function warpOnGpu(device: GPUDevice, input: ZStack, plan: WarpPlan
   const name = stack.meta?.name ?? 'stack';
   const moved = stack.planes.flatMap((_, z) => (plan.keep[z] ? [] : [z]));
   const aligned: ZStack = { width: plan.width, height: plan.height, planes: stack.planes.slice() };
+  if (plan.covered) aligned.covered = plan.covered;
   if (stack.meta !== undefined) aligned.meta = stack.meta;
   if (moved.length === 0) return aligned;
   const sourceBytes = 4 * stack.width * stack.height * moved.length;

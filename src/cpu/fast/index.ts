@@ -128,6 +128,7 @@ function warpIntoSlots(k: FastKernels, at: FastLayout, stack: ZStack, plan: Warp
       planes = value;
     },
   };
+  if (plan.covered) aligned.covered = plan.covered;
   if (stack.meta !== undefined) aligned.meta = stack.meta;
   const holder = new WeakRef(aligned);
   readBeforeReuse(() => holder.deref() && read());
@@ -209,7 +210,8 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     k.focusPlane(plane, at.keep);
     return new Float32Array(k.memory.buffer, at.keep, n);
   };
-  const halos = runsHalosTest(options) ? halosDecision(sweepPeaks(buffer, at, Z, options), focusOf) : undefined;
+  const covered = plan?.covered ?? stack.covered;
+  const halos = runsHalosTest(options) ? halosDecision({ ...sweepPeaks(buffer, at, Z, options), ...(covered ? { covered } : {}) }, focusOf) : undefined;
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
   const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
   const confidence = unstride(buffer, at.confidence, width, height, at.stride);
