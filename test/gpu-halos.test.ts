@@ -149,4 +149,13 @@ describe('one-plane test in headless Chromium (WebGPU)', () => {
     const page = runtime;
     await expectSmearPlane9((stack) => page.fuse(stack, { align: 'auto' }), 'raw smear, align auto, headless');
   });
+
+  it("takes a caller's own covered pixels to the page: the registered smear without its filled-in rows is plane 9", async (ctx) => {
+    if (!runtime) return ctx.skip();
+    const stack = await loadStack(SMEAR);
+    // Its three bottom rows were filled in by the registration that made it (test/align-coverage.test.ts).
+    const covered = new Int32Array(2 * stack.height);
+    for (let y = 0; y < stack.height - 3; y++) covered[2 * y + 1] = stack.width;
+    expectDecision(await runtime.fuse({ ...stack, covered }, {}), { ...stack, covered }, 9, 'registered smear, covered');
+  });
 });

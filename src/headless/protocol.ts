@@ -28,8 +28,11 @@ const PREFIX_BYTES = 8;
 export interface InputHeader {
   kind: 'input';
   options: ResolvedOptions;
-  /** planeSizes: each plane's own size inside the padded buffer (mixed-size stacks, for alignment). */
-  stacks: Array<{ name: string; width: number; height: number; planeCount: number; planeSizes?: ZStack['planeSizes'] }>;
+  /**
+   * planeSizes: each plane's own size inside the padded buffer (mixed-size stacks, for alignment);
+   * covered: the pixels every plane covers (ZStack.covered), as plain numbers.
+   */
+  stacks: Array<{ name: string; width: number; height: number; planeCount: number; planeSizes?: ZStack['planeSizes']; covered?: number[] }>;
   sections: number[];
 }
 
@@ -150,6 +153,7 @@ export function inputJobParts(stacks: ZStack[], options: ResolvedOptions): Uint8
       height: stack.height,
       planeCount: stack.planes.length,
       planeSizes: stack.planeSizes,
+      covered: stack.covered && Array.from(stack.covered),
     })),
   };
   return containerParts<InputHeader>(header, stacks.flatMap((stack) => stack.planes));
@@ -162,10 +166,13 @@ export function inputJobParts(stacks: ZStack[], options: ResolvedOptions): Uint8
 export function readInputJob(bytes: Uint8Array): { options: ResolvedOptions; stacks: ZStack[] } {
   const { header, sections } = readContainer<InputHeader>(bytes);
   let next = 0;
-  const stacks = header.stacks.map(({ name, width, height, planeCount, planeSizes }): ZStack => {
+  const stacks = header.stacks.map(({ name, width, height, planeCount, planeSizes, covered }): ZStack => {
     const planes = sections.slice(next, next + planeCount);
     next += planeCount;
-    return planeSizes ? { width, height, planes, planeSizes, meta: { name } } : { width, height, planes, meta: { name } };
+    const stack: ZStack = { width, height, planes, meta: { name } };
+    if (planeSizes) stack.planeSizes = planeSizes;
+    if (covered) stack.covered = Int32Array.from(covered);
+    return stack;
   });
   return { options: header.options, stacks };
 }
