@@ -8,7 +8,7 @@ import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { depthFallbackText } from '../core/depth-fallback-text.js';
 import { isWideStack } from '../core/stack.js';
-import { fusionPresetOf, resolveOptions } from '../core/options.js';
+import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
@@ -177,21 +177,25 @@ function sampleDepthText(stack: AnyZStack): string {
   return bits === 16 ? ', 16-bit' : `, 16-bit (${bits} used)`;
 }
 
-/** "fusion v2: " when the options are a preset's (the summary names what ran), else nothing. */
-function presetText(options: FuseResult['options']): string {
-  const preset = fusionPresetOf(options);
-  return preset ? `fusion ${preset}: ` : '';
+/**
+ * What fused, as --json's `options.fusion` names it: `fusion v2: teng r=4 sigma=4 select histogram`,
+ * `fusion custom: ...` for a mix. The depth mode is always named (gaussian too): a mix cannot be
+ * read off a preset's name.
+ */
+function fusionText(options: FuseResult['options']): string {
+  const { measure, window, sigma, composite, depthMode, onePlane } = options;
+  return `fusion ${fusionName(options)}: ${measure} r=${window} sigma=${sigma} ${composite} ${depthMode}${onePlane === 'off' ? ' (one-plane off)' : ''}`;
 }
 
 function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
-  const { options: o, stats: s, backend } = result;
+  const { options, stats: s, backend } = result;
   // A CPU result without a runtime came from the TypeScript stages (cpu-reference, or options the fast path does not cover).
   const runtime = backend.runtime ?? (backend.name === 'cpu' ? 'TypeScript stages' : undefined);
   const engine = [backend.name, runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
-      `${presetText(o)}${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`}${o.onePlane === 'off' ? ' (one-plane off)' : ''} on ${engine}`,
+      `${fusionText(options)} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),
