@@ -17,6 +17,8 @@ let work: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'focusfuse-batch-previous-'));
   await cp(FIXTURE, work, { recursive: true });
+  // The fixture's notes.txt now passes quietly (notes are no problem): a stray the scan reports.
+  await writeFile(join(work, 'cccid', 'NILM', '1. Superficial-Intermediate Cells', 'overview.bmp'), 'BM');
 });
 
 afterAll(async () => {
