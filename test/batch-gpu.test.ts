@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchGpuRuntime } from '../src/batch/engine.js';
-import { runBatch } from '../src/batch/run.js';
+import { outcomeLine } from '../src/batch/progress.js';
+import { runBatch, type BatchProgress } from '../src/batch/run.js';
 import type { FuseResult, ResolvedOptions, AnyZStack } from '../src/core/types.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { findChromium } from '../src/headless/chromium.js';
@@ -137,6 +138,40 @@ describe('batch GPU recovery (scripted runtime)', () => {
     const onGpu = await runBatch({ root, out: join(work, 'auto-hardware'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: async () => hardware.runtime });
     expect(onGpu.rows.every((r) => r.status === 'ok' && r.backend === 'webgpu scripted')).toBe(true);
     expect(hardware.calls.jobs).toBeGreaterThan(0);
+  });
+});
+
+describe('the start of backend auto (a WebGPU runtime launched to check its adapter)', () => {
+  it('is announced before it begins, timed apart, and left out of the rate', async () => {
+    const software = scriptedRuntime({ software: true });
+    const progress: BatchProgress[] = [];
+    const summary = await runBatch({
+      root, out: join(work, 'auto-slow-start'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, warn: () => undefined,
+      onProgress: (p) => progress.push(p),
+      // A runtime that takes 600 ms to start, as a browser takes seconds: then declined (software).
+      openRuntime: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return software.runtime;
+      },
+    });
+    expect(software.calls.closes).toBe(1);
+    expect(progress[0].starting).toBe('checking for a WebGPU adapter (--backend auto; --backend cpu skips this): starting the headless runtime');
+    // The first count comes once the engine is open, so a progress rate starts there.
+    expect(progress.slice(1).every((p) => p.starting === undefined)).toBe(true);
+    expect(progress[1]).toMatchObject({ total: 5, done: 0 });
+    expect(summary.engineStartMs).toBeGreaterThanOrEqual(600);
+    expect(summary.engineStartMs).toBeLessThan(summary.elapsedMs);
+    const line = outcomeLine(summary);
+    const rate = summary.fused / ((summary.elapsedMs - summary.engineStartMs) / 1000);
+    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (--backend auto; --backend cpu skips this)) on cpu`);
+  });
+
+  it('is not there for the cpu backend: nothing announced, nothing apart', async () => {
+    const progress: BatchProgress[] = [];
+    const summary = await runBatch({ root, out: join(work, 'cpu-no-start'), fuse: { backend: 'cpu' }, outputs: ['json'], cpuThreads: 0, onProgress: (p) => progress.push(p) });
+    expect(progress.some((p) => p.starting !== undefined)).toBe(false);
+    expect(summary.engineStart).toBeUndefined();
+    expect(outcomeLine(summary)).toMatch(/^5 FOVs: 5 fused, 0 failed in \d+\.\ds \(\d+\.\d\d FOV\/s\) on cpu/);
   });
 });
 
