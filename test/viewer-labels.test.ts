@@ -24,11 +24,13 @@ describe('opened files without an image', () => {
 });
 
 describe('a depth mode that shows one plane', () => {
-  it("says which plane and why, in the CLI's words, and how to fuse per pixel where the page has a switch for it", () => {
+  it("says which plane, that the depth and 3D relief are flat because of it, how to fuse per pixel where the page has a switch, and why in the CLI's words", () => {
     expect(fallbackLine({ reason: 'halos', plane: 1 })).toBe(
-      'One plane shown (plane 1), by the histogram depth: every focus peak off plane 1 lies beside stronger focus on plane 1 (its halos). Set one plane to off to fuse per pixel.',
+      'One plane shown (plane 1), so the depth map and the 3D relief are flat. Set one plane to off to fuse per pixel. Why: by the histogram depth, every focus peak off plane 1 lies beside stronger focus on plane 1 (its halos).',
     );
-    expect(fallbackLine({ reason: 'inverted', plane: 4 })).toBe('One plane shown (plane 4), by the edge-aware depth: contrast inverted (focus curves dip between two peaks).');
-    expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), by the edge-aware depth: no focus evidence above tau.');
+    expect(fallbackLine({ reason: 'inverted', plane: 4 })).toBe(
+      'One plane shown (plane 4), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, contrast inverted (focus curves dip between two peaks).',
+    );
+    expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, no focus evidence above tau.');
   });
 });

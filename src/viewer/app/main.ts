@@ -160,6 +160,7 @@ function render(state: ViewerState): void {
   const fallback = byId('depth-fallback');
   fallback.hidden = !state.result?.depthFallback;
   fallback.textContent = state.result?.depthFallback ? fallbackLine(state.result.depthFallback) : '';
+  fallback.title = fallback.textContent; // the whole line, where a narrow page cuts it off
   const error = byId('error');
   error.hidden = !state.error;
   error.textContent = state.error ?? '';
