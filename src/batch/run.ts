@@ -17,7 +17,7 @@ import { IMAGE_EXTENSIONS, loadStack } from '../io/load-stack.js';
 import { countOf } from '../core/text.js';
 import { checkWritable } from '../io/atomic.js';
 import { writeResult } from '../io/write-result.js';
-import type { GpuRuntimeName } from '../runtimes.js';
+import { autoDeclinesUnstarted, type GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
@@ -142,11 +142,12 @@ function commonPlaneCount(fovs: readonly BatchFov[]): number | null {
 
 /**
  * What opening the engine does when it launches a WebGPU runtime (seconds: a browser or a Dawn
- * worker), for the summary; undefined for the CPU engines.
- * @example engineStartText('auto', 'headless') // => 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)'
+ * worker), for the summary; undefined for the CPU engines and where `auto` knows the answer without
+ * starting the runtime (autoDeclinesUnstarted: the headless runtime).
+ * @example engineStartText('auto', 'node') // => 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)'
  */
 export function engineStartText(backend: BackendName, runtime: GpuRuntimeName): string | undefined {
-  if (backend === 'auto') return 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)';
+  if (backend === 'auto') return autoDeclinesUnstarted(runtime) ? undefined : 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)';
   if (backend === 'webgpu') return `starting the ${runtime} WebGPU runtime`;
   return undefined;
 }

@@ -76,9 +76,10 @@ Fusion (as focusfuse fuse):
   --align-reference <middle|sharpest>  --crop  --no-match-brightness  (only with --align:
                            errors without it)
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
-                                 adapter, else cpu (software adapters are slower than it);
-                                 checking launches the runtime (seconds, said in the progress
-                                 and timed apart from the rate); cpu skips the check
+                                 adapter, else cpu (software adapters are slower than it).
+                                 The headless runtime's adapter is SwiftShader by its flags:
+                                 auto is cpu at once. With --runtime node it is started to
+                                 check (said in the progress, timed apart from the rate)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)
   --fallback <none|cpu>          redo on the cpu what webgpu fails on (default none)
 

@@ -104,7 +104,9 @@ Fusion:
                                    WebAssembly SIMD; cpu-reference: the plain TypeScript
                                    stages it is tested against; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader
-                                   is slower than the cpu; the summary says which)
+                                   is slower than the cpu; the summary says which; the
+                                   headless runtime's is SwiftShader by its flags, so auto
+                                   with it is cpu at once, --runtime node tries a GPU)
   --runtime <headless|node>        where webgpu runs in Node (default headless: headless
                                    Chromium; node: Dawn's bindings in a child process)
   --fallback <none|cpu>            when webgpu fails on this stack (device lost, out of
