@@ -51,7 +51,9 @@ Input:
   other names by natural sort (z2 before z10). Earlier focusfuse outputs (tagged in
   their metadata) are never planes; beside CCCID planes, other images are left out
   with a warning; a mix that cannot be ordered safely is an error (README: "Which
-  files are planes").
+  files are planes"). Notes and metadata in the folder (.json, .md, .txt, .csv,
+  README, Thumbs.db, ...) pass quietly; any other file that is not an image is
+  named in a warning. A file given twice (any spelling, or a link to it) is an error.
   --order <auto|cccid|natural|given>  plane order (default auto: cccid when every
                                       name is a CCCID name, else natural; given
                                       keeps the order of the file arguments)
