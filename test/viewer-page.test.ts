@@ -390,9 +390,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const page = await openPage();
     await waitForStatus(page, 'fused');
     const input = (await page.$('#open-files')) as ElementHandle<HTMLInputElement>;
-    await input.uploadFile(join(folder, 'broken.png'));
+    // With notes (passed over quietly) and a plane saved under a wrong name (named in the notice).
+    const extras = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-extras-'));
+    for (const name of ['meta.json', '007_(120,340,3).png.bak']) writeFileSync(join(extras, name), 'x');
+    await input.uploadFile(join(folder, 'broken.png'), join(extras, 'meta.json'), join(extras, '007_(120,340,3).png.bak'));
     const summary = await waitForStatus(page, 'error');
     expect(summary.error).toMatch(/broken\.png: could not be decoded/);
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toBe('Left out 1 file that is not JPEG or PNG: 007_(120,340,3).png.bak.');
     expect(await page.$eval('#error', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/broken\.png/);
     const optionFor = (label: string) =>
       page.$$eval('#stack-select option', (options, want) => options.find((o) => o.textContent!.startsWith(want))?.getAttribute('value'), label);
@@ -402,6 +406,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.select('#stack-select', (await optionFor(basename(folder)))!);
     expect((await waitForStatus(page, 'error')).error).toMatch(/broken2?\.png: could not be decoded/);
     await page.close();
+    rmSync(extras, { recursive: true, force: true });
   });
 
   it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {
