@@ -6,6 +6,7 @@ import { FocusFuseError } from './core/errors.js';
 import type { FusionBackend } from './core/types.js';
 import { setWebGpuResolver } from './fuse.js';
 import { createNodeWebGpuBackend } from './gpu/node-runtime.js';
+import { CHROMIUM_FLAGS } from './headless/chromium.js';
 import { launchHeadlessRuntime } from './headless/runtime.js';
 
 /** `headless`: WebGPU inside headless Chromium (default, crash-isolated by the browser); `node`: Dawn in a child process. */
@@ -45,9 +46,25 @@ export function autoDeclines(gpu: FusionBackend): string | undefined {
 }
 
 /**
+ * Why backend `auto` can leave `runtime` for the CPU engine without starting it, or undefined when
+ * only a started runtime can tell. The headless runtime launches Chromium with SwiftShader asked for
+ * (CHROMIUM_FLAGS: `--use-vulkan=swiftshader --use-webgpu-adapter=swiftshader`, which force
+ * Chromium's fallback adapter), so its adapter is a software one on every machine, GPU or not, and
+ * {@link autoDeclines} would decline it after seconds of launching a browser for nothing. The node
+ * runtime (Dawn) takes a hardware adapter where there is one: it is started and asked. Tied to the
+ * flags: a build that let Chromium pick a GPU would start and ask the headless runtime again.
+ * @example autoDeclinesUnstarted('headless') // "the headless runtime's WebGPU adapter is SwiftShader on every machine (...)..."
+ */
+export function autoDeclinesUnstarted(runtime: GpuRuntimeName): string | undefined {
+  if (runtime !== 'headless' || !CHROMIUM_FLAGS.includes('--use-webgpu-adapter=swiftshader')) return undefined;
+  return "the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one)";
+}
+
+/**
  * Makes `fuse(stack, { backend: 'webgpu' | 'auto' })` start `runtime` on first use and reuse it.
- * With `auto`, a runtime that cannot start, or that found only a software adapter ({@link autoDeclines}),
- * means the CPU (said once through `warn`; the caller can read result.backend).
+ * With `auto`, a runtime that cannot start, or that found only a software adapter ({@link autoDeclines};
+ * the headless runtime is not even started: {@link autoDeclinesUnstarted}), means the CPU (said once
+ * through `warn`; the caller can read result.backend).
  * Returns a function that closes the runtime if it was started.
  * @example
  * const close = useGpuRuntime('headless');
@@ -66,6 +83,8 @@ export function useGpuRuntime(
     return undefined;
   };
   setWebGpuResolver(async (backend) => {
+    const known = backend === 'auto' ? autoDeclinesUnstarted(runtime) : undefined;
+    if (known) return useCpu(known);
     opening ??= openGpuRuntime(runtime, { log: options.log });
     let gpu: OpenedRuntime;
     try {

@@ -51,12 +51,15 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
   await symlink(join(root, 'nowhere', 'gone.jpg'), plane(unreadable, 1));
 
   const subtypeFolder = join(root, fovs[8].className, fovs[8].subtype);
+  // Notes pass quietly (never reported); a file in a format focusfuse does not read is reported.
   await writeFile(join(subtypeFolder, 'notes.txt'), 'scanner notes');
+  await writeFile(join(subtypeFolder, 'overview.bmp'), 'BM');
   await writeFile(join(subtypeFolder, 'IMG_0042.jpg'), await readFile(plane(fovs[8], 0)));
   await writeFile(join(subtypeFolder, '009_(1,2).jpg'), await readFile(plane(fovs[8], 0)));
   // An earlier run's output saved next to the planes (tagged as every output is): never a plane.
   await sharp(plane(fovs[8], 0)).withXmp(outputTagXmp('fused')).png().toFile(join(subtypeFolder, 'fused.png'));
   await writeFile(join(root, 'README.md'), 'dataset readme');
+  await writeFile(join(root, 'slides.zip'), 'PK');
   await mkdir(join(root, 'ASC-US'));
   await writeFile(join(root, 'ground-truth', 'extra.txt'), 'never reported: the synth truth folder is skipped');
 
@@ -71,11 +74,11 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
   ]);
   const rel = (p: string) => relative(root, p).split('\\').join('/');
   const expectedProblems = [
-    { path: rel(join(subtypeFolder, 'notes.txt')), level: 'warning' },
+    { path: rel(join(subtypeFolder, 'overview.bmp')), level: 'warning' },
     { path: rel(join(subtypeFolder, 'IMG_0042.jpg')), level: 'error' },
     { path: rel(join(subtypeFolder, '009_(1,2).jpg')), level: 'error' },
     { path: rel(join(subtypeFolder, 'fused.png')), level: 'warning' },
-    { path: 'README.md', level: 'warning' },
+    { path: 'slides.zip', level: 'warning' },
     { path: 'ASC-US', level: 'warning' },
   ];
   return { expectedErrors, expectedProblems };

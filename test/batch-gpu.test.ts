@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchGpuRuntime } from '../src/batch/engine.js';
-import { runBatch } from '../src/batch/run.js';
+import { outcomeLine } from '../src/batch/progress.js';
+import { runBatch, type BatchProgress } from '../src/batch/run.js';
 import type { FuseResult, ResolvedOptions, AnyZStack } from '../src/core/types.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { findChromium } from '../src/headless/chromium.js';
@@ -113,7 +114,7 @@ describe('batch GPU recovery (scripted runtime)', () => {
     const broken = async (): Promise<BatchGpuRuntime> => {
       throw new Error('no adapter');
     };
-    const auto = await runBatch({ root, out: join(work, 'auto'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: broken, warn: () => undefined });
+    const auto = await runBatch({ root, out: join(work, 'auto'), fuse: { backend: 'auto' }, runtime: 'node', outputs: ['json'], openRuntime: broken, warn: () => undefined });
     expect(auto.rows.every((r) => r.status === 'ok' && /^cpu\b/.test(r.backend))).toBe(true);
     await expect(runBatch({ root, out: join(work, 'refused'), fuse: { backend: 'webgpu' }, outputs: ['json'], openRuntime: broken })).rejects.toThrow(/no adapter/);
   });
@@ -122,7 +123,7 @@ describe('batch GPU recovery (scripted runtime)', () => {
     const software = scriptedRuntime({ software: true });
     const warnings: string[] = [];
     const auto = await runBatch({
-      root, out: join(work, 'auto-software'), fuse: { backend: 'auto' }, outputs: ['json'],
+      root, out: join(work, 'auto-software'), fuse: { backend: 'auto' }, runtime: 'node', outputs: ['json'],
       openRuntime: async () => software.runtime, warn: (m) => warnings.push(m),
     });
     expect(auto.rows.every((r) => r.status === 'ok' && /^cpu\b/.test(r.backend))).toBe(true);
@@ -134,9 +135,63 @@ describe('batch GPU recovery (scripted runtime)', () => {
     expect(webgpu.rows.every((r) => r.status === 'ok' && r.backend === 'webgpu scripted')).toBe(true);
 
     const hardware = scriptedRuntime({ software: false });
-    const onGpu = await runBatch({ root, out: join(work, 'auto-hardware'), fuse: { backend: 'auto' }, outputs: ['json'], openRuntime: async () => hardware.runtime });
+    const onGpu = await runBatch({ root, out: join(work, 'auto-hardware'), fuse: { backend: 'auto' }, runtime: 'node', outputs: ['json'], openRuntime: async () => hardware.runtime });
     expect(onGpu.rows.every((r) => r.status === 'ok' && r.backend === 'webgpu scripted')).toBe(true);
     expect(hardware.calls.jobs).toBeGreaterThan(0);
+  });
+});
+
+describe('the start of backend auto (a WebGPU runtime launched to check its adapter)', () => {
+  it('is announced before it begins, timed apart, and left out of the rate', async () => {
+    const software = scriptedRuntime({ software: true });
+    const progress: BatchProgress[] = [];
+    const summary = await runBatch({
+      root, out: join(work, 'auto-slow-start'), fuse: { backend: 'auto' }, runtime: 'node', outputs: ['json'], cpuThreads: 0, warn: () => undefined,
+      onProgress: (p) => progress.push(p),
+      // A runtime that takes 600 ms to start, as a browser takes seconds: then declined (software).
+      openRuntime: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return software.runtime;
+      },
+    });
+    expect(software.calls.closes).toBe(1);
+    expect(progress[0].starting).toBe('checking for a WebGPU adapter (--backend auto; --backend cpu skips this): starting the node runtime');
+    // The first count comes once the engine is open, so a progress rate starts there.
+    expect(progress.slice(1).every((p) => p.starting === undefined)).toBe(true);
+    expect(progress[1]).toMatchObject({ total: 5, done: 0 });
+    expect(summary.engineStartMs).toBeGreaterThanOrEqual(600);
+    expect(summary.engineStartMs).toBeLessThan(summary.elapsedMs);
+    const line = outcomeLine(summary);
+    const rate = summary.fused / ((summary.elapsedMs - summary.engineStartMs) / 1000);
+    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (--backend auto; --backend cpu skips this)) on cpu`);
+  });
+
+  it('is skipped for the headless runtime, whose adapter is SwiftShader by its flags: cpu at once, saying why', async () => {
+    let opened = 0;
+    const progress: BatchProgress[] = [];
+    const warnings: string[] = [];
+    const summary = await runBatch({
+      root, out: join(work, 'auto-headless'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, warn: (m) => warnings.push(m), onProgress: (p) => progress.push(p),
+      openRuntime: async () => {
+        opened += 1;
+        return scriptedRuntime({ software: true }).runtime;
+      },
+    });
+    expect(opened).toBe(0);
+    expect(summary.rows.every((r) => r.status === 'ok' && /^cpu\b/.test(r.backend))).toBe(true);
+    expect(warnings).toEqual([
+      "the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one); fusing on the cpu (--backend webgpu uses it anyway)",
+    ]);
+    expect(progress.some((p) => p.starting !== undefined)).toBe(false);
+    expect(summary.engineStart).toBeUndefined();
+  });
+
+  it('is not there for the cpu backend: nothing announced, nothing apart', async () => {
+    const progress: BatchProgress[] = [];
+    const summary = await runBatch({ root, out: join(work, 'cpu-no-start'), fuse: { backend: 'cpu' }, outputs: ['json'], cpuThreads: 0, onProgress: (p) => progress.push(p) });
+    expect(progress.some((p) => p.starting !== undefined)).toBe(false);
+    expect(summary.engineStart).toBeUndefined();
+    expect(outcomeLine(summary)).toMatch(/^5 FOVs: 5 fused, 0 failed in \d+\.\ds \(\d+\.\d\d FOV\/s\) on cpu/);
   });
 });
 
@@ -160,14 +215,20 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('batch through headless Chromium', () =
     });
   });
 
-  it("fuse --backend auto reports the browser's start apart from the fusion's time", async () => {
+  it("fuse --backend auto launches no browser for the headless runtime (SwiftShader by its flags); --backend webgpu reports the browser's start apart", async () => {
     requireBuiltCli();
     const sample = 'examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells';
-    const run = await runCli(['fuse', sample, '-o', join(work, 'auto-fused.png'), '--backend', 'auto']);
-    expect(run.code).toBe(0);
-    // Launching Chromium takes seconds; the fusion itself (on whichever engine auto chose) far less.
-    const [, fuseMs, startMs] = /fuse (\d+) ms \(\+ (\d+) ms opening the WebGPU runtime\)/.exec(run.stdout) ?? [];
-    expect(Number(startMs)).toBeGreaterThan(Number(fuseMs));
+    const auto = await runCli(['fuse', sample, '-o', join(work, 'auto-fused.png'), '--backend', 'auto']);
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toContain("the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it)");
+    expect(auto.stdout).not.toContain('opening the WebGPU runtime');
+    expect(auto.stdout).toMatch(/ on cpu, wasm simd\n/);
+    const webgpu = await runCli(['fuse', sample, '-o', join(work, 'webgpu-fused.png'), '--backend', 'webgpu']);
+    expect(webgpu.code).toBe(0);
+    // Launching Chromium takes seconds, reported apart from the fusion's own time.
+    const [, fuseMs, startMs] = /fuse (\d+) ms \(\+ (\d+) ms opening the WebGPU runtime\)/.exec(webgpu.stdout) ?? [];
+    expect(Number(startMs)).toBeGreaterThan(100);
+    expect(Number(fuseMs)).toBeGreaterThan(0);
   });
 
   it('a browser killed mid-run is relaunched and every FOV still fused', async () => {

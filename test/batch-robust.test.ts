@@ -123,8 +123,8 @@ describe('batch over a tree with planted bad FOVs', () => {
   it('writes a manifest with one row per FOV, in both CSV and JSON', async () => {
     const doc = JSON.parse(await readFile(join(work, 'out', 'manifest.json'), 'utf8'));
     expect(doc.rows.map((r: { fov: string }) => r.fov)).toEqual(summary.rows.map((r) => r.fov));
-    // failed: FOVs; problems: files and folders not part of any FOV, by level.
-    expect(doc.summary).toEqual({ fovs: 16, ok: 9, failed: 7, problems: { errors: 2, warnings: 4 } });
+    // failed: FOVs; apart from them the files and folders not part of any FOV, and the images among them no FOV takes.
+    expect(doc.summary).toEqual({ fovs: 16, ok: 9, failed: 7, notPartOfAnyFov: 6, unplacedImages: 2 });
     const csv = (await readFile(join(work, 'out', 'manifest.csv'), 'utf8')).trimEnd().split('\n');
     expect(csv[0].split(',')).toContain('status');
     expect(csv).toHaveLength(17);
@@ -148,7 +148,7 @@ describe('focusfuse batch on the command line', () => {
     for (const fov of badNilm) expect(cli.stderr).toContain(fovId(fov));
     const problems = cli.stderr.split('\n').filter((line) => line.includes('not part of any FOV'));
     expect(problems).toHaveLength(1);
-    // --only NILM: the problems inside NILM are counted and listed, those elsewhere (README.md, ASC-US) only counted.
+    // --only NILM: the problems inside NILM are counted and listed, those elsewhere (slides.zip, ASC-US) only counted.
     const inside = planted.expectedProblems.filter((p) => p.path.startsWith('NILM/'));
     expect(inside.length).toBeGreaterThan(1);
     expect(problems[0]).toContain(`${inside.length} files or folders in the selection`);

@@ -79,18 +79,18 @@ describe('--only', () => {
   it('warns about the problems inside the selection and only counts those elsewhere in the tree', async () => {
     const root = join(work, 'only');
     const [fov] = await makeTree(root, { n: 1, size: 32 });
-    await touch(join(root, fov.className, fov.subtype, 'notes.txt'));
+    await touch(join(root, fov.className, fov.subtype, 'overview.bmp'));
     await mkdir(join(root, 'ZZZ', 'B'), { recursive: true });
     await symlink(join(root, 'nowhere.jpg'), join(root, 'ZZZ', 'B', 'broken.jpg'));
-    await touch(join(root, 'README.md'));
-    await touch(join(root, 'ZZZ', 'B', 'notes.txt'));
+    await touch(join(root, 'slides.zip'));
+    await touch(join(root, 'ZZZ', 'B', 'overview.bmp'));
     const options = { root, fuse: { backend: 'cpu' as const }, outputs: ['fused' as const], cpuThreads: 0 };
     const all = await runBatch({ ...options, out: join(work, 'only-all') });
     expect(all.problems.some((p) => p.path.startsWith('ZZZ/'))).toBe(true);
     expect(all.problemsOutside).toBe(0);
 
     const only = await runBatch({ ...options, out: join(work, 'only-one'), only: [fov.className] });
-    expect(only.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/notes.txt`]);
+    expect(only.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/overview.bmp`]);
     expect(only.problemsOutside).toBe(all.problems.length - 1);
     const line = problemsLine(only);
     expect(line).toContain('1 file or folder in the selection is not part of any FOV');
@@ -98,6 +98,6 @@ describe('--only', () => {
     expect(line).not.toContain('ZZZ');
 
     const subtypeOnly = await runBatch({ ...options, out: join(work, 'only-fov'), only: [`${fov.className}/${fov.subtype}/${fov.serial}_*`] });
-    expect(subtypeOnly.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/notes.txt`]);
+    expect(subtypeOnly.problems.map((p) => p.path)).toEqual([`${fov.className}/${fov.subtype}/overview.bmp`]);
   });
 });

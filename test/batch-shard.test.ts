@@ -19,7 +19,7 @@ beforeAll(async () => {
   root = join(work, 'cccid');
   await makeTree(root, { n: 11, size: 48 });
   // One file the scan reports: every shard reports it, the merge must keep it once.
-  await writeFile(join(root, 'NILM', 'stray.txt'), 'x');
+  await writeFile(join(root, 'NILM', 'stray.bin'), 'x');
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import type { SynthManifestFov } from '../src/synth/layout.js';
 import { fovId, makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
 
 let work: string;
-/** Every FOV fuses; around them: a `_truth/` mirror, notes and a thumbnail per FOV. */
+/** Every FOV fuses; around them: a `_truth/` mirror, stray files and a thumbnail per FOV. */
 let cluttered: string;
 let fovs: SynthManifestFov[];
 let clutterCount: number;
@@ -26,9 +26,9 @@ beforeAll(async () => {
   fovs = await makeTree(cluttered, { n: 6, size: 32 });
   // The synth truth folder under another name is no longer known to the scan: a `_truth/` folder.
   await rename(join(cluttered, 'ground-truth'), join(cluttered, '_truth'));
-  await writeFile(join(cluttered, 'notes.txt'), 'scanner notes');
+  await writeFile(join(cluttered, 'slides.zip'), 'PK');
   const subtypes = new Set(fovs.map((fov) => `${fov.className}/${fov.subtype}`));
-  for (const subtype of subtypes) await writeFile(join(cluttered, subtype, 'notes.txt'), 'slide notes');
+  for (const subtype of subtypes) await writeFile(join(cluttered, subtype, 'overview.bmp'), 'BM');
   // A thumbnail per FOV: an image whose name is no plane name.
   for (const fov of fovs) await cp(join(cluttered, fov.files[0]), join(cluttered, fov.className, fov.subtype, `${fov.serial}_(${fov.cx},${fov.cy}).thumb.jpg`));
   clutterCount = 1 + subtypes.size + fovs.length; // + whatever _truth/ gives: counted from the manifest below
@@ -60,7 +60,7 @@ describe('a tree where every FOV fuses but other files lie around', () => {
 
   it('--exclude (repeatable, names at any level or paths from the root) leaves them out quietly', async () => {
     const out = join(work, 'out-excluded');
-    const run = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--exclude', '*.txt', '--exclude', '*.thumb.jpg']);
+    const run = await runCli(['batch', cluttered, '--out', out, ...fast, '-q', '--exclude', '_truth', '--exclude', '*.bmp', '--exclude', 'slides.zip', '--exclude', '*.thumb.jpg']);
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain('not part of any FOV');
     const doc = await manifestOf(out);
@@ -138,7 +138,7 @@ describe('scripting', () => {
     expect(summary.notPartOfAnyFov).toBeGreaterThan(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(summary.notPartOfAnyFovOutsideSelection).toBe(0);
-    // --only: the root's notes.txt lies outside the selection, counted apart.
+    // --only: the root's slides.zip lies outside the selection, counted apart.
     const only = JSON.parse((await runCli(['batch', cluttered, '--out', join(work, 'out-json-only'), ...fast, '--exclude', '_truth', '--only', fovs[0].className, '--json-summary'])).stdout);
     expect(only.notPartOfAnyFovOutsideSelection).toBeGreaterThan(0);
     expect(only.notPartOfAnyFov + only.notPartOfAnyFovOutsideSelection).toBe(summary.notPartOfAnyFov + summary.notPartOfAnyFovOutsideSelection);

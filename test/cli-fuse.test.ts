@@ -160,11 +160,15 @@ describe('focusfuse fuse', () => {
     expect(v2.stdout).toMatch(/; fusion v2: teng r=4 sigma=4 select histogram on cpu/);
     expect(await fusionOf('v2')).toBe('v2');
     const v1 = await cli('fuse', stackDir, '-o', join(out, 'v1.png'), '--fusion', 'v1', '--json', join(out, 'v1.json'));
-    expect(v1.stdout).toMatch(/; fusion v1: lapv r=4 sigma=3 interpolate on cpu/);
+    expect(v1.stdout).toMatch(/; fusion v1: lapv r=4 sigma=3 interpolate gaussian on cpu/);
     expect(await fusionOf('v1')).toBe('v1');
     const mixed = await cli('fuse', stackDir, '-o', join(out, 'mixed.png'), '--fusion', 'v1', '--composite', 'select', '--sigma', '2', '--json', join(out, 'mixed.json'));
-    expect(mixed.stdout).toMatch(/; lapv r=4 sigma=2 select on cpu/);
+    // The summary names a mix as --json does, with every setting (gaussian too: no preset implies it).
+    expect(mixed.stdout).toMatch(/; fusion custom: lapv r=4 sigma=2 select gaussian on cpu/);
     expect(await fusionOf('mixed')).toBe('custom');
+    const gaussian = await cli('fuse', stackDir, '-o', join(out, 'gaussian.png'), '--depth-mode', 'gaussian', '--json', join(out, 'gaussian.json'));
+    expect(gaussian.stdout).toMatch(/; fusion custom: teng r=4 sigma=4 select gaussian on cpu/);
+    expect(await fusionOf('gaussian')).toBe('custom');
     expect(await readFile(join(out, 'v2.png'))).not.toEqual(await readFile(join(out, 'v1.png')));
   });
 

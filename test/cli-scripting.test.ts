@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProgress } from '../src/batch/progress.js';
+import { createProgress, outcomeLine } from '../src/batch/progress.js';
+import type { BatchSummary } from '../src/batch/run.js';
 import { requireBuiltCli, runCli } from './batch-fixtures.js';
 
 const SAMPLE = resolve('examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells');
@@ -97,9 +98,11 @@ describe('help, version and wording', () => {
     await mkdir(single);
     await cp(join(SAMPLE, '001_(34165,1221,5).jpg'), join(single, '001_(34165,1221,5).jpg'));
     await writeFile(join(single, 'notes.txt'), 'x');
+    await writeFile(join(single, 'plane.bmp'), 'x');
     const run = await runCli(['fuse', single, '-o', join(single, 'fused.png')]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('ignored 1 file that is not JPEG, PNG or TIFF: notes.txt');
+    // notes.txt passes quietly (notes and metadata beside the planes are no news).
+    expect(run.stderr).toContain('ignored 1 file that is not JPEG, PNG or TIFF: plane.bmp\n');
     expect(run.stdout).toContain('1 plane;');
     expect(run.stdout).not.toContain('1 planes');
   });
@@ -130,6 +133,38 @@ describe('batch progress with nothing left to fuse', () => {
       progress.stop();
       expect(text, tty ? 'terminal' : 'lines').toBe('');
     }
+  });
+});
+
+describe('batch progress while a WebGPU runtime starts', () => {
+  it('says what it is doing on its own line, before any bar or count', () => {
+    for (const tty of [true, false]) {
+      const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+      let text = '';
+      stream.on('data', (d) => (text += d));
+      const progress = createProgress({ tty, stream: stream as unknown as NodeJS.WriteStream });
+      progress.update({ total: 5, done: 0, failed: 0, starting: 'checking for a WebGPU adapter' });
+      expect(text, tty ? 'terminal' : 'lines').toBe('checking for a WebGPU adapter...\n');
+      progress.update({ total: 5, done: 0, failed: 0 });
+      progress.stop();
+    }
+  });
+});
+
+describe('batch end line', () => {
+  const base: BatchSummary = {
+    selected: 8, fused: 8, resumed: 0, failed: 0, notReached: 0, resume: false, problems: [], problemsOutside: 0, interrupted: false,
+    elapsedMs: 1400, engineStartMs: 0, engine: 'cpu (wasm simd), 2 worker threads', manifest: ['out/manifest.json'], rows: [],
+  };
+
+  it('names skipped FOVs only when resuming or when there are some, and says when nothing was left to fuse', () => {
+    expect(outcomeLine(base)).toBe('8 FOVs: 8 fused, 0 failed in 1.4s (5.71 FOV/s) on cpu (wasm simd), 2 worker threads');
+    expect(outcomeLine({ ...base, fused: 6, failed: 2 })).toBe('8 FOVs: 6 fused, 2 failed in 1.4s (4.29 FOV/s) on cpu (wasm simd), 2 worker threads');
+    expect(outcomeLine({ ...base, resume: true })).toBe('8 FOVs: 8 fused, 0 failed, 0 skipped (done before, --resume) in 1.4s (5.71 FOV/s) on cpu (wasm simd), 2 worker threads');
+    expect(outcomeLine({ ...base, resume: true, fused: 3, resumed: 5, elapsedMs: 600 })).toBe('8 FOVs: 3 fused, 0 failed, 5 skipped (done before, --resume) in 0.6s (5.00 FOV/s) on cpu (wasm simd), 2 worker threads');
+    expect(outcomeLine({ ...base, resume: true, fused: 0, resumed: 8, engine: 'none (nothing to fuse)' })).toBe('8 FOVs: 0 fused, 0 failed, 8 skipped (done before, --resume); nothing left to fuse');
+    expect(outcomeLine({ ...base, fused: 2, notReached: 6, interrupted: true })).toBe('8 FOVs: 2 fused, 0 failed, 6 not reached in 1.4s (1.43 FOV/s) on cpu (wasm simd), 2 worker threads');
+    expect(outcomeLine({ ...base, selected: 1, fused: 1 })).toMatch(/^1 FOV: 1 fused, 0 failed in/);
   });
 });
 

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FocusFuseError } from '../src/core/errors.js';
@@ -190,17 +190,40 @@ describe('loadStack', () => {
     expect(given.meta?.files).toEqual(paths);
   });
 
-  it('ignores hidden and temp files and warns about non-images', async () => {
+  it('passes over hidden and temp files, notes and metadata quietly, and names any other non-image', async () => {
     const dir = await folder();
     await writeCccidPlanes(dir, [0, 1]);
     await writeFile(join(dir, '.DS_Store'), 'x');
     await writeFile(join(dir, '.001_(3059,11012,2).png.123.1.tmp'), 'x');
-    await writeFile(join(dir, 'notes.txt'), 'hello');
-    const warnings: string[] = [];
-    const stack = await loadStack(dir, { onWarning: (m) => warnings.push(m) });
+    // What the bundled samples carry, and other notes a user keeps beside the planes.
+    for (const name of ['notes.txt', 'meta.json', 'ATTRIBUTION.md', 'scan.csv', 'Thumbs.db', 'README']) await writeFile(join(dir, name), 'x');
+    const quiet: string[] = [];
+    const stack = await loadStack(dir, { onWarning: (m) => quiet.push(m) });
     expect(stack.planes).toHaveLength(2);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('notes.txt');
+    expect(quiet).toEqual([]);
+    // A plane saved under a wrong name, or in a format focusfuse does not read, is never dropped silently.
+    await writeFile(join(dir, '001_(3059,11012,2).jpeg.bak'), 'x');
+    await writeFile(join(dir, 'z03.bmp'), 'x');
+    const warnings: string[] = [];
+    await loadStack(dir, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([`${dir}: ignored 2 files that are not JPEG, PNG or TIFF: 001_(3059,11012,2).jpeg.bak, z03.bmp`]);
+  });
+
+  it('refuses a file given twice, however it is spelled or linked; a copy is another file', async () => {
+    const dir = await folder();
+    await writeCccidPlanes(dir, [0, 1]);
+    const [a, b] = ['001_(3059,11012,0).png', '001_(3059,11012,1).png'].map((name) => join(dir, name));
+    const twice = await loadError([a, b, a]);
+    expect(twice.code).toBe('BAD_STACK');
+    expect(twice.message).toBe(`${a}: is given twice (inputs 1 and 3); each plane must be a different file`);
+    const relative = `${dir}/../${basename(dir)}/./001_(3059,11012,0).png`; // another spelling of a
+    expect((await loadError([a, relative])).message).toBe(`${relative}: is given as '${a}' and '${relative}' (inputs 1 and 2); each plane must be a different file`);
+    await symlink(b, join(dir, 'soft.png'));
+    await link(a, join(dir, 'hard.png'));
+    expect((await loadError([a, b, join(dir, 'soft.png')])).message).toContain(`is given as '${b}' and '${join(dir, 'soft.png')}', the same file through a link (inputs 2 and 3)`);
+    expect((await loadError([join(dir, 'hard.png'), b, a])).message).toContain('the same file through a link (inputs 1 and 3)');
+    await copyFile(a, join(dir, 'copy.png'));
+    expect((await loadStack([a, join(dir, 'copy.png')], { order: 'given' })).planes).toHaveLength(2);
   });
 
   describe('which files are planes (README "Which files are planes")', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fallbackLine } from '../src/viewer/app/fallback-line.js';
-import { noImagesError, sourceLabel } from '../src/viewer/app/load.js';
+import { leftOutNote, noImagesError, sourceLabel } from '../src/viewer/app/load.js';
 
 describe('the stack list', () => {
   it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be ordered', () => {
@@ -23,12 +23,24 @@ describe('opened files without an image', () => {
   });
 });
 
-describe('a depth mode that shows one plane', () => {
-  it("says which plane and why, in the CLI's words, and how to fuse per pixel where the page has a switch for it", () => {
-    expect(fallbackLine({ reason: 'halos', plane: 1 })).toBe(
-      'One plane shown (plane 1), by the histogram depth: every focus peak off plane 1 lies beside stronger focus on plane 1 (its halos). Set one plane to off to fuse per pixel.',
+describe('opened files the page leaves out', () => {
+  it('names any that are neither JPEG or PNG nor notes and metadata, and says how to view a TIFF', () => {
+    expect(leftOutNote(['a/z00.png', 'a/meta.json', 'a/ATTRIBUTION.md', 'a/.DS_Store', 'a/Thumbs.db'])).toBeUndefined();
+    expect(leftOutNote(['a/z00.png', 'a/meta.json', 'a/z03.jpeg.bak'])).toBe('Left out 1 file that is not JPEG or PNG: z03.jpeg.bak.');
+    expect(leftOutNote(['z00.bmp', 'b/z01.tif'])).toBe(
+      'Left out 2 files that are not JPEG or PNG: z00.bmp, z01.tif (TIFF: open its folder with focusfuse view <folder>, which converts it).',
     );
-    expect(fallbackLine({ reason: 'inverted', plane: 4 })).toBe('One plane shown (plane 4), by the edge-aware depth: contrast inverted (focus curves dip between two peaks).');
-    expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), by the edge-aware depth: no focus evidence above tau.');
+  });
+});
+
+describe('a depth mode that shows one plane', () => {
+  it("says which plane, that the depth and 3D relief are flat because of it, how to fuse per pixel where the page has a switch, and why in the CLI's words", () => {
+    expect(fallbackLine({ reason: 'halos', plane: 1 })).toBe(
+      'One plane shown (plane 1), so the depth map and the 3D relief are flat. Set one plane to off to fuse per pixel. Why: by the histogram depth, every focus peak off plane 1 lies beside stronger focus on plane 1 (its halos).',
+    );
+    expect(fallbackLine({ reason: 'inverted', plane: 4 })).toBe(
+      'One plane shown (plane 4), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, contrast inverted (focus curves dip between two peaks).',
+    );
+    expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, no focus evidence above tau.');
   });
 });

@@ -349,9 +349,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect([shown.onePlane, shown.depthFallback]).toEqual(['auto', { reason: 'halos', plane: 0 }]);
     expect(await page.$$eval('#one-plane option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...ONE_PLANE_MODES]);
     const line = () => page.$eval('#depth-fallback', (el) => ((el as HTMLElement).hidden ? 'hidden' : el.textContent));
-    expect(await line()).toBe(
-      'One plane shown (plane 0), by the histogram depth: every focus peak off plane 0 lies beside stronger focus on plane 0 (its halos). Set one plane to off to fuse per pixel.',
-    );
+    const text =
+      'One plane shown (plane 0), so the depth map and the 3D relief are flat. Set one plane to off to fuse per pixel. Why: by the histogram depth, every focus peak off plane 0 lies beside stronger focus on plane 0 (its halos).';
+    expect(await line()).toBe(text);
+    expect(await page.$eval('#depth-fallback', (el) => (el as HTMLElement).title), 'the whole line as its tooltip').toBe(text);
+    // The views stay where they are when the line comes and goes (its space is kept).
+    const viewsTop = () => page.$eval('main', (el) => el.getBoundingClientRect().top);
+    const topWithLine = await viewsTop();
     expect((await page.evaluate(() => focusfuseViewer.readBack()))!.image).toBe(Buffer.from(tools.planes[0]).toString('base64'));
 
     await page.select('#one-plane', 'off');
@@ -361,6 +365,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     });
     expect((await page.evaluate(() => focusfuseViewer.summary())).depthFallback).toBeUndefined();
     expect(await line()).toBe('hidden');
+    expect(await viewsTop(), 'the views jumped when the one-plane line went').toBe(topWithLine);
     expect(floats((await page.evaluate(() => focusfuseViewer.readBack()))!.depth).some((d) => d !== 0), 'fused per pixel: not plane 0 everywhere').toBe(true);
     // One plane is not part of a preset: the page still shows v2.
     expect(await page.$eval('#fusion', (select) => (select as HTMLSelectElement).value)).toBe('v2');
@@ -385,9 +390,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const page = await openPage();
     await waitForStatus(page, 'fused');
     const input = (await page.$('#open-files')) as ElementHandle<HTMLInputElement>;
-    await input.uploadFile(join(folder, 'broken.png'));
+    // With notes (passed over quietly) and a plane saved under a wrong name (named in the notice).
+    const extras = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-extras-'));
+    for (const name of ['meta.json', '007_(120,340,3).png.bak']) writeFileSync(join(extras, name), 'x');
+    await input.uploadFile(join(folder, 'broken.png'), join(extras, 'meta.json'), join(extras, '007_(120,340,3).png.bak'));
     const summary = await waitForStatus(page, 'error');
     expect(summary.error).toMatch(/broken\.png: could not be decoded/);
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toBe('Left out 1 file that is not JPEG or PNG: 007_(120,340,3).png.bak.');
     expect(await page.$eval('#error', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/broken\.png/);
     const optionFor = (label: string) =>
       page.$$eval('#stack-select option', (options, want) => options.find((o) => o.textContent!.startsWith(want))?.getAttribute('value'), label);
@@ -397,6 +406,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.select('#stack-select', (await optionFor(basename(folder)))!);
     expect((await waitForStatus(page, 'error')).error).toMatch(/broken2?\.png: could not be decoded/);
     await page.close();
+    rmSync(extras, { recursive: true, force: true });
   });
 
   it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {

@@ -177,6 +177,9 @@ describe('viewer server: what it offers', () => {
     for (const kind of ['aif', 'depth', 'mask']) writeFileSync(join(root, '_truth', 'NILM', 'cells', `001_(1,2).${kind}.png`), 'truth');
     mkdirSync(join(root, 'notes'));
     writeFileSync(join(root, 'notes', 'figure.png'), 'figure');
+    // Notes and metadata pass quietly; a plane saved under a wrong name is named (folderFileKind).
+    for (const name of ['meta.json', 'ATTRIBUTION.md', 'notes.txt', 'Thumbs.db']) writeFileSync(join(cells, name), 'x');
+    writeFileSync(join(cells, '001_(1,2,3).jpg.bak'), 'plane 3');
     // A TIFF stack: 16-bit grey, as microscope cameras write it.
     mkdirSync(join(root, 'tiff'));
     tiffPlanes = [];
@@ -220,6 +223,7 @@ describe('viewer server: what it offers', () => {
     expect(listing.hidden).toEqual([
       { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
       { source: 'folder', name: 'NILM/cells', files: 1, reason: 'not CCCID planes, next to CCCID fields of view' },
+      { source: 'folder', name: 'NILM/cells', files: 1, reason: 'not JPEG, PNG or TIFF: 001_(1,2,3).jpg.bak' },
       { source: 'folder', name: '_truth/NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
       { source: 'folder', name: 'notes', files: 1, reason: 'a single image is not a focal stack' },
     ]);

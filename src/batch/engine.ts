@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
 import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
 import { cpuBackend, cpuReferenceBackend } from '../cpu/backend.js';
-import { autoDeclines, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { autoDeclines, autoDeclinesUnstarted, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { openCpuPool } from './cpu-pool.js';
 
 /** What the batch needs of a GPU runtime; the headless one has all of it, the Dawn one restarts itself. */
@@ -117,7 +117,9 @@ async function openCpuEngine(threads: number, backend: BackendName): Promise<Bat
 
 /**
  * Opens the engine a batch runs on. `auto` means the GPU runtime when it starts on a hardware
- * adapter, else the CPU (a software adapter is slower than the CPU engine: {@link autoDeclines}).
+ * adapter, else the CPU (a software adapter is slower than the CPU engine: {@link autoDeclines}); the
+ * headless runtime, whose adapter is SwiftShader by its flags, is not even started for it
+ * ({@link autoDeclinesUnstarted}).
  * @example
  * const engine = await openBatchEngine({ backend: 'webgpu', runtime: 'headless', fallback: 'cpu', warn: console.error });
  * const [result] = await engine.fuseMany([stack], resolveOptions({}));
@@ -126,6 +128,11 @@ async function openCpuEngine(threads: number, backend: BackendName): Promise<Bat
  */
 export async function openBatchEngine(options: BatchEngineOptions): Promise<BatchEngine> {
   if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), options.backend);
+  const known = options.backend === 'auto' ? autoDeclinesUnstarted(options.runtime) : undefined;
+  if (known) {
+    options.warn(`${known}; fusing on the cpu (--backend webgpu uses it anyway)`);
+    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
+  }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);
   let gpu: BatchGpuRuntime;
   try {

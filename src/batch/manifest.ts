@@ -71,17 +71,30 @@ export interface ManifestSettings {
   planes: number | null;
 }
 
+/**
+ * The manifest's counts. `fovs`, `ok`, `failed` are fields of view; `notPartOfAnyFov` counts the
+ * files and folders of the tree that are not (the `problems` list; `--json-summary` has the same
+ * count under the same name), and `unplacedImages` those of them that are images which could be
+ * planes but that no FOV takes (misnamed or misplaced: left unfused). Neither is a failed FOV.
+ * Earlier manifests had these as `problems: { errors, warnings }` (2026-12-06) or `errors` and
+ * `warnings` beside `failed` (before): only the rows, `problems` and `runs` are read back (resume,
+ * merge), and the summary is always counted anew from them.
+ */
+export interface ManifestSummary {
+  fovs: number;
+  ok: number;
+  failed: number;
+  notPartOfAnyFov: number;
+  unplacedImages: number;
+}
+
 export interface ManifestDocument {
   formatVersion: 1;
   generator: 'focusfuse batch';
   settings: ManifestSettings;
   shard: Shard | null;
-  /**
-   * FOVs: how many, fused ok, failed (their rows say why). `problems`: the files and folders that are
-   * not part of any FOV, by level (the `problems` list). Manifests before 2026-12-06 had the latter
-   * as `errors` and `warnings` next to `failed`.
-   */
-  summary: { fovs: number; ok: number; failed: number; problems: { errors: number; warnings: number } };
+  /** FOVs: how many, fused ok, failed (their rows say why); then what is not a FOV (ManifestSummary). */
+  summary: ManifestSummary;
   rows: ManifestRow[];
   /** Files and folders of the tree that are not part of any FOV (see docs/batch.md). */
   problems: ScanProblem[];
@@ -182,6 +195,14 @@ export function manifestStem(shard: Shard | null): string {
 }
 
 /**
+ * The problems that are images which could be planes but no FOV takes (the scan's `error` level).
+ * @example unplacedImages([{ path: 'NILM/IMG_1.jpg', level: 'error', reason: '...' }]) // => 1
+ */
+export function unplacedImages(problems: readonly ScanProblem[]): number {
+  return problems.filter((p) => p.level === 'error').length;
+}
+
+/**
  * Builds the manifest document: rows sorted in FOV order, summary counted from them.
  * @example const doc = manifestDocument(settings, null, rows, problems, [{ backend: 'cpu' }]);
  */
@@ -197,10 +218,8 @@ export function manifestDocument(settings: ManifestSettings, shard: Shard | null
       fovs: sorted.length,
       ok,
       failed: sorted.length - ok,
-      problems: {
-        errors: problems.filter((p) => p.level === 'error').length,
-        warnings: problems.filter((p) => p.level === 'warning').length,
-      },
+      notPartOfAnyFov: problems.length,
+      unplacedImages: unplacedImages(problems),
     },
     rows: sorted,
     problems,

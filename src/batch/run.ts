@@ -10,14 +10,14 @@
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fusionName, resolveOptions } from '../core/options.js';
-import type { AnyZStack, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
+import type { AnyZStack, BackendName, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
 import { checkPngLevel, type OutputFormat } from '../io/encode.js';
 import { IMAGE_EXTENSIONS, loadStack } from '../io/load-stack.js';
 import { countOf } from '../core/text.js';
 import { checkWritable } from '../io/atomic.js';
 import { writeResult } from '../io/write-result.js';
-import type { GpuRuntimeName } from '../runtimes.js';
+import { autoDeclinesUnstarted, type GpuRuntimeName } from '../runtimes.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
@@ -82,8 +82,13 @@ export interface BatchProgress {
   total: number;
   done: number;
   failed: number;
-  /** The FOV just finished; undefined on the first call. */
+  /** The FOV just finished; undefined on the first calls. */
   row?: ManifestRow;
+  /**
+   * Set on the call made before the engine opens, when that can take seconds (a WebGPU runtime to
+   * launch, with backend auto or webgpu): what the run is doing meanwhile, for the progress output.
+   */
+  starting?: string;
 }
 
 export interface BatchSummary {
@@ -96,12 +101,23 @@ export interface BatchSummary {
   failed: number;
   /** Selected FOVs not reached because the run was stopped. */
   notReached: number;
+  /** Whether the run was asked to resume (`resume: true`), whatever it found. */
+  resume: boolean;
   /** The scan's problems; with `--only`, those inside the selected class and subtype folders. */
   problems: ScanProblem[];
   /** With `--only`: problems elsewhere in the tree, counted and left out of `problems` and the manifest. */
   problemsOutside: number;
   interrupted: boolean;
+  /** The whole run, scan to manifest. */
   elapsedMs: number;
+  /**
+   * Part of elapsedMs spent opening the engine (0 when nothing was left to fuse): a WebGPU runtime
+   * launched to check its adapter with backend auto takes seconds even when the CPU then fuses, so
+   * the rate is reported over the rest.
+   */
+  engineStartMs: number;
+  /** What opening the engine was (see BatchProgress.starting), when it involved a WebGPU runtime. */
+  engineStart?: string;
   engine: string;
   /** The manifest files written. */
   manifest: string[];
@@ -122,6 +138,18 @@ function commonPlaneCount(fovs: readonly BatchFov[]): number | null {
   let best: number | null = null;
   for (const [planes, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best)! && planes > best)) best = planes;
   return best;
+}
+
+/**
+ * What opening the engine does when it launches a WebGPU runtime (seconds: a browser or a Dawn
+ * worker), for the summary; undefined for the CPU engines and where `auto` knows the answer without
+ * starting the runtime (autoDeclinesUnstarted: the headless runtime).
+ * @example engineStartText('auto', 'node') // => 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)'
+ */
+export function engineStartText(backend: BackendName, runtime: GpuRuntimeName): string | undefined {
+  if (backend === 'auto') return autoDeclinesUnstarted(runtime) ? undefined : 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)';
+  if (backend === 'webgpu') return `starting the ${runtime} WebGPU runtime`;
+  return undefined;
 }
 
 /** Checks z runs 0..planes-1 (orderPlanes already rejects gaps and duplicates inside). Cheap: names only. */
@@ -256,7 +284,6 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const resumed = rows.size;
   const todo = selected.filter((fov) => !rows.has(fov.id));
   const progress: BatchProgress = { total: todo.length, done: 0, failed: 0 };
-  options.onProgress?.({ ...progress });
   const finish = (row: ManifestRow) => {
     rows.set(row.fov, row);
     progress.done += 1;
@@ -266,8 +293,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
   let engine: BatchEngine | undefined;
   let interrupted = false;
+  let engineStartMs = 0;
+  const engineStart = todo.length > 0 ? engineStartText(resolved.backend, options.runtime ?? 'headless') : undefined;
+  // The first call once the engine is open, so a progress rate leaves its start out.
+  if (todo.length === 0) options.onProgress?.({ ...progress });
   try {
     if (todo.length > 0) {
+      const runtime = options.runtime ?? 'headless';
+      if (engineStart) options.onProgress?.({ ...progress, starting: resolved.backend === 'auto' ? `${engineStart}: starting the ${runtime} runtime` : engineStart });
+      const opening = performance.now();
       engine = await openBatchEngine({
         backend: resolved.backend,
         runtime: options.runtime ?? 'headless',
@@ -278,6 +312,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         log: options.log,
         openRuntime: options.openRuntime,
       });
+      engineStartMs = performance.now() - opening;
+      options.onProgress?.({ ...progress });
       interrupted = await fuseAll(todo, engine, { root, out, resolved, outputs, format, pngLevel, planes, fingerprint, concurrency, signal: options.signal, finish });
     }
   } finally {
@@ -307,10 +343,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     resumed,
     failed,
     notReached: selected.length - finished.length,
+    resume: options.resume === true,
     problems,
     problemsOutside,
     interrupted,
     elapsedMs,
+    engineStartMs,
+    ...(engineStart ? { engineStart } : {}),
     engine: engineName,
     manifest,
     rows: doc.rows,

@@ -2,7 +2,8 @@
  * Finds every field of view in a CCCID tree `<root>/<CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg`
  * and reports everything else it meets instead of guessing what it is. Node only.
  *
- * Quietly skipped (never data): hidden and temp files, the synth generator's `ground-truth/` folder
+ * Quietly skipped (never data): hidden and temp files, notes and metadata files (`README.md`,
+ * `notes.txt`, `*.json`, `*.csv`: see folderFileKind), the synth generator's `ground-truth/` folder
  * and `synth.json` at the root, the batch output folder when it lies inside the root, and whatever
  * the `exclude` globs match. Left out and listed apart (`earlierOutputs`): folders at the root holding
  * an earlier batch run's manifest. Symbolic links are followed (datasets are often assembled from links).
@@ -13,11 +14,11 @@
  * happen per FOV.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fovKey, groupByFov, naturalCompare } from '../io/cccid.js';
 import { DERIVED_IMAGE_REASON, isDerivedImageName } from '../io/derived-image.js';
-import { IMAGE_EXTENSIONS, isHiddenOrTemp } from '../io/load-stack.js';
+import { folderFileKind, isHiddenOrTemp, isImageName } from '../io/folder-files.js';
 import { readOutputTag } from '../io/output-tag.js';
 import { excludeGlobs, excludes } from './select.js';
 
@@ -120,8 +121,9 @@ async function entriesOf(folder: string): Promise<Entry[]> {
   );
 }
 
-function isImageName(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+/** Notes and metadata beside the data (README.md, notes.txt, meta.json): passed over quietly (folderFileKind). */
+function isSidecar(entry: Entry): boolean {
+  return entry.kind === 'file' && folderFileKind(entry.name) === 'quiet';
 }
 
 /**
@@ -160,7 +162,7 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
 
   for (const classEntry of rootEntries) {
     const classPath = join(top, classEntry.name);
-    if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip(classPath)) continue;
+    if (SYNTH_ROOT_ENTRIES.has(classEntry.name) || skip(classPath) || isSidecar(classEntry)) continue;
     if (classEntry.kind !== 'folder') {
       warn(classPath, classEntry.kind === 'broken' ? BROKEN_LINK : 'stray file at the dataset root (expected only <CLASS> folders); ignored');
       continue;
@@ -173,7 +175,7 @@ export async function scanDataset(root: string, options: { skip?: readonly strin
     let classFovs = 0;
     for (const subEntry of subtypes) {
       const subPath = join(classPath, subEntry.name);
-      if (skip(subPath)) continue;
+      if (skip(subPath) || isSidecar(subEntry)) continue;
       if (subEntry.kind !== 'folder') {
         if (subEntry.kind === 'broken') warn(subPath, BROKEN_LINK);
         else if (isImageName(subEntry.name)) problems.push({ path: rel(subPath), level: 'error', reason: 'image directly in a class folder (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg); not fused' });
@@ -202,7 +204,7 @@ async function scanSubtype(
   const images: string[] = [];
   for (const entry of entries) {
     const path = join(folder, entry.name);
-    if (skip(path)) continue;
+    if (skip(path) || isSidecar(entry)) continue;
     // A broken link named like a plane stays a plane: its FOV then fails with "no such file".
     if (entry.kind === 'folder') problems.push({ path: rel(path), level: 'warning', reason: 'unexpected folder inside a subtype folder; ignored' });
     else if (isImageName(entry.name)) images.push(path);
@@ -217,6 +219,7 @@ async function scanSubtype(
     else problems.push({ path: rel(path), level: 'error', reason: 'name does not follow <serial>_(<cx>,<cy>,<z>).jpg; not fused (rename it to include its FOV and z)' });
   }
   if (entries.length === 0) problems.push({ path: rel(folder), level: 'warning', reason: 'empty subtype folder' });
+  else if (entries.every(isSidecar)) problems.push({ path: rel(folder), level: 'warning', reason: 'subtype folder without any image (only notes or metadata files)' });
   return fovs.map((group) => {
     const key = fovKey(group);
     return { id: `${className}/${subtype}/${key}`, className, subtype, serial: group.serial, cx: group.cx, cy: group.cy, key, files: group.files };

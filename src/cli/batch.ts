@@ -6,6 +6,7 @@
  */
 import { runBatch, type BatchSummary } from '../batch/run.js';
 import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
+import { unplacedImages } from '../batch/manifest.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
@@ -75,7 +76,10 @@ Fusion (as focusfuse fuse):
   --align-reference <middle|sharpest>  --crop  --no-match-brightness  (only with --align:
                            errors without it)
   --backend <auto|webgpu|cpu>    default auto: webgpu when a runtime starts on a hardware
-                                 adapter, else cpu (software adapters are slower than it)
+                                 adapter, else cpu (software adapters are slower than it).
+                                 The headless runtime's adapter is SwiftShader by its flags:
+                                 auto is cpu at once. With --runtime node it is started to
+                                 check (said in the progress, timed apart from the rate)
   --runtime <headless|node>      GPU runtime, launched once per run (default headless)
   --fallback <none|cpu>          redo on the cpu what webgpu fails on (default none)
 
@@ -124,6 +128,8 @@ function jsonSummary(summary: BatchSummary, out: string, exitCode: number) {
     notReached: summary.notReached,
     interrupted: summary.interrupted,
     notPartOfAnyFov: summary.problems.length,
+    /** Of those, images that could be planes but no FOV takes (misnamed or misplaced): left unfused. */
+    unplacedImages: unplacedImages(summary.problems),
     /** With --only: those elsewhere in the tree, counted, not listed. */
     notPartOfAnyFovOutsideSelection: summary.problemsOutside,
     elapsedMs: Math.round(summary.elapsedMs),

@@ -8,7 +8,7 @@ import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { depthFallbackText } from '../core/depth-fallback-text.js';
 import { isWideStack } from '../core/stack.js';
-import { fusionPresetOf, resolveOptions } from '../core/options.js';
+import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, DepthFallback, FuseOptions, FuseResult } from '../core/types.js';
 import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
@@ -51,7 +51,9 @@ Input:
   other names by natural sort (z2 before z10). Earlier focusfuse outputs (tagged in
   their metadata) are never planes; beside CCCID planes, other images are left out
   with a warning; a mix that cannot be ordered safely is an error (README: "Which
-  files are planes").
+  files are planes"). Notes and metadata in the folder (.json, .md, .txt, .csv,
+  README, Thumbs.db, ...) pass quietly; any other file that is not an image is
+  named in a warning. A file given twice (any spelling, or a link to it) is an error.
   --order <auto|cccid|natural|given>  plane order (default auto: cccid when every
                                       name is a CCCID name, else natural; given
                                       keeps the order of the file arguments)
@@ -104,7 +106,9 @@ Fusion:
                                    WebAssembly SIMD; cpu-reference: the plain TypeScript
                                    stages it is tested against; auto = webgpu on a hardware
                                    adapter, else cpu: a software one such as SwiftShader
-                                   is slower than the cpu; the summary says which)
+                                   is slower than the cpu; the summary says which; the
+                                   headless runtime's is SwiftShader by its flags, so auto
+                                   with it is cpu at once, --runtime node tries a GPU)
   --runtime <headless|node>        where webgpu runs in Node (default headless: headless
                                    Chromium; node: Dawn's bindings in a child process)
   --fallback <none|cpu>            when webgpu fails on this stack (device lost, out of
@@ -177,21 +181,25 @@ function sampleDepthText(stack: AnyZStack): string {
   return bits === 16 ? ', 16-bit' : `, 16-bit (${bits} used)`;
 }
 
-/** "fusion v2: " when the options are a preset's (the summary names what ran), else nothing. */
-function presetText(options: FuseResult['options']): string {
-  const preset = fusionPresetOf(options);
-  return preset ? `fusion ${preset}: ` : '';
+/**
+ * What fused, as --json's `options.fusion` names it: `fusion v2: teng r=4 sigma=4 select histogram`,
+ * `fusion custom: ...` for a mix. The depth mode is always named (gaussian too): a mix cannot be
+ * read off a preset's name.
+ */
+function fusionText(options: FuseResult['options']): string {
+  const { measure, window, sigma, composite, depthMode, onePlane } = options;
+  return `fusion ${fusionName(options)}: ${measure} r=${window} sigma=${sigma} ${composite} ${depthMode}${onePlane === 'off' ? ' (one-plane off)' : ''}`;
 }
 
 function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
-  const { options: o, stats: s, backend } = result;
+  const { options, stats: s, backend } = result;
   // A CPU result without a runtime came from the TypeScript stages (cpu-reference, or options the fast path does not cover).
   const runtime = backend.runtime ?? (backend.name === 'cpu' ? 'TypeScript stages' : undefined);
   const engine = [backend.name, runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +
-      `${presetText(o)}${o.measure} r=${o.window} sigma=${o.sigma} ${o.composite}${o.depthMode === 'gaussian' ? '' : ` ${o.depthMode}`}${o.onePlane === 'off' ? ' (one-plane off)' : ''} on ${engine}`,
+      `${fusionText(options)} on ${engine}`,
     `  best single plane ${s.bestPlane} (of 0..${result.planeCount - 1}), mean confidence ${s.confidenceMean.toFixed(3)}, ` +
       `depth ${s.depthMean.toFixed(2)} ± ${s.depthStd.toFixed(2)} planes`,
     ...(result.alignment ? [alignmentLine(result.alignment)] : []),

@@ -18,7 +18,8 @@ image, the depth map and the confidence map, click a pixel for its focus curve, 
 The stacks under dir (a stack or a dataset folder, searched recursively; JPEG, PNG and TIFF) and
 the bundled samples are listed in the page; files can also be dropped onto it (JPEG and PNG).
 Left out, with a note: focusfuse outputs and ground truth, other images next to CCCID planes,
-and single images. Binds 127.0.0.1 only and serves nothing but the viewer's own files and the
+single images, and files that are not images (a misnamed plane); notes and metadata (.json,
+.md, .txt, .csv, ...) quietly. Binds 127.0.0.1 only and serves nothing but the viewer's own files and the
 images under dir. Open it as http://127.0.0.1:PORT/ or http://localhost:PORT/, or through a port
 forward (ssh -L 9000:127.0.0.1:PORT host, then http://localhost:9000/): any loopback host name
 and port is answered, any other host name is refused (DNS rebinding).
@@ -65,7 +66,7 @@ async function run(argv: string[]): Promise<number> {
   const hidden = server.hidden.filter((group) => group.source === 'folder');
   if (hidden.length > 0) {
     const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
-    console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of images that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+    console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
   }
   const url = first ? server.stackUrl(first.id) : server.url;
   console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}; Ctrl+C to stop)`);

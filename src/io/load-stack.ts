@@ -3,7 +3,7 @@
  * Every problem is found before anything is fused or written, and each error names its file.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
@@ -11,6 +11,7 @@ import { toRgba8Stack } from '../core/stack.js';
 import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
 import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
 import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js';
+import { folderFileKind } from './folder-files.js';
 import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
@@ -40,16 +41,7 @@ export interface LoadStackOptions {
   transferable?: boolean;
 }
 
-/** Extensions a folder scan picks up; explicit file arguments are decoded whatever their name. */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.tif', '.tiff'];
-
-/**
- * Editor backups, partial downloads and our own atomic-write temp files: never planes.
- * @example isHiddenOrTemp('.fused.png.123.4.tmp') // => true
- */
-export function isHiddenOrTemp(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('~') || /\.(tmp|temp|part|crdownload|swp)$/i.test(name);
-}
+export { IMAGE_EXTENSIONS, isHiddenOrTemp } from './folder-files.js';
 
 /**
  * Loads a Z-stack from a folder (its image files, not recursive) or a list of image files.
@@ -57,8 +49,9 @@ export function isHiddenOrTemp(name: string): boolean {
  * const stack = await loadStack('NILM/1. Superficial-Intermediate Cells', { fov: '001_(3059,11012)' });
  * stack.planes.length; // 11, ordered z = 0..10
  * // 16-bit files give Uint16Array (RGBA16) planes with their full precision and `bitDepth`.
- * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE or
- *   SIZE_MISMATCH, each naming the file or folder and the problem.
+ * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE,
+ *   SIZE_MISMATCH, or BAD_STACK for a file listed twice (by any spelling or link), each naming the
+ *   file or folder and the problem.
  */
 export async function loadStack(input: string | readonly string[], options?: LoadStackOptions & { highBitDepth?: false }): Promise<ZStack>;
 export async function loadStack(input: string | readonly string[], options: LoadStackOptions): Promise<AnyZStack>;
@@ -141,25 +134,45 @@ export function significantBits(max: number): number {
 async function listInput(input: string | readonly string[], warn: (message: string) => void): Promise<{ files: string[]; folder?: string }> {
   const paths = typeof input === 'string' ? [input] : [...input];
   if (paths.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected a folder or image files but received none');
-  const kinds = await Promise.all(paths.map(kindOf));
-  if (paths.length === 1 && kinds[0] === 'folder') return { files: await listFolder(paths[0], warn), folder: paths[0] };
+  const found = await Promise.all(paths.map(kindOf));
+  if (paths.length === 1 && found[0].kind === 'folder') return { files: await listFolder(paths[0], warn), folder: paths[0] };
   paths.forEach((path, i) => {
-    if (kinds[i] === 'missing') throw new FocusFuseError('NOT_FOUND', 'no such file or folder', path);
-    if (kinds[i] === 'folder') {
+    if (found[i].kind === 'missing') throw new FocusFuseError('NOT_FOUND', 'no such file or folder', path);
+    if (found[i].kind === 'folder') {
       const others = paths.filter((_, j) => j !== i);
       const listed = `${countOf(others.length, 'other input')} (${others.map((p) => `'${p}'`).join(', ')})`;
       throw new FocusFuseError('BAD_OPTION', `is a folder, given with ${listed}; give either one folder or a list of image files`, path);
     }
   });
+  checkDistinctFiles(paths, found.map((f) => f.id!));
   return { files: paths };
 }
 
-async function kindOf(path: string): Promise<'file' | 'folder' | 'missing'> {
+/** What a path is, and for a file its identity (device and inode: the same whatever path or link leads to it). */
+async function kindOf(path: string): Promise<{ kind: 'file' | 'folder' | 'missing'; id?: string }> {
   try {
-    return (await stat(path)).isDirectory() ? 'folder' : 'file';
+    const info = await stat(path, { bigint: true });
+    // Some file systems report no inode (0): then the absolute path is the identity.
+    return { kind: info.isDirectory() ? 'folder' : 'file', id: info.ino === 0n ? `path:${resolve(path)}` : `${info.dev}:${info.ino}` };
   } catch {
-    return 'missing';
+    return { kind: 'missing' };
   }
+}
+
+/**
+ * Refuses a file given twice: two planes of the same bytes are a slip of the command line (or of a
+ * file list), never a stack. "The same" means the same file on disk, however it is spelled
+ * (`a.png`, `./a.png`, an absolute path) or reached (a symbolic or hard link): a copy is a
+ * different file and is not refused.
+ */
+function checkDistinctFiles(paths: readonly string[], ids: readonly string[]): void {
+  const first = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const earlier = first.get(id);
+    if (earlier === undefined) return void first.set(id, i);
+    const how = paths[earlier] === paths[i] ? 'twice' : resolve(paths[earlier]) === resolve(paths[i]) ? `as '${paths[earlier]}' and '${paths[i]}'` : `as '${paths[earlier]}' and '${paths[i]}', the same file through a link`;
+    throw new FocusFuseError('BAD_STACK', `is given ${how} (inputs ${earlier + 1} and ${i + 1}); each plane must be a different file`, paths[i]);
+  });
 }
 
 async function listFolder(folder: string, warn: (message: string) => void): Promise<string[]> {
@@ -168,10 +181,14 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
   const skipped: string[] = [];
   let subfolders = 0;
   for (const entry of entries) {
-    if (isHiddenOrTemp(entry.name)) continue;
+    if (entry.name.startsWith('.')) continue;
     if (entry.isDirectory()) subfolders += 1;
-    else if (IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) images.push(join(folder, entry.name));
-    else skipped.push(entry.name);
+    else {
+      // Notes and metadata (meta.json, ATTRIBUTION.md) pass quietly; anything else is named below.
+      const kind = folderFileKind(entry.name);
+      if (kind === 'image') images.push(join(folder, entry.name));
+      else if (kind === 'other') skipped.push(entry.name);
+    }
   }
   if (images.length === 0) {
     const hint = subfolders > 0 ? ` (it has ${subfolders} subfolder${subfolders > 1 ? 's' : ''}; give the folder of one stack, or use focusfuse batch for a dataset tree)` : '';

@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import { folderFileKind } from '../io/folder-files.js';
 import { findStacks, isViewerImage, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
 export type { CatalogStack };
@@ -33,20 +34,38 @@ export const CATALOG_LIMITS = { depth: 8, files: 50_000 };
 /** Folders that hold no stacks: synth's ground-truth mirror, VCS and package folders. */
 const SKIPPED_FOLDERS = new Set(['ground-truth', 'node_modules', '.git']);
 
-async function listImages(root: string): Promise<string[]> {
-  const found: string[] = [];
+/**
+ * The images under `root` and the other files that are not notes or metadata (folderFileKind: a
+ * misnamed plane must not vanish), as relative, '/'-separated paths: the form groupStacks and the
+ * page's labels use on every OS.
+ */
+async function listImages(root: string): Promise<{ images: string[]; others: string[] }> {
+  const images: string[] = [];
+  const others: string[] = [];
   async function walk(folder: string, depth: number): Promise<void> {
-    if (depth > CATALOG_LIMITS.depth || found.length >= CATALOG_LIMITS.files) return;
+    if (depth > CATALOG_LIMITS.depth || images.length >= CATALOG_LIMITS.files) return;
     const entries = await readdir(folder, { withFileTypes: true });
     for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) await walk(path, depth + 1);
-      else if (entry.isFile() && isViewerImage(entry.name, CATALOG_IMAGE_EXTENSIONS) && found.length < CATALOG_LIMITS.files) found.push(path);
+      else if (entry.isFile() && isViewerImage(entry.name, CATALOG_IMAGE_EXTENSIONS)) {
+        if (images.length < CATALOG_LIMITS.files) images.push(path);
+      } else if (entry.isFile() && folderFileKind(entry.name, CATALOG_IMAGE_EXTENSIONS) === 'other' && others.length < CATALOG_LIMITS.files) others.push(path);
     }
   }
   await walk(root, 0);
-  // Relative, '/'-separated paths: the form groupStacks and the page's labels use on every OS.
-  return found.map((path) => relative(root, path).split(sep).join('/'));
+  const relativePath = (path: string) => relative(root, path).split(sep).join('/');
+  return { images: images.map(relativePath), others: others.map(relativePath) };
+}
+
+/** The files of `paths` by folder, for the notes on what was left out. */
+function byFolder(paths: readonly string[]): Map<string, string[]> {
+  const folders = new Map<string, string[]>();
+  for (const path of paths) {
+    const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
+    folders.set(folder, [...(folders.get(folder) ?? []), path.slice(path.lastIndexOf('/') + 1)]);
+  }
+  return folders;
 }
 
 /**
@@ -60,8 +79,16 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
   const hidden: CatalogHidden[] = [];
   const files = new Map<string, string>();
   for (const { root, source } of roots) {
-    const found = findStacks(await listImages(root), CATALOG_IMAGE_EXTENSIONS);
-    for (const group of found.hidden) hidden.push({ source, name: displayName(group.name, root, source), files: group.files.length, reason: group.reason });
+    const listed = await listImages(root);
+    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS);
+    const left = found.hidden.map((group) => ({ name: group.name, files: group.files.length, reason: group.reason }));
+    for (const [folder, names] of byFolder(listed.others)) {
+      const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+      left.push({ name: folder, files: names.length, reason: `not JPEG, PNG or TIFF: ${shown}` });
+    }
+    // By folder (a stable sort: findStacks' order within one).
+    left.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const group of left) hidden.push({ source, ...group, name: displayName(group.name, root, source) });
     for (const group of found.stacks) {
       const id = String(stacks.length);
       const planes = group.files.map((file, z) => {

@@ -6,7 +6,8 @@
 import { FocusFuseError } from '../../core/errors.js';
 import { countOf } from '../../core/text.js';
 import type { ZStack } from '../../core/types.js';
-import { groupStacks, type CatalogStack, type StackGroup } from '../stacks.js';
+import { folderFileKind, isImageName } from '../../io/folder-files.js';
+import { groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogStack, type StackGroup } from '../stacks.js';
 
 /** A stack the page can load: planes as blobs to fetch or files already in hand. */
 export interface StackSource {
@@ -61,7 +62,7 @@ export async function loadStackSource(source: StackSource, onProgress?: (done: n
 }
 
 /** The path a chosen or dropped file is known by: its place in the chosen folder, else its name. */
-function pathOf(file: File): string {
+export function pathOf(file: File): string {
   return (file as File & { relativePath?: string }).relativePath || file.webkitRelativePath || file.name;
 }
 
@@ -97,6 +98,21 @@ export function sourceLabel(source: Pick<StackSource, 'name' | 'files' | 'error'
 export function noImagesError(fileCount: number): FocusFuseError {
   const what = fileCount === 1 ? 'the file opened is not' : `none of the ${countOf(fileCount, 'file')} is`;
   return new FocusFuseError('NO_IMAGES', `${what} a JPEG or PNG image`);
+}
+
+/**
+ * The page's note on opened or dropped files it leaves out that are neither images it decodes nor
+ * notes and metadata (folderFileKind: a misnamed plane must not vanish); a TIFF among them gets the
+ * way to view it (the server converts TIFF, the page cannot decode it). Undefined when there is none.
+ * @example leftOutNote(['a/z01.png', 'a/meta.json', 'a/z03.jpeg.bak'])
+ * // => 'Left out 1 file that is not JPEG or PNG: z03.jpeg.bak.'
+ */
+export function leftOutNote(paths: readonly string[]): string | undefined {
+  const names = paths.map((path) => path.slice(path.lastIndexOf('/') + 1)).filter((name) => folderFileKind(name, VIEWER_IMAGE_EXTENSIONS) === 'other');
+  if (names.length === 0) return undefined;
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  const tiff = names.some((name) => isImageName(name)) ? ' (TIFF: open its folder with focusfuse view <folder>, which converts it)' : '';
+  return `Left out ${countOf(names.length, 'file that is', 'files that are')} not JPEG or PNG: ${shown}${tiff}.`;
 }
 
 /** Every file under a dropped entry, with its path inside the drop kept for grouping. */

@@ -13,7 +13,7 @@ import { fallbackLine } from './fallback-line.js';
 import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
-import { fetchServedStacks, loadStackSource, noImagesError, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
+import { fetchServedStacks, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
 import { drawFocusCurve, focusCurveAt } from './plot.js';
 import { createStore, type ViewerState } from './state.js';
 import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
@@ -106,7 +106,17 @@ function addSources(group: string, entries: Array<[string, StackSource]>): void 
 }
 
 let localCount = 0;
+/** What the notice line says: the engine's notice (no WebGPU) and what the last opened files left out. */
+let openedNote: string | undefined;
+function showNotice(): void {
+  const notice = byId('notice');
+  notice.textContent = [engine?.notice, openedNote].filter(Boolean).join(' ');
+  notice.hidden = notice.textContent === '';
+}
+
 function openFiles(files: File[]): void {
+  openedNote = leftOutNote(files.map(pathOf));
+  showNotice();
   const found = sourcesFromFiles(files);
   if (found.length === 0) return showError(noImagesError(files.length));
   const entries = found.map((source): [string, StackSource] => [`local:${localCount++}`, source]);
@@ -160,6 +170,7 @@ function render(state: ViewerState): void {
   const fallback = byId('depth-fallback');
   fallback.hidden = !state.result?.depthFallback;
   fallback.textContent = state.result?.depthFallback ? fallbackLine(state.result.depthFallback) : '';
+  fallback.title = fallback.textContent; // the whole line, where a narrow page cuts it off
   const error = byId('error');
   error.hidden = !state.error;
   error.textContent = state.error ?? '';
@@ -188,9 +199,7 @@ async function start(): Promise<void> {
 
   engine = await pickEngine();
   byId('engine').textContent = engine.label;
-  const notice = byId('notice');
-  notice.hidden = !engine.notice;
-  notice.textContent = engine.notice ?? '';
+  showNotice();
   relief = await createReliefView(canvas3d).catch((error: unknown) => `The 3D relief could not start: ${messageOf(error)}`);
   render(store.get());
 
