@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buffersOf, createBufferPool } from '../src/batch/buffer-pool.js';
+import { buffersOf, createBufferPool, lendPlanes } from '../src/batch/buffer-pool.js';
 import { openCpuPool } from '../src/batch/cpu-pool.js';
 import { runBatch } from '../src/batch/run.js';
 import { scanDataset, type BatchFov } from '../src/batch/scan.js';
@@ -28,6 +28,8 @@ let root: string;
 let fovs: BatchFov[];
 /** The bad FOVs, in the middle of the scan order. */
 let bad: BatchFov[];
+/** Each FOV's plane side. */
+let side: Map<BatchFov, number>;
 
 /** Copies every FOV folder of a synth tree into `root` (the same class and subtype folders). */
 async function mergeTree(from: string, into: string): Promise<void> {
@@ -46,7 +48,8 @@ beforeAll(async () => {
   await mergeTree(join(work, 'small'), root);
   fovs = (await scanDataset(root)).fovs;
   const small = new Set((await scanDataset(join(work, 'small'))).fovs.map((fov) => fov.id));
-  const sizes = fovs.map((fov) => (small.has(fov.id) ? 40 : 48));
+  side = new Map(fovs.map((fov) => [fov, small.has(fov.id) ? 40 : 48]));
+  const sizes = fovs.map((fov) => side.get(fov)!);
   // The scan order mixes the sizes: the pool meets both in turn.
   expect(sizes.slice(0, 8)).toContain(40);
   expect(sizes.slice(0, 8)).toContain(48);
@@ -99,6 +102,39 @@ describe('buffer pool', () => {
     pool.put(new ArrayBuffer(300)); // larger than the budget: never held
     expect(pool.bytes).toBe(0);
     expect(createBufferPool(0).take(0)).toBeUndefined();
+  });
+});
+
+describe('planes decoded into lent buffers', () => {
+  it('a FOV that fails to load gives back every buffer it was decoded into; a loaded one keeps its recycled planes', async () => {
+    const plane = (fov: BatchFov) => side.get(fov)! ** 2 * 4;
+    // Plane 3 is not a JPEG: the 10 others decode, then the load fails.
+    let pool = createBufferPool();
+    let loan = lendPlanes(pool);
+    await expect(loadStack(bad[0].files, { order: 'cccid', allocate: loan.allocate })).rejects.toThrow(/not a JPEG|cannot decode/);
+    loan.settle([]);
+    expect(pool.bytes).toBe(10 * plane(bad[0]));
+    // Plane 7 has the other size: all 11 decode, then the stack is refused.
+    pool = createBufferPool();
+    loan = lendPlanes(pool);
+    await expect(loadStack(bad[1].files, { order: 'cccid', allocate: loan.allocate })).rejects.toThrow(/every plane must have the same size/);
+    loan.settle([]);
+    const other = fovs.find((fov) => side.get(fov) !== side.get(bad[1]))!;
+    expect(pool.bytes).toBe(10 * plane(bad[1]) + plane(other));
+
+    // A good FOV takes what the pool has of its size (fresh buffers past that) and keeps them all.
+    const good = fovs.find((fov) => !bad.includes(fov))!;
+    pool = createBufferPool();
+    const recycled = Array.from({ length: 6 }, () => new ArrayBuffer(plane(good)));
+    for (const buffer of [...recycled, new ArrayBuffer(plane(good) + 4)]) pool.put(buffer);
+    loan = lendPlanes(pool);
+    const stack = await loadStack(good.files, { order: 'cccid', allocate: loan.allocate });
+    loan.settle(stack.planes);
+    expect(pool.stats().reused).toBe(6);
+    expect(pool.bytes).toBe(plane(good) + 4);
+    expect(recycled.every((buffer) => buffersOf(stack.planes).includes(buffer))).toBe(true);
+    const fresh = await loadStack(good.files, { order: 'cccid' });
+    expect(stack.planes.every((p, z) => bytesOf(p).equals(bytesOf(fresh.planes[z])))).toBe(true);
   });
 });
 

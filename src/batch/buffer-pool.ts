@@ -91,6 +91,40 @@ export function createBufferPool(budget = DEFAULT_POOL_BYTES): BufferPool {
   };
 }
 
+/** Buffers lent for one FOV's planes (see {@link lendPlanes}). */
+export interface PlaneLoan {
+  /** For loadStack's `allocate`: a recycled buffer of `byteLength` bytes, else a fresh one. */
+  allocate(byteLength: number): Uint8Array;
+  /**
+   * Gives back every buffer lent that `kept` (the stack's planes) does not hold: all of them when
+   * the FOV failed to load (call it once every decode has settled), the unpadded originals of
+   * planes padded to a larger size. Kept ones come back from the worker that fuses them.
+   */
+  settle(kept: readonly ArrayBufferView[]): void;
+}
+
+/**
+ * A loan of buffers from `pool` for one FOV's planes.
+ * @example
+ * const loan = lendPlanes(pool);
+ * let stack;
+ * try { stack = await loadStack(files, { allocate: loan.allocate }); } finally { loan.settle(stack?.planes ?? []); }
+ */
+export function lendPlanes(pool: BufferPool): PlaneLoan {
+  const lent: ArrayBuffer[] = [];
+  return {
+    allocate(byteLength) {
+      const buffer = pool.take(byteLength) ?? new ArrayBuffer(byteLength);
+      lent.push(buffer);
+      return new Uint8Array(buffer);
+    },
+    settle(kept) {
+      const held = new Set(buffersOf(kept));
+      for (const buffer of lent.splice(0)) if (!held.has(buffer)) pool.put(buffer);
+    },
+  };
+}
+
 /**
  * The distinct buffers under `arrays` (undefined ones skipped), e.g. a stack's planes or a result's
  * outputs, for transfer lists and for {@link BufferPool.put}.

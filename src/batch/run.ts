@@ -18,7 +18,7 @@ import { countOf } from '../core/text.js';
 import { checkWritable } from '../io/atomic.js';
 import { writeResult } from '../io/write-result.js';
 import type { GpuRuntimeName } from '../runtimes.js';
-import { buffersOf, type BufferPoolStats } from './buffer-pool.js';
+import { buffersOf, lendPlanes, type BufferPoolStats } from './buffer-pool.js';
 import type { CpuPoolOptions } from './cpu-pool.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
@@ -348,28 +348,19 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
   const pool = engine.buffers;
   const load = async (fov: BatchFov): Promise<Loaded> => {
     const t0 = performance.now();
-    // The engine's recycled buffers the planes were decoded into.
-    const lent: ArrayBuffer[] = [];
-    const allocate =
-      pool &&
-      ((byteLength: number) => {
-        const buffer = pool.take(byteLength) ?? new ArrayBuffer(byteLength);
-        lent.push(buffer);
-        return new Uint8Array(buffer);
-      });
+    // Planes are decoded into the engine's recycled buffers where it has them.
+    const loan = pool && lendPlanes(pool);
     let stack: AnyZStack | undefined;
     try {
       checkPlaneNames(fov, ctx.planes);
       // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
-      stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true, allocate });
+      stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true, allocate: loan?.allocate });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };
     } finally {
-      // Planes decoded but not in the stack (a FOV that failed: every decode has settled by then;
-      // mixed sizes padded into new planes) go back at once; the stack's return from the engine.
-      const kept = new Set(buffersOf(stack?.planes ?? []));
-      for (const buffer of lent) if (!kept.has(buffer)) pool?.put(buffer);
+      // loadStack has settled every decode, whether it failed or not.
+      loan?.settle(stack?.planes ?? []);
     }
   };
   const write = async (fov: BatchFov, result: FuseResult, ms: number): Promise<void> => {
