@@ -8,20 +8,30 @@
  *
  * Planes go to a worker by transfer, not by copy (structured clone): the main thread hands the
  * buffers over and no longer owns them. Results come back the same way, without the aligned planes
- * (a batch never writes them: `--save-aligned` is `fuse`'s).
+ * (a batch never writes them: `--save-aligned` is `fuse`'s), and so do the planes' buffers once
+ * fused, into the pool's `buffers` (src/batch/buffer-pool.ts): the batch decodes the next FOVs into
+ * them. Outputs the batch has written go there too, and travel with the next stack of their size
+ * as the fast path's `dst` (FuseOutputs), so a worker fuses into recycled memory as well.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FuseResult, ResolvedOptions, AnyZStack } from '../core/types.js';
+import { buffersOf, createBufferPool, DEFAULT_POOL_BYTES, type BufferPool } from './buffer-pool.js';
 
 export interface CpuPool {
   readonly threads: number;
   /** True when the workers run the wasm fast path (`fuseCpuFast`), false for the TypeScript reference. */
   readonly fast: boolean;
   /**
+   * Recycled buffers: the planes of every stack fused (fused or failed) come back here, and stacks
+   * are fused into buffers of their planes' byte length found here. Put a result's outputs here
+   * once nothing reads them any more.
+   */
+  readonly buffers: BufferPool;
+  /**
    * Fuses `stack` on the least busy worker. Its planes are transferred: they are empty (detached)
-   * here once this is called.
+   * here once this is called, and their buffers return to `buffers` with the result or the error.
    */
   fuse(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult>;
   close(): Promise<void>;
@@ -32,26 +42,45 @@ export interface CpuPoolOptions {
   reference?: boolean;
   /** URL of the bundle the workers import. Default: dist/index.js next to the running bundle. */
   module?: string;
+  /** Budget of `buffers` in bytes (0: nothing is recycled). Default DEFAULT_POOL_BYTES, 64 MiB. */
+  recycleBytes?: number;
 }
+
+/** The fast path's outputs a worker can fuse into (FuseOutputs), each as large as an RGBA8 plane: an image and three float maps. */
+const OUTPUTS = ['image', 'depth', 'rawDepth', 'confidence'] as const;
 
 // CommonJS because eval workers are scripts; the bundle is then imported as ESM. The fast path is
 // used unless the reference is asked for or it cannot start here (no wasm SIMD).
+// `spare`: recycled buffers for the outputs, in OUTPUTS order (the reference takes none). Whatever
+// the result does not hold goes back with it, or with the error: the planes and unused spares.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const buffersOf = (arrays) => [...new Set(arrays.filter((a) => a && a.buffer instanceof ArrayBuffer).map((a) => a.buffer))];
 (async () => {
   const m = await import(workerData.module);
   const fast = !workerData.reference && (await m.initFastCpu());
-  const fuse = fast ? m.fuseCpuFast : m.fuseCpu;
   const workspace = m.createCpuWorkspace();
-  parentPort.on('message', ({ id, stack, options }) => {
+  const into = ([image, depth, rawDepth, confidence]) => ({
+    image: image && new Uint8Array(image),
+    depth: depth && new Float32Array(depth),
+    rawDepth: rawDepth && new Float32Array(rawDepth),
+    confidence: confidence && new Float32Array(confidence),
+  });
+  const fuse = fast ? (stack, options, spare) => m.fuseCpuFast(stack, options, workspace, into(spare)) : (stack, options) => m.fuseCpu(stack, options, workspace);
+  parentPort.on('message', ({ id, stack, options, spare }) => {
+    let reply;
     try {
-      const result = fuse(stack, options, workspace);
+      const result = fuse(stack, options, spare);
       delete result.aligned;
-      const buffers = [result.image, result.image16, result.depth, result.rawDepth, result.confidence].filter(Boolean).map((a) => a.buffer);
-      parentPort.postMessage({ id, result }, [...new Set(buffers)]);
+      reply = { id, result };
     } catch (error) {
-      parentPort.postMessage({ id, error: String((error && error.message) || error) });
+      reply = { id, error: String((error && error.message) || error) };
     }
+    const r = reply.result;
+    const outputs = r ? buffersOf([r.image, r.image16, r.depth, r.rawDepth, r.confidence]) : [];
+    const back = [...new Set([...buffersOf((stack && stack.planes) || []), ...spare])].filter((b) => b.byteLength > 0 && !outputs.includes(b));
+    reply.spare = back;
+    parentPort.postMessage(reply, [...outputs, ...back]);
   });
   parentPort.postMessage({ ready: true, fast });
 })().catch((error) => parentPort.postMessage({ failed: String((error && error.message) || error) }));
@@ -61,13 +90,6 @@ const { parentPort, workerData } = require('node:worker_threads');
 function cpuModule(): string | undefined {
   const url = new URL('./index.js', import.meta.url);
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) && import.meta.url.includes('/dist/') ? url.href : undefined;
-}
-
-/** The planes' buffers, each once, that can be transferred (not shared memory). */
-function planeBuffers(stack: AnyZStack): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const plane of stack.planes) if (plane.buffer instanceof ArrayBuffer) buffers.add(plane.buffer);
-  return [...buffers];
 }
 
 interface Slot {
@@ -106,11 +128,14 @@ export async function openCpuPool(threads: number, options: CpuPoolOptions = {})
     return undefined;
   }
   const slots: Slot[] = workers.map(({ worker }) => ({ worker, inFlight: new Map() }));
+  const buffers = createBufferPool(options.recycleBytes ?? DEFAULT_POOL_BYTES);
+  const fast = workers.every((w) => w.fast);
   let nextId = 0;
   let closed = false;
 
   const watch = (slot: Slot) => {
-    slot.worker.on('message', (message: { id: number; result?: FuseResult; error?: string }) => {
+    slot.worker.on('message', (message: { id: number; result?: FuseResult; error?: string; spare?: ArrayBuffer[] }) => {
+      for (const buffer of message.spare ?? []) buffers.put(buffer);
       const job = slot.inFlight.get(message.id);
       if (!job) return;
       slot.inFlight.delete(message.id);
@@ -134,13 +159,25 @@ export async function openCpuPool(threads: number, options: CpuPoolOptions = {})
 
   return {
     threads,
-    fast: workers.every((w) => w.fast),
+    fast,
+    buffers,
     fuse(stack, fuseOptions) {
       const slot = slots.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       const id = nextId++;
+      // The outputs are as large as an RGBA8 plane of the stack (unless a crop shrinks them: the
+      // spares then come back unused).
+      const outputBytes = stack.width * stack.height * 4;
+      const spare = fast ? OUTPUTS.flatMap(() => buffers.take(outputBytes) ?? []) : [];
       return new Promise<FuseResult>((resolve, reject) => {
         slot.inFlight.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, stack, options: fuseOptions }, planeBuffers(stack));
+        try {
+          slot.worker.postMessage({ id, stack, options: fuseOptions, spare }, [...buffersOf(stack.planes), ...spare]);
+        } catch (error) {
+          // Nothing was transferred (a plane already detached, say): the spares are still ours.
+          slot.inFlight.delete(id);
+          for (const buffer of spare) buffers.put(buffer);
+          reject(error as Error);
+        }
       });
     },
     async close() {

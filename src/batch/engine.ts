@@ -10,7 +10,8 @@ import { FocusFuseError } from '../core/errors.js';
 import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
 import { cpuBackend, cpuReferenceBackend } from '../cpu/backend.js';
 import { autoDeclines, autoDeclinesUnstarted, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { openCpuPool } from './cpu-pool.js';
+import type { BufferPool } from './buffer-pool.js';
+import { openCpuPool, type CpuPoolOptions } from './cpu-pool.js';
 
 /** What the batch needs of a GPU runtime; the headless one has all of it, the Dawn one restarts itself. */
 export interface BatchGpuRuntime extends FusionBackend {
@@ -30,6 +31,8 @@ export interface BatchEngineOptions {
   gpuBatch?: number;
   /** CPU fusion worker threads (when running from the built bundle); 0 fuses on the main thread. Default {@link defaultCpuThreads}. */
   cpuThreads?: number;
+  /** The cpu workers' bundle and recycling budget (see CpuPoolOptions; tests run workers from sources with it). */
+  cpuPool?: Pick<CpuPoolOptions, 'module' | 'recycleBytes'>;
   /** Relaunches allowed per run before the runtime is given up. Default 3. */
   maxRelaunches?: number;
   warn(message: string): void;
@@ -45,6 +48,12 @@ export interface BatchEngine {
   readonly batchSize: number;
   /** fuseMany calls worth running at once (a worker pool fuses several stacks side by side). */
   readonly parallel: number;
+  /**
+   * Where the engine recycles memory (the cpu workers; undefined elsewhere): the run decodes planes
+   * into its buffers and hands a result's outputs back once written; the engine returns the planes
+   * it has fused and fuses into the outputs handed back.
+   */
+  readonly buffers?: BufferPool;
   /**
    * Fuses each stack; a stack that cannot be fused gets its Error, the others their results. The
    * stacks' planes may be handed over to worker threads: do not use them afterwards.
@@ -102,14 +111,15 @@ export function defaultCpuThreads(): number {
 }
 
 /** The CPU engine on `threads` workers, or on the main thread when that is 0 or workers cannot run here. */
-async function openCpuEngine(threads: number, backend: BackendName): Promise<BatchEngine> {
-  const pool = threads > 0 ? await openCpuPool(threads, { reference: wantsReference(backend) }) : undefined;
+async function openCpuEngine(threads: number, backend: BackendName, poolOptions: BatchEngineOptions['cpuPool']): Promise<BatchEngine> {
+  const pool = threads > 0 ? await openCpuPool(threads, { ...poolOptions, reference: wantsReference(backend) }) : undefined;
   if (!pool) return mainThreadEngine(backend);
   return {
     describe: () => `cpu (${pool.fast ? 'wasm simd' : 'TypeScript reference'}), ${threads} worker thread${threads === 1 ? '' : 's'}`,
     batchSize: 1,
     // Two stacks per worker: the next one is there when a worker finishes, without a round trip to the main thread.
     parallel: 2 * threads,
+    buffers: pool.buffers,
     fuseMany: (stacks, options) => Promise.all(stacks.map((stack) => pool.fuse(stack, options).catch((error: Error) => error))),
     close: () => pool.close(),
   };
@@ -127,11 +137,12 @@ async function openCpuEngine(threads: number, backend: BackendName): Promise<Bat
  * @throws FocusFuseError BACKEND when `webgpu` was asked for, its runtime cannot start and there is no CPU fallback.
  */
 export async function openBatchEngine(options: BatchEngineOptions): Promise<BatchEngine> {
-  if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), options.backend);
+  const cpuThreads = options.cpuThreads ?? defaultCpuThreads();
+  if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(cpuThreads, options.backend, options.cpuPool);
   const known = options.backend === 'auto' ? autoDeclinesUnstarted(options.runtime) : undefined;
   if (known) {
     options.warn(`${known}; fusing on the cpu (--backend webgpu uses it anyway)`);
-    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
+    return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);
   let gpu: BatchGpuRuntime;
@@ -140,7 +151,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   } catch (error) {
     if (options.backend === 'auto' || options.fallback === 'cpu') {
       options.warn(`webgpu unavailable (${(error as Error).message}); fusing on the cpu`);
-      return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
+      return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
     }
     throw error;
   }
@@ -148,7 +159,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   if (declined) {
     options.warn(`${declined}; fusing on the cpu (--backend webgpu uses it anyway)`);
     await gpu.close();
-    return openCpuEngine(options.cpuThreads ?? defaultCpuThreads(), 'cpu');
+    return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   return gpuEngine(gpu, options);
 }

@@ -18,6 +18,8 @@ import { countOf } from '../core/text.js';
 import { checkWritable } from '../io/atomic.js';
 import { writeResult } from '../io/write-result.js';
 import { autoDeclinesUnstarted, type GpuRuntimeName } from '../runtimes.js';
+import { buffersOf, lendPlanes, type BufferPoolStats } from './buffer-pool.js';
+import type { CpuPoolOptions } from './cpu-pool.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
@@ -75,6 +77,8 @@ export interface BatchOptions {
   log?(line: string): void;
   /** Replaces openGpuRuntime (tests use a runtime that crashes on cue). */
   openRuntime?(name: GpuRuntimeName): Promise<BatchGpuRuntime>;
+  /** The cpu workers' bundle and recycling budget (CpuPoolOptions): tests run workers from sources with it. */
+  cpuPool?: Pick<CpuPoolOptions, 'module' | 'recycleBytes'>;
 }
 
 export interface BatchProgress {
@@ -121,6 +125,8 @@ export interface BatchSummary {
   engine: string;
   /** The manifest files written. */
   manifest: string[];
+  /** How the cpu workers recycled buffers (planes and outputs); undefined where the engine does not recycle. */
+  recycled?: BufferPoolStats;
   rows: ManifestRow[];
 }
 
@@ -311,6 +317,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         warn,
         log: options.log,
         openRuntime: options.openRuntime,
+        cpuPool: options.cpuPool,
       });
       engineStartMs = performance.now() - opening;
       options.onProgress?.({ ...progress });
@@ -322,6 +329,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
   const elapsedMs = performance.now() - started;
   const engineName = engine?.describe() ?? 'none (nothing to fuse)';
+  const recycled = engine?.buffers?.stats();
   const finished = [...rows.values()];
   const fused = finished.length - resumed;
   const failed = finished.filter((r) => r.status === 'error').length;
@@ -353,6 +361,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     engine: engineName,
     manifest,
     rows: doc.rows,
+    ...(recycled ? { recycled } : {}),
   };
 }
 
@@ -375,15 +384,22 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
   const loads: Promise<Loaded>[] = [];
   const ahead = ctx.concurrency * engine.batchSize;
   const writes = new Set<Promise<void>>();
+  const pool = engine.buffers;
   const load = async (fov: BatchFov): Promise<Loaded> => {
     const t0 = performance.now();
+    // Planes are decoded into the engine's recycled buffers where it has them.
+    const loan = pool && lendPlanes(pool);
+    let stack: AnyZStack | undefined;
     try {
       checkPlaneNames(fov, ctx.planes);
       // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
-      const stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true });
+      stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true, allocate: loan?.allocate });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };
+    } finally {
+      // loadStack has settled every decode, whether it failed or not.
+      loan?.settle(stack?.planes ?? []);
     }
   };
   const write = async (fov: BatchFov, result: FuseResult, ms: number): Promise<void> => {
@@ -393,6 +409,9 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
       // Names relative to the stats file: the output tree stays valid wherever it is mounted.
       const recordedOutputs = Object.fromEntries(Object.entries(paths).map(([kind, path]) => [kind, basename(path as string)]));
       await writeResult(result, paths, { recordedOutputs, pngLevel: ctx.pngLevel });
+      // Encoded and written: the outputs go back to the engine to fuse the next FOVs into. (Not after
+      // a failed write: an encode may still be reading them.)
+      for (const buffer of buffersOf([result.image, result.image16, result.depth, result.rawDepth, result.confidence])) pool?.put(buffer);
       const row = okRow(fov, result, ms + performance.now() - t0);
       await writeDoneMarker(donePath(ctx.out, fov), ctx.fingerprint, row);
       ctx.finish(row);

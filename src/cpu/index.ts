@@ -19,3 +19,4 @@ export type { CpuScratch, FloatImage } from './scratch.js';
 export { fuseCpu, cpuReferenceBackend, createCpuWorkspace } from './pipeline.js';
 export { cpuBackend, fuseCpuFast, initFastCpu, fastCpuReady } from './fast/index.js';
 export type { CpuWorkspace } from './pipeline.js';
+export type { FuseOutputs } from './fast/index.js';

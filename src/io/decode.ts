@@ -33,6 +33,12 @@ export interface DecodeOptions {
    * batch does). Default true; false lets an 8-bit plane be a view of the decoder's memory (no copy).
    */
   transferable?: boolean;
+  /**
+   * Where a transferable 8-bit plane's RGBA samples go: an array of `byteLength` bytes that the
+   * decoder overwrites entirely (the batch passes recycled planes, see src/batch/buffer-pool.ts).
+   * Default: a fresh array.
+   */
+  allocate?(byteLength: number): Uint8Array;
 }
 
 /**
@@ -113,7 +119,7 @@ async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, na
       return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
     }
     const { data, info } = await srgb.raw().toBuffer({ resolveWithObject: true });
-    const rgba = toRgba8(data, info.width * info.height, info.channels);
+    const rgba = toRgba8(data, info.width * info.height, info.channels, options.allocate);
     return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
   }
   const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
@@ -123,18 +129,22 @@ async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, na
 }
 
 /**
- * RGB or RGBA 8-bit samples as RGBA8 in an ArrayBuffer of its own: sharp's buffer is external memory
- * that cannot be transferred, and the batch hands planes to its fusion workers by transfer. The
- * alpha is added here, in the copy that is needed anyway: libvips' ensureAlpha cost more (~0.5-1 ms
- * of CPU per 384^2 plane) than this loop.
+ * RGB or RGBA 8-bit samples as RGBA8 in an ArrayBuffer of its own (`allocate`'s array): sharp's buffer
+ * is external memory that cannot be transferred, and the batch hands planes to its fusion workers by
+ * transfer (and recycles them: DecodeOptions.allocate). The alpha is added here, in the copy that
+ * is needed anyway: libvips' ensureAlpha cost more (~0.5-1 ms of CPU per 384^2 plane) than this loop.
  */
-function toRgba8(samples: Uint8Array, pixels: number, channels: number): Uint8Array {
-  if (channels === 4) return new Uint8Array(samples);
-  if (channels !== 3) throw new Error(`sharp returned ${channels} channels after sRGB conversion`);
-  const out = new Uint8Array(pixels * 4);
+function toRgba8(samples: Uint8Array, pixels: number, channels: number, allocate: (byteLength: number) => Uint8Array = (byteLength) => new Uint8Array(byteLength)): Uint8Array {
+  if (channels !== 3 && channels !== 4) throw new Error(`sharp returned ${channels} channels after sRGB conversion`);
+  const out = allocate(pixels * 4);
+  if (out.length !== pixels * 4) throw new Error(`Expected ${pixels * 4} bytes for a decoded plane but received ${out.length}`);
+  if (channels === 4) {
+    out.set(samples);
+    return out;
+  }
   if (LITTLE_ENDIAN) {
     // One 32-bit store per pixel (R in the lowest byte: the byte order the engines read).
-    const words = new Uint32Array(out.buffer);
+    const words = new Uint32Array(out.buffer, out.byteOffset, pixels);
     for (let p = 0, s = 0; p < pixels; p++, s += 3) words[p] = samples[s] | (samples[s + 1] << 8) | (samples[s + 2] << 16) | 0xff000000;
     return out;
   }

@@ -39,6 +39,8 @@ export interface LoadStackOptions {
    * DecodeOptions.transferable). The CLI's fuse, which fuses in its own thread, passes false.
    */
   transferable?: boolean;
+  /** Where 8-bit planes are decoded to (see DecodeOptions.allocate). Default: fresh arrays. */
+  allocate?(byteLength: number): Uint8Array;
 }
 
 export { IMAGE_EXTENSIONS, isHiddenOrTemp } from './folder-files.js';
@@ -65,7 +67,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   if (ordered.files.length > MAX_PLANES) {
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
-  const planes = await decodeAll(ordered.files, { transferable: options.transferable });
+  const planes = await decodeAll(ordered.files, { transferable: options.transferable, allocate: options.allocate });
   const output = planes.findIndex((p) => p.outputTag !== undefined);
   if (output >= 0) {
     throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);

@@ -150,10 +150,34 @@ function sweepPeaks(buffer: ArrayBuffer, at: FastLayout, planes: number, options
 }
 
 /**
- * The fast stages: every output as fresh arrays, or undefined when they do not cover the options.
- * With a warp plan they warp the (unaligned) stack into their memory first (see warpIntoSlots).
+ * Arrays {@link fuseCpuFast} writes its outputs into instead of allocating them (the `dst` style of
+ * hot-path APIs: a loop over many stacks of one size then allocates no output). Each is used where
+ * its length is the output's (`image`: width x height x 4 bytes, the others width x height floats)
+ * and the fast stages fuse the stack; elsewhere that output is a fresh array, as without `dst`. Every
+ * element is overwritten, so what they held before does not matter; they must not overlap one
+ * another or the stack's planes. The result holds the arrays themselves where they were used.
+ * @example
+ * const dst = { image: new Uint8Array(384 * 384 * 4), depth: new Float32Array(384 * 384) };
+ * const result = fuseCpuFast(stack, options, workspace, dst); // result.image === dst.image
  */
-const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, decide?: AutoDecision): FusedStages | undefined => {
+export interface FuseOutputs {
+  image?: Uint8Array;
+  depth?: Float32Array;
+  rawDepth?: Float32Array;
+  confidence?: Float32Array;
+}
+
+/** `dst` when it has `length` elements, else undefined (a fresh array is made). */
+function fitting<T extends Uint8Array | Float32Array>(dst: T | undefined, length: number): T | undefined {
+  return dst && dst.length === length ? dst : undefined;
+}
+
+/**
+ * The fast stages: every output in `dst` where it fits, else as fresh arrays, or undefined when
+ * they do not cover the options. With a warp plan they warp the (unaligned) stack into their memory
+ * first (see warpIntoSlots).
+ */
+function fastStages(stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, decide?: AutoDecision, dst: FuseOutputs = {}): FusedStages | undefined {
   const k = covers(options) ? fastKernels() : undefined;
   if (!k) return undefined;
   const { width, height } = plan ?? stack;
@@ -198,9 +222,9 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
     const preview = Array.from({ length: Z }, (_, z) => ({ data: new Float32Array(buffer, at.blocks + z * blockBytes, at.blockCount).slice(), width: columns, height: rows }));
     const laidOut = layoutGeneration();
     const next = decide.decide(sharesFromSweep(k, at, width, height, Z), preview, glanceSumsIn(k, at));
-    if (next) return fastStages(stack, options, next);
+    if (next) return fastStages(stack, options, next, undefined, dst);
     // Whatever the decision ran in this module's memory (none of it today) has overwritten the sweep.
-    if (layoutGeneration() !== laidOut) return fastStages(stack, options);
+    if (layoutGeneration() !== laidOut) return fastStages(stack, options, undefined, undefined, dst);
   }
   const t2 = performance.now();
   // The one-plane test (src/core/halos.ts) on the sweep's running argmax and max, read before
@@ -213,21 +237,24 @@ const fastStages: CpuStages = (stack: ZStack, options: ResolvedOptions, plan?: W
   const covered = plan?.covered ?? stack.covered;
   const halos = runsHalosTest(options) ? halosDecision({ ...sweepPeaks(buffer, at, Z, options), ...(covered ? { covered } : {}) }, focusOf) : undefined;
   k.finishDepth(options.tau, FIT_EPS, MAX_FIT_DELTA);
-  const rawDepth = unstride(buffer, at.depth, width, height, at.stride);
-  const confidence = unstride(buffer, at.confidence, width, height, at.stride);
+  const rawDepth = unstride(buffer, at.depth, width, height, at.stride, fitting(dst.rawDepth, n));
+  const confidence = unstride(buffer, at.confidence, width, height, at.stride, fitting(dst.confidence, n));
   const t3 = performance.now();
   // Shown as one plane: Ds = P, and the nearest composite then copies plane P itself.
   if (halos) new Float32Array(buffer, at.smooth, at.stride * height).fill(halos.plane);
   else if (options.sigma === 0) k.copyDepth();
   else if (modeHistogram) histogramDepthIn(k, at, taps.length);
   else k.smooth(taps.length, MIN_SMOOTH_WEIGHT);
-  const depth = unstride(buffer, at.smooth, width, height, at.stride);
+  const depth = unstride(buffer, at.smooth, width, height, at.stride, fitting(dst.depth, n));
   const t4 = performance.now();
   if (halos || options.composite === 'nearest') k.compositeNearest();
   else if (options.composite === 'pyramid') k.compositePyramid();
   else if (options.composite === 'select') k.compositeSelect();
   else k.compositeInterpolate();
-  const image = bytes.slice(at.image, at.image + n * 4);
+  const fused = bytes.subarray(at.image, at.image + n * 4);
+  const into = fitting(dst.image, n * 4);
+  into?.set(fused);
+  const image = into ?? fused.slice();
   const t5 = performance.now();
   const curve = Array.from(new Float64Array(buffer, at.curve, Z), (s) => s / n);
   k.depthSums(at.sums);
@@ -259,12 +286,19 @@ export function fastCpuReady(): boolean {
 /**
  * Fuses a stack on the CPU with the fast stages where they cover the options (lapv or teng, gaussian or
  * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment) and the reference stages
- * elsewhere; same arguments and result as fuseCpu. Synchronous: in a browser main thread, await
+ * elsewhere; same arguments and result as fuseCpu, and `dst`: arrays to write the outputs into
+ * (see {@link FuseOutputs}; the same bytes as fresh ones). Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
- * @example await initFastCpu(); const result = fuseCpuFast(stack, resolveOptions({}));
+ * @example
+ * await initFastCpu();
+ * const result = fuseCpuFast(stack, resolveOptions({}));
+ * // Many stacks of one size: the workspace and the outputs reused, nothing allocated per stack.
+ * const dst = { image: new Uint8Array(384 * 384 * 4), depth: new Float32Array(384 * 384), rawDepth: new Float32Array(384 * 384), confidence: new Float32Array(384 * 384) };
+ * for (const s of stacks) save(fuseCpuFast(s, options, workspace, dst)); // save before the next call overwrites dst
  */
-export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
-  return fuseCpuWith(fastStages, stack, options, workspace, separableWarp(), twoDWarp());
+export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace(), dst?: FuseOutputs): FuseResult {
+  const stages: CpuStages = dst ? (s, o, plan, decide) => fastStages(s, o, plan, decide, dst) : fastStages;
+  return fuseCpuWith(stages, stack, options, workspace, separableWarp(), twoDWarp());
 }
 
 const sharedWorkspace = createCpuWorkspace();
