@@ -213,6 +213,19 @@ describe('auto in the CPU engine', () => {
     expect(auto.stats).toEqual(none.stats);
   });
 
+  it('a registered stack with a crop: nothing to crop, so nothing applied, the result none\'s to the byte', () => {
+    const stack = registered(2);
+    const none = fuseCpuFast(stack, resolveOptions({}));
+    for (const [engine, fuse] of [['reference', fuseCpu], ['fast path', fuseCpuFast]] as const) {
+      const auto = fuse(stack, resolveOptions({ align: 'auto', alignCrop: true }));
+      expect(auto.alignment?.applied, engine).toBe(false);
+      expect(auto.alignment?.crop, engine).toBeUndefined();
+      expect([auto.width, auto.height], engine).toEqual([stack.width, stack.height]);
+      expect(Buffer.from(auto.image).equals(Buffer.from(fuse(stack, resolveOptions({})).image)), engine).toBe(true);
+    }
+    expect(none.alignment).toBeUndefined();
+  });
+
   it('the fast engine decides from its own sweep exactly as the reference engine does', () => {
     const m = movedStack({ seed: 2, kind: 'similarity', render: 448, frame: 384, planes: 3 });
     for (const stack of [registered(2), registered(5, 5), m.moved]) {

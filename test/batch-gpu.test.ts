@@ -170,8 +170,9 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     let opened = 0;
     const progress: BatchProgress[] = [];
     const warnings: string[] = [];
+    const notes: string[] = [];
     const summary = await runBatch({
-      root, out: join(work, 'auto-headless'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, warn: (m) => warnings.push(m), onProgress: (p) => progress.push(p),
+      root, out: join(work, 'auto-headless'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, warn: (m) => warnings.push(m), log: (m) => notes.push(m), onProgress: (p) => progress.push(p),
       openRuntime: async () => {
         opened += 1;
         return scriptedRuntime({ software: true }).runtime;
@@ -179,8 +180,10 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     });
     expect(opened).toBe(0);
     expect(summary.rows.every((r) => r.status === 'ok' && /^cpu\b/.test(r.backend))).toBe(true);
-    expect(warnings).toEqual([
-      "the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one); fusing on the cpu (--backend webgpu uses it anyway)",
+    // The batch's default: a note (shown unless -q), not a warning.
+    expect(warnings).toEqual([]);
+    expect(notes).toEqual([
+      "backend auto: fusing on the cpu, since the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one) (--backend webgpu uses it anyway)",
     ]);
     expect(progress.some((p) => p.starting !== undefined)).toBe(false);
     expect(summary.engineStart).toBeUndefined();

@@ -225,7 +225,8 @@ export function planAlignment(stack: ZStack, options: AlignOptions): { report?: 
     statuses[z] = 'below-threshold';
     return identity();
   });
-  const untouched = !mixed && !options.crop && transforms.every((t, z) => statuses[z] === 'below-threshold' || z === reference);
+  // Planes of one size that none moves cover the whole frame: a crop would keep all of it.
+  const untouched = !mixed && transforms.every((t, z) => statuses[z] === 'below-threshold' || z === reference);
   let warp: WarpPlan | undefined;
   let crop: Rect | undefined;
   if (!untouched) {

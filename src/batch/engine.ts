@@ -141,7 +141,8 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(cpuThreads, options.backend, options.cpuPool);
   const known = options.backend === 'auto' ? autoDeclinesUnstarted(options.runtime) : undefined;
   if (known) {
-    options.warn(`${known}; fusing on the cpu (--backend webgpu uses it anyway)`);
+    // auto is the batch's default, and the CPU its usual outcome: a note, not a warning.
+    options.log?.(`backend auto: fusing on the cpu, since ${known} (--backend webgpu uses it anyway)`);
     return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);

@@ -184,6 +184,8 @@ async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
       onProgress: (p) => progress?.update(p),
       warn,
+      // Notes (which engine auto chose and why, a GPU job redone stack by stack): not with -q.
+      log: v.quiet ? undefined : (line) => console.error(`focusfuse: ${line}`),
     });
     progress?.stop();
     console.error(summaryText(summary));

@@ -124,9 +124,9 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   const input = toRgba8Stack(given);
   const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
-  // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance.
-  // With a crop the planes are always resampled, so there is nothing to gain.
-  const factor = options.align === 'auto' && !options.alignCrop ? previewFactor(input) : 0;
+  // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance
+  // (with or without a crop: planes that do not move leave nothing to crop).
+  const factor = options.align === 'auto' ? previewFactor(input) : 0;
   let alignment: AlignmentReport | undefined;
   let plan: WarpPlan | undefined;
   let measured: MeasurePass | undefined;
