@@ -48,6 +48,16 @@ describe('naturalCompare', () => {
 });
 
 describe('orderPlanes', () => {
+  it('orders names that are signed numbers alone by value (a sweep saved as -9.png .. 9.png), others naturally', () => {
+    const sweep = ['-1.png', '9.png', '-9.png', '0.png', '-2.png', '1.png', '+3.png'];
+    for (const order of ['auto', 'natural'] as const) {
+      expect(orderPlanes(sweep, order).files, order).toEqual(['-9.png', '-2.png', '-1.png', '0.png', '1.png', '+3.png', '9.png']);
+    }
+    expect(orderPlanes(['dir/-1.5.tif', 'dir/-10.tif', 'dir/2.tif'], 'auto').files).toEqual(['dir/-10.tif', 'dir/-1.5.tif', 'dir/2.tif']);
+    // One name that is not a number: natural order for all, as before.
+    expect(orderPlanes(['z-1.png', 'z-9.png', 'z0.png'], 'auto').files).toEqual(['z0.png', 'z-1.png', 'z-9.png']);
+  });
+
   it('sorts unpadded CCCID z numerically (2 < 10), not lexically', () => {
     const files = Array.from({ length: 11 }, (_, z) => plane(z));
     const ordered = orderPlanes(shuffled(files), 'auto');

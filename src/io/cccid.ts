@@ -178,8 +178,20 @@ export function orderPlanes(files: readonly string[], order: PlaneOrder = 'auto'
     );
   }
   const useCccid = order === 'cccid' || (order === 'auto' && files.length > 0 && named === files.length);
-  if (!useCccid) return { files: [...files].sort((a, b) => naturalCompare(baseName(a), baseName(b)) || naturalCompare(a, b)) };
+  if (!useCccid) {
+    // Names that are signed numbers alone (a focus sweep saved as -9.png .. 9.png) go by value:
+    // natural order would put -1 before -9.
+    const values = files.map((f) => signedName(baseName(f)));
+    if (values.every((v) => v !== undefined)) return { files: files.map((file, i) => ({ file, v: values[i]! })).sort((a, b) => a.v - b.v || naturalCompare(a.file, b.file)).map((p) => p.file) };
+    return { files: [...files].sort((a, b) => naturalCompare(baseName(a), baseName(b)) || naturalCompare(a, b)) };
+  }
   return orderByCccidZ(files);
+}
+
+/** The value of a file name that is a signed number and nothing else (`-9.png`, `+1.5.tif`), else undefined. */
+function signedName(name: string): number | undefined {
+  const match = /^([+-]?\d+(?:\.\d+)?)\.[^.]+$/.exec(name);
+  return match ? Number(match[1]) : undefined;
 }
 
 function orderByCccidZ(files: readonly string[]): OrderedPlanes {
