@@ -50,6 +50,8 @@ describe('examples/', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(MEASURES.length);
+    // Each measure's own image: not all the same PSNR, as select's images would print.
+    expect(new Set(lines.map((line) => line.match(/PSNR ([\d.]+)/)?.[1])).size).toBeGreaterThan(1);
     for (const [i, measure] of MEASURES.entries()) {
       const match = lines[i].match(/^001 (\w+)\s+depth MAE ([\d.]+) planes, ([\d.]+)% within 0\.5 plane, fused PSNR ([\d.]+) dB$/);
       expect(match, lines[i]).not.toBeNull();
