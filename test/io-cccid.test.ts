@@ -92,6 +92,7 @@ describe('orderPlanes', () => {
     expect(error.message).toContain('001_(3059,11012) (2 planes)');
     expect(error.message).toContain('002_(10,20) (2 planes)');
     expect(error.message).toContain('--fov');
+    expect(error.message).toContain("(library: loadStack(input, { fov: '001_(3059,11012)' }))");
   });
 
   it('uses natural order for other names; mixed names only when asked, never silently under auto', () => {

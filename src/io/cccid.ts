@@ -204,7 +204,7 @@ function orderByCccidZ(files: readonly string[]): OrderedPlanes {
   if (fovs.length > 1) {
     throw new FocusFuseError(
       'AMBIGUOUS_INPUT',
-      `the input holds ${fovs.length} CCCID fields of view: ${describeFovs(fovs)}; pick one with --fov ${fovs[0].key}`,
+      `the input holds ${fovs.length} CCCID fields of view: ${describeFovs(fovs)}; pick one with --fov ${fovs[0].key} (library: loadStack(input, { fov: '${fovs[0].key}' }))`,
     );
   }
   const planes = files.map((file) => ({ file, z: parseCccidName(file)!.z })).sort((a, b) => a.z - b.z || naturalCompare(a.file, b.file));
