@@ -373,6 +373,11 @@ describe('focusfuse fuse', () => {
       const empty = join(root, 'bad', 'empty');
       await mkdir(empty, { recursive: true });
       await expectRefused([empty], 'no JPEG, PNG or TIFF images', empty);
+      // A folder of BMPs: the error names them (notes pass quietly, as everywhere).
+      const bmps = join(root, 'bad', 'bmps');
+      await mkdir(bmps, { recursive: true });
+      for (const name of ['z0.bmp', 'z1.bmp', 'notes.txt']) await writeFile(join(bmps, name), 'x');
+      await expectRefused([bmps], 'no JPEG, PNG or TIFF images in this folder; it has 2 other files: z0.bmp, z1.bmp', bmps);
       await expectRefused([join(root, 'missing')], 'no such file or folder', join(root, 'missing'));
       const two = await cccidFolder('two-fovs', [0, 1]);
       await writePlane(two, 0, texture(), '002_(1,2,0).jpg');

@@ -9,7 +9,7 @@ import { countOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
 import { toRgba8Stack } from '../core/stack.js';
 import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
-import { baseName, describeFovs, fovKey, groupByFov, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
+import { baseName, describeFovs, fovKey, groupByFov, naturalCompare, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
 import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { folderFileKind } from './folder-files.js';
 import { readOutputTag } from './output-tag.js';
@@ -192,14 +192,15 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
       else if (kind === 'other') skipped.push(entry.name);
     }
   }
+  skipped.sort(naturalCompare); // readdir's order is the file system's
+  const shown = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : '');
   if (images.length === 0) {
     const hint = subfolders > 0 ? ` (it has ${subfolders} subfolder${subfolders > 1 ? 's' : ''}; give the folder of one stack, or use focusfuse batch for a dataset tree)` : '';
-    throw new FocusFuseError('NO_IMAGES', `no JPEG, PNG or TIFF images in this folder${hint}`, folder);
+    // Name what is there (a stack saved as BMP, say): convert those files.
+    const others = skipped.length > 0 ? `; it has ${countOf(skipped.length, 'other file')}: ${shown}` : '';
+    throw new FocusFuseError('NO_IMAGES', `no JPEG, PNG or TIFF images in this folder${hint}${others}`, folder);
   }
-  if (skipped.length > 0) {
-    const shown = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : '');
-    warn(`${folder}: ignored ${countOf(skipped.length, 'file that is', 'files that are')} not JPEG, PNG or TIFF: ${shown}`);
-  }
+  if (skipped.length > 0) warn(`${folder}: ignored ${countOf(skipped.length, 'file that is', 'files that are')} not JPEG, PNG or TIFF: ${shown}`);
   return images;
 }
 
