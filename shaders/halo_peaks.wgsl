@@ -10,8 +10,9 @@
 // Entry points, in this order and in separate dispatches (every count is in before `majority` reads
 // them): `find_peaks`, then `majority`; both one invocation per pixel, 16x16 workgroups, dispatch
 // (ceil(W/16), ceil(H/16), 1). Pointwise: no halo, no workgroup memory.
-// Untiled stacks only: a band's most common plane is the stack's only when the band is the whole
-// stack, so tiled stacks read back every F instead (src/gpu/stack-state.ts, halosReadback).
+// Untiled stacks without covered pixels only: a band's most common plane is the stack's only when
+// the band is the whole stack, and these counts take every pixel, so tiled and aligned stacks read
+// back every F instead (src/gpu/stack-state.ts, halosReadback).
 // Layout: `focus` = Z layers (depth.wgsl's output); `peaks` = 2 layers; `counts` = Z u32;
 // `focus_p` = 1 layer. `counts` must be zeroed before `peaks` runs (the host writes zeros).
 

@@ -74,6 +74,8 @@ describe('what the GPU reads back for the one-plane test', () => {
     expect(halosReadback(resolveOptions({ onePlane: 'off' }), 1)).toBe('none');
     expect(halosReadback(resolveOptions({ fusion: 'v1' }), 1)).toBe('none');
     expect(halosReadback(resolveOptions({ fusion: 'v1', keepFocus: true }), 3)).toBe('focus');
+    // An aligned stack's test counts only its covered pixels, which the GPU's counts do not know.
+    expect(halosReadback(resolveOptions({}), 1, new Int32Array(2))).toBe('focus');
   });
 });
 

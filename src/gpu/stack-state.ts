@@ -33,7 +33,8 @@ export interface StackState {
 /**
  * What the GPU reads back for the `histogram` depth's one-plane test (and for `keepFocus`):
  * - `focus`: every plane's F (the caller keeps them; or a tiled stack's test reads them, since a
- *   band's most common plane need not be the stack's);
+ *   band's most common plane need not be the stack's; or an aligned stack's, whose test counts only
+ *   the covered pixels (ZStack.covered), which the kernel's counts do not know);
  * - `peaks`: an untiled stack's per-pixel argmax and F_max, the counts of evident peaks per plane and
  *   F of the most common plane (halo_peaks.wgsl): 3 values per pixel instead of Z;
  * - `none`: nothing beyond the fused outputs.
@@ -42,10 +43,10 @@ export interface StackState {
 export type HalosReadback = 'none' | 'focus' | 'peaks';
 
 /** @see HalosReadback */
-export function halosReadback(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma' | 'onePlane'>, bands: number): HalosReadback {
+export function halosReadback(options: Pick<ResolvedOptions, 'keepFocus' | 'depthMode' | 'sigma' | 'onePlane'>, bands: number, covered?: Int32Array): HalosReadback {
   if (options.keepFocus) return 'focus';
   if (!runsHalosTest(options)) return 'none';
-  return bands > 1 ? 'focus' : 'peaks';
+  return bands > 1 || covered ? 'focus' : 'peaks';
 }
 
 /** The `peaks` read-back of an untiled stack (halo_peaks.wgsl). */
@@ -65,7 +66,7 @@ export interface HalosPeaks {
  */
 export function prepareHalosReadback(state: StackState, bands: number): void {
   const n = state.stack.width * state.stack.height;
-  const mode = halosReadback(state.options, bands);
+  const mode = halosReadback(state.options, bands, state.stack.covered);
   state.focus = mode === 'focus' ? state.stack.planes.map(() => new Float32Array(n)) : undefined;
   state.peaks =
     mode === 'peaks'
@@ -176,7 +177,7 @@ function showHalosPlane(state: StackState): void {
   if (!runsHalosTest(options) || state.depthFallback) return;
   const { width, height } = stack;
   const fallback = peaks
-    ? halosDecision({ ...peaks, planes: stack.planes.length, width, height, tau: options.tau, window: options.window, covered: stack.covered }, (plane) =>
+    ? halosDecision({ ...peaks, planes: stack.planes.length, width, height, tau: options.tau, window: options.window }, (plane) =>
         // The GPU counted against tau in f32, the host in f64: were a peak to lie between the two, the
         // planes could differ, and F of the host's plane is not here (the per-pixel fusion stays).
         plane === mostCommonPlane(peaks.counts) ? peaks.focusP : undefined,
