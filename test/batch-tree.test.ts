@@ -128,6 +128,18 @@ describe('a run that selects no field of view', () => {
   });
 });
 
+describe('a dataset root given one level too high (a zip unpacked as X/CCCID/NILM/...)', () => {
+  it('exits 2 naming the folder to give instead', async () => {
+    const zip = join(work, 'zip-root');
+    await makeTree(join(zip, 'CCCID'), { n: 2, size: 32, seed: 5 });
+    const out = join(work, 'never-zip');
+    const run = await runCli(['batch', zip, '--out', out, ...fast]);
+    expect(run.stderr).toContain(`no field of view found (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg below it), but its folder 'CCCID' holds 2 fields of view: is it one level too high? Give ${join(zip, 'CCCID')}`);
+    expect(run.code).toBe(2);
+    await expect(readFile(join(out, 'manifest.json'))).rejects.toThrow();
+  });
+});
+
 describe('scripting', () => {
   it('--json-summary prints one JSON object on stdout and nothing else', async () => {
     const out = join(work, 'out-json');

@@ -7,6 +7,7 @@
  * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
  * run resumes (`resume: true`) where it stopped.
  */
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { fusionName, resolveOptions } from '../core/options.js';
@@ -184,6 +185,26 @@ function validateInteger(name: string, value: number | undefined, fallback: numb
   return n;
 }
 
+/**
+ * A root with no FOVs of its own whose subfolder is a dataset (`X/CCCID/NILM/...`, as a zip often
+ * unpacks): refused with that folder named, rather than with the bare "no field of view found".
+ * @throws FocusFuseError NOT_FOUND naming the subfolder to give instead.
+ */
+async function refuseOneLevelTooHigh(root: string, out: string): Promise<void> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const folder = join(root, entry.name);
+    if (!entry.isDirectory() || entry.name.startsWith('.') || folder === out) continue;
+    const below = await scanDataset(folder, { skip: [out] }).catch(() => undefined);
+    if (!below || below.fovs.length === 0) continue;
+    throw new FocusFuseError(
+      'NOT_FOUND',
+      `no field of view found (expected <CLASS>/<subtype>/<serial>_(<cx>,<cy>,<z>).jpg below it), but its folder '${entry.name}' holds ${countOf(below.fovs.length, 'field of view', 'fields of view')}: is it one level too high? Give ${folder}`,
+      root,
+    );
+  }
+}
+
 /** Images lying directly in `root` or in its class folders: a hint that batch was pointed one level too low. */
 function misplacedImages(problems: readonly ScanProblem[]): string {
   const atRoot = problems.filter((p) => !p.path.includes('/') && IMAGE_EXTENSIONS.includes(extname(p.path).toLowerCase())).length;
@@ -257,6 +278,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
   await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
+  if (scan.fovs.length === 0 && scan.excluded === 0) await refuseOneLevelTooHigh(root, out);
   for (const folder of scan.earlierOutputs) warn(`left out '${folder}': an earlier batch output (it holds a focusfuse manifest), not data`);
   const planes = options.planes ?? commonPlaneCount(scan.fovs);
   const selected = selectFovs(scan, options);
