@@ -122,6 +122,22 @@ describe('help, version and wording', () => {
   });
 });
 
+describe('batch progress stopped twice (before the summary, and on the way out after Ctrl-C)', () => {
+  it('prints its last count once, and nothing for updates after it stopped', () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d) => (text += d));
+    const progress = createProgress({ tty: false, stream: stream as unknown as NodeJS.WriteStream, everySeconds: 3600 });
+    progress.update({ total: 12, done: 0, failed: 0 });
+    progress.update({ total: 12, done: 6, failed: 0 });
+    progress.stop();
+    progress.update({ total: 12, done: 7, failed: 0 }); // a FOV that finished while the run wound down
+    progress.stop();
+    expect(text.match(/FOVs, 0 failed/g)).toHaveLength(2); // the first count, then 6/12 once
+    expect(text).toMatch(/^0\/12 FOVs.*\n6\/12 FOVs[^\n]*\n$/);
+  });
+});
+
 describe('batch progress with nothing left to fuse', () => {
   it('prints no 0/0 bar or line (a resumed run that had finished: the summary says so)', () => {
     for (const tty of [true, false]) {

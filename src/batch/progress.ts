@@ -54,8 +54,10 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
       cliProgress.Presets.shades_classic,
     );
     let barStarted = false;
+    let stopped = false;
     return {
       update(p) {
+        if (stopped) return;
         // Before the bar: what takes the first seconds (launching a browser to check for a GPU).
         if (p.starting) return void stream.write(`${label}${p.starting}...\n`);
         // Nothing left to fuse (a resumed run that had finished): no "0/0" bar; the summary says it.
@@ -67,7 +69,11 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
         }
         bar.update(p.done, { rate: rate(p.done).toFixed(1), failed: p.failed, remaining: eta(p) });
       },
-      stop: () => barStarted && bar.stop(),
+      // Once: the CLI stops it before its summary and again on the way out (after Ctrl-C too).
+      stop() {
+        if (barStarted && !stopped) bar.stop();
+        stopped = true;
+      },
     };
   }
   const every = (options.everySeconds ?? 10) * 1000;
@@ -77,16 +83,20 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
     stream.write(`${label}${p.done}/${p.total} FOVs, ${p.failed} failed, ${rate(p.done).toFixed(1)} FOV/s, ETA ${eta(p)}\n`);
     last = performance.now();
   };
+  let stopped = false;
   return {
     update(p) {
+      if (stopped) return;
       if (p.starting) return void stream.write(`${label}${p.starting}...\n`);
       if (p.total === 0) return;
       restart(p);
       latest = p;
       if (performance.now() - last >= every || p.done === p.total) print(p);
     },
+    // Once: the CLI stops it before its summary and again on the way out (after Ctrl-C too).
     stop() {
-      if (latest && latest.done !== latest.total) print(latest);
+      if (!stopped && latest && latest.done !== latest.total) print(latest);
+      stopped = true;
     },
   };
 }
