@@ -55,6 +55,7 @@ const OUTPUTS = ['image', 'depth', 'rawDepth', 'confidence'] as const;
 // the result does not hold goes back with it, or with the error: the planes and unused spares.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// buffer-pool.ts's buffersOf, restated: this script imports only the public bundle, which does not export it.
 const buffersOf = (arrays) => [...new Set(arrays.filter((a) => a && a.buffer instanceof ArrayBuffer).map((a) => a.buffer))];
 (async () => {
   const m = await import(workerData.module);

@@ -72,6 +72,17 @@ export function halosFallback(focus: Float32Array[], width: number, height: numb
   return halosDecision({ best, fmax, planes: Z, width, height, tau, window, covered }, (plane) => focus[plane]);
 }
 
+/**
+ * argmax_z counts[z], ties to the lowest z: the test's P (step 2), and what halo_peaks.wgsl's
+ * `majority` computes on the GPU (src/gpu/stack-state.ts checks the two agree).
+ * @example mostCommonPlane([3, 9, 9]) // => 1
+ */
+export function mostCommonPlane(counts: ArrayLike<number>): number {
+  let plane = 0;
+  for (let z = 1; z < counts.length; z++) if (counts[z] > counts[plane]) plane = z;
+  return plane;
+}
+
 /** Per pixel of an image: the argmax k of the focus curve (ties: lowest) and its Fmax. */
 export interface FocusPeaks {
   best: ArrayLike<number>;
@@ -111,8 +122,7 @@ export function halosDecision(peaks: FocusPeaks, focusOf: (plane: number) => Flo
     }
   }
   if (Z < 2 || evident === 0) return undefined;
-  let plane = 0;
-  for (let z = 1; z < Z; z++) if (counts[z] > counts[plane]) plane = z;
+  const plane = mostCommonPlane(counts);
   // Most of the evidence must be P's: where peaks scatter over the planes (noise, or texture at every
   // depth that the planes barely tell apart), a nearby max of F_P explains them only by chance.
   if (2 * counts[plane] <= evident) return undefined;

@@ -74,9 +74,19 @@ export function bandJobBytes(state: StackState, band: Band): number {
   const pyramid = usesPyramid(state.options.composite) ? pyramidBytes(width, band.rows, planes) : 0;
   // The histogram's votes and rows (four bins per vec4f, coarse grid) may outgrow the two box-mean buffers they reuse.
   const histogramExtra = state.options.depthMode === 'histogram' ? 2 * Math.max(0, histogramBinBytes(width, band.rows, planes) - 4 * n * channels * planes) : 0;
-  // The one-plane test's read-back (every F, or 3 values per pixel) and, for its peaks, 3 layers on the GPU.
-  const halos = state.focus ? 4 * kept * planes : state.peaks ? 4 * (3 * kept + 3 * n + planes) : 0;
+  // The one-plane test's read-back and, for its peaks, their 3 layers and Z counts on the GPU.
+  const halos = focusReadbackBytes(state, kept) + peaksReadbackBytes(state, kept) + (state.peaks ? 4 * (3 * n + planes) : 0);
   return 4 * n * (2 * planes + 2 * channels * planes + 6 + edgeLayers) + histogramExtra + 4 * kept * 4 + halos + pyramid;
+}
+
+/** Every plane's F, kept rows (StackState.focus: see HalosReadback). */
+function focusReadbackBytes(state: StackState, kept: number): number {
+  return state.focus ? 4 * kept * state.stack.planes.length : 0;
+}
+
+/** The peaks' read-back (StackState.peaks): best, F_max, F_P (kept rows each), then the Z counts. */
+function peaksReadbackBytes(state: StackState, kept: number): number {
+  return state.peaks ? 12 * kept + 4 * state.stack.planes.length : 0;
 }
 
 /** Bytes of each of the histogram depth's two scratch buffers: histogramLayers(Z) vec4f layers of the coarse grid. */
@@ -172,9 +182,8 @@ export function encodeBandJob(
   const weights = allocate('gaussian', taps.byteLength);
   const partials = allocate('stats-partials', 4 * planes * lanes);
 
-  const focusBytes = state.focus ? 4 * kept * planes : 0;
-  // The peaks' read-back: best, F_max, F_P (kept rows each), then the Z counts.
-  const peaksBytes = state.peaks ? 12 * kept + 4 * planes : 0;
+  const focusBytes = focusReadbackBytes(state, kept);
+  const peaksBytes = peaksReadbackBytes(state, kept);
   const layout = {
     image: 0,
     depth: 4 * kept,

@@ -3,7 +3,7 @@
  * becomes a FuseResult shaped exactly like the CPU engine's.
  */
 import type { DepthFallback, FuseResult, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
-import { halosDecision, halosFallback, runsHalosTest } from '../core/halos.js';
+import { halosDecision, halosFallback, mostCommonPlane, runsHalosTest } from '../core/halos.js';
 
 export interface StackState {
   stack: ZStack;
@@ -187,11 +187,4 @@ function showHalosPlane(state: StackState): void {
   state.image.set(stack.planes[fallback.plane]);
   state.depth.fill(fallback.plane);
   state.depthFallback = fallback;
-}
-
-/** argmax_z counts[z], ties to the lowest z (halo_peaks.wgsl's `majority`). */
-function mostCommonPlane(counts: Uint32Array): number {
-  let plane = 0;
-  for (let z = 1; z < counts.length; z++) if (counts[z] > counts[plane]) plane = z;
-  return plane;
 }
