@@ -2,7 +2,7 @@
  * The fast CPU path: the stages of maths version 1 after alignment (lapv or teng measure with its
  * luma, gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
  * (./histogram.ts), the pyramid and select composites (assembly/pyramid.ts), so the v2 preset
- * too, and alignment's warps (./warp.ts: the
+ * too, on RGBA8 planes and on RGBA16 ones at their own bit depth, and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
  * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
@@ -296,7 +296,7 @@ export function fastCpuReady(): boolean {
 
 /**
  * Fuses a stack on the CPU with the fast stages where they cover the options (lapv or teng, gaussian or
- * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment) and the reference stages
+ * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment, 16-bit ones without it where sweepExact holds) and the reference stages
  * elsewhere; same arguments and result as fuseCpu, and `dst`: arrays to write the outputs into
  * (see {@link FuseOutputs}; the same bytes as fresh ones). Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).
