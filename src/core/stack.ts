@@ -68,7 +68,8 @@ function scaleTable(max: number): Uint8Array {
   let table = scaleTables.get(max);
   if (!table) {
     const scale = 255 / max;
-    table = Uint8Array.from({ length: 65536 }, (_, v) => Math.min(255, Math.round(v * scale)));
+    table = new Uint8Array(65536);
+    for (let v = 0; v < 65536; v++) table[v] = Math.min(255, Math.round(v * scale));
     scaleTables.set(max, table);
   }
   return table;
