@@ -113,7 +113,7 @@ describe('fast CPU path', () => {
       const fast = fuseCpuFast(stack, resolved);
       expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
       expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
-      expect(fast.backend).toEqual({ name: 'cpu' }); // the result says the reference ran
+      expect(fast.backend).toEqual({ name: 'cpu', runtime: 'TypeScript stages' }); // the result says the reference ran
     }
   });
 

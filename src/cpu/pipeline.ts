@@ -230,7 +230,9 @@ function assembleResult(stack: AnyZStack, stages: FusedStages, options: Resolved
     confidence: fused.confidence,
     stats: fused.stats,
     options,
-    backend: fused.runtime ? { name: 'cpu', runtime: fused.runtime } : { name: 'cpu' },
+    // Which CPU stages ran, for callers who asked for `cpu` and got the reference (options or bit
+    // depths the fast path does not cover, no WebAssembly SIMD, a page's CSP refusing WebAssembly).
+    backend: { name: 'cpu', runtime: fused.runtime ?? 'TypeScript stages' },
     timings: { ...(aligned ? { align: aligned.ms } : {}), ...fused.timings, total: performance.now() - t0 },
   };
   if (options.keepFocus) result.focus = fused.focus;
