@@ -34,7 +34,7 @@ function widen(stack: ZStack, bits: number, seed = 1): Wide {
   const rng = random(seed);
   const max = 2 ** bits - 1;
   const step = max / 255;
-  const planes = stack.planes.map((p) => Uint16Array.from(p, (v) => Math.min(max, Math.round(v * step + (rng() - 0.5) * step))));
+  const planes = stack.planes.map((p) => Uint16Array.from(p, (v) => Math.min(max, Math.max(0, Math.round(v * step + (rng() - 0.5) * step)))));
   return { width: stack.width, height: stack.height, planes, bitDepth: bits };
 }
 
@@ -146,6 +146,18 @@ describe('fast CPU path, 16-bit bounds and fallbacks', () => {
     // Alignment resamples 8-bit planes: an aligned 16-bit stack is fused at 8 bits (README "High bit depth").
     const aligned = fuseCpuFast(stack, resolveOptions({ align: 'translation' }));
     expect(aligned.image16).toBeUndefined();
+  });
+
+  it('samples past their declared bitDepth: the reference fuses where the bounds rest on it, the fast path where they hold for any u16', () => {
+    // 16-bit samples declared 12-bit (a caller's slip): lapv r = 4 is exact only for 12-bit samples.
+    const stack: Wide = { ...widen(testStack(37, 23, 7, { seed: 6 }), 16), bitDepth: 12 };
+    const v1 = resolveOptions({ fusion: 'v1' });
+    const fast = fuseCpuFast(stack, v1);
+    expect(fast.backend.runtime).toBe('TypeScript stages');
+    expect(Buffer.compare(Buffer.from(fast.image16!.buffer), Buffer.from(fuseCpu(stack, v1).image16!.buffer))).toBe(0);
+    // Within 12 bits it runs fast; teng r = 4 holds for any u16 sample, so it runs fast either way.
+    expect(fuseCpuFast(widen(testStack(37, 23, 7, { seed: 6 }), 12), v1).backend.runtime).toBe('wasm simd');
+    check(stack, { fusion: 'v2' }, 'v2 on 16-bit samples declared 12-bit');
   });
 
   it('saturated checkerboards at the largest exact windows: teng r = 5 at 16 bits, lapv r = 7 at 12 bits (the one-row path, numerators past 2^63 corrected), lapv r = 1 at 16 bits', () => {
