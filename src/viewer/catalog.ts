@@ -6,7 +6,8 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
-import { findStacks, isViewerImage, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
+import { createOutputTagReader, findFolderOutputs, type OutputTagReader } from '../io/folder-outputs.js';
+import { findStacks, isViewerImage, pathsByFolder, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
 export type { CatalogStack };
 
@@ -58,14 +59,25 @@ async function listImages(root: string): Promise<{ images: string[]; others: str
   return { images: images.map(relativePath), others: others.map(relativePath) };
 }
 
-/** The files of `paths` by folder, for the notes on what was left out. */
+/** The file names of `paths` by folder, for the notes on what was left out. */
 function byFolder(paths: readonly string[]): Map<string, string[]> {
-  const folders = new Map<string, string[]>();
-  for (const path of paths) {
-    const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
-    folders.set(folder, [...(folders.get(folder) ?? []), path.slice(path.lastIndexOf('/') + 1)]);
+  const names = new Map<string, string[]>();
+  for (const [folder, list] of pathsByFolder(paths)) names.set(folder, list.map((path) => path.slice(path.lastIndexOf('/') + 1)));
+  return names;
+}
+
+/**
+ * The images (relative paths under `root`) that are focusfuse outputs by their metadata tag, folder
+ * by folder by `fuse`'s rule (findFolderOutputs: in a folder of CCCID planes only the other names are
+ * read), so an output saved as `bd.png` is never offered as a plane.
+ */
+async function taggedOutputs(root: string, images: readonly string[], readTag: OutputTagReader): Promise<Set<string>> {
+  const outputs = new Set<string>();
+  for (const paths of pathsByFolder(images).values()) {
+    const found = await findFolderOutputs(paths.map((path) => join(root, ...path.split('/'))), { readTag });
+    for (const file of found.outputs) outputs.add(relative(root, file).split(sep).join('/'));
   }
-  return folders;
+  return outputs;
 }
 
 /**
@@ -78,9 +90,10 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
   const stacks: CatalogStack[] = [];
   const hidden: CatalogHidden[] = [];
   const files = new Map<string, string>();
+  const readTag = createOutputTagReader();
   for (const { root, source } of roots) {
     const listed = await listImages(root);
-    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS);
+    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS, { outputs: await taggedOutputs(root, listed.images, readTag) });
     const left = found.hidden.map((group) => ({ name: group.name, files: group.files.length, reason: group.reason }));
     for (const [folder, names] of byFolder(listed.others)) {
       const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');

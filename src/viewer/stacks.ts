@@ -52,7 +52,11 @@ function ordered(name: string, files: string[], zStepUm?: number): StackGroup {
   }
 }
 
-function byFolder(paths: readonly string[]): Map<string, string[]> {
+/**
+ * Paths (`/`-separated) grouped by their folder (`.` for none), in the order given.
+ * @example pathsByFolder(['a/z1.png', 'z.png', 'a/z2.png']) // => Map { 'a' => ['a/z1.png', 'a/z2.png'], '.' => ['z.png'] }
+ */
+export function pathsByFolder(paths: readonly string[]): Map<string, string[]> {
   const folders = new Map<string, string[]>();
   for (const path of paths) {
     const folder = folderOf(path) || '.';
@@ -69,7 +73,8 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
  * z10). Left out, with the reason: focusfuse's own outputs and ground truth (isDerivedImageName), other
  * images in a folder of CCCID planes (thumbnails, notes), and single images (one plane is no stack).
  * `extensions`: the images to consider (the server adds TIFF, which it sends to the page as PNG);
- * `minPlanes` (default 2): fewer planes is not a stack.
+ * `minPlanes` (default 2): fewer planes is not a stack; `outputs`: paths known to be focusfuse outputs
+ * by their metadata tag whatever their names (the server reads it: findFolderOutputs, `fuse`'s rule).
  * @example findStacks(['a/001_(1,2,1).jpg', 'a/001_(1,2,0).jpg', 'a/fused.png', 'b/z10.png', 'b/z2.png'])
  * // => { stacks: [{ name: 'a/001_(1,2)', files: ['a/001_(1,2,0).jpg', 'a/001_(1,2,1).jpg'], zStepUm: 1 },
  * //               { name: 'b', files: ['b/z2.png', 'b/z10.png'] }],
@@ -78,19 +83,20 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export function findStacks(
   paths: readonly string[],
   extensions: readonly string[] = VIEWER_IMAGE_EXTENSIONS,
-  options: { minPlanes?: number } = {},
+  options: { minPlanes?: number; outputs?: ReadonlySet<string> } = {},
 ): { stacks: StackGroup[]; hidden: HiddenGroup[] } {
   const minPlanes = options.minPlanes ?? 2;
   const images = paths.filter((path) => isViewerImage(path, extensions));
-  const derived = images.filter((path) => isDerivedImageName(baseName(path)));
-  const { fovs, other } = groupByFov(images.filter((path) => !isDerivedImageName(baseName(path))));
+  const isDerived = (path: string) => options.outputs?.has(path) === true || isDerivedImageName(baseName(path));
+  const derived = images.filter(isDerived);
+  const { fovs, other } = groupByFov(images.filter((path) => !isDerived(path)));
   const stacks: StackGroup[] = [];
   const hidden: HiddenGroup[] = [];
-  for (const [name, files] of byFolder(derived)) hidden.push({ name, files, reason: DERIVED_IMAGE_REASON });
+  for (const [name, files] of pathsByFolder(derived)) hidden.push({ name, files, reason: DERIVED_IMAGE_REASON });
   const cccidFolders = new Set(fovs.map((fov) => fov.folder || '.'));
   const candidates = [
     ...fovs.map((fov) => ({ name: fov.folder ? `${fov.folder}/${fov.key}` : fov.key, files: fov.files, zStepUm: 1 })),
-    ...[...byFolder(other)].map(([name, files]) => ({ name, files, zStepUm: undefined })),
+    ...[...pathsByFolder(other)].map(([name, files]) => ({ name, files, zStepUm: undefined })),
   ];
   for (const { name, files, zStepUm } of candidates) {
     if (zStepUm === undefined && cccidFolders.has(name)) hidden.push({ name, files, reason: 'not CCCID planes, next to CCCID fields of view' });
