@@ -27,6 +27,7 @@ import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
 import { loadStack } from '../src/io/load-stack.js';
+import { writeResult } from '../src/io/write-result.js';
 import { viridisLut } from '../src/io/colormap.js';
 import { generateStack } from '../src/synth/generate.js';
 import { bundleForBrowser, loadViewerAssets } from '../src/viewer/assets.js';
@@ -47,6 +48,7 @@ const PLANES = 11;
 
 let folder: string;
 let nodeStack: ZStack;
+let written: FuseResult;
 let server: ViewerServer;
 let browser: Browser;
 let chromium: LaunchedChromium;
@@ -164,6 +166,12 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     writeFileSync(join(folder, 'broken.png'), Buffer.from('this is not a PNG at all'));
     writeFileSync(join(folder, 'broken2.png'), Buffer.from('nor is this'));
     nodeStack = await loadStack(join(folder, 'NILM', 'cells'));
+    // A batch's written result of that stack (its layout: <out>/<CLASS>/<subtype>/<key>.<kind>.png).
+    written = fuseCpu(nodeStack, resolveOptions({}));
+    const stem = join(folder, 'out', 'NILM', 'cells', '007_(120,340)');
+    await mkdir(join(folder, 'out', 'NILM', 'cells'), { recursive: true });
+    const outputs = { fused: `${stem}.fused.png`, depth: `${stem}.depth.png`, confidence: `${stem}.confidence.png`, json: `${stem}.stats.json` };
+    await writeResult(written, outputs, { recordedOutputs: Object.fromEntries(Object.entries(outputs).map(([kind, path]) => [kind, basename(path)])) });
     server = await startViewerServer({ assets: await loadViewerAssets(), folder });
     chromium = await launchForScreenshots();
     browser = chromium.browser;
@@ -374,6 +382,44 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(await disabled()).toBe(false);
     await page.select('#depth-mode', 'gaussian');
     expect(await disabled()).toBe(true);
+    await page.close();
+  });
+
+  it('shows a written result without fusing: the fused image, the depth map and the 3D relief as written', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.setViewport({ width: 1100, height: 640 });
+    expect(server.results.map((r) => r.name)).toEqual(['out/NILM/cells/007_(120,340)']);
+    await page.goto(server.resultUrl(server.results[0].id));
+    const summary = await waitForStatus(page, 'fused');
+    expect([summary.planeCount, summary.name, summary.backend, summary.measure]).toEqual([PLANES, 'out/NILM/cells/007_(120,340)', 'cpu', written.options.measure]);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    expect(read.planes, 'no planes: nothing fused').toEqual([]);
+    expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(written.image)), 'the fused image as written').toBe(0);
+    const depth = floats(read.depth);
+    const confidence = floats(read.confidence);
+    for (let i = 0; i < depth.length; i++) {
+      expect(Math.abs(depth[i] - written.depth[i]), `depth ${i}`).toBeLessThanOrEqual(0.0005 + 1e-6);
+      expect(Math.abs(confidence[i] - written.confidence[i]), `confidence ${i}`).toBeLessThanOrEqual(0.5 / 65535 + 1e-7);
+    }
+    // No planes to show: the left view shows the depth map, through viridis.
+    expect(await page.$eval('figure[data-view="0"] select.layer', (select) => (select as HTMLSelectElement).value)).toBe('depth');
+    const depthShot = await shot((await page.$('#view-0'))!);
+    expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
+    expect(viridisShare(depthShot.data), 'the depth view is not drawn through viridis').toBeGreaterThan(0.95);
+    // The relief from the written depth, and its focal plane moves with the slider over the written plane count.
+    await page.select('figure[data-view="1"] select.layer', 'relief');
+    const relief = (await page.$('#view-3d'))!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const reliefShot = await shot(relief);
+    expect(stdDev(reliefShot.data), 'the 3D view is blank').toBeGreaterThan(8);
+    expect(await page.$eval('#plane', (el) => (el as HTMLInputElement).max)).toBe(String(PLANES - 1));
+    await page.$eval('#plane', (el) => {
+      (el as HTMLInputElement).value = '0';
+      el.dispatchEvent(new Event('input'));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(meanAbsDiff(reliefShot.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
     await page.close();
   });
 

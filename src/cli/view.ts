@@ -17,6 +17,9 @@ Opens the focusfuse viewer in the browser: turn the fine focus through the plane
 image, the depth map and the confidence map, click a pixel for its focus curve, orbit the 3D relief.
 The stacks under dir (a stack or a dataset folder, searched recursively; JPEG, PNG and TIFF) and
 the bundled samples are listed in the page; files can also be dropped onto it (JPEG and PNG).
+Written results under dir (fuse --json, batch: a stats JSON with its fused image, depth and
+confidence beside it) are listed too and shown as written, without fusing: the fused image, the
+depth map, the confidence and the 3D relief.
 Left out, with a note: focusfuse outputs and ground truth, other images next to CCCID planes,
 single images, and files that are not images (a misnamed plane); notes and metadata (.json,
 .md, .txt, .csv, ...) quietly. Binds 127.0.0.1 only and serves nothing but the viewer's own files and the
@@ -29,7 +32,8 @@ and port is answered, any other host name is refused (DNS rebinding).
 
 Examples:
   focusfuse view "NILM/1. Superficial-Intermediate Cells"
-  focusfuse view data/cccid --port 8080 --no-open`;
+  focusfuse view data/cccid --port 8080 --no-open
+  focusfuse batch data/cccid --out out && focusfuse view out     # the batch's results`;
 
 /** Opens a URL with the desktop's handler; failing to is not an error (the URL is printed anyway). */
 function openInBrowser(url: string): void {
@@ -62,14 +66,16 @@ async function run(argv: string[]): Promise<number> {
   const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
   const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
   const first = server.stacks.find((s) => s.source === 'folder');
-  if (folder && !first) console.error(`focusfuse: no JPEG, PNG or TIFF stacks under ${folder}; the page lists the samples only`);
+  const firstResult = server.results.find((r) => r.source === 'folder');
+  if (folder && !first && !firstResult) console.error(`focusfuse: no JPEG, PNG or TIFF stacks and no written results under ${folder}; the page lists the samples only`);
   const hidden = server.hidden.filter((group) => group.source === 'folder');
   if (hidden.length > 0) {
     const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
     console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
   }
-  const url = first ? server.stackUrl(first.id) : server.url;
-  console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}; Ctrl+C to stop)`);
+  const url = first ? server.stackUrl(first.id) : firstResult ? server.resultUrl(firstResult.id) : server.url;
+  const results = server.results.length > 0 ? `, ${countOf(server.results.length, 'written result')}` : '';
+  console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}${results}; Ctrl+C to stop)`);
   if (!values['no-open']) openInBrowser(url);
   await new Promise<void>((done) => {
     const stop = () => {

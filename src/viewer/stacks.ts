@@ -128,3 +128,28 @@ export interface CatalogStack {
   zStepUm?: number;
   error?: string;
 }
+
+/** The images of a written result the page shows. */
+export const RESULT_IMAGES = ['fused', 'depth', 'confidence'] as const;
+/** What the server answers for a written result, one URL each: its images and its stats JSON. */
+export const RESULT_PARTS = [...RESULT_IMAGES, 'stats'] as const;
+export type ResultPart = (typeof RESULT_PARTS)[number];
+
+/**
+ * What the page gets from `/stacks.json` for one written result (a `fuse --json` or `batch` FOV's
+ * outputs, found through its stats JSON): shown as it was written, without fusing. `fused` is an
+ * image URL (PNG or JPEG); `depth` and `confidence` answer little-endian float32 values, row-major,
+ * in planes and in [0, 1); `stats` the stats JSON as written (options, backend, stats, depthFallback).
+ */
+export interface CatalogResult {
+  id: string;
+  source: 'folder' | 'sample';
+  /** The stats JSON's path without `.stats.json` / `.json`, e.g. `NILM/cells/001_(1,2)`. */
+  name: string;
+  planeCount: number;
+  zStepUm?: number;
+  /** One URL per part. */
+  urls: Record<ResultPart, string>;
+  /** File names per part, for labels and errors. */
+  files: Record<ResultPart, string>;
+}

@@ -7,7 +7,7 @@ import { FocusFuseError } from '../../core/errors.js';
 import { countOf } from '../../core/text.js';
 import type { ZStack } from '../../core/types.js';
 import { folderFileKind, isImageName } from '../../io/folder-files.js';
-import { groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogStack, type StackGroup } from '../stacks.js';
+import { groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogResult, type CatalogStack, type StackGroup } from '../stacks.js';
 
 /** A stack the page can load: planes as blobs to fetch or files already in hand. */
 export interface StackSource {
@@ -149,16 +149,18 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<File[]> {
 export type ServedStack = CatalogStack;
 
 /**
- * The stacks the `focusfuse view` server offers; none when the page is served some other way.
- * @example const served = await fetchServedStacks();
+ * The stacks and written results the `focusfuse view` server offers; none when the page is served
+ * some other way.
+ * @example const { stacks, results } = await fetchServed();
  */
-export async function fetchServedStacks(): Promise<ServedStack[]> {
+export async function fetchServed(): Promise<{ stacks: ServedStack[]; results: CatalogResult[] }> {
   try {
     const response = await fetch('stacks.json');
-    if (!response.ok) return [];
-    return ((await response.json()) as { stacks: ServedStack[] }).stacks;
+    if (!response.ok) return { stacks: [], results: [] };
+    const listing = (await response.json()) as { stacks: ServedStack[]; results?: CatalogResult[] };
+    return { stacks: listing.stacks, results: listing.results ?? [] };
   } catch {
-    return [];
+    return { stacks: [], results: [] };
   }
 }
 

@@ -4,21 +4,24 @@
  * browser API: everything here goes through `fuse`, `depthToColor` and the CCCID ordering rules.
  */
 import { FocusFuseError } from '../../core/errors.js';
+import { countOf } from '../../core/text.js';
 import type { FuseResult, ZStack } from '../../core/types.js';
 import { fuse } from '../../fuse.js';
-import { byId, stepPlane, wireControls } from './controls.js';
+import { byId, showLayer, stepPlane, wireControls } from './controls.js';
 import { pickEngine, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
 import { fallbackLine } from './fallback-line.js';
 import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
-import { fetchServedStacks, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
+import { fetchServed, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
 import { drawFocusCurve, focusCurveAt } from './plot.js';
-import { createStore, type ViewerState } from './state.js';
+import { createStore, planeCountOf, type ViewerState } from './state.js';
 import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
 import { createReliefView, type ReliefView } from './view3d.js';
 import { exposeTestApi } from './test-api.js';
+import { loadWrittenResult } from './written-result.js';
+import type { CatalogResult } from '../stacks.js';
 
 /** Re-fusing waits this long after the last option change, so dragging a slider fuses once. */
 const REFUSE_DELAY_MS = 200;
@@ -29,6 +32,8 @@ const views2d = [byId<HTMLCanvasElement>('view-0'), byId<HTMLCanvasElement>('vie
 const canvas3d = byId<HTMLCanvasElement>('view-3d');
 const stackSelect = byId<HTMLSelectElement>('stack-select');
 const sources = new Map<string, StackSource>();
+/** Written results the server lists, by their key in the stack list (`result:<id>`). */
+const writtenResults = new Map<string, CatalogResult>();
 let engine: PageEngine | undefined;
 let relief: ReliefView | string | undefined;
 /** Bumped by every load and fusion: a late answer of an older one is dropped. */
@@ -95,6 +100,34 @@ async function openSource(source: StackSource): Promise<void> {
   await fuseCurrent();
 }
 
+/** Shows a written result as it was written: no planes, nothing fused here. */
+async function openResult(written: CatalogResult): Promise<void> {
+  const mine = ++generation;
+  store.update({ status: 'loading', error: undefined });
+  let result: FuseResult;
+  try {
+    result = await loadWrittenResult(written);
+  } catch (error) {
+    if (mine === generation) showError(error);
+    return;
+  }
+  if (mine !== generation) return;
+  const box = views2d[0];
+  byId<HTMLInputElement>('zstep').value = written.zStepUm ? String(written.zStepUm) : '';
+  byId('timing').textContent = `written result (fused on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}), shown as written: the fusion options apply to stacks`;
+  store.update({
+    stack: undefined,
+    result,
+    probe: undefined,
+    plane: Math.floor((result.planeCount - 1) / 2),
+    zStepUm: written.zStepUm,
+    camera: fitCamera(result.width, result.height, box.clientWidth, box.clientHeight),
+    status: 'fused',
+  });
+  // A result has no focal planes to show: the depth map in their place.
+  if (store.get().views[0].layer === 'plane') showLayer(store, 0, 'depth');
+}
+
 function addSources(group: string, entries: Array<[string, StackSource]>): void {
   const optgroup = document.createElement('optgroup');
   optgroup.label = group;
@@ -103,6 +136,18 @@ function addSources(group: string, entries: Array<[string, StackSource]>): void 
     optgroup.append(new Option(sourceLabel(source), key));
   }
   if (entries.length) stackSelect.append(optgroup);
+}
+
+/** The written results, under their own heading in the stack list. */
+function addResults(results: readonly CatalogResult[]): void {
+  if (results.length === 0) return;
+  const optgroup = document.createElement('optgroup');
+  optgroup.label = 'written results (shown as written)';
+  for (const written of results) {
+    writtenResults.set(`result:${written.id}`, written);
+    optgroup.append(new Option(`${written.name} (result, ${countOf(written.planeCount, 'plane')})`, `result:${written.id}`));
+  }
+  stackSelect.append(optgroup);
 }
 
 let localCount = 0;
@@ -132,12 +177,12 @@ let shownStack: ZStack | undefined;
 let shownResult: FuseResult | undefined;
 
 function render(state: ViewerState): void {
+  const planeCount = planeCountOf(state);
   if (state.stack !== shownStack) {
     shownStack = state.stack;
     layers.setStack(state.stack);
-    const slider = byId<HTMLInputElement>('plane');
-    slider.max = String(state.stack ? state.stack.planes.length - 1 : 0);
   }
+  byId<HTMLInputElement>('plane').max = String(Math.max(0, planeCount - 1));
   if (state.result !== shownResult) {
     shownResult = state.result;
     layers.setResult(state.result);
@@ -153,7 +198,6 @@ function render(state: ViewerState): void {
   if (typeof relief === 'object') relief.setPlane(state.plane);
   if (showRelief && typeof relief === 'object') relief.requestDraw();
 
-  const planeCount = state.stack?.planes.length ?? 0;
   byId<HTMLInputElement>('plane').value = String(state.plane);
   if (state.status !== 'loading') {
     const um = state.zStepUm ? ` · ${+(state.plane * state.zStepUm).toFixed(2)} µm` : '';
@@ -193,7 +237,9 @@ async function start(): Promise<void> {
   }
   stackSelect.addEventListener('change', () => {
     const source = sources.get(stackSelect.value);
+    const written = writtenResults.get(stackSelect.value);
     if (source) void openSource(source);
+    else if (written) void openResult(written);
   });
   window.addEventListener('resize', () => render(store.get()));
 
@@ -203,9 +249,17 @@ async function start(): Promise<void> {
   relief = await createReliefView(canvas3d).catch((error: unknown) => `The 3D relief could not start: ${messageOf(error)}`);
   render(store.get());
 
-  const served = await fetchServedStacks();
+  const { stacks: served, results } = await fetchServed();
   addSources('folder', served.filter((s) => s.source === 'folder').map((s) => [`served:${s.id}`, servedSource(s)]));
+  addResults(results);
   addSources('samples', served.filter((s) => s.source === 'sample').map((s) => [`served:${s.id}`, servedSource(s)]));
+  const wantedResult = new URLSearchParams(location.search).get('result');
+  if (wantedResult !== null) {
+    const written = writtenResults.get(`result:${wantedResult}`);
+    if (!written) return showError(new FocusFuseError('NOT_FOUND', `no result '${wantedResult}' is served here`));
+    stackSelect.value = `result:${wantedResult}`;
+    return openResult(written);
+  }
   const wanted = new URLSearchParams(location.search).get('stack');
   const first = wanted !== null ? `served:${wanted}` : served[0] && `served:${served[0].id}`;
   const source = first ? sources.get(first) : undefined;
