@@ -188,7 +188,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
   });
 
-  async function openPage(options: { withoutWebGpu?: boolean; stack?: string } = {}): Promise<Page> {
+  /**
+   * Opens a served stack. `engine` (default webgpu, the page's engine these tests check against the
+   * CPU; auto would decline SwiftShader, a software adapter) is the page's `?engine=`.
+   */
+  async function openPage(options: { withoutWebGpu?: boolean; stack?: string; engine?: 'auto' | 'webgpu' | 'cpu' } = {}): Promise<Page> {
     const page = await browser.newPage();
     // An uncaught exception in the page fails the test that caused it (see afterEach).
     page.on('pageerror', (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
@@ -202,7 +206,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     }
     const stack = server.stacks.find((s) => s.source === 'folder' && s.name.startsWith(options.stack ?? 'NILM/cells'));
     expect(stack, JSON.stringify(server.stacks.map((s) => s.name))).toBeDefined();
-    await page.goto(server.stackUrl(stack!.id));
+    await page.goto(`${server.stackUrl(stack!.id)}&engine=${options.engine ?? 'webgpu'}`);
     return page;
   }
 
@@ -456,7 +460,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
   });
 
   it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {
-    const page = await openPage({ withoutWebGpu: true });
+    const page = await openPage({ withoutWebGpu: true, engine: 'auto' });
     const summary = await waitForStatus(page, 'fused');
     expect(summary.backend).toBe('cpu');
     expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/WebGPU is not available: .*Fusing on the CPU \(WebAssembly SIMD\)/);
@@ -465,6 +469,35 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(cpu.backend.runtime).toBe('wasm simd');
     expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image))).toBe(0);
     expect(floats(read.depth)).toEqual(cpu.depth);
+    await page.close();
+  });
+
+  it('engine auto declines the software adapter (SwiftShader here) and fuses on the CPU fast path, saying so; webgpu still uses it', async () => {
+    const page = await openPage({ engine: 'auto' });
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.backend, 'auto fused on SwiftShader').toBe('cpu');
+    expect(await page.$eval('#engine', (el) => el.textContent)).toBe('CPU (wasm simd; software WebGPU adapter declined)');
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(
+      /^Engine auto: the WebGPU adapter is a software one \(webgpu \(browser, .*swiftshader.*\)\), slower than the cpu engine, so the page fuses on the CPU \(WebAssembly SIMD\)/i,
+    );
+    const cpu = fuseCpuFast(nodeStack, resolveOptions({ keepFocus: true }));
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image)), 'the very bytes Node computes').toBe(0);
+    expect(floats(read.depth)).toEqual(cpu.depth);
+    // The 3D relief renders on its own WebGPU device whatever the engine.
+    await page.select('figure[data-view="1"] select.layer', 'relief');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stdDev((await shot((await page.$('#view-3d'))!)).data), 'the 3D view is blank').toBeGreaterThan(8);
+    // Asked for explicitly, the software adapter is used: the page re-fuses on it.
+    await page.select('#engine-choice', 'webgpu');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.backend === 'webgpu';
+    });
+    expect(await page.$eval('#engine', (el) => el.textContent)).toMatch(/^webgpu \(browser, .*software\)$/);
+    expect(await page.$eval('#notice', (el) => (el as HTMLElement).hidden)).toBe(true);
+    const gpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
+    assertParity(parity(gpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, gpu)), 'webgpu chosen in the page');
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import { countOf } from '../../core/text.js';
 import type { FuseResult, ZStack } from '../../core/types.js';
 import { fuse } from '../../fuse.js';
 import { byId, showLayer, stepPlane, wireControls } from './controls.js';
-import { pickEngine, type PageEngine } from './engine.js';
+import { ENGINE_CHOICES, pickEngine, type EngineChoice, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
 import { fallbackLine } from './fallback-line.js';
 import { fillMeasureSelect } from './measure-select.js';
@@ -35,6 +35,9 @@ const sources = new Map<string, StackSource>();
 /** Written results the server lists, by their key in the stack list (`result:<id>`). */
 const writtenResults = new Map<string, CatalogResult>();
 let engine: PageEngine | undefined;
+/** The engine asked for: the `engine` list, first from `?engine=` (default auto). */
+const askedEngine = new URLSearchParams(location.search).get('engine');
+let engineChoice: EngineChoice = ENGINE_CHOICES.find((choice) => choice === askedEngine) ?? 'auto';
 let relief: ReliefView | string | undefined;
 /** Bumped by every load and fusion: a late answer of an older one is dropped. */
 let generation = 0;
@@ -59,9 +62,8 @@ async function fuseCurrent(): Promise<void> {
       // A lost GPU device (driver reset, tab in the background too long) is not the stack's fault:
       // ask for a fresh engine once, and only then report the error.
       if (engine?.backend.name !== 'webgpu') throw error;
-      engine = await pickEngine();
-      byId('engine').textContent = engine.label;
-      return fuse(stack, { ...options, keepFocus: true }, engine.backend);
+      await useEngine(engineChoice);
+      return fuse(stack, { ...options, keepFocus: true }, engine!.backend);
     });
     if (mine !== generation) return;
     byId('timing').textContent = `fused in ${Math.round(performance.now() - t0)} ms on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
@@ -69,6 +71,16 @@ async function fuseCurrent(): Promise<void> {
   } catch (error) {
     if (mine === generation) showError(error);
   }
+}
+
+/** Resolves the engine for a choice and says which it is (badge, notice line). */
+async function useEngine(choice: EngineChoice): Promise<void> {
+  engineChoice = choice;
+  engine = await pickEngine(choice);
+  const badge = byId('engine');
+  badge.textContent = engine.label;
+  badge.title = engine.notice ?? '';
+  showNotice();
 }
 
 function scheduleFuse(): void {
@@ -243,9 +255,10 @@ async function start(): Promise<void> {
   });
   window.addEventListener('resize', () => render(store.get()));
 
-  engine = await pickEngine();
-  byId('engine').textContent = engine.label;
-  showNotice();
+  const choice = byId<HTMLSelectElement>('engine-choice');
+  choice.replaceChildren(...ENGINE_CHOICES.map((value) => new Option(value, value, false, value === engineChoice)));
+  choice.addEventListener('change', () => void useEngine(choice.value as EngineChoice).then(fuseCurrent, showError));
+  await useEngine(engineChoice);
   relief = await createReliefView(canvas3d).catch((error: unknown) => `The 3D relief could not start: ${messageOf(error)}`);
   render(store.get());
 
