@@ -411,6 +411,14 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const depthShot = await shot((await page.$('#view-0'))!);
     expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
     expect(viridisShare(depthShot.data), 'the depth view is not drawn through viridis').toBeGreaterThan(0.95);
+    // A click reads the written depth and confidence at the pixel (there is no focus curve to draw).
+    const box = (await (await page.$('#view-0'))!.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction(() => document.getElementById('probe')!.textContent!.includes('written result'));
+    const probe = (await page.$eval('#probe', (el) => el.textContent))!;
+    const [, px, py] = /^\((\d+), (\d+)\)/.exec(probe)!.map(Number);
+    const at = py * SIZE + px;
+    expect(probe).toBe(`(${px}, ${py}): depth ${depth[at].toFixed(2)}, confidence ${confidence[at].toFixed(2)} (a written result: no focus curve)`);
     // The relief from the written depth, and its focal plane moves with the slider over the written plane count.
     await page.select('figure[data-view="1"] select.layer', 'relief');
     const relief = (await page.$('#view-3d'))!;

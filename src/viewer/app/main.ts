@@ -218,10 +218,13 @@ function render(state: ViewerState): void {
   drawDepthLegend(byId<HTMLCanvasElement>('legend'), planeCount, state.zStepUm);
   const curve = state.result && state.probe ? focusCurveAt(state.result, state.probe.x, state.probe.y) : undefined;
   drawFocusCurve(byId<HTMLCanvasElement>('plot'), curve, state.plane);
+  const probed = state.result && state.probe ? state.probe.y * state.result.width + state.probe.x : undefined;
   byId('probe').textContent =
     curve && state.probe
       ? `(${state.probe.x}, ${state.probe.y}): depth ${curve.depth.toFixed(2)} (raw ${curve.rawDepth.toFixed(2)}), confidence ${curve.confidence.toFixed(2)}`
-      : 'click a pixel for its focus curve';
+      : state.result && state.probe && probed !== undefined
+        ? `(${state.probe.x}, ${state.probe.y}): depth ${state.result.depth[probed].toFixed(2)}, confidence ${state.result.confidence[probed].toFixed(2)} (a written result: no focus curve)`
+        : 'click a pixel for its focus curve';
   for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
   const fallback = byId('depth-fallback');
   fallback.hidden = !state.result?.depthFallback;
