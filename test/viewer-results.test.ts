@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import type { FuseResult } from '../src/core/types.js';
+import { toRgba8Stack } from '../src/core/stack.js';
+import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/pipeline.js';
 import { writeResult } from '../src/io/write-result.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
@@ -31,22 +32,24 @@ function get(port: number, path: string): Promise<{ status: number; type?: strin
 }
 
 /** A small stack with structure at several depths, fused by the CPU reference. */
-function fusedStack(width: number, height: number, planes: number): FuseResult {
+function fusedStack(width: number, height: number, planes: number, bits: 8 | 12 = 8): FuseResult {
+  const top = 2 ** bits - 1;
   const stack = {
     width,
     height,
     planes: Array.from({ length: planes }, (_, z) => {
-      const rgba = new Uint8Array(width * height * 4);
+      const rgba = bits === 8 ? new Uint8Array(width * height * 4) : new Uint16Array(width * height * 4);
       for (let i = 0; i < width * height; i++) {
         const x = i % width;
         const sharpHere = Math.floor((x * planes) / width) === z; // each column band is sharp on one plane
-        const v = sharpHere ? ((i * 37) % 7) * 36 : 128;
-        rgba.set([v, v, (v + z) % 256, 255], i * 4);
+        const v = Math.round(((sharpHere ? ((i * 37) % 7) * 36 : 128) * top) / 255);
+        rgba.set([v, v, (v + z) % top, bits === 8 ? 255 : 65535], i * 4);
       }
       return rgba;
     }),
+    ...(bits === 8 ? {} : { bitDepth: bits }),
   };
-  return fuseCpu(stack, resolveOptions({}));
+  return fuseCpu(stack as ZStack, resolveOptions({}));
 }
 
 const floats = (body: Buffer) => new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
@@ -56,6 +59,7 @@ describe('viewer server: written results', () => {
   let server: ViewerServer;
   let batchResult: FuseResult;
   let fuseResult: FuseResult;
+  let wideResult: FuseResult;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'focusfuse-view-results-'));
@@ -75,6 +79,10 @@ describe('viewer server: written results', () => {
     mkdirSync(join(root, 'partial'));
     await writeResult(fuseResult, { fused: join(root, 'partial', 'p.png'), depth: join(root, 'partial', 'p-d.png'), json: join(root, 'partial', 'p.json') });
     writeFileSync(join(root, 'partial', 'notes.json'), '{"not": "stats"}');
+    // A 12-bit camera's stack: the fused image is written as a 16-bit PNG of 12-bit samples.
+    mkdirSync(join(root, 'wide'));
+    wideResult = fusedStack(16, 8, 3, 12);
+    await writeResult(wideResult, { fused: join(root, 'wide', 'w.png'), depth: join(root, 'wide', 'w-d.png'), confidence: join(root, 'wide', 'w-c.png'), json: join(root, 'wide', 'w.json') });
     server = await startViewerServer({ assets: ASSETS, folder: root });
   });
 
@@ -86,7 +94,8 @@ describe('viewer server: written results', () => {
   it('lists each result with a stats JSON and its three parts, and notes one that lacks a part', async () => {
     const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
     expect(listing.stacks).toEqual([]);
-    expect(listing.results).toEqual([
+    expect(listing.results[2]).toMatchObject({ id: '2', name: 'wide/w', planeCount: 3 });
+    expect(listing.results.slice(0, 2)).toEqual([
       {
         id: '0',
         source: 'folder',
@@ -134,9 +143,23 @@ describe('viewer server: written results', () => {
     expect(JSON.parse(stats.body.toString())).toMatchObject({ formatVersion: 1, input: { planeCount: 4 }, stats: { bestPlane: fuseResult.stats.bestPlane } });
   });
 
+  it('sends a 16-bit fused image as 8-bit PNG scaled from the bits its samples use, not near black', async () => {
+    const wide = server.results.find((result) => result.name === 'wide/w')!;
+    expect((await sharp(join(root, 'wide', 'w.png')).metadata()).depth, 'written as 16-bit').toBe('ushort');
+    const png = await get(server.port, wide.urls.fused);
+    expect([png.status, png.type]).toEqual([200, 'image/png']);
+    const { data, info } = await sharp(png.body).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, (await sharp(png.body).metadata()).depth]).toEqual([16, 8, 'uchar']);
+    const image16 = wideResult.image16!;
+    const expected = toRgba8Stack({ width: 16, height: 8, planes: [image16], bitDepth: 12 }).planes[0];
+    const rgb = (pixels: Uint8Array) => Array.from(pixels).filter((_, i) => i % 4 !== 3);
+    expect(rgb(data)).toEqual(rgb(expected));
+    expect(Math.max(...rgb(data))).toBeGreaterThan(200);
+  });
+
   it('answers 404 to result URLs it did not list and to traversal attempts', async () => {
     const attempts = [
-      '/results/2/fused',
+      '/results/3/fused',
       '/results/0/rawDepth',
       '/results/0/stats.json',
       '/results/0',

@@ -107,8 +107,11 @@ function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: 
   return out;
 }
 
-/** Smallest and largest R, G, B sample over the planes (alpha left out). */
-function sampleRange(planes: readonly Uint16Array[]): [number, number] {
+/**
+ * Smallest and largest R, G, B sample over the planes (alpha left out).
+ * @example sampleRange([Uint16Array.of(10, 4000, 7, 65535)]) // => [7, 4000]
+ */
+export function sampleRange(planes: readonly Uint16Array[]): [number, number] {
   let min = 65535;
   let max = 0;
   for (const plane of planes) {

@@ -15,7 +15,7 @@ import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { isLoopbackHost } from './loopback-host.js';
 import { buildCatalog, type Catalog, type CatalogHidden, type CatalogResult, type CatalogStack } from './catalog.js';
-import { createWidePlaneReader, isWidePlane } from './wide-planes.js';
+import { createWidePlaneReader, imageAsPng, isWidePlane } from './wide-planes.js';
 import { readMapValues } from '../io/read-map.js';
 import type { ViewerAssets } from './assets.js';
 
@@ -131,7 +131,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
 
   /**
    * A written result's part: the fused image as the page decodes it (JPEG and 8-bit PNG as they
-   * are, TIFF and 16-bit PNG as 8-bit PNG), a map as little-endian float32 values, the stats JSON as it is.
+   * are, TIFF and 16-bit PNG as 8-bit PNG, 16 bits scaled from the bits used: imageAsPng), a map as little-endian float32 values, the stats JSON as it is.
    */
   async function resultPartBody({ file, part, scale }: { file: string; part: string; scale: number }): Promise<{ type: string; body: Uint8Array }> {
     if (part === 'stats') return { type: 'application/json; charset=utf-8', body: await readFile(file) };
@@ -141,7 +141,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     }
     const extension = extname(file).toLowerCase();
     if (!TIFF_EXTENSIONS.includes(extension) && !(await isWidePlane(file))) return { type: IMAGE_TYPES[extension] ?? 'application/octet-stream', body: await readFile(file) };
-    return { type: 'image/png', body: await sharp(file).toColourspace('srgb').png({ compressionLevel: 1 }).toBuffer() };
+    return { type: 'image/png', body: await imageAsPng(file) };
   }
 
   const server = createServer((request, response) => {
