@@ -91,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const viewCommand: Command = {
   name: 'view',
-  summary: 'open the browser viewer on a stack or dataset folder (planes, fusion, depth, 3D relief)',
+  summary: 'open the browser viewer on a stack, dataset or batch output folder (planes, fusion, depth, 3D relief; written results)',
   help: HELP,
   run,
 };
