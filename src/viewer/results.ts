@@ -50,6 +50,17 @@ async function readStats(file: string): Promise<StatsDocument | undefined> {
 const isTiff = (file: string) => /\.tiff?$/i.test(file);
 
 /**
+ * Where a recorded output is, relative to the root: its file name in the JSON's folder. The path is
+ * recorded as it was given (batch: the name; fuse: as typed, from wherever it ran), so only the name
+ * is trusted, and nothing outside the JSON's folder is ever looked at.
+ */
+function besideJson(folder: string, recorded: unknown): string | undefined {
+  if (typeof recorded !== 'string') return undefined;
+  const name = recorded.slice(Math.max(recorded.lastIndexOf('/'), recorded.lastIndexOf('\\')) + 1);
+  return folder === '.' ? name : `${folder}/${name}`;
+}
+
+/**
  * The results under `root` among `jsons` (relative paths), given the relative paths of the tagged
  * outputs found there; `missing` lists stats JSONs whose fused image, depth or confidence is not
  * beside them (named in the viewer's note, never guessed).
@@ -73,9 +84,7 @@ export async function findResults(
       const name = path.replace(/(\.stats)?\.json$/i, '');
       const files: Partial<Record<ResultPart, string>> = { stats: json };
       for (const part of RESULT_IMAGES) {
-        const recorded = doc.outputs[part];
-        // The recorded path as it was given (batch: beside the JSON; fuse: as typed): only its name is trusted, beside the JSON.
-        const rel = typeof recorded === 'string' ? `${folder === '.' ? '' : `${folder}/`}${recorded.slice(Math.max(recorded.lastIndexOf('/'), recorded.lastIndexOf('\\')) + 1)}` : undefined;
+        const rel = besideJson(folder, doc.outputs[part]);
         const file = rel === undefined ? undefined : join(root, ...rel.split('/'));
         if (rel !== undefined && outputs.has(rel) && (await readTag(file!)) === part) files[part] = file;
       }
