@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { viewCommand } from '../src/cli/view.js';
+import { folderNotes, viewCommand } from '../src/cli/view.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
 import sharp from 'sharp';
 import { isLoopbackHost } from '../src/viewer/loopback-host.js';
@@ -295,5 +295,21 @@ describe('viewer server: focusfuse outputs by their tag, as fuse tells them', ()
     await expect(loadStack(join(root, 'outputs'))).rejects.toThrow(/holds only focusfuse outputs/);
     const mixed = await loadStack(join(root, 'mixed'), { onWarning: () => {} });
     expect(mixed.meta?.files?.map((file) => file.slice(file.lastIndexOf('/') + 1))).toEqual(listing.stacks[0].files);
+  });
+
+  it('view says, for a folder of outputs only, that it shows nothing, what it left out, and how to write outputs it shows', async () => {
+    const outputs = join(root, 'outputs');
+    const only = await startViewerServer({ assets: ASSETS, folder: outputs });
+    try {
+      expect(folderNotes(outputs, only)).toEqual([
+        `no JPEG, PNG or TIFF stacks and no written results under ${outputs}; the page lists the samples only`,
+        'left out 1 group of files that cannot be fused: outputs (focusfuse outputs or ground truth, not planes)',
+        'the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four',
+      ]);
+      // A folder with a stack: no such hint.
+      expect(folderNotes(root, server).at(-1)).toMatch(/^left out 2 groups/);
+    } finally {
+      await only.close();
+    }
   });
 });

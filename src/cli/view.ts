@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { loadViewerAssets, samplesFolder } from '../viewer/assets.js';
-import { startViewerServer } from '../viewer/server.js';
+import { startViewerServer, type ViewerServer } from '../viewer/server.js';
+import { DERIVED_IMAGE_REASON } from '../io/derived-image.js';
 import { numberFlag, parseCommandArgs, type Command } from './args.js';
 import { countOf } from '../core/text.js';
 
@@ -56,6 +57,28 @@ async function checkFolder(folder: string): Promise<string> {
   return path;
 }
 
+/**
+ * What `view` says about the folder it serves: that it found nothing to show, and which groups of
+ * files it left out and why; where those include focusfuse outputs and nothing is shown, how to
+ * write outputs the viewer shows (a stats JSON ties a result's files together).
+ * @example folderNotes('/data/out', server) // => ['no JPEG, PNG or TIFF stacks and no written results under /data/out; ...', ...]
+ */
+export function folderNotes(folder: string | undefined, server: Pick<ViewerServer, 'stacks' | 'results' | 'hidden'>): string[] {
+  if (!folder) return [];
+  const notes: string[] = [];
+  const empty = !server.stacks.some((s) => s.source === 'folder') && !server.results.some((r) => r.source === 'folder');
+  if (empty) notes.push(`no JPEG, PNG or TIFF stacks and no written results under ${folder}; the page lists the samples only`);
+  const hidden = server.hidden.filter((group) => group.source === 'folder');
+  if (hidden.length > 0) {
+    const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
+    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+  }
+  if (empty && hidden.some((group) => group.reason === DERIVED_IMAGE_REASON)) {
+    notes.push('the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four');
+  }
+  return notes;
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
   if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected at most one folder but received ${positionals.length}: ${positionals.join(', ')}`);
@@ -67,12 +90,7 @@ async function run(argv: string[]): Promise<number> {
   const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
   const first = server.stacks.find((s) => s.source === 'folder');
   const firstResult = server.results.find((r) => r.source === 'folder');
-  if (folder && !first && !firstResult) console.error(`focusfuse: no JPEG, PNG or TIFF stacks and no written results under ${folder}; the page lists the samples only`);
-  const hidden = server.hidden.filter((group) => group.source === 'folder');
-  if (hidden.length > 0) {
-    const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
-    console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
-  }
+  for (const line of folderNotes(folder, server)) console.error(`focusfuse: ${line}`);
   const url = first ? server.stackUrl(first.id) : firstResult ? server.resultUrl(firstResult.id) : server.url;
   const results = server.results.length > 0 ? `, ${countOf(server.results.length, 'written result')}` : '';
   console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}${results}; Ctrl+C to stop)`);
