@@ -28,6 +28,7 @@ import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
 import { loadStack } from '../src/io/load-stack.js';
 import { writeResult } from '../src/io/write-result.js';
+import { outputTagXmp } from '../src/io/output-tag.js';
 import { viridisLut } from '../src/io/colormap.js';
 import { generateStack } from '../src/synth/generate.js';
 import { bundleForBrowser, loadViewerAssets } from '../src/viewer/assets.js';
@@ -465,6 +466,31 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect((await waitForStatus(page, 'error')).error).toMatch(/broken2?\.png: could not be decoded/);
     await page.close();
     rmSync(extras, { recursive: true, force: true });
+  });
+
+  it('leaves out a focusfuse output opened with planes, by its tag whatever its name, as fuse does', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const opened = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-opened-'));
+    const planes = [0, 1, 2].map((z) => join(opened, `z${z + 1}.png`));
+    for (const [z, file] of planes.entries()) await sharp(nodeStack.planes[z], { raw: { width: SIZE, height: SIZE, channels: 4 } }).png().toFile(file);
+    // Written as fuse writes its outputs (tagged), under a plain name that sorts among the planes.
+    const output = join(opened, 'z0.png');
+    await sharp(written.image, { raw: { width: SIZE, height: SIZE, channels: 4 } }).withXmp(outputTagXmp('fused')).png().toFile(output);
+    await expect(loadStack(opened)).resolves.toMatchObject({ planes: { length: 3 } });
+    const input = (await page.$('#open-files')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(output, ...planes);
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.name === 'opened files';
+    });
+    expect((await page.evaluate(() => focusfuseViewer.summary())).planeCount).toBe(3);
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toBe('Left out 1 focusfuse output (never planes): z0.png.');
+    // Opened alone, it is said to be an output, not a plane.
+    await input.uploadFile(output);
+    expect((await waitForStatus(page, 'error')).error).toBe('the file opened is a focusfuse output, not a plane');
+    await page.close();
+    rmSync(opened, { recursive: true, force: true });
   });
 
   it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {

@@ -13,6 +13,7 @@ import { baseName, describeFovs, fovKey, groupByFov, naturalCompare, orderPlanes
 import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { folderFileKind } from './folder-files.js';
 import { findFolderOutputs } from './folder-outputs.js';
+import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
   /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
@@ -224,7 +225,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 async function leaveOutNonPlanes(files: string[], folder: string, order: PlaneOrder, warn: (message: string) => void): Promise<string[]> {
   const cccid = files.filter((f) => parseCccidName(f));
-  const { outputs, strays } = await findFolderOutputs(files, { cccidByName: order !== 'natural' && order !== 'given' });
+  const { outputs, strays } = await findFolderOutputs(files, { cccidByName: order !== 'natural' && order !== 'given', readTag: readOutputTag });
   if (outputs.length > 0) warn(`${folder}: left out ${plural(outputs.length, 'focusfuse output')} (never planes): ${listNames(outputs)}`);
   if (strays.length >= cccid.length && strays.length > 0) {
     throw new FocusFuseError(

@@ -6,9 +6,9 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
-import { createOutputTagReader, findFolderOutputs, type OutputTagReader } from '../io/folder-outputs.js';
+import { createOutputTagReader } from '../io/output-tag.js';
 import { findResults } from './results.js';
-import { findStacks, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
+import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
 export type { CatalogResult, CatalogStack };
 
@@ -75,20 +75,6 @@ function byFolder(paths: readonly string[]): Map<string, string[]> {
 }
 
 /**
- * The images (relative paths under `root`) that are focusfuse outputs by their metadata tag, folder
- * by folder by `fuse`'s rule (findFolderOutputs: in a folder of CCCID planes only the other names are
- * read), so an output saved as `bd.png` is never offered as a plane.
- */
-async function taggedOutputs(root: string, images: readonly string[], readTag: OutputTagReader): Promise<Set<string>> {
-  const outputs = new Set<string>();
-  for (const paths of pathsByFolder(images).values()) {
-    const found = await findFolderOutputs(paths.map((path) => join(root, ...path.split('/'))), { readTag });
-    for (const file of found.outputs) outputs.add(relative(root, file).split(sep).join('/'));
-  }
-  return outputs;
-}
-
-/**
  * Finds the stacks under each root (recursively; JPEG, PNG and TIFF) and gives their planes URLs,
  * and the written results (findResults) with a URL per part; what cannot be a stack and is not part
  * of a result is listed in `hidden` with the reason.
@@ -104,7 +90,7 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
   const readTag = createOutputTagReader();
   for (const { root, source } of roots) {
     const listed = await listImages(root);
-    const outputs = await taggedOutputs(root, listed.images, readTag);
+    const outputs = await findTaggedOutputs(listed.images, (path) => readTag(join(root, ...path.split('/'))), CATALOG_IMAGE_EXTENSIONS);
     const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS, { outputs });
     const written = await findResults(root, listed.jsons, outputs, readTag);
     // A result's files are shown as the result, not noted as left out.

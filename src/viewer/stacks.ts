@@ -6,6 +6,7 @@
 import { FocusFuseError } from '../core/errors.js';
 import { baseName, groupByFov, orderPlanes } from '../io/cccid.js';
 import { DERIVED_IMAGE_REASON, isDerivedImageName } from '../io/derived-image.js';
+import { findFolderOutputs, type OutputTagReader } from '../io/folder-outputs.js';
 
 /** Extensions a browser can decode with createImageBitmap (TIFF is not among them). */
 export const VIEWER_IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
@@ -109,10 +110,25 @@ export function findStacks(
 /**
  * The stacks among files the user picked or dropped in the page: those of {@link findStacks}, except
  * that a single image is kept (it was chosen by hand: the page tries it and says what is wrong).
+ * `outputs`: the paths that are focusfuse outputs by their tag (findTaggedOutputs).
  * @example groupStacks(['b/z10.png', 'b/z2.png']) // => [{ name: 'b', files: ['b/z2.png', 'b/z10.png'] }]
  */
-export function groupStacks(paths: readonly string[]): StackGroup[] {
-  return findStacks(paths, VIEWER_IMAGE_EXTENSIONS, { minPlanes: 1 }).stacks;
+export function groupStacks(paths: readonly string[], outputs?: ReadonlySet<string>): StackGroup[] {
+  return findStacks(paths, VIEWER_IMAGE_EXTENSIONS, { minPlanes: 1, outputs }).stacks;
+}
+
+/**
+ * The images among `paths` that are focusfuse outputs by their metadata tag, folder by folder by
+ * `fuse`'s rule (findFolderOutputs: in a folder of CCCID planes only the other names are read), for
+ * findStacks' `outputs`: the server reads files on disk, the page the files opened in it.
+ * @example await findTaggedOutputs(['a/z1.png', 'a/z2.png', 'a/bd.png'], readTag) // => Set { 'a/bd.png' }
+ */
+export async function findTaggedOutputs(paths: readonly string[], readTag: OutputTagReader, extensions: readonly string[] = VIEWER_IMAGE_EXTENSIONS): Promise<Set<string>> {
+  const outputs = new Set<string>();
+  for (const folder of pathsByFolder(paths.filter((path) => isViewerImage(path, extensions))).values()) {
+    for (const path of (await findFolderOutputs(folder, { readTag })).outputs) outputs.add(path);
+  }
+  return outputs;
 }
 
 /** What the page gets from `/stacks.json` for one stack. */

@@ -171,11 +171,11 @@ function showNotice(): void {
   notice.hidden = notice.textContent === '';
 }
 
-function openFiles(files: File[]): void {
-  openedNote = leftOutNote(files.map(pathOf));
+async function openFiles(files: File[]): Promise<void> {
+  const { sources: found, outputs } = await sourcesFromFiles(files);
+  openedNote = leftOutNote(files.map(pathOf), outputs);
   showNotice();
-  const found = sourcesFromFiles(files);
-  if (found.length === 0) return showError(noImagesError(files.length));
+  if (found.length === 0) return showError(noImagesError(files.length, outputs.length));
   const entries = found.map((source): [string, StackSource] => [`local:${localCount++}`, source]);
   addSources('opened here', entries);
   stackSelect.value = entries[0][0];
@@ -242,7 +242,7 @@ function render(state: ViewerState): void {
 async function start(): Promise<void> {
   store.subscribe(render);
   fillMeasureSelect(byId<HTMLSelectElement>('measure'));
-  wireControls(store, { refuse: scheduleFuse, openFiles });
+  wireControls(store, { refuse: scheduleFuse, openFiles: (files) => void openFiles(files).catch(showError) });
   views2d.forEach((canvas) => attachView2dInput(canvas, store, (delta) => stepPlane(store, delta)));
   for (const kind of ['fused', 'depth'] as const) {
     byId(`export-${kind}`).addEventListener('click', () => {
