@@ -73,35 +73,41 @@ export async function findResults(
   readTag: OutputTagReader,
 ): Promise<{ results: FoundResult[]; missing: Array<{ name: string; parts: ResultImage[] }> }> {
   const outputFolders = new Set(pathsByFolder([...outputs]).keys());
-  const results: FoundResult[] = [];
-  const missing: Array<{ name: string; parts: ResultImage[] }> = [];
-  for (const [folder, paths] of pathsByFolder(jsons)) {
-    if (!outputFolders.has(folder)) continue;
-    for (const path of paths) {
-      const json = join(root, ...path.split('/'));
-      const doc = await readStats(json);
-      if (!doc) continue;
-      const name = path.replace(/(\.stats)?\.json$/i, '');
-      const files: Partial<Record<ResultPart, string>> = { stats: json };
-      for (const part of RESULT_IMAGES) {
-        const rel = besideJson(folder, doc.outputs[part]);
-        const file = rel === undefined ? undefined : join(root, ...rel.split('/'));
-        if (rel !== undefined && outputs.has(rel) && (await readTag(file!)) === part) files[part] = file;
-      }
-      const absent = RESULT_IMAGES.filter((part) => files[part] === undefined);
-      if (absent.length > 0) {
-        missing.push({ name, parts: absent });
-        continue;
-      }
-      const scale = (part: 'depth' | 'confidence', fallback: number) => (isTiff(files[part]!) ? 1 : (doc.format?.[part]?.scale ?? fallback));
-      results.push({
-        name,
-        planeCount: doc.input.planeCount,
-        zStepUm: typeof doc.input.zStepUm === 'number' ? doc.input.zStepUm : undefined,
-        files: files as Record<ResultPart, string>,
-        scales: { depth: scale('depth', depthScaleFor(doc.input.planeCount)), confidence: scale('confidence', CONFIDENCE_SCALE) },
-      });
-    }
-  }
+  // All at once: a batch folder holds hundreds of JSONs, and each wait is a file read.
+  const found = await Promise.all(
+    [...pathsByFolder(jsons)].filter(([folder]) => outputFolders.has(folder)).flatMap(([folder, paths]) => paths.map((path) => resultOf(root, folder, path, outputs, readTag))),
+  );
+  const results = found.filter((r): r is FoundResult => r !== undefined && 'files' in r);
+  const missing = found.filter((r): r is { name: string; parts: ResultImage[] } => r !== undefined && 'parts' in r);
   return { results: results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), missing };
+}
+
+/** One JSON's result, what it lacks, or undefined when it is not a stats JSON. */
+async function resultOf(
+  root: string,
+  folder: string,
+  path: string,
+  outputs: ReadonlySet<string>,
+  readTag: OutputTagReader,
+): Promise<FoundResult | { name: string; parts: ResultImage[] } | undefined> {
+  const json = join(root, ...path.split('/'));
+  const doc = await readStats(json);
+  if (!doc) return undefined;
+  const name = path.replace(/(\.stats)?\.json$/i, '');
+  const files: Partial<Record<ResultPart, string>> = { stats: json };
+  for (const part of RESULT_IMAGES) {
+    const rel = besideJson(folder, doc.outputs[part]);
+    const file = rel === undefined ? undefined : join(root, ...rel.split('/'));
+    if (rel !== undefined && outputs.has(rel) && (await readTag(file!)) === part) files[part] = file;
+  }
+  const absent = RESULT_IMAGES.filter((part) => files[part] === undefined);
+  if (absent.length > 0) return { name, parts: absent };
+  const scale = (part: 'depth' | 'confidence', fallback: number) => (isTiff(files[part]!) ? 1 : (doc.format?.[part]?.scale ?? fallback));
+  return {
+    name,
+    planeCount: doc.input.planeCount,
+    zStepUm: typeof doc.input.zStepUm === 'number' ? doc.input.zStepUm : undefined,
+    files: files as Record<ResultPart, string>,
+    scales: { depth: scale('depth', depthScaleFor(doc.input.planeCount)), confidence: scale('confidence', CONFIDENCE_SCALE) },
+  };
 }
