@@ -407,6 +407,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
       expect(Math.abs(depth[i] - written.depth[i]), `depth ${i}`).toBeLessThanOrEqual(0.0005 + 1e-6);
       expect(Math.abs(confidence[i] - written.confidence[i]), `confidence ${i}`).toBeLessThanOrEqual(0.5 / 65535 + 1e-7);
     }
+    // Nothing to re-fuse: the fusion controls are disabled, and said why.
+    expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(true);
+    expect(await page.$eval('#timing', (el) => el.textContent)).toMatch(/^written result \(fused on the CPU\), shown as written/);
     // No planes to show: the left view shows the depth map, through viridis.
     expect(await page.$eval('figure[data-view="0"] select.layer', (select) => (select as HTMLSelectElement).value)).toBe('depth');
     const depthShot = await shot((await page.$('#view-0'))!);
@@ -433,6 +436,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(meanAbsDiff(reliefShot.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
+    // Back on a stack, the controls work again.
+    const stackOption = await page.$$eval('#stack-select option', (options) => options.find((o) => o.textContent!.startsWith('NILM/cells'))!.getAttribute('value')!);
+    await page.select('#stack-select', stackOption);
+    await waitForStatus(page, 'fused');
+    expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(false);
     await page.close();
   });
 

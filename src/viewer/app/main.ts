@@ -226,6 +226,8 @@ function render(state: ViewerState): void {
         ? `(${state.probe.x}, ${state.probe.y}): depth ${state.result.depth[probed].toFixed(2)}, confidence ${state.result.confidence[probed].toFixed(2)} (a written result: no focus curve)`
         : 'click a pixel for its focus curve';
   for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
+  // A written result has no planes: nothing for the fusion options to re-fuse.
+  byId<HTMLFieldSetElement>('fusion-controls').disabled = !state.stack && state.result !== undefined;
   const fallback = byId('depth-fallback');
   fallback.hidden = !state.result?.depthFallback;
   fallback.textContent = state.result?.depthFallback ? fallbackLine(state.result.depthFallback) : '';
