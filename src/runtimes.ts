@@ -5,6 +5,7 @@
 import { FocusFuseError } from './core/errors.js';
 import type { FusionBackend } from './core/types.js';
 import { setWebGpuResolver } from './fuse.js';
+import { autoDeclines } from './gpu/auto-declines.js';
 import { createNodeWebGpuBackend } from './gpu/node-runtime.js';
 import { CHROMIUM_FLAGS } from './headless/chromium.js';
 import { launchHeadlessRuntime } from './headless/runtime.js';
@@ -34,16 +35,8 @@ export async function openGpuRuntime(name: GpuRuntimeName, options: { log?: (lin
   throw new FocusFuseError('BAD_OPTION', `Expected one of 'headless', 'node' for runtime but received '${String(name)}' (string)`);
 }
 
-/**
- * Why backend `auto` leaves a started GPU engine for the CPU engine, or undefined when it should use
- * it. A software adapter runs the kernels on the same CPU cores, slower than the CPU engine itself
- * (2 cores, 11 x 384^2, lapv: SwiftShader 226 ms through headless Chromium and 302 ms through Dawn,
- * against 74 ms on the CPU engine; docs/bench). `webgpu` still uses it: the user asked for it.
- * @example autoDeclines(gpu) // "the WebGPU adapter is a software one (webgpu (...)), slower than the cpu engine"
- */
-export function autoDeclines(gpu: FusionBackend): string | undefined {
-  return gpu.software ? `the WebGPU adapter is a software one (${gpu.describe()}), slower than the cpu engine` : undefined;
-}
+/** The software-adapter rule, shared with the viewer page (src/gpu/auto-declines.ts). */
+export { autoDeclines };
 
 /**
  * Why backend `auto` can leave `runtime` for the CPU engine without starting it, or undefined when

@@ -20,6 +20,8 @@ describe('opened files without an image', () => {
     expect(noImagesError(1).message).toContain('the file opened is not a JPEG or PNG image');
     expect(noImagesError(1).message).not.toMatch(/1 files/);
     expect(noImagesError(3).message).toContain('none of the 3 files is a JPEG or PNG image');
+    expect(noImagesError(2, 2).message).toContain('the 2 files opened are focusfuse outputs, no planes');
+    expect(noImagesError(1, 1).message).toContain('the file opened is a focusfuse output, not a plane');
   });
 });
 
@@ -27,6 +29,9 @@ describe('opened files the page leaves out', () => {
   it('names any that are neither JPEG or PNG nor notes and metadata, and says how to view a TIFF', () => {
     expect(leftOutNote(['a/z00.png', 'a/meta.json', 'a/ATTRIBUTION.md', 'a/.DS_Store', 'a/Thumbs.db'])).toBeUndefined();
     expect(leftOutNote(['a/z00.png', 'a/meta.json', 'a/z03.jpeg.bak'])).toBe('Left out 1 file that is not JPEG or PNG: z03.jpeg.bak.');
+    expect(leftOutNote(['a/z00.png', 'a/bd.png', 'a/z03.jpeg.bak'], ['a/bd.png'])).toBe(
+      'Left out 1 file that is not JPEG or PNG: z03.jpeg.bak. Left out 1 focusfuse output (never planes): bd.png.',
+    );
     expect(leftOutNote(['z00.bmp', 'b/z01.tif'])).toBe(
       'Left out 2 files that are not JPEG or PNG: z00.bmp, z01.tif (TIFF: open its folder with focusfuse view <folder>, which converts it).',
     );

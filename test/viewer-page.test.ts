@@ -27,6 +27,8 @@ import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu, fuseCpuFast } from '../src/cpu/index.js';
 import { findChromium, launchChromium, type LaunchedChromium } from '../src/headless/chromium.js';
 import { loadStack } from '../src/io/load-stack.js';
+import { writeResult } from '../src/io/write-result.js';
+import { outputTagXmp } from '../src/io/output-tag.js';
 import { viridisLut } from '../src/io/colormap.js';
 import { generateStack } from '../src/synth/generate.js';
 import { bundleForBrowser, loadViewerAssets } from '../src/viewer/assets.js';
@@ -47,6 +49,7 @@ const PLANES = 11;
 
 let folder: string;
 let nodeStack: ZStack;
+let written: FuseResult;
 let server: ViewerServer;
 let browser: Browser;
 let chromium: LaunchedChromium;
@@ -164,6 +167,12 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     writeFileSync(join(folder, 'broken.png'), Buffer.from('this is not a PNG at all'));
     writeFileSync(join(folder, 'broken2.png'), Buffer.from('nor is this'));
     nodeStack = await loadStack(join(folder, 'NILM', 'cells'));
+    // A batch's written result of that stack (its layout: <out>/<CLASS>/<subtype>/<key>.<kind>.png).
+    written = fuseCpu(nodeStack, resolveOptions({}));
+    const stem = join(folder, 'out', 'NILM', 'cells', '007_(120,340)');
+    await mkdir(join(folder, 'out', 'NILM', 'cells'), { recursive: true });
+    const outputs = { fused: `${stem}.fused.png`, depth: `${stem}.depth.png`, confidence: `${stem}.confidence.png`, json: `${stem}.stats.json` };
+    await writeResult(written, outputs, { recordedOutputs: Object.fromEntries(Object.entries(outputs).map(([kind, path]) => [kind, basename(path)])) });
     server = await startViewerServer({ assets: await loadViewerAssets(), folder });
     chromium = await launchForScreenshots();
     browser = chromium.browser;
@@ -180,7 +189,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
   });
 
-  async function openPage(options: { withoutWebGpu?: boolean; stack?: string } = {}): Promise<Page> {
+  /**
+   * Opens a served stack. `engine` (default webgpu, the page's engine these tests check against the
+   * CPU; auto would decline SwiftShader, a software adapter) is the page's `?engine=`.
+   */
+  async function openPage(options: { withoutWebGpu?: boolean; stack?: string; engine?: 'auto' | 'webgpu' | 'cpu' } = {}): Promise<Page> {
     const page = await browser.newPage();
     // An uncaught exception in the page fails the test that caused it (see afterEach).
     page.on('pageerror', (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
@@ -194,7 +207,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     }
     const stack = server.stacks.find((s) => s.source === 'folder' && s.name.startsWith(options.stack ?? 'NILM/cells'));
     expect(stack, JSON.stringify(server.stacks.map((s) => s.name))).toBeDefined();
-    await page.goto(server.stackUrl(stack!.id));
+    await page.goto(`${server.stackUrl(stack!.id)}&engine=${options.engine ?? 'webgpu'}`);
     return page;
   }
 
@@ -377,6 +390,60 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
+  it('shows a written result without fusing: the fused image, the depth map and the 3D relief as written', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.setViewport({ width: 1100, height: 640 });
+    expect(server.results.map((r) => r.name)).toEqual(['out/NILM/cells/007_(120,340)']);
+    await page.goto(server.resultUrl(server.results[0].id));
+    const summary = await waitForStatus(page, 'fused');
+    expect([summary.planeCount, summary.name, summary.backend, summary.measure]).toEqual([PLANES, 'out/NILM/cells/007_(120,340)', 'cpu', written.options.measure]);
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    expect(read.planes, 'no planes: nothing fused').toEqual([]);
+    expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(written.image)), 'the fused image as written').toBe(0);
+    const depth = floats(read.depth);
+    const confidence = floats(read.confidence);
+    for (let i = 0; i < depth.length; i++) {
+      expect(Math.abs(depth[i] - written.depth[i]), `depth ${i}`).toBeLessThanOrEqual(0.0005 + 1e-6);
+      expect(Math.abs(confidence[i] - written.confidence[i]), `confidence ${i}`).toBeLessThanOrEqual(0.5 / 65535 + 1e-7);
+    }
+    // Nothing to re-fuse: the fusion controls are disabled, and said why.
+    expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(true);
+    expect(await page.$eval('#timing', (el) => el.textContent)).toMatch(/^written result \(fused on the CPU\), shown as written/);
+    // No planes to show: the left view shows the depth map, through viridis.
+    expect(await page.$eval('figure[data-view="0"] select.layer', (select) => (select as HTMLSelectElement).value)).toBe('depth');
+    const depthShot = await shot((await page.$('#view-0'))!);
+    expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
+    expect(viridisShare(depthShot.data), 'the depth view is not drawn through viridis').toBeGreaterThan(0.95);
+    // A click reads the written depth and confidence at the pixel (there is no focus curve to draw).
+    const box = (await (await page.$('#view-0'))!.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction(() => document.getElementById('probe')!.textContent!.includes('written result'));
+    const probe = (await page.$eval('#probe', (el) => el.textContent))!;
+    const [, px, py] = /^\((\d+), (\d+)\)/.exec(probe)!.map(Number);
+    const at = py * SIZE + px;
+    expect(probe).toBe(`(${px}, ${py}): depth ${depth[at].toFixed(2)}, confidence ${confidence[at].toFixed(2)} (a written result: no focus curve)`);
+    // The relief from the written depth, and its focal plane moves with the slider over the written plane count.
+    await page.select('figure[data-view="1"] select.layer', 'relief');
+    const relief = (await page.$('#view-3d'))!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const reliefShot = await shot(relief);
+    expect(stdDev(reliefShot.data), 'the 3D view is blank').toBeGreaterThan(8);
+    expect(await page.$eval('#plane', (el) => (el as HTMLInputElement).max)).toBe(String(PLANES - 1));
+    await page.$eval('#plane', (el) => {
+      (el as HTMLInputElement).value = '0';
+      el.dispatchEvent(new Event('input'));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(meanAbsDiff(reliefShot.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
+    // Back on a stack, the controls work again.
+    const stackOption = await page.$$eval('#stack-select option', (options) => options.find((o) => o.textContent!.startsWith('NILM/cells'))!.getAttribute('value')!);
+    await page.select('#stack-select', stackOption);
+    await waitForStatus(page, 'fused');
+    expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(false);
+    await page.close();
+  });
+
   it('opens a TIFF stack (served as PNG) with the same planes and result as the PNG one', async () => {
     const page = await openPage({ stack: 'TIFF/cells' });
     const summary = await waitForStatus(page, 'fused');
@@ -409,8 +476,33 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     rmSync(extras, { recursive: true, force: true });
   });
 
+  it('leaves out a focusfuse output opened with planes, by its tag whatever its name, as fuse does', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const opened = mkdtempSync(join(tmpdir(), 'focusfuse-viewer-opened-'));
+    const planes = [0, 1, 2].map((z) => join(opened, `z${z + 1}.png`));
+    for (const [z, file] of planes.entries()) await sharp(nodeStack.planes[z], { raw: { width: SIZE, height: SIZE, channels: 4 } }).png().toFile(file);
+    // Written as fuse writes its outputs (tagged), under a plain name that sorts among the planes.
+    const output = join(opened, 'z0.png');
+    await sharp(written.image, { raw: { width: SIZE, height: SIZE, channels: 4 } }).withXmp(outputTagXmp('fused')).png().toFile(output);
+    await expect(loadStack(opened)).resolves.toMatchObject({ planes: { length: 3 } });
+    const input = (await page.$('#open-files')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(output, ...planes);
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.name === 'opened files';
+    });
+    expect((await page.evaluate(() => focusfuseViewer.summary())).planeCount).toBe(3);
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toBe('Left out 1 focusfuse output (never planes): z0.png.');
+    // Opened alone, it is said to be an output, not a plane.
+    await input.uploadFile(output);
+    expect((await waitForStatus(page, 'error')).error).toBe('the file opened is a focusfuse output, not a plane');
+    await page.close();
+    rmSync(opened, { recursive: true, force: true });
+  });
+
   it('says plainly when WebGPU is missing and fuses on the CPU fast path (wasm simd: the very bytes Node computes)', async () => {
-    const page = await openPage({ withoutWebGpu: true });
+    const page = await openPage({ withoutWebGpu: true, engine: 'auto' });
     const summary = await waitForStatus(page, 'fused');
     expect(summary.backend).toBe('cpu');
     expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(/WebGPU is not available: .*Fusing on the CPU \(WebAssembly SIMD\)/);
@@ -419,6 +511,35 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     expect(cpu.backend.runtime).toBe('wasm simd');
     expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image))).toBe(0);
     expect(floats(read.depth)).toEqual(cpu.depth);
+    await page.close();
+  });
+
+  it('engine auto declines the software adapter (SwiftShader here) and fuses on the CPU fast path, saying so; webgpu still uses it', async () => {
+    const page = await openPage({ engine: 'auto' });
+    const summary = await waitForStatus(page, 'fused');
+    expect(summary.backend, 'auto fused on SwiftShader').toBe('cpu');
+    expect(await page.$eval('#engine', (el) => el.textContent)).toBe('CPU (wasm simd; software WebGPU adapter declined)');
+    expect(await page.$eval('#notice', (el) => !(el as HTMLElement).hidden && el.textContent)).toMatch(
+      /^Engine auto: the WebGPU adapter is a software one \(webgpu \(browser, .*swiftshader.*\)\), slower than the cpu engine, so the page fuses on the CPU \(WebAssembly SIMD\)/i,
+    );
+    const cpu = fuseCpuFast(nodeStack, resolveOptions({ keepFocus: true }));
+    const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
+    expect(Buffer.compare(Buffer.from(bytes(read.image)), Buffer.from(cpu.image)), 'the very bytes Node computes').toBe(0);
+    expect(floats(read.depth)).toEqual(cpu.depth);
+    // The 3D relief renders on its own WebGPU device whatever the engine.
+    await page.select('figure[data-view="1"] select.layer', 'relief');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stdDev((await shot((await page.$('#view-3d'))!)).data), 'the 3D view is blank').toBeGreaterThan(8);
+    // Asked for explicitly, the software adapter is used: the page re-fuses on it.
+    await page.select('#engine-choice', 'webgpu');
+    await page.waitForFunction(() => {
+      const s = focusfuseViewer.summary();
+      return s.status === 'fused' && s.backend === 'webgpu';
+    });
+    expect(await page.$eval('#engine', (el) => el.textContent)).toMatch(/^webgpu \(browser, .*software\)$/);
+    expect(await page.$eval('#notice', (el) => (el as HTMLElement).hidden)).toBe(true);
+    const gpu = fuseCpu(nodeStack, resolveOptions({ keepFocus: true }));
+    assertParity(parity(gpu, pageResult((await page.evaluate(() => focusfuseViewer.readBack()))!, gpu)), 'webgpu chosen in the page');
     await page.close();
   });
 

@@ -8,12 +8,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { viewCommand } from '../src/cli/view.js';
+import { folderNotes, viewCommand } from '../src/cli/view.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
 import sharp from 'sharp';
 import { isLoopbackHost } from '../src/viewer/loopback-host.js';
 import { findStacks, groupStacks } from '../src/viewer/stacks.js';
-import { significantBits } from '../src/io/load-stack.js';
+import { loadStack, significantBits } from '../src/io/load-stack.js';
+import { outputTagXmp, type OutputTagKind } from '../src/io/output-tag.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -252,4 +253,63 @@ describe('viewer server: what it offers', () => {
     }
   });
 
+});
+
+describe('viewer server: focusfuse outputs by their tag, as fuse tells them', () => {
+  let root: string;
+  let server: ViewerServer;
+
+  /** A tiny image as focusfuse writes its outputs: tagged in its XMP, whatever its name. */
+  async function writeImage(path: string, seed: number, tag?: OutputTagKind): Promise<void> {
+    const pixels = Buffer.from(Array.from({ length: 8 * 8 * 3 }, (_, i) => (i * 7 + seed * 31) % 256));
+    const image = sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } });
+    await (tag ? image.withXmp(outputTagXmp(tag)) : image).toFile(path);
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'focusfuse-view-tagged-'));
+    // The new user's folder: only fuse outputs, under plain names (fuse: "holds only focusfuse outputs").
+    mkdirSync(join(root, 'outputs'));
+    for (const [i, name] of ['bd.png', 'neg.png', 'o4.png', 'o5.png', 'o6.tif'].entries()) await writeImage(join(root, 'outputs', name), i, i === 3 ? 'depth' : 'fused');
+    // Planes with a fused image and a depth map saved next to them under plain names.
+    mkdirSync(join(root, 'mixed'));
+    for (const z of [1, 2, 3]) await writeImage(join(root, 'mixed', `z${z}.png`), z);
+    await writeImage(join(root, 'mixed', 'all-in-focus.png'), 9, 'fused');
+    await writeImage(join(root, 'mixed', 'z4.tif'), 8, 'depth-color');
+    server = await startViewerServer({ assets: ASSETS, folder: root });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('offers no stack of outputs with plain names, and only the planes of a folder that mixes them', async () => {
+    const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
+    expect(listing.stacks.map((stack: { name: string; files: string[] }) => [stack.name, stack.files])).toEqual([['mixed', ['z1.png', 'z2.png', 'z3.png']]]);
+    expect(listing.hidden).toEqual([
+      { source: 'folder', name: 'mixed', files: 2, reason: 'focusfuse outputs or ground truth, not planes' },
+      { source: 'folder', name: 'outputs', files: 5, reason: 'focusfuse outputs or ground truth, not planes' },
+    ]);
+    // The same rule as fuse's: it refuses the one folder and takes the same planes from the other.
+    await expect(loadStack(join(root, 'outputs'))).rejects.toThrow(/holds only focusfuse outputs/);
+    const mixed = await loadStack(join(root, 'mixed'), { onWarning: () => {} });
+    expect(mixed.meta?.files?.map((file) => file.slice(file.lastIndexOf('/') + 1))).toEqual(listing.stacks[0].files);
+  });
+
+  it('view says, for a folder of outputs only, that it shows nothing, what it left out, and how to write outputs it shows', async () => {
+    const outputs = join(root, 'outputs');
+    const only = await startViewerServer({ assets: ASSETS, folder: outputs });
+    try {
+      expect(folderNotes(outputs, only)).toEqual([
+        `no JPEG, PNG or TIFF stacks and no written results under ${outputs}; the page lists the samples only`,
+        'left out 1 group of files that cannot be fused: outputs (focusfuse outputs or ground truth, not planes)',
+        'the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four',
+      ]);
+      // A folder with a stack: no such hint.
+      expect(folderNotes(root, server).at(-1)).toMatch(/^left out 2 groups/);
+    } finally {
+      await only.close();
+    }
+  });
 });

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FocusFuseError } from '../core/errors.js';
 import { loadViewerAssets, samplesFolder } from '../viewer/assets.js';
-import { startViewerServer } from '../viewer/server.js';
+import { startViewerServer, type ViewerServer } from '../viewer/server.js';
+import { DERIVED_IMAGE_REASON } from '../io/derived-image.js';
 import { numberFlag, parseCommandArgs, type Command } from './args.js';
 import { countOf } from '../core/text.js';
 
@@ -17,6 +18,9 @@ Opens the focusfuse viewer in the browser: turn the fine focus through the plane
 image, the depth map and the confidence map, click a pixel for its focus curve, orbit the 3D relief.
 The stacks under dir (a stack or a dataset folder, searched recursively; JPEG, PNG and TIFF) and
 the bundled samples are listed in the page; files can also be dropped onto it (JPEG and PNG).
+Written results under dir (fuse --json, batch: a stats JSON with its fused image, depth and
+confidence beside it) are listed too and shown as written, without fusing: the fused image, the
+depth map, the confidence and the 3D relief.
 Left out, with a note: focusfuse outputs and ground truth, other images next to CCCID planes,
 single images, and files that are not images (a misnamed plane); notes and metadata (.json,
 .md, .txt, .csv, ...) quietly. Binds 127.0.0.1 only and serves nothing but the viewer's own files and the
@@ -29,7 +33,8 @@ and port is answered, any other host name is refused (DNS rebinding).
 
 Examples:
   focusfuse view "NILM/1. Superficial-Intermediate Cells"
-  focusfuse view data/cccid --port 8080 --no-open`;
+  focusfuse view data/cccid --port 8080 --no-open
+  focusfuse batch data/cccid --out out && focusfuse view out     # the batch's results`;
 
 /** Opens a URL with the desktop's handler; failing to is not an error (the URL is printed anyway). */
 function openInBrowser(url: string): void {
@@ -52,6 +57,28 @@ async function checkFolder(folder: string): Promise<string> {
   return path;
 }
 
+/**
+ * What `view` says about the folder it serves: that it found nothing to show, and which groups of
+ * files it left out and why; where those include focusfuse outputs and nothing is shown, how to
+ * write outputs the viewer shows (a stats JSON ties a result's files together).
+ * @example folderNotes('/data/out', server) // => ['no JPEG, PNG or TIFF stacks and no written results under /data/out; ...', ...]
+ */
+export function folderNotes(folder: string | undefined, server: Pick<ViewerServer, 'stacks' | 'results' | 'hidden'>): string[] {
+  if (!folder) return [];
+  const notes: string[] = [];
+  const empty = !server.stacks.some((s) => s.source === 'folder') && !server.results.some((r) => r.source === 'folder');
+  if (empty) notes.push(`no JPEG, PNG or TIFF stacks and no written results under ${folder}; the page lists the samples only`);
+  const hidden = server.hidden.filter((group) => group.source === 'folder');
+  if (hidden.length > 0) {
+    const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
+    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+  }
+  if (empty && hidden.some((group) => group.reason === DERIVED_IMAGE_REASON)) {
+    notes.push('the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four');
+  }
+  return notes;
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
   if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected at most one folder but received ${positionals.length}: ${positionals.join(', ')}`);
@@ -62,14 +89,11 @@ async function run(argv: string[]): Promise<number> {
   const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
   const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
   const first = server.stacks.find((s) => s.source === 'folder');
-  if (folder && !first) console.error(`focusfuse: no JPEG, PNG or TIFF stacks under ${folder}; the page lists the samples only`);
-  const hidden = server.hidden.filter((group) => group.source === 'folder');
-  if (hidden.length > 0) {
-    const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
-    console.error(`focusfuse: left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
-  }
-  const url = first ? server.stackUrl(first.id) : server.url;
-  console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}; Ctrl+C to stop)`);
+  const firstResult = server.results.find((r) => r.source === 'folder');
+  for (const line of folderNotes(folder, server)) console.error(`focusfuse: ${line}`);
+  const url = first ? server.stackUrl(first.id) : firstResult ? server.resultUrl(firstResult.id) : server.url;
+  const results = server.results.length > 0 ? `, ${countOf(server.results.length, 'written result')}` : '';
+  console.log(`focusfuse viewer: ${url}  (${countOf(server.stacks.length, 'stack')}${results}; Ctrl+C to stop)`);
   if (!values['no-open']) openInBrowser(url);
   await new Promise<void>((done) => {
     const stop = () => {
@@ -85,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const viewCommand: Command = {
   name: 'view',
-  summary: 'open the browser viewer on a stack or dataset folder (planes, fusion, depth, 3D relief)',
+  summary: 'open the browser viewer on a stack, dataset or batch output folder (planes, fusion, depth, 3D relief; written results)',
   help: HELP,
   run,
 };

@@ -12,6 +12,7 @@ import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
 import { baseName, describeFovs, fovKey, groupByFov, naturalCompare, orderPlanes, parseCccidName, parseFovKey, type OrderedPlanes, type PlaneOrder } from './cccid.js';
 import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { folderFileKind } from './folder-files.js';
+import { findFolderOutputs } from './folder-outputs.js';
 import { readOutputTag } from './output-tag.js';
 
 export interface LoadStackOptions {
@@ -107,8 +108,11 @@ function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: 
   return out;
 }
 
-/** Smallest and largest R, G, B sample over the planes (alpha left out). */
-function sampleRange(planes: readonly Uint16Array[]): [number, number] {
+/**
+ * Smallest and largest R, G, B sample over the planes (alpha left out).
+ * @example sampleRange([Uint16Array.of(10, 4000, 7, 65535)]) // => [7, 4000]
+ */
+export function sampleRange(planes: readonly Uint16Array[]): [number, number] {
   let min = 65535;
   let max = 0;
   for (const plane of planes) {
@@ -216,16 +220,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * The rule for what in a folder is a plane (README "Which files are planes"): focusfuse outputs
  * (tagged in their metadata) never are; beside CCCID-named planes, other images are left out with a
  * warning, unless they are so many (as many as the CCCID planes or more) that either set could be
- * the stack: then it is an error saying what to do. Only names are read in a CCCID folder, except
- * for the few non-CCCID files, so a subtype folder of a thousand planes costs no extra file reads.
+ * the stack: then it is an error saying what to do. Which files are outputs and strays:
+ * findFolderOutputs, shared with the viewer's scan.
  */
 async function leaveOutNonPlanes(files: string[], folder: string, order: PlaneOrder, warn: (message: string) => void): Promise<string[]> {
   const cccid = files.filter((f) => parseCccidName(f));
-  const byName = order !== 'natural' && order !== 'given' && cccid.length > 0;
-  const suspects = byName ? files.filter((f) => !parseCccidName(f)) : files;
-  const tags = await Promise.all(suspects.map(readOutputTag));
-  const outputs = suspects.filter((_, i) => tags[i] !== undefined);
-  const strays = byName ? suspects.filter((_, i) => tags[i] === undefined) : [];
+  const { outputs, strays } = await findFolderOutputs(files, { cccidByName: order !== 'natural' && order !== 'given', readTag: readOutputTag });
   if (outputs.length > 0) warn(`${folder}: left out ${plural(outputs.length, 'focusfuse output')} (never planes): ${listNames(outputs)}`);
   if (strays.length >= cccid.length && strays.length > 0) {
     throw new FocusFuseError(

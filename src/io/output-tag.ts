@@ -4,36 +4,9 @@
  * next to the planes, for a plane.
  */
 import sharp from 'sharp';
+import { outputTagOf } from './output-tag-text.js';
 
-/** XMP namespace of the tag; the `focusfuse:output` property names the output (fused, depth, ...). */
-export const OUTPUT_TAG_NAMESPACE = 'https://github.com/focusfuse/focusfuse/ns/output/1.0/';
-
-/** Which output a file is; recorded in the tag. */
-export type OutputTagKind = 'fused' | 'depth' | 'confidence' | 'depth-color';
-
-const TAG_PATTERN = /focusfuse:output="([\w-]+)"/;
-
-/**
- * The XMP packet written into an output (`sharp(...).withXmp(outputTagXmp('fused'))`).
- * @example outputTagXmp('depth') // '<?xpacket ...?>...focusfuse:output="depth"...'
- */
-export function outputTagXmp(kind: OutputTagKind): string {
-  return (
-    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>' +
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
-    `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:focusfuse="${OUTPUT_TAG_NAMESPACE}"` +
-    ` xmp:CreatorTool="focusfuse" focusfuse:output="${kind}"/>` +
-    '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
-  );
-}
-
-/**
- * The output kind recorded in an image's XMP, or undefined when it is not a focusfuse output.
- * @example outputTagOf(await sharp('fused.png').metadata()) // => 'fused'
- */
-export function outputTagOf(metadata: Pick<sharp.Metadata, 'xmpAsString'>): string | undefined {
-  return metadata.xmpAsString === undefined ? undefined : TAG_PATTERN.exec(metadata.xmpAsString)?.[1];
-}
+export { OUTPUT_TAG_NAMESPACE, outputTagOf, outputTagXmp, type OutputTagKind } from './output-tag-text.js';
 
 /**
  * Reads only the header of an image file for the tag; a file that cannot be read counts as untagged
@@ -46,4 +19,19 @@ export async function readOutputTag(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * readOutputTag with a memory: each file's header is read once however often it is asked for (a
+ * scan that sorts out planes and then lists results asks twice). For one scan: a file rewritten
+ * later is not read again.
+ * @example const readTag = createOutputTagReader(); await readTag('out/a.fused.png'); // 'fused'
+ */
+export function createOutputTagReader(): (path: string) => Promise<string | undefined> {
+  const known = new Map<string, Promise<string | undefined>>();
+  return (path) => {
+    let tag = known.get(path);
+    if (!tag) known.set(path, (tag = readOutputTag(path)));
+    return tag;
+  };
 }

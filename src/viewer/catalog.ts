@@ -6,9 +6,11 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
-import { findStacks, isViewerImage, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
+import { createOutputTagReader } from '../io/output-tag.js';
+import { findResults } from './results.js';
+import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
-export type { CatalogStack };
+export type { CatalogResult, CatalogStack };
 
 /** What the server offers: the page's formats plus TIFF, which the server converts to PNG for it. */
 export const CATALOG_IMAGE_EXTENSIONS: readonly string[] = [...VIEWER_IMAGE_EXTENSIONS, '.tif', '.tiff'];
@@ -26,6 +28,10 @@ export interface Catalog {
   hidden: CatalogHidden[];
   /** URL path -> absolute file, for every plane of every stack. */
   files: Map<string, string>;
+  /** Written results shown without fusing (results.ts). */
+  results: CatalogResult[];
+  /** URL path -> a result's file, which part it is, and the scale of its stored values. */
+  resultFiles: Map<string, { file: string; part: ResultPart; scale: number }>;
 }
 
 /** Limits of the folder walk, so pointing the viewer at a disk root does not hang it. */
@@ -35,12 +41,13 @@ export const CATALOG_LIMITS = { depth: 8, files: 50_000 };
 const SKIPPED_FOLDERS = new Set(['ground-truth', 'node_modules', '.git']);
 
 /**
- * The images under `root` and the other files that are not notes or metadata (folderFileKind: a
- * misnamed plane must not vanish), as relative, '/'-separated paths: the form groupStacks and the
- * page's labels use on every OS.
+ * The images under `root`, the JSON files (stats of written results) and the other files that are
+ * not notes or metadata (folderFileKind: a misnamed plane must not vanish), as relative,
+ * '/'-separated paths: the form groupStacks and the page's labels use on every OS.
  */
-async function listImages(root: string): Promise<{ images: string[]; others: string[] }> {
+async function listImages(root: string): Promise<{ images: string[]; jsons: string[]; others: string[] }> {
   const images: string[] = [];
+  const jsons: string[] = [];
   const others: string[] = [];
   async function walk(folder: string, depth: number): Promise<void> {
     if (depth > CATALOG_LIMITS.depth || images.length >= CATALOG_LIMITS.files) return;
@@ -50,27 +57,27 @@ async function listImages(root: string): Promise<{ images: string[]; others: str
       if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) await walk(path, depth + 1);
       else if (entry.isFile() && isViewerImage(entry.name, CATALOG_IMAGE_EXTENSIONS)) {
         if (images.length < CATALOG_LIMITS.files) images.push(path);
+      } else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json')) {
+        if (jsons.length < CATALOG_LIMITS.files) jsons.push(path);
       } else if (entry.isFile() && folderFileKind(entry.name, CATALOG_IMAGE_EXTENSIONS) === 'other' && others.length < CATALOG_LIMITS.files) others.push(path);
     }
   }
   await walk(root, 0);
   const relativePath = (path: string) => relative(root, path).split(sep).join('/');
-  return { images: images.map(relativePath), others: others.map(relativePath) };
+  return { images: images.map(relativePath), jsons: jsons.map(relativePath), others: others.map(relativePath) };
 }
 
-/** The files of `paths` by folder, for the notes on what was left out. */
+/** The file names of `paths` by folder, for the notes on what was left out. */
 function byFolder(paths: readonly string[]): Map<string, string[]> {
-  const folders = new Map<string, string[]>();
-  for (const path of paths) {
-    const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
-    folders.set(folder, [...(folders.get(folder) ?? []), path.slice(path.lastIndexOf('/') + 1)]);
-  }
-  return folders;
+  const names = new Map<string, string[]>();
+  for (const [folder, list] of pathsByFolder(paths)) names.set(folder, list.map((path) => path.slice(path.lastIndexOf('/') + 1)));
+  return names;
 }
 
 /**
- * Finds the stacks under each root (recursively; JPEG, PNG and TIFF) and gives their planes URLs;
- * what cannot be a stack is listed in `hidden` with the reason.
+ * Finds the stacks under each root (recursively; JPEG, PNG and TIFF) and gives their planes URLs,
+ * and the written results (findResults) with a URL per part; what cannot be a stack and is not part
+ * of a result is listed in `hidden` with the reason.
  * @example const catalog = await buildCatalog([{ root: 'data/cccid', source: 'folder' }]);
  * catalog.stacks[0].planes[0]; // '/stacks/0/0'
  */
@@ -78,10 +85,23 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
   const stacks: CatalogStack[] = [];
   const hidden: CatalogHidden[] = [];
   const files = new Map<string, string>();
+  const results: CatalogResult[] = [];
+  const resultFiles: Catalog['resultFiles'] = new Map();
+  const readTag = createOutputTagReader();
   for (const { root, source } of roots) {
     const listed = await listImages(root);
-    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS);
-    const left = found.hidden.map((group) => ({ name: group.name, files: group.files.length, reason: group.reason }));
+    const outputs = await findTaggedOutputs(listed.images, (path) => readTag(join(root, ...path.split('/'))), CATALOG_IMAGE_EXTENSIONS);
+    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS, { outputs });
+    const written = await findResults(root, listed.jsons, outputs, readTag);
+    // A result's files are shown as the result, not noted as left out.
+    const shown = new Set(written.results.flatMap((result) => RESULT_IMAGES.map((part) => relative(root, result.files[part]).split(sep).join('/'))));
+    const left = found.hidden.flatMap((group) => {
+      const rest = group.files.filter((file) => !shown.has(file));
+      return rest.length > 0 ? [{ name: group.name, files: rest.length, reason: group.reason }] : [];
+    });
+    for (const { name, parts } of written.missing) {
+      left.push({ name, files: 1, reason: `a stats JSON without its ${parts.join(', ')} beside it (tagged focusfuse outputs): not shown as a result` });
+    }
     for (const [folder, names] of byFolder(listed.others)) {
       const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
       left.push({ name: folder, files: names.length, reason: `not JPEG, PNG or TIFF: ${shown}` });
@@ -99,8 +119,20 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
       const name = displayName(group.name, root, source);
       stacks.push({ id, source, name, planes, files: group.files.map((f) => f.slice(f.lastIndexOf('/') + 1)), zStepUm: group.zStepUm, error: group.error });
     }
+    for (const result of written.results) {
+      const id = String(results.length);
+      const urls = {} as CatalogResult['urls'];
+      const names = {} as CatalogResult['files'];
+      for (const part of RESULT_PARTS) {
+        urls[part] = `/results/${id}/${part}`;
+        names[part] = basename(result.files[part]);
+        resultFiles.set(urls[part], { file: result.files[part], part, scale: part === 'depth' || part === 'confidence' ? result.scales[part] : 1 });
+      }
+      const { planeCount, zStepUm } = result;
+      results.push({ id, source, name: displayName(result.name, root, source), planeCount, zStepUm, urls, files: names });
+    }
   }
-  return { stacks, hidden, files };
+  return { stacks, hidden, files, results, resultFiles };
 }
 
 /** A sample is named after its folder; a stack at the top of the given folder too. */

@@ -1,7 +1,8 @@
 /**
  * The HTTP server behind `focusfuse view`. It binds 127.0.0.1 only (navigator.gpu needs a secure
  * context, which http://127.0.0.1 is) and answers a fixed allow-list of exact paths: the page's
- * three files, `/stacks.json`, and one opaque URL per plane of the catalogued stacks. No URL is ever
+ * three files, `/stacks.json`, one opaque URL per plane of the catalogued stacks and one per part of
+ * each written result (`/results/<result>/<fused|depth|confidence|stats>`). No URL is ever
  * turned into a filesystem path, so `..`, encoded or not, cannot reach anything else. The Host
  * header must be a loopback name (127.0.0.1, localhost, [::1], any port), against DNS rebinding.
  * TIFF planes, which browsers cannot decode, are sent as PNG; 16-bit planes as 8-bit PNGs scaled from
@@ -13,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { isLoopbackHost } from './loopback-host.js';
-import { buildCatalog, type Catalog, type CatalogHidden, type CatalogStack } from './catalog.js';
-import { createWidePlaneReader, isWidePlane } from './wide-planes.js';
+import { buildCatalog, type Catalog, type CatalogHidden, type CatalogResult, type CatalogStack } from './catalog.js';
+import { createWidePlaneReader, imageAsPng, isWidePlane } from './wide-planes.js';
+import { readMapValues } from '../io/read-map.js';
 import type { ViewerAssets } from './assets.js';
 
 export interface ViewerServerOptions {
@@ -33,10 +35,14 @@ export interface ViewerServer {
   readonly url: string;
   readonly port: number;
   readonly stacks: readonly CatalogStack[];
+  /** Written results found under the folder, shown without fusing. */
+  readonly results: readonly CatalogResult[];
   /** Image groups left out because they cannot be fused (outputs, ground truth, strays, single images). */
   readonly hidden: readonly CatalogHidden[];
   /** The page's URL opening one stack: `http://127.0.0.1:<port>/?stack=<id>`. */
   stackUrl(id: string): string;
+  /** The page's URL opening one written result: `http://127.0.0.1:<port>/?result=<id>`. */
+  resultUrl(id: string): string;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   const catalog: Catalog = await buildCatalog(roots);
   const listing = JSON.stringify({
     stacks: catalog.stacks.map(({ id, source, name, planes, files, zStepUm, error }) => ({ id, source, name, planes, files, zStepUm, error })),
+    results: catalog.results,
     hidden: catalog.hidden,
   });
   const fixed = new Map<string, { type: string; body: string }>([
@@ -95,14 +102,15 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     const page = fixed.get(path);
     if (page) return reply(response, 200, page.type, page.body);
     const file = catalog.files.get(path);
-    if (!file) return reply(response, 404, 'text/plain', 'not found');
-    let plane: { type: string; body: Uint8Array };
+    const part = catalog.resultFiles.get(path);
+    if (!file && !part) return reply(response, 404, 'text/plain', 'not found');
+    let body: { type: string; body: Uint8Array };
     try {
-      plane = await planeBody(path, file);
+      body = file ? await planeBody(path, file) : await resultPartBody(part!);
     } catch {
       return reply(response, 404, 'text/plain', 'not found');
     }
-    reply(response, 200, plane.type, plane.body);
+    reply(response, 200, body.type, body.body);
   }
 
   // Each stack's files as one array, the key under which widePlane keeps a loaded stack.
@@ -121,6 +129,21 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     return { type: IMAGE_TYPES[extension] ?? 'application/octet-stream', body: await readFile(file) };
   }
 
+  /**
+   * A written result's part: the fused image as the page decodes it (JPEG and 8-bit PNG as they
+   * are, TIFF and 16-bit PNG as 8-bit PNG, 16 bits scaled from the bits used: imageAsPng), a map as little-endian float32 values, the stats JSON as it is.
+   */
+  async function resultPartBody({ file, part, scale }: { file: string; part: string; scale: number }): Promise<{ type: string; body: Uint8Array }> {
+    if (part === 'stats') return { type: 'application/json; charset=utf-8', body: await readFile(file) };
+    if (part !== 'fused') {
+      const { values } = await readMapValues(file, scale);
+      return { type: 'application/octet-stream', body: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+    }
+    const extension = extname(file).toLowerCase();
+    if (!TIFF_EXTENSIONS.includes(extension) && !(await isWidePlane(file))) return { type: IMAGE_TYPES[extension] ?? 'application/octet-stream', body: await readFile(file) };
+    return { type: 'image/png', body: await imageAsPng(file) };
+  }
+
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) reply(response, 500, 'text/plain', 'internal error');
@@ -137,8 +160,10 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     url,
     port,
     stacks: catalog.stacks,
+    results: catalog.results,
     hidden: catalog.hidden,
     stackUrl: (id) => `${url}?stack=${encodeURIComponent(id)}`,
+    resultUrl: (id) => `${url}?result=${encodeURIComponent(id)}`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

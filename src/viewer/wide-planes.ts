@@ -6,8 +6,10 @@
  * of a stack shares one scale.
  */
 import sharp from 'sharp';
-import { loadStack } from '../io/load-stack.js';
+import { toRgba8Stack } from '../core/stack.js';
 import type { ZStack } from '../core/types.js';
+import { decodePlane } from '../io/decode.js';
+import { loadStack, sampleRange, significantBits } from '../io/load-stack.js';
 
 /**
  * Whether a PNG or TIFF file holds more than 8 bits per sample (read from its header only). A file
@@ -47,4 +49,17 @@ export function createWidePlaneReader(): (files: readonly string[], z: number) =
       .png({ compressionLevel: 1 })
       .toBuffer();
   };
+}
+
+/**
+ * A written image (a result's fused image, which loadStack refuses as a focusfuse output) as an
+ * 8-bit PNG for the page: 16-bit samples scaled from the bits they use, as 16-bit planes are
+ * (toRgba8Stack), so a 12-bit camera's fused image is not shown near black; 8-bit TIFF converted.
+ * @example const png = await imageAsPng('out/001_(1,2).fused.tif');
+ */
+export async function imageAsPng(file: string): Promise<Uint8Array> {
+  const image = await decodePlane(file);
+  const { width, height, data } = image;
+  const rgba8 = data instanceof Uint16Array ? toRgba8Stack({ width, height, planes: [data], bitDepth: significantBits(sampleRange([data])[1]) }).planes[0] : data;
+  return sharp(rgba8, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 1 }).toBuffer();
 }

@@ -6,7 +6,7 @@
 import { COMPOSITE_MODES, DEPTH_MODES, FUSIONS, FUSION_PRESETS, ONE_PLANE_MODES, fusionPresetOf } from '../../core/options.js';
 import type { CompositeMode, DepthMode, FusionPreset, Measure, OnePlane } from '../../core/types.js';
 import { filesFromDrop } from './load.js';
-import type { LayerName, Store, ViewLayer, ViewSpec } from './state.js';
+import { planeCountOf, type LayerName, type Store, type ViewLayer, type ViewSpec } from './state.js';
 
 const LAYER_LABELS: Record<ViewLayer, string> = { plane: 'focal plane', fused: 'fused', depth: 'depth', confidence: 'confidence', relief: '3D relief' };
 
@@ -29,10 +29,23 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], labels
  * @example stepPlane(store, +1);
  */
 export function stepPlane(store: Store, delta: number): void {
-  const { stack, plane } = store.get();
-  if (!stack || delta === 0) return;
-  const next = Math.min(stack.planes.length - 1, Math.max(0, plane + delta));
+  const planeCount = planeCountOf(store.get());
+  const { plane } = store.get();
+  if (planeCount === 0 || delta === 0) return;
+  const next = Math.min(planeCount - 1, Math.max(0, plane + delta));
   if (next !== plane) store.update({ plane: next });
+}
+
+/**
+ * Shows `layer` in view `index`, in the state and in the view's layer list.
+ * @example showLayer(store, 0, 'depth'); // a written result has no focal planes to show
+ */
+export function showLayer(store: Store, index: 0 | 1, layer: ViewLayer): void {
+  const views = [...store.get().views] as [ViewSpec, ViewSpec];
+  views[index] = { ...views[index], layer };
+  store.update({ views });
+  const select = document.querySelector<HTMLSelectElement>(`figure.view[data-view="${index}"] select.layer`);
+  if (select) select.value = layer;
 }
 
 /** The layer, overlay and opacity controls of each view. */

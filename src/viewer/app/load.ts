@@ -7,7 +7,8 @@ import { FocusFuseError } from '../../core/errors.js';
 import { countOf } from '../../core/text.js';
 import type { ZStack } from '../../core/types.js';
 import { folderFileKind, isImageName } from '../../io/folder-files.js';
-import { groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogStack, type StackGroup } from '../stacks.js';
+import { readFileOutputTag } from './file-tags.js';
+import { findTaggedOutputs, groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogResult, type CatalogStack, type StackGroup } from '../stacks.js';
 
 /** A stack the page can load: planes as blobs to fetch or files already in hand. */
 export interface StackSource {
@@ -67,12 +68,15 @@ export function pathOf(file: File): string {
 }
 
 /**
- * Finds the stacks among local files (CCCID fields of view by z, other names in natural order).
- * @example const sources = sourcesFromFiles(Array.from(input.files));
+ * Finds the stacks among local files (CCCID fields of view by z, other names in natural order),
+ * leaving out focusfuse outputs by their tag as `fuse` does (findTaggedOutputs, readFileOutputTag);
+ * `outputs` names those, for the notice line.
+ * @example const { sources, outputs } = await sourcesFromFiles(Array.from(input.files));
  */
-export function sourcesFromFiles(files: readonly File[]): StackSource[] {
+export async function sourcesFromFiles(files: readonly File[]): Promise<{ sources: StackSource[]; outputs: string[] }> {
   const byPath = new Map(files.map((file) => [pathOf(file), file]));
-  return groupStacks([...byPath.keys()]).map((group: StackGroup) => ({
+  const outputs = await findTaggedOutputs([...byPath.keys()], (path) => readFileOutputTag(byPath.get(path)!));
+  const sources = groupStacks([...byPath.keys()], outputs).map((group: StackGroup) => ({
     // Loose files (no folder) are named after the file when there is one, else as a group.
     name: group.name !== '.' ? group.name : group.files.length === 1 ? group.files[0] : 'opened files',
     files: group.files.map((path) => path.slice(path.lastIndexOf('/') + 1)),
@@ -80,6 +84,7 @@ export function sourcesFromFiles(files: readonly File[]): StackSource[] {
     zStepUm: group.zStepUm,
     error: group.error,
   }));
+  return { sources, outputs: [...outputs] };
 }
 
 /**
@@ -91,11 +96,16 @@ export function sourceLabel(source: Pick<StackSource, 'name' | 'files' | 'error'
 }
 
 /**
- * The error for opened or dropped files among which there is no image the page can decode.
+ * The error for opened or dropped files among which there is no plane the page can decode
+ * (`outputs`: how many of them were focusfuse outputs, left out by their tag).
  * @example noImagesError(3).message // => 'none of the 3 files is a JPEG or PNG image'
  * @example noImagesError(1).message // => 'the file opened is not a JPEG or PNG image'
+ * @example noImagesError(2, 2).message // => 'the 2 files opened are focusfuse outputs, no planes'
  */
-export function noImagesError(fileCount: number): FocusFuseError {
+export function noImagesError(fileCount: number, outputs = 0): FocusFuseError {
+  if (outputs > 0 && outputs === fileCount) {
+    return new FocusFuseError('NO_IMAGES', fileCount === 1 ? 'the file opened is a focusfuse output, not a plane' : `the ${countOf(fileCount, 'file')} opened are focusfuse outputs, no planes`);
+  }
   const what = fileCount === 1 ? 'the file opened is not' : `none of the ${countOf(fileCount, 'file')} is`;
   return new FocusFuseError('NO_IMAGES', `${what} a JPEG or PNG image`);
 }
@@ -103,16 +113,21 @@ export function noImagesError(fileCount: number): FocusFuseError {
 /**
  * The page's note on opened or dropped files it leaves out that are neither images it decodes nor
  * notes and metadata (folderFileKind: a misnamed plane must not vanish); a TIFF among them gets the
- * way to view it (the server converts TIFF, the page cannot decode it). Undefined when there is none.
+ * way to view it (the server converts TIFF, the page cannot decode it); and the focusfuse outputs
+ * left out by their tag (`outputs`). Undefined when there is none.
  * @example leftOutNote(['a/z01.png', 'a/meta.json', 'a/z03.jpeg.bak'])
  * // => 'Left out 1 file that is not JPEG or PNG: z03.jpeg.bak.'
  */
-export function leftOutNote(paths: readonly string[]): string | undefined {
-  const names = paths.map((path) => path.slice(path.lastIndexOf('/') + 1)).filter((name) => folderFileKind(name, VIEWER_IMAGE_EXTENSIONS) === 'other');
-  if (names.length === 0) return undefined;
-  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+export function leftOutNote(paths: readonly string[], outputs: readonly string[] = []): string | undefined {
+  const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  const list = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  const names = paths.map(nameOf).filter((name) => folderFileKind(name, VIEWER_IMAGE_EXTENSIONS) === 'other');
   const tiff = names.some((name) => isImageName(name)) ? ' (TIFF: open its folder with focusfuse view <folder>, which converts it)' : '';
-  return `Left out ${countOf(names.length, 'file that is', 'files that are')} not JPEG or PNG: ${shown}${tiff}.`;
+  const notes = [
+    ...(names.length > 0 ? [`Left out ${countOf(names.length, 'file that is', 'files that are')} not JPEG or PNG: ${list(names)}${tiff}.`] : []),
+    ...(outputs.length > 0 ? [`Left out ${countOf(outputs.length, 'focusfuse output')} (never planes): ${list(outputs.map(nameOf))}.`] : []),
+  ];
+  return notes.length > 0 ? notes.join(' ') : undefined;
 }
 
 /** Every file under a dropped entry, with its path inside the drop kept for grouping. */
@@ -149,16 +164,18 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<File[]> {
 export type ServedStack = CatalogStack;
 
 /**
- * The stacks the `focusfuse view` server offers; none when the page is served some other way.
- * @example const served = await fetchServedStacks();
+ * The stacks and written results the `focusfuse view` server offers; none when the page is served
+ * some other way.
+ * @example const { stacks, results } = await fetchServed();
  */
-export async function fetchServedStacks(): Promise<ServedStack[]> {
+export async function fetchServed(): Promise<{ stacks: ServedStack[]; results: CatalogResult[] }> {
   try {
     const response = await fetch('stacks.json');
-    if (!response.ok) return [];
-    return ((await response.json()) as { stacks: ServedStack[] }).stacks;
+    if (!response.ok) return { stacks: [], results: [] };
+    const listing = (await response.json()) as { stacks: ServedStack[]; results?: CatalogResult[] };
+    return { stacks: listing.stacks, results: listing.results ?? [] };
   } catch {
-    return [];
+    return { stacks: [], results: [] };
   }
 }
 

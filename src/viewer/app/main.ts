@@ -4,21 +4,24 @@
  * browser API: everything here goes through `fuse`, `depthToColor` and the CCCID ordering rules.
  */
 import { FocusFuseError } from '../../core/errors.js';
+import { countOf } from '../../core/text.js';
 import type { FuseResult, ZStack } from '../../core/types.js';
 import { fuse } from '../../fuse.js';
-import { byId, stepPlane, wireControls } from './controls.js';
-import { pickEngine, type PageEngine } from './engine.js';
+import { byId, showLayer, stepPlane, wireControls } from './controls.js';
+import { ENGINE_CHOICES, pickEngine, type EngineChoice, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
 import { fallbackLine } from './fallback-line.js';
 import { fillMeasureSelect } from './measure-select.js';
 import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
-import { fetchServedStacks, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
+import { fetchServed, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
 import { drawFocusCurve, focusCurveAt } from './plot.js';
-import { createStore, type ViewerState } from './state.js';
+import { createStore, planeCountOf, type ViewerState } from './state.js';
 import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
 import { createReliefView, type ReliefView } from './view3d.js';
 import { exposeTestApi } from './test-api.js';
+import { loadWrittenResult } from './written-result.js';
+import type { CatalogResult } from '../stacks.js';
 
 /** Re-fusing waits this long after the last option change, so dragging a slider fuses once. */
 const REFUSE_DELAY_MS = 200;
@@ -29,7 +32,12 @@ const views2d = [byId<HTMLCanvasElement>('view-0'), byId<HTMLCanvasElement>('vie
 const canvas3d = byId<HTMLCanvasElement>('view-3d');
 const stackSelect = byId<HTMLSelectElement>('stack-select');
 const sources = new Map<string, StackSource>();
+/** Written results the server lists, by their key in the stack list (`result:<id>`). */
+const writtenResults = new Map<string, CatalogResult>();
 let engine: PageEngine | undefined;
+/** The engine asked for: the `engine` list, first from `?engine=` (default auto). */
+const askedEngine = new URLSearchParams(location.search).get('engine');
+let engineChoice: EngineChoice = ENGINE_CHOICES.find((choice) => choice === askedEngine) ?? 'auto';
 let relief: ReliefView | string | undefined;
 /** Bumped by every load and fusion: a late answer of an older one is dropped. */
 let generation = 0;
@@ -54,9 +62,8 @@ async function fuseCurrent(): Promise<void> {
       // A lost GPU device (driver reset, tab in the background too long) is not the stack's fault:
       // ask for a fresh engine once, and only then report the error.
       if (engine?.backend.name !== 'webgpu') throw error;
-      engine = await pickEngine();
-      byId('engine').textContent = engine.label;
-      return fuse(stack, { ...options, keepFocus: true }, engine.backend);
+      await useEngine(engineChoice);
+      return fuse(stack, { ...options, keepFocus: true }, engine!.backend);
     });
     if (mine !== generation) return;
     byId('timing').textContent = `fused in ${Math.round(performance.now() - t0)} ms on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
@@ -64,6 +71,16 @@ async function fuseCurrent(): Promise<void> {
   } catch (error) {
     if (mine === generation) showError(error);
   }
+}
+
+/** Resolves the engine for a choice and says which it is (badge, notice line). */
+async function useEngine(choice: EngineChoice): Promise<void> {
+  engineChoice = choice;
+  engine = await pickEngine(choice);
+  const badge = byId('engine');
+  badge.textContent = engine.label;
+  badge.title = engine.notice ?? '';
+  showNotice();
 }
 
 function scheduleFuse(): void {
@@ -95,6 +112,34 @@ async function openSource(source: StackSource): Promise<void> {
   await fuseCurrent();
 }
 
+/** Shows a written result as it was written: no planes, nothing fused here. */
+async function openResult(written: CatalogResult): Promise<void> {
+  const mine = ++generation;
+  store.update({ status: 'loading', error: undefined });
+  let result: FuseResult;
+  try {
+    result = await loadWrittenResult(written);
+  } catch (error) {
+    if (mine === generation) showError(error);
+    return;
+  }
+  if (mine !== generation) return;
+  const box = views2d[0];
+  byId<HTMLInputElement>('zstep').value = written.zStepUm ? String(written.zStepUm) : '';
+  byId('timing').textContent = `written result (fused on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}), shown as written: the fusion options apply to stacks`;
+  store.update({
+    stack: undefined,
+    result,
+    probe: undefined,
+    plane: Math.floor((result.planeCount - 1) / 2),
+    zStepUm: written.zStepUm,
+    camera: fitCamera(result.width, result.height, box.clientWidth, box.clientHeight),
+    status: 'fused',
+  });
+  // A result has no focal planes to show: the depth map in their place.
+  if (store.get().views[0].layer === 'plane') showLayer(store, 0, 'depth');
+}
+
 function addSources(group: string, entries: Array<[string, StackSource]>): void {
   const optgroup = document.createElement('optgroup');
   optgroup.label = group;
@@ -103,6 +148,18 @@ function addSources(group: string, entries: Array<[string, StackSource]>): void 
     optgroup.append(new Option(sourceLabel(source), key));
   }
   if (entries.length) stackSelect.append(optgroup);
+}
+
+/** The written results, under their own heading in the stack list. */
+function addResults(results: readonly CatalogResult[]): void {
+  if (results.length === 0) return;
+  const optgroup = document.createElement('optgroup');
+  optgroup.label = 'written results (shown as written)';
+  for (const written of results) {
+    writtenResults.set(`result:${written.id}`, written);
+    optgroup.append(new Option(`${written.name} (result, ${countOf(written.planeCount, 'plane')})`, `result:${written.id}`));
+  }
+  stackSelect.append(optgroup);
 }
 
 let localCount = 0;
@@ -114,11 +171,11 @@ function showNotice(): void {
   notice.hidden = notice.textContent === '';
 }
 
-function openFiles(files: File[]): void {
-  openedNote = leftOutNote(files.map(pathOf));
+async function openFiles(files: File[]): Promise<void> {
+  const { sources: found, outputs } = await sourcesFromFiles(files);
+  openedNote = leftOutNote(files.map(pathOf), outputs);
   showNotice();
-  const found = sourcesFromFiles(files);
-  if (found.length === 0) return showError(noImagesError(files.length));
+  if (found.length === 0) return showError(noImagesError(files.length, outputs.length));
   const entries = found.map((source): [string, StackSource] => [`local:${localCount++}`, source]);
   addSources('opened here', entries);
   stackSelect.value = entries[0][0];
@@ -132,12 +189,12 @@ let shownStack: ZStack | undefined;
 let shownResult: FuseResult | undefined;
 
 function render(state: ViewerState): void {
+  const planeCount = planeCountOf(state);
   if (state.stack !== shownStack) {
     shownStack = state.stack;
     layers.setStack(state.stack);
-    const slider = byId<HTMLInputElement>('plane');
-    slider.max = String(state.stack ? state.stack.planes.length - 1 : 0);
   }
+  byId<HTMLInputElement>('plane').max = String(Math.max(0, planeCount - 1));
   if (state.result !== shownResult) {
     shownResult = state.result;
     layers.setResult(state.result);
@@ -153,7 +210,6 @@ function render(state: ViewerState): void {
   if (typeof relief === 'object') relief.setPlane(state.plane);
   if (showRelief && typeof relief === 'object') relief.requestDraw();
 
-  const planeCount = state.stack?.planes.length ?? 0;
   byId<HTMLInputElement>('plane').value = String(state.plane);
   if (state.status !== 'loading') {
     const um = state.zStepUm ? ` · ${+(state.plane * state.zStepUm).toFixed(2)} µm` : '';
@@ -162,11 +218,16 @@ function render(state: ViewerState): void {
   drawDepthLegend(byId<HTMLCanvasElement>('legend'), planeCount, state.zStepUm);
   const curve = state.result && state.probe ? focusCurveAt(state.result, state.probe.x, state.probe.y) : undefined;
   drawFocusCurve(byId<HTMLCanvasElement>('plot'), curve, state.plane);
+  const probed = state.result && state.probe ? state.probe.y * state.result.width + state.probe.x : undefined;
   byId('probe').textContent =
     curve && state.probe
       ? `(${state.probe.x}, ${state.probe.y}): depth ${curve.depth.toFixed(2)} (raw ${curve.rawDepth.toFixed(2)}), confidence ${curve.confidence.toFixed(2)}`
-      : 'click a pixel for its focus curve';
+      : state.result && state.probe && probed !== undefined
+        ? `(${state.probe.x}, ${state.probe.y}): depth ${state.result.depth[probed].toFixed(2)}, confidence ${state.result.confidence[probed].toFixed(2)} (a written result: no focus curve)`
+        : 'click a pixel for its focus curve';
   for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
+  // A written result has no planes: nothing for the fusion options to re-fuse.
+  byId<HTMLFieldSetElement>('fusion-controls').disabled = !state.stack && state.result !== undefined;
   const fallback = byId('depth-fallback');
   fallback.hidden = !state.result?.depthFallback;
   fallback.textContent = state.result?.depthFallback ? fallbackLine(state.result.depthFallback) : '';
@@ -183,7 +244,7 @@ function render(state: ViewerState): void {
 async function start(): Promise<void> {
   store.subscribe(render);
   fillMeasureSelect(byId<HTMLSelectElement>('measure'));
-  wireControls(store, { refuse: scheduleFuse, openFiles });
+  wireControls(store, { refuse: scheduleFuse, openFiles: (files) => void openFiles(files).catch(showError) });
   views2d.forEach((canvas) => attachView2dInput(canvas, store, (delta) => stepPlane(store, delta)));
   for (const kind of ['fused', 'depth'] as const) {
     byId(`export-${kind}`).addEventListener('click', () => {
@@ -193,19 +254,30 @@ async function start(): Promise<void> {
   }
   stackSelect.addEventListener('change', () => {
     const source = sources.get(stackSelect.value);
+    const written = writtenResults.get(stackSelect.value);
     if (source) void openSource(source);
+    else if (written) void openResult(written);
   });
   window.addEventListener('resize', () => render(store.get()));
 
-  engine = await pickEngine();
-  byId('engine').textContent = engine.label;
-  showNotice();
+  const choice = byId<HTMLSelectElement>('engine-choice');
+  choice.replaceChildren(...ENGINE_CHOICES.map((value) => new Option(value, value, false, value === engineChoice)));
+  choice.addEventListener('change', () => void useEngine(choice.value as EngineChoice).then(fuseCurrent, showError));
+  await useEngine(engineChoice);
   relief = await createReliefView(canvas3d).catch((error: unknown) => `The 3D relief could not start: ${messageOf(error)}`);
   render(store.get());
 
-  const served = await fetchServedStacks();
+  const { stacks: served, results } = await fetchServed();
   addSources('folder', served.filter((s) => s.source === 'folder').map((s) => [`served:${s.id}`, servedSource(s)]));
+  addResults(results);
   addSources('samples', served.filter((s) => s.source === 'sample').map((s) => [`served:${s.id}`, servedSource(s)]));
+  const wantedResult = new URLSearchParams(location.search).get('result');
+  if (wantedResult !== null) {
+    const written = writtenResults.get(`result:${wantedResult}`);
+    if (!written) return showError(new FocusFuseError('NOT_FOUND', `no result '${wantedResult}' is served here`));
+    stackSelect.value = `result:${wantedResult}`;
+    return openResult(written);
+  }
   const wanted = new URLSearchParams(location.search).get('stack');
   const first = wanted !== null ? `served:${wanted}` : served[0] && `served:${served[0].id}`;
   const source = first ? sources.get(first) : undefined;

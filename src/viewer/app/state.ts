@@ -27,6 +27,7 @@ export interface Camera2d {
 }
 
 export interface ViewerState {
+  /** The planes; undefined while a written result is shown on its own (main.ts openResult). */
   stack?: ZStack;
   result?: FuseResult;
   /** The focal plane shown by `plane` layers. */
@@ -85,4 +86,13 @@ export function createStore(): Store {
       listeners.push(listener);
     },
   };
+}
+
+/**
+ * The planes the focus slider steps through: the stack's, or a written result's plane count when
+ * a result is shown without its planes.
+ * @example planeCountOf(store.get()) // => 11
+ */
+export function planeCountOf(state: Pick<ViewerState, 'stack' | 'result'>): number {
+  return state.stack?.planes.length ?? state.result?.planeCount ?? 0;
 }

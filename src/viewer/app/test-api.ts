@@ -5,7 +5,7 @@
  */
 import { resultPng, type ExportKind } from './export.js';
 import type { DepthFallback } from '../../core/types.js';
-import type { Store } from './state.js';
+import { planeCountOf, type Store } from './state.js';
 
 /** Base64 of any typed array's bytes (chunked: String.fromCharCode takes a bounded argument list). */
 function base64(array: ArrayBufferView): string {
@@ -42,7 +42,7 @@ export interface ViewerReadBack {
   height: number;
   planeCount: number;
   backend: string;
-  /** Base64 of the RGBA8 planes as decoded in the page, the fused image, and the float32 maps. */
+  /** Base64 of the RGBA8 planes as decoded in the page (none for a written result), the fused image, and the float32 maps. */
   planes: string[];
   image: string;
   depth: string;
@@ -63,7 +63,7 @@ export function exposeTestApi(store: Store): void {
         status,
         error,
         plane,
-        planeCount: stack?.planes.length ?? 0,
+        planeCount: planeCountOf({ stack, result }),
         backend: result?.backend.name,
         measure: result?.options.measure,
         composite: result?.options.composite,
@@ -75,7 +75,7 @@ export function exposeTestApi(store: Store): void {
           composite: Array.from(document.querySelectorAll<HTMLOptionElement>('#composite option'), (o) => o.value),
           depthMode: Array.from(document.querySelectorAll<HTMLOptionElement>('#depth-mode option'), (o) => o.value),
         },
-        name: stack?.meta?.name,
+        name: stack?.meta?.name ?? result?.meta?.name,
         camera: { scale: camera.scale, x: camera.x, y: camera.y },
       };
     },
@@ -86,13 +86,13 @@ export function exposeTestApi(store: Store): void {
     },
     readBack(): ViewerReadBack | undefined {
       const { stack, result } = store.get();
-      if (!stack || !result) return undefined;
+      if (!result) return undefined;
       return {
         width: result.width,
         height: result.height,
         planeCount: result.planeCount,
         backend: result.backend.name,
-        planes: stack.planes.map(base64),
+        planes: stack?.planes.map(base64) ?? [],
         image: base64(result.image),
         depth: base64(result.depth),
         rawDepth: base64(result.rawDepth),

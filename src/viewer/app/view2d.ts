@@ -109,11 +109,13 @@ export function attachView2dInput(canvas: HTMLCanvasElement, store: Store, stepP
   );
 
   function pick(event: PointerEvent): void {
-    const { camera, stack } = store.get();
-    if (!stack) return;
+    const { camera, stack, result } = store.get();
+    // A written result has no stack: its maps give the size.
+    const image = stack ?? result;
+    if (!image) return;
     const rect = canvas.getBoundingClientRect();
     const x = Math.floor((event.clientX - rect.left - camera.x) / camera.scale);
     const y = Math.floor((event.clientY - rect.top - camera.y) / camera.scale);
-    if (x >= 0 && y >= 0 && x < stack.width && y < stack.height) store.update({ probe: { x, y } });
+    if (x >= 0 && y >= 0 && x < image.width && y < image.height) store.update({ probe: { x, y } });
   }
 }
