@@ -164,6 +164,15 @@ describe('16- and 12-bit stacks on the CPU engine', () => {
     expect(errorOf(() => validateStack({ ...stack, bitDepth: 17 } as AnyZStack)).message).toContain('Expected an integer between 8 and 16 for Uint16Array planes for bitDepth but received 17');
   });
 
+  it('keeps 16 bits when align auto applies nothing (a registered stack): what align none gives, with the report', () => {
+    const stack = quantised(planes, 4095);
+    const auto = fuseCpu(stack, resolveOptions({ align: 'auto' }));
+    expect(auto.alignment?.applied).toBe(false);
+    expect(auto.image16).toBeInstanceOf(Uint16Array);
+    expect([...auto.image16!]).toEqual([...twelve.image16!]);
+    expect([...auto.depth]).toEqual([...twelve.depth]);
+  });
+
   it('fuses at 8 bits when aligning (a documented limitation), scaled from the stack bits', () => {
     const aligned = fuseCpu(quantised(planes, 4095), resolveOptions({ align: 'translation' }));
     expect(aligned.image16).toBeUndefined();
@@ -252,6 +261,15 @@ describe('focusfuse fuse on 16-bit files', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('Expected a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits) for -o/--output');
     expect(existsSync(join(out, 'g.jpg'))).toBe(false);
+  });
+
+  it('keeps 16 bits and does not warn when --align auto finds the planes registered', async () => {
+    const out = join(root, 'out-auto');
+    const run = await cli('fuse', dir, '-o', join(out, 'fused.png'), '--align', 'auto');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('fused at 8 bits');
+    expect(run.stdout).toContain('align auto: nothing applied');
+    expect(await sharp(join(out, 'fused.png')).metadata()).toMatchObject({ depth: 'ushort' });
   });
 
   it('warns when the stack is fused at 8 bits (alignment)', async () => {

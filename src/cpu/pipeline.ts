@@ -119,18 +119,22 @@ export interface FusedStages {
 export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
   validateStack(given);
-  // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
-  if (options.align === 'none' && isWideStack(given)) {
+  const wide = isWideStack(given);
+  const fuseWide = (aligned?: { alignment: AlignmentReport; ms: number }) => {
     const fused = stages?.(given, options);
-    if (fused) return assembleResult(given, fused, options, t0);
-    return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
-  }
+    if (fused) return assembleResult(given, fused, options, t0, aligned);
+    return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0, aligned);
+  };
+  if (options.align === 'none' && wide) return fuseWide();
+  // Alignment resamples 8-bit planes: it looks at the 16-bit stack at 8 bits, and a stack that it
+  // warps is fused at 8 bits (README "High bit depth"); one it leaves as it is keeps its 16 bits.
   const input = toRgba8Stack(given);
   const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
   // stack registered (the usual case), that pass is the fusion's, and auto has cost only its glance
-  // (with or without a crop: planes that do not move leave nothing to crop).
-  const factor = options.align === 'auto' ? previewFactor(input) : 0;
+  // (with or without a crop: planes that do not move leave nothing to crop). Not for a 16-bit stack:
+  // that pass would be at 8 bits.
+  const factor = options.align === 'auto' && !wide ? previewFactor(input) : 0;
   let alignment: AlignmentReport | undefined;
   let plan: WarpPlan | undefined;
   let measured: MeasurePass | undefined;
@@ -163,6 +167,7 @@ export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, opt
   } else {
     // Alignment first: every later stage sees planes in the reference plane's frame (see docs/alignment.md).
     ({ report: alignment, warp: plan } = planAlignment(input, alignOptions));
+    if (wide && !plan) return fuseWide(timed(0));
   }
   if (stages) {
     // The fast stages warp the planes themselves (into their own memory, no copies), and also fuse
