@@ -3,7 +3,7 @@
  * It is the reference the WebGPU engine and the fast CPU path (src/cpu/fast) are tested against.
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
-import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
+import { isWideStack, sampleMax, toRgba8Stack, validateStack, type StackInput } from '../core/stack.js';
 import { halosFallback, runsHalosTest } from '../core/halos.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
@@ -61,7 +61,7 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
-export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+export function fuseCpu(given: StackInput, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   return fuseCpuWith(undefined, given, options, workspace);
 }
 
@@ -116,9 +116,9 @@ export interface FusedStages {
  * warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
-  validateStack(given);
+  const given = validateStack(stackInput);
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
   if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
   const input = toRgba8Stack(given);
