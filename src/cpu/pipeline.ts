@@ -4,6 +4,7 @@
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack, type StackInput } from '../core/stack.js';
+import { asResolvedOptions } from '../core/options.js';
 import { halosFallback, runsHalosTest } from '../core/halos.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
@@ -57,7 +58,7 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
  * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are align (only when aligning), luma,
  * measure, depth, smooth, composite, stats and total; luma and measure are summed over the planes.
  * @param input validated here too, so direct callers get the same errors as fuse(); aligned first unless options.align is none.
- * @param options resolved options (see resolveOptions).
+ * @param options resolved options (see resolveOptions); partial ones (plain JS) are resolved here.
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
@@ -116,8 +117,10 @@ export interface FusedStages {
  * warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, optionsInput: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
+  // Plain-JS callers of fuseCpu and fuseCpuFast may pass partial options ({ measure: 'lapv' }) or none.
+  const options = asResolvedOptions(optionsInput);
   const given = validateStack(stackInput);
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
   if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
