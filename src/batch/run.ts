@@ -338,6 +338,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         cpuThreads,
         warn,
         log: options.log,
+        labels: options.labels,
         openRuntime: options.openRuntime,
         cpuPool: options.cpuPool,
       });
