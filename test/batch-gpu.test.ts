@@ -155,7 +155,7 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
       },
     });
     expect(software.calls.closes).toBe(1);
-    expect(progress[0].starting).toBe('checking for a WebGPU adapter (--backend auto; --backend cpu skips this): starting the node runtime');
+    expect(progress[0].starting).toBe('checking for a WebGPU adapter (backend auto; backend cpu skips this): starting the node runtime');
     // The first count comes once the engine is open, so a progress rate starts there.
     expect(progress.slice(1).every((p) => p.starting === undefined)).toBe(true);
     expect(progress[1]).toMatchObject({ total: 5, done: 0 });
@@ -163,7 +163,7 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     expect(summary.engineStartMs).toBeLessThan(summary.elapsedMs);
     const line = outcomeLine(summary);
     const rate = summary.fused / ((summary.elapsedMs - summary.engineStartMs) / 1000);
-    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (--backend auto; --backend cpu skips this)) on cpu`);
+    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (backend auto; backend cpu skips this)) on cpu`);
   });
 
   it('is skipped for the headless runtime, whose adapter is SwiftShader by its flags: cpu at once, saying why', async () => {
