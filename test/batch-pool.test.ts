@@ -84,7 +84,7 @@ describe('cpu worker pool', () => {
     expect(reference.engine).toBe(cpuReferenceBackend.describe());
     const ok = reference.rows.filter((r) => r.status === 'ok');
     expect(ok.length).toBeGreaterThan(0);
-    expect(ok.every((r) => r.backend === 'cpu')).toBe(true);
+    expect(ok.every((r) => r.backend === 'cpu TypeScript stages')).toBe(true);
     const fast = await runBatch({ root, out: join(work, 'fast'), fuse: { backend: 'cpu' }, outputs: ['json'], cpuThreads: 0 });
     expect(fast.rows.filter((r) => r.status === 'ok').every((r) => r.backend === 'cpu wasm simd')).toBe(true);
   });

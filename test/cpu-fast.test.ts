@@ -113,15 +113,16 @@ describe('fast CPU path', () => {
       const fast = fuseCpuFast(stack, resolved);
       expect(Array.from(fast.depth)).toEqual(Array.from(ref.depth));
       expect(Array.from(fast.image)).toEqual(Array.from(ref.image));
-      expect(fast.backend).toEqual({ name: 'cpu' }); // the result says the reference ran
+      expect(fast.backend).toEqual({ name: 'cpu', runtime: 'TypeScript stages' }); // the result says the reference ran
     }
   });
 
-  it('a 16-bit stack without alignment keeps its 16 bits (reference stages), one with alignment is fused at 8 bits', () => {
+  it('a 16-bit stack without alignment keeps its 16 bits, on the fast stages (test/cpu-fast-16bit.test.ts has the parity)', () => {
     const planes = noisyStack(16, 12, 3, 5).planes.map((p) => Uint16Array.from(p, (v) => v * 16));
     const stack = { width: 16, height: 12, planes, bitDepth: 12 };
     const options = resolveOptions({ fusion: 'v1' });
     const fast = fuseCpuFast(stack, options);
+    expect(fast.backend.runtime).toBe('wasm simd');
     expect(fast.image16).toBeDefined();
     expect(Array.from(fast.image16!)).toEqual(Array.from(fuseCpu(stack, options).image16!));
   });

@@ -377,7 +377,7 @@ describe('fuseCpu / cpuReferenceBackend / cpuBackend', () => {
   it('runs every stage and reports timings', async () => {
     const options = resolveOptions({ measure: 'teng', window: 1, sigma: 0, keepFocus: true });
     const r = fuseCpu(stack, options);
-    expect(r.backend).toEqual({ name: 'cpu' });
+    expect(r.backend).toEqual({ name: 'cpu', runtime: 'TypeScript stages' });
     expect(r.planeCount).toBe(2);
     expect(r.meta).toEqual({ name: 'tiny' });
     expect(r.options).toBe(options);

@@ -146,6 +146,8 @@ describe('one-plane test on real stacks, both CPU engines', () => {
     const planes = eight.planes.map((p) => Uint16Array.from(p, (v) => v * 257));
     const result = fuseCpuFast({ width: eight.width, height: eight.height, planes, bitDepth: 16 }, resolveOptions({}));
     expect(result.depthFallback).toEqual({ reason: 'halos', plane: 0 });
+    // On the fast path itself (its sweep's test and nearest composite of u16 samples; docs/cpu-fast-path.md "16-bit stacks").
+    expect(result.backend.runtime).toBe('wasm simd');
     expect(result.image16 && Buffer.compare(Buffer.from(result.image16.buffer), Buffer.from(planes[0].buffer))).toBe(0);
     expect(Buffer.compare(Buffer.from(result.image), Buffer.from(eight.planes[0]))).toBe(0);
   });

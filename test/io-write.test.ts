@@ -61,6 +61,15 @@ describe('colormap', () => {
     for (let i = 8; i < 256; i += 8) expect(luma(i)).toBeGreaterThan(luma(i - 8));
   });
 
+  it('is, entry for entry, the viridis of d3-scale-chromatic (the inlined table)', async () => {
+    const { interpolateViridis } = await import('d3-scale-chromatic');
+    const lut = viridisLut();
+    for (let i = 0; i < 256; i++) {
+      const hex = interpolateViridis(i / 255);
+      expect([...lut.subarray(i * 4, i * 4 + 3)], `entry ${i}`).toEqual([1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
+    }
+  });
+
   it('maps the fixed range 0..Z-1 onto the table and writes into dst', () => {
     const lut = viridisLut();
     const entry = (i: number) => [...lut.subarray(i * 4, i * 4 + 4)];

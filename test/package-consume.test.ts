@@ -139,4 +139,30 @@ describe('npm pack, install, compile, run', () => {
     expect(compile.stdout + compile.stderr).toBe('');
     expect(compile.code).toBe(0);
   }, 120_000);
+
+  it("bundles for a browser and runs where Node's Buffer and Uint8Array.fromBase64 are missing (browsers before 2025)", async () => {
+    await writeFile(
+      join(app, 'page.mjs'),
+      [
+        "import { fuse } from 'focusfuse';",
+        'const size = 32;',
+        'const planes = [1, 2, 3].map((z) => Uint8Array.from({ length: size * size * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 7 * z) % 251)));',
+        "const result = await fuse({ width: size, height: size, planes }, { backend: 'cpu' });",
+        'console.log(JSON.stringify({ bytes: result.image.length, runtime: result.backend.runtime }));',
+        '',
+      ].join('\n'),
+    );
+    const { build } = await import('esbuild');
+    const bundled = await build({ entryPoints: [join(app, 'page.mjs')], bundle: true, platform: 'browser', format: 'esm', target: 'es2022', outfile: join(app, 'page.bundle.mjs'), absWorkingDir: app, logLevel: 'silent' });
+    expect(bundled.errors).toEqual([]);
+    // What a browser without them has: no Buffer, no Uint8Array.fromBase64 (Node 20 has none either).
+    const script = `delete globalThis.Buffer; delete Uint8Array.fromBase64; await import(${JSON.stringify(join(app, 'page.bundle.mjs'))});`;
+    const exec = await run(process.execPath, ['--input-type=module', '-e', script], app);
+    expect(exec.stderr).toBe('');
+    expect(JSON.parse(exec.stdout.trim())).toEqual({ bytes: 32 * 32 * 4, runtime: 'wasm simd' });
+    // The self-contained module for pages without a bundler, by its export name.
+    const plain = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('focusfuse/browser'); console.log(typeof m.fuse, typeof m.loadStack);"], app);
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout.trim()).toBe('function undefined');
+  }, 120_000);
 });

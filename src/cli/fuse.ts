@@ -193,9 +193,7 @@ function fusionText(options: FuseResult['options']): string {
 
 function summary(result: FuseResult, stack: AnyZStack, outputs: ResultOutputs, ms: { load: number; fuse: number; write: number }): string {
   const { options, stats: s, backend } = result;
-  // A CPU result without a runtime came from the TypeScript stages (cpu-reference, or options the fast path does not cover).
-  const runtime = backend.runtime ?? (backend.name === 'cpu' ? 'TypeScript stages' : undefined);
-  const engine = [backend.name, runtime, backend.adapter].filter(Boolean).join(', ');
+  const engine = [backend.name, backend.runtime, backend.adapter].filter(Boolean).join(', ');
   const written = Object.values(outputs).filter(Boolean).join(', ');
   return [
     `${result.meta?.name ?? 'stack'}: ${result.width}x${result.height}, ${countOf(result.planeCount, 'plane')}${sampleDepthText(stack)}; ` +

@@ -107,6 +107,22 @@ export function sampleMax(stack: Pick<AnyZStack, 'planes' | 'bitDepth'>): number
   return 2 ** (stack.bitDepth ?? 16) - 1;
 }
 
+// Per sample max, every u16 value's 8-bit sample: a table read is several times cheaper than the
+// rounding per sample (a 384^2 fused image16: ~1 against ~6 ms), the same values.
+const scaleTables = new Map<number, Uint8Array>();
+
+/** min(255, round(v 255 / max)) for every v of a u16. */
+function scaleTable(max: number): Uint8Array {
+  let table = scaleTables.get(max);
+  if (!table) {
+    const scale = 255 / max;
+    table = new Uint8Array(65536);
+    for (let v = 0; v < 65536; v++) table[v] = Math.min(255, Math.round(v * scale));
+    scaleTables.set(max, table);
+  }
+  return table;
+}
+
 /**
  * The stack with RGBA8 planes: itself when they already are, else each sample scaled from
  * `bitDepth` bits to 8 (round(v * 255 / (2^bitDepth - 1))), for engines that only take 8 bits.
@@ -114,10 +130,10 @@ export function sampleMax(stack: Pick<AnyZStack, 'planes' | 'bitDepth'>): number
  */
 export function toRgba8Stack(stack: AnyZStack): ZStack {
   if (!isWideStack(stack)) return stack;
-  const scale = 255 / sampleMax(stack);
+  const table = scaleTable(sampleMax(stack));
   const planes = stack.planes.map((plane) => {
     const out = new Uint8Array(plane.length);
-    for (let i = 0; i < plane.length; i++) out[i] = Math.min(255, Math.round(plane[i] * scale));
+    for (let i = 0; i < plane.length; i++) out[i] = table[plane[i]];
     return out;
   });
   const { bitDepth: _, ...rest } = stack;

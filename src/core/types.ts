@@ -202,7 +202,11 @@ export interface FuseResult {
   stats: StackStats;
   /** The options actually used. */
   options: ResolvedOptions;
-  /** Which engine ran, and on what adapter. */
+  /**
+   * Which engine ran, and on what adapter. `runtime` for the CPU: 'wasm simd' (the fast path) or
+   * 'TypeScript stages' (the reference: `cpu-reference`, options or 16-bit planes the fast path does
+   * not cover, no WebAssembly SIMD, or a page whose CSP lacks 'wasm-unsafe-eval').
+   */
   backend: { name: 'cpu' | 'webgpu'; runtime?: string; adapter?: string };
   /** Wall-clock milliseconds per stage, for the bench. */
   timings: Record<string, number>;

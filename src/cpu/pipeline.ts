@@ -72,7 +72,7 @@ export function fuseCpu(given: StackInput, options: ResolvedOptions, workspace: 
  * With a warp plan, `stack` is the unaligned stack and the stages warp it by the plan first (as
  * warpStackCpu would, within its rounding): FusedStages.aligned and .warp say what and how long.
  */
-export type CpuStages = (stack: ZStack, options: ResolvedOptions, warp?: WarpPlan, decide?: AutoDecision) => FusedStages | undefined;
+export type CpuStages = (stack: AnyZStack, options: ResolvedOptions, warp?: WarpPlan, decide?: AutoDecision) => FusedStages | undefined;
 
 /**
  * auto's decision taken inside the stages, from what their own measure pass found: the planes'
@@ -111,7 +111,7 @@ export interface FusedStages {
 
 /**
  * {@link fuseCpu} with its stages after alignment swapped for `stages` where it handles the stack
- * (8-bit planes after alignment; a 16-bit stack without alignment stays on the reference). Alignment,
+ * (8-bit planes after alignment, and 16-bit stacks without alignment at their own bit depth). Alignment,
  * auto's preview and the result are the reference's, shared; `separable` and `twoD` are the warps
  * alignment uses where the stages do not warp themselves (the fast path's WebAssembly ones, see
  * warpPlaneCpu).
@@ -123,7 +123,11 @@ export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInpu
   const options = asResolvedOptions(optionsInput);
   const given = validateStack(stackInput);
   // Alignment resamples 8-bit planes: a 16-bit stack that is aligned is fused at 8 bits (README "High bit depth").
-  if (options.align === 'none' && isWideStack(given)) return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
+  if (options.align === 'none' && isWideStack(given)) {
+    const fused = stages?.(given, options);
+    if (fused) return assembleResult(given, fused, options, t0);
+    return fuseMeasured(given, measurePlanes(given, options, workspace), options, workspace, t0);
+  }
   const input = toRgba8Stack(given);
   const alignOptions = { mode: options.align, reference: options.alignReference, crop: options.alignCrop, matchBrightness: options.alignMatchBrightness };
   // auto's preview is gathered by the first luma pass over the unaligned planes; when it finds the
@@ -229,7 +233,9 @@ function assembleResult(stack: AnyZStack, stages: FusedStages, options: Resolved
     confidence: fused.confidence,
     stats: fused.stats,
     options,
-    backend: fused.runtime ? { name: 'cpu', runtime: fused.runtime } : { name: 'cpu' },
+    // Which CPU stages ran, for callers who asked for `cpu` and got the reference (options or bit
+    // depths the fast path does not cover, no WebAssembly SIMD, a page's CSP refusing WebAssembly).
+    backend: { name: 'cpu', runtime: fused.runtime ?? 'TypeScript stages' },
     timings: { ...(aligned ? { align: aligned.ms } : {}), ...fused.timings, total: performance.now() - t0 },
   };
   if (options.keepFocus) result.focus = fused.focus;

@@ -2,7 +2,7 @@
  * The fast CPU path: the stages of maths version 1 after alignment (lapv or teng measure with its
  * luma, gaussian depth, smoothing, interpolate/nearest composite), depth mode histogram's smoothing
  * (./histogram.ts), the pyramid and select composites (assembly/pyramid.ts), so the v2 preset
- * too, and alignment's warps (./warp.ts: the
+ * too, on RGBA8 planes and on RGBA16 ones at their own bit depth, and alignment's warps (./warp.ts: the
  * separable one of large planes, the 2-D one of the others, same bytes as warpPlane) in
  * WebAssembly with SIMD, exact integer arithmetic where the maths allows (docs/cpu-fast-path.md);
  * an aligned stack is warped straight into the fusion's plane slots (warpIntoSlots). auto takes
@@ -23,7 +23,8 @@ import type { WarpPlan } from '../../align/align-stack.js';
 import { applyBrightness, brightnessTables } from '../../align/photometric.js';
 import { warpPlaneCpu, warpPlaneSeparable } from '../../image/warp-separable.js';
 import { warpPlane, type PlaneWarp } from '../../image/warp.js';
-import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, unstride, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
+import { fastKernels, fitLayout, initFusionKernels, layoutGeneration, readBeforeReuse, sweepExact, unstride, type FastKernels, type FastLayout, type FastMeasure } from './kernels.js';
+import { isWideStack, sampleMax, toRgba8Stack } from '../../core/stack.js';
 import { separableWarp, twoDWarp, warp2dInto, warpSeparableInto, type WarpInto } from './warp.js';
 // Registers alignment's WebAssembly blur and luma block means (the estimate runs before the fusion).
 import { initAlignKernels } from './align.js';
@@ -48,9 +49,13 @@ const FAST_MEASURES: ReadonlySet<ResolvedOptions['measure']> = new Set(['lapv', 
 const FAST_DEPTH_MODES: ReadonlySet<ResolvedOptions['depthMode']> = new Set(['gaussian', 'histogram']);
 const FAST_COMPOSITES: ReadonlySet<ResolvedOptions['composite']> = new Set(['interpolate', 'nearest', 'pyramid', 'select']);
 
-/** Whether the fast stages cover these options (the rest run on the reference stages). */
-function covers(options: ResolvedOptions): boolean {
-  return FAST_MEASURES.has(options.measure) && FAST_DEPTH_MODES.has(options.depthMode) && FAST_COMPOSITES.has(options.composite);
+/**
+ * Whether the fast stages cover these options on this stack (the rest run on the reference
+ * stages): RGBA16 stacks where the sweep's integer sums stay exact at their bit depth (sweepExact).
+ */
+function covers(options: ResolvedOptions, stack: AnyZStack): boolean {
+  if (!(FAST_MEASURES.has(options.measure) && FAST_DEPTH_MODES.has(options.depthMode) && FAST_COMPOSITES.has(options.composite))) return false;
+  return !isWideStack(stack) || sweepExact(options.measure as FastMeasure, options.window, sampleMax(stack));
 }
 
 /**
@@ -177,11 +182,13 @@ function fitting<T extends Uint8Array | Float32Array>(dst: T | undefined, length
  * they do not cover the options. With a warp plan they warp the (unaligned) stack into their memory
  * first (see warpIntoSlots).
  */
-function fastStages(stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, decide?: AutoDecision, dst: FuseOutputs = {}): FusedStages | undefined {
-  const k = covers(options) ? fastKernels() : undefined;
+function fastStages(stack: AnyZStack, options: ResolvedOptions, plan?: WarpPlan, decide?: AutoDecision, dst: FuseOutputs = {}): FusedStages | undefined {
+  const k = covers(options, stack) ? fastKernels() : undefined;
   if (!k) return undefined;
   const { width, height } = plan ?? stack;
   const planes = stack.planes;
+  // RGBA16 planes (never aligned: alignment fuses them at 8 bits) are fused at their own 16 bits.
+  const wide = isWideStack(stack);
   const Z = planes.length;
   const n = width * height;
   const modeHistogram = options.depthMode === 'histogram';
@@ -190,19 +197,24 @@ function fastStages(stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, de
   let at: FastLayout;
   try {
     const blend = options.composite === 'pyramid' || options.composite === 'select' ? options.composite : undefined;
-    at = fitLayout(k, width, height, Z, options.window, taps.length, { blockFactor: decide && !plan ? decide.factor : 0, measure: options.measure as FastMeasure, histogram: modeHistogram, blend });
+    at = fitLayout(k, width, height, Z, options.window, taps.length, { blockFactor: decide && !plan ? decide.factor : 0, measure: options.measure as FastMeasure, histogram: modeHistogram, blend, sampleBytes: wide ? 2 : 1, sampleMax: sampleMax(stack) });
   } catch {
     // wasm32 memory ends at 4 GiB (e.g. 41 planes of 4096^2 and their working images): the
     // reference stages, whose arrays live outside it, fuse such a stack instead.
     return undefined;
   }
   const tw = performance.now();
-  const aligned = plan && warpIntoSlots(k, at, stack, plan);
+  const aligned = plan && warpIntoSlots(k, at, stack as ZStack, plan);
   const warp = performance.now() - tw;
   // Read after the warp: a grown memory has a new buffer.
   const buffer = k.memory.buffer;
   const bytes = new Uint8Array(buffer);
-  if (!plan) for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
+  if (wide) for (let z = 0; z < Z; z++) new Uint16Array(buffer, at.planes + z * n * 8, n * 4).set(planes[z]);
+  else if (!plan) for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
+  // The sweep's bounds rest on the samples keeping to bitDepth: where they would not hold for any
+  // u16 sample, a stack whose samples pass 2^bitDepth - 1 (a caller's bitDepth too small) is fused
+  // by the reference instead (one SIMD pass, ~1 ms per 11 x 384^2; v2's teng r = 4 needs none).
+  if (wide && !sweepExact(options.measure as FastMeasure, options.window, 65535) && k.samplesMax(at.planes, Z * n * 4) > sampleMax(stack)) return undefined;
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian (lapv) or Sobel energy (teng), window sums, F and the running argmax, one sweep per plane; F_z is copied out
@@ -251,10 +263,12 @@ function fastStages(stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, de
   else if (options.composite === 'pyramid') k.compositePyramid();
   else if (options.composite === 'select') k.compositeSelect();
   else k.compositeInterpolate();
-  const fused = bytes.subarray(at.image, at.image + n * 4);
+  // RGBA16: image16 is the composite's own samples, image the shared scaling to 8 bits (as the reference).
+  const image16 = wide ? new Uint16Array(buffer, at.image, n * 4).slice() : undefined;
+  const fused = image16 ? toRgba8Stack({ width, height, planes: [image16], bitDepth: stack.bitDepth }).planes[0] : bytes.subarray(at.image, at.image + n * 4);
   const into = fitting(dst.image, n * 4);
   into?.set(fused);
-  const image = into ?? fused.slice();
+  const image = into ?? (image16 ? fused : fused.slice());
   const t5 = performance.now();
   const curve = Array.from(new Float64Array(buffer, at.curve, Z), (s) => s / n);
   k.depthSums(at.sums);
@@ -264,6 +278,7 @@ function fastStages(stack: ZStack, options: ResolvedOptions, plan?: WarpPlan, de
   const t6 = performance.now();
   return {
     image,
+    ...(image16 ? { image16 } : {}),
     depth,
     rawDepth,
     confidence,
@@ -285,7 +300,7 @@ export function fastCpuReady(): boolean {
 
 /**
  * Fuses a stack on the CPU with the fast stages where they cover the options (lapv or teng, gaussian or
- * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment) and the reference stages
+ * histogram depth, interpolate, nearest, pyramid or select composite, 8-bit planes after alignment, 16-bit ones without it where sweepExact holds) and the reference stages
  * elsewhere; same arguments and result as fuseCpu, and `dst`: arrays to write the outputs into
  * (see {@link FuseOutputs}; the same bytes as fresh ones). Synchronous: in a browser main thread, await
  * {@link initFastCpu} first (elsewhere the module is instantiated on first use).

@@ -16,6 +16,8 @@ export interface FastKernels {
   beginStack(): void;
   configureBlocks(factor: number, acc: number): void;
   configureMeasure(kind: number): void;
+  configureSamples(bytes: number, max: number): void;
+  samplesMax(at: number, count: number): number;
   measurePlane(z: number, keep: number, blocks: number): void;
   focusPlane(z: number, keep: number): void;
   glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;
@@ -144,7 +146,7 @@ export type PyramidBlend = 'pyramid' | 'select';
  * passed once the memory has grown (a layout that does not fit leaves the last one configured),
  * and where the larger buffers lie.
  */
-function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend): { args: number[]; buffers: PyramidBuffers } {
+function pyramidRoom(take: (bytes: number) => number, width: number, height: number, planeCount: number, stride: number, planes: number, smooth: number, image: number, blend: PyramidBlend, sampleBytes: 1 | 2): { args: number[]; buffers: PyramidBuffers } {
   const levels = pyramidLevels(width, height);
   const n = width * height;
   const total = pyramidPixels(levels);
@@ -162,8 +164,10 @@ function pyramidRoom(take: (bytes: number) => number, width: number, height: num
   const coefficients = take(16 * width * (selected > 0 ? SELECT_ENERGY_RADIUS + 1 : 1));
   const [best, bestEnergy, energySum] = [room(16 * selected), room(4 * selected), room(4 * selected)];
   const box = room(selected > 0 ? 4 * width * (2 * SELECT_ENERGY_RADIUS + 2) : 0);
-  const args = [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, PYRAMID_CLAMP_TOLERANCE,
-    SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS,
+  // RGBA16 planes: the same share of the 16-bit range (the reference's clampAndRound: tolerance x 65535 / 255).
+  const tolerance = sampleBytes === 2 ? (PYRAMID_CLAMP_TOLERANCE * 65535) / 255 : PYRAMID_CLAMP_TOLERANCE;
+  const args = [width, height, planeCount, stride, PYRAMID_LEVELS, PYRAMID_SOFTNESS, PYRAMID_CLAMP_REACH, tolerance,
+    SELECT_GATE_LOW, SELECT_GATE_HIGH, SELECT_LEVELS, SELECT_ENERGY_RADIUS, sampleBytes,
     planes, smooth, image, colour, weight, sum, rows, rowsWeight, hx, coefficients, best, bestEnergy, energySum, box];
   return { args, buffers: { colour, weight, sum, best, bestEnergy, energySum } };
 }
@@ -268,6 +272,25 @@ export const FAST_MEASURE_KINDS = { lapv: 0, teng: 1 } as const;
 /** A measure the sweep computes. */
 export type FastMeasure = keyof typeof FAST_MEASURE_KINDS;
 
+/**
+ * Whether the measure sweep's integer sums stay exact for this measure and window radius on
+ * samples up to `sampleMax` (255 for RGBA8, 2^bitDepth - 1 for RGBA16): the luma numerator N is at
+ * most D = 1000 sampleMax, the Laplacian |L| <= 4 D, the Sobel |G| <= 4 D. teng: a window sum of
+ * E = Gx^2 + Gy^2 <= 32 D^2 below 2^64 (read as u64). lapv: S1 = sum L in an i32 (the four-row
+ * path: area 4 D < 2^31) or the variance's numerator area S2 - S1^2 <= area^2 (4 D)^2 below 2^64
+ * (the one-row path). RGBA8 passes both at every radius but lapv's r = 32, which the sweep takes
+ * anyway (wrong only for a saturated checkerboard, docs/cpu-fast-path.md); RGBA16 stacks where it
+ * fails run the reference stages: teng r <= 5 and lapv r <= 1 at 16 bits, every teng window and
+ * lapv r <= 7 at 12 bits.
+ * @example sweepExact('teng', 4, 65535) // => true
+ */
+export function sweepExact(measure: FastMeasure, radius: number, sampleMax: number): boolean {
+  const area = (2 * radius + 1) ** 2;
+  const d = 1000 * sampleMax;
+  if (measure === 'teng') return area * 32 * d * d < 2 ** 64;
+  return area * 4 * d < 2 ** 31 || area * area * 16 * d * d < 2 ** 64;
+}
+
 /** What a stack's stages need besides version 1's buffers (see {@link fitLayout}). */
 export interface FastStageRoom {
   /** auto's preview block size (0: none): room for its block sums (measurePlane's `blocks`). */
@@ -278,6 +301,10 @@ export interface FastStageRoom {
   histogram?: boolean;
   /** The `pyramid` or `select` composite: room for its pyramids. */
   blend?: PyramidBlend;
+  /** Bytes per sample of the planes and the image: 1 (RGBA8, default) or 2 (RGBA16). */
+  sampleBytes?: 1 | 2;
+  /** The samples' largest value: 255 (default), 2^bitDepth - 1 for RGBA16 (the luma's scale). */
+  sampleMax?: number;
 }
 
 /**
@@ -287,8 +314,8 @@ export interface FastStageRoom {
  * @example const at = fitLayout(k, 384, 384, 11, 4, taps.length, { measure: 'teng', histogram: true, blend: 'select' });
  */
 export function fitLayout(k: FastKernels, width: number, height: number, planeCount: number, radius: number, taps: number, stages: FastStageRoom = {}): FastLayout {
-  const { blockFactor = 0, measure = 'lapv', histogram = false, blend } = stages;
-  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${measure}h${+histogram}${blend ?? ''}`;
+  const { blockFactor = 0, measure = 'lapv', histogram = false, blend, sampleBytes = 1, sampleMax = 255 } = stages;
+  const key = `${width}x${height}x${planeCount}r${radius}t${taps}b${blockFactor}${measure}h${+histogram}${blend ?? ''}s${sampleBytes}m${sampleMax}`;
   if (layout?.key === key) {
     beforeReuse();
     return layout;
@@ -296,7 +323,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const stride = (width + 3) & ~3;
   const pixels = stride * height;
   const { take, end } = heapLayout(k);
-  const planes = take(width * height * 4 * planeCount);
+  const planes = take(width * height * 4 * sampleBytes * planeCount);
   const n = take(3 * (stride + 8) * 4);
   const scratch = n;
   // The measure's operator image: L (i32) for lapv, the Sobel energy E (i64) for teng.
@@ -322,7 +349,8 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const hNum = l;
   const hDen = fPrev;
   const smooth = fMax;
-  const image = fSum; // width * height RGBA8 fits in pixels f32 (stride >= width)
+  // width * height RGBA8 fits in pixels f32 (stride >= width); RGBA16 takes twice that, room of its own.
+  const image = sampleBytes === 1 ? fSum : take(width * height * 8);
   const padNum = take((stride + 2 * taps + 8) * 4);
   const padDen = take((stride + 2 * taps + 8) * 4);
   const tapsAt = take(taps * 4);
@@ -353,12 +381,13 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   // grids may have been) are dead by then, and their pages touched already this call; what fits
   // there costs no fresh memory (~3 MB of ~9 for select at 384^2; a fresh page's first touch costs
   // more than the composite's work on it on some VMs, docs/cpu-fast-path.md "Memory").
-  const pyramid = blend && pyramidRoom(firstFit([[l, fMax], [argmax, fSum]], take), width, height, planeCount, stride, planes, smooth, image, blend);
+  const pyramid = blend && pyramidRoom(firstFit([[l, fMax], [argmax, fSum]], take), width, height, planeCount, stride, planes, smooth, image, blend, sampleBytes);
   growTo(k, end());
   if (pyramid) k.configurePyramid(...pyramid.args);
   k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
   k.configureBlocks(blockFactor, blockAcc);
   k.configureMeasure(FAST_MEASURE_KINDS[measure]);
+  k.configureSamples(sampleBytes, sampleMax);
   layout = { key, width, height, stride, planeCount, planes, scratch, fMax, argmax, depth, confidence, smooth, taps: tapsAt, image, curve, sums, keep, blockFactor, blockCount, blocks, glance, shares, histogramGrid, histogramRows, histogramPad, ...(blend && pyramid ? { blend, blendBuffers: pyramid.buffers } : {}) };
   return layout;
 }

@@ -23,13 +23,17 @@
 // Sobel, so the two differ by that rounding only, amplified where a gradient is small against Y
 // (F within ~1e-5 relative on synthetic cytology; inside the parity bar: docs/cpu-fast-path.md).
 
+import { storePixel, widenPixel } from './samples';
+
 // Layout, set by configure().
 let width: i32 = 0;
 let height: i32 = 0;
 let stride: i32 = 0; // S: width rounded up to 4
 let radius: i32 = 0;
 let planeCount: i32 = 0;
-let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let planesPtr: usize = 0; // Z RGBA8 (or RGBA16) planes, width * height * 4 samples each
+let sampleBytes: i32 = 1; // bytes per sample of the planes and the image: 1 (RGBA8) or 2 (RGBA16), configureSamples
+let lumaDivisor: f64 = 255000; // 1000 x the largest sample value: Y = N / lumaDivisor (src/image/luma.ts)
 let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
 let lPtr: usize = 0; // Laplacian L, i32, height rows of S (teng: Sobel energy E, i64, height rows of S)
 let measureKind: i32 = 0; // MEASURE_LAPV or MEASURE_TENG (configureMeasure)
@@ -54,7 +58,7 @@ let hDenPtr: usize = 0; // smoothing: horizontal G[C], f32
 let padNumPtr: usize = 0; // smoothing: one padded row of C D, f32, S + 2 R + 8
 let padDenPtr: usize = 0; // smoothing: one padded row of C, f32
 let tapsPtr: usize = 0; // Gaussian taps, f32 (gaussianKernel's)
-let imagePtr: usize = 0; // composite output, RGBA8, width * height * 4
+let imagePtr: usize = 0; // composite output, the planes' sample type, width * height * 4 samples
 let curvePtr: usize = 0; // per-plane sums of F, f64, Z
 let blockFactor: i32 = 0; // auto's preview block size (0: no block sums), see configureBlocks
 let blockAccPtr: usize = 0; // per column, N summed over the block row's rows so far, i32, S
@@ -87,6 +91,17 @@ const MEASURE_TENG = 1;
  */
 export function configureMeasure(kind: i32): void {
   measureKind = kind;
+}
+
+/**
+ * The planes' samples: `bytes` 1 (RGBA8, `max` 255) or 2 (RGBA16 of 2^bitDepth - 1 at most). The
+ * sweep's luma is then N / (1000 max) as the reference's (src/image/luma.ts), and its integer bounds
+ * grow with max (see sweepPlane; src/cpu/fast/kernels.ts sweepExact says which windows stay exact);
+ * the composites read and write samples of that width.
+ */
+export function configureSamples(bytes: i32, max: i32): void {
+  sampleBytes = bytes;
+  lumaDivisor = 1000.0 * <f64>max;
 }
 
 /**
@@ -129,20 +144,40 @@ function addBlockRow(row: usize, y: i32): void {
 // ---------------------------------------------------------------------------------------------
 // Stage 1 + 2: luma numerators and the measure's 3x3 operator (Laplacian or Sobel energy), one plane.
 
-/** N for one row of RGBA8 into `dst` (i32), 4 pixels per step: N = 299 R + 587 G + 114 B. */
-function lumaRow(src: usize, dst: usize, w: i32): void {
-  const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+/**
+ * N for one row of RGBA samples of type T (u8 or u16) into `dst` (i32), 4 pixels per step:
+ * N = 299 R + 587 G + 114 B (< 2^26 for u16: exact).
+ */
+function lumaRow<T>(src: usize, dst: usize, w: i32): void {
+  const pixel = <usize>sizeof<T>() << 2;
   let x = 0;
-  for (; x + 4 <= w; x += 4) {
-    const px = v128.load(src + (<usize>x << 2));
-    const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(px), weights); // [rg0, b0, rg1, b1]
-    const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(px), weights); // [rg2, b2, rg3, b3]
-    const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
-    v128.store(dst + (<usize>x << 2), n);
+  if (sizeof<T>() == 1) {
+    const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+    for (; x + 4 <= w; x += 4) {
+      const px = v128.load(src + (<usize>x << 2));
+      const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(px), weights); // [rg0, b0, rg1, b1]
+      const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(px), weights); // [rg2, b2, rg3, b3]
+      const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+      v128.store(dst + (<usize>x << 2), n);
+    }
+  } else {
+    // u16 samples pass i16's range: widened to i32 and multiplied, then each pixel's lanes summed.
+    const weights = i32x4(299, 587, 114, 0);
+    for (; x + 4 <= w; x += 4) {
+      const a = v128.load(src + <usize>x * pixel);
+      const b = v128.load(src + <usize>x * pixel, 16);
+      const p0 = i32x4.mul(i32x4.extend_low_i16x8_u(a), weights);
+      const p1 = i32x4.mul(i32x4.extend_high_i16x8_u(a), weights);
+      const p2 = i32x4.mul(i32x4.extend_low_i16x8_u(b), weights);
+      const p3 = i32x4.mul(i32x4.extend_high_i16x8_u(b), weights);
+      const s01 = i32x4.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7)); // [r0+b0, r1+b1, g0+a0, g1+a1]
+      const s23 = i32x4.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7));
+      v128.store(dst + (<usize>x << 2), i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7)));
+    }
   }
   for (; x < w; x++) {
-    const p = src + (<usize>x << 2);
-    store<i32>(dst + (<usize>x << 2), 299 * <i32>load<u8>(p) + 587 * <i32>load<u8>(p, 1) + 114 * <i32>load<u8>(p, 2));
+    const p = src + <usize>x * pixel;
+    store<i32>(dst + (<usize>x << 2), 299 * <i32>load<T>(p) + 587 * <i32>load<T>(p + sizeof<T>()) + 114 * <i32>load<T>(p + 2 * sizeof<T>()));
   }
 }
 
@@ -151,7 +186,7 @@ function lumaRow(src: usize, dst: usize, w: i32): void {
  * The N rows live in a ring of three padded rows (one each side, a copy of the edge pixel), so the
  * clamped x reads are plain unaligned loads.
  */
-function operatorPlane(plane: usize): void {
+function operatorPlane<T>(plane: usize): void {
   const w = width;
   const h = height;
   const rowBytes = <usize>(stride + 8) << 2;
@@ -161,7 +196,7 @@ function operatorPlane(plane: usize): void {
     const next = y + 1 < h ? y + 1 : h - 1;
     if (y + 1 < h) {
       const slot = nPtr + <usize>((y + 1) % 3) * rowBytes + 16;
-      lumaRow(plane + (<usize>next * <usize>w << 2), slot, w);
+      lumaRow<T>(plane + <usize>next * <usize>w * (<usize>sizeof<T>() << 2), slot, w);
       store<i32>(slot - 4, load<i32>(slot));
       store<i32>(slot + (<usize>w << 2), load<i32>(slot + (<usize>(w - 1) << 2)));
       if (blockOutPtr != 0) addBlockRow(slot, y + 1);
@@ -325,9 +360,11 @@ function focusRow(scale: f64, area: i64): void {
     s1 += <i64>load<i32>(c1 + (<usize>k << 2));
     s2 += load<i64>(c2 + (<usize>k << 3));
   }
-  // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 = area^2 1.04e12, which passes
-  // 2^64 only for r = 32: there the wrapped u64 is corrected with an f64 estimate of the value.
-  if (r > 26) {
+  // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 (RGBA8: area^2 1.04e12, which
+  // passes 2^63 from r = 27 and 2^64 only for r = 32): where it may pass 2^63 (`wrapping`) the
+  // wrapped u64 is corrected with an f64 estimate of the value. RGBA16 stacks take this path only
+  // where it is exact (below 2^64: sweepExact in src/cpu/fast/kernels.ts).
+  if (wrapping) {
     for (let x = 0; x < w; x++) {
       const num = area * s2 - s1 * s1;
       let f = <f64>(<u64>num);
@@ -346,7 +383,7 @@ function focusRow(scale: f64, area: i64): void {
   }
 }
 
-// Four rows at once (r <= FOUR_ROW_MAX_RADIUS): the horizontal running sums are a serial chain along
+// Four rows at once (area 4 D < 2^31: r <= 22 for RGBA8, see sweepPlane): the horizontal running sums are a serial chain along
 // a row, so one row runs scalar; four rows side by side run it in SIMD lanes, one lane per row.
 // Their column sums (four copies, one per row) are transposed into the lanes (transposeGroup),
 // summed along x, and F comes back out transposed into four ordinary rows. Sums of (side L)^2 are area L^2, so F's numerator is
@@ -354,8 +391,8 @@ function focusRow(scale: f64, area: i64): void {
 // r = 22, and S2' <= area^2 1.04e12 < 2^63 up to r = 26. Same integers, same conversions, same F bits
 // as focusRow.
 
-/** The largest window radius of the four-row path (S1 of a window must fit an i32). */
-const FOUR_ROW_MAX_RADIUS = 22;
+// Whether the one-row path's numerator may pass 2^63 (set per plane by sweepPlane).
+let wrapping = false;
 
 /**
  * The four copies of the column sums (rows y0..y0+3) into the lane buffers: 4 x 4 blocks of i32 and
@@ -556,16 +593,22 @@ export function focusPlane(z: i32, keep: usize): void {
  * to `keep` (when not 0). Returns sum_i F_z[i] when folding (the focus curve), else 0.
  */
 function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
-  const plane = planesPtr + <usize>z * <usize>width * <usize>height * 4;
-  operatorPlane(plane);
+  const plane = planesPtr + <usize>z * <usize>width * <usize>height * <usize>(sampleBytes << 2);
+  if (sampleBytes == 2) operatorPlane<u16>(plane);
+  else operatorPlane<u8>(plane);
   const r = radius;
   const side = <i64>(2 * r + 1);
   const area = side * side;
   const teng = measureKind == MEASURE_TENG;
-  // lapv: F = (area S2 - S1^2) / (area^2 255000^2); teng: F = S2 / (area 255000^2), S1 = 0.
-  const scale = 1.0 / ((teng ? 1.0 : <f64>area) * <f64>area * 65025000000.0);
-  // teng's sums fit the four-row path at every radius (S1 = 0, S2 < 2^53).
-  const fourRows = teng || r <= FOUR_ROW_MAX_RADIUS;
+  // lapv: F = (area S2 - S1^2) / (area^2 D^2); teng: F = S2 / (area D^2), S1 = 0; D = lumaDivisor
+  // (255000 for RGBA8: D^2 = 65025000000 exactly, as before; (1000 (2^16 - 1))^2 < 2^53 is exact too).
+  const scale = 1.0 / ((teng ? 1.0 : <f64>area) * <f64>area * (lumaDivisor * lumaDivisor));
+  // teng's sums fit the four-row path at every radius (S1 = 0; S2 read as u64 by exactF64x2); lapv's
+  // while S1 fits an i32: area |L| < 2^31 with |L| <= 4 D (r <= 22 for RGBA8).
+  const lMax = 4.0 * lumaDivisor;
+  const fourRows = teng || <f64>area * lMax < 2147483648.0;
+  // The one-row path corrects a wrapped numerator where area^2 max L^2 reaches 2^63 (r > 26 for RGBA8).
+  wrapping = <f64>area * <f64>area * lMax * lMax >= 9223372036854775808.0;
   lScale = fourRows && !teng ? 2 * r + 1 : 1;
   // teng never writes its first sums: all four copies stay 0 (lapv writes copies 1..3 before use).
   memory.fill(colSum1Ptr, 0, <usize>(teng ? 4 : 1) * (((<usize>(stride + 2 * r + 4) << 2) + 15) & ~15));
@@ -934,13 +977,20 @@ function lanesTotal(p: usize): f64 {
 
 /**
  * interpolate: floor((1 - t) P_z0 + t P_z1 + 0.5) on all four channels, four pixels per step: z0 and
- * t as vectors, the 4 x 4 samples of each plane gathered into one v128, the blend in f32 (the
+ * t as vectors, each pixel's four samples gathered from planes z0 and z1, the blend in f32 (the
  * reference uses f64: the floor can differ only where the exact value lies within ~3e-5 of a half
- * level, i.e. by one level on a few channel values, inside the parity bar).
+ * level (RGBA16: ~4e-3 of one of 65535), i.e. by one level on a few channel values, inside the parity bar).
  */
 export function compositeInterpolate(): void {
+  if (sampleBytes == 2) interpolate<u16>();
+  else interpolate<u8>();
+}
+
+/** interpolate on samples of type T (u8 or u16). */
+function interpolate<T>(): void {
   const w = width;
-  const planeBytes = <usize>width * <usize>height * 4;
+  const pixel = <usize>sizeof<T>() << 2;
+  const planeBytes = <usize>width * <usize>height * pixel;
   const lastF = f32x4.splat(<f32>(planeCount - 1));
   const zeroF = f32x4.splat(0);
   const oneF = f32x4.splat(1);
@@ -959,29 +1009,52 @@ export function compositeInterpolate(): void {
       t = f32x4.pmin(t, oneF);
       const u = f32x4.sub(oneF, t);
       const zi = i32x4.trunc_sat_f32x4_s(z0);
-      const p = (<usize>y * <usize>w + <usize>x) << 2;
-      // Byte offsets of each pixel's sample in plane z0 and z1 (planes below 4 GiB: wasm32).
+      const p = (<usize>y * <usize>w + <usize>x) * pixel;
+      // Byte offsets of each pixel's samples in plane z0 and z1 (planes below 4 GiB: wasm32).
       const offA = i32x4.add(i32x4.mul(zi, bytes), i32x4.splat(<i32>(planesPtr + p)));
       const offB = i32x4.add(i32x4.mul(i32x4.min_s(i32x4.add(zi, i32x4.splat(1)), lastI), bytes), i32x4.splat(<i32>(planesPtr + p)));
-      let a = v128.load32_zero(<usize>i32x4.extract_lane(offA, 0));
-      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 1) + 4, a, 1);
-      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 2) + 8, a, 2);
-      a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 3) + 12, a, 3);
-      let b = v128.load32_zero(<usize>i32x4.extract_lane(offB, 0));
-      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 1) + 4, b, 1);
-      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 2) + 8, b, 2);
-      b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 3) + 12, b, 3);
-      const aLo = i16x8.extend_low_i8x16_u(a);
-      const aHi = i16x8.extend_high_i8x16_u(a);
-      const bLo = i16x8.extend_low_i8x16_u(b);
-      const bHi = i16x8.extend_high_i8x16_u(b);
-      const c0 = blendPixel(i32x4.extend_low_i16x8_u(aLo), i32x4.extend_low_i16x8_u(bLo), f32x4.shuffle(u, u, 0, 0, 0, 0), f32x4.shuffle(t, t, 0, 0, 0, 0), half);
-      const c1 = blendPixel(i32x4.extend_high_i16x8_u(aLo), i32x4.extend_high_i16x8_u(bLo), f32x4.shuffle(u, u, 1, 1, 1, 1), f32x4.shuffle(t, t, 1, 1, 1, 1), half);
-      const c2 = blendPixel(i32x4.extend_low_i16x8_u(aHi), i32x4.extend_low_i16x8_u(bHi), f32x4.shuffle(u, u, 2, 2, 2, 2), f32x4.shuffle(t, t, 2, 2, 2, 2), half);
-      const c3 = blendPixel(i32x4.extend_high_i16x8_u(aHi), i32x4.extend_high_i16x8_u(bHi), f32x4.shuffle(u, u, 3, 3, 3, 3), f32x4.shuffle(t, t, 3, 3, 3, 3), half);
-      v128.store(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3)));
+      const u0 = f32x4.shuffle(u, u, 0, 0, 0, 0), t0 = f32x4.shuffle(t, t, 0, 0, 0, 0);
+      const u1 = f32x4.shuffle(u, u, 1, 1, 1, 1), t1 = f32x4.shuffle(t, t, 1, 1, 1, 1);
+      const u2 = f32x4.shuffle(u, u, 2, 2, 2, 2), t2 = f32x4.shuffle(t, t, 2, 2, 2, 2);
+      const u3 = f32x4.shuffle(u, u, 3, 3, 3, 3), t3 = f32x4.shuffle(t, t, 3, 3, 3, 3);
+      if (sizeof<T>() == 1) {
+        // The 4 x 4 bytes of each plane gathered into one v128.
+        let a = v128.load32_zero(<usize>i32x4.extract_lane(offA, 0));
+        a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 1) + 4, a, 1);
+        a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 2) + 8, a, 2);
+        a = v128.load32_lane(<usize>i32x4.extract_lane(offA, 3) + 12, a, 3);
+        let b = v128.load32_zero(<usize>i32x4.extract_lane(offB, 0));
+        b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 1) + 4, b, 1);
+        b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 2) + 8, b, 2);
+        b = v128.load32_lane(<usize>i32x4.extract_lane(offB, 3) + 12, b, 3);
+        const aLo = i16x8.extend_low_i8x16_u(a);
+        const aHi = i16x8.extend_high_i8x16_u(a);
+        const bLo = i16x8.extend_low_i8x16_u(b);
+        const bHi = i16x8.extend_high_i8x16_u(b);
+        const c0 = blendPixel(i32x4.extend_low_i16x8_u(aLo), i32x4.extend_low_i16x8_u(bLo), u0, t0, half);
+        const c1 = blendPixel(i32x4.extend_high_i16x8_u(aLo), i32x4.extend_high_i16x8_u(bLo), u1, t1, half);
+        const c2 = blendPixel(i32x4.extend_low_i16x8_u(aHi), i32x4.extend_low_i16x8_u(bHi), u2, t2, half);
+        const c3 = blendPixel(i32x4.extend_high_i16x8_u(aHi), i32x4.extend_high_i16x8_u(bHi), u3, t3, half);
+        v128.store(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3)));
+      } else {
+        // 8 bytes a pixel: two pixels' samples per v128 (pixels 0, 1 and 2, 3).
+        let a01 = v128.load64_zero(<usize>i32x4.extract_lane(offA, 0));
+        a01 = v128.load64_lane(<usize>i32x4.extract_lane(offA, 1) + 8, a01, 1);
+        let a23 = v128.load64_zero(<usize>i32x4.extract_lane(offA, 2) + 16);
+        a23 = v128.load64_lane(<usize>i32x4.extract_lane(offA, 3) + 24, a23, 1);
+        let b01 = v128.load64_zero(<usize>i32x4.extract_lane(offB, 0));
+        b01 = v128.load64_lane(<usize>i32x4.extract_lane(offB, 1) + 8, b01, 1);
+        let b23 = v128.load64_zero(<usize>i32x4.extract_lane(offB, 2) + 16);
+        b23 = v128.load64_lane(<usize>i32x4.extract_lane(offB, 3) + 24, b23, 1);
+        const c0 = blendPixel(i32x4.extend_low_i16x8_u(a01), i32x4.extend_low_i16x8_u(b01), u0, t0, half);
+        const c1 = blendPixel(i32x4.extend_high_i16x8_u(a01), i32x4.extend_high_i16x8_u(b01), u1, t1, half);
+        const c2 = blendPixel(i32x4.extend_low_i16x8_u(a23), i32x4.extend_low_i16x8_u(b23), u2, t2, half);
+        const c3 = blendPixel(i32x4.extend_high_i16x8_u(a23), i32x4.extend_high_i16x8_u(b23), u3, t3, half);
+        v128.store(imagePtr + p, i16x8.narrow_i32x4_u(c0, c1));
+        v128.store(imagePtr + p, i16x8.narrow_i32x4_u(c2, c3), 16);
+      }
     }
-    for (; x < w; x++) compositeOne(y, x, planeBytes);
+    for (; x < w; x++) compositeOne<T>(y, x, planeBytes);
   }
 }
 
@@ -992,7 +1065,7 @@ function blendPixel(a: v128, b: v128, u: v128, t: v128, half: v128): v128 {
 }
 
 /** The row's last pixels (width not a multiple of 4), one at a time, same f32 arithmetic. */
-function compositeOne(y: i32, x: i32, planeBytes: usize): void {
+function compositeOne<T>(y: i32, x: i32, planeBytes: usize): void {
   const last = planeCount - 1;
   const ds = load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2));
   let z0 = Mathf.floor(ds);
@@ -1003,25 +1076,27 @@ function compositeOne(y: i32, x: i32, planeBytes: usize): void {
   else if (t > 1) t = 1;
   const zi = <i32>z0;
   const z1 = zi < last ? zi + 1 : last;
-  const p = (<usize>y * <usize>width + <usize>x) << 2;
-  const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>zi * planeBytes + p)));
-  const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(planesPtr + <usize>z1 * planeBytes + p)));
-  const c = blendPixel(a, b, f32x4.splat(1 - t), f32x4.splat(t), f32x4.splat(0.5));
-  v128.store32_lane(imagePtr + p, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c, c), c), 0);
+  const p = (<usize>y * <usize>width + <usize>x) * (<usize>sizeof<T>() << 2);
+  const a = widenPixel<T>(planesPtr + <usize>zi * planeBytes + p);
+  const b = widenPixel<T>(planesPtr + <usize>z1 * planeBytes + p);
+  storePixel<T>(imagePtr + p, blendPixel(a, b, f32x4.splat(1 - t), f32x4.splat(t), f32x4.splat(0.5)));
 }
 
-/** nearest: P_z, z = floor(Ds + 0.5) clamped. */
+/** nearest: P_z, z = floor(Ds + 0.5) clamped (the pixel's samples copied as one u32, or u64 for RGBA16). */
 export function compositeNearest(): void {
   const w = width;
-  const planeBytes = <usize>width * <usize>height * 4;
+  const pixel = <usize>sampleBytes << 2;
+  const planeBytes = <usize>width * <usize>height * pixel;
   const last = <f64>(planeCount - 1);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < w; x++) {
       let z = Math.floor(<f64>load<f32>(smoothPtr + ((<usize>y * <usize>stride + <usize>x) << 2)) + 0.5);
       if (!(z >= 0)) z = 0;
       else if (z > last) z = last;
-      const p = (<usize>y * <usize>w + <usize>x) << 2;
-      store<u32>(imagePtr + p, load<u32>(planesPtr + <usize>(<i32>z) * planeBytes + p));
+      const p = (<usize>y * <usize>w + <usize>x) * pixel;
+      const from = planesPtr + <usize>(<i32>z) * planeBytes + p;
+      if (sampleBytes == 2) store<u64>(imagePtr + p, load<u64>(from));
+      else store<u32>(imagePtr + p, load<u32>(from));
     }
   }
 }
@@ -1054,6 +1129,9 @@ export { robustLine, mapChannels } from './brightness';
 
 // Depth mode histogram's smoothing stage (its own file; within the parity bar of src/cpu/histogram-depth.ts).
 export { histogramDepth, histogramGridStride } from './histogram';
+
+// RGBA16 planes' largest sample (whether they keep to their bit depth; src/cpu/fast/index.ts).
+export { samplesMax } from './samples';
 
 // The `pyramid` and `select` composites (their own file; src/cpu/pyramid-composite.ts, select-composite.ts).
 export { configurePyramid, compositePyramid, compositeSelect } from './pyramid';

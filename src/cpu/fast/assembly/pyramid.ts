@@ -27,6 +27,8 @@
 // the other plane than the reference (ties themselves go to the lowest z on both: a plane must beat
 // the best so far strictly), which the parity bar's 99.9 % allows.
 
+import { storePixel, widenPixel } from './samples';
+
 // Level geometry (levels 0..L): width, height and pixel offset of level l at geo + 12 l.
 const MAX_LEVELS = 8;
 const geo = memory.data(12 * (MAX_LEVELS + 1));
@@ -43,9 +45,10 @@ let gateLow: f32 = 2; // SELECT_GATE_LOW
 let gateHigh: f32 = 4; // SELECT_GATE_HIGH
 let selectLevels: i32 = 0; // SELECT_LEVELS
 let energyRadius: i32 = 1; // SELECT_ENERGY_RADIUS
-let planesPtr: usize = 0; // Z RGBA8 planes, width * height * 4 bytes each
+let planesPtr: usize = 0; // Z RGBA8 (or RGBA16) planes, width * height * 4 samples each
+let sampleBytes: i32 = 1; // 1: RGBA8 planes and image; 2: RGBA16 (composite<u16>)
 let smoothPtr: usize = 0; // Ds, f32, rows of depthStride
-let imagePtr: usize = 0; // output, RGBA8
+let imagePtr: usize = 0; // output, the planes' sample type
 let colourPtr: usize = 0; // G_l of the current plane, f32x4, levels 1..L (level 0 is the plane's bytes)
 let weightPtr: usize = 0; // G_l of the current plane's weights, f32, levels 0..L
 let sumPtr: usize = 0; // the running output pyramid, f32x4, levels 0..L
@@ -69,14 +72,14 @@ let boxPtr: usize = 0; // a row of squared luma of the coefficients, then a ring
  */
 export function configurePyramid(
   w: i32, h: i32, z: i32, s: i32, l: i32, soft: f32, clampReach: f32, clampTolerance: f32,
-  low: f32, high: f32, selected: i32, radius: i32,
+  low: f32, high: f32, selected: i32, radius: i32, bytes: i32,
   planes: usize, smooth: usize, image: usize, colour: usize, weight: usize, sum: usize, rows: usize, rowsWeight: usize,
   hx: usize, coefficients: usize, best: usize, bestEnergy: usize, energySum: usize, box: usize,
 ): void {
   width = w; height = h; planeCount = z; depthStride = s; levels = l < MAX_LEVELS ? l : MAX_LEVELS;
   softness = soft; reach = clampReach; tolerance = clampTolerance; gateLow = low; gateHigh = high;
   selectLevels = selected < levels ? selected : levels; energyRadius = radius < MAX_ENERGY_RADIUS ? radius : MAX_ENERGY_RADIUS;
-  planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
+  sampleBytes = bytes; planesPtr = planes; smoothPtr = smooth; imagePtr = image; colourPtr = colour; weightPtr = weight; sumPtr = sum;
   rowsPtr = rows; rowsWeightPtr = rowsWeight; hxPtr = hx; coefficientsPtr = coefficients;
   bestPtr = best; bestEnergyPtr = bestEnergy; energySumPtr = energySum; boxPtr = box;
   let lw = w, lh = h, offset = 0;
@@ -97,9 +100,9 @@ export function configurePyramid(
   return ds > last ? last : ds;
 }
 
-/** One RGBA8 pixel as f32x4. */
-@inline function unpack(p: usize): v128 {
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
+/** One pixel of type T as f32x4. */
+@inline function unpack<T>(p: usize): v128 {
+  return f32x4.convert_i32x4_u(widenPixel<T>(p));
 }
 
 /** Where G_l of the current plane starts (l >= 1; level 0 is the plane's bytes). */
@@ -108,8 +111,8 @@ export function configurePyramid(
 }
 
 /** Pixel i of level l of the current plane (z's bytes at level 0). */
-@inline function colourAt(l: i32, plane: usize, i: i32): v128 {
-  return l == 0 ? unpack(plane + (<usize>i << 2)) : v128.load(colourLevel(l) + (<usize>i << 4));
+@inline function colourAt<T>(l: i32, plane: usize, i: i32): v128 {
+  return l == 0 ? unpack<T>(plane + (<usize>i << 2) * sizeof<T>()) : v128.load(colourLevel(l) + (<usize>i << 4));
 }
 
 /** The binomial taps [1 4 6 4 1] / 16, summed left to right as taps5 of pyramid_reduce.wgsl. */
@@ -159,11 +162,11 @@ function planeWeights(z: i32): bool {
 }
 
 /** The reduce's rows pass at output x of a row (reads clamped to the row: its ends). */
-@inline function reduceColourAt(l: i32, plane: usize, row: i32, out: usize, x: i32, last: i32): void {
+@inline function reduceColourAt<T>(l: i32, plane: usize, row: i32, out: usize, x: i32, last: i32): void {
   const c = 2 * x; // <= last: the output width is ceil(width / 2)
   v128.store(out + (<usize>x << 4), taps5(
-    colourAt(l, plane, row + max<i32>(c - 2, 0)), colourAt(l, plane, row + max<i32>(c - 1, 0)), colourAt(l, plane, row + c),
-    colourAt(l, plane, row + min<i32>(c + 1, last)), colourAt(l, plane, row + min<i32>(c + 2, last))));
+    colourAt<T>(l, plane, row + max<i32>(c - 2, 0)), colourAt<T>(l, plane, row + max<i32>(c - 1, 0)), colourAt<T>(l, plane, row + c),
+    colourAt<T>(l, plane, row + min<i32>(c + 1, last)), colourAt<T>(l, plane, row + min<i32>(c + 2, last))));
 }
 
 /** The same for the weights. */
@@ -183,7 +186,7 @@ const REDUCE_RING = 5;
 }
 
 /** The reduce's rows pass of level l's row y into its ring slot: taps centred on 2x, reads clamped to the row (the weights' too where `weighted`). */
-function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
+function reduceRowsOf<T>(l: i32, plane: usize, y: i32, weighted: bool): void {
   const fw = levelWidth(l);
   const tw = levelWidth(l + 1);
   const last = fw - 1;
@@ -193,7 +196,7 @@ function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
   // Colour: the ends with clamped reads, pairs of outputs between, rolling along the row: each
   // input read once, and the products two outputs share (a pixel at an odd position times 1/4, at
   // an even one times 1/16) formed once; summed in taps5's order.
-  reduceColourAt(l, plane, row, out, 0, last);
+  reduceColourAt<T>(l, plane, row, out, 0, last);
   let x = 1;
   if (x + 1 < tw && 2 * x + 4 <= last) {
     // Pair (x, x + 1) centred on c = 2x and c + 2 reads c - 2 .. c + 4; what it carries to the next
@@ -201,17 +204,17 @@ function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
     const sixteenth = f32x4.splat(0.0625);
     const quarter = f32x4.splat(0.25);
     const most = f32x4.splat(0.375);
-    let q0 = f32x4.mul(sixteenth, colourAt(l, plane, row));
-    let q1 = f32x4.mul(quarter, colourAt(l, plane, row + 1));
-    let pc = colourAt(l, plane, row + 2);
+    let q0 = f32x4.mul(sixteenth, colourAt<T>(l, plane, row));
+    let q1 = f32x4.mul(quarter, colourAt<T>(l, plane, row + 1));
+    let pc = colourAt<T>(l, plane, row + 2);
     let q2 = f32x4.mul(sixteenth, pc);
     for (; x + 1 < tw && 2 * x + 4 <= last; x += 2) {
       const c = row + 2 * x;
-      const m3 = f32x4.mul(quarter, colourAt(l, plane, c + 1));
-      const p4 = colourAt(l, plane, c + 2);
-      const p6 = colourAt(l, plane, c + 4);
+      const m3 = f32x4.mul(quarter, colourAt<T>(l, plane, c + 1));
+      const p4 = colourAt<T>(l, plane, c + 2);
+      const p6 = colourAt<T>(l, plane, c + 4);
       const e4 = f32x4.mul(sixteenth, p4);
-      const m5 = f32x4.mul(quarter, colourAt(l, plane, c + 3));
+      const m5 = f32x4.mul(quarter, colourAt<T>(l, plane, c + 3));
       const e6 = f32x4.mul(sixteenth, p6);
       const o = out + (<usize>x << 4);
       v128.store(o, f32x4.add(f32x4.add(f32x4.add(f32x4.add(q0, q1), f32x4.mul(most, pc)), m3), e4));
@@ -222,7 +225,7 @@ function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
       q2 = e6;
     }
   }
-  for (; x < tw; x++) reduceColourAt(l, plane, row, out, x, last);
+  for (; x < tw; x++) reduceColourAt<T>(l, plane, row, out, x, last);
   if (!weighted) return;
   // Weights: four outputs per step between the ends, their inputs 2x - 2 .. 2x + 8 split into
   // even and odd positions by shuffles (2x + 9 is read, unused, and inside the level: 2x + 9 <= last).
@@ -250,7 +253,7 @@ function reduceRowsOf(l: i32, plane: usize, y: i32, weighted: bool): void {
  * along x into the rows ring (each row once, as the column pass first needs it), then on 2y along
  * y; reads clamped to level l (pyramid_reduce.wgsl).
  */
-function reduceLevel(l: i32, plane: usize, weighted: bool): void {
+function reduceLevel<T>(l: i32, plane: usize, weighted: bool): void {
   const fh = levelHeight(l);
   const tw = levelWidth(l + 1);
   const th = levelHeight(l + 1);
@@ -260,7 +263,7 @@ function reduceLevel(l: i32, plane: usize, weighted: bool): void {
   let next = 0; // the first row of level l not yet through the rows pass
   for (let y = 0; y < th; y++) {
     const c = 2 * y;
-    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf(l, plane, next, weighted);
+    for (; next <= min<i32>(c + 2, lastRow); next++) reduceRowsOf<T>(l, plane, next, weighted);
     const r0 = <usize>(ringSlot(max<i32>(c - 2, 0)) * tw);
     const r1 = <usize>(ringSlot(max<i32>(c - 1, 0)) * tw);
     const r2 = <usize>(ringSlot(c) * tw);
@@ -377,14 +380,14 @@ function expandRow(y: i32): void {
  * Row y of the current plane's level-l coefficients L_l = G_l(P) - expand(G_{l+1}(P)) into dst
  * (f32x4 per pixel); expandRow(y) has run.
  */
-function coefficientRow(l: i32, plane: usize, y: i32, dst: usize): void {
+function coefficientRow<T>(l: i32, plane: usize, y: i32, dst: usize): void {
   const fw = levelWidth(l);
   const t0 = f32x4.splat(tapAbove);
   const t1 = f32x4.splat(tapAt);
   const t2 = f32x4.splat(tapBelow);
   const row = y * fw;
   let x = 0;
-  if (l == 0) {
+  if (l == 0 && sizeof<T>() == 1) {
     // Level 0 is the plane's bytes: four pixels per load.
     for (; x + 4 <= fw; x += 4) {
       const px = v128.load(plane + (<usize>(row + x) << 2));
@@ -397,7 +400,16 @@ function coefficientRow(l: i32, plane: usize, y: i32, dst: usize): void {
       v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), expandedAt(x + 3, t0, t1, t2)), 48);
     }
   }
-  for (; x < fw; x++) v128.store(dst + (<usize>x << 4), f32x4.sub(colourAt(l, plane, row + x), expandedAt(x, t0, t1, t2)));
+  if (l == 0 && sizeof<T>() == 2) {
+    // RGBA16: two pixels per load.
+    for (; x + 2 <= fw; x += 2) {
+      const px = v128.load(plane + (<usize>(row + x) << 3));
+      const o = dst + (<usize>x << 4);
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(px)), expandedAt(x, t0, t1, t2)));
+      v128.store(o, f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(px)), expandedAt(x + 1, t0, t1, t2)), 16);
+    }
+  }
+  for (; x < fw; x++) v128.store(dst + (<usize>x << 4), f32x4.sub(colourAt<T>(l, plane, row + x), expandedAt(x, t0, t1, t2)));
 }
 
 /**
@@ -433,11 +445,11 @@ function blendRow(l: i32, y: i32, src: usize): void {
 }
 
 /** Level l < L of the current plane added into the output pyramid, a row at a time (`pyramid`, and `select`'s coarser levels). */
-function blendLevel(l: i32, plane: usize): void {
+function blendLevel<T>(l: i32, plane: usize): void {
   beginExpand(colourLevel(l + 1), levelWidth(l + 1), levelHeight(l + 1), levelWidth(l));
   for (let y = 0; y < levelHeight(l); y++) {
     expandRow(y);
-    coefficientRow(l, plane, y, coefficientsPtr);
+    coefficientRow<T>(l, plane, y, coefficientsPtr);
     blendRow(l, y, coefficientsPtr);
   }
 }
@@ -452,7 +464,7 @@ function blendLevel(l: i32, plane: usize): void {
  * per step would do, in a few rows of memory instead of two level-sized images (squared luma,
  * box sums), and each coefficient computed once instead of twice (energy, then blend).
  */
-function selectLevel(l: i32, plane: usize, weighted: bool, first: bool): void {
+function selectLevel<T>(l: i32, plane: usize, weighted: bool, first: bool): void {
   const fw = levelWidth(l);
   const fh = levelHeight(l);
   const r = energyRadius;
@@ -461,7 +473,7 @@ function selectLevel(l: i32, plane: usize, weighted: bool, first: bool): void {
     if (y < fh) {
       expandRow(y);
       const coefficients = coefficientSlot(y, fw);
-      coefficientRow(l, plane, y, coefficients);
+      coefficientRow<T>(l, plane, y, coefficients);
       lumaSquaredRow(coefficients, fw);
       boxRow(boxSlot(y, fw), fw, r);
     }
@@ -667,7 +679,7 @@ function mixSelected(): void {
  * each pixel is clamped into the planes' range (`pyramid`: the planes within `reach` of Dc;
  * `select`: every plane) widened by `tolerance`, rounded half up into the image.
  */
-function collapseAndFinish(all: bool): void {
+function collapseAndFinish<T>(all: bool): void {
   for (let l = levels - 1; l >= 0; l--) {
     const fw = levelWidth(l);
     const fh = levelHeight(l);
@@ -686,15 +698,15 @@ function collapseAndFinish(all: bool): void {
         }
       } else {
         let x = 0;
-        if (all) for (; x + 4 <= fw; x += 4) finishFourOfAll((row + <usize>x) << 2, x, sum + ((row + <usize>x) << 4), t0, t1, t2);
-        for (; x < fw; x++) finishPixel(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
+        if (all) for (; x + 4 <= fw; x += 4) finishFourOfAll<T>((row + <usize>x) << 2, x, sum + ((row + <usize>x) << 4), t0, t1, t2);
+        for (; x < fw; x++) finishPixel<T>(y, x, f32x4.add(v128.load(sum + ((row + <usize>x) << 4)), expandedAt(x, t0, t1, t2)), all);
       }
     }
   }
 }
 
 /** Clamp and round of one output pixel (see collapseAndFinish). */
-@inline function finishPixel(y: i32, x: i32, v: v128, all: bool): void {
+@inline function finishPixel<T>(y: i32, x: i32, v: v128, all: bool): void {
   const i = <usize>(y * width + x) << 2;
   let z0 = 0;
   let z1 = planeCount - 1;
@@ -707,56 +719,86 @@ function collapseAndFinish(all: bool): void {
     z0 = lo > 0 ? lo : 0;
     z1 = hi < z1 ? hi : z1;
   }
-  const planeBytes = <usize>width * <usize>height * 4;
-  let lo = i8x16.splat(-1); // 255 in every byte
+  const planeBytes = <usize>width * <usize>height * 4 * sizeof<T>();
+  let lo = i8x16.splat(-1); // the type's largest value in every sample
   let hi = i8x16.splat(0);
   for (let z = z0; z <= z1; z++) {
-    const p = v128.load32_zero(planesPtr + <usize>z * planeBytes + i);
-    lo = i8x16.min_u(lo, p);
-    hi = i8x16.max_u(hi, p);
+    const at = planesPtr + <usize>z * planeBytes + i * sizeof<T>();
+    if (sizeof<T>() == 1) {
+      const p = v128.load32_zero(at);
+      lo = i8x16.min_u(lo, p);
+      hi = i8x16.max_u(hi, p);
+    } else {
+      const p = v128.load64_zero(at);
+      lo = i16x8.min_u(lo, p);
+      hi = i16x8.max_u(hi, p);
+    }
   }
-  roundInto(i, v, lo, hi);
+  roundInto<T>(i, v, lo, hi);
 }
 
 /**
  * `select`, four output pixels from byte i on (row x .. x + 3): their range over every plane, one
  * 16-byte read per plane for the four.
  */
-@inline function finishFourOfAll(i: usize, x: i32, sum: usize, t0: v128, t1: v128, t2: v128): void {
-  const planeBytes = <usize>width * <usize>height * 4;
-  let lo = i8x16.splat(-1);
-  let hi = i8x16.splat(0);
-  for (let z = 0; z < planeCount; z++) {
-    const p = v128.load(planesPtr + <usize>z * planeBytes + i);
-    lo = i8x16.min_u(lo, p);
-    hi = i8x16.max_u(hi, p);
+@inline function finishFourOfAll<T>(i: usize, x: i32, sum: usize, t0: v128, t1: v128, t2: v128): void {
+  const planeBytes = <usize>width * <usize>height * 4 * sizeof<T>();
+  if (sizeof<T>() == 1) {
+    let lo = i8x16.splat(-1);
+    let hi = i8x16.splat(0);
+    for (let z = 0; z < planeCount; z++) {
+      const p = v128.load(planesPtr + <usize>z * planeBytes + i);
+      lo = i8x16.min_u(lo, p);
+      hi = i8x16.max_u(hi, p);
+    }
+    roundInto<T>(i, f32x4.add(v128.load(sum), expandedAt(x, t0, t1, t2)), lo, hi);
+    roundInto<T>(i + 4, f32x4.add(v128.load(sum, 16), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(lo, lo, 1, 1, 1, 1), i32x4.shuffle(hi, hi, 1, 1, 1, 1));
+    roundInto<T>(i + 8, f32x4.add(v128.load(sum, 32), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(lo, lo, 2, 2, 2, 2), i32x4.shuffle(hi, hi, 2, 2, 2, 2));
+    roundInto<T>(i + 12, f32x4.add(v128.load(sum, 48), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(lo, lo, 3, 3, 3, 3), i32x4.shuffle(hi, hi, 3, 3, 3, 3));
+    return;
   }
-  roundInto(i, f32x4.add(v128.load(sum), expandedAt(x, t0, t1, t2)), lo, hi);
-  roundInto(i + 4, f32x4.add(v128.load(sum, 16), expandedAt(x + 1, t0, t1, t2)), i32x4.shuffle(lo, lo, 1, 1, 1, 1), i32x4.shuffle(hi, hi, 1, 1, 1, 1));
-  roundInto(i + 8, f32x4.add(v128.load(sum, 32), expandedAt(x + 2, t0, t1, t2)), i32x4.shuffle(lo, lo, 2, 2, 2, 2), i32x4.shuffle(hi, hi, 2, 2, 2, 2));
-  roundInto(i + 12, f32x4.add(v128.load(sum, 48), expandedAt(x + 3, t0, t1, t2)), i32x4.shuffle(lo, lo, 3, 3, 3, 3), i32x4.shuffle(hi, hi, 3, 3, 3, 3));
+  // RGBA16: pixels x, x + 1 in one read, x + 2, x + 3 in the next.
+  let lo01 = i16x8.splat(-1);
+  let hi01 = i16x8.splat(0);
+  let lo23 = i16x8.splat(-1);
+  let hi23 = i16x8.splat(0);
+  for (let z = 0; z < planeCount; z++) {
+    const at = planesPtr + <usize>z * planeBytes + (i << 1);
+    const p01 = v128.load(at);
+    const p23 = v128.load(at, 16);
+    lo01 = i16x8.min_u(lo01, p01);
+    hi01 = i16x8.max_u(hi01, p01);
+    lo23 = i16x8.min_u(lo23, p23);
+    hi23 = i16x8.max_u(hi23, p23);
+  }
+  roundInto<T>(i, f32x4.add(v128.load(sum), expandedAt(x, t0, t1, t2)), lo01, hi01);
+  roundInto<T>(i + 4, f32x4.add(v128.load(sum, 16), expandedAt(x + 1, t0, t1, t2)), i64x2.shuffle(lo01, lo01, 1, 1), i64x2.shuffle(hi01, hi01, 1, 1));
+  roundInto<T>(i + 8, f32x4.add(v128.load(sum, 32), expandedAt(x + 2, t0, t1, t2)), lo23, hi23);
+  roundInto<T>(i + 12, f32x4.add(v128.load(sum, 48), expandedAt(x + 3, t0, t1, t2)), i64x2.shuffle(lo23, lo23, 1, 1), i64x2.shuffle(hi23, hi23, 1, 1));
 }
 
 /**
- * v clamped into [lo - tolerance, hi + tolerance] (lo, hi: the pixel's bytes in the first four
- * lanes), rounded half up into the image at byte i.
+ * v clamped into [lo - tolerance, hi + tolerance] (lo, hi: the pixel's samples of type T in the
+ * first four lanes), rounded half up into the image at sample i.
  */
-@inline function roundInto(i: usize, v: v128, lo: v128, hi: v128): void {
+@inline function roundInto<T>(i: usize, v: v128, lo: v128, hi: v128): void {
   const tol = f32x4.splat(tolerance);
-  const loF = f32x4.sub(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(lo))), tol);
-  const hiF = f32x4.add(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(hi))), tol);
+  const loWide = sizeof<T>() == 1 ? i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(lo)) : i32x4.extend_low_i16x8_u(lo);
+  const hiWide = sizeof<T>() == 1 ? i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(hi)) : i32x4.extend_low_i16x8_u(hi);
+  const loF = f32x4.sub(f32x4.convert_i32x4_u(loWide), tol);
+  const hiF = f32x4.add(f32x4.convert_i32x4_u(hiWide), tol);
   const c = f32x4.floor(f32x4.add(f32x4.min(f32x4.max(v, loF), hiF), f32x4.splat(0.5)));
   const r = i32x4.trunc_sat_f32x4_s(c);
-  // narrow saturates into 0..255, the reference's final clamp
-  v128.store32_lane(imagePtr + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.narrow_i32x4_s(r, r)), 0);
+  // narrow saturates into 0..255 (RGBA16: 0..65535), the reference's final clamp
+  storePixel<T>(imagePtr + i * sizeof<T>(), r);
 }
 
 /** The whole composite, `select` or not (see the header). */
-function composite(selecting: bool): void {
+function composite<T>(selecting: bool): void {
   const total = levelOffset(levels) + levelWidth(levels) * levelHeight(levels);
   memory.fill(sumPtr, 0, <usize>total << 4);
   const S = selecting ? selectLevels : 0;
-  const planeBytes = <usize>width * <usize>height * 4;
+  const planeBytes = <usize>width * <usize>height * 4 * sizeof<T>();
   for (let z = 0; z < planeCount; z++) {
     // A plane with weight 0 everywhere adds nothing to the blend (w v is +-0 everywhere, see
     // blendRow): `pyramid` skips it; `select` only weighs its detail, from the colour levels up to S.
@@ -764,22 +806,24 @@ function composite(selecting: bool): void {
     if (!weighted && S == 0) continue;
     const plane = planesPtr + <usize>z * planeBytes;
     const reduced = weighted ? levels : S;
-    for (let l = 0; l < reduced; l++) reduceLevel(l, plane, weighted);
-    for (let l = 0; l < S; l++) selectLevel(l, plane, weighted, z == 0);
+    for (let l = 0; l < reduced; l++) reduceLevel<T>(l, plane, weighted);
+    for (let l = 0; l < S; l++) selectLevel<T>(l, plane, weighted, z == 0);
     if (!weighted) continue;
-    for (let l = S; l < levels; l++) blendLevel(l, plane);
+    for (let l = S; l < levels; l++) blendLevel<T>(l, plane);
     addCoarsest();
   }
   if (S > 0) mixSelected();
-  collapseAndFinish(selecting);
+  collapseAndFinish<T>(selecting);
 }
 
 /** The `pyramid` composite of the configured stack into the image. */
 export function compositePyramid(): void {
-  composite(false);
+  if (sampleBytes == 2) composite<u16>(false);
+  else composite<u8>(false);
 }
 
 /** The `select` composite of the configured stack into the image. */
 export function compositeSelect(): void {
-  composite(true);
+  if (sampleBytes == 2) composite<u16>(true);
+  else composite<u8>(true);
 }
