@@ -57,7 +57,9 @@ async function pickBackend(name: BackendName): Promise<FusionBackend> {
  */
 export async function fuse(given: StackInput, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
   const resolved = resolveOptions(options);
-  const stack = validateStack(given);
+  // The shape only, before a runtime starts: every engine checks the stack again, samples included
+  // (one pass over 16-bit samples, once per call).
+  const stack = validateStack(given, { samples: false });
   const engine = backend ?? (await pickBackend(resolved.backend));
   if (resolved.align !== 'none' && !engine.aligns) {
     // Refuse rather than fuse unaligned planes (the headless-Chromium transport does not carry them yet).

@@ -74,6 +74,8 @@ describe('validateStack messages', () => {
     expect(error.code).toBe('BAD_STACK');
     expect(error.message).toContain('Expected samples up to 4095 for bitDepth 12 but plane 3 holds 60000');
     await expect(fuse(wide, { backend: 'cpu' })).rejects.toThrow(/plane 3 holds 60000/);
+    // fuse() checks the shape only and leaves the samples' pass to the engine: one pass per call.
+    expect(validateStack(wide, { samples: false })).toBe(wide);
     // Alpha is not fused (loadStack fills it with 65535 whatever the bits), so not checked.
     planes[3][101] = 4095;
     planes[3][7] = 65535;
