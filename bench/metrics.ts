@@ -14,7 +14,7 @@ import { markdownTable } from './stats.js';
 import { lineplot } from './svg-plot.js';
 import { synthCase, type SynthCondition } from './synth-cases.js';
 import type { BenchReport } from './report.js';
-import { VERSION_1 } from './version-1.js';
+import { VERSION_1, VERSION_1_PIPELINE_NOTE } from './version-1.js';
 
 export interface MetricsGrid {
   size: number;
@@ -243,6 +243,8 @@ export function metricsReport(run: MetricsRun, adapters: string[]): BenchReport 
     ['Halo score vs window radius', 'window', windows, 'halo', 2, false],
   ];
   const markdown = [
+    VERSION_1_PIPELINE_NOTE,
+    '',
     `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend}${run.align !== 'none' ? `, every measure with --align ${run.align} (peers without)` : ''}.`,
     `Base condition: noise ${g.base.noise} levels, JPEG quality ${g.base.quality}, defocus ${g.base.defocus} px/plane, window r = ${g.base.window}; each sweep varies one of them. Figures are means over the scenes.`,
     `Depth scores cover object pixels (truth mask); halo = mean |error| within ${3} px of object edges / mean |error| over the image.`,

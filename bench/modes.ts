@@ -106,6 +106,8 @@ export interface ModesRow {
   combo: string;
   scores: ModeScores;
   ms: number;
+  /** The one-plane fallback fired (result.depthFallback): the depth is one plane everywhere. */
+  fallback?: boolean;
 }
 
 /** How far from a strong truth edge the halo figure looks, px. */
@@ -205,6 +207,7 @@ export async function runModesBench(grid: ModesGrid, options: { backend: FusionB
             seed,
             combo: combo.name,
             ms,
+            ...(result.depthFallback ? { fallback: true } : {}),
             scores: {
               depthRmse: depth.rmse,
               within05: depth.within05,
@@ -270,6 +273,11 @@ export function modesMarkdown(run: Awaited<ReturnType<typeof runModesBench>>): s
         ),
         '',
       );
+      // Rows alike in every column need a word: the one-plane test found the stack to be one plane.
+      const fellBack = run.combos.filter((combo) => rows.some((r) => r.combo === combo) && rows.every((r) => r.combo !== combo || r.fallback));
+      if (fellBack.length) {
+        sections.push(`Note: the one-plane fallback (result.depthFallback) fired on every seed for ${fellBack.join(', ')}: their depth is one plane everywhere, so their rows differ by composite only, or not at all.`, '');
+      }
     }
   }
   return sections.join('\n');

@@ -25,7 +25,7 @@ import { markdownTable, median, quartiles } from './stats.js';
 import { lineplot, type Series } from './svg-plot.js';
 import { synthCase } from './synth-cases.js';
 import { motionAbout } from '../test/align-fixtures.js';
-import { VERSION_1 } from './version-1.js';
+import { VERSION_1, VERSION_1_PIPELINE_NOTE } from './version-1.js';
 
 export interface SpeedGrid {
   runs: number;
@@ -244,7 +244,7 @@ async function benchAlignment(backend: FusionBackend, stack: ZStack, runs: numbe
 }
 
 /**
- * cpu-reference and cpu on the same stack, default options (lapv, the version 1 pipeline), in three
+ * cpu-reference and cpu on the same stack, version 1's pipeline (lapv), in three
  * rounds of the grid's runs per engine, the engines taking turns round by round: a busy machine
  * slows both alike, and each engine is timed in its steady state (run by run, each reference run
  * evicted the fast path's ~15 MB working set and doubled its time, which a batch never sees).
@@ -428,7 +428,7 @@ function cpuPathsMarkdown(c: CpuPathsSpeed, g: SpeedGrid): string[] {
   const stages = ['luma', 'measure', 'depth', 'smooth', 'composite', 'stats', 'total', 'wall'].filter((s) => s in c.reference && s in c.fast);
   const rows = stages.map((s) => [s, fmtSpread(c.reference[s]), fmtSpread(c.fast[s]), (c.reference[s].median / c.fast[s].median).toFixed(1) + 'x']);
   const lines = [
-    `## cpu-reference vs cpu (fast path), per stage, ${g.basePlanes} x ${g.baseSize}^2, default options (lapv r=4, sigma 3, interpolate)`,
+    `## cpu-reference vs cpu (fast path), per stage, ${g.basePlanes} x ${g.baseSize}^2, version 1's pipeline (lapv r=4, sigma 3, gaussian depth, interpolate)`,
     '',
     `Median ms (p25..p75) over ${c.runs} runs each, the two engines taking turns in rounds of ${c.runs / 3} runs (after 2 untimed runs each). cpu-reference: ${c.describe.reference}; cpu: ${c.describe.fast}. On the fast path luma is the copy of the planes into wasm memory (the luma itself is fused into measure).`,
     '',
@@ -450,6 +450,8 @@ export function speedReport(run: SpeedRun): BenchReport {
   const g = run.grid;
   const ok = run.backends.filter((b) => !b.error);
   const parts: string[] = [
+    VERSION_1_PIPELINE_NOTE,
+    '',
     `Median ms (p25..p75) over ${g.runs} warm runs. Stacks are synthetic JPEG q90 planes decoded with loadStack; stages at ${g.basePlanes} x ${g.baseSize}^2, lapv for the sweeps.`,
     '',
     '## Backends',

@@ -1,12 +1,19 @@
 // Compare the focus measures on a synthetic stack with ground truth: depth error and image error.
 //   npm run build && node examples/compare-measures.mjs [synth-root]
+// synth-root is a tree written by `focusfuse synth` (it holds the truth). Real stacks have no truth:
+// `focusfuse bench metrics <folder>` compares the measures on them by no-reference figures.
 import { fuse, loadStack, MEASURES, readSynthTruth } from 'focusfuse';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // The bundled sample tree, found from this file so the example runs from any folder.
 const root = process.argv[2] ?? fileURLToPath(new URL('samples/cccid-synth', import.meta.url));
+if (!existsSync(join(root, 'synth.json'))) {
+  console.error(`compare-measures: ${root} holds no synth.json, so no ground truth to score against (this example takes a tree written by 'focusfuse synth'); for real stacks run: focusfuse bench metrics ${root}`);
+  process.exit(2);
+}
 const manifest = JSON.parse(await readFile(join(root, 'synth.json'), 'utf8'));
 
 for (const fov of manifest.fovs) {

@@ -3,8 +3,8 @@
  * branches on the backend beyond choosing it.
  */
 import { resolveOptions } from './core/options.js';
-import { validateStack } from './core/stack.js';
-import type { AnyZStack, BackendName, FuseOptions, FuseResult, FusionBackend } from './core/types.js';
+import { validateStack, type StackInput } from './core/stack.js';
+import type { BackendName, FuseOptions, FuseResult, FusionBackend } from './core/types.js';
 import { cpuReferenceBackend } from './cpu/backend.js';
 import { cpuBackend } from './cpu/fast/index.js';
 import { FocusFuseError } from './core/errors.js';
@@ -49,15 +49,17 @@ async function pickBackend(name: BackendName): Promise<FusionBackend> {
  * result.depth;      // Float32Array, plane units (0 = first plane)
  * result.confidence; // Float32Array in [0, 1)
  *
- * @param stack Z planes of RGBA8 pixels (Uint8Array), or RGBA16 (Uint16Array, with `bitDepth` when the
+ * @param given Z planes of RGBA8 pixels (Uint8Array, or canvas pixels: ImageData.data), or RGBA16 (Uint16Array, with `bitDepth` when the
  *   samples use fewer than 16 bits), all width x height, in focal order. 16-bit planes keep their
  *   precision on the CPU engine without alignment (`result.image16`); see README "High bit depth".
  * @param options Measure, window, sigma, composite mode, backend; all optional.
  * @param backend Optional engine to use instead of resolving `options.backend`.
  */
-export async function fuse(stack: AnyZStack, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
+export async function fuse(given: StackInput, options: FuseOptions = {}, backend?: FusionBackend): Promise<FuseResult> {
   const resolved = resolveOptions(options);
-  validateStack(stack);
+  // The shape only, before a runtime starts: every engine checks the stack again, samples included
+  // (one pass over 16-bit samples, once per call).
+  const stack = validateStack(given, { samples: false });
   const engine = backend ?? (await pickBackend(resolved.backend));
   if (resolved.align !== 'none' && !engine.aligns) {
     // Refuse rather than fuse unaligned planes (the headless-Chromium transport does not carry them yet).

@@ -9,6 +9,7 @@ export { resolveOptions, DEFAULT_OPTIONS, DEFAULT_TAU, MEASURES, COMPOSITE_MODES
 export { DEPTH_MODES, FUSIONS, FUSION_PRESETS, DEFAULT_FUSION, fusionPresetOf } from './core/options.js';
 export type { FusionSettings } from './core/options.js';
 export { isWideStack, sampleMax, toRgba8Stack, validateStack } from './core/stack.js';
+export type { StackInput } from './core/stack.js';
 export { FocusFuseError } from './core/errors.js';
 export type * from './core/types.js';
 export * from './cpu/index.js';

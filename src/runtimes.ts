@@ -50,7 +50,17 @@ export { autoDeclines };
  */
 export function autoDeclinesUnstarted(runtime: GpuRuntimeName): string | undefined {
   if (runtime !== 'headless' || !CHROMIUM_FLAGS.includes('--use-webgpu-adapter=swiftshader')) return undefined;
-  return "the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one)";
+  return "the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine";
+}
+
+/**
+ * How messages name the backend and runtime settings where the caller knows them by other names
+ * (the CLI passes its flags, `{ backend: '--backend', runtime: '--runtime' }`); default the words
+ * `backend` and `runtime`, as a library caller sets them.
+ */
+export interface RuntimeLabels {
+  backend?: string;
+  runtime?: string;
 }
 
 /**
@@ -66,7 +76,7 @@ export function autoDeclinesUnstarted(runtime: GpuRuntimeName): string | undefin
  */
 export function useGpuRuntime(
   runtime: GpuRuntimeName,
-  options: { log?: (line: string) => void; warn?: (message: string) => void } = {},
+  options: { log?: (line: string) => void; warn?: (message: string) => void; labels?: RuntimeLabels } = {},
 ): () => Promise<void> {
   let opening: Promise<OpenedRuntime> | undefined;
   let warned = false;
@@ -77,7 +87,7 @@ export function useGpuRuntime(
   };
   setWebGpuResolver(async (backend) => {
     const known = backend === 'auto' ? autoDeclinesUnstarted(runtime) : undefined;
-    if (known) return useCpu(known);
+    if (known) return useCpu(`${known} (${options.labels?.runtime ?? 'runtime'} node uses a GPU where there is one)`);
     opening ??= openGpuRuntime(runtime, { log: options.log });
     let gpu: OpenedRuntime;
     try {

@@ -155,7 +155,7 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
       },
     });
     expect(software.calls.closes).toBe(1);
-    expect(progress[0].starting).toBe('checking for a WebGPU adapter (--backend auto; --backend cpu skips this): starting the node runtime');
+    expect(progress[0].starting).toBe('checking for a WebGPU adapter (backend auto; backend cpu skips this): starting the node runtime');
     // The first count comes once the engine is open, so a progress rate starts there.
     expect(progress.slice(1).every((p) => p.starting === undefined)).toBe(true);
     expect(progress[1]).toMatchObject({ total: 5, done: 0 });
@@ -163,7 +163,7 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     expect(summary.engineStartMs).toBeLessThan(summary.elapsedMs);
     const line = outcomeLine(summary);
     const rate = summary.fused / ((summary.elapsedMs - summary.engineStartMs) / 1000);
-    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (--backend auto; --backend cpu skips this)) on cpu`);
+    expect(line).toContain(`5 FOVs: 5 fused, 0 failed in ${(summary.elapsedMs / 1000).toFixed(1)}s (${rate.toFixed(2)} FOV/s; before that ${(summary.engineStartMs / 1000).toFixed(1)}s checking for a WebGPU adapter (backend auto; backend cpu skips this)) on cpu`);
   });
 
   it('is skipped for the headless runtime, whose adapter is SwiftShader by its flags: cpu at once, saying why', async () => {
@@ -183,10 +183,14 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     // The batch's default: a note (shown unless -q), not a warning.
     expect(warnings).toEqual([]);
     expect(notes).toEqual([
-      "backend auto: fusing on the cpu, since the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one) (--backend webgpu uses it anyway)",
+      "backend auto: fusing on the cpu, since the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine; runtime node uses a GPU where there is one, and backend webgpu uses SwiftShader anyway",
     ]);
     expect(progress.some((p) => p.starting !== undefined)).toBe(false);
     expect(summary.engineStart).toBeUndefined();
+    // The CLI names its flags instead (its labels); a library caller above reads the option words.
+    const flagNotes: string[] = [];
+    await runBatch({ root, out: join(work, 'auto-headless-flags'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, labels: { backend: '--backend', runtime: '--runtime' }, log: (m) => flagNotes.push(m) });
+    expect(flagNotes).toEqual([expect.stringMatching(/slower than the cpu engine; --runtime node uses a GPU where there is one, and --backend webgpu uses SwiftShader anyway$/)]);
   });
 
   it('is not there for the cpu backend: nothing announced, nothing apart', async () => {
@@ -223,7 +227,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('batch through headless Chromium', () =
     const sample = 'examples/samples/cccid-synth/NILM/1. Superficial-Intermediate Cells';
     const auto = await runCli(['fuse', sample, '-o', join(work, 'auto-fused.png'), '--backend', 'auto']);
     expect(auto.code).toBe(0);
-    expect(auto.stderr).toContain("the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it)");
+    expect(auto.stderr).toContain("the headless runtime's WebGPU adapter is SwiftShader on every machine (its Chromium flags ask for it), a software one, slower than the cpu engine (--runtime node uses a GPU where there is one); using the cpu");
     expect(auto.stdout).not.toContain('opening the WebGPU runtime');
     expect(auto.stdout).toMatch(/ on cpu, wasm simd\n/);
     const webgpu = await runCli(['fuse', sample, '-o', join(work, 'webgpu-fused.png'), '--backend', 'webgpu']);

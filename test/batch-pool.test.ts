@@ -92,7 +92,7 @@ describe('cpu worker pool', () => {
   it('refuses a thread count outside 0..1024', async () => {
     for (const cpuThreads of [-1, 1.5, 1025]) {
       const error = await runBatch({ root, out: join(work, 'bad-threads'), fuse: { backend: 'cpu' }, cpuThreads }).catch((e: unknown) => e);
-      expect((error as Error).message).toBe(`Expected an integer between 0 and 1024 for --threads but received ${cpuThreads}`);
+      expect((error as Error).message).toBe(`Expected an integer between 0 and 1024 for cpuThreads but received ${cpuThreads}`);
     }
   });
 });
@@ -133,5 +133,9 @@ describe('--png-level', () => {
     }
     const word = await runCli(['fuse', ...files, '-o', join(work, 'x.png'), '--png-level', 'fast']);
     expect(word.stderr).toContain("Expected a number for --png-level but received 'fast' (string)");
+    // runBatch's own checks name the CLI's flags through its labels (a library caller reads cpuThreads).
+    const threads = await runCli(['batch', root, '--out', join(work, 'x'), '--backend', 'cpu', '--threads', '1.5']);
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toContain('Expected an integer between 0 and 1024 for --threads but received 1.5');
   });
 });

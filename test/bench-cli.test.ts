@@ -58,6 +58,8 @@ describe('focusfuse bench metrics --quick', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('## Headline (base condition)');
+    // The measures ran under version 1's pipeline, not the default: the report starts by saying so.
+    expect(run.stdout.startsWith("Pipeline: each measure under version 1's pipeline (sigma 3, gaussian depth, interpolate), not the default v2 (teng, sigma 4, histogram depth, select); `--modes` compares the pipelines.")).toBe(true);
     const report = await onlyReport(out);
     expect(report.dir).toMatch(/_metrics_\d+x-.*_cpu$/);
     expect(report.files).toEqual(['depth-rmse-vs-noise.svg', 'depth-rmse-vs-window.svg', 'psnr-vs-noise.svg', 'report.md', 'results.json']);
@@ -77,6 +79,9 @@ describe('focusfuse bench speed --quick', () => {
     const out = join(dir, 'speed');
     const run = await cli('bench', 'speed', '--quick', '--no-enfuse', '--quiet', '--measures', 'lapv,sml', '--out', out);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Pipeline: each measure under version 1's pipeline /);
+    expect(run.stdout).toContain("## cpu-reference vs cpu (fast path), per stage, 7 x 128^2, version 1's pipeline (lapv r=4, sigma 3, gaussian depth, interpolate)");
+    expect(run.stdout).not.toContain('default options');
     const report = await onlyReport(out);
     expect(report.files).toEqual(['report.md', 'results.json', 'speed-vs-planes.svg', 'speed-vs-size.svg']);
     const json = report.json as { machine: { cores: number }; decode: Record<string, { loadStackMs: number }>; backends: { name: string; stages: Record<string, Record<string, { median: number }>>; bySize: Record<string, { median: number }> }[] };
@@ -128,7 +133,8 @@ describe('focusfuse bench metrics <CCCID tree>', () => {
     const out = join(dir, 'real');
     const run = await cli('bench', 'metrics', tree, '--quiet', '--no-enfuse', '--limit', '2', '--measures', 'lapv,teng,glv', '--out', out);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('## Gradient share');
+    expect(run.stdout).toMatch(/^Pipeline: each measure under version 1's pipeline /);
+    expect(run.stdout).toContain('## Gradient share (fused gradient energy / per-pixel best plane; higher is better, up to 1), by class');
     const report = await onlyReport(out);
     const json = report.json as { fovs: { className: string; gradientShare: Record<string, number>; focusCurve: Record<string, number[]>; depthDisagreement: Record<string, number> }[] };
     expect(json.fovs).toHaveLength(2);
@@ -155,6 +161,17 @@ describe('bench metrics --limit with a stack it cannot fuse', () => {
     expect(run.fovs).toHaveLength(2);
     expect(run.fovs.map((f) => f.id)).not.toContain(first.id);
   });
+
+  it('warms every measure up once per stack size before timing, so ms does not follow --measures order', { timeout: 120_000 }, async () => {
+    const tree = join(dir, 'tree-warm');
+    await writeSynthTree(tree, { n: 3, seed: 6, size: 48, planes: 4 });
+    const calls: { measure: string; width: number }[] = [];
+    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: Parameters<typeof cpuBackend.fuse>[1]) => (calls.push({ measure: options.measure, width: stack.width }), cpuBackend.fuse(stack, options)) };
+    const run = await runRealBench(tree, { backend: counting, peers: [], measures: ['teng', 'lapv'], limit: 3 });
+    expect(run.fovs).toHaveLength(3);
+    // One size: 2 untimed warm-up fuses, then 2 per stack.
+    expect(calls.map((c) => c.measure)).toEqual(['teng', 'lapv', ...Array(3).fill(['teng', 'lapv']).flat()]);
+  });
 });
 
 describe('focusfuse bench: bad input', () => {
@@ -176,6 +193,7 @@ describe('focusfuse bench: bad input', () => {
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: focusfuse bench metrics/);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain("metrics, metrics <folder> and speed fuse each measure under version 1's pipeline: sigma 3, gaussian depth, interpolate (the default is v2: teng, sigma 4, histogram depth, select); --modes compares the pipelines.");
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 });

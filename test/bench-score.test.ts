@@ -125,6 +125,19 @@ describe('fusion-mode bench figures (bench/modes.ts)', () => {
     expect(modeCombos().find((c) => c.name === 'teng-r2 histogram+select')?.options).toEqual({ measure: 'teng', sigma: 3, window: 2, depthMode: 'histogram', composite: 'select' });
   });
 
+  it('notes under a table the combinations whose one-plane fallback fired on every seed', async () => {
+    const { modesMarkdown, QUICK_MODES_GRID } = await import('../bench/modes.js');
+    const scores = { depthRmse: 1, within05: 0.5, psnr: 30, psnrCells: 30, psnrCellsLuma: 30, ssim: 0.9, haloMae: 2, sharpness: 0.9, sharpnessRms: 0.95 };
+    const combos = ['gaussian+interpolate', 'histogram+interpolate', 'histogram+select'];
+    const rows = [1, 2].flatMap((seed) => combos.map((combo) => ({ scene: 'cytology' as const, condition: 'base', seed, combo, ms: 5, scores, ...(combo.startsWith('histogram') ? { fallback: true } : {}) })));
+    const grid = { ...QUICK_MODES_GRID, scenes: ['cytology' as const], conditions: { base: QUICK_MODES_GRID.conditions.base } };
+    const note = 'Note: the one-plane fallback (result.depthFallback) fired on every seed for histogram+interpolate, histogram+select:';
+    expect(modesMarkdown({ grid, backend: 'cpu', combos, rows })).toContain(note);
+    // On one seed only: no note (the rows are means over the seeds, not alike).
+    const once = rows.map((r) => (r.seed === 2 ? { ...r, fallback: undefined } : r));
+    expect(modesMarkdown({ grid, backend: 'cpu', combos, rows: once })).not.toContain('one-plane fallback');
+  });
+
   it('estimates noise sigma (Immerkaer) of a noisy flat image, and ~0 for a flat one', async () => {
     const { noiseSigma } = await import('../bench/modes.js');
     const rng = random(7);

@@ -148,16 +148,16 @@ describe('fast CPU path, 16-bit bounds and fallbacks', () => {
     expect(aligned.image16).toBeUndefined();
   });
 
-  it('samples past their declared bitDepth: the reference fuses where the bounds rest on it, the fast path where they hold for any u16', () => {
-    // 16-bit samples declared 12-bit (a caller's slip): lapv r = 4 is exact only for 12-bit samples.
+  it('samples past their declared bitDepth are refused before any stage (validateStack), on the fast path as on the reference', () => {
+    // 16-bit samples declared 12-bit (a caller's slip): they would be clipped, and lapv r = 4's sweep
+    // bounds rest on 12-bit samples, so the stack is refused with what to fix (test/stack-input.test.ts).
     const stack: Wide = { ...widen(testStack(37, 23, 7, { seed: 6 }), 16), bitDepth: 12 };
     const v1 = resolveOptions({ fusion: 'v1' });
-    const fast = fuseCpuFast(stack, v1);
-    expect(fast.backend.runtime).toBe('TypeScript stages');
-    expect(Buffer.compare(Buffer.from(fast.image16!.buffer), Buffer.from(fuseCpu(stack, v1).image16!.buffer))).toBe(0);
-    // Within 12 bits it runs fast; teng r = 4 holds for any u16 sample, so it runs fast either way.
+    expect(() => fuseCpuFast(stack, v1)).toThrow(/Expected samples up to 4095 for bitDepth 12 but plane \d+ holds \d+/);
+    expect(() => fuseCpu(stack, v1)).toThrow(/Expected samples up to 4095 for bitDepth 12 but plane \d+ holds \d+/);
+    expect(() => fuseCpuFast(stack, resolveOptions({ fusion: 'v2' }))).toThrow(/for bitDepth 12/);
+    // Within 12 bits it runs fast.
     expect(fuseCpuFast(widen(testStack(37, 23, 7, { seed: 6 }), 12), v1).backend.runtime).toBe('wasm simd');
-    check(stack, { fusion: 'v2' }, 'v2 on 16-bit samples declared 12-bit');
   });
 
   it('saturated checkerboards at the largest exact windows: teng r = 5 at 16 bits, lapv r = 7 at 12 bits (the one-row path, numerators past 2^63 corrected), lapv r = 1 at 16 bits', () => {

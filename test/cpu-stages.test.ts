@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FocusFuseError } from '../src/core/errors.js';
 import { FIT_EPS, MIN_SMOOTH_WEIGHT, gaussianKernel, gaussianRadius, roundHalfUp } from '../src/core/maths.js';
 import { DEFAULT_TAU, resolveOptions } from '../src/core/options.js';
+import type { ResolvedOptions } from '../src/core/types.js';
 import {
   boxMean,
   composite,
@@ -16,6 +17,7 @@ import {
   depthFromFocus,
   focusMeasure,
   fuseCpu,
+  fuseCpuFast,
   laplacianVariance,
   luma,
   smoothDepth,
@@ -412,5 +414,21 @@ describe('fuseCpu / cpuReferenceBackend / cpuBackend', () => {
 
   it('rejects a malformed stack', () => {
     expect(() => fuseCpu({ width: 2, height: 1, planes: [flat] }, resolveOptions({}))).toThrow(FocusFuseError);
+  });
+
+  it('resolves partial options or none (plain-JS callers), as fuse() would', () => {
+    const partial = { measure: 'lapv' } as unknown as ResolvedOptions;
+    const r = fuseCpu(stack, partial);
+    expect(r.options).toEqual(resolveOptions({ measure: 'lapv' }));
+    expect(Array.from(r.depth)).toEqual(Array.from(fuseCpu(stack, resolveOptions({ measure: 'lapv' })).depth));
+    const none = undefined as unknown as ResolvedOptions;
+    expect(fuseCpuFast(stack, none).options).toEqual(resolveOptions({}));
+    expect(Array.from(fuseCpuFast(stack, partial).image)).toEqual(Array.from(r.image));
+    // A bad value gets fuse()'s message, not an internal RangeError.
+    const bad = { window: 'x' } as unknown as ResolvedOptions;
+    expect(() => fuseCpuFast(stack, bad)).toThrow("Expected an integer between 0 and 32 for window but received 'x' (string)");
+    // Resolved options are taken as they are: the result's options are the object passed.
+    const resolved = resolveOptions({ measure: 'teng' });
+    expect(fuseCpuFast(stack, resolved).options).toBe(resolved);
   });
 });

@@ -44,6 +44,13 @@ describe('examples/', () => {
     expect(stats.stats.focusCurve).toHaveLength(11);
   });
 
+  it('compare-measures.mjs on a folder without ground truth points to bench metrics, without a stack trace', async () => {
+    const folder = resolve('test/fixtures/real');
+    const run = await runExample('compare-measures.mjs', folder);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`compare-measures: ${folder} holds no synth.json, so no ground truth to score against (this example takes a tree written by 'focusfuse synth'); for real stacks run: focusfuse bench metrics ${folder}`);
+  });
+
   it('compare-measures.mjs scores every measure against the sample ground truth', async () => {
     const run = await runExample('compare-measures.mjs');
     expect(run.stderr).toBe('');

@@ -68,7 +68,7 @@ async function loadError(input: string | string[], options: Parameters<typeof lo
     expect(error).toBeInstanceOf(FocusFuseError);
     return error as FocusFuseError;
   }
-  throw new Error(`expected loadStack(${String(input)}) to fail`);
+  throw new Error('expected loadStack to fail');
 }
 
 /** Writes n small CCCID planes (flat gray, value 10*z) into dir and returns their paths in z order. */
@@ -324,6 +324,21 @@ describe('loadStack', () => {
     expect(await loadError([])).toMatchObject({ code: 'NO_IMAGES' });
     const missing = join(empty, 'nope');
     expect(await loadError(missing)).toMatchObject({ code: 'NOT_FOUND', file: missing });
+  });
+
+  it('refuses bytes or a stack given for paths, by type and size, pointing to what takes them', async () => {
+    const bytes = Buffer.alloc(13260, 0xff);
+    const message = `Expected a path or a list of paths for loadStack input but received a Buffer of 13260 bytes (decodeImage decodes bytes)`;
+    const asInput = (input: unknown) => loadError(input as string);
+    expect(await asInput(bytes)).toMatchObject({ code: 'BAD_OPTION', message });
+    expect((await asInput([bytes, bytes])).message).toBe(message.replace('received a Buffer', 'received a list whose item 0 is a Buffer'));
+    expect((await asInput({ width: 1 })).message).toBe('Expected a path or a list of paths for loadStack input but received an object {width}');
+    expect((await asInput({ width: 1, height: 1, planes: [] })).message).toMatch(/received an object \{width, height, planes\} \(fuse takes a ZStack\)$/);
+    await expect(decodeImage(null as unknown as Uint8Array, 'x.jpg')).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      file: 'x.jpg',
+      message: 'x.jpg: Expected image bytes (a Uint8Array, Buffer or ArrayBuffer) for decodeImage input but received null',
+    });
   });
 
   it('names what came with a folder among several inputs (a flag value taken for an input)', async () => {

@@ -9,7 +9,7 @@ import type { FuseResult } from '../src/core/types.js';
 import { depthToColor, viridisLut } from '../src/io/colormap.js';
 import { depthScaleFor, outputFormatFor, quantize16 } from '../src/io/encode.js';
 import { outputTagOf } from '../src/io/output-tag.js';
-import { checkOutputs, checkOutputsWritable, writeResult } from '../src/io/write-result.js';
+import { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, writeResult } from '../src/io/write-result.js';
 
 let root: string;
 beforeAll(async () => {
@@ -214,10 +214,11 @@ describe('writeResult', () => {
     const dir = join(root, 'bad');
     const result = fakeResult(2, 2, 3);
     const cases: [Parameters<typeof writeResult>[1], string][] = [
-      [{ fused: join(dir, 'f.png'), depth: join(dir, 'd.jpg') }, 'for --depth'],
-      [{ fused: join(dir, 'f.webp') }, 'for -o/--output'],
-      [{ fused: join(dir, 'f.png'), json: join(dir, 's.txt') }, 'ending in .json for --json'],
-      [{ fused: join(dir, 'same.png'), depthColor: join(dir, 'same.png') }, 'both write'],
+      // A library caller sees its own option keys; the CLI passes its flags (OUTPUT_FLAGS) as labels.
+      [{ fused: join(dir, 'f.png'), depth: join(dir, 'd.jpg') }, 'for depth but'],
+      [{ fused: join(dir, 'f.webp') }, 'for fused but'],
+      [{ fused: join(dir, 'f.png'), json: join(dir, 's.txt') }, 'ending in .json for json but'],
+      [{ fused: join(dir, 'same.png'), depthColor: join(dir, 'same.png') }, 'fused and depthColor both write'],
       [{ fused: 'a/z1.png' }, 'is one of the input planes'],
     ];
     for (const [outputs, message] of cases) {
@@ -227,6 +228,10 @@ describe('writeResult', () => {
       expect((error as Error).message).toContain(message);
     }
     expect(() => checkOutputs({ depth: 'd.png', confidence: 'c.png' })).not.toThrow();
+    expect(() => checkOutputs({ fused: 'x.bmp' }, [], OUTPUT_FLAGS)).toThrow(/for -o\/--output but received 'x\.bmp'/);
+    expect(() => checkOutputs({ fused: 'x.png', depth: 'x.png' }, [], OUTPUT_FLAGS)).toThrow('-o/--output and --depth both write x.png');
+    const labelled = await writeResult(result, { depth: join(dir, 'd.jpg') }, { labels: { depth: 'the depth map' } }).catch((e: unknown) => e);
+    expect((labelled as Error).message).toContain('for the depth map but');
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
 import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
 import { cpuBackend, cpuReferenceBackend } from '../cpu/backend.js';
-import { autoDeclines, autoDeclinesUnstarted, openGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { autoDeclines, autoDeclinesUnstarted, openGpuRuntime, type GpuRuntimeName, type RuntimeLabels } from '../runtimes.js';
 import type { BufferPool } from './buffer-pool.js';
 import { openCpuPool, type CpuPoolOptions } from './cpu-pool.js';
 
@@ -37,6 +37,8 @@ export interface BatchEngineOptions {
   maxRelaunches?: number;
   warn(message: string): void;
   log?(line: string): void;
+  /** How the notes name the backend and runtime settings (the CLI: its flags). Default `backend`, `runtime`. */
+  labels?: RuntimeLabels;
   /** Opens the GPU runtime; default openGpuRuntime. Tests pass one that crashes on cue. */
   openRuntime?(name: GpuRuntimeName): Promise<BatchGpuRuntime>;
 }
@@ -140,9 +142,10 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   const cpuThreads = options.cpuThreads ?? defaultCpuThreads();
   if (options.backend === 'cpu' || wantsReference(options.backend)) return openCpuEngine(cpuThreads, options.backend, options.cpuPool);
   const known = options.backend === 'auto' ? autoDeclinesUnstarted(options.runtime) : undefined;
+  const { backend: backendLabel = 'backend', runtime: runtimeLabel = 'runtime' } = options.labels ?? {};
   if (known) {
     // auto is the batch's default, and the CPU its usual outcome: a note, not a warning.
-    options.log?.(`backend auto: fusing on the cpu, since ${known} (--backend webgpu uses it anyway)`);
+    options.log?.(`backend auto: fusing on the cpu, since ${known}; ${runtimeLabel} node uses a GPU where there is one, and ${backendLabel} webgpu uses SwiftShader anyway`);
     return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);
@@ -158,7 +161,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   }
   const declined = options.backend === 'auto' ? autoDeclines(gpu) : undefined;
   if (declined) {
-    options.warn(`${declined}; fusing on the cpu (--backend webgpu uses it anyway)`);
+    options.warn(`${declined}; fusing on the cpu (${backendLabel} webgpu uses it anyway)`);
     await gpu.close();
     return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }

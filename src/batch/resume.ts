@@ -71,10 +71,10 @@ export async function readDoneMarker(path: string, fingerprint: string, outputs:
 }
 
 /**
- * How a batch's settings are named in messages: fuse() option keys and the batch's `outputs` and
- * `format` by default; the CLI passes its flags (`depthMode` -> `--depth-mode`).
+ * How a batch's settings are named in messages: fuse() option keys and the batch's own (`outputs`,
+ * `format`, `runtime`, `concurrency`, `cpuThreads`, `gpuBatch`, `pngLevel`, `out`) by default; the CLI passes its flags (`depthMode` -> `--depth-mode`).
  */
-export type SettingLabels = Partial<Record<keyof FuseOptions | 'outputs' | 'format', string>>;
+export type SettingLabels = Partial<Record<keyof FuseOptions | 'outputs' | 'format' | 'runtime' | 'concurrency' | 'cpuThreads' | 'gpuBatch' | 'pngLevel' | 'out', string>>;
 
 /**
  * The settings that differ between this run's fingerprint and an earlier run's, this run's value

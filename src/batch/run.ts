@@ -52,7 +52,7 @@ export interface BatchOptions {
   /**
    * How messages name the settings, where the caller knows them by other names: the CLI passes its
    * flags (`{ depthMode: '--depth-mode', ... }`) so a refused `--resume` names what its user typed.
-   * Default: the keys of `fuse`, `outputs` and `format`.
+   * Default: the option keys (`depthMode`, `cpuThreads`, `out`, ...).
    */
   labels?: SettingLabels;
   /** Globs on `<CLASS>/<subtype>/<serial>_(<cx>,<cy>)`; a FOV is taken when any matches. */
@@ -151,10 +151,11 @@ function commonPlaneCount(fovs: readonly BatchFov[]): number | null {
  * What opening the engine does when it launches a WebGPU runtime (seconds: a browser or a Dawn
  * worker), for the summary; undefined for the CPU engines and where `auto` knows the answer without
  * starting the runtime (autoDeclinesUnstarted: the headless runtime).
- * @example engineStartText('auto', 'node') // => 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)'
+ * `backendLabel` names the setting (the CLI: `--backend`).
+ * @example engineStartText('auto', 'node') // => 'checking for a WebGPU adapter (backend auto; backend cpu skips this)'
  */
-export function engineStartText(backend: BackendName, runtime: GpuRuntimeName): string | undefined {
-  if (backend === 'auto') return autoDeclinesUnstarted(runtime) ? undefined : 'checking for a WebGPU adapter (--backend auto; --backend cpu skips this)';
+export function engineStartText(backend: BackendName, runtime: GpuRuntimeName, backendLabel = 'backend'): string | undefined {
+  if (backend === 'auto') return autoDeclinesUnstarted(runtime) ? undefined : `checking for a WebGPU adapter (${backendLabel} auto; ${backendLabel} cpu skips this)`;
   if (backend === 'webgpu') return `starting the ${runtime} WebGPU runtime`;
   return undefined;
 }
@@ -265,13 +266,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
   const warn = options.warn ?? (() => undefined);
   const resolved = resolveOptions({ ...options.fuse, backend: options.fuse?.backend ?? 'auto' }, options.labels);
-  const concurrency = validateInteger('--concurrency', options.concurrency, 4);
-  const cpuThreads = options.cpuThreads === undefined ? undefined : validateInteger('--threads', options.cpuThreads, 0, 0);
-  const gpuBatch = validateInteger('--gpu-batch', options.gpuBatch, 8);
-  const pngLevel = options.pngLevel === undefined ? undefined : checkPngLevel(options.pngLevel, '--png-level');
+  const label = (key: keyof SettingLabels) => options.labels?.[key] ?? key;
+  const concurrency = validateInteger(label('concurrency'), options.concurrency, 4);
+  const cpuThreads = options.cpuThreads === undefined ? undefined : validateInteger(label('cpuThreads'), options.cpuThreads, 0, 0);
+  const gpuBatch = validateInteger(label('gpuBatch'), options.gpuBatch, 8);
+  const pngLevel = options.pngLevel === undefined ? undefined : checkPngLevel(options.pngLevel, label('pngLevel'));
   const root = resolve(options.root);
   const out = resolve(options.out);
-  if (out === root) throw new FocusFuseError('BAD_OPTION', `--out ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
+  if (out === root) throw new FocusFuseError('BAD_OPTION', `${label('out')} ${options.out} is the dataset folder; pick another folder (outputs would mix with the planes)`);
   const outputs = [...(options.outputs ?? DEFAULT_OUTPUT_KINDS)];
   const format = options.format ?? 'png';
 
@@ -322,7 +324,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   let engine: BatchEngine | undefined;
   let interrupted = false;
   let engineStartMs = 0;
-  const engineStart = todo.length > 0 ? engineStartText(resolved.backend, options.runtime ?? 'headless') : undefined;
+  const engineStart = todo.length > 0 ? engineStartText(resolved.backend, options.runtime ?? 'headless', label('backend')) : undefined;
   // The first call once the engine is open, so a progress rate leaves its start out.
   if (todo.length === 0) options.onProgress?.({ ...progress });
   try {
@@ -338,6 +340,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         cpuThreads,
         warn,
         log: options.log,
+        labels: options.labels,
         openRuntime: options.openRuntime,
         cpuPool: options.cpuPool,
       });

@@ -31,7 +31,17 @@ const FLAGS = {
 } as const;
 
 /** The flag of each setting, so a refused --resume names what the user typed (--depth-mode, not depthMode). */
-const SETTING_FLAGS = { ...OPTION_FLAGS, outputs: '--outputs', format: '--format' } satisfies Record<string, `--${keyof typeof FLAGS}`>;
+const SETTING_FLAGS = {
+  ...OPTION_FLAGS,
+  outputs: '--outputs',
+  format: '--format',
+  runtime: '--runtime',
+  concurrency: '--concurrency',
+  cpuThreads: '--threads',
+  gpuBatch: '--gpu-batch',
+  pngLevel: '--png-level',
+  out: '--out',
+} satisfies Record<string, `--${keyof typeof FLAGS}`>;
 
 const HELP = `Usage: focusfuse batch <dataset> --out <dir> [options]
 

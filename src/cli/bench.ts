@@ -64,14 +64,18 @@ speed --modes      ms per stack of every depth mode x composite mode (nearest le
                    out) against version 1 on one 11 x 384^2 stack, per backend, the
                    combinations taking turns in every round: median and ratio to v1
 
+metrics, metrics <folder> and speed fuse each measure under version 1's pipeline:
+sigma 3, gaussian depth, interpolate (the default is v2: teng, sigma 4, histogram
+depth, select); --modes compares the pipelines. Each report says so at its top.
+
 Options:
   -o, --out <dir>       write report.md, SVG plots and results.json into
                         <dir>/<date>_<kind>_<machine>_<adapter>/
   --quick               CI size instead of the full grid (which takes minutes to hours):
-                        metrics: 7 planes of 128^2, one scene (about 5-10 s on two
+                        metrics: 7 planes of 128^2, one scene (about 3-4 s on two
                         cores); metrics <folder>: at most 4 stacks; speed: cpu only,
                         sides 128 and 256, 3 and 11 planes, 5 runs, no 21 x 2048^2
-                        case (about 20-40 s)
+                        case (about 5 s)
   --backend <name>      metrics: engine that fuses: ${BACKEND_NAMES.join(', ')} (default cpu)
   --backends <list>     speed: engines to time (default cpu,headless,node; also
                         cpu-reference; those that cannot start are reported with the

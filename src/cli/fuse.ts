@@ -14,7 +14,7 @@ import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
-import { checkOutputs, checkOutputsWritable, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
+import { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
@@ -153,7 +153,7 @@ Examples:
 /** Runs fuse(), on the chosen GPU runtime when the backend asks for one, redoing it on the CPU if allowed. */
 async function fuseWithRuntime(stack: Parameters<typeof fuse>[0], options: FuseOptions, runtime: GpuRuntimeName, fallback: 'none' | 'cpu', warn: (m: string) => void): Promise<FuseResult> {
   if ((options.backend ?? 'cpu').startsWith('cpu')) return fuse(stack, options);
-  const closeGpu = useGpuRuntime(runtime, { warn });
+  const closeGpu = useGpuRuntime(runtime, { warn, labels: { backend: '--backend', runtime: '--runtime' } });
   try {
     return await fuse(stack, options);
   } catch (error) {
@@ -260,7 +260,7 @@ async function run(argv: string[]): Promise<number> {
   const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
   // Validate everything cheap before touching a single image.
   const resolved = resolveOptions(fuseOptions);
-  checkOutputs(outputs);
+  checkOutputs(outputs, [], OUTPUT_FLAGS);
   await checkOutputsWritable(outputs);
   const order = choiceFlag('--order', PLANE_ORDERS, v.order, 'auto');
   const pngLevel = pngLevelFlag(v['png-level']);
@@ -286,7 +286,7 @@ async function run(argv: string[]): Promise<number> {
     // Fused in this thread: the planes may stay in the decoder's memory (one copy less).
     transferable: false,
   });
-  checkOutputs(outputs, stack.meta?.files);
+  checkOutputs(outputs, stack.meta?.files, OUTPUT_FLAGS);
   const loaded = performance.now();
   // Long alignments show how far they are, per registered plane, on a terminal only.
   const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';
@@ -299,7 +299,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
-  const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize, pngLevel };
+  const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize, pngLevel, labels: OUTPUT_FLAGS };
   await writeResult(result, outputs, recorded);
   if (v['save-aligned'] !== undefined) {
     if (result.aligned) await saveAlignedPlanes(result.aligned, v['save-aligned']);

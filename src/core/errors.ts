@@ -29,14 +29,37 @@ export class FocusFuseError extends Error {
   }
 }
 
-/** Describes a received value for error messages: `3 (number)`, `'x' (string)`, `nothing` (undefined). */
+/**
+ * Describes a received value for error messages by its type and size, never by its contents (a
+ * plane printed with String() is megabytes): `3 (number)`, `'x' (string)`, `nothing` (undefined),
+ * `a Uint8ClampedArray of 432256 elements`, `a Buffer of 13260 bytes`, `an object {width, height}`.
+ * @example describeValue(new Float32Array(8)) // => 'a Float32Array of 8 elements'
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return `'${value}' (string)`;
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  if (typeof value === 'string') return value.length > 80 ? `'${value.slice(0, 60)}...' (string of ${value.length} characters)` : `'${value}' (string)`;
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
+  if (ArrayBuffer.isView(value)) {
+    const type = value.constructor.name;
+    // Node's Buffer is a Uint8Array by another name: "bytes" is what its users count.
+    if (type === 'Buffer' || value instanceof DataView) return `${article(type)} ${type} of ${value.byteLength} bytes`;
+    return `${article(type)} ${type} of ${(value as unknown as ArrayLike<number>).length} elements`;
+  }
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') {
+    const type = value.constructor?.name;
+    if (type && type !== 'Object') return `${article(type)} ${type}`;
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object {${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}}`;
+  }
   return `${String(value)} (${typeof value})`;
+}
+
+/** "an Int32Array", "a Uint8Array" (said "you"). */
+function article(type: string): string {
+  return /^[AEIO]/.test(type) ? 'an' : 'a';
 }
 
 /**

@@ -3,7 +3,8 @@
  * It is the reference the WebGPU engine and the fast CPU path (src/cpu/fast) are tested against.
  */
 import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
-import { isWideStack, sampleMax, toRgba8Stack, validateStack } from '../core/stack.js';
+import { isWideStack, sampleMax, toRgba8Stack, validateStack, type StackInput } from '../core/stack.js';
+import { asResolvedOptions } from '../core/options.js';
 import { halosFallback, runsHalosTest } from '../core/halos.js';
 import { planAlignment, previewFactor, warpStackCpu, type WarpPlan } from '../align/align-stack.js';
 import { warpPlaneSeparable, type SeparableWarp } from '../image/warp-separable.js';
@@ -57,11 +58,11 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
  * Fuses a stack on the CPU. Stage timings (ms, performance.now()) are align (only when aligning), luma,
  * measure, depth, smooth, composite, stats and total; luma and measure are summed over the planes.
  * @param input validated here too, so direct callers get the same errors as fuse(); aligned first unless options.align is none.
- * @param options resolved options (see resolveOptions).
+ * @param options resolved options (see resolveOptions); partial ones (plain JS) are resolved here.
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
-export function fuseCpu(given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+export function fuseCpu(given: StackInput, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   return fuseCpuWith(undefined, given, options, workspace);
 }
 
@@ -116,9 +117,11 @@ export interface FusedStages {
  * warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, given: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, optionsInput: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
-  validateStack(given);
+  // Plain-JS callers of fuseCpu and fuseCpuFast may pass partial options ({ measure: 'lapv' }) or none.
+  const options = asResolvedOptions(optionsInput);
+  const given = validateStack(stackInput);
   const wide = isWideStack(given);
   const fuseWide = (aligned?: { alignment: AlignmentReport; ms: number }) => {
     const fused = stages?.(given, options);

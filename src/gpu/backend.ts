@@ -229,8 +229,7 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
   }
 
   async function fuseBatch(input: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
-    input.forEach(validateStack);
-    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
+    const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
 
     measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work
     checkGpuModes(options); // so does a CPU-only depth or composite mode

@@ -226,8 +226,7 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
   let tail: Promise<unknown> = Promise.resolve();
   async function fuseBatch(input: AnyZStack[], fuseOptions: ResolvedOptions): Promise<FuseResult[]> {
     if (disposed) throw new FocusFuseError('BACKEND', 'this WebGPU backend was disposed');
-    input.forEach(validateStack);
-    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
+    const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
     const names = stacks.map((s) => s.meta?.name ?? 'stack');
     const run = tail.then(async () => {
       for (let attempt = 0; ; attempt++) {

@@ -238,8 +238,7 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
 
   async function fuseBatch(input: AnyZStack[], fuseOptions: FuseOptions = {}): Promise<FuseResult[]> {
     const resolved = resolveOptions(fuseOptions);
-    input.forEach(validateStack);
-    const stacks = input.map(toRgba8Stack); // 8-bit kernels: see README "High bit depth"
+    const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
     if (stacks.length === 0) return [];
     const run = queue.then(async () => {
       const current = session;

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { FocusFuseError } from '../core/errors.js';
+import { describeValue, FocusFuseError } from '../core/errors.js';
 import { outputTagOf } from './output-tag.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
@@ -64,7 +64,11 @@ export async function decodePlane(path: string, options: DecodeOptions = {}): Pr
  * Decodes image bytes already in memory; `name` is used in error messages.
  * @example const plane = await decodeImage(await readFile('z00.png'), 'z00.png');
  */
-export async function decodeImage(bytes: Uint8Array, name: string, options: DecodeOptions = {}): Promise<DecodedPlane> {
+export async function decodeImage(bytes: Uint8Array | ArrayBuffer, name: string, options: DecodeOptions = {}): Promise<DecodedPlane> {
+  if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer)) {
+    throw new FocusFuseError('BAD_OPTION', `Expected image bytes (a Uint8Array, Buffer or ArrayBuffer) for decodeImage input but received ${describeValue(bytes)}`, name);
+  }
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
   try {
     return await decodeWith('warning', bytes, name, options);

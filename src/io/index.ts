@@ -43,4 +43,4 @@ export type { LoadStackOptions } from './load-stack.js';
 export { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult } from './write-result.js';
 export { OUTPUT_TAG_NAMESPACE, outputTagOf, outputTagXmp, readOutputTag } from './output-tag.js';
 export type { OutputTagKind } from './output-tag.js';
-export type { ResultOutputs, WriteResultOptions } from './write-result.js';
+export type { OutputLabels, ResultOutputs, WriteResultOptions } from './write-result.js';

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { FocusFuseError } from '../core/errors.js';
+import { describeValue, FocusFuseError } from '../core/errors.js';
 import { countOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
 import { toRgba8Stack } from '../core/stack.js';
@@ -136,9 +136,22 @@ export function significantBits(max: number): number {
   return Math.min(16, Math.max(8, Math.ceil(Math.log2(max + 1))));
 }
 
+/**
+ * The input as a list of paths, or the uniform error for anything else, described by its type and
+ * size (bytes printed as a path were a 13 KB message): bytes point to decodeImage, a ZStack to fuse.
+ */
+function checkPathList(input: unknown): string[] {
+  const bad = Array.isArray(input) ? input.findIndex((p) => typeof p !== 'string') : -1;
+  if (Array.isArray(input) && bad < 0) return [...input];
+  const value: unknown = Array.isArray(input) ? input[bad] : input;
+  const hint = value instanceof Uint8Array || value instanceof ArrayBuffer ? ' (decodeImage decodes bytes)' : typeof value === 'object' && value !== null && 'planes' in value ? ' (fuse takes a ZStack)' : '';
+  const received = Array.isArray(input) ? `a list whose item ${bad} is ${describeValue(value)}` : describeValue(value);
+  throw new FocusFuseError('BAD_OPTION', `Expected a path or a list of paths for loadStack input but received ${received}${hint}`);
+}
+
 /** Resolves the input to image paths; `folder` is set when a folder was given. */
 async function listInput(input: string | readonly string[], warn: (message: string) => void): Promise<{ files: string[]; folder?: string }> {
-  const paths = typeof input === 'string' ? [input] : [...input];
+  const paths = typeof input === 'string' ? [input] : checkPathList(input);
   if (paths.length === 0) throw new FocusFuseError('NO_IMAGES', 'Expected a folder or image files but received none');
   const found = await Promise.all(paths.map(kindOf));
   if (paths.length === 1 && found[0].kind === 'folder') return { files: await listFolder(paths[0], warn), folder: paths[0] };

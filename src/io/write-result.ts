@@ -52,9 +52,14 @@ export interface WriteResultOptions extends EncodeOptions {
   bitDepth?: BitDepthChoice;
   /** Stretch the fused image's samples from the stack's range (16-bit stacks; else the image's own) to the full range. Default false. */
   normalize?: boolean;
+  /** How messages name each output, where the caller knows them by other names (the CLI: {@link OUTPUT_FLAGS}). Default: the keys (`fused`, `depth`, ...). */
+  labels?: OutputLabels;
 }
 
-/** The flag each output is given with on the command line, used in error messages. */
+/** Names of the outputs in messages, by output key. */
+export type OutputLabels = Partial<Record<keyof ResultOutputs, string>>;
+
+/** The flag each output is given with on the command line: the CLI's labels in error messages. */
 export const OUTPUT_FLAGS: Readonly<Record<keyof ResultOutputs, string>> = {
   fused: '-o/--output',
   depth: '--depth',
@@ -65,17 +70,18 @@ export const OUTPUT_FLAGS: Readonly<Record<keyof ResultOutputs, string>> = {
 
 /**
  * Checks output paths before any work: known extensions, no two outputs on one path, and no output
- * overwriting an input plane.
+ * overwriting an input plane. `labels` names the outputs in the messages (default their keys).
  * @example checkOutputs({ fused: 'fused.png', depth: 'depth.png' }); // ok
- * @throws FocusFuseError BAD_OPTION naming the flag and the path.
+ * @example checkOutputs({ fused: 'x.bmp' }) // throws "Expected a file name ending in .png, ... for fused but received 'x.bmp' (string)"
+ * @throws FocusFuseError BAD_OPTION naming the output and the path.
  */
-export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string[] = []): void {
+export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string[] = [], labels: OutputLabels = {}): void {
   const seen = new Map<string, string>();
   const inputs = new Set(inputFiles.map((f) => resolve(f)));
   for (const [key, path] of Object.entries(outputs) as [keyof ResultOutputs, string | undefined][]) {
     if (path === undefined) continue;
-    const flag = OUTPUT_FLAGS[key];
-    if (!flag) expected(`one of ${Object.keys(OUTPUT_FLAGS).join(', ')}`, 'output name', key);
+    if (!(key in OUTPUT_FLAGS)) expected(`one of ${Object.keys(OUTPUT_FLAGS).join(', ')}`, 'output name', key);
+    const flag = labels[key] ?? key;
     if (typeof path !== 'string' || path.trim() === '') expected('a file path', flag, path);
     if (key === 'json') {
       if (!path.toLowerCase().endsWith('.json')) expected('a file name ending in .json', flag, path);
@@ -164,7 +170,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
  * @throws FocusFuseError WRITE `cannot write <path>: <reason>`, with none of the outputs written.
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
-  checkOutputs(outputs, result.meta?.files);
+  checkOutputs(outputs, result.meta?.files, options.labels);
   if (options.pngLevel !== undefined) checkPngLevel(options.pngLevel);
   const { width, height, planeCount } = result;
   const encoding: EncodeOptions = { pngLevel: options.pngLevel };
