@@ -131,6 +131,13 @@ describe.each([12, 16])('fast CPU path, %i-bit stacks', (bits) => {
 });
 
 describe('fast CPU path, 16-bit bounds and fallbacks', () => {
+  it('alpha at 65535 (what loadStack gives a 12-bit stack) keeps version 1 on the fast path: the sweep reads only R, G, B', () => {
+    const stack = widen(testStack(64, 48, 7, { seed: 5 }), 12);
+    for (const plane of stack.planes) for (let i = 3; i < plane.length; i += 4) plane[i] = 65535;
+    const { fast } = check(stack, { fusion: 'v1' }, '12-bit v1, alpha 65535');
+    expect(fast.backend.runtime).toBe('wasm simd');
+  });
+
   it('takes the windows whose sums stay exact and hands the others to the reference, which then fuses bit for bit', () => {
     expect([sweepExact('teng', 5, 65535), sweepExact('teng', 6, 65535), sweepExact('teng', 32, 4095)]).toEqual([true, false, true]);
     expect([sweepExact('lapv', 1, 65535), sweepExact('lapv', 2, 65535), sweepExact('lapv', 7, 4095), sweepExact('lapv', 8, 4095)]).toEqual([true, false, true, false]);

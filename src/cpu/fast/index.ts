@@ -211,10 +211,6 @@ function fastStages(stack: AnyZStack, options: ResolvedOptions, plan?: WarpPlan,
   const bytes = new Uint8Array(buffer);
   if (wide) for (let z = 0; z < Z; z++) new Uint16Array(buffer, at.planes + z * n * 8, n * 4).set(planes[z]);
   else if (!plan) for (let z = 0; z < Z; z++) bytes.set(planes[z], at.planes + z * n * 4);
-  // The sweep's bounds rest on the samples keeping to bitDepth: where they would not hold for any
-  // u16 sample, a stack whose samples pass 2^bitDepth - 1 (a caller's bitDepth too small) is fused
-  // by the reference instead (one SIMD pass, ~1 ms per 11 x 384^2; v2's teng r = 4 needs none).
-  if (wide && !sweepExact(options.measure as FastMeasure, options.window, 65535) && k.samplesMax(at.planes, Z * n * 4) > sampleMax(stack)) return undefined;
   new Float32Array(buffer, at.taps, taps.length).set(taps);
   const t1 = performance.now();
   // Luma, Laplacian (lapv) or Sobel energy (teng), window sums, F and the running argmax, one sweep per plane; F_z is copied out

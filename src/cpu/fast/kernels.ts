@@ -17,7 +17,6 @@ export interface FastKernels {
   configureBlocks(factor: number, acc: number): void;
   configureMeasure(kind: number): void;
   configureSamples(bytes: number, max: number): void;
-  samplesMax(at: number, count: number): number;
   measurePlane(z: number, keep: number, blocks: number): void;
   focusPlane(z: number, keep: number): void;
   glanceSums(a: number, b: number, width: number, height: number, edge: number, out: number): void;

@@ -1131,7 +1131,6 @@ export { robustLine, mapChannels } from './brightness';
 export { histogramDepth, histogramGridStride } from './histogram';
 
 // RGBA16 planes' largest sample (whether they keep to their bit depth; src/cpu/fast/index.ts).
-export { samplesMax } from './samples';
 
 // The `pyramid` and `select` composites (their own file; src/cpu/pyramid-composite.ts, select-composite.ts).
 export { configurePyramid, compositePyramid, compositeSelect } from './pyramid';
