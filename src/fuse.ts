@@ -8,6 +8,7 @@ import type { BackendName, FuseOptions, FuseResult, FusionBackend } from './core
 import { cpuReferenceBackend } from './cpu/backend.js';
 import { cpuBackend } from './cpu/fast/index.js';
 import { FocusFuseError } from './core/errors.js';
+import { autoDeclines } from './gpu/auto-declines.js';
 import { navigatorGpuBackend } from './navigator-gpu.js';
 
 /**
@@ -31,7 +32,10 @@ async function pickBackend(name: BackendName): Promise<FusionBackend> {
   if (name === 'cpu') return cpuBackend;
   if (name === 'cpu-reference') return cpuReferenceBackend;
   const gpu = webgpuResolver ? await webgpuResolver(name) : await navigatorGpuBackend();
-  if (gpu) return gpu;
+  // The page's own adapter under `auto` follows the CLI's and the viewer's rule: a software one
+  // (SwiftShader, lavapipe: 6-9 s per 11 x 384^2 stack) is left for the CPU engine (~0.2 s). An
+  // installed resolver (useGpuRuntime in Node) applies the rule itself.
+  if (gpu && (name === 'webgpu' || webgpuResolver || !autoDeclines(gpu))) return gpu;
   if (name === 'auto') return cpuBackend;
   throw new FocusFuseError(
     'BACKEND',

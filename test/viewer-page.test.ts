@@ -557,7 +557,8 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     try {
-      // With the page's WebGPU, then without it: backend 'auto' then fuses on the CPU fast path.
+      // With the page's WebGPU (SwiftShader here: a software adapter, which auto leaves for the CPU
+      // fast path, as the CLI and the viewer do), then without WebGPU at all: the CPU fast path too.
       for (const withoutWebGpu of [false, true]) {
         const page = await browser.newPage();
         page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -567,7 +568,22 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
         const input = (await page.$('#files')) as ElementHandle<HTMLInputElement>;
         await input.uploadFile(...readdirSync(stackDir).map((name) => join(stackDir, name)));
         await page.waitForFunction(() => /fused on|error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
-        expect(await page.$eval('#status', (el) => el.textContent)).toMatch(withoutWebGpu ? /^fused on cpu, wasm simd;/ : /^fused on webgpu/);
+        expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^fused on cpu, wasm simd;/);
+        // The adapter is there and software: auto declined it, webgpu takes it.
+        if (!withoutWebGpu) {
+          // A string, not a function: the test runner would rewrite a function's import().
+          const engines = (await page.evaluate(`(async () => {
+            const { fuse } = await import('/dist/browser/focusfuse.js');
+            const planes = [1, 2, 3].map((z) => Uint8Array.from({ length: 16 * 16 * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 7 * z) % 251)));
+            const names = async (backend) => {
+              const { name, adapter } = (await fuse({ width: 16, height: 16, planes }, { backend })).backend;
+              return (name + ' ' + (adapter ?? '')).trim();
+            };
+            return { auto: await names('auto'), webgpu: await names('webgpu') };
+          })()`)) as { auto: string; webgpu: string };
+          expect(engines.auto).toBe('cpu');
+          expect(engines.webgpu).toMatch(/^webgpu .*software/);
+        }
         const fused = await page.$eval('#fused', (canvas) => {
           const c = canvas as HTMLCanvasElement;
           return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
@@ -577,7 +593,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
         const close = fused.filter((v, i) => Math.abs(v - cpu.image[i]) <= 1).length / fused.length;
         expect(close, 'example fused image vs fuseCpu, share within 1 level').toBeGreaterThanOrEqual(0.999);
         // The page's wasm is the very module Node runs: the same bytes as fuseCpuFast.
-        if (withoutWebGpu) expect(Buffer.compare(Buffer.from(fused), Buffer.from(fuseCpuFast(nodeStack, resolveOptions({})).image))).toBe(0);
+        expect(Buffer.compare(Buffer.from(fused), Buffer.from(fuseCpuFast(nodeStack, resolveOptions({})).image))).toBe(0);
         await page.close();
       }
     } finally {

@@ -28,8 +28,9 @@ document.getElementById('files').addEventListener('change', async (event) => {
     const planes = await Promise.all(files.map((name) => decode(byName.get(name))));
     const { width, height } = planes[0];
     status.textContent = `fusing ${planes.length} planes of ${width}x${height}…`;
-    // backend 'auto': the page's WebGPU when there is an adapter, else the CPU engine (its
-    // WebAssembly SIMD fast path; the TypeScript reference where the browser lacks wasm SIMD).
+    // backend 'auto': the page's WebGPU on a hardware adapter, else the CPU engine (its WebAssembly
+    // SIMD fast path, faster than a software adapter such as SwiftShader; the TypeScript reference
+    // where the browser lacks wasm SIMD).
     const result = await fuse({ width, height, planes: planes.map((p) => p.data) }, { backend: 'auto' });
     const engine = [result.backend.name, result.backend.runtime].filter(Boolean).join(', ');
     status.textContent = `fused on ${engine}; best single plane ${result.stats.bestPlane}`;
