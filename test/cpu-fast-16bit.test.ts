@@ -21,7 +21,7 @@ import { fuseCpu, fuseCpuFast } from '../src/cpu/backend.js';
 import { composite } from '../src/cpu/composite.js';
 import { sweepExact } from '../src/cpu/fast/kernels.js';
 import { generateStack } from '../src/synth/generate.js';
-import { assertParity, parity } from './gpu-harness.js';
+import { assertParity, byteDifference as difference, parity } from './gpu-harness.js';
 import { checkerboardStack, ODD_SHAPES, random, testStack } from './gpu-stacks.js';
 
 type Wide = ZStack<Uint16Array>;
@@ -58,18 +58,6 @@ function outsideRange(stack: Wide, result: FuseResult, mode: 'pyramid' | 'select
     }
   }
   return outside;
-}
-
-/** Values that differ between two arrays, and the largest difference. */
-function difference(a: ArrayLike<number>, b: ArrayLike<number>): { off: number; worst: number } {
-  let off = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) off++;
-    worst = Math.max(worst, d);
-  }
-  return { off, worst };
 }
 
 /**

@@ -187,8 +187,8 @@ export async function checkParity(engine: NodeWebGpuBackend, stack: ZStack, mode
   return { cpu, gpu };
 }
 
-/** Byte values that differ between two images, and the largest difference. */
-export function byteDifference(a: Uint8Array, b: Uint8Array): { off: number; worst: number } {
+/** Values (bytes, or 16-bit samples) that differ between two images, and the largest difference. */
+export function byteDifference(a: ArrayLike<number>, b: ArrayLike<number>): { off: number; worst: number } {
   let off = 0;
   let worst = 0;
   for (let i = 0; i < a.length; i++) {
