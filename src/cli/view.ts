@@ -71,7 +71,7 @@ export function folderNotes(folder: string | undefined, server: Pick<ViewerServe
   const hidden = server.hidden.filter((group) => group.source === 'folder');
   if (hidden.length > 0) {
     const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
-    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? `; and ${hidden.length - 3} more` : ''}`);
   }
   if (empty && hidden.some((group) => group.reason === DERIVED_IMAGE_REASON)) {
     notes.push('the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four');
