@@ -410,7 +410,17 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     // Nothing to re-fuse: the fusion controls are disabled, and said why.
     expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(true);
     expect(await page.$eval('#timing', (el) => el.textContent)).toMatch(/^written result \(fused on the CPU\), shown as written/);
-    // No planes to show: the left view shows the depth map, through viridis.
+    // The badge and notice say what is shown, which files, and that nothing is fused (not the engine's "fuses on the CPU").
+    const text = (selector: string) => page.$eval(selector, (el) => ((el as HTMLElement).hidden ? 'hidden' : el.textContent));
+    expect(await text('#engine')).toBe('written result (not fused here)');
+    expect(await text('#notice')).toBe(
+      'Showing a written result: 007_(120,340).fused.png, 007_(120,340).depth.png and 007_(120,340).confidence.png as described by 007_(120,340).stats.json; nothing is fused here (choose a stack to fuse).',
+    );
+    // What a click gives, said before the first click.
+    expect(await text('#probe')).toBe('click a pixel for its depth and confidence (a written result: no focus curve)');
+    // No planes to show: the focal plane is not offered in any list, and the left view shows the depth map, through viridis.
+    const planeOffered = () => page.$$eval('figure.view select', (selects) => selects.map((select) => !(select as HTMLSelectElement).querySelector<HTMLOptionElement>('option[value="plane"]')!.disabled));
+    expect(await planeOffered()).toEqual([false, false, false, false]);
     expect(await page.$eval('figure[data-view="0"] select.layer', (select) => (select as HTMLSelectElement).value)).toBe('depth');
     const depthShot = await shot((await page.$('#view-0'))!);
     expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
@@ -441,6 +451,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.select('#stack-select', stackOption);
     await waitForStatus(page, 'fused');
     expect(await page.$eval('#measure', (select) => select.matches(':disabled'))).toBe(false);
+    // ... the engine is named again (auto declines SwiftShader), and the focal plane is offered and back in the left view.
+    expect(await text('#engine')).toMatch(/^CPU \(wasm simd; software WebGPU adapter declined\)$/);
+    expect(await text('#notice')).toMatch(/^Engine auto: .* so the page fuses on the CPU/);
+    expect(await planeOffered()).toEqual([true, true, true, true]);
+    expect(await page.$eval('figure[data-view="0"] select.layer', (select) => (select as HTMLSelectElement).value)).toBe('plane');
     await page.close();
   });
 

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
@@ -16,6 +16,7 @@ import type { FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/pipeline.js';
 import { writeResult } from '../src/io/write-result.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
+import { folderNotes } from '../src/cli/view.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -113,11 +114,36 @@ describe('viewer server: written results', () => {
         files: { fused: 'bd.jpg', depth: 'bd-d.tif', confidence: 'bd-c.tif', stats: 'bd.json' },
       },
     ]);
-    // The result's own files are the result, not "left out"; the partial one is named with what it lacks.
+    // The result's own files are the result, not "left out"; the partial one is named by its file, with what it lacks (its outputs with it).
     expect(listing.hidden).toEqual([
-      { source: 'folder', name: 'partial', files: 2, reason: 'focusfuse outputs or ground truth, not planes' },
-      { source: 'folder', name: 'partial/p', files: 1, reason: 'a stats JSON without its confidence beside it (tagged focusfuse outputs): not shown as a result' },
+      { source: 'folder', name: 'partial', files: 3, reason: 'a stats JSON shown as a result only with the fused image, depth and confidence beside it: p.json lacks confidence' },
     ]);
+  });
+
+  it("view's left-out line: nothing a shown result holds (the quick start's depth-color), and fuse --json outputs named by file, not like the stack beside them", async () => {
+    // The new user's folder: a stack s12/, `fuse s12 -o s12.png --json s12.json` (and another run) beside it,
+    // and the README quick start's out/ (fused, depth, depth-color, confidence, stats).
+    const mixed = mkdtempSync(join(tmpdir(), 'focusfuse-view-leftout-'));
+    try {
+      mkdirSync(join(mixed, 's12'));
+      for (const z of [0, 1, 2]) await sharp(Buffer.alloc(8 * 8 * 3, 40 * z), { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(mixed, 's12', `z${z}.png`));
+      for (const run of ['s12', 's12-auto']) await writeResult(fuseResult, { fused: join(mixed, `${run}.png`), json: join(mixed, `${run}.json`) });
+      const out = join(mixed, 'out');
+      mkdirSync(out);
+      const quick = { fused: 'fused.png', depth: 'depth.png', depthColor: 'depth-color.png', confidence: 'confidence.png', json: 'stats.json' };
+      await writeResult(batchResult, Object.fromEntries(Object.entries(quick).map(([kind, name]) => [kind, join(out, name)])));
+      const view = await startViewerServer({ assets: ASSETS, folder: mixed });
+      try {
+        expect([view.stacks.filter((s) => s.source === 'folder').map((s) => s.name), view.results.map((r) => r.name)]).toEqual([['s12'], ['out/stats']]);
+        expect(folderNotes(mixed, view)).toEqual([
+          `left out 1 group of files that cannot be fused: ${basename(mixed)} (2 stats JSONs shown as a result only with the fused image, depth and confidence beside them: s12-auto.json lacks depth and confidence, s12.json lacks depth and confidence)`,
+        ]);
+      } finally {
+        await view.close();
+      }
+    } finally {
+      rmSync(mixed, { recursive: true, force: true });
+    }
   });
 
   it('serves the fused image as written and the maps as the float32 values written', async () => {

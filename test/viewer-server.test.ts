@@ -6,7 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { FocusFuseError } from '../src/core/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderNotes, viewCommand } from '../src/cli/view.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server.js';
@@ -158,6 +160,20 @@ describe('viewer server', () => {
     await expect(viewCommand.run([join(root, 'secret.txt'), '--no-open'])).rejects.toThrow(/is not a folder/);
     await expect(viewCommand.run(['--port', '70000', '--no-open'])).rejects.toThrow(/Expected an integer between 0 and 65535 for --port/);
     await expect(viewCommand.run(['a', 'b'])).rejects.toThrow(/at most one folder/);
+  });
+
+  it('a port in use is one clean line naming the port and what to do, exit 2 (not a Node stack trace)', async () => {
+    const busy = server.port;
+    const error = await viewCommand.run(['--port', String(busy), '--no-open']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FocusFuseError);
+    expect((error as Error).message).toBe(`port ${busy} on 127.0.0.1 is in use (another focusfuse view?); give another --port, or --port 0 for a free one`);
+    // What the user sees: main.ts prints a FocusFuseError as one line and exits 2.
+    const run = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile(process.execPath, [resolve('dist/cli.js'), 'view', '--port', String(busy), '--no-open'], { encoding: 'utf8' }, (e, _out, stderr) =>
+        done({ code: e ? Number(e.code) : 0, stderr }),
+      ),
+    );
+    expect(run).toEqual({ code: 2, stderr: `focusfuse: ${(error as Error).message}\n` });
   });
 });
 

@@ -28,7 +28,7 @@ images under dir. Open it as http://127.0.0.1:PORT/ or http://localhost:PORT/, o
 forward (ssh -L 9000:127.0.0.1:PORT host, then http://localhost:9000/): any loopback host name
 and port is answered, any other host name is refused (DNS rebinding).
 
-  --port N     port to listen on (default: a free one)
+  --port N     port to listen on (default, or 0: a free one; a port in use is an error)
   --no-open    print the URL but do not open a browser
 
 Examples:
@@ -71,12 +71,25 @@ export function folderNotes(folder: string | undefined, server: Pick<ViewerServe
   const hidden = server.hidden.filter((group) => group.source === 'folder');
   if (hidden.length > 0) {
     const shown = hidden.slice(0, 3).map((group) => `${group.name} (${group.reason})`).join('; ');
-    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? '; ...' : ''}`);
+    notes.push(`left out ${hidden.length} group${hidden.length > 1 ? 's' : ''} of files that cannot be fused: ${shown}${hidden.length > 3 ? `; and ${hidden.length - 3} more` : ''}`);
   }
   if (empty && hidden.some((group) => group.reason === DERIVED_IMAGE_REASON)) {
     notes.push('the viewer shows a written result from its stats JSON with the fused image, depth and confidence beside it: write them with fuse --json (and --depth, --confidence), or use batch, which writes all four');
   }
   return notes;
+}
+
+/**
+ * The port the server could not listen on, said as one line (Node's own error is a stack trace):
+ * in use (another `view`, often) or reserved for root; anything else is passed on as it is.
+ * @example listenError(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }), 8080).message
+ * // => 'port 8080 on 127.0.0.1 is in use (another focusfuse view?); give another --port, or --port 0 for a free one'
+ */
+export function listenError(error: unknown, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const problem = code === 'EADDRINUSE' ? 'is in use (another focusfuse view?)' : code === 'EACCES' ? 'needs privileges this user lacks' : undefined;
+  if (!problem) return error;
+  return new FocusFuseError('BAD_OPTION', `port ${port} on 127.0.0.1 ${problem}; give another --port, or --port 0 for a free one`);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -87,7 +100,9 @@ async function run(argv: string[]): Promise<number> {
     throw new FocusFuseError('BAD_OPTION', `Expected an integer between 0 and 65535 for --port but received '${values.port}' (string)`);
   }
   const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
-  const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port });
+  const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port }).catch((error: unknown) => {
+    throw listenError(error, port);
+  });
   const first = server.stacks.find((s) => s.source === 'folder');
   const firstResult = server.results.find((r) => r.source === 'folder');
   for (const line of folderNotes(folder, server)) console.error(`focusfuse: ${line}`);

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
 import { createOutputTagReader } from '../io/output-tag.js';
-import { findResults } from './results.js';
+import { findResults, type MissingParts } from './results.js';
 import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
 export type { CatalogResult, CatalogStack };
@@ -93,14 +93,19 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     const outputs = await findTaggedOutputs(listed.images, (path) => readTag(join(root, ...path.split('/'))), CATALOG_IMAGE_EXTENSIONS);
     const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS, { outputs });
     const written = await findResults(root, listed.jsons, outputs, readTag);
-    // A result's files are shown as the result, not noted as left out.
-    const shown = new Set(written.results.flatMap((result) => RESULT_IMAGES.map((part) => relative(root, result.files[part]).split(sep).join('/'))));
+    // A result's files (and the depth-color image its JSON records) are shown as the result, not noted as left out.
+    const shown: Set<string> = new Set(
+      written.results.flatMap((result) => [...RESULT_IMAGES.map((part) => result.files[part]), ...result.extras].map((file) => relative(root, file).split(sep).join('/'))),
+    );
+    // The outputs a stats JSON records that is not a result: told with that JSON, not on their own.
+    for (const missing of written.missing) for (const file of missing.present) shown.add(file);
     const left = found.hidden.flatMap((group) => {
       const rest = group.files.filter((file) => !shown.has(file));
       return rest.length > 0 ? [{ name: group.name, files: rest.length, reason: group.reason }] : [];
     });
-    for (const { name, parts } of written.missing) {
-      left.push({ name, files: 1, reason: `a stats JSON without its ${parts.join(', ')} beside it (tagged focusfuse outputs): not shown as a result` });
+    for (const [folder, jsons] of pathsByFolder(written.missing.map((missing) => missing.json).sort())) {
+      const missing = jsons.map((json) => written.missing.find((entry) => entry.json === json)!);
+      left.push({ name: folder, files: missing.reduce((sum, entry) => sum + 1 + entry.present.length, 0), reason: missingPartsReason(missing) });
     }
     for (const [folder, names] of byFolder(listed.others)) {
       const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
@@ -133,6 +138,21 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     }
   }
   return { stacks, hidden, files, results, resultFiles };
+}
+
+/**
+ * Why a folder's stats JSONs are not shown as results, each JSON by its file name (`fuse -o x.png
+ * --json x.json` writes one beside the stack folder `x`, so a name without `.json` would read as
+ * that stack), with what it lacks; the first five, then a count.
+ * @example missingPartsReason([{ json: 'runs/s12.json', parts: ['depth', 'confidence'] }])
+ * // => 'a stats JSON shown as a result only with the fused image, depth and confidence beside it: s12.json lacks depth and confidence'
+ */
+export function missingPartsReason(missing: readonly MissingParts[]): string {
+  const and = (parts: readonly string[]) => (parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]);
+  const named = missing.slice(0, 5).map(({ json, parts }) => `${json.slice(json.lastIndexOf('/') + 1)} lacks ${and(parts)}`);
+  if (missing.length > 5) named.push(`and ${missing.length - 5} more`);
+  const several = missing.length > 1;
+  return `${several ? `${missing.length} stats JSONs` : 'a stats JSON'} shown as a result only with the fused image, depth and confidence beside ${several ? 'them' : 'it'}: ${named.join(', ')}`;
 }
 
 /** A sample is named after its folder; a stack at the top of the given folder too. */

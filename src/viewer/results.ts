@@ -21,8 +21,17 @@ export interface FoundResult {
   zStepUm?: number;
   /** Absolute path per part (`stats`: the JSON). */
   files: Record<ResultPart, string>;
+  /** The other outputs the JSON records beside it (the depth-color image), absolute: part of the result, not "left out". */
+  extras: string[];
   /** What each map's stored value is divided by (1 for float TIFF). */
   scales: { depth: number; confidence: number };
+}
+
+/** A stats JSON that is not a result: its relative path, the images it lacks beside it, and the outputs it records that are there (relative). */
+export interface MissingParts {
+  json: string;
+  parts: ResultImage[];
+  present: string[];
 }
 
 /** A stats JSON is a few KiB; anything far larger is not one (and is not read whole). */
@@ -31,7 +40,7 @@ const MAX_STATS_BYTES = 1 << 20;
 interface StatsDocument {
   formatVersion: 1;
   input: { planeCount: number; zStepUm?: number };
-  outputs: Partial<Record<ResultPart, string>>;
+  outputs: Partial<Record<ResultPart | 'depthColor', string>>;
   format?: { depth?: { scale?: number }; confidence?: { scale?: number } };
 }
 
@@ -71,14 +80,14 @@ export async function findResults(
   jsons: readonly string[],
   outputs: ReadonlySet<string>,
   readTag: OutputTagReader,
-): Promise<{ results: FoundResult[]; missing: Array<{ name: string; parts: ResultImage[] }> }> {
+): Promise<{ results: FoundResult[]; missing: MissingParts[] }> {
   const outputFolders = new Set(pathsByFolder([...outputs]).keys());
   // All at once: a batch folder holds hundreds of JSONs, and each wait is a file read.
   const found = await Promise.all(
     [...pathsByFolder(jsons)].filter(([folder]) => outputFolders.has(folder)).flatMap(([folder, paths]) => paths.map((path) => resultOf(root, folder, path, outputs, readTag))),
   );
   const results = found.filter((r): r is FoundResult => r !== undefined && 'files' in r);
-  const missing = found.filter((r): r is { name: string; parts: ResultImage[] } => r !== undefined && 'parts' in r);
+  const missing = found.filter((r): r is MissingParts => r !== undefined && 'parts' in r);
   return { results: results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), missing };
 }
 
@@ -89,25 +98,32 @@ async function resultOf(
   path: string,
   outputs: ReadonlySet<string>,
   readTag: OutputTagReader,
-): Promise<FoundResult | { name: string; parts: ResultImage[] } | undefined> {
+): Promise<FoundResult | MissingParts | undefined> {
   const json = join(root, ...path.split('/'));
   const doc = await readStats(json);
   if (!doc) return undefined;
   const name = path.replace(/(\.stats)?\.json$/i, '');
   const files: Partial<Record<ResultPart, string>> = { stats: json };
+  const present: string[] = [];
   for (const part of RESULT_IMAGES) {
     const rel = besideJson(folder, doc.outputs[part]);
     const file = rel === undefined ? undefined : join(root, ...rel.split('/'));
-    if (rel !== undefined && outputs.has(rel) && (await readTag(file!)) === part) files[part] = file;
+    if (rel !== undefined && outputs.has(rel) && (await readTag(file!)) === part) {
+      files[part] = file;
+      present.push(rel);
+    }
   }
+  const depthColor = besideJson(folder, doc.outputs.depthColor);
+  if (depthColor !== undefined && outputs.has(depthColor)) present.push(depthColor);
   const absent = RESULT_IMAGES.filter((part) => files[part] === undefined);
-  if (absent.length > 0) return { name, parts: absent };
+  if (absent.length > 0) return { json: path, parts: absent, present };
   const scale = (part: 'depth' | 'confidence', fallback: number) => (isTiff(files[part]!) ? 1 : (doc.format?.[part]?.scale ?? fallback));
   return {
     name,
     planeCount: doc.input.planeCount,
     zStepUm: typeof doc.input.zStepUm === 'number' ? doc.input.zStepUm : undefined,
     files: files as Record<ResultPart, string>,
+    extras: depthColor !== undefined && outputs.has(depthColor) ? [join(root, ...depthColor.split('/'))] : [],
     scales: { depth: scale('depth', depthScaleFor(doc.input.planeCount)), confidence: scale('confidence', CONFIDENCE_SCALE) },
   };
 }

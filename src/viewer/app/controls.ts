@@ -36,16 +36,36 @@ export function stepPlane(store: Store, delta: number): void {
   if (next !== plane) store.update({ plane: next });
 }
 
+/** Where offerPlanes(store, false) took the focal plane away: given back with the planes. */
+const planeTakenFrom: Array<{ index: 0 | 1; key: 'layer' | 'overlay'; put: string }> = [];
+
 /**
- * Shows `layer` in view `index`, in the state and in the view's layer list.
- * @example showLayer(store, 0, 'depth'); // a written result has no focal planes to show
+ * Offers the focal plane in the views' layer and overlay lists, or not (a written result has no
+ * planes: a view on one would be black). Taking it away shows the depth map in its place (nothing
+ * as the overlay); offering it again puts the focal plane back where it was taken from, unless the
+ * user chose another layer meanwhile.
+ * @example offerPlanes(store, false); // a written result is shown
  */
-export function showLayer(store: Store, index: 0 | 1, layer: ViewLayer): void {
+export function offerPlanes(store: Store, offered: boolean): void {
   const views = [...store.get().views] as [ViewSpec, ViewSpec];
-  views[index] = { ...views[index], layer };
+  if (offered) {
+    for (const { index, key, put } of planeTakenFrom.splice(0)) if (views[index][key] === put) views[index] = { ...views[index], [key]: 'plane' };
+  } else {
+    views.forEach((view, index) => {
+      if (view.layer === 'plane') planeTakenFrom.push({ index: index as 0 | 1, key: 'layer', put: 'depth' });
+      if (view.overlay === 'plane') planeTakenFrom.push({ index: index as 0 | 1, key: 'overlay', put: 'none' });
+      views[index] = { ...view, layer: view.layer === 'plane' ? 'depth' : view.layer, overlay: view.overlay === 'plane' ? 'none' : view.overlay };
+    });
+  }
   store.update({ views });
-  const select = document.querySelector<HTMLSelectElement>(`figure.view[data-view="${index}"] select.layer`);
-  if (select) select.value = layer;
+  document.querySelectorAll<HTMLElement>('figure.view').forEach((figure) => {
+    const { layer, overlay } = views[Number(figure.dataset.view) as 0 | 1];
+    for (const [select, value] of [[figure.querySelector<HTMLSelectElement>('select.layer')!, layer], [figure.querySelector<HTMLSelectElement>('select.overlay')!, overlay]] as const) {
+      const plane = Array.from(select.options).find((option) => option.value === 'plane');
+      if (plane) plane.disabled = !offered;
+      select.value = value;
+    }
+  });
 }
 
 /** The layer, overlay and opacity controls of each view. */

@@ -7,7 +7,7 @@ import { FocusFuseError } from '../../core/errors.js';
 import { countOf } from '../../core/text.js';
 import type { FuseResult, ZStack } from '../../core/types.js';
 import { fuse } from '../../fuse.js';
-import { byId, showLayer, stepPlane, wireControls } from './controls.js';
+import { byId, offerPlanes, stepPlane, wireControls } from './controls.js';
 import { ENGINE_CHOICES, pickEngine, type EngineChoice, type PageEngine } from './engine.js';
 import { downloadResultPng } from './export.js';
 import { fallbackLine } from './fallback-line.js';
@@ -39,6 +39,8 @@ let engine: PageEngine | undefined;
 const askedEngine = new URLSearchParams(location.search).get('engine');
 let engineChoice: EngineChoice = ENGINE_CHOICES.find((choice) => choice === askedEngine) ?? 'auto';
 let relief: ReliefView | string | undefined;
+/** The written result on show, if any: the badge and notice say so instead of naming the engine. */
+let shownWritten: CatalogResult | undefined;
 /** Bumped by every load and fusion: a late answer of an older one is dropped. */
 let generation = 0;
 let refuseTimer: ReturnType<typeof setTimeout> | undefined;
@@ -77,10 +79,23 @@ async function fuseCurrent(): Promise<void> {
 async function useEngine(choice: EngineChoice): Promise<void> {
   engineChoice = choice;
   engine = await pickEngine(choice);
+  showEngine();
+}
+
+/**
+ * The badge and notice: the engine while stacks are fused, or, while a written result is shown,
+ * that result's files (nothing is fused then, whatever the engine).
+ */
+function showEngine(): void {
   const badge = byId('engine');
-  badge.textContent = engine.label;
-  badge.title = engine.notice ?? '';
+  badge.textContent = shownWritten ? 'written result (not fused here)' : (engine?.label ?? 'starting…');
+  badge.title = shownWritten ? writtenNotice(shownWritten) : (engine?.notice ?? '');
   showNotice();
+}
+
+/** What the notice says while a written result is shown: which files, and that nothing is fused. */
+function writtenNotice({ files }: CatalogResult): string {
+  return `Showing a written result: ${files.fused}, ${files.depth} and ${files.confidence} as described by ${files.stats}; nothing is fused here (choose a stack to fuse).`;
 }
 
 function scheduleFuse(): void {
@@ -99,6 +114,9 @@ async function openSource(source: StackSource): Promise<void> {
     return;
   }
   if (mine !== generation) return;
+  shownWritten = undefined;
+  showEngine();
+  offerPlanes(store, true);
   const box = views2d[0];
   byId<HTMLInputElement>('zstep').value = source.zStepUm ? String(source.zStepUm) : '';
   store.update({
@@ -124,6 +142,8 @@ async function openResult(written: CatalogResult): Promise<void> {
     return;
   }
   if (mine !== generation) return;
+  shownWritten = written;
+  showEngine();
   const box = views2d[0];
   byId<HTMLInputElement>('zstep').value = written.zStepUm ? String(written.zStepUm) : '';
   byId('timing').textContent = `written result (fused on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}), shown as written: the fusion options apply to stacks`;
@@ -136,8 +156,8 @@ async function openResult(written: CatalogResult): Promise<void> {
     camera: fitCamera(result.width, result.height, box.clientWidth, box.clientHeight),
     status: 'fused',
   });
-  // A result has no focal planes to show: the depth map in their place.
-  if (store.get().views[0].layer === 'plane') showLayer(store, 0, 'depth');
+  // A result has no focal planes to show: not offered, the depth map in their place.
+  offerPlanes(store, false);
 }
 
 function addSources(group: string, entries: Array<[string, StackSource]>): void {
@@ -167,7 +187,7 @@ let localCount = 0;
 let openedNote: string | undefined;
 function showNotice(): void {
   const notice = byId('notice');
-  notice.textContent = [engine?.notice, openedNote].filter(Boolean).join(' ');
+  notice.textContent = [shownWritten ? writtenNotice(shownWritten) : engine?.notice, openedNote].filter(Boolean).join(' ');
   notice.hidden = notice.textContent === '';
 }
 
@@ -224,7 +244,9 @@ function render(state: ViewerState): void {
       ? `(${state.probe.x}, ${state.probe.y}): depth ${curve.depth.toFixed(2)} (raw ${curve.rawDepth.toFixed(2)}), confidence ${curve.confidence.toFixed(2)}`
       : state.result && state.probe && probed !== undefined
         ? `(${state.probe.x}, ${state.probe.y}): depth ${state.result.depth[probed].toFixed(2)}, confidence ${state.result.confidence[probed].toFixed(2)} (a written result: no focus curve)`
-        : 'click a pixel for its focus curve';
+        : state.result && !state.stack
+          ? 'click a pixel for its depth and confidence (a written result: no focus curve)'
+          : 'click a pixel for its focus curve';
   for (const id of ['export-fused', 'export-depth']) byId<HTMLButtonElement>(id).disabled = !state.result;
   // A written result has no planes: nothing for the fusion options to re-fuse.
   byId<HTMLFieldSetElement>('fusion-controls').disabled = !state.stack && state.result !== undefined;
