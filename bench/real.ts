@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { luma } from '../src/image/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { scanDataset } from '../src/batch/scan.js';
-import { IMAGE_EXTENSIONS, isHiddenOrTemp, loadStack } from '../src/io/load-stack.js';
+import { IMAGE_EXTENSIONS, isHiddenOrTemp, loadStack, MIXED_SIZES_HINT } from '../src/io/load-stack.js';
 import { runPeer, type Peer } from './peers.js';
 import type { BenchReport } from './report.js';
 import { markdownTable } from './stats.js';
@@ -110,7 +110,8 @@ export async function loadForBench(files: string | string[], align: AlignMode): 
     return { stack: aligned.stack, alignment: { mode: align, applied: report.applied, maxDisplacementPx: Math.max(0, ...report.planes.map((p) => p.displacementPx)) } };
   } catch (error) {
     if (!(error instanceof FocusFuseError)) throw error;
-    return { skipped: error.code === 'SIZE_MISMATCH' && align === 'none' ? `${error.message} (use --align to include it)` : error.message };
+    // The loader's hint names fuse's flag; here --align of the bench includes the stack.
+    return { skipped: error.message.replace(MIXED_SIZES_HINT, '(use --align to include it)') };
   }
 }
 
