@@ -106,6 +106,13 @@ describe('validateStack messages', () => {
   });
 });
 
+describe('fuse() options', () => {
+  it('call an array an array, not an unknown option name', async () => {
+    const stack = { width: W, height: H, planes: planes8(2) };
+    await expect(fuse(stack, [1, 2, 3] as never)).rejects.toThrow(/^Expected an options object for options but received an array of 3 items$/);
+  });
+});
+
 describe('describeValue', () => {
   it('gives type and size, not contents', () => {
     const big = new Uint8ClampedArray(432256).fill(179);
