@@ -114,7 +114,7 @@ describe('focusfuse bench speed --modes --quick', () => {
     const json = report.json as {
       grid: { size: number; planes: number; runs: number };
       load: { before: number; after: number };
-      backends: { name: string; combos: { name: string; wall: { median: number }; roundRatio: { median: number }; stages: Record<string, number> }[] }[];
+      backends: { name: string; combos: { name: string; engine: string; wall: { median: number }; roundRatio: { median: number }; stages: Record<string, number> }[] }[];
     };
     expect(json.grid).toEqual({ size: 128, planes: 7, runs: 2 });
     expect(json.load.before).toBeGreaterThanOrEqual(0);
@@ -125,6 +125,13 @@ describe('focusfuse bench speed --modes --quick', () => {
     // WebGPU runs only what it has kernels for: every mode since histogram and select got theirs.
     expect(speedModeCombos(true).map((c) => c.name)).toEqual(all);
     expect(cpu.combos[0].roundRatio.median).toBe(1);
+    // Each combination's engine is named next to its ms: version 1 on the fast path, each row as recorded.
+    expect(cpu.combos[0].engine).toBe('wasm simd');
+    expect(run.stdout).toMatch(/\| combination +\| engine +\| ms per stack/);
+    for (const c of cpu.combos) {
+      expect(['wasm simd', 'TypeScript stages'], c.name).toContain(c.engine);
+      expect(run.stdout).toContain(`| ${c.name.padEnd(Math.max(...cpu.combos.map((x) => x.name.length)))} | ${c.engine}`);
+    }
     for (const c of cpu.combos) {
       expect(c.wall.median, c.name).toBeGreaterThan(0);
       expect(c.stages.composite, c.name).toBeGreaterThanOrEqual(0);
