@@ -15,6 +15,7 @@ import { lineplot } from './svg-plot.js';
 import { synthCase, type SynthCondition } from './synth-cases.js';
 import type { BenchReport } from './report.js';
 import { VERSION_1, VERSION_1_PIPELINE_NOTE } from './version-1.js';
+import { engineOf, enginesNote } from './engine.js';
 
 export interface MetricsGrid {
   size: number;
@@ -60,6 +61,8 @@ export interface MetricsRow extends SynthCondition {
   seed: number;
   scores: Scores;
   ms: number;
+  /** Measure rows: the engine that fused it (result.backend.runtime: 'wasm simd' or 'TypeScript stages' on the CPU). */
+  engine?: string;
 }
 
 export interface MetricsRun {
@@ -106,13 +109,16 @@ export async function runMetricsBench(
   const rows: MetricsRow[] = [];
   const peerErrors = new Map<string, string>();
   const isBase = (c: SynthCondition) => conditionKey(c) === conditionKey(grid.base);
-  // One warm-up fuse per measure, so the first case's ms column is not JIT and pipeline creation.
-  const warm = await synthCase(grid.base, { seed: grid.seeds[0], size: Math.min(grid.size, 64), planes: 3 });
+  const allWindows = [...new Set([grid.base.window, ...grid.windows])];
+  // One untimed fuse per measure and window on a stack of the timed size and planes, so the first
+  // case's ms column is not JIT, pipeline creation or the growth of the fast path's wasm memory and
+  // workspaces (a smaller warm-up stack left the first measure 3-20x slow: the ranking followed order).
+  const warm = await synthCase(grid.base, { seed: grid.seeds[0], size: grid.size, planes: grid.planes });
   // A measure the backend refuses (glv on WebGPU) is reported instead of ending the run.
   const refused: Record<string, string> = {};
   for (const measure of [...measures]) {
     try {
-      await fuse(warm.stack, { ...VERSION_1, measure, window: grid.base.window, align }, options.backend);
+      for (const window of allWindows) await fuse(warm.stack, { ...VERSION_1, measure, window, align }, options.backend);
     } catch (error) {
       if (!(error instanceof FocusFuseError)) throw error;
       refused[measure] = error.message;
@@ -124,13 +130,13 @@ export async function runMetricsBench(
       const c = await synthCase(condition, { seed, size: grid.size, planes: grid.planes });
       const band = edgeBand(c.truth.mask, c.truth.width, c.truth.height);
       log(`metrics: seed ${seed}, noise ${condition.noise}, quality ${condition.quality}, defocus ${condition.defocus}`);
-      const windows = isBase(condition) ? [...new Set([grid.base.window, ...grid.windows])] : [grid.base.window];
+      const windows = isBase(condition) ? allWindows : [grid.base.window];
       for (const measure of measures) {
         for (const window of windows) {
           const t0 = performance.now();
           const result = await fuse(c.stack, { ...VERSION_1, measure, window, align }, options.backend);
           const ms = performance.now() - t0;
-          rows.push({ ...condition, method: measure, kind: 'measure', window, seed, ms, scores: scoreAgainstTruth(result, c.truth, band) });
+          rows.push({ ...condition, method: measure, kind: 'measure', window, seed, ms, engine: engineOf(result), scores: scoreAgainstTruth(result, c.truth, band) });
         }
       }
       for (const peer of options.peers.filter((p) => p.available && !peerErrors.has(p.name))) {
@@ -174,9 +180,20 @@ function methods(run: MetricsRun): { name: string; kind: 'measure' | 'peer' }[] 
   return [...seen].map(([name, kind]) => ({ name, kind }));
 }
 
+/** The engine(s) that fused a measure's rows matching `where` ('/'-joined when they differ). */
+function engineAt(rows: readonly MetricsRow[], where: (r: MetricsRow) => boolean): string {
+  return [...new Set(rows.filter(where).flatMap((r) => (r.engine ? [r.engine] : [])))].join('/');
+}
+
+/** Measure -> the engine(s) that fused it, over the whole run, for the note under the headline. */
+export function metricsEngines(run: MetricsRun): Record<string, string> {
+  return Object.fromEntries(methods(run).filter((m) => m.kind === 'measure').map((m) => [m.name, engineAt(run.rows, (r) => r.method === m.name)]));
+}
+
 /**
  * The headline table: every method at the base condition and window, best depth RMSE first
- * (peers, which make no depth map, after the measures, by PSNR).
+ * (peers, which make no depth map, after the measures, by PSNR), with the engine that fused it next
+ * to its ms.
  * @example console.log(headlineTable(run));
  */
 export function headlineTable(run: MetricsRun): string {
@@ -184,10 +201,11 @@ export function headlineTable(run: MetricsRun): string {
   const at = (name: string) => (r: MetricsRow) => r.method === name && conditionKey(r) === conditionKey(base) && (r.kind === 'peer' || r.window === base.window);
   const lines = methods(run).map((m) => {
     const get = (s: ScoreName) => meanOf(run.rows, s, at(m.name));
-    return { m, rmse: get('depthRmse'), psnr: get('psnr'), cells: [m.name, fmt(get('depthRmse'), 3), fmt(get('within05'), 3), fmt(get('within1'), 3), fmt(get('psnr'), 2), fmt(get('ssim'), 4), fmt(get('halo'), 2), fmt(get('ms'), 0)] };
+    const engine = m.kind === 'peer' ? 'peer (process)' : engineAt(run.rows, at(m.name));
+    return { m, rmse: get('depthRmse'), psnr: get('psnr'), cells: [m.name, fmt(get('depthRmse'), 3), fmt(get('within05'), 3), fmt(get('within1'), 3), fmt(get('psnr'), 2), fmt(get('ssim'), 4), fmt(get('halo'), 2), fmt(get('ms'), 0), engine] };
   });
   lines.sort((a, b) => (a.m.kind !== b.m.kind ? (a.m.kind === 'measure' ? -1 : 1) : a.m.kind === 'measure' ? a.rmse - b.rmse : b.psnr - a.psnr));
-  return markdownTable(['method', 'depth RMSE (planes)', 'within 0.5', 'within 1', 'PSNR (dB)', 'SSIM', 'halo', 'ms / stack'], lines.map((l) => l.cells));
+  return markdownTable(['method', 'depth RMSE (planes)', 'within 0.5', 'within 1', 'PSNR (dB)', 'SSIM', 'halo', 'ms / stack', 'engine'], lines.map((l) => l.cells));
 }
 
 /** Table of one score: one row per method, one column per value of the swept axis. */
@@ -245,13 +263,14 @@ export function metricsReport(run: MetricsRun, adapters: string[]): BenchReport 
   const markdown = [
     VERSION_1_PIPELINE_NOTE,
     '',
-    `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend}${run.align !== 'none' ? `, every measure with --align ${run.align} (peers without)` : ''}.`,
+    `Synthetic stacks (src/synth): ${g.planes} planes of ${g.size}x${g.size}, scenes (seeds) ${g.seeds.join(', ')}, fused by ${run.backend} (the engine column names the engine that ran each measure)${run.align !== 'none' ? `, every measure with --align ${run.align} (peers without)` : ''}.`,
     `Base condition: noise ${g.base.noise} levels, JPEG quality ${g.base.quality}, defocus ${g.base.defocus} px/plane, window r = ${g.base.window}; each sweep varies one of them. Figures are means over the scenes.`,
     `Depth scores cover object pixels (truth mask); halo = mean |error| within ${3} px of object edges / mean |error| over the image.`,
     '',
     '## Headline (base condition)',
     '',
     headlineTable(run),
+    ...enginesNote(metricsEngines(run)).flatMap((line) => ['', line]),
     '',
     'Peers:',
     ...(peerLines.length ? peerLines : ['- none']),

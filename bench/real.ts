@@ -20,12 +20,13 @@ import sharp from 'sharp';
 import { luma } from '../src/image/luma.js';
 import { sobelEnergyImage } from '../src/cpu/teng.js';
 import { scanDataset } from '../src/batch/scan.js';
-import { IMAGE_EXTENSIONS, isHiddenOrTemp, loadStack } from '../src/io/load-stack.js';
+import { IMAGE_EXTENSIONS, isHiddenOrTemp, loadStack, MIXED_SIZES_HINT } from '../src/io/load-stack.js';
 import { runPeer, type Peer } from './peers.js';
 import type { BenchReport } from './report.js';
 import { markdownTable } from './stats.js';
 import { lineplot } from './svg-plot.js';
 import { VERSION_1, VERSION_1_PIPELINE_NOTE } from './version-1.js';
+import { engineOf, enginesNote } from './engine.js';
 
 export interface RealFovResult {
   id: string;
@@ -43,6 +44,8 @@ export interface RealFovResult {
   depthDisagreement: Record<string, number>;
   /** measure or peer -> wall ms. */
   ms: Record<string, number>;
+  /** measure -> the engine that fused it (result.backend.runtime: 'wasm simd' or 'TypeScript stages' on the CPU). */
+  engine: Record<string, string>;
 }
 
 export interface RealRun {
@@ -107,7 +110,8 @@ export async function loadForBench(files: string | string[], align: AlignMode): 
     return { stack: aligned.stack, alignment: { mode: align, applied: report.applied, maxDisplacementPx: Math.max(0, ...report.planes.map((p) => p.displacementPx)) } };
   } catch (error) {
     if (!(error instanceof FocusFuseError)) throw error;
-    return { skipped: error.code === 'SIZE_MISMATCH' && align === 'none' ? `${error.message} (use --align to include it)` : error.message };
+    // The loader's hint names fuse's flag; here --align of the bench includes the stack.
+    return { skipped: error.message.replace(MIXED_SIZES_HINT, '(use --align to include it)') };
   }
 }
 
@@ -191,7 +195,7 @@ export async function runRealBench(
     }
     const { stack, alignment } = loaded;
     const maxEnergy = maxPlaneEnergy(stack);
-    const fov: RealFovResult = { id: entry.id, className: entry.className, planes: stack.planes.length, width: stack.width, height: stack.height, ...(alignment ? { alignment } : {}), gradientShare: {}, focusCurve: {}, depthDisagreement: {}, ms: {} };
+    const fov: RealFovResult = { id: entry.id, className: entry.className, planes: stack.planes.length, width: stack.width, height: stack.height, ...(alignment ? { alignment } : {}), gradientShare: {}, focusCurve: {}, depthDisagreement: {}, ms: {}, engine: {} };
     const depths: Record<string, Float32Array> = {};
     // One untimed fuse per measure at each new stack size (JIT, wasm memory, workspaces), as
     // bench/metrics.ts does: else the first measure's ms is cold and the ranking follows --measures' order.
@@ -204,6 +208,7 @@ export async function runRealBench(
       const t0 = performance.now();
       const result = await fuse(stack, { ...VERSION_1, measure, window }, options.backend);
       fov.ms[measure] = performance.now() - t0;
+      fov.engine[measure] = engineOf(result);
       fov.gradientShare[measure] = gradientShare(result.image, stack, maxEnergy);
       fov.focusCurve[measure] = result.stats.focusCurve;
       depths[measure] = result.depth;
@@ -253,7 +258,14 @@ const mean = (values: number[]) => (values.length === 0 ? NaN : values.reduce((a
 export function realReport(run: RealRun, adapters: string[]): BenchReport {
   const methods = [...new Set(run.fovs.flatMap((f) => Object.keys(f.gradientShare)))];
   const classes = [...new Set(run.fovs.map((f) => f.className))];
-  const shareRow = (name: string) => [name, ...classes.map((c) => mean(run.fovs.filter((f) => f.className === c && name in f.gradientShare).map((f) => f.gradientShare[name])).toFixed(3)), mean(run.fovs.filter((f) => name in f.gradientShare).map((f) => f.gradientShare[name])).toFixed(3), mean(run.fovs.filter((f) => name in f.ms).map((f) => f.ms[name])).toFixed(0)];
+  const engines = Object.fromEntries(run.measures.map((m) => [m, [...new Set(run.fovs.flatMap((f) => (f.engine[m] ? [f.engine[m]] : [])))].join('/')]));
+  const shareRow = (name: string) => [
+    name,
+    ...classes.map((c) => mean(run.fovs.filter((f) => f.className === c && name in f.gradientShare).map((f) => f.gradientShare[name])).toFixed(3)),
+    mean(run.fovs.filter((f) => name in f.gradientShare).map((f) => f.gradientShare[name])).toFixed(3),
+    mean(run.fovs.filter((f) => name in f.ms).map((f) => f.ms[name])).toFixed(0),
+    engines[name] ?? 'peer (process)',
+  ];
   const agreement = markdownTable(
     ['measure', ...run.measures],
     run.measures.map((a) => [a, ...run.measures.map((b) => (a === b ? '-' : mean(run.fovs.map((f) => f.depthDisagreement[`${a}|${b}`] ?? f.depthDisagreement[`${b}|${a}`])).toFixed(3)))]),
@@ -267,7 +279,7 @@ export function realReport(run: RealRun, adapters: string[]): BenchReport {
   const markdown = [
     VERSION_1_PIPELINE_NOTE,
     '',
-    `${countOf(run.fovs.length, 'stack')} under ${run.root}, window r = ${run.window}, fused by ${run.backend}. No ground truth: no-reference figures only.`,
+    `${countOf(run.fovs.length, 'stack')} under ${run.root}, window r = ${run.window}, fused by ${run.backend} (the engine column names the engine that ran each measure). No ground truth: no-reference figures only.`,
     ...(run.align !== 'none'
       ? [
           '',
@@ -278,7 +290,8 @@ export function realReport(run: RealRun, adapters: string[]): BenchReport {
     '',
     '## Gradient share (fused gradient energy / per-pixel best plane; higher is better, up to 1), by class',
     '',
-    markdownTable(['method', ...classes, 'all', 'ms / stack'], methods.map(shareRow)),
+    markdownTable(['method', ...classes, 'all', 'ms / stack', 'engine'], methods.map(shareRow)),
+    ...enginesNote(engines).flatMap((line) => ['', line]),
     '',
     '## Depth disagreement between measures (mean |difference|, planes)',
     '',

@@ -11,12 +11,13 @@ import { loadavg } from 'node:os';
 import { fuse } from '../src/fuse.js';
 import { COMPOSITE_MODES, DEFAULT_FUSION, DEPTH_MODES, FUSION_PRESETS } from '../src/core/options.js';
 import { hasGpuModes } from '../src/gpu/kernels.js';
-import type { FuseOptions, ZStack } from '../src/core/types.js';
+import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
 import { onEachBenchBackend, type BenchBackendName } from './backends.js';
 import type { BenchReport } from './report.js';
 import { markdownTable, median, quartiles } from './stats.js';
 import { synthCase } from './synth-cases.js';
 import { VERSION_1 } from './version-1.js';
+import { engineOf, enginesNote } from './engine.js';
 
 /**
  * Version 1 first, then every other depth x composite combination except `nearest` (version 1's
@@ -55,6 +56,8 @@ export interface ComboSpeed {
   roundRatio: Spread;
   /** Median ms per stage the backend reports (smooth, composite, ...). */
   stages: Record<string, number>;
+  /** The engine that fused it ('wasm simd' or 'TypeScript stages' on the CPU; see bench/engine.ts). */
+  engine: string;
 }
 
 export interface ModesSpeedRun {
@@ -69,15 +72,16 @@ function spread(samples: number[]): Spread {
   return { median: median(samples), p25, p75 };
 }
 
-async function timeCombos(fuseOnce: (options: FuseOptions) => Promise<Record<string, number>>, runs: number, gpu: boolean): Promise<ComboSpeed[]> {
+async function timeCombos(fuseOnce: (options: FuseOptions) => Promise<FuseResult>, runs: number, gpu: boolean): Promise<ComboSpeed[]> {
   const combos = speedModeCombos(gpu);
-  for (const c of combos) await fuseOnce(c.options); // warm: pipelines, JIT, buffers
+  const engines: string[] = [];
+  for (const c of combos) engines.push(engineOf(await fuseOnce(c.options))); // warm: pipelines, JIT, buffers
   const wall = combos.map(() => [] as number[]);
   const stages = combos.map(() => ({}) as Record<string, number[]>);
   for (let round = 0; round < runs; round++) {
     for (const [k, c] of combos.entries()) {
       const t0 = performance.now();
-      const timings = await fuseOnce(c.options);
+      const { timings } = await fuseOnce(c.options);
       wall[k].push(performance.now() - t0);
       for (const [stage, ms] of Object.entries(timings)) (stages[k][stage] ??= []).push(ms);
     }
@@ -87,6 +91,7 @@ async function timeCombos(fuseOnce: (options: FuseOptions) => Promise<Record<str
     wall: spread(wall[k]),
     roundRatio: spread(wall[k].map((ms, round) => ms / wall[0][round])),
     stages: Object.fromEntries(Object.entries(stages[k]).map(([stage, list]) => [stage, median(list)])),
+    engine: engines[k],
   }));
 }
 
@@ -100,7 +105,7 @@ export async function runModesSpeed(grid: ModesSpeedGrid, options: { backends: r
   const { stack } = await synthCase({ noise: 2, quality: 90, defocus: 1.2 }, { seed: 7, size: grid.size, planes: grid.planes });
   const backends: ModesSpeedRun['backends'] = await onEachBenchBackend(options.backends, async (name, backend) => {
     log(`speed --modes: ${name}`);
-    const fuseOnce = async (o: FuseOptions) => (await fuse(stack as ZStack, o, backend)).timings as unknown as Record<string, number>;
+    const fuseOnce = (o: FuseOptions) => fuse(stack as ZStack, o, backend);
     return { name, describe: backend.describe(), combos: await timeCombos(fuseOnce, grid.runs, name !== 'cpu' && name !== 'cpu-reference') };
   });
   return { grid, load: { before, after: loadavg()[0] }, backends };
@@ -135,9 +140,10 @@ export function modesSpeedReport(run: ModesSpeedRun): BenchReport {
       `${b.describe}`,
       '',
       markdownTable(
-        ['combination', 'ms per stack', 'x v1 (per round)', 'x v1 (medians)', ...stageNames.map((s) => `${s} ms`)],
-        b.combos.map((c) => [c.name, fmt(c.wall), fmt(c.roundRatio, 2), (c.wall.median / v1).toFixed(2), ...stageNames.map((s) => (c.stages[s] ?? NaN).toFixed(1))]),
+        ['combination', 'engine', 'ms per stack', 'x v1 (per round)', 'x v1 (medians)', ...stageNames.map((s) => `${s} ms`)],
+        b.combos.map((c) => [c.name, c.engine, fmt(c.wall), fmt(c.roundRatio, 2), (c.wall.median / v1).toFixed(2), ...stageNames.map((s) => (c.stages[s] ?? NaN).toFixed(1))]),
       ),
+      ...enginesNote(Object.fromEntries(b.combos.map((c) => [c.name, c.engine]))).flatMap((line) => ['', line]),
     );
   }
   const adapters = run.backends.filter((b) => !b.error && !b.name.startsWith('cpu')).map((b) => b.describe ?? b.name);

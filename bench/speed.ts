@@ -26,6 +26,7 @@ import { lineplot, type Series } from './svg-plot.js';
 import { synthCase } from './synth-cases.js';
 import { motionAbout } from '../test/align-fixtures.js';
 import { VERSION_1, VERSION_1_PIPELINE_NOTE } from './version-1.js';
+import { engineOf, enginesNote } from './engine.js';
 
 export interface SpeedGrid {
   runs: number;
@@ -71,6 +72,8 @@ export interface BackendSpeed {
   error?: string;
   /** measure -> stage -> ms, at the base stack; the reason for a measure the backend refuses. */
   stages?: Record<string, Record<string, Spread> | { error: string }>;
+  /** measure -> the engine that fused it at the base stack ('wasm simd' or 'TypeScript stages' on the CPU). */
+  engines?: Record<string, string>;
   /** Wall ms per stack by side (lapv, basePlanes). */
   bySize?: Record<number, Spread | { error: string }>;
   /** Wall ms per stack by plane count (lapv, baseSize). */
@@ -153,9 +156,10 @@ async function benchDecode(files: string[], runs: number) {
  */
 async function benchStages(backend: FusionBackend, stack: ZStack, measures: readonly Measure[], runs: number) {
   const rows: Record<string, Record<string, Spread> | { error: string }> = {};
+  const engines: Record<string, string> = {};
   for (const measure of measures) {
     try {
-      await fuse(stack, { ...VERSION_1, measure }, backend);
+      engines[measure] = engineOf(await fuse(stack, { ...VERSION_1, measure }, backend));
     } catch (error) {
       if (!(error instanceof FocusFuseError)) throw error;
       rows[measure] = { error: error.message };
@@ -170,7 +174,7 @@ async function benchStages(backend: FusionBackend, stack: ZStack, measures: read
     }
     rows[measure] = Object.fromEntries(Object.entries(samples).map(([stage, list]) => [stage, spread(list)]));
   }
-  return rows;
+  return { rows, engines };
 }
 
 /** Wall ms of one lapv fuse, warm. Failures (e.g. out of memory at 4096^2) are recorded, not fatal. */
@@ -373,7 +377,9 @@ export async function runSpeedBench(
     const backends: BackendSpeed[] = await onEachBenchBackend(options.backends, async (name, backend) => {
       log(`speed: ${name} stages`);
       const entry: BackendSpeed = { name, describe: backend.describe() };
-      entry.stages = await benchStages(backend, await stackFor(grid.baseSize, grid.basePlanes), measures, grid.runs);
+      const { rows, engines } = await benchStages(backend, await stackFor(grid.baseSize, grid.basePlanes), measures, grid.runs);
+      entry.stages = rows;
+      entry.engines = engines;
       entry.bySize = {};
       for (const size of grid.sizes) {
         log(`speed: ${name} ${size}^2`);
@@ -471,7 +477,14 @@ export function speedReport(run: SpeedRun): BenchReport {
       const row = b.stages![m];
       return 'error' in row ? stages.map((_, i) => (i === 0 ? 'not on this backend' : '-')) : stages.map((c) => fmtSpread(row[c] as Spread));
     };
-    parts.push('', `## ${b.name}: per stage, ${g.basePlanes} x ${g.baseSize}^2`, '', markdownTable(['measure', ...stages.map((c) => `${label(c)} ms`)], run.measures.map((m) => [m, ...cells(m)])));
+    const engines = b.engines ?? {};
+    parts.push(
+      '',
+      `## ${b.name}: per stage, ${g.basePlanes} x ${g.baseSize}^2`,
+      '',
+      markdownTable(['measure', 'engine', ...stages.map((c) => `${label(c)} ms`)], run.measures.map((m) => [m, engines[m] ?? '-', ...cells(m)])),
+      ...enginesNote(engines).flatMap((line) => ['', line]),
+    );
   }
   const wallRows = (key: 'bySize' | 'byPlanes', values: number[]) => [
     ...ok.map((b) => [b.name, ...values.map((v) => fmtSpread(b[key]![v]))]),

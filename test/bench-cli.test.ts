@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES } from '../src/core/options.js';
 import sharp from 'sharp';
 import { runRealBench } from '../bench/real.js';
+import { headlineTable, metricsReport, runMetricsBench, type MetricsGrid } from '../bench/metrics.js';
 import { speedModeCombos } from '../bench/speed-modes.js';
 import { scanDataset } from '../src/batch/scan.js';
 import { cpuBackend } from '../src/cpu/backend.js';
@@ -93,6 +94,11 @@ describe('focusfuse bench speed --quick', () => {
     expect(Object.keys(cpu.bySize)).toEqual(Object.keys(json.decode));
     // Four times the pixels cannot be faster (a loose check: ordering only, no timing threshold).
     expect(cpu.bySize['256'].median).toBeGreaterThan(cpu.bySize['128'].median);
+    // The per-stage table names the engine per measure: lapv on the fast path, sml on the TypeScript stages.
+    expect((cpu as { engines?: Record<string, string> }).engines).toEqual({ lapv: 'wasm simd', sml: 'TypeScript stages' });
+    expect(run.stdout).toMatch(/\| measure +\| engine +\| luma ms/);
+    expect(run.stdout).toMatch(/\| sml +\| TypeScript stages +\|/);
+    expect(run.stdout).toContain('Engines differ: wasm simd ran lapv; TypeScript stages ran sml. Compare ms only within one engine.');
   });
 });
 
@@ -108,7 +114,7 @@ describe('focusfuse bench speed --modes --quick', () => {
     const json = report.json as {
       grid: { size: number; planes: number; runs: number };
       load: { before: number; after: number };
-      backends: { name: string; combos: { name: string; wall: { median: number }; roundRatio: { median: number }; stages: Record<string, number> }[] }[];
+      backends: { name: string; combos: { name: string; engine: string; wall: { median: number }; roundRatio: { median: number }; stages: Record<string, number> }[] }[];
     };
     expect(json.grid).toEqual({ size: 128, planes: 7, runs: 2 });
     expect(json.load.before).toBeGreaterThanOrEqual(0);
@@ -119,6 +125,13 @@ describe('focusfuse bench speed --modes --quick', () => {
     // WebGPU runs only what it has kernels for: every mode since histogram and select got theirs.
     expect(speedModeCombos(true).map((c) => c.name)).toEqual(all);
     expect(cpu.combos[0].roundRatio.median).toBe(1);
+    // Each combination's engine is named next to its ms: version 1 on the fast path, each row as recorded.
+    expect(cpu.combos[0].engine).toBe('wasm simd');
+    expect(run.stdout).toMatch(/\| combination +\| engine +\| ms per stack/);
+    for (const c of cpu.combos) {
+      expect(['wasm simd', 'TypeScript stages'], c.name).toContain(c.engine);
+      expect(run.stdout).toContain(`| ${c.name.padEnd(Math.max(...cpu.combos.map((x) => x.name.length)))} | ${c.engine}`);
+    }
     for (const c of cpu.combos) {
       expect(c.wall.median, c.name).toBeGreaterThan(0);
       expect(c.stages.composite, c.name).toBeGreaterThanOrEqual(0);
@@ -136,7 +149,12 @@ describe('focusfuse bench metrics <CCCID tree>', () => {
     expect(run.stdout).toMatch(/^Pipeline: each measure under version 1's pipeline /);
     expect(run.stdout).toContain('## Gradient share (fused gradient energy / per-pixel best plane; higher is better, up to 1), by class');
     const report = await onlyReport(out);
-    const json = report.json as { fovs: { className: string; gradientShare: Record<string, number>; focusCurve: Record<string, number[]>; depthDisagreement: Record<string, number> }[] };
+    // Which engine fused each measure stands next to its ms: glv has no fast path.
+    expect(run.stdout).toMatch(/\| method +\|.*\| ms \/ stack \| engine +\|/);
+    expect(run.stdout).toMatch(/\| glv +\|.*\| TypeScript stages \|/);
+    expect(run.stdout).toContain('Engines differ: wasm simd ran lapv, teng; TypeScript stages ran glv. Compare ms only within one engine.');
+    const json = report.json as { fovs: { className: string; gradientShare: Record<string, number>; focusCurve: Record<string, number[]>; depthDisagreement: Record<string, number>; engine: Record<string, string> }[] };
+    for (const fov of json.fovs) expect(fov.engine).toEqual({ lapv: 'wasm simd', teng: 'wasm simd', glv: 'TypeScript stages' });
     expect(json.fovs).toHaveLength(2);
     expect(new Set(json.fovs.map((f) => f.className)).size).toBe(2); // spread over classes
     for (const fov of json.fovs) {
@@ -157,7 +175,7 @@ describe('bench metrics --limit with a stack it cannot fuse', () => {
     const narrower = await sharp(plane).resize(40, 48).jpeg().toBuffer();
     await writeFile(plane, narrower);
     const run = await runRealBench(tree, { backend: cpuBackend, peers: [], measures: ['lapv'], limit: 2 });
-    expect(run.skipped).toEqual([{ id: first.id, reason: expect.stringContaining('(use --align to include it)') }]);
+    expect(run.skipped).toEqual([{ id: first.id, reason: expect.stringMatching(/; every plane must have the same size \(use --align to include it\)$/) }]);
     expect(run.fovs).toHaveLength(2);
     expect(run.fovs.map((f) => f.id)).not.toContain(first.id);
   });
@@ -171,6 +189,32 @@ describe('bench metrics --limit with a stack it cannot fuse', () => {
     expect(run.fovs).toHaveLength(3);
     // One size: 2 untimed warm-up fuses, then 2 per stack.
     expect(calls.map((c) => c.measure)).toEqual(['teng', 'lapv', ...Array(3).fill(['teng', 'lapv']).flat()]);
+  });
+});
+
+describe('bench metrics (synthetic): warm-up and engines', () => {
+  // Small, but wider than the old 64^2 x 3 warm-up stack, so a warm-up of another size shows.
+  const grid: MetricsGrid = { size: 72, planes: 4, seeds: [1], base: { noise: 2, quality: 90, defocus: 1.2, window: 4 }, noises: [2], qualities: [90], defocuses: [1.2], windows: [1, 4] };
+
+  it('warms every measure and window up on a stack of the timed size and planes before timing', { timeout: 120_000 }, async () => {
+    const calls: { measure: string; window: number; width: number; planes: number }[] = [];
+    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: Parameters<typeof cpuBackend.fuse>[1]) => (calls.push({ measure: options.measure, window: options.window, width: stack.width, planes: stack.planes.length }), cpuBackend.fuse(stack, options)) };
+    await runMetricsBench(grid, { backend: counting, peers: [], measures: ['teng', 'lapv'] });
+    for (const c of calls) expect(c).toMatchObject({ width: 72, planes: 4 });
+    // 4 untimed (each measure at each window), then the 4 timed ones of the base condition.
+    const combos = ['teng/4', 'teng/1', 'lapv/4', 'lapv/1'];
+    expect(calls.map((c) => `${c.measure}/${c.window}`)).toEqual([...combos, ...combos]);
+  });
+
+  it('names the engine that fused each measure next to its ms, and says when they differ', { timeout: 120_000 }, async () => {
+    const run = await runMetricsBench(grid, { backend: cpuBackend, peers: [], measures: ['lapv', 'brenner'] });
+    expect(new Set(run.rows.filter((r) => r.method === 'lapv').map((r) => r.engine))).toEqual(new Set(['wasm simd']));
+    expect(new Set(run.rows.filter((r) => r.method === 'brenner').map((r) => r.engine))).toEqual(new Set(['TypeScript stages']));
+    const table = headlineTable(run);
+    expect(table).toMatch(/\| ms \/ stack \| engine +\|/);
+    expect(table).toMatch(/\| brenner +\|.*\| TypeScript stages \|/);
+    expect(table).toMatch(/\| lapv +\|.*\| wasm simd +\|/);
+    expect(metricsReport(run, []).markdown).toContain('Engines differ: wasm simd ran lapv; TypeScript stages ran brenner. Compare ms only within one engine.');
   });
 });
 

@@ -161,7 +161,7 @@ describe('16- and 12-bit stacks on the CPU engine', () => {
     expect([...result.image16!]).toEqual([...twelve.image16!]);
     const mixed = { width: W, height: H, planes: [stack.planes[0], new Uint8Array(W * H * 4)] } as unknown as AnyZStack;
     expect(errorOf(() => validateStack(mixed)).message).toContain('Expected a Uint16Array (RGBA16, like plane 0) of 12288 elements (width x height x 4 = 64 x 48 x 4) for plane 1 but received a Uint8Array of 12288 elements');
-    expect(errorOf(() => validateStack({ ...stack, bitDepth: 17 } as AnyZStack)).message).toContain('Expected an integer between 8 and 16 for Uint16Array planes for bitDepth but received 17 (number)');
+    expect(errorOf(() => validateStack({ ...stack, bitDepth: 17 } as AnyZStack)).message).toContain('Expected an integer between 8 and 16 for bitDepth (the planes are RGBA16: Uint16Array) but received 17 (number)');
   });
 
   it('keeps 16 bits when align auto applies nothing (a registered stack): what align none gives, with the report', () => {

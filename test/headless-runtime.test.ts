@@ -279,7 +279,7 @@ describe.skipIf(SKIP_WITHOUT_CHROMIUM)('headless runtime: transport (CPU engine 
   it('validates options and stacks before anything reaches the page', async () => {
     const stack = texturedStack(4, 4, 2, 1);
     await expect(runtime.fuse(stack, { measure: 'sharpest' as Measure })).rejects.toThrow(/Expected one of .* for measure/);
-    await expect(runtime.fuse({ ...stack, planes: [new Uint8Array(3)] })).rejects.toThrow(/Expected a Uint8Array of 64 elements \(width x height x 4 = 4 x 4 x 4\) for plane 0 but received a Uint8Array of 3 elements/);
+    await expect(runtime.fuse({ ...stack, planes: [new Uint8Array(3)] })).rejects.toThrow(/Expected a Uint8Array or Uint8ClampedArray \(RGBA8\) of 64 elements \(width x height x 4 = 4 x 4 x 4\) for plane 0 but received a Uint8Array of 3 elements/);
     expect(runtime.alive).toBe(true);
   });
 });

@@ -378,6 +378,20 @@ describe('loadStack', () => {
     expect(error.message).toMatch(/31x40 .* more than 25 % apart/);
   });
 
+  it('suggests --align for mixed sizes only where alignment would take them', async () => {
+    const dir = await folder();
+    await writeCccidPlanes(dir, [0, 1], { size: 40 });
+    const near = join(dir, '001_(3059,11012,2).png');
+    await writeImage(near, new Uint8Array(44 * 38 * 3), 44, 38, 3, 'png');
+    expect((await loadError(dir)).message).toMatch(/is 44x38 .*; every plane must have the same size \(unregistered stacks: fuse with --align auto or similarity, which accept mixed sizes\)$/);
+    // 31 px among 40 px ones: --align refuses it too, so the message says what it likely is instead.
+    await writeImage(near, new Uint8Array(31 * 40 * 3), 31, 40, 3, 'png');
+    const far = await loadError(dir);
+    expect(far.code).toBe('SIZE_MISMATCH');
+    expect(far.message).toMatch(/is 31x40 but .* is 40x40: more than 25 % apart, which alignment does not take for focus breathing either \(a truncated or wrong file\?\)$/);
+    expect(far.message).not.toContain('--align');
+  });
+
   it('reports gaps and duplicates in z before decoding anything', async () => {
     const gap = await folder();
     await writeCccidPlanes(gap, [0, 1, 3]);

@@ -234,4 +234,24 @@ describe('writeResult', () => {
     expect((labelled as Error).message).toContain('for the depth map but');
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
   });
+
+  it('refuses a result that is not what fuse() returns with the uniform message, before writing anything', async () => {
+    const dir = join(root, 'bad-result');
+    const good = fakeResult(4, 3, 5);
+    const outputs = { fused: join(dir, 'f.png'), depth: join(dir, 'd.png') };
+    const cases: [unknown, unknown, string][] = [
+      [null, outputs, 'Expected a FuseResult (what fuse() returns) for result but received null'],
+      [{ ...good, image: good.image.subarray(10) }, outputs, 'Expected a Uint8Array of 48 elements (width x height x 4 = 4 x 3 x 4) for result.image but received a Uint8Array of 38 elements'],
+      [{ ...good, depth: Array.from(good.depth) }, outputs, 'Expected a Float32Array of 12 elements (width x height = 4 x 3) for result.depth but received an array of 12 items'],
+      [{ ...good, width: 0 }, outputs, 'Expected positive integers for result.width and result.height but received 0 (number) and 3 (number)'],
+      [good, null, 'Expected an object of output paths {fused, depth, confidence, depthColor, json} for outputs but received null'],
+    ];
+    for (const [result, outs, message] of cases) {
+      const error = await writeResult(result as FuseResult, outs as Parameters<typeof writeResult>[1]).catch((e: unknown) => e);
+      expect(error, message).toBeInstanceOf(FocusFuseError);
+      expect((error as FocusFuseError).code).toBe('BAD_OPTION');
+      expect((error as Error).message).toBe(message);
+    }
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -59,10 +59,31 @@ describe('validateStack messages', () => {
   });
 
   it('say what width x height x 4 asks for, in elements for 8 and 16 bits alike', () => {
-    expect(message({ ...stack, width: W + 1 })).toBe('stack: Expected a Uint8Array of 12480 elements (width x height x 4 = 65 x 48 x 4) for plane 0 but received a Uint8Array of 12288 elements');
+    expect(message({ ...stack, width: W + 1 })).toBe('stack: Expected a Uint8Array or Uint8ClampedArray (RGBA8) of 12480 elements (width x height x 4 = 65 x 48 x 4) for plane 0 but received a Uint8Array of 12288 elements');
     const wide = { width: W, height: H, planes: [new Uint16Array(W * H * 4), new Uint8Array(W * H * 4)] };
     expect(message(wide)).toBe('stack: Expected a Uint16Array (RGBA16, like plane 0) of 12288 elements (width x height x 4 = 64 x 48 x 4) for plane 1 but received a Uint8Array of 12288 elements');
-    expect(message({ ...stack, meta: { name: 's', files: ['a.png', 'b.png', 'c.png'] }, planes: [stack.planes[0], stack.planes[1], new Uint8Array(5)] })).toMatch(/^c\.png: Expected a Uint8Array of 12288 elements .* for plane 2 but received a Uint8Array of 5 elements$/);
+    expect(message({ ...stack, meta: { name: 's', files: ['a.png', 'b.png', 'c.png'] }, planes: [stack.planes[0], stack.planes[1], new Uint8Array(5)] })).toMatch(/^c\.png: Expected a Uint8Array or Uint8ClampedArray \(RGBA8\) of 12288 elements .* for plane 2 but received a Uint8Array of 5 elements$/);
+  });
+
+  it('name a canvas plane of the wrong length a Uint8ClampedArray, as given', () => {
+    const clamped = { width: 4, height: 4, planes: [new Uint8ClampedArray(60), new Uint8ClampedArray(64)] };
+    expect(message(clamped)).toBe('stack: Expected a Uint8Array or Uint8ClampedArray (RGBA8) of 64 elements (width x height x 4 = 4 x 4 x 4) for plane 0 but received a Uint8ClampedArray of 60 elements');
+    const second = { width: 4, height: 4, planes: [new Uint8ClampedArray(64), new Uint16Array(64)] };
+    expect(message(second)).toBe('stack: Expected a Uint8Array or Uint8ClampedArray (RGBA8, like plane 0) of 64 elements (width x height x 4 = 4 x 4 x 4) for plane 1 but received a Uint16Array of 64 elements');
+  });
+
+  it('say what bitDepth the planes allow, once', () => {
+    expect(message({ ...stack, bitDepth: 12 })).toBe('stack: Expected 8 for bitDepth (the planes are RGBA8: Uint8Array or Uint8ClampedArray) but received 12 (number)');
+    const wide = { width: W, height: H, planes: [new Uint16Array(W * H * 4)], bitDepth: 17 };
+    expect(message(wide)).toBe('stack: Expected an integer between 8 and 16 for bitDepth (the planes are RGBA16: Uint16Array) but received 17 (number)');
+  });
+
+  it('type canvas pixels as ZStack<Uint8ClampedArray>, which fuse() and validateStack take (checked by tsc)', async () => {
+    const image = { data: new Uint8ClampedArray(W * H * 4).fill(128) }; // what getImageData returns
+    const canvas: ZStack<Uint8ClampedArray> = { width: W, height: H, planes: [image.data, image.data] };
+    const input: StackInput = canvas;
+    expect(validateStack(input).planes[0]).toBeInstanceOf(Uint8Array);
+    expect((await fuse(canvas, { backend: 'cpu' })).width).toBe(W);
   });
 
   it('refuse 16-bit samples above bitDepth, naming the plane, the largest sample and the bits', async () => {
@@ -82,6 +103,13 @@ describe('validateStack messages', () => {
     expect(() => validateStack(wide)).not.toThrow();
     // 16 bits, or no bitDepth: every sample fits.
     expect(() => validateStack({ ...wide, bitDepth: undefined, planes: [new Uint16Array(W * H * 4).fill(65535)] } as AnyZStack)).not.toThrow();
+  });
+});
+
+describe('fuse() options', () => {
+  it('call an array an array, not an unknown option name', async () => {
+    const stack = { width: W, height: H, planes: planes8(2) };
+    await expect(fuse(stack, [1, 2, 3] as never)).rejects.toThrow(/^Expected an options object for options but received an array of 3 items$/);
   });
 });
 

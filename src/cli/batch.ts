@@ -117,7 +117,8 @@ same command with --resume.
 Examples:
   focusfuse batch /data/CCCID --out /data/fused --resume
   focusfuse batch /data/CCCID --out /data/fused --only HSIL --backend cpu --outputs fused,json
-  focusfuse batch /data/CCCID --out /shared/fused --shard 3/8 --resume && focusfuse manifest merge /shared/fused`;
+  focusfuse batch /data/CCCID --out /shared/fused --shard 3/8 --resume   # shard 3 of 0..7, one per worker
+  focusfuse manifest merge /shared/fused                                  # once all 8 shards are done`;
 
 /** The same command line with --resume, for the "how to finish" hint. */
 function resumeCommand(argv: string[]): string {

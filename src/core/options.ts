@@ -155,7 +155,8 @@ export function asResolvedOptions(options: FuseOptions | ResolvedOptions | undef
  */
 export function resolveOptions(options: FuseOptions = {}, labels: Partial<Record<keyof FuseOptions, string>> = {}): ResolvedOptions {
   const label = (key: keyof FuseOptions) => labels[key] ?? key;
-  if (typeof options !== 'object' || options === null) expected('an options object', 'options', options);
+  // An array is an object too: its indices would be called unknown option names ('0').
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) expected('an options object', 'options', options);
   const known = new Set(['fusion', 'measure', 'window', 'sigma', 'composite', 'backend', 'tau', 'keepFocus', 'align', 'alignReference', 'alignCrop', 'alignMatchBrightness', 'depthMode', 'onePlane']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) expected(`one of ${[...known].join(', ')}`, 'option name', key);

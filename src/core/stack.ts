@@ -8,9 +8,10 @@ import type { AnyZStack, ZStack } from './types.js';
 
 /**
  * What a caller may hand {@link validateStack} (and so fuse() and the CPU engine): a ZStack whose
- * RGBA8 planes may also be canvas pixels, `ImageData.data` (Uint8ClampedArray).
+ * RGBA8 planes may also be canvas pixels, `ImageData.data` (Uint8ClampedArray): a
+ * `ZStack<Uint8ClampedArray>` is one.
  */
-export type StackInput = AnyZStack | (Omit<ZStack, 'planes'> & { planes: (Uint8Array | Uint8ClampedArray)[] });
+export type StackInput = AnyZStack | ZStack<Uint8Array | Uint8ClampedArray>;
 
 /**
  * Validates a stack's shape: positive integer size, 1..256 planes, each exactly width*height*4
@@ -42,16 +43,20 @@ export function validateStack(given: StackInput, { samples: checkSamples = true 
   const samples = width * height * 4;
   const Type = planes[0] instanceof Uint16Array ? Uint16Array : Uint8Array;
   const size = `${samples} elements (width x height x 4 = ${width} x ${height} x 4)`;
+  // The planes' kind as the caller knows it: canvas pixels are Uint8ClampedArray, viewed as Uint8Array here.
+  const [types, format] = Type === Uint16Array ? ['Uint16Array', 'RGBA16'] : ['Uint8Array or Uint8ClampedArray', 'RGBA8'];
   planes.forEach((plane, z) => {
     const file = stack.meta?.files?.[z] ?? name;
+    // Described as given (a Uint8ClampedArray stays one in the message), not as viewed.
+    const received = describeValue(given.planes[z]);
     if (z === 0 && !(plane instanceof Type)) {
-      throw new FocusFuseError('BAD_STACK', `Expected a Uint8Array or Uint8ClampedArray (RGBA8) or a Uint16Array (RGBA16) of ${size} for plane 0 but received ${describeValue(plane)}`, file);
+      throw new FocusFuseError('BAD_STACK', `Expected a Uint8Array or Uint8ClampedArray (RGBA8) or a Uint16Array (RGBA16) of ${size} for plane 0 but received ${received}`, file);
     }
     if (!(plane instanceof Type)) {
-      throw new FocusFuseError('BAD_STACK', `Expected ${Type === Uint16Array ? 'a Uint16Array (RGBA16' : 'a Uint8Array or Uint8ClampedArray (RGBA8'}, like plane 0) of ${size} for plane ${z} but received ${describeValue(plane)}`, file);
+      throw new FocusFuseError('BAD_STACK', `Expected a ${types} (${format}, like plane 0) of ${size} for plane ${z} but received ${received}`, file);
     }
     if (plane.length !== samples) {
-      throw new FocusFuseError('SIZE_MISMATCH', `Expected a ${Type.name} of ${size} for plane ${z} but received ${describeValue(plane)}`, file);
+      throw new FocusFuseError('SIZE_MISMATCH', `Expected a ${types} (${format}) of ${size} for plane ${z} but received ${received}`, file);
     }
   });
   const covered = stack.covered;
@@ -61,7 +66,8 @@ export function validateStack(given: StackInput, { samples: checkSamples = true 
   }
   const bits = stack.bitDepth;
   if (bits !== undefined && (Type === Uint8Array ? bits !== 8 : !Number.isInteger(bits) || bits < 8 || bits > 16)) {
-    throw new FocusFuseError('BAD_STACK', `Expected ${Type === Uint8Array ? '8 for Uint8Array planes' : 'an integer between 8 and 16 for Uint16Array planes'} for bitDepth but received ${describeValue(bits)}`, name);
+    const what = Type === Uint8Array ? '8' : 'an integer between 8 and 16';
+    throw new FocusFuseError('BAD_STACK', `Expected ${what} for bitDepth (the planes are ${format}: ${types}) but received ${describeValue(bits)}`, name);
   }
   if (checkSamples && Type === Uint16Array && bits !== undefined && bits < 16) checkSampleRange(stack as ZStack<Uint16Array>, bits, name);
   return stack;

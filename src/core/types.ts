@@ -60,9 +60,11 @@ export type PlaneArray = Uint8Array | Uint16Array;
  * A Z-stack: `planes.length` images of `width` x `height` pixels, RGBA, row-major, plane 0 first
  * (plane order is focal order). `ZStack` alone is the 8-bit stack (RGBA8 planes) that every stage
  * takes; `ZStack<Uint16Array>` holds RGBA16 planes of `bitDepth`-bit samples, which {@link fuse}
- * and the CPU engine take too ({@link AnyZStack}).
+ * and the CPU engine take too ({@link AnyZStack}). `ZStack<Uint8ClampedArray>` holds canvas pixels
+ * (`ImageData.data`), which fuse() and validateStack take as RGBA8 (their input type is StackInput).
+ * @example const canvas: ZStack<Uint8ClampedArray> = { width, height, planes: images.map((i) => i.data) };
  */
-export interface ZStack<Plane extends PlaneArray = Uint8Array> {
+export interface ZStack<Plane extends PlaneArray | Uint8ClampedArray = Uint8Array> {
   width: number;
   height: number;
   planes: Plane[];

@@ -74,7 +74,7 @@ export async function loadStack(input: string | readonly string[], options: Load
     throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
   }
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
-  checkSizes(planes, ordered.files, options.allowMixedSizes ? MIXED_SIZE_LIMIT : 1);
+  checkSizes(planes, ordered.files, options.allowMixedSizes === true);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
   const meta: StackMeta = { name, files: ordered.files };
   if (ordered.cccid) {
@@ -297,25 +297,30 @@ async function decodeAll(files: readonly string[], options: DecodeOptions): Prom
  */
 export const MIXED_SIZE_LIMIT = 1.25;
 
-/** Every plane as large as the first, or (`limit` > 1) within that ratio of it in each dimension. */
-function checkSizes(planes: readonly DecodedPlane[], files: readonly string[], limit: number): void {
+/**
+ * The hint of the same-size error, for sizes alignment would take: every `--align` mode accepts
+ * planes within MIXED_SIZE_LIMIT of the first (bench/real.ts words it for its own flag).
+ */
+export const MIXED_SIZES_HINT = '(unregistered stacks: fuse with --align auto or similarity, which accept mixed sizes)';
+
+/**
+ * Every plane as large as the first, or (`mixedSizes`) within MIXED_SIZE_LIMIT of it in each
+ * dimension. A plane further off than that is refused alike with or without alignment, and its
+ * message suggests no `--align`, which would refuse it too.
+ */
+function checkSizes(planes: readonly DecodedPlane[], files: readonly string[], mixedSizes: boolean): void {
   const [first] = planes;
-  const within = (a: number, b: number) => Math.max(a, b) <= limit * Math.min(a, b);
+  const within = (a: number, b: number) => Math.max(a, b) <= MIXED_SIZE_LIMIT * Math.min(a, b);
   planes.forEach((plane, z) => {
     if (plane.width === first.width && plane.height === first.height) return;
-    if (limit === 1) {
-      throw new FocusFuseError(
-        'SIZE_MISMATCH',
-        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}; every plane must have the same size (unregistered stacks: fuse with --align auto or similarity, which accept mixed sizes)`,
-        files[z],
-      );
-    }
+    const sizes = `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}`;
     if (!within(plane.width, first.width) || !within(plane.height, first.height)) {
       throw new FocusFuseError(
         'SIZE_MISMATCH',
-        `is ${plane.width}x${plane.height} but ${files[0]} is ${first.width}x${first.height}: more than ${Math.round((limit - 1) * 100)} % apart, which alignment does not take for focus breathing (a truncated or wrong file?)`,
+        `${sizes}: more than ${Math.round((MIXED_SIZE_LIMIT - 1) * 100)} % apart, which alignment does not take for focus breathing either (a truncated or wrong file?)`,
         files[z],
       );
     }
+    if (!mixedSizes) throw new FocusFuseError('SIZE_MISMATCH', `${sizes}; every plane must have the same size ${MIXED_SIZES_HINT}`, files[z]);
   });
 }

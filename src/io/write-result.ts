@@ -4,7 +4,7 @@
  * partial or half-set of files behind from the encoding stage.
  */
 import { resolve } from 'node:path';
-import { expected, FocusFuseError } from '../core/errors.js';
+import { describeValue, expected, FocusFuseError } from '../core/errors.js';
 import { fusionName } from '../core/options.js';
 import type { FuseResult } from '../core/types.js';
 import { checkWritable, writeFilesAtomic } from './atomic.js';
@@ -167,9 +167,13 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
  * into place only once every one is written.
  * @example await writeResult(result, { fused: 'fused.png', depth: 'depth.png', json: 'stats.json' });
  * @returns The paths written.
- * @throws FocusFuseError WRITE `cannot write <path>: <reason>`, with none of the outputs written.
+ * @throws FocusFuseError BAD_OPTION "Expected X for Y but received Z" for a result that is not what
+ *   fuse() returns or a bad output path (nothing written); WRITE `cannot write <path>: <reason>`, with
+ *   none of the outputs written.
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
+  checkResult(result);
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) expected('an object of output paths {fused, depth, confidence, depthColor, json}', 'outputs', outputs);
   checkOutputs(outputs, result.meta?.files, options.labels);
   if (options.pngLevel !== undefined) checkPngLevel(options.pngLevel);
   const { width, height, planeCount } = result;
@@ -200,6 +204,29 @@ export async function writeResult(result: FuseResult, outputs: ResultOutputs, op
   // All or nothing: a stats JSON must never list an image that could not be written.
   await writeFilesAtomic(files);
   return files.map(([path]) => path);
+}
+
+/**
+ * Checks that a library caller's result is one fuse() returned, in the shape the encoders read
+ * (else a null result was a raw TypeError and a short image sharp's "memory area too small").
+ * @example checkResult(null) // throws "Expected a FuseResult (what fuse() returns) for result but received null"
+ * @throws FocusFuseError BAD_OPTION "Expected X for Y but received Z".
+ */
+export function checkResult(result: FuseResult): void {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) expected('a FuseResult (what fuse() returns)', 'result', result);
+  const { width, height, planeCount } = result;
+  if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1) {
+    throw new FocusFuseError('BAD_OPTION', `Expected positive integers for result.width and result.height but received ${describeValue(width)} and ${describeValue(height)}`);
+  }
+  if (!Number.isInteger(planeCount) || planeCount < 1) expected('a positive integer', 'result.planeCount', planeCount);
+  const pixels = width * height;
+  const rgba = `${pixels * 4} elements (width x height x 4 = ${width} x ${height} x 4)`;
+  const map = `${pixels} elements (width x height = ${width} x ${height})`;
+  if (!(result.image instanceof Uint8Array) || result.image.length !== pixels * 4) expected(`a Uint8Array of ${rgba}`, 'result.image', result.image);
+  if (result.image16 !== undefined && (!(result.image16 instanceof Uint16Array) || result.image16.length !== pixels * 4)) expected(`a Uint16Array of ${rgba}`, 'result.image16', result.image16);
+  for (const key of ['depth', 'confidence'] as const) {
+    if (!(result[key] instanceof Float32Array) || result[key].length !== pixels) expected(`a Float32Array of ${map}`, `result.${key}`, result[key]);
+  }
 }
 
 /**
