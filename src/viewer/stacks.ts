@@ -61,7 +61,9 @@ export function pathsByFolder(paths: readonly string[]): Map<string, string[]> {
   const folders = new Map<string, string[]>();
   for (const path of paths) {
     const folder = folderOf(path) || '.';
-    folders.set(folder, [...(folders.get(folder) ?? []), path]);
+    const list = folders.get(folder);
+    if (list) list.push(path);
+    else folders.set(folder, [path]);
   }
   return folders;
 }
