@@ -210,6 +210,18 @@ describe('writeResult', () => {
     expect(await readdir(dir)).toEqual(['a-file']);
   });
 
+  it('names the file standing where a folder is needed, as checkOutputsWritable does, and writes nothing', async () => {
+    const dir = join(root, 'through-a-file');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a-file'), 'x');
+    for (const depth of [join(dir, 'a-file', 'd.png'), join(dir, 'a-file', 'deeper', 'd.png')]) {
+      const error = await writeResult(fakeResult(4, 3, 5), { fused: join(dir, 'ok.png'), depth }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FocusFuseError);
+      expect((error as Error).message).toBe(`cannot write ${depth}: ${join(dir, 'a-file')} is a file, not a folder`);
+      expect(await readdir(dir)).toEqual(['a-file']);
+    }
+  });
+
   it('refuses bad output names before writing anything', async () => {
     const dir = join(root, 'bad');
     const result = fakeResult(2, 2, 3);
