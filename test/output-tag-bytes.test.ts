@@ -1,9 +1,10 @@
 /**
  * The output tag read from a file's bytes (scanOutputTag) says what sharp's metadata says, the rule
  * since the tag exists: on every output focusfuse writes (the bytes decide those on their own) and
- * on foreign files, including ones that hold the tag's text where sharp does not read XMP from.
+ * on foreign files, including ones that hold the tag's text where sharp does not read XMP from; and
+ * the viewer page's reader (readFileOutputTag) says the same wherever the bytes decide.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { fuse } from '../src/fuse.js';
 import { crc32, TAG_FIRST_BYTES } from '../src/io/output-tag-bytes.js';
 import { outputTagXmp, readOutputTag, readOutputTagWithSharp, scanFileOutputTag } from '../src/io/output-tag.js';
 import { writeResult } from '../src/io/write-result.js';
+import { readFileOutputTag } from '../src/viewer/app/file-tags.js';
 import { testStack } from './gpu-stacks.js';
 
 let root: string;
@@ -148,6 +150,25 @@ describe('the byte scan and sharp agree on foreign files', () => {
     const png = await image().withXmp(outputTagXmp('fused')).png().toBuffer();
     expect(await foreign('cut.png', png.subarray(0, 60)), 'cut inside the XMP chunk').toEqual({ scan: 'undecided', sharp: undefined, tag: undefined });
     expect(await readings(join(root, 'foreign', 'missing.png'))).toEqual({ scan: 'unreadable', sharp: undefined, tag: undefined });
+  });
+});
+
+describe("the viewer page's reader of files opened there", () => {
+  // Over the files the suites above wrote (they run first, in order).
+  it('says what the server says wherever the bytes decide, so a comment holding the tag text is no output', async () => {
+    let decided = 0;
+    for (const folder of ['ours', 'foreign']) {
+      for (const name of await readdir(join(root, folder))) {
+        const path = join(root, folder, name);
+        const scan = await scanFileOutputTag(path);
+        if (scan === 'undecided') continue;
+        decided++;
+        expect(await readFileOutputTag(new Blob([await readFile(path)])), name).toBe(scan.tag);
+      }
+    }
+    expect(decided).toBeGreaterThan(20);
+    // The page looked for the text anywhere in the first and last 64 KB.
+    expect(await readFileOutputTag(new Blob([await readFile(join(root, 'foreign', 'comment.png'))]))).toBeUndefined();
   });
 });
 
