@@ -3,7 +3,7 @@
  * JPEG and TIFF alike), so a later run never mistakes an earlier run's fused image or map, saved
  * next to the planes, for a plane.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import sharp from 'sharp';
 import { scanOutputTag } from './output-tag-bytes.js';
 import { outputTagOf } from './output-tag-text.js';
@@ -44,7 +44,8 @@ export async function readOutputTagWithSharp(path: string): Promise<string | und
  * @example await scanFileOutputTag('out/a.depth.png') // => { tag: 'depth' }
  */
 export async function scanFileOutputTag(path: string): ReturnType<typeof scanOutputTag> {
-  const fd = openSync(path, 'r');
+  // Non-blocking: a FIFO named like an image must not hang the process on open (its read then fails: untagged).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     return await scanOutputTag(async (offset, length) => {
       const buffer = Buffer.allocUnsafe(length);
