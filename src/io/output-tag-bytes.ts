@@ -165,11 +165,10 @@ async function tiffXmp(head: Uint8Array, read: ByteReader): Promise<XmpText[] | 
   const little = head[0] === 0x49;
   const at = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ifd = at(head).getUint32(4, little);
-  const counted = await bytesAt(head, read, ifd, 2);
-  if (!counted) return undefined;
-  const entries = at(counted).getUint16(0, little);
-  const table = await bytesAt(head, read, ifd + 2, entries * 12);
-  if (!table || entries === 0) return undefined;
+  const counted = ifd < 8 ? undefined : await bytesAt(head, read, ifd, 2);
+  const entries = counted ? at(counted).getUint16(0, little) : 0;
+  const table = entries === 0 ? undefined : await bytesAt(head, read, ifd + 2, entries * 12);
+  if (!table) return undefined;
   const packets: XmpText[] = [];
   for (let e = 0; e < entries; e++) {
     const entry = at(table.subarray(e * 12, e * 12 + 12));
