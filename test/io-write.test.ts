@@ -257,6 +257,9 @@ describe('writeResult', () => {
       [{ ...good, depth: Array.from(good.depth) }, outputs, 'Expected a Float32Array of 12 elements (width x height = 4 x 3) for result.depth but received an array of 12 items'],
       [{ ...good, width: 0 }, outputs, 'Expected positive integers for result.width and result.height but received 0 (number) and 3 (number)'],
       [good, null, 'Expected an object of output paths {fused, depth, confidence, depthColor, json} for outputs but received null'],
+      // No output asked for was a silent success that wrote nothing.
+      [good, {}, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an empty object'],
+      [good, { fused: undefined }, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an object {fused}'],
     ];
     for (const [result, outs, message] of cases) {
       const error = await writeResult(result as FuseResult, outs as Parameters<typeof writeResult>[1]).catch((e: unknown) => e);
