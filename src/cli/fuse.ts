@@ -16,6 +16,7 @@ import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
+import { inputFilesOf } from '../io/tiff-pages.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
@@ -286,7 +287,7 @@ async function run(argv: string[]): Promise<number> {
     // Fused in this thread: the planes may stay in the decoder's memory (one copy less).
     transferable: false,
   });
-  checkOutputs(outputs, stack.meta?.files, OUTPUT_FLAGS);
+  checkOutputs(outputs, inputFilesOf(stack.meta), OUTPUT_FLAGS);
   const loaded = performance.now();
   // Long alignments show how far they are, per registered plane, on a terminal only.
   const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';
