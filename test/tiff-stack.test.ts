@@ -15,6 +15,8 @@ import { FocusFuseError } from '../src/core/errors.js';
 import { decodeImage } from '../src/io/decode.js';
 import { loadStack, type LoadStackOptions } from '../src/io/load-stack.js';
 import { alignedPlaneName } from '../src/io/save-aligned.js';
+import { writeResult } from '../src/io/write-result.js';
+import { fuse } from '../src/fuse.js';
 
 const CLI = resolve('dist/cli.js');
 const WIDTH = 40;
@@ -220,6 +222,16 @@ describe('loadStack of a multi-page TIFF', () => {
     expect(page.data).toEqual((await loadStack(tiff)).planes[3]);
     await expect(decodeImage(bytes, 's.tif page 9', { page: 9 })).rejects.toThrow('s.tif page 9: the file has no page 9 (pages count from 0)');
     await expect(decodeImage(bytes, 's.tif', { page: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION', message: "s.tif: Expected a page number (an integer from 0) for page but received -1 (number)" });
+  });
+
+  it('never writes a result over the multi-page TIFF it came from', async () => {
+    const dir = await folder();
+    const tiff = await writeTiffStack(join(dir, 'stack.tif'), await makePlanes(KINDS[0]), 3);
+    const before = await readFile(tiff);
+    const result = await fuse(await loadStack(tiff), { backend: 'cpu' });
+    await expect(writeResult(result, { depth: join(dir, 'depth.png'), fused: tiff })).rejects.toMatchObject({ code: 'BAD_OPTION', message: `fused ${tiff} is one of the input planes; refusing to overwrite it` });
+    expect(await readFile(tiff)).toEqual(before);
+    expect(existsSync(join(dir, 'depth.png'))).toBe(false);
   });
 
   it('names aligned planes of a multi-page TIFF by file and page', () => {
