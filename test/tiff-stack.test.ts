@@ -100,34 +100,42 @@ async function writePngPlanes(dir: string, planes: (Uint8Array | Uint16Array)[],
 
 /**
  * An uncompressed 8-bit grey TIFF with one page per entry, each of its own size (libvips writes
- * pages of one size only): baseline TIFF tags, little-endian.
+ * pages of one size only), and an ImageDescription on the first page when given (sharp writes
+ * none): baseline TIFF tags, little-endian.
  */
-function handMadeTiff(pages: { width: number; height: number; value: number }[]): Uint8Array {
+function handMadeTiff(pages: { width: number; height: number; value: number }[], description?: string): Uint8Array {
+  const text = description === undefined ? undefined : new TextEncoder().encode(`${description}\0`);
   const ENTRIES = 9;
-  const ifdBytes = 2 + ENTRIES * 12 + 4;
-  const size = 8 + pages.reduce((sum, p) => sum + p.width * p.height + ifdBytes, 0);
+  const ifdBytes = (first: boolean) => 2 + (ENTRIES + (first && text ? 1 : 0)) * 12 + 4;
+  const size = 8 + (text?.length ?? 0) + pages.reduce((sum, p, i) => sum + p.width * p.height + ifdBytes(i === 0), 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out.set([0x49, 0x49, 42, 0]);
   let offset = 8;
   let link = 4; // where the offset of the next IFD goes
-  for (const page of pages) {
+  if (text) {
+    out.set(text, offset);
+    offset += text.length;
+  }
+  for (const [index, page] of pages.entries()) {
     const pixels = page.width * page.height;
     const data = offset;
     out.fill(page.value, data, data + pixels);
     const ifd = data + pixels;
     view.setUint32(link, ifd, true);
-    view.setUint16(ifd, ENTRIES, true);
-    const tags: [number, number, number][] = [[256, 4, page.width], [257, 4, page.height], [258, 3, 8], [259, 3, 1], [262, 3, 1], [273, 4, data], [277, 3, 1], [278, 4, page.height], [279, 4, pixels]];
-    tags.forEach(([tag, type, value], i) => {
+    const tags: [number, number, number, number?][] = [[256, 4, page.width], [257, 4, page.height], [258, 3, 8], [259, 3, 1], [262, 3, 1]];
+    if (index === 0 && text) tags.push([270, 2, 8, text.length]);
+    tags.push([273, 4, data], [277, 3, 1], [278, 4, page.height], [279, 4, pixels]);
+    view.setUint16(ifd, tags.length, true);
+    tags.forEach(([tag, type, value, count = 1], i) => {
       const at = ifd + 2 + i * 12;
       view.setUint16(at, tag, true);
       view.setUint16(at + 2, type, true);
-      view.setUint32(at + 4, 1, true);
+      view.setUint32(at + 4, count, true);
       if (type === 3) view.setUint16(at + 8, value, true);
       else view.setUint32(at + 8, value, true);
     });
-    link = ifd + 2 + ENTRIES * 12;
+    link = ifd + 2 + tags.length * 12;
     offset = link + 4;
   }
   return out;
@@ -204,6 +212,33 @@ describe('loadStack of a multi-page TIFF', () => {
     const far = join(dir, 'far.tif');
     await writeFile(far, handMadeTiff([{ width: 20, height: 16, value: 40 }, { width: 8, height: 16, value: 90 }]));
     expect(await loadError(far, { allowMixedSizes: true })).toMatchObject({ code: 'SIZE_MISMATCH', file: `${far} page 1` });
+  });
+
+  it('refuses a hyperstack whose pages interleave channels or time points, takes a stack of one dimension', async () => {
+    const dir = await folder();
+    const pages = Array.from({ length: 4 }, (_, z) => ({ width: 6, height: 4, value: z * 50 }));
+    const write = async (name: string, description: string) => {
+      const path = join(dir, name);
+      await writeFile(path, handMadeTiff(pages, description));
+      return path;
+    };
+    const imagej = await write('hyper.tif', 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\nmode=composite\n');
+    expect(await loadError(imagej)).toMatchObject({
+      code: 'BAD_STACK',
+      message: `${imagej}: is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)`,
+    });
+    const ome = await write('ome.tif', '<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image><Pixels SizeC="1" SizeT="2" SizeZ="2" SizeX="6" SizeY="4"/></Image></OME>');
+    expect(await loadError(ome)).toMatchObject({ code: 'BAD_STACK', file: ome });
+    expect((await loadError(ome)).message).toContain('is an OME-TIFF of 2 Z planes in 4 pages (SizeC 1, SizeT 2)');
+    // One dimension: slices, or frames only (Z-stacks are often saved as frames); an OME Z-stack.
+    for (const [name, description] of [
+      ['slices.tif', 'ImageJ=1.54f\nimages=4\nslices=4\nunit=micron\n'],
+      ['frames.tif', 'ImageJ=1.54f\nimages=4\nframes=4\n'],
+      ['omez.tif', '<OME><Image><Pixels SizeC="1" SizeT="1" SizeZ="4"/></Image></OME>'],
+    ]) {
+      const stack = await loadStack(await write(name, description));
+      expect(stack.planes.map((p) => p[0])).toEqual([0, 50, 100, 150]);
+    }
   });
 
   it('refuses more pages than planes are allowed', async () => {

@@ -11,6 +11,7 @@ import type { StackMeta } from '../core/types.js';
 import { baseName } from './cccid.js';
 import { decodeImage, readImageFile, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { settleInOrder } from './settle-decodes.js';
+import { hyperstackProblem, tiffDescription } from './tiff-description.js';
 
 /**
  * How a page of a multi-page TIFF is named in messages, stats and reports (pages count from 0, as
@@ -45,7 +46,8 @@ export interface ExpandedPlanes {
  * Planes that are all single images are returned as they are, without a read.
  * @example const { planes, files } = await expandTiffPages([firstPage], ['cells.tif'], {}); // files: ['cells.tif page 0', ...]
  * @throws FocusFuseError AMBIGUOUS_INPUT for a multi-page TIFF among other files, TOO_MANY_PLANES
- *   for more pages than MAX_PLANES, DECODE for a page that cannot be decoded (naming the page).
+ *   for more pages than MAX_PLANES, BAD_STACK for a hyperstack whose pages interleave channels or
+ *   time points (tiff-description.ts), DECODE for a page that cannot be decoded (naming the page).
  */
 export async function expandTiffPages(planes: DecodedPlane[], files: string[], options: DecodeOptions): Promise<ExpandedPlanes> {
   const index = planes.findIndex((plane) => (plane.pages ?? 1) > 1);
@@ -63,6 +65,10 @@ export async function expandTiffPages(planes: DecodedPlane[], files: string[], o
   }
   if (pages > MAX_PLANES) throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${pages} pages`, file);
   const bytes = await readImageFile(file);
+  const hyperstack = hyperstackProblem(tiffDescription(bytes), pages);
+  if (hyperstack) {
+    throw new FocusFuseError('BAD_STACK', `is ${hyperstack}, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)`, file);
+  }
   const rest = await settleInOrder(Array.from({ length: pages - 1 }, (_, i) => decodeImage(bytes, pageLabel(file, i + 1), { ...options, page: i + 1 })), 'page');
   return { planes: [planes[index], ...rest], files: Array.from({ length: pages }, (_, page) => pageLabel(file, page)), multiPageTiff: file };
 }
