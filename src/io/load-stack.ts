@@ -49,14 +49,16 @@ export interface LoadStackOptions {
 export { IMAGE_EXTENSIONS, isHiddenOrTemp } from './folder-files.js';
 
 /**
- * Loads a Z-stack from a folder (its image files, not recursive) or a list of image files.
+ * Loads a Z-stack from a folder (its image files, not recursive), a list of image files, or one
+ * multi-page TIFF (its pages are the planes; README "Which files are planes").
  * @example
  * const stack = await loadStack('NILM/1. Superficial-Intermediate Cells', { fov: '001_(3059,11012)' });
  * stack.planes.length; // 11, ordered z = 0..10
+ * (await loadStack('fiji/cells.tif')).meta.files[3]; // 'fiji/cells.tif page 3'
  * // 16-bit files give Uint16Array (RGBA16) planes with their full precision and `bitDepth`.
- * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE,
- *   SIZE_MISMATCH, or BAD_STACK for a file listed twice (by any spelling or link), each naming the
- *   file or folder and the problem.
+ * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT (also a multi-page TIFF among other
+ *   planes), Z_ORDER, TOO_MANY_PLANES, DECODE, SIZE_MISMATCH, or BAD_STACK for a file listed twice (by
+ *   any spelling or link) or an interleaved hyperstack, each naming the file or folder and the problem.
  */
 export async function loadStack(input: string | readonly string[], options?: LoadStackOptions & { highBitDepth?: false }): Promise<ZStack>;
 export async function loadStack(input: string | readonly string[], options: LoadStackOptions): Promise<AnyZStack>;
