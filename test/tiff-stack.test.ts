@@ -101,16 +101,17 @@ async function writePngPlanes(dir: string, planes: (Uint8Array | Uint16Array)[],
 /**
  * An uncompressed 8-bit grey TIFF with one page per entry, each of its own size (libvips writes
  * pages of one size only), and an ImageDescription on the first page when given (sharp writes
- * none): baseline TIFF tags, little-endian.
+ * none): baseline TIFF tags, little-endian, or big-endian (`little` false) as ImageJ writes.
  */
-function handMadeTiff(pages: { width: number; height: number; value: number }[], description?: string): Uint8Array {
+function handMadeTiff(pages: { width: number; height: number; value: number }[], description?: string, little = true): Uint8Array {
   const text = description === undefined ? undefined : new TextEncoder().encode(`${description}\0`);
   const ENTRIES = 9;
   const ifdBytes = (first: boolean) => 2 + (ENTRIES + (first && text ? 1 : 0)) * 12 + 4;
   const size = 8 + (text?.length ?? 0) + pages.reduce((sum, p, i) => sum + p.width * p.height + ifdBytes(i === 0), 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  out.set([0x49, 0x49, 42, 0]);
+  out.set(little ? [0x49, 0x49] : [0x4d, 0x4d]);
+  view.setUint16(2, 42, little);
   let offset = 8;
   let link = 4; // where the offset of the next IFD goes
   if (text) {
@@ -122,18 +123,18 @@ function handMadeTiff(pages: { width: number; height: number; value: number }[],
     const data = offset;
     out.fill(page.value, data, data + pixels);
     const ifd = data + pixels;
-    view.setUint32(link, ifd, true);
+    view.setUint32(link, ifd, little);
     const tags: [number, number, number, number?][] = [[256, 4, page.width], [257, 4, page.height], [258, 3, 8], [259, 3, 1], [262, 3, 1]];
     if (index === 0 && text) tags.push([270, 2, 8, text.length]);
     tags.push([273, 4, data], [277, 3, 1], [278, 4, page.height], [279, 4, pixels]);
-    view.setUint16(ifd, tags.length, true);
+    view.setUint16(ifd, tags.length, little);
     tags.forEach(([tag, type, value, count = 1], i) => {
       const at = ifd + 2 + i * 12;
-      view.setUint16(at, tag, true);
-      view.setUint16(at + 2, type, true);
-      view.setUint32(at + 4, count, true);
-      if (type === 3) view.setUint16(at + 8, value, true);
-      else view.setUint32(at + 8, value, true);
+      view.setUint16(at, tag, little);
+      view.setUint16(at + 2, type, little);
+      view.setUint32(at + 4, count, little);
+      if (type === 3) view.setUint16(at + 8, value, little);
+      else view.setUint32(at + 8, value, little);
     });
     link = ifd + 2 + tags.length * 12;
     offset = link + 4;
@@ -217,9 +218,9 @@ describe('loadStack of a multi-page TIFF', () => {
   it('refuses a hyperstack whose pages interleave channels or time points, takes a stack of one dimension', async () => {
     const dir = await folder();
     const pages = Array.from({ length: 4 }, (_, z) => ({ width: 6, height: 4, value: z * 50 }));
-    const write = async (name: string, description: string) => {
+    const write = async (name: string, description: string, little = true) => {
       const path = join(dir, name);
-      await writeFile(path, handMadeTiff(pages, description));
+      await writeFile(path, handMadeTiff(pages, description, little));
       return path;
     };
     const imagej = await write('hyper.tif', 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\nmode=composite\n');
@@ -227,6 +228,8 @@ describe('loadStack of a multi-page TIFF', () => {
       code: 'BAD_STACK',
       message: `${imagej}: is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)`,
     });
+    const bigEndian = await write('hyper-mm.tif', 'ImageJ=1.54f\nimages=4\nslices=2\nframes=2\nhyperstack=true\n', false);
+    expect((await loadError(bigEndian)).message).toContain('is an ImageJ hyperstack of 2 slices x 2 frames, its 4 pages interleaved');
     const ome = await write('ome.tif', '<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image><Pixels SizeC="1" SizeT="2" SizeZ="2" SizeX="6" SizeY="4"/></Image></OME>');
     expect(await loadError(ome)).toMatchObject({ code: 'BAD_STACK', file: ome });
     expect((await loadError(ome)).message).toContain('is an OME-TIFF of 2 Z planes in 4 pages (SizeC 1, SizeT 2)');
