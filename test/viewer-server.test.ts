@@ -17,6 +17,7 @@ import { isLoopbackHost } from '../src/viewer/loopback-host.js';
 import { findStacks, groupStacks } from '../src/viewer/stacks.js';
 import { loadStack, significantBits } from '../src/io/load-stack.js';
 import { outputTagXmp, type OutputTagKind } from '../src/io/output-tag.js';
+import { handMadeTiff } from './tiff-fixtures.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -215,6 +216,8 @@ describe('viewer server: what it offers', () => {
     mkdirSync(join(root, 'fiji'));
     await sharp(Uint8Array.from(fijiPage8(-1)), { raw: { width: 5, height: 3 * 3, channels: 1, pageHeight: 3 } }).toColourspace('b-w').tiff({ compression: 'lzw' }).toFile(join(root, 'fiji', 'cells.tif'));
     await sharp(Uint16Array.from(fijiPage16(-1)), { raw: { width: 5, height: 2 * 3, channels: 1, pageHeight: 3 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toFile(join(root, 'fiji', 'cells16.tif'));
+    // A hyperstack of 2 channels x 2 slices: its pages interleave them, so it is listed with the problem.
+    writeFileSync(join(root, 'fiji', 'hyper.tif'), handMadeTiff([0, 1, 2, 3].map((z) => ({ width: 4, height: 2, value: z })), 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n', false));
     // A 12-bit camera's PNG stack: RGB samples up to 4095 in 16-bit files.
     mkdirSync(join(root, 'camera12'));
     camera12 = [];
@@ -243,7 +246,10 @@ describe('viewer server: what it offers', () => {
 
   it('lists only the stacks it can fuse, and what it left out with the reason', async () => {
     const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
-    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'fiji/cells.tif', 'fiji/cells16.tif', 'tiff']);
+    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'fiji/cells.tif', 'fiji/cells16.tif', 'fiji/hyper.tif', 'tiff']);
+    expect(listing.stacks.filter((stack: { error?: string }) => stack.error).map((stack: { name: string; error: string }) => [stack.name, stack.error])).toEqual([
+      ['fiji/hyper.tif', 'is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)'],
+    ]);
     expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
     expect(listing.hidden).toEqual([
       { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },

@@ -37,6 +37,17 @@ export function tiffDescription(bytes: Uint8Array): string | undefined {
 }
 
 /**
+ * The error for a multi-page TIFF whose pages are not one Z-stack in page order (see
+ * {@link hyperstackProblem}), after the file's name; undefined when nothing in its first
+ * ImageDescription says so. `loadStack` and the viewer's catalog share it.
+ * @example pageOrderProblem(await readFile('hyper.tif'), 22) // => 'is an ImageJ hyperstack of 2 channels x 11 slices, ...'
+ */
+export function pageOrderProblem(bytes: Uint8Array, pages: number): string | undefined {
+  const problem = hyperstackProblem(tiffDescription(bytes), pages);
+  return problem && `is ${problem}, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)`;
+}
+
+/**
  * Why a multi-page TIFF's pages are not one Z-stack in page order, from its description, or
  * undefined when nothing says so: an ImageJ hyperstack with more than one of channels, slices and
  * frames (its pages interleave them), or an OME-TIFF whose pages are more than its SizeZ planes.

@@ -11,7 +11,7 @@ import type { StackMeta } from '../core/types.js';
 import { baseName } from './cccid.js';
 import { decodeImage, readImageFile, type DecodedPlane, type DecodeOptions } from './decode.js';
 import { settleInOrder } from './settle-decodes.js';
-import { hyperstackProblem, tiffDescription } from './tiff-description.js';
+import { pageOrderProblem } from './tiff-description.js';
 
 /**
  * How a page of a multi-page TIFF is named in messages, stats and reports (pages count from 0, as
@@ -65,10 +65,8 @@ export async function expandTiffPages(planes: DecodedPlane[], files: string[], o
   }
   if (pages > MAX_PLANES) throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${pages} pages`, file);
   const bytes = await readImageFile(file);
-  const hyperstack = hyperstackProblem(tiffDescription(bytes), pages);
-  if (hyperstack) {
-    throw new FocusFuseError('BAD_STACK', `is ${hyperstack}, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)`, file);
-  }
+  const disorder = pageOrderProblem(bytes, pages);
+  if (disorder) throw new FocusFuseError('BAD_STACK', disorder, file);
   const rest = await settleInOrder(Array.from({ length: pages - 1 }, (_, i) => decodeImage(bytes, pageLabel(file, i + 1), { ...options, page: i + 1 })), 'page');
   return { planes: [planes[index], ...rest], files: Array.from({ length: pages }, (_, page) => pageLabel(file, page)), multiPageTiff: file };
 }

@@ -3,10 +3,11 @@
  * Each plane gets an opaque URL (`/stacks/<stack>/<plane>`) mapped to its file here, so the server
  * answers an allow-list of exact paths and never turns a URL into a filesystem path.
  */
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
 import { createImageHeaderReader } from '../io/output-tag.js';
+import { pageOrderProblem } from '../io/tiff-description.js';
 import { pageLabel } from '../io/tiff-pages.js';
 import { findResults, type MissingParts } from './results.js';
 import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
@@ -100,7 +101,11 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     // A multi-page TIFF (a Fiji/ImageJ stack) is a stack of its own, its pages the planes, as `fuse` reads it.
     const multiPage = await findMultiPageTiffs(listed.images.filter((path) => !outputs.has(path)), (path) => headers.pages(full(path)));
     const found = findStacks(listed.images.filter((path) => !multiPage.has(path)), CATALOG_IMAGE_EXTENSIONS, { outputs });
-    for (const [path, count] of multiPage) found.stacks.push({ name: path, files: Array.from({ length: count }, (_, page) => pageLabel(path, page)), multiPageTiff: path });
+    for (const [path, count] of multiPage) {
+      // A hyperstack is listed with its problem, as a stack that cannot be ordered, and refused when opened, as `fuse` refuses it.
+      const error = pageOrderProblem(await readHead(full(path)), count);
+      found.stacks.push({ name: path, files: Array.from({ length: count }, (_, page) => pageLabel(path, page)), multiPageTiff: path, ...(error ? { error } : {}) });
+    }
     found.stacks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const written = await findResults(root, listed.jsons, outputs, readTag);
     // A result's files (and the depth-color image its JSON records) are shown as the result, not noted as left out.
@@ -149,6 +154,24 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     }
   }
   return { stacks, hidden, files, pages, results, resultFiles };
+}
+
+/**
+ * The first MiB of a file (where ImageJ writes a stack's description, after the first IFD), or
+ * nothing when it cannot be read: a description beyond it goes unchecked here, and `fuse` checks it.
+ */
+async function readHead(file: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(file);
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: new Uint8Array(1 << 20), position: 0 });
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 /**
