@@ -17,6 +17,7 @@ import { isLoopbackHost } from '../src/viewer/loopback-host.js';
 import { findStacks, groupStacks } from '../src/viewer/stacks.js';
 import { loadStack, significantBits } from '../src/io/load-stack.js';
 import { outputTagXmp, type OutputTagKind } from '../src/io/output-tag.js';
+import { handMadeTiff } from './tiff-fixtures.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -177,6 +178,10 @@ describe('viewer server', () => {
   });
 });
 
+/** Page z of the test's multi-page TIFFs (5x3 grey; -1: every page, 3 of 8 bits, 2 of 16 bits using 12), as written. */
+const fijiPage8 = (z: number): number[] => (z < 0 ? [0, 1, 2].flatMap(fijiPage8) : Array.from({ length: 15 }, (_, i) => (i * 17 + z * 60) % 256));
+const fijiPage16 = (z: number): number[] => (z < 0 ? [0, 1].flatMap(fijiPage16) : Array.from({ length: 15 }, (_, i) => (i * 271 + z * 1000) % 4096));
+
 describe('viewer server: what it offers', () => {
   let root: string;
   let server: ViewerServer;
@@ -207,6 +212,12 @@ describe('viewer server: what it offers', () => {
       writeFileSync(join(root, 'tiff', `z${z}.tif`), tiff);
       tiffPlanes.push(tiff);
     }
+    // Fiji/ImageJ stacks: one multi-page TIFF each, 8-bit grey, and 16-bit grey using 12 bits.
+    mkdirSync(join(root, 'fiji'));
+    await sharp(Uint8Array.from(fijiPage8(-1)), { raw: { width: 5, height: 3 * 3, channels: 1, pageHeight: 3 } }).toColourspace('b-w').tiff({ compression: 'lzw' }).toFile(join(root, 'fiji', 'cells.tif'));
+    await sharp(Uint16Array.from(fijiPage16(-1)), { raw: { width: 5, height: 2 * 3, channels: 1, pageHeight: 3 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toFile(join(root, 'fiji', 'cells16.tif'));
+    // A hyperstack of 2 channels x 2 slices: its pages interleave them, so it is listed with the problem.
+    writeFileSync(join(root, 'fiji', 'hyper.tif'), handMadeTiff([0, 1, 2, 3].map((z) => ({ width: 4, height: 2, value: z })), 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n', false));
     // A 12-bit camera's PNG stack: RGB samples up to 4095 in 16-bit files.
     mkdirSync(join(root, 'camera12'));
     camera12 = [];
@@ -235,7 +246,10 @@ describe('viewer server: what it offers', () => {
 
   it('lists only the stacks it can fuse, and what it left out with the reason', async () => {
     const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
-    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'tiff']);
+    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'fiji/cells.tif', 'fiji/cells16.tif', 'fiji/hyper.tif', 'tiff']);
+    expect(listing.stacks.filter((stack: { error?: string }) => stack.error).map((stack: { name: string; error: string }) => [stack.name, stack.error])).toEqual([
+      ['fiji/hyper.tif', 'is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)'],
+    ]);
     expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
     expect(listing.hidden).toEqual([
       { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },
@@ -256,6 +270,23 @@ describe('viewer server: what it offers', () => {
       expect([png.width, png.height]).toEqual([6, 4]);
       const grey = Array.from({ length: 24 }, (_, i) => png.data[i * png.channels]);
       expect(grey, `plane ${z}`).toEqual(samples[z].map((v) => Math.round((v * 255) / top)));
+    }
+  });
+
+  it('offers a multi-page TIFF as the stack of its pages, each page a plane, 16 bits scaled as fuse does', async () => {
+    const eight = server.stacks.find((s) => s.name === 'fiji/cells.tif')!;
+    expect(eight.files).toEqual(['cells.tif page 0', 'cells.tif page 1', 'cells.tif page 2']);
+    for (const [z, url] of eight.planes.entries()) {
+      const png = await servedPlane(url);
+      expect([png.width, png.height]).toEqual([5, 3]);
+      expect(Array.from({ length: 15 }, (_, i) => png.data[i * png.channels]), `page ${z}`).toEqual(fijiPage8(z));
+    }
+    const wide = server.stacks.find((s) => s.name === 'fiji/cells16.tif')!;
+    expect(wide.planes).toHaveLength(2);
+    const top = 2 ** significantBits(Math.max(...fijiPage16(-1))) - 1;
+    for (const [z, url] of wide.planes.entries()) {
+      const png = await servedPlane(url);
+      expect(Array.from({ length: 15 }, (_, i) => png.data[i * png.channels]), `page ${z}`).toEqual(fijiPage16(z).map((v) => Math.round((v * 255) / top)));
     }
   });
 

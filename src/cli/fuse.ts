@@ -16,6 +16,7 @@ import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
 import { checkOutputs, checkOutputsWritable, hasOutputs, OUTPUT_FLAGS, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
+import { inputFilesOf } from '../io/tiff-pages.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
@@ -44,7 +45,10 @@ all-in-focus image, a sub-plane depth map and a confidence map.
 
 Input:
   A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
-  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes. 16-bit
+  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes. A multi-page
+  TIFF (Fiji/ImageJ's stack export), given alone or alone in its folder, is the stack:
+  page 0, 1, ... are planes 0, 1, ... (named "stack.tif page 3" in messages and the
+  JSON); beside other plane files it is an error (export one file per plane). 16-bit
   planes keep their precision (on the cpu engine without --align; webgpu and
   alignment fuse them at 8 bits, with a warning; README "High bit depth").
   CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);
@@ -146,6 +150,7 @@ Examples:
   focusfuse fuse stack/ -o fused.png --depth depth.png --confidence conf.png \\
       --depth-color depth-color.png --json stats.json
   focusfuse fuse z0.tif z1.tif z2.tif --order given --measure teng --window 2 -o fused.tif
+  focusfuse fuse fiji-stack.tif -o fused.png --depth depth.png
   focusfuse fuse camera-12bit/ -o fused.tif --bit-depth 16 --normalize --depth depth.tif
   focusfuse fuse stack/ -o fused.png --backend webgpu --runtime headless --fallback cpu
   focusfuse fuse stack/ --json - -q | jq .stats.bestPlane`;
@@ -286,7 +291,7 @@ async function run(argv: string[]): Promise<number> {
     // Fused in this thread: the planes may stay in the decoder's memory (one copy less).
     transferable: false,
   });
-  checkOutputs(outputs, stack.meta?.files, OUTPUT_FLAGS);
+  checkOutputs(outputs, inputFilesOf(stack.meta), OUTPUT_FLAGS);
   const loaded = performance.now();
   // Long alignments show how far they are, per registered plane, on a terminal only.
   const progress = !v.quiet && process.stderr.isTTY && resolved.align !== 'none';

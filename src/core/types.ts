@@ -41,8 +41,13 @@ export type AlignReference = 'middle' | 'sharpest';
 export interface StackMeta {
   /** Human-readable name used in errors and reports, e.g. `NILM/1. Superficial.../001_(3059,11012)`. */
   name?: string;
-  /** One source path per plane, in plane order. */
+  /**
+   * One source per plane, in plane order: its path, or `<path> page <i>` for the pages of a
+   * multi-page TIFF (see `multiPageTiff`).
+   */
   files?: string[];
+  /** Set when the planes are the pages of one multi-page TIFF (a Fiji/ImageJ stack): its path. */
+  multiPageTiff?: string;
   /** Set when the files follow the CCCID naming `<serial>_(<cx>,<cy>,<z>).jpg`. */
   cccid?: { serial: string; cx: number; cy: number; z: number[] };
   /** Distance between planes in micrometres, when known (CCCID: 1.0). */

@@ -24,6 +24,11 @@ export interface DecodedPlane {
   grey: boolean;
   /** Set when the file is a focusfuse output (its metadata tag, see output-tag.ts): the output's kind. */
   outputTag?: string;
+  /**
+   * Set when the file is a TIFF of several pages (a Fiji/ImageJ Z-stack): how many. The plane is the
+   * page decoded (DecodeOptions.page); loadStack takes the pages as the planes (loadTiffPages).
+   */
+  pages?: number;
 }
 
 /** How {@link decodePlane} hands its samples over. */
@@ -39,6 +44,11 @@ export interface DecodeOptions {
    * Default: a fresh array.
    */
   allocate?(byteLength: number): Uint8Array;
+  /**
+   * Which page of a multi-page TIFF to decode, from 0 (default 0, the only page of other files).
+   * A page the file does not have is DECODE naming the file.
+   */
+  page?: number;
 }
 
 /**
@@ -48,16 +58,22 @@ export interface DecodeOptions {
  *   truncated or corrupt), naming the file.
  */
 export async function decodePlane(path: string, options: DecodeOptions = {}): Promise<DecodedPlane> {
-  let bytes: Uint8Array;
+  return decodeImage(await readImageFile(path), path, options);
+}
+
+/**
+ * An image file's bytes, or the decoder's error naming the file (missing, a folder, unreadable).
+ * @example const bytes = await readImageFile('stack.tif'); // then decodeImage(bytes, 'stack.tif page 3', { page: 3 })
+ */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FocusFuseError('NOT_FOUND', 'no such file', path);
     if (code === 'EISDIR') throw new FocusFuseError('DECODE', 'is a folder, not an image file', path);
     throw new FocusFuseError('DECODE', `cannot read the file (${(error as Error).message})`, path);
   }
-  return decodeImage(bytes, path, options);
 }
 
 /**
@@ -69,6 +85,10 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, name: string,
     throw new FocusFuseError('BAD_OPTION', `Expected image bytes (a Uint8Array, Buffer or ArrayBuffer) for decodeImage input but received ${describeValue(bytes)}`, name);
   }
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  const { page } = options;
+  if (page !== undefined && !(Number.isInteger(page) && page >= 0)) {
+    throw new FocusFuseError('BAD_OPTION', `Expected a page number (an integer from 0) for page but received ${describeValue(page)}`, name);
+  }
   if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
   try {
     return await decodeWith('warning', bytes, name, options);
@@ -99,9 +119,12 @@ const LOST_DATA = /premature end of data segment|bad (huffman|arithmetic) code|i
 
 /** decodeImage with sharp's `failOn` level: 'warning' (first try) or 'truncated'. */
 async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, name: string, options: DecodeOptions): Promise<DecodedPlane> {
-  const input = () => sharp(bytes, { failOn });
+  // Only a page asked for is passed to sharp: the default keeps ordinary files' decode exactly as it was.
+  const input = options.page ? () => sharp(bytes, { failOn, page: options.page }) : () => sharp(bytes, { failOn });
   const metadata = await input().metadata();
   const { format, depth } = metadata;
+  // The page count comes with the header already read: finding multi-page TIFFs costs ordinary files nothing.
+  const pages = format === 'tiff' && (metadata.pages ?? 1) > 1 ? { pages: metadata.pages } : {};
   const grey = (metadata.channels ?? 3) <= 2;
   const outputTag = outputTagOf(metadata);
   if (!INPUT_FORMATS.includes(format as InputFormat)) {
@@ -120,16 +143,16 @@ async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, na
       const { data, info } = await srgb.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`sharp returned ${info.channels} channels after sRGB conversion`);
       const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
-      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
+      return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag, ...pages };
     }
     const { data, info } = await srgb.raw().toBuffer({ resolveWithObject: true });
     const rgba = toRgba8(data, info.width * info.height, info.channels, options.allocate);
-    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag };
+    return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 8, grey, outputTag, ...pages };
   }
   const { data, info } = await input().toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   const samples = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)); // own buffer, as above
   const rgba = toRgba16(samples, info.width * info.height, info.channels);
-  return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag };
+  return { width: info.width, height: info.height, data: rgba, format: format as InputFormat, bitDepth: 16, grey, outputTag, ...pages };
 }
 
 /**
@@ -179,6 +202,8 @@ function toRgba16(samples: Uint16Array, pixels: number, channels: number): Uint1
 function describeSharpError(message: string, bytes: Uint8Array): string {
   const first = message.split('\n')[0].trim();
   if (/unsupported image format/i.test(first)) return 'not a JPEG, PNG or TIFF image (cannot decode it)';
+  const page = /does not contain page (\d+)/i.exec(first);
+  if (page) return `the file has no page ${page[1]} (pages count from 0)`;
   // libvips' message is sometimes only "Unknown error" when decodes run on several threads at
   // once, so a JPEG or PNG that lacks its end marker is called truncated whatever the message says.
   // Where the end marker is missing that is the reason given, so the message does not depend on

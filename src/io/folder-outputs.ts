@@ -7,7 +7,7 @@
 import { parseCccidName } from './cccid.js';
 
 /**
- * Reads a file's output tag: in Node readOutputTag (or createOutputTagReader's cached one), in the
+ * Reads a file's output tag: in Node readOutputTag (or createImageHeaderReader's cached one), in the
  * viewer page readFileOutputTag (the bytes of a file opened there).
  */
 export type OutputTagReader = (path: string) => Promise<string | undefined>;

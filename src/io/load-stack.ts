@@ -14,6 +14,8 @@ import { decodePlane, type DecodedPlane, type DecodeOptions } from './decode.js'
 import { folderFileKind } from './folder-files.js';
 import { findFolderOutputs } from './folder-outputs.js';
 import { readOutputTag } from './output-tag.js';
+import { settleInOrder } from './settle-decodes.js';
+import { expandTiffPages } from './tiff-pages.js';
 
 export interface LoadStackOptions {
   /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
@@ -47,14 +49,16 @@ export interface LoadStackOptions {
 export { IMAGE_EXTENSIONS, isHiddenOrTemp } from './folder-files.js';
 
 /**
- * Loads a Z-stack from a folder (its image files, not recursive) or a list of image files.
+ * Loads a Z-stack from a folder (its image files, not recursive), a list of image files, or one
+ * multi-page TIFF (its pages are the planes; README "Which files are planes").
  * @example
  * const stack = await loadStack('NILM/1. Superficial-Intermediate Cells', { fov: '001_(3059,11012)' });
  * stack.planes.length; // 11, ordered z = 0..10
+ * (await loadStack('fiji/cells.tif')).meta.files[3]; // 'fiji/cells.tif page 3'
  * // 16-bit files give Uint16Array (RGBA16) planes with their full precision and `bitDepth`.
- * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT, Z_ORDER, TOO_MANY_PLANES, DECODE,
- *   SIZE_MISMATCH, or BAD_STACK for a file listed twice (by any spelling or link), each naming the
- *   file or folder and the problem.
+ * @throws FocusFuseError NOT_FOUND, NO_IMAGES, AMBIGUOUS_INPUT (also a multi-page TIFF among other
+ *   planes), Z_ORDER, TOO_MANY_PLANES, DECODE, SIZE_MISMATCH, or BAD_STACK for a file listed twice (by
+ *   any spelling or link) or an interleaved hyperstack, each naming the file or folder and the problem.
  */
 export async function loadStack(input: string | readonly string[], options?: LoadStackOptions & { highBitDepth?: false }): Promise<ZStack>;
 export async function loadStack(input: string | readonly string[], options: LoadStackOptions): Promise<AnyZStack>;
@@ -68,16 +72,20 @@ export async function loadStack(input: string | readonly string[], options: Load
   if (ordered.files.length > MAX_PLANES) {
     throw new FocusFuseError('TOO_MANY_PLANES', `Expected at most ${MAX_PLANES} planes but received ${ordered.files.length}`, name);
   }
-  const planes = await decodeAll(ordered.files, { transferable: options.transferable, allocate: options.allocate });
-  const output = planes.findIndex((p) => p.outputTag !== undefined);
+  const decoding: DecodeOptions = { transferable: options.transferable, allocate: options.allocate };
+  const decoded = await settleInOrder(ordered.files.map((file) => decodePlane(file, decoding)));
+  const output = decoded.findIndex((p) => p.outputTag !== undefined);
   if (output >= 0) {
-    throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${planes[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
+    throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${decoded[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
   }
+  // A multi-page TIFF's pages are the planes; ordered.files stay what was listed.
+  const { planes, files, multiPageTiff } = await expandTiffPages(decoded, ordered.files, decoding);
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
-  checkSizes(planes, ordered.files, options.allowMixedSizes === true);
+  checkSizes(planes, files, options.allowMixedSizes === true);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
-  const meta: StackMeta = { name, files: ordered.files };
-  if (ordered.cccid) {
+  const meta: StackMeta = { name, files };
+  if (multiPageTiff !== undefined) meta.multiPageTiff = multiPageTiff;
+  else if (ordered.cccid) {
     meta.cccid = ordered.cccid;
     meta.zStepUm = 1; // CCCID planes are 1.0 µm apart
   }
@@ -283,22 +291,6 @@ function stackName(files: readonly string[], folder: string | undefined, cccid: 
   if (cccid) return join(dirname(files[0]), fovKey(cccid));
   if (folder !== undefined) return folder;
   return files.length === 1 ? files[0] : `${baseName(files[0])} .. ${baseName(files[files.length - 1])} (${files.length} files)`;
-}
-
-/** Decodes every plane concurrently (sharp's thread pool), then reports the first failure in plane order. */
-async function decodeAll(files: readonly string[], options: DecodeOptions): Promise<DecodedPlane[]> {
-  const settled = await Promise.allSettled(files.map((file) => decodePlane(file, options)));
-  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  if (failures.length > 0) {
-    const first = failures[0];
-    if (failures.length > 1 && first instanceof FocusFuseError) {
-      const detail = first.file ? first.message.slice(first.file.length + 2) : first.message;
-      const others = failures.length - 1;
-      throw new FocusFuseError(first.code, `${detail} (and ${others} more file${others > 1 ? 's' : ''} failed)`, first.file);
-    }
-    throw first;
-  }
-  return settled.map((s) => (s as PromiseFulfilledResult<DecodedPlane>).value);
 }
 
 /**

@@ -9,13 +9,16 @@ import { writeFileAtomic } from './atomic.js';
 import { encodeRgba } from './encode.js';
 
 /**
- * The file name of plane z: its source file's base name as PNG (`z07.jpg` -> `z07.png`), or `z07.png`
- * without one. Base names only, so no path leaves `dir`.
+ * The file name of plane z: its source file's base name as PNG (`z07.jpg` -> `z07.png`), for a page
+ * of a multi-page TIFF the file's name and the page (`cells.tif` page 7 -> `cells.page07.png`), or
+ * `z07.png` without a source. Base names only, so no path leaves `dir`.
  * @example alignedPlaneName({ files: ['a/x.jpg'] }, 0) // 'x.png'
  */
 export function alignedPlaneName(meta: ZStack['meta'], z: number): string {
+  const number = String(z).padStart(2, '0');
+  const stemOf = (file: string) => basename(file, extname(file));
   const file = meta?.files?.[z];
-  const stem = file ? basename(file, extname(file)) : `z${String(z).padStart(2, '0')}`;
+  const stem = meta?.multiPageTiff !== undefined ? `${stemOf(meta.multiPageTiff)}.page${number}` : file ? stemOf(file) : `z${number}`;
   return `${stem}.png`;
 }
 

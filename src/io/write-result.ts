@@ -9,6 +9,7 @@ import { fusionName } from '../core/options.js';
 import type { FuseResult } from '../core/types.js';
 import { checkWritable, writeFilesAtomic } from './atomic.js';
 import { fusedEncoding, fusedPixels, type BitDepthChoice } from './fused-pixels.js';
+import { inputFilesOf } from './tiff-pages.js';
 import {
   CONFIDENCE_SCALE,
   depthScaleFor,
@@ -129,6 +130,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
       height,
       planeCount,
       files: meta?.files,
+      ...(meta?.multiPageTiff !== undefined ? { multiPageTiff: meta.multiPageTiff } : {}),
       cccid: meta?.cccid,
       zStepUm: meta?.zStepUm,
       ...(result.image16 && meta?.sampleRange ? { sampleRange: meta.sampleRange } : {}),
@@ -185,7 +187,7 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
   checkResult(result);
   if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) expected('an object of output paths {fused, depth, confidence, depthColor, json}', 'outputs', outputs);
-  checkOutputs(outputs, result.meta?.files, options.labels);
+  checkOutputs(outputs, inputFilesOf(result.meta), options.labels);
   // Nothing to write is a caller's mistake (a misspelt key is caught above), not a silent success.
   if (!hasOutputs(outputs)) expected(`at least one output path (${OUTPUT_KEYS.join(', ')})`, 'outputs', outputs);
   if (options.pngLevel !== undefined) checkPngLevel(options.pngLevel);

@@ -3,10 +3,12 @@
  * Each plane gets an opaque URL (`/stacks/<stack>/<plane>`) mapped to its file here, so the server
  * answers an allow-list of exact paths and never turns a URL into a filesystem path.
  */
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
-import { createOutputTagReader } from '../io/output-tag.js';
+import { createImageHeaderReader } from '../io/output-tag.js';
+import { pageOrderProblem } from '../io/tiff-description.js';
+import { pageLabel } from '../io/tiff-pages.js';
 import { findResults, type MissingParts } from './results.js';
 import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
@@ -28,6 +30,8 @@ export interface Catalog {
   hidden: CatalogHidden[];
   /** URL path -> absolute file, for every plane of every stack. */
   files: Map<string, string>;
+  /** URL path -> page, for the planes that are pages of a multi-page TIFF (in `files`). */
+  pages: Map<string, number>;
   /** Written results shown without fusing (results.ts). */
   results: CatalogResult[];
   /** URL path -> a result's file, which part it is, and the scale of its stored values. */
@@ -85,13 +89,24 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
   const stacks: CatalogStack[] = [];
   const hidden: CatalogHidden[] = [];
   const files = new Map<string, string>();
+  const pages = new Map<string, number>();
   const results: CatalogResult[] = [];
   const resultFiles: Catalog['resultFiles'] = new Map();
-  const readTag = createOutputTagReader();
+  const headers = createImageHeaderReader();
+  const readTag = headers.tag;
   for (const { root, source } of roots) {
     const listed = await listImages(root);
-    const outputs = await findTaggedOutputs(listed.images, (path) => readTag(join(root, ...path.split('/'))), CATALOG_IMAGE_EXTENSIONS);
-    const found = findStacks(listed.images, CATALOG_IMAGE_EXTENSIONS, { outputs });
+    const full = (path: string) => join(root, ...path.split('/'));
+    const outputs = await findTaggedOutputs(listed.images, (path) => readTag(full(path)), CATALOG_IMAGE_EXTENSIONS);
+    // A multi-page TIFF (a Fiji/ImageJ stack) is a stack of its own, its pages the planes, as `fuse` reads it.
+    const multiPage = await findMultiPageTiffs(listed.images.filter((path) => !outputs.has(path)), (path) => headers.pages(full(path)));
+    const found = findStacks(listed.images.filter((path) => !multiPage.has(path)), CATALOG_IMAGE_EXTENSIONS, { outputs });
+    for (const [path, count] of multiPage) {
+      // A hyperstack is listed with its problem, as a stack that cannot be ordered, and refused when opened, as `fuse` refuses it.
+      const error = pageOrderProblem(await readHead(full(path)), count);
+      found.stacks.push({ name: path, files: Array.from({ length: count }, (_, page) => pageLabel(path, page)), multiPageTiff: path, ...(error ? { error } : {}) });
+    }
+    found.stacks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const written = await findResults(root, listed.jsons, outputs, readTag);
     // A result's files (and the depth-color image its JSON records) are shown as the result, not noted as left out.
     const shown: Set<string> = new Set(
@@ -118,7 +133,8 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
       const id = String(stacks.length);
       const planes = group.files.map((file, z) => {
         const url = `/stacks/${id}/${z}`;
-        files.set(url, join(root, ...file.split('/')));
+        files.set(url, full(group.multiPageTiff ?? file));
+        if (group.multiPageTiff !== undefined) pages.set(url, z);
         return url;
       });
       const name = displayName(group.name, root, source);
@@ -137,7 +153,36 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
       results.push({ id, source, name: displayName(result.name, root, source), planeCount, zStepUm, urls, files: names });
     }
   }
-  return { stacks, hidden, files, results, resultFiles };
+  return { stacks, hidden, files, pages, results, resultFiles };
+}
+
+/**
+ * The first MiB of a file (where ImageJ writes a stack's description, after the first IFD), or
+ * nothing when it cannot be read: a description beyond it goes unchecked here, and `fuse` checks it.
+ */
+async function readHead(file: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(file);
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: new Uint8Array(1 << 20), position: 0 });
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/**
+ * The TIFFs among `images` (relative paths) that hold several pages, with their page counts; only
+ * TIFF names are read (the header, shared with the output-tag reads through `pagesOf`'s memory).
+ * @example await findMultiPageTiffs(['fiji/cells.tif', 'z/z1.png'], headers.pages) // => Map { 'fiji/cells.tif' => 11 }
+ */
+export async function findMultiPageTiffs(images: readonly string[], pagesOf: (path: string) => Promise<number>): Promise<Map<string, number>> {
+  const tiffs = images.filter((path) => /\.tiff?$/i.test(path));
+  const counts = await Promise.all(tiffs.map(pagesOf));
+  return new Map(tiffs.flatMap((path, i): [string, number][] => (counts[i] > 1 ? [[path, counts[i]]] : [])));
 }
 
 /**

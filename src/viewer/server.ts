@@ -59,11 +59,11 @@ const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'imag
 const TIFF_EXTENSIONS = ['.tif', '.tiff'];
 
 /**
- * An 8-bit TIFF plane as PNG, which every browser decodes (lossless; fast compression: it only
- * crosses the loopback).
+ * An 8-bit TIFF plane (or a page of a multi-page TIFF) as PNG, which every browser decodes
+ * (lossless; fast compression: it only crosses the loopback).
  */
-async function tiffAsPng(file: string): Promise<Uint8Array> {
-  return sharp(file).png({ compressionLevel: 1 }).toBuffer();
+async function tiffAsPng(file: string, page = 0): Promise<Uint8Array> {
+  return sharp(file, { page }).png({ compressionLevel: 1 }).toBuffer();
 }
 
 async function sampleRoots(samples: string | undefined): Promise<Array<{ root: string; source: 'sample' }>> {
@@ -114,7 +114,8 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   }
 
   // Each stack's files as one array, the key under which widePlane keeps a loaded stack.
-  const stackFiles = new Map(catalog.stacks.map((stack) => [stack.id, stack.planes.map((url) => catalog.files.get(url)!)]));
+  // A multi-page TIFF's planes share its one file, which loadStack reads as the stack of its pages.
+  const stackFiles = new Map(catalog.stacks.map((stack) => [stack.id, [...new Set(stack.planes.map((url) => catalog.files.get(url)!))]]));
   const widePlane = createWidePlaneReader();
 
   /** The bytes the page gets for a plane's URL (`/stacks/<id>/<z>`) and file. */
@@ -125,7 +126,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       const [, , id, z] = url.split('/');
       return { type: 'image/png', body: await widePlane(stackFiles.get(id)!, Number(z)) };
     }
-    if (tiff) return { type: 'image/png', body: await tiffAsPng(file) };
+    if (tiff) return { type: 'image/png', body: await tiffAsPng(file, catalog.pages.get(url)) };
     return { type: IMAGE_TYPES[extension] ?? 'application/octet-stream', body: await readFile(file) };
   }
 

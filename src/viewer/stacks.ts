@@ -29,6 +29,8 @@ export interface StackGroup {
   zStepUm?: number;
   /** Set when the planes cannot be ordered (a gap or a duplicate z). */
   error?: string;
+  /** Set when the planes are the pages of one multi-page TIFF: its path (`files` then name the pages, `<path> page <i>`). */
+  multiPageTiff?: string;
 }
 
 /**
