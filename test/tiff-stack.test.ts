@@ -4,7 +4,6 @@
  * built CLI (run `npm run build` first; `npm test` does). The TIFFs are built here with sharp
  * (raw pages of `pageHeight`), or by hand where pages must differ in size.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { loadStack, type LoadStackOptions } from '../src/io/load-stack.js';
 import { alignedPlaneName } from '../src/io/save-aligned.js';
 import { writeResult } from '../src/io/write-result.js';
 import { fuse } from '../src/fuse.js';
+import { runCli } from './batch-fixtures.js';
 import { handMadeTiff } from './tiff-fixtures.js';
 
 const CLI = resolve('dist/cli.js');
@@ -105,15 +105,21 @@ async function loadError(input: string | string[], options: LoadStackOptions = {
   return error as FocusFuseError;
 }
 
+/** The same planes twice in a new folder: as one multi-page TIFF (stack.tif) and as PNG files (png/). */
+async function tiffAndPngs(kind: (typeof KINDS)[number]): Promise<{ dir: string; tiff: string; pngDir: string }> {
+  const dir = await folder();
+  const planes = await makePlanes(kind);
+  const tiff = await writeTiffStack(join(dir, 'stack.tif'), planes, kind.channels);
+  const pngDir = join(dir, 'png');
+  await mkdir(pngDir);
+  await writePngPlanes(pngDir, planes, kind.channels);
+  return { dir, tiff, pngDir };
+}
+
 describe('loadStack of a multi-page TIFF', () => {
   for (const kind of KINDS) {
     it(`reads a ${kind.label} TIFF's pages as the planes, exactly as the same planes in PNG files`, async () => {
-      const dir = await folder();
-      const planes = await makePlanes(kind);
-      const tiff = await writeTiffStack(join(dir, 'stack.tif'), planes, kind.channels);
-      const pngDir = join(dir, 'png');
-      await mkdir(pngDir);
-      await writePngPlanes(pngDir, planes, kind.channels);
+      const { tiff, pngDir } = await tiffAndPngs(kind);
       for (const highBitDepth of [false, true]) {
         const warnings: string[] = [];
         const stack = await loadStack(tiff, { highBitDepth, onWarning: (m) => warnings.push(m) });
@@ -124,7 +130,7 @@ describe('loadStack of a multi-page TIFF', () => {
         expect(stack.planes[0]).toBeInstanceOf(highBitDepth && kind.wide ? Uint16Array : Uint8Array);
         expect('bitDepth' in stack ? stack.bitDepth : 8).toBe('bitDepth' in reference ? reference.bitDepth : 8);
         expect(stack.meta?.grey).toBe(reference.meta?.grey);
-        expect(stack.meta).toMatchObject({ name: tiff, multiPageTiff: tiff, files: planes.map((_, z) => `${tiff} page ${z}`) });
+        expect(stack.meta).toMatchObject({ name: tiff, multiPageTiff: tiff, files: Array.from({ length: PLANES }, (_, z) => `${tiff} page ${z}`) });
         if (highBitDepth) expect(stack.meta?.sampleRange).toEqual(reference.meta?.sampleRange);
       }
     });
@@ -235,19 +241,7 @@ describe('loadStack of a multi-page TIFF', () => {
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('focusfuse fuse of a multi-page TIFF', () => {
   beforeAll(() => {
@@ -256,12 +250,7 @@ describe('focusfuse fuse of a multi-page TIFF', () => {
 
   for (const kind of KINDS) {
     it(`fuses a ${kind.label} TIFF stack to the same bytes as its planes in PNG files`, async () => {
-      const dir = await folder();
-      const planes = await makePlanes(kind);
-      const tiff = await writeTiffStack(join(dir, 'stack.tif'), planes, kind.channels);
-      const pngDir = join(dir, 'png');
-      await mkdir(pngDir);
-      await writePngPlanes(pngDir, planes, kind.channels);
+      const { dir, tiff, pngDir } = await tiffAndPngs(kind);
       const outputs = (name: string) => ['-o', join(dir, `${name}.png`), '--depth', join(dir, `${name}.depth.png`), '--json', join(dir, `${name}.json`), ...(kind.wide ? ['--bit-depth', '16'] : [])];
       const fromTiff = await cli('fuse', tiff, ...outputs('tiff'));
       const fromPngs = await cli('fuse', pngDir, ...outputs('pngs'));
@@ -273,7 +262,7 @@ describe('focusfuse fuse of a multi-page TIFF', () => {
       const fused = await sharp(join(dir, 'tiff.png')).metadata();
       expect([fused.channels, fused.depth]).toEqual([kind.channels, kind.wide ? 'ushort' : 'uchar']);
       const stats = JSON.parse(await readFile(join(dir, 'tiff.json'), 'utf8'));
-      expect(stats.input).toMatchObject({ name: tiff, planeCount: PLANES, multiPageTiff: tiff, files: planes.map((_, z) => `${tiff} page ${z}`) });
+      expect(stats.input).toMatchObject({ name: tiff, planeCount: PLANES, multiPageTiff: tiff, files: Array.from({ length: PLANES }, (_, z) => `${tiff} page ${z}`) });
       expect(stats.warnings).toEqual([]);
     });
   }
