@@ -347,7 +347,7 @@ describe('focusfuse fuse', () => {
     it('a duplicate z', async () => {
       const dir = await cccidFolder('dup', [0, 1]);
       await writeFile(join(dir, '001_(3059,11012,1).png'), await readFile(join(dir, '001_(3059,11012,1).jpg')));
-      await expectRefused([dir], 'duplicate z=1');
+      await expectRefused([dir], 'both claim z=1');
     });
 
     it('mixed sizes', async () => {
@@ -381,7 +381,7 @@ describe('focusfuse fuse', () => {
       await expectRefused([join(root, 'missing')], 'no such file or folder', join(root, 'missing'));
       const two = await cccidFolder('two-fovs', [0, 1]);
       await writePlane(two, 0, texture(), '002_(1,2,0).jpg');
-      await expectRefused([two], '--fov 001_(3059,11012)');
+      await expectRefused([two], "--fov '001_(3059,11012)'"); // quoted for the shell
       const many = join(root, 'bad', 'many');
       await mkdir(many, { recursive: true });
       await Promise.all(Array.from({ length: 257 }, (_, z) => writeFile(join(many, `001_(1,2,${z}).jpg`), 'x')));
