@@ -7,7 +7,8 @@ import { expected, FocusFuseError } from '../core/errors.js';
 import type { FuseOptions } from '../core/types.js';
 import { resolveOptions } from '../core/options.js';
 import { GPU_RUNTIMES, type GpuRuntimeName } from '../runtimes.js';
-import { checkPngLevel } from '../io/encode.js';
+import { checkPngLevel, outputFormatFor } from '../io/encode.js';
+import type { ResultOutputs } from '../io/write-result.js';
 
 export interface Command {
   name: string;
@@ -121,6 +122,17 @@ export function numberFlag(flag: string, value: string | undefined): number | un
 export function pngLevelFlag(value: string | undefined): number | undefined {
   const level = numberFlag('--png-level', value);
   return level === undefined ? undefined : checkPngLevel(level, '--png-level');
+}
+
+/**
+ * `--png-level` where no output is a PNG (fuse `-o x.jpg` alone, batch `--format jpeg --outputs
+ * fused,json`) would change nothing: refused, as the other pointless flags are.
+ * @example requirePngOutput(9, { fused: 'x.jpg' }, 'without a .png output') // throws "--png-level does nothing without a .png output..."
+ */
+export function requirePngOutput(level: number | undefined, outputs: ResultOutputs, why: string): void {
+  if (level === undefined) return;
+  const paths = [outputs.fused, outputs.depth, outputs.confidence, outputs.depthColor];
+  if (!paths.some((path) => path !== undefined && outputFormatFor(path) === 'png')) pointlessFlag('--png-level', `${why}: it sets the zlib level of PNG outputs; leave the flag out`);
 }
 
 /**

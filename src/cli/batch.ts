@@ -5,12 +5,12 @@
  * are not part of any FOV are one warning line (details in the manifest), never a failure.
  */
 import { runBatch, type BatchSummary } from '../batch/run.js';
-import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
+import { DEFAULT_OUTPUT_KINDS, fovOutputs, IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { unplacedImages } from '../batch/manifest.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, requirePngOutput, type Command } from './args.js';
 import { commandLine } from './invocation.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -163,6 +163,13 @@ async function run(argv: string[]): Promise<number> {
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   const planes = numberFlag('--planes', v.planes);
   if (planes !== undefined && (!Number.isInteger(planes) || planes < 1)) expected('a positive integer', '--planes', planes);
+  const outputs = v.outputs === undefined ? undefined : parseOutputKinds(v.outputs);
+  const format = choiceFlag('--format', IMAGE_FORMATS, v.format, 'png');
+  const pngLevel = pngLevelFlag(v['png-level']);
+  // Any FOV's outputs have the same formats: one stands for all.
+  const kinds = outputs ?? DEFAULT_OUTPUT_KINDS;
+  const sample = fovOutputs('.', { className: 'C', subtype: 's', key: 'k' }, kinds, format);
+  requirePngOutput(pngLevel, sample, `with --format ${format} and --outputs ${kinds.join(',')}, which write no PNG (the depth and confidence maps would)`);
 
   const stop = onStopSignals({ resumeHint: () => resumeCommand(argv) });
   const progress = v.quiet ? undefined : createProgress({ label: shard ? `shard ${shard.index}/${shard.count}` : undefined });
@@ -182,9 +189,9 @@ async function run(argv: string[]): Promise<number> {
       only: v.only,
       exclude: v.exclude,
       shard,
-      outputs: v.outputs === undefined ? undefined : parseOutputKinds(v.outputs),
-      format: choiceFlag('--format', IMAGE_FORMATS, v.format, 'png'),
-      pngLevel: pngLevelFlag(v['png-level']),
+      outputs,
+      format,
+      pngLevel,
       planes,
       signal: stop.signal,
       onProgress: (p) => progress?.update(p),

@@ -18,7 +18,7 @@ import { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeR
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, requirePngOutput, withoutAlign, type Command } from './args.js';
 
 
 const FLAGS = {
@@ -270,6 +270,12 @@ async function run(argv: string[]): Promise<number> {
     expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
   }
   if (v['save-aligned'] !== undefined && resolved.align === 'none') pointlessFlag('--save-aligned', withoutAlign(v.align));
+  requirePngOutput(pngLevel, outputs, 'without a .png output');
+  if (!outputs.fused) {
+    const noFused = "without -o/--output: it is about the fused image (the depth and confidence maps' encodings are fixed); add -o, or leave the flag out";
+    if (v['bit-depth'] !== undefined) pointlessFlag('--bit-depth', noFused);
+    if (v.normalize) pointlessFlag('--normalize', noFused);
+  }
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {
