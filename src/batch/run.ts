@@ -9,7 +9,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
-import { FocusFuseError } from '../core/errors.js';
+import { expected, FocusFuseError } from '../core/errors.js';
 import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, BackendName, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
@@ -182,7 +182,7 @@ function reasonOf(error: unknown, root: string): string {
 
 function validateInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < min || n > 1024) throw new FocusFuseError('BAD_OPTION', `Expected an integer between ${min} and 1024 for ${name} but received ${n}`);
+  if (!Number.isInteger(n) || n < min || n > 1024) expected(`an integer between ${min} and 1024`, name, n);
   return n;
 }
 

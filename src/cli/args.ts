@@ -116,6 +116,29 @@ export function numberFlag(flag: string, value: string | undefined): number | un
 }
 
 /**
+ * An integer flag in min..max (at least `min` when max is absent), with the uniform message; the
+ * value is named as a number, as the library's own validators name it ("received -2 (number)"),
+ * so a range error reads the same from every command.
+ * @example integerFlag('--port', '8080', 0, 65535) // => 8080; integerFlag('--n', '0', 1, 100) throws "... for --n but received 0 (number)"
+ */
+export function integerFlag(flag: string, value: string | undefined, min: number, max?: number): number | undefined {
+  const n = numberFlag(flag, value);
+  if (n === undefined || (Number.isInteger(n) && n >= min && (max === undefined || n <= max))) return n;
+  const what = max !== undefined ? `an integer between ${min} and ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+  return expected(what, flag, n);
+}
+
+/**
+ * A number flag in min..max, with the uniform message (see {@link integerFlag}).
+ * @example rangeFlag('--noise', '2.5', 0, 64) // => 2.5
+ */
+export function rangeFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  const n = numberFlag(flag, value);
+  if (n === undefined || (n >= min && n <= max)) return n;
+  return expected(`a number between ${min} and ${max}`, flag, n);
+}
+
+/**
  * `--png-level` of fuse and batch: the zlib level 0..9 of PNG outputs, undefined when absent.
  * @example pngLevelFlag('1') // => 1; pngLevelFlag('12') throws "Expected an integer between 0 and 9 for --png-level but received 12 (number)"
  */

@@ -10,7 +10,7 @@ import { unplacedImages } from '../batch/manifest.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, requirePngOutput, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, integerFlag, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, requirePngOutput, type Command } from './args.js';
 import { commandLine } from './invocation.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -161,8 +161,7 @@ async function run(argv: string[]): Promise<number> {
   if (!v.out) expected('an output folder', '--out', undefined);
   const { options: fuse, runtime, fallback } = fusionFromFlags(v, 'auto');
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
-  const planes = numberFlag('--planes', v.planes);
-  if (planes !== undefined && (!Number.isInteger(planes) || planes < 1)) expected('a positive integer', '--planes', planes);
+  const planes = integerFlag('--planes', v.planes, 1);
   const outputs = v.outputs === undefined ? undefined : parseOutputKinds(v.outputs);
   const format = choiceFlag('--format', IMAGE_FORMATS, v.format, 'png');
   const pngLevel = pngLevelFlag(v['png-level']);
