@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../src/batch/run.js';
 import { CLI, expectSameOutputs, listFiles, makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
 
 const FOVS = 24;
@@ -95,6 +96,19 @@ describe('batch interrupted and resumed', () => {
       [false, doc.rows.length],
     ]);
     expect(after.rows).toHaveLength(FOVS);
+  });
+
+  it('a rerun without --resume says how many finished FOVs it fuses again', async () => {
+    const out = join(work, 'rerun');
+    const run = async (fuse: { measure?: 'lapv' } = {}) => {
+      const notes: string[] = [];
+      await runBatch({ root, out, fuse: { backend: 'cpu', ...fuse }, outputs: ['json'], cpuThreads: 0, labels: { resume: '--resume' }, log: (m) => notes.push(m) });
+      return notes;
+    };
+    expect(await run()).toEqual([]);
+    expect(await run()).toEqual([`${FOVS} FOVs of an earlier run are in ${out}; fusing them again (add --resume to keep them)`]);
+    // Other settings: --resume would refuse, so it is not offered.
+    expect(await run({ measure: 'lapv' })).toEqual([`${FOVS} FOVs of an earlier run are in ${out}; fusing them again with these settings (that run had others)`]);
   });
 
   it('SIGTERM stops the same way with exit 143, without a word of Ctrl-C', async () => {

@@ -24,7 +24,7 @@ import type { CpuPoolOptions } from './cpu-pool.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
-import { readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
+import { earlierRunNote, readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
 import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
@@ -297,19 +297,18 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));
   const rows = new Map<string, ManifestRow>();
-  if (options.resume) {
-    const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
-    const other = previous.filter((p) => p.state === 'other-settings');
-    if (other.length > 0) {
-      // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
-      // with other options is never what a rerun of a changed command line wants.
-      throw new FocusFuseError(
-        'BAD_OPTION',
-        resumeRefusal(other.length, other[0].settings, fingerprint, options.labels),
-        options.out,
-      );
-    }
-    previous.forEach((p, i) => p.state === 'done' && rows.set(selected[i].id, p.row));
+  const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
+  const other = previous.filter((p) => p.state === 'other-settings');
+  if (options.resume && other.length > 0) {
+    // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
+    // with other options is never what a rerun of a changed command line wants.
+    throw new FocusFuseError('BAD_OPTION', resumeRefusal(other.length, other[0].settings, fingerprint, options.labels), options.out);
+  }
+  if (options.resume) previous.forEach((p, i) => p.state === 'done' && rows.set(selected[i].id, p.row));
+  else {
+    // A plain rerun redoes every FOV: said once, since --resume may have been meant.
+    const note = earlierRunNote(previous.filter((p) => p.state === 'done').length, other.length, options.out, options.labels);
+    if (note) options.log?.(note);
   }
   const resumed = rows.size;
   const todo = selected.filter((fov) => !rows.has(fov.id));

@@ -43,6 +43,7 @@ const SETTING_FLAGS = {
   gpuBatch: '--gpu-batch',
   pngLevel: '--png-level',
   out: '--out',
+  resume: '--resume',
 } satisfies Record<string, `--${keyof typeof FLAGS}`>;
 
 const HELP = `Usage: focusfuse batch <dataset> --out <dir> [options]
