@@ -113,7 +113,7 @@ describe('focusfuse fuse', () => {
     const sample = join('examples', 'samples', 'cccid-synth', 'NILM', '1. Superficial-Intermediate Cells');
     const run = await cli('fuse', sample, '-o', join(outDir(), 'fused.png'), '--align', 'auto');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/align auto: nothing applied, largest move \d+\.\d+ ± \d+\.\d+ px \(plane \d+\), fused image \d+\.\d+ px RMS \(threshold 0\.5\), decided on a preview of the planes \(luma block means\), no registration needed \(estimate \d+ ms, warp 0 ms\)/);
+    expect(run.stdout).toMatch(/align auto: nothing applied, largest move \d+\.\d+ px \(plane \d+, standard error \d+\.\d+ px\), fused image \d+\.\d+ px RMS \(threshold 0\.5\), decided on a preview of the planes \(luma block means\), no registration needed \(estimate \d+ ms, warp 0 ms\)/);
   });
 
   it('fuses with --depth-mode edge-aware and says so', async () => {

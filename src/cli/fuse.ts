@@ -3,6 +3,7 @@
  * never leaves files behind: check options and output names, load and decode every plane, fuse,
  * and only then write (atomically).
  */
+import { AUTO_MAX_UNCERTAINTY_PX } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
@@ -228,12 +229,14 @@ const DECIDED_BY: Record<NonNullable<AlignmentReport['decidedBy']>, string> = {
 function alignmentLine(report: AlignmentReport): string {
   const by = report.decidedBy ? `, ${DECIDED_BY[report.decidedBy]}` : '';
   const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
-  // auto says why: the largest move it estimated with its standard error, and how far that moves the fused image.
+  // auto says why: the largest move it estimated, the standard error of that plane's registration
+  // (named as such: "0.00 ± 1.31 px" read as a contradiction), and how far that moves the fused image.
   const moved = (p: AlignmentReport['planes'][number]) => p.estimatedPx ?? p.displacementPx;
   const widest = report.planes.reduce((a, b) => (moved(b) > moved(a) ? b : a));
-  const error = widest.uncertaintyPx !== undefined ? ` ± ${widest.uncertaintyPx.toFixed(2)}` : '';
+  const u = widest.uncertaintyPx;
+  const error = u === undefined ? '' : `, standard error ${u.toFixed(2)} px${u > AUTO_MAX_UNCERTAINTY_PX ? ': too uncertain to count as motion' : ''}`;
   const fused = report.fusedDisplacementPx !== undefined ? `, fused image ${report.fusedDisplacementPx.toFixed(2)} px RMS (threshold ${report.thresholdPx})` : '';
-  const why = `largest move ${moved(widest).toFixed(2)}${error} px (plane ${widest.plane})${fused}`;
+  const why = `largest move ${moved(widest).toFixed(2)} px (plane ${widest.plane}${error})${fused}`;
   if (!report.applied) return `  align ${report.mode}: nothing applied, ${why}${by} (${ms})`;
   return `  align ${report.mode}: applied, reference plane ${report.reference}, ${why}${by} (${ms})`;
 }
