@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeValue, FocusFuseError } from '../core/errors.js';
 import { outputTagOf } from './output-tag.js';
+import { refuseEmptyFile } from './empty-file.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
 export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
@@ -69,7 +70,7 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, name: string,
     throw new FocusFuseError('BAD_OPTION', `Expected image bytes (a Uint8Array, Buffer or ArrayBuffer) for decodeImage input but received ${describeValue(bytes)}`, name);
   }
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
+  refuseEmptyFile(bytes.length, name);
   try {
     return await decodeWith('warning', bytes, name, options);
   } catch (error) {
