@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expected, FocusFuseError } from '../core/errors.js';
+import { shellQuote } from '../core/text.js';
 import type { FuseOptions } from '../core/types.js';
 import { resolveOptions } from '../core/options.js';
 import { GPU_RUNTIMES, type GpuRuntimeName } from '../runtimes.js';
@@ -64,7 +65,7 @@ function checkFlags(argv: string[], options: Options): string[] {
     if (token.value === undefined) throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received nothing`);
     if (token.value.length < 2 || !token.value.startsWith('-')) continue; // '-' is stdout (--json -)
     if (!/^-\.?\d/.test(token.value) || argv[token.index] !== token.rawName) {
-      throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received the option '${token.value}' (write --${token.name}=${token.value} if that is the value)`);
+      throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received the option '${token.value}' (write ${shellQuote(`--${token.name}=${token.value}`)} if that is the value)`);
     }
     args[token.index] = `--${token.name}=${token.value}`;
     attached.add(token.index + 1);
