@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchGpuRuntime } from '../src/batch/engine.js';
 import { outcomeLine } from '../src/batch/progress.js';
 import { runBatch, type BatchProgress } from '../src/batch/run.js';
-import type { FuseResult, ResolvedOptions, AnyZStack } from '../src/core/types.js';
+import type { FuseOptions, FuseResult, ResolvedOptions, AnyZStack } from '../src/core/types.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { findChromium } from '../src/headless/chromium.js';
 import { launchHeadlessRuntime } from '../src/headless/runtime.js';
@@ -42,7 +42,7 @@ afterAll(async () => {
 function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: AnyZStack) => boolean; software?: boolean }) {
   const calls = { jobs: 0, relaunches: 0, closes: 0 };
   let alive = true;
-  const fuseOne = async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => {
+  const fuseOne = async (stack: AnyZStack, options?: FuseOptions | ResolvedOptions): Promise<FuseResult> => {
     if (!alive) throw new Error('runtime is down');
     if (script.failStack?.(stack)) throw new Error('out of memory on this stack');
     const result = await cpuBackend.fuse(stack, options);
@@ -55,7 +55,7 @@ function scriptedRuntime(script: { crashOnJob?: number; failStack?: (stack: AnyZ
     get alive() {
       return alive;
     },
-    async fuseBatch(stacks, options) {
+    async fuseBatch(stacks, options?: FuseOptions | ResolvedOptions) {
       calls.jobs += 1;
       if (calls.jobs === script.crashOnJob) {
         alive = false;

@@ -2,7 +2,7 @@
  * The batch scan on trees that hold results next to the data: ground truth and outputs known by
  * their names (the same names the viewer leaves out), and an earlier batch run's output folder.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,26 @@ describe('an earlier batch output folder inside the dataset', () => {
     expect(summary.failed).toBe(0);
     expect(summary.problems.filter((p) => p.path.startsWith('fused'))).toEqual([]);
     expect(warnings.filter((w) => w.includes("'fused'"))).toEqual([expect.stringContaining('an earlier batch output')]);
+  });
+});
+
+describe('--out inside the dataset', () => {
+  it('is refused where it holds fields of view (a class or subtype folder), before anything is written; a new folder there is fine', async () => {
+    const root = join(work, 'out-inside');
+    const fovs = await makeTree(root, { n: 4, size: 32 });
+    const [fov] = fovs;
+    const options = { root, fuse: { backend: 'cpu' as const }, outputs: ['fused' as const], cpuThreads: 0 };
+    const inClass = fovs.filter((f) => f.className === fov.className).length;
+    for (const out of [join(root, fov.className), join(root, fov.className, fov.subtype)]) {
+      const error = await runBatch({ ...options, out }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(new RegExp(`^out ${out.replace(/[.()]/g, '\\$&')} lies inside the dataset and holds \\d+ fields? of view of it \\(${fov.className}/`));
+      expect(await readdir(out)).not.toContain('manifest.json');
+    }
+    expect(inClass).toBeGreaterThan(0);
+    const fresh = await runBatch({ ...options, out: join(root, 'fused') });
+    expect(fresh.fused).toBe(fovs.length);
+    // Its own earlier output is not data: a second run into it is not refused.
+    expect((await runBatch({ ...options, out: join(root, 'fused'), resume: true })).failed).toBe(0);
   });
 });
 

@@ -14,6 +14,7 @@ import { headlineTable, metricsReport, runMetricsBench, type MetricsGrid } from 
 import { speedModeCombos } from '../bench/speed-modes.js';
 import { scanDataset } from '../src/batch/scan.js';
 import { cpuBackend } from '../src/cpu/backend.js';
+import type { ResolvedOptions } from '../src/core/types.js';
 import { writeSynthTree } from '../src/synth/write-tree.js';
 
 const CLI = resolve('dist/cli.js');
@@ -184,7 +185,7 @@ describe('bench metrics --limit with a stack it cannot fuse', () => {
     const tree = join(dir, 'tree-warm');
     await writeSynthTree(tree, { n: 3, seed: 6, size: 48, planes: 4 });
     const calls: { measure: string; width: number }[] = [];
-    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: Parameters<typeof cpuBackend.fuse>[1]) => (calls.push({ measure: options.measure, width: stack.width }), cpuBackend.fuse(stack, options)) };
+    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: ResolvedOptions) => (calls.push({ measure: options.measure, width: stack.width }), cpuBackend.fuse(stack, options)) };
     const run = await runRealBench(tree, { backend: counting, peers: [], measures: ['teng', 'lapv'], limit: 3 });
     expect(run.fovs).toHaveLength(3);
     // One size: 2 untimed warm-up fuses, then 2 per stack.
@@ -198,7 +199,7 @@ describe('bench metrics (synthetic): warm-up and engines', () => {
 
   it('warms every measure and window up on a stack of the timed size and planes before timing', { timeout: 120_000 }, async () => {
     const calls: { measure: string; window: number; width: number; planes: number }[] = [];
-    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: Parameters<typeof cpuBackend.fuse>[1]) => (calls.push({ measure: options.measure, window: options.window, width: stack.width, planes: stack.planes.length }), cpuBackend.fuse(stack, options)) };
+    const counting = { ...cpuBackend, fuse: (stack: Parameters<typeof cpuBackend.fuse>[0], options: ResolvedOptions) => (calls.push({ measure: options.measure, window: options.window, width: stack.width, planes: stack.planes.length }), cpuBackend.fuse(stack, options)) };
     await runMetricsBench(grid, { backend: counting, peers: [], measures: ['teng', 'lapv'] });
     for (const c of calls) expect(c).toMatchObject({ width: 72, planes: 4 });
     // 4 untimed (each measure at each window), then the 4 timed ones of the base condition.

@@ -272,6 +272,28 @@ describe('focusfuse fuse on 16-bit files', () => {
     expect(await sharp(join(out, 'fused.png')).metadata()).toMatchObject({ depth: 'ushort' });
   });
 
+  it('scales 8-bit files among 12-bit ones to 12 bits, with a warning: the depth the all-12-bit stack finds', async () => {
+    const mixed = join(root, 'mixed');
+    await mkdir(mixed);
+    const twelve = quantised(floatPlanes(), 4095) as ZStack<Uint16Array>;
+    await Promise.all(
+      twelve.planes.map((rgba, z) => {
+        const grey = Uint16Array.from({ length: W * H }, (_, i) => rgba[i * 4]);
+        // Every other plane exported at 8 bits: round(v * 255 / 4095).
+        if (z % 2) return sharp(Uint8Array.from(grey, (v) => Math.round((v * 255) / 4095)), { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(mixed, `z${z}.png`));
+        return sharp(grey, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16').png().toFile(join(mixed, `z${z}.png`));
+      }),
+    );
+    const warnings: string[] = [];
+    const stack = (await loadStack(mixed, { highBitDepth: true, onWarning: (w) => warnings.push(w) })) as ZStack<Uint16Array>;
+    expect(stack.bitDepth).toBe(12);
+    expect(warnings).toEqual([expect.stringContaining(`${Math.floor(Z / 2)} planes of ${Z} are 8-bit files among 16-bit ones (z1.png, ...); scaled to the 16-bit files' 12 bits (0..255 to 0..4095)`)]);
+    expect(Math.max(...stack.planes[1].filter((_, i) => i % 4 !== 3))).toBeLessThanOrEqual(4095);
+    const all12 = fuseCpu((await loadStack(dir, { highBitDepth: true })) as ZStack<Uint16Array>, resolveOptions({}));
+    const result = fuseCpu(stack, resolveOptions({}));
+    expect(agreement(result.depth, all12.depth, 0.1)).toBeGreaterThan(0.95);
+  });
+
   it('warns when the stack is fused at 8 bits (alignment)', async () => {
     const out = join(root, 'out-aligned');
     const run = await cli('fuse', dir, '-o', join(out, 'fused.png'), '--align', 'translation');

@@ -210,6 +210,18 @@ describe('writeResult', () => {
     expect(await readdir(dir)).toEqual(['a-file']);
   });
 
+  it('names the file standing where a folder is needed, as checkOutputsWritable does, and writes nothing', async () => {
+    const dir = join(root, 'through-a-file');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a-file'), 'x');
+    for (const depth of [join(dir, 'a-file', 'd.png'), join(dir, 'a-file', 'deeper', 'd.png')]) {
+      const error = await writeResult(fakeResult(4, 3, 5), { fused: join(dir, 'ok.png'), depth }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FocusFuseError);
+      expect((error as Error).message).toBe(`cannot write ${depth}: ${join(dir, 'a-file')} is a file, not a folder`);
+      expect(await readdir(dir)).toEqual(['a-file']);
+    }
+  });
+
   it('refuses bad output names before writing anything', async () => {
     const dir = join(root, 'bad');
     const result = fakeResult(2, 2, 3);
@@ -245,6 +257,9 @@ describe('writeResult', () => {
       [{ ...good, depth: Array.from(good.depth) }, outputs, 'Expected a Float32Array of 12 elements (width x height = 4 x 3) for result.depth but received an array of 12 items'],
       [{ ...good, width: 0 }, outputs, 'Expected positive integers for result.width and result.height but received 0 (number) and 3 (number)'],
       [good, null, 'Expected an object of output paths {fused, depth, confidence, depthColor, json} for outputs but received null'],
+      // No output asked for was a silent success that wrote nothing.
+      [good, {}, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an empty object'],
+      [good, { fused: undefined }, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an object {fused}'],
     ];
     for (const [result, outs, message] of cases) {
       const error = await writeResult(result as FuseResult, outs as Parameters<typeof writeResult>[1]).catch((e: unknown) => e);

@@ -396,7 +396,8 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.setViewport({ width: 1100, height: 640 });
     expect(server.results.map((r) => r.name)).toEqual(['out/NILM/cells/007_(120,340)']);
     await page.goto(server.resultUrl(server.results[0].id));
-    const summary = await waitForStatus(page, 'fused');
+    // Shown as written, not fused here: so the wait for `fused` below waits for the stack's own fusion.
+    const summary = await waitForStatus(page, 'written');
     expect([summary.planeCount, summary.name, summary.backend, summary.measure]).toEqual([PLANES, 'out/NILM/cells/007_(120,340)', 'cpu', written.options.measure]);
     const read = (await page.evaluate(() => focusfuseViewer.readBack()))!;
     expect(read.planes, 'no planes: nothing fused').toEqual([]);

@@ -7,7 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FocusFuseError } from '../core/errors.js';
-import type { BackendName, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
+import type { BackendName, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, AnyZStack } from '../core/types.js';
+import { asResolvedOptions } from '../core/options.js';
 import { cpuBackend, cpuReferenceBackend } from '../cpu/backend.js';
 import { autoDeclines, autoDeclinesUnstarted, openGpuRuntime, type GpuRuntimeName, type RuntimeLabels } from '../runtimes.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -15,7 +16,7 @@ import { openCpuPool, type CpuPoolOptions } from './cpu-pool.js';
 
 /** What the batch needs of a GPU runtime; the headless one has all of it, the Dawn one restarts itself. */
 export interface BatchGpuRuntime extends FusionBackend {
-  fuseBatch?(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  fuseBatch?(stacks: AnyZStack[], options?: FuseOptions | ResolvedOptions): Promise<FuseResult[]>;
   /** False once the runtime crashed; then relaunch() (when present) starts a fresh one. */
   readonly alive?: boolean;
   relaunch?(): Promise<void>;
@@ -58,9 +59,10 @@ export interface BatchEngine {
   readonly buffers?: BufferPool;
   /**
    * Fuses each stack; a stack that cannot be fused gets its Error, the others their results. The
-   * stacks' planes may be handed over to worker threads: do not use them afterwards.
+   * stacks' planes may be handed over to worker threads: do not use them afterwards. `options` as
+   * fuse() takes them (partial, or resolveOptions' result); bad ones reject the call.
    */
-  fuseMany(stacks: AnyZStack[], options: ResolvedOptions): Promise<(FuseResult | Error)[]>;
+  fuseMany(stacks: AnyZStack[], options?: FuseOptions | ResolvedOptions): Promise<(FuseResult | Error)[]>;
   close(): Promise<void>;
 }
 
@@ -90,9 +92,10 @@ function mainThreadEngine(backend: BackendName): BatchEngine {
     batchSize: 1,
     parallel: 1,
     async fuseMany(stacks, options) {
+      const resolved = asResolvedOptions(options);
       const results: (FuseResult | Error)[] = [];
       for (const stack of stacks) {
-        results.push(await fuseOnCpu(stack, options));
+        results.push(await fuseOnCpu(stack, resolved));
         // The CPU engine is synchronous: let finished decodes and writes move on between stacks.
         await nextTurn();
       }
@@ -122,7 +125,10 @@ async function openCpuEngine(threads: number, backend: BackendName, poolOptions:
     // Two stacks per worker: the next one is there when a worker finishes, without a round trip to the main thread.
     parallel: 2 * threads,
     buffers: pool.buffers,
-    fuseMany: (stacks, options) => Promise.all(stacks.map((stack) => pool.fuse(stack, options).catch((error: Error) => error))),
+    async fuseMany(stacks, options) {
+      const resolved = asResolvedOptions(options);
+      return Promise.all(stacks.map((stack) => pool.fuse(stack, resolved).catch((error: Error) => error)));
+    },
     close: () => pool.close(),
   };
 }
@@ -212,7 +218,8 @@ function gpuEngine(gpu: BatchGpuRuntime, options: BatchEngineOptions): BatchEngi
     describe: () => (lost && options.fallback === 'cpu' ? `${cpuBackend.describe()} (after: ${lost})` : gpu.describe()),
     batchSize: Math.max(1, options.gpuBatch ?? 8),
     parallel: 1,
-    async fuseMany(stacks, resolved) {
+    async fuseMany(stacks, fuseOptions) {
+      const resolved = asResolvedOptions(fuseOptions);
       await ensureAlive();
       if (!lost && gpu.fuseBatch && stacks.length > 1) {
         try {

@@ -7,8 +7,8 @@
  * goes on; a FOV counts as done only once its marker is written after all its outputs, so a killed
  * run resumes (`resume: true`) where it stopped.
  */
-import { readdir } from 'node:fs/promises';
-import { basename, extname, join, resolve, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { expected, FocusFuseError } from '../core/errors.js';
 import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, BackendName, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
@@ -25,7 +25,7 @@ import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engin
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
 import { earlierRunNote, readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
-import { scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
+import { isBatchOutput, scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
 export interface BatchOptions {
@@ -206,6 +206,25 @@ async function refuseOneLevelTooHigh(root: string, out: string): Promise<void> {
   }
 }
 
+/**
+ * Refuses an output folder inside the dataset that holds some of its fields of view (a class or
+ * subtype folder): the scan leaves the output folder out, so those FOVs would be dropped without a
+ * word and the outputs written among their planes. A new folder there, or an earlier batch output,
+ * holds no planes and is fine.
+ */
+async function refuseOutAmongPlanes(root: string, out: string, exclude: readonly string[] | undefined, given: string): Promise<void> {
+  const path = relative(root, out);
+  if (path.startsWith('..') || isAbsolute(path) || !(await stat(out).catch(() => undefined))?.isDirectory() || (await isBatchOutput(out))) return;
+  const inside = out + sep;
+  const held = (await scanDataset(root, { exclude })).fovs.filter((fov) => fov.files.some((file) => file.startsWith(inside)));
+  if (held.length === 0) return;
+  throw new FocusFuseError(
+    'BAD_OPTION',
+    `${given} lies inside the dataset and holds ${countOf(held.length, 'field of view', 'fields of view')} of it (${held[0].id}${held.length > 1 ? ', ...' : ''}): ` +
+      `they would be left out and the outputs written among their planes; pick a folder that holds no planes (e.g. ${join(root, 'fused')}, or one outside the dataset)`,
+  );
+}
+
 /** Images lying directly in `root` or in its class folders: a hint that batch was pointed one level too low. */
 function misplacedImages(problems: readonly ScanProblem[]): string {
   const atRoot = problems.filter((p) => !p.path.includes('/') && IMAGE_EXTENSIONS.includes(extname(p.path).toLowerCase())).length;
@@ -280,6 +299,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
   await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
+  await refuseOutAmongPlanes(root, out, options.exclude, `${label('out')} ${options.out}`);
   if (scan.fovs.length === 0 && scan.excluded === 0) await refuseOneLevelTooHigh(root, out);
   for (const folder of scan.earlierOutputs) warn(`left out '${folder}': an earlier batch output (it holds a focusfuse manifest), not data`);
   const planes = options.planes ?? commonPlaneCount(scan.fovs);

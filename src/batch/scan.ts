@@ -69,7 +69,7 @@ const MANIFEST_NAME = /^manifest(\.shard-\d+-of-\d+)?\.json$/;
  * Whether a folder holds the manifest of a `focusfuse batch` run (its `generator` says so): an earlier
  * run's `--out` inside the dataset, whose fused images and CSV are never data.
  */
-async function isBatchOutput(folder: string): Promise<boolean> {
+export async function isBatchOutput(folder: string): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(folder);

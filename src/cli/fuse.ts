@@ -15,7 +15,7 @@ import { fuse } from '../fuse.js';
 import { PLANE_ORDERS } from '../io/cccid.js';
 import { outputFormatFor } from '../io/encode.js';
 import { loadStack } from '../io/load-stack.js';
-import { checkOutputs, checkOutputsWritable, OUTPUT_FLAGS, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
+import { checkOutputs, checkOutputsWritable, hasOutputs, OUTPUT_FLAGS, statsDocument, writeResult, type ResultOutputs, type WriteResultOptions } from '../io/write-result.js';
 import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
@@ -257,7 +257,7 @@ async function run(argv: string[]): Promise<number> {
     depthColor: v['depth-color'],
     json: jsonToStdout ? undefined : v.json,
   };
-  if (!jsonToStdout && Object.values(outputs).every((path) => path === undefined) && v['save-aligned'] === undefined) {
+  if (!jsonToStdout && !hasOutputs(outputs) && v['save-aligned'] === undefined) {
     expected('at least one output (-o, --depth, --confidence, --depth-color or --json)', 'outputs', undefined);
   }
   const { options: fuseOptions, runtime, fallback } = fusionFromFlags(v, 'cpu');
@@ -309,7 +309,8 @@ async function run(argv: string[]): Promise<number> {
   const fused = performance.now();
   const ms = { load: loaded - started, fuse: fused - loaded, write: 0 };
   const recorded: WriteResultOptions = { warnings, timings: { load: ms.load }, bitDepth, normalize: v.normalize, pngLevel, labels: OUTPUT_FLAGS };
-  await writeResult(result, outputs, recorded);
+  // `--json -` or --save-aligned alone write no result file.
+  if (hasOutputs(outputs)) await writeResult(result, outputs, recorded);
   if (v['save-aligned'] !== undefined) {
     if (result.aligned) await saveAlignedPlanes(result.aligned, v['save-aligned']);
     else onWarning(`--save-aligned: this engine (${result.backend.name}) does not hand the aligned planes back; use --backend cpu`);

@@ -137,10 +137,12 @@ const fromResolveOptions = new WeakSet<object>();
 
 /**
  * Options as the engines take them: `options` itself when resolveOptions made it (the usual case:
- * fuse() and every backend resolve once; the result's `options` stays the object passed), else
- * resolved now, so plain-JS callers of fuseCpu / fuseCpuFast may pass partial options
- * (`{ measure: 'lapv' }`) or none and get fuse()'s defaults and messages (it costs ~1 µs).
- * @example fuseCpu(stack, asResolvedOptions({ measure: 'lapv' }))
+ * fuse() resolves once; the result's `options` stays the object passed), else resolved now. Every
+ * public entry that takes options calls it (fuseCpu, fuseCpuFast, each backend's fuse and
+ * fuseBatch, the WebGPU engine's in a page, in Dawn and in headless Chromium), so a library caller
+ * may pass partial options (`{ measure: 'lapv' }`) or none anywhere and gets fuse()'s defaults and
+ * messages (it costs ~1 µs).
+ * @example const gpu = await createNodeWebGpuBackend(); await gpu.fuse(stack, { measure: 'lapv' }); // as asResolvedOptions({ measure: 'lapv' })
  */
 export function asResolvedOptions(options: FuseOptions | ResolvedOptions | undefined): ResolvedOptions {
   return typeof options === 'object' && options !== null && fromResolveOptions.has(options) ? (options as ResolvedOptions) : resolveOptions(options);

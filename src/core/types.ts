@@ -234,7 +234,11 @@ export interface FusionBackend {
   readonly software?: boolean;
   /** One line saying what runs the work, e.g. `cpu (reference, 1 thread)`. */
   describe(): string;
-  /** Engines that only take 8 bits convert 16-bit planes with toRgba8Stack (their result has no image16). */
-  fuse(stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult>;
+  /**
+   * Engines that only take 8 bits convert 16-bit planes with toRgba8Stack (their result has no image16).
+   * `options` as fuse() takes them (partial, or none) or as resolveOptions returned them: every
+   * engine resolves them with asResolvedOptions, so both give fuse()'s defaults and messages.
+   */
+  fuse(stack: AnyZStack, options?: FuseOptions | ResolvedOptions): Promise<FuseResult>;
   dispose?(): Promise<void> | void;
 }

@@ -2,7 +2,7 @@
  * The CPU reference engine: runs every stage of maths version 1 on one thread and times each stage.
  * It is the reference the WebGPU engine and the fast CPU path (src/cpu/fast) are tested against.
  */
-import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, StackStats, ZStack } from '../core/types.js';
 import { isWideStack, sampleMax, toRgba8Stack, validateStack, type StackInput } from '../core/stack.js';
 import { asResolvedOptions } from '../core/options.js';
 import { halosFallback, runsHalosTest } from '../core/halos.js';
@@ -62,7 +62,7 @@ function fitWorkspace(ws: CpuWorkspace, width: number, height: number, planeCoun
  * @param workspace optional buffers to reuse across calls (see createCpuWorkspace).
  * @example const result = fuseCpu(stack, resolveOptions({ measure: 'teng' }));
  */
-export function fuseCpu(given: StackInput, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
+export function fuseCpu(given: StackInput, options?: FuseOptions | ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace()): FuseResult {
   return fuseCpuWith(undefined, given, options, workspace);
 }
 
@@ -117,7 +117,7 @@ export interface FusedStages {
  * warpPlaneCpu).
  * @internal
  */
-export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, optionsInput: ResolvedOptions, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
+export function fuseCpuWith(stages: CpuStages | undefined, stackInput: StackInput, optionsInput: FuseOptions | ResolvedOptions | undefined, workspace: CpuWorkspace, separable: SeparableWarp = warpPlaneSeparable, twoD: PlaneWarp = warpPlane): FuseResult {
   const t0 = performance.now();
   // Plain-JS callers of fuseCpu and fuseCpuFast may pass partial options ({ measure: 'lapv' }) or none.
   const options = asResolvedOptions(optionsInput);
@@ -314,5 +314,5 @@ export const cpuReferenceBackend: FusionBackend = {
   name: 'cpu',
   aligns: true,
   describe: () => 'cpu (TypeScript reference)',
-  fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
+  fuse: async (stack: AnyZStack, options?: FuseOptions | ResolvedOptions): Promise<FuseResult> => fuseCpu(stack, options, sharedWorkspace),
 };

@@ -5,7 +5,8 @@
  * each submission is one command buffer: upload, compute, readback.
  */
 import { toRgba8Stack, validateStack } from '../core/stack.js';
-import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { asResolvedOptions } from '../core/options.js';
 import { FocusFuseError } from '../core/errors.js';
 import type { BufferPool, BufferPoolOptions } from './buffer-pool.js';
 import { createBufferPool } from './buffer-pool.js';
@@ -53,8 +54,8 @@ export interface WebGpuBackendOptions {
 export interface WebGpuBackend extends FusionBackend {
   readonly name: 'webgpu';
   readonly device: GPUDevice;
-  /** Fuses several stacks with the same options, packing them into as few submissions as the budget allows. */
-  fuseBatch(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  /** Fuses several stacks with the same options (partial ones are resolved, as by fuse), packing them into as few submissions as the budget allows. */
+  fuseBatch(stacks: AnyZStack[], options?: FuseOptions | ResolvedOptions): Promise<FuseResult[]>;
 }
 
 interface Job {
@@ -228,7 +229,8 @@ export function createWebGpuBackend(device: GPUDevice, options: WebGpuBackendOpt
     return states.map((state) => finishStack(state, backendInfo));
   }
 
-  async function fuseBatch(input: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]> {
+  async function fuseBatch(input: AnyZStack[], given?: FuseOptions | ResolvedOptions): Promise<FuseResult[]> {
+    const options = asResolvedOptions(given);
     const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
 
     measureKernelFor(options.measure); // a CPU-only measure fails here, clearly, before any GPU work

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FocusFuseError } from '../core/errors.js';
 import { toRgba8Stack, validateStack } from '../core/stack.js';
-import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
+import { asResolvedOptions } from '../core/options.js';
 import type { AdapterDescription } from './adapter.js';
 import { stackNames } from './faults.js';
 import type { ParentMessage, WorkerConfig, WorkerMessage } from './node-protocol.js';
@@ -46,7 +47,8 @@ export interface NodeWebGpuBackend extends FusionBackend {
   readonly restarts: number;
   /** Process id of the current worker (undefined between a crash and the restart). */
   readonly workerPid: number | undefined;
-  fuseBatch(stacks: AnyZStack[], options: ResolvedOptions): Promise<FuseResult[]>;
+  /** Fuses several stacks in one request; options as fuse() takes them (resolved here, so bad ones are refused before the worker sees them). */
+  fuseBatch(stacks: AnyZStack[], options?: FuseOptions | ResolvedOptions): Promise<FuseResult[]>;
   dispose(): Promise<void>;
 }
 
@@ -224,8 +226,9 @@ export async function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): 
   const { adapter, runtime } = first.ready;
 
   let tail: Promise<unknown> = Promise.resolve();
-  async function fuseBatch(input: AnyZStack[], fuseOptions: ResolvedOptions): Promise<FuseResult[]> {
+  async function fuseBatch(input: AnyZStack[], given?: FuseOptions | ResolvedOptions): Promise<FuseResult[]> {
     if (disposed) throw new FocusFuseError('BACKEND', 'this WebGPU backend was disposed');
+    const fuseOptions = asResolvedOptions(given);
     const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
     const names = stacks.map((s) => s.meta?.name ?? 'stack');
     const run = tail.then(async () => {

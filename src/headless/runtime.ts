@@ -8,7 +8,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { FocusFuseError } from '../core/errors.js';
-import { resolveOptions } from '../core/options.js';
+import { asResolvedOptions } from '../core/options.js';
 import { toRgba8Stack, validateStack } from '../core/stack.js';
 import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../core/types.js';
 import { launchChromium, type LaunchedChromium } from './chromium.js';
@@ -54,9 +54,9 @@ export interface HeadlessRuntime extends FusionBackend {
   readonly browserPid: number | undefined;
   /** The local server's base URL, `http://127.0.0.1:<port>/`. */
   readonly url: string;
-  fuse(stack: AnyZStack, options?: FuseOptions): Promise<FuseResult>;
-  /** Fuses several stacks in one job (one transfer each way); results in input order. */
-  fuseBatch(stacks: AnyZStack[], options?: FuseOptions): Promise<FuseResult[]>;
+  fuse(stack: AnyZStack, options?: FuseOptions | ResolvedOptions): Promise<FuseResult>;
+  /** Fuses several stacks in one job (one transfer each way); results in input order. Options as fuse() takes them. */
+  fuseBatch(stacks: AnyZStack[], options?: FuseOptions | ResolvedOptions): Promise<FuseResult[]>;
   /** Closes whatever is left of the current browser and launches a fresh one. */
   relaunch(): Promise<void>;
   close(): Promise<void>;
@@ -240,8 +240,8 @@ export async function launchHeadlessRuntime(options: HeadlessRuntimeOptions = {}
   // job it interrupts, not several interleaved ones.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function fuseBatch(input: AnyZStack[], fuseOptions: FuseOptions = {}): Promise<FuseResult[]> {
-    const resolved = resolveOptions(fuseOptions);
+  async function fuseBatch(input: AnyZStack[], fuseOptions?: FuseOptions | ResolvedOptions): Promise<FuseResult[]> {
+    const resolved = asResolvedOptions(fuseOptions);
     const stacks = input.map((stack) => toRgba8Stack(validateStack(stack))); // 8-bit kernels: see README "High bit depth"
     if (stacks.length === 0) return [];
     const run = queue.then(async () => {

@@ -98,7 +98,7 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Uint8A
   const created: string[] = [];
   const temps = files.map(([path]) => tempPathFor(path));
   const undo = async () => {
-    await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+    await removeTemps(temps);
     // Deepest first; a folder another writer has put files in meanwhile is kept (rmdir fails on it).
     for (const folder of created.sort((a, b) => b.length - a.length)) await rmdir(folder).catch(() => undefined);
   };
@@ -110,7 +110,9 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Uint8A
         if (first) created.push(first);
         await writeFile(temps[i], data);
       } catch (error) {
-        throw cannotWrite(path, error);
+        // A file where a folder is needed: mkdir says EEXIST or ENOTDIR, naming neither it nor the output.
+        const file = await fileOnPath(path);
+        throw file ? new FocusFuseError('WRITE', `cannot write ${path}: ${file} is a file, not a folder`) : cannotWrite(path, error);
       }
     }),
   );
@@ -123,7 +125,27 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Uint8A
   const renamed = await Promise.allSettled(files.map(([path], i) => rename(temps[i], path)));
   const index = renamed.findIndex((outcome) => outcome.status === 'rejected');
   if (index >= 0) {
-    await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+    await removeTemps(temps);
     throw cannotWrite(files[index][0], (renamed[index] as PromiseRejectedResult).reason);
   }
+}
+
+/**
+ * Removes temp files that may or may not exist. Errors are dropped: a temp under a path through a
+ * file (ENOTDIR, which rm's `force` does not cover) was never created, and the caller is already
+ * reporting the failure that matters.
+ */
+async function removeTemps(temps: readonly string[]): Promise<void> {
+  await Promise.all(temps.map((temp) => rm(temp, { force: true }).catch(() => undefined)));
+}
+
+/**
+ * The file that stands where `path` needs a folder, or undefined. Walking up,
+ * the first one that stats as a file is it: nothing below a file stats at all.
+ */
+async function fileOnPath(path: string): Promise<string | undefined> {
+  for (let folder = dirname(path); dirname(folder) !== folder; folder = dirname(folder)) {
+    if ((await stat(folder).catch(() => undefined))?.isFile()) return folder;
+  }
+  return undefined;
 }

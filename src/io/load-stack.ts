@@ -87,9 +87,19 @@ export async function loadStack(input: string | readonly string[], options: Load
   const height = Math.max(...planes.map((p) => p.height));
   const sizes = mixed ? { planeSizes: planes.map((p) => ({ width: p.width, height: p.height })) } : {};
   if (!wide) return { width, height, planes: planes.map((p) => padded(p, width, height, Uint8Array)), ...sizes, meta };
-  const widePlanes = planes.map((p) => padded(p, width, height, Uint16Array));
+  // 8-bit files among 16-bit ones take the 16-bit files' bits: a 12-bit camera's planes (0..4095)
+  // beside 8-bit exports of the same field would otherwise meet 8-bit planes stretched to 0..65535.
+  const bitDepth = significantBits(sampleRange(planes.flatMap((p) => (p.data instanceof Uint16Array ? [p.data] : [])))[1]);
+  const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [ordered.files[i]]));
+  if (narrow.length > 0) {
+    warn(
+      `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${baseName(narrow[0])}${narrow.length > 1 ? ', ...' : ''}); ` +
+        `scaled to the 16-bit files' ${bitDepth} bits (0..255 to 0..${2 ** bitDepth - 1}): export every plane at one bit depth to be sure`,
+    );
+  }
+  const widePlanes = planes.map((p) => padded(p, width, height, Uint16Array, bitDepth));
   const range = sampleRange(widePlanes);
-  const stack = { width, height, planes: widePlanes, bitDepth: significantBits(range[1]), ...sizes, meta };
+  const stack = { width, height, planes: widePlanes, bitDepth, ...sizes, meta };
   if (!options.highBitDepth) return toRgba8Stack(stack);
   meta.sampleRange = range;
   return stack;
@@ -97,11 +107,12 @@ export async function loadStack(input: string | readonly string[], options: Load
 
 /**
  * A plane in a buffer of `width` x `height` and the given type: itself when it already is one; an
- * 8-bit plane in a 16-bit stack scaled by 257 (255 -> 65535); a smaller plane top-left with zero
- * padding (see ZStack.planeSizes).
+ * 8-bit plane in a 16-bit stack scaled to its `bitDepth` (255 -> 2^bitDepth - 1: x 257 at 16 bits);
+ * a smaller plane top-left with zero padding (see ZStack.planeSizes).
  */
-function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: number, height: number, Type: { new (length: number): T }): T {
-  const data = plane.data instanceof Type ? plane.data : Uint16Array.from(plane.data, (v) => v * 257);
+function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: number, height: number, Type: { new (length: number): T }, bitDepth = 16): T {
+  const scale = (2 ** bitDepth - 1) / 255;
+  const data = plane.data instanceof Type ? plane.data : Uint16Array.from(plane.data, (v) => Math.round(v * scale));
   if (plane.width === width && plane.height === height) return data as T;
   const out = new Type(width * height * 4);
   for (let y = 0; y < plane.height; y++) out.set(data.subarray(y * plane.width * 4, (y + 1) * plane.width * 4), y * width * 4);

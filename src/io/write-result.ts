@@ -68,6 +68,17 @@ export const OUTPUT_FLAGS: Readonly<Record<keyof ResultOutputs, string>> = {
   json: '--json',
 };
 
+/** The keys of {@link ResultOutputs}, in the order messages list them. */
+const OUTPUT_KEYS = Object.keys(OUTPUT_FLAGS) as (keyof ResultOutputs)[];
+
+/**
+ * Whether any output is asked for (a key set to a path).
+ * @example hasOutputs({ fused: undefined }) // => false
+ */
+export function hasOutputs(outputs: ResultOutputs): boolean {
+  return Object.values(outputs).some((path) => path !== undefined);
+}
+
 /**
  * Checks output paths before any work: known extensions, no two outputs on one path, and no output
  * overwriting an input plane. `labels` names the outputs in the messages (default their keys).
@@ -80,7 +91,7 @@ export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string
   const inputs = new Set(inputFiles.map((f) => resolve(f)));
   for (const [key, path] of Object.entries(outputs) as [keyof ResultOutputs, string | undefined][]) {
     if (path === undefined) continue;
-    if (!(key in OUTPUT_FLAGS)) expected(`one of ${Object.keys(OUTPUT_FLAGS).join(', ')}`, 'output name', key);
+    if (!(key in OUTPUT_FLAGS)) expected(`one of ${OUTPUT_KEYS.join(', ')}`, 'output name', key);
     const flag = labels[key] ?? key;
     if (typeof path !== 'string' || path.trim() === '') expected('a file path', flag, path);
     if (key === 'json') {
@@ -168,13 +179,15 @@ export function statsDocument(result: FuseResult, outputs: ResultOutputs = {}, o
  * @example await writeResult(result, { fused: 'fused.png', depth: 'depth.png', json: 'stats.json' });
  * @returns The paths written.
  * @throws FocusFuseError BAD_OPTION "Expected X for Y but received Z" for a result that is not what
- *   fuse() returns or a bad output path (nothing written); WRITE `cannot write <path>: <reason>`, with
+ *   fuse() returns, no output path or a bad one (nothing written); WRITE `cannot write <path>: <reason>`, with
  *   none of the outputs written.
  */
 export async function writeResult(result: FuseResult, outputs: ResultOutputs, options: WriteResultOptions = {}): Promise<string[]> {
   checkResult(result);
   if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) expected('an object of output paths {fused, depth, confidence, depthColor, json}', 'outputs', outputs);
   checkOutputs(outputs, result.meta?.files, options.labels);
+  // Nothing to write is a caller's mistake (a misspelt key is caught above), not a silent success.
+  if (!hasOutputs(outputs)) expected(`at least one output path (${OUTPUT_KEYS.join(', ')})`, 'outputs', outputs);
   if (options.pngLevel !== undefined) checkPngLevel(options.pngLevel);
   const { width, height, planeCount } = result;
   const encoding: EncodeOptions = { pngLevel: options.pngLevel };

@@ -14,7 +14,7 @@ import { FIT_EPS, MAX_FIT_DELTA, MIN_SMOOTH_WEIGHT } from '../../core/maths.js';
 import { halosDecision, runsHalosTest, type FocusPeaks } from '../../core/halos.js';
 import { smoothingTaps } from '../smooth.js';
 import { histogramDepthIn, histogramTaps } from './histogram.js';
-import type { AnyZStack, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
+import type { AnyZStack, FuseOptions, FuseResult, FusionBackend, ResolvedOptions, ZStack } from '../../core/types.js';
 import { createCpuWorkspace, fuseCpuWith, type AutoDecision, type CpuStages, type CpuWorkspace, type FusedStages } from '../pipeline.js';
 import { SHARE_STEP, sharesFromSums } from '../../align/auto-gates.js';
 import { statsFromSums } from '../stats.js';
@@ -307,7 +307,7 @@ export function fastCpuReady(): boolean {
  * const dst = { image: new Uint8Array(384 * 384 * 4), depth: new Float32Array(384 * 384), rawDepth: new Float32Array(384 * 384), confidence: new Float32Array(384 * 384) };
  * for (const s of stacks) save(fuseCpuFast(s, options, workspace, dst)); // save before the next call overwrites dst
  */
-export function fuseCpuFast(stack: AnyZStack, options: ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace(), dst?: FuseOutputs): FuseResult {
+export function fuseCpuFast(stack: AnyZStack, options?: FuseOptions | ResolvedOptions, workspace: CpuWorkspace = createCpuWorkspace(), dst?: FuseOutputs): FuseResult {
   const stages: CpuStages = dst ? (s, o, plan, decide) => fastStages(s, o, plan, decide, dst) : fastStages;
   return fuseCpuWith(stages, stack, options, workspace, separableWarp(), twoDWarp());
 }
@@ -319,7 +319,7 @@ export const cpuBackend: FusionBackend = {
   name: 'cpu',
   aligns: true,
   describe: () => (fastCpuReady() ? 'cpu (wasm simd)' : 'cpu (TypeScript reference: WebAssembly SIMD unavailable here)'),
-  fuse: async (stack: AnyZStack, options: ResolvedOptions): Promise<FuseResult> => {
+  fuse: async (stack: AnyZStack, options?: FuseOptions | ResolvedOptions): Promise<FuseResult> => {
     await initFastCpu();
     return fuseCpuFast(stack, options, sharedWorkspace);
   },

@@ -1,10 +1,11 @@
 /**
  * The focusfuse output tag of a file opened in the page, so the page leaves outputs out of what it
- * opens by the rule `fuse` follows (findFolderOutputs), whatever their names. Only the ends of the
- * file are read: focusfuse's PNG and JPEG outputs carry their XMP near the start (byte ~400); the
- * end is read too, where encoders put metadata after the pixels (libvips' TIFF: a fused TIFF's tag
- * ends 67 bytes before the file does; a PNG's chunks after IDAT).
+ * opens by the rule `fuse` follows (findFolderOutputs), whatever their names: read from the file's
+ * bytes where its XMP packet is (scanOutputTag, as the server reads files on disk). Where those
+ * cannot decide, the page has no sharp to ask: it looks for the tag's text at both ends of the
+ * file, where encoders put metadata (libvips' TIFF: after the pixels; a PNG's chunks after IDAT).
  */
+import { scanOutputTag } from '../../io/output-tag-bytes.js';
 import { outputTagOf } from '../../io/output-tag-text.js';
 
 /** Bytes read at each end of a file. */
@@ -15,6 +16,8 @@ export const TAG_SEARCH_BYTES = 64 * 1024;
  * @example await readFileOutputTag(input.files[0]) // => 'fused' for an output saved as bd.png
  */
 export async function readFileOutputTag(file: Blob): Promise<string | undefined> {
+  const scan = await scanOutputTag(async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()));
+  if (scan !== 'undecided') return scan.tag;
   const decoder = new TextDecoder('latin1');
   const head = decoder.decode(await file.slice(0, TAG_SEARCH_BYTES).arrayBuffer());
   const tail = file.size > TAG_SEARCH_BYTES ? decoder.decode(await file.slice(Math.max(TAG_SEARCH_BYTES, file.size - TAG_SEARCH_BYTES)).arrayBuffer()) : '';

@@ -154,7 +154,7 @@ async function openResult(written: CatalogResult): Promise<void> {
     plane: Math.floor((result.planeCount - 1) / 2),
     zStepUm: written.zStepUm,
     camera: fitCamera(result.width, result.height, box.clientWidth, box.clientHeight),
-    status: 'fused',
+    status: 'written',
   });
   // A result has no focal planes to show: not offered, the depth map in their place.
   offerPlanes(store, false);

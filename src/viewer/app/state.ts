@@ -39,8 +39,8 @@ export interface ViewerState {
   probe?: { x: number; y: number };
   /** Micrometres between planes, when known. */
   zStepUm?: number;
-  /** `idle` (no stack), `loading`, `fusing`, `fused` or `error`. */
-  status: 'idle' | 'loading' | 'fusing' | 'fused' | 'error';
+  /** `idle` (no stack), `loading`, `fusing`, `fused` (a stack, fused here), `written` (a written result shown as written) or `error`. */
+  status: 'idle' | 'loading' | 'fusing' | 'fused' | 'written' | 'error';
   error?: string;
 }
 

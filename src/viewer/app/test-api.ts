@@ -16,6 +16,7 @@ function base64(array: ArrayBufferView): string {
 }
 
 export interface ViewerSummary {
+  /** The page's status (ViewerState's): `fused` for a stack fused here, `written` for a written result shown as written. */
   status: string;
   error?: string;
   plane: number;
