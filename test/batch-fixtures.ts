@@ -68,7 +68,7 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
     [fovId(truncated), /truncated or corrupt|cannot decode/],
     [fovId(gap), /gap in z: z=4 is missing/],
     [fovId(lastMissing), /10 planes .* have 11: z=10 missing/],
-    [fovId(duplicate), /duplicate z=2/],
+    [fovId(duplicate), /both claim z=2/],
     [fovId(mismatch), /is 32x32 .* more than 25 % apart, which alignment does not take for focus breathing either \(a truncated or wrong file\?\)$/],
     [fovId(unreadable), /no such file/],
   ]);

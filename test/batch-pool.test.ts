@@ -92,7 +92,7 @@ describe('cpu worker pool', () => {
   it('refuses a thread count outside 0..1024', async () => {
     for (const cpuThreads of [-1, 1.5, 1025]) {
       const error = await runBatch({ root, out: join(work, 'bad-threads'), fuse: { backend: 'cpu' }, cpuThreads }).catch((e: unknown) => e);
-      expect((error as Error).message).toBe(`Expected an integer between 0 and 1024 for cpuThreads but received ${cpuThreads}`);
+      expect((error as Error).message).toBe(`Expected an integer between 0 and 1024 for cpuThreads but received ${cpuThreads} (number)`);
     }
   });
 });
@@ -136,6 +136,6 @@ describe('--png-level', () => {
     // runBatch's own checks name the CLI's flags through its labels (a library caller reads cpuThreads).
     const threads = await runCli(['batch', root, '--out', join(work, 'x'), '--backend', 'cpu', '--threads', '1.5']);
     expect(threads.code).toBe(2);
-    expect(threads.stderr).toContain('Expected an integer between 0 and 1024 for --threads but received 1.5');
+    expect(threads.stderr).toContain('Expected an integer between 0 and 1024 for --threads but received 1.5 (number)');
   });
 });

@@ -6,10 +6,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSameOutputs, listFiles, makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
+import { runBatch } from '../src/batch/run.js';
+import { CLI, expectSameOutputs, listFiles, makeTree, requireBuiltCli, runCli } from './batch-fixtures.js';
 
 const FOVS = 24;
 let work: string;
@@ -78,7 +79,8 @@ describe('batch interrupted and resumed', () => {
     const run = await runCli(args(out), { onSpawn: (child) => (doneAtSignal = signalAfter(child, out, 2, 'SIGINT')) });
     expect(await doneAtSignal!).toBeLessThan(FOVS);
     expect(run.code).toBe(130);
-    expect(run.stderr).toContain('--resume');
+    // The hint runs as this test ran the CLI (node dist/cli.js from the checkout): focusfuse is not on its PATH.
+    expect(run.stderr).toContain(`To finish the job run:\n  node ${relative(process.cwd(), CLI)} ${args(out).join(' ')} --resume`);
     const doc = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(doc.runs[0].interrupted).toBe(true);
     expect(doc.rows.length).toBeLessThan(FOVS);
@@ -94,5 +96,27 @@ describe('batch interrupted and resumed', () => {
       [false, doc.rows.length],
     ]);
     expect(after.rows).toHaveLength(FOVS);
+  });
+
+  it('a rerun without --resume says how many finished FOVs it fuses again', async () => {
+    const out = join(work, 'rerun');
+    const run = async (fuse: { measure?: 'lapv' } = {}) => {
+      const notes: string[] = [];
+      await runBatch({ root, out, fuse: { backend: 'cpu', ...fuse }, outputs: ['json'], cpuThreads: 0, labels: { resume: '--resume' }, log: (m) => notes.push(m) });
+      return notes;
+    };
+    expect(await run()).toEqual([]);
+    expect(await run()).toEqual([`${FOVS} FOVs of an earlier run are in ${out}; fusing them again (add --resume to keep them)`]);
+    // Other settings: --resume would refuse, so it is not offered.
+    expect(await run({ measure: 'lapv' })).toEqual([`${FOVS} FOVs of an earlier run are in ${out}; fusing them again with these settings (that run had others)`]);
+  });
+
+  it('SIGTERM stops the same way with exit 143, without a word of Ctrl-C', async () => {
+    const out = join(work, 'terminated');
+    const run = await runCli(args(out), { onSpawn: (child) => void signalAfter(child, out, 2, 'SIGTERM') });
+    expect(run.code).toBe(143);
+    expect(run.stderr).toContain('SIGTERM: stopping after the FOVs in progress');
+    expect(run.stderr).not.toContain('Ctrl-C');
+    expect(run.stderr).toMatch(/To finish the job run:\n {2}node .* --resume\n/);
   });
 });

@@ -56,7 +56,7 @@ describe('batch options', () => {
     const out = join(work, 'out-threads');
     const error = await runBatch({ root, out, fuse: { backend: 'cpu' }, cpuThreads: -1, onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
     // A library caller reads its option's key; the CLI passes its flags as labels (test/batch-pool.test.ts).
-    expect((error as Error).message).toBe('Expected an integer between 0 and 1024 for cpuThreads but received -1');
+    expect((error as Error).message).toBe('Expected an integer between 0 and 1024 for cpuThreads but received -1 (number)');
     expect(progress).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
@@ -64,7 +64,7 @@ describe('batch options', () => {
   it('refuses a GPU batch size that is not a positive integer (0 was taken as 1)', async () => {
     for (const gpuBatch of [0, -2, 2.5]) {
       const error = await runBatch({ root, out: join(work, 'out-gpu-batch'), fuse: { backend: 'cpu' }, gpuBatch }).catch((e: unknown) => e);
-      expect((error as Error).message).toBe(`Expected an integer between 1 and 1024 for gpuBatch but received ${gpuBatch}`);
+      expect((error as Error).message).toBe(`Expected an integer between 1 and 1024 for gpuBatch but received ${gpuBatch} (number)`);
     }
   });
 });

@@ -38,5 +38,7 @@ describe('parseCommandArgs', () => {
   it('refuses an option where a value belongs, and keeps "-" (stdout) as a value', () => {
     expect(refusal(['stack', '-o', '-q'])).toBe("Expected a value for -o/--output but received the option '-q' (write --output=-q if that is the value)");
     expect(parseCommandArgs(['stack', '--json', '-', '-q'], FLAGS).values).toMatchObject({ json: '-', quiet: true });
+    // The suggestion is quoted for the shell where it needs to be.
+    expect(refusal(['stack', '-o', '-my (1).png'])).toContain("(write '--output=-my (1).png' if that is the value)");
   });
 });

@@ -113,7 +113,7 @@ describe('focusfuse fuse', () => {
     const sample = join('examples', 'samples', 'cccid-synth', 'NILM', '1. Superficial-Intermediate Cells');
     const run = await cli('fuse', sample, '-o', join(outDir(), 'fused.png'), '--align', 'auto');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/align auto: nothing applied, largest move \d+\.\d+ ± \d+\.\d+ px \(plane \d+\), fused image \d+\.\d+ px RMS \(threshold 0\.5\), decided on a preview of the planes \(luma block means\), no registration needed \(estimate \d+ ms, warp 0 ms\)/);
+    expect(run.stdout).toMatch(/align auto: nothing applied, largest move \d+\.\d+ px \(plane \d+, standard error \d+\.\d+ px\), fused image \d+\.\d+ px RMS \(threshold 0\.5\), decided on a preview of the planes \(luma block means\), no registration needed \(estimate \d+ ms, warp 0 ms\)/);
   });
 
   it('fuses with --depth-mode edge-aware and says so', async () => {
@@ -347,7 +347,7 @@ describe('focusfuse fuse', () => {
     it('a duplicate z', async () => {
       const dir = await cccidFolder('dup', [0, 1]);
       await writeFile(join(dir, '001_(3059,11012,1).png'), await readFile(join(dir, '001_(3059,11012,1).jpg')));
-      await expectRefused([dir], 'duplicate z=1');
+      await expectRefused([dir], 'both claim z=1');
     });
 
     it('mixed sizes', async () => {
@@ -381,7 +381,7 @@ describe('focusfuse fuse', () => {
       await expectRefused([join(root, 'missing')], 'no such file or folder', join(root, 'missing'));
       const two = await cccidFolder('two-fovs', [0, 1]);
       await writePlane(two, 0, texture(), '002_(1,2,0).jpg');
-      await expectRefused([two], '--fov 001_(3059,11012)');
+      await expectRefused([two], "--fov '001_(3059,11012)'"); // quoted for the shell
       const many = join(root, 'bad', 'many');
       await mkdir(many, { recursive: true });
       await Promise.all(Array.from({ length: 257 }, (_, z) => writeFile(join(many, `001_(1,2,${z}).jpg`), 'x')));

@@ -57,6 +57,10 @@ describe('flags that would be ignored are errors (exit 2, nothing written)', () 
     [['-o', '$OUT/a.png', '--align-reference', 'sharpest'], '--align-reference does nothing without --align'],
     [['-o', '$OUT/a.png', '--runtime', 'node'], '--runtime does nothing with --backend cpu (the default)'],
     [['-o', '$OUT/a.png', '--backend', 'cpu', '--fallback', 'cpu'], '--fallback does nothing with --backend cpu: it is for webgpu'],
+    [['-o', '$OUT/a.jpg', '--png-level', '3'], '--png-level does nothing without a .png output'],
+    [['-o', '$OUT/a.tif', '--confidence', '$OUT/c.tif', '--png-level', '3'], '--png-level does nothing without a .png output'],
+    [['--depth', '$OUT/d.png', '--bit-depth', '16', '--normalize'], '--bit-depth does nothing without -o/--output'],
+    [['--depth', '$OUT/d.png', '--normalize'], '--normalize does nothing without -o/--output'],
   ])('fuse %j', async (args, message) => {
     const out = join(work, `refused-${Math.random().toString(36).slice(2)}`);
     const run = await runCli(['fuse', SAMPLE, ...args.map((a) => a.replace('$OUT', out))]);
@@ -69,6 +73,17 @@ describe('flags that would be ignored are errors (exit 2, nothing written)', () 
     const run = await runCli(['batch', resolve('examples/samples/cccid-synth'), '--out', join(work, 'never'), '--crop']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--crop does nothing without --align');
+  });
+
+  it('batch refuses --png-level only where no output is a PNG (a depth map still is one)', async () => {
+    const root = resolve('examples/samples/cccid-synth');
+    const never = join(work, 'never-png');
+    const run = await runCli(['batch', root, '--out', never, '--format', 'jpeg', '--outputs', 'fused,json', '--png-level', '9']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--png-level does nothing with --format jpeg and --outputs fused,json, which write no PNG');
+    await expect(readdir(never)).rejects.toThrow();
+    const depth = await runCli(['batch', root, '--out', join(work, 'jpeg-and-depth'), '--format', 'jpeg', '--outputs', 'fused,depth', '--png-level', '9', '-q']);
+    expect(depth.code).toBe(0);
   });
 });
 

@@ -80,7 +80,7 @@ describe('orderPlanes', () => {
     const files = [plane(0), plane(1), `${FOLDER}/001_(3059,11012,1).png`];
     const error = errorOf(() => orderPlanes(files, 'auto'));
     expect(error.code).toBe('Z_ORDER');
-    expect(error.message).toMatch(/duplicate z=1/);
+    expect(error.message).toMatch(/duplicate z: .* both claim z=1/);
     expect(error.message).toContain('001_(3059,11012,1).jpg');
     expect(error.message).toContain('001_(3059,11012,1).png');
   });
@@ -91,8 +91,8 @@ describe('orderPlanes', () => {
     expect(error.code).toBe('AMBIGUOUS_INPUT');
     expect(error.message).toContain('001_(3059,11012) (2 planes)');
     expect(error.message).toContain('002_(10,20) (2 planes)');
-    expect(error.message).toContain('--fov');
-    expect(error.message).toContain("(library: loadStack(input, { fov: '001_(3059,11012)' }))");
+    // Quoted for the shell: pasted bare, the parentheses are a bash syntax error.
+    expect(error.message).toContain("pick one with --fov '001_(3059,11012)' (library: loadStack(input, { fov: '001_(3059,11012)' }))");
   });
 
   it('uses natural order for other names; mixed names only when asked, never silently under auto', () => {

@@ -405,7 +405,7 @@ describe('loadStack', () => {
     await writeFile(join(dup, '001_(3059,11012,1).jpg'), 'x');
     const dupError = await loadError(dup);
     expect(dupError.code).toBe('Z_ORDER');
-    expect(dupError.message).toMatch(/duplicate z=1: 001_\(3059,11012,1\)\.(jpg|png) and 001_\(3059,11012,1\)\.(jpg|png)/);
+    expect(dupError.message).toMatch(/duplicate z: 001_\(3059,11012,1\)\.(jpg|png) and 001_\(3059,11012,1\)\.(jpg|png) both claim z=1 \(remove or rename one\)/);
   });
 
   it('reports an undecodable plane and a truncated JPEG naming the file', async () => {

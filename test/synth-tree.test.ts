@@ -144,10 +144,13 @@ describe('writeSynthTree', () => {
 
   it('rewrites an earlier synth output, removing only the files that run listed', async () => {
     const out = join(scratch, 'rerun');
-    const first = await writeSynthTree(out, { n: 4, seed: 2, ...SMALL });
+    const removed: number[] = [];
+    const first = await writeSynthTree(out, { n: 4, seed: 2, ...SMALL, onRemoved: (n) => removed.push(n) });
     await writeFile(join(out, 'NILM', 'my-notes.txt'), 'keep me');
-    const second = await writeSynthTree(out, { n: 2, seed: 2, ...SMALL });
+    const second = await writeSynthTree(out, { n: 2, seed: 2, ...SMALL, onRemoved: (n) => removed.push(n) });
     expect(second.fovs).toEqual(first.fovs.slice(0, 2));
+    // Told once, with the earlier run's FOVs this one removed (the first run removed none: no call).
+    expect(removed).toEqual([2]);
     const listed = second.fovs.flatMap((f) => [...f.files, f.truth.image, f.truth.depth, f.truth.mask]);
     expect(await listFiles(out)).toEqual([...listed, MANIFEST_NAME, 'NILM/my-notes.txt'].sort());
     // Folders emptied by the smaller run are gone; the class folder holding the user's file stays.
@@ -173,6 +176,10 @@ describe('focusfuse synth', () => {
     const manifest = await readSynthManifest(out);
     expect(manifest.options).toMatchObject({ n: 3, seed: 4, width: 48, height: 48, planes: 3, quality: 80, noise: 1, defocus: 2, tilt: 1 });
     expect(await listFiles(out)).toHaveLength(3 * 3 + 3 * 3 + 1);
+    expect(text).not.toContain('Removed');
+    // A smaller rerun says what it removed, rather than deleting the earlier FOVs silently.
+    const again = await runCli(['--out', out, '--n', '1', '--seed', '4', '--size', '48', '--planes', '3']);
+    expect(again.out).toContain(`Removed 2 FOVs of the earlier run into ${out} (this run's --n or --seed does not write them)`);
   });
 
   it('rejects bad flags with the uniform message', async () => {
@@ -180,9 +187,9 @@ describe('focusfuse synth', () => {
     const cases: [string[], string][] = [
       [['--n', '2'], "Expected a folder path for --out but received nothing"],
       [['--out', out, '--n', 'abc'], "Expected a number for --n but received 'abc' (string)"],
-      [['--out', out, '--n', '0'], "Expected an integer between 1 and 100000 for --n but received '0' (string)"],
-      [['--out', out, '--seed', '1.5'], "Expected an integer between 0 and 9007199254740991 for --seed but received '1.5' (string)"],
-      [['--out', out, '--noise=-1'], "Expected a number between 0 and 64 for --noise but received '-1' (string)"],
+      [['--out', out, '--n', '0'], 'Expected an integer between 1 and 100000 for --n but received 0 (number)'],
+      [['--out', out, '--seed', '1.5'], 'Expected an integer between 0 and 9007199254740991 for --seed but received 1.5 (number)'],
+      [['--out', out, '--noise=-1'], 'Expected a number between 0 and 64 for --noise but received -1 (number)'],
       [['--out', out, 'extra'], "Expected no positional arguments (use --out <folder>) for synth but received 'extra' (string)"],
     ];
     for (const [argv, message] of cases) expect((await rejection(synthCommand.run(argv))).message).toBe(message);

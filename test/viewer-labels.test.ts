@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fallbackLine } from '../src/viewer/app/fallback-line.js';
-import { leftOutNote, noImagesError, sourceLabel } from '../src/viewer/app/load.js';
+import { leftOutNote, loadStackSource, noImagesError, sourceLabel } from '../src/viewer/app/load.js';
+import { groupStacks } from '../src/viewer/stacks.js';
 
 describe('the stack list', () => {
   it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be ordered', () => {
@@ -12,6 +13,21 @@ describe('the stack list', () => {
     const files = Array.from({ length: 11 }, (_, z) => `001_(1,2,${z}).jpg`);
     expect(sourceLabel({ name: 'NILM/A/001_(1,2)', files })).toBe('NILM/A/001_(1,2) (11 planes)');
     expect(sourceLabel({ name: 'b', files: ['z1.png', 'z1.jpg'], error: 'duplicate z' })).toBe('b (2 planes) — cannot be ordered');
+  });
+});
+
+describe('a stack the page cannot open', () => {
+  it('names a gap in z once (not "<stack>: <stack>: gap in z")', async () => {
+    const files = [0, 1, 3].map((z) => `HSIL/2. Severe/001_(4,7,${z}).jpg`);
+    const [group] = groupStacks(files);
+    expect(group.error).toMatch(/gap in z/);
+    const source = { name: group.name, files: group.files, error: group.error, read: async () => new Blob([]) };
+    await expect(loadStackSource(source)).rejects.toThrow(/^HSIL\/2\. Severe\/001_\(4,7\): gap in z: z=2 is missing/);
+  });
+
+  it('says an empty plane file is empty, as the CLI does, not "could not be decoded"', async () => {
+    const source = { name: 's', files: ['s/z0.jpg'], read: async () => new Blob([]) };
+    await expect(loadStackSource(source)).rejects.toThrow(/^s\/z0\.jpg: the file is empty$/);
   });
 });
 

@@ -426,6 +426,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const depthShot = await shot((await page.$('#view-0'))!);
     expect(stdDev(depthShot.data), 'the depth view is blank').toBeGreaterThan(4);
     expect(viridisShare(depthShot.data), 'the depth view is not drawn through viridis').toBeGreaterThan(0.95);
+    // No planes: the focus slider is disabled and says why (it only moves the 3D relief's focal plane).
+    expect(await page.$eval('#plane', (el) => (el as HTMLInputElement).disabled)).toBe(true);
+    expect(await text('#plane-label')).toBe("no planes (a written result): the slider moves the 3D relief's focal plane");
     // A click reads the written depth and confidence at the pixel (there is no focus curve to draw).
     const box = (await (await page.$('#view-0'))!.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -441,12 +444,14 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     const reliefShot = await shot(relief);
     expect(stdDev(reliefShot.data), 'the 3D view is blank').toBeGreaterThan(8);
     expect(await page.$eval('#plane', (el) => (el as HTMLInputElement).max)).toBe(String(PLANES - 1));
+    expect(await page.$eval('#plane', (el) => (el as HTMLInputElement).disabled)).toBe(false);
     await page.$eval('#plane', (el) => {
       (el as HTMLInputElement).value = '0';
       el.dispatchEvent(new Event('input'));
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(meanAbsDiff(reliefShot.data, (await shot(relief)).data), 'moving the focus did not move the focal plane in 3D').toBeGreaterThan(0.5);
+    expect(await text('#plane-label')).toMatch(/^3D relief cut at plane 0 of 0–\d+.* \(a written result: no planes\)$/);
     // Back on a stack, the controls work again.
     const stackOption = await page.$$eval('#stack-select option', (options) => options.find((o) => o.textContent!.startsWith('NILM/cells'))!.getAttribute('value')!);
     await page.select('#stack-select', stackOption);

@@ -150,8 +150,9 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   const known = options.backend === 'auto' ? autoDeclinesUnstarted(options.runtime) : undefined;
   const { backend: backendLabel = 'backend', runtime: runtimeLabel = 'runtime' } = options.labels ?? {};
   if (known) {
-    // auto is the batch's default, and the CPU its usual outcome: a note, not a warning.
-    options.log?.(`backend auto: fusing on the cpu, since ${known}; ${runtimeLabel} node uses a GPU where there is one, and ${backendLabel} webgpu uses SwiftShader anyway`);
+    // auto is the batch's default and the CPU its outcome on every machine: one short note (the
+    // summary names the engine), with the way to a GPU.
+    options.log?.(`${backendLabel} auto: cpu (the headless runtime's WebGPU is software; ${runtimeLabel} node uses a GPU)`);
     return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);

@@ -74,7 +74,20 @@ export async function readDoneMarker(path: string, fingerprint: string, outputs:
  * How a batch's settings are named in messages: fuse() option keys and the batch's own (`outputs`,
  * `format`, `runtime`, `concurrency`, `cpuThreads`, `gpuBatch`, `pngLevel`, `out`) by default; the CLI passes its flags (`depthMode` -> `--depth-mode`).
  */
-export type SettingLabels = Partial<Record<keyof FuseOptions | 'outputs' | 'format' | 'runtime' | 'concurrency' | 'cpuThreads' | 'gpuBatch' | 'pngLevel' | 'out', string>>;
+export type SettingLabels = Partial<Record<keyof FuseOptions | 'outputs' | 'format' | 'runtime' | 'concurrency' | 'cpuThreads' | 'gpuBatch' | 'pngLevel' | 'out' | 'resume', string>>;
+
+/**
+ * The note of a run without resume into a folder where an earlier run finished FOVs: they are
+ * fused again, which a rerun of the same command may not mean. `same` were fused with this run's
+ * settings (resume would keep them), `other` with other ones (resume would refuse).
+ * @example earlierRunNote(80, 0, 'out', { resume: '--resume' }) // => '80 FOVs of an earlier run are in out; fusing them again (add --resume to keep them)'
+ */
+export function earlierRunNote(same: number, other: number, out: string, labels: SettingLabels = {}): string | undefined {
+  const count = same + other;
+  if (count === 0) return undefined;
+  const why = other === 0 ? ` (add ${labels.resume ?? 'resume'} to keep ${count === 1 ? 'it' : 'them'})` : same === 0 ? ' with these settings (that run had others)' : ` (${other} of them with other settings)`;
+  return `${countOf(count, 'FOV')} of an earlier run ${count === 1 ? 'is' : 'are'} in ${out}; fusing ${count === 1 ? 'it' : 'them'} again${why}`;
+}
 
 /**
  * The settings that differ between this run's fingerprint and an earlier run's, this run's value

@@ -9,7 +9,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { FocusFuseError } from '../core/errors.js';
+import { expected, FocusFuseError } from '../core/errors.js';
 import { fusionName, resolveOptions } from '../core/options.js';
 import type { AnyZStack, BackendName, FuseOptions, FuseResult, ResolvedOptions } from '../core/types.js';
 import { orderPlanes } from '../io/cccid.js';
@@ -24,7 +24,7 @@ import type { CpuPoolOptions } from './cpu-pool.js';
 import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engine.js';
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
-import { readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
+import { earlierRunNote, readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
 import { isBatchOutput, scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
@@ -182,7 +182,7 @@ function reasonOf(error: unknown, root: string): string {
 
 function validateInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < min || n > 1024) throw new FocusFuseError('BAD_OPTION', `Expected an integer between ${min} and 1024 for ${name} but received ${n}`);
+  if (!Number.isInteger(n) || n < min || n > 1024) expected(`an integer between ${min} and 1024`, name, n);
   return n;
 }
 
@@ -317,19 +317,18 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
   await removeStaleTempFiles(selected.map((fov) => fovStem(out, fov)));
   const rows = new Map<string, ManifestRow>();
-  if (options.resume) {
-    const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
-    const other = previous.filter((p) => p.state === 'other-settings');
-    if (other.length > 0) {
-      // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
-      // with other options is never what a rerun of a changed command line wants.
-      throw new FocusFuseError(
-        'BAD_OPTION',
-        resumeRefusal(other.length, other[0].settings, fingerprint, options.labels),
-        options.out,
-      );
-    }
-    previous.forEach((p, i) => p.state === 'done' && rows.set(selected[i].id, p.row));
+  const previous = await Promise.all(selected.map((fov) => readDoneMarker(donePath(out, fov), fingerprint, fovOutputs(out, fov, outputs, format))));
+  const other = previous.filter((p) => p.state === 'other-settings');
+  if (options.resume && other.length > 0) {
+    // Refused, not redone: --resume means "finish that run", and silently redoing (or mixing) it
+    // with other options is never what a rerun of a changed command line wants.
+    throw new FocusFuseError('BAD_OPTION', resumeRefusal(other.length, other[0].settings, fingerprint, options.labels), options.out);
+  }
+  if (options.resume) previous.forEach((p, i) => p.state === 'done' && rows.set(selected[i].id, p.row));
+  else {
+    // A plain rerun redoes every FOV: said once, since --resume may have been meant.
+    const note = earlierRunNote(previous.filter((p) => p.state === 'done').length, other.length, options.out, options.labels);
+    if (note) options.log?.(note);
   }
   const resumed = rows.size;
   const todo = selected.filter((fov) => !rows.has(fov.id));

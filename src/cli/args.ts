@@ -4,10 +4,12 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expected, FocusFuseError } from '../core/errors.js';
+import { shellQuote } from '../core/text.js';
 import type { FuseOptions } from '../core/types.js';
 import { resolveOptions } from '../core/options.js';
 import { GPU_RUNTIMES, type GpuRuntimeName } from '../runtimes.js';
-import { checkPngLevel } from '../io/encode.js';
+import { checkPngLevel, outputFormatFor } from '../io/encode.js';
+import type { ResultOutputs } from '../io/write-result.js';
 
 export interface Command {
   name: string;
@@ -63,7 +65,7 @@ function checkFlags(argv: string[], options: Options): string[] {
     if (token.value === undefined) throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received nothing`);
     if (token.value.length < 2 || !token.value.startsWith('-')) continue; // '-' is stdout (--json -)
     if (!/^-\.?\d/.test(token.value) || argv[token.index] !== token.rawName) {
-      throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received the option '${token.value}' (write --${token.name}=${token.value} if that is the value)`);
+      throw new FocusFuseError('BAD_OPTION', `Expected a value for ${flag} but received the option '${token.value}' (write ${shellQuote(`--${token.name}=${token.value}`)} if that is the value)`);
     }
     args[token.index] = `--${token.name}=${token.value}`;
     attached.add(token.index + 1);
@@ -115,12 +117,46 @@ export function numberFlag(flag: string, value: string | undefined): number | un
 }
 
 /**
+ * An integer flag in min..max (at least `min` when max is absent), with the uniform message; the
+ * value is named as a number, as the library's own validators name it ("received -2 (number)"),
+ * so a range error reads the same from every command.
+ * @example integerFlag('--port', '8080', 0, 65535) // => 8080; integerFlag('--n', '0', 1, 100) throws "... for --n but received 0 (number)"
+ */
+export function integerFlag(flag: string, value: string | undefined, min: number, max?: number): number | undefined {
+  const n = numberFlag(flag, value);
+  if (n === undefined || (Number.isInteger(n) && n >= min && (max === undefined || n <= max))) return n;
+  const what = max !== undefined ? `an integer between ${min} and ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+  return expected(what, flag, n);
+}
+
+/**
+ * A number flag in min..max, with the uniform message (see {@link integerFlag}).
+ * @example rangeFlag('--noise', '2.5', 0, 64) // => 2.5
+ */
+export function rangeFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  const n = numberFlag(flag, value);
+  if (n === undefined || (n >= min && n <= max)) return n;
+  return expected(`a number between ${min} and ${max}`, flag, n);
+}
+
+/**
  * `--png-level` of fuse and batch: the zlib level 0..9 of PNG outputs, undefined when absent.
  * @example pngLevelFlag('1') // => 1; pngLevelFlag('12') throws "Expected an integer between 0 and 9 for --png-level but received 12 (number)"
  */
 export function pngLevelFlag(value: string | undefined): number | undefined {
   const level = numberFlag('--png-level', value);
   return level === undefined ? undefined : checkPngLevel(level, '--png-level');
+}
+
+/**
+ * `--png-level` where no output is a PNG (fuse `-o x.jpg` alone, batch `--format jpeg --outputs
+ * fused,json`) would change nothing: refused, as the other pointless flags are.
+ * @example requirePngOutput(9, { fused: 'x.jpg' }, 'without a .png output') // throws "--png-level does nothing without a .png output..."
+ */
+export function requirePngOutput(level: number | undefined, outputs: ResultOutputs, why: string): void {
+  if (level === undefined) return;
+  const paths = [outputs.fused, outputs.depth, outputs.confidence, outputs.depthColor];
+  if (!paths.some((path) => path !== undefined && outputFormatFor(path) === 'png')) pointlessFlag('--png-level', `${why}: it sets the zlib level of PNG outputs; leave the flag out`);
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
  * `focusfuse batch`: every FOV of a CCCID tree, fused into a mirrored output tree with a manifest.
  * Exit codes: 0 every selected FOV fused, 3 some FOV failed, 2 bad options, a missing dataset folder
- * or nothing selected, 130 stopped by Ctrl-C (rerun with --resume to finish). Files in the tree that
+ * or nothing selected, 130 stopped by Ctrl-C, 143 by SIGTERM (rerun with --resume to finish). Files in the tree that
  * are not part of any FOV are one warning line (details in the manifest), never a failure.
  */
 import { runBatch, type BatchSummary } from '../batch/run.js';
-import { IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
+import { DEFAULT_OUTPUT_KINDS, fovOutputs, IMAGE_FORMATS, parseOutputKinds } from '../batch/layout.js';
 import { unplacedImages } from '../batch/manifest.js';
 import { createProgress, summaryText } from '../batch/progress.js';
 import { parseShard } from '../batch/select.js';
 import { expected, FocusFuseError } from '../core/errors.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, integerFlag, numberFlag, OPTION_FLAGS, parseCommandArgs, pngLevelFlag, requirePngOutput, type Command } from './args.js';
+import { commandLine } from './invocation.js';
+import { onStopSignals } from './stop-signals.js';
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
@@ -41,6 +43,7 @@ const SETTING_FLAGS = {
   gpuBatch: '--gpu-batch',
   pngLevel: '--png-level',
   out: '--out',
+  resume: '--resume',
 } satisfies Record<string, `--${keyof typeof FLAGS}`>;
 
 const HELP = `Usage: focusfuse batch <dataset> --out <dir> [options]
@@ -111,8 +114,8 @@ one warning line with a count; manifest.json "problems" lists them with the reas
 batch output inside <dataset> (a folder holding its manifest.json) is left out with a note.
 
 Exit code: 0 every selected FOV fused; 3 some FOV failed; 2 bad options, no dataset
-folder, or no FOV selected (the message says why); 130 stopped (Ctrl-C): rerun the
-same command with --resume.
+folder, or no FOV selected (the message says why); 130 stopped by Ctrl-C (143 by
+SIGTERM): rerun the same command with --resume, as the last line says.
 
 Examples:
   focusfuse batch /data/CCCID --out /data/fused --resume
@@ -120,10 +123,9 @@ Examples:
   focusfuse batch /data/CCCID --out /shared/fused --shard 3/8 --resume   # shard 3 of 0..7, one per worker
   focusfuse manifest merge /shared/fused                                  # once all 8 shards are done`;
 
-/** The same command line with --resume, for the "how to finish" hint. */
+/** The same command line with --resume, as the user started the CLI, for the "how to finish" hint. */
 function resumeCommand(argv: string[]): string {
-  const quoted = argv.map((a) => (/^[\w./,=:@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
-  return `focusfuse batch ${quoted.join(' ')}${argv.includes('--resume') ? '' : ' --resume'}`;
+  return commandLine(['batch', ...argv, ...(argv.includes('--resume') ? [] : ['--resume'])]);
 }
 
 /** `--json-summary`: what a pipeline needs from a run, as one JSON object. */
@@ -160,17 +162,16 @@ async function run(argv: string[]): Promise<number> {
   if (!v.out) expected('an output folder', '--out', undefined);
   const { options: fuse, runtime, fallback } = fusionFromFlags(v, 'auto');
   const shard = v.shard === undefined ? undefined : parseShard(v.shard);
-  const planes = numberFlag('--planes', v.planes);
-  if (planes !== undefined && (!Number.isInteger(planes) || planes < 1)) expected('a positive integer', '--planes', planes);
+  const planes = integerFlag('--planes', v.planes, 1);
+  const outputs = v.outputs === undefined ? undefined : parseOutputKinds(v.outputs);
+  const format = choiceFlag('--format', IMAGE_FORMATS, v.format, 'png');
+  const pngLevel = pngLevelFlag(v['png-level']);
+  // Any FOV's outputs have the same formats: one stands for all.
+  const kinds = outputs ?? DEFAULT_OUTPUT_KINDS;
+  const sample = fovOutputs('.', { className: 'C', subtype: 's', key: 'k' }, kinds, format);
+  requirePngOutput(pngLevel, sample, `with --format ${format} and --outputs ${kinds.join(',')}, which write no PNG (the depth and confidence maps would)`);
 
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
-    controller.abort();
-    console.error('\nfocusfuse: stopping after the FOVs in progress (Ctrl-C again to quit at once)...');
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const stop = onStopSignals({ resumeHint: () => resumeCommand(argv) });
   const progress = v.quiet ? undefined : createProgress({ label: shard ? `shard ${shard.index}/${shard.count}` : undefined });
   const warn = (message: string) => console.error(`focusfuse: warning: ${message}`);
   try {
@@ -188,11 +189,11 @@ async function run(argv: string[]): Promise<number> {
       only: v.only,
       exclude: v.exclude,
       shard,
-      outputs: v.outputs === undefined ? undefined : parseOutputKinds(v.outputs),
-      format: choiceFlag('--format', IMAGE_FORMATS, v.format, 'png'),
-      pngLevel: pngLevelFlag(v['png-level']),
+      outputs,
+      format,
+      pngLevel,
       planes,
-      signal: controller.signal,
+      signal: stop.signal,
       onProgress: (p) => progress?.update(p),
       warn,
       // Notes (which engine auto chose and why, a GPU job redone stack by stack): not with -q.
@@ -200,14 +201,13 @@ async function run(argv: string[]): Promise<number> {
     });
     progress?.stop();
     console.error(summaryText(summary));
-    const code = summary.interrupted ? 130 : summary.failed > 0 ? 3 : 0;
+    const code = summary.interrupted ? (stop.exitCode() ?? 130) : summary.failed > 0 ? 3 : 0;
     if (v['json-summary']) console.log(JSON.stringify(jsonSummary(summary, v.out, code)));
     if (summary.interrupted) console.error(`focusfuse: stopped; finished FOVs are kept. To finish the job run:\n  ${resumeCommand(argv)}`);
     return code;
   } finally {
     progress?.stop();
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    stop.dispose();
   }
 }
 

@@ -16,7 +16,7 @@ import { relative } from 'node:path';
 import { writeReport, type BenchReport } from '../../bench/report.js';
 import { FULL_SPEED_GRID, QUICK_SPEED_GRID, runSpeedBench, speedReport } from '../../bench/speed.js';
 import { modesSpeedReport, runModesSpeed } from '../../bench/speed-modes.js';
-import { choiceFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
+import { choiceFlag, integerFlag, numberFlag, parseCommandArgs, pointlessFlag, type Command } from './args.js';
 
 const BACKEND_NAMES: readonly BenchBackendName[] = ['cpu', 'cpu-reference', ...GPU_RUNTIMES];
 
@@ -120,9 +120,7 @@ function listFlag<T extends string>(flag: string, value: string | undefined, all
 }
 
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
-  const n = numberFlag(flag, value);
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) expected('a positive integer', flag, value);
-  return n;
+  return integerFlag(flag, value, 1);
 }
 
 async function peersFrom(values: { peer?: string[]; 'no-enfuse'?: boolean }): Promise<Peer[]> {

@@ -3,6 +3,7 @@
  * never leaves files behind: check options and output names, load and decode every plane, fuse,
  * and only then write (atomically).
  */
+import { AUTO_MAX_UNCERTAINTY_PX } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
 import { countOf } from '../core/text.js';
@@ -19,7 +20,7 @@ import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { inputFilesOf } from '../io/tiff-pages.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
-import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, withoutAlign, type Command } from './args.js';
+import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, requirePngOutput, withoutAlign, type Command } from './args.js';
 
 
 const FLAGS = {
@@ -233,12 +234,14 @@ const DECIDED_BY: Record<NonNullable<AlignmentReport['decidedBy']>, string> = {
 function alignmentLine(report: AlignmentReport): string {
   const by = report.decidedBy ? `, ${DECIDED_BY[report.decidedBy]}` : '';
   const ms = `estimate ${report.timings.estimate.toFixed(0)} ms, warp ${report.timings.warp.toFixed(0)} ms`;
-  // auto says why: the largest move it estimated with its standard error, and how far that moves the fused image.
+  // auto says why: the largest move it estimated, the standard error of that plane's registration
+  // (named as such: "0.00 ± 1.31 px" read as a contradiction), and how far that moves the fused image.
   const moved = (p: AlignmentReport['planes'][number]) => p.estimatedPx ?? p.displacementPx;
   const widest = report.planes.reduce((a, b) => (moved(b) > moved(a) ? b : a));
-  const error = widest.uncertaintyPx !== undefined ? ` ± ${widest.uncertaintyPx.toFixed(2)}` : '';
+  const u = widest.uncertaintyPx;
+  const error = u === undefined ? '' : `, standard error ${u.toFixed(2)} px${u > AUTO_MAX_UNCERTAINTY_PX ? ': too uncertain to count as motion' : ''}`;
   const fused = report.fusedDisplacementPx !== undefined ? `, fused image ${report.fusedDisplacementPx.toFixed(2)} px RMS (threshold ${report.thresholdPx})` : '';
-  const why = `largest move ${moved(widest).toFixed(2)}${error} px (plane ${widest.plane})${fused}`;
+  const why = `largest move ${moved(widest).toFixed(2)} px (plane ${widest.plane}${error})${fused}`;
   if (!report.applied) return `  align ${report.mode}: nothing applied, ${why}${by} (${ms})`;
   return `  align ${report.mode}: applied, reference plane ${report.reference}, ${why}${by} (${ms})`;
 }
@@ -275,6 +278,12 @@ async function run(argv: string[]): Promise<number> {
     expected('a .png or .tif output for --bit-depth 16 (JPEG holds 8 bits)', '-o/--output', outputs.fused);
   }
   if (v['save-aligned'] !== undefined && resolved.align === 'none') pointlessFlag('--save-aligned', withoutAlign(v.align));
+  requirePngOutput(pngLevel, outputs, 'without a .png output');
+  if (!outputs.fused) {
+    const noFused = "without -o/--output: it is about the fused image (the depth and confidence maps' encodings are fixed); add -o, or leave the flag out";
+    if (v['bit-depth'] !== undefined) pointlessFlag('--bit-depth', noFused);
+    if (v.normalize) pointlessFlag('--normalize', noFused);
+  }
 
   const warnings: string[] = [];
   const onWarning = (message: string) => {

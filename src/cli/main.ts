@@ -28,7 +28,7 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Example:',
-    '  focusfuse fuse "NILM/1. Superficial-Intermediate Cells" -o fused.png --depth-color depth.png',
+    '  focusfuse fuse "NILM/1. Superficial-Intermediate Cells" -o fused.png --depth-color depth-color.png',
   ].join('\n');
 }
 

@@ -10,7 +10,7 @@ import { SYNTH_SCENES, type SynthScene } from '../synth/halo-scenes.js';
 import { oneOf } from '../core/options.js';
 import { MANIFEST_NAME, TRUTH_FOLDER } from '../synth/layout.js';
 import { MAX_SYNTH_FOVS, writeSynthTree, type SynthTreeOptions } from '../synth/write-tree.js';
-import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { integerFlag, parseCommandArgs, rangeFlag, type Command } from './args.js';
 import { countOf } from '../core/text.js';
 
 const FLAGS = {
@@ -62,25 +62,14 @@ Options:
   -h, --help             this text
 
 It never overwrites user data: a non-empty folder without a ${MANIFEST_NAME} from an
-earlier run is refused, and re-running only replaces or removes files that run listed.
+earlier run is refused, and re-running only replaces or removes files that run listed
+(it says how many of that run's FOVs it removed).
 
 Examples:
   focusfuse synth --out data/synth --n 20 --seed 7
   focusfuse synth --out /tmp/tiny --n 4 --size 96 --planes 5 --noise 0
   focusfuse synth -o data/hard --n 10 --defocus 0.6 --noise 4 --quality 75
   focusfuse synth -o data/chart --scene chart --tilt 2`;
-
-function integerFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  const n = numberFlag(flag, value);
-  if (n !== undefined && (!Number.isInteger(n) || n < min || n > max)) expected(`an integer between ${min} and ${max}`, flag, value);
-  return n;
-}
-
-function rangeFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  const n = numberFlag(flag, value);
-  if (n !== undefined && (n < min || n > max)) expected(`a number between ${min} and ${max}`, flag, value);
-  return n;
-}
 
 /** Turns the flags into writeSynthTree options, failing with the flag's own name. */
 function treeOptions(values: Record<string, string | boolean | undefined>): SynthTreeOptions {
@@ -106,7 +95,8 @@ export const synthCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, FLAGS);
     if (positionals.length > 0) expected('no positional arguments (use --out <folder>)', 'synth', positionals.join(' '));
     if (values.out === undefined || values.out.trim() === '') expected('a folder path', '--out', values.out);
-    const options = treeOptions(values);
+    let removed = 0;
+    const options = { ...treeOptions(values), onRemoved: (fovs: number) => (removed = fovs) };
     const out = resolve(values.out);
     const quiet = values.quiet === true;
     const live = !quiet && process.stderr.isTTY;
@@ -131,6 +121,7 @@ export const synthCommand: Command = {
     for (const [folder, count] of perFolder) console.log(`  ${folder}: ${countOf(count, 'FOV')}`);
     console.log(`Ground truth: ${resolve(out, TRUTH_FOLDER)} (.aif.png, .depth.png, .mask.png per FOV)`);
     console.log(`Manifest:     ${resolve(out, MANIFEST_NAME)}`);
+    if (removed > 0) console.log(`Removed ${countOf(removed, 'FOV')} of the earlier run into ${out} (this run's --n or --seed does not write them)`);
     return 0;
   },
 };

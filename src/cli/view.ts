@@ -9,7 +9,7 @@ import { FocusFuseError } from '../core/errors.js';
 import { loadViewerAssets, samplesFolder } from '../viewer/assets.js';
 import { startViewerServer, type ViewerServer } from '../viewer/server.js';
 import { DERIVED_IMAGE_REASON } from '../io/derived-image.js';
-import { numberFlag, parseCommandArgs, type Command } from './args.js';
+import { integerFlag, parseCommandArgs, type Command } from './args.js';
 import { countOf } from '../core/text.js';
 
 const HELP = `Usage: focusfuse view [dir] [--port N] [--no-open]
@@ -95,10 +95,7 @@ export function listenError(error: unknown, port: number): unknown {
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
   if (positionals.length > 1) throw new FocusFuseError('BAD_OPTION', `Expected at most one folder but received ${positionals.length}: ${positionals.join(', ')}`);
-  const port = numberFlag('--port', values.port) ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new FocusFuseError('BAD_OPTION', `Expected an integer between 0 and 65535 for --port but received '${values.port}' (string)`);
-  }
+  const port = integerFlag('--port', values.port, 0, 65535) ?? 0;
   const folder = positionals[0] === undefined ? undefined : await checkFolder(positionals[0]);
   const server = await startViewerServer({ assets: await loadViewerAssets(), folder, samples: samplesFolder(), port }).catch((error: unknown) => {
     throw listenError(error, port);

@@ -10,3 +10,14 @@
 export function countOf(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
+
+/**
+ * One argument as a POSIX shell reads it back unchanged, for commands a message asks the user to
+ * paste: bare when it holds only safe characters, else in single quotes (a quote inside becomes
+ * `'\''`), so `001_(13080,33214)` and folder names with spaces survive the paste.
+ * @example shellQuote('001_(13080,33214)') // => "'001_(13080,33214)'"
+ * @example shellQuote("it's") // => "'it'\\''s'"
+ */
+export function shellQuote(arg: string): string {
+  return /^[\w./,=:@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -90,8 +90,11 @@ interface Session {
   broken?: string;
   /** Rejects the moment the session breaks, so a job waiting on the page stops waiting. */
   breakage: Promise<never>;
-  /** Marks the session broken (first reason wins) and rejects `breakage`. */
-  fail(reason: string): void;
+  /**
+   * Marks the session broken (first reason wins) and rejects `breakage`; logged unless `asked`
+   * (close() or relaunch(): the caller's own doing, not news to report).
+   */
+  fail(reason: string, asked?: boolean): void;
 }
 
 /**
@@ -132,10 +135,10 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
       server,
       adapter: null,
       breakage,
-      fail(reason) {
+      fail(reason, asked = false) {
         if (session.broken) return;
         session.broken = reason;
-        log(`runtime stopped: ${reason}`);
+        if (!asked) log(`runtime stopped: ${reason}`);
         markBroken(reason);
       },
     };
@@ -172,8 +175,9 @@ async function openSession(options: HeadlessRuntimeOptions, log: (line: string) 
   }
 }
 
+/** Stops a session on the caller's request (close, relaunch): silently, a crash is what gets logged. */
 async function closeSession(session: Session, reason: string): Promise<void> {
-  session.fail(reason);
+  session.fail(reason, true);
   await session.chromium.close();
   await session.server.close();
 }

@@ -4,7 +4,7 @@
  * runner and a web page all order planes the same way.
  */
 import { expected, FocusFuseError } from '../core/errors.js';
-import { countOf } from '../core/text.js';
+import { countOf, shellQuote } from '../core/text.js';
 
 /** The parts of a CCCID file name. cx, cy are micrometres on the slide; z is the plane index. */
 export interface CccidName {
@@ -204,7 +204,7 @@ function orderByCccidZ(files: readonly string[]): OrderedPlanes {
   if (fovs.length > 1) {
     throw new FocusFuseError(
       'AMBIGUOUS_INPUT',
-      `the input holds ${fovs.length} CCCID fields of view: ${describeFovs(fovs)}; pick one with --fov ${fovs[0].key} (library: loadStack(input, { fov: '${fovs[0].key}' }))`,
+      `the input holds ${fovs.length} CCCID fields of view: ${describeFovs(fovs)}; pick one with --fov ${shellQuote(fovs[0].key)} (library: loadStack(input, { fov: '${fovs[0].key}' }))`,
     );
   }
   const planes = files.map((file) => ({ file, z: parseCccidName(file)!.z })).sort((a, b) => a.z - b.z || naturalCompare(a.file, b.file));
@@ -212,7 +212,7 @@ function orderByCccidZ(files: readonly string[]): OrderedPlanes {
     const before = planes[i - 1];
     const here = planes[i];
     if (here.z === before.z) {
-      throw new FocusFuseError('Z_ORDER', `duplicate z=${here.z}: ${baseName(before.file)} and ${baseName(here.file)} are the same plane`, here.file);
+      throw new FocusFuseError('Z_ORDER', `duplicate z: ${baseName(before.file)} and ${baseName(here.file)} both claim z=${here.z} (remove or rename one)`, here.file);
     }
     if (here.z !== before.z + 1) {
       const missing = here.z - before.z === 2 ? `z=${before.z + 1}` : `z=${before.z + 1}..${here.z - 1}`;

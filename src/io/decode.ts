@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeValue, FocusFuseError } from '../core/errors.js';
 import { outputTagOf } from './output-tag.js';
+import { refuseEmptyFile } from './empty-file.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
 export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
@@ -89,7 +90,7 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, name: string,
   if (page !== undefined && !(Number.isInteger(page) && page >= 0)) {
     throw new FocusFuseError('BAD_OPTION', `Expected a page number (an integer from 0) for page but received ${describeValue(page)}`, name);
   }
-  if (bytes.length === 0) throw new FocusFuseError('DECODE', 'the file is empty', name);
+  refuseEmptyFile(bytes.length, name);
   try {
     return await decodeWith('warning', bytes, name, options);
   } catch (error) {

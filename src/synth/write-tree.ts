@@ -42,6 +42,11 @@ export interface SynthTreeOptions {
   tilt?: number;
   /** What is on the slide (SYNTH_SCENES). Default `cytology`. */
   scene?: SynthScene;
+  /**
+   * Told how many FOVs of an earlier run into the folder this run removed (a smaller `n` or another
+   * seed), once, when there were any: so a re-run can say so instead of deleting them silently.
+   */
+  onRemoved?: (fovs: number) => void;
 }
 
 export interface SynthProgress {
@@ -93,10 +98,14 @@ function allFiles(fov: SynthManifestFov): string[] {
   return [...fov.files, fov.truth.image, fov.truth.depth, fov.truth.mask];
 }
 
-/** Deletes files an earlier run listed that this run no longer writes, then their emptied folders. */
-async function removeStaleFiles(root: string, previous: SynthManifest, current: SynthManifestFov[]): Promise<void> {
+/**
+ * Deletes files an earlier run listed that this run no longer writes, then their emptied folders.
+ * Returns how many of the earlier run's FOVs went (an interrupted run's manifest may list one twice).
+ */
+async function removeStaleFiles(root: string, previous: SynthManifest, current: SynthManifestFov[]): Promise<number> {
   const keep = new Set(current.flatMap(allFiles));
   const folders = new Set<string>();
+  const removedFovs = new Set(previous.fovs.map((fov) => fov.truth.image).filter((image) => !keep.has(image)));
   for (const fov of previous.fovs) {
     for (const file of allFiles(fov)) {
       const path = typeof file === 'string' && !keep.has(file) ? insideRoot(root, file) : undefined;
@@ -107,6 +116,7 @@ async function removeStaleFiles(root: string, previous: SynthManifest, current: 
   }
   // Deepest first, so a subtype folder goes before its class folder; non-empty ones stay.
   for (const dir of [...folders].sort((a, b) => b.length - a.length)) await rmdir(dir).catch(() => undefined);
+  return removedFovs.size;
 }
 
 /** A FOV's manifest entry before it is rendered: its paths, no statistics yet. */
@@ -226,7 +236,8 @@ export async function writeSynthTree(
     fovs.push(fov);
     onProgress?.({ done: fovs.length, total: n, fov });
   }
-  if (previous) await removeStaleFiles(root, previous, fovs);
+  const removed = previous ? await removeStaleFiles(root, previous, fovs) : 0;
+  if (removed > 0) options.onRemoved?.(removed);
   const manifest = manifestFor(runOptions, fovs, true);
   await writeFileAtomic(join(root, MANIFEST_NAME), manifest);
   return JSON.parse(manifest) as SynthManifest;

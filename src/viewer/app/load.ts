@@ -6,6 +6,7 @@
 import { FocusFuseError } from '../../core/errors.js';
 import { countOf } from '../../core/text.js';
 import type { ZStack } from '../../core/types.js';
+import { refuseEmptyFile } from '../../io/empty-file.js';
 import { folderFileKind, isImageName } from '../../io/folder-files.js';
 import { readFileOutputTag } from './file-tags.js';
 import { findTaggedOutputs, groupStacks, VIEWER_IMAGE_EXTENSIONS, type CatalogResult, type CatalogStack, type StackGroup } from '../stacks.js';
@@ -26,6 +27,7 @@ export interface StackSource {
  * @example const { width, height, data } = await decodeImageBlob(file, 'z01.png');
  */
 export async function decodeImageBlob(blob: Blob, name: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  refuseEmptyFile(blob.size, name);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
@@ -45,7 +47,8 @@ export async function decodeImageBlob(blob: Blob, name: string): Promise<{ width
  * @example const stack = await loadStackSource(source, (done, total) => console.log(done, total));
  */
 export async function loadStackSource(source: StackSource, onProgress?: (done: number, total: number) => void): Promise<ZStack> {
-  if (source.error) throw new FocusFuseError('Z_ORDER', source.error, source.name);
+  // The ordering error usually names the stack already (a gap in z: "<stack>: gap in z ..."): said once.
+  if (source.error) throw new FocusFuseError('Z_ORDER', source.error.startsWith(`${source.name}: `) ? source.error.slice(source.name.length + 2) : source.error, source.name);
   if (source.files.length === 0) throw new FocusFuseError('NO_IMAGES', 'holds no JPEG or PNG images', source.name);
   const planes: Uint8Array[] = [];
   let width = 0;

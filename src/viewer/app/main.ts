@@ -231,9 +231,14 @@ function render(state: ViewerState): void {
   if (showRelief && typeof relief === 'object') relief.requestDraw();
 
   byId<HTMLInputElement>('plane').value = String(state.plane);
+  // A written result has no planes to show: the slider only moves the 3D relief's focal plane, so it
+  // is enabled (and says so) while the relief is shown.
+  const writtenOnly = !state.stack && state.result !== undefined;
+  byId<HTMLInputElement>('plane').disabled = writtenOnly && !showRelief;
   if (state.status !== 'loading') {
     const um = state.zStepUm ? ` · ${+(state.plane * state.zStepUm).toFixed(2)} µm` : '';
-    byId('plane-label').textContent = planeCount ? `plane ${state.plane} of 0–${planeCount - 1}${um}` : 'no stack';
+    const where = `plane ${state.plane} of 0–${planeCount - 1}${um}`;
+    byId('plane-label').textContent = !planeCount ? 'no stack' : !writtenOnly ? where : showRelief ? `3D relief cut at ${where} (a written result: no planes)` : 'no planes (a written result): the slider moves the 3D relief\'s focal plane';
   }
   drawDepthLegend(byId<HTMLCanvasElement>('legend'), planeCount, state.zStepUm);
   const curve = state.result && state.probe ? focusCurveAt(state.result, state.probe.x, state.probe.y) : undefined;
