@@ -161,18 +161,16 @@ function lumaRow<T>(src: usize, dst: usize, w: i32): void {
       v128.store(dst + (<usize>x << 2), n);
     }
   } else {
-    // u16 samples pass i16's range: widened to i32 and multiplied, then each pixel's lanes summed.
-    const weights = i32x4(299, 587, 114, 0);
+    // u16 samples pass i16's range: taken less 2^15 (the sign bit flipped) into the same dot products,
+    // N = dot + 2^15 (299 + 587 + 114): exact, |dot| <= 2^15 1000 < 2^31.
+    const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+    const flip = i16x8.splat(-32768);
+    const offset = i32x4.splat(32768000);
     for (; x + 4 <= w; x += 4) {
-      const a = v128.load(src + <usize>x * pixel);
-      const b = v128.load(src + <usize>x * pixel, 16);
-      const p0 = i32x4.mul(i32x4.extend_low_i16x8_u(a), weights);
-      const p1 = i32x4.mul(i32x4.extend_high_i16x8_u(a), weights);
-      const p2 = i32x4.mul(i32x4.extend_low_i16x8_u(b), weights);
-      const p3 = i32x4.mul(i32x4.extend_high_i16x8_u(b), weights);
-      const s01 = i32x4.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7)); // [r0+b0, r1+b1, g0+a0, g1+a1]
-      const s23 = i32x4.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7));
-      v128.store(dst + (<usize>x << 2), i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7)));
+      const lo = i32x4.dot_i16x8_s(v128.xor(v128.load(src + <usize>x * pixel), flip), weights); // [rg0, b0, rg1, b1]
+      const hi = i32x4.dot_i16x8_s(v128.xor(v128.load(src + <usize>x * pixel, 16), flip), weights); // [rg2, b2, rg3, b3]
+      const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+      v128.store(dst + (<usize>x << 2), i32x4.add(n, offset));
     }
   }
   for (; x < w; x++) {
