@@ -402,7 +402,7 @@ function focusRow(scale: f64, area: i64): void {
   // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 (RGBA8: area^2 1.04e12, which
   // passes 2^63 from r = 27 and 2^64 only for r = 32): where it may pass 2^63 (`wrapping`) the
   // wrapped u64 is corrected with an f64 estimate of the value. RGBA16 stacks take this path only
-  // where it is exact (below 2^64: sweepExact in src/cpu/fast/kernels.ts).
+  // where it stays below 2^64 (16 bits: r <= 1; 12 bits: r <= 7), wideSums past that.
   if (wrapping) {
     for (let x = 0; x < w; x++) {
       const num = area * s2 - s1 * s1;
