@@ -275,22 +275,23 @@ export type FastMeasure = keyof typeof FAST_MEASURE_KINDS;
  * Whether the measure sweep's integer sums stay exact for this measure and window radius on RGBA16
  * samples up to `sampleMax` (2^bitDepth - 1; RGBA8 stacks do not ask, see below): the luma
  * numerator N is at most D = 1000 sampleMax, the Laplacian |L| <= 4 D, the Sobel |G| <= 4 D.
- * teng: a window sum of E = Gx^2 + Gy^2 <= 32 D^2 below 2^64 (read as u64). lapv, the path the
+ * teng: a window sum of E = Gx^2 + Gy^2 <= 32 D^2 below 2^64 (read as u64), or E below 2^63 with
+ * its high and low words summed apart (teng16 in the assembly: area 2^32 < 2^51). lapv, the path the
  * sweep takes (sweepPlane in the assembly): S1 = sum L in an i32 (four rows, area 4 D < 2^31); or
  * the one-row path's numerator area S2 - S1^2 <= area^2 (4 D)^2 below 2^64; or the four-row path on
  * 64-bit column sums (`wideSums`), whose bounds are L in an i32, the column sums of L^2 below 2^63
  * (side (4 D)^2), S1 and area Lo (area side 2^32) below 2^51 and the numerator below 2^81 (so its
- * f64 estimate errs by < 2^30 and settles its multiple of 2^32). So at 16 bits every lapv window
- * up to MAX_WINDOW (32) and teng up to r = 5 run fast, at 12 bits both at every window; other teng
- * windows fuse on the reference stages. RGBA8 stacks take the one-row path past r = 22 (exact but
- * for lapv's r = 32 on a saturated checkerboard, docs/cpu-fast-path.md "Exactness").
+ * f64 estimate errs by < 2^30 and settles its multiple of 2^32). So every window up to MAX_WINDOW
+ * (32) of both measures runs fast at every bit depth up to 16. RGBA8 stacks take the one-row path
+ * past r = 22 (exact but for lapv's r = 32 on a saturated checkerboard, docs/cpu-fast-path.md
+ * "Exactness").
  * @example sweepExact('lapv', 4, 65535) // => true
  */
 export function sweepExact(measure: FastMeasure, radius: number, sampleMax: number): boolean {
   const side = 2 * radius + 1;
   const area = side * side;
   const d = 1000 * sampleMax;
-  if (measure === 'teng') return area * 32 * d * d < 2 ** 64;
+  if (measure === 'teng') return area * 32 * d * d < 2 ** 64 || (32 * d * d < 2 ** 63 && area * 2 ** 32 < 2 ** 51);
   const lMax = 4 * d;
   const numerator = area * area * lMax * lMax;
   if (area * lMax < 2 ** 31 || numerator < 2 ** 64) return true;

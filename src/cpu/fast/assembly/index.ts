@@ -257,6 +257,17 @@ function addRow(y: i32): void {
   const c2 = colSum2Ptr + (<usize>radius << 3);
   if (measureKind == MEASURE_TENG) {
     const energy = lPtr + (<usize>yy * <usize>stride << 3);
+    if (wideSums) {
+      // E's high and low words summed apart (see focusRows4Teng16): exact i64.
+      for (let x = 0; x < stride; x += 2) {
+        const e = v128.load(energy + (<usize>x << 3));
+        const a = c1 + (<usize>x << 3);
+        const b = c2 + (<usize>x << 3);
+        v128.store(a, i64x2.add(v128.load(a), i64x2.shr_u(e, 32)));
+        v128.store(b, i64x2.add(v128.load(b), v128.and(e, i64x2.splat(0xffffffff))));
+      }
+      return;
+    }
     for (let x = 0; x < stride; x += 2) {
       const b = c2 + (<usize>x << 3);
       v128.store(b, i64x2.add(v128.load(b), v128.load(energy + (<usize>x << 3))));
@@ -333,6 +344,17 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   if (measureKind == MEASURE_TENG) {
     const eIn = lPtr + (<usize>yIn * <usize>stride << 3);
     const eOut = lPtr + (<usize>yOut * <usize>stride << 3);
+    if (wideSums) {
+      const word = i64x2.splat(0xffffffff);
+      for (let x = 0; x < stride; x += 2) {
+        const b = <usize>x << 3;
+        const ei = v128.load(eIn + b);
+        const eo = v128.load(eOut + b);
+        v128.store(c1 + b, i64x2.add(v128.load(s1 + b), i64x2.sub(i64x2.shr_u(ei, 32), i64x2.shr_u(eo, 32))));
+        v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(v128.and(ei, word), v128.and(eo, word))));
+      }
+      return;
+    }
     for (let x = 0; x < stride; x += 2) {
       const b = <usize>x << 3;
       v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(v128.load(eIn + b), v128.load(eOut + b))));
@@ -689,6 +711,59 @@ function focusRows4Wide(scale: f64): void {
   }
 }
 
+// teng on RGBA16 past 2^64 (wideSums with MEASURE_TENG; 16 bits from r = 6: E <= 32 D^2 < 2^63,
+// the window sum S up to area 2^62.9): E's high and low words are summed apart (column sums of
+// each, exact i64: < 65 2^32), so S = 2^32 H + Lo with both sums exact f64 integers (2^32 H below
+// 2^53 significant bits, Lo < 2^51) and S reaches f64 in one rounding, as exactF64x2 converts the
+// u64 sum below 2^64: the same F bits as the exact maths.
+
+/** teng16's transposition: the four copies' column sums of E's high words (times 2^32) and low words into the lane buffers as exact f64. */
+function transposeGroupTeng16(): void {
+  const r = radius;
+  const a1 = colSums1(0), b1 = colSums1(1), c1 = colSums1(2), d1 = colSums1(3);
+  const a2 = colSums2(0), b2 = colSums2(1), c2 = colSums2(2), d2 = colSums2(3);
+  const high = f64x2.splat(4294967296.0);
+  for (let x = 0; x < stride; x += 2) {
+    const p = <usize>x << 3;
+    const at = <usize>(x + r) << 5;
+    storeLanes(f64x2.mul(smallF64x2(v128.load(a1 + p)), high), f64x2.mul(smallF64x2(v128.load(b1 + p)), high), f64x2.mul(smallF64x2(v128.load(c1 + p)), high), f64x2.mul(smallF64x2(v128.load(d1 + p)), high), colsT1Ptr + at);
+    storeLanes(smallF64x2(v128.load(a2 + p)), smallF64x2(v128.load(b2 + p)), smallF64x2(v128.load(c2 + p)), smallF64x2(v128.load(d2 + p)), colsT2Ptr + at);
+  }
+}
+
+/** teng16's F of the four staged rows into fCols: (2^32 H + Lo) / (area D^2), S rounded once. */
+function focusRows4Teng16(scale: f64): void {
+  const w = width;
+  const r = radius;
+  const t1 = colsT1Ptr;
+  const t2 = colsT2Ptr;
+  padLanes32(t1, r, w);
+  padLanes32(t2, r, w);
+  const side = 2 * r + 1;
+  // Rows 0, 1 in the a lanes, rows 2, 3 in the b lanes: 2^32 H and Lo (exact f64 integers).
+  let hA = f64x2.splat(0), hB = f64x2.splat(0);
+  let loA = f64x2.splat(0), loB = f64x2.splat(0);
+  for (let k = 0; k < side; k++) {
+    const o = <usize>k << 5;
+    hA = f64x2.add(hA, v128.load(t1 + o));
+    hB = f64x2.add(hB, v128.load(t1 + o, 16));
+    loA = f64x2.add(loA, v128.load(t2 + o));
+    loB = f64x2.add(loB, v128.load(t2 + o, 16));
+  }
+  const sc = f64x2.splat(scale);
+  for (let x = 0; x < stride; x++) {
+    const fa = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(hA, loA), sc));
+    const fb = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(hB, loB), sc));
+    v128.store(fColsPtr + (<usize>x << 4), i32x4.shuffle(fa, fb, 0, 1, 4, 5));
+    const enter = <usize>(x + side) << 5;
+    const leave = <usize>x << 5;
+    hA = f64x2.add(hA, f64x2.sub(v128.load(t1 + enter), v128.load(t1 + leave)));
+    hB = f64x2.add(hB, f64x2.sub(v128.load(t1 + enter, 16), v128.load(t1 + leave, 16)));
+    loA = f64x2.add(loA, f64x2.sub(v128.load(t2 + enter), v128.load(t2 + leave)));
+    loB = f64x2.add(loB, f64x2.sub(v128.load(t2 + enter, 16), v128.load(t2 + leave, 16)));
+  }
+}
+
 /**
  * Folds one row of F_z into the per-pixel running state: max, argmax (ties keep the lowest z),
  * F_{k-1} and F_{k+1} at the argmax, and the sum over z (f32: only the confidence uses it).
@@ -797,7 +872,8 @@ function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
   // RGBA16 lapv past that bound whose one-row numerator may pass 2^64 (16 bits: r >= 2; 12 bits:
   // r >= 8): the four-row path on 64-bit column sums (wideSums), exact for every r <= 32 at 16 bits.
   // RGBA8 keeps the one-row path there (r >= 23; past 2^64 only for r = 32's saturated checkerboard).
-  wideSums = !fourRows && sampleBytes == 2 && <f64>area * <f64>area * lMax * lMax >= 18446744073709551616.0;
+  // teng's sums pass 2^64 where area 32 D^2 does (16 bits: r >= 6): its words summed apart (teng16).
+  wideSums = sampleBytes == 2 && (teng ? <f64>area * 32.0 * lumaDivisor * lumaDivisor >= 18446744073709551616.0 : !fourRows && <f64>area * <f64>area * lMax * lMax >= 18446744073709551616.0);
   c1Shift = wideSums ? 3 : 2;
   // The one-row path corrects a wrapped numerator where area^2 max L^2 reaches 2^63 (r > 26 for RGBA8).
   wrapping = <f64>area * <f64>area * lMax * lMax >= 9223372036854775808.0;
@@ -813,7 +889,10 @@ function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
     for (let y0 = 0; y0 < height; y0 += 4) {
       const rows = min(4, height - y0);
       for (let j = 0; j + 1 < rows; j++) slideRows(y0 + j + r + 1, y0 + j - r, j, j + 1);
-      if (wideSums) {
+      if (wideSums && teng) {
+        transposeGroupTeng16();
+        focusRows4Teng16(scale);
+      } else if (wideSums) {
         transposeGroupWide(<f64>area);
         focusRows4Wide(scale);
       } else {
