@@ -865,8 +865,8 @@ function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
   // lapv: F = (area S2 - S1^2) / (area^2 D^2); teng: F = S2 / (area D^2), S1 = 0; D = lumaDivisor
   // (255000 for RGBA8: D^2 = 65025000000 exactly, as before; (1000 (2^16 - 1))^2 < 2^53 is exact too).
   const scale = 1.0 / ((teng ? 1.0 : <f64>area) * <f64>area * (lumaDivisor * lumaDivisor));
-  // teng's sums fit the four-row path at every radius (S1 = 0; S2 read as u64 by exactF64x2); lapv's
-  // while S1 fits an i32: area |L| < 2^31 with |L| <= 4 D (r <= 22 for RGBA8).
+  // teng's sums fit the four-row path at every radius (S1 = 0; S2 read as u64 by exactF64x2, or as
+  // two words past 2^64: teng16); lapv's while S1 fits an i32: area |L| < 2^31 with |L| <= 4 D (r <= 22 for RGBA8).
   const lMax = 4.0 * lumaDivisor;
   const fourRows = teng || <f64>area * lMax < 2147483648.0;
   // RGBA16 lapv past that bound whose one-row numerator may pass 2^64 (16 bits: r >= 2; 12 bits:
