@@ -3,11 +3,11 @@
  * reference stages (fuseCpu) against the WebAssembly fast path (fuseCpuFast), in one warm process,
  * the cases alternating round by round. The stack is the cccid-synth sample (11 x 384^2) widened to
  * 12 bits (v x 16) and 16 bits (v x 257); the 8-bit sample on the fast path is printed for scale.
- * Prints medians of the whole fuse and of each stage, and throws where the fast path did not run
- * (version 1 at 16 bits is left out: its window runs the reference stages, docs/cpu-fast-path.md).
+ * Prints medians of the whole fuse and of each stage, and throws where the fast path did not run.
  *
  *   node dist/bitdepth-bench.js              # 15 rounds, versions 1 and 2
  *   node dist/bitdepth-bench.js --rounds 9
+ *   node dist/bitdepth-bench.js --window 17  # version 1's lapv window radius (default 4)
  */
 import { join } from 'node:path';
 import { resolveOptions } from '../src/core/options.js';
@@ -20,6 +20,8 @@ import { markdownTable, median } from './stats.js';
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
 const rounds = at >= 0 ? Number(args[at + 1]) : 15;
+const windowAt = args.indexOf('--window');
+const v1Window = windowAt >= 0 ? Number(args[windowAt + 1]) : undefined;
 const SAMPLE = join(import.meta.dirname, '..', 'examples', 'samples', 'cccid-synth', 'NILM', '1. Superficial-Intermediate Cells');
 
 /** The 8-bit stack's samples times `factor`, as `bits`-bit RGBA16 planes. */
@@ -33,10 +35,8 @@ const workspace = createCpuWorkspace();
 type Case = { name: string; run: () => FuseResult; fast: boolean };
 const cases: Case[] = [];
 for (const fusion of ['v2', 'v1'] as const) {
-  const options = resolveOptions({ fusion } satisfies FuseOptions);
+  const options = resolveOptions({ fusion, ...(fusion === 'v1' && v1Window !== undefined ? { window: v1Window } : {}) } satisfies FuseOptions);
   for (const [bits, stack] of stacks) {
-    // Version 1's lapv over the 9x9 window passes the sweep's integer bounds at 16 bits (sweepExact): the reference fuses it.
-    if (fusion === 'v1' && bits === '16-bit') continue;
     if (bits !== '8-bit') cases.push({ name: `${bits} ${fusion} reference`, run: () => fuseCpu(stack, options, workspace), fast: false });
     cases.push({ name: `${bits} ${fusion} fast path`, run: () => fuseCpuFast(stack, options, workspace), fast: true });
   }
@@ -60,5 +60,5 @@ const rows = cases.map((c, i) => {
   const ratio = c.fast && ref >= 0 ? `${(median(times[ref].total) / median(times[i].total)).toFixed(1)}x` : '';
   return [c.name, ms(median(times[i].total)), ratio, ...times[i].stages.map((s) => ms(median(s)))];
 });
-console.log(`11 x 384^2, ${rounds} rounds, medians (ms), warm, cases alternating\n`);
+console.log(`11 x 384^2, ${rounds} rounds, medians (ms), warm, cases alternating${v1Window !== undefined ? `, version 1 at window ${v1Window}` : ''}\n`);
 console.log(markdownTable(['case', 'fuse', 'speed-up', ...STAGES], rows));

@@ -7,7 +7,10 @@
  *   reference's 16-bit samples (f32 against f64 sums; `nearest` equal), all but 1e-4 equal, and
  *   no sample outside the planes' range the clamp allows;
  * - the fast path is taken (`runtime: 'wasm simd'`) wherever the sweep's integer sums stay exact at
- *   the stack's bit depth (sweepExact), and the reference fuses the rest, bit for bit itself;
+ *   the stack's bit depth (sweepExact: every window of lapv and teng up to 16 bits), and the
+ *   reference fuses what the fast stages do not cover, bit for bit itself;
+ * - lapv's and teng's F bit for bit BigInt oracles (the exact sums rounded once) at 12 and 16 bits on
+ *   every path of the sweep (four rows on i32 / u64 sums, one row, four rows on 64-bit sums), up to r = 32;
  * - the windows at the edge of those bounds on saturated checkerboards (the largest sums a window
  *   meets), and a Uint16Array stack of bitDepth 8 fuses as its 8-bit twin.
  * Odd sizes (1x1, 1xN, Nx1, SIMD tails), Z = 1..21, version 1 and 2, 12 and 16 bits.
@@ -25,6 +28,93 @@ import { assertParity, byteDifference as difference, parity } from './gpu-harnes
 import { checkerboardStack, ODD_SHAPES, random, testStack } from './gpu-stacks.js';
 
 type Wide = ZStack<Uint16Array>;
+
+/**
+ * lapv's F of one RGBA16 plane from integers, as the fast path defines it: N = 299 R + 587 G + 114 B,
+ * its Laplacian L with clamped reads, the window sums S1 = sum L and S2 = sum L^2 with clamped reads
+ * (BigInt: S2 passes 2^64 at 16 bits), F = (area S2 - S1^2) / (area^2 D^2), D = 1000 (2^bits - 1):
+ * the exact numerator rounded to f64 once, times the f64 reciprocal, rounded to f32.
+ */
+function exactLapv(rgba: Uint16Array, width: number, height: number, r: number, bits: number): Float32Array {
+  const clampX = (x: number) => Math.min(width - 1, Math.max(0, x));
+  const clampY = (y: number) => Math.min(height - 1, Math.max(0, y));
+  const luma = (x: number, y: number): number => {
+    const i = 4 * (clampY(y) * width + clampX(x));
+    return 299 * rgba[i] + 587 * rgba[i + 1] + 114 * rgba[i + 2];
+  };
+  const lap = Array.from({ length: width * height }, (_, i) => {
+    const [x, y] = [i % width, Math.floor(i / width)];
+    return BigInt(luma(x - 1, y) + luma(x + 1, y) + luma(x, y - 1) + luma(x, y + 1) - 4 * luma(x, y));
+  });
+  // Column sums over the window's rows, then along the row: both with clamped reads.
+  const col1: bigint[] = [];
+  const col2: bigint[] = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let [s1, s2] = [0n, 0n];
+      for (let dy = -r; dy <= r; dy++) {
+        const l = lap[clampY(y + dy) * width + x];
+        [s1, s2] = [s1 + l, s2 + l * l];
+      }
+      col1.push(s1);
+      col2.push(s2);
+    }
+  }
+  const area = (2 * r + 1) ** 2;
+  const d = 1000 * (2 ** bits - 1);
+  const scale = 1 / (area * area * (d * d));
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let [s1, s2] = [0n, 0n];
+      for (let dx = -r; dx <= r; dx++) {
+        const i = y * width + clampX(x + dx);
+        [s1, s2] = [s1 + col1[i], s2 + col2[i]];
+      }
+      out[y * width + x] = Number(BigInt(area) * s2 - s1 * s1) * scale;
+    }
+  }
+  return out;
+}
+
+/**
+ * teng's F of one RGBA16 plane from integers: the Sobel of N with clamped reads, E = Gx^2 + Gy^2, its
+ * window sum S with clamped reads (BigInt: S passes 2^64 at 16 bits from r = 6), F = S / (area D^2)
+ * rounded once to f64, times the f64 reciprocal, rounded to f32.
+ */
+function exactTeng(rgba: Uint16Array, width: number, height: number, r: number, bits: number): Float32Array {
+  const clampX = (x: number) => Math.min(width - 1, Math.max(0, x));
+  const clampY = (y: number) => Math.min(height - 1, Math.max(0, y));
+  const luma = (x: number, y: number): number => {
+    const i = 4 * (clampY(y) * width + clampX(x));
+    return 299 * rgba[i] + 587 * rgba[i + 1] + 114 * rgba[i + 2];
+  };
+  const energy = Array.from({ length: width * height }, (_, i) => {
+    const [x, y] = [i % width, Math.floor(i / width)];
+    const gx = BigInt(luma(x + 1, y - 1) + 2 * luma(x + 1, y) + luma(x + 1, y + 1) - (luma(x - 1, y - 1) + 2 * luma(x - 1, y) + luma(x - 1, y + 1)));
+    const gy = BigInt(luma(x - 1, y + 1) + 2 * luma(x, y + 1) + luma(x + 1, y + 1) - (luma(x - 1, y - 1) + 2 * luma(x, y - 1) + luma(x + 1, y - 1)));
+    return gx * gx + gy * gy;
+  });
+  const area = (2 * r + 1) ** 2;
+  const d = 1000 * (2 ** bits - 1);
+  const scale = 1 / (area * (d * d));
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0n;
+      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) sum += energy[clampY(y + dy) * width + clampX(x + dx)];
+      out[y * width + x] = Number(sum) * scale;
+    }
+  }
+  return out;
+}
+
+/** A saturated checkerboard (0 and 2^bits - 1, cells of `cell` px, on planes 1 and 2) as RGBA16. */
+function wideCheckerboard(side: number, cell: number, bits: number): Wide {
+  const board = checkerboardStack(side, cell);
+  const max = 2 ** bits - 1;
+  return { ...board, planes: board.planes.map((p) => Uint16Array.from(p, (v) => Math.round((v * max) / 255))), bitDepth: bits };
+}
 
 /**
  * The 8-bit stack widened to `bits` bits: each sample v scaled to v (2^bits - 1) / 255, plus
@@ -96,15 +186,9 @@ function check(stack: Wide, options: FuseOptions, label: string, offShare = roun
 const PRESETS: FuseOptions[] = [{ fusion: 'v2' }, { fusion: 'v1' }];
 
 describe.each([12, 16])('fast CPU path, %i-bit stacks', (bits) => {
-  // Version 1's lapv over the 9x9 window passes its integer bounds at 16 bits (sweepExact): window 1 there.
-  const lapvWindow = bits === 16 ? 1 : 4;
-
   it.each([...ODD_SHAPES, [33, 17, 11], [130, 66, 7]])('%ix%i, Z = %i: version 1 and 2', (w, h, z) => {
     const stack = widen(testStack(w, h, z, { seed: w * 31 + h + z + bits, alpha: true }), bits, bits);
-    for (const preset of PRESETS) {
-      const window = preset.fusion === 'v1' ? lapvWindow : 4;
-      check(stack, { ...preset, window }, `${w}x${h}x${z} ${bits}-bit ${preset.fusion}`);
-    }
+    for (const preset of PRESETS) check(stack, preset, `${w}x${h}x${z} ${bits}-bit ${preset.fusion}`);
   });
 
   it.each(['select', 'pyramid', 'interpolate', 'nearest'] as const)('every composite: %s (101x77 x 11, sigma 0 and 3)', (mode) => {
@@ -114,7 +198,32 @@ describe.each([12, 16])('fast CPU path, %i-bit stacks', (bits) => {
 
   it('synthetic cytology, 384x384 x 11, version 1 and 2', () => {
     const stack = widen(generateStack({ seed: 3, width: 384, height: 384, planes: 11 }).stack, bits, 5);
-    for (const preset of PRESETS) check(stack, { ...preset, window: preset.fusion === 'v1' ? lapvWindow : 4 }, `synth cytology ${bits}-bit ${preset.fusion}`);
+    for (const preset of PRESETS) check(stack, preset, `synth cytology ${bits}-bit ${preset.fusion}`);
+  });
+
+  it('teng F bit for bit the integer oracle, windows 0..32 (u64 sums to r = 5 at 16 bits, the words summed apart past that)', () => {
+    for (const [w, h] of [[29, 17], [1, 13], [13, 1]]) {
+      const stack = widen(testStack(w, h, 3, { seed: 3 * w + h + bits, alpha: true }), bits, h);
+      for (const window of [0, 1, 4, 5, 6, 9, 17, 32]) {
+        const fast = fuseCpuFast(stack, resolveOptions({ fusion: 'v2', window, keepFocus: true }));
+        expect(fast.backend.runtime, `${w}x${h} r = ${window}: what ran`).toBe('wasm simd');
+        for (let z = 0; z < 3; z++) expect(fast.focus![z], `${w}x${h} r = ${window}, plane ${z}`).toEqual(exactTeng(stack.planes[z], w, h, window, bits));
+      }
+    }
+  });
+
+  it('lapv F bit for bit the integer oracle at every path of the sweep, windows 0..32 (37x23 x 3, 1x17, 23x1)', () => {
+    // 16 bits: r = 0 four rows on i32 sums, r = 1 one row, r >= 2 four rows on 64-bit sums; 12 bits:
+    // four rows on i32 sums up to r = 4, one row to r = 7, 64-bit sums from r = 8.
+    const windows = [0, 1, 2, 3, 4, 7, 8, 9, 17, 22, 23, 32];
+    for (const [w, h] of [[37, 23], [1, 17], [23, 1]]) {
+      const stack = widen(testStack(w, h, 3, { seed: w + h + bits, alpha: true }), bits, w);
+      for (const window of windows) {
+        const fast = fuseCpuFast(stack, resolveOptions({ fusion: 'v1', window, keepFocus: true }));
+        expect(fast.backend.runtime, `${w}x${h} r = ${window}: what ran`).toBe('wasm simd');
+        for (let z = 0; z < 3; z++) expect(fast.focus![z], `${w}x${h} r = ${window}, plane ${z}`).toEqual(exactLapv(stack.planes[z], w, h, window, bits));
+      }
+    }
   });
 });
 
@@ -126,11 +235,15 @@ describe('fast CPU path, 16-bit bounds and fallbacks', () => {
     expect(fast.backend.runtime).toBe('wasm simd');
   });
 
-  it('takes the windows whose sums stay exact and hands the others to the reference, which then fuses bit for bit', () => {
-    expect([sweepExact('teng', 5, 65535), sweepExact('teng', 6, 65535), sweepExact('teng', 32, 4095)]).toEqual([true, false, true]);
-    expect([sweepExact('lapv', 1, 65535), sweepExact('lapv', 2, 65535), sweepExact('lapv', 7, 4095), sweepExact('lapv', 8, 4095)]).toEqual([true, false, true, false]);
+  it('takes every window of both measures (exact sums), hands the options it does not cover to the reference, which then fuses bit for bit', () => {
+    // Every window up to MAX_WINDOW at 12 and 16 bits: the 64-bit sums past the i32 / u64 ones' bounds.
+    const every = (measure: 'lapv' | 'teng') => Array.from({ length: 33 }, (_, r) => sweepExact(measure, r, 65535) && sweepExact(measure, r, 4095));
+    expect([every('lapv'), every('teng')]).toEqual([Array(33).fill(true), Array(33).fill(true)]);
     const stack = widen(testStack(37, 23, 5, { seed: 2 }), 16);
-    for (const options of [{ fusion: 'v2', window: 6 }, { fusion: 'v1', window: 4 }, { measure: 'sml' }] as FuseOptions[]) {
+    for (const options of [{ fusion: 'v1' }, { fusion: 'v2', window: 6 }, { fusion: 'v2', window: 32 }] as FuseOptions[]) {
+      expect(fuseCpuFast(stack, resolveOptions(options)).backend.runtime, `${JSON.stringify(options)} at 16 bits`).toBe('wasm simd');
+    }
+    for (const options of [{ measure: 'sml' }, { fusion: 'v1', depthMode: 'edge-aware' }] as FuseOptions[]) {
       const resolved = resolveOptions(options);
       const fast = fuseCpuFast(stack, resolved);
       const ref = fuseCpu(stack, resolved);
@@ -155,15 +268,47 @@ describe('fast CPU path, 16-bit bounds and fallbacks', () => {
     expect(fuseCpuFast(widen(testStack(37, 23, 7, { seed: 6 }), 12), v1).backend.runtime).toBe('wasm simd');
   });
 
-  it('saturated checkerboards at the largest exact windows: teng r = 5 at 16 bits, lapv r = 7 at 12 bits (the one-row path, numerators past 2^63 corrected), lapv r = 1 at 16 bits', () => {
-    for (const [bits, cell, options] of [[16, 2, { fusion: 'v2', window: 5 }], [12, 1, { fusion: 'v1', window: 7 }], [16, 1, { fusion: 'v1', window: 1 }]] as const) {
-      const board = checkerboardStack(48, cell);
-      const max = 2 ** bits - 1;
-      const stack: Wide = { ...board, planes: board.planes.map((p) => Uint16Array.from(p, (v) => Math.round((v * max) / 255))), bitDepth: bits };
+  it('saturated checkerboards at the paths\' edges: teng r = 5, 6 and 32 at 16 bits, lapv r = 7 at 12 bits (the one-row path, numerators past 2^63 corrected), lapv r = 1, 4 and 32 at 16 bits', () => {
+    const cases = [[16, 2, { fusion: 'v2', window: 5 }], [16, 2, { fusion: 'v2', window: 6 }], [16, 1, { fusion: 'v2', window: 32 }], [12, 1, { fusion: 'v1', window: 7 }], [16, 1, { fusion: 'v1', window: 1 }], [16, 1, { fusion: 'v1' }], [16, 2, { fusion: 'v1', window: 32 }], [16, 1, { fusion: 'v1', window: 32 }]] as const;
+    for (const [bits, cell, options] of cases) {
+      const stack = wideCheckerboard(48, cell, bits);
       // Saturated 0 / max cells blend into sums that lie on half levels exactly (max m / 2^k), where
       // f32 and f64 round apart far more often than on camera data: the composite's worst bound (1) holds.
       const { fast } = check(stack, options, `checkerboard ${bits}-bit ${JSON.stringify(options)}`, 0.05);
       expect(fast.stats.bestPlane).toBeGreaterThan(0);
+    }
+  });
+
+  it('lapv and teng on saturated checkerboards (|L| = 4 D, the largest numerators: 2^68.6 at r = 4, 2^80 at r = 32; teng\'s sums to 2^75) bit for bit the integer oracles', () => {
+    for (const [bits, cell] of [[16, 1], [16, 3], [12, 1]]) {
+      const stack = wideCheckerboard(21, cell, bits);
+      for (const window of [2, 4, 6, 8, 17, 32]) {
+        const lapv = fuseCpuFast(stack, resolveOptions({ fusion: 'v1', window, keepFocus: true }));
+        const teng = fuseCpuFast(stack, resolveOptions({ fusion: 'v2', window, keepFocus: true }));
+        expect([lapv.backend.runtime, teng.backend.runtime]).toEqual(['wasm simd', 'wasm simd']);
+        for (let z = 0; z < 3; z++) {
+          expect(lapv.focus![z], `lapv ${bits}-bit cell ${cell} r = ${window}, plane ${z}`).toEqual(exactLapv(stack.planes[z], 21, 21, window, bits));
+          expect(teng.focus![z], `teng ${bits}-bit cell ${cell} r = ${window}, plane ${z}`).toEqual(exactTeng(stack.planes[z], 21, 21, window, bits));
+        }
+      }
+    }
+  });
+
+  it('lapv where the window\'s L is one large constant (a parabola along x): F = 0 exactly, though S1^2 needs 54 bits', () => {
+    // G = b (x - 5)^2 on 11 columns: L = 2 x 587 b at x = 1..9, so the 9 x 9 window at x = 5 holds one
+    // value: area S2 - S1^2 = 0 exactly, while S1^2 = (81 x 1174 b)^2 rounds in f64 (an estimate alone
+    // leaves a residue there). Rows alike, any height.
+    const parabola = (b: number) => {
+      const plane = new Uint16Array(11 * 3 * 4);
+      for (let i = 0; i < 33; i++) plane.set([0, b * ((i % 11) - 5) ** 2, 0, 65535], 4 * i);
+      return plane;
+    };
+    const stack: Wide = { width: 11, height: 3, planes: [parabola(2621), parabola(2619), parabola(1311)], bitDepth: 16 };
+    const fast = fuseCpuFast(stack, resolveOptions({ fusion: 'v1', keepFocus: true }));
+    expect(fast.backend.runtime).toBe('wasm simd');
+    for (let z = 0; z < 3; z++) {
+      expect(fast.focus![z], `plane ${z}`).toEqual(exactLapv(stack.planes[z], 11, 3, 4, 16));
+      expect([0, 1, 2].map((y) => fast.focus![z][y * 11 + 5]), `plane ${z}: F at x = 5`).toEqual([0, 0, 0]);
     }
   });
 

@@ -272,22 +272,30 @@ export const FAST_MEASURE_KINDS = { lapv: 0, teng: 1 } as const;
 export type FastMeasure = keyof typeof FAST_MEASURE_KINDS;
 
 /**
- * Whether the measure sweep's integer sums stay exact for this measure and window radius on
- * samples up to `sampleMax` (255 for RGBA8, 2^bitDepth - 1 for RGBA16): the luma numerator N is at
- * most D = 1000 sampleMax, the Laplacian |L| <= 4 D, the Sobel |G| <= 4 D. teng: a window sum of
- * E = Gx^2 + Gy^2 <= 32 D^2 below 2^64 (read as u64). lapv: S1 = sum L in an i32 (the four-row
- * path: area 4 D < 2^31) or the variance's numerator area S2 - S1^2 <= area^2 (4 D)^2 below 2^64
- * (the one-row path). RGBA8 passes both at every radius but lapv's r = 32, which the sweep takes
- * anyway (wrong only for a saturated checkerboard, docs/cpu-fast-path.md); RGBA16 stacks where it
- * fails run the reference stages: teng r <= 5 and lapv r <= 1 at 16 bits, every teng window and
- * lapv r <= 7 at 12 bits.
- * @example sweepExact('teng', 4, 65535) // => true
+ * Whether the measure sweep's integer sums stay exact for this measure and window radius on RGBA16
+ * samples up to `sampleMax` (2^bitDepth - 1; RGBA8 stacks do not ask, see below): the luma
+ * numerator N is at most D = 1000 sampleMax, the Laplacian |L| <= 4 D, the Sobel |G| <= 4 D.
+ * teng: a window sum of E = Gx^2 + Gy^2 <= 32 D^2 below 2^64 (read as u64), or E below 2^63 with
+ * its high and low words summed apart (teng16 in the assembly: area 2^32 < 2^51). lapv, the path the
+ * sweep takes (sweepPlane in the assembly): S1 = sum L in an i32 (four rows, area 4 D < 2^31); or
+ * the one-row path's numerator area S2 - S1^2 <= area^2 (4 D)^2 below 2^64; or the four-row path on
+ * 64-bit column sums (`wideSums`), whose bounds are L in an i32, the column sums of L^2 below 2^63
+ * (side (4 D)^2), S1 and area Lo (area side 2^32) below 2^51 and the numerator below 2^81 (so its
+ * f64 estimate errs by < 2^30 and settles its multiple of 2^32). So every window up to MAX_WINDOW
+ * (32) of both measures runs fast at every bit depth up to 16. RGBA8 stacks take the one-row path
+ * past r = 22 (exact but for lapv's r = 32 on a saturated checkerboard, docs/cpu-fast-path.md
+ * "Exactness").
+ * @example sweepExact('lapv', 4, 65535) // => true
  */
 export function sweepExact(measure: FastMeasure, radius: number, sampleMax: number): boolean {
-  const area = (2 * radius + 1) ** 2;
+  const side = 2 * radius + 1;
+  const area = side * side;
   const d = 1000 * sampleMax;
-  if (measure === 'teng') return area * 32 * d * d < 2 ** 64;
-  return area * 4 * d < 2 ** 31 || area * area * 16 * d * d < 2 ** 64;
+  if (measure === 'teng') return area * 32 * d * d < 2 ** 64 || (32 * d * d < 2 ** 63 && area * 2 ** 32 < 2 ** 51);
+  const lMax = 4 * d;
+  const numerator = area * area * lMax * lMax;
+  if (area * lMax < 2 ** 31 || numerator < 2 ** 64) return true;
+  return lMax < 2 ** 31 && side * lMax * lMax < 2 ** 63 && area * side * 2 ** 32 < 2 ** 51 && area * lMax < 2 ** 51 && numerator < 2 ** 81;
 }
 
 /** What a stack's stages need besides version 1's buffers (see {@link fitLayout}). */
@@ -327,13 +335,17 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const scratch = n;
   // The measure's operator image: L (i32) for lapv, the Sobel energy E (i64) for teng.
   const l = take(pixels * (measure === 'teng' ? 8 : 4));
-  // Four copies each (the four-row path keeps four rows' sums; see colSums1 in the assembly).
-  const colSum1 = take(4 * (((stride + 2 * radius + 4) * 4 + 15) & ~15));
+  // Four copies each (the four-row path keeps four rows' sums; see colSums1 in the assembly). RGBA16
+  // lapv sums L in i64 where its window sum passes an i32 (wideSums), with the L^2 sums' high words
+  // in f64 beside them (colsTH): room for that at every RGBA16 radius (a few KB a row).
+  const c1Bytes = sampleBytes === 2 ? 8 : 4;
+  const colSum1 = take(4 * (((stride + 2 * radius + 4) * c1Bytes + 15) & ~15));
   const colSum2 = take(4 * (stride + 2 * radius + 4) * 8);
   const fRow = take(4 * stride * 4);
-  const colsT1 = take((stride + 2 * radius + 4) * 16);
+  const colsT1 = take((stride + 2 * radius + 4) * 4 * c1Bytes);
   const colsT2 = take((stride + 2 * radius + 4) * 32);
   const fCols = take(stride * 16);
+  const colsTH = sampleBytes === 2 ? take((stride + 2 * radius + 4) * 32) : 0;
   const fPrev = take(pixels * 4);
   const fMax = take(pixels * 4);
   const argmax = take(pixels * 4);
@@ -383,7 +395,7 @@ export function fitLayout(k: FastKernels, width: number, height: number, planeCo
   const pyramid = blend && pyramidRoom(firstFit([[l, fMax], [argmax, fSum]], take), width, height, planeCount, stride, planes, smooth, image, blend, sampleBytes);
   growTo(k, end());
   if (pyramid) k.configurePyramid(...pyramid.args);
-  k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols);
+  k.configure(width, height, stride, radius, planeCount, planes, n, l, colSum1, colSum2, fRow, fPrev, fMax, argmax, fBefore, fAfter, fSum, depth, confidence, smooth, hNum, hDen, padNum, padDen, tapsAt, image, curve, colsT1, colsT2, fCols, colsTH);
   k.configureBlocks(blockFactor, blockAcc);
   k.configureMeasure(FAST_MEASURE_KINDS[measure]);
   k.configureSamples(sampleBytes, sampleMax);

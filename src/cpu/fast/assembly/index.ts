@@ -13,6 +13,8 @@
 // sum of L and L^2 is an exact integer, so the sums run in any order with no rounding residue.
 // F = (area S2 - S1^2) / (area^2 255000^2) has an exact integer numerator; only the last
 // conversion rounds. A flat window gives exactly F = 0 without the reference's zero counting.
+// RGBA16 (configureSamples) scales the bounds by max / 255: L stays an i32, the wider sums run as
+// wideSums (below), so F is exact there too.
 //
 // teng (Tenengrad, configureMeasure(MEASURE_TENG)) runs the same sweep with the Sobel energy
 // E = Gx^2 + Gy^2 of N in place of L: |Gx|, |Gy| <= 4 x 255000, so E <= 2.08e12 is an exact i64,
@@ -37,12 +39,13 @@ let lumaDivisor: f64 = 255000; // 1000 x the largest sample value: Y = N / lumaD
 let nPtr: usize = 0; // luma numerators N, i32, rows of S + 8 (padded by 4 on each side)
 let lPtr: usize = 0; // Laplacian L, i32, height rows of S (teng: Sobel energy E, i64, height rows of S)
 let measureKind: i32 = 0; // MEASURE_LAPV or MEASURE_TENG (configureMeasure)
-let colSum1Ptr: usize = 0; // column sums of L, i32, S + 2 r + 4 (offset r); four copies (see colSums1)
+let colSum1Ptr: usize = 0; // column sums of L, i32 (wideSums: i64), S + 2 r + 4 (offset r); four copies (see colSums1)
 let colSum2Ptr: usize = 0; // column sums of (lScale L)^2, i64, S + 2 r + 4 (offset r); four copies
 let fRowPtr: usize = 0; // four rows of F, f32, 4 rows of S
-let colsT1Ptr: usize = 0; // four rows' column sums of L side by side, i32x4 per x, S + 2 r + 4 (offset r)
-let colsT2Ptr: usize = 0; // four rows' column sums of (lScale L)^2 side by side, 2 x i64x2 per x, S + 2 r + 4
+let colsT1Ptr: usize = 0; // four rows' column sums of L side by side, i32x4 (wideSums: 2 x f64x2) per x, S + 2 r + 4 (offset r)
+let colsT2Ptr: usize = 0; // four rows' column sums of (lScale L)^2 side by side, 2 x i64x2 (wideSums: area x their low words, 2 x f64x2) per x, S + 2 r + 4
 let fColsPtr: usize = 0; // four rows of F column by column (f32x4 per x), S
+let colsTHPtr: usize = 0; // wideSums: four rows' area 2^32 x (column sums of L^2) >> 32 side by side, 2 x f64x2 per x, S + 2 r + 4 (RGBA16 only)
 let lScale: i32 = 1; // side for the four-row path (so the sums hold area L^2), 1 for the one-row path
 let fPrevPtr: usize = 0; // F of the previous plane, f32, height rows of S
 let fMaxPtr: usize = 0; // running max of F, f32
@@ -71,13 +74,13 @@ export function configure(
   planes: usize, n: usize, l: usize, cs1: usize, cs2: usize, fRow: usize, fPrev: usize,
   fMax: usize, k: usize, fBefore: usize, fAfter: usize, fSum: usize,
   depth: usize, conf: usize, smooth: usize, hNum: usize, hDen: usize, padNum: usize, padDen: usize,
-  taps: usize, image: usize, curve: usize, colsT1: usize, colsT2: usize, fCols: usize,
+  taps: usize, image: usize, curve: usize, colsT1: usize, colsT2: usize, fCols: usize, colsTH: usize,
 ): void {
   width = w; height = h; stride = s; radius = r; planeCount = z;
   planesPtr = planes; nPtr = n; lPtr = l; colSum1Ptr = cs1; colSum2Ptr = cs2; fRowPtr = fRow; fPrevPtr = fPrev;
   fMaxPtr = fMax; kPtr = k; fBeforePtr = fBefore; fAfterPtr = fAfter; fSumPtr = fSum;
   depthPtr = depth; confPtr = conf; smoothPtr = smooth; hNumPtr = hNum; hDenPtr = hDen; padNumPtr = padNum; padDenPtr = padDen;
-  tapsPtr = taps; imagePtr = image; curvePtr = curve; colsT1Ptr = colsT1; colsT2Ptr = colsT2; fColsPtr = fCols;
+  tapsPtr = taps; imagePtr = image; curvePtr = curve; colsT1Ptr = colsT1; colsT2Ptr = colsT2; fColsPtr = fCols; colsTHPtr = colsTH;
 }
 
 /** measureKind of lapv, the variance of the Laplacian over the window. */
@@ -161,18 +164,16 @@ function lumaRow<T>(src: usize, dst: usize, w: i32): void {
       v128.store(dst + (<usize>x << 2), n);
     }
   } else {
-    // u16 samples pass i16's range: widened to i32 and multiplied, then each pixel's lanes summed.
-    const weights = i32x4(299, 587, 114, 0);
+    // u16 samples pass i16's range: taken less 2^15 (the sign bit flipped) into the same dot products,
+    // N = dot + 2^15 (299 + 587 + 114): exact, |dot| <= 2^15 1000 < 2^31.
+    const weights = i16x8(299, 587, 114, 0, 299, 587, 114, 0);
+    const flip = i16x8.splat(-32768);
+    const offset = i32x4.splat(32768000);
     for (; x + 4 <= w; x += 4) {
-      const a = v128.load(src + <usize>x * pixel);
-      const b = v128.load(src + <usize>x * pixel, 16);
-      const p0 = i32x4.mul(i32x4.extend_low_i16x8_u(a), weights);
-      const p1 = i32x4.mul(i32x4.extend_high_i16x8_u(a), weights);
-      const p2 = i32x4.mul(i32x4.extend_low_i16x8_u(b), weights);
-      const p3 = i32x4.mul(i32x4.extend_high_i16x8_u(b), weights);
-      const s01 = i32x4.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7)); // [r0+b0, r1+b1, g0+a0, g1+a1]
-      const s23 = i32x4.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7));
-      v128.store(dst + (<usize>x << 2), i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7)));
+      const lo = i32x4.dot_i16x8_s(v128.xor(v128.load(src + <usize>x * pixel), flip), weights); // [rg0, b0, rg1, b1]
+      const hi = i32x4.dot_i16x8_s(v128.xor(v128.load(src + <usize>x * pixel, 16), flip), weights); // [rg2, b2, rg3, b3]
+      const n = i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+      v128.store(dst + (<usize>x << 2), i32x4.add(n, offset));
     }
   }
   for (; x < w; x++) {
@@ -252,10 +253,21 @@ function sobelEnergyRow(up: usize, mid: usize, dn: usize, y: i32): void {
  */
 function addRow(y: i32): void {
   const yy = y < 0 ? 0 : y >= height ? height - 1 : y;
-  const c1 = colSum1Ptr + (<usize>radius << 2);
+  const c1 = colSum1Ptr + (<usize>radius << c1Shift);
   const c2 = colSum2Ptr + (<usize>radius << 3);
   if (measureKind == MEASURE_TENG) {
     const energy = lPtr + (<usize>yy * <usize>stride << 3);
+    if (wideSums) {
+      // E's high and low words summed apart (see focusRows4Teng16): exact i64.
+      for (let x = 0; x < stride; x += 2) {
+        const e = v128.load(energy + (<usize>x << 3));
+        const a = c1 + (<usize>x << 3);
+        const b = c2 + (<usize>x << 3);
+        v128.store(a, i64x2.add(v128.load(a), i64x2.shr_u(e, 32)));
+        v128.store(b, i64x2.add(v128.load(b), v128.and(e, i64x2.splat(0xffffffff))));
+      }
+      return;
+    }
     for (let x = 0; x < stride; x += 2) {
       const b = c2 + (<usize>x << 3);
       v128.store(b, i64x2.add(v128.load(b), v128.load(energy + (<usize>x << 3))));
@@ -263,22 +275,43 @@ function addRow(y: i32): void {
     return;
   }
   const row = lPtr + (<usize>yy * <usize>stride << 2);
+  if (wideSums) {
+    for (let x = 0; x < stride; x += 4) {
+      const l = v128.load(row + (<usize>x << 2));
+      const a = c1 + (<usize>x << 3);
+      v128.store(a, i64x2.add(v128.load(a), i64x2.extend_low_i32x4_s(l)));
+      v128.store(a, i64x2.add(v128.load(a, 16), i64x2.extend_high_i32x4_s(l)), 16);
+      addSquares(c2 + (<usize>x << 3), l);
+    }
+    return;
+  }
   const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const l = v128.load(row + (<usize>x << 2));
     const ls = i32x4.mul(l, scale);
     const a = c1 + (<usize>x << 2);
-    const b = c2 + (<usize>x << 3);
     v128.store(a, i32x4.add(v128.load(a), l));
-    v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(ls, ls)));
-    v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(ls, ls)));
+    addSquares(c2 + (<usize>x << 3), ls);
   }
+}
+
+/** Adds the squares of four i32 lanes to the four i64 sums at b. */
+@inline
+function addSquares(b: usize, l: v128): void {
+  v128.store(b, i64x2.add(v128.load(b), i64x2.extmul_low_i32x4_s(l, l)));
+  v128.store(b + 16, i64x2.add(v128.load(b + 16), i64x2.extmul_high_i32x4_s(l, l)));
+}
+
+/** Bytes of one copy of the column sums of L (16-byte aligned): S + 2 r + 4 of i32, or of i64 (wideSums). */
+@inline
+function colSums1Bytes(): usize {
+  return ((<usize>(stride + 2 * radius + 4) << c1Shift) + 15) & ~15;
 }
 
 /** Copy `j` (0..3) of the column sums of L, at pixel 0 (the four-row path keeps four rows' sums). */
 @inline
 function colSums1(j: i32): usize {
-  return colSum1Ptr + <usize>j * (((<usize>(stride + 2 * radius + 4) << 2) + 15) & ~15) + (<usize>radius << 2);
+  return colSum1Ptr + <usize>j * colSums1Bytes() + (<usize>radius << c1Shift);
 }
 
 /** Copy `j` of the column sums of (lScale L)^2, at pixel 0. */
@@ -303,7 +336,7 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   if (yIn == yOut) {
     // The same clamped row enters and leaves: the sums do not change.
     if (from != to) {
-      memory.copy(c1, s1, <usize>stride << 2);
+      memory.copy(c1, s1, <usize>stride << c1Shift);
       memory.copy(c2, s2, <usize>stride << 3);
     }
     return;
@@ -311,6 +344,17 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   if (measureKind == MEASURE_TENG) {
     const eIn = lPtr + (<usize>yIn * <usize>stride << 3);
     const eOut = lPtr + (<usize>yOut * <usize>stride << 3);
+    if (wideSums) {
+      const word = i64x2.splat(0xffffffff);
+      for (let x = 0; x < stride; x += 2) {
+        const b = <usize>x << 3;
+        const ei = v128.load(eIn + b);
+        const eo = v128.load(eOut + b);
+        v128.store(c1 + b, i64x2.add(v128.load(s1 + b), i64x2.sub(i64x2.shr_u(ei, 32), i64x2.shr_u(eo, 32))));
+        v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(v128.and(ei, word), v128.and(eo, word))));
+      }
+      return;
+    }
     for (let x = 0; x < stride; x += 2) {
       const b = <usize>x << 3;
       v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(v128.load(eIn + b), v128.load(eOut + b))));
@@ -319,6 +363,18 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
   }
   const rowIn = lPtr + (<usize>yIn * <usize>stride << 2);
   const rowOut = lPtr + (<usize>yOut * <usize>stride << 2);
+  if (wideSums) {
+    for (let x = 0; x < stride; x += 4) {
+      const li = v128.load(rowIn + (<usize>x << 2));
+      const lo = v128.load(rowOut + (<usize>x << 2));
+      const d = i32x4.sub(li, lo); // |d| <= 8 D < 2^31
+      const a = <usize>x << 3;
+      v128.store(c1 + a, i64x2.add(v128.load(s1 + a), i64x2.extend_low_i32x4_s(d)));
+      v128.store(c1 + a, i64x2.add(v128.load(s1 + a, 16), i64x2.extend_high_i32x4_s(d)), 16);
+      slideSquares(c2 + a, s2 + a, li, lo);
+    }
+    return;
+  }
   const scale = i32x4.splat(lScale);
   for (let x = 0; x < stride; x += 4) {
     const li = v128.load(rowIn + (<usize>x << 2));
@@ -326,11 +382,16 @@ function slideRows(enter: i32, leave: i32, from: i32, to: i32): void {
     const lis = i32x4.mul(li, scale);
     const los = i32x4.mul(lo, scale);
     const a = <usize>x << 2;
-    const b = <usize>x << 3;
     v128.store(c1 + a, i32x4.add(v128.load(s1 + a), i32x4.sub(li, lo)));
-    v128.store(c2 + b, i64x2.add(v128.load(s2 + b), i64x2.sub(i64x2.extmul_low_i32x4_s(lis, lis), i64x2.extmul_low_i32x4_s(los, los))));
-    v128.store(c2 + b, i64x2.add(v128.load(s2 + b, 16), i64x2.sub(i64x2.extmul_high_i32x4_s(lis, lis), i64x2.extmul_high_i32x4_s(los, los))), 16);
+    slideSquares(c2 + (<usize>x << 3), s2 + (<usize>x << 3), lis, los);
   }
+}
+
+/** The four i64 sums at `from` plus the squares of `enter` minus those of `leave` (i32 lanes) into `to`. */
+@inline
+function slideSquares(to: usize, from: usize, enter: v128, leave: v128): void {
+  v128.store(to, i64x2.add(v128.load(from), i64x2.sub(i64x2.extmul_low_i32x4_s(enter, enter), i64x2.extmul_low_i32x4_s(leave, leave))));
+  v128.store(to, i64x2.add(v128.load(from, 16), i64x2.sub(i64x2.extmul_high_i32x4_s(enter, enter), i64x2.extmul_high_i32x4_s(leave, leave))), 16);
 }
 
 /**
@@ -363,7 +424,7 @@ function focusRow(scale: f64, area: i64): void {
   // area S2 - S1^2 >= 0 (Cauchy-Schwarz) and below area^2 max L^2 (RGBA8: area^2 1.04e12, which
   // passes 2^63 from r = 27 and 2^64 only for r = 32): where it may pass 2^63 (`wrapping`) the
   // wrapped u64 is corrected with an f64 estimate of the value. RGBA16 stacks take this path only
-  // where it is exact (below 2^64: sweepExact in src/cpu/fast/kernels.ts).
+  // where it stays below 2^64 (16 bits: r <= 1; 12 bits: r <= 7), wideSums past that.
   if (wrapping) {
     for (let x = 0; x < w; x++) {
       const num = area * s2 - s1 * s1;
@@ -420,17 +481,24 @@ function transposeGroup(): void {
     const t2 = colsT2Ptr + (<usize>(x + r) << 5);
     for (let q: usize = 0; q < 32; q += 16) {
       const p = (<usize>x << 3) + q; // pixels x + q/8 and x + q/8 + 1
-      const ra = v128.load(a2 + p);
-      const rb = v128.load(b2 + p);
-      const rc = v128.load(c2 + p);
-      const rd = v128.load(d2 + p);
-      const at = t2 + (q << 2);
-      v128.store(at, i64x2.shuffle(ra, rb, 0, 2));
-      v128.store(at, i64x2.shuffle(rc, rd, 0, 2), 16);
-      v128.store(at, i64x2.shuffle(ra, rb, 1, 3), 32);
-      v128.store(at, i64x2.shuffle(rc, rd, 1, 3), 48);
+      transposeI64(a2 + p, b2 + p, c2 + p, d2 + p, t2 + (q << 2));
     }
   }
+}
+
+/** Two pixels' i64 sums of four rows (at a, b, c, d) into the lanes at `at`: pixel 0's rows 0..3, then pixel 1's. */
+@inline
+function transposeI64(a: usize, b: usize, c: usize, d: usize, at: usize): void {
+  storeLanes(v128.load(a), v128.load(b), v128.load(c), v128.load(d), at);
+}
+
+/** Two pixels' 64-bit values of rows 0..3 (ra .. rd) into the lanes at `at`: pixel 0's rows 0..3, then pixel 1's. */
+@inline
+function storeLanes(ra: v128, rb: v128, rc: v128, rd: v128, at: usize): void {
+  v128.store(at, i64x2.shuffle(ra, rb, 0, 2));
+  v128.store(at, i64x2.shuffle(rc, rd, 0, 2), 16);
+  v128.store(at, i64x2.shuffle(ra, rb, 1, 3), 32);
+  v128.store(at, i64x2.shuffle(rc, rd, 1, 3), 48);
 }
 
 /** i64x2 in [0, 2^63) to f64x2, rounded once as the scalar conversion: (hi 2^32 - 2^52) + (2^52 + lo). */
@@ -441,7 +509,7 @@ function exactF64x2(v: v128): v128 {
   return f64x2.add(f64x2.sub(hi, f64x2.splat(19342813118337666422669312.0)), lo); // 2^84 + 2^52
 }
 
-/** F of the four staged rows into fRowPtr's four rows (rows past the image's end compute unread values). */
+/** F of the four staged rows into fCols (rows past the image's end compute unread values; columnsToRows makes them rows). */
 function focusRows4(scale: f64): void {
   const w = width;
   const r = radius;
@@ -483,6 +551,10 @@ function focusRows4(scale: f64): void {
     s2a = i64x2.add(s2a, i64x2.sub(v128.load(t2 + (enter << 5)), v128.load(t2 + (leave << 5))));
     s2b = i64x2.add(s2b, i64x2.sub(v128.load(t2 + (enter << 5), 16), v128.load(t2 + (leave << 5), 16)));
   }
+}
+
+/** The four rows of F in fCols (f32x4 per x: rows in the lanes) into fRowPtr's four rows, 4 x 4 blocks transposed. */
+function columnsToRows(): void {
   const rowBytes = <usize>stride << 2;
   for (let x = 0; x < stride; x += 4) {
     const at = fColsPtr + (<usize>x << 4);
@@ -499,6 +571,196 @@ function focusRows4(scale: f64): void {
     v128.store(out + rowBytes, i32x4.shuffle(ab01, cd01, 2, 3, 6, 7));
     v128.store(out + 2 * rowBytes, i32x4.shuffle(ab23, cd23, 0, 1, 4, 5));
     v128.store(out + 3 * rowBytes, i32x4.shuffle(ab23, cd23, 2, 3, 6, 7));
+  }
+}
+
+// Four rows at once past an i32's S1 (wideSums: RGBA16 lapv where the one-row path's numerator may
+// pass 2^64, e.g. 16 bits from r = 2: |L| <= 4 D = 2.6e8). The column sums are exact i64: of L
+// (|S1| <= 65^2 4 D < 2^41) and of L^2 (<= 65 (4 D)^2 < 2^62). The numerator area S2 - S1^2 reaches
+// area^2 (4 D)^2 (2^68.6 at r = 4, 2^80 at r = 32), so it is put together from two parts in f64x2
+// lanes, with no 64-bit multiply: its value modulo 2^32 (i32x4 products of the sums' low words)
+// and an f64 estimate within 2^30 (S2 = 2^32 H + Lo, the column sums' high and low words summed
+// apart: area 2^32 H and area Lo < 2^51 are exact f64 integers, as S1 is; three roundings of at most
+// 2^27 each), which settles its multiple of 2^32. num = 2^32 k + (num mod 2^32) is then one f64
+// rounding (2^32 k < 2^81 is exact): the same F bits as the exact maths through focusRow's
+// conversion (tested against a BigInt oracle, test/cpu-fast-16bit.test.ts). Where the one-row path
+// stays below 2^64 (16 bits r <= 1, 12 bits r <= 7) it keeps that path: as fast or faster there.
+
+/** Whether the sweep takes the wide four-row sums (set per plane by sweepPlane). */
+let wideSums = false;
+/** log2 of the bytes of one column sum of L: 2 (i32), 3 (i64: wideSums). */
+let c1Shift: usize = 2;
+
+/** 1.5 2^52: x + this holds the integer x (|x| < 2^51) in its low mantissa bits, two's complement modulo 2^52. */
+const MAGIC: f64 = 6755399441055744.0;
+/** 1.5 2^84: (x + this) - this is x rounded to a multiple of 2^32 (|x| < 2^83). */
+const MAGIC_32: f64 = 29014219670751100192948224.0;
+
+/**
+ * wideSums' transposition: the four copies' i64 column sums into the lane buffers as exact f64:
+ * those of L (colsT1), area times the low words (colsT2) and area 2^32 times the high words (colsTH)
+ * of those of L^2.
+ */
+function transposeGroupWide(area: f64): void {
+  const r = radius;
+  const a1 = colSums1(0), b1 = colSums1(1), c1 = colSums1(2), d1 = colSums1(3);
+  const a2 = colSums2(0), b2 = colSums2(1), c2 = colSums2(2), d2 = colSums2(3);
+  const areaLow = f64x2.splat(area);
+  const areaHigh = f64x2.splat(area * 4294967296.0);
+  for (let x = 0; x < stride; x += 2) {
+    const p = <usize>x << 3;
+    const at = <usize>(x + r) << 5;
+    storeLanes(smallF64x2(v128.load(a1 + p)), smallF64x2(v128.load(b1 + p)), smallF64x2(v128.load(c1 + p)), smallF64x2(v128.load(d1 + p)), colsT1Ptr + at);
+    const a = v128.load(a2 + p);
+    const b = v128.load(b2 + p);
+    const c = v128.load(c2 + p);
+    const d = v128.load(d2 + p);
+    storeLanes(lowWord(a, areaLow), lowWord(b, areaLow), lowWord(c, areaLow), lowWord(d, areaLow), colsT2Ptr + at); // < 2^45
+    storeLanes(highWord(a, areaHigh), highWord(b, areaHigh), highWord(c, areaHigh), highWord(d, areaHigh), colsTHPtr + at); // 2^32 multiples < 2^75
+  }
+}
+
+/** i64x2 of |v| < 2^51 as f64x2, exact. */
+@inline
+function smallF64x2(v: v128): v128 {
+  return f64x2.sub(i64x2.add(v, i64x2.splat(0x4338000000000000)), f64x2.splat(MAGIC)); // MAGIC's bits + v
+}
+
+/** The low 32 bits of each i64 lane times `scale` (f64x2). */
+@inline
+function lowWord(v: v128, scale: v128): v128 {
+  return f64x2.mul(smallF64x2(v128.and(v, i64x2.splat(0xffffffff))), scale);
+}
+
+/** The high 32 bits (unsigned) of each i64 lane times `scale` (f64x2). */
+@inline
+function highWord(v: v128, scale: v128): v128 {
+  return f64x2.mul(smallF64x2(i64x2.shr_u(v, 32)), scale);
+}
+
+/**
+ * The f64 of area S2 - S1^2 (two rows' lanes) from its value modulo 2^32 (`low`, f64), S1, area 2^32 H
+ * and area Lo (exact f64 sums): the estimate's multiple of 2^32 plus low, rounded once.
+ */
+@inline
+function wideNumerator(low: v128, s1: v128, h: v128, lo: v128): v128 {
+  const estimate = f64x2.add(f64x2.sub(h, f64x2.mul(s1, s1)), lo);
+  const magic = f64x2.splat(MAGIC_32);
+  return f64x2.add(f64x2.sub(f64x2.add(f64x2.sub(estimate, low), magic), magic), low);
+}
+
+/** Edge copies of one lane buffer of 32 bytes per x (r on each side of the row's w values). */
+@inline
+function padLanes32(t: usize, r: i32, w: i32): void {
+  const firstA = v128.load(t + (<usize>r << 5));
+  const firstB = v128.load(t + (<usize>r << 5), 16);
+  const lastA = v128.load(t + (<usize>(r + w - 1) << 5));
+  const lastB = v128.load(t + (<usize>(r + w - 1) << 5), 16);
+  for (let k = 0; k < r; k++) {
+    v128.store(t + (<usize>k << 5), firstA);
+    v128.store(t + (<usize>k << 5), firstB, 16);
+    v128.store(t + (<usize>(r + w + k) << 5), lastA);
+    v128.store(t + (<usize>(r + w + k) << 5), lastB, 16);
+  }
+}
+
+/** wideSums' F of the four staged rows into fCols (rows in the lanes; columnsToRows makes them rows). */
+function focusRows4Wide(scale: f64): void {
+  const w = width;
+  const r = radius;
+  const t1 = colsT1Ptr;
+  const t2 = colsT2Ptr;
+  const th = colsTHPtr;
+  padLanes32(t1, r, w);
+  padLanes32(t2, r, w);
+  padLanes32(th, r, w);
+  const side = 2 * r + 1;
+  // Rows 0, 1 in the a lanes, rows 2, 3 in the b lanes: S1, area Lo, area 2^32 H (exact f64 integers).
+  let s1a = f64x2.splat(0), s1b = f64x2.splat(0);
+  let loA = f64x2.splat(0), loB = f64x2.splat(0);
+  let hA = f64x2.splat(0), hB = f64x2.splat(0);
+  for (let k = 0; k < side; k++) {
+    const o = <usize>k << 5;
+    s1a = f64x2.add(s1a, v128.load(t1 + o));
+    s1b = f64x2.add(s1b, v128.load(t1 + o, 16));
+    loA = f64x2.add(loA, v128.load(t2 + o));
+    loB = f64x2.add(loB, v128.load(t2 + o, 16));
+    hA = f64x2.add(hA, v128.load(th + o));
+    hB = f64x2.add(hB, v128.load(th + o, 16));
+  }
+  const sc = f64x2.splat(scale);
+  const magic = f64x2.splat(MAGIC);
+  for (let x = 0; x < stride; x++) {
+    // area Lo - S1^2 modulo 2^32 from the low words (i32x4 products wrap), as u32 in f64.
+    const s1Words = i32x4.shuffle(f64x2.add(s1a, magic), f64x2.add(s1b, magic), 0, 2, 4, 6);
+    const loWords = i32x4.shuffle(f64x2.add(loA, magic), f64x2.add(loB, magic), 0, 2, 4, 6);
+    const low = i32x4.sub(loWords, i32x4.mul(s1Words, s1Words));
+    const numA = wideNumerator(f64x2.convert_low_i32x4_u(low), s1a, hA, loA);
+    const numB = wideNumerator(f64x2.convert_low_i32x4_u(i32x4.shuffle(low, low, 2, 3, 0, 1)), s1b, hB, loB);
+    const fa = f32x4.demote_f64x2_zero(f64x2.mul(numA, sc));
+    const fb = f32x4.demote_f64x2_zero(f64x2.mul(numB, sc));
+    v128.store(fColsPtr + (<usize>x << 4), i32x4.shuffle(fa, fb, 0, 1, 4, 5));
+    const enter = <usize>(x + side) << 5;
+    const leave = <usize>x << 5;
+    s1a = f64x2.add(s1a, f64x2.sub(v128.load(t1 + enter), v128.load(t1 + leave)));
+    s1b = f64x2.add(s1b, f64x2.sub(v128.load(t1 + enter, 16), v128.load(t1 + leave, 16)));
+    loA = f64x2.add(loA, f64x2.sub(v128.load(t2 + enter), v128.load(t2 + leave)));
+    loB = f64x2.add(loB, f64x2.sub(v128.load(t2 + enter, 16), v128.load(t2 + leave, 16)));
+    hA = f64x2.add(hA, f64x2.sub(v128.load(th + enter), v128.load(th + leave)));
+    hB = f64x2.add(hB, f64x2.sub(v128.load(th + enter, 16), v128.load(th + leave, 16)));
+  }
+}
+
+// teng on RGBA16 past 2^64 (wideSums with MEASURE_TENG; 16 bits from r = 6: E <= 32 D^2 < 2^63,
+// the window sum S up to area 2^62.9): E's high and low words are summed apart (column sums of
+// each, exact i64: < 65 2^32), so S = 2^32 H + Lo with both sums exact f64 integers (2^32 H below
+// 2^53 significant bits, Lo < 2^51) and S reaches f64 in one rounding, as exactF64x2 converts the
+// u64 sum below 2^64: the same F bits as the exact maths.
+
+/** teng16's transposition: the four copies' column sums of E's high words (times 2^32) and low words into the lane buffers as exact f64. */
+function transposeGroupTeng16(): void {
+  const r = radius;
+  const a1 = colSums1(0), b1 = colSums1(1), c1 = colSums1(2), d1 = colSums1(3);
+  const a2 = colSums2(0), b2 = colSums2(1), c2 = colSums2(2), d2 = colSums2(3);
+  const high = f64x2.splat(4294967296.0);
+  for (let x = 0; x < stride; x += 2) {
+    const p = <usize>x << 3;
+    const at = <usize>(x + r) << 5;
+    storeLanes(f64x2.mul(smallF64x2(v128.load(a1 + p)), high), f64x2.mul(smallF64x2(v128.load(b1 + p)), high), f64x2.mul(smallF64x2(v128.load(c1 + p)), high), f64x2.mul(smallF64x2(v128.load(d1 + p)), high), colsT1Ptr + at);
+    storeLanes(smallF64x2(v128.load(a2 + p)), smallF64x2(v128.load(b2 + p)), smallF64x2(v128.load(c2 + p)), smallF64x2(v128.load(d2 + p)), colsT2Ptr + at);
+  }
+}
+
+/** teng16's F of the four staged rows into fCols: (2^32 H + Lo) / (area D^2), S rounded once. */
+function focusRows4Teng16(scale: f64): void {
+  const w = width;
+  const r = radius;
+  const t1 = colsT1Ptr;
+  const t2 = colsT2Ptr;
+  padLanes32(t1, r, w);
+  padLanes32(t2, r, w);
+  const side = 2 * r + 1;
+  // Rows 0, 1 in the a lanes, rows 2, 3 in the b lanes: 2^32 H and Lo (exact f64 integers).
+  let hA = f64x2.splat(0), hB = f64x2.splat(0);
+  let loA = f64x2.splat(0), loB = f64x2.splat(0);
+  for (let k = 0; k < side; k++) {
+    const o = <usize>k << 5;
+    hA = f64x2.add(hA, v128.load(t1 + o));
+    hB = f64x2.add(hB, v128.load(t1 + o, 16));
+    loA = f64x2.add(loA, v128.load(t2 + o));
+    loB = f64x2.add(loB, v128.load(t2 + o, 16));
+  }
+  const sc = f64x2.splat(scale);
+  for (let x = 0; x < stride; x++) {
+    const fa = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(hA, loA), sc));
+    const fb = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.add(hB, loB), sc));
+    v128.store(fColsPtr + (<usize>x << 4), i32x4.shuffle(fa, fb, 0, 1, 4, 5));
+    const enter = <usize>(x + side) << 5;
+    const leave = <usize>x << 5;
+    hA = f64x2.add(hA, f64x2.sub(v128.load(t1 + enter), v128.load(t1 + leave)));
+    hB = f64x2.add(hB, f64x2.sub(v128.load(t1 + enter, 16), v128.load(t1 + leave, 16)));
+    loA = f64x2.add(loA, f64x2.sub(v128.load(t2 + enter), v128.load(t2 + leave)));
+    loB = f64x2.add(loB, f64x2.sub(v128.load(t2 + enter, 16), v128.load(t2 + leave, 16)));
   }
 }
 
@@ -603,26 +865,41 @@ function sweepPlane(z: i32, keep: usize, fold: bool): f64 {
   // lapv: F = (area S2 - S1^2) / (area^2 D^2); teng: F = S2 / (area D^2), S1 = 0; D = lumaDivisor
   // (255000 for RGBA8: D^2 = 65025000000 exactly, as before; (1000 (2^16 - 1))^2 < 2^53 is exact too).
   const scale = 1.0 / ((teng ? 1.0 : <f64>area) * <f64>area * (lumaDivisor * lumaDivisor));
-  // teng's sums fit the four-row path at every radius (S1 = 0; S2 read as u64 by exactF64x2); lapv's
-  // while S1 fits an i32: area |L| < 2^31 with |L| <= 4 D (r <= 22 for RGBA8).
+  // teng's sums fit the four-row path at every radius (S1 = 0; S2 read as u64 by exactF64x2, or as
+  // two words past 2^64: teng16); lapv's while S1 fits an i32: area |L| < 2^31 with |L| <= 4 D (r <= 22 for RGBA8).
   const lMax = 4.0 * lumaDivisor;
   const fourRows = teng || <f64>area * lMax < 2147483648.0;
+  // RGBA16 lapv past that bound whose one-row numerator may pass 2^64 (16 bits: r >= 2; 12 bits:
+  // r >= 8): the four-row path on 64-bit column sums (wideSums), exact for every r <= 32 at 16 bits.
+  // RGBA8 keeps the one-row path there (r >= 23; past 2^64 only for r = 32's saturated checkerboard).
+  // teng's sums pass 2^64 where area 32 D^2 does (16 bits: r >= 6): its words summed apart (teng16).
+  wideSums = sampleBytes == 2 && (teng ? <f64>area * 32.0 * lumaDivisor * lumaDivisor >= 18446744073709551616.0 : !fourRows && <f64>area * <f64>area * lMax * lMax >= 18446744073709551616.0);
+  c1Shift = wideSums ? 3 : 2;
   // The one-row path corrects a wrapped numerator where area^2 max L^2 reaches 2^63 (r > 26 for RGBA8).
   wrapping = <f64>area * <f64>area * lMax * lMax >= 9223372036854775808.0;
   lScale = fourRows && !teng ? 2 * r + 1 : 1;
   // teng never writes its first sums: all four copies stay 0 (lapv writes copies 1..3 before use).
-  memory.fill(colSum1Ptr, 0, <usize>(teng ? 4 : 1) * (((<usize>(stride + 2 * r + 4) << 2) + 15) & ~15));
+  memory.fill(colSum1Ptr, 0, <usize>(teng ? 4 : 1) * colSums1Bytes());
   memory.fill(colSum2Ptr, 0, <usize>(stride + 2 * r + 4) << 3);
   for (let k = -r; k <= r; k++) addRow(k);
   let curve: f64 = 0;
-  if (fourRows) {
+  if (fourRows || wideSums) {
     // Copy j holds row y0 + j's column sums; copy 3 slides on into copy 0 for the next group.
     const rowBytes = <usize>stride << 2;
     for (let y0 = 0; y0 < height; y0 += 4) {
       const rows = min(4, height - y0);
       for (let j = 0; j + 1 < rows; j++) slideRows(y0 + j + r + 1, y0 + j - r, j, j + 1);
-      transposeGroup();
-      focusRows4(scale);
+      if (wideSums && teng) {
+        transposeGroupTeng16();
+        focusRows4Teng16(scale);
+      } else if (wideSums) {
+        transposeGroupWide(<f64>area);
+        focusRows4Wide(scale);
+      } else {
+        transposeGroup();
+        focusRows4(scale);
+      }
+      columnsToRows();
       for (let j = 0; j < rows; j++) curve += takeRow(y0 + j, z, keep, fRowPtr + <usize>j * rowBytes, fold);
       if (y0 + 4 < height) slideRows(y0 + 4 + r, y0 + 3 - r, 3, 0);
     }
