@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURES as ALL_MEASURES, resolveOptions } from '../src/core/options.js';
-import { CPU_ONLY_MODES, GPU_MEASURES } from '../src/gpu/kernels.js';
+import { CPU_ONLY_MODES, GPU_MEASURES, measureKernelFor } from '../src/gpu/kernels.js';
 import type { CompositeMode, DepthMode, FuseOptions, FuseResult, Measure, ZStack } from '../src/core/types.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
@@ -181,27 +181,23 @@ describe('batches', () => {
   });
 });
 
-describe('measures without a WebGPU kernel', () => {
-  // Every measure has one today (glv was the last); a name the engine does not know (options that
-  // bypassed resolveOptions) takes the same refusal path, so the path stays tested.
-  const unknown = 'unknown' as Measure;
-  for (const measure of [...CPU_ONLY, unknown]) {
+describe('measures and modes without a WebGPU kernel', () => {
+  // Every measure has one today (glv was the last); a measure added on the CPU first takes this path.
+  for (const measure of CPU_ONLY) {
     it(`${measure} is refused with a clear error, not fused with wrong numbers`, { timeout: 60_000 }, async (ctx) => {
       if (!gpu) return ctx.skip();
       const options = { ...resolveOptions({}), measure };
       await expect(gpu.fuse(testStack(16, 16, 3, { seed: 1 }), options)).rejects.toThrow(new RegExp(`measure '${measure}' has no WebGPU kernel .*use backend 'cpu'`));
     });
   }
-});
-
-describe('depth and composite modes without a WebGPU kernel', () => {
-  // The CPU-only modes (CPU_ONLY_MODES), and names the engine does not know (options that bypassed
-  // resolveOptions), take the same refusal path before any GPU work.
+  it('the kernel lookup refuses a name it does not know, saying to use the CPU', () => {
+    expect(() => measureKernelFor('unknown' as Measure)).toThrow("measure 'unknown' has no WebGPU kernel (it is unknown); use backend 'cpu' for it");
+  });
+  // The CPU-only modes (CPU_ONLY_MODES; empty today, a mode added on the CPU first goes there) are
+  // refused before any GPU work.
   const patches = [
     ...CPU_ONLY_MODES.depthMode.map((depthMode) => ({ depthMode })),
     ...CPU_ONLY_MODES.composite.map((composite) => ({ composite })),
-    { depthMode: 'median' as DepthMode },
-    { composite: 'wavelet' as CompositeMode },
   ];
   for (const patch of patches) {
     const [key, mode] = Object.entries(patch)[0];
@@ -212,3 +208,18 @@ describe('depth and composite modes without a WebGPU kernel', () => {
     });
   }
 });
+
+describe('names no engine knows', () => {
+  // The engine resolves what it is given (asResolvedOptions), so a name that bypassed resolveOptions
+  // gets the validator's message before any GPU work; the kernel refusals are tested on their own
+  // (measureKernelFor above, checkGpuModes in test/select-composite.test.ts).
+  const patches = [{ measure: 'unknown' as Measure }, { depthMode: 'median' as DepthMode }, { composite: 'wavelet' as CompositeMode }];
+  for (const patch of patches) {
+    const [key, name] = Object.entries(patch)[0];
+    it(`${key} ${name} is refused by the option validator`, { timeout: 60_000 }, async (ctx) => {
+      if (!gpu) return ctx.skip();
+      await expect(gpu.fuse(testStack(16, 16, 3, { seed: 1 }), { ...resolveOptions({}), ...patch })).rejects.toThrow(new RegExp(`^Expected one of .* for ${key} but received '${name}' \\(string\\)$`));
+    });
+  }
+});
+
