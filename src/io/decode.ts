@@ -27,7 +27,7 @@ export interface DecodedPlane {
   outputTag?: string;
   /**
    * Set when the file is a TIFF of several pages (a Fiji/ImageJ Z-stack): how many. The plane is the
-   * page decoded (DecodeOptions.page); loadStack takes the pages as the planes (loadTiffPages).
+   * page decoded (DecodeOptions.page); loadStack takes the pages as the planes (expandTiffPages).
    */
   pages?: number;
 }
