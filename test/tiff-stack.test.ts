@@ -207,6 +207,62 @@ describe('loadStack of a multi-page TIFF', () => {
     }
   });
 
+  it('leaves reduced-resolution pages (thumbnails, NewSubfileType 1) out, in either byte order', async () => {
+    const dir = await folder();
+    const full = (value: number) => ({ width: 6, height: 4, value });
+    const thumb = { width: 3, height: 2, value: 7, reduced: true };
+    for (const little of [true, false]) {
+      // A camera TIFF: the image, then its thumbnail. Alone it is one plane; beside others, a plane like them.
+      const cameras = await Promise.all([10, 20, 30].map(async (value) => {
+        const path = join(dir, `camera${value}-${little}.tif`);
+        await writeFile(path, handMadeTiff([full(value), thumb], undefined, little));
+        return path;
+      }));
+      const one = await loadStack(cameras[0]);
+      expect([one.planes.length, one.width, one.height, one.planes[0][0], one.meta?.files, one.meta?.multiPageTiff]).toEqual([1, 6, 4, 10, [cameras[0]], undefined]);
+      expect((await loadStack(cameras)).planes.map((p) => p[0])).toEqual([10, 20, 30]);
+      // The thumbnail first: the one full-resolution page is page 1.
+      const first = join(dir, `first-${little}.tif`);
+      await writeFile(first, handMadeTiff([thumb, full(40)], undefined, little));
+      const firstStack = await loadStack([first, cameras[1]]);
+      expect([firstStack.width, firstStack.planes.map((p) => p[0])]).toEqual([6, [20, 40]]); // in name order: camera20, first
+      // A stack with a thumbnail ahead of it and one among its pages: the planes keep the file's page numbers.
+      const stack = join(dir, `stack-${little}.tif`);
+      await writeFile(stack, handMadeTiff([thumb, full(0), full(50), thumb, full(100)], 'ImageJ=1.54f\nimages=3\nslices=3\n', little));
+      const loaded = await loadStack(stack);
+      expect(loaded.planes.map((p) => p[0])).toEqual([0, 50, 100]);
+      expect(loaded.meta?.files).toEqual([1, 2, 4].map((page) => `${stack} page ${page}`));
+      expect(await loadError([stack, cameras[0]])).toMatchObject({ code: 'AMBIGUOUS_INPUT', message: expect.stringContaining(`${stack}: holds 3 pages, a Z-stack of its own`) });
+    }
+  });
+
+  it('refuses 32-bit and 64-bit samples (ImageJ 32-bit stacks), naming the file and how to convert it', async () => {
+    const dir = await folder();
+    const advice = 'which focusfuse does not read: it reads 8- and 16-bit integer samples; convert it to 16-bit first (Fiji: Image > Type > 16-bit';
+    // Read as 16 bits, floats in 0..1 became black and 0..4095 white, 32-bit integers black: without a word.
+    for (const [sample, value, pages, kind] of [
+      ['float32', 0.5, 1, '32-bit floating-point'],
+      ['float32', 0.5, 3, '32-bit floating-point'],
+      ['float32', 3000, 1, '32-bit floating-point'],
+      ['float32', 3000, 3, '32-bit floating-point'],
+      ['int32', 3000, 3, '32-bit integer'],
+      ['uint32', 3000, 1, '32-bit integer'],
+      ['float64', 3000, 1, '64-bit floating-point'],
+      ['float64', 0.5, 2, '64-bit floating-point'],
+    ] as const) {
+      const path = join(dir, `${sample}-${value}-${pages}.tif`);
+      await writeFile(path, handMadeTiff(Array.from({ length: pages }, (_, z) => ({ width: 6, height: 4, value: (value * (z + 1)) / pages, sample })), undefined, false));
+      const error = await loadError(path, { highBitDepth: true });
+      expect([error.code, error.file], path).toEqual(['DECODE', path]);
+      expect(error.message, path).toContain(`${path}: holds ${kind} samples`);
+      expect(error.message, path).toContain(advice);
+    }
+    // Behind an 8-bit thumbnail (page 0, decoded fine) the planes are float pages: refused from the IFDs before they are decoded.
+    const behind = join(dir, 'behind.tif');
+    await writeFile(behind, handMadeTiff([{ width: 3, height: 2, value: 1, reduced: true }, ...[1, 2].map((value) => ({ width: 6, height: 4, value, sample: 'float32' as const }))]));
+    expect(await loadError(behind)).toMatchObject({ code: 'DECODE', message: expect.stringContaining(`${behind}: holds 32-bit floating-point samples`) });
+  });
+
   it('refuses more pages than planes are allowed', async () => {
     const dir = await folder();
     const tiff = join(dir, 'long.tif');
@@ -230,7 +286,7 @@ describe('loadStack of a multi-page TIFF', () => {
     const tiff = await writeTiffStack(join(dir, 'stack.tif'), await makePlanes(KINDS[0]), 3);
     const before = await readFile(tiff);
     const result = await fuse(await loadStack(tiff), { backend: 'cpu' });
-    await expect(writeResult(result, { depth: join(dir, 'depth.png'), fused: tiff })).rejects.toMatchObject({ code: 'BAD_OPTION', message: `fused ${tiff} is one of the input planes; refusing to overwrite it` });
+    await expect(writeResult(result, { depth: join(dir, 'depth.png'), fused: tiff })).rejects.toMatchObject({ code: 'BAD_OPTION', message: `fused ${tiff} is the input file; refusing to overwrite it` });
     expect(await readFile(tiff)).toEqual(before);
     expect(existsSync(join(dir, 'depth.png'))).toBe(false);
   });
@@ -277,7 +333,17 @@ describe('focusfuse fuse of a multi-page TIFF', () => {
     expect(again.stderr).toContain('left out 1 focusfuse output (never planes): fused.tif');
     const overwrite = await cli('fuse', tiff, '-o', tiff);
     expect(overwrite.code).toBe(2);
-    expect(overwrite.stderr).toContain(`-o/--output ${tiff} is one of the input`);
+    expect(overwrite.stderr).toContain(`-o/--output ${tiff} is the input file; refusing to overwrite it`);
+  });
+
+  it('exits 2 naming a 32-bit float TIFF and how to convert it, writing nothing', async () => {
+    const dir = await folder();
+    const path = join(dir, 'float.tif');
+    await writeFile(path, handMadeTiff([1, 2, 3].map((value) => ({ width: 6, height: 4, value: value / 4, sample: 'float32' as const }))));
+    const run = await cli('fuse', path, '-o', join(dir, 'out.png'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${path}: holds 32-bit floating-point samples (an ImageJ 32-bit image?), which focusfuse does not read`);
+    expect(existsSync(join(dir, 'out.png'))).toBe(false);
   });
 
   it('exits 2 naming a multi-page TIFF given with other planes', async () => {

@@ -8,11 +8,11 @@ import { leftOutNote, loadStackSource, noImagesError, sourceLabel } from '../src
 import { groupStacks } from '../src/viewer/stacks.js';
 
 describe('the stack list', () => {
-  it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be ordered', () => {
+  it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be fused (unordered, a hyperstack, 32-bit samples)', () => {
     expect(sourceLabel({ name: 'notes/z1.png', files: ['z1.png'] })).toBe('notes/z1.png (1 plane)');
     const files = Array.from({ length: 11 }, (_, z) => `001_(1,2,${z}).jpg`);
     expect(sourceLabel({ name: 'NILM/A/001_(1,2)', files })).toBe('NILM/A/001_(1,2) (11 planes)');
-    expect(sourceLabel({ name: 'b', files: ['z1.png', 'z1.jpg'], error: 'duplicate z' })).toBe('b (2 planes) — cannot be ordered');
+    expect(sourceLabel({ name: 'b', files: ['z1.png', 'z1.jpg'], error: 'duplicate z' })).toBe('b (2 planes) — cannot be fused');
   });
 });
 

@@ -18,6 +18,7 @@ import { findStacks, groupStacks } from '../src/viewer/stacks.js';
 import { loadStack, significantBits } from '../src/io/load-stack.js';
 import { outputTagXmp, type OutputTagKind } from '../src/io/output-tag.js';
 import { handMadeTiff } from './tiff-fixtures.js';
+import { unsupportedSamples } from '../src/io/decode.js';
 
 const ASSETS = { html: '<!doctype html><title>viewer</title>', css: 'body{}', script: 'console.log(1)' };
 
@@ -218,6 +219,16 @@ describe('viewer server: what it offers', () => {
     await sharp(Uint16Array.from(fijiPage16(-1)), { raw: { width: 5, height: 2 * 3, channels: 1, pageHeight: 3 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toFile(join(root, 'fiji', 'cells16.tif'));
     // A hyperstack of 2 channels x 2 slices: its pages interleave them, so it is listed with the problem.
     writeFileSync(join(root, 'fiji', 'hyper.tif'), handMadeTiff([0, 1, 2, 3].map((z) => ({ width: 4, height: 2, value: z })), 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n', false));
+    // The same with its description after 1.2 MB of pixels: the catalog reads the IFDs wherever they are, as fuse does.
+    writeFileSync(join(root, 'fiji', 'hyperlarge.tif'), handMadeTiff([0, 1, 2, 3].map((z) => ({ width: 600, height: 500, value: z })), 'ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n'));
+    // A 32-bit float stack (ImageJ's 32-bit type): listed with fuse's refusal.
+    writeFileSync(join(root, 'fiji', 'float.tif'), handMadeTiff([1, 2].map((z) => ({ width: 4, height: 2, value: z / 4, sample: 'float32' as const }))));
+    // Single-page 32-bit float TIFFs, one per plane: listed with fuse's refusal, naming the first.
+    mkdirSync(join(root, 'float32'));
+    for (const z of [0, 1]) writeFileSync(join(root, 'float32', `z${z}.tif`), handMadeTiff([{ width: 4, height: 2, value: z / 2, sample: 'float32' }]));
+    // Thumbnails (reduced-resolution pages) ahead of and among the planes: left out, the planes keep their pages.
+    const thumb = { width: 2, height: 1, value: 255, reduced: true };
+    writeFileSync(join(root, 'fiji', 'thumbs.tif'), handMadeTiff([thumb, { width: 5, height: 3, value: 10 }, thumb, { width: 5, height: 3, value: 20 }], undefined, false));
     // A 12-bit camera's PNG stack: RGB samples up to 4095 in 16-bit files.
     mkdirSync(join(root, 'camera12'));
     camera12 = [];
@@ -246,9 +257,24 @@ describe('viewer server: what it offers', () => {
 
   it('lists only the stacks it can fuse, and what it left out with the reason', async () => {
     const listing = JSON.parse((await get(server.port, '/stacks.json')).body.toString());
-    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual(['NILM/cells/001_(1,2)', 'camera12', 'fiji/cells.tif', 'fiji/cells16.tif', 'fiji/hyper.tif', 'tiff']);
+    expect(listing.stacks.map((stack: { name: string }) => stack.name)).toEqual([
+      'NILM/cells/001_(1,2)',
+      'camera12',
+      'fiji/cells.tif',
+      'fiji/cells16.tif',
+      'fiji/float.tif',
+      'fiji/hyper.tif',
+      'fiji/hyperlarge.tif',
+      'fiji/thumbs.tif',
+      'float32',
+      'tiff',
+    ]);
+    const hyperstack = 'is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)';
     expect(listing.stacks.filter((stack: { error?: string }) => stack.error).map((stack: { name: string; error: string }) => [stack.name, stack.error])).toEqual([
-      ['fiji/hyper.tif', 'is an ImageJ hyperstack of 2 channels x 2 slices, its 4 pages interleaved, not one Z-stack in page order; save one channel and time point as a stack of its own (Fiji: Image > Hyperstacks > Reduce Dimensionality)'],
+      ['fiji/float.tif', unsupportedSamples('float')],
+      ['fiji/hyper.tif', hyperstack],
+      ['fiji/hyperlarge.tif', hyperstack],
+      ['float32', `z0.tif: ${unsupportedSamples('float')}`],
     ]);
     expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
     expect(listing.hidden).toEqual([
@@ -280,6 +306,12 @@ describe('viewer server: what it offers', () => {
       const png = await servedPlane(url);
       expect([png.width, png.height]).toEqual([5, 3]);
       expect(Array.from({ length: 15 }, (_, i) => png.data[i * png.channels]), `page ${z}`).toEqual(fijiPage8(z));
+    }
+    const thumbs = server.stacks.find((s) => s.name === 'fiji/thumbs.tif')!;
+    expect(thumbs.files).toEqual(['thumbs.tif page 1', 'thumbs.tif page 3']);
+    for (const [z, url] of thumbs.planes.entries()) {
+      const png = await servedPlane(url);
+      expect([png.width, png.height, png.data[0]], `plane ${z}`).toEqual([5, 3, [10, 20][z]]);
     }
     const wide = server.stacks.find((s) => s.name === 'fiji/cells16.tif')!;
     expect(wide.planes).toHaveLength(2);

@@ -46,10 +46,12 @@ all-in-focus image, a sub-plane depth map and a confidence map.
 
 Input:
   A folder (its .jpg/.jpeg/.png/.tif/.tiff files, not recursive) or a list of files.
-  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA. At most 256 planes. A multi-page
+  JPEG, PNG, TIFF; 8- or 16-bit; gray, RGB or RGBA (32-bit float TIFFs are refused:
+  convert them in Fiji with Image > Type > 16-bit). At most 256 planes. A multi-page
   TIFF (Fiji/ImageJ's stack export), given alone or alone in its folder, is the stack:
   page 0, 1, ... are planes 0, 1, ... (named "stack.tif page 3" in messages and the
-  JSON); beside other plane files it is an error (export one file per plane). 16-bit
+  JSON); thumbnail pages (reduced-resolution, as cameras add) are left out; beside
+  other plane files it is an error (export one file per plane). 16-bit
   planes keep their precision (on the cpu engine without --align; webgpu and
   alignment fuse them at 8 bits, with a warning; README "High bit depth").
   CCCID names <serial>_(<cx>,<cy>,<z>).jpg are ordered by z (0, 1, 2, ..., 10);

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { describeValue, FocusFuseError } from '../core/errors.js';
 import { outputTagOf } from './output-tag.js';
 import { refuseEmptyFile } from './empty-file.js';
+import { parseTiffLayout } from './tiff-layout.js';
 
 /** Formats the loader accepts: what microscopes and CCCID write. */
 export const INPUT_FORMATS = ['jpeg', 'png', 'tiff'] as const;
@@ -27,7 +28,7 @@ export interface DecodedPlane {
   outputTag?: string;
   /**
    * Set when the file is a TIFF of several pages (a Fiji/ImageJ Z-stack): how many. The plane is the
-   * page decoded (DecodeOptions.page); loadStack takes the pages as the planes (loadTiffPages).
+   * page decoded (DecodeOptions.page); loadStack takes the pages as the planes (expandTiffPages).
    */
   pages?: number;
 }
@@ -131,6 +132,8 @@ async function decodeWith(failOn: 'warning' | 'truncated', bytes: Uint8Array, na
   if (!INPUT_FORMATS.includes(format as InputFormat)) {
     throw new FocusFuseError('DECODE', `unsupported image format '${format}' (expected JPEG, PNG or TIFF)`, name);
   }
+  const refused = unsupportedSamples(depth);
+  if (refused) throw new FocusFuseError('DECODE', refused, name);
   const wide = depth !== 'uchar' && depth !== 'char';
   // libvips' 8-bit path copies 8-bit samples exactly; 16-bit samples are fetched as they are.
   if (!wide) {
@@ -199,10 +202,39 @@ function toRgba16(samples: Uint16Array, pixels: number, channels: number): Uint1
   return rgbIntoRgba(samples, pixels, new Uint16Array(pixels * 4), 65535);
 }
 
+/** Sample types the 16-bit path would mangle without a word (0..1 floats all became 0), by sharp's `depth` name. */
+const UNSUPPORTED_SAMPLES: Record<string, string> = {
+  float: '32-bit floating-point',
+  double: '64-bit floating-point',
+  int: '32-bit integer',
+  uint: '32-bit integer',
+  complex: 'complex',
+  dpcomplex: 'complex',
+};
+
+/**
+ * Why an image of this sample type (sharp's `depth`, or TiffLayout's) is refused, or undefined for
+ * the 8- and 16-bit integers the engines take. There is no one right way to bring 32-bit samples to
+ * 16 bits (a float stack's range may be 0..1, 0..4095 or signed), so the user picks it in Fiji,
+ * where the display range shows what is kept.
+ * @example unsupportedSamples('float') // => 'holds 32-bit floating-point samples (an ImageJ 32-bit image?), which focusfuse does not read: ...'
+ */
+export function unsupportedSamples(depth: string | undefined): string | undefined {
+  const kind = depth === undefined ? undefined : UNSUPPORTED_SAMPLES[depth];
+  if (kind === undefined) return undefined;
+  return (
+    `holds ${kind} samples${kind.startsWith('32-bit') ? ' (an ImageJ 32-bit image?)' : ''}, which focusfuse does not read: it reads 8- and 16-bit integer samples; ` +
+    'convert it to 16-bit first (Fiji: Image > Type > 16-bit, which maps the displayed range to 0..65535 with "Scale when converting" on, so set Image > Adjust > Brightness/Contrast first)'
+  );
+}
+
 /** Turns libvips messages into something a microscope user can act on, keeping the original. */
 function describeSharpError(message: string, bytes: Uint8Array): string {
   const first = message.split('\n')[0].trim();
   if (/unsupported image format/i.test(first)) return 'not a JPEG, PNG or TIFF image (cannot decode it)';
+  // libvips rejects some of them itself (64-bit grey: "samples out of range"); the IFD says why.
+  const samples = unsupportedSamples(parseTiffLayout((offset, length) => bytes.subarray(offset, offset + length))?.pages[0]?.depth);
+  if (samples) return samples;
   const page = /does not contain page (\d+)/i.exec(first);
   if (page) return `the file has no page ${page[1]} (pages count from 0)`;
   // libvips' message is sometimes only "Unknown error" when decodes run on several threads at

@@ -56,41 +56,44 @@ export async function scanFileOutputTag(path: string): ReturnType<typeof scanOut
   }
 }
 
-/** What a folder scan needs from an image's header: its output tag and its page count. */
+/** What a folder scan needs from an image's header: its output tag, page count and (TIFF) sample type. */
 export interface ImageHeader {
   tag?: string;
   /** 1 for a single image; a multi-page TIFF's page count (a Fiji/ImageJ stack). */
   pages: number;
+  /** A TIFF's sample type (sharp's `depth`: 'uchar', 'ushort', 'float', ...), so a 32-bit file is told before it is opened. */
+  depth?: string;
 }
 
 /**
  * Reads an image's header for {@link ImageHeader} with a memory: each file's header is read once
  * however often it is asked for (a scan that sorts out planes, finds multi-page TIFFs and lists
  * results asks several times). The tag comes from the file's bytes (readOutputTag); only a TIFF's
- * page count needs sharp's metadata, so folders of PNG or JPEG planes never call it. For one scan:
+ * page count and sample type need sharp's metadata, so folders of PNG or JPEG planes never call it. For one scan:
  * a file rewritten later is not read again. A file that cannot be read is untagged, one page.
  * @example const headers = createImageHeaderReader(); await headers.tag('out/a.fused.png'); // 'fused'
  * @example await headers.pages('fiji/cells.tif'); // 11
+ * @example await headers.depth('fiji/float32.tif'); // 'float'
  */
-export function createImageHeaderReader(): { tag(path: string): Promise<string | undefined>; pages(path: string): Promise<number> } {
+export function createImageHeaderReader(): { tag(path: string): Promise<string | undefined>; pages(path: string): Promise<number>; depth(path: string): Promise<string | undefined> } {
   const known = new Map<string, Promise<ImageHeader>>();
   const header = (path: string) => {
     let read = known.get(path);
     if (!read) {
-      read = Promise.all([readOutputTag(path), TIFF_NAME.test(path) ? pagesOf(path) : 1]).then(([tag, pages]) => ({ tag, pages }));
+      read = Promise.all([readOutputTag(path), TIFF_NAME.test(path) ? tiffHeaderOf(path) : { pages: 1 }]).then(([tag, tiff]) => ({ tag, ...tiff }));
       known.set(path, read);
     }
     return read;
   };
-  return { tag: async (path) => (await header(path)).tag, pages: async (path) => (await header(path)).pages };
+  return { tag: async (path) => (await header(path)).tag, pages: async (path) => (await header(path)).pages, depth: async (path) => (await header(path)).depth };
 }
 
 const TIFF_NAME = /\.tiff?$/i;
 
-/** A TIFF's page count through sharp's metadata; 1 where it cannot be read (decoding reports that). */
-async function pagesOf(path: string): Promise<number> {
+/** A TIFF's page count and sample type through sharp's metadata; 1 page where it cannot be read (decoding reports that). */
+async function tiffHeaderOf(path: string): Promise<{ pages: number; depth?: string }> {
   return sharp(path)
     .metadata()
-    .then((metadata) => metadata.pages ?? 1)
-    .catch(() => 1);
+    .then((metadata) => ({ pages: metadata.pages ?? 1, depth: metadata.depth }))
+    .catch(() => ({ pages: 1 }));
 }

@@ -103,7 +103,8 @@ export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string
     const full = resolve(path);
     const other = seen.get(full);
     if (other) throw new FocusFuseError('BAD_OPTION', `${other} and ${flag} both write ${path}; give each output its own file`);
-    if (inputs.has(full)) throw new FocusFuseError('BAD_OPTION', `${flag} ${path} is one of the input planes; refusing to overwrite it`);
+    // One input file is the stack itself (a multi-page TIFF) or its only plane: "one of the planes" would mislead.
+    if (inputs.has(full)) throw new FocusFuseError('BAD_OPTION', `${flag} ${path} is ${inputs.size === 1 ? 'the input file' : 'one of the input planes'}; refusing to overwrite it`);
     seen.set(full, flag);
   }
 }

@@ -3,12 +3,12 @@
  * Each plane gets an opaque URL (`/stacks/<stack>/<plane>`) mapped to its file here, so the server
  * answers an allow-list of exact paths and never turns a URL into a filesystem path.
  */
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { folderFileKind } from '../io/folder-files.js';
+import { unsupportedSamples } from '../io/decode.js';
 import { createImageHeaderReader } from '../io/output-tag.js';
-import { pageOrderProblem } from '../io/tiff-description.js';
-import { pageLabel } from '../io/tiff-pages.js';
+import { pageLabel, tiffStackPages } from '../io/tiff-pages.js';
 import { findResults, type MissingParts } from './results.js';
 import { findStacks, findTaggedOutputs, isViewerImage, pathsByFolder, RESULT_IMAGES, RESULT_PARTS, type CatalogResult, type ResultPart, VIEWER_IMAGE_EXTENSIONS, type CatalogStack } from './stacks.js';
 
@@ -30,7 +30,7 @@ export interface Catalog {
   hidden: CatalogHidden[];
   /** URL path -> absolute file, for every plane of every stack. */
   files: Map<string, string>;
-  /** URL path -> page, for the planes that are pages of a multi-page TIFF (in `files`). */
+  /** URL path -> the file's page, for the planes that are pages of a multi-page TIFF (in `files`), or its one full-resolution page when that is not page 0. */
   pages: Map<string, number>;
   /** Written results shown without fusing (results.ts). */
   results: CatalogResult[];
@@ -99,12 +99,27 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     const full = (path: string) => join(root, ...path.split('/'));
     const outputs = await findTaggedOutputs(listed.images, (path) => readTag(full(path)), CATALOG_IMAGE_EXTENSIONS);
     // A multi-page TIFF (a Fiji/ImageJ stack) is a stack of its own, its pages the planes, as `fuse` reads it.
-    const multiPage = await findMultiPageTiffs(listed.images.filter((path) => !outputs.has(path)), (path) => headers.pages(full(path)));
-    const found = findStacks(listed.images.filter((path) => !multiPage.has(path)), CATALOG_IMAGE_EXTENSIONS, { outputs });
-    for (const [path, count] of multiPage) {
+    // Which of its pages are planes, and any problem, as `fuse` decides (tiffStackPages: thumbnails are left out).
+    const multiPage = new Map<string, ReturnType<typeof tiffStackPages>>();
+    for (const [path, count] of await findMultiPageTiffs(listed.images.filter((path) => !outputs.has(path)), (path) => headers.pages(full(path)))) multiPage.set(path, tiffStackPages(full(path), count));
+    // A TIFF with one full-resolution page is a plane like any other file, served at that page.
+    const singlePage = new Map([...multiPage].flatMap(([path, { pages }]): [string, number][] => (pages.length === 1 ? [[path, pages[0]]] : [])));
+    const found = findStacks(listed.images.filter((path) => !multiPage.has(path) || singlePage.has(path)), CATALOG_IMAGE_EXTENSIONS, { outputs });
+    for (const [path, { pages: planePages, problem }] of multiPage) {
+      if (planePages.length === 1) continue;
       // A hyperstack is listed with its problem, as a stack that cannot be ordered, and refused when opened, as `fuse` refuses it.
-      const error = pageOrderProblem(await readHead(full(path)), count);
-      found.stacks.push({ name: path, files: Array.from({ length: count }, (_, page) => pageLabel(path, page)), multiPageTiff: path, ...(error ? { error } : {}) });
+      found.stacks.push({ name: path, files: planePages.map((page) => pageLabel(path, page)), multiPageTiff: path, pages: planePages, ...(problem ? { error: problem.message } : {}) });
+    }
+    // A stack of TIFF files that `fuse` refuses for their samples (32-bit float, ImageJ's 32-bit type) is listed with its message too.
+    for (const stack of found.stacks) {
+      if (stack.error !== undefined || stack.multiPageTiff !== undefined) continue;
+      for (const file of stack.files.filter((name) => /\.tiff?$/i.test(name))) {
+        const problem = multiPage.get(file)?.problem?.message ?? unsupportedSamples(await headers.depth(full(file)));
+        if (problem) {
+          stack.error = `${file.slice(file.lastIndexOf('/') + 1)}: ${problem}`;
+          break;
+        }
+      }
     }
     found.stacks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const written = await findResults(root, listed.jsons, outputs, readTag);
@@ -134,7 +149,8 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
       const planes = group.files.map((file, z) => {
         const url = `/stacks/${id}/${z}`;
         files.set(url, full(group.multiPageTiff ?? file));
-        if (group.multiPageTiff !== undefined) pages.set(url, z);
+        const page = group.pages?.[z] ?? singlePage.get(file);
+        if (page !== undefined) pages.set(url, page);
         return url;
       });
       const name = displayName(group.name, root, source);
@@ -154,24 +170,6 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     }
   }
   return { stacks, hidden, files, pages, results, resultFiles };
-}
-
-/**
- * The first MiB of a file (where ImageJ writes a stack's description, after the first IFD), or
- * nothing when it cannot be read: a description beyond it goes unchecked here, and `fuse` checks it.
- */
-async function readHead(file: string): Promise<Uint8Array> {
-  try {
-    const handle = await open(file);
-    try {
-      const { buffer, bytesRead } = await handle.read({ buffer: new Uint8Array(1 << 20), position: 0 });
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return new Uint8Array(0);
-  }
 }
 
 /**

@@ -31,6 +31,8 @@ export interface StackGroup {
   error?: string;
   /** Set when the planes are the pages of one multi-page TIFF: its path (`files` then name the pages, `<path> page <i>`). */
   multiPageTiff?: string;
+  /** With multiPageTiff: the file's page of each plane (reduced-resolution pages are left out, so page i need not be plane i). */
+  pages?: number[];
 }
 
 /**

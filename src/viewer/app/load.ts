@@ -95,7 +95,7 @@ export async function sourcesFromFiles(files: readonly File[]): Promise<{ source
  * @example sourceLabel({ name: 'a/z1.png', files: ['z1.png'] }) // => 'a/z1.png (1 plane)'
  */
 export function sourceLabel(source: Pick<StackSource, 'name' | 'files' | 'error'>): string {
-  return `${source.name} (${countOf(source.files.length, 'plane')})${source.error ? ' — cannot be ordered' : ''}`;
+  return `${source.name} (${countOf(source.files.length, 'plane')})${source.error ? ' — cannot be fused' : ''}`;
 }
 
 /**
