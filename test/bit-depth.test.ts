@@ -289,9 +289,12 @@ describe('focusfuse fuse on 16-bit files', () => {
     expect(stack.bitDepth).toBe(12);
     expect(warnings).toEqual([expect.stringContaining(`${Math.floor(Z / 2)} planes of ${Z} are 8-bit files among 16-bit ones (z1.png, ...); scaled to the 16-bit files' 12 bits (0..255 to 0..4095)`)]);
     expect(Math.max(...stack.planes[1].filter((_, i) => i % 4 !== 3))).toBeLessThanOrEqual(4095);
+    // Alpha stays opaque (65535): scaled with R, G, B it made the fused 16-bit file mostly transparent.
+    expect(new Set(stack.planes[1].filter((_, i) => i % 4 === 3))).toEqual(new Set([65535]));
     const all12 = fuseCpu((await loadStack(dir, { highBitDepth: true })) as ZStack<Uint16Array>, resolveOptions({}));
     const result = fuseCpu(stack, resolveOptions({}));
     expect(agreement(result.depth, all12.depth, 0.1)).toBeGreaterThan(0.95);
+    expect(new Set(result.image16!.filter((_, i) => i % 4 === 3))).toEqual(new Set([65535]));
   });
 
   it('warns when the stack is fused at 8 bits (alignment)', async () => {

@@ -115,12 +115,14 @@ export async function loadStack(input: string | readonly string[], options: Load
 
 /**
  * A plane in a buffer of `width` x `height` and the given type: itself when it already is one; an
- * 8-bit plane in a 16-bit stack scaled to its `bitDepth` (255 -> 2^bitDepth - 1: x 257 at 16 bits);
+ * 8-bit plane in a 16-bit stack scaled to its `bitDepth` (255 -> 2^bitDepth - 1: x 257 at 16 bits;
+ * alpha x 257 at any);
  * a smaller plane top-left with zero padding (see ZStack.planeSizes).
  */
 function padded<T extends Uint8Array | Uint16Array>(plane: DecodedPlane, width: number, height: number, Type: { new (length: number): T }, bitDepth = 16): T {
   const scale = (2 ** bitDepth - 1) / 255;
-  const data = plane.data instanceof Type ? plane.data : Uint16Array.from(plane.data, (v) => Math.round(v * scale));
+  // Alpha is full scale at every bit depth (65535 opaque, as 16-bit files decode): only R, G, B take the stack's bits.
+  const data = plane.data instanceof Type ? plane.data : Uint16Array.from(plane.data, (v, i) => (i % 4 === 3 ? v * 257 : Math.round(v * scale)));
   if (plane.width === width && plane.height === height) return data as T;
   const out = new Type(width * height * 4);
   for (let y = 0; y < plane.height; y++) out.set(data.subarray(y * plane.width * 4, (y + 1) * plane.width * 4), y * width * 4);
