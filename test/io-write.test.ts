@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -245,6 +245,25 @@ describe('writeResult', () => {
     const labelled = await writeResult(result, { depth: join(dir, 'd.jpg') }, { labels: { depth: 'the depth map' } }).catch((e: unknown) => e);
     expect((labelled as Error).message).toContain('for the depth map but');
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses to overwrite an input reached through a symbolic link, to a folder or to the file', async () => {
+    const dir = join(root, 'linked');
+    await mkdir(join(dir, 'planes'), { recursive: true });
+    const planes = ['z0.png', 'z1.png'].map((name) => join(dir, 'planes', name));
+    for (const plane of planes) await writeFile(plane, 'plane');
+    await symlink(join(dir, 'planes'), join(dir, 'folder-link'));
+    await symlink(planes[1], join(dir, 'file-link.png'));
+    const result = { ...fakeResult(2, 2, 2), meta: { name: 'linked', files: planes } };
+    for (const fused of [join(dir, 'folder-link', 'z1.png'), join(dir, 'file-link.png')]) {
+      const error = await writeResult(result, { fused }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`fused ${fused} is one of the input planes; refusing to overwrite it`);
+    }
+    // The other way round: planes loaded through the link, the output named by the real path.
+    const throughLink = { ...result, meta: { name: 'linked', files: planes.map((p) => p.replace('planes', 'folder-link')) } };
+    await expect(writeResult(throughLink, { fused: planes[0] })).rejects.toThrow('is one of the input planes');
+    expect(await readFile(planes[1], 'utf8')).toBe('plane');
+    expect(() => checkOutputs({ fused: join(dir, 'folder-link', 'new.png'), depthColor: join(dir, 'planes', 'new.png') })).toThrow('fused and depthColor both write');
   });
 
   it('refuses a result that is not what fuse() returns with the uniform message, before writing anything', async () => {

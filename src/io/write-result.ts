@@ -3,7 +3,8 @@
  * Everything is encoded in memory first and then written atomically, so a failure leaves no
  * partial or half-set of files behind from the encoding stage.
  */
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { describeValue, expected, FocusFuseError } from '../core/errors.js';
 import { fusionName } from '../core/options.js';
 import type { FuseResult } from '../core/types.js';
@@ -89,7 +90,7 @@ export function hasOutputs(outputs: ResultOutputs): boolean {
  */
 export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string[] = [], labels: OutputLabels = {}): void {
   const seen = new Map<string, string>();
-  const inputs = new Set(inputFiles.map((f) => resolve(f)));
+  const inputs = new Set(inputFiles.map(realFile));
   for (const [key, path] of Object.entries(outputs) as [keyof ResultOutputs, string | undefined][]) {
     if (path === undefined) continue;
     if (!(key in OUTPUT_FLAGS)) expected(`one of ${OUTPUT_KEYS.join(', ')}`, 'output name', key);
@@ -100,12 +101,31 @@ export function checkOutputs(outputs: ResultOutputs, inputFiles: readonly string
     } else {
       outputFormatFor(path, flag, key === 'depth' || key === 'confidence' ? ['png', 'tiff'] : undefined);
     }
-    const full = resolve(path);
+    // Compared once links are followed: `-o link/z05.png` through a link to the planes' folder is plane z05.
+    const full = realFile(path);
     const other = seen.get(full);
     if (other) throw new FocusFuseError('BAD_OPTION', `${other} and ${flag} both write ${path}; give each output its own file`);
     // One input file is the stack itself (a multi-page TIFF) or its only plane: "one of the planes" would mislead.
     if (inputs.has(full)) throw new FocusFuseError('BAD_OPTION', `${flag} ${path} is ${inputs.size === 1 ? 'the input file' : 'one of the input planes'}; refusing to overwrite it`);
     seen.set(full, flag);
+  }
+}
+
+/**
+ * The file a path names once symbolic links are followed: its real path, or, for a file not written
+ * yet, its folder's real path and its name (the folder may not exist yet either: then the path as given).
+ */
+function realFile(path: string): string {
+  const full = resolve(path);
+  try {
+    return realpathSync(full);
+  } catch {
+    // Not written yet: its folder's real path and its name.
+  }
+  try {
+    return join(realpathSync(dirname(full)), basename(full));
+  } catch {
+    return full;
   }
 }
 
