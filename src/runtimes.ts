@@ -2,7 +2,7 @@
  * The Node-side WebGPU runtimes behind one function, so the CLI, the bench and library users pick a
  * runtime by name and never branch on it afterwards. Node only.
  */
-import { FocusFuseError } from './core/errors.js';
+import { oneOf } from './core/options.js';
 import type { FusionBackend } from './core/types.js';
 import { setWebGpuResolver } from './fuse.js';
 import { autoDeclines } from './gpu/auto-declines.js';
@@ -22,17 +22,12 @@ export type OpenedRuntime = FusionBackend & { close(): Promise<void> };
  * @example
  * const gpu = await openGpuRuntime('headless');
  * try { await fuse(stack, {}, gpu); } finally { await gpu.close(); }
- * @throws FocusFuseError BACKEND when the runtime cannot start or finds no adapter.
+ * @throws FocusFuseError BACKEND when the runtime cannot start or finds no adapter; BAD_OPTION for another name.
  */
 export async function openGpuRuntime(name: GpuRuntimeName, options: { log?: (line: string) => void } = {}): Promise<OpenedRuntime> {
-  if (name === 'headless') {
-    return launchHeadlessRuntime({ log: options.log });
-  }
-  if (name === 'node') {
-    const backend = await createNodeWebGpuBackend();
-    return Object.assign(backend, { close: () => backend.dispose() });
-  }
-  throw new FocusFuseError('BAD_OPTION', `Expected one of 'headless', 'node' for runtime but received '${String(name)}' (string)`);
+  if (oneOf(GPU_RUNTIMES, 'runtime', name) === 'headless') return launchHeadlessRuntime({ log: options.log });
+  const backend = await createNodeWebGpuBackend();
+  return Object.assign(backend, { close: () => backend.dispose() });
 }
 
 /** The software-adapter rule, shared with the viewer page (src/gpu/auto-declines.ts). */
@@ -78,6 +73,8 @@ export function useGpuRuntime(
   runtime: GpuRuntimeName,
   options: { log?: (line: string) => void; warn?: (message: string) => void; labels?: RuntimeLabels } = {},
 ): () => Promise<void> {
+  // Now, not at the first fuse: with backend auto a misspelt runtime would quietly mean the cpu.
+  oneOf(GPU_RUNTIMES, options.labels?.runtime ?? 'runtime', runtime);
   let opening: Promise<OpenedRuntime> | undefined;
   let warned = false;
   const useCpu = (why: string) => {

@@ -9,7 +9,7 @@ import { fuse } from '../src/fuse.js';
 import { fuseCpu } from '../src/cpu/index.js';
 import type { NodeWebGpuBackend } from '../src/gpu/node-runtime.js';
 import { createNodeWebGpuBackend, probeNodeWebGpu } from '../src/gpu/node-runtime.js';
-import { useGpuRuntime } from '../src/runtimes.js';
+import { openGpuRuntime, useGpuRuntime, type GpuRuntimeName } from '../src/runtimes.js';
 import { assertParity, parity, startGpu, testStack, workerBundle } from './gpu-harness.js';
 
 let gpu: NodeWebGpuBackend | undefined;
@@ -150,5 +150,14 @@ describe('Node WebGPU runtime', () => {
     const other = await startGpu();
     await other!.dispose();
     await expect(other!.fuse(testStack(5, 5, 2), resolveOptions({}))).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('runtime names', () => {
+  it('a misspelt runtime is refused when it is named, not taken for the cpu at the first fuse', async () => {
+    const message = "Expected one of 'headless', 'node' for runtime but received 'cuda' (string)";
+    expect(() => useGpuRuntime('cuda' as GpuRuntimeName)).toThrow(message);
+    expect(() => useGpuRuntime('cuda' as GpuRuntimeName, { labels: { runtime: '--runtime' } })).toThrow(message.replace('for runtime', 'for --runtime'));
+    await expect(openGpuRuntime('cuda' as GpuRuntimeName)).rejects.toThrow(message);
   });
 });
