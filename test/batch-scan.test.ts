@@ -76,7 +76,7 @@ describe('an earlier batch output folder inside the dataset', () => {
 });
 
 describe('--out inside the dataset', () => {
-  it('is refused where it holds fields of view (a class or subtype folder), before anything is written; a new folder there is fine', async () => {
+  it('is refused where it holds fields of view (a class or subtype folder), below a class folder and in the truth, before anything is written; a new folder at the top is fine', async () => {
     const root = join(work, 'out-inside');
     const fovs = await makeTree(root, { n: 4, size: 32 });
     const [fov] = fovs;
@@ -88,6 +88,13 @@ describe('--out inside the dataset', () => {
       expect(await readdir(out)).not.toContain('manifest.json');
     }
     expect(inClass).toBeGreaterThan(0);
+    // Below a class folder (a later run would read the outputs as a subtype's strays) and synth's truth: refused too.
+    for (const [out, message] of [
+      [join(root, fov.className, 'new'), `lies inside the dataset's folder ${fov.className}, where a later run would take its outputs for data`],
+      [join(root, 'ground-truth'), "is inside the dataset's ground-truth, focusfuse synth's truth"],
+    ]) {
+      await expect(runBatch({ ...options, out })).rejects.toThrow(message);
+    }
     const fresh = await runBatch({ ...options, out: join(root, 'fused') });
     expect(fresh.fused).toBe(fovs.length);
     // Its own earlier output is not data: a second run into it is not refused.

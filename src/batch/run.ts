@@ -25,7 +25,7 @@ import { openBatchEngine, type BatchEngine, type BatchGpuRuntime } from './engin
 import { DEFAULT_OUTPUT_KINDS, donePath, fovOutputs, fovStem, type OutputKind } from './layout.js';
 import { earlierRuns, errorRow, manifestDocument, okRow, writeManifest, type ManifestRow, type ManifestSettings } from './manifest.js';
 import { earlierRunNote, readDoneMarker, removeStaleTempFiles, resumeRefusal, settingsFingerprint, writeDoneMarker, type SettingLabels } from './resume.js';
-import { isBatchOutput, scanDataset, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
+import { isBatchOutput, scanDataset, SYNTH_ROOT_ENTRIES, type BatchFov, type ScanProblem, type ScanResult } from './scan.js';
 import { excludeGlobs, excludes, globToRegExp, matchesOnly, takeShard, type Shard } from './select.js';
 
 export interface BatchOptions {
@@ -207,22 +207,32 @@ async function refuseOneLevelTooHigh(root: string, out: string): Promise<void> {
 }
 
 /**
- * Refuses an output folder inside the dataset that holds some of its fields of view (a class or
- * subtype folder): the scan leaves the output folder out, so those FOVs would be dropped without a
- * word and the outputs written among their planes. A new folder there, or an earlier batch output,
- * holds no planes and is fine.
+ * Refuses an output folder inside the dataset anywhere but its top level: a class or subtype folder
+ * that holds fields of view (the scan leaves the output folder out, so they would go unfused, and the
+ * outputs would be written among their planes), any folder below a class folder (a later run would
+ * take its outputs for a subtype's stray files), and `focusfuse synth`'s ground truth. A folder
+ * directly in the root is left out of this scan and known by its manifest later; so is anything
+ * inside an earlier batch output.
  */
-async function refuseOutAmongPlanes(root: string, out: string, exclude: readonly string[] | undefined, given: string): Promise<void> {
+async function refuseOutInsideData(root: string, out: string, exclude: readonly string[] | undefined, given: string): Promise<void> {
   const path = relative(root, out);
-  if (path.startsWith('..') || isAbsolute(path) || !(await stat(out).catch(() => undefined))?.isDirectory() || (await isBatchOutput(out))) return;
-  const inside = out + sep;
-  const held = (await scanDataset(root, { exclude })).fovs.filter((fov) => fov.files.some((file) => file.startsWith(inside)));
-  if (held.length === 0) return;
-  throw new FocusFuseError(
-    'BAD_OPTION',
-    `${given} lies inside the dataset and holds ${countOf(held.length, 'field of view', 'fields of view')} of it (${held[0].id}${held.length > 1 ? ', ...' : ''}): ` +
-      `they would be left out and the outputs written among their planes; pick a folder that holds no planes (e.g. ${join(root, 'fused')}, or one outside the dataset)`,
-  );
+  if (path.startsWith('..') || isAbsolute(path)) return;
+  const [top, ...below] = path.split(sep);
+  if (await isBatchOutput(join(root, top))) return;
+  const pick = `pick a folder at the dataset's top level (e.g. ${join(root, 'fused')}) or outside it`;
+  if (SYNTH_ROOT_ENTRIES.has(top)) throw new FocusFuseError('BAD_OPTION', `${given} is inside the dataset's ${top}, focusfuse synth's truth; ${pick}`);
+  if ((await stat(out).catch(() => undefined))?.isDirectory()) {
+    const inside = out + sep;
+    const held = (await scanDataset(root, { exclude })).fovs.filter((fov) => fov.files.some((file) => file.startsWith(inside)));
+    if (held.length > 0) {
+      throw new FocusFuseError(
+        'BAD_OPTION',
+        `${given} lies inside the dataset and holds ${countOf(held.length, 'field of view', 'fields of view')} of it (${held[0].id}${held.length > 1 ? ', ...' : ''}): ` +
+          `the FOVs there would go unfused and the outputs would be written among their planes; ${pick}`,
+      );
+    }
+  }
+  if (below.length > 0) throw new FocusFuseError('BAD_OPTION', `${given} lies inside the dataset's folder ${top}, where a later run would take its outputs for data; ${pick}`);
 }
 
 /** Images lying directly in `root` or in its class folders: a hint that batch was pointed one level too low. */
@@ -299,7 +309,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   // An unwritable --out fails now, not after the first FOVs have been fused for nothing.
   await checkWritable(join(out, 'manifest.json'));
   const scan = await scanDataset(root, { skip: [out], exclude: options.exclude });
-  await refuseOutAmongPlanes(root, out, options.exclude, `${label('out')} ${options.out}`);
+  await refuseOutInsideData(root, out, options.exclude, `${label('out')} ${options.out}`);
   if (scan.fovs.length === 0 && scan.excluded === 0) await refuseOneLevelTooHigh(root, out);
   for (const folder of scan.earlierOutputs) warn(`left out '${folder}': an earlier batch output (it holds a focusfuse manifest), not data`);
   const planes = options.planes ?? commonPlaneCount(scan.fovs);

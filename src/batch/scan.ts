@@ -60,7 +60,7 @@ export interface ScanResult {
 const BROKEN_LINK = 'symbolic link to nothing (its target is missing); ignored';
 
 /** Root entries written by `focusfuse synth` next to the data: never planes, never reported. */
-const SYNTH_ROOT_ENTRIES = new Set(['ground-truth', 'synth.json']);
+export const SYNTH_ROOT_ENTRIES: ReadonlySet<string> = new Set(['ground-truth', 'synth.json']);
 
 /** `manifest.json`, or a shard's `manifest.shard-<i>-of-<n>.json` (see manifestStem). */
 const MANIFEST_NAME = /^manifest(\.shard-\d+-of-\d+)?\.json$/;
