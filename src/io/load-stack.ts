@@ -101,7 +101,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [ordered.files[i]]));
   if (narrow.length > 0) {
     warn(
-      `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${baseName(narrow[0])}${narrow.length > 1 ? ', ...' : ''}); ` +
+      `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${listNames(narrow)}); ` +
         `scaled to the 16-bit files' ${bitDepth} bits (0..255 to 0..${2 ** bitDepth - 1}): export every plane at one bit depth to be sure`,
     );
   }
