@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { decodePlane } from '../src/io/decode.js';
 import { cameraStack, CAMERA_CASES } from '../bench/align-camera.js';
 import { estimationFactor, planAlignment } from '../src/align/align-stack.js';
@@ -70,6 +71,8 @@ describe('--save-aligned', () => {
       // Every plane in the reference frame (352x307 for this stack), not its own size.
       const sizes = await Promise.all(files.map(async (f) => decodePlane(join(out, f))));
       for (const plane of sizes) expect([plane.width, plane.height]).toEqual([352, 307]);
+      // The stack is grey, so are its aligned planes (they were written as RGB).
+      for (const f of files) expect((await sharp(join(out, f)).metadata()).channels).toBe(1);
       // They are planes, not focusfuse outputs: the folder fuses again as it is (no --align needed).
       const again = await run(process.execPath, [resolve('dist/cli.js'), 'fuse', out, '--json', '-', '-q']);
       expect(JSON.parse(again.stdout).input.planeCount).toBe(19);

@@ -35,7 +35,7 @@ export async function makeTree(root: string, options: { n: number; size: number;
  */
 export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
   const plane = (fov: SynthManifestFov, z: number) => join(root, fov.files[z]);
-  const [corrupt, truncated, gap, lastMissing, duplicate, mismatch, unreadable] = fovs;
+  const [corrupt, truncated, gap, lastMissing, duplicate, mismatch, unreadable, tiffStack] = fovs;
   await writeFile(plane(corrupt, 3), Buffer.from('this is not a JPEG at all, just text pretending to be one'));
   const bytes = await readFile(plane(truncated, 5));
   await truncate(plane(truncated, 5), Math.floor(bytes.length / 2));
@@ -49,6 +49,12 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
   // Root reads every file, so "unreadable" is a plane whose link leads nowhere: the read fails the same way.
   await rm(plane(unreadable, 1));
   await symlink(join(root, 'nowhere', 'gone.jpg'), plane(unreadable, 1));
+  // A plane exported as a 2-page TIFF (a Z-stack of its own) among the FOV's one-file planes.
+  const { data, info } = await sharp(plane(tiffStack, 3)).raw().toBuffer({ resolveWithObject: true });
+  await sharp(Buffer.concat([data, data]), { raw: { width: info.width, height: info.height * 2, channels: info.channels, pageHeight: info.height } })
+    .tiff({ compression: 'none' })
+    .toFile(plane(tiffStack, 3).replace(/\.jpg$/, '.tif'));
+  await rm(plane(tiffStack, 3));
 
   const subtypeFolder = join(root, fovs[8].className, fovs[8].subtype);
   // Notes pass quietly (never reported); a file in a format focusfuse does not read is reported.
@@ -71,6 +77,8 @@ export async function plantBadFovs(root: string, fovs: SynthManifestFov[]) {
     [fovId(duplicate), /both claim z=2/],
     [fovId(mismatch), /is 32x32 .* more than 25 % apart, which alignment does not take for focus breathing either \(a truncated or wrong file\?\)$/],
     [fovId(unreadable), /no such file/],
+    // "give it alone" would mean nothing in a batch.
+    [fovId(tiffStack), /,3\)\.tif: holds 2 pages, a Z-stack of its own, but comes with 10 other plane files \(.*, and 7 more\); export one file per plane$/],
   ]);
   const rel = (p: string) => relative(root, p).split('\\').join('/');
   const expectedProblems = [

@@ -278,7 +278,7 @@ describe('writeResult', () => {
       [good, null, 'Expected an object of output paths {fused, depth, confidence, depthColor, json} for outputs but received null'],
       // No output asked for was a silent success that wrote nothing.
       [good, {}, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an empty object'],
-      [good, { fused: undefined }, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an object {fused}'],
+      [good, { fused: undefined }, 'Expected at least one output path (fused, depth, confidence, depthColor, json) for outputs but received an object {fused: undefined}'],
     ];
     for (const [result, outs, message] of cases) {
       const error = await writeResult(result as FuseResult, outs as Parameters<typeof writeResult>[1]).catch((e: unknown) => e);

@@ -119,6 +119,7 @@ describe('describeValue', () => {
     expect(describeValue(big)).toBe('a Uint8ClampedArray of 432256 elements');
     expect(describeValue(Buffer.alloc(13260))).toBe('a Buffer of 13260 bytes');
     expect(describeValue({ width: 1 })).toBe('an object {width}');
+    expect(describeValue({ fused: undefined, depth: 'd.tif' })).toBe('an object {fused: undefined, depth}');
     expect(describeValue('x'.repeat(5000)).length).toBeLessThan(120);
     expect(describeValue(3)).toBe('3 (number)');
   });

@@ -4,6 +4,7 @@
  * built CLI (run `npm run build` first; `npm test` does). The TIFFs are built here with sharp
  * (raw pages of `pageHeight`), or by hand where pages must differ in size.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FocusFuseError } from '../src/core/errors.js';
+import { shellQuote } from '../src/core/text.js';
 import { decodeImage } from '../src/io/decode.js';
 import { loadStack, type LoadStackOptions } from '../src/io/load-stack.js';
 import { alignedPlaneName } from '../src/io/save-aligned.js';
@@ -157,8 +159,22 @@ describe('loadStack of a multi-page TIFF', () => {
       const error = await loadError(input);
       expect(error.code).toBe('AMBIGUOUS_INPUT');
       expect(error.file).toBe(tiff);
-      expect(error.message).toMatch(/holds 5 pages, a Z-stack of its own, but comes with \d other plane files? \(z0\.png.*\); give it alone, or export one file per plane/);
+      expect(error.message).toMatch(/holds 5 pages, a Z-stack of its own, but comes with \d other plane files? \(z0\.png.*\); give it alone, or export one file per plane$/);
     }
+    // A batch's FOV cannot be one TIFF: "give it alone" would mean nothing there.
+    expect((await loadError(dir, { fuseAlone: false })).message).toMatch(/\(z0\.png, z1\.png\); export one file per plane$/);
+  });
+
+  it('refuses two multi-page TIFFs together, as files or in a folder, calling neither a plane file', async () => {
+    const dir = await folder();
+    const planes = await makePlanes(KINDS[1]);
+    const tiffs = [await writeTiffStack(join(dir, 'a.tif'), planes, 1), await writeTiffStack(join(dir, 'b.tif'), planes.slice(0, 3), 1)];
+    for (const input of [tiffs, dir]) {
+      const error = await loadError(input);
+      expect(error.code).toBe('AMBIGUOUS_INPUT');
+      expect(error.message).toBe('2 multi-page TIFFs (a.tif, b.tif): each is a Z-stack of its own; fuse each on its own');
+    }
+    expect((await loadError(tiffs, { fuseAlone: false })).message).toBe('2 multi-page TIFFs (a.tif, b.tif): each is a Z-stack of its own; export one file per plane');
   });
 
   it('treats pages of different sizes like planes of different sizes, naming the page', async () => {
@@ -346,14 +362,26 @@ describe('focusfuse fuse of a multi-page TIFF', () => {
     expect(existsSync(join(dir, 'out.png'))).toBe(false);
   });
 
-  it('exits 2 naming a multi-page TIFF given with other planes', async () => {
-    const dir = await folder();
+  it('exits 2 naming a multi-page TIFF given with other planes, ending with the command that fuses it alone', async () => {
+    const dir = join(await folder(), "bob's stack");
+    await mkdir(dir);
     const planes = await makePlanes(KINDS[0]);
     const tiff = await writeTiffStack(join(dir, 'stack.tif'), planes, 3);
     const [png] = await writePngPlanes(dir, planes.slice(0, 1), 3);
-    const run = await cli('fuse', tiff, png, '-o', join(dir, 'out.png'));
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`${tiff}: holds ${PLANES} pages, a Z-stack of its own, but comes with 1 other plane file (z0.png); give it alone, or export one file per plane`);
-    expect(existsSync(join(dir, 'out.png'))).toBe(false);
+    const out = join(dir, 'out.png');
+    for (const input of [[tiff, png], [dir]]) {
+      const run = await cli('fuse', ...input, '-o', out, '--order', 'natural');
+      expect(run.code).toBe(2);
+      const [message, command] = run.stderr.trimEnd().split(', or fuse it alone: ');
+      expect(message).toBe(`focusfuse: ${tiff}: holds ${PLANES} pages, a Z-stack of its own, but comes with 1 other plane file (z0.png); export one file per plane`);
+      // The inputs become the TIFF; --order, about plane files, goes; the command pastes as it stands.
+      expect(command).toBe(`node dist/cli.js fuse ${shellQuote(tiff)} -o ${shellQuote(out)}`);
+      expect(existsSync(out)).toBe(false);
+      const pasted = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
+      expect(pasted.stderr).toBe('');
+      expect(pasted.status).toBe(0);
+      expect(existsSync(out)).toBe(true);
+      await rm(out);
+    }
   });
 });

@@ -276,6 +276,8 @@ describe('viewer server: what it offers', () => {
       ['fiji/hyperlarge.tif', hyperstack],
       ['float32', `z0.tif: ${unsupportedSamples('float')}`],
     ]);
+    // Listed with their files and their error, but no plane URLs (they answered 404).
+    for (const stack of listing.stacks.filter((s: { error?: string }) => s.error)) expect([stack.name, stack.files.length > 0, stack.planes]).toEqual([stack.name, true, []]);
     expect(listing.stacks[0].files).toEqual(['001_(1,2,0).jpg', '001_(1,2,1).jpg', '001_(1,2,2).jpg']);
     expect(listing.hidden).toEqual([
       { source: 'folder', name: 'NILM/cells', files: 3, reason: 'focusfuse outputs or ground truth, not planes' },

@@ -447,7 +447,7 @@ async function fuseAll(todo: BatchFov[], engine: BatchEngine, ctx: FuseAllContex
     try {
       checkPlaneNames(fov, ctx.planes);
       // As `focusfuse fuse`: planes of different sizes are for the alignment to register.
-      stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true, allocate: loan?.allocate });
+      stack = await loadStack(fov.files, { order: 'cccid', allowMixedSizes: ctx.resolved.align !== 'none', highBitDepth: true, allocate: loan?.allocate, fuseAlone: false });
       return { fov, stack, ms: performance.now() - t0 };
     } catch (error) {
       return { fov, error: reasonOf(error, ctx.root), ms: performance.now() - t0 };

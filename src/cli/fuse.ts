@@ -3,6 +3,7 @@
  * never leaves files behind: check options and output names, load and decode every plane, fuse,
  * and only then write (atomically).
  */
+import { parseArgs } from 'node:util';
 import { AUTO_MAX_UNCERTAINTY_PX } from '../align/auto-gates.js';
 import type { AlignmentReport } from '../align/types.js';
 import { expected } from '../core/errors.js';
@@ -20,6 +21,7 @@ import { saveAlignedPlanes } from '../io/save-aligned.js';
 import { inputFilesOf } from '../io/tiff-pages.js';
 import { setAlignProgress } from '../align/progress.js';
 import { useGpuRuntime, type GpuRuntimeName } from '../runtimes.js';
+import { commandLine } from './invocation.js';
 import { choiceFlag, FUSION_FLAGS, fusionFromFlags, parseCommandArgs, pngLevelFlag, pointlessFlag, requirePngOutput, withoutAlign, type Command } from './args.js';
 
 
@@ -248,6 +250,24 @@ function alignmentLine(report: AlignmentReport): string {
   return `  align ${report.mode}: applied, reference plane ${report.reference}, ${why}${by} (${ms})`;
 }
 
+/**
+ * This command with its inputs replaced by one multi-page TIFF, for the error that refuses the TIFF
+ * among other planes: --fov and --order, which pick and order plane files, are left out too.
+ * @example aloneCommand(['vw/d', '-o', 'x.png'], 'vw/d/cells.tif') // => 'node dist/cli.js fuse vw/d/cells.tif -o x.png'
+ */
+function aloneCommand(argv: string[], tiff: string): string {
+  const { tokens } = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: false, tokens: true });
+  const dropped = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') dropped.add(token.index); // inputs and a `--`
+    else if (token.name === 'fov' || token.name === 'order') {
+      dropped.add(token.index);
+      if (token.value !== undefined && !token.inlineValue) dropped.add(token.index + 1);
+    }
+  }
+  return commandLine(['fuse', tiff, ...argv.filter((_, i) => !dropped.has(i))]);
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs(argv, FLAGS);
   if (v.help) {
@@ -301,6 +321,7 @@ async function run(argv: string[]): Promise<number> {
     highBitDepth: true,
     // Fused in this thread: the planes may stay in the decoder's memory (one copy less).
     transferable: false,
+    fuseAlone: (tiff) => aloneCommand(argv, tiff),
   });
   checkOutputs(outputs, inputFilesOf(stack.meta), OUTPUT_FLAGS);
   const loaded = performance.now();

@@ -44,15 +44,16 @@ export function onStopSignals(options: StopSignalOptions): StopSignals {
   const controller = new AbortController();
   let first: StopSignal | undefined;
   const handler = (signal: StopSignal) => {
+    // SIGINT is named by its key in every line, so the two lines of one Ctrl-C session read alike.
+    const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     if (first) {
-      print(`focusfuse: ${signal}: quitting at once; finished FOVs are kept. To finish the job run: ${options.resumeHint()}`);
+      print(`focusfuse: ${name}: quitting at once; finished FOVs are kept. To finish the job run: ${options.resumeHint()}`);
       exit(signalExitCode(signal));
       return;
     }
     first = signal;
     controller.abort();
-    const again = signal === 'SIGINT' ? 'Ctrl-C again to quit at once' : `${signal} again to quit at once`;
-    print(`\nfocusfuse: ${signal === 'SIGINT' ? '' : `${signal}: `}stopping after the FOVs in progress (${again})...`);
+    print(`\nfocusfuse: ${signal === 'SIGINT' ? '' : `${name}: `}stopping after the FOVs in progress (${name} again to quit at once)...`);
   };
   for (const signal of STOP_SIGNALS) source.on(signal, handler);
   return {

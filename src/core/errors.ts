@@ -32,7 +32,8 @@ export class FocusFuseError extends Error {
 /**
  * Describes a received value for error messages by its type and size, never by its contents (a
  * plane printed with String() is megabytes): `3 (number)`, `'x' (string)`, `nothing` (undefined),
- * `a Uint8ClampedArray of 432256 elements`, `a Buffer of 13260 bytes`, `an object {width, height}`.
+ * `a Uint8ClampedArray of 432256 elements`, `a Buffer of 13260 bytes`, `an object {width, height}`,
+ * `an object {fused: undefined}` (a key set to undefined).
  * @example describeValue(new Float32Array(8)) // => 'a Float32Array of 8 elements'
  */
 export function describeValue(value: unknown): string {
@@ -52,7 +53,9 @@ export function describeValue(value: unknown): string {
     const type = value.constructor?.name;
     if (type && type !== 'Object') return `${article(type)} ${type}`;
     const keys = Object.keys(value);
-    return keys.length === 0 ? 'an empty object' : `an object {${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}}`;
+    // A key set to undefined is shown so: `{fused}` alone would read as if fused had been given.
+    const shown = keys.slice(0, 6).map((key) => ((value as Record<string, unknown>)[key] === undefined ? `${key}: undefined` : key));
+    return keys.length === 0 ? 'an empty object' : `an object {${shown.join(', ')}${keys.length > 6 ? ', ...' : ''}}`;
   }
   return `${String(value)} (${typeof value})`;
 }

@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { describeValue, FocusFuseError } from '../core/errors.js';
-import { countOf } from '../core/text.js';
+import { countOf, listOf } from '../core/text.js';
 import { MAX_PLANES } from '../core/options.js';
 import { toRgba8Stack } from '../core/stack.js';
 import type { AnyZStack, StackMeta, ZStack } from '../core/types.js';
@@ -15,7 +15,7 @@ import { folderFileKind } from './folder-files.js';
 import { findFolderOutputs } from './folder-outputs.js';
 import { readOutputTag } from './output-tag.js';
 import { settleInOrder } from './settle-decodes.js';
-import { expandTiffPages } from './tiff-pages.js';
+import { expandTiffPages, type FuseAlone } from './tiff-pages.js';
 
 export interface LoadStackOptions {
   /** How planes are ordered (default `auto`: CCCID z when the names carry it, else natural sort). */
@@ -44,6 +44,12 @@ export interface LoadStackOptions {
   transferable?: boolean;
   /** Where 8-bit planes are decoded to (see DecodeOptions.allocate). Default: fresh arrays. */
   allocate?(byteLength: number): Uint8Array;
+  /**
+   * What the refusal of a multi-page TIFF among other planes advises: by default "give it alone, or
+   * export one file per plane"; a function of the TIFF's path gives the command that fuses it alone
+   * (the CLI's own); false says only "export one file per plane" (a batch, whose FOVs are files).
+   */
+  fuseAlone?: FuseAlone;
 }
 
 export { IMAGE_EXTENSIONS, isHiddenOrTemp } from './folder-files.js';
@@ -79,7 +85,7 @@ export async function loadStack(input: string | readonly string[], options: Load
     throw new FocusFuseError('AMBIGUOUS_INPUT', `is a focusfuse output (${decoded[output].outputTag}), not a plane; leave it out of the planes`, ordered.files[output]);
   }
   // A multi-page TIFF's pages are the planes; ordered.files stay what was listed.
-  const { planes, files, multiPageTiff } = await expandTiffPages(decoded, ordered.files, decoding);
+  const { planes, files, multiPageTiff } = await expandTiffPages(decoded, ordered.files, decoding, options.fuseAlone);
   const mixed = planes.some((p) => p.width !== planes[0].width || p.height !== planes[0].height);
   checkSizes(planes, files, options.allowMixedSizes === true);
   if (planes.length === 1) warn(`${name}: only one plane; the fused image is that plane and the depth is 0 everywhere`);
@@ -101,7 +107,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [ordered.files[i]]));
   if (narrow.length > 0) {
     warn(
-      `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${baseName(narrow[0])}${narrow.length > 1 ? ', ...' : ''}); ` +
+      `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${listNames(narrow)}); ` +
         `scaled to the 16-bit files' ${bitDepth} bits (0..255 to 0..${2 ** bitDepth - 1}): export every plane at one bit depth to be sure`,
     );
   }
@@ -244,8 +250,7 @@ async function listFolder(folder: string, warn: (message: string) => void): Prom
 
 /** `a.png, b.png` or `a.png, ..., e.png, and 3 more`, for warnings that name files. */
 function listNames(files: readonly string[]): string {
-  const names = files.map(baseName);
-  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  return listOf(files.map(baseName));
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -23,14 +23,17 @@ export function alignedPlaneName(meta: ZStack['meta'], z: number): string {
 }
 
 /**
- * Writes every plane of `stack` as PNG into `dir` (created when missing); returns the paths written.
+ * Writes every plane of `stack` as PNG into `dir` (created when missing), grey when the stack is
+ * (meta.grey); returns the paths written.
  * @example await saveAlignedPlanes(result.aligned!, 'aligned/'); // ['aligned/z00.png', ...]
  */
 export async function saveAlignedPlanes(stack: ZStack, dir: string): Promise<string[]> {
   const paths: string[] = [];
   for (const [z, rgba] of stack.planes.entries()) {
     const path = join(dir, alignedPlaneName(stack.meta, z));
-    await writeFileAtomic(path, await encodeRgba(rgba.subarray(0, stack.width * stack.height * 4), stack.width, stack.height, 'png', null));
+    // A grey stack's planes stay grey (R = G = B after resampling and brightness matching): RGB
+    // files would triple their size and read back as colour.
+    await writeFileAtomic(path, await encodeRgba(rgba.subarray(0, stack.width * stack.height * 4), stack.width, stack.height, 'png', null, stack.meta?.grey === true));
     paths.push(path);
   }
   return paths;

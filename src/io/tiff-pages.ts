@@ -6,7 +6,7 @@
  */
 import { FocusFuseError } from '../core/errors.js';
 import { MAX_PLANES } from '../core/options.js';
-import { countOf } from '../core/text.js';
+import { countOf, listOf } from '../core/text.js';
 import type { StackMeta } from '../core/types.js';
 import { baseName } from './cccid.js';
 import { decodeImage, readImageFile, unsupportedSamples, type DecodedPlane, type DecodeOptions } from './decode.js';
@@ -53,6 +53,21 @@ export function tiffStackPages(file: string, pageCount: number): { pages: number
   return samples ? { pages, problem: { code: 'DECODE', message: samples } } : { pages };
 }
 
+/**
+ * How the refusal of a multi-page TIFF among other planes says to fuse it alone
+ * (LoadStackOptions.fuseAlone): by default "give it alone"; a function gives the command that
+ * fuses the TIFF alone (the CLI's); false where a stack cannot be one TIFF (a batch's FOV).
+ */
+export type FuseAlone = ((tiff: string) => string) | false;
+
+/** The end of that refusal: what to do instead. */
+function aloneAdvice(tiff: string, fuseAlone: FuseAlone | undefined): string {
+  if (fuseAlone === false) return 'export one file per plane';
+  if (fuseAlone === undefined) return 'give it alone, or export one file per plane';
+  // The command last, so it can be pasted as it stands.
+  return `export one file per plane, or fuse it alone: ${fuseAlone(tiff)}`;
+}
+
 /** The planes after {@link expandTiffPages}: the pages as planes when one file held several. */
 export interface ExpandedPlanes {
   planes: DecodedPlane[];
@@ -74,21 +89,26 @@ export interface ExpandedPlanes {
  *   time points (tiff-description.ts), DECODE for a page that cannot be decoded (naming the page)
  *   or samples it does not read (unsupportedSamples).
  */
-export async function expandTiffPages(decoded: DecodedPlane[], files: string[], options: DecodeOptions): Promise<ExpandedPlanes> {
+export async function expandTiffPages(decoded: DecodedPlane[], files: string[], options: DecodeOptions, fuseAlone?: FuseAlone): Promise<ExpandedPlanes> {
   if (decoded.every((plane) => (plane.pages ?? 1) === 1)) return { planes: decoded, files };
   const stacks = decoded.map((plane, i) => ((plane.pages ?? 1) > 1 ? tiffStackPages(files[i], plane.pages!) : undefined));
   // A TIFF whose one full-resolution page is not page 0 (a thumbnail first) is that page.
   const planes = await settleInOrder(decoded.map((plane, i) => (stacks[i]?.pages.length === 1 && stacks[i].pages[0] !== 0 ? readImageFile(files[i]).then((bytes) => decodeImage(bytes, files[i], { ...options, page: stacks[i]!.pages[0] })) : Promise.resolve(plane))));
-  const index = stacks.findIndex((stack) => stack !== undefined && stack.pages.length > 1);
-  if (index < 0) return { planes, files };
+  const tiffs = files.filter((_, i) => (stacks[i]?.pages.length ?? 0) > 1);
+  if (tiffs.length === 0) return { planes, files };
+  // Several stacks: none of them is "the" stack, nor are the others its plane files.
+  if (tiffs.length > 1) {
+    const advice = fuseAlone === false ? 'export one file per plane' : 'fuse each on its own';
+    throw new FocusFuseError('AMBIGUOUS_INPUT', `${tiffs.length} multi-page TIFFs (${listOf(tiffs.map(baseName))}): each is a Z-stack of its own; ${advice}`);
+  }
+  const index = files.indexOf(tiffs[0]);
   const file = files[index];
   const { pages, problem } = stacks[index]!;
   if (files.length > 1) {
     const others = files.filter((_, i) => i !== index);
-    const shown = others.slice(0, 3).map(baseName).join(', ') + (others.length > 3 ? `, and ${others.length - 3} more` : '');
     throw new FocusFuseError(
       'AMBIGUOUS_INPUT',
-      `holds ${pages.length} pages, a Z-stack of its own, but comes with ${countOf(others.length, 'other plane file')} (${shown}); give it alone, or export one file per plane`,
+      `holds ${pages.length} pages, a Z-stack of its own, but comes with ${countOf(others.length, 'other plane file')} (${listOf(others.map(baseName), 3)}); ${aloneAdvice(file, fuseAlone)}`,
       file,
     );
   }

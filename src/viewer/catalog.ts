@@ -146,7 +146,8 @@ export async function buildCatalog(roots: ReadonlyArray<{ root: string; source: 
     for (const group of left) hidden.push({ source, ...group, name: displayName(group.name, root, source) });
     for (const group of found.stacks) {
       const id = String(stacks.length);
-      const planes = group.files.map((file, z) => {
+      // A stack that cannot be fused is never opened: URLs for its planes would only answer 404.
+      const planes = group.error !== undefined ? [] : group.files.map((file, z) => {
         const url = `/stacks/${id}/${z}`;
         files.set(url, full(group.multiPageTiff ?? file));
         const page = group.pages?.[z] ?? singlePage.get(file);

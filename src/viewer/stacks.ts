@@ -143,7 +143,7 @@ export interface CatalogStack {
   /** Where it comes from: the folder given on the command line, or a bundled sample. */
   source: 'folder' | 'sample';
   name: string;
-  /** One URL per plane, in focal order. */
+  /** One URL per plane, in focal order; none for a stack with an `error` (its planes are not served). */
   planes: string[];
   /** File names, for the page's labels and errors. */
   files: string[];
