@@ -104,7 +104,7 @@ export async function loadStack(input: string | readonly string[], options: Load
   // 8-bit files among 16-bit ones take the 16-bit files' bits: a 12-bit camera's planes (0..4095)
   // beside 8-bit exports of the same field would otherwise meet 8-bit planes stretched to 0..65535.
   const bitDepth = significantBits(sampleRange(planes.flatMap((p) => (p.data instanceof Uint16Array ? [p.data] : [])))[1]);
-  const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [ordered.files[i]]));
+  const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [files[i]]));
   if (narrow.length > 0) {
     warn(
       `${name}: ${countOf(narrow.length, 'plane')} of ${planes.length} ${narrow.length === 1 ? 'is an 8-bit file' : 'are 8-bit files'} among 16-bit ones (${listNames(narrow)}); ` +
