@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fallbackLine } from '../src/viewer/app/fallback-line.js';
 import { leftOutNote, loadStackSource, noImagesError, sourceLabel } from '../src/viewer/app/load.js';
 import { groupStacks } from '../src/viewer/stacks.js';
+import { fitCamera, resizeCamera } from '../src/viewer/app/view2d.js';
 
 describe('the stack list', () => {
   it('says "1 plane" for a one-image stack, "11 planes" for a CCCID FOV, and flags stacks that cannot be fused (unordered, a hyperstack, 32-bit samples)', () => {
@@ -63,5 +64,20 @@ describe('a depth mode that shows one plane', () => {
       'One plane shown (plane 4), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, contrast inverted (focus curves dip between two peaks).',
     );
     expect(fallbackLine({ reason: 'no-evidence', plane: 0 })).toBe('One plane shown (plane 0), so the depth map and the 3D relief are flat. Why: by the edge-aware depth, no focus evidence above tau.');
+  });
+});
+
+describe('the 2-D camera on a window resize', () => {
+  const before = { width: 1100, height: 640 };
+  const after = { width: 700, height: 500 };
+  it('refits an image shown as fitted', () => {
+    expect(resizeCamera(fitCamera(384, 300, before.width, before.height), 384, 300, before, after)).toEqual(fitCamera(384, 300, after.width, after.height));
+  });
+  it('keeps a zoomed or panned view at its scale, with what was at the centre still there', () => {
+    const zoomed = { scale: 3, x: -200, y: -100, fitted: true };
+    const resized = resizeCamera(zoomed, 384, 300, before, after);
+    expect(resized.scale).toBe(3);
+    const centre = (camera: typeof zoomed, box: typeof before) => [(box.width / 2 - camera.x) / camera.scale, (box.height / 2 - camera.y) / camera.scale];
+    expect(centre(resized, after)).toEqual(centre(zoomed, before));
   });
 });

@@ -224,6 +224,28 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('viewer page in headless Chromium', () 
     await page.close();
   });
 
+  it('refits the image when the window is resized (it stayed at the old fit, cut off or in a corner)', async () => {
+    const page = await openPage();
+    await waitForStatus(page, 'fused');
+    const fitsBox = async () => {
+      const { camera } = await page.evaluate(() => focusfuseViewer.summary());
+      const box = await page.$eval('#view-0', (el) => ({ width: el.clientWidth, height: el.clientHeight }));
+      const [w, h] = [camera.scale * nodeStack.width, camera.scale * nodeStack.height];
+      // Inside the box, centred, touching it on one side.
+      expect(camera.x).toBeGreaterThanOrEqual(-0.5);
+      expect(camera.y).toBeGreaterThanOrEqual(-0.5);
+      expect(Math.abs(camera.x + w / 2 - box.width / 2)).toBeLessThan(1);
+      expect(Math.abs(camera.y + h / 2 - box.height / 2)).toBeLessThan(1);
+      expect(Math.min(box.width - w, box.height - h)).toBeLessThan(1);
+      return camera.scale;
+    };
+    const wide = await fitsBox();
+    await page.setViewport({ width: 800, height: 520 });
+    await page.waitForFunction((scale) => focusfuseViewer.summary().camera.scale !== scale, {}, wide);
+    expect(await fitsBox()).toBeLessThan(wide);
+    await page.close();
+  });
+
   it('offers every composite and depth mode, and fuses with the pyramid composite like the CPU', async () => {
     const page = await openPage();
     const summary = await waitForStatus(page, 'fused');

@@ -16,8 +16,8 @@ import { createLayerCache } from './layers.js';
 import { drawDepthLegend } from './legend.js';
 import { fetchServed, leftOutNote, loadStackSource, noImagesError, pathOf, servedSource, sourceLabel, sourcesFromFiles, type StackSource } from './load.js';
 import { drawFocusCurve, focusCurveAt } from './plot.js';
-import { createStore, planeCountOf, type ViewerState } from './state.js';
-import { attachView2dInput, drawView2d, fitCamera } from './view2d.js';
+import { createStore, planeCountOf, type Camera2d, type ViewerState } from './state.js';
+import { attachView2dInput, drawView2d, fitCamera, resizeCamera, type BoxSize } from './view2d.js';
 import { createReliefView, type ReliefView } from './view3d.js';
 import { exposeTestApi } from './test-api.js';
 import { loadWrittenResult } from './written-result.js';
@@ -29,6 +29,14 @@ const REFUSE_DELAY_MS = 200;
 const store = createStore();
 const layers = createLayerCache();
 const views2d = [byId<HTMLCanvasElement>('view-0'), byId<HTMLCanvasElement>('view-1')];
+/** The views' box as the camera was last fitted or resized to: what a window resize starts from. */
+let boxSize: BoxSize = { width: 0, height: 0 };
+
+/** The camera that fits a width x height image into the views now (and the box size it fits). */
+function fitIntoViews(width: number, height: number): Camera2d {
+  boxSize = { width: views2d[0].clientWidth, height: views2d[0].clientHeight };
+  return fitCamera(width, height, boxSize.width, boxSize.height);
+}
 const canvas3d = byId<HTMLCanvasElement>('view-3d');
 const stackSelect = byId<HTMLSelectElement>('stack-select');
 const sources = new Map<string, StackSource>();
@@ -117,7 +125,6 @@ async function openSource(source: StackSource): Promise<void> {
   shownWritten = undefined;
   showEngine();
   offerPlanes(store, true);
-  const box = views2d[0];
   byId<HTMLInputElement>('zstep').value = source.zStepUm ? String(source.zStepUm) : '';
   store.update({
     stack,
@@ -125,7 +132,7 @@ async function openSource(source: StackSource): Promise<void> {
     probe: undefined,
     plane: Math.floor((stack.planes.length - 1) / 2),
     zStepUm: source.zStepUm,
-    camera: fitCamera(stack.width, stack.height, box.clientWidth, box.clientHeight),
+    camera: fitIntoViews(stack.width, stack.height),
   });
   await fuseCurrent();
 }
@@ -144,7 +151,6 @@ async function openResult(written: CatalogResult): Promise<void> {
   if (mine !== generation) return;
   shownWritten = written;
   showEngine();
-  const box = views2d[0];
   byId<HTMLInputElement>('zstep').value = written.zStepUm ? String(written.zStepUm) : '';
   byId('timing').textContent = `written result (fused on ${result.backend.name === 'webgpu' ? 'WebGPU' : 'the CPU'}), shown as written: the fusion options apply to stacks`;
   store.update({
@@ -153,7 +159,7 @@ async function openResult(written: CatalogResult): Promise<void> {
     probe: undefined,
     plane: Math.floor((result.planeCount - 1) / 2),
     zStepUm: written.zStepUm,
-    camera: fitCamera(result.width, result.height, box.clientWidth, box.clientHeight),
+    camera: fitIntoViews(result.width, result.height),
     status: 'written',
   });
   // A result has no focal planes to show: not offered, the depth map in their place.
@@ -285,7 +291,14 @@ async function start(): Promise<void> {
     if (source) void openSource(source);
     else if (written) void openResult(written);
   });
-  window.addEventListener('resize', () => render(store.get()));
+  window.addEventListener('resize', () => {
+    const state = store.get();
+    const shown = state.result ?? state.stack;
+    const after = { width: views2d[0].clientWidth, height: views2d[0].clientHeight };
+    if (!shown || !state.camera.fitted) return render(state);
+    store.update({ camera: resizeCamera(state.camera, shown.width, shown.height, boxSize, after) });
+    boxSize = after;
+  });
 
   const choice = byId<HTMLSelectElement>('engine-choice');
   choice.replaceChildren(...ENGINE_CHOICES.map((value) => new Option(value, value, false, value === engineChoice)));

@@ -21,6 +21,25 @@ export function fitCamera(width: number, height: number, boxWidth: number, boxHe
   return { scale, x: (boxWidth - width * scale) / 2, y: (boxHeight - height * scale) / 2, fitted: true };
 }
 
+/** A box's size in CSS pixels. */
+export interface BoxSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The camera after the views' box changed from `before` to `after` (a window resize): refitted where
+ * the image was shown as fitted into `before` (as opened, not zoomed or panned since), else the same
+ * scale with what was at the box's centre kept there.
+ * @example resizeCamera(fitCamera(384, 384, 1400, 900), 384, 384, { width: 1400, height: 900 }, { width: 900, height: 650 }) // => fitCamera(384, 384, 900, 650)
+ */
+export function resizeCamera(camera: Camera2d, width: number, height: number, before: BoxSize, after: BoxSize): Camera2d {
+  const fit = fitCamera(width, height, before.width, before.height);
+  const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+  if (near(camera.scale, fit.scale) && near(camera.x, fit.x) && near(camera.y, fit.y)) return fitCamera(width, height, after.width, after.height);
+  return { ...camera, x: camera.x + (after.width - before.width) / 2, y: camera.y + (after.height - before.height) / 2 };
+}
+
 /** Matches the canvas's backing store to its CSS size times the device pixel ratio. */
 function fitBackingStore(canvas: HTMLCanvasElement): number {
   const ratio = window.devicePixelRatio || 1;
