@@ -126,6 +126,28 @@ describe('viewer server', () => {
     expect([plane.status, plane.type, plane.body.toString()]).toEqual([200, 'image/jpeg', 'plane 2']);
   });
 
+  it('lists a bundled sample once when the folder served holds it (view examples/samples)', async () => {
+    const samples = join(root, 'samples');
+    mkdirSync(join(samples, 'one'), { recursive: true });
+    for (const z of [0, 1]) writeFileSync(join(samples, 'one', `z${z}.jpg`), `plane ${z}`);
+    for (const folder of [samples, join(samples, 'one')]) {
+      const view = await startViewerServer({ assets: ASSETS, folder, samples });
+      try {
+        const listing = JSON.parse((await get(view.port, '/stacks.json')).body.toString());
+        expect(listing.stacks.map((s: { source: string }) => s.source)).toEqual(['folder']);
+      } finally {
+        await view.close();
+      }
+    }
+    const elsewhere = await startViewerServer({ assets: ASSETS, folder: join(root, 'data'), samples });
+    try {
+      const listing = JSON.parse((await get(elsewhere.port, '/stacks.json')).body.toString());
+      expect(listing.stacks.map((s: { source: string }) => s.source)).toEqual(['folder', 'sample']);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('answers 404 to anything outside its allow-list', async () => {
     const attempts = [
       '/../secret.txt',

@@ -11,7 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { isLoopbackHost } from './loopback-host.js';
 import { buildCatalog, type Catalog, type CatalogHidden, type CatalogResult, type CatalogStack } from './catalog.js';
@@ -66,10 +66,16 @@ async function tiffAsPng(file: string, page = 0): Promise<Uint8Array> {
   return sharp(file, { page }).png({ compressionLevel: 1 }).toBuffer();
 }
 
-async function sampleRoots(samples: string | undefined): Promise<Array<{ root: string; source: 'sample' }>> {
+/** The bundled samples, each a root, less those inside the served folder (`view examples/samples` listed each twice). */
+async function sampleRoots(samples: string | undefined, folder: string | undefined): Promise<Array<{ root: string; source: 'sample' }>> {
   if (!samples) return [];
   const entries = await readdir(samples, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => ({ root: join(samples, e.name), source: 'sample' as const }));
+  const served = (root: string) => {
+    if (folder === undefined) return false;
+    const path = relative(resolve(folder), resolve(root));
+    return !path.startsWith('..') && !isAbsolute(path);
+  };
+  return entries.filter((e) => e.isDirectory()).map((e) => ({ root: join(samples, e.name), source: 'sample' as const })).filter(({ root }) => !served(root));
 }
 
 /**
@@ -79,7 +85,7 @@ async function sampleRoots(samples: string | undefined): Promise<Array<{ root: s
  * console.log(server.url); // http://127.0.0.1:40123/
  */
 export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
-  const roots = [...(options.folder ? [{ root: options.folder, source: 'folder' as const }] : []), ...(await sampleRoots(options.samples))];
+  const roots = [...(options.folder ? [{ root: options.folder, source: 'folder' as const }] : []), ...(await sampleRoots(options.samples, options.folder))];
   const catalog: Catalog = await buildCatalog(roots);
   const listing = JSON.stringify({
     stacks: catalog.stacks.map(({ id, source, name, planes, files, zStepUm, error }) => ({ id, source, name, planes, files, zStepUm, error })),
