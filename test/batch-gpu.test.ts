@@ -183,14 +183,14 @@ describe('the start of backend auto (a WebGPU runtime launched to check its adap
     // The batch's default: a note (shown unless -q), not a warning.
     expect(warnings).toEqual([]);
     expect(notes).toEqual([
-      "backend auto: cpu (the headless runtime's WebGPU is software; runtime node uses a GPU)",
+      "backend auto: cpu (the headless runtime's WebGPU is software; runtime node uses a GPU where there is one)",
     ]);
     expect(progress.some((p) => p.starting !== undefined)).toBe(false);
     expect(summary.engineStart).toBeUndefined();
     // The CLI names its flags instead (its labels); a library caller above reads the option words.
     const flagNotes: string[] = [];
     await runBatch({ root, out: join(work, 'auto-headless-flags'), fuse: { backend: 'auto' }, outputs: ['json'], cpuThreads: 0, labels: { backend: '--backend', runtime: '--runtime' }, log: (m) => flagNotes.push(m) });
-    expect(flagNotes).toEqual(["--backend auto: cpu (the headless runtime's WebGPU is software; --runtime node uses a GPU)"]);
+    expect(flagNotes).toEqual(["--backend auto: cpu (the headless runtime's WebGPU is software; --runtime node uses a GPU where there is one)"]);
   });
 
   it('is not there for the cpu backend: nothing announced, nothing apart', async () => {

@@ -152,7 +152,7 @@ export async function openBatchEngine(options: BatchEngineOptions): Promise<Batc
   if (known) {
     // auto is the batch's default and the CPU its outcome on every machine: one short note (the
     // summary names the engine), with the way to a GPU.
-    options.log?.(`${backendLabel} auto: cpu (the headless runtime's WebGPU is software; ${runtimeLabel} node uses a GPU)`);
+    options.log?.(`${backendLabel} auto: cpu (the headless runtime's WebGPU is software; ${runtimeLabel} node uses a GPU where there is one)`);
     return openCpuEngine(cpuThreads, 'cpu', options.cpuPool);
   }
   const open = options.openRuntime ?? ((name: GpuRuntimeName) => openGpuRuntime(name, { log: options.log }) as Promise<BatchGpuRuntime>);
