@@ -282,7 +282,8 @@ async function start(): Promise<void> {
   for (const kind of ['fused', 'depth'] as const) {
     byId(`export-${kind}`).addEventListener('click', () => {
       const { result, stack } = store.get();
-      if (result) void downloadResultPng(result, kind, stack?.meta?.name).catch(showError);
+      // A written result has no stack; its meta names the FOV it was written for.
+      if (result) void downloadResultPng(result, kind, stack?.meta?.name ?? result.meta?.name).catch(showError);
     });
   }
   stackSelect.addEventListener('change', () => {
