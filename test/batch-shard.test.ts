@@ -65,7 +65,17 @@ describe('sharded batch', () => {
     await runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'], shard: { index: 1, count: 2 } });
     const merged = await runCli(['manifest', 'merge', out]);
     expect(merged.code).toBe(2);
-    expect(merged.stderr).toContain('shard 0 of 2 missing');
+    expect(merged.stderr).toContain('shard 0 of 2 missing (no manifest.shard-0-of-2.json); run it, then merge again');
+  });
+
+  it('merge refuses shards of other settings, saying what differs', async () => {
+    const out = join(work, 'mixed-settings');
+    await runBatch({ root, out, fuse: { backend: 'cpu' }, outputs: ['json'], shard: { index: 0, count: 2 } });
+    await runBatch({ root, out, fuse: { backend: 'cpu', sigma: 2 }, outputs: ['json'], shard: { index: 1, count: 2 } });
+    const merged = await runCli(['manifest', 'merge', out]);
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toContain('was made with other settings than');
+    expect(merged.stderr).toMatch(/\(this shard vs that one: sigma (2 vs 4|4 vs 2)\)\n$/);
   });
 });
 

@@ -9,6 +9,7 @@ import type { FuseResult, FusionPreset, ResolvedOptions } from '../core/types.js
 import { writeFileAtomic } from '../io/atomic.js';
 import type { OutputFormat } from '../io/encode.js';
 import type { OutputKind } from './layout.js';
+import { settingsChange } from './resume.js';
 import { compareFovIds, type BatchFov, type ScanProblem } from './scan.js';
 import type { Shard } from './select.js';
 
@@ -254,8 +255,10 @@ export async function earlierRuns(outDir: string, shard: Shard | null): Promise<
 }
 
 /** The same run settings, whether or not a manifest records the preset's name (earlier ones do not). */
+/** The settings as JSON without the preset's name (`custom` and `v2` may name the same options). */
+const unnamed = ({ options: { fusion: _name, ...options }, ...rest }: ManifestSettings) => JSON.stringify({ ...rest, options });
+
 function sameSettings(a: ManifestSettings, b: ManifestSettings): boolean {
-  const unnamed = ({ options: { fusion: _name, ...options }, ...rest }: ManifestSettings) => JSON.stringify({ ...rest, options });
   return unnamed(a) === unnamed(b);
 }
 
@@ -292,14 +295,15 @@ export async function mergeManifests(options: { outDir: string; files?: readonly
   docs.forEach((doc, i) => {
     if (!doc.shard || doc.shard.count !== count) throw new FocusFuseError('BAD_STACK', `is not shard of the same ${count}-way split as ${files[0]}`, files[i]);
     if (!sameSettings(doc.settings, first.settings)) {
-      throw new FocusFuseError('BAD_STACK', `was made with other settings than ${files[0]} (${JSON.stringify(doc.settings)})`, files[i]);
+      throw new FocusFuseError('BAD_STACK', `was made with other settings than ${files[0]} (this shard vs that one: ${settingsChange(unnamed(first.settings), unnamed(doc.settings))})`, files[i]);
     }
     if (seen.has(doc.shard.index)) throw new FocusFuseError('BAD_STACK', `repeats shard ${doc.shard.index}, also in ${seen.get(doc.shard.index)}`, files[i]);
     seen.set(doc.shard.index, files[i]);
   });
   const missing = Array.from({ length: count ?? 0 }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length > 0) {
-    throw new FocusFuseError('NOT_FOUND', `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing (no manifest.shard-<i>-of-${count}.json); run them, then merge again`, options.outDir);
+    const names = missing.map((i) => `manifest.shard-${i}-of-${count}.json`).join(', ');
+    throw new FocusFuseError('NOT_FOUND', `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing (no ${names}); run ${missing.length > 1 ? 'them' : 'it'}, then merge again`, options.outDir);
   }
   // Every shard scans the whole tree, so each reports the same problems: keep one of each.
   const problems = new Map<string, ScanProblem>();
