@@ -56,12 +56,28 @@ export async function initFusionKernels(): Promise<boolean> {
   try {
     const { instance } = await WebAssembly.instantiate(wasmBytes);
     kernels ??= instance.exports as unknown as FastKernels;
-  } catch {
+  } catch (error) {
     // A page whose Content-Security-Policy forbids compiling WebAssembly: the reference fuses.
     available = false;
+    warnNoWasm(error);
     return false;
   }
   return true;
+}
+
+let warnedNoWasm = false;
+
+/**
+ * Says once, on the console, that the CPU engine runs its TypeScript stages because WebAssembly
+ * could not be compiled: ~10x slower, and otherwise seen only in result.backend.runtime.
+ */
+function warnNoWasm(error: unknown): void {
+  if (warnedNoWasm) return;
+  warnedNoWasm = true;
+  console.warn(
+    `focusfuse: WebAssembly could not be compiled here (${error instanceof Error ? error.message : String(error)}); the CPU engine runs its TypeScript stages, ` +
+      "about 10x slower. A page's Content-Security-Policy must allow it (script-src 'self' 'wasm-unsafe-eval'); on a browser's main thread, await initFastCpu() first.",
+  );
 }
 
 /**
@@ -72,7 +88,8 @@ export function fastKernels(): FastKernels | undefined {
   if (kernels || !supported()) return kernels;
   try {
     kernels = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes)).exports as unknown as FastKernels;
-  } catch {
+  } catch (error) {
+    warnNoWasm(error);
     return undefined;
   }
   return kernels;
