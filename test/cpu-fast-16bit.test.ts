@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import { clampDepth, PYRAMID_CLAMP_REACH } from '../src/core/pyramid.js';
+import { samplesOutsideClamp } from './expect-helpers.js';
 import { toRgba8Stack } from '../src/core/stack.js';
 import type { CompositeMode, FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpu, fuseCpuFast } from '../src/cpu/backend.js';
@@ -133,23 +133,6 @@ function referenceComposite(stack: Wide, fast: FuseResult, mode: CompositeMode):
   return composite(stack.planes, fast.depth, stack.width, stack.height, mode);
 }
 
-/** Samples of `image` outside the range of the planes the clamp takes (select: all; pyramid: within reach of Dc). */
-function outsideRange(stack: Wide, result: FuseResult, mode: 'pyramid' | 'select'): number {
-  const Z = stack.planes.length;
-  let outside = 0;
-  for (let i = 0; i < stack.width * stack.height; i++) {
-    const dc = clampDepth(result.depth[i], Z);
-    const [z0, z1] = mode === 'select' ? [0, Z - 1] : [Math.max(0, Math.ceil(dc - PYRAMID_CLAMP_REACH)), Math.min(Z - 1, Math.floor(dc + PYRAMID_CLAMP_REACH))];
-    for (let c = 0; c < 4; c++) {
-      const j = 4 * i + c;
-      let [lo, hi] = [65535, 0];
-      for (let z = z0; z <= z1; z++) [lo, hi] = [Math.min(lo, stack.planes[z][j]), Math.max(hi, stack.planes[z][j])];
-      if (result.image16![j] < lo || result.image16![j] > hi) outside++;
-    }
-  }
-  return outside;
-}
-
 /**
  * The share of composite samples that may round the other way than the reference's: the fast sums
  * are f32 (relative precision 2^-24) where the reference's are f64, so a sample flips where its exact
@@ -179,7 +162,7 @@ function check(stack: Wide, options: FuseOptions, label: string, offShare = roun
   const alone = difference(fast.image16!, referenceComposite(stack, fast, mode));
   expect(alone.worst, `${label}: ${mode} on the same Ds, worst sample`).toBeLessThanOrEqual(mode === 'nearest' ? 0 : 1);
   expect(alone.off / fast.image16!.length, `${label}: ${mode} on the same Ds, share of samples off`).toBeLessThan(offShare + 8 / fast.image16!.length);
-  if (mode === 'pyramid' || mode === 'select') expect(outsideRange(stack, fast, mode), `${label}: samples outside the clamp's range`).toBe(0);
+  if (mode === 'pyramid' || mode === 'select') expect(samplesOutsideClamp(stack.planes, fast.depth, fast.image16!, mode), `${label}: samples outside the clamp's range`).toBe(0);
   return { ref, fast };
 }
 

@@ -16,7 +16,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/core/options.js';
-import { clampDepth, PYRAMID_CLAMP_REACH, pyramidLevels, pyramidPixels } from '../src/core/pyramid.js';
+import { pyramidLevels, pyramidPixels } from '../src/core/pyramid.js';
+import { samplesOutsideClamp } from './expect-helpers.js';
 import { SELECT_LEVELS } from '../src/core/select.js';
 import type { FuseOptions, FuseResult, ZStack } from '../src/core/types.js';
 import { fuseCpuFast } from '../src/cpu/backend.js';
@@ -35,24 +36,6 @@ function referenceComposite(stack: ZStack, fast: FuseResult, blend: Blend): Uint
   const out = new Uint8Array(stack.width * stack.height * 4);
   const run = blend === 'pyramid' ? pyramidComposite : selectComposite;
   return run(stack.planes, fast.depth, stack.width, stack.height, out);
-}
-
-/** Whether every channel lies in the range of the planes the composite clamps into (select: all; pyramid: within reach of Dc). */
-function outsideRange(stack: ZStack, result: FuseResult, blend: Blend): number {
-  const Z = stack.planes.length;
-  let outside = 0;
-  for (let i = 0; i < stack.width * stack.height; i++) {
-    const dc = clampDepth(result.depth[i], Z);
-    const [z0, z1] = blend === 'select' ? [0, Z - 1] : [Math.max(0, Math.ceil(dc - PYRAMID_CLAMP_REACH)), Math.min(Z - 1, Math.floor(dc + PYRAMID_CLAMP_REACH))];
-    for (let c = 0; c < 4; c++) {
-      const j = 4 * i + c;
-      let lo = 255;
-      let hi = 0;
-      for (let z = z0; z <= z1; z++) [lo, hi] = [Math.min(lo, stack.planes[z][j]), Math.max(hi, stack.planes[z][j])];
-      if (result.image[j] < lo || result.image[j] > hi) outside++;
-    }
-  }
-  return outside;
 }
 
 /** The largest channel difference on the 2-px border. */
@@ -80,7 +63,7 @@ function check(stack: ZStack, options: FuseOptions & { composite: Blend }, label
   const diff = byteDifference(fast.image, reference);
   expect(diff.worst, `${label}: composite on the same Ds, worst channel`).toBeLessThanOrEqual(worstAllowed);
   expect(diff.off / fast.image.length, `${label}: composite on the same Ds, share of channels off`).toBeLessThan(1e-4 + 8 / fast.image.length);
-  expect(outsideRange(stack, fast, options.composite), `${label}: channels outside the clamp's range`).toBe(0);
+  expect(samplesOutsideClamp(stack.planes, fast.depth, fast.image, options.composite), `${label}: channels outside the clamp's range`).toBe(0);
   return diff;
 }
 
