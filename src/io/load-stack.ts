@@ -103,7 +103,8 @@ export async function loadStack(input: string | readonly string[], options: Load
   if (!wide) return { width, height, planes: planes.map((p) => padded(p, width, height, Uint8Array)), ...sizes, meta };
   // 8-bit files among 16-bit ones take the 16-bit files' bits: a 12-bit camera's planes (0..4095)
   // beside 8-bit exports of the same field would otherwise meet 8-bit planes stretched to 0..65535.
-  const bitDepth = significantBits(sampleRange(planes.flatMap((p) => (p.data instanceof Uint16Array ? [p.data] : [])))[1]);
+  const ownRange = sampleRange(planes.flatMap((p) => (p.data instanceof Uint16Array ? [p.data] : [])));
+  const bitDepth = significantBits(ownRange[1]);
   const narrow = planes.flatMap((p, i) => (p.data instanceof Uint16Array ? [] : [files[i]]));
   if (narrow.length > 0) {
     warn(
@@ -112,10 +113,10 @@ export async function loadStack(input: string | readonly string[], options: Load
     );
   }
   const widePlanes = planes.map((p) => padded(p, width, height, Uint16Array, bitDepth));
-  const range = sampleRange(widePlanes);
   const stack = { width, height, planes: widePlanes, bitDepth, ...sizes, meta };
   if (!options.highBitDepth) return toRgba8Stack(stack);
-  meta.sampleRange = range;
+  // The 16-bit files' own range is the stack's unless scaled 8-bit planes or padding joined them.
+  meta.sampleRange = narrow.length === 0 && !mixed ? ownRange : sampleRange(widePlanes);
   return stack;
 }
 
